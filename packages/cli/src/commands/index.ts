@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand module exports a `register(program)` function; add yours to this list.
+ * Kept as a plain list so that the CLI's surface can be read in one place.
+ */
+const modules: Array<(program: Command) => void> = [];
+
+export function registerCommands(program: Command): void {
+  for (const register of modules) register(program);
+}

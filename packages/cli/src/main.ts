@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { isPackrunError } from '@packrun/core';
+import { registerCommands } from './commands/index.ts';
+import { CliExit } from './exit.ts';
+
+/** Builds the `packrun` program; every subcommand lives in its own module under commands/. */
+export function buildProgram(): Command {
+  const program = new Command('packrun')
+    .description('Packrun: run integration packs (actions, sensors, rules), each in its own environment')
+    .exitOverride()
+    .showHelpAfterError();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. User errors are printed plainly, with their code and hint. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliExit) return error.exitCode;
+    if (error instanceof CommanderError) return error.exitCode;
+    if (isPackrunError(error) && error.userError) {
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      return 2;
+    }
+    process.stderr.write(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}

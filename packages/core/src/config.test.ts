@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFields, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('takes values from the given environment, not the process one', () => {
+    const config = loadConfig({ PACKRUN_HOME: '/tmp/somewhere', PACKRUN_RUNNER_CONCURRENCY: '7' });
+    expect(config.home).toBe('/tmp/somewhere');
+    expect(config.runnerConcurrency).toBe(7);
+    expect(config.rabbitmqUrl).toBeUndefined();
+  });
+
+  it('reads a secret from its _FILE variant', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'packrun-config-'));
+    const file = path.join(dir, 'url');
+    writeFileSync(file, 'amqp://guest:guest@127.0.0.1:5672\n');
+    expect(loadConfig({ PACKRUN_RABBITMQ_URL_FILE: file }).rabbitmqUrl).toBe('amqp://guest:guest@127.0.0.1:5672');
+  });
+
+  it('names the variable when a value is malformed', () => {
+    expect(() => loadConfig({ PACKRUN_RUNNER_CONCURRENCY: 'many' })).toThrow(/PACKRUN_RUNNER_CONCURRENCY/);
+    expect(() => loadConfig({ PACKRUN_ALLOW_NPM_SCRIPTS: 'maybe' })).toThrow(/PACKRUN_ALLOW_NPM_SCRIPTS/);
+  });
+
+  it('has every variable documented in docs/configuration.md', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/configuration.md'), 'utf8');
+    const missing = configFields.filter((field) => !doc.includes(`\`${field.env}\``)).map((field) => field.env);
+    expect(missing).toEqual([]);
+  });
+});
