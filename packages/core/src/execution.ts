@@ -1,0 +1,43 @@
+/**
+ * Execution statuses and result shapes shared by the runner, the store, the API and the CLI.
+ * They follow StackStorm's (pack-format.md, "Execution result and statuses").
+ */
+export const executionStatuses = [
+  'requested',
+  'scheduled',
+  'running',
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceling',
+  'canceled',
+  'abandoned',
+] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+
+export const completedStatuses: ReadonlySet<ExecutionStatus> = new Set([
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceled',
+  'abandoned',
+]);
+
+export function isCompleted(status: ExecutionStatus): boolean {
+  return completedStatuses.has(status);
+}
+
+/** Why a job stopped when it did not simply exit: shown beside the status. */
+export type StopReason = 'timeout' | 'canceled' | 'out_of_memory' | 'output_limit' | 'pids_limit';
+
+/** What running one action produced, before it is stored. */
+export interface ActionOutcome {
+  status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'timeout' | 'canceled'>;
+  /** The runner's result document: `{result, stdout, stderr, exit_code, error?}` for python-script and
+   * node-script, `{succeeded, failed, return_code, stdout, stderr}` for the shell runners. */
+  result: Record<string, unknown>;
+  stopReason?: StopReason;
+  /** Whether stdout/stderr were cut at the output cap. */
+  truncated?: { stdout: boolean; stderr: boolean };
+  durationMs: number;
+}
