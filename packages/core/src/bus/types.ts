@@ -1,0 +1,122 @@
+import type { ExecutionStatus } from '../execution.ts';
+
+/**
+ * The Bus: durable work queues plus transient fan-out topics, over RabbitMQ (distributed) or in
+ * memory (embedded). The contract suite in test/bus/ keeps both behaving the same.
+ *
+ * Queues: each message goes to exactly one consumer, survives broker restarts, and is acked only
+ * when the handler's promise resolves; a rejected handler or a consumer that goes away puts the
+ * message back (redelivered: true). Delivery is at-least-once: handlers must be idempotent, and the
+ * runner uses `redelivered` to spot requests whose previous runner died.
+ *
+ * Topics: every current subscriber gets every event published after it subscribed; nothing is
+ * kept for absent subscribers.
+ */
+
+/** What the API (or the rules engine) queues for an action runner. The store holds the truth. */
+export interface ExecutionRequestMessage {
+  executionId: string;
+  /** Action ref. */
+  action: string;
+  /** Parameters with secrets still in clear (the stored copy is masked). */
+  parameters: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+/** A trigger firing, queued by a sensor or webhook for the rules engine. */
+export interface TriggerInstanceMessage {
+  /** TriggerInstanceRecord id when already stored, else the rules engine stores it. */
+  id: string;
+  /** Trigger ref (or trigger type ref). */
+  trigger: string;
+  payload: Record<string, unknown>;
+  occurredAt: string;
+  traceTag?: string;
+  source?: string;
+}
+
+export interface QueueMessages {
+  executions: ExecutionRequestMessage;
+  'trigger-instances': TriggerInstanceMessage;
+}
+export type QueueName = keyof QueueMessages;
+export const queueNames: readonly QueueName[] = ['executions', 'trigger-instances'];
+
+/** An execution changed state; the live stream and waiting CLIs listen. */
+export interface ExecutionUpdateEvent {
+  executionId: string;
+  status: ExecutionStatus;
+  at: string;
+  /** Extra fields that changed (result, endedAt, ...), when the publisher has them handy. */
+  changes?: Record<string, unknown>;
+}
+
+/** A piece of an execution's live output. `seq` increases per execution and stream. */
+export interface OutputChunkEvent {
+  executionId: string;
+  stream: 'stdout' | 'stderr';
+  seq: number;
+  data: string;
+}
+
+/** Ask whichever runner holds the execution to stop it. */
+export interface CancelRequestEvent {
+  executionId: string;
+  requestedBy?: string;
+  at: string;
+}
+
+export interface TopicEvents {
+  'execution-updates': ExecutionUpdateEvent;
+  'execution-output': OutputChunkEvent;
+  'execution-cancel': CancelRequestEvent;
+}
+export type TopicName = keyof TopicEvents;
+export const topicNames: readonly TopicName[] = ['execution-updates', 'execution-output', 'execution-cancel'];
+
+export interface DeliveryInfo {
+  /** True when this message was handed out before and not acked (its consumer died or failed). */
+  redelivered: boolean;
+}
+
+/** Resolve = ack; reject = nack and requeue (it comes back with redelivered: true). */
+export type QueueHandler<M> = (message: M, info: DeliveryInfo) => Promise<void>;
+export type TopicHandler<E> = (event: E) => void | Promise<void>;
+
+export interface ConsumeOptions {
+  /** Messages handed out at once and not yet acked: the consumer's concurrency. */
+  prefetch: number;
+}
+
+export interface Consumer {
+  /**
+   * Stops new deliveries and waits for handlers in flight to settle (their acks still count).
+   * Messages delivered but unsettled when the bus closes go back to the queue.
+   */
+  cancel(): Promise<void>;
+}
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'inprocess' | 'rabbitmq';
+  /** True while connected with topology declared; false during an outage. For readiness checks. */
+  readonly ready: boolean;
+  /** Resolves once ready; BUS_UNAVAILABLE after `timeoutMs`. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /**
+   * Queues a persistent message. Resolves only when the broker confirmed it. During an outage it
+   * waits for the reconnect (bounded: BUS_UNAVAILABLE after the enqueue timeout) and resends what was
+   * not confirmed: a message is never dropped silently.
+   */
+  enqueue<Q extends QueueName>(queue: Q, message: QueueMessages[Q]): Promise<void>;
+  /** Starts consuming; the consumer survives reconnects (re-registered by the bus). */
+  consume<Q extends QueueName>(queue: Q, handler: QueueHandler<QueueMessages[Q]>, options: ConsumeOptions): Promise<Consumer>;
+  /** Fans an event out to current subscribers. Best effort during an outage: waits (bounded) for the bus. */
+  publish<T extends TopicName>(topic: T, event: TopicEvents[T]): Promise<void>;
+  subscribe<T extends TopicName>(topic: T, handler: TopicHandler<TopicEvents[T]>): Promise<Subscription>;
+  /** Cancels consumers and subscriptions and disconnects. */
+  close(): Promise<void>;
+}

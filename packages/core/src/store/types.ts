@@ -1,0 +1,359 @@
+import type { Failure } from '../errors.ts';
+import type { ExecutionStatus, StopReason } from '../execution.ts';
+
+/**
+ * The Store: one interface over the embedded file store (NeDB) and MongoDB. Services talk only to
+ * this; the contract suite in test/store/ keeps both backends behaving the same.
+ *
+ * Times are ISO-8601 UTC strings from `Date.prototype.toISOString()` (always 24 characters), so a
+ * string sort is a chronological sort on both backends and records stay plain JSON for the API.
+ * Use `nowIso()` to stamp them.
+ */
+
+/** A value a filter may compare against. */
+export type Scalar = string | number | boolean | null;
+
+/**
+ * Condition on one field. A bare value is equality (on an array field it matches when the array
+ * contains the value, as both backends do). Operators combine with AND. Comparisons on strings are
+ * by code unit, which is chronological for our ISO time strings.
+ */
+export type FieldCondition<V> =
+  | V
+  | {
+      $in?: readonly V[];
+      $nin?: readonly V[];
+      $ne?: V;
+      $gt?: V;
+      $gte?: V;
+      $lt?: V;
+      $lte?: V;
+      $exists?: boolean;
+    };
+
+type ScalarOf<V> = V extends readonly (infer E)[] ? E : V;
+
+/**
+ * The restricted filter language both backends speak natively: top-level fields, or dotted paths
+ * into nested objects (`'context.rule'`), each with a FieldCondition; all keys must hold (AND).
+ * No $or, no $regex, no $where: anything the API needs beyond this becomes a stored field.
+ */
+export type Filter<T> = { [K in keyof T]?: FieldCondition<ScalarOf<NonNullable<T[K]>> | null> } & {
+  [path: `${string}.${string}`]: FieldCondition<Scalar>;
+};
+
+/** Sort keys in priority order: `{ createdAt: -1, id: -1 }` is newest first with a stable tie-break. */
+export type Sort<T> = { [K in keyof T]?: 1 | -1 };
+
+export interface FindOptions<T> {
+  sort?: Sort<T>;
+  limit?: number;
+  skip?: number;
+}
+
+type ArrayKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T];
+
+/**
+ * A change to stored records. `set` replaces the named fields, `unset` removes them, `push`
+ * appends one element to an array field (e.g. an execution's status `log`). `id` never changes.
+ */
+export interface Patch<T> {
+  set?: Partial<Omit<T, 'id'>>;
+  unset?: ReadonlyArray<Exclude<keyof T, 'id'>>;
+  push?: { [K in ArrayKeys<T>]?: NonNullable<T[K]> extends readonly (infer E)[] ? E : never };
+}
+
+/** One kind of record. Every record has a string `id` (stored as `_id` in both backends). */
+export interface Collection<T extends { id: string }> {
+  readonly name: string;
+  get(id: string): Promise<T | undefined>;
+  findOne(filter: Filter<T>, options?: Pick<FindOptions<T>, 'sort'>): Promise<T | undefined>;
+  find(filter: Filter<T>, options?: FindOptions<T>): Promise<T[]>;
+  count(filter: Filter<T>): Promise<number>;
+  /** Adds a new record; STORE_DUPLICATE_ID if the id exists. Returns the record as stored. */
+  insert(record: T): Promise<T>;
+  /** Creates or fully replaces the record with this id. */
+  put(record: T): Promise<T>;
+  /**
+   * Applies `patch` to every record matching `filter` and returns how many matched. Each record's
+   * match-and-change is atomic, so `update({id, status: {$in: ['requested','scheduled']}}, {set:
+   * {status: 'running'}})` is a compare-and-set: of two concurrent callers exactly one gets 1.
+   */
+  update(filter: Filter<T>, patch: Patch<T>): Promise<number>;
+  /** Like `update` on the first match only; returns the record after the change, or undefined. */
+  updateOne(filter: Filter<T>, patch: Patch<T>): Promise<T | undefined>;
+  /** Removes every matching record; returns how many. `remove({})` empties the collection. */
+  remove(filter: Filter<T>): Promise<number>;
+}
+
+export interface Store {
+  readonly kind: 'embedded' | 'mongodb';
+  readonly packs: Collection<PackRecord>;
+  readonly actions: Collection<ActionRecord>;
+  readonly sensors: Collection<SensorRecord>;
+  readonly triggerTypes: Collection<TriggerTypeRecord>;
+  readonly triggers: Collection<TriggerRecord>;
+  readonly rules: Collection<RuleRecord>;
+  readonly executions: Collection<ExecutionRecord>;
+  readonly triggerInstances: Collection<TriggerInstanceRecord>;
+  readonly ruleEnforcements: Collection<RuleEnforcementRecord>;
+  readonly keyValues: Collection<KeyValueRecord>;
+  readonly apiKeys: Collection<ApiKeyRecord>;
+  /** Resolves when the backend answers; STORE_UNAVAILABLE otherwise. For readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type CollectionName = Exclude<keyof Store, 'kind' | 'ping' | 'close'>;
+
+// ---------------------------------------------------------------------------------------------
+// Records. Shapes owned by other modules (parameter schemas, pack metadata, criteria, results)
+// stay loose here (`Record<string, unknown>`); the owning module validates them.
+
+interface Timestamps {
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A registered pack. `id` is the pack ref. */
+export interface PackRecord extends Timestamps {
+  id: string;
+  ref: string;
+  name: string;
+  version: string;
+  description?: string;
+  author?: string;
+  email?: string;
+  keywords?: string[];
+  /** Absolute path of the active pack content. */
+  path: string;
+  /** Where it was installed from, as the user gave it. */
+  source?: string;
+  /** The parsed pack.yaml. */
+  metadata: Record<string, unknown>;
+}
+
+/** A registered action. `id` is the action ref `<pack>.<name>`. */
+export interface ActionRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  runnerType: string;
+  entryPoint?: string;
+  /** Parameter specs by name (JSON Schema draft 4 plus st2's required/default/secret/immutable). */
+  parameters: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  tags?: string[];
+  /** The parsed action metadata file. */
+  metadata: Record<string, unknown>;
+}
+
+/** A registered sensor. `id` is the sensor ref `<pack>.<class_name>`. */
+export interface SensorRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  entryPoint: string;
+  pollInterval?: number;
+  /** Refs of the trigger types it dispatches. */
+  triggerTypes: string[];
+  metadata: Record<string, unknown>;
+}
+
+/** A trigger type declared by a sensor or built in. `id` is the ref `<pack>.<name>`. */
+export interface TriggerTypeRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  payloadSchema?: Record<string, unknown>;
+  parametersSchema?: Record<string, unknown>;
+  tags?: string[];
+}
+
+/**
+ * A concrete trigger: a trigger type plus parameters, created when a rule uses a parameterised
+ * trigger type (e.g. a timer with its interval). Rules sharing the same type and parameters share
+ * one trigger. Look it up by `{type, parametersKey}`, never by equality on `parameters`.
+ */
+export interface TriggerRecord extends Timestamps {
+  id: string;
+  /** `<pack>.<name>`; for triggers created from rules the name is generated. */
+  ref: string;
+  pack: string;
+  name: string;
+  /** Trigger type ref. */
+  type: string;
+  parameters: Record<string, unknown>;
+  /** `canonicalJson(parameters)`: the equality key for parameters. */
+  parametersKey: string;
+  /** How many rules use it; at 0 it may be removed. */
+  refCount: number;
+}
+
+/** A rule. `id` is the rule ref `<pack>.<name>`. */
+export interface RuleRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  trigger: { type: string; parameters: Record<string, unknown>; ref?: string };
+  criteria: Record<string, unknown>;
+  action: { ref: string; parameters: Record<string, unknown> };
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+/** One step of an execution's life, appended with `push: {log: ...}` on each transition. */
+export interface StatusChange {
+  status: ExecutionStatus;
+  at: string;
+  /** The runner or user that made the change. */
+  by?: string;
+  reason?: string;
+}
+
+export interface ExecutionRecord {
+  id: string;
+  /** Action ref. */
+  action: string;
+  pack: string;
+  runnerType?: string;
+  /** Parameters as stored and shown: secret values already masked. */
+  parameters: Record<string, unknown>;
+  status: ExecutionStatus;
+  /** The runner's result document (ActionOutcome.result) once completed. */
+  result?: Record<string, unknown>;
+  /** The last part of the output, kept with the record for the API and the CLI. */
+  stdoutTail?: string;
+  stderrTail?: string;
+  truncated?: { stdout: boolean; stderr: boolean };
+  stopReason?: StopReason;
+  /** Why it failed when the failure is Packrun's, not the action's (bad pack, lost runner). */
+  error?: Failure;
+  log: StatusChange[];
+  createdAt: string;
+  scheduledAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  /** Id of the action runner that took it. */
+  runnerId?: string;
+  /** Who or what asked for it: `{user}`, `{rule, triggerInstance}`, `{parent}` ... */
+  context: Record<string, unknown>;
+  /** Id of the execution this one re-runs. */
+  rerunOf?: string;
+  /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
+  rule?: string;
+  triggerInstance?: string;
+  user?: string;
+}
+
+export type TriggerInstanceStatus = 'pending' | 'processing' | 'processed' | 'processing_failed';
+
+export interface TriggerInstanceRecord {
+  id: string;
+  /** Trigger ref (or trigger type ref for unparameterised types). */
+  trigger: string;
+  payload: Record<string, unknown>;
+  occurredAt: string;
+  status: TriggerInstanceStatus;
+  /** The sensor or webhook that dispatched it. */
+  source?: string;
+  traceTag?: string;
+}
+
+export interface RuleEnforcementRecord {
+  id: string;
+  /** Rule ref. */
+  rule: string;
+  triggerInstance: string;
+  /** The execution it requested, when it got that far. */
+  execution?: string;
+  status: 'succeeded' | 'failed';
+  failureReason?: string;
+  enforcedAt: string;
+}
+
+export type KeyValueScope = 'system' | 'user';
+
+/**
+ * A datastore key. `id` is `keyValueId(scope, name, user)`. Secret values are stored encrypted
+ * (see KeyValueService); `value` of a secret record is the ciphertext. Expired records are treated
+ * as absent on read and removed lazily.
+ */
+export interface KeyValueRecord extends Timestamps {
+  id: string;
+  name: string;
+  scope: KeyValueScope;
+  /** Owner of a user-scoped key. */
+  user?: string;
+  value: string;
+  secret: boolean;
+  expiresAt?: string;
+}
+
+/** An API key. Only `hashApiKey(key)` is stored; the key itself is shown once when created. */
+export interface ApiKeyRecord {
+  id: string;
+  keyHash: string;
+  user: string;
+  enabled: boolean;
+  description?: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The datastore as actions, sensors and templates see it (st2's action_service datastore calls).
+
+export interface KeyValueGetOptions {
+  scope?: KeyValueScope;
+  /** Owner for scope 'user'. */
+  user?: string;
+  /** Return a secret's clear value; without it a secret's value is the ciphertext, as st2 does. */
+  decrypt?: boolean;
+}
+
+export interface KeyValueSetOptions {
+  scope?: KeyValueScope;
+  user?: string;
+  /** Seconds until the key expires; expired keys read as absent. */
+  ttl?: number;
+  /** Store the value encrypted and mark it secret. */
+  encrypt?: boolean;
+}
+
+export interface KeyValueListOptions {
+  scope?: KeyValueScope;
+  user?: string;
+  prefix?: string;
+  decrypt?: boolean;
+}
+
+/** A datastore entry as handed out: `value` is clear text only if asked with `decrypt`. */
+export interface KeyValueEntry {
+  name: string;
+  scope: KeyValueScope;
+  user?: string;
+  value: string;
+  secret: boolean;
+  expiresAt?: string;
+}
+
+export interface KeyValues {
+  get(name: string, options?: KeyValueGetOptions): Promise<KeyValueEntry | undefined>;
+  set(name: string, value: string, options?: KeyValueSetOptions): Promise<KeyValueEntry>;
+  /** True if a key was removed. */
+  delete(name: string, options?: Pick<KeyValueGetOptions, 'scope' | 'user'>): Promise<boolean>;
+  list(options?: KeyValueListOptions): Promise<KeyValueEntry[]>;
+}
