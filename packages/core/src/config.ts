@@ -51,6 +51,17 @@ const flag: Parser<boolean> = (raw, variable) => {
   });
 };
 
+/** A sandbox layer switch: `auto` uses the layer when this host supports it, `required` refuses to
+ * run jobs without it, `off` never uses it. */
+export type LayerMode = 'auto' | 'required' | 'off';
+const layerMode: Parser<LayerMode> = (raw, variable) => {
+  const value = raw.toLowerCase();
+  if (value === 'auto' || value === 'required' || value === 'off') return value;
+  throw new PackrunError('CONFIG_INVALID', `${variable} must be auto, required or off, got "${raw}"`, {
+    details: { variable },
+  });
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -72,6 +83,22 @@ const fields = {
   allowUnsafeRequirements: { env: 'PACKRUN_ALLOW_UNSAFE_REQUIREMENTS', doc: 'Allow requirements.txt lines that change where packages come from (index options, -e, includes, URLs).', default: () => false, parse: flag },
   allowNpmScripts: { env: 'PACKRUN_ALLOW_NPM_SCRIPTS', doc: 'Run npm install scripts of pack dependencies.', default: () => false, parse: flag },
   packIndex: { env: 'PACKRUN_PACK_INDEX', doc: 'Pack index (JSON file path or URL) used to resolve pack names.', default: () => undefined, parse: optionalText },
+  sandboxBwrap: { env: 'PACKRUN_SANDBOX_BWRAP', doc: 'Sandbox layer: bubblewrap namespaces (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxSeccomp: { env: 'PACKRUN_SANDBOX_SECCOMP', doc: 'Sandbox layer: seccomp filter denying mount, ptrace, bpf, kexec, module loading and other kernel-facing calls; needs bubblewrap (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxCgroups: { env: 'PACKRUN_SANDBOX_CGROUPS', doc: 'Sandbox layer: a cgroup per job for memory, pids and CPU limits and whole-tree kill (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxUser: { env: 'PACKRUN_SANDBOX_USER', doc: 'Sandbox layer: run jobs as a non-root uid with no_new_privs, no capabilities and rlimits (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxUid: { env: 'PACKRUN_SANDBOX_UID', doc: 'The non-root uid (and gid) jobs run as when the runtime is root.', default: () => 65534, parse: integer(1) },
+  sandboxMemoryMb: { env: 'PACKRUN_SANDBOX_MEMORY_MB', doc: 'Default memory limit of a job in MiB (packs and actions may ask for less).', default: () => 512, parse: integer(16) },
+  sandboxMemoryMaxMb: { env: 'PACKRUN_SANDBOX_MEMORY_MAX_MB', doc: 'Largest memory limit a pack or action may ask for, in MiB.', default: () => 2048, parse: integer(16) },
+  sandboxPids: { env: 'PACKRUN_SANDBOX_PIDS', doc: 'Default limit of processes and threads in one job.', default: () => 256, parse: integer(8) },
+  sandboxPidsMax: { env: 'PACKRUN_SANDBOX_PIDS_MAX', doc: 'Largest pids limit a pack or action may ask for.', default: () => 1024, parse: integer(8) },
+  sandboxCpu: { env: 'PACKRUN_SANDBOX_CPU', doc: 'Default CPU share of a job, in cores (0.5 = half a core).', default: () => 1, parse: positiveNumber },
+  sandboxCpuMax: { env: 'PACKRUN_SANDBOX_CPU_MAX', doc: 'Largest CPU share a pack or action may ask for, in cores.', default: () => 2, parse: positiveNumber },
+  sandboxNetwork: { env: 'PACKRUN_SANDBOX_NETWORK', doc: 'Whether jobs may use the network at all; false removes it even where a pack asks for it (needs bubblewrap).', default: () => true, parse: flag },
+  sandboxTimeoutMaxSeconds: { env: 'PACKRUN_SANDBOX_TIMEOUT_MAX', doc: 'Longest timeout in seconds a pack or action may ask for.', default: () => 86400, parse: positiveNumber },
+  sandboxTmpMb: { env: 'PACKRUN_SANDBOX_TMP_MB', doc: 'Size of the private /tmp of a job in MiB (bubblewrap).', default: () => 64, parse: integer(1) },
+  sandboxFileSizeMb: { env: 'PACKRUN_SANDBOX_FILE_SIZE_MB', doc: 'Largest file a job may write, in MiB (RLIMIT_FSIZE).', default: () => 256, parse: integer(1) },
+  sandboxOpenFiles: { env: 'PACKRUN_SANDBOX_OPEN_FILES', doc: 'Open files per job process (RLIMIT_NOFILE).', default: () => 1024, parse: integer(64) },
 } satisfies Record<string, FieldSpec<unknown>>;
 
 type Fields = typeof fields;
