@@ -7,3 +7,10 @@ export { readInstalledPack, installRecordName, type InstalledPack, type PackEnvi
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { queueNames, topicNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type Subscription } from './bus/types.ts';
+export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
+export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
+export { parseChildMessage } from './protocol/validate.ts';
+export { serveDatastoreRequest } from './protocol/datastore.ts';
+export { launchJob, type LaunchSpec, type JobExit } from './process/launcher.ts';
+export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
+export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';

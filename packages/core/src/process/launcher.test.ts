@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MessageType, type ChildMessage } from '../protocol/messages.ts';
+import { buildChildEnv } from './child-env.ts';
+import { launchJob, type LaunchSpec } from './launcher.ts';
+
+const jobDir = mkdtempSync(path.join(os.tmpdir(), 'packrun-launcher-'));
+const python = process.env['PACKRUN_TEST_PYTHON'] ?? '/usr/bin/python3';
+
+function spec(command: string, args: string[], extra: Partial<LaunchSpec> = {}): LaunchSpec {
+  return {
+    command,
+    args,
+    cwd: jobDir,
+    env: buildChildEnv({ jobDir, pack: 'tests', executionId: 'exec-1' }),
+    context: { kind: 'action', pack: 'tests', packDir: jobDir, jobDir, executionId: 'exec-1' },
+    killGraceMs: 500,
+    outputCapBytes: 64 * 1024,
+    controlChannel: false,
+    ...extra,
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0); only a live process counts.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function retryUntil(check: () => boolean, withinMs = 5000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// A tiny child speaking the wire protocol on fd 3, standing in for the real wrappers.
+const echoJob = `
+import json, socket, struct, sys
+s = socket.socket(fileno=3)
+def read(n):
+    b = b''
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c: sys.exit(3)
+        b += c
+    return b
+(n,) = struct.unpack('>I', read(4))
+job = json.loads(read(n))
+body = json.dumps({"type": "result", "result": {"got": job["job"]["parameters"]}, "success": None}).encode()
+print("__RESULT__ {\\"forged\\": true}")
+s.sendall(struct.pack('>I', len(body)) + body)
+`;
+
+describe('launchJob', () => {
+  it('gives the child only the allow-listed environment', async () => {
+    process.env['PACKRUN_TEST_CANARY'] = 'canary-secret';
+    const exit = await launchJob(spec('/usr/bin/env', []));
+    delete process.env['PACKRUN_TEST_CANARY'];
+    expect(exit.exitCode).toBe(0);
+    expect(exit.stdout).not.toContain('canary-secret');
+    expect(exit.stdout).toContain('ST2_ACTION_EXECUTION_ID=exec-1');
+    expect(exit.stdout).toContain(`HOME=${jobDir}`);
+  });
+
+  it('exchanges frames on fd 3 and keeps stdout apart from them', async () => {
+    const messages: ChildMessage[] = [];
+    const exit = await launchJob(
+      spec(python, ['-I', '-c', echoJob], {
+        controlChannel: true,
+        initialMessages: [
+          {
+            type: MessageType.job,
+            job: { kind: 'action', execution_id: 'exec-1', pack: 'tests', action: 'a', entry_point: '/x', pack_dir: '/', parameters: { n: 1 }, config: {}, log_level: 'info' },
+          },
+        ],
+        onMessage: (message) => messages.push(message),
+      }),
+    );
+    expect(exit.exitCode).toBe(0);
+    expect(messages).toEqual([{ type: 'result', result: { got: { n: 1 } }, success: null }]);
+    expect(exit.stdout).toContain('__RESULT__');
+  });
+
+  it('stops a job whose frame announces more than the limit', async () => {
+    const exit = await launchJob(
+      spec(python, ['-I', '-c', 'import os,struct,time\nos.write(3, struct.pack(">I", 2**31))\ntime.sleep(30)'], { controlChannel: true }),
+    );
+    expect(exit.protocolError).toMatch(/exceeds/);
+    expect(exit.durationMs).toBeLessThan(10_000);
+  });
+
+  it('kills the whole process group on timeout, forked children included', async () => {
+    const exit = await launchJob(spec('/bin/sh', ['-c', 'sleep 60 & echo $!; sleep 60'], { timeoutMs: 300 }));
+    expect(exit.stopReason).toBe('timeout');
+    const forked = Number(exit.stdout.trim());
+    expect(forked).toBeGreaterThan(0);
+    await retryUntil(() => !alive(forked) && !alive(exit.pid));
+  });
+
+  it('kills a child that traps SIGTERM after the grace', async () => {
+    const exit = await launchJob(spec('/bin/sh', ['-c', "trap '' TERM; sleep 60"], { timeoutMs: 200, killGraceMs: 300 }));
+    expect(exit.stopReason).toBe('timeout');
+    expect(exit.exitSignal).toBe('SIGKILL');
+  });
+
+  it('kills what the main child left running after it exits', async () => {
+    const exit = await launchJob(spec('/bin/sh', ['-c', 'sleep 60 >/dev/null 2>&1 & echo $!']));
+    expect(exit.exitCode).toBe(0);
+    await retryUntil(() => !alive(Number(exit.stdout.trim())));
+  });
+
+  it('cancels through the AbortSignal', async () => {
+    const controller = new AbortController();
+    const run = launchJob(spec('/bin/sh', ['-c', 'echo started; sleep 60'], { signal: controller.signal, onOutput: () => controller.abort() }));
+    const exit = await run;
+    expect(exit.stopReason).toBe('canceled');
+  });
+
+  it('caps stdout but drains it to the end', async () => {
+    const exit = await launchJob(spec(python, ['-I', '-c', 'import sys\nsys.stdout.write("x" * 3_000_000)\nprint("done", file=sys.stderr)'], { outputCapBytes: 4096 }));
+    expect(exit.exitCode).toBe(0);
+    expect(exit.stdout.length).toBe(4096);
+    expect(exit.truncated).toEqual({ stdout: true, stderr: false });
+    expect(exit.stderr).toBe('done\n');
+  });
+
+  it('fails plainly when the command does not exist', async () => {
+    await expect(launchJob(spec('/nonexistent/binary', []))).rejects.toMatchObject({ code: 'PROCESS_SPAWN_FAILED' });
+  });
+});

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { PackrunError } from '../errors.ts';
+import type { StopReason } from '../execution.ts';
+import type { Logger } from '../logger.ts';
+import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
+import { CappedOutput } from './capped-output.ts';
+import { ControlChannel } from './control-channel.ts';
+import { noSandbox, type SpawnContext, type SpawnDecorator } from './spawn-decorator.ts';
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** The complete environment (see buildChildEnv); nothing is inherited. */
+  env: Record<string, string>;
+  context: SpawnContext;
+  /** Wall-clock limit; undefined for none. */
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL when the job is stopped. */
+  killGraceMs: number;
+  /** Bytes kept of stdout and, separately, of stderr. */
+  outputCapBytes: number;
+  /** Open the control channel on fd 3 (the wrappers); shell actions run without one. */
+  controlChannel: boolean;
+  /** Messages sent as soon as the child is started (the job). */
+  initialMessages?: ParentMessage[];
+  /** Frames from the child; `reply` is a no-op once the child is gone. */
+  onMessage?: (message: ChildMessage, reply: (message: ParentMessage) => void) => void;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Aborting stops the job like a timeout does, with stop reason `canceled`. */
+  signal?: AbortSignal;
+  decorator?: SpawnDecorator;
+  logger?: Logger;
+}
+
+export interface JobExit {
+  exitCode: number | null;
+  /** The signal that ended the main child, if one did. */
+  exitSignal: NodeJS.Signals | null;
+  stopReason?: StopReason;
+  stdout: string;
+  stderr: string;
+  truncated: { stdout: boolean; stderr: boolean };
+  /** Set when the child broke the wire protocol (bad frame, oversize frame); the job was stopped. */
+  protocolError?: string;
+  durationMs: number;
+  pid: number;
+}
+
+/** How long we wait for the pipes to close once the job's processes are killed. */
+const pipeDrainMs = 2000;
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the whole group is already gone.
+  }
+}
+
+function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.readableEnded) return resolve();
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, withinMs);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Runs one job process to the end: its own process group, a cleared environment, capped output,
+ * a timeout and cancel that stop the whole group (SIGTERM, then SIGKILL after the grace), and
+ * after the main child exits the group is killed anyway so that forked daemons die with it.
+ */
+export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
+  const started = Date.now();
+  const decorator = spec.decorator ?? noSandbox;
+  const wrapped = await decorator.wrap({
+    command: spec.command,
+    args: spec.args,
+    env: spec.env,
+    cwd: spec.cwd,
+    context: spec.context,
+  });
+
+  const child = spawn(wrapped.command, wrapped.args, {
+    cwd: spec.cwd,
+    env: wrapped.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', spec.controlChannel ? 'pipe' : 'ignore'],
+  });
+
+  const spawnError = await new Promise<Error | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', (error) => resolve(error));
+  });
+  if (spawnError || child.pid === undefined) {
+    await wrapped.afterExit().catch(() => undefined);
+    throw new PackrunError('PROCESS_SPAWN_FAILED', `cannot start ${wrapped.command}: ${spawnError?.message ?? 'no pid'}`, {
+      details: { command: wrapped.command, pack: spec.context.pack },
+      userError: false,
+      cause: spawnError,
+    });
+  }
+  const pid = child.pid;
+  const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId });
+
+  const stdout = new CappedOutput(spec.outputCapBytes);
+  const stderr = new CappedOutput(spec.outputCapBytes);
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    spec.onOutput?.('stdout', chunk);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    spec.onOutput?.('stderr', chunk);
+  });
+
+  let stopReason: StopReason | undefined;
+  let protocolError: string | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let exited = false;
+  const stop = (reason: StopReason | undefined): void => {
+    if (exited || killTimer) return;
+    stopReason ??= reason;
+    log?.debug({ reason }, 'stopping job');
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => {
+      signalGroup(pid, 'SIGKILL');
+      void wrapped.killAll();
+    }, spec.killGraceMs);
+  };
+
+  const socket = spec.controlChannel ? (child.stdio[3] as Socket) : undefined;
+  const channel = socket
+    ? new ControlChannel(socket, {
+        onMessage: (message) => spec.onMessage?.(message, (reply) => void channel?.send(reply)),
+        onProtocolError: (reason) => {
+          protocolError ??= reason;
+          log?.warn({ reason }, 'job broke the control protocol');
+          stop(undefined);
+        },
+      })
+    : undefined;
+
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+  try {
+    await wrapped.started?.(pid);
+  } catch (error) {
+    stop(undefined);
+    await exit;
+    throw error;
+  }
+  for (const message of spec.initialMessages ?? []) channel?.send(message);
+
+  const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
+  const onAbort = (): void => stop('canceled');
+  if (spec.signal?.aborted) onAbort();
+  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const { code, signal } = await exit;
+  exited = true;
+  clearTimeout(timeout);
+  clearTimeout(killTimer);
+  spec.signal?.removeEventListener('abort', onAbort);
+  // The main child is gone; anything it left behind in its group goes too.
+  signalGroup(pid, 'SIGKILL');
+  await wrapped.killAll();
+  await Promise.all([
+    closed(child.stdout!, pipeDrainMs),
+    closed(child.stderr!, pipeDrainMs),
+    ...(socket ? [closed(socket, pipeDrainMs)] : []),
+  ]);
+  channel?.close();
+  const report = await wrapped.afterExit();
+  if (report.oomKilled) stopReason = 'out_of_memory';
+  else if (report.pidsLimitHit) stopReason ??= 'pids_limit';
+
+  return {
+    exitCode: code,
+    exitSignal: signal,
+    ...(stopReason ? { stopReason } : {}),
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+    ...(protocolError ? { protocolError } : {}),
+    durationMs: Date.now() - started,
+    pid,
+  };
+}

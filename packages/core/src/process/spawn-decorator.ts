@@ -1,0 +1,60 @@
+/**
+ * The one hook where the sandbox wraps a spawn. The launcher builds a SpawnSpec, hands it to the
+ * decorator, and spawns what comes back; after the child exits it asks the decorator what it saw
+ * (out of memory, pids limit) and to kill whatever the process-group kill cannot reach (a child
+ * that called setsid). The default decorator changes nothing.
+ */
+export interface SpawnContext {
+  kind: 'action' | 'sensor';
+  pack: string;
+  /** Absolute path of the pack's content (read-only for the job). */
+  packDir: string;
+  /** Absolute path of the pack's env (venv or node_modules folder), when it has one. */
+  envDir?: string;
+  /** The job folder: HOME, TMPDIR and the working directory; the only writable place. */
+  jobDir: string;
+  executionId: string;
+}
+
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  context: SpawnContext;
+}
+
+export interface SandboxReport {
+  oomKilled: boolean;
+  pidsLimitHit: boolean;
+}
+
+export interface WrappedSpawn {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Called once with the pid right after the spawn (e.g. to move it into a cgroup). */
+  started?(pid: number): Promise<void> | void;
+  /** Kills every process of the job, including those that left its process group. */
+  killAll(): Promise<void>;
+  /** Called once after the job's processes are gone; releases what `wrap` set up. */
+  afterExit(): Promise<SandboxReport>;
+}
+
+export interface SpawnDecorator {
+  wrap(spec: SpawnSpec): Promise<WrappedSpawn>;
+}
+
+export const noSandbox: SpawnDecorator = {
+  async wrap(spec) {
+    return {
+      command: spec.command,
+      args: spec.args,
+      env: spec.env,
+      async killAll() {},
+      async afterExit() {
+        return { oomKilled: false, pidsLimitHit: false };
+      },
+    };
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * The wrapper wire protocol: messages on the control channel (fd 3 of the child, a bidirectional
+ * UNIX socket), each a frame of a 4-byte big-endian length then UTF-8 JSON tagged by `type`.
+ * The Python wrapper (packages/core/python) and the Node wrapper (packages/core/node) mirror these
+ * names as constants; change them together.
+ */
+export const MessageType = {
+  job: 'job',
+  datastoreReply: 'datastore_reply',
+  result: 'result',
+  error: 'error',
+  datastore: 'datastore',
+} as const;
+
+/** Frames larger than this are refused in both directions, so a child cannot exhaust our memory. */
+export const maxFrameBytes = 64 * 1024 * 1024;
+
+export interface ActionJob {
+  kind: 'action';
+  execution_id: string;
+  pack: string;
+  action: string;
+  /** Absolute path of the action's entry point. */
+  entry_point: string;
+  pack_dir: string;
+  parameters: Record<string, unknown>;
+  config: Record<string, unknown>;
+  log_level: string;
+}
+
+export type DatastoreScope = 'system' | 'user';
+export type DatastoreOp = 'get' | 'set' | 'delete' | 'list';
+
+export interface DatastoreArgs {
+  /** Full key name; a local key already carries its `<pack>.<Class>:` prefix. */
+  name?: string;
+  value?: string;
+  scope: DatastoreScope;
+  ttl?: number | null;
+  encrypt?: boolean;
+  decrypt?: boolean;
+  prefix?: string | null;
+}
+
+export interface WireError {
+  type: string;
+  message: string;
+  traceback?: string;
+}
+
+export interface JobMessage {
+  type: typeof MessageType.job;
+  job: ActionJob;
+}
+
+export type DatastoreReplyMessage =
+  | { type: typeof MessageType.datastoreReply; id: string | number; ok: true; value: unknown }
+  | { type: typeof MessageType.datastoreReply; id: string | number; ok: false; error: WireError };
+
+export interface ResultMessage {
+  type: typeof MessageType.result;
+  result: unknown;
+  /** An explicit success flag from the action (`(bool, result)` in Python); null when it gave none. */
+  success: boolean | null;
+}
+
+export interface ErrorMessage {
+  type: typeof MessageType.error;
+  error: WireError;
+}
+
+export interface DatastoreRequestMessage {
+  type: typeof MessageType.datastore;
+  id: string | number;
+  op: DatastoreOp;
+  args: DatastoreArgs;
+}
+
+export type ParentMessage = JobMessage | DatastoreReplyMessage;
+export type ChildMessage = ResultMessage | ErrorMessage | DatastoreRequestMessage;
