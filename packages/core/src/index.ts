@@ -14,3 +14,4 @@ export { serveDatastoreRequest } from './protocol/datastore.ts';
 export { launchJob, type LaunchSpec, type JobExit } from './process/launcher.ts';
 export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
+export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';

@@ -1,0 +1,40 @@
+import type { CollectionName } from './types.ts';
+
+/**
+ * Every collection with its stored name and the indexes the API's list queries need (keys in
+ * priority order). MongoDB creates them as given; the embedded store indexes the first field of
+ * each, the only kind NeDB has.
+ */
+export interface IndexSpec {
+  keys: Record<string, 1 | -1>;
+  unique?: boolean;
+}
+
+export const collectionSpecs: Record<CollectionName, { storedName: string; indexes: IndexSpec[] }> = {
+  packs: { storedName: 'packs', indexes: [] },
+  actions: { storedName: 'actions', indexes: [{ keys: { pack: 1 } }] },
+  sensors: { storedName: 'sensors', indexes: [{ keys: { pack: 1 } }] },
+  triggerTypes: { storedName: 'trigger_types', indexes: [{ keys: { pack: 1 } }] },
+  triggers: { storedName: 'triggers', indexes: [{ keys: { type: 1, parametersKey: 1 } }] },
+  rules: { storedName: 'rules', indexes: [{ keys: { pack: 1 } }, { keys: { 'trigger.type': 1 } }] },
+  executions: {
+    storedName: 'executions',
+    indexes: [
+      { keys: { createdAt: -1 } },
+      { keys: { action: 1, createdAt: -1 } },
+      { keys: { status: 1, createdAt: -1 } },
+    ],
+  },
+  triggerInstances: {
+    storedName: 'trigger_instances',
+    indexes: [{ keys: { occurredAt: -1 } }, { keys: { trigger: 1, occurredAt: -1 } }],
+  },
+  ruleEnforcements: {
+    storedName: 'rule_enforcements',
+    indexes: [{ keys: { enforcedAt: -1 } }, { keys: { rule: 1, enforcedAt: -1 } }, { keys: { triggerInstance: 1 } }],
+  },
+  keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }] },
+  apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
+};
+
+export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];

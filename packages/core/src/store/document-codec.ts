@@ -1,0 +1,134 @@
+import { PackrunError } from '../errors.ts';
+import type { Filter, FindOptions, Patch } from './types.ts';
+
+/**
+ * Turns records, filters, sorts and patches into the documents both backends store. Shared so the
+ * embedded store and MongoDB agree on every detail:
+ *
+ * - `id` is stored as `_id`.
+ * - Records are plain JSON (a JSON round trip drops undefined and functions).
+ * - Object keys in user data (results, payloads, rule criteria like `trigger.body.name`) may hold
+ *   `.` or start with `$`, which neither backend accepts as a field name, so every key is escaped:
+ *   `%` -> `%25`, `.` -> `%2E`, a leading `$` -> `%24`. Our own field names never need it.
+ * - Filters are checked against the restricted language before they reach a backend, so an API
+ *   caller cannot smuggle in `$where` or `$regex`.
+ */
+
+type Doc = Record<string, unknown>;
+
+const operators = new Set(['$in', '$nin', '$ne', '$gt', '$gte', '$lt', '$lte', '$exists']);
+
+export function escapeKey(key: string): string {
+  return key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+
+function unescapeKey(key: string): string {
+  return key.replace(/%(25|2E|24)/g, (_match, code: string) => (code === '25' ? '%' : code === '2E' ? '.' : '$'));
+}
+
+function mapKeys(value: unknown, map: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => mapKeys(item, map));
+  if (value !== null && typeof value === 'object') {
+    const out: Doc = {};
+    for (const [key, item] of Object.entries(value)) out[map(key)] = mapKeys(item, map);
+    return out;
+  }
+  return value;
+}
+
+function plainJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+export function toDocument(collection: string, record: { id: string }): Doc {
+  if (typeof record.id !== 'string' || record.id === '') {
+    throw new PackrunError('STORE_BAD_RECORD', `a ${collection} record needs a non-empty string id`, {
+      details: { collection },
+      userError: false,
+    });
+  }
+  const { id, ...rest } = plainJson(record) as Doc & { id: string };
+  return { _id: id, ...(mapKeys(rest, escapeKey) as Doc) };
+}
+
+export function fromDocument<T>(doc: Doc): T {
+  const { _id, ...rest } = doc;
+  return { id: String(_id), ...(mapKeys(rest, unescapeKey) as Doc) } as T;
+}
+
+function fieldPath(path: string): string {
+  if (path === 'id') return '_id';
+  return path.split('.').map(escapeKey).join('.');
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function badFilter(collection: string, path: string, problem: string): PackrunError {
+  return new PackrunError('STORE_BAD_FILTER', `filter on ${collection}.${path}: ${problem}`, {
+    hint: 'filters take a value or {$in, $nin, $ne, $gt, $gte, $lt, $lte, $exists} per field',
+    details: { collection, field: path },
+  });
+}
+
+export function toQuery<T>(collection: string, filter: Filter<T>): Doc {
+  const query: Doc = {};
+  for (const [path, condition] of Object.entries(filter as Doc)) {
+    if (condition === undefined) continue;
+    if (path === '' || path.startsWith('$')) throw badFilter(collection, path, 'not a field name');
+    if (isScalar(condition)) {
+      query[fieldPath(path)] = condition;
+      continue;
+    }
+    if (typeof condition !== 'object' || Array.isArray(condition)) {
+      throw badFilter(collection, path, 'a condition is a string, number, boolean, null or an operator object');
+    }
+    const ops: Doc = {};
+    for (const [op, operand] of Object.entries(condition as Doc)) {
+      if (operand === undefined) continue;
+      if (!operators.has(op)) throw badFilter(collection, path, `operator ${op} is not supported`);
+      if (op === '$exists') {
+        if (typeof operand !== 'boolean') throw badFilter(collection, path, '$exists takes true or false');
+      } else if (op === '$in' || op === '$nin') {
+        if (!Array.isArray(operand) || !operand.every(isScalar)) throw badFilter(collection, path, `${op} takes a list of values`);
+      } else if (op === '$ne') {
+        if (!isScalar(operand)) throw badFilter(collection, path, '$ne takes a string, number, boolean or null');
+      } else if (operand === null || !isScalar(operand)) {
+        throw badFilter(collection, path, `${op} takes a string, number or boolean`);
+      }
+      ops[op] = operand;
+    }
+    if (Object.keys(ops).length === 0) throw badFilter(collection, path, 'empty condition');
+    query[fieldPath(path)] = ops;
+  }
+  return query;
+}
+
+export function toSort<T>(sort: FindOptions<T>['sort']): Array<[string, 1 | -1]> {
+  return Object.entries(sort ?? {}).map(([path, direction]) => [fieldPath(path), direction === -1 ? -1 : 1]);
+}
+
+export function toUpdate<T>(collection: string, patch: Patch<T>): Doc {
+  const update: Doc = {};
+  const set = patch.set === undefined ? {} : (mapKeys(plainJson(patch.set), escapeKey) as Doc);
+  if ('_id' in set || 'id' in (patch.set ?? {})) {
+    throw new PackrunError('STORE_BAD_PATCH', `a ${collection} record's id cannot change`, {
+      details: { collection },
+      userError: false,
+    });
+  }
+  if (Object.keys(set).length > 0) update['$set'] = set;
+  if (patch.unset !== undefined && patch.unset.length > 0) {
+    update['$unset'] = Object.fromEntries(patch.unset.map((key) => [fieldPath(String(key)), true]));
+  }
+  const push = patch.push === undefined ? {} : (mapKeys(plainJson(patch.push), escapeKey) as Doc);
+  if (Object.keys(push).length > 0) update['$push'] = push;
+  if (Object.keys(update).length === 0) {
+    throw new PackrunError('STORE_BAD_PATCH', `an update of ${collection} must set, unset or push something`, {
+      details: { collection },
+      userError: false,
+    });
+  }
+  return update;
+}

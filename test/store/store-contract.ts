@@ -1,0 +1,266 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPackrunError, type ExecutionRecord, type ExecutionStatus, type Store } from '@packrun/core';
+
+/**
+ * The behaviour every Store must have. Each test gets a fresh, empty store from `open`; the suite
+ * closes it afterwards.
+ */
+export function storeContract(open: () => Promise<Store>): void {
+  let store: Store;
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  let seq = 0;
+  function execution(overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
+    seq += 1;
+    return {
+      id: `ex-${String(seq).padStart(4, '0')}`,
+      action: 'core.echo',
+      pack: 'core',
+      parameters: { message: 'hi' },
+      status: 'requested',
+      log: [{ status: 'requested', at: '2026-01-01T00:00:00.000Z' }],
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+      context: {},
+      ...overrides,
+    };
+  }
+
+  async function codeOf(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (error) {
+      return isPackrunError(error) ? error.code : `not a PackrunError: ${String(error)}`;
+    }
+    return 'no error';
+  }
+
+  describe('CRUD', () => {
+    it('inserts, reads, replaces, updates and removes records', async () => {
+      const record = execution({ result: { stdout: 'x' } });
+      expect(await store.executions.insert(record)).toEqual(record);
+      expect(await store.executions.get(record.id)).toEqual(record);
+      expect(await store.executions.get('missing')).toBeUndefined();
+
+      const replaced = { ...execution({ id: record.id }), status: 'running' as const };
+      await store.executions.put(replaced);
+      const afterPut = await store.executions.get(record.id);
+      expect(afterPut?.status).toBe('running');
+      expect(afterPut?.result).toBeUndefined();
+
+      const created = execution();
+      await store.executions.put(created);
+      expect(await store.executions.count({})).toBe(2);
+
+      expect(await store.executions.update({ id: created.id }, { set: { runnerId: 'r1' } })).toBe(1);
+      expect((await store.executions.get(created.id))?.runnerId).toBe('r1');
+      expect(await store.executions.update({ id: 'missing' }, { set: { runnerId: 'r1' } })).toBe(0);
+
+      expect(await store.executions.remove({ id: record.id })).toBe(1);
+      expect(await store.executions.get(record.id)).toBeUndefined();
+      expect(await store.executions.remove({})).toBe(1);
+      expect(await store.executions.count({})).toBe(0);
+    });
+
+    it('refuses a second record with the same id', async () => {
+      const record = execution();
+      await store.executions.insert(record);
+      expect(await codeOf(store.executions.insert({ ...record, status: 'running' }))).toBe('STORE_DUPLICATE_ID');
+      expect((await store.executions.get(record.id))?.status).toBe('requested');
+    });
+
+    it('sets, unsets and pushes in one update and returns the changed record from updateOne', async () => {
+      const record = execution({ runnerId: 'old' });
+      await store.executions.insert(record);
+      const updated = await store.executions.updateOne(
+        { id: record.id },
+        { set: { status: 'scheduled' }, unset: ['runnerId'], push: { log: { status: 'scheduled', at: '2026-01-01T00:00:05.000Z' } } },
+      );
+      expect(updated?.status).toBe('scheduled');
+      expect(updated?.runnerId).toBeUndefined();
+      expect(updated?.log.map((entry) => entry.status)).toEqual(['requested', 'scheduled']);
+      expect(await store.executions.get(record.id)).toEqual(updated);
+      expect(await store.executions.updateOne({ id: 'missing' }, { set: { status: 'running' } })).toBeUndefined();
+    });
+
+    it('refuses an empty patch and a change of id', async () => {
+      const record = execution();
+      await store.executions.insert(record);
+      expect(await codeOf(store.executions.update({ id: record.id }, {}))).toBe('STORE_BAD_PATCH');
+      expect(await codeOf(store.executions.update({ id: record.id }, { set: { id: 'other' } as never }))).toBe('STORE_BAD_PATCH');
+    });
+
+    it('keeps user data whose keys contain dots or start with $', async () => {
+      const result = { 'a.b': { $weird: 1, '%literal': [{ 'x.y': 'z' }] }, plain: true };
+      const record = execution({ result });
+      await store.executions.insert(record);
+      expect((await store.executions.get(record.id))?.result).toEqual(result);
+      await store.rules.insert({
+        id: 'p.r',
+        ref: 'p.r',
+        pack: 'p',
+        name: 'r',
+        enabled: true,
+        trigger: { type: 'core.st2.webhook', parameters: { url: 'x' } },
+        criteria: { 'trigger.body.name': { type: 'equals', pattern: 'x' } },
+        action: { ref: 'core.echo', parameters: { message: '{{ trigger.body.name }}' } },
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      });
+      expect((await store.rules.get('p.r'))?.criteria).toEqual({ 'trigger.body.name': { type: 'equals', pattern: 'x' } });
+      await store.executions.update({ id: record.id }, { set: { result: { 'c.d': 2 } } });
+      expect((await store.executions.get(record.id))?.result).toEqual({ 'c.d': 2 });
+    });
+
+    it('stores every kind of record', async () => {
+      const at = '2026-01-01T00:00:00.000Z';
+      const times = { createdAt: at, updatedAt: at };
+      await store.packs.insert({ id: 'core', ref: 'core', name: 'core', version: '1.0.0', path: '/p', metadata: {}, ...times });
+      await store.actions.insert({ id: 'core.echo', ref: 'core.echo', pack: 'core', name: 'echo', enabled: true, runnerType: 'local-shell-cmd', parameters: {}, metadata: {}, ...times });
+      await store.sensors.insert({ id: 'core.S', ref: 'core.S', pack: 'core', name: 'S', enabled: true, entryPoint: 's.py', triggerTypes: ['core.t'], metadata: {}, ...times });
+      await store.triggerTypes.insert({ id: 'core.t', ref: 'core.t', pack: 'core', name: 't', ...times });
+      await store.triggers.insert({ id: 't1', ref: 'core.t1', pack: 'core', name: 't1', type: 'core.t', parameters: { a: 1 }, parametersKey: '{"a":1}', refCount: 1, ...times });
+      await store.triggerInstances.insert({ id: 'ti1', trigger: 'core.t1', payload: { a: 1 }, occurredAt: at, status: 'pending' });
+      await store.ruleEnforcements.insert({ id: 're1', rule: 'p.r', triggerInstance: 'ti1', status: 'succeeded', enforcedAt: at });
+      await store.keyValues.insert({ id: 'system:k', name: 'k', scope: 'system', value: 'v', secret: false, ...times });
+      await store.apiKeys.insert({ id: 'k1', keyHash: 'abc', user: 'admin', enabled: true, createdAt: at });
+      expect((await store.packs.get('core'))?.version).toBe('1.0.0');
+      expect((await store.actions.get('core.echo'))?.runnerType).toBe('local-shell-cmd');
+      expect((await store.sensors.get('core.S'))?.triggerTypes).toEqual(['core.t']);
+      expect((await store.triggerTypes.get('core.t'))?.name).toBe('t');
+      expect((await store.triggers.findOne({ type: 'core.t', parametersKey: '{"a":1}' }))?.id).toBe('t1');
+      expect((await store.triggerInstances.get('ti1'))?.payload).toEqual({ a: 1 });
+      expect((await store.ruleEnforcements.findOne({ triggerInstance: 'ti1' }))?.id).toBe('re1');
+      expect((await store.keyValues.get('system:k'))?.value).toBe('v');
+      expect((await store.apiKeys.findOne({ keyHash: 'abc' }))?.user).toBe('admin');
+      await store.ping();
+    });
+  });
+
+  describe('filters', () => {
+    beforeEach(async () => {
+      await store.executions.insert(execution({ id: 'a', status: 'requested', runnerId: 'r1', durationMs: 10, context: { rule: 'p.r1', user: 'ann' } }));
+      await store.executions.insert(execution({ id: 'b', status: 'running', runnerId: 'r2', durationMs: 20, context: { rule: 'p.r2' } }));
+      await store.executions.insert(execution({ id: 'c', status: 'succeeded', durationMs: 30, context: {} }));
+      await store.executions.insert(execution({ id: 'd', status: 'failed', runnerId: 'r1', context: {} }));
+    });
+    const ids = async (promise: Promise<ExecutionRecord[]>): Promise<string[]> => (await promise).map((r) => r.id).sort();
+
+    it('equality, on fields and dotted paths', async () => {
+      expect(await ids(store.executions.find({ status: 'running' }))).toEqual(['b']);
+      expect(await ids(store.executions.find({ runnerId: 'r1', status: 'failed' }))).toEqual(['d']);
+      expect(await ids(store.executions.find({ 'context.rule': 'p.r1' }))).toEqual(['a']);
+      expect(await ids(store.executions.find({ id: 'c' }))).toEqual(['c']);
+      expect(await ids(store.executions.find({}))).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('$in and $nin', async () => {
+      expect(await ids(store.executions.find({ status: { $in: ['requested', 'running'] } }))).toEqual(['a', 'b']);
+      expect(await ids(store.executions.find({ status: { $nin: ['requested', 'running'] } }))).toEqual(['c', 'd']);
+      expect(await ids(store.executions.find({ id: { $in: [] } }))).toEqual([]);
+      // A missing field is "not in" any list, as MongoDB has it.
+      expect(await ids(store.executions.find({ runnerId: { $nin: ['r1'] } }))).toEqual(['b', 'c']);
+    });
+
+    it('$ne, including records without the field', async () => {
+      expect(await ids(store.executions.find({ status: { $ne: 'running' } }))).toEqual(['a', 'c', 'd']);
+      expect(await ids(store.executions.find({ runnerId: { $ne: 'r1' } }))).toEqual(['b', 'c']);
+    });
+
+    it('$gt, $gte, $lt, $lte on numbers and ISO times', async () => {
+      expect(await ids(store.executions.find({ durationMs: { $gt: 10 } }))).toEqual(['b', 'c']);
+      expect(await ids(store.executions.find({ durationMs: { $gte: 10, $lt: 30 } }))).toEqual(['a', 'b']);
+      expect(await ids(store.executions.find({ durationMs: { $lte: 20 } }))).toEqual(['a', 'b']);
+      const b = await store.executions.get('b');
+      expect(await ids(store.executions.find({ createdAt: { $gt: b?.createdAt ?? '' } }))).toEqual(['c', 'd']);
+      expect(await ids(store.executions.find({ id: { $gte: 'b', $lte: 'c' } }))).toEqual(['b', 'c']);
+    });
+
+    it('null equality matches records without the field', async () => {
+      expect(await ids(store.executions.find({ runnerId: null }))).toEqual(['c']);
+      expect(await ids(store.executions.find({ runnerId: { $ne: null } }))).toEqual(['a', 'b', 'd']);
+      expect(await ids(store.executions.find({ runnerId: { $in: [null, 'r2'] } }))).toEqual(['b', 'c']);
+      expect(await ids(store.executions.find({ runnerId: { $nin: [null, 'r2'] } }))).toEqual(['a', 'd']);
+      expect(await ids(store.executions.find({ runnerId: null, status: 'succeeded' }))).toEqual(['c']);
+    });
+
+    it('$exists', async () => {
+      expect(await ids(store.executions.find({ runnerId: { $exists: true } }))).toEqual(['a', 'b', 'd']);
+      expect(await ids(store.executions.find({ durationMs: { $exists: false } }))).toEqual(['d']);
+      expect(await ids(store.executions.find({ 'context.rule': { $exists: true } }))).toEqual(['a', 'b']);
+    });
+
+    it('equality with a value on an array field matches when the array contains it', async () => {
+      const at = '2026-01-01T00:00:00.000Z';
+      await store.actions.insert({ id: 'p.x', ref: 'p.x', pack: 'p', name: 'x', enabled: true, runnerType: 'r', parameters: {}, metadata: {}, tags: ['red', 'blue'], createdAt: at, updatedAt: at });
+      await store.actions.insert({ id: 'p.y', ref: 'p.y', pack: 'p', name: 'y', enabled: false, runnerType: 'r', parameters: {}, metadata: {}, tags: ['green'], createdAt: at, updatedAt: at });
+      expect((await store.actions.find({ tags: 'blue' })).map((a) => a.id)).toEqual(['p.x']);
+      expect((await store.actions.find({ enabled: false })).map((a) => a.id)).toEqual(['p.y']);
+    });
+
+    it('count and remove take the same filters', async () => {
+      expect(await store.executions.count({ runnerId: 'r1' })).toBe(2);
+      expect(await store.executions.remove({ status: { $in: ['succeeded', 'failed'] } })).toBe(2);
+      expect(await ids(store.executions.find({}))).toEqual(['a', 'b']);
+    });
+
+    it('refuses operators outside the restricted language', async () => {
+      for (const filter of [{ $where: 'true' }, { status: { $regex: '.*' } }, { $or: [{ status: 'running' }] }, { status: { $in: 'running' } }, { status: { $exists: 1 } }, { status: { $gt: { a: 1 } } }, { durationMs: { $gte: null } }, { status: ['running'] }]) {
+        expect(await codeOf(store.executions.find(filter as never))).toBe('STORE_BAD_FILTER');
+      }
+    });
+  });
+
+  describe('sorting and pagination', () => {
+    it('pages newest first with a stable id tie-break', async () => {
+      const sameTime = '2026-02-01T00:00:00.000Z';
+      for (let i = 0; i < 25; i += 1) {
+        const createdAt = i < 20 ? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() : sameTime;
+        await store.executions.insert(execution({ id: `p${String(i).padStart(2, '0')}`, createdAt, status: i % 2 === 0 ? 'succeeded' : 'failed' }));
+      }
+      const expected = Array.from({ length: 25 }, (_, i) => `p${String(24 - i).padStart(2, '0')}`);
+      const pages: string[] = [];
+      for (let skip = 0; skip < 30; skip += 10) {
+        const page = await store.executions.find({}, { sort: { createdAt: -1, id: -1 }, skip, limit: 10 });
+        pages.push(...page.map((r) => r.id));
+      }
+      expect(pages).toEqual(expected);
+      const failed = await store.executions.find({ status: 'failed' }, { sort: { createdAt: -1, id: -1 }, limit: 3 });
+      expect(failed.map((r) => r.id)).toEqual(['p23', 'p21', 'p19']);
+      const oldest = await store.executions.findOne({}, { sort: { createdAt: 1 } });
+      expect(oldest?.id).toBe('p00');
+    });
+  });
+
+  describe('conditional update', () => {
+    it('lets exactly one of two concurrent compare-and-set updates win', async () => {
+      for (let round = 0; round < 10; round += 1) {
+        const record = execution({ status: 'scheduled' });
+        await store.executions.insert(record);
+        const claim = (runnerId: string): Promise<number> =>
+          store.executions.update(
+            { id: record.id, status: { $in: ['requested', 'scheduled'] as ExecutionStatus[] } },
+            { set: { status: 'running', runnerId }, push: { log: { status: 'running', at: new Date().toISOString(), by: runnerId } } },
+          );
+        const results = await Promise.all([claim('r1'), claim('r2')]);
+        expect(results.sort()).toEqual([0, 1]);
+        const stored = await store.executions.get(record.id);
+        expect(stored?.status).toBe('running');
+        expect(stored?.log.filter((entry) => entry.status === 'running')).toHaveLength(1);
+        expect(stored?.log.at(-1)?.by).toBe(stored?.runnerId);
+      }
+    });
+
+    it('updateOne claims are exclusive too', async () => {
+      const record = execution({ status: 'requested' });
+      await store.executions.insert(record);
+      const claim = (runnerId: string) => store.executions.updateOne({ id: record.id, status: 'requested' }, { set: { status: 'running', runnerId } });
+      const results = await Promise.all([claim('r1'), claim('r2'), claim('r3')]);
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    });
+  });
+}
