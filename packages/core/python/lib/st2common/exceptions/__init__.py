@@ -1,0 +1,9 @@
+"""Base exception of st2common."""
+
+
+class StackStormBaseException(Exception):
+    pass
+
+
+class StackStormPluginException(StackStormBaseException):
+    pass

@@ -1,0 +1,251 @@
+"""Runs one Python action: under a Packrun parent (job and result on the control channel) or by
+hand (inputs from flags, result printed as JSON at the end)."""
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from . import protocol
+from .channel import Channel, FrameTooLarge, control_fd_is_open, hide_control_fd
+from .cli_inputs import json_object_argument
+from .datastore import ChannelBackend, DatastoreService, FileBackend
+from .failures import WrapperFailure, failure_from_exception
+from .loader import load_module, select_plugin_class, set_pack_path
+
+_INVALID_STATUS_HINT = ('A run() method that returns a 2-tuple must put a bool status first: '
+                        '(True, result) or (False, result). To return two values as data, '
+                        'return a list instead.')
+
+
+class ActionService(object):
+    """What st2 passes to an action as `action_service`."""
+
+    def __init__(self, datastore, pack, log_level):
+        self.datastore_service = datastore
+        self.pack = pack
+        self.log_level = log_level
+
+    def list_values(self, local=True, prefix=None):
+        return self.datastore_service.list_values(local, prefix)
+
+    def get_value(self, name, local=True, scope='system', decrypt=False):
+        return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)
+
+    def set_value(self, name, value, ttl=None, local=True, scope='system', encrypt=False):
+        return self.datastore_service.set_value(name, value, ttl, local, scope=scope,
+                                                encrypt=encrypt)
+
+    def delete_value(self, name, local=True, scope='system'):
+        return self.datastore_service.delete_value(name, local, scope=scope)
+
+
+class Outcome(object):
+    def __init__(self, result=None, success=None, error=None, exit_code=protocol.EXIT_OK):
+        self.result = result
+        self.success = success
+        self.error = error
+        self.exit_code = exit_code
+
+
+def validate_job(job):
+    if not isinstance(job, dict) or job.get('kind') != protocol.KIND_ACTION:
+        raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job is not an action job',
+                             protocol.EXIT_BAD_USAGE)
+    for field in ('pack', 'entry_point', 'pack_dir'):
+        if not isinstance(job.get(field), str) or not job[field]:
+            raise WrapperFailure(protocol.ERR_INVALID_JOB,
+                                 'job field "%s" must be a non-empty string' % (field,),
+                                 protocol.EXIT_BAD_USAGE)
+    for field in ('parameters', 'config'):
+        if not isinstance(job.get(field) or {}, dict):
+            raise WrapperFailure(protocol.ERR_INVALID_JOB,
+                                 'job field "%s" must be an object' % (field,),
+                                 protocol.EXIT_BAD_USAGE)
+
+
+def _instantiate(action_cls, config, service):
+    # Same fallback as st2's get_action_class_instance: older constructors take only config.
+    try:
+        return action_cls(config=config, action_service=service)
+    except TypeError as e:
+        if "unexpected keyword argument 'action_service'" not in str(e):
+            raise
+    instance = action_cls(config=config)
+    instance.action_service = service
+    return instance
+
+
+def _load_action_class(entry_point):
+    try:
+        from st2common.runners.base_action import Action
+        module = load_module(entry_point)
+    except Exception as e:
+        failure = failure_from_exception(e)
+        raise WrapperFailure(protocol.ERR_ACTION_LOAD,
+                             'Failed to load action class from file "%s": %s: %s'
+                             % (entry_point, type(e).__name__, e),
+                             protocol.EXIT_FAILED, failure['traceback'])
+    action_cls = select_plugin_class(module, Action)
+    if action_cls is None:
+        raise WrapperFailure(protocol.ERR_ACTION_LOAD,
+                             'File "%s" has no action class: no class defined in it '
+                             'implements run()' % (entry_point,), protocol.EXIT_FAILED)
+    return action_cls
+
+
+def json_safe(result):
+    """The result itself when it is JSON, else its str(), as StackStorm does."""
+    try:
+        json.dumps(result, allow_nan=False)
+        return result
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        return str(result)
+
+
+def split_output(output):
+    """(success, result) from what run() returned, following st2's python_action_wrapper."""
+    if isinstance(output, tuple) and len(output) == 2:
+        status, result = output
+        if status is not None and not isinstance(status, bool):
+            raise WrapperFailure(protocol.ERR_INVALID_STATUS,
+                                 'Status returned from the action run() method must either be '
+                                 'True or False, got: %r. %s' % (status, _INVALID_STATUS_HINT),
+                                 protocol.EXIT_INVALID_STATUS)
+        return status, result
+    return None, output
+
+
+def execute(job, backend):
+    """Load and run the action the job names. Never raises for the action's own failures."""
+    try:
+        validate_job(job)
+        pack, pack_dir, entry_point = job['pack'], job['pack_dir'], job['entry_point']
+        log_level = job.get('log_level') or 'info'
+        os.environ.setdefault('ST2_ACTION_PACK_NAME', pack)
+        if job.get('execution_id'):
+            os.environ.setdefault('ST2_ACTION_EXECUTION_ID', str(job['execution_id']))
+        set_pack_path(pack_dir, entry_point,
+                      extra_dirs=[os.path.join(pack_dir, 'actions', 'lib')])
+        action_cls = _load_action_class(entry_point)
+        logger = logging.getLogger('actions.python.%s' % (action_cls.__name__,))
+        datastore = DatastoreService(backend, pack, action_cls.__name__, logger)
+        service = ActionService(datastore, pack, log_level)
+        instance = _instantiate(action_cls, job.get('config') or {}, service)
+        output = instance.run(**(job.get('parameters') or {}))
+        success, result = split_output(output)
+        return Outcome(result=json_safe(result), success=success)
+    except WrapperFailure as e:
+        return Outcome(error=e.to_failure(), exit_code=e.exit_code)
+    except Exception as e:
+        return Outcome(error=failure_from_exception(e), exit_code=protocol.EXIT_FAILED)
+
+
+def _flush_std_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - user code may have closed or replaced the stream
+            pass
+
+
+def run_with_channel():
+    channel = Channel(hide_control_fd())
+    try:
+        job_frame = channel.read_frame()
+        if job_frame['type'] != protocol.JOB:
+            raise WrapperFailure(protocol.ERR_INVALID_JOB,
+                                 'expected a "%s" frame first, got "%s"'
+                                 % (protocol.JOB, job_frame['type']), protocol.EXIT_BAD_USAGE)
+        job = job_frame.get('job')
+        validate_job(job)
+    except WrapperFailure as e:
+        channel.send({'type': protocol.ERROR, 'error': e.to_failure()})
+        return e.exit_code
+    except Exception as e:
+        channel.send({'type': protocol.ERROR, 'error': failure_from_exception(e)})
+        return protocol.EXIT_BAD_USAGE
+    # Actions only ever receive datastore replies; anything else is ignored.
+    channel.start_reader(handler=lambda message: None)
+    outcome = execute(job, ChannelBackend(channel))
+    _flush_std_streams()
+    if outcome.error is not None:
+        channel.send({'type': protocol.ERROR, 'error': outcome.error})
+        return outcome.exit_code
+    try:
+        channel.send({'type': protocol.RESULT, 'result': outcome.result,
+                      'success': outcome.success})
+    except FrameTooLarge as e:
+        channel.send({'type': protocol.ERROR,
+                      'error': {'type': protocol.ERR_RESULT_TOO_LARGE, 'message': str(e),
+                                'traceback': ''}})
+        return protocol.EXIT_FAILED
+    return protocol.EXIT_OK
+
+
+def _default_pack_dir(entry_point):
+    # <pack>/actions/<file>.py or <pack>/actions/<sub>/<file>.py
+    folder = os.path.dirname(os.path.abspath(entry_point))
+    while folder != os.path.dirname(folder):
+        if os.path.basename(folder) == 'actions':
+            return os.path.dirname(folder)
+        folder = os.path.dirname(folder)
+    return os.path.dirname(os.path.dirname(os.path.abspath(entry_point)))
+
+
+def parse_manual_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='packrun_action_wrapper.py',
+        description='Run one Packrun/StackStorm Python action by hand and print its result '
+                    'as JSON.')
+    parser.add_argument('--manual', action='store_true',
+                        help='run by hand even when fd 3 is open')
+    parser.add_argument('--entry-point', required=True, help='path of the action .py file')
+    parser.add_argument('--pack-dir', help='pack folder (default: the folder above actions/)')
+    parser.add_argument('--pack', help='pack name (default: the pack folder name)')
+    parser.add_argument('--parameters', help='action parameters: JSON object or @file')
+    parser.add_argument('--config', help='pack config: JSON object or @file')
+    parser.add_argument('--datastore', help='JSON file acting as the datastore, created if '
+                                            'missing (default: in memory)')
+    parser.add_argument('--log-level', default='debug', help='action logger level')
+    parser.add_argument('--execution-id', default='manual', help='execution id to expose')
+    return parser.parse_args(argv)
+
+
+def run_manual(argv):
+    args = parse_manual_args(argv)
+    entry_point = os.path.abspath(args.entry_point)
+    pack_dir = os.path.abspath(args.pack_dir) if args.pack_dir else _default_pack_dir(entry_point)
+    job = {
+        'kind': protocol.KIND_ACTION,
+        'execution_id': args.execution_id,
+        'pack': args.pack or os.path.basename(pack_dir),
+        'entry_point': entry_point,
+        'pack_dir': pack_dir,
+        'parameters': json_object_argument(args.parameters, '--parameters'),
+        'config': json_object_argument(args.config, '--config'),
+        'log_level': args.log_level,
+    }
+    outcome = execute(job, FileBackend(args.datastore))
+    _flush_std_streams()
+    succeeded = outcome.error is None and outcome.success is not False
+    document = {'status': 'succeeded' if succeeded else 'failed',
+                'result': outcome.result, 'success': outcome.success}
+    if outcome.error is not None:
+        document['error'] = outcome.error
+        sys.stderr.write(outcome.error.get('traceback') or outcome.error['message'])
+        sys.stderr.write('\n')
+        sys.stderr.flush()
+    # One line, last on stdout, so tools can take the last line as the result.
+    sys.stdout.write(json.dumps(document) + '\n')
+    sys.stdout.flush()
+    if succeeded:
+        return protocol.EXIT_OK
+    return outcome.exit_code or protocol.EXIT_FAILED
+
+
+def main(argv):
+    if '--manual' not in argv and control_fd_is_open():
+        return run_with_channel()
+    return run_manual(argv)

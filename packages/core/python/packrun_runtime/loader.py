@@ -1,0 +1,60 @@
+"""Python path set-up and loading of a pack's entry-point module, as StackStorm does it."""
+
+import importlib.util
+import inspect
+import os
+import sys
+
+LIB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'lib')
+
+
+def set_pack_path(pack_dir, entry_point, extra_dirs=()):
+    """Append the pack's folders, then Packrun's compatibility library LAST.
+
+    The interpreter runs with -I, so sys.path already holds only its stdlib and the venv's
+    site-packages: a dependency the pack pinned always wins over a Packrun module of the same
+    name, and a pack's own module in actions/lib wins over Packrun's too."""
+    wanted = list(extra_dirs) + [os.path.dirname(os.path.realpath(entry_point)), LIB_DIR]
+    for folder in wanted:
+        if folder and folder not in sys.path and os.path.isdir(folder):
+            sys.path.append(folder)
+
+
+def load_module(entry_point):
+    """Import the file under its base name, like imp.load_source in st2's loader."""
+    if not entry_point.endswith('.py'):
+        raise ImportError('entry point "%s" is not a .py file' % (entry_point,))
+    if not os.path.isfile(entry_point):
+        raise ImportError('entry point "%s" does not exist' % (entry_point,))
+    name = os.path.basename(entry_point)[:-len('.py')]
+    spec = importlib.util.spec_from_file_location(name, entry_point)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def _implemented_methods(klass):
+    return {name for name, member in inspect.getmembers(klass, inspect.isfunction)
+            if not getattr(member, '__isabstractmethod__', False)}
+
+
+def missing_methods(base_class, klass):
+    """Abstract methods of base_class that klass does not implement (st2's _validate_methods:
+    any class with the right non-abstract functions qualifies, subclass or not)."""
+    return sorted(set(base_class.__abstractmethods__) - _implemented_methods(klass))
+
+
+def select_plugin_class(module, base_class):
+    """Classes defined in the module, sorted by name, that implement every abstract method of
+    base_class; the first one wins. None when there is none."""
+    classes = [klass for _, klass in inspect.getmembers(module, inspect.isclass)
+               if klass.__module__ == module.__name__]
+    for klass in classes:
+        if not missing_methods(base_class, klass):
+            return klass
+    return None

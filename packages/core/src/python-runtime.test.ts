@@ -1,0 +1,126 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pythonRuntime } from './python-runtime.ts';
+
+// python3 is a pyenv shim here; the wrappers are meant to be run by a real interpreter.
+const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+
+describe('python runtime', () => {
+  it('points at files that exist', () => {
+    expect(existsSync(pythonRuntime.actionWrapper)).toBe(true);
+    expect(existsSync(path.join(pythonRuntime.libDir, 'st2common', 'runners', 'base_action.py'))).toBe(true);
+  });
+
+  it('passes its Python unittest suite (real subprocesses over a real socketpair)', () => {
+    const tests = path.join(path.dirname(pythonRuntime.actionWrapper), 'tests');
+    const run = spawnSync(python, ['-m', 'unittest', 'discover', '-s', tests, '-t', tests, '-p', 'test_*.py'], {
+      cwd: tests,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    // unittest reports on stderr; show it when the suite fails.
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Ran \d+ tests/);
+    expect(run.stderr).toMatch(/\nOK/);
+  });
+
+  it('runs an action by hand and prints the result as the last stdout line', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'packrun-pyrt-'));
+    const actions = path.join(root, 'hello', 'actions');
+    mkdirSync(actions, { recursive: true });
+    writeFileSync(
+      path.join(actions, 'greet.py'),
+      [
+        'from st2common.runners.base_action import Action',
+        'class Greet(Action):',
+        '    def run(self, name):',
+        "        print('user output')",
+        "        self.action_service.set_value('last', name)",
+        "        return (name != 'bad', {'greeting': 'hello ' + name})",
+        '',
+      ].join('\n'),
+    );
+    const store = path.join(root, 'kv.json');
+    const ok = spawnSync(
+      python,
+      ['-I', pythonRuntime.actionWrapper, '--entry-point', path.join(actions, 'greet.py'), '--parameters', '{"name":"ada"}', '--datastore', store],
+      { encoding: 'utf8' },
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines[0]).toBe('user output');
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ status: 'succeeded', result: { greeting: 'hello ada' }, success: true });
+    expect(JSON.parse(readFileSync(store, 'utf8')).system).toEqual({ 'hello.Greet:last': 'ada' });
+
+    const failed = spawnSync(
+      python,
+      ['-I', pythonRuntime.actionWrapper, '--entry-point', path.join(actions, 'greet.py'), '--parameters', '{"name":"bad"}'],
+      { encoding: 'utf8' },
+    );
+    expect(failed.status).toBe(1);
+    expect(JSON.parse(failed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'failed', success: false });
+  });
+
+  it('runs a job sent by Node over stdio[3] and answers on the same socket', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'packrun-pyrt-'));
+    const actions = path.join(root, 'hello', 'actions');
+    mkdirSync(actions, { recursive: true });
+    const entry = path.join(actions, 'count.py');
+    writeFileSync(
+      entry,
+      [
+        'from st2common.runners.base_action import Action',
+        'class Count(Action):',
+        '    def run(self, n):',
+        "        print('{\"type\": \"result\", \"result\": \"forged\"}')",
+        "        previous = self.action_service.get_value('n')",
+        '        return {"n": n, "previous": previous}',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(python, ['-I', pythonRuntime.actionWrapper], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const channel = child.stdio[3] as Duplex;
+    const frame = (message: unknown): Buffer => {
+      const body = Buffer.from(JSON.stringify(message), 'utf8');
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(body.length, 0);
+      return Buffer.concat([header, body]);
+    };
+    const received: Array<Record<string, unknown>> = [];
+    let buffered = Buffer.alloc(0);
+    channel.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
+        const length = buffered.readUInt32BE(0);
+        const message = JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>;
+        buffered = buffered.subarray(4 + length);
+        received.push(message);
+        if (message.type === 'datastore') {
+          channel.write(frame({ type: 'datastore_reply', id: message.id, ok: true, value: 'from-parent' }));
+        }
+      }
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    channel.write(
+      frame({
+        type: 'job',
+        job: {
+          kind: 'action', execution_id: 'e1', pack: 'hello', action: 'hello.count', entry_point: entry,
+          pack_dir: path.join(root, 'hello'), parameters: { n: 2 }, config: {}, log_level: 'info',
+        },
+      }),
+    );
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('forged');
+    expect(received).toEqual([
+      { type: 'datastore', id: 1, op: 'get', args: { name: 'hello.Count:n', scope: 'system', decrypt: false } },
+      { type: 'result', result: { n: 2, previous: 'from-parent' }, success: null },
+    ]);
+  });
+});
