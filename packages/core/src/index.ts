@@ -16,3 +16,8 @@ export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';
+export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';
+export { loadPack } from './pack/load-pack.ts';
+export { readPackMeta } from './pack/pack-meta.ts';
+export { validatePackRef, isValidPackRef, packRefPattern } from './pack/pack-ref.ts';
+export { runnerParameters, canonicalRunnerType, supportedRunnerTypes } from './params/runner-parameters.ts';

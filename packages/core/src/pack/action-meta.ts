@@ -1,0 +1,70 @@
+import { canonicalRunnerType, runnerParameters, supportedRunnerTypes } from '../params/runner-parameters.ts';
+import { parseParameterSpecs } from '../params/parameter-spec.ts';
+import { checkEntryPoint } from './entry-point.ts';
+import { fieldReader, unknownKeys } from './meta-fields.ts';
+import { typeOf } from './pack-meta.ts';
+import type { ActionMeta } from './types.ts';
+import { isPlainObject } from './yaml-file.ts';
+
+const knownKeys = new Set([
+  'name', 'ref', 'pack', 'description', 'enabled', 'runner_type', 'entry_point', 'parameters',
+  'output_schema', 'output_key', 'tags', 'notify', 'uid', 'id', 'metadata_file',
+]);
+
+/** Runners that run the file named by `entry_point`; for the others it is ignored. */
+const entryPointRunners = new Set(['python-script', 'local-shell-script', 'node-script']);
+
+export interface ParsedMeta<T> {
+  meta: T;
+  unknownKeys: string[];
+}
+
+/** Parses one `actions/*.yaml`; throws ACTION_INVALID naming the file and field. */
+export async function parseActionMeta(
+  value: unknown,
+  where: { file: string; pack: string; packDir: string },
+): Promise<ParsedMeta<ActionMeta>> {
+  const { file, pack } = where;
+  if (!isPlainObject(value)) {
+    return fieldReader('ACTION_INVALID', file, {}).fail('', `must be a mapping of fields, got ${typeOf(value)}`);
+  }
+  const read = fieldReader('ACTION_INVALID', file, value);
+  const name = read.requiredString('name');
+  if (name.includes('/') || name.includes('\0')) read.fail('name', 'must not contain "/" or NUL');
+  read.samePack(pack);
+
+  const declaredRunner = read.requiredString('runner_type');
+  const runnerType = canonicalRunnerType(declaredRunner);
+  if (runnerType === undefined) {
+    read.fail('runner_type', `runner "${declaredRunner}" is not supported (supported: ${supportedRunnerTypes.join(', ')})`);
+  }
+  const runner = runnerType as string;
+
+  const entryPoint = read.optionalString('entry_point');
+  if (entryPoint !== undefined && entryPoint !== '' && entryPointRunners.has(runner)) {
+    const problem = await checkEntryPoint(where.packDir, 'actions', entryPoint);
+    if (problem !== undefined) read.fail('entry_point', problem);
+  } else if ((entryPoint === undefined || entryPoint === '') && entryPointRunners.has(runner)) {
+    read.fail('entry_point', `is required by the ${runner} runner`);
+  }
+
+  const parameters = parseParameterSpecs(value['parameters'], { file, runnerParameters: runnerParameters(runner) });
+  const outputSchema = read.mapping('output_schema');
+  const description = read.optionalString('description');
+
+  const meta: ActionMeta = {
+    ref: `${pack}.${name}`,
+    name,
+    pack,
+    enabled: read.flag('enabled', true),
+    runnerType: runner,
+    parameters,
+    tags: read.list('tags'),
+    file,
+    raw: value,
+  };
+  if (description !== undefined) meta.description = description;
+  if (entryPoint !== undefined && entryPoint !== '') meta.entryPoint = entryPoint;
+  if (outputSchema !== undefined) meta.outputSchema = outputSchema;
+  return { meta, unknownKeys: unknownKeys(value, knownKeys) };
+}
