@@ -21,3 +21,4 @@ export { loadPack } from './pack/load-pack.ts';
 export { readPackMeta } from './pack/pack-meta.ts';
 export { validatePackRef, isValidPackRef, packRefPattern } from './pack/pack-ref.ts';
 export { runnerParameters, canonicalRunnerType, supportedRunnerTypes } from './params/runner-parameters.ts';
+export { nodeRuntime } from './process/node-wrapper.ts';

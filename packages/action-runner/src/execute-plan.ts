@@ -1,0 +1,76 @@
+import {
+  buildChildEnv,
+  launchJob,
+  MessageType,
+  serveDatastoreRequest,
+  type ActionOutcome,
+  type ChildMessage,
+  type KeyValues,
+  type Logger,
+  type ParentMessage,
+  type SpawnDecorator,
+} from '@packrun/core';
+import type { Runner, RunnerInput, RunnerPlan, WrapperReport } from './runner.ts';
+import { timeoutSecondsOf } from './timeout.ts';
+
+export interface ExecuteOptions {
+  keyValues: KeyValues;
+  /** Owner of user-scoped datastore keys. */
+  user?: string;
+  signal?: AbortSignal;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  decorator?: SpawnDecorator;
+  logger?: Logger;
+}
+
+/** Starts a planned action, answers its control channel and turns how it ended into an outcome. */
+export async function executePlan(runner: Runner, plan: RunnerPlan, input: RunnerInput, options: ExecuteOptions): Promise<ActionOutcome> {
+  const report: WrapperReport = {};
+  const onMessage = (message: ChildMessage, reply: (message: ParentMessage) => void): void => {
+    switch (message.type) {
+      case MessageType.result:
+        if (report.result || report.error) report.violation ??= 'more than one result';
+        else report.result = { result: message.result, success: message.success };
+        return;
+      case MessageType.error:
+        if (report.result || report.error) report.violation ??= 'a result and an error';
+        else report.error = message.error;
+        return;
+      case MessageType.datastore:
+        void serveDatastoreRequest(options.keyValues, message, options.user).then(reply);
+        return;
+    }
+  };
+
+  const exit = await launchJob({
+    command: plan.command,
+    args: plan.args,
+    cwd: plan.cwd,
+    env: buildChildEnv({
+      jobDir: input.jobDir,
+      pack: input.pack.ref,
+      executionId: input.executionId,
+      pathPrefix: plan.pathPrefix,
+      extra: plan.env,
+    }),
+    context: {
+      kind: 'action',
+      pack: input.pack.ref,
+      packDir: input.pack.dir,
+      ...(input.pack.env.path ? { envDir: input.pack.env.path } : {}),
+      jobDir: input.jobDir,
+      executionId: input.executionId,
+    },
+    timeoutMs: timeoutSecondsOf(input) * 1000,
+    killGraceMs: input.config.killGraceSeconds * 1000,
+    outputCapBytes: input.config.outputCapBytes,
+    controlChannel: plan.job !== undefined,
+    ...(plan.job ? { initialMessages: [{ type: MessageType.job, job: plan.job }] } : {}),
+    onMessage,
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.decorator ? { decorator: options.decorator } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { ...runner.outcome(exit, report, input), durationMs: exit.durationMs };
+}

@@ -1,0 +1,144 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  loadPack,
+  loadSiteConfig,
+  newId,
+  PackrunError,
+  readInstalledPack,
+  resolveParameters,
+  runnerParameters,
+  type ActionOutcome,
+  type DataPaths,
+  type KeyValues,
+  type Logger,
+  type PackrunConfig,
+  type ParameterSpec,
+  type SpawnDecorator,
+} from '@packrun/core';
+import { executePlan } from './execute-plan.ts';
+import type { Runner, RunnerInput, RunnerPlan } from './runner.ts';
+import { runnerFor } from './runners.ts';
+
+export interface RunActionOptions {
+  paths: DataPaths;
+  config: PackrunConfig;
+  /** `<pack>.<action>` */
+  ref: string;
+  /** Parameters as the caller gave them; validated and completed with defaults before anything starts. */
+  input: Record<string, unknown>;
+  datastore: KeyValues;
+  /** Must be safe as a folder name; a new id when absent. */
+  executionId?: string;
+  /** Owner of user-scoped datastore keys. */
+  user?: string;
+  signal?: AbortSignal;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  decorator?: SpawnDecorator;
+  logger?: Logger;
+}
+
+export interface PreparedAction {
+  runner: Runner;
+  input: RunnerInput;
+  plan: RunnerPlan;
+}
+
+export function splitActionRef(ref: string): { pack: string; action: string } {
+  const dot = ref.indexOf('.');
+  if (dot <= 0 || dot === ref.length - 1) {
+    throw new PackrunError('ACTION_REF_INVALID', `"${ref}" is not an action ref`, {
+      hint: 'write <pack>.<action>, e.g. core.echo',
+      details: { ref },
+    });
+  }
+  return { pack: ref.slice(0, dot), action: ref.slice(dot + 1) };
+}
+
+/**
+ * Everything short of starting a process: load the installed pack and the action, resolve and
+ * validate the parameters (a wrong one fails here, naming it), load the site config, and plan the
+ * command. `packrun run --print-command` stops here.
+ */
+export async function prepareAction(options: RunActionOptions, executionId: string, jobDir: string): Promise<PreparedAction> {
+  const names = splitActionRef(options.ref);
+  const installed = await readInstalledPack(options.paths, names.pack);
+  const pack = await loadPack(installed.dir);
+  const action = pack.actions.find((candidate) => candidate.name === names.action);
+  if (!action) {
+    throw new PackrunError('ACTION_NOT_FOUND', `pack "${names.pack}" has no action "${names.action}"`, {
+      hint: `\`packrun action list --pack ${names.pack}\` shows its actions`,
+      details: { action: options.ref },
+    });
+  }
+  if (!action.enabled) {
+    throw new PackrunError('ACTION_DISABLED', `action ${action.ref} is disabled (enabled: false in ${action.file})`, {
+      details: { action: action.ref, file: action.file },
+    });
+  }
+  const runner = runnerFor(action);
+  const packConfig = await loadSiteConfig({ paths: options.paths, pack, keyValues: options.datastore });
+  const resolved = await resolveParameters({
+    action,
+    input: options.input,
+    packConfig,
+    keyValues: options.datastore,
+  });
+
+  const runnerNames = new Set(Object.keys(runnerParameters(action.runnerType)));
+  const parameters: Record<string, unknown> = {};
+  const runnerValues: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(resolved)) (runnerNames.has(name) ? runnerValues : parameters)[name] = value;
+  const parameterSpecs: Record<string, ParameterSpec> = Object.fromEntries(
+    Object.entries(action.parameters).filter(([name]) => !runnerNames.has(name)),
+  );
+
+  const input: RunnerInput = {
+    pack: installed,
+    action,
+    parameters,
+    runnerParameters: runnerValues,
+    parameterSpecs,
+    packConfig,
+    executionId,
+    jobDir,
+    config: options.config,
+  };
+  return { runner, input, plan: await runner.plan(input) };
+}
+
+function checkExecutionId(id: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(id)) {
+    throw new PackrunError('EXECUTION_ID_INVALID', `execution id "${id}" may only hold letters, digits, "_" and "-"`, {
+      details: { executionId: id },
+    });
+  }
+  return id;
+}
+
+/**
+ * Runs one action to its end in a fresh job folder (its HOME, TMPDIR and working directory),
+ * removed afterwards. Failures of the action are outcomes; only a bad request (unknown action,
+ * wrong parameter) or a broken installation throws.
+ */
+export async function runAction(options: RunActionOptions): Promise<ActionOutcome> {
+  const executionId = checkExecutionId(options.executionId ?? newId());
+  const jobDir = path.join(options.paths.jobs, executionId);
+  const prepared = await prepareAction(options, executionId, jobDir);
+  if (options.signal?.aborted) {
+    return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
+  }
+  await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  try {
+    return await executePlan(prepared.runner, prepared.plan, prepared.input, {
+      keyValues: options.datastore,
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+      ...(options.decorator ? { decorator: options.decorator } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  } finally {
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,49 @@
+import type { ActionOutcome, ExecutionRecord, Failure } from '@packrun/core';
+
+/**
+ * Where an action runner records what it does with an execution. Embedded (`packrun up`) it is the
+ * store itself (store-ledger.ts); distributed, it is the API over HTTP (http-ledger.ts), so runners
+ * need RabbitMQ and the API but never the database's credentials.
+ */
+export interface ExecutionLedger {
+  /**
+   * Takes an execution for this runner: a compare-and-set from requested/scheduled to running.
+   * `skip` means: ack the message and do nothing (already final, canceled while queued, running
+   * under a live runner, or found abandoned because its runner died).
+   */
+  claim(request: ClaimRequest): Promise<ClaimDecision>;
+  /** Stores the final state; only the runner holding the execution may. */
+  complete(request: CompleteRequest): Promise<void>;
+  /** Puts a claimed execution back to `scheduled` (graceful shutdown before it could finish). */
+  release(request: { executionId: string; runnerId: string }): Promise<void>;
+  /** Says this runner is alive; executions held by a runner that stops beating end `abandoned`. */
+  heartbeat(runner: RunnerInfo): Promise<void>;
+}
+
+export interface ClaimRequest {
+  executionId: string;
+  runnerId: string;
+  /** The bus handed this message out before (its previous consumer died or failed). */
+  redelivered: boolean;
+}
+
+export type ClaimDecision =
+  | { decision: 'run'; execution: ExecutionRecord }
+  | { decision: 'skip'; reason: string };
+
+export interface CompleteRequest {
+  executionId: string;
+  runnerId: string;
+  outcome?: ActionOutcome;
+  /** Packrun's own failure (pack missing, runner crash) when there is no outcome. */
+  error?: Failure;
+}
+
+export interface RunnerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  /** Executions it is running right now. */
+  running: string[];
+}

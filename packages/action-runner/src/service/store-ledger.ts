@@ -1,0 +1,158 @@
+import {
+  nowIso,
+  type ActionOutcome,
+  type Bus,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type Failure,
+  type Logger,
+  type Store,
+} from '@packrun/core';
+import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
+import { publishExecutionUpdate } from './execution-events.ts';
+
+/** Bytes of stdout/stderr copied onto the execution record beside the full (capped) result. */
+const tailBytes = 64 * 1024;
+
+export interface StoreLedgerOptions {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  /** A runner not heard from for this long is dead; its executions end `abandoned`. */
+  staleAfterMs: number;
+}
+
+export interface StoreLedger extends ExecutionLedger {
+  /** Ends `abandoned` every running execution whose runner stopped beating; returns how many. */
+  reapStaleRunners(): Promise<number>;
+  runners(): Array<RunnerInfo & { lastSeen: string; alive: boolean }>;
+}
+
+/**
+ * The execution state machine over the store. Every transition is a compare-and-set on the status
+ * (and the runner id), so two runners, a cancel and the reaper can race without a lost update.
+ * Runner liveness lives in this process: the API is the one authority the runners report to.
+ */
+export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
+  const { store, bus, logger } = options;
+  const startedAt = Date.now();
+  const seen = new Map<string, { at: number; info: RunnerInfo }>();
+
+  // A runner this process never heard from (it held executions before a restart) gets the
+  // staleness window counted from this process's start before it is declared dead.
+  const isAlive = (runnerId: string): boolean => Date.now() - (seen.get(runnerId)?.at ?? startedAt) < options.staleAfterMs;
+
+  async function transition(
+    filter: Parameters<Store['executions']['updateOne']>[0],
+    status: ExecutionStatus,
+    set: Partial<ExecutionRecord>,
+    by: string,
+    reason?: string,
+    unset?: Array<'runnerId' | 'startedAt'>,
+  ): Promise<ExecutionRecord | undefined> {
+    const at = nowIso();
+    const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
+    const patch = { set: { ...set, status }, push: { log: change }, ...(unset ? { unset } : {}) };
+    const updated = await store.executions.updateOne(filter, patch);
+    if (updated) await publishExecutionUpdate(bus, logger, updated);
+    return updated;
+  }
+
+  async function abandon(execution: ExecutionRecord, by: string, reason: string): Promise<void> {
+    const endedAt = nowIso();
+    await transition(
+      {
+        id: execution.id,
+        runnerId: execution.runnerId ?? { $exists: false },
+        status: { $in: ['running', 'canceling'] },
+      },
+      'abandoned',
+      { endedAt, error: { type: 'EXECUTION_ABANDONED', message: reason } },
+      by,
+      reason,
+    );
+  }
+
+  return {
+    async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
+      const startedAtIso = nowIso();
+      const claimed = await transition(
+        { id: executionId, status: { $in: ['requested', 'scheduled'] } },
+        'running',
+        { runnerId, startedAt: startedAtIso },
+        runnerId,
+      );
+      if (claimed) return { decision: 'run', execution: claimed };
+      const current = await store.executions.get(executionId);
+      if (!current) return { decision: 'skip', reason: 'no such execution' };
+      if (current.status === 'running' || current.status === 'canceling') {
+        if (current.runnerId === runnerId) return { decision: 'skip', reason: 'already running here' };
+        if (current.runnerId !== undefined && isAlive(current.runnerId)) {
+          return { decision: 'skip', reason: `running under live runner ${current.runnerId}` };
+        }
+        const reason = `runner ${current.runnerId ?? 'unknown'} stopped before finishing it`;
+        await abandon(current, runnerId, reason);
+        logger.warn({ executionId, deadRunner: current.runnerId, redelivered }, 'execution abandoned: its runner died');
+        return { decision: 'skip', reason };
+      }
+      return { decision: 'skip', reason: `already ${current.status}` };
+    },
+
+    async complete({ executionId, runnerId, outcome, error }: CompleteRequest): Promise<void> {
+      const set = completionFields(outcome, error);
+      const status: ExecutionStatus = outcome?.status ?? 'failed';
+      const done = await transition(
+        { id: executionId, runnerId, status: { $in: ['running', 'canceling'] } },
+        status,
+        set,
+        runnerId,
+      );
+      if (!done) logger.warn({ executionId, runnerId }, 'result not stored: the execution is no longer held by this runner');
+    },
+
+    async release({ executionId, runnerId }): Promise<void> {
+      await transition(
+        { id: executionId, runnerId, status: 'running' },
+        'scheduled',
+        {},
+        runnerId,
+        'runner shut down before finishing; queued again',
+        ['runnerId', 'startedAt'],
+      );
+    },
+
+    async heartbeat(info: RunnerInfo): Promise<void> {
+      seen.set(info.id, { at: Date.now(), info });
+    },
+
+    async reapStaleRunners(): Promise<number> {
+      const held = await store.executions.find({ status: { $in: ['running', 'canceling'] } });
+      let reaped = 0;
+      for (const execution of held) {
+        if (execution.runnerId !== undefined && isAlive(execution.runnerId)) continue;
+        await abandon(execution, 'reaper', `runner ${execution.runnerId ?? 'unknown'} stopped sending heartbeats`);
+        reaped += 1;
+      }
+      if (reaped > 0) logger.warn({ reaped }, 'executions abandoned: their runners stopped');
+      return reaped;
+    },
+
+    runners() {
+      return [...seen.values()].map(({ at, info }) => ({ ...info, lastSeen: new Date(at).toISOString(), alive: isAlive(info.id) }));
+    },
+  };
+}
+
+function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined): Partial<ExecutionRecord> {
+  const set: Partial<ExecutionRecord> = { endedAt: nowIso() };
+  if (error) set.error = error;
+  if (!outcome) return set;
+  set.result = outcome.result;
+  set.durationMs = outcome.durationMs;
+  if (outcome.stopReason) set.stopReason = outcome.stopReason;
+  if (outcome.truncated) set.truncated = outcome.truncated;
+  const { stdout, stderr } = outcome.result;
+  if (typeof stdout === 'string') set.stdoutTail = stdout.slice(-tailBytes);
+  if (typeof stderr === 'string') set.stderrTail = stderr.slice(-tailBytes);
+  return set;
+}
