@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readlink, rename, rm, symlink, writeFile, cp } from 'node:fs/promises';
+import path from 'node:path';
+import { installRecordName, type DataPaths } from '@packrun/core';
+import type { InstalledPackRecord } from './installed-packs.ts';
+
+/**
+ * Installed content lives in packs/.versions/<id>/<ref> (the last segment stays the ref, because
+ * a pack without `ref` in pack.yaml takes its ref from its folder name). packs/<ref> is a symlink
+ * to the active version, replaced atomically with rename(2) of a fresh symlink.
+ */
+export function versionsDir(paths: DataPaths): string {
+  return path.join(paths.packs, '.versions');
+}
+
+export function activeLink(paths: DataPaths, ref: string): string {
+  return path.join(paths.packs, ref);
+}
+
+/** Absolute path of the active version's folder, or undefined when the pack is not installed. */
+export async function activeVersionDir(paths: DataPaths, ref: string): Promise<string | undefined> {
+  try {
+    const target = await readlink(activeLink(paths, ref));
+    return path.resolve(paths.packs, target);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves staged pack content into a new version folder (a rename: staging is on the same
+ * filesystem) and writes its install record there. Nothing is visible to runners yet.
+ */
+export async function placeVersion(paths: DataPaths, stagedDir: string, record: Omit<InstalledPackRecord, 'dir'>): Promise<InstalledPackRecord> {
+  const holder = path.join(versionsDir(paths), randomUUID());
+  const dir = path.join(holder, record.ref);
+  await mkdir(holder, { recursive: true });
+  try {
+    await rename(stagedDir, dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await cp(stagedDir, dir, { recursive: true, verbatimSymlinks: true });
+  }
+  const installed: InstalledPackRecord = { ...record, dir };
+  // Node resolves bare imports (ESM included) by walking up to node_modules, so the pack gets one.
+  if (installed.env.nodeModules) await symlink(installed.env.nodeModules, path.join(dir, 'node_modules'));
+  await writeFile(path.join(dir, installRecordName), `${JSON.stringify(installed, null, 2)}\n`);
+  return installed;
+}
+
+/** Makes `versionDir` the active version of `ref`; returns the previously active folder. */
+export async function switchActive(paths: DataPaths, ref: string, versionDir: string): Promise<string | undefined> {
+  const previous = await activeVersionDir(paths, ref);
+  const temporary = path.join(paths.packs, `.${ref}.switch-${randomUUID()}`);
+  await symlink(path.relative(paths.packs, versionDir), temporary);
+  try {
+    await rename(temporary, activeLink(paths, ref));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  return previous;
+}
+
+/** Removes a version folder (with its holder) that is no longer active. */
+export async function discardVersion(paths: DataPaths, versionDir: string): Promise<void> {
+  const holder = path.dirname(versionDir);
+  if (path.dirname(holder) !== versionsDir(paths)) return;
+  await rm(holder, { recursive: true, force: true });
+}
+
+/** Makes the pack uninstalled: the link goes first (atomic), then the content. */
+export async function deactivate(paths: DataPaths, ref: string): Promise<string | undefined> {
+  const previous = await activeVersionDir(paths, ref);
+  await rm(activeLink(paths, ref), { force: true });
+  return previous;
+}

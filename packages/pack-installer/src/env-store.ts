@@ -1,0 +1,130 @@
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PackrunError, type DataPaths, type PackEnvironment } from '@packrun/core';
+import type { EnvPlan } from './env-plan.ts';
+import { buildNodeEnv } from './node-env.ts';
+import type { InstallProgressEvent } from './progress.ts';
+import { buildPythonEnv } from './python-env.ts';
+
+/** Written last into a finished env: an env folder without it is never used. */
+const envReadyMarker = '.packrun-env.json';
+
+export interface EnsureEnvOptions {
+  paths: DataPaths;
+  ref: string;
+  plan: EnvPlan;
+  uv: string | undefined;
+  allowNpmScripts: boolean;
+  emit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void;
+  signal?: AbortSignal;
+}
+
+export function envDir(paths: DataPaths, ref: string, hash: string): string {
+  return path.join(paths.envs, ref, hash);
+}
+
+export function describeEnv(paths: DataPaths, ref: string, plan: EnvPlan): PackEnvironment {
+  if (plan.kind === 'none') return { kind: 'none' };
+  const dir = envDir(paths, ref, plan.hash);
+  return {
+    kind: plan.kind,
+    path: dir,
+    hash: plan.hash,
+    ...(plan.python && { python: path.join(dir, 'bin', 'python') }),
+    ...(plan.packageJson !== undefined && { nodeModules: path.join(dir, 'node_modules') }),
+  };
+}
+
+export async function isEnvReady(dir: string): Promise<boolean> {
+  try {
+    await stat(path.join(dir, envReadyMarker));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns the env for the plan, building it only when no finished env with that hash exists.
+ * A build happens in a private staging folder and is renamed into envs/<ref>/<hash> only once
+ * complete, so a failed build never touches an env in use.
+ */
+export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackEnvironment; reused: boolean }> {
+  const { paths, ref, plan } = options;
+  const env = describeEnv(paths, ref, plan);
+  if (plan.kind === 'none') return { env, reused: true };
+  const finalDir = envDir(paths, ref, plan.hash);
+  if (await isEnvReady(finalDir)) {
+    options.emit({ message: `reusing env ${plan.hash} (dependencies unchanged)`, envReused: true });
+    return { env, reused: true };
+  }
+  await mkdir(paths.staging, { recursive: true });
+  const buildDir = await mkdtemp(path.join(paths.staging, `env-${ref}-`));
+  // mkdtemp makes the folder private; sandboxed jobs run as another user and must read the env.
+  await chmod(buildDir, 0o755);
+  const onTool = (tool: InstallProgressEvent['tool'] & string, message: string) => options.emit({ message, tool });
+  const onLine = (line: string) => options.emit({ message: line, output: line });
+  try {
+    if (plan.python) {
+      await buildPythonEnv({
+        buildDir,
+        finalDir,
+        python: plan.python,
+        requirements: plan.requirements,
+        uv: options.uv,
+        cacheDir: paths.cache,
+        onTool,
+        onLine,
+        ...(options.signal && { signal: options.signal }),
+      });
+    }
+    if (plan.packageJson !== undefined) {
+      await buildNodeEnv({
+        buildDir,
+        packageJson: plan.packageJson,
+        packageLock: plan.packageLock,
+        allowScripts: options.allowNpmScripts,
+        cacheDir: paths.cache,
+        onTool,
+        onLine,
+        ...(options.signal && { signal: options.signal }),
+      });
+    }
+    await writeFile(
+      path.join(buildDir, envReadyMarker),
+      JSON.stringify({ ref, hash: plan.hash, kind: plan.kind, python: plan.python, builtAt: new Date().toISOString() }, null, 2),
+    );
+    await mkdir(path.dirname(finalDir), { recursive: true });
+    // A leftover without the ready marker is an aborted build of some earlier process.
+    await rm(finalDir, { recursive: true, force: true });
+    await rename(buildDir, finalDir);
+  } catch (cause) {
+    await rm(buildDir, { recursive: true, force: true });
+    if (cause instanceof PackrunError && cause.code === 'TOOL_FAILED') {
+      throw new PackrunError('PACK_ENV_BUILD_FAILED', `building the environment of pack "${ref}" failed: ${cause.message}`, {
+        hint: 'check the pack\'s requirements.txt / package.json; the previously installed version is unchanged',
+        details: { pack: ref, ...cause.details },
+        cause,
+      });
+    }
+    throw cause;
+  }
+  return { env, reused: false };
+}
+
+/** Removes every env of the pack except the ones still referenced. */
+export async function collectUnusedEnvs(paths: DataPaths, ref: string, keep: ReadonlySet<string>): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(path.join(paths.envs, ref));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const hash of entries) {
+    if (keep.has(hash)) continue;
+    await rm(path.join(paths.envs, ref, hash), { recursive: true, force: true });
+    removed.push(hash);
+  }
+  return removed;
+}

@@ -1,0 +1,104 @@
+import { open, readFile, rename, rm, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PackrunError, type DataPaths } from '@packrun/core';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** How long to wait for another install of the same pack; default 15 minutes (a slow pip build). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const pollMs = 100;
+
+function lockFile(paths: DataPaths, ref: string): string {
+  return path.join(paths.home, 'locks', `${ref}.lock`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function tryAcquire(file: string): Promise<boolean> {
+  try {
+    const handle = await open(file, 'wx');
+    const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
+ * A lock left by a process that died is taken over. The stale file is first renamed to a name of
+ * our own, so that of two processes noticing the same stale lock only one removes it.
+ */
+async function removeIfStale(file: string): Promise<void> {
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+  } catch {
+    // Being written right now, or already gone: look again on the next poll.
+    return;
+  }
+  if (owner.host !== os.hostname() || isAlive(owner.pid)) return;
+  const claimed = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await rename(file, claimed);
+  } catch {
+    return;
+  }
+  await rm(claimed, { force: true });
+}
+
+async function acquire(file: string, ref: string, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  for (;;) {
+    if (await tryAcquire(file)) return;
+    await removeIfStale(file);
+    if (await tryAcquire(file)) return;
+    signal?.throwIfAborted();
+    if (Date.now() > deadline) {
+      throw new PackrunError('PACK_LOCKED', `another install or removal of pack "${ref}" is still running`, {
+        hint: `wait for it to finish; if no packrun process is running, remove ${file}`,
+        details: { pack: ref, lockFile: file },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/**
+ * Runs `work` while holding the install lock of every pack in `refs` (a lock file per pack in
+ * PACKRUN_HOME/locks, exclusive across processes). Locks are taken in sorted order so that two
+ * installs needing overlapping packs cannot deadlock; different packs install in parallel.
+ */
+export async function withPackLocks<T>(paths: DataPaths, refs: Iterable<string>, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const sorted = [...new Set(refs)].sort();
+  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
+  const held: string[] = [];
+  try {
+    for (const ref of sorted) {
+      const file = lockFile(paths, ref);
+      await acquire(file, ref, deadline, options.signal);
+      held.push(file);
+    }
+    return await work();
+  } finally {
+    for (const file of held.reverse()) await rm(file, { force: true });
+  }
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  PackrunError,
+  dataPaths,
+  loadPack,
+  type DataPaths,
+  type InstalledPack,
+  type LoadedPack,
+  type PackrunConfig,
+  type PackProblem,
+} from '@packrun/core';
+import { discardVersion, placeVersion, switchActive, deactivate } from './activation.ts';
+import { planEnv } from './env-plan.ts';
+import { collectUnusedEnvs, ensureEnv } from './env-store.ts';
+import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
+import { withPackLocks } from './install-lock.ts';
+import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
+import type { InstallProgressEvent, ProgressListener } from './progress.ts';
+import { assertSafeRequirements } from './requirements-check.ts';
+import { locateUv } from './uv-locate.ts';
+
+export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'>;
+
+export interface InstallOptions {
+  config: InstallerConfig;
+  /** Install even when stackstorm_version or python_versions says the pack does not fit. */
+  force?: boolean;
+  onProgress?: ProgressListener;
+  /** Called for each pack right after it became the active version (e.g. to register it in the Store). A throw rolls the install back. */
+  onActivated?: (installed: InstalledPack, loaded: LoadedPack) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface InstallResult {
+  /** Packs now active, dependencies first. */
+  installed: InstalledPack[];
+  /** Dependencies already installed at a fitting version. */
+  kept: Array<{ ref: string; version: string }>;
+  /** Non-fatal problems: broken action files, forced incompatibilities. */
+  warnings: PackProblem[];
+}
+
+interface Prepared {
+  planned: PlannedPack;
+  record: Omit<InstalledPackRecord, 'dir'>;
+}
+
+/**
+ * Installs packs from folders, git URLs, archives or index names, with their dependencies.
+ * Everything is staged and every env built and every pack validated before the first pack is
+ * switched; any failure leaves the previously installed versions active and their envs untouched.
+ */
+export async function installPack(sources: string | string[], options: InstallOptions): Promise<InstallResult> {
+  const list = Array.isArray(sources) ? sources : [sources];
+  const paths = dataPaths(options.config.home);
+  const emit: ProgressListener = (event) => options.onProgress?.(event);
+  await mkdir(paths.staging, { recursive: true });
+  const stagingDir = path.join(paths.staging, randomUUID());
+  await mkdir(stagingDir);
+  try {
+    const plan = await planInstall(list, {
+      stagingDir,
+      installed: await readInstalledPacks(paths),
+      python: options.config.python,
+      force: options.force ?? false,
+      onProgress: emit,
+      packIndex: options.config.packIndex,
+      ...(options.signal && { signal: options.signal }),
+    });
+    checkConflicts(plan, await readInstalledPacks(paths));
+    return await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, options, emit), {
+      ...(options.signal && { signal: options.signal }),
+    });
+  } finally {
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+async function installPlanned(plan: InstallPlan, paths: DataPaths, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
+  // Another install may have finished while this one waited for the locks.
+  checkConflicts(plan, await readInstalledPacks(paths));
+  const uv = await locateUv(options.config.uv);
+  const warnings: PackProblem[] = [];
+  const prepared: Prepared[] = [];
+  for (const planned of plan.packs) {
+    const { ref } = planned;
+    const packEmit = (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => emit({ stage: 'building-env', pack: ref, ...event });
+    for (const message of planned.warnings) {
+      warnings.push({ file: 'pack.yaml', message, code: 'PACK_INCOMPATIBLE' });
+      emit({ stage: 'validating', pack: ref, message: `warning: ${message} (installing anyway: --force)`, warning: true });
+    }
+    const requirementsFile = path.join(planned.dir, 'requirements.txt');
+    const requirements = await readFile(requirementsFile, 'utf8').catch(() => undefined);
+    if (requirements !== undefined) assertSafeRequirements(requirements, `${ref}/requirements.txt`, options.config.allowUnsafeRequirements);
+    const envPlan = await planEnv({ packDir: planned.dir, python: packPython(planned.meta, options.config.python), allowNpmScripts: options.config.allowNpmScripts });
+    emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
+    const { env } = await ensureEnv({
+      paths,
+      ref,
+      plan: envPlan,
+      uv,
+      allowNpmScripts: options.config.allowNpmScripts,
+      emit: packEmit,
+      ...(options.signal && { signal: options.signal }),
+    });
+    emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
+    const loaded = await loadPack(planned.dir);
+    for (const problem of [...loaded.problems, ...loaded.warnings]) {
+      warnings.push(problem);
+      emit({ stage: 'validating', pack: ref, message: `warning: ${problem.file}${problem.field ? ` ${problem.field}` : ''}: ${problem.message}`, warning: true });
+    }
+    prepared.push({
+      planned,
+      record: { ref, version: planned.meta.version, source: planned.source, env, installedAt: new Date().toISOString(), dependsOn: [...planned.dependsOn].sort() },
+    });
+  }
+  const installed = await activateAll(prepared, paths, options, emit);
+  for (const item of installed) {
+    emit({ stage: 'done', pack: item.ref, message: `${item.ref} ${item.version} installed` });
+  }
+  return { installed, kept: plan.kept, warnings };
+}
+
+interface Switched {
+  ref: string;
+  installed: InstalledPack;
+  previous: string | undefined;
+}
+
+/**
+ * Switches every prepared pack to its new version, then drops the old versions and envs. When a
+ * switch or the onActivated hook fails, every pack switched so far goes back to what it was.
+ */
+async function activateAll(prepared: Prepared[], paths: DataPaths, options: InstallOptions, emit: ProgressListener): Promise<InstalledPack[]> {
+  const switched: Switched[] = [];
+  try {
+    for (const item of prepared) {
+      const { ref } = item.planned;
+      emit({ stage: 'registering', pack: ref, message: `activating ${ref} ${item.record.version}` });
+      const installed = await placeVersion(paths, item.planned.dir, item.record);
+      const previous = await switchActive(paths, ref, installed.dir);
+      switched.push({ ref, installed, previous });
+      if (options.onActivated) await options.onActivated(installed, await loadPack(installed.dir));
+    }
+  } catch (cause) {
+    for (const item of switched.reverse()) {
+      if (item.previous !== undefined) await switchActive(paths, item.ref, item.previous);
+      else await deactivate(paths, item.ref);
+      await discardVersion(paths, item.installed.dir);
+    }
+    if (cause instanceof PackrunError) throw cause;
+    throw new PackrunError('PACK_ACTIVATION_FAILED', `activating the installed packs failed, the previous versions are active again: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      details: { packs: prepared.map((item) => item.planned.ref) },
+      cause,
+      userError: false,
+    });
+  }
+  for (const item of switched) {
+    if (item.previous !== undefined && item.previous !== item.installed.dir) await discardVersion(paths, item.previous);
+    const keep = new Set(item.installed.env.hash ? [item.installed.env.hash] : []);
+    await collectUnusedEnvs(paths, item.ref, keep);
+  }
+  return switched.map((item) => item.installed);
+}

@@ -1,0 +1,192 @@
+import semver from 'semver';
+import { PackrunError, readPackMeta, type PackMeta } from '@packrun/core';
+import { checkCompatibility } from './compatibility.ts';
+import type { InstalledPackState } from './installed-packs.ts';
+import { resolvePython } from './interpreter.ts';
+import type { ProgressListener } from './progress.ts';
+import { fetchSource, type FetchContext } from './sources/fetch-source.ts';
+import { formatSource, parseDependency, parseSource, type SourceSpec } from './sources/source-spec.ts';
+
+export interface PlannedPack {
+  ref: string;
+  meta: PackMeta;
+  /** Staged pack folder. */
+  dir: string;
+  /** Recorded source (re-resolved by an upgrade). */
+  source: string;
+  /** Refs of packs this one depends on that are part of this install or already installed. */
+  dependsOn: Set<string>;
+  warnings: string[];
+}
+
+export interface Constraint {
+  range: string;
+  by: string;
+}
+
+export interface InstallPlan {
+  /** Dependencies before the packs that need them. */
+  packs: PlannedPack[];
+  /** Dependencies already installed at a fitting version, left as they are. */
+  kept: Array<{ ref: string; version: string }>;
+  constraints: Map<string, Constraint[]>;
+}
+
+export interface PlanContext extends FetchContext {
+  installed: ReadonlyMap<string, InstalledPackState>;
+  /** Configured interpreter; a pack's own `python` field wins. */
+  python: string;
+  force: boolean;
+  onProgress: ProgressListener;
+}
+
+interface Wanted {
+  spec: SourceSpec;
+  by: string;
+  /** Named on the command line: always (re)installed, even when installed already. */
+  explicit: boolean;
+  parent?: string;
+}
+
+/** The version constraint a source carries: `name=range` from an index, or a `v<semver>` git tag. */
+export function rangeOf(spec: SourceSpec): string | undefined {
+  if (spec.kind === 'index' && spec.range !== undefined) return semver.validRange(spec.range) ?? spec.range;
+  if (spec.kind === 'git' && spec.ref !== undefined) {
+    const version = semver.valid(spec.ref.replace(/^v/, ''));
+    return version ?? undefined;
+  }
+  return undefined;
+}
+
+/** The Python a pack's env uses: its own `python` field (a Packrun extension) or the configured one. */
+export function packPython(meta: PackMeta, configured: string): string {
+  const own = meta.raw['python'];
+  return typeof own === 'string' && own.trim() !== '' ? own.trim() : configured;
+}
+
+/**
+ * Fetches every pack to install (the ones asked for and, recursively, their dependencies that are
+ * missing or too old) into staging, and records every version constraint. Nothing outside staging
+ * changes here, so a conflict or an incompatible pack stops the install before anything does.
+ */
+export async function planInstall(sources: string[], context: PlanContext): Promise<InstallPlan> {
+  const planned = new Map<string, PlannedPack>();
+  const kept = new Map<string, string>();
+  const constraints = new Map<string, Constraint[]>();
+  const constrain = (ref: string, range: string | undefined, by: string) => {
+    if (range === undefined) return;
+    const list = constraints.get(ref) ?? [];
+    if (!list.some((c) => c.range === range && c.by === by)) list.push({ range, by });
+    constraints.set(ref, list);
+  };
+  const link = (parent: string | undefined, ref: string) => {
+    if (parent !== undefined) planned.get(parent)?.dependsOn.add(ref);
+  };
+  const fitsInstalled = (ref: string): boolean => {
+    const state = context.installed.get(ref);
+    if (!state) return false;
+    return (constraints.get(ref) ?? []).every((c) => semver.satisfies(state.installed.version, c.range));
+  };
+
+  const queue: Wanted[] = sources.map((source) => ({ spec: parseSource(source), by: 'the command line', explicit: true }));
+  while (queue.length > 0) {
+    const wanted = queue.shift() as Wanted;
+    const { spec } = wanted;
+    const knownRef = spec.kind === 'index' ? spec.name : undefined;
+    const range = rangeOf(spec);
+    context.onProgress({ stage: 'resolving', pack: formatSource(spec), message: `resolving ${formatSource(spec)} (wanted by ${wanted.by})` });
+    if (knownRef !== undefined) {
+      constrain(knownRef, range, wanted.by);
+      if (!wanted.explicit && (planned.has(knownRef) || kept.has(knownRef) || fitsInstalled(knownRef))) {
+        if (!planned.has(knownRef)) kept.set(knownRef, context.installed.get(knownRef)?.installed.version ?? '');
+        link(wanted.parent, knownRef);
+        continue;
+      }
+    }
+    const staged = await fetchSource(spec, context);
+    const meta = await readPackMeta(staged.dir);
+    constrain(meta.ref, range, wanted.by);
+    link(wanted.parent, meta.ref);
+    const already = planned.get(meta.ref);
+    if (already) {
+      if (wanted.explicit && already.meta.version !== meta.version) {
+        throw new PackrunError('PACK_DEPENDENCY_CONFLICT', `pack "${meta.ref}" is asked for twice, as ${already.meta.version} (${already.source}) and ${meta.version} (${staged.source})`, {
+          hint: 'name each pack once',
+          details: { pack: meta.ref, versions: [already.meta.version, meta.version] },
+        });
+      }
+      continue;
+    }
+    if (!wanted.explicit && fitsInstalled(meta.ref)) {
+      kept.set(meta.ref, context.installed.get(meta.ref)?.installed.version ?? '');
+      continue;
+    }
+    const python = await resolvePython(packPython(meta, context.python));
+    const warnings = checkCompatibility(meta, python.version, context.force);
+    planned.set(meta.ref, { ref: meta.ref, meta, dir: staged.dir, source: staged.source, dependsOn: new Set(), warnings });
+    for (const dependency of meta.dependencies) {
+      queue.push({ spec: parseDependency(dependency), by: `${meta.ref} ${meta.version}`, explicit: false, parent: meta.ref });
+    }
+  }
+  for (const ref of planned.keys()) kept.delete(ref);
+  return {
+    packs: dependencyOrder(planned),
+    kept: [...kept].map(([ref, version]) => ({ ref, version })),
+    constraints,
+  };
+}
+
+function dependencyOrder(planned: Map<string, PlannedPack>): PlannedPack[] {
+  const ordered: PlannedPack[] = [];
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (pack: PlannedPack) => {
+    if (done.has(pack.ref) || visiting.has(pack.ref)) return;
+    visiting.add(pack.ref);
+    for (const dependency of pack.dependsOn) {
+      const next = planned.get(dependency);
+      if (next) visit(next);
+    }
+    visiting.delete(pack.ref);
+    done.add(pack.ref);
+    ordered.push(pack);
+  };
+  for (const pack of planned.values()) visit(pack);
+  return ordered;
+}
+
+/**
+ * Every constraint on a pack (from the packs being installed and from installed packs that stay)
+ * must hold for the version that will be installed; otherwise the install stops, naming who
+ * needs what.
+ */
+export function checkConflicts(plan: InstallPlan, installed: ReadonlyMap<string, InstalledPackState>): void {
+  const constraints = new Map(plan.constraints);
+  const replacing = new Set(plan.packs.map((pack) => pack.ref));
+  for (const [ref, state] of installed) {
+    if (replacing.has(ref)) continue;
+    for (const dependency of state.meta.dependencies) {
+      let spec: SourceSpec;
+      try {
+        spec = parseDependency(dependency);
+      } catch {
+        continue;
+      }
+      if (spec.kind !== 'index' || !replacing.has(spec.name)) continue;
+      const range = rangeOf(spec);
+      if (range === undefined) continue;
+      constraints.set(spec.name, [...(constraints.get(spec.name) ?? []), { range, by: `${ref} ${state.installed.version} (installed)` }]);
+    }
+  }
+  for (const [ref, list] of constraints) {
+    const version = plan.packs.find((pack) => pack.ref === ref)?.meta.version ?? installed.get(ref)?.installed.version;
+    if (version === undefined) continue;
+    const broken = list.filter((c) => !semver.satisfies(version, c.range));
+    if (broken.length === 0) continue;
+    const needs = list.map((c) => `${c.by} needs ${c.range}`).join(', ');
+    throw new PackrunError('PACK_DEPENDENCY_CONFLICT', `no version of pack "${ref}" fits everyone: ${needs} (the install would give ${version})`, {
+      hint: 'install versions of these packs that agree on the version of this dependency, or upgrade the installed pack that pins it',
+      details: { pack: ref, version, constraints: list },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { InstallTool } from './progress.ts';
+import { runTool } from './run-tool.ts';
+
+export interface NodeEnvBuild {
+  buildDir: string;
+  packageJson: string;
+  packageLock: string | undefined;
+  allowScripts: boolean;
+  cacheDir: string;
+  onTool: (tool: InstallTool, message: string) => void;
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Installs a pack's node_modules in its env folder from its package.json (and lockfile, with
+ * `npm ci`). Install scripts of dependencies run only when the operator allows them.
+ */
+export async function buildNodeEnv(build: NodeEnvBuild): Promise<void> {
+  await writeFile(path.join(build.buildDir, 'package.json'), build.packageJson);
+  if (build.packageLock !== undefined) await writeFile(path.join(build.buildDir, 'package-lock.json'), build.packageLock);
+  const command = build.packageLock === undefined ? 'install' : 'ci';
+  const args = [command, '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline', '--cache', path.join(build.cacheDir, 'npm')];
+  if (!build.allowScripts) args.push('--ignore-scripts');
+  build.onTool('npm', `npm ${command}`);
+  await runTool({
+    command: 'npm',
+    args,
+    cwd: build.buildDir,
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' },
+    onLine: build.onLine,
+    ...(build.signal && { signal: build.signal }),
+  });
+}

@@ -1,0 +1,104 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PythonInterpreter } from './interpreter.ts';
+import type { InstallTool } from './progress.ts';
+import { runTool } from './run-tool.ts';
+
+export interface PythonEnvBuild {
+  /** Temporary folder the venv is built in; renamed to `finalDir` by the caller when complete. */
+  buildDir: string;
+  finalDir: string;
+  python: PythonInterpreter;
+  /** requirements.txt content, already checked; empty or undefined: an empty venv. */
+  requirements: string | undefined;
+  /** uv binary, or undefined to use venv + pip. */
+  uv: string | undefined;
+  cacheDir: string;
+  onTool: (tool: InstallTool, message: string) => void;
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+function hasRequirements(requirements: string | undefined): requirements is string {
+  return requirements !== undefined && requirements.split(/\r?\n/).some((line) => line.replace(/#.*/, '').trim() !== '');
+}
+
+/**
+ * Builds a pack's venv. Packrun's own Python modules are never installed here: the env holds only
+ * what the pack's requirements.txt names, so two packs may pin different versions of one library.
+ */
+export async function buildPythonEnv(build: PythonEnvBuild): Promise<void> {
+  if (build.uv) await buildWithUv(build, build.uv);
+  else await buildWithPip(build);
+}
+
+async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
+  // The cache lives in PACKRUN_HOME, on the same filesystem as envs/, so uv can hardlink from it.
+  const env = {
+    ...process.env,
+    UV_CACHE_DIR: path.join(build.cacheDir, 'uv'),
+    UV_LINK_MODE: 'hardlink',
+    UV_PYTHON_DOWNLOADS: 'never',
+    UV_NO_PROGRESS: '1',
+  };
+  build.onTool('uv', `uv venv (Python ${build.python.version})`);
+  await runTool({
+    command: uv,
+    args: ['venv', '--quiet', '--relocatable', '--python', build.python.executable, build.buildDir],
+    env,
+    onLine: build.onLine,
+    ...(build.signal && { signal: build.signal }),
+  });
+  if (!hasRequirements(build.requirements)) return;
+  const requirementsFile = path.join(build.buildDir, 'requirements.txt');
+  await writeFile(requirementsFile, build.requirements);
+  build.onTool('uv', 'uv pip install -r requirements.txt');
+  await runTool({
+    command: uv,
+    args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', 'hardlink', '-r', requirementsFile],
+    env,
+    onLine: build.onLine,
+    ...(build.signal && { signal: build.signal }),
+  });
+}
+
+async function buildWithPip(build: PythonEnvBuild): Promise<void> {
+  build.onTool('venv', `python -m venv --without-pip (Python ${build.python.version})`);
+  await runTool({
+    command: build.python.executable,
+    args: ['-m', 'venv', '--without-pip', build.buildDir],
+    onLine: build.onLine,
+    ...(build.signal && { signal: build.signal }),
+  });
+  if (!hasRequirements(build.requirements)) return;
+  const requirementsFile = path.join(build.buildDir, 'requirements.txt');
+  await writeFile(requirementsFile, build.requirements);
+  build.onTool('pip', 'pip install -r requirements.txt');
+  // The interpreter's own pip installs into the venv (`--python`, pip >= 22.3): the venv itself
+  // never gets a pip of its own to go stale.
+  await runTool({
+    command: build.python.executable,
+    args: ['-m', 'pip', '--python', path.join(build.buildDir, 'bin', 'python'), 'install', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '-r', requirementsFile],
+    env: { ...process.env, PIP_CACHE_DIR: path.join(build.cacheDir, 'pip'), PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    onLine: build.onLine,
+    ...(build.signal && { signal: build.signal }),
+  });
+  await retargetScripts(build.buildDir, build.finalDir);
+}
+
+/**
+ * pip writes the build folder's absolute path into script shebangs and activate scripts; the venv
+ * is renamed into place afterwards, so those paths are pointed at the final folder.
+ */
+async function retargetScripts(buildDir: string, finalDir: string): Promise<void> {
+  const bin = path.join(buildDir, 'bin');
+  for (const entry of await readdir(bin, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(bin, entry.name);
+    const content = await readFile(file);
+    if (content.includes(0)) continue;
+    const text = content.toString('utf8');
+    if (!text.includes(buildDir)) continue;
+    await writeFile(file, text.split(buildDir).join(finalDir));
+  }
+}
