@@ -1,0 +1,3 @@
+from st2common.runners.base_action import Action
+
+__all__ = ['Action']
