@@ -6,7 +6,7 @@ export { executionStatuses, completedStatuses, isCompleted, type ExecutionStatus
 export { readInstalledPack, installRecordName, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
-export { queueNames, topicNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type Subscription } from './bus/types.ts';
+export { queueNames, topicNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { parseChildMessage } from './protocol/validate.ts';
@@ -22,3 +22,7 @@ export { readPackMeta } from './pack/pack-meta.ts';
 export { validatePackRef, isValidPackRef, packRefPattern } from './pack/pack-ref.ts';
 export { runnerParameters, canonicalRunnerType, supportedRunnerTypes } from './params/runner-parameters.ts';
 export { nodeRuntime } from './process/node-wrapper.ts';
+export { createInProcessBus } from './bus/inprocess-bus.ts';
+export { detectSandbox, type SandboxHost, type LayerStatus, type LayerName } from './sandbox/detect.ts';
+export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/sandbox-decorator.ts';
+export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';

@@ -88,12 +88,20 @@ export interface ConsumeOptions {
   prefetch: number;
 }
 
+export interface CancelOptions {
+  /**
+   * Give unsettled messages back at once, as if this consumer had died: they are redelivered (to
+   * another consumer) with redelivered: true, and their handlers' later outcome is ignored.
+   */
+  abandon?: boolean;
+}
+
 export interface Consumer {
   /**
-   * Stops new deliveries and waits for handlers in flight to settle (their acks still count).
-   * Messages delivered but unsettled when the bus closes go back to the queue.
+   * Stops new deliveries. By default waits for handlers in flight to settle (their acks still
+   * count); see CancelOptions.abandon. Messages unsettled when the bus closes go back to the queue.
    */
-  cancel(): Promise<void>;
+  cancel(options?: CancelOptions): Promise<void>;
 }
 
 export interface Subscription {
