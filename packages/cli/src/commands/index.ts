@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { register as doctor } from './doctor.ts';
 
 /**
  * Every subcommand module exports a `register(program)` function; add yours to this list.
  * Kept as a plain list so that the CLI's surface can be read in one place.
  */
-const modules: Array<(program: Command) => void> = [];
+const modules: Array<(program: Command) => void> = [doctor];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

@@ -1,3 +1,5 @@
+import type { SandboxLimits } from '../sandbox/profile.ts';
+
 /**
  * The one hook where the sandbox wraps a spawn. The launcher builds a SpawnSpec, hands it to the
  * decorator, and spawns what comes back; after the child exits it asks the decorator what it saw
@@ -14,6 +16,8 @@ export interface SpawnContext {
   /** The job folder: HOME, TMPDIR and the working directory; the only writable place. */
   jobDir: string;
   executionId: string;
+  /** The job's limits (resolveSandboxProfile); the sandbox uses the operator's defaults when absent. */
+  limits?: SandboxLimits;
 }
 
 export interface SpawnSpec {

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { LayerMode, PackrunConfig } from '../config.ts';
+import { dataPaths } from '../paths.ts';
+import { bwrapArgs } from './bwrap-args.ts';
+import { probeCgroupHost, type CgroupHost } from './cgroups.ts';
+import { launchCommand, type LaunchLayers } from './launch-prefix.ts';
+import { buildSeccompFilter, seccompArchSupported } from './seccomp-filter.ts';
+
+const run = promisify(execFile);
+
+export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp';
+
+export interface LayerStatus {
+  name: LayerName;
+  active: boolean;
+  /** The operator's switch; `always` for layers that cannot be turned off. */
+  mode: LayerMode | 'always';
+  /** Why it is active or not, in words an operator can act on. */
+  reason: string;
+}
+
+/** What this host offers the sandbox, found once at start-up. */
+export interface SandboxHost {
+  layers: LayerStatus[];
+  /** Set when the user layer is active. */
+  setpriv: string | undefined;
+  uidRange: { first: number; count: number } | undefined;
+  cgroups: CgroupHost | undefined;
+  bwrap: string | undefined;
+  seccompFile: string | undefined;
+  /** Layers the operator marked `required` that this host cannot provide. */
+  missingRequired: LayerName[];
+}
+
+const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function findBinary(name: string): string | undefined {
+  return searchPath.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+}
+
+async function tryRun(command: string, args: string[]): Promise<string | undefined> {
+  try {
+    await run(command, args, { timeout: 10_000, env: { PATH: searchPath.join(':') } });
+    return undefined;
+  } catch (error) {
+    const failure = error as { stderr?: string; message: string };
+    return (failure.stderr?.trim() || failure.message).split('\n')[0];
+  }
+}
+
+const noLayers: LaunchLayers = { cgroupProcsFiles: [], rlimits: undefined, seccompFile: undefined, bwrap: undefined, setpriv: undefined };
+
+async function accountsInRange(first: number, count: number): Promise<string[]> {
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  return passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .filter((fields) => fields.length > 2 && Number(fields[2]) >= first && Number(fields[2]) < first + count)
+    .map((fields) => fields[0] ?? '');
+}
+
+async function detectUser(config: PackrunConfig): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; setpriv?: string }> {
+  if (config.sandboxUser === 'off') return { status: { active: false, reason: 'turned off (PACKRUN_SANDBOX_USER=off): jobs run as the runtime uid' } };
+  if (process.getuid?.() !== 0) return { status: { active: false, reason: `the runtime runs as uid ${process.getuid?.()}, not root: jobs share its uid` } };
+  const setpriv = findBinary('setpriv');
+  if (!setpriv) return { status: { active: false, reason: 'setpriv (util-linux) not found' } };
+  const clash = await accountsInRange(config.sandboxUid, config.sandboxUidCount);
+  if (clash.length > 0) return { status: { active: false, reason: `uid range ${config.sandboxUid}+${config.sandboxUidCount} holds real accounts (${clash.join(', ')}): pick another PACKRUN_SANDBOX_UID` } };
+  const probe = launchCommand({ ...noLayers, setpriv: { binary: setpriv, uid: config.sandboxUid, gid: config.sandboxUid } }, '/bin/true', []);
+  const failure = await tryRun(probe.command, probe.args);
+  if (failure) return { status: { active: false, reason: `setpriv cannot switch to uid ${config.sandboxUid}: ${failure}` } };
+  return {
+    status: { active: true, reason: `one uid per job from ${config.sandboxUid} (${config.sandboxUidCount} uids), no_new_privs, no capabilities` },
+    setpriv,
+  };
+}
+
+async function detectBwrap(config: PackrunConfig, setpriv: string | undefined): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; bwrap?: string }> {
+  if (config.sandboxBwrap === 'off') return { status: { active: false, reason: 'turned off (PACKRUN_SANDBOX_BWRAP=off)' } };
+  const bwrap = findBinary('bwrap');
+  if (!bwrap) return { status: { active: false, reason: 'bubblewrap not installed (Debian package `bubblewrap`)' } };
+  if (process.getuid?.() !== 0) return { status: { active: false, reason: 'the runtime is not root: Packrun runs bubblewrap without a user namespace, which needs root' } };
+  const args = bwrapArgs({ readOnly: [], writable: [], cwd: '/', network: false, tmpMb: 1, switchesUser: setpriv !== undefined, seccompFd: undefined });
+  const probe = launchCommand(
+    { ...noLayers, bwrap: { binary: bwrap, args }, setpriv: setpriv ? { binary: setpriv, uid: config.sandboxUid, gid: config.sandboxUid } : undefined },
+    '/bin/true',
+    [],
+  );
+  const failure = await tryRun(probe.command, probe.args);
+  if (failure) return { status: { active: false, reason: `bubblewrap is installed but cannot create namespaces here: ${failure}` } };
+  const { stdout } = await run(bwrap, ['--version']);
+  return { status: { active: true, reason: `${stdout.trim()}: pid, ipc, uts, mount and (where a pack has no network) net namespaces; read-only system and pack, private /tmp` }, bwrap };
+}
+
+async function detectSeccomp(config: PackrunConfig, bwrap: string | undefined): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; file?: string }> {
+  if (config.sandboxSeccomp === 'off') return { status: { active: false, reason: 'turned off (PACKRUN_SANDBOX_SECCOMP=off)' } };
+  if (!seccompArchSupported()) return { status: { active: false, reason: `no filter for architecture ${process.arch} (x64 only)` } };
+  if (!bwrap) return { status: { active: false, reason: 'loaded by bubblewrap, which is not active' } };
+  const status = await readFile('/proc/self/status', 'utf8');
+  if (!/^Seccomp:/m.test(status)) return { status: { active: false, reason: 'kernel built without seccomp' } };
+  // The filter is a constant: written once into the data folder, opened per job by the prelude.
+  const dir = path.join(dataPaths(config.home).cache, 'sandbox');
+  const file = path.join(dir, 'seccomp-x86_64.bpf');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}`;
+  await writeFile(temporary, buildSeccompFilter(), { mode: 0o600 });
+  await rename(temporary, file);
+  const args = bwrapArgs({ readOnly: [], writable: [], cwd: '/', network: false, tmpMb: 1, switchesUser: false, seccompFd: 9 });
+  const probe = launchCommand({ ...noLayers, seccompFile: file, bwrap: { binary: bwrap, args } }, '/bin/true', []);
+  const failure = await tryRun(probe.command, probe.args);
+  if (failure) return { status: { active: false, reason: `the kernel refused the filter: ${failure}` } };
+  return { status: { active: true, reason: 'x86_64 filter: mount, namespaces, ptrace, bpf, perf, keyrings, modules, kexec, swap, clock and io_uring denied with EPERM' }, file };
+}
+
+async function detectCgroups(config: PackrunConfig): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; host?: CgroupHost }> {
+  if (config.sandboxCgroups === 'off') return { status: { active: false, reason: 'turned off (PACKRUN_SANDBOX_CGROUPS=off): no memory or pids limit, tree kill by uid or process group only' } };
+  const probe = await probeCgroupHost();
+  if ('reason' in probe) return { status: { active: false, reason: probe.reason } };
+  const { host } = probe;
+  const where = host.version === 1 ? `v1, job cgroups under ${path.dirname(host.memory)}/packrun` : `v2, job cgroups under ${host.base}`;
+  const kill = host.version === 2 ? 'cgroup.kill' : host.freezer ? 'freezer then SIGKILL' : 'repeated SIGKILL';
+  return { status: { active: true, reason: `${where}: memory, pids and CPU limits, out-of-memory counted, tree kill by ${kill}` }, host };
+}
+
+/** Probes every layer by actually using it, once; a layer is active only if the probe worked. */
+export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost> {
+  const user = await detectUser(config);
+  const [cgroups, bwrap] = await Promise.all([detectCgroups(config), detectBwrap(config, user.setpriv)]);
+  const seccomp = await detectSeccomp(config, bwrap.bwrap);
+  const layers: LayerStatus[] = [
+    { name: 'environment', mode: 'always', active: true, reason: 'cleared environment plus an allow-list; runtime secrets scrubbed by name and by value' },
+    { name: 'rlimits', mode: 'always', active: true, reason: 'open files, file size, core dumps 0, CPU seconds; processes per uid when the user layer is active' },
+    { name: 'user', mode: config.sandboxUser, ...user.status },
+    { name: 'cgroups', mode: config.sandboxCgroups, ...cgroups.status },
+    { name: 'bubblewrap', mode: config.sandboxBwrap, ...bwrap.status },
+    { name: 'seccomp', mode: config.sandboxSeccomp, ...seccomp.status },
+  ];
+  return {
+    layers,
+    setpriv: user.setpriv,
+    uidRange: user.setpriv ? { first: config.sandboxUid, count: config.sandboxUidCount } : undefined,
+    cgroups: cgroups.host,
+    bwrap: bwrap.bwrap,
+    seccompFile: seccomp.file,
+    missingRequired: layers.filter((layer) => layer.mode === 'required' && !layer.active).map((layer) => layer.name),
+  };
+}

@@ -1,0 +1,29 @@
+import { configFields, type PackrunConfig } from '../config.ts';
+
+/**
+ * The last check on a job's environment before it is spawned. The launcher already builds it from
+ * an allow-list; this removes anything that still names or carries one of the runtime's secrets
+ * (an action's `env` parameter or a runner bug could put one there), so no secret config value can
+ * reach pack code through its environment whatever the caller did.
+ */
+const secretNamePattern = /^PACKRUN_|(^|_)(API_?KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIALS?)(_|$)/i;
+const allowedPackrunNames = new Set(['PACKRUN_PACK', 'PACKRUN_EXECUTION_ID']);
+
+export function runtimeSecrets(config: PackrunConfig): string[] {
+  return configFields
+    .filter((field) => field.secret)
+    .map((field) => config[field.key as keyof PackrunConfig])
+    .filter((value): value is string => typeof value === 'string' && value.length >= 4);
+}
+
+export function scrubEnvironment(env: Record<string, string>, secrets: string[]): { env: Record<string, string>; removed: string[] } {
+  const kept: Record<string, string> = {};
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    const secretName = secretNamePattern.test(name) && !allowedPackrunNames.has(name);
+    const carriesSecret = secrets.some((secret) => value.includes(secret));
+    if (secretName || carriesSecret) removed.push(name);
+    else kept[name] = value;
+  }
+  return { env: kept, removed };
+}

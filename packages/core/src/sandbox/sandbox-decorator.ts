@@ -1,0 +1,171 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { chmod, chown, lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { PackrunConfig } from '../config.ts';
+import { PackrunError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { SpawnDecorator, SpawnSpec, WrappedSpawn } from '../process/spawn-decorator.ts';
+import { bwrapArgs } from './bwrap-args.ts';
+import { createJobCgroup, type JobCgroup } from './cgroups.ts';
+import type { SandboxHost } from './detect.ts';
+import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
+import { launchCommand, seccompFd } from './launch-prefix.ts';
+import { operatorSandboxPolicy } from './profile.ts';
+import { killUid, UidPool } from './uid-pool.ts';
+
+/** Packrun's own wrapper runtimes: every job reads them, none may write them. */
+const runtimeFolders = [path.resolve(import.meta.dirname, '../../node'), path.resolve(import.meta.dirname, '../../python')];
+
+export interface SandboxDecoratorOptions {
+  host: SandboxHost;
+  config: PackrunConfig;
+  logger?: Logger;
+}
+
+function resolveCommand(command: string, env: Record<string, string>): string | undefined {
+  if (path.isAbsolute(command)) return command;
+  for (const dir of (env['PATH'] ?? '').split(':')) {
+    const candidate = path.join(dir, command);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * The installation an interpreter needs at run time (its stdlib beside its binary): the real
+ * binary's prefix, and for a virtualenv the base install its pyvenv.cfg points at. A prefix that
+ * would expose a home folder or the data folder is refused: the job then fails to start, loudly,
+ * rather than seeing more than it should.
+ */
+function interpreterInstallations(command: string | undefined, dataHome: string): string[] {
+  if (!command || !existsSync(command)) return [];
+  const prefixes = [path.dirname(path.dirname(realpathSync(command)))];
+  const venvConfig = path.join(path.dirname(path.dirname(command)), 'pyvenv.cfg');
+  if (existsSync(venvConfig)) {
+    const home = /^home\s*=\s*(.+)$/m.exec(readFileSync(venvConfig, 'utf8'))?.[1]?.trim();
+    if (home) prefixes.push(path.dirname(realpathSync(home)));
+  }
+  return prefixes.filter(
+    (prefix) =>
+      path.dirname(prefix) !== '/' &&
+      !/^\/home\/[^/]+$/.test(prefix) &&
+      !`${dataHome}/`.startsWith(`${prefix}/`),
+  );
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await chown(dir, uid, uid);
+  for (const entry of await readdir(dir)) {
+    const entryPath = path.join(dir, entry);
+    const stat = await lstat(entryPath);
+    if (stat.isDirectory()) await chownTree(entryPath, uid);
+    else await chown(entryPath, uid, uid).catch(() => undefined);
+  }
+}
+
+/**
+ * The SpawnDecorator that puts every job the launcher starts (actions, sensors) inside the layers
+ * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap
+ * and seccomp. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
+ * `required` but the host lacks makes every spawn fail instead.
+ */
+export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnDecorator {
+  const { host, config } = options;
+  const secrets = runtimeSecrets(config);
+  const defaults = operatorSandboxPolicy(config).defaults;
+  const uids = host.uidRange ? new UidPool(host.uidRange.first, host.uidRange.count) : undefined;
+  const dataHome = path.resolve(config.home);
+
+  return {
+    async wrap(spec: SpawnSpec): Promise<WrappedSpawn> {
+      if (host.missingRequired.length > 0) {
+        throw new PackrunError('SANDBOX_LAYER_MISSING', `sandbox layers required by the configuration are not available: ${host.missingRequired.join(', ')}`, {
+          hint: 'run `packrun doctor` to see why, or set the PACKRUN_SANDBOX_* switch to auto',
+          details: { layers: host.missingRequired },
+        });
+      }
+      const { context } = spec;
+      const limits = context.limits ?? defaults;
+      const scrubbed = scrubEnvironment(spec.env, secrets);
+      if (scrubbed.removed.length > 0) options.logger?.warn({ pack: context.pack, removed: scrubbed.removed }, 'removed runtime secrets from a job environment');
+      const env = scrubbed.env;
+
+      const uid = uids?.take();
+      let cgroup: JobCgroup | undefined;
+      try {
+        if (uid !== undefined) {
+          // Only the job folder becomes the job's: everything else it sees stays root's and read-only.
+          await chownTree(context.jobDir, uid);
+          await chmod(context.jobDir, 0o700);
+          env['USER'] = env['LOGNAME'] = 'packrun';
+        }
+        if (host.cgroups) {
+          cgroup = await createJobCgroup(host.cgroups, `${context.kind}-${context.pack}-${context.executionId}`, {
+            memoryMb: limits.memoryMb,
+            pids: limits.pids,
+            cpu: limits.cpu,
+          });
+        }
+      } catch (error) {
+        if (uid !== undefined) uids?.release(uid);
+        throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare the sandbox for ${context.kind} of pack "${context.pack}": ${(error as Error).message}`, {
+          details: { pack: context.pack, jobDir: context.jobDir },
+          userError: false,
+          cause: error,
+        });
+      }
+
+      const command = resolveCommand(spec.command, env);
+      const readOnly = [context.packDir, ...(context.envDir ? [context.envDir] : []), ...runtimeFolders, ...interpreterInstallations(command, dataHome)];
+      const launched = launchCommand(
+        {
+          cgroupProcsFiles: cgroup?.procsFiles ?? [],
+          rlimits: {
+            openFiles: config.sandboxOpenFiles,
+            fileSizeMb: config.sandboxFileSizeMb,
+            cpuSeconds: context.kind === 'sensor' ? 'unlimited' : Math.ceil(limits.timeoutSeconds * Math.max(1, limits.cpu)) + config.killGraceSeconds + 5,
+            processes: uid === undefined ? undefined : limits.pids,
+          },
+          seccompFile: host.seccompFile,
+          bwrap: host.bwrap
+            ? {
+                binary: host.bwrap,
+                args: bwrapArgs({
+                  readOnly,
+                  writable: [context.jobDir],
+                  cwd: spec.cwd,
+                  network: limits.network,
+                  tmpMb: config.sandboxTmpMb,
+                  switchesUser: uid !== undefined,
+                  seccompFd: host.seccompFile ? seccompFd : undefined,
+                }),
+              }
+            : undefined,
+          setpriv: uid !== undefined && host.setpriv ? { binary: host.setpriv, uid, gid: uid } : undefined,
+        },
+        command ?? spec.command,
+        spec.args,
+      );
+
+      let released = false;
+      return {
+        command: launched.command,
+        args: launched.args,
+        env,
+        async killAll() {
+          if (cgroup) await cgroup.killAll();
+          else if (uid !== undefined) await killUid(uid);
+        },
+        async afterExit() {
+          const stats = cgroup ? await cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
+          if (!released) {
+            released = true;
+            await cgroup?.remove().catch((error: unknown) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
+            if (uid !== undefined) uids?.release(uid);
+          }
+          return stats;
+        },
+      };
+    },
+  };
+}
