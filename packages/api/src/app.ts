@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bus, KeyValues, Logger, Store } from '@packrun/core';
+import type { StoreLedger } from '@packrun/action-runner';
+import { registerAuth } from './auth.ts';
+import { errorHandler } from './http-errors.ts';
+import { registerOpenApi } from './openapi.ts';
+import type { EventHub } from './event-hub.ts';
+import type { ExecutionService } from './executions/execution-service.ts';
+import type { PackOperations } from './packs/pack-operations.ts';
+import { healthRoutes } from './routes/health.ts';
+import { executionRoutes } from './routes/executions.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { actionRoutes } from './routes/actions.ts';
+import { packRoutes } from './routes/packs.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { runnerRoutes } from './routes/runners.ts';
+
+export interface ApiAppDeps {
+  store: Store;
+  bus: Bus;
+  keyValues: KeyValues;
+  logger: Logger;
+  executions: ExecutionService;
+  ledger: StoreLedger;
+  hub: EventHub;
+  packs: PackOperations;
+  /** false only for tests of the unauthenticated surface; `packrun up` always requires keys. */
+  requireApiKey: boolean;
+}
+
+/** The fastify app with every route, without listening: tests drive it with `inject()`. */
+export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 4 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+  });
+  app.setErrorHandler(errorHandler(deps.logger));
+  await registerOpenApi(app);
+  registerAuth(app, deps.store, { required: deps.requireApiKey });
+  healthRoutes(app, deps);
+  executionRoutes(app, deps);
+  streamRoutes(app, deps);
+  actionRoutes(app, deps);
+  packRoutes(app, deps);
+  keyRoutes(app, deps);
+  runnerRoutes(app, deps);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+  return app;
+}

@@ -1,0 +1,61 @@
+import { EventEmitter } from 'node:events';
+import { isCompleted, type Bus, type OutputChunkEvent, type Subscription, type TopicEvents } from '@packrun/core';
+
+export type HubEvent =
+  | { topic: 'execution-updates'; event: TopicEvents['execution-updates'] }
+  | { topic: 'execution-output'; event: TopicEvents['execution-output'] };
+
+/** Output kept per running execution for late readers, until it completes. */
+const bufferCap = 1024 * 1024;
+
+/**
+ * One bus subscription per topic for the whole API process; SSE connections and output readers
+ * attach here rather than each opening its own queue on the broker. It also keeps the output of
+ * running executions, which the store only receives with the result.
+ */
+export class EventHub {
+  private readonly emitter = new EventEmitter();
+  private readonly output = new Map<string, { chunks: OutputChunkEvent[]; bytes: number }>();
+  private subscriptions: Subscription[] = [];
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async start(bus: Bus): Promise<void> {
+    this.subscriptions = await Promise.all([
+      bus.subscribe('execution-updates', (event) => {
+        if (isCompleted(event.status)) this.output.delete(event.executionId);
+        this.emitter.emit('event', { topic: 'execution-updates', event } satisfies HubEvent);
+      }),
+      bus.subscribe('execution-output', (event) => {
+        this.keep(event);
+        this.emitter.emit('event', { topic: 'execution-output', event } satisfies HubEvent);
+      }),
+    ]);
+  }
+
+  on(listener: (event: HubEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  /** Output seen so far of an execution still running. */
+  outputOf(executionId: string): OutputChunkEvent[] {
+    return [...(this.output.get(executionId)?.chunks ?? [])];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe().catch(() => undefined)));
+    this.subscriptions = [];
+    this.emitter.removeAllListeners();
+  }
+
+  private keep(event: OutputChunkEvent): void {
+    const entry = this.output.get(event.executionId) ?? { chunks: [], bytes: 0 };
+    if (entry.bytes + event.data.length > bufferCap) return;
+    entry.chunks.push(event);
+    entry.bytes += event.data.length;
+    this.output.set(event.executionId, entry);
+  }
+}

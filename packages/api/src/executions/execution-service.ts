@@ -1,0 +1,194 @@
+import {
+  PackrunError,
+  isCompleted,
+  newId,
+  nowIso,
+  type ActionRecord,
+  type Bus,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type Logger,
+  type Store,
+} from '@packrun/core';
+import { publishExecutionUpdate } from '@packrun/action-runner';
+import { maskSecrets, maskedValue, secretParameterNames } from './masking.ts';
+
+/** Checks the caller's parameters against the action's schema and fills defaults; throws naming the parameter. */
+export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+export interface CreateExecutionInput {
+  action: string;
+  parameters: Record<string, unknown>;
+  user: string;
+  context?: Record<string, unknown>;
+  rerunOf?: string;
+}
+
+export interface ExecutionServiceOptions {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  validate: ParameterValidator;
+}
+
+export interface ExecutionService {
+  getAction(ref: string): Promise<ActionRecord>;
+  get(id: string): Promise<ExecutionRecord>;
+  create(input: CreateExecutionInput): Promise<ExecutionRecord>;
+  cancel(id: string, user: string): Promise<ExecutionRecord>;
+  rerun(id: string, user: string, overrides: Record<string, unknown>): Promise<ExecutionRecord>;
+  /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
+  requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
+}
+
+/**
+ * The API side of the execution lifecycle: validate, store as `requested`, queue (confirmed), mark
+ * `scheduled`; cancel and re-run. The runner side is the ledger in @packrun/action-runner.
+ */
+export function createExecutionService(options: ExecutionServiceOptions): ExecutionService {
+  const { store, bus, logger } = options;
+  // Clear-text parameters of executions not yet confirmed queued: the stored copy is masked, so
+  // this is the only place a retry can take secret values from. Never persisted.
+  const unqueued = new Map<string, Record<string, unknown>>();
+
+  async function getAction(ref: string): Promise<ActionRecord> {
+    const action = await store.actions.get(ref);
+    if (!action) {
+      throw new PackrunError('ACTION_NOT_FOUND', `action "${ref}" is not registered`, {
+        hint: 'install its pack (`packrun pack install`); `packrun action list` shows what is available',
+        details: { action: ref },
+      });
+    }
+    return action;
+  }
+
+  async function get(id: string): Promise<ExecutionRecord> {
+    const record = await store.executions.get(id);
+    if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
+    return record;
+  }
+
+  async function setStatus(
+    filter: Parameters<Store['executions']['updateOne']>[0],
+    status: ExecutionStatus,
+    set: Partial<ExecutionRecord>,
+    by: string,
+    reason?: string,
+  ): Promise<ExecutionRecord | undefined> {
+    const at = nowIso();
+    const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
+    const updated = await store.executions.updateOne(filter, { set: { ...set, status }, push: { log: change } });
+    if (updated) await publishExecutionUpdate(bus, logger, updated);
+    return updated;
+  }
+
+  async function enqueue(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<void> {
+    unqueued.set(record.id, parameters);
+    await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters, context: record.context });
+    unqueued.delete(record.id);
+    await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
+  }
+
+  async function create(input: CreateExecutionInput): Promise<ExecutionRecord> {
+    const action = await getAction(input.action);
+    if (!action.enabled) {
+      throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
+    }
+    const parameters = await options.validate(action, input.parameters);
+    const secretNames = secretParameterNames(action.parameters);
+    const createdAt = nowIso();
+    const record: ExecutionRecord = {
+      id: newId(),
+      action: action.ref,
+      pack: action.pack,
+      runnerType: action.runnerType,
+      parameters: maskSecrets(parameters, secretNames),
+      status: 'requested',
+      log: [{ status: 'requested', at: createdAt, by: input.user }],
+      createdAt,
+      context: { ...input.context, user: input.user },
+      user: input.user,
+    };
+    if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    await store.executions.insert(record);
+    await publishExecutionUpdate(bus, logger, record);
+    try {
+      await enqueue(record, parameters);
+    } catch (error) {
+      // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
+      logger.warn({ err: error, executionId: record.id }, 'execution stored but not yet queued');
+    }
+    return (await store.executions.get(record.id)) ?? record;
+  }
+
+  async function cancel(id: string, user: string): Promise<ExecutionRecord> {
+    const current = await get(id);
+    if (isCompleted(current.status)) {
+      throw new PackrunError('EXECUTION_NOT_CANCELABLE', `execution "${id}" already ended ${current.status}`, {
+        details: { execution: id, status: current.status },
+      });
+    }
+    const queued = await setStatus(
+      { id, status: { $in: ['requested', 'scheduled'] } },
+      'canceled',
+      { endedAt: nowIso() },
+      user,
+      'canceled before a runner took it',
+    );
+    if (queued) {
+      unqueued.delete(id);
+      return queued;
+    }
+    const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
+    await bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() });
+    return running ?? (await get(id));
+  }
+
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>): Promise<ExecutionRecord> {
+    const original = await get(id);
+    const parameters = { ...original.parameters, ...overrides };
+    const action = await getAction(original.action);
+    const secretNames = secretParameterNames(action.parameters);
+    const lost = secretNames.filter((name) => parameters[name] === maskedValue);
+    if (lost.length > 0) {
+      throw new PackrunError('PARAMETER_INVALID', `secret parameter "${lost[0]}" must be given again to re-run: it is never stored`, {
+        hint: 'pass it in the re-run body: {"parameters": {"<name>": "<value>"}}',
+        details: { parameter: lost[0] },
+      });
+    }
+    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id });
+  }
+
+  async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+    const statuses: ExecutionStatus[] = includeScheduled ? ['requested', 'scheduled'] : ['requested'];
+    const pending = await store.executions.find({ status: { $in: statuses }, createdAt: { $lte: cutoff } }, { sort: { createdAt: 1 } });
+    let queued = 0;
+    for (const record of pending) {
+      const action = await store.actions.get(record.action);
+      const secretNames = action ? secretParameterNames(action.parameters) : [];
+      const clear = unqueued.get(record.id) ?? record.parameters;
+      if (secretNames.some((name) => clear[name] === maskedValue)) {
+        await setStatus({ id: record.id, status: { $in: statuses } }, 'failed', {
+          endedAt: nowIso(),
+          error: { type: 'EXECUTION_SECRETS_LOST', message: 'its secret parameters were lost in a restart before it was queued; re-run it with them' },
+        }, 'api');
+        continue;
+      }
+      try {
+        await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: clear, context: record.context });
+        unqueued.delete(record.id);
+        if (record.status === 'requested') {
+          await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
+        }
+        queued += 1;
+      } catch (error) {
+        logger.warn({ err: error }, 'requeue paused: the bus is not accepting messages');
+        break;
+      }
+    }
+    return queued;
+  }
+
+  return { getAction, get, create, cancel, rerun, requeueUnqueued };
+}

@@ -1,0 +1,32 @@
+import {
+  PackrunError,
+  dataPaths,
+  loadPack,
+  loadSiteConfig,
+  readInstalledPack,
+  resolveParameters,
+  type ActionRecord,
+  type KeyValues,
+} from '@packrun/core';
+import type { ParameterValidator } from './execution-service.ts';
+
+/**
+ * Validates parameters against the installed pack's action before anything is stored or queued,
+ * with the same resolver the runner uses (defaults rendered over the datastore and site config).
+ * The input as given is what gets queued: the runner resolves it again at run time.
+ */
+export function packParameterValidator(options: { home: string; keyValues: KeyValues }): ParameterValidator {
+  const paths = dataPaths(options.home);
+  return async (action: ActionRecord, input: Record<string, unknown>) => {
+    const pack = await loadPack((await readInstalledPack(paths, action.pack)).dir);
+    const meta = pack.actions.find((candidate) => candidate.ref === action.ref);
+    if (!meta) {
+      throw new PackrunError('ACTION_NOT_FOUND', `pack "${action.pack}" has no action "${action.name}" any more`, {
+        details: { action: action.ref },
+      });
+    }
+    const packConfig = await loadSiteConfig({ paths, pack, keyValues: options.keyValues });
+    await resolveParameters({ action: meta, input, packConfig, keyValues: options.keyValues });
+    return input;
+  };
+}

@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isPackrunError, type Logger } from '@packrun/core';
+
+/** HTTP status for each PackrunError code the API can meet; anything else user-facing is a 400. */
+const statusByCode: Record<string, number> = {
+  REQUEST_INVALID: 400,
+  PARAMETER_INVALID: 400,
+  PARAMETERS_INVALID: 400,
+  API_KEY_MISSING: 401,
+  API_KEY_INVALID: 401,
+  EXECUTION_NOT_FOUND: 404,
+  ACTION_NOT_FOUND: 404,
+  PACK_NOT_FOUND: 404,
+  PACK_NOT_INSTALLED: 404,
+  KEY_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  RUNNER_NOT_FOUND: 404,
+  EXECUTION_NOT_CANCELABLE: 409,
+  EXECUTION_CLAIM_LOST: 409,
+  ACTION_DISABLED: 409,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Every failure leaves the API as `{code, message, hint?, details?}`. Schema validation failures
+ * become REQUEST_INVALID with the offending field named (`body.parameters`, `query.limit`), the
+ * same message shape as the rest of Packrun's user errors.
+ */
+export function errorHandler(logger: Logger) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (error.validation) {
+      const first = error.validation[0];
+      const context = error.validationContext ?? 'request';
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const pointer = (first?.instancePath ?? '').split('/').filter(Boolean);
+      const field = [context, ...pointer, ...(missing ? [missing] : [])].join('.');
+      const reason = missing ? 'is required' : (first?.message ?? 'is invalid');
+      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const named = extra ? `${field}.${extra}` : field;
+      const body: ErrorBody = {
+        code: 'REQUEST_INVALID',
+        message: extra ? `${named} is not an accepted field` : `${named} ${reason}`,
+        details: { field: named },
+      };
+      void reply.status(400).send(body);
+      return;
+    }
+    if (isPackrunError(error)) {
+      const status = statusByCode[error.code] ?? (error.userError ? 400 : 500);
+      if (status >= 500) logger.error({ err: error, url: request.url }, 'request failed');
+      const body: ErrorBody = { code: error.code, message: error.message, details: error.details };
+      if (error.hint) body.hint = error.hint;
+      void reply.status(status).send(body);
+      return;
+    }
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) logger.error({ err: error, url: request.url }, 'request failed unexpectedly');
+    void reply.status(status).send({
+      code: status >= 500 ? 'INTERNAL_ERROR' : (error.code ?? 'REQUEST_INVALID'),
+      message: status >= 500 ? 'internal error; the API log has the details' : error.message,
+    } satisfies ErrorBody);
+  };
+}

@@ -1,0 +1,43 @@
+import { installPack, removePack, type InstallProgressEvent, type InstallerConfig } from '@packrun/pack-installer';
+import type { Logger, Store } from '@packrun/core';
+import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
+import { registerPack, unregisterPack } from './pack-registry.ts';
+
+export interface PackOperations {
+  install(options: { source: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
+  remove(options: { ref: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
+}
+
+function progressLine(event: InstallProgressEvent): string {
+  const who = event.pack ? `${event.pack}: ` : '';
+  return event.output !== undefined ? `  ${event.output}` : `[${event.stage}] ${who}${event.message}`;
+}
+
+/** Pack install and remove as `packs.install` / `packs.remove` executions whose output is the progress. */
+export function createPackOperations(options: { config: InstallerConfig; store: Store; builtins: BuiltinExecutions; logger: Logger }): PackOperations {
+  const { config, store, builtins } = options;
+  return {
+    install({ source, force, user }) {
+      return builtins.start('packs.install', { source, force }, user, async (emit) => {
+        const result = await installPack(source, {
+          config,
+          force,
+          onProgress: (event) => emit(progressLine(event)),
+          onActivated: (installed, loaded) => registerPack(store, installed, loaded),
+        });
+        return {
+          installed: result.installed.map((pack) => ({ ref: pack.ref, version: pack.version })),
+          kept: result.kept,
+          warnings: result.warnings.map((warning) => `${warning.file}: ${warning.message}`),
+        };
+      });
+    },
+    remove({ ref, force, user }) {
+      return builtins.start('packs.remove', { ref, force }, user, async (emit) => {
+        await removePack(ref, { config, force, onRemoved: (removed) => unregisterPack(store, removed) });
+        emit(`removed ${ref}`);
+        return { removed: ref };
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { readdir } from 'node:fs/promises';
+import {
+  loadPack,
+  nowIso,
+  readInstalledPack,
+  type ActionRecord,
+  type DataPaths,
+  type InstalledPack,
+  type LoadedPack,
+  type Logger,
+  type PackRecord,
+  type Store,
+} from '@packrun/core';
+
+/**
+ * The store's view of installed packs: a pack record and its actions, written when the installer
+ * activates a pack and removed with it. Sensors, rules and trigger types are registered by the
+ * services that own them.
+ */
+export async function registerPack(store: Store, installed: InstalledPack, loaded: LoadedPack): Promise<void> {
+  const now = nowIso();
+  const existing = await store.packs.get(loaded.ref);
+  const meta = loaded.meta;
+  const pack: PackRecord = {
+    id: loaded.ref,
+    ref: loaded.ref,
+    name: meta.name,
+    version: meta.version,
+    description: meta.description,
+    author: meta.author,
+    keywords: meta.keywords,
+    path: installed.dir,
+    source: installed.source,
+    metadata: meta.raw,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  if (meta.email !== undefined) pack.email = meta.email;
+  await store.packs.put(pack);
+  const current = new Set(loaded.actions.map((action) => action.ref));
+  for (const action of loaded.actions) {
+    const record: ActionRecord = {
+      id: action.ref,
+      ref: action.ref,
+      pack: loaded.ref,
+      name: action.name,
+      enabled: action.enabled,
+      runnerType: action.runnerType,
+      parameters: Object.fromEntries(Object.entries(action.parameters).map(([name, spec]) => [name, spec.raw])),
+      tags: action.tags.map(String),
+      metadata: action.raw,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (action.description !== undefined) record.description = action.description;
+    if (action.entryPoint !== undefined) record.entryPoint = action.entryPoint;
+    if (action.outputSchema !== undefined) record.outputSchema = action.outputSchema;
+    await store.actions.put(record);
+  }
+  await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
+}
+
+export async function unregisterPack(store: Store, ref: string): Promise<void> {
+  await store.actions.remove({ pack: ref });
+  await store.packs.remove({ id: ref });
+}
+
+/**
+ * Brings the store in line with the packs on disk at start-up: packs installed while no server
+ * ran (`packrun pack install` in local mode) get registered, packs removed meanwhile disappear.
+ */
+export async function syncInstalledPacks(store: Store, paths: DataPaths, logger: Logger): Promise<void> {
+  const names = await readdir(paths.packs).catch(() => [] as string[]);
+  const onDisk = new Set<string>();
+  for (const name of names) {
+    try {
+      const installed = await readInstalledPack(paths, name);
+      await registerPack(store, installed, await loadPack(installed.dir));
+      onDisk.add(name);
+    } catch (error) {
+      logger.debug({ err: error, pack: name }, 'not a registrable pack folder');
+    }
+  }
+  for (const pack of await store.packs.find({})) {
+    if (!onDisk.has(pack.id)) await unregisterPack(store, pack.id);
+  }
+}

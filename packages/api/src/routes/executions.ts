@@ -1,0 +1,143 @@
+import type { FastifyInstance } from 'fastify';
+import { executionStatuses, type ExecutionRecord, type Filter, type Store } from '@packrun/core';
+import type { ExecutionService } from '../executions/execution-service.ts';
+import type { EventHub } from '../event-hub.ts';
+import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    action: { type: 'string', minLength: 1 },
+    status: { type: 'string', enum: [...executionStatuses] },
+    since: { type: 'string', format: 'date-time', description: 'created at or after (ISO-8601)' },
+    until: { type: 'string', format: 'date-time', description: 'created before (ISO-8601)' },
+    rerunOf: { type: 'string' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+  },
+} as const;
+
+interface ListQuery {
+  action?: string;
+  status?: ExecutionRecord['status'];
+  since?: string;
+  until?: string;
+  rerunOf?: string;
+  limit: number;
+  offset: number;
+}
+
+export function executionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService; hub: EventHub }): void {
+  const { store, executions, hub } = deps;
+
+  app.post('/api/v1/executions', {
+    schema: {
+      summary: 'Run an action: validates the parameters, stores the execution and queues it',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
+          parameters: looseObject,
+          context: looseObject,
+        },
+        required: ['action'],
+      },
+      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
+    const record = await executions.create({
+      action: body.action,
+      parameters: body.parameters ?? {},
+      user: request.user ?? 'anonymous',
+      ...(body.context ? { context: body.context } : {}),
+    });
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(record);
+  });
+
+  app.get('/api/v1/executions', {
+    schema: {
+      summary: 'List executions, newest first; the total matching is in the X-Total-Count header',
+      querystring: listQuery,
+      response: { 200: { type: 'array', items: executionSchema }, 400: errorSchema },
+    },
+  }, async (request, reply) => {
+    const query = request.query as ListQuery;
+    const filter: Filter<ExecutionRecord> = {};
+    if (query.action) filter.action = query.action;
+    if (query.status) filter.status = query.status;
+    if (query.rerunOf) filter.rerunOf = query.rerunOf;
+    if (query.since || query.until) {
+      filter.createdAt = {
+        ...(query.since ? { $gte: new Date(query.since).toISOString() } : {}),
+        ...(query.until ? { $lt: new Date(query.until).toISOString() } : {}),
+      };
+    }
+    const [total, items] = await Promise.all([
+      store.executions.count(filter),
+      store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip: query.offset, limit: query.limit }),
+    ]);
+    return reply.header('x-total-count', String(total)).send(items);
+  });
+
+  app.get('/api/v1/executions/:id', {
+    schema: { summary: 'One execution', params: idParams, response: { 200: executionSchema, 404: errorSchema } },
+  }, async (request) => executions.get((request.params as { id: string }).id));
+
+  app.post('/api/v1/executions/:id/cancel', {
+    schema: {
+      summary: 'Cancel: a queued execution ends canceled at once, a running one goes canceling until its runner stops it',
+      params: idParams,
+      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
+    },
+  }, async (request) => executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'));
+
+  app.post('/api/v1/executions/:id/rerun', {
+    schema: {
+      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set',
+      params: idParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { parameters: looseObject },
+      },
+      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
+    },
+  }, async (request, reply) => {
+    const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides);
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(record);
+  });
+
+  app.get('/api/v1/executions/:id/output', {
+    schema: {
+      summary: 'stdout and stderr: the live part while running, the stored (capped) output once completed',
+      params: idParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: { stdout: { type: 'string' }, stderr: { type: 'string' }, complete: { type: 'boolean' } },
+          required: ['stdout', 'stderr', 'complete'],
+        },
+        404: errorSchema,
+      },
+    },
+  }, async (request) => {
+    const record = await executions.get((request.params as { id: string }).id);
+    return outputOf(record, hub);
+  });
+}
+
+export function outputOf(record: ExecutionRecord, hub: EventHub): { stdout: string; stderr: string; complete: boolean } {
+  const result = record.result ?? {};
+  if (record.endedAt !== undefined) {
+    const stdout = typeof result['stdout'] === 'string' ? result['stdout'] : (record.stdoutTail ?? '');
+    const stderr = typeof result['stderr'] === 'string' ? result['stderr'] : (record.stderrTail ?? '');
+    return { stdout: typeof stdout === 'string' ? stdout : JSON.stringify(stdout), stderr, complete: true };
+  }
+  const chunks = hub.outputOf(record.id);
+  const join = (stream: 'stdout' | 'stderr'): string => chunks.filter((c) => c.stream === stream).map((c) => c.data).join('');
+  return { stdout: join('stdout'), stderr: join('stderr'), complete: false };
+}

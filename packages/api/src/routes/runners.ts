@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import type { StoreLedger } from '@packrun/action-runner';
+import { errorSchema, looseObject } from '../schemas.ts';
+
+const runnerParams = {
+  type: 'object',
+  properties: { runner: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['runner'],
+} as const;
+const executionBody = {
+  type: 'object',
+  properties: { executionId: { type: 'string', minLength: 1 } },
+  required: ['executionId'],
+} as const;
+
+/**
+ * What distributed action runners report through: they never hold database credentials, only an
+ * API key, and every transition still goes through the one compare-and-set ledger here.
+ */
+export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }): void {
+  const { ledger } = deps;
+
+  app.post('/api/v1/runners/:runner/claim', {
+    schema: {
+      summary: 'A runner takes a queued execution (running under its id) or is told to skip it',
+      params: runnerParams,
+      body: { ...executionBody, properties: { ...executionBody.properties, redelivered: { type: 'boolean', default: false } } },
+      response: {
+        200: {
+          type: 'object',
+          properties: { decision: { type: 'string', enum: ['run', 'skip'] }, reason: { type: 'string' }, execution: looseObject },
+          required: ['decision'],
+        },
+        400: errorSchema,
+      },
+    },
+  }, async (request) => {
+    const { runner } = request.params as { runner: string };
+    const body = request.body as { executionId: string; redelivered: boolean };
+    return ledger.claim({ executionId: body.executionId, runnerId: runner, redelivered: body.redelivered });
+  });
+
+  app.post('/api/v1/runners/:runner/complete', {
+    schema: {
+      summary: 'A runner stores the final state of the execution it holds',
+      params: runnerParams,
+      body: {
+        type: 'object',
+        properties: {
+          executionId: { type: 'string', minLength: 1 },
+          outcome: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled'] },
+              result: looseObject,
+              stopReason: { type: 'string' },
+              truncated: looseObject,
+              durationMs: { type: 'number', minimum: 0 },
+            },
+            required: ['status', 'result', 'durationMs'],
+          },
+          error: {
+            type: 'object',
+            properties: { type: { type: 'string' }, message: { type: 'string' }, details: looseObject },
+            required: ['type', 'message'],
+          },
+        },
+        required: ['executionId'],
+      },
+      response: { 204: { type: 'null' }, 400: errorSchema },
+    },
+  }, async (request, reply) => {
+    const { runner } = request.params as { runner: string };
+    const body = request.body as Omit<Parameters<StoreLedger['complete']>[0], 'runnerId'>;
+    await ledger.complete({ ...body, runnerId: runner });
+    return reply.status(204).send();
+  });
+
+  app.post('/api/v1/runners/:runner/release', {
+    schema: {
+      summary: 'A runner shutting down hands an execution back to the queue',
+      params: runnerParams,
+      body: executionBody,
+      response: { 204: { type: 'null' }, 400: errorSchema },
+    },
+  }, async (request, reply) => {
+    const { runner } = request.params as { runner: string };
+    await ledger.release({ executionId: (request.body as { executionId: string }).executionId, runnerId: runner });
+    return reply.status(204).send();
+  });
+
+  app.post('/api/v1/runners/:runner/heartbeat', {
+    schema: {
+      summary: 'A runner says it is alive; executions of a runner that stops beating end abandoned',
+      params: runnerParams,
+      body: {
+        type: 'object',
+        properties: {
+          host: { type: 'string' },
+          pid: { type: 'integer' },
+          concurrency: { type: 'integer', minimum: 1 },
+          running: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['host', 'pid', 'concurrency', 'running'],
+      },
+      response: { 204: { type: 'null' }, 400: errorSchema },
+    },
+  }, async (request, reply) => {
+    const { runner } = request.params as { runner: string };
+    const body = request.body as { host: string; pid: number; concurrency: number; running: string[] };
+    await ledger.heartbeat({ id: runner, ...body });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/runners', {
+    schema: {
+      summary: 'Action runners heard from since this API started',
+      response: { 200: { type: 'array', items: looseObject } },
+    },
+  }, async () => ledger.runners());
+}

@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SseChannel {
+  send(event: string, data: unknown): void;
+  close(): void;
+  readonly closed: Promise<void>;
+}
+
+/** Opens a Server-Sent Events response; keep-alive comments stop proxies from timing it out. */
+export function openSse(request: FastifyRequest, reply: FastifyReply): SseChannel {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.write(': connected\n\n');
+  let done = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearInterval(keepAlive);
+    resolveClosed();
+  };
+  request.raw.on('close', finish);
+  raw.on('close', finish);
+  return {
+    send(event, data) {
+      if (!done) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close() {
+      if (!done) raw.end();
+      finish();
+    },
+    closed,
+  };
+}
