@@ -26,6 +26,8 @@ export interface LaunchSpec {
   controlChannel: boolean;
   /** Messages sent as soon as the child is started (the job). */
   initialMessages?: ParentMessage[];
+  /** Called once the child runs, with a sender for messages at any later time (a sensor's trigger changes and stop). */
+  onStarted?: (send: (message: ParentMessage) => boolean) => void;
   /** Frames from the child; `reply` is a no-op once the child is gone. */
   onMessage?: (message: ChildMessage, reply: (message: ParentMessage) => void) => void;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
@@ -162,6 +164,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     throw error;
   }
   for (const message of spec.initialMessages ?? []) channel?.send(message);
+  spec.onStarted?.((message) => channel?.send(message) ?? false);
 
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
   const onAbort = (): void => stop('canceled');

@@ -10,6 +10,11 @@ export const MessageType = {
   result: 'result',
   error: 'error',
   datastore: 'datastore',
+  dispatch: 'dispatch',
+  triggerAdded: 'trigger_added',
+  triggerUpdated: 'trigger_updated',
+  triggerRemoved: 'trigger_removed',
+  stop: 'stop',
 } as const;
 
 /** Frames larger than this are refused in both directions, so a child cannot exhaust our memory. */
@@ -26,6 +31,35 @@ export interface ActionJob {
   parameters: Record<string, unknown>;
   config: Record<string, unknown>;
   log_level: string;
+}
+
+/** The job of a sensor process: it runs until told to stop, dispatching trigger instances. */
+export interface SensorJob {
+  kind: 'sensor';
+  pack: string;
+  /** Sensor ref `<pack>.<class_name>`. */
+  sensor: string;
+  class_name: string;
+  /** Absolute path of the sensor's entry point. */
+  entry_point: string;
+  pack_dir: string;
+  config: Record<string, unknown>;
+  /** Seconds between polls for a PollingSensor; null when the metadata sets none. */
+  poll_interval: number | null;
+  /** The triggers of its trigger types that exist when it starts (add_trigger is called for each). */
+  triggers: SensorTrigger[];
+  log_level?: string;
+}
+
+/** A trigger as a sensor's add_trigger/update_trigger/remove_trigger receives it. */
+export interface SensorTrigger {
+  id: string;
+  ref: string;
+  uid: string;
+  name: string;
+  pack: string;
+  type: string;
+  parameters: Record<string, unknown>;
 }
 
 export type DatastoreScope = 'system' | 'user';
@@ -50,7 +84,26 @@ export interface WireError {
 
 export interface JobMessage {
   type: typeof MessageType.job;
-  job: ActionJob;
+  job: ActionJob | SensorJob;
+}
+
+export interface TriggerChangeMessage {
+  type: typeof MessageType.triggerAdded | typeof MessageType.triggerUpdated | typeof MessageType.triggerRemoved;
+  trigger: SensorTrigger;
+}
+
+/** Asks a sensor to stop: the wrapper calls cleanup() and exits; the runtime kills it after the grace. */
+export interface StopMessage {
+  type: typeof MessageType.stop;
+}
+
+/** A sensor's `sensor_service.dispatch(trigger, payload, trace_tag)`. */
+export interface DispatchMessage {
+  type: typeof MessageType.dispatch;
+  /** A trigger (type) ref, or a trigger dict as add_trigger received it. */
+  trigger: string | Record<string, unknown>;
+  payload: Record<string, unknown>;
+  trace_tag: string | null;
 }
 
 export type DatastoreReplyMessage =
@@ -76,5 +129,5 @@ export interface DatastoreRequestMessage {
   args: DatastoreArgs;
 }
 
-export type ParentMessage = JobMessage | DatastoreReplyMessage;
-export type ChildMessage = ResultMessage | ErrorMessage | DatastoreRequestMessage;
+export type ParentMessage = JobMessage | DatastoreReplyMessage | TriggerChangeMessage | StopMessage;
+export type ChildMessage = ResultMessage | ErrorMessage | DatastoreRequestMessage | DispatchMessage;

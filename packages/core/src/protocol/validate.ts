@@ -58,6 +58,15 @@ export function parseChildMessage(value: unknown): ChildMessage {
       if (typeof op !== 'string' || !datastoreOps.has(op)) throw new FrameError(`unknown datastore op ${JSON.stringify(op)}`);
       return { type: MessageType.datastore, id, op: op as DatastoreOp, args: datastoreArgs(value['args']) };
     }
+    case MessageType.dispatch: {
+      const trigger = value['trigger'];
+      if (!(typeof trigger === 'string' && trigger !== '') && !isRecord(trigger)) throw new FrameError('dispatch frame without a trigger');
+      const payload = value['payload'] ?? {};
+      if (!isRecord(payload)) throw new FrameError('dispatch frame "payload" must be an object');
+      const traceTag = value['trace_tag'] ?? null;
+      if (traceTag !== null && typeof traceTag !== 'string') throw new FrameError('dispatch frame "trace_tag" must be a string or null');
+      return { type: MessageType.dispatch, trigger, payload, trace_tag: traceTag };
+    }
     default:
       throw new FrameError(`unknown frame type ${JSON.stringify(value['type'])}`);
   }
