@@ -12,6 +12,7 @@ const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)
 describe('python runtime', () => {
   it('points at files that exist', () => {
     expect(existsSync(pythonRuntime.actionWrapper)).toBe(true);
+    expect(existsSync(pythonRuntime.sensorWrapper)).toBe(true);
     expect(existsSync(path.join(pythonRuntime.libDir, 'st2common', 'runners', 'base_action.py'))).toBe(true);
   });
 

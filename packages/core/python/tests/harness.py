@@ -133,3 +133,37 @@ def run_manual(script, args):
     proc = subprocess.run([PYTHON, '-I', script] + list(args), stdin=subprocess.DEVNULL,
                           capture_output=True, timeout=60)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+class SensorSession(object):
+    """A sensor wrapper under test: send frames, read the next non-datastore frame (datastore
+    requests are answered from `store` on the way)."""
+
+    def __init__(self, job, store=None):
+        self.store = {} if store is None else store
+        self.datastore_requests = []
+        self.proc, self.sock = spawn_with_channel(SENSOR_WRAPPER)
+        send_frame(self.sock, {'type': 'job', 'job': job})
+
+    def send(self, message):
+        send_frame(self.sock, message)
+
+    def next_frame(self):
+        while True:
+            frame = recv_frame(self.sock)
+            if frame is None or frame['type'] != 'datastore':
+                return frame
+            self.datastore_requests.append(frame)
+            send_frame(self.sock, answer_datastore(self.store, frame))
+
+    def finish(self):
+        stdout, stderr = self.proc.communicate(timeout=60)
+        self.sock.close()
+        return self.proc.returncode, stdout.decode(), stderr.decode()
+
+
+def sensor_job(pack_dir, entry, class_name, triggers=None, poll_interval=None, config=None):
+    return {'kind': 'sensor', 'pack': 'mypack', 'sensor': 'mypack.' + class_name,
+            'class_name': class_name, 'entry_point': os.path.join(pack_dir, 'sensors', entry),
+            'pack_dir': pack_dir, 'config': config or {}, 'poll_interval': poll_interval,
+            'triggers': triggers or [], 'log_level': 'info'}

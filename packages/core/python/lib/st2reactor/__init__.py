@@ -1,0 +1,1 @@
+"""Packrun's stand-in for StackStorm's st2reactor: the sensor base classes."""
