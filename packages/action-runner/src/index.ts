@@ -5,3 +5,6 @@ export type { Runner, RunnerInput, RunnerPlan, WrapperReport } from './runner.ts
 export { createStoreLedger, type StoreLedger, type StoreLedgerOptions } from './service/store-ledger.ts';
 export { publishExecutionUpdate } from './service/execution-events.ts';
 export type { ExecutionLedger, ClaimDecision, ClaimRequest, CompleteRequest, RunnerInfo } from './service/ledger.ts';
+export { startActionRunnerService, type ActionRunnerService, type ActionRunnerServiceOptions } from './service/runner-service.ts';
+export { createHttpLedger, HttpKeyValues } from './service/http-ledger.ts';
+export type { ApiEndpoint } from './service/api-request.ts';

@@ -1,0 +1,70 @@
+import type {
+  KeyValueEntry,
+  KeyValueGetOptions,
+  KeyValueListOptions,
+  KeyValues,
+  KeyValueSetOptions,
+} from '@packrun/core';
+import { apiRequest, type ApiEndpoint } from './api-request.ts';
+import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
+
+/**
+ * The ledger of a distributed runner: every transition is a call to the API, which applies it
+ * to the store with the same compare-and-set as the embedded deployment. The runner's own API key
+ * is its only credential.
+ */
+export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
+  const runnerPath = (runnerId: string, what: string): string => `/api/v1/runners/${encodeURIComponent(runnerId)}/${what}`;
+  return {
+    async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
+      return (await apiRequest<ClaimDecision>(endpoint, 'POST', runnerPath(runnerId, 'claim'), { executionId, redelivered }))!;
+    },
+    async complete({ runnerId, ...rest }: CompleteRequest): Promise<void> {
+      // Results are the one thing a runner must not lose: keep retrying while the API is away.
+      await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'complete'), rest, { retryForMs: 10 * 60_000 });
+    },
+    async release({ executionId, runnerId }): Promise<void> {
+      await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'release'), { executionId });
+    },
+    async heartbeat({ id, ...info }: RunnerInfo): Promise<void> {
+      await apiRequest(endpoint, 'POST', runnerPath(id, 'heartbeat'), info, { retryForMs: 0 });
+    },
+  };
+}
+
+/** The datastore through the API's key routes, for actions run by a distributed runner. */
+export class HttpKeyValues implements KeyValues {
+  constructor(private readonly endpoint: ApiEndpoint) {}
+
+  private query(options: { scope?: string; decrypt?: boolean; prefix?: string }): string {
+    const params = new URLSearchParams();
+    if (options.scope) params.set('scope', options.scope);
+    if (options.decrypt) params.set('decrypt', 'true');
+    if (options.prefix) params.set('prefix', options.prefix);
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  }
+
+  async get(name: string, options: KeyValueGetOptions = {}): Promise<KeyValueEntry | undefined> {
+    return apiRequest<KeyValueEntry>(this.endpoint, 'GET', `/api/v1/keys/${encodeURIComponent(name)}${this.query(options)}`, undefined, {
+      allowNotFound: true,
+    });
+  }
+
+  async set(name: string, value: string, options: KeyValueSetOptions = {}): Promise<KeyValueEntry> {
+    const body = { value, secret: options.encrypt === true, scope: options.scope ?? 'system', ...(options.ttl ? { ttl: options.ttl } : {}) };
+    return (await apiRequest<KeyValueEntry>(this.endpoint, 'PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body))!;
+  }
+
+  async delete(name: string, options: Pick<KeyValueGetOptions, 'scope' | 'user'> = {}): Promise<boolean> {
+    const path = `/api/v1/keys/${encodeURIComponent(name)}${this.query(options)}`;
+    const found = await apiRequest<unknown>(this.endpoint, 'GET', path, undefined, { allowNotFound: true });
+    if (found === undefined) return false;
+    await apiRequest(this.endpoint, 'DELETE', path, undefined, { allowNotFound: true });
+    return true;
+  }
+
+  async list(options: KeyValueListOptions = {}): Promise<KeyValueEntry[]> {
+    return (await apiRequest<KeyValueEntry[]>(this.endpoint, 'GET', `/api/v1/keys${this.query(options)}`)) ?? [];
+  }
+}

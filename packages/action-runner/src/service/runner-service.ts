@@ -1,0 +1,143 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  toFailure,
+  type ActionOutcome,
+  type Bus,
+  type Consumer,
+  type DataPaths,
+  type ExecutionRequestMessage,
+  type KeyValues,
+  type Logger,
+  type PackrunConfig,
+  type SpawnDecorator,
+  type Subscription,
+} from '@packrun/core';
+import { runAction } from '../run-action.ts';
+import type { ExecutionLedger } from './ledger.ts';
+
+export interface ActionRunnerServiceOptions {
+  config: PackrunConfig;
+  paths: DataPaths;
+  bus: Bus;
+  ledger: ExecutionLedger;
+  /** The datastore actions read and write (the store's key-value service, or the API's). */
+  datastore: KeyValues;
+  logger: Logger;
+  heartbeatMs: number;
+  decorator?: SpawnDecorator;
+  /** Defaults to `<host>-<pid>-<random>`: unique per process, so a restarted runner is a new one. */
+  runnerId?: string;
+}
+
+export interface ActionRunnerService {
+  readonly id: string;
+  running(): string[];
+  /**
+   * Stops taking work, lets running executions finish for up to `graceMs`, then stops the rest and
+   * hands them back to the queue (they run again elsewhere), and stops beating.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+const shutdownReason = 'runner shutting down';
+
+/**
+ * Consumes execution requests (prefetch = concurrency) and runs each: claim through the ledger,
+ * run with live output on the bus, store the result, and only then ack. Cancel events abort the
+ * execution's controller; the launcher kills its whole process tree.
+ */
+export async function startActionRunnerService(options: ActionRunnerServiceOptions): Promise<ActionRunnerService> {
+  const { config, paths, bus, ledger, datastore } = options;
+  const id = options.runnerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const logger = options.logger.child({ component: 'action-runner', runner: id });
+  const inFlight = new Map<string, AbortController>();
+  let stopping = false;
+
+  const beat = async (): Promise<void> => {
+    try {
+      await ledger.heartbeat({ id, host: os.hostname(), pid: process.pid, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });
+    } catch (error) {
+      logger.warn({ err: error }, 'heartbeat not delivered');
+    }
+  };
+  await beat();
+  const heartbeat = setInterval(() => void beat(), options.heartbeatMs);
+
+  async function handle(message: ExecutionRequestMessage, redelivered: boolean): Promise<void> {
+    // Nack while stopping: the message goes back to the queue for another runner.
+    if (stopping) throw new Error(shutdownReason);
+    const executionId = message.executionId;
+    // Registered before the claim so that a cancel arriving right after it is not missed.
+    const controller = new AbortController();
+    inFlight.set(executionId, controller);
+    try {
+      const claim = await ledger.claim({ executionId, runnerId: id, redelivered });
+      if (claim.decision === 'skip') {
+        logger.info({ executionId, reason: claim.reason, redelivered }, 'execution request skipped');
+        return;
+      }
+      const seq = { stdout: 0, stderr: 0 };
+      let outcome: ActionOutcome | undefined;
+      let failure: ReturnType<typeof toFailure> | undefined;
+      try {
+        outcome = await runAction({
+          paths,
+          config,
+          ref: message.action,
+          input: message.parameters,
+          datastore,
+          executionId,
+          ...(claim.execution.user ? { user: claim.execution.user } : {}),
+          signal: controller.signal,
+          logger,
+          ...(options.decorator ? { decorator: options.decorator } : {}),
+          onOutput: (stream, chunk) => {
+            const event = { executionId, stream, seq: seq[stream]++, data: chunk.toString('utf8') };
+            void bus.publish('execution-output', event).catch(() => undefined);
+          },
+        });
+      } catch (error) {
+        failure = toFailure(error);
+        logger.warn({ executionId, err: error }, 'execution failed before its action ran');
+      }
+      if (controller.signal.reason === shutdownReason) {
+        await ledger.release({ executionId, runnerId: id });
+        throw new Error(shutdownReason);
+      }
+      if (outcome) await ledger.complete({ executionId, runnerId: id, outcome });
+      else await ledger.complete({ executionId, runnerId: id, error: failure ?? { type: 'Error', message: 'no outcome' } });
+    } finally {
+      inFlight.delete(executionId);
+    }
+  }
+
+  const cancels: Subscription = await bus.subscribe('execution-cancel', (event) => {
+    const controller = inFlight.get(event.executionId);
+    if (controller) {
+      logger.info({ executionId: event.executionId, by: event.requestedBy }, 'canceling execution');
+      controller.abort('canceled');
+    }
+  });
+  const consumer: Consumer = await bus.consume('executions', (message, info) => handle(message, info.redelivered), {
+    prefetch: config.runnerConcurrency,
+  });
+  logger.info({ concurrency: config.runnerConcurrency }, 'action runner consuming');
+
+  return {
+    id,
+    running: () => [...inFlight.keys()],
+    async stop(graceMs: number): Promise<void> {
+      stopping = true;
+      const drained = consumer.cancel();
+      const timer = setTimeout(() => {
+        if (inFlight.size > 0) logger.warn({ executions: [...inFlight.keys()] }, 'grace period over: handing running executions back');
+        for (const controller of inFlight.values()) controller.abort(shutdownReason);
+      }, graceMs);
+      await drained;
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+      await cancels.unsubscribe().catch(() => undefined);
+    },
+  };
+}
