@@ -39,6 +39,8 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
       case MessageType.datastore:
         void serveDatastoreRequest(options.keyValues, message, options.user).then(reply);
         return;
+      default:
+        report.violation ??= `an action may not send "${message.type}" frames`;
     }
   };
 

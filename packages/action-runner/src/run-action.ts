@@ -8,7 +8,10 @@ import {
   readInstalledPack,
   resolveParameters,
   runnerParameters,
+  type ActionMeta,
   type ActionOutcome,
+  type InstalledPack,
+  type LoadedPack,
   type DataPaths,
   type KeyValues,
   type Logger,
@@ -55,22 +58,34 @@ export function splitActionRef(ref: string): { pack: string; action: string } {
   return { pack: ref.slice(0, dot), action: ref.slice(dot + 1) };
 }
 
+export interface FoundAction {
+  installed: InstalledPack;
+  pack: LoadedPack;
+  action: ActionMeta;
+}
+
+/** The installed pack's action named by `<pack>.<action>`, or a user error saying what exists. */
+export async function findAction(paths: DataPaths, ref: string): Promise<FoundAction> {
+  const names = splitActionRef(ref);
+  const installed = await readInstalledPack(paths, names.pack);
+  const pack = await loadPack(installed.dir);
+  const action = pack.actions.find((candidate) => candidate.name === names.action);
+  if (!action) {
+    throw new PackrunError('ACTION_NOT_FOUND', `pack "${names.pack}" has no action "${names.action}"`, {
+      hint: `\`packrun action list --pack ${names.pack}\` shows its actions`,
+      details: { action: ref },
+    });
+  }
+  return { installed, pack, action };
+}
+
 /**
  * Everything short of starting a process: load the installed pack and the action, resolve and
  * validate the parameters (a wrong one fails here, naming it), load the site config, and plan the
  * command. `packrun run --print-command` stops here.
  */
 export async function prepareAction(options: RunActionOptions, executionId: string, jobDir: string): Promise<PreparedAction> {
-  const names = splitActionRef(options.ref);
-  const installed = await readInstalledPack(options.paths, names.pack);
-  const pack = await loadPack(installed.dir);
-  const action = pack.actions.find((candidate) => candidate.name === names.action);
-  if (!action) {
-    throw new PackrunError('ACTION_NOT_FOUND', `pack "${names.pack}" has no action "${names.action}"`, {
-      hint: `\`packrun action list --pack ${names.pack}\` shows its actions`,
-      details: { action: options.ref },
-    });
-  }
+  const { installed, pack, action } = await findAction(options.paths, options.ref);
   if (!action.enabled) {
     throw new PackrunError('ACTION_DISABLED', `action ${action.ref} is disabled (enabled: false in ${action.file})`, {
       details: { action: action.ref, file: action.file },

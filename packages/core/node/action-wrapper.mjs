@@ -4,9 +4,12 @@
 // Under Packrun the job arrives as a frame on fd 3 (the control channel: 4-byte big-endian
 // length + UTF-8 JSON, names mirrored from packages/core/src/protocol/messages.ts) and the
 // result goes back the same way, so nothing the action prints can forge it.
-// By hand, with no control channel, the inputs come from flags and the result is printed:
-//   node action-wrapper.mjs --entry-point FILE [--parameters JSON] [--config JSON]
-//                           [--pack NAME] [--action NAME] [--log-level LEVEL]
+// By hand (no fd 3, or --manual) the inputs come from flags, as for the Python wrapper, and the
+// last stdout line is {"status", "result", "success"[, "error"]}; exit 0 only on success:
+//   node action-wrapper.mjs --entry-point FILE [--parameters JSON|@file] [--config JSON|@file]
+//     [--pack-dir DIR] [--pack NAME] [--action NAME] [--datastore FILE] [--log-level LEVEL]
+//     [--execution-id ID] [--manual]
+import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { register } from 'node:module';
@@ -80,52 +83,111 @@ function openControlChannel() {
   };
 }
 
-/** By hand there is no runtime to hold the datastore: keys live in memory for this one run. */
-function memoryChannel(job) {
-  const keys = new Map();
-  const key = (args) => `${args.scope}/${args.name}`;
-  process.stderr.write('packrun: no control channel, running by hand; the datastore is in memory for this run\n');
+/**
+ * By hand there is no runtime to hold the datastore: keys live in memory, or in the JSON file
+ * given with --datastore ({"system": {name: value}, "user": {name: value}}, as the Python wrapper
+ * uses). TTLs and encryption are accepted but not applied: it is a debugging aid, not a store.
+ */
+function manualChannel(job, datastoreFile) {
+  const load = () => {
+    const data = datastoreFile && existsSync(datastoreFile) ? JSON.parse(readFileSync(datastoreFile, 'utf8')) : memory;
+    data.system ??= {};
+    data.user ??= {};
+    return data;
+  };
+  const save = (data) => {
+    if (datastoreFile) writeFileSync(datastoreFile, `${JSON.stringify(data, null, 2)}\n`);
+    else memory = data;
+  };
+  let memory = { system: {}, user: {} };
   return {
     job: Promise.resolve(job),
     async request(op, args) {
-      if (op === 'get') return keys.get(key(args)) ?? null;
-      if (op === 'set') return keys.set(key(args), args.value) && true;
-      if (op === 'delete') return keys.delete(key(args));
-      return [...keys.entries()]
-        .filter(([name]) => name.startsWith(`${args.scope}/${args.prefix ?? ''}`))
-        .map(([name, value]) => ({ name: name.slice(args.scope.length + 1), value, scope: args.scope, secret: false, expire_timestamp: null }));
+      const data = load();
+      const keys = data[args.scope];
+      if (op === 'get') return keys[args.name] ?? null;
+      if (op === 'set') keys[args.name] = args.value;
+      if (op === 'delete') {
+        const existed = args.name in keys;
+        delete keys[args.name];
+        save(data);
+        return existed;
+      }
+      if (op === 'list') {
+        return Object.entries(keys)
+          .filter(([name]) => name.startsWith(args.prefix ?? ''))
+          .map(([name, value]) => ({ name, value, scope: args.scope, secret: false, expire_timestamp: null }));
+      }
+      save(data);
+      return true;
     },
     async finish(message) {
-      if (message.type === MessageType.result) process.stdout.write(`${JSON.stringify(message.result, null, 2)}\n`);
-      else process.stderr.write(`${message.error.traceback ?? `${message.error.type}: ${message.error.message}`}\n`);
+      const succeeded = message.type === MessageType.result && message.success !== false;
+      const document = { status: succeeded ? 'succeeded' : 'failed', result: message.result ?? null, success: message.success ?? null };
+      if (message.type === MessageType.error) {
+        document.error = message.error;
+        process.stderr.write(`${message.error.traceback || `${message.error.type}: ${message.error.message}`}\n`);
+      }
+      // One line, last on stdout, so tools can take the last line as the result.
+      process.stdout.write(`${JSON.stringify(document)}\n`);
     },
   };
 }
 
-function jobFromFlags(argv) {
+function jsonObjectFlag(raw, flag) {
+  if (raw === undefined) return {};
+  const text = raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw;
+  const value = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${flag} must be a JSON object`);
+  return value;
+}
+
+function packDirOf(entryPoint) {
+  for (let folder = path.dirname(entryPoint); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+    if (path.basename(folder) === 'actions') return path.dirname(folder);
+  }
+  return path.dirname(path.dirname(entryPoint));
+}
+
+function manualJob(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      manual: { type: 'boolean' },
       'entry-point': { type: 'string' },
-      parameters: { type: 'string', default: '{}' },
-      config: { type: 'string', default: '{}' },
-      pack: { type: 'string', default: 'local' },
+      'pack-dir': { type: 'string' },
+      pack: { type: 'string' },
       action: { type: 'string' },
+      parameters: { type: 'string' },
+      config: { type: 'string' },
+      datastore: { type: 'string' },
       'log-level': { type: 'string', default: 'debug' },
+      'execution-id': { type: 'string', default: 'manual' },
     },
   });
+  if (!values['entry-point']) throw new TypeError('--entry-point is required when run by hand (see the header of this file)');
   const entryPoint = path.resolve(values['entry-point']);
-  return {
+  const packDir = values['pack-dir'] ? path.resolve(values['pack-dir']) : packDirOf(entryPoint);
+  const job = {
     kind: 'action',
-    execution_id: 'local',
-    pack: values.pack,
+    execution_id: values['execution-id'],
+    pack: values.pack ?? path.basename(packDir),
     action: values.action ?? path.basename(entryPoint).replace(/\.[cm]?js$/, ''),
     entry_point: entryPoint,
-    pack_dir: path.dirname(path.dirname(entryPoint)),
-    parameters: JSON.parse(values.parameters),
-    config: JSON.parse(values.config),
+    pack_dir: packDir,
+    parameters: jsonObjectFlag(values.parameters, '--parameters'),
+    config: jsonObjectFlag(values.config, '--config'),
     log_level: values['log-level'],
   };
+  return { job, datastore: values.datastore ? path.resolve(values.datastore) : undefined };
+}
+
+function controlChannelIsOpen() {
+  try {
+    return fstatSync(3).isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /** ES module imports ignore NODE_PATH; this makes bare imports fall back to the pack's node_modules. */
@@ -194,8 +256,13 @@ function errorMessage(error) {
 }
 
 async function main() {
-  const byHand = process.argv.includes('--entry-point');
-  const channel = byHand ? memoryChannel(jobFromFlags(process.argv.slice(2))) : openControlChannel();
+  const argv = process.argv.slice(2);
+  let channel;
+  if (!argv.includes('--manual') && controlChannelIsOpen()) channel = openControlChannel();
+  else {
+    const manual = manualJob(argv);
+    channel = manualChannel(manual.job, manual.datastore);
+  }
   const job = await channel.job;
   const nodeModules = process.env.NODE_PATH?.split(path.delimiter).find(Boolean);
   if (nodeModules) resolveBareImportsFrom(nodeModules);
