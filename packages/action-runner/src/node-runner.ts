@@ -11,7 +11,7 @@ import { wrapperOutcome } from './wrapper-outcome.ts';
  */
 export const nodeRunner: Runner = {
   async plan(input) {
-    const nodeModules = input.pack.env.kind === 'node' ? input.pack.env.nodeModules : undefined;
+    const nodeModules = input.pack.env.nodeModules;
     return {
       command: input.config.node,
       args: [nodeRuntime.actionWrapper],

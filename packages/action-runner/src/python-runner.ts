@@ -12,14 +12,15 @@ import { timeoutSecondsOf } from './timeout.ts';
  */
 export const pythonRunner: Runner = {
   async plan(input) {
-    const python = input.pack.env.kind === 'python' && input.pack.env.python ? input.pack.env.python : input.config.python;
+    // A pack without requirements.txt has no venv; the configured interpreter runs it then.
+    const venvPython = input.pack.env.python;
     const entryPoint = entryPointPath(input);
     return {
-      command: python,
+      command: venvPython ?? input.config.python,
       args: ['-I', pythonRuntime.actionWrapper],
       cwd: input.jobDir,
       env: envParameter(input),
-      pathPrefix: input.pack.env.kind === 'python' && input.pack.env.python ? [path.dirname(input.pack.env.python)] : [],
+      pathPrefix: venvPython ? [path.dirname(venvPython)] : [],
       job: actionJob(input, entryPoint, String(input.runnerParameters['log_level'] ?? 'DEBUG').toLowerCase()),
     };
   },
