@@ -13,6 +13,8 @@ from . import protocol
 # User code never gets near this descriptor number by accident: stdio and the files it opens
 # take the lowest free numbers.
 _HIDDEN_FD_FLOOR = 200
+# Older Pythons lack the constant; 1030 is its value on Linux.
+_F_DUPFD_CLOEXEC = getattr(fcntl, 'F_DUPFD_CLOEXEC', 1030)
 
 
 class ChannelClosed(Exception):
@@ -45,7 +47,7 @@ def hide_control_fd():
 
     After this, nothing the user's code writes to the standard streams, to fd 3 or from a
     subprocess can reach the channel."""
-    fd = fcntl.fcntl(protocol.CONTROL_FD, fcntl.F_DUPFD_CLOEXEC, _HIDDEN_FD_FLOOR)
+    fd = fcntl.fcntl(protocol.CONTROL_FD, _F_DUPFD_CLOEXEC, _HIDDEN_FD_FLOOR)
     os.close(protocol.CONTROL_FD)
     os.set_blocking(fd, True)
     return fd

@@ -130,6 +130,15 @@ class ResultTest(unittest.TestCase):
         self.assertEqual(run.frames, [{'type': 'result', 'result': {'fd3_writable': False},
                                        'success': False}])
 
+    def test_subprocesses_do_not_inherit_the_channel(self):
+        run = self._run([
+            "import subprocess",
+            "listing = subprocess.run(['ls', '-l', '/proc/self/fd'], close_fds=False,",
+            "                         capture_output=True, text=True).stdout",
+            "return 'socket:' in listing",
+        ])
+        self.assertIs(run.last()['result'], False)
+
     def test_user_output_stays_on_stdout_and_stderr(self):
         run = self._run("import sys; print('to stdout'); sys.stderr.write('to stderr\\n'); "
                         "self.logger.info('logged'); return 1")
