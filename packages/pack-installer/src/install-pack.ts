@@ -19,6 +19,7 @@ import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
 import type { InstallProgressEvent, ProgressListener } from './progress.ts';
 import { assertSafeRequirements } from './requirements-check.ts';
+import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-check.ts';
 import { locateUv } from './uv-locate.ts';
 
 export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'>;
@@ -30,6 +31,8 @@ export interface InstallOptions {
   onProgress?: ProgressListener;
   /** Called for each pack right after it became the active version (e.g. to register it in the Store). A throw rolls the install back. */
   onActivated?: (installed: InstalledPack, loaded: LoadedPack) => void | Promise<void>;
+  /** Size limits for .tar.gz sources (defaults: 512 MiB unpacked, 50,000 entries, 128 MiB download). */
+  archiveLimits?: Partial<ArchiveLimits>;
   signal?: AbortSignal;
 }
 
@@ -67,6 +70,7 @@ export async function installPack(sources: string | string[], options: InstallOp
       force: options.force ?? false,
       onProgress: emit,
       packIndex: options.config.packIndex,
+      archiveLimits: { ...defaultArchiveLimits, ...options.archiveLimits },
       ...(options.signal && { signal: options.signal }),
     });
     checkConflicts(plan, await readInstalledPacks(paths));

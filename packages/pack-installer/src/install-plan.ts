@@ -4,7 +4,7 @@ import { checkCompatibility } from './compatibility.ts';
 import type { InstalledPackState } from './installed-packs.ts';
 import { resolvePython } from './interpreter.ts';
 import type { ProgressListener } from './progress.ts';
-import { fetchSource, type FetchContext } from './sources/fetch-source.ts';
+import { createFetcher, type FetchContext } from './sources/fetch-source.ts';
 import { formatSource, parseDependency, parseSource, type SourceSpec } from './sources/source-spec.ts';
 
 export interface PlannedPack {
@@ -88,6 +88,7 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
     return (constraints.get(ref) ?? []).every((c) => semver.satisfies(state.installed.version, c.range));
   };
 
+  const fetchSource = createFetcher(context);
   const queue: Wanted[] = sources.map((source) => ({ spec: parseSource(source), by: 'the command line', explicit: true }));
   while (queue.length > 0) {
     const wanted = queue.shift() as Wanted;
@@ -103,7 +104,7 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
         continue;
       }
     }
-    const staged = await fetchSource(spec, context);
+    const staged = await fetchSource(spec);
     const meta = await readPackMeta(staged.dir);
     constrain(meta.ref, range, wanted.by);
     link(wanted.parent, meta.ref);

@@ -1,8 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { PackrunError } from '@packrun/core';
 import type { ProgressListener } from '../progress.ts';
+import type { ArchiveLimits } from './archive-check.ts';
+import { stageArchive } from './archive-source.ts';
 import { stageFolder, type StagedSource } from './folder-source.ts';
+import { stageGit } from './git-source.ts';
+import { loadPackIndex, resolveFromIndex, type PackIndex } from './pack-index.ts';
 import { formatSource, type SourceSpec } from './source-spec.ts';
 
 export interface FetchContext {
@@ -11,17 +14,40 @@ export interface FetchContext {
   onProgress: ProgressListener;
   /** PACKRUN_PACK_INDEX: where pack names are resolved. */
   packIndex: string | undefined;
+  archiveLimits: ArchiveLimits;
   signal?: AbortSignal;
 }
 
 /** Brings a source's pack files into a fresh folder under this install's staging folder. */
-export async function fetchSource(spec: SourceSpec, context: FetchContext): Promise<StagedSource> {
-  const into = await mkdtemp(path.join(context.stagingDir, 'src-'));
-  context.onProgress({ stage: 'fetching', pack: formatSource(spec), message: `fetching ${formatSource(spec)}` });
-  switch (spec.kind) {
-    case 'folder':
-      return stageFolder(spec.path, into);
-    default:
-      throw new PackrunError('PACK_SOURCE_INVALID', `${spec.kind} sources are not supported`, { details: { source: formatSource(spec) } });
-  }
+export function createFetcher(context: FetchContext): (spec: SourceSpec) => Promise<StagedSource> {
+  let index: Promise<PackIndex> | undefined;
+  const { signal } = context;
+  const fetchSource = async (spec: SourceSpec): Promise<StagedSource> => {
+    const shown = formatSource(spec);
+    if (spec.kind === 'index') {
+      index ??= loadPackIndex(context.packIndex, signal);
+      const resolved = resolveFromIndex(await index, spec.name, spec.range);
+      context.onProgress({ stage: 'resolving', pack: spec.name, message: `${shown} -> ${spec.name} ${resolved.version} from ${formatSource(resolved.spec)}` });
+      const staged = await fetchSource(resolved.spec);
+      return { ...staged, source: shown };
+    }
+    const into = await mkdtemp(path.join(context.stagingDir, 'src-'));
+    context.onProgress({ stage: 'fetching', pack: shown, message: `fetching ${shown}` });
+    switch (spec.kind) {
+      case 'folder':
+        return stageFolder(spec.path, into);
+      case 'archive-file':
+      case 'archive-url':
+        return stageArchive(spec, into, context.archiveLimits, signal);
+      case 'git':
+        return stageGit({
+          url: spec.url,
+          ref: spec.ref,
+          into,
+          onTool: (tool, message) => context.onProgress({ stage: 'fetching', pack: shown, message, tool }),
+          ...(signal && { signal }),
+        });
+    }
+  };
+  return fetchSource;
 }
