@@ -59,7 +59,7 @@ def validate_job(job):
                                  'job field "%s" must be a non-empty string' % (field,),
                                  protocol.EXIT_BAD_USAGE)
     for field in ('parameters', 'config'):
-        if not isinstance(job.get(field) or {}, dict):
+        if not isinstance(job.get(field, {}), (dict, type(None))):
             raise WrapperFailure(protocol.ERR_INVALID_JOB,
                                  'job field "%s" must be an object' % (field,),
                                  protocol.EXIT_BAD_USAGE)

@@ -86,10 +86,10 @@ def validate_job(job):
             raise WrapperFailure(protocol.ERR_INVALID_JOB,
                                  'job field "%s" must be a non-empty string' % (field,),
                                  protocol.EXIT_BAD_USAGE)
-    if not isinstance(job.get('config') or {}, dict):
+    if not isinstance(job.get('config', {}), (dict, type(None))):
         raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job field "config" must be an object',
                              protocol.EXIT_BAD_USAGE)
-    if not isinstance(job.get('triggers') or [], list):
+    if not isinstance(job.get('triggers', []), (list, type(None))):
         raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job field "triggers" must be a list',
                              protocol.EXIT_BAD_USAGE)
 

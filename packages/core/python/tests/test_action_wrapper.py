@@ -53,6 +53,15 @@ class ClassSelectionTest(unittest.TestCase):
         self.assertIn('none.py', run.last()['error']['message'])
         self.assertNotEqual(run.exit_code, 0)
 
+    def test_job_with_parameters_that_are_not_an_object_is_refused(self):
+        pack = make_pack({'actions/none.py': 'X = 1\n'})
+        job = action_job(pack, 'none.py')
+        job['parameters'] = ['a']
+        run = run_action(job)
+        self.assertEqual(run.last()['error']['type'], 'InvalidJob')
+        self.assertIn('parameters', run.last()['error']['message'])
+        self.assertEqual(run.exit_code, 2)
+
     def test_import_error_is_reported_with_traceback(self):
         pack = make_pack({'actions/broken.py': 'import does_not_exist_anywhere\n'})
         run = run_action(action_job(pack, 'broken.py'))

@@ -1,5 +1,6 @@
 import json
 import os
+import signal
 import unittest
 
 from harness import SENSOR_WRAPPER, SensorSession, make_pack, run_manual, sensor_job
@@ -79,6 +80,15 @@ class SensorChannelTest(unittest.TestCase):
         self.assertEqual(frame['error']['type'], 'SensorLoadError')
         self.assertIn('Nope', frame['error']['message'])
         self.assertNotEqual(session.finish()[0], 0)
+
+    def test_sigterm_runs_cleanup_and_exits_zero(self):
+        session = SensorSession(sensor_job(self.pack, 'watcher.py', 'Watcher',
+                                           triggers=[{'ref': 'mypack.a'}]))
+        self.assertEqual(session.next_frame()['type'], 'dispatch')
+        session.proc.send_signal(signal.SIGTERM)
+        code, _, stderr = session.finish()
+        self.assertEqual(code, 0)
+        self.assertEqual(stderr.count('cleanup called'), 1)
 
     def test_parent_closing_the_channel_stops_the_sensor(self):
         session = SensorSession(sensor_job(self.pack, 'watcher.py', 'Watcher',
