@@ -101,6 +101,7 @@ const fields = {
   sandboxNetwork: { env: 'PACKRUN_SANDBOX_NETWORK', doc: 'Whether jobs may use the network at all; false removes it even where a pack asks for it (needs bubblewrap).', default: () => true, parse: flag },
   sandboxTimeoutMaxSeconds: { env: 'PACKRUN_SANDBOX_TIMEOUT_MAX', doc: 'Longest timeout in seconds a pack or action may ask for.', default: () => 86400, parse: positiveNumber },
   sandboxTmpMb: { env: 'PACKRUN_SANDBOX_TMP_MB', doc: 'Size of the private /tmp of a job in MiB (bubblewrap).', default: () => 64, parse: integer(1) },
+  sandboxJobMb: { env: 'PACKRUN_SANDBOX_JOB_MB', doc: 'Size of a job folder in MiB under bubblewrap, where it is a private tmpfs counted against the job memory.', default: () => 128, parse: integer(1) },
   sandboxFileSizeMb: { env: 'PACKRUN_SANDBOX_FILE_SIZE_MB', doc: 'Largest file a job may write, in MiB (RLIMIT_FSIZE).', default: () => 256, parse: integer(1) },
   sandboxOpenFiles: { env: 'PACKRUN_SANDBOX_OPEN_FILES', doc: 'Open files per job process (RLIMIT_NOFILE).', default: () => 1024, parse: integer(64) },
 } satisfies Record<string, FieldSpec<unknown>>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 /**
  * The bubblewrap command line for one job. bubblewrap runs as root without a user namespace (so
  * the job ends up as a real non-root uid on the host, not a root uid mapped inside a namespace) and
- * keeps only the capabilities setpriv needs to switch to that uid; setpriv then drops them all.
+ * keeps only the capabilities it and setpriv need to switch to that uid; setpriv then drops them all.
  * Host paths are bound at the same place inside, so the command, its arguments and the working
  * folder need no rewriting. Everything not bound is simply absent: the runtime's data folder,
  * configs, secrets, other packs, /root, /home, /var, /run and the host's /tmp.
@@ -12,8 +12,11 @@ import path from 'node:path';
 export interface BwrapMounts {
   /** Pack dir, its env, the interpreter's installation, Packrun's wrapper runtimes. */
   readOnly: string[];
-  /** The job folder: the only writable place besides the private /tmp. */
-  writable: string[];
+  /** Job folders: the only writable places besides the private /tmp. Each is a fresh tmpfs of
+   * `scratchMb` inside the sandbox, so filling it costs the job's memory, never the host's disk;
+   * nothing written there outlives the job. */
+  scratch: string[];
+  scratchMb: number;
   cwd: string;
   network: boolean;
   tmpMb: number;
@@ -57,7 +60,7 @@ function parentDirs(targets: string[]): string[] {
   const args: string[] = [];
   for (const target of targets) {
     const parents: string[] = [];
-    for (let dir = path.dirname(target); dir !== '/' && !underSystemFolder(dir); dir = path.dirname(dir)) parents.unshift(dir);
+    for (let dir = path.dirname(target); dir !== '/' && dir !== '/tmp' && !underSystemFolder(dir); dir = path.dirname(dir)) parents.unshift(dir);
     for (const dir of parents) {
       if (made.has(dir) || targets.includes(dir)) continue;
       made.add(dir);
@@ -75,7 +78,7 @@ function outermost(paths: string[]): string[] {
 
 export function bwrapArgs(mounts: BwrapMounts): string[] {
   const readOnly = outermost(mounts.readOnly).filter((p) => !underSystemFolder(p) && existsSync(p));
-  const writable = outermost(mounts.writable);
+  const scratch = outermost(mounts.scratch);
   const args = [
     '--unshare-ipc',
     '--unshare-pid',
@@ -100,11 +103,12 @@ export function bwrapArgs(mounts: BwrapMounts): string[] {
     String(mounts.tmpMb * 1024 * 1024),
     '--tmpfs',
     '/tmp',
-    ...parentDirs([...readOnly, ...writable]),
+    ...parentDirs([...readOnly, ...scratch]),
   ];
-  // Writable binds come after read-only ones so a job folder inside a read-only tree stays writable.
   for (const p of readOnly) args.push('--ro-bind', p, p);
-  for (const p of writable) args.push('--bind', p, p);
+  // After the read-only binds, so a job folder inside a read-only tree is still writable. Only the
+  // job runs in this mount namespace, so a sticky world-writable mode gives nothing away.
+  for (const p of scratch) args.push('--perms', '1777', '--size', String(mounts.scratchMb * 1024 * 1024), '--tmpfs', p);
   args.push('--chdir', mounts.cwd);
   if (mounts.seccompFd !== undefined) args.push('--seccomp', String(mounts.seccompFd));
   return args;

@@ -84,7 +84,7 @@ async function detectBwrap(config: PackrunConfig, setpriv: string | undefined): 
   const bwrap = findBinary('bwrap');
   if (!bwrap) return { status: { active: false, reason: 'bubblewrap not installed (Debian package `bubblewrap`)' } };
   if (process.getuid?.() !== 0) return { status: { active: false, reason: 'the runtime is not root: Packrun runs bubblewrap without a user namespace, which needs root' } };
-  const args = bwrapArgs({ readOnly: [], writable: [], cwd: '/', network: false, tmpMb: 1, switchesUser: setpriv !== undefined, seccompFd: undefined });
+  const args = bwrapArgs({ readOnly: [], scratch: [], scratchMb: 1, cwd: '/', network: false, tmpMb: 1, switchesUser: setpriv !== undefined, seccompFd: undefined });
   const probe = launchCommand(
     { ...noLayers, bwrap: { binary: bwrap, args }, setpriv: setpriv ? { binary: setpriv, uid: config.sandboxUid, gid: config.sandboxUid } : undefined },
     '/bin/true',
@@ -109,7 +109,7 @@ async function detectSeccomp(config: PackrunConfig, bwrap: string | undefined): 
   const temporary = `${file}.${process.pid}`;
   await writeFile(temporary, buildSeccompFilter(), { mode: 0o600 });
   await rename(temporary, file);
-  const args = bwrapArgs({ readOnly: [], writable: [], cwd: '/', network: false, tmpMb: 1, switchesUser: false, seccompFd: 9 });
+  const args = bwrapArgs({ readOnly: [], scratch: [], scratchMb: 1, cwd: '/', network: false, tmpMb: 1, switchesUser: false, seccompFd: 9 });
   const probe = launchCommand({ ...noLayers, seccompFile: file, bwrap: { binary: bwrap, args } }, '/bin/true', []);
   const failure = await tryRun(probe.command, probe.args);
   if (failure) return { status: { active: false, reason: `the kernel refused the filter: ${failure}` } };

@@ -132,7 +132,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                 binary: host.bwrap,
                 args: bwrapArgs({
                   readOnly,
-                  writable: [context.jobDir],
+                  scratch: [context.jobDir],
+                  scratchMb: config.sandboxJobMb,
                   cwd: spec.cwd,
                   network: limits.network,
                   tmpMb: config.sandboxTmpMb,

@@ -1,0 +1,118 @@
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createSandboxDecorator,
+  dataPaths,
+  detectSandbox,
+  loadConfig,
+  type ActionOutcome,
+  type DataPaths,
+  type PackrunConfig,
+  type SandboxHost,
+} from '@packrun/core';
+import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { installPack } from '@packrun/pack-installer';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const hostilePackDir = path.join(import.meta.dirname, 'fixtures', 'hostile');
+
+/**
+ * A runtime with secrets to steal: canaries in its config (API key), its environment, its data
+ * folder (a secrets file, another pack's site config) — and the hostile and examples packs
+ * installed for real. Every outcome produced is kept so a test can check no canary ever leaked.
+ */
+export interface SandboxFixture {
+  home: string;
+  paths: DataPaths;
+  config: PackrunConfig;
+  host: SandboxHost;
+  canary: string;
+  canaryFiles: string[];
+  outcomes: string[];
+  run(ref: string, input: Record<string, unknown>): Promise<ActionOutcome>;
+}
+
+export async function sandboxFixture(env: Record<string, string>): Promise<SandboxFixture> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-sandbox-'));
+  // The job uids must be able to reach their own pack and job folder through the data folder.
+  chmodSync(home, 0o711);
+  const canary = `canary${Math.random().toString(36).slice(2, 12)}`;
+  // The runtime's own environment carries secrets too; the job's must not.
+  process.env['PACKRUN_SANDBOX_TEST_SECRET'] = canary;
+  process.env['PACKRUN_API_KEY'] = canary;
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...env });
+  const paths = dataPaths(home);
+  await installPack([hostilePackDir, path.join(repoRoot, 'packs', 'examples')], { config });
+  mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
+  mkdirSync(paths.configs, { recursive: true, mode: 0o700 });
+  const canaryFiles = [path.join(home, 'secrets', 'cli-api-key'), path.join(paths.configs, 'examples.yaml')];
+  writeFileSync(canaryFiles[0]!, `${canary}\n`, { mode: 0o600 });
+  writeFileSync(canaryFiles[1]!, `token: ${canary}\n`, { mode: 0o600 });
+  const host = await detectSandbox(config);
+  const decorator = createSandboxDecorator({ host, config });
+  const datastore = new LocalFileKeyValues(paths);
+  const outcomes: string[] = [];
+  return {
+    home,
+    paths,
+    config,
+    host,
+    canary,
+    canaryFiles,
+    outcomes,
+    async run(ref, input) {
+      const outcome = await runAction({ paths, config, ref, input, datastore, decorator });
+      outcomes.push(JSON.stringify(outcome));
+      return outcome;
+    },
+  };
+}
+
+/** Pids of live processes running as any uid of the sandbox range: after a job, there must be none. */
+export function sandboxProcesses(config: PackrunConfig): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (/^State:\s+Z/m.test(status)) continue;
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+    if (uid >= config.sandboxUid && uid < config.sandboxUid + config.sandboxUidCount) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Job cgroups this test process created that still exist. */
+export function leftoverJobCgroups(host: SandboxHost): string[] {
+  if (host.cgroups?.version !== 1) return [];
+  const bases = [host.cgroups.memory, host.cgroups.pids, host.cgroups.cpu, ...(host.cgroups.freezer ? [host.cgroups.freezer] : [])];
+  return bases.flatMap((base) => {
+    try {
+      return readdirSync(base).filter((name) => name.includes(`-${process.pid}-`)).map((name) => path.join(base, name));
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A listing of every file under a folder with its size and mtime, to prove a tree unchanged. */
+export function snapshot(dir: string): string {
+  const lines: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const content = entry.isFile() ? readFileSync(full).length : 0;
+        lines.push(`${path.relative(dir, full)}:${content}`);
+      }
+    }
+  };
+  walk(dir);
+  return lines.sort().join('\n');
+}
