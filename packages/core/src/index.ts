@@ -29,3 +29,4 @@ export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type 
 export type { SensorJob, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
+export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
