@@ -62,6 +62,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
       ...(input.pack.env.path ? { envDir: input.pack.env.path } : {}),
       jobDir: input.jobDir,
       executionId: input.executionId,
+      limits: { ...input.sandboxLimits, timeoutSeconds: timeoutSecondsOf(input) },
     },
     timeoutMs: timeoutSecondsOf(input) * 1000,
     killGraceMs: input.config.killGraceSeconds * 1000,

@@ -4,9 +4,11 @@ import {
   loadPack,
   loadSiteConfig,
   newId,
+  operatorSandboxPolicy,
   PackrunError,
   readInstalledPack,
   resolveParameters,
+  resolveSandboxProfile,
   runnerParameters,
   type ActionMeta,
   type ActionOutcome,
@@ -118,6 +120,12 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
     executionId,
     jobDir,
     config: options.config,
+    sandboxLimits: resolveSandboxProfile({
+      operator: operatorSandboxPolicy(options.config),
+      pack: pack.meta.raw['sandbox'],
+      action: action.raw['sandbox'],
+      actionSource: action.file,
+    }),
   };
   return { runner, input, plan: await runner.plan(input) };
 }

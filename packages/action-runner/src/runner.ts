@@ -1,4 +1,4 @@
-import type { ActionJob, ActionMeta, ActionOutcome, InstalledPack, JobExit, PackrunConfig, ParameterSpec } from '@packrun/core';
+import type { ActionJob, ActionMeta, ActionOutcome, InstalledPack, JobExit, PackrunConfig, ParameterSpec, SandboxLimits } from '@packrun/core';
 
 /** Everything a runner needs to start one action: all of it already resolved and validated. */
 export interface RunnerInput {
@@ -15,6 +15,8 @@ export interface RunnerInput {
   executionId: string;
   jobDir: string;
   config: PackrunConfig;
+  /** Sandbox limits from the operator's policy and the pack's and action's `sandbox:` blocks. */
+  sandboxLimits: SandboxLimits;
 }
 
 /** What a runner would start: shown by `packrun run --print-command`, then handed to the launcher. */

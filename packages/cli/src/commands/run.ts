@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { dataPaths, loadConfig, PackrunError, type ActionOutcome } from '@packrun/core';
+import { findAction } from '@packrun/action-runner';
+import { CliExit } from '../exit.ts';
+import { parseCliParameters } from './cli-parameters.ts';
+import { describeAction, executeAction } from './run-execution.ts';
+
+interface RunOptions {
+  paramsJson?: string;
+  timeout?: string;
+  json?: boolean;
+  printCommand?: boolean;
+}
+
+function timeoutSeconds(raw: string): number {
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw new PackrunError('CLI_PARAMETERS_INVALID', `--timeout must be a whole number of seconds, got "${raw}"`);
+  }
+  return seconds;
+}
+
+function printOutcome(ref: string, executionId: string, outcome: ActionOutcome): void {
+  const { stdout, stderr, ...rest } = outcome.result;
+  const lines = [
+    `id: ${executionId}`,
+    `action: ${ref}`,
+    `status: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason})` : ''}, ${(outcome.durationMs / 1000).toFixed(2)} s`,
+    `result: ${JSON.stringify(rest, null, 2)}`,
+  ];
+  for (const [name, value] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    if (value === undefined || value === '') continue;
+    const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+    const cut = outcome.truncated?.[name] ? ' (truncated at the output cap)' : '';
+    lines.push(`${name}${cut}:`, text.replace(/\n$/, ''));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run an action and wait for its result: packrun run <pack>.<action> name=value ...')
+    .argument('<ref>', 'action ref, <pack>.<action>')
+    .argument('[parameters...]', 'parameters as name=value, coerced by their declared types')
+    .option('--params-json <json>', 'parameters as one JSON object (name=value words override it)')
+    .option('--timeout <seconds>', "stop the action after this many seconds (overrides the action's timeout)")
+    .option('--json', 'print one JSON document with the status and result')
+    .option('--print-command', 'print the command line and job Packrun would start, and stop there')
+    .action(async (ref: string, words: string[], options: RunOptions) => {
+      const config = loadConfig();
+      const { action } = await findAction(dataPaths(config.home), ref);
+      const parameters = parseCliParameters(action, words, options.paramsJson);
+      if (options.timeout !== undefined) parameters['timeout'] = timeoutSeconds(options.timeout);
+      const executionId = randomUUID().replaceAll('-', '');
+
+      if (options.printCommand) {
+        const description = await describeAction(config, { ref, parameters, executionId });
+        process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
+        return;
+      }
+
+      const controller = new AbortController();
+      const cancel = (): void => controller.abort();
+      process.once('SIGINT', cancel);
+      process.once('SIGTERM', cancel);
+      let outcome: ActionOutcome;
+      try {
+        outcome = await executeAction(config, { ref, parameters, executionId, signal: controller.signal });
+      } finally {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
+      }
+      if (options.json) process.stdout.write(`${JSON.stringify({ id: executionId, action: ref, ...outcome }, null, 2)}\n`);
+      else printOutcome(ref, executionId, outcome);
+      if (outcome.status !== 'succeeded') throw new CliExit(1);
+    });
+}
