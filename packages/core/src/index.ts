@@ -30,3 +30,6 @@ export type { SensorJob, SensorTrigger, TriggerChangeMessage, StopMessage, Dispa
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
+export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
+export { buildDatastoreSnapshot, datastoreReferences, type KeyValueLookup, type DatastoreSnapshot, type DatastoreReference } from './template/datastore-snapshot.ts';
+export { pyStr, pyRepr, pyJsonDumps } from './template/python-values.ts';
