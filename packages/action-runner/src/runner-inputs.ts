@@ -21,7 +21,7 @@ export function envParameter(input: RunnerInput): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new PackrunError('PARAMETER_INVALID', `parameter "env" of ${input.action.ref}: "${name}" is not a valid variable name`, {
+      throw new PackrunError('ACTION_ENV_INVALID', `parameter "env" of ${input.action.ref}: "${name}" is not a valid variable name`, {
         details: { action: input.action.ref, parameter: 'env' },
       });
     }

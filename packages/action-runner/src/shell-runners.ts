@@ -27,7 +27,7 @@ export const shellCommandRunner: Runner = {
     refuseSudo(input);
     const cmd = input.runnerParameters['cmd'];
     if (typeof cmd !== 'string' || cmd.trim() === '') {
-      throw new PackrunError('PARAMETER_MISSING', `action ${input.action.ref} needs the parameter "cmd"`, {
+      throw new PackrunError('ACTION_CMD_MISSING', `action ${input.action.ref} needs the parameter "cmd"`, {
         hint: 'give the command to run, e.g. cmd="uname -a"',
         details: { action: input.action.ref, parameter: 'cmd' },
       });
