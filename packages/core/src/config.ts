@@ -72,6 +72,7 @@ const fields = {
   uv: { env: 'PACKRUN_UV', doc: 'Path to uv for building Python envs; empty: look on PATH and in the repository tools folder; `off`: always use `python -m venv` and pip.', default: () => undefined, parse: optionalText },
   mongodbUrl: { env: 'PACKRUN_MONGODB_URL', doc: 'MongoDB URL; unset: the embedded store in PACKRUN_HOME/store.', default: () => undefined, parse: optionalText, secret: true },
   rabbitmqUrl: { env: 'PACKRUN_RABBITMQ_URL', doc: 'RabbitMQ URL (amqp://user:pass@host:5672/vhost); unset: the in-process bus.', default: () => undefined, parse: optionalText, secret: true },
+  rabbitmqPrefix: { env: 'PACKRUN_RABBITMQ_PREFIX', doc: 'Prefix of the queue and exchange names, so several installations can share one RabbitMQ vhost.', default: () => 'packrun', parse: text },
   apiHost: { env: 'PACKRUN_API_HOST', doc: 'Address the API listens on.', default: () => '127.0.0.1', parse: text },
   apiPort: { env: 'PACKRUN_API_PORT', doc: 'Port the API listens on.', default: () => 9101, parse: integer(0) },
   apiUrl: { env: 'PACKRUN_API_URL', doc: 'Where the CLI finds the API.', default: () => 'http://127.0.0.1:9101', parse: text },
