@@ -14,6 +14,7 @@ import { actionRoutes } from './routes/actions.ts';
 import { packRoutes } from './routes/packs.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runnerRoutes } from './routes/runners.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 
 export interface ApiAppDeps {
   store: Store;
@@ -48,6 +49,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   packRoutes(app, deps);
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
+  apiKeyRoutes(app, deps);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });

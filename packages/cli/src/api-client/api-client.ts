@@ -1,0 +1,141 @@
+import { PackrunError, type ExecutionRecord, type KeyValueEntry } from '@packrun/core';
+
+export interface ApiErrorBody {
+  code?: string;
+  message?: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export type StreamEvent = { event: string; data: unknown };
+
+/** A small fetch-based client of the Packrun API for the CLI. API errors come back as PackrunErrors. */
+export class ApiClient {
+  constructor(
+    readonly url: string,
+    private readonly apiKey: string | undefined,
+  ) {}
+
+  private headers(json: boolean): Record<string, string> {
+    return { ...(this.apiKey ? { 'x-api-key': this.apiKey } : {}), ...(json ? { 'content-type': 'application/json' } : {}) };
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.url), {
+        method,
+        headers: this.headers(body !== undefined),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (cause) {
+      throw new PackrunError('API_UNREACHABLE', `the Packrun API at ${this.url} does not answer`, {
+        hint: 'start it with `packrun up`, or set PACKRUN_API_URL',
+        cause,
+      });
+    }
+    const text = await response.text();
+    const data = text === '' ? undefined : (JSON.parse(text) as unknown);
+    if (!response.ok) {
+      const error = (data ?? {}) as ApiErrorBody;
+      throw new PackrunError(error.code ?? 'API_ERROR', error.message ?? `${method} ${path} failed with HTTP ${response.status}`, {
+        ...(error.hint ? { hint: error.hint } : {}),
+        details: { ...error.details, status: response.status },
+      });
+    }
+    return { data: data as T, headers: response.headers };
+  }
+
+  async health(timeoutMs: number): Promise<boolean> {
+    try {
+      const response = await fetch(new URL('/api/v1/health', this.url), { signal: AbortSignal.timeout(timeoutMs) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async createExecution(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters })).data;
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`)).data;
+  }
+
+  async listExecutions(query: Record<string, string | number | undefined>): Promise<{ items: ExecutionRecord[]; total: number }> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const { data, headers } = await this.request<ExecutionRecord[]>('GET', `/api/v1/executions?${params}`);
+    return { items: data, total: Number(headers.get('x-total-count') ?? data.length) };
+  }
+
+  async cancelExecution(id: string): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/cancel`)).data;
+  }
+
+  async rerunExecution(id: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, { parameters })).data;
+  }
+
+  async installPack(source: string, force: boolean): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('POST', '/api/v1/packs/install', { source, force })).data;
+  }
+
+  async getKey(name: string, options: { scope: string; decrypt: boolean }): Promise<KeyValueEntry> {
+    const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt) });
+    return (await this.request<KeyValueEntry>('GET', `/api/v1/keys/${encodeURIComponent(name)}?${query}`)).data;
+  }
+
+  async setKey(name: string, body: { value: string; secret: boolean; scope: string; ttl?: number }): Promise<KeyValueEntry> {
+    return (await this.request<KeyValueEntry>('PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body)).data;
+  }
+
+  async deleteKey(name: string, scope: string): Promise<void> {
+    await this.request('DELETE', `/api/v1/keys/${encodeURIComponent(name)}?scope=${scope}`);
+  }
+
+  async listKeys(options: { scope: string; prefix?: string; decrypt: boolean }): Promise<KeyValueEntry[]> {
+    const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt), ...(options.prefix ? { prefix: options.prefix } : {}) });
+    return (await this.request<KeyValueEntry[]>('GET', `/api/v1/keys?${query}`)).data;
+  }
+
+  /** Reads a Server-Sent Events route until it ends, the handler returns false or the signal aborts. */
+  async stream(path: string, onEvent: (event: StreamEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
+    const response = await fetch(new URL(path, this.url), { headers: this.headers(false), ...(signal ? { signal } : {}) });
+    if (!response.ok || !response.body) {
+      const error = (await response.json().catch(() => ({}))) as ApiErrorBody;
+      throw new PackrunError(error.code ?? 'API_ERROR', error.message ?? `stream ${path} failed with HTTP ${response.status}`);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = parseSseBlock(block);
+          if (event && onEvent(event) === false) return;
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+}
+
+function parseSseBlock(block: string): StreamEvent | undefined {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
+  }
+  if (data.length === 0) return undefined;
+  return { event, data: JSON.parse(data.join('\n')) as unknown };
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { PackrunError, createLogger, dataPaths, loadConfig } from '@packrun/core';
+import { HttpKeyValues, createHttpLedger, startActionRunnerService } from '@packrun/action-runner';
+import { cliApiKey } from '../api-client/connect.ts';
+import { openBus } from './service-backends.ts';
+import { shutdownSignal } from './service-process.ts';
+
+export function register(program: Command): void {
+  program
+    .command('action-runner')
+    .description('Run an action runner alone (distributed deployment): takes executions from RabbitMQ, reports to the API')
+    .action(async () => {
+      const config = loadConfig();
+      if (!config.rabbitmqUrl) {
+        throw new PackrunError('RUNNER_NEEDS_RABBITMQ', 'a separate action runner needs PACKRUN_RABBITMQ_URL', {
+          hint: 'set it to the broker the API uses, or run everything in one process with `packrun up`',
+        });
+      }
+      const apiKey = await cliApiKey(config);
+      if (!apiKey) {
+        throw new PackrunError('RUNNER_NEEDS_API_KEY', 'a separate action runner needs an API key to report to the API', {
+          hint: 'create one with `packrun api-key create --user runner` and set PACKRUN_API_KEY',
+        });
+      }
+      const logger = createLogger({ level: config.logLevel });
+      const endpoint = { url: config.apiUrl, apiKey };
+      const bus = await openBus(config, logger);
+      const runner = await startActionRunnerService({
+        config,
+        paths: dataPaths(config.home),
+        bus,
+        ledger: createHttpLedger(endpoint),
+        datastore: new HttpKeyValues(endpoint),
+        logger,
+        heartbeatMs: config.runnerHeartbeatSeconds * 1000,
+      });
+      process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
+      const signal = await shutdownSignal();
+      process.stdout.write(`${signal}: stopping (grace ${config.shutdownGraceSeconds} s)\n`);
+      await runner.stop(config.shutdownGraceSeconds * 1000);
+      await bus.close();
+    });
+}

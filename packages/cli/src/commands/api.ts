@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { createLogger, loadConfig } from '@packrun/core';
+import { startApiService } from '@packrun/api';
+import { openStoreBackends } from './service-backends.ts';
+import { ensureCliKey, shutdownSignal } from './service-process.ts';
+
+export function register(program: Command): void {
+  program
+    .command('api')
+    .description('Run the API alone (distributed deployment): action runners connect to it and to RabbitMQ')
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const backends = await openStoreBackends(config, logger);
+      const keyFile = await ensureCliKey(backends.store, config.home, logger);
+      const api = await startApiService({ config, ...backends, logger });
+      process.stdout.write(`packrun api listening on ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`);
+      const signal = await shutdownSignal();
+      process.stdout.write(`${signal}: stopping\n`);
+      await api.close();
+      await backends.close();
+    });
+}

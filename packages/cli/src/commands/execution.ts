@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { isCompleted, loadConfig, type ExecutionRecord } from '@packrun/core';
+import type { ApiClient } from '../api-client/api-client.ts';
+import { requireApi } from '../api-client/connect.ts';
+import { waitForExecution } from '../api-client/wait-for-execution.ts';
+import { CliExit } from '../exit.ts';
+
+function summaryLine(record: ExecutionRecord): string {
+  const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
+  return `${record.id}  ${record.action.padEnd(28)} ${record.status.padEnd(10)} ${record.createdAt}${took}`;
+}
+
+function printRecord(record: ExecutionRecord, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `id: ${record.id}`,
+    `action: ${record.action}`,
+    `status: ${record.status}${record.stopReason ? ` (${record.stopReason})` : ''}`,
+    `parameters: ${JSON.stringify(record.parameters)}`,
+    `created: ${record.createdAt}`,
+  ];
+  if (record.endedAt) lines.push(`ended: ${record.endedAt}`);
+  if (record.rerunOf) lines.push(`re-run of: ${record.rerunOf}`);
+  if (record.error) lines.push(`error: [${record.error.type}] ${record.error.message}`);
+  if (record.result) lines.push(`result: ${JSON.stringify(record.result, null, 2)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Prints the output live and returns the final record; exit code 1 unless it succeeded. */
+async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
+  const final = await waitForExecution(client, id, {
+    onOutput: (chunk) => (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data),
+  });
+  return final;
+}
+
+export function register(program: Command): void {
+  const command = program.command('execution').description('Executions on the running server');
+
+  command
+    .command('get')
+    .argument('<id>')
+    .option('--json', 'print the execution as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      printRecord(await (await requireApi(loadConfig())).getExecution(id), options.json === true);
+    });
+
+  command
+    .command('list')
+    .description('Executions, newest first')
+    .option('--action <ref>', 'only this action')
+    .option('--status <status>', 'only this status')
+    .option('--since <time>', 'created at or after (ISO-8601)')
+    .option('--until <time>', 'created before (ISO-8601)')
+    .option('--limit <n>', 'how many', '20')
+    .option('--offset <n>', 'skip this many', '0')
+    .option('--json', 'print JSON')
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const client = await requireApi(loadConfig());
+      const { items, total } = await client.listExecutions({
+        action: options['action'] as string | undefined,
+        status: options['status'] as string | undefined,
+        since: options['since'] as string | undefined,
+        until: options['until'] as string | undefined,
+        limit: options['limit'] as string,
+        offset: options['offset'] as string,
+      });
+      if (options['json']) {
+        process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
+        return;
+      }
+      for (const record of items) process.stdout.write(`${summaryLine(record)}\n`);
+      process.stderr.write(`${items.length} of ${total}\n`);
+    });
+
+  command
+    .command('tail')
+    .description('Follow an execution: its output as it comes, then its final status')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const final = await follow(await requireApi(loadConfig()), id);
+      process.stderr.write(`${final.id}: ${final.status}\n`);
+      if (final.status !== 'succeeded') throw new CliExit(1);
+    });
+
+  command
+    .command('cancel')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const record = await (await requireApi(loadConfig())).cancelExecution(id);
+      process.stdout.write(`${record.id}: ${record.status}\n`);
+    });
+
+  command
+    .command('rerun')
+    .description('Run an execution again with the same parameters; name=value words override them')
+    .argument('<id>')
+    .argument('[parameters...]', 'overrides as name=value (values parsed as JSON when they are JSON)')
+    .option('--async', 'print the new id and return at once')
+    .action(async (id: string, words: string[], options: { async?: boolean }) => {
+      const overrides: Record<string, unknown> = {};
+      for (const word of words) {
+        const eq = word.indexOf('=');
+        if (eq <= 0) continue;
+        const raw = word.slice(eq + 1);
+        try {
+          overrides[word.slice(0, eq)] = JSON.parse(raw);
+        } catch {
+          overrides[word.slice(0, eq)] = raw;
+        }
+      }
+      const client = await requireApi(loadConfig());
+      const record = await client.rerunExecution(id, overrides);
+      if (options.async || isCompleted(record.status)) {
+        process.stdout.write(`${record.id}\n`);
+        return;
+      }
+      const final = await follow(client, record.id);
+      process.stderr.write(`${final.id}: ${final.status}\n`);
+      if (final.status !== 'succeeded') throw new CliExit(1);
+    });
+}

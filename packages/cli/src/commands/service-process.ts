@@ -1,0 +1,38 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hashApiKey, type Logger, type Store } from '@packrun/core';
+import { createApiKey } from '@packrun/api';
+import { cliKeyFile } from '../api-client/connect.ts';
+
+/**
+ * Makes sure PACKRUN_HOME/secrets/cli-api-key holds a key the store knows: created on first start,
+ * written 0600 (through a rename, so no reader ever sees half a key).
+ */
+export async function ensureCliKey(store: Store, home: string, logger: Logger): Promise<string> {
+  const file = cliKeyFile(home);
+  const existing = (await readFile(file, 'utf8').catch(() => ''))?.trim();
+  if (existing) {
+    const record = await store.apiKeys.findOne({ keyHash: hashApiKey(existing) });
+    if (record?.enabled) return file;
+  }
+  const { key } = await createApiKey(store, { user: 'admin', description: 'CLI key written by packrun up' });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${key}\n`, { mode: 0o600 });
+  await rename(temporary, file);
+  logger.info({ file }, 'CLI API key created');
+  return file;
+}
+
+/** Resolves with the signal's name on the first SIGTERM or SIGINT. */
+export function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
