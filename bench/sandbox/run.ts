@@ -1,0 +1,112 @@
+/**
+ * Per-spawn cost of each sandbox layer against a bare spawn, measured in one run so the ratios are
+ * comparable on a noisy machine. `node --import tsx bench/sandbox/run.ts [iterations]`.
+ * Each row adds one layer to the previous; `all (decorator)` is the real SpawnDecorator path the
+ * launcher takes, including creating and removing the job cgroup. bench/ is not a workspace
+ * package, so it imports the sandbox modules by path: it measures internals on purpose.
+ */
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../packages/core/src/config.ts';
+import { detectSandbox } from '../../packages/core/src/sandbox/detect.ts';
+import { createSandboxDecorator } from '../../packages/core/src/sandbox/sandbox-decorator.ts';
+import { bwrapArgs } from '../../packages/core/src/sandbox/bwrap-args.ts';
+import { createJobCgroup } from '../../packages/core/src/sandbox/cgroups.ts';
+import { launchCommand, seccompFd, type LaunchLayers } from '../../packages/core/src/sandbox/launch-prefix.ts';
+
+const iterations = Number(process.argv[2] ?? 25);
+const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-bench-'));
+const config = loadConfig({ PACKRUN_HOME: home });
+const host = await detectSandbox(config);
+const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+const fullEnv = { ...process.env } as Record<string, string>;
+const cleanEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home };
+const jobDir = path.join(home, 'jobs', 'bench');
+mkdirSync(jobDir, { recursive: true });
+
+function spawnOnce(command: string, args: string[], env: Record<string, string>): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd: jobDir, stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${command} exited ${code}`));
+      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+  });
+}
+
+const none: LaunchLayers = { cgroupProcsFiles: [], rlimits: undefined, seccompFile: undefined, bwrap: undefined, setpriv: undefined };
+const rlimits = { openFiles: 1024, fileSizeMb: 256, cpuSeconds: 60, processes: 256 };
+const setpriv = host.setpriv ? { binary: host.setpriv, uid: config.sandboxUid, gid: config.sandboxUid } : undefined;
+const bwrap = (seccomp: boolean) =>
+  host.bwrap
+    ? {
+        binary: host.bwrap,
+        args: bwrapArgs({ readOnly: [path.dirname(path.dirname(python))], scratch: [jobDir], scratchMb: 64, cwd: jobDir, network: false, tmpMb: 64, switchesUser: setpriv !== undefined, seccompFd: seccomp ? seccompFd : undefined }),
+      }
+    : undefined;
+
+type Row = { name: string; run: (command: string, args: string[]) => Promise<number> };
+const withLayers = (layers: LaunchLayers, env: Record<string, string> = cleanEnv) => (command: string, args: string[]) => {
+  const launched = launchCommand(layers, command, args);
+  return spawnOnce(launched.command, launched.args, env);
+};
+const withCgroup = (layers: LaunchLayers) => async (command: string, args: string[]) => {
+  if (!host.cgroups) return Number.NaN;
+  const started = process.hrtime.bigint();
+  const cgroup = await createJobCgroup(host.cgroups, 'bench', { memoryMb: 256, pids: 64, cpu: 1 });
+  await withLayers({ ...layers, cgroupProcsFiles: cgroup.procsFiles })(command, args);
+  await cgroup.killAll();
+  await cgroup.remove();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+const decorator = createSandboxDecorator({ host, config });
+const viaDecorator = async (command: string, args: string[]) => {
+  const started = process.hrtime.bigint();
+  const wrapped = await decorator.wrap({ command, args, env: cleanEnv, cwd: jobDir, context: { kind: 'action', pack: 'bench', packDir: jobDir, jobDir, executionId: 'bench' } });
+  await spawnOnce(wrapped.command, wrapped.args, wrapped.env);
+  await wrapped.killAll();
+  await wrapped.afterExit();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+
+const rows: Row[] = [
+  { name: 'bare (runtime env)', run: (c, a) => spawnOnce(c, a, fullEnv) },
+  { name: '+ env allow-list', run: (c, a) => spawnOnce(c, a, cleanEnv) },
+  { name: '+ sh prelude, rlimits', run: withLayers({ ...none, rlimits }) },
+  { name: '+ setpriv (uid, nnp, caps)', run: withLayers({ ...none, rlimits, setpriv }) },
+  { name: '+ cgroup (create, join, kill, rmdir)', run: withCgroup({ ...none, rlimits, setpriv }) },
+  { name: '+ bubblewrap', run: withCgroup({ ...none, rlimits, setpriv, bwrap: bwrap(false) }) },
+  { name: '+ seccomp', run: withCgroup({ ...none, rlimits, setpriv, bwrap: bwrap(true), seccompFile: host.seccompFile }) },
+  { name: 'all (decorator)', run: viaDecorator },
+];
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+const workloads: Array<{ name: string; command: string; args: string[] }> = [
+  { name: '/bin/true', command: '/bin/true', args: [] },
+  { name: 'python -c pass', command: python, args: ['-c', 'pass'] },
+];
+console.log(`layers: ${host.layers.map((l) => `${l.name}=${l.active ? 'on' : 'off'}`).join(' ')}; ${iterations} runs each, interleaved`);
+for (const workload of workloads) {
+  const samples = rows.map(() => [] as number[]);
+  // Interleaved rounds: drift in machine load hits every row alike.
+  for (let i = 0; i < iterations; i++) {
+    for (const [index, row] of rows.entries()) samples[index]!.push(await row.run(workload.command, workload.args));
+  }
+  const base = median(samples[0]!);
+  console.log(`\n${workload.name}`);
+  console.log('| layers | median ms | x bare |');
+  console.log('|---|---|---|');
+  rows.forEach((row, index) => {
+    const value = median(samples[index]!);
+    console.log(`| ${row.name} | ${value.toFixed(1)} | ${(value / base).toFixed(2)} |`);
+  });
+}
