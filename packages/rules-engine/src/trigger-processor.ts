@@ -1,0 +1,150 @@
+import {
+  buildDatastoreSnapshot,
+  newId,
+  nowIso,
+  toFailure,
+  type KeyValues,
+  type Logger,
+  type RuleEnforcementRecord,
+  type RuleRecord,
+  type Store,
+  type TriggerInstanceMessage,
+  type TriggerInstanceRecord,
+} from '@packrun/core';
+import { renderActionParameters, type ParameterTypes } from './action-parameters.ts';
+import { evaluateCriteria, type RenderTemplate } from './criteria.ts';
+
+/** What the rules engine asks for; the API's create-and-enqueue path answers it. */
+export interface ExecutionRequest {
+  action: string;
+  parameters: Record<string, unknown>;
+  /** `{rule: {id, ref, name}, trigger_instance: {id, name}, user}`, stored with the execution. */
+  context: Record<string, unknown>;
+  user: string;
+  rule: string;
+  triggerInstance: string;
+}
+export type ExecutionRequester = (request: ExecutionRequest) => Promise<{ id: string }>;
+
+export interface TriggerProcessorDeps {
+  store: Store;
+  requestExecution: ExecutionRequester;
+  /** core's `renderValue`: Jinja-compatible, a lone `{{ expr }}` keeps its type. */
+  render: RenderTemplate;
+  keyValues?: KeyValues;
+  /** The site config of a pack (for `config_context`), already validated and rendered. */
+  packConfig?: (pack: string) => Promise<Record<string, unknown>>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** The user rules act as, as StackStorm's `stanley` system user. */
+export const rulesUser = 'packrun';
+
+/**
+ * Handles one trigger instance: records it, finds the enabled rules of its trigger, and for each
+ * rule whose criteria hold renders the action parameters and requests the execution, recording a
+ * rule enforcement either way. Safe to run twice for the same message (the bus delivers at least
+ * once): a processed instance is skipped, and a rule already enforced for it is not enforced again.
+ */
+export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: TriggerInstanceMessage) => Promise<TriggerInstanceRecord> {
+  const log = deps.logger.child({ component: 'rules-engine' });
+
+  return async (message) => {
+    const instance = await recordInstance(deps.store, message);
+    if (instance.status === 'processed') return instance;
+    try {
+      const rules = await deps.store.rules.find({ 'trigger.ref': message.trigger, enabled: true }, { sort: { id: 1 } });
+      for (const rule of rules) await applyRule(rule, instance);
+      return (await deps.store.triggerInstances.updateOne({ id: instance.id }, { set: { status: 'processed' } })) ?? instance;
+    } catch (error) {
+      log.error({ err: error, triggerInstance: instance.id }, 'processing a trigger instance failed');
+      await deps.store.triggerInstances.update({ id: instance.id }, { set: { status: 'processing_failed' } });
+      throw error;
+    }
+  };
+
+  async function applyRule(rule: RuleRecord, instance: TriggerInstanceRecord): Promise<void> {
+    if (await deps.store.ruleEnforcements.findOne({ rule: rule.ref, triggerInstance: instance.id })) return;
+    const templateContext = await datastoreContext([rule.criteria, rule.action.parameters]);
+    const verdict = evaluateCriteria(rule.criteria, instance.payload, {
+      render: deps.render,
+      templateContext,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+    if (!verdict.matched) {
+      log.debug({ rule: rule.ref, triggerInstance: instance.id, verdict }, 'rule criteria do not match');
+      return;
+    }
+    const enforcement: RuleEnforcementRecord = {
+      id: newId(),
+      rule: rule.ref,
+      triggerInstance: instance.id,
+      status: 'succeeded',
+      enforcedAt: nowIso(),
+    };
+    try {
+      const execution = await enforce(rule, instance, templateContext);
+      enforcement.execution = execution.id;
+      log.info({ rule: rule.ref, triggerInstance: instance.id, execution: execution.id }, 'rule enforced');
+    } catch (error) {
+      const failure = toFailure(error);
+      enforcement.status = 'failed';
+      enforcement.failureReason = `${failure.type}: ${failure.message}`;
+      log.warn({ rule: rule.ref, triggerInstance: instance.id, reason: enforcement.failureReason }, 'rule enforcement failed');
+    }
+    await deps.store.ruleEnforcements.insert(enforcement);
+  }
+
+  /** `st2kv` for the templates of a rule: the keys they mention, fetched before rendering. */
+  async function datastoreContext(templates: unknown): Promise<Record<string, unknown>> {
+    const keyValues = deps.keyValues;
+    if (!keyValues) return {};
+    const st2kv = await buildDatastoreSnapshot(templates, {
+      get: async (name, options) => (await keyValues.get(name, options))?.value,
+    });
+    return { st2kv };
+  }
+
+  async function enforce(rule: RuleRecord, instance: TriggerInstanceRecord, templateContext: Record<string, unknown>): Promise<{ id: string }> {
+    const action = await deps.store.actions.get(rule.action.ref);
+    const actionPack = action?.pack ?? rule.action.ref.slice(0, rule.action.ref.indexOf('.'));
+    const context = {
+      rule: { id: rule.id, ref: rule.ref, name: rule.name, pack: rule.pack },
+      trigger_instance: { id: instance.id, name: instance.trigger },
+      user: rulesUser,
+      pack: actionPack,
+    };
+    const configContext = deps.packConfig ? await deps.packConfig(actionPack) : {};
+    const parameters = renderActionParameters(
+      rule.ref,
+      rule.action.parameters,
+      { ...templateContext, trigger: instance.payload, config_context: configContext, action_context: context },
+      deps.render,
+      (action?.parameters ?? {}) as ParameterTypes,
+    );
+    return deps.requestExecution({
+      action: rule.action.ref,
+      parameters,
+      context,
+      user: rulesUser,
+      rule: rule.ref,
+      triggerInstance: instance.id,
+    });
+  }
+}
+
+async function recordInstance(store: Store, message: TriggerInstanceMessage): Promise<TriggerInstanceRecord> {
+  const existing = await store.triggerInstances.get(message.id);
+  if (existing) return existing;
+  const record: TriggerInstanceRecord = {
+    id: message.id,
+    trigger: message.trigger,
+    payload: message.payload,
+    occurredAt: message.occurredAt,
+    status: 'processing',
+    ...(message.source === undefined ? {} : { source: message.source }),
+    ...(message.traceTag === undefined ? {} : { traceTag: message.traceTag }),
+  };
+  return store.triggerInstances.put(record);
+}
