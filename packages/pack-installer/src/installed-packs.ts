@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { isValidPackRef, readInstalledPack, readPackMeta, type DataPaths, type InstalledPack, type PackMeta } from '@packrun/core';
+import { dataPaths, isValidPackRef, readInstalledPack, readPackMeta, validatePackRef, type DataPaths, type InstalledPack, type PackMeta } from '@packrun/core';
 import { isEnvReady } from './env-store.ts';
 
 /** The record as this installer writes it: core's InstalledPack plus the refs of the packs it depends on. */
@@ -39,8 +39,21 @@ export interface InstalledPackSummary extends InstalledPackRecord {
   dependencies: string[];
 }
 
-export async function summarise(state: InstalledPackState): Promise<InstalledPackSummary> {
+async function summarise(state: InstalledPackState): Promise<InstalledPackSummary> {
   const { installed, meta } = state;
   const envState: EnvState = installed.env.kind === 'none' ? 'none' : installed.env.path && (await isEnvReady(installed.env.path)) ? 'ready' : 'missing';
   return { ...installed, envState, dependencies: meta.dependencies };
+}
+
+/** What `packrun pack list` shows: every installed pack with its env state. */
+export async function listInstalledPacks(config: { home: string }): Promise<InstalledPackSummary[]> {
+  const installed = await readInstalledPacks(dataPaths(config.home));
+  return Promise.all([...installed.values()].map(summarise));
+}
+
+/** One installed pack; PACK_NOT_INSTALLED when it is not. */
+export async function packInfo(ref: string, config: { home: string }): Promise<InstalledPackSummary> {
+  const paths = dataPaths(config.home);
+  const installed = await readInstalledPack(paths, validatePackRef(ref));
+  return summarise({ installed, meta: await readPackMeta(installed.dir) });
 }

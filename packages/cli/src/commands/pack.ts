@@ -1,0 +1,164 @@
+import type { Command } from 'commander';
+import { loadConfig } from '@packrun/core';
+import {
+  installPack,
+  listInstalledPacks,
+  packInfo,
+  removePack,
+  upgradePack,
+  type InstallProgressEvent,
+  type InstallResult,
+  type InstalledPackSummary,
+} from '@packrun/pack-installer';
+
+const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/**
+ * Shows install progress: on a terminal one status line redrawn under a spinner (tool output
+ * flows through it), with warnings kept above; elsewhere plain lines, one per stage event.
+ */
+function progressRenderer(stream: NodeJS.WriteStream): { onProgress: (event: InstallProgressEvent) => void; stop: () => void } {
+  const label = (event: InstallProgressEvent) => `${event.stage}${event.pack ? ` ${event.pack}` : ''}: ${event.message}`;
+  if (!stream.isTTY) {
+    return {
+      onProgress: (event) => {
+        if (event.output === undefined) stream.write(`${label(event)}\n`);
+      },
+      stop: () => undefined,
+    };
+  }
+  let status = '';
+  let frame = 0;
+  const draw = () => {
+    const width = Math.max(20, (stream.columns ?? 80) - 3);
+    const text = status.length > width ? `${status.slice(0, width - 1)}…` : status;
+    stream.write(`\r\x1b[2K${spinnerFrames[frame % spinnerFrames.length]} ${text}`);
+  };
+  const timer = setInterval(() => {
+    frame++;
+    draw();
+  }, 100);
+  timer.unref();
+  return {
+    onProgress: (event) => {
+      if (event.warning || event.stage === 'done') {
+        stream.write(`\r\x1b[2K${event.warning ? '! ' : '✓ '}${label(event)}\n`);
+      } else {
+        status = label(event);
+      }
+      draw();
+    },
+    stop: () => {
+      clearInterval(timer);
+      stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function withProgress(json: boolean | undefined, work: (onProgress: (event: InstallProgressEvent) => void) => Promise<InstallResult>): Promise<void> {
+  const renderer = progressRenderer(process.stderr);
+  let result: InstallResult;
+  try {
+    result = await work(renderer.onProgress);
+  } finally {
+    renderer.stop();
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  for (const pack of result.installed) {
+    process.stdout.write(`installed ${pack.ref} ${pack.version} (${pack.env.kind === 'none' ? 'no env' : `${pack.env.kind} env ${pack.env.hash}`})\n`);
+  }
+  for (const pack of result.kept) process.stdout.write(`kept ${pack.ref} ${pack.version} (already installed, fits)\n`);
+  if (result.warnings.length > 0) process.stdout.write(`${result.warnings.length} warning(s), shown above\n`);
+}
+
+function table(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function envText(pack: InstalledPackSummary): string {
+  if (pack.envState === 'none') return 'none';
+  return `${pack.env.kind} ${pack.envState}`;
+}
+
+export function register(program: Command): void {
+  const pack = program.command('pack').description('Install, upgrade, inspect and remove packs in PACKRUN_HOME');
+
+  pack
+    .command('install')
+    .description('Install packs (and their dependencies) from folders, git URLs (url[=ref]), .tar.gz files or URLs, or index names (name[=version])')
+    .argument('<source...>', 'pack sources')
+    .option('--force', 'install even when stackstorm_version or python_versions does not fit')
+    .option('--json', 'print the result as JSON')
+    .action(async (sources: string[], options: { force?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress }));
+    });
+
+  pack
+    .command('upgrade')
+    .description('Install a pack again from its recorded source (index packs: the newest version)')
+    .argument('<ref>', 'pack ref')
+    .option('--force', 'install even when stackstorm_version or python_versions does not fit')
+    .option('--json', 'print the result as JSON')
+    .action(async (ref: string, options: { force?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress }));
+    });
+
+  pack
+    .command('list')
+    .description('List installed packs with their version, source and env state')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const packs = await listInstalledPacks(loadConfig());
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(packs, null, 2)}\n`);
+        return;
+      }
+      if (packs.length === 0) {
+        process.stdout.write('no packs installed: `packrun pack install <folder|git url|archive|name>`\n');
+        return;
+      }
+      process.stdout.write(`${table([['ref', 'version', 'env', 'source'], ...packs.map((p) => [p.ref, p.version, envText(p), p.source])])}\n`);
+    });
+
+  pack
+    .command('info')
+    .description('Show one installed pack')
+    .argument('<ref>', 'pack ref')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const info = await packInfo(ref, loadConfig());
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        return;
+      }
+      const rows = [
+        ['ref', info.ref],
+        ['version', info.version],
+        ['source', info.source],
+        ['installed', info.installedAt],
+        ['folder', info.dir],
+        ['env', envText(info)],
+        ...(info.env.path ? [['env folder', info.env.path]] : []),
+        ...(info.env.python ? [['python', info.env.python]] : []),
+        ...(info.env.nodeModules ? [['node_modules', info.env.nodeModules]] : []),
+        ['dependencies', info.dependencies.join(', ') || '-'],
+      ];
+      process.stdout.write(`${table(rows)}\n`);
+    });
+
+  pack
+    .command('remove')
+    .description('Remove an installed pack, its content and its envs')
+    .argument('<ref>', 'pack ref')
+    .option('--force', 'remove even when installed packs depend on it')
+    .action(async (ref: string, options: { force?: boolean }) => {
+      await removePack(ref, { config: loadConfig(), force: options.force ?? false });
+      process.stdout.write(`removed ${ref}\n`);
+    });
+}
