@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
@@ -57,10 +58,16 @@ class SensorService(object):
                                           if trace_tag else None)
 
     def dispatch_with_context(self, trigger, payload=None, trace_context=None):
-        if not isinstance(trigger, str) or not trigger:
-            raise TypeError('trigger must be a trigger reference string, got %r' % (trigger,))
-        ref = trigger if '.' in trigger else '%s.%s' % (self._pack, trigger)
-        self._emit({'type': protocol.DISPATCH, 'trigger': ref,
+        # As in st2: a trigger type ref ("pack.name", or "name" in this sensor's pack), or a
+        # trigger dict as add_trigger() received it, to address one parameterised trigger.
+        if isinstance(trigger, dict):
+            target = _json_payload(trigger)
+        elif isinstance(trigger, str) and trigger:
+            target = trigger if '.' in trigger else '%s.%s' % (self._pack, trigger)
+        else:
+            raise TypeError('trigger must be a trigger ref or a trigger dict, got %r'
+                            % (trigger,))
+        self._emit({'type': protocol.DISPATCH, 'trigger': target,
                     'payload': _json_payload(payload), 'trace_tag': _trace_tag(trace_context)})
 
     def list_values(self, local=True, prefix=None):
@@ -144,6 +151,8 @@ class SensorProcess(object):
         self._cleanup_lock = threading.Lock()
         self._cleaned_up = False
         self._setup_done = threading.Event()
+        self._changes_lock = threading.Lock()
+        self._changes = None
         self.instance = None
         self.logger = logging.getLogger('packrun.sensor')
 
@@ -166,9 +175,22 @@ class SensorProcess(object):
         self._setup_done.set()
 
     def trigger_changed(self, message_type, trigger):
-        # Changes wait for setup(), so a sensor never sees add_trigger before it is set up.
+        """Queue a trigger change; a worker applies changes in order once setup() is done.
+
+        Never blocks: the channel reader calls this, and setup() may be waiting on a datastore
+        reply that only the reader can deliver."""
+        with self._changes_lock:
+            if self._changes is None:
+                self._changes = queue.Queue()
+                threading.Thread(target=self._apply_changes, name='packrun-trigger-changes',
+                                 daemon=True).start()
+        self._changes.put((_TRIGGER_METHODS[message_type], trigger))
+
+    def _apply_changes(self):
         self._setup_done.wait()
-        self._call_trigger_method(_TRIGGER_METHODS[message_type], trigger)
+        while True:
+            method, trigger = self._changes.get()
+            self._call_trigger_method(method, trigger)
 
     def _call_trigger_method(self, method, trigger):
         try:

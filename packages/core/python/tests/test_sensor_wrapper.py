@@ -21,6 +21,9 @@ PASSIVE = '''
                 kind, trigger = self.events.get()
                 if kind == 'boom':
                     raise RuntimeError('watcher broke')
+                if kind == 'direct':
+                    self.sensor_service.dispatch(trigger, {'to': 'one trigger'})
+                    continue
                 self.sensor_service.dispatch('seen', {
                     'kind': kind, 'ref': trigger['ref'],
                     'started': self.sensor_service.get_value('started'),
@@ -30,7 +33,8 @@ PASSIVE = '''
             sys.stderr.write('cleanup called\\n')
 
         def add_trigger(self, trigger):
-            self.events.put(('boom' if trigger['ref'] == 'mypack.boom' else 'added', trigger))
+            kinds = {'mypack.boom': 'boom', 'mypack.direct': 'direct'}
+            self.events.put((kinds.get(trigger['ref'], 'added'), trigger))
 
         def update_trigger(self, trigger):
             self.events.put(('updated', trigger))
@@ -62,6 +66,18 @@ class SensorChannelTest(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertEqual(stderr.count('cleanup called'), 1)
         self.assertEqual(session.store['mypack.Watcher:started'], 'yes')
+
+    def test_dispatch_to_a_trigger_dict(self):
+        trigger = {'id': '9', 'ref': 'mypack.direct', 'type': 'mypack.webhook',
+                   'parameters': {'url': 'x'}}
+        session = SensorSession(sensor_job(self.pack, 'watcher.py', 'Watcher'))
+        # Sent at once: it reaches the wrapper while setup() waits for its datastore reply.
+        session.send({'type': 'trigger_added', 'trigger': trigger})
+        self.assertEqual(session.next_frame(), {'type': 'dispatch', 'trigger': trigger,
+                                                'payload': {'to': 'one trigger'},
+                                                'trace_tag': None})
+        session.send({'type': 'stop'})
+        self.assertEqual(session.finish()[0], 0)
 
     def test_run_raising_gives_error_frame(self):
         session = SensorSession(sensor_job(self.pack, 'watcher.py', 'Watcher',
