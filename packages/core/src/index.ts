@@ -33,3 +33,6 @@ export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.t
 export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
 export { buildDatastoreSnapshot, datastoreReferences, type KeyValueLookup, type DatastoreSnapshot, type DatastoreReference } from './template/datastore-snapshot.ts';
 export { pyStr, pyRepr, pyJsonDumps } from './template/python-values.ts';
+export { resolveParameters, maskSecrets, maskedValue, type ResolveParametersOptions, type ResolvedParameters } from './params/resolve-parameters.ts';
+export { coerceCliValue, parseCliParameters } from './params/cli-values.ts';
+export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';

@@ -1,0 +1,165 @@
+import { PackrunError, isPackrunError } from '../errors.ts';
+import type { ActionMeta, ParameterSpec } from '../pack/types.ts';
+import { buildDatastoreSnapshot, type KeyValueLookup } from '../template/datastore-snapshot.ts';
+import { isTemplate, renderValue } from '../template/render.ts';
+import { coerceCliValue, unknownParameter } from './cli-values.ts';
+import { compileSchema, describeSchemaErrors } from './json-schema.ts';
+import { dependencyOrder, templateVariables } from './template-dependencies.ts';
+
+export interface ResolveParametersOptions {
+  action: ActionMeta;
+  /** Parameters as given by the caller (API, CLI, rule): values may themselves be templates. */
+  input: Record<string, unknown>;
+  /** The pack's site config, seen by templates as `config_context`. */
+  config?: Record<string, unknown>;
+  /** Datastore for `st2kv.system.*` / `st2kv.user.*` in templates. */
+  kv?: KeyValueLookup;
+  /** Seen by templates as `action_context` (user, execution id, rule, trigger instance...). */
+  actionContext?: Record<string, unknown>;
+}
+
+export interface ResolvedParameters {
+  /** Every parameter that has a value, runner and action ones together. */
+  parameters: Record<string, unknown>;
+  /** Those defined by the runner (`cmd`, `env`, `timeout`...): they configure the runner. */
+  runnerParameters: Record<string, unknown>;
+  /** Those defined by the action only: they are what the action's code receives. */
+  actionParameters: Record<string, unknown>;
+  /** Names of secret parameters, to mask wherever parameters are stored or shown. */
+  secretNames: string[];
+}
+
+/** What StackStorm shows in place of a secret value. */
+export const maskedValue = '********';
+
+/**
+ * Computes the final parameters of an execution as StackStorm does (st2common/util/param.py):
+ * unknown names are refused (the schema has additionalProperties false), an immutable parameter
+ * cannot be given, defaults fill the gaps, templates in defaults and given values are rendered over
+ * `st2kv`, `config_context`, `action_context` and the other parameters in dependency order (a cycle
+ * is an error), rendered strings are cast to the parameter's type, and then each value is
+ * validated against its JSON schema (draft 4), with `null` allowed for an optional parameter.
+ * Every failure is PARAMETER_INVALID naming the parameter.
+ */
+export async function resolveParameters(options: ResolveParametersOptions): Promise<ResolvedParameters> {
+  const { action, input } = options;
+  const specs = action.parameters;
+
+  for (const name of Object.keys(input).sort()) {
+    const spec = specs[name];
+    if (!spec) throw unknownParameter(action, name);
+    if (spec.immutable && input[name] !== undefined) {
+      throw parameterError(action, name, 'is immutable and cannot be given a value', { hint: `remove ${name}; its value is fixed by the action` });
+    }
+  }
+
+  const values = new Map<string, unknown>();
+  for (const [name, spec] of Object.entries(specs)) {
+    if (input[name] !== undefined) values.set(name, input[name]);
+    else if (spec.hasDefault) values.set(name, spec.default);
+  }
+
+  const names = new Set(values.keys());
+  const dependencies = new Map<string, Set<string>>();
+  for (const [name, value] of values) dependencies.set(name, templateVariables(value, new Set(Object.keys(specs))));
+  const ordered = dependencyOrder(dependencies);
+  if ('cycle' in ordered) {
+    throw new PackrunError('PARAMETER_INVALID', `parameters of ${action.ref} depend on each other in a cycle: ${ordered.cycle.join(' -> ')}`, {
+      hint: 'break the cycle in the parameter defaults',
+      details: { action: action.ref, parameter: ordered.cycle[0], cycle: ordered.cycle },
+    });
+  }
+
+  const context: Record<string, unknown> = {
+    config_context: options.config ?? {},
+    action_context: options.actionContext ?? {},
+  };
+  if (options.kv) context['st2kv'] = await buildDatastoreSnapshot([...values.values()], options.kv);
+
+  const resolved: Record<string, unknown> = {};
+  for (const name of ordered.order) {
+    if (!names.has(name)) continue;
+    const spec = specs[name]!;
+    let value = values.get(name);
+    const templated = containsTemplate(value);
+    if (templated) {
+      try {
+        value = renderValue(value, { ...context, ...resolved }, { what: `parameter "${name}" of ${action.ref}` });
+      } catch (error) {
+        if (!isPackrunError(error)) throw error;
+        throw parameterError(action, name, `could not be rendered: ${error.message}`, { cause: error });
+      }
+    }
+    resolved[name] = castToType(action, spec, value, templated);
+  }
+
+  for (const [name, spec] of Object.entries(specs)) validate(action, spec, resolved, name);
+
+  const runnerParameters: Record<string, unknown> = {};
+  const actionParameters: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(resolved)) {
+    (specs[name]!.runnerParameter ? runnerParameters : actionParameters)[name] = value;
+  }
+  return {
+    parameters: resolved,
+    runnerParameters,
+    actionParameters,
+    secretNames: Object.values(specs).filter((spec) => spec.secret).map((spec) => spec.name).sort(),
+  };
+}
+
+/** A copy of `parameters` with the secret ones replaced by `********`. */
+export function maskSecrets(parameters: Record<string, unknown>, secretNames: readonly string[]): Record<string, unknown> {
+  const masked = { ...parameters };
+  for (const name of secretNames) if (name in masked && masked[name] !== null && masked[name] !== undefined) masked[name] = maskedValue;
+  return masked;
+}
+
+function containsTemplate(value: unknown): boolean {
+  if (isTemplate(value)) return true;
+  if (Array.isArray(value)) return value.some(containsTemplate);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(containsTemplate);
+  return false;
+}
+
+/** StackStorm casts string values to the parameter's type after rendering; an empty render is no value. */
+function castToType(action: ActionMeta, spec: ParameterSpec, value: unknown, templated: boolean): unknown {
+  if (typeof value !== 'string' || spec.type === undefined || spec.type === 'string') return value;
+  if (value === '' && templated) return null;
+  try {
+    return coerceCliValue(spec, value);
+  } catch (error) {
+    if (!isPackrunError(error)) throw error;
+    throw parameterError(action, spec.name, `${JSON.stringify(spec.secret ? maskedValue : value)} is not of type ${spec.type}`);
+  }
+}
+
+function validate(action: ActionMeta, spec: ParameterSpec, resolved: Record<string, unknown>, name: string): void {
+  const present = name in resolved;
+  const value = resolved[name];
+  const nullable = !spec.required || (spec.hasDefault && spec.default === null);
+  if (!present || (value === null && !nullable)) {
+    if (spec.required) throw parameterError(action, name, 'is required', { hint: `give ${name}=<value>` });
+    return;
+  }
+  if (value === null) return;
+  const check = compileSchema(spec.schema);
+  if (!check(value)) {
+    throw parameterError(action, name, describeSchemaErrors(check.errors), {
+      details: { value: spec.secret ? maskedValue : value },
+    });
+  }
+}
+
+function parameterError(
+  action: ActionMeta,
+  name: string,
+  problem: string,
+  extra: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+): PackrunError {
+  return new PackrunError('PARAMETER_INVALID', `parameter "${name}" of ${action.ref} ${problem}`, {
+    hint: extra.hint ?? `the parameters of ${action.ref} are defined in ${action.file}`,
+    details: { action: action.ref, parameter: name, ...extra.details },
+    cause: extra.cause,
+  });
+}
