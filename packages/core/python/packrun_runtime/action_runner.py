@@ -27,8 +27,8 @@ class ActionService(object):
         self.pack = pack
         self.log_level = log_level
 
-    def list_values(self, local=True, prefix=None):
-        return self.datastore_service.list_values(local, prefix)
+    def list_values(self, local=True, prefix=None, limit=None, offset=0):
+        return self.datastore_service.list_values(local, prefix, limit=limit, offset=offset)
 
     def get_value(self, name, local=True, scope='system', decrypt=False):
         return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)

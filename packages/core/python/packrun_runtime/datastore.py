@@ -133,14 +133,17 @@ class DatastoreService(object):
     def _full_name(self, name, local):
         return self._local_prefix() + name if local else name
 
-    def list_values(self, local=True, prefix=None):
+    def list_values(self, local=True, prefix=None, limit=None, offset=0):
         if local:
             key_prefix = self._local_prefix() + (prefix or '')
         else:
             key_prefix = prefix
         items = self._backend.call(protocol.OP_LIST, {'prefix': key_prefix,
                                                       'scope': SYSTEM_SCOPE})
-        return [KeyValuePair(**item) for item in (items or [])]
+        items = (items or [])[offset or 0:]
+        if limit:
+            items = items[:limit]
+        return [KeyValuePair(**item) for item in items]
 
     def get_value(self, name, local=True, scope=SYSTEM_SCOPE, decrypt=False):
         scope = normalise_scope(scope)

@@ -50,7 +50,9 @@ class SensorService(object):
         self._logger = logging.getLogger('SensorWrapper.%s' % (class_name,))
 
     def get_logger(self, name):
-        return logging.getLogger('%s.%s' % (self._logger.name, name))
+        logger = logging.getLogger('%s.%s' % (self._logger.name, name))
+        logger.propagate = True
+        return logger
 
     def dispatch(self, trigger, payload=None, trace_tag=None):
         return self.dispatch_with_context(trigger, payload=payload,
@@ -70,8 +72,8 @@ class SensorService(object):
         self._emit({'type': protocol.DISPATCH, 'trigger': target,
                     'payload': _json_payload(payload), 'trace_tag': _trace_tag(trace_context)})
 
-    def list_values(self, local=True, prefix=None):
-        return self.datastore_service.list_values(local, prefix)
+    def list_values(self, local=True, prefix=None, limit=None, offset=0):
+        return self.datastore_service.list_values(local, prefix, limit=limit, offset=offset)
 
     def get_value(self, name, local=True, scope='system', decrypt=False):
         return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)

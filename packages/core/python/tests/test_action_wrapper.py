@@ -205,6 +205,7 @@ class DatastoreOverChannelTest(unittest.TestCase):
                         'absent': s.get_value('nothing'),
                         'listed': sorted(kv.name for kv in s.list_values()),
                         'listed_global': sorted(kv.name for kv in s.list_values(local=False)),
+                        'page': [kv.name for kv in s.list_values(local=False, limit=1, offset=1)],
                         'deleted': s.delete_value('count'),
                         'deleted_again': s.delete_value('count'),
                     }
@@ -215,6 +216,7 @@ class DatastoreOverChannelTest(unittest.TestCase):
             'local': '7', 'global': 'g', 'absent': None,
             'listed': ['mypack.Kv:count'],
             'listed_global': ['mypack.Kv:count', 'other.Key:x', 'shared'],
+            'page': ['other.Key:x'],
             'deleted': True, 'deleted_again': False,
         })
         set_shared = [r for r in run.datastore_requests
