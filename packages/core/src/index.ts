@@ -35,4 +35,3 @@ export { buildDatastoreSnapshot, datastoreReferences, type KeyValueLookup, type 
 export { pyStr, pyRepr, pyJsonDumps } from './template/python-values.ts';
 export { resolveParameters, maskSecrets, maskedValue, type ResolveParametersOptions, type ResolvedParameters } from './params/resolve-parameters.ts';
 export { coerceCliValue, parseCliParameters } from './params/cli-values.ts';
-export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
