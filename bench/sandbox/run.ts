@@ -5,9 +5,8 @@
  * launcher takes, including creating and removing the job cgroup. bench/ is not a workspace
  * package, so it imports the sandbox modules by path: it measures internals on purpose.
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../packages/core/src/config.ts';
@@ -21,7 +20,9 @@ const iterations = Number(process.argv[2] ?? 25);
 const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-bench-'));
 const config = loadConfig({ PACKRUN_HOME: home });
 const host = await detectSandbox(config);
-const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+// The system Python when there is one: a job uid without bubblewrap cannot read an interpreter
+// under /root (pyenv), and would silently start a different, smaller one.
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 const fullEnv = { ...process.env } as Record<string, string>;
 const cleanEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home };
 const jobDir = path.join(home, 'jobs', 'bench');

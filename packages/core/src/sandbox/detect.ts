@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -126,11 +126,42 @@ async function detectCgroups(config: PackrunConfig): Promise<{ status: Omit<Laye
   return { status: { active: true, reason: `${where}: memory, pids and CPU limits, out-of-memory counted, tree kill by ${kill}` }, host };
 }
 
+/** The first folder on the way to `target` that other uids cannot pass through, if any. */
+function blockedForOthers(target: string): string | undefined {
+  // A data folder not created yet is checked from its nearest existing ancestor on.
+  let existing = path.resolve(target);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  const real = realpathSync(existing);
+  for (let dir = existing === path.resolve(target) ? path.dirname(real) : real; ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (dir === '/') return undefined;
+  }
+}
+
+/**
+ * Without bubblewrap the job uid sees the host's real file tree, so the data folder and the
+ * interpreters must be reachable by other uids. Said at start-up rather than left to fail per job.
+ */
+function fallbackReachability(config: PackrunConfig): string {
+  const python = resolvePython(config.python);
+  const blocked = [config.home, ...(python ? [python] : [])]
+    .map((target) => [target, blockedForOthers(target)] as const)
+    .filter((pair): pair is readonly [string, string] => pair[1] !== undefined);
+  if (blocked.length === 0) return '';
+  return `; without bubblewrap jobs cannot reach ${blocked.map(([target, dir]) => `${target} (${dir} is closed to other uids)`).join(', ')}`;
+}
+
+function resolvePython(python: string): string | undefined {
+  if (path.isAbsolute(python)) return python;
+  return findBinary(python);
+}
+
 /** Probes every layer by actually using it, once; a layer is active only if the probe worked. */
 export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost> {
   const user = await detectUser(config);
   const [cgroups, bwrap] = await Promise.all([detectCgroups(config), detectBwrap(config, user.setpriv)]);
   const seccomp = await detectSeccomp(config, bwrap.bwrap);
+  if (user.setpriv && !bwrap.bwrap) user.status.reason += fallbackReachability(config);
   const layers: LayerStatus[] = [
     { name: 'environment', mode: 'always', active: true, reason: 'cleared environment plus an allow-list; runtime secrets scrubbed by name and by value' },
     { name: 'rlimits', mode: 'always', active: true, reason: 'open files, file size, core dumps 0, CPU seconds; processes per uid when the user layer is active' },

@@ -6,6 +6,7 @@ import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SpawnDecorator, SpawnSpec, WrappedSpawn } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
+import { protectDataFolder } from './data-folder-modes.ts';
 import { createJobCgroup, type JobCgroup } from './cgroups.ts';
 import type { SandboxHost } from './detect.ts';
 import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
@@ -75,6 +76,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
   const defaults = operatorSandboxPolicy(config).defaults;
   const uids = host.uidRange ? new UidPool(host.uidRange.first, host.uidRange.count) : undefined;
   const dataHome = path.resolve(config.home);
+  let protectedOnce: Promise<void> | undefined;
 
   return {
     async wrap(spec: SpawnSpec): Promise<WrappedSpawn> {
@@ -93,6 +95,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       const uid = uids?.take();
       let cgroup: JobCgroup | undefined;
       try {
+        protectedOnce ??= protectDataFolder(dataHome);
+        await protectedOnce;
         if (uid !== undefined) {
           // Only the job folder becomes the job's: everything else it sees stays root's and read-only.
           await chownTree(context.jobDir, uid);
