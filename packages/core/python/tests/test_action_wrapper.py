@@ -2,7 +2,8 @@ import json
 import os
 import unittest
 
-from harness import ACTION_WRAPPER, action_job, make_pack, run_action, run_manual
+from harness import (ACTION_WRAPPER, action_job, make_pack, run_action, run_manual,
+                     spawn_with_channel)
 
 
 class ClassSelectionTest(unittest.TestCase):
@@ -353,6 +354,16 @@ class ManualModeTest(unittest.TestCase):
         self.assertEqual(document['status'], 'failed')
         self.assertEqual(document['error']['type'], 'RuntimeError')
         self.assertIn('kaboom', err)
+
+    def test_manual_flag_ignores_an_open_fd3(self):
+        proc, sock = spawn_with_channel(ACTION_WRAPPER, [
+            '--manual', '--entry-point', self.entry, '--parameters', '{"name": "fd"}'])
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(self._last_json(out.decode())['result']['name'], 'fd')
+        sock.settimeout(5)
+        self.assertEqual(sock.recv(1), b'')
+        sock.close()
 
     def test_bad_parameters_json_is_a_usage_error(self):
         code, _, err = run_manual(ACTION_WRAPPER, [
