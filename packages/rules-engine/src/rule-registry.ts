@@ -9,7 +9,7 @@ import {
   type RuleRecord,
   type Store,
 } from '@packrun/core';
-import { registerBuiltinTriggerTypes } from './builtin-trigger-types.ts';
+import { registerBuiltinTriggerTypes, webhookTriggerType } from './builtin-trigger-types.ts';
 import { criteriaProblems } from './criteria-check.ts';
 import { ensureTrigger, recount } from './trigger-records.ts';
 
@@ -20,7 +20,8 @@ import { ensureTrigger, recount } from './trigger-records.ts';
  */
 export type RuleSource = 'pack' | 'api';
 
-export async function saveRule(store: Store, meta: RuleMeta, source: RuleSource): Promise<RuleRecord> {
+export async function saveRule(store: Store, given: RuleMeta, source: RuleSource): Promise<RuleRecord> {
+  const meta = normaliseWebhookUrl(given);
   await checkRule(store, meta);
   const previous = await store.rules.get(meta.ref);
   const triggerRef = await ensureTrigger(store, meta.trigger.type, meta.trigger.parameters);
@@ -46,6 +47,13 @@ export async function saveRule(store: Store, meta: RuleMeta, source: RuleSource)
   const oldTrigger = previous?.trigger.ref;
   if (oldTrigger && oldTrigger !== triggerRef) await recount(store, oldTrigger);
   return record;
+}
+
+/** `url: /hooks/x/` and `url: hooks/x` are the same webhook, POSTed to /api/v1/webhooks/hooks/x. */
+function normaliseWebhookUrl(meta: RuleMeta): RuleMeta {
+  const url = meta.trigger.parameters['url'];
+  if (meta.trigger.type !== webhookTriggerType || typeof url !== 'string') return meta;
+  return { ...meta, trigger: { ...meta.trigger, parameters: { ...meta.trigger.parameters, url: url.replace(/^\/+|\/+$/g, '') } } };
 }
 
 async function checkRule(store: Store, meta: RuleMeta): Promise<void> {

@@ -14,7 +14,7 @@ export function triggerRefFor(type: string, parameters: Record<string, unknown>)
   return `${type}.${digest}`;
 }
 
-/** Creates the trigger for `type` + `parameters` if no rule uses it yet; returns its ref. */
+/** Creates the trigger for `type` + `parameters` if missing; the caller recounts once its rule is saved. */
 export async function ensureTrigger(store: Store, type: string, parameters: Record<string, unknown>): Promise<string> {
   const ref = triggerRefFor(type, parameters);
   if (!(await store.triggers.get(ref))) {
@@ -34,7 +34,6 @@ export async function ensureTrigger(store: Store, type: string, parameters: Reco
     };
     await store.triggers.put(record);
   }
-  await recount(store, ref);
   return ref;
 }
 
