@@ -35,3 +35,10 @@ export { buildDatastoreSnapshot, datastoreReferences, type KeyValueLookup, type 
 export { pyStr, pyRepr, pyJsonDumps } from './template/python-values.ts';
 export { resolveParameters, maskSecrets, maskedValue, type ResolveParametersOptions, type ResolvedParameters } from './params/resolve-parameters.ts';
 export { coerceCliValue, parseCliParameters } from './params/cli-values.ts';
+export { openMongoStore, type MongoStoreOptions } from './store/mongodb-store.ts';
+export { collectionNames } from './store/collections.ts';
+export { KeyValueService, type KeyValueServiceOptions } from './store/key-value-service.ts';
+export { loadDatastoreKey, encryptSecret, decryptSecret } from './store/datastore-crypto.ts';
+export { openStore, openKeyValues } from './store/open-store.ts';
+export { openBus } from './bus/open-bus.ts';
+export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './pack/site-config.ts';

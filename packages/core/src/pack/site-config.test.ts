@@ -1,0 +1,100 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PackrunError } from '../errors.ts';
+import type { KeyValueLookup } from '../template/datastore-snapshot.ts';
+import { loadPack } from './load-pack.ts';
+import { loadSiteConfig } from './site-config.ts';
+import { minimalPackYaml, writePackFolder } from './test-pack-folder.ts';
+
+const schemaYaml = `
+region: {type: string, default: eu-west-1}
+api_key: {type: string, secret: true, required: true}
+port: {type: integer, default: 443}
+mode: {type: string, enum: [fast, safe]}
+auth:
+  type: object
+  properties:
+    user: {type: string, required: true}
+    password: {type: string, secret: true}
+    retries: {type: integer, default: 3}
+`;
+
+/** Clear values for keys; `enc:` values are what a secret looks like without decrypt. */
+const kv: KeyValueLookup = {
+  async get(name, { decrypt }) {
+    const stored: Record<string, string> = { token: 'enc:abc', port: '8443', user: 'svc' };
+    const value = stored[name];
+    return value !== undefined && decrypt && value.startsWith('enc:') ? value.slice(4) : value;
+  },
+};
+
+async function setup(configYaml: string | undefined) {
+  const pack = await loadPack(await writePackFolder({ 'pack.yaml': minimalPackYaml, 'config.schema.yaml': schemaYaml }));
+  const configsDir = await mkdtemp(path.join(tmpdir(), 'packrun-configs-'));
+  if (configYaml !== undefined) await writeFile(path.join(configsDir, `${pack.ref}.yaml`), configYaml);
+  return { pack, configsDir };
+}
+
+async function configError(configYaml: string): Promise<PackrunError> {
+  try {
+    await loadSiteConfig({ ...(await setup(configYaml)), kv });
+  } catch (error) {
+    if (error instanceof PackrunError) return error;
+    throw error;
+  }
+  throw new Error('did not fail');
+}
+
+describe('loadSiteConfig', () => {
+  it('fills defaults (nested too), renders datastore templates with decryption for secrets and casts them', async () => {
+    const config = await loadSiteConfig({
+      ...(await setup('api_key: "{{ st2kv.system.token }}"\nport: "{{ st2kv.system.port }}"\nauth: {user: "{{ st2kv.system.user }}"}\nextra: kept\n')),
+      kv,
+    });
+    expect(config.values).toEqual({
+      region: 'eu-west-1',
+      api_key: 'abc',
+      port: 8443,
+      auth: { user: 'svc', retries: 3 },
+      extra: 'kept',
+    });
+    expect(config.secretKeys).toEqual(['api_key', 'auth.password']);
+    expect(config.exists).toBe(true);
+  });
+
+  it('gives the defaults when there is no config file', async () => {
+    const config = await loadSiteConfig(await setup(undefined));
+    expect(config.exists).toBe(false);
+    expect(config.values).toEqual({ region: 'eu-west-1', port: 443 });
+  });
+
+  it.each([
+    ['a missing required attribute', 'region: x\n', 'api_key', 'is required'],
+    ['a missing nested required attribute', 'api_key: k\nauth: {password: p}\n', 'auth.user', 'is required'],
+    ['a wrong type', 'api_key: k\nport: "many"\n', 'port', 'must be integer'],
+    ['a value outside the enum', 'api_key: k\nmode: slow\n', 'mode', 'must be one of ["fast","safe"]'],
+    ['a nested wrong type', 'api_key: k\nauth: {user: u, retries: [1]}\n', 'auth.retries', 'must be integer'],
+    ['a template that renders to the wrong type', 'api_key: k\nport: "{{ st2kv.system.user }}"\n', 'port', 'not of type integer'],
+    ['a broken template', 'api_key: "{{ st2kv.system.token | nosuch }}"\n', 'api_key', 'nosuch'],
+  ])('reports %s naming configs/<ref>.yaml and the attribute', async (_label, yaml, attribute, message) => {
+    const error = await configError(yaml);
+    expect(error.code).toBe('PACK_CONFIG_INVALID');
+    expect(error.message).toContain(`configs/test_pack.yaml attribute "${attribute}"`);
+    expect(error.message).toContain(message);
+    expect(error.details).toMatchObject({ attribute, pack: 'test_pack' });
+  });
+
+  it('reports a config that is not a mapping or not YAML', async () => {
+    expect((await configError('- a\n')).message).toContain('must be a mapping');
+    expect((await configError('a: [\n')).message).toContain('invalid YAML');
+  });
+
+  it('needs a datastore only when the config has templates', async () => {
+    const { pack, configsDir } = await setup('api_key: "{{ st2kv.system.token }}"\n');
+    await expect(loadSiteConfig({ pack, configsDir })).rejects.toMatchObject({ code: 'PACK_CONFIG_INVALID', details: { attribute: 'api_key' } });
+    const plain = await setup('api_key: plain\n');
+    expect((await loadSiteConfig(plain)).values['api_key']).toBe('plain');
+  });
+});
