@@ -1,0 +1,26 @@
+import type { PackrunConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { dataPaths } from '../paths.ts';
+import { loadDatastoreKey } from './datastore-crypto.ts';
+import { openEmbeddedStore } from './embedded-store.ts';
+import { KeyValueService } from './key-value-service.ts';
+import { openMongoStore } from './mongodb-store.ts';
+import type { Store } from './types.ts';
+
+/** The store the configuration names: MongoDB when PACKRUN_MONGODB_URL is set, else the embedded one. */
+export async function openStore(
+  config: Pick<PackrunConfig, 'home' | 'mongodbUrl' | 'storeCompactionSeconds'>,
+  logger?: Logger,
+): Promise<Store> {
+  if (config.mongodbUrl !== undefined) return await openMongoStore({ url: config.mongodbUrl, ...(logger === undefined ? {} : { logger }) });
+  return await openEmbeddedStore({
+    dir: dataPaths(config.home).store,
+    compactionIntervalMs: config.storeCompactionSeconds * 1000,
+    ...(logger === undefined ? {} : { logger }),
+  });
+}
+
+/** The datastore over `store`, with the configured key (or the key file in PACKRUN_HOME). */
+export function openKeyValues(store: Pick<Store, 'keyValues'>, config: Pick<PackrunConfig, 'home' | 'datastoreKey'>): KeyValueService {
+  return new KeyValueService({ store, loadKey: () => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }) });
+}
