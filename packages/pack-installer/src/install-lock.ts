@@ -13,6 +13,8 @@ export interface LockOptions {
   /** How long to wait for another install of the same pack; default 15 minutes (a slow pip build). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Called once per pack whose lock is held by someone else, before waiting for it. */
+  onWait?: (ref: string) => void;
 }
 
 const pollMs = 100;
@@ -65,12 +67,14 @@ async function removeIfStale(file: string): Promise<void> {
   await rm(claimed, { force: true });
 }
 
-async function acquire(file: string, ref: string, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+async function acquire(file: string, ref: string, deadline: number, options: LockOptions): Promise<void> {
+  const { signal } = options;
   await mkdir(path.dirname(file), { recursive: true });
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     if (await tryAcquire(file)) return;
     await removeIfStale(file);
     if (await tryAcquire(file)) return;
+    if (attempt === 0) options.onWait?.(ref);
     signal?.throwIfAborted();
     if (Date.now() > deadline) {
       throw new PackrunError('PACK_LOCKED', `another install or removal of pack "${ref}" is still running`, {
@@ -94,7 +98,7 @@ export async function withPackLocks<T>(paths: DataPaths, refs: Iterable<string>,
   try {
     for (const ref of sorted) {
       const file = lockFile(paths, ref);
-      await acquire(file, ref, deadline, options.signal);
+      await acquire(file, ref, deadline, options);
       held.push(file);
     }
     return await work();

@@ -75,6 +75,7 @@ export async function installPack(sources: string | string[], options: InstallOp
     });
     checkConflicts(plan, await readInstalledPacks(paths));
     return await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, options, emit), {
+      onWait: (ref) => emit({ stage: 'resolving', pack: ref, message: `waiting for another install of ${ref} to finish` }),
       ...(options.signal && { signal: options.signal }),
     });
   } finally {
