@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { startStack, type ServiceStack } from './harness.ts';
+
+let stack: ServiceStack;
+
+beforeAll(async () => {
+  stack = await startStack({ packs: ['core', '../test/api/fixtures/apitest'], env: { PACKRUN_RUNNER_CONCURRENCY: '2' } });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function create(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+  const response = await stack.call('POST', '/api/v1/executions', { action, parameters });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<ExecutionRecord>();
+}
+
+async function get(id: string): Promise<ExecutionRecord> {
+  return (await stack.call('GET', `/api/v1/executions/${id}`)).json<ExecutionRecord>();
+}
+
+async function final(id: string, withinMs = 20_000): Promise<ExecutionRecord> {
+  let record: ExecutionRecord | undefined;
+  await retryUntil(async () => isCompleted((record = await get(id)).status), { withinMs, what: `execution ${id} completed` });
+  return record!;
+}
+
+describe('API keys', () => {
+  it('answers health without a key, and 401 on other routes without a valid one', async () => {
+    const health = await stack.api.app.inject({ method: 'GET', url: '/api/v1/health' });
+    expect(health.statusCode).toBe(200);
+    const missing = await stack.api.app.inject({ method: 'GET', url: '/api/v1/executions' });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json()).toMatchObject({ code: 'API_KEY_MISSING' });
+    const wrong = await stack.api.app.inject({ method: 'GET', url: '/api/v1/executions', headers: { 'x-api-key': 'pk_not-a-key' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ code: 'API_KEY_INVALID' });
+  });
+
+  it("accepts StackStorm's St2-Api-Key header", async () => {
+    const response = await stack.api.app.inject({ method: 'GET', url: '/api/v1/actions', headers: { 'st2-api-key': stack.apiKey } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<Array<{ ref: string }>>().map((action) => action.ref)).toContain('core.echo');
+  });
+});
+
+describe('request validation', () => {
+  it('names the missing or malformed field in a 400', async () => {
+    const noAction = await stack.call('POST', '/api/v1/executions', { parameters: {} });
+    expect(noAction.statusCode).toBe(400);
+    expect(noAction.json()).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'body.action' } });
+    expect(noAction.json<{ message: string }>().message).toContain('body.action');
+
+    const badParameters = await stack.call('POST', '/api/v1/executions', { action: 'core.echo', parameters: 'message=hi' });
+    expect(badParameters.statusCode).toBe(400);
+    expect(badParameters.json<{ message: string }>().message).toContain('body.parameters');
+
+    const badLimit = await stack.call('GET', '/api/v1/executions?limit=0');
+    expect(badLimit.statusCode).toBe(400);
+    expect(badLimit.json<{ message: string }>().message).toContain('query.limit');
+  });
+
+  it("refuses a parameter that does not fit the action's schema before queueing, naming it", async () => {
+    const before = Number((await stack.call('GET', '/api/v1/executions?limit=1')).headers['x-total-count']);
+    const response = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true', timeout: 'soon' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ message: string }>().message).toContain('timeout');
+    const after = Number((await stack.call('GET', '/api/v1/executions?limit=1')).headers['x-total-count']);
+    expect(after).toBe(before);
+  });
+
+  it('answers 404 for an unknown action', async () => {
+    const response = await stack.call('POST', '/api/v1/executions', { action: 'core.nope', parameters: {} });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'ACTION_NOT_FOUND' });
+  });
+});
+
+describe('executions', () => {
+  it('creates an execution (201 + id) that reaches succeeded with its output', async () => {
+    const created = await create('core.echo', { message: 'hello over the API' });
+    expect(created.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(['requested', 'scheduled', 'running']).toContain(created.status);
+    const done = await final(created.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
+    expect(done.runnerId).toBe(stack.runner.id);
+    const output = (await stack.call('GET', `/api/v1/executions/${created.id}/output`)).json<{ stdout: string; complete: boolean }>();
+    expect(output).toMatchObject({ complete: true });
+    expect(output.stdout).toContain('hello over the API');
+  });
+
+  it('lists newest first, filtered by action, status and time, paginated with a total header', async () => {
+    const since = new Date().toISOString();
+    const echoes: string[] = [];
+    for (const word of ['one', 'two', 'three']) echoes.push((await create('core.echo', { message: word })).id);
+    const failing = await create('core.local', { cmd: 'exit 3' });
+    for (const id of [...echoes, failing.id]) await final(id);
+
+    const page1 = await stack.call('GET', `/api/v1/executions?action=core.echo&since=${encodeURIComponent(since)}&limit=2`);
+    expect(page1.headers['x-total-count']).toBe('3');
+    expect(page1.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([echoes[2], echoes[1]]);
+    const page2 = await stack.call('GET', `/api/v1/executions?action=core.echo&since=${encodeURIComponent(since)}&limit=2&offset=2`);
+    expect(page2.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([echoes[0]]);
+
+    const failed = await stack.call('GET', `/api/v1/executions?status=failed&since=${encodeURIComponent(since)}`);
+    expect(failed.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([failing.id]);
+
+    const before = await stack.call('GET', `/api/v1/executions?until=${encodeURIComponent(since)}&action=core.echo&limit=1000`);
+    expect(before.json<ExecutionRecord[]>().map((record) => record.id)).not.toContain(echoes[0]);
+  });
+
+  it('cancels a running action: the process tree is killed and the execution ends canceled', async () => {
+    const started = Date.now();
+    const sleeper = await create('core.local', { cmd: 'sleep 30' });
+    await retryUntil(async () => (await get(sleeper.id)).status === 'running', { what: 'sleep running' });
+    const cancel = await stack.call('POST', `/api/v1/executions/${sleeper.id}/cancel`);
+    expect(cancel.statusCode).toBe(200);
+    expect(['canceling', 'canceled']).toContain(cancel.json<ExecutionRecord>().status);
+    const done = await final(sleeper.id);
+    expect(done.status).toBe('canceled');
+    expect(Date.now() - started).toBeLessThan(25_000);
+    const again = await stack.call('POST', `/api/v1/executions/${sleeper.id}/cancel`);
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('cancels a queued execution at once, and no runner ever runs it', async () => {
+    // Concurrency is 2: two sleepers hold the runner, the third waits in the queue.
+    const holders = [await create('core.local', { cmd: 'sleep 30' }), await create('core.local', { cmd: 'sleep 30' })];
+    await retryUntil(async () => (await Promise.all(holders.map((h) => get(h.id)))).every((r) => r.status === 'running'), { what: 'holders running' });
+    const queued = await create('core.echo', { message: 'never' });
+    expect((await get(queued.id)).status).toBe('scheduled');
+    const cancel = await stack.call('POST', `/api/v1/executions/${queued.id}/cancel`);
+    expect(cancel.json<ExecutionRecord>().status).toBe('canceled');
+    for (const holder of holders) await stack.call('POST', `/api/v1/executions/${holder.id}/cancel`);
+    for (const holder of holders) expect((await final(holder.id)).status).toBe('canceled');
+    const done = await get(queued.id);
+    expect(done.status).toBe('canceled');
+    expect(done.runnerId).toBeUndefined();
+  });
+
+  it('re-runs an execution with the same input as a new execution pointing at the original', async () => {
+    const original = await create('core.echo', { message: 'again' });
+    await final(original.id);
+    const response = await stack.call('POST', `/api/v1/executions/${original.id}/rerun`, {});
+    expect(response.statusCode).toBe(201);
+    const rerun = response.json<ExecutionRecord>();
+    expect(rerun.id).not.toBe(original.id);
+    expect(rerun.rerunOf).toBe(original.id);
+    expect(rerun.parameters).toEqual({ message: 'again' });
+    const done = await final(rerun.id);
+    expect(done.status).toBe('succeeded');
+    expect(String(done.result?.['stdout'])).toContain('again');
+  });
+});
+
+describe('secrets', () => {
+  it('masks secret parameters in responses and the store, while the action gets the real value', async () => {
+    const created = await create('apitest.secret_length', { token: 's3cr3t-value', label: 'my token' });
+    expect(created.parameters).toEqual({ token: '********', label: 'my token' });
+    const done = await final(created.id);
+    expect(done.status).toBe('succeeded');
+    expect(String(done.result?.['stdout'])).toContain('my token has 12 characters');
+    const stored = await stack.store.executions.get(created.id);
+    expect(JSON.stringify(stored)).not.toContain('s3cr3t-value');
+    const listed = await stack.call('GET', '/api/v1/executions?action=apitest.secret_length');
+    expect(listed.body).not.toContain('s3cr3t-value');
+  });
+
+  it('refuses to re-run without the secret given again', async () => {
+    const created = await create('apitest.secret_length', { token: 'abc' });
+    await final(created.id);
+    const refused = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, {});
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ message: string }>().message).toContain('token');
+    const given = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, { parameters: { token: 'abcd' } });
+    expect(given.statusCode).toBe(201);
+    expect(String((await final(given.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('4 characters');
+  });
+
+  it('masks secret datastore keys unless decrypt=true', async () => {
+    const set = await stack.call('PUT', '/api/v1/keys/api_password', { value: 'hunter2', secret: true });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({ name: 'api_password', value: '********', secret: true });
+    expect((await stack.call('GET', '/api/v1/keys/api_password')).json()).toMatchObject({ value: '********' });
+    expect((await stack.call('GET', '/api/v1/keys/api_password?decrypt=true')).json()).toMatchObject({ value: 'hunter2' });
+    const listed = await stack.call('GET', '/api/v1/keys');
+    expect(listed.body).not.toContain('hunter2');
+    await stack.call('PUT', '/api/v1/keys/plain_key', { value: 'visible' });
+    expect((await stack.call('GET', '/api/v1/keys?prefix=plain')).json()).toEqual([expect.objectContaining({ name: 'plain_key', value: 'visible' })]);
+    expect((await stack.call('DELETE', '/api/v1/keys/plain_key')).statusCode).toBe(204);
+    expect((await stack.call('GET', '/api/v1/keys/plain_key')).statusCode).toBe(404);
+  });
+});
+
+describe('description and readiness', () => {
+  it('serves an OpenAPI document generated from the route schemas', async () => {
+    const response = await stack.api.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/executions', '/api/v1/executions/{id}/cancel', '/api/v1/keys/{name}']));
+  });
+
+  it('is ready when the store and bus are', async () => {
+    const response = await stack.call('GET', '/api/v1/ready');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ready', store: 'ok', bus: 'ok' });
+  });
+});

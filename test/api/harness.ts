@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, type Bus, type KeyValues, type Store } from '@packrun/core';
+import { createApiKey, startApiService, type ApiService } from '@packrun/api';
+import { LocalFileKeyValues, startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
+import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
+
+export interface ServiceStack {
+  home: PackrunHome;
+  store: Store;
+  bus: Bus;
+  keyValues: KeyValues;
+  api: ApiService;
+  runner: ActionRunnerService;
+  apiKey: string;
+  /** fastify inject with the API key set. */
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Awaited<ReturnType<ApiService['app']['inject']>>>;
+  close(): Promise<void>;
+}
+
+export const apiTestPack = path.join(repoRoot, 'test/api/fixtures/apitest');
+
+/**
+ * The embedded deployment in the test process: embedded store, in-process bus, the API (not
+ * listening unless asked) and one action runner, over a fresh PACKRUN_HOME with real packs.
+ */
+export async function startStack(options: { packs: string[]; env?: Record<string, string>; listen?: boolean }): Promise<ServiceStack> {
+  const home = await homeWithPacks(options.packs, { PACKRUN_RUNNER_HEARTBEAT: '1', PACKRUN_API_PORT: '0', ...options.env });
+  const config = loadConfig(home.env);
+  const logger = createLogger({ level: process.env['PACKRUN_TEST_LOG_LEVEL'] ?? 'silent' });
+  const store = await openEmbeddedStore({ dir: home.paths.store, logger });
+  const bus = createInProcessBus({ logger });
+  const keyValues = new LocalFileKeyValues(home.paths);
+  const api = await startApiService({ config, store, bus, keyValues, logger, listen: options.listen === true });
+  const runner = await startActionRunnerService({
+    config,
+    paths: home.paths,
+    bus,
+    ledger: api.ledger,
+    datastore: keyValues,
+    logger,
+    heartbeatMs: 1000,
+  });
+  const { key } = await createApiKey(store, { user: 'tester' });
+  return {
+    home,
+    store,
+    bus,
+    keyValues,
+    api,
+    runner,
+    apiKey: key,
+    call(method, url, body, headers) {
+      return api.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'x-api-key': key, ...headers },
+        ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+      });
+    },
+    async close() {
+      await runner.stop(2000);
+      await api.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

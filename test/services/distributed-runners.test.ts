@@ -1,0 +1,102 @@
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueNames, type ExecutionRecord } from '@packrun/core';
+import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
+
+/**
+ * The distributed deployment without MongoDB: `packrun api` owns the store (embedded, one
+ * process) and is the execution authority; `packrun action-runner` processes take requests from
+ * RabbitMQ (the machine's broker) and report every transition through the API with their own key.
+ */
+const rabbitUrl = process.env['PACKRUN_TEST_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const prefix = `packrun-test-dist-${process.pid}-${Date.now().toString(36)}`;
+const processes: PackrunProcess[] = [];
+let home: PackrunHome;
+let env: Record<string, string>;
+let api: Awaited<ReturnType<typeof apiAt>>;
+
+beforeAll(async () => {
+  home = await homeWithPacks(['core']);
+  const port = await freePort();
+  env = {
+    ...home.env,
+    PACKRUN_RABBITMQ_URL: rabbitUrl,
+    PACKRUN_RABBITMQ_PREFIX: prefix,
+    PACKRUN_API_PORT: String(port),
+    PACKRUN_API_URL: `http://127.0.0.1:${port}`,
+    PACKRUN_RUNNER_HEARTBEAT: '1',
+    PACKRUN_LOG_LEVEL: 'warn',
+  };
+  const server = startPackrun(['api'], env);
+  processes.push(server);
+  await server.waitForOutput(/packrun api listening/);
+  api = await apiAt(env['PACKRUN_API_URL']!, home.home);
+});
+
+afterAll(async () => {
+  for (const process of processes) process.signal('SIGTERM');
+  await Promise.all(processes.map((process) => process.exited));
+  const connection = await amqp.connect(rabbitUrl);
+  const channel = await connection.createChannel();
+  for (const queue of queueNames) await channel.deleteQueue(`${prefix}.${queue}`);
+  await channel.deleteExchange(`${prefix}.events`);
+  await connection.close();
+});
+
+async function startRunner(name: string): Promise<{ process: PackrunProcess; id: string }> {
+  const created = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user: name, description: 'test runner' });
+  expect(created.status).toBe(201);
+  const runner = startPackrun(['action-runner'], { ...env, PACKRUN_API_KEY: created.body.key, PACKRUN_RUNNER_CONCURRENCY: '4' });
+  processes.push(runner);
+  await runner.waitForOutput(/action runner \S+ consuming/);
+  return { process: runner, id: /action runner (\S+) consuming/.exec(runner.output())![1]! };
+}
+
+async function allExecutions(): Promise<ExecutionRecord[]> {
+  return (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?limit=1000')).body;
+}
+
+describe('two action-runner processes on RabbitMQ', () => {
+  it('share 200 queued executions; after one is SIGKILLed mid-run every execution still reaches a final state', async () => {
+    const a = await startRunner('runner-a');
+    const b = await startRunner('runner-b');
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 0.2' } });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+
+    // Kill runner A while it holds executions and plenty are still queued.
+    await retryUntil(async () => {
+      const records = await allExecutions();
+      return records.filter((r) => r.status === 'succeeded').length >= 30 && records.some((r) => r.status === 'running' && r.runnerId === a.id);
+    }, { withinMs: 60_000, everyMs: 50, what: 'runner A mid-run' });
+    a.process.signal('SIGKILL');
+    await a.process.exited;
+
+    await retryUntil(async () => (await allExecutions()).every((r) => ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'].includes(r.status)), {
+      withinMs: 120_000,
+      everyMs: 250,
+      what: 'all 200 executions final',
+    });
+    const records = await allExecutions();
+    expect(records).toHaveLength(200);
+    expect(new Set(records.map((r) => r.id))).toEqual(new Set(ids));
+    const byStatus = (status: string) => records.filter((r) => r.status === status);
+    const abandoned = byStatus('abandoned');
+    // Only what A was running when it died is lost; what it had prefetched but not started ran on B.
+    expect(abandoned.length).toBeGreaterThanOrEqual(1);
+    expect(abandoned.length).toBeLessThanOrEqual(4);
+    for (const record of abandoned) {
+      expect(record.runnerId).toBe(a.id);
+      expect(record.error?.type).toBe('EXECUTION_ABANDONED');
+    }
+    expect(byStatus('succeeded').length).toBe(200 - abandoned.length);
+    const ranOn = (runner: string) => records.filter((r) => r.runnerId === runner).length;
+    expect(ranOn(a.id)).toBeGreaterThan(0);
+    expect(ranOn(b.id)).toBeGreaterThan(ranOn(a.id) - abandoned.length);
+  }, 300_000);
+});
