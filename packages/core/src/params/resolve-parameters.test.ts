@@ -56,6 +56,8 @@ describe('resolveParameters', () => {
     expect((await failure(resolveParameters({ action: meta, input: { color: 'green' } }))).message).toContain('must be one of ["red","blue"]');
     expect((await failure(resolveParameters({ action: meta, input: { list: ['a', 3] } }))).message).toContain('/1 must be string');
     expect((await resolveParameters({ action: meta, input: { n: null, color: 'red' } })).parameters).toMatchObject({ n: null, color: 'red' });
+    const withDefault = await action('  n: {type: integer, default: 3}\n');
+    expect((await resolveParameters({ action: withDefault, input: { n: null } })).parameters['n']).toBe(3);
   });
 
   it('refuses a value for an immutable parameter', async () => {

@@ -35,7 +35,7 @@ export const maskedValue = '********';
 /**
  * Computes the final parameters of an execution as StackStorm does (st2common/util/param.py):
  * unknown names are refused (the schema has additionalProperties false), an immutable parameter
- * cannot be given, defaults fill the gaps, templates in defaults and given values are rendered over
+ * cannot be given, defaults fill the gaps (a given null too), templates in defaults and given values are rendered over
  * `st2kv`, `config_context`, `action_context` and the other parameters in dependency order (a cycle
  * is an error), rendered strings are cast to the parameter's type, and then each value is
  * validated against its JSON schema (draft 4), with `null` allowed for an optional parameter.
@@ -48,14 +48,16 @@ export async function resolveParameters(options: ResolveParametersOptions): Prom
   for (const name of Object.keys(input).sort()) {
     const spec = specs[name];
     if (!spec) throw unknownParameter(action, name);
-    if (spec.immutable && input[name] !== undefined) {
+    if (spec.immutable && input[name] !== undefined && input[name] !== null) {
       throw parameterError(action, name, 'is immutable and cannot be given a value', { hint: `remove ${name}; its value is fixed by the action` });
     }
   }
 
   const values = new Map<string, unknown>();
   for (const [name, spec] of Object.entries(specs)) {
-    if (input[name] !== undefined) values.set(name, input[name]);
+    const given = input[name];
+    // As StackStorm's assign_default_values: a null given where a default exists takes the default.
+    if (given !== undefined && !(given === null && spec.hasDefault)) values.set(name, given);
     else if (spec.hasDefault) values.set(name, spec.default);
   }
 

@@ -71,6 +71,17 @@ describe('StackStorm filters', () => {
     expect(r("{{ 'plain' | dirname }}")).toBe('');
   });
 
+  it('jsonpath_query returns the matches, or None', () => {
+    const doc = { store: { books: [{ title: 'a', price: 5 }, { title: 'b', price: 9 }], bike: { price: 20 } } };
+    expect(r("{{ doc | jsonpath_query('$.store.books[*].title') }}", { doc })).toEqual(['a', 'b']);
+    expect(r("{{ doc | jsonpath_query('store.books[1]') }}", { doc })).toEqual([{ title: 'b', price: 9 }]);
+    expect(r("{{ doc | jsonpath_query('$..price') }}", { doc })).toEqual([5, 9, 20]);
+    expect(r("{{ doc | jsonpath_query(\"$['store']['bike'].price\") }}", { doc })).toEqual([20]);
+    expect(r("{{ doc | jsonpath_query('$.store.books[0:1].title') }}", { doc })).toEqual(['a']);
+    expect(r("{{ doc | jsonpath_query('$.nothing') }}", { doc })).toBeNull();
+    expect(() => r("{{ doc | jsonpath_query('$.a[') }}", { doc })).toThrow(/cannot parse/);
+  });
+
   it('to_human_time_from_seconds and decrypt_kv', () => {
     expect(r('{{ 0 | to_human_time_from_seconds }}')).toBe('0s');
     expect(r('{{ 59 | to_human_time_from_seconds }}')).toBe('59s');

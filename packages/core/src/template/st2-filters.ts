@@ -3,6 +3,7 @@ import semver from 'semver';
 import { parseYaml } from '../pack/yaml-file.ts';
 import { pyJsonDumps, pyStr } from './python-values.ts';
 import { pythonRegex, pythonReplacement } from './python-regex.ts';
+import { jsonpathQuery } from './jsonpath-query.ts';
 
 /** What `use_none` turns None into so that it survives rendering to a string (StackStorm's NONE_MAGIC_VALUE). */
 export const noneMagicValue = '%*****__%NONE%__*****%';
@@ -112,6 +113,7 @@ export const st2Filters: Record<string, Filter> = {
     const { indent } = argsOf(args, ['indent']);
     return yaml.dump(value, { indent: typeof indent === 'number' ? indent : 2, sortKeys: true, lineWidth: -1, noRefs: true });
   },
+  jsonpath_query: jsonpathQuery,
   to_complex: (value) => pyJsonDumps(value),
   json_escape: (value) => pyJsonDumps(value).replace(/^"+|"+$/g, ''),
 
