@@ -13,6 +13,7 @@ from .cli_inputs import json_object_argument
 from .datastore import ChannelBackend, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
 from .loader import load_module, select_plugin_class, set_pack_path
+from .std_streams import flush_std_streams, line_buffer_std_streams
 
 _INVALID_STATUS_HINT = ('A run() method that returns a 2-tuple must put a bool status first: '
                         '(True, result) or (False, result). To return two values as data, '
@@ -142,14 +143,6 @@ def execute(job, backend):
         return Outcome(error=failure_from_exception(e), exit_code=protocol.EXIT_FAILED)
 
 
-def _flush_std_streams():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - user code may have closed or replaced the stream
-            pass
-
-
 def run_with_channel():
     channel = Channel(hide_control_fd())
     try:
@@ -169,7 +162,7 @@ def run_with_channel():
     # Actions only ever receive datastore replies; anything else is ignored.
     channel.start_reader(handler=lambda message: None)
     outcome = execute(job, ChannelBackend(channel))
-    _flush_std_streams()
+    flush_std_streams()
     if outcome.error is not None:
         channel.send({'type': protocol.ERROR, 'error': outcome.error})
         return outcome.exit_code
@@ -228,7 +221,7 @@ def run_manual(argv):
         'log_level': args.log_level,
     }
     outcome = execute(job, FileBackend(args.datastore))
-    _flush_std_streams()
+    flush_std_streams()
     succeeded = outcome.error is None and outcome.success is not False
     document = {'status': 'succeeded' if succeeded else 'failed',
                 'result': outcome.result, 'success': outcome.success}
@@ -246,6 +239,7 @@ def run_manual(argv):
 
 
 def main(argv):
+    line_buffer_std_streams()
     if '--manual' not in argv and control_fd_is_open():
         return run_with_channel()
     return run_manual(argv)

@@ -16,6 +16,7 @@ from .cli_inputs import json_argument, json_object_argument
 from .datastore import ChannelBackend, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
 from .loader import load_module, missing_methods, select_plugin_class, set_pack_path
+from .std_streams import flush_std_streams, line_buffer_std_streams
 
 _TRIGGER_METHODS = {
     protocol.TRIGGER_ADDED: 'add_trigger',
@@ -213,11 +214,7 @@ class SensorProcess(object):
 
 
 def _flush_and_exit(code):
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - user code may have closed the stream
-            pass
+    flush_std_streams()
     os._exit(code)
 
 
@@ -358,6 +355,7 @@ def run_manual(argv):
 
 
 def main(argv):
+    line_buffer_std_streams()
     if '--manual' not in argv and control_fd_is_open():
         return run_with_channel()
     return run_manual(argv)

@@ -1,9 +1,10 @@
 import json
 import os
+import tempfile
 import unittest
 
-from harness import (ACTION_WRAPPER, action_job, make_pack, run_action, run_manual,
-                     spawn_with_channel)
+from harness import (ACTION_WRAPPER, action_job, make_pack, recv_frame, run_action, run_manual,
+                     send_frame, spawn_with_channel)
 
 
 class ClassSelectionTest(unittest.TestCase):
@@ -148,6 +149,30 @@ class ResultTest(unittest.TestCase):
             "return 'socket:' in listing",
         ])
         self.assertIs(run.last()['result'], False)
+
+    def test_output_reaches_the_parent_while_the_action_runs(self):
+        # The action waits for a file the test creates only after reading the action's first
+        # line: with block-buffered stdout that line would arrive at exit, after the wait gave up.
+        flag = os.path.join(tempfile.mkdtemp(prefix='packrun-flag-'), 'go')
+        body = [
+            "import os, time",
+            "print('ready')",
+            "deadline = time.monotonic() + 30",
+            "while not os.path.exists(%r) and time.monotonic() < deadline:" % flag,
+            "    time.sleep(0.01)",
+            "return os.path.exists(%r)" % flag,
+        ]
+        source = ('from st2common.runners.base_action import Action\n\n'
+                  'class Act(Action):\n    def run(self):\n'
+                  + ''.join('        ' + line + '\n' for line in body))
+        pack = make_pack({'actions/act.py': source})
+        proc, sock = spawn_with_channel(ACTION_WRAPPER)
+        send_frame(sock, {'type': 'job', 'job': action_job(pack, 'act.py')})
+        self.assertEqual(proc.stdout.readline(), b'ready\n')
+        open(flag, 'w').close()
+        self.assertEqual(recv_frame(sock), {'type': 'result', 'result': True, 'success': None})
+        proc.communicate(timeout=60)
+        sock.close()
 
     def test_user_output_stays_on_stdout_and_stderr(self):
         run = self._run("import sys; print('to stdout'); sys.stderr.write('to stderr\\n'); "
