@@ -16,7 +16,8 @@ const runnable = process.getuid?.() === 0 && existsSync(systemPython);
 
 beforeAll(async () => {
   if (!runnable) return;
-  fixture = await sandboxFixture({ PACKRUN_SANDBOX_BWRAP: 'off', PACKRUN_SANDBOX_SECCOMP: 'off', PACKRUN_SANDBOX_CGROUPS: 'off', PACKRUN_PYTHON: systemPython });
+  // `required` for the user layer: hostile code must never run as root with full capabilities.
+  fixture = await sandboxFixture({ PACKRUN_SANDBOX_BWRAP: 'off', PACKRUN_SANDBOX_SECCOMP: 'off', PACKRUN_SANDBOX_CGROUPS: 'off', PACKRUN_SANDBOX_USER: 'required', PACKRUN_PYTHON: systemPython });
 }, 600_000);
 
 afterEach(async () => {

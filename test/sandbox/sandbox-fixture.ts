@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,8 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
   // The runtime's own environment carries secrets too; the job's must not.
   process.env['PACKRUN_SANDBOX_TEST_SECRET'] = canary;
   process.env['PACKRUN_API_KEY'] = canary;
-  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...env });
+  const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...env });
   const paths = dataPaths(home);
   await installPack([hostilePackDir, path.join(repoRoot, 'packs', 'examples')], { config });
   mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
