@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, type Bus, type KeyValues, type Store } from '@packrun/core';
+import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, openKeyValues, type Bus, type KeyValues, type Store } from '@packrun/core';
 import { createApiKey, startApiService, type ApiService } from '@packrun/api';
-import { LocalFileKeyValues, startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
+import { startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 
 export interface ServiceStack {
@@ -29,7 +29,7 @@ export async function startStack(options: { packs: string[]; env?: Record<string
   const logger = createLogger({ level: process.env['PACKRUN_TEST_LOG_LEVEL'] ?? 'silent' });
   const store = await openEmbeddedStore({ dir: home.paths.store, logger });
   const bus = createInProcessBus({ logger });
-  const keyValues = new LocalFileKeyValues(home.paths);
+  const keyValues = openKeyValues(store, config);
   const api = await startApiService({ config, store, bus, keyValues, logger, listen: options.listen === true });
   const runner = await startActionRunnerService({
     config,

@@ -33,7 +33,6 @@ export interface ApiAppDeps {
 export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
     // SSE responses stay open; closing the server must not wait for their clients.
     forceCloseConnections: true,
     bodyLimit: 4 * 1024 * 1024,

@@ -37,7 +37,7 @@ export function errorHandler(logger: Logger) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     if (error.validation) {
       const first = error.validation[0];
-      const context = error.validationContext ?? 'request';
+      const context = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'request');
       const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
       const pointer = (first?.instancePath ?? '').split('/').filter(Boolean);
       const field = [context, ...pointer, ...(missing ? [missing] : [])].join('.');

@@ -1,4 +1,3 @@
 export { startApiService, type ApiService, type ApiServiceOptions } from './api-service.ts';
 export { createApiKey } from './auth.ts';
-export { maskedValue } from './executions/masking.ts';
 export type { ParameterValidator } from './executions/execution-service.ts';

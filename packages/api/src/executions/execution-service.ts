@@ -1,6 +1,8 @@
 import {
   PackrunError,
   isCompleted,
+  maskSecrets,
+  maskedValue,
   newId,
   nowIso,
   type ActionRecord,
@@ -11,7 +13,7 @@ import {
   type Store,
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
-import { maskSecrets, maskedValue, secretParameterNames } from './masking.ts';
+import { secretParameterNames } from './masking.ts';
 
 /** Checks the caller's parameters against the action's schema and fills defaults; throws naming the parameter. */
 export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -41,6 +43,9 @@ export interface ExecutionService {
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
 
+/** How long a create waits for the broker's confirm before answering anyway. */
+const answerWithinMs = 2000;
+
 /**
  * The API side of the execution lifecycle: validate, store as `requested`, queue (confirmed), mark
  * `scheduled`; cancel and re-run. The runner side is the ledger in @packrun/action-runner.
@@ -50,6 +55,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
   // Clear-text parameters of executions not yet confirmed queued: the stored copy is masked, so
   // this is the only place a retry can take secret values from. Never persisted.
   const unqueued = new Map<string, Record<string, unknown>>();
+  const enqueuing = new Set<string>();
 
   async function getAction(ref: string): Promise<ActionRecord> {
     const action = await store.actions.get(ref);
@@ -84,9 +90,17 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
 
   async function enqueue(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<void> {
     unqueued.set(record.id, parameters);
-    await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters, context: record.context });
-    unqueued.delete(record.id);
-    await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
+    enqueuing.add(record.id);
+    try {
+      await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters, context: record.context });
+      unqueued.delete(record.id);
+      await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
+    } catch (error) {
+      // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
+      logger.warn({ err: error, executionId: record.id }, 'execution stored but not yet queued');
+    } finally {
+      enqueuing.delete(record.id);
+    }
   }
 
   async function create(input: CreateExecutionInput): Promise<ExecutionRecord> {
@@ -112,12 +126,10 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
     await store.executions.insert(record);
     await publishExecutionUpdate(bus, logger, record);
-    try {
-      await enqueue(record, parameters);
-    } catch (error) {
-      // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
-      logger.warn({ err: error, executionId: record.id }, 'execution stored but not yet queued');
-    }
+    // During a broker outage the bus holds the message until it reconnects; the caller gets its
+    // 201 (status requested) without waiting for that.
+    const queued = enqueue(record, parameters);
+    await Promise.race([queued, new Promise((resolve) => setTimeout(resolve, answerWithinMs).unref())]);
     return (await store.executions.get(record.id)) ?? record;
   }
 
@@ -165,6 +177,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const pending = await store.executions.find({ status: { $in: statuses }, createdAt: { $lte: cutoff } }, { sort: { createdAt: 1 } });
     let queued = 0;
     for (const record of pending) {
+      if (enqueuing.has(record.id)) continue;
       const action = await store.actions.get(record.action);
       const secretNames = action ? secretParameterNames(action.parameters) : [];
       const clear = unqueued.get(record.id) ?? record.parameters;

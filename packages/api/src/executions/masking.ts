@@ -1,12 +1,3 @@
-/** What a secret value looks like in everything stored or shown. */
-export const maskedValue = '********';
-
-export function maskSecrets(parameters: Record<string, unknown>, secretNames: readonly string[]): Record<string, unknown> {
-  const masked = { ...parameters };
-  for (const name of secretNames) if (name in masked) masked[name] = maskedValue;
-  return masked;
-}
-
 /** Names of the action's parameters declared `secret: true` (the specs are stored as written). */
 export function secretParameterNames(specs: Record<string, unknown>): string[] {
   return Object.entries(specs)

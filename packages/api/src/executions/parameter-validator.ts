@@ -25,8 +25,12 @@ export function packParameterValidator(options: { home: string; keyValues: KeyVa
         details: { action: action.ref },
       });
     }
-    const packConfig = await loadSiteConfig({ paths, pack, keyValues: options.keyValues });
-    await resolveParameters({ action: meta, input, packConfig, keyValues: options.keyValues });
+    const kv = {
+      get: async (name: string, lookup: { scope: string; decrypt: boolean }) =>
+        (await options.keyValues.get(name, { scope: lookup.scope === 'user' ? 'user' : 'system', decrypt: lookup.decrypt }))?.value,
+    };
+    const siteConfig = await loadSiteConfig({ pack, configsDir: paths.configs, kv });
+    await resolveParameters({ action: meta, input, config: siteConfig.values, kv });
     return input;
   };
 }

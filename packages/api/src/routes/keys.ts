@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PackrunError, type KeyValueEntry, type KeyValueScope, type KeyValues } from '@packrun/core';
-import { maskedValue } from '../executions/masking.ts';
+import { PackrunError, maskedValue, type KeyValueEntry, type KeyValueScope, type KeyValues } from '@packrun/core';
 import { errorSchema } from '../schemas.ts';
 
 const entrySchema = {

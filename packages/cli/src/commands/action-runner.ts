@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PackrunError, createLogger, dataPaths, loadConfig } from '@packrun/core';
 import { HttpKeyValues, createHttpLedger, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey } from '../api-client/connect.ts';
-import { openBus } from './service-backends.ts';
+import { openReadyBus } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
 export function register(program: Command): void {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
       }
       const logger = createLogger({ level: config.logLevel });
       const endpoint = { url: config.apiUrl, apiKey };
-      const bus = await openBus(config, logger);
+      const bus = await openReadyBus(config, logger);
       const runner = await startActionRunnerService({
         config,
         paths: dataPaths(config.home),

@@ -1,4 +1,4 @@
-import { createInProcessBus, createRabbitMqBus, dataPaths, openEmbeddedStore, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { openBus, openKeyValues, openStore, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 
 export interface StoreBackends {
   store: Store;
@@ -15,16 +15,15 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger): 
   const store = await openStore(config, logger);
   let bus: Bus;
   try {
-    bus = await openBus(config, logger);
+    bus = await openReadyBus(config, logger);
   } catch (error) {
     await store.close();
     throw error;
   }
-  const keyValues = createKeyValueService({ store, home: config.home });
   return {
     store,
     bus,
-    keyValues,
+    keyValues: openKeyValues(store, config),
     async close() {
       await bus.close().catch((error: unknown) => logger.warn({ err: error }, 'bus did not close cleanly'));
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
@@ -32,16 +31,14 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger): 
   };
 }
 
-async function openStore(config: PackrunConfig, logger: Logger): Promise<Store> {
-  if (config.mongodbUrl) return openMongoStore({ url: config.mongodbUrl, logger });
-  return openEmbeddedStore({ dir: dataPaths(config.home).store, logger });
-}
-
-export async function openBus(config: PackrunConfig, logger: Logger): Promise<Bus> {
-  if (config.rabbitmqUrl) {
-    const bus = createRabbitMqBus({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, logger });
-    await bus.waitReady(30_000);
-    return bus;
+/** The configured bus, once connected: a service refuses to start against a broker it cannot reach. */
+export async function openReadyBus(config: PackrunConfig, logger: Logger): Promise<Bus> {
+  const bus = openBus(config, logger);
+  try {
+    await bus.waitReady(config.busWaitSeconds * 1000);
+  } catch (error) {
+    await bus.close().catch(() => undefined);
+    throw error;
   }
-  return createInProcessBus({ logger });
+  return bus;
 }

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionRecord } from '@packrun/core';
+import { startStack, type ServiceStack } from './harness.ts';
+
+let stack: ServiceStack;
+
+beforeAll(async () => {
+  stack = await startStack({ packs: ['core'], listen: true });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Reads Server-Sent Events from a real socket until `until` says stop. */
+async function readEvents(route: string, until: (event: string, data: Record<string, unknown>) => boolean, started: () => Promise<void>) {
+  const controller = new AbortController();
+  const response = await fetch(new URL(route, stack.api.url), { headers: { 'st2-api-key': stack.apiKey }, signal: controller.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let kicked = false;
+  const timeout = setTimeout(() => controller.abort(), 30_000);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return events;
+      buffer += decoder.decode(value, { stream: true });
+      if (!kicked) {
+        kicked = true;
+        await started();
+      }
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!event || !data) continue;
+        const parsed = { event, data: JSON.parse(data) as Record<string, unknown> };
+        events.push(parsed);
+        if (until(parsed.event, parsed.data)) return events;
+      }
+    }
+  } finally {
+    clearTimeout(timeout);
+    controller.abort();
+  }
+}
+
+async function createOverHttp(parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+  const response = await fetch(new URL('/api/v1/executions', stack.api.url), {
+    method: 'POST',
+    headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'core.local', parameters }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as ExecutionRecord;
+}
+
+describe('live stream over a real port', () => {
+  it('/api/v1/stream delivers status changes and output chunks of executions as they happen', async () => {
+    let id = '';
+    const events = await readEvents(
+      '/api/v1/stream',
+      (event, data) => event === 'execution-updates' && data['executionId'] === id && data['status'] === 'succeeded',
+      async () => {
+        id = (await createOverHttp({ cmd: 'echo first-line; sleep 0.2; echo second-line' })).id;
+      },
+    );
+    const mine = events.filter((event) => event.data['executionId'] === id);
+    expect(mine.filter((e) => e.event === 'execution-updates').map((e) => e.data['status'])).toEqual([
+      'requested',
+      'scheduled',
+      'running',
+      'succeeded',
+    ]);
+    const output = mine.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('');
+    expect(output).toContain('first-line');
+    expect(output).toContain('second-line');
+  });
+
+  it('the per-execution stream starts with its state and ends when it completes', async () => {
+    const created = await createOverHttp({ cmd: 'sleep 0.3; echo done-here' });
+    const events = await readEvents(`/api/v1/executions/${created.id}/stream`, () => false, async () => undefined);
+    expect(events[0]).toMatchObject({ event: 'execution', data: { id: created.id } });
+    expect(events.at(-1)).toMatchObject({ event: 'execution-updates', data: { executionId: created.id, status: 'succeeded' } });
+    expect(events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('')).toContain('done-here');
+  });
+
+  it('refuses the stream without a key', async () => {
+    const response = await fetch(new URL('/api/v1/stream', stack.api.url));
+    expect(response.status).toBe(401);
+  });
+});
