@@ -120,6 +120,20 @@ export function busContract(open: () => Promise<Bus>): void {
       expect(all()).toHaveLength(20);
     });
 
+    it('carries a burst of 2000 concurrent enqueues, each delivered once, well above 100 messages a second', async () => {
+      const seen = new Set<string>();
+      let duplicates = 0;
+      await bus.consume('executions', async (message) => {
+        if (seen.has(message.executionId)) duplicates += 1;
+        seen.add(message.executionId);
+      }, { prefetch: 50 });
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 2000 }, (_, n) => bus.enqueue('executions', request(n))));
+      await retryUntil(() => seen.size === 2000, { withinMs: 20_000, what: '2000 messages delivered' });
+      expect(duplicates).toBe(0);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    });
+
     it('redelivers what an abandoned consumer held to another consumer, flagged', async () => {
       const held: string[] = [];
       const never = deferred();
