@@ -9,7 +9,6 @@ import {
   readInstalledPack,
   resolveParameters,
   resolveSandboxProfile,
-  runnerParameters,
   type ActionMeta,
   type ActionOutcome,
   type InstalledPack,
@@ -94,29 +93,26 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
     });
   }
   const runner = runnerFor(action);
-  const packConfig = await loadSiteConfig({ paths: options.paths, pack, keyValues: options.datastore });
+  const kv = { get: async (name: string, lookup: { scope: 'system' | 'user'; decrypt: boolean }) => (await options.datastore.get(name, { ...lookup, ...(options.user ? { user: options.user } : {}) }))?.value };
+  const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv });
   const resolved = await resolveParameters({
     action,
     input: options.input,
-    packConfig,
-    keyValues: options.datastore,
+    config: siteConfig.values,
+    kv,
+    actionContext: { execution_id: executionId, ...(options.user ? { user: options.user } : {}) },
   });
-
-  const runnerNames = new Set(Object.keys(runnerParameters(action.runnerType)));
-  const parameters: Record<string, unknown> = {};
-  const runnerValues: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(resolved)) (runnerNames.has(name) ? runnerValues : parameters)[name] = value;
   const parameterSpecs: Record<string, ParameterSpec> = Object.fromEntries(
-    Object.entries(action.parameters).filter(([name]) => !runnerNames.has(name)),
+    Object.entries(action.parameters).filter(([, spec]) => !spec.runnerParameter),
   );
 
   const input: RunnerInput = {
     pack: installed,
     action,
-    parameters,
-    runnerParameters: runnerValues,
+    parameters: resolved.actionParameters,
+    runnerParameters: resolved.runnerParameters,
     parameterSpecs,
-    packConfig,
+    packConfig: siteConfig.values,
     executionId,
     jobDir,
     config: options.config,

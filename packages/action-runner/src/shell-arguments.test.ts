@@ -3,7 +3,7 @@ import type { ParameterSpec } from '@packrun/core';
 import { shellArguments } from './shell-arguments.ts';
 
 function spec(name: string, type: ParameterSpec['type'], position?: number): ParameterSpec {
-  return { name, type, required: false, hasDefault: false, secret: false, immutable: false, schema: {}, raw: {}, ...(position === undefined ? {} : { position }) };
+  return { name, type, required: false, hasDefault: false, secret: false, immutable: false, runnerParameter: false, schema: {}, raw: {}, ...(position === undefined ? {} : { position }) };
 }
 
 describe('shellArguments', () => {

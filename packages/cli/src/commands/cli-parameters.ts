@@ -1,12 +1,12 @@
-import { coerceCliValue, PackrunError, type ActionMeta } from '@packrun/core';
+import { PackrunError, parseCliParameters, type ActionMeta } from '@packrun/core';
 
 /**
- * `key=value` words plus an optional `--params-json` object. Each value is coerced by its
- * parameter's declared type (`count=3` is a number, `tags=a,b` an array); the JSON object's values
- * are taken as they are and the words override them.
+ * `name=value` words plus an optional `--params-json` object. Words are coerced by their
+ * parameter's declared type (`count=3` is a number, `tags=a,b` an array) and override the JSON
+ * object, whose values are taken as they are.
  */
-export function parseCliParameters(action: ActionMeta, words: string[], json: string | undefined): Record<string, unknown> {
-  const parameters: Record<string, unknown> = {};
+export function runParameters(action: ActionMeta, words: string[], json: string | undefined): Record<string, unknown> {
+  let fromJson: Record<string, unknown> = {};
   if (json !== undefined) {
     let parsed: unknown;
     try {
@@ -19,18 +19,7 @@ export function parseCliParameters(action: ActionMeta, words: string[], json: st
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new PackrunError('CLI_PARAMETERS_INVALID', '--params-json must be a JSON object of parameter names to values');
     }
-    Object.assign(parameters, parsed);
+    fromJson = parsed as Record<string, unknown>;
   }
-  for (const word of words) {
-    const eq = word.indexOf('=');
-    if (eq <= 0) {
-      throw new PackrunError('CLI_PARAMETERS_INVALID', `"${word}" is not a parameter: write name=value`, {
-        hint: `\`packrun action get ${action.ref}\` lists the parameters`,
-        details: { argument: word },
-      });
-    }
-    const name = word.slice(0, eq);
-    parameters[name] = coerceCliValue(action.parameters[name], word.slice(eq + 1));
-  }
-  return parameters;
+  return { ...fromJson, ...parseCliParameters(action, words) };
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { dataPaths, loadConfig, PackrunError, type ActionOutcome } from '@packrun/core';
 import { findAction } from '@packrun/action-runner';
 import { CliExit } from '../exit.ts';
-import { parseCliParameters } from './cli-parameters.ts';
+import { runParameters } from './cli-parameters.ts';
 import { describeAction, executeAction } from './run-execution.ts';
 
 interface RunOptions {
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .action(async (ref: string, words: string[], options: RunOptions) => {
       const config = loadConfig();
       const { action } = await findAction(dataPaths(config.home), ref);
-      const parameters = parseCliParameters(action, words, options.paramsJson);
+      const parameters = runParameters(action, words, options.paramsJson);
       if (options.timeout !== undefined) parameters['timeout'] = timeoutSeconds(options.timeout);
       const executionId = randomUUID().replaceAll('-', '');
 
