@@ -42,11 +42,22 @@ function templateError(error: unknown, source: string, what: string | undefined)
   const raw = error instanceof Error ? error.message : String(error);
   // nunjucks prefixes "(unknown path)" and repeats "Template render error"; keep the useful part.
   const message = raw.replace(/\(unknown path\)\s*/g, '').replace(/^Template render error:\s*/i, '').replace(/(^|\] )Error: /, '$1').replace(/\s+/g, ' ').trim();
-  return new PackrunError('TEMPLATE_INVALID', `${what ?? 'template'}: ${message}`, {
+  return new PackrunError('TEMPLATE_INVALID', `${what ?? 'template'}: ${nameUndefined(message, source)}`, {
     hint: 'templates use Jinja syntax over the given context (st2kv.system.*, config_context.*, trigger.*, parameters)',
     details: { ...(what ? { what } : {}), template: source.length > 500 ? `${source.slice(0, 500)}...` : source },
     cause: error,
   });
+}
+
+/** Nunjucks reports an undefined output by position only; name the expression found there. */
+function nameUndefined(message: string, source: string): string {
+  const at = /^\[Line (\d+), Column (\d+)\] a value in the template is undefined$/.exec(message);
+  if (!at) return message;
+  const line = source.split('\n')[Number(at[1]) - 1] ?? '';
+  const start = Number(at[2]) - 1;
+  const end = line.indexOf('}}', start);
+  if (!line.startsWith('{{', start) || end < 0) return message;
+  return `"${line.slice(start + 2, end).trim()}" is undefined (line ${at[1]}, column ${at[2]})`;
 }
 
 function withContext(context: TemplateContext): TemplateContext {
