@@ -1,0 +1,220 @@
+import {
+  loadPack,
+  loadSiteConfig,
+  readInstalledPack,
+  type Bus,
+  type DataPaths,
+  type DispatchMessage,
+  type KeyValueLookup,
+  type KeyValues,
+  type Logger,
+  type PackrunConfig,
+  type SensorRecord,
+  type SensorTrigger,
+  type SpawnDecorator,
+  type Store,
+  type TriggerRecord,
+} from '@packrun/core';
+import { dispatchTrigger, dispatchedTriggerRef, registerBuiltinTriggerTypes } from '@packrun/rules-engine';
+import type { BackoffPolicy } from './backoff.ts';
+import { BuiltinTimers } from './builtin-timers.ts';
+import { sensorRuntime, startSensorProcess } from './sensor-process.ts';
+import { SensorSupervisor, type SensorState } from './sensor-supervisor.ts';
+import { TriggerFeed } from './trigger-feed.ts';
+
+export interface SensorContainerOptions {
+  store: Store;
+  bus: Bus;
+  paths: DataPaths;
+  config: PackrunConfig;
+  keyValues: KeyValues;
+  logger: Logger;
+  decorator?: SpawnDecorator;
+  backoff: BackoffPolicy;
+  /** Time a sensor gets to run cleanup() after the stop frame before it is killed. */
+  stopGraceMs: number;
+  /** How often the store is re-read for sensor, enable/disable and trigger changes. */
+  refreshMs: number;
+  /** Run the built-in timers in this container (one container per deployment should). */
+  timers?: boolean;
+}
+
+export interface SensorView extends SensorState {
+  pack: string;
+  enabled: boolean;
+  triggerTypes: string[];
+  description?: string;
+}
+
+export interface SensorContainer {
+  list(): Promise<SensorView[]>;
+  /** Re-reads the store now (after an enable, a disable, a pack install). */
+  refresh(): Promise<void>;
+  restart(ref: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Supervised {
+  supervisor: SensorSupervisor;
+  /** The registration it was started from; a new one (reinstall) restarts it. */
+  version: string;
+  triggers: TriggerFeed;
+}
+
+/**
+ * One supervised process per enabled sensor, kept in step with the store: sensors appear, vanish,
+ * get enabled or disabled, and are restarted on a new pack version; parameterised triggers that
+ * rules create or drop reach the sensors of their types (add_trigger / remove_trigger). What a
+ * sensor dispatches is checked against its trigger type's payload schema and queued for the rules
+ * engine; an invalid dispatch is logged and dropped.
+ */
+export async function startSensorContainer(options: SensorContainerOptions): Promise<SensorContainer> {
+  const { store, bus, logger } = options;
+  const log = logger.child({ component: 'sensor-container' });
+  await registerBuiltinTriggerTypes(store);
+  const running = new Map<string, Supervised>();
+  const stopped = new Map<string, SensorState>();
+  const timers = options.timers === false ? undefined : new BuiltinTimers(fireTimer, logger);
+  let closing = false;
+  let refreshing: Promise<void> | undefined;
+  let again = false;
+
+  async function fireTimer(trigger: TriggerRecord, payload: Record<string, unknown>): Promise<void> {
+    await dispatchTrigger(store, bus, { trigger: trigger.ref, payload, source: trigger.type });
+  }
+
+  function onDispatch(sensor: SensorRecord, message: DispatchMessage): void {
+    const trigger = dispatchedTriggerRef(message.trigger);
+    if (!trigger) {
+      log.warn({ sensor: sensor.ref, trigger: message.trigger }, 'dispatch names no trigger; dropped');
+      return;
+    }
+    dispatchTrigger(store, bus, {
+      trigger,
+      payload: message.payload,
+      source: sensor.ref,
+      ...(message.trace_tag === null ? {} : { traceTag: message.trace_tag }),
+    }).catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger }, 'dispatch dropped'));
+  }
+
+  function supervise(sensor: SensorRecord, triggers: readonly TriggerRecord[]): Supervised {
+    const feed = new TriggerFeed(sensor.triggerTypes);
+    const supervisor = new SensorSupervisor({
+      ref: sensor.ref,
+      backoff: options.backoff,
+      stopGraceMs: options.stopGraceMs,
+      logger,
+      start: async ({ onStderrLine }) => {
+        const installed = await readInstalledPack(options.paths, sensor.pack);
+        const pack = await loadPack(installed.dir);
+        const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: keyValueLookup(options.keyValues) });
+        // The triggers current at this start go in the job; later changes follow as frames.
+        const initial: SensorTrigger[] = feed.reset(await store.triggers.find({}));
+        return startSensorProcess({
+          sensor,
+          installed,
+          packConfig: siteConfig.values,
+          triggers: initial,
+          paths: options.paths,
+          config: options.config,
+          keyValues: options.keyValues,
+          onDispatch: (message) => onDispatch(sensor, message),
+          onStderrLine,
+          ...(options.decorator ? { decorator: options.decorator } : {}),
+          logger,
+        });
+      },
+    });
+    supervisor.begin();
+    return { supervisor, version: sensor.updatedAt, triggers: feed };
+  }
+
+  async function reconcile(): Promise<void> {
+    const sensors = await store.sensors.find({});
+    const triggers = await store.triggers.find({});
+    const wanted = new Map(sensors.filter((sensor) => sensor.enabled).map((sensor) => [sensor.ref, sensor]));
+    for (const [ref, entry] of running) {
+      const sensor = wanted.get(ref);
+      if (sensor && sensor.updatedAt === entry.version) continue;
+      running.delete(ref);
+      await entry.supervisor.stop();
+      stopped.set(ref, entry.supervisor.snapshot());
+      if (sensor) log.info({ sensor: ref }, 'sensor changed (reinstalled); restarting on the new version');
+    }
+    for (const [ref, sensor] of wanted) {
+      if (running.has(ref) || closing) continue;
+      if (!sensorRuntime(sensor.entryPoint)) {
+        log.error({ sensor: ref, entryPoint: sensor.entryPoint }, 'sensor entry point is neither Python (.py) nor Node (.js/.mjs/.cjs); not started');
+        continue;
+      }
+      stopped.delete(ref);
+      running.set(ref, supervise(sensor, triggers));
+    }
+    for (const entry of running.values()) {
+      for (const message of entry.triggers.changes(triggers)) entry.supervisor.send(message);
+    }
+    timers?.sync(triggers);
+  }
+
+  async function refresh(): Promise<void> {
+    // One reconcile at a time; a request during one runs once more right after it.
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        again = false;
+        await reconcile();
+      } while (again);
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  await refresh();
+  const poller = setInterval(() => {
+    refresh().catch((error: unknown) => log.warn({ err: error }, 'sensor refresh failed; retrying'));
+  }, options.refreshMs);
+
+  return {
+    async list() {
+      const sensors = await store.sensors.find({}, { sort: { id: 1 } });
+      return sensors.map((sensor) => {
+        const state = running.get(sensor.ref)?.supervisor.snapshot() ?? stopped.get(sensor.ref) ?? emptyState(sensor.ref);
+        const view: SensorView = {
+          ...state,
+          ...(running.has(sensor.ref) ? {} : { status: 'stopped' as const }),
+          pack: sensor.pack,
+          enabled: sensor.enabled,
+          triggerTypes: sensor.triggerTypes,
+        };
+        if (sensor.description !== undefined) view.description = sensor.description;
+        return view;
+      });
+    },
+    refresh,
+    async restart(ref) {
+      await refresh();
+      await running.get(ref)?.supervisor.restart();
+    },
+    async stop() {
+      closing = true;
+      clearInterval(poller);
+      await refreshing;
+      timers?.stop();
+      await Promise.all([...running.values()].map((entry) => entry.supervisor.stop()));
+      running.clear();
+    },
+  };
+}
+
+/** What templates in a site config need from the datastore. */
+function keyValueLookup(keyValues: KeyValues): KeyValueLookup {
+  return { get: async (name, options) => (await keyValues.get(name, options))?.value };
+}
+
+function emptyState(ref: string): SensorState {
+  return { ref, status: 'stopped', starts: 0, consecutiveFailures: 0, stderrTail: [] };
+}
