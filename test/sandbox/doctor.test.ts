@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const packrun = path.resolve(import.meta.dirname, '../../bin/packrun');
+
+async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[] } }> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-doctor-'));
+  const result = await run(packrun, ['doctor', '--json'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PACKRUN_HOME: home, ...env } }).then(
+    (ok) => ({ code: 0, stdout: ok.stdout }),
+    (failed: { code: number; stdout: string }) => ({ code: failed.code, stdout: failed.stdout }),
+  );
+  return { code: result.code, report: JSON.parse(result.stdout) };
+}
+
+describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
+  it('reports every layer active on this host, each with its reason', async () => {
+    const { code, report } = await doctor({});
+    expect(code).toBe(0);
+    expect(report.layers.map((layer) => [layer.name, layer.active])).toEqual([
+      ['environment', true],
+      ['rlimits', true],
+      ['user', true],
+      ['cgroups', true],
+      ['bubblewrap', true],
+      ['seccomp', true],
+    ]);
+    for (const layer of report.layers) expect(layer.reason.length).toBeGreaterThan(10);
+  });
+
+  it('says why a switched-off layer is inactive, and fails when a required one is missing', async () => {
+    const { code, report } = await doctor({ PACKRUN_SANDBOX_BWRAP: 'off', PACKRUN_SANDBOX_SECCOMP: 'required', PACKRUN_SANDBOX_CGROUPS: 'off' });
+    expect(code).toBe(1);
+    const byName = Object.fromEntries(report.layers.map((layer) => [layer.name, layer]));
+    expect(byName['bubblewrap']).toMatchObject({ active: false, mode: 'off' });
+    expect(byName['bubblewrap']?.reason).toContain('PACKRUN_SANDBOX_BWRAP=off');
+    expect(byName['cgroups']?.active).toBe(false);
+    expect(byName['seccomp']?.reason).toContain('bubblewrap');
+    expect(report.missingRequired).toEqual(['seccomp']);
+  });
+
+  it('refuses a uid range that holds real accounts', async () => {
+    const { report } = await doctor({ PACKRUN_SANDBOX_UID: '1', PACKRUN_SANDBOX_UID_COUNT: '10' });
+    const user = report.layers.find((layer) => layer.name === 'user');
+    expect(user?.active).toBe(false);
+    expect(user?.reason).toContain('daemon');
+  });
+});
