@@ -1,4 +1,7 @@
-import { readdir, readlink, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cp, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, readInstalledPack, type InstalledPack, type LoadedPack } from '@packrun/core';
@@ -57,6 +60,24 @@ describe('activation', () => {
     expect(['1.0.0', '1.1.0']).toContain(active.version);
     expect(await readdir(path.join(home, 'packs', '.versions'))).toHaveLength(2);
     expect(await readdir(path.join(home, 'locks'))).toEqual([]);
+  });
+
+  it('cleans up what an install killed midway left behind', async () => {
+    const home = path.join(root, 'crash');
+    const config = installerConfig(home);
+    const src = await writePack(path.join(root, 'crash-src', 'crashy'), { ref: 'crashy', version: '1.0.0' });
+    await installPack(src, { config });
+    const dead = spawnSync('true').pid;
+    const leftoverStaging = path.join(home, 'staging', `${os.hostname()}-${dead}-${randomUUID()}`);
+    const orphanVersion = path.join(home, 'packs', '.versions', randomUUID(), 'crashy');
+    await mkdir(leftoverStaging, { recursive: true });
+    await cp(src, orphanVersion, { recursive: true });
+    await symlink('.versions/x/crashy', path.join(home, 'packs', `.crashy.switch-${randomUUID()}`));
+
+    await installPack(src, { config });
+    expect(await readdir(path.join(home, 'staging'))).toEqual([]);
+    expect(await readdir(path.join(home, 'packs', '.versions'))).toHaveLength(1);
+    expect((await readdir(path.join(home, 'packs'))).sort()).toEqual(['.versions', 'crashy']);
   });
 
   it('lists, describes and upgrades from the recorded source', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readlink, rename, rm, symlink, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installRecordName, type DataPaths } from '@packrun/core';
 import type { InstalledPackRecord } from './installed-packs.ts';
@@ -74,4 +74,32 @@ export async function deactivate(paths: DataPaths, ref: string): Promise<string 
   const previous = await activeVersionDir(paths, ref);
   await rm(activeLink(paths, ref), { force: true });
   return previous;
+}
+
+/**
+ * Removes what an install of `ref` killed midway left behind: version folders placed but never
+ * made active, and temporary switch links. Only called while holding the pack's lock.
+ */
+export async function discardOrphans(paths: DataPaths, ref: string): Promise<void> {
+  const active = await activeVersionDir(paths, ref);
+  let holders: string[] = [];
+  try {
+    holders = await readdir(versionsDir(paths));
+  } catch {
+    // no versions yet
+  }
+  for (const holder of holders) {
+    const dir = path.join(versionsDir(paths), holder, ref);
+    if (dir === active) continue;
+    try {
+      await readdir(dir);
+    } catch {
+      continue;
+    }
+    await rm(path.join(versionsDir(paths), holder), { recursive: true, force: true });
+  }
+  const links = await readdir(paths.packs).catch(() => [] as string[]);
+  for (const name of links) {
+    if (name.startsWith(`.${ref}.switch-`)) await rm(path.join(paths.packs, name), { force: true });
+  }
 }

@@ -11,6 +11,8 @@ const envReadyMarker = '.packrun-env.json';
 
 export interface EnsureEnvOptions {
   paths: DataPaths;
+  /** This install's private staging folder (same filesystem as envs/, so the final rename is atomic). */
+  stagingDir: string;
   ref: string;
   plan: EnvPlan;
   uv: string | undefined;
@@ -58,8 +60,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
     options.emit({ message: `reusing env ${plan.hash} (dependencies unchanged)`, envReused: true });
     return { env, reused: true };
   }
-  await mkdir(paths.staging, { recursive: true });
-  const buildDir = await mkdtemp(path.join(paths.staging, `env-${ref}-`));
+  const buildDir = await mkdtemp(path.join(options.stagingDir, `env-${ref}-`));
   // mkdtemp makes the folder private; sandboxed jobs run as another user and must read the env.
   await chmod(buildDir, 0o755);
   const onTool = (tool: InstallProgressEvent['tool'] & string, message: string) => options.emit({ message, tool });

@@ -2,6 +2,7 @@ import { open, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError, type DataPaths } from '@packrun/core';
+import { isAlive } from './pid-alive.ts';
 
 interface LockOwner {
   pid: number;
@@ -23,14 +24,6 @@ function lockFile(paths: DataPaths, ref: string): string {
   return path.join(paths.home, 'locks', `${ref}.lock`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function tryAcquire(file: string): Promise<boolean> {
   try {

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PackrunError,
@@ -11,7 +10,7 @@ import {
   type PackrunConfig,
   type PackProblem,
 } from '@packrun/core';
-import { discardVersion, placeVersion, switchActive, deactivate } from './activation.ts';
+import { deactivate, discardOrphans, discardVersion, placeVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
 import { collectUnusedEnvs, ensureEnv } from './env-store.ts';
 import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
@@ -20,6 +19,7 @@ import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.
 import type { InstallProgressEvent, ProgressListener } from './progress.ts';
 import { assertSafeRequirements } from './requirements-check.ts';
 import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-check.ts';
+import { createStagingDir } from './staging.ts';
 import { locateUv } from './uv-locate.ts';
 
 export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'>;
@@ -59,9 +59,7 @@ export async function installPack(sources: string | string[], options: InstallOp
   const list = Array.isArray(sources) ? sources : [sources];
   const paths = dataPaths(options.config.home);
   const emit: ProgressListener = (event) => options.onProgress?.(event);
-  await mkdir(paths.staging, { recursive: true });
-  const stagingDir = path.join(paths.staging, randomUUID());
-  await mkdir(stagingDir);
+  const stagingDir = await createStagingDir(paths);
   try {
     const plan = await planInstall(list, {
       stagingDir,
@@ -74,7 +72,7 @@ export async function installPack(sources: string | string[], options: InstallOp
       ...(options.signal && { signal: options.signal }),
     });
     checkConflicts(plan, await readInstalledPacks(paths));
-    return await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, options, emit), {
+    return await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, stagingDir, options, emit), {
       onWait: (ref) => emit({ stage: 'resolving', pack: ref, message: `waiting for another install of ${ref} to finish` }),
       ...(options.signal && { signal: options.signal }),
     });
@@ -83,9 +81,10 @@ export async function installPack(sources: string | string[], options: InstallOp
   }
 }
 
-async function installPlanned(plan: InstallPlan, paths: DataPaths, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
+async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: string, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
   // Another install may have finished while this one waited for the locks.
   checkConflicts(plan, await readInstalledPacks(paths));
+  for (const planned of plan.packs) await discardOrphans(paths, planned.ref);
   const uv = await locateUv(options.config.uv);
   const warnings: PackProblem[] = [];
   const prepared: Prepared[] = [];
@@ -103,6 +102,7 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, options: Inst
     emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
     const { env } = await ensureEnv({
       paths,
+      stagingDir,
       ref,
       plan: envPlan,
       uv,
