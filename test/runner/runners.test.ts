@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@packrun/core';
+import { loadConfig, nodeRuntime, readInstalledPack } from '@packrun/core';
 import { LocalFileKeyValues, runAction, type RunActionOptions } from '@packrun/action-runner';
 import { alive, homeWithPacks, retryUntil, type PackrunHome } from './fixtures.ts';
 
@@ -78,6 +79,27 @@ describe('node-script', () => {
     expect(yes.result['stderr']).toContain('checking 42');
     const no = await run('examples.is_number', { value: 'abc' });
     expect(no.result['result']).toEqual({ value: 'abc', isNumber: false });
+  });
+});
+
+describe('the Node wrapper by hand', () => {
+  it('takes flags and prints the outcome as its last line', async () => {
+    const installed = await readInstalledPack(home.paths, 'examples');
+    const stdout = execFileSync(
+      process.execPath,
+      [nodeRuntime.actionWrapper, '--entry-point', path.join(installed.dir, 'actions/is_number.mjs'), '--parameters', '{"value": "7"}'],
+      { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NODE_PATH: installed.env.nodeModules ?? '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'succeeded', result: { value: '7', isNumber: true }, success: null });
+  });
+});
+
+describe('cancel', () => {
+  it('stops a running action through the AbortSignal and says canceled', async () => {
+    const controller = new AbortController();
+    const outcome = await run('core.local', { cmd: 'echo started; sleep 30' }, { signal: controller.signal, onOutput: () => controller.abort() });
+    expect(outcome.status).toBe('canceled');
+    expect(outcome.durationMs).toBeLessThan(10_000);
   });
 });
 

@@ -281,7 +281,7 @@ async function main() {
       fail: (result) => new ActionFailure(result),
     };
     const value = await action(job.parameters, context);
-    message = value instanceof ActionFailure ? resultMessage(value.result, false) : resultMessage(value, true);
+    message = value instanceof ActionFailure ? resultMessage(value.result, false) : resultMessage(value, null);
   } catch (error) {
     message = errorMessage(error);
   }
