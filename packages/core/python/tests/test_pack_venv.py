@@ -28,6 +28,7 @@ class PackVenvTest(unittest.TestCase):
         # An installed dependency, and an installed st2common that must beat Packrun's.
         files = {
             'pinned_dep.py': 'VERSION = "1.2.3"\n',
+            'six.py': 'FROM = "venv"\n',
             'st2common/__init__.py': 'FROM = "venv"\n',
             'st2common/runners/__init__.py': '',
             'st2common/runners/base_action.py': (
@@ -68,21 +69,59 @@ class PackVenvTest(unittest.TestCase):
             import os
             import sys
             import pinned_dep
+            import six
             from st2common.runners.base_action import Action
 
             class Deps(Action):
                 def run(self):
-                    return {'dep': pinned_dep.VERSION, 'action_from': self.FROM,
+                    return {'dep': pinned_dep.VERSION, 'action_from': self.FROM, 'six': six.FROM,
                             'prefix': sys.prefix, 'set_value': self.action_service.set_value('k', 1)}
         '''})
         run = run_action(action_job(pack, 'deps.py'))
         result = run.last()['result']
         self.assertEqual(result['dep'], '1.2.3', run.stderr)
         self.assertEqual(result['action_from'], 'venv')
+        self.assertEqual(result['six'], 'venv')
         self.assertEqual(os.path.realpath(result['prefix']),
                          os.path.realpath(os.path.dirname(os.path.dirname(self.python))))
         self.assertTrue(result['set_value'])
         self.assertEqual(run.datastore_requests[0]['args']['name'], 'mypack.Deps:k')
+
+
+class CleanVenvTest(unittest.TestCase):
+    """A venv with nothing installed: only Packrun's stand-ins can answer st2-era imports."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.python, _ = make_venv()
+
+    def setUp(self):
+        self._saved = harness.PYTHON
+        harness.PYTHON = self.python
+
+    def tearDown(self):
+        harness.PYTHON = self._saved
+
+    def test_six_works_without_being_a_requirement(self):
+        # As stackstorm-csv's format action does; st2 let packs use its own venv's six.
+        pack = make_pack({'actions/fmt.py': '''
+            import csv
+            import six
+            from six.moves import StringIO
+            from st2common.runners.base_action import Action
+
+            class Fmt(Action):
+                def run(self, rows):
+                    out = StringIO()
+                    writer = csv.writer(out)
+                    for row in rows:
+                        writer.writerow(row)
+                    return {'csv': out.getvalue(), 'six_from': six.__file__}
+        '''})
+        run = run_action(action_job(pack, 'fmt.py', parameters={'rows': [['a', 1], ['b', 2]]}))
+        result = run.last()['result']
+        self.assertEqual(result['csv'], 'a,1\r\nb,2\r\n', run.stderr)
+        self.assertTrue(result['six_from'].endswith(os.path.join('python', 'lib', 'six.py')))
 
 
 if __name__ == '__main__':
