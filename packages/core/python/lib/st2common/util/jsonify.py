@@ -4,7 +4,7 @@ import datetime
 import json
 import uuid
 
-__all__ = ['GenericJSON', 'json_encode', 'json_decode', 'json_loads', 'try_loads',
+__all__ = ['GenericJSON', 'json_encode', 'json_decode', 'json_loads', 'try_loads', 'load_file',
            'get_json_type_for_python_value']
 
 
@@ -33,11 +33,16 @@ def json_decode(data):
     return json.loads(data)
 
 
+def load_file(path):
+    with open(path, 'r', encoding='utf-8') as f:
+        return json.load(f)
+
+
 def json_loads(obj, keys=None):
     """Parse the named keys of a dict (all of them when keys is None) that hold JSON text;
     values that are not JSON are left as they are."""
     if not obj:
-        return obj
+        return None
     if not keys:
         keys = list(obj.keys())
     for key in keys:
