@@ -8,7 +8,25 @@ import yaml from 'js-yaml';
  */
 // @types/js-yaml omits the exported `types` table that js-yaml 4 has.
 const mergeType = (yaml as unknown as { types: { merge: yaml.Type } }).types.merge;
-const packYamlSchema = yaml.CORE_SCHEMA.extend([mergeType]);
+
+/**
+ * PyYAML reads YAML 1.1, where `yes`/`no`/`on`/`off` are booleans; packs and site configs written
+ * for StackStorm rely on that (`verify_ssl: no`), so the YAML 1.2 boolean type is replaced.
+ */
+const yaml11Booleans: Record<string, boolean> = Object.fromEntries(
+  ['true', 'yes', 'on'].flatMap((word) => [word, word[0]!.toUpperCase() + word.slice(1), word.toUpperCase()].map((form) => [form, true])).concat(
+    ['false', 'no', 'off'].flatMap((word) => [word, word[0]!.toUpperCase() + word.slice(1), word.toUpperCase()].map((form) => [form, false])),
+  ),
+);
+const yaml11Bool = new yaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && data in yaml11Booleans,
+  construct: (data: string) => yaml11Booleans[data],
+  predicate: (object: unknown) => typeof object === 'boolean',
+  represent: (object: object) => (object ? 'true' : 'false'),
+});
+
+const packYamlSchema = yaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool, mergeType] });
 
 export type YamlReadResult = { ok: true; value: unknown } | { ok: false; reason: 'missing' | 'unreadable' | 'syntax'; message: string };
 
