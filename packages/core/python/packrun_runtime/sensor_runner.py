@@ -45,7 +45,6 @@ class SensorService(object):
 
     def __init__(self, pack, class_name, emit, datastore):
         self._pack = pack
-        self._class_name = class_name
         self._emit = emit
         self.datastore_service = datastore
         self._logger = logging.getLogger('SensorWrapper.%s' % (class_name,))
