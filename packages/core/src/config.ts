@@ -115,6 +115,13 @@ const fields = {
   sensorFailingAfter: { env: 'PACKRUN_SENSOR_FAILING_AFTER', doc: 'Crashes in a row after which a sensor is reported as failing (it is still restarted).', default: () => 3, parse: integer(1) },
   sensorStopGraceSeconds: { env: 'PACKRUN_SENSOR_STOP_GRACE', doc: 'Seconds a sensor gets to run cleanup() after the stop request before it is killed.', default: () => 5, parse: positiveNumber },
   sensorRefreshSeconds: { env: 'PACKRUN_SENSOR_REFRESH', doc: 'How often the sensor container re-reads sensors and triggers from the store, in seconds.', default: () => 2, parse: positiveNumber },
+  rulesConcurrency: { env: 'PACKRUN_RULES_CONCURRENCY', doc: 'Trigger instances the rules engine processes at once.', default: () => 4, parse: integer(1) },
+  sensorBackoffInitialSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_INITIAL', doc: 'Delay in seconds before the first restart of a crashed sensor; it doubles on each crash in a row.', default: () => 1, parse: positiveNumber },
+  sensorBackoffMaxSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_MAX', doc: 'Longest delay in seconds between restarts of a crash-looping sensor (it is never given up).', default: () => 60, parse: positiveNumber },
+  sensorStableSeconds: { env: 'PACKRUN_SENSOR_STABLE_AFTER', doc: 'A sensor run this long in seconds counts as healthy: its next crash starts the backoff over.', default: () => 60, parse: positiveNumber },
+  sensorFailingAfter: { env: 'PACKRUN_SENSOR_FAILING_AFTER', doc: 'Crashes in a row after which a sensor is reported as failing (it is still restarted).', default: () => 3, parse: integer(1) },
+  sensorStopGraceSeconds: { env: 'PACKRUN_SENSOR_STOP_GRACE', doc: 'Seconds a sensor gets to run cleanup() after the stop request before it is killed.', default: () => 5, parse: positiveNumber },
+  sensorRefreshSeconds: { env: 'PACKRUN_SENSOR_REFRESH', doc: 'How often the sensor container re-reads sensors and triggers from the store, in seconds.', default: () => 2, parse: positiveNumber },
 } satisfies Record<string, FieldSpec<unknown>>;
 
 type Fields = typeof fields;

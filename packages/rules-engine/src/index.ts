@@ -15,3 +15,4 @@ export { saveRule, getRule, setRuleEnabled, deleteRule, registerPackRules, unreg
 export { dispatchTrigger, resolveTriggerType, type DispatchRequest } from './trigger-dispatch.ts';
 export { createTriggerProcessor, rulesUser, type ExecutionRequest, type ExecutionRequester, type TriggerProcessorDeps } from './trigger-processor.ts';
 export { startRulesEngine, type RulesEngine, type RulesEngineOptions } from './rules-engine-service.ts';
+export { rulesApiRoutes } from './api-routes.ts';
