@@ -80,6 +80,16 @@ describe('activation', () => {
     expect((await readdir(path.join(home, 'packs'))).sort()).toEqual(['.versions', 'crashy']);
   });
 
+  it('replaces a pack folder copied into packs/ by hand like an installed version', async () => {
+    const home = path.join(root, 'by-hand');
+    const config = installerConfig(home);
+    await writePack(path.join(home, 'packs', 'manual'), { ref: 'manual', version: '0.9.0' });
+    const src = await writePack(path.join(root, 'by-hand-src', 'manual'), { ref: 'manual', version: '1.0.0' });
+    const { installed } = await installPack(src, { config });
+    expect(await readlink(path.join(home, 'packs', 'manual'))).toBe(path.relative(path.join(home, 'packs'), installed[0]?.dir as string));
+    expect(await readdir(path.join(home, 'packs', '.versions'))).toHaveLength(1);
+  });
+
   it('lists, describes and upgrades from the recorded source', async () => {
     const home = path.join(root, 'manage');
     const config = installerConfig(home);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installRecordName, type DataPaths } from '@packrun/core';
 import type { InstalledPackRecord } from './installed-packs.ts';
@@ -50,7 +50,7 @@ export async function placeVersion(paths: DataPaths, stagedDir: string, record: 
 
 /** Makes `versionDir` the active version of `ref`; returns the previously active folder. */
 export async function switchActive(paths: DataPaths, ref: string, versionDir: string): Promise<string | undefined> {
-  const previous = await activeVersionDir(paths, ref);
+  const previous = (await activeVersionDir(paths, ref)) ?? (await adoptPlainFolder(paths, ref));
   const temporary = path.join(paths.packs, `.${ref}.switch-${randomUUID()}`);
   await symlink(path.relative(paths.packs, versionDir), temporary);
   try {
@@ -60,6 +60,25 @@ export async function switchActive(paths: DataPaths, ref: string, versionDir: st
     throw error;
   }
   return previous;
+}
+
+/**
+ * A pack folder copied into packs/<ref> by hand (not a link) is moved into a version folder of
+ * its own, so that it can be replaced like any installed version and restored on a rollback.
+ */
+async function adoptPlainFolder(paths: DataPaths, ref: string): Promise<string | undefined> {
+  const link = activeLink(paths, ref);
+  try {
+    if (!(await lstat(link)).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const holder = path.join(versionsDir(paths), randomUUID());
+  await mkdir(holder, { recursive: true });
+  const adopted = path.join(holder, ref);
+  await rename(link, adopted);
+  await symlink(path.relative(paths.packs, adopted), link);
+  return adopted;
 }
 
 /** Removes a version folder (with its holder) that is no longer active. */
