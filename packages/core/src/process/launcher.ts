@@ -27,7 +27,7 @@ export interface LaunchSpec {
   /** Messages sent as soon as the child is started (the job). */
   initialMessages?: ParentMessage[];
   /** Called once the child runs, with a sender for messages at any later time (a sensor's trigger changes and stop). */
-  onStarted?: (send: (message: ParentMessage) => boolean) => void;
+  onStarted?: (send: (message: ParentMessage) => boolean, pid: number) => void;
   /** Frames from the child; `reply` is a no-op once the child is gone. */
   onMessage?: (message: ChildMessage, reply: (message: ParentMessage) => void) => void;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
@@ -136,7 +136,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     signalGroup(pid, 'SIGTERM');
     killTimer = setTimeout(() => {
       signalGroup(pid, 'SIGKILL');
-      void wrapped.killAll();
+      wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));
     }, spec.killGraceMs);
   };
 
@@ -164,7 +164,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     throw error;
   }
   for (const message of spec.initialMessages ?? []) channel?.send(message);
-  spec.onStarted?.((message) => channel?.send(message) ?? false);
+  spec.onStarted?.((message) => channel?.send(message) ?? false, pid);
 
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
   const onAbort = (): void => stop('canceled');
@@ -178,7 +178,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   spec.signal?.removeEventListener('abort', onAbort);
   // The main child is gone; anything it left behind in its group goes too.
   signalGroup(pid, 'SIGKILL');
-  await wrapped.killAll();
+  await wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill what the job left behind'));
   await Promise.all([
     closed(child.stdout!, pipeDrainMs),
     closed(child.stderr!, pipeDrainMs),
