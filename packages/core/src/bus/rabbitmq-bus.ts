@@ -111,6 +111,9 @@ class RabbitMqBus implements Bus {
         lost = true;
         if (this.model === current) this.disconnected();
       });
+      // Known from here on (though not ready), so a consumer registered during the set-up below
+      // attaches itself instead of being missed.
+      this.model = current;
       const confirm = await current.createConfirmChannel();
       confirm.on('error', (error: Error) => this.logger?.warn({ err: error }, 'publish channel error'));
       // Publishing depends on this channel; if the broker closes it alone, start over cleanly.
@@ -121,10 +124,12 @@ class RabbitMqBus implements Bus {
       await confirm.assertExchange(this.exchange, 'topic', { durable: true });
       const events = await current.createChannel();
       events.on('error', (error: Error) => this.logger?.warn({ err: error }, 'event channel error'));
+      events.on('close', () => {
+        if (this.events === events) void current.close().catch(() => undefined);
+      });
       for (const consumer of this.consumers) await consumer.attach(current);
       for (const subscription of this.subscriptions) await subscription.attach(current);
       if (lost || this.closed) throw new Error('connection closed during set-up');
-      this.model = current;
       this.confirm = confirm;
       this.events = events;
       this.isReady = true;
@@ -134,7 +139,10 @@ class RabbitMqBus implements Bus {
       for (const message of this.pending) if (message.sentOn !== confirm) this.send(message);
     } catch (error) {
       this.logger?.warn({ err: error, attempt: this.attempt }, 'cannot connect to the broker; retrying');
-      if (model !== undefined) await model.close().catch(() => undefined);
+      if (model !== undefined) {
+        if (this.model === model) this.disconnected();
+        await model.close().catch(() => undefined);
+      }
       this.scheduleReconnect();
     }
   }
@@ -146,7 +154,25 @@ class RabbitMqBus implements Bus {
     this.events = undefined;
     this.isReady = false;
     for (const consumer of this.consumers) consumer.detach();
+    for (const subscription of this.subscriptions) subscription.detach();
     this.scheduleReconnect();
+  }
+
+  /**
+   * Attaches a consumer or subscription registered while connected. If the connection drops
+   * meanwhile, the reconnect attaches it; only a failure on a healthy connection is the caller's.
+   */
+  private async attachNow(part: { attach(model: ChannelModel): Promise<void> }, forget: () => void): Promise<void> {
+    const model = this.model;
+    if (model === undefined) return;
+    try {
+      await part.attach(model);
+    } catch (error) {
+      if (this.model === model && this.isReady) {
+        forget();
+        throw error;
+      }
+    }
   }
 
   private scheduleReconnect(): void {
@@ -228,7 +254,7 @@ class RabbitMqBus implements Bus {
     if (this.closed) throw closedError();
     const consumer = new RabbitConsumer(this, this.queueName(queue), handler as QueueHandler<unknown>, Math.max(1, options.prefetch), this.logger);
     this.consumers.add(consumer);
-    if (this.model !== undefined) await consumer.attach(this.model);
+    await this.attachNow(consumer, () => this.consumers.delete(consumer));
     return consumer;
   }
 
@@ -252,7 +278,7 @@ class RabbitMqBus implements Bus {
     if (this.closed) throw closedError();
     const subscription = new RabbitSubscription(this.exchange, topic, handler as TopicHandler<unknown>, this.logger);
     this.subscriptions.add(subscription);
-    if (this.model !== undefined) await subscription.attach(this.model);
+    await this.attachNow(subscription, () => this.subscriptions.delete(subscription));
     return {
       unsubscribe: async () => {
         this.subscriptions.delete(subscription);
@@ -280,6 +306,7 @@ class RabbitMqBus implements Bus {
 
 class RabbitConsumer implements Consumer {
   private channel: Channel | undefined;
+  private attachedTo: ChannelModel | undefined;
   private tag: string | undefined;
   private active = true;
   private inFlight = 0;
@@ -294,12 +321,23 @@ class RabbitConsumer implements Consumer {
   ) {}
 
   async attach(model: ChannelModel): Promise<void> {
-    if (!this.active) return;
+    if (!this.active || this.attachedTo === model) return;
+    this.attachedTo = model;
+    try {
+      await this.openChannel(model);
+    } catch (error) {
+      if (this.attachedTo === model) this.attachedTo = undefined;
+      throw error;
+    }
+  }
+
+  private async openChannel(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (error: Error) => this.logger?.warn({ err: error, queue: this.queue }, 'consumer channel error'));
     channel.on('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
+      this.attachedTo = undefined;
       // The broker closed this channel alone (e.g. a protocol error) while the connection lives on:
       // consume again. After a connection loss the bus re-attaches every consumer itself.
       setTimeout(() => {
@@ -317,6 +355,7 @@ class RabbitConsumer implements Consumer {
   /** The connection is gone: the broker has already requeued whatever this consumer held. */
   detach(): void {
     this.channel = undefined;
+    this.attachedTo = undefined;
     this.tag = undefined;
   }
 
@@ -384,6 +423,7 @@ class RabbitConsumer implements Consumer {
 
 class RabbitSubscription {
   private channel: Channel | undefined;
+  private attachedTo: ChannelModel | undefined;
   private closed = false;
 
   constructor(
@@ -394,7 +434,22 @@ class RabbitSubscription {
   ) {}
 
   async attach(model: ChannelModel): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.attachedTo === model) return;
+    this.attachedTo = model;
+    try {
+      await this.openChannel(model);
+    } catch (error) {
+      if (this.attachedTo === model) this.attachedTo = undefined;
+      throw error;
+    }
+  }
+
+  detach(): void {
+    this.channel = undefined;
+    this.attachedTo = undefined;
+  }
+
+  private async openChannel(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (error: Error) => this.logger?.warn({ err: error, topic: this.topic }, 'subscription channel error'));
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
