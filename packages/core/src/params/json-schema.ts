@@ -11,14 +11,45 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
 const cache = new WeakMap<object, ValidateFunction>();
 
-/** Compiles (once per schema object) or throws the schema's own error message. */
+/**
+ * Compiles (once per schema object) or throws the schema's own error message. Accepts draft-3 style
+ * `required: true` inside `properties`, as StackStorm's CustomValidator does (payload schemas,
+ * nested parameter schemas and config schemas of real packs use it).
+ */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = ajv.compile(draft3RequiredToDraft4(schema) as Record<string, unknown>);
     cache.set(schema, validate);
   }
   return validate;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy where each boolean `required` becomes an entry in the parent's `required` list. */
+function draft3RequiredToDraft4(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(draft3RequiredToDraft4);
+  if (!isObject(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'required' && typeof value === 'boolean') continue;
+    if (key === 'enum' || key === 'default' || key === 'const') out[key] = value;
+    else if (key === 'properties' && isObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, draft3RequiredToDraft4(sub)]));
+    } else out[key] = draft3RequiredToDraft4(value);
+  }
+  const properties = schema['properties'];
+  if (isObject(properties)) {
+    const required = Object.entries(properties).filter(([, sub]) => isObject(sub) && sub['required'] === true).map(([name]) => name);
+    if (required.length > 0) {
+      const existing = Array.isArray(schema['required']) ? (schema['required'] as unknown[]) : [];
+      out['required'] = [...new Set([...existing, ...required])];
+    }
+  }
+  return out;
 }
 
 /** Human-readable, one line per problem, paths like `/items/0`. */
