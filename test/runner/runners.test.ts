@@ -132,6 +132,15 @@ describe('local-shell-cmd', () => {
   });
 });
 
+describe('output limit', () => {
+  it('stops an action that floods its output and ends failed saying why', async () => {
+    const config = loadConfig({ ...home.env, PACKRUN_OUTPUT_CAP: '1024', PACKRUN_OUTPUT_LIMIT: '1048576' });
+    const outcome = await run('core.local', { cmd: 'yes flood; sleep 60' }, { config });
+    expect(outcome).toMatchObject({ status: 'failed', stopReason: 'output_limit', truncated: { stdout: true } });
+    expect(outcome.result['error']).toMatch(/output limit/);
+  });
+});
+
 describe('local-shell-script', () => {
   it('passes named arguments then positional ones, StackStorm style', async () => {
     const outcome = await run('examples.greet', { name: 'Ann', times: 2, shout: true, greeting: 'Hi' });

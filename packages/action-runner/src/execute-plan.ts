@@ -67,6 +67,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
     timeoutMs: timeoutSecondsOf(input) * 1000,
     killGraceMs: input.config.killGraceSeconds * 1000,
     outputCapBytes: input.config.outputCapBytes,
+    outputLimitBytes: input.config.outputLimitBytes,
     controlChannel: plan.job !== undefined,
     ...(plan.job ? { initialMessages: [{ type: MessageType.job, job: plan.job }] } : {}),
     onMessage,

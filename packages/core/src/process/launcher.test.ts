@@ -131,6 +131,13 @@ describe('launchJob', () => {
     expect(exit.stderr).toBe('done\n');
   });
 
+  it('stops a job whose output passes the limit and says why', async () => {
+    const exit = await launchJob(spec('/bin/sh', ['-c', 'yes; sleep 60'], { outputCapBytes: 4096, outputLimitBytes: 1024 * 1024 }));
+    expect(exit.stopReason).toBe('output_limit');
+    expect(exit.stdout.length).toBe(4096);
+    expect(exit.truncated.stdout).toBe(true);
+  });
+
   it('fails plainly when the command does not exist', async () => {
     await expect(launchJob(spec('/nonexistent/binary', []))).rejects.toMatchObject({ code: 'PROCESS_SPAWN_FAILED' });
   });

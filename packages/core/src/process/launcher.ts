@@ -22,6 +22,8 @@ export interface LaunchSpec {
   killGraceMs: number;
   /** Bytes kept of stdout and, separately, of stderr. */
   outputCapBytes: number;
+  /** Total bytes of stdout plus stderr after which the job is stopped with stop reason `output_limit`. */
+  outputLimitBytes?: number;
   /** Open the control channel on fd 3 (the wrappers); shell actions run without one. */
   controlChannel: boolean;
   /** Messages sent as soon as the child is started (the job). */
@@ -116,15 +118,6 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
 
   const stdout = new CappedOutput(spec.outputCapBytes);
   const stderr = new CappedOutput(spec.outputCapBytes);
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout.push(chunk);
-    spec.onOutput?.('stdout', chunk);
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr.push(chunk);
-    spec.onOutput?.('stderr', chunk);
-  });
-
   let stopReason: StopReason | undefined;
   let protocolError: string | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -139,6 +132,20 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
       wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));
     }, spec.killGraceMs);
   };
+
+  const checkOutputLimit = (): void => {
+    if (spec.outputLimitBytes !== undefined && stdout.totalBytes + stderr.totalBytes > spec.outputLimitBytes) stop('output_limit');
+  };
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    spec.onOutput?.('stdout', chunk);
+    checkOutputLimit();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    spec.onOutput?.('stderr', chunk);
+    checkOutputLimit();
+  });
 
   const socket = spec.controlChannel ? (child.stdio[3] as Socket) : undefined;
   const channel = socket
