@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { dataPaths, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
@@ -18,6 +19,8 @@ export interface ApiServiceOptions {
   /** false: build the app without listening (tests use `inject()`). */
   listen?: boolean;
   validate?: ParameterValidator;
+  /** The sensor container running in this process, if any (see ApiAppDeps). */
+  sensorContainer?: SensorContainer;
 }
 
 export interface ApiService {
@@ -53,7 +56,10 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
 
-  const app = await buildApiApp({ store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth });
+  const app = await buildApiApp({
+    store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
+    ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
+  });
 
   // The in-process bus loses its queue with the process: what was queued before a restart is queued again.
   const restored = await executions.requeueUnqueued({ includeScheduled: bus.kind === 'inprocess', olderThanMs: 0 });

@@ -14,6 +14,8 @@ import { actionRoutes } from './routes/actions.ts';
 import { packRoutes } from './routes/packs.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runnerRoutes } from './routes/runners.ts';
+import { rulesApiRoutes } from '@packrun/rules-engine';
+import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 
 export interface ApiAppDeps {
@@ -25,6 +27,8 @@ export interface ApiAppDeps {
   ledger: StoreLedger;
   hub: EventHub;
   packs: PackOperations;
+  /** The sensor container of this process (embedded mode), for live sensor state and restarts. */
+  sensorContainer?: SensorContainer;
   /** false only for tests of the unauthenticated surface; `packrun up` always requires keys. */
   requireApiKey: boolean;
 }
@@ -48,6 +52,8 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   packRoutes(app, deps);
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
+  rulesApiRoutes(app, deps);
+  sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });

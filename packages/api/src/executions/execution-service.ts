@@ -19,6 +19,8 @@ import { secretParameterNames } from './masking.ts';
 export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 export interface CreateExecutionInput {
+  /** Chosen by the client; a new id otherwise. */
+  id?: string;
   action: string;
   parameters: Record<string, unknown>;
   user: string;
@@ -112,7 +114,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const secretNames = secretParameterNames(action.parameters);
     const createdAt = nowIso();
     const record: ExecutionRecord = {
-      id: newId(),
+      id: input.id ?? newId(),
       action: action.ref,
       pack: action.pack,
       runnerType: action.runnerType,
@@ -124,6 +126,9 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       user: input.user,
     };
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    if (input.id !== undefined && (await store.executions.get(input.id))) {
+      throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
+    }
     await store.executions.insert(record);
     await publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its

@@ -11,6 +11,8 @@ import {
   type PackRecord,
   type Store,
 } from '@packrun/core';
+import { registerPackRules, unregisterPackRules } from '@packrun/rules-engine';
+import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-container';
 
 /**
  * The store's view of installed packs: a pack record and its actions, written when the installer
@@ -58,9 +60,14 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
     await store.actions.put(record);
   }
   await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
+  // Sensors first: rules are checked against the trigger types the pack's sensors declare.
+  await registerPackSensors(store, installed, loaded);
+  await registerPackRules(store, loaded);
 }
 
 export async function unregisterPack(store: Store, ref: string): Promise<void> {
+  await unregisterPackRules(store, ref);
+  await unregisterPackSensors(store, ref);
   await store.actions.remove({ pack: ref });
   await store.packs.remove({ id: ref });
 }

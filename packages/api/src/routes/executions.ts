@@ -38,17 +38,23 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
         type: 'object',
         additionalProperties: false,
         properties: {
+          id: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$',
+            description: 'optional id chosen by the client; a retried create with the same id gets 409 instead of a duplicate',
+          },
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
           context: looseObject,
         },
         required: ['action'],
       },
-      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
+      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
+    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
     const record = await executions.create({
+      ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',

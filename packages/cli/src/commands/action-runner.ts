@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PackrunError, createLogger, dataPaths, loadConfig } from '@packrun/core';
+import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { HttpKeyValues, createHttpLedger, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey } from '../api-client/connect.ts';
 import { openReadyBus } from './service-backends.ts';
@@ -33,6 +33,7 @@ export function register(program: Command): void {
         datastore: new HttpKeyValues(endpoint),
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
+        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
       });
       process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
       const signal = await shutdownSignal();

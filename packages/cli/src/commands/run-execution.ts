@@ -1,6 +1,8 @@
 import { createSandboxDecorator, dataPaths, detectSandbox, type ActionOutcome, type PackrunConfig } from '@packrun/core';
 import { LocalFileKeyValues, prepareAction, runAction } from '@packrun/action-runner';
 import path from 'node:path';
+import { connectApi, requireApi } from '../api-client/connect.ts';
+import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.ts';
 
 export interface RunRequest {
   ref: string;
@@ -12,10 +14,11 @@ export interface RunRequest {
 /**
  * The one place `packrun run` executes an action. Local mode: in this process, against the packs
  * installed in PACKRUN_HOME and the local datastore file, inside the sandbox layers this host
- * has (`packrun doctor`). Routing through the API when a server is
- * up replaces this function's body.
+ * has (`packrun doctor`). When a server answers at PACKRUN_API_URL, it runs there instead.
  */
 export async function executeAction(config: PackrunConfig, request: RunRequest): Promise<ActionOutcome> {
+  const client = await connectApi(config);
+  if (client) return runThroughApi(client, request);
   const paths = dataPaths(config.home);
   return runAction({
     paths,
@@ -27,6 +30,11 @@ export async function executeAction(config: PackrunConfig, request: RunRequest):
     signal: request.signal,
     decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
   });
+}
+
+/** `packrun run --async`: queues the execution on the server and returns its id; needs a server. */
+export async function submitAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<string> {
+  return (await submitThroughApi(await requireApi(config), request)).id;
 }
 
 /** The exact command line Packrun would start, and the job it would send, without starting it. */

@@ -4,13 +4,14 @@ import { dataPaths, loadConfig, PackrunError, type ActionOutcome } from '@packru
 import { findAction } from '@packrun/action-runner';
 import { CliExit } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
-import { describeAction, executeAction } from './run-execution.ts';
+import { describeAction, executeAction, submitAction } from './run-execution.ts';
 
 interface RunOptions {
   paramsJson?: string;
   timeout?: string;
   json?: boolean;
   printCommand?: boolean;
+  async?: boolean;
 }
 
 function timeoutSeconds(raw: string): number {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', "stop the action after this many seconds (overrides the action's timeout)")
     .option('--json', 'print one JSON document with the status and result')
     .option('--print-command', 'print the command line and job Packrun would start, and stop there')
+    .option('--async', 'queue it on the running server, print the execution id and return')
     .action(async (ref: string, words: string[], options: RunOptions) => {
       const config = loadConfig();
       const { action } = await findAction(dataPaths(config.home), ref);
@@ -58,6 +60,11 @@ export function register(program: Command): void {
       if (options.printCommand) {
         const description = await describeAction(config, { ref, parameters, executionId });
         process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
+        return;
+      }
+
+      if (options.async) {
+        process.stdout.write(`${await submitAction(config, { ref, parameters, executionId })}\n`);
         return;
       }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger, dataPaths, loadConfig } from '@packrun/core';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { startApiService } from '@packrun/api';
 import { startActionRunnerService } from '@packrun/action-runner';
 import { openStoreBackends } from './service-backends.ts';
@@ -23,6 +23,7 @@ export function register(program: Command): void {
         datastore: backends.keyValues,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
+        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
       });
       process.stdout.write(
         `packrun is up: API ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`,
