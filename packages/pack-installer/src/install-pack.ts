@@ -17,6 +17,7 @@ import { checkConflicts, packPython, planInstall, type InstallPlan, type Planned
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
 import type { InstallProgressEvent, ProgressListener } from './progress.ts';
+import { assertSafePackageJson } from './package-json-check.ts';
 import { assertSafeRequirements } from './requirements-check.ts';
 import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-check.ts';
 import { createStagingDir } from './staging.ts';
@@ -98,6 +99,8 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
     const requirementsFile = path.join(planned.dir, 'requirements.txt');
     const requirements = await readFile(requirementsFile, 'utf8').catch(() => undefined);
     if (requirements !== undefined) assertSafeRequirements(requirements, `${ref}/requirements.txt`, options.config.allowUnsafeRequirements);
+    const packageJson = await readFile(path.join(planned.dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (packageJson !== undefined) assertSafePackageJson(packageJson, `${ref}/package.json`, options.config.allowUnsafeRequirements);
     const envPlan = await planEnv({ packDir: planned.dir, python: packPython(planned.meta, options.config.python), allowNpmScripts: options.config.allowNpmScripts });
     emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
     const { env } = await ensureEnv({
