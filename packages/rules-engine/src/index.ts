@@ -16,3 +16,4 @@ export { dispatchTrigger, resolveTriggerType, type DispatchRequest } from './tri
 export { createTriggerProcessor, rulesUser, type ExecutionRequest, type ExecutionRequester, type TriggerProcessorDeps } from './trigger-processor.ts';
 export { startRulesEngine, type RulesEngine, type RulesEngineOptions } from './rules-engine-service.ts';
 export { rulesApiRoutes } from './api-routes.ts';
+export { executionRequester, type ExecutionCreator } from './execution-requester.ts';

@@ -1,0 +1,25 @@
+import type { Store } from '@packrun/core';
+import type { ExecutionRequester } from './trigger-processor.ts';
+
+/** The API's execution service as the rules engine needs it: create = validate, store, queue. */
+export interface ExecutionCreator {
+  create(input: { action: string; parameters: Record<string, unknown>; user: string; context?: Record<string, unknown> }): Promise<{ id: string }>;
+}
+
+/**
+ * Requests executions through the same create-and-queue path as `POST /api/v1/executions`, then
+ * files the rule and the trigger instance on the execution record so executions can be listed by
+ * rule.
+ */
+export function executionRequester(creator: ExecutionCreator, store: Store): ExecutionRequester {
+  return async (request) => {
+    const execution = await creator.create({
+      action: request.action,
+      parameters: request.parameters,
+      user: request.user,
+      context: request.context,
+    });
+    await store.executions.update({ id: execution.id }, { set: { rule: request.rule, triggerInstance: request.triggerInstance } });
+    return execution;
+  };
+}
