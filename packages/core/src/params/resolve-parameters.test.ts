@@ -30,10 +30,11 @@ async function failure(run: Promise<unknown>): Promise<PackrunError> {
 
 describe('resolveParameters', () => {
   it('fills defaults, keeps given values and splits runner from action parameters', async () => {
-    const meta = await action('  who: {type: string, required: true}\n  times: {type: integer, default: 2}\n  cmd: {default: "echo hi"}\n');
+    const meta = await action('  who: {type: string, required: true}\n  times: {type: integer, default: "{{ 1 + 1 }}"}\n  cmd: {default: "echo hi"}\n');
     const resolved = await resolveParameters({ action: meta, input: { who: 'ann' } });
     expect(resolved.parameters).toMatchObject({ who: 'ann', times: 2, cmd: 'echo hi', timeout: 60, kwarg_op: '--', sudo: false });
     expect(resolved.actionParameters).toEqual({ who: 'ann', times: 2 });
+    expect(Object.keys(resolved.actionParameters)).toEqual(['who', 'times']);
     expect(resolved.runnerParameters).toMatchObject({ cmd: 'echo hi', timeout: 60 });
     expect(resolved.secretNames).toEqual(['sudo_password']);
   });

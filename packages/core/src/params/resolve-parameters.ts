@@ -97,13 +97,17 @@ export async function resolveParameters(options: ResolveParametersOptions): Prom
 
   for (const [name, spec] of Object.entries(specs)) validate(action, spec, resolved, name);
 
+  // Declaration order, not rendering order: named shell arguments come out in the order written.
+  const parameters: Record<string, unknown> = {};
   const runnerParameters: Record<string, unknown> = {};
   const actionParameters: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(resolved)) {
-    (specs[name]!.runnerParameter ? runnerParameters : actionParameters)[name] = value;
+  for (const [name, spec] of Object.entries(specs)) {
+    if (!(name in resolved)) continue;
+    parameters[name] = resolved[name];
+    (spec.runnerParameter ? runnerParameters : actionParameters)[name] = resolved[name];
   }
   return {
-    parameters: resolved,
+    parameters,
     runnerParameters,
     actionParameters,
     secretNames: Object.values(specs).filter((spec) => spec.secret).map((spec) => spec.name).sort(),
