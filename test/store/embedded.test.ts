@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '@packrun/core';
+import { retryUntil } from '../helpers/retry-until.ts';
 import { storeContract } from './store-contract.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'packrun-embedded-store-'));
@@ -41,6 +42,20 @@ describe('embedded store on disk', () => {
     expect(await second.executions.get('ex-1')).toEqual({ ...record, runnerId: 'r9' });
     expect(await second.keyValues.count({})).toBe(1);
     await second.close();
+  });
+
+  it('compacts its files periodically and on close: one line per live record', async () => {
+    const dir = path.join(root, 'compact');
+    const store = await openEmbeddedStore({ dir, compactionIntervalMs: 5_000 });
+    await store.executions.insert(record);
+    for (let i = 0; i < 50; i += 1) await store.executions.update({ id: 'ex-1' }, { set: { durationMs: i } });
+    const file = path.join(dir, 'executions.db');
+    const recordLines = (): number => readFileSync(file, 'utf8').split('\n').filter((line) => line.includes('"_id"')).length;
+    expect(recordLines()).toBe(51);
+    await retryUntil(() => recordLines() === 1, { withinMs: 15_000, what: 'periodic compaction' });
+    await store.executions.update({ id: 'ex-1' }, { set: { durationMs: 99 } });
+    await store.close();
+    expect(recordLines()).toBe(1);
   });
 
   it('refuses use after close', async () => {

@@ -138,11 +138,9 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
         const [fieldName] = Object.keys(index.keys);
         if (fieldName !== undefined) await db.ensureIndexAsync({ fieldName, unique: index.unique ?? false });
       }
-      db.setAutocompactionInterval(Math.max(options.compactionIntervalMs ?? 3_600_000, 5_000));
       databases.set(name, db);
     }
   } catch (cause) {
-    for (const db of databases.values()) db.stopAutocompaction();
     lock.release();
     throw new PackrunError('STORE_CORRUPT', `the embedded store in ${options.dir} could not be loaded: ${(cause as Error).message}`, {
       hint: 'a data file is damaged; restore it from a backup or move it aside to start that collection empty',
@@ -152,6 +150,14 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     });
   }
   logger?.debug({ dir: options.dir }, 'embedded store opened');
+  // NeDB appends every change to the file; compaction rewrites it to one line per record. Our own
+  // timer rather than NeDB's so it can be unref'd: an open store must not keep a process alive.
+  const compaction = setInterval(() => {
+    for (const [name, db] of databases) {
+      db.compactDatafileAsync().catch((error: unknown) => logger?.warn({ err: error, collection: name }, 'compaction failed'));
+    }
+  }, Math.max(options.compactionIntervalMs ?? 3_600_000, 5_000));
+  compaction.unref();
   const collection = <T extends { id: string }>(name: CollectionName): Collection<T> =>
     new EmbeddedCollection<T>(name, databases.get(name) as Nedb<Doc>, assertOpen);
 
@@ -174,12 +180,10 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(compaction);
       try {
         // Compaction is queued behind every pending operation, so this also waits for them.
-        for (const db of databases.values()) {
-          db.stopAutocompaction();
-          await db.compactDatafileAsync();
-        }
+        for (const db of databases.values()) await db.compactDatafileAsync();
       } finally {
         lock.release();
         logger?.debug({ dir: options.dir }, 'embedded store closed');
