@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,21 @@ describe('pack environments', () => {
     expect(installed[0]?.env.kind).toBe('python');
     expect(progress.tools()).toEqual(['uv']);
     expect(envPython(installed[0]?.env.python as string, 'import sys; print(sys.prefix != sys.base_prefix)')).toBe('True');
+  });
+
+  const otherPython = ['/root/.pyenv/versions/3.12.1/bin/python3.12', '/usr/bin/python3.12', '/root/.pyenv/versions/3.10.13/bin/python3.10'].find((file) => existsSync(file));
+  it.skipIf(otherPython === undefined)('builds the env with the interpreter the pack names in `python` (skipped: no second Python found)', async () => {
+    const dir = await writePack(path.join(root, 'own_python'), {
+      ref: 'own_python',
+      version: '0.1.0',
+      requirements: 'six==1.16.0\n',
+      extra: `python: ${otherPython}\npython_versions:\n  - "3"`,
+    });
+    const { installed } = await installPack(dir, { config: installerConfig(home) });
+    const python = installed[0]?.env.python as string;
+    const expected = envPython(otherPython as string, 'import platform; print(platform.python_version())');
+    expect(envPython(python, 'import platform, six; print(platform.python_version())')).toBe(expected);
+    expect(installed[0]?.env.hash).not.toBe(sixA.env.hash);
   });
 
   it('gives a shell-only pack no env at all', async () => {
