@@ -6,7 +6,8 @@ import { homeWithPacks, repoRoot, type PackrunHome } from './fixtures.ts';
 let home: PackrunHome;
 
 beforeAll(async () => {
-  home = await homeWithPacks(['core']);
+  // Local mode: no API may answer, even if another test has a server on the default port.
+  home = await homeWithPacks(['core'], { PACKRUN_API_URL: 'http://127.0.0.1:1' });
 });
 
 /** Runs the real `packrun` bin with PACKRUN_HOME pointing at the test's home. */
