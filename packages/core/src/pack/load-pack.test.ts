@@ -30,13 +30,14 @@ async function problemsOf(files: Record<string, string>) {
 }
 
 describe('loadPack', () => {
-  it('loads actions (.yaml and .yml), sensors, rules and the config schema', async () => {
+  it('loads actions (.yaml, .yml and .json), sensors, rules and the config schema', async () => {
     const dir = await writePackFolder({
       'pack.yaml': minimalPackYaml,
       'actions/greet.yaml': goodAction,
       'actions/greet.py': 'print(1)\n',
       'actions/shell.yml': 'name: shell\nrunner_type: local-shell-cmd\nenabled: false\n',
       'actions/lib/helper.yaml': 'not: metadata\n',
+      'actions/zz_json.json': '{"name": "from_json", "runner_type": "local-shell-cmd"}',
       'sensors/watch.yaml': `
 class_name: WatchSensor
 entry_point: watch.py
@@ -62,7 +63,7 @@ action:
     const pack = await loadPack(dir);
     expect(pack.problems).toEqual([]);
     expect(pack.ref).toBe('test_pack');
-    expect(pack.actions.map((a) => a.ref)).toEqual(['test_pack.greet', 'test_pack.shell']);
+    expect(pack.actions.map((a) => a.ref)).toEqual(['test_pack.greet', 'test_pack.shell', 'test_pack.from_json']);
     const greet = pack.actions[0]!;
     expect(greet).toMatchObject({ runnerType: 'python-script', entryPoint: 'greet.py', enabled: true, file: 'actions/greet.yaml' });
     expect(greet.raw['runner_type']).toBe('python-script');

@@ -86,7 +86,10 @@ async function readConfigSchema(packDir: string, problems: PackProblem[]): Promi
   }
 }
 
-/** `<folder>/*.yaml` and `*.yml`, top level only (subfolders hold entry points and libraries), sorted. */
+/**
+ * `<folder>/*.yaml`, `*.yml` and `*.json` (StackStorm's registrars accept all three), top level only
+ * (subfolders hold entry points and libraries), sorted.
+ */
 async function metadataFiles(packDir: string, folder: string): Promise<string[]> {
   let entries;
   try {
@@ -95,7 +98,7 @@ async function metadataFiles(packDir: string, folder: string): Promise<string[]>
     return [];
   }
   return entries
-    .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+    .filter((entry) => entry.isFile() && /\.(ya?ml|json)$/.test(entry.name))
     .map((entry) => `${folder}/${entry.name}`)
     .sort();
 }
