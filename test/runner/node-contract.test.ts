@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { installPack } from '@packrun/pack-installer';
+import { homeWithPacks, type PackrunHome } from './fixtures.ts';
+
+let home: PackrunHome;
+
+beforeAll(async () => {
+  home = await homeWithPacks([]);
+  await installPack(path.join(import.meta.dirname, 'packs/runner_contract'), { config: home.config });
+});
+
+function run(ref: string, input: Record<string, unknown> = {}) {
+  return runAction({ paths: home.paths, config: home.config, ref, input, datastore: new LocalFileKeyValues(home.paths) });
+}
+
+describe('node-script contract', () => {
+  it('calls a CommonJS module.exports function with the parameters and context', async () => {
+    const outcome = await run('runner_contract.cjs_function', { word: 'hi' });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.result['result']).toEqual({ upper: 'HI', pack: 'runner_contract', action: 'cjs_function' });
+  });
+
+  it('gives a datastore with local keys prefixed <pack>.<action>:', async () => {
+    const outcome = await run('runner_contract.node_datastore');
+    expect(outcome.result['result']).toEqual({ local: 'yes', global: 'global', listed: ['runner_contract.node_datastore:seen'], deleted: true, after: null });
+    expect((await new LocalFileKeyValues(home.paths).get('shared'))?.value).toBe('global');
+  });
+
+  it('fails with a result through context.fail', async () => {
+    const outcome = await run('runner_contract.node_fail', { how: 'fail' });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.result['result']).toEqual({ reason: 'asked to fail' });
+  });
+
+  it('fails with the error and its stack when the function throws', async () => {
+    const outcome = await run('runner_contract.node_fail', { how: 'throw' });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.result['error']).toBe('RangeError: out of range');
+    expect(outcome.result['traceback']).toContain('node_fail.mjs');
+  });
+
+  it('sends a value JSON cannot carry as its string form', async () => {
+    const outcome = await run('runner_contract.node_fail', { how: 'bigint' });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.result['result']).toBe('10');
+  });
+
+  it('ends as soon as the function returns, whatever it left running', async () => {
+    const outcome = await run('runner_contract.node_fail', { how: 'timer' });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.durationMs).toBeLessThan(5000);
+  });
+});
+
+describe('python-script failures', () => {
+  it('fails with the exception when run raises, in a pack without a venv', async () => {
+    const outcome = await run('runner_contract.py_raise');
+    expect(outcome.status).toBe('failed');
+    expect(outcome.result['error']).toMatch(/ValueError: no good/);
+    expect(outcome.result['result']).toBeNull();
+  });
+});
