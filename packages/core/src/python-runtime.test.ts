@@ -124,4 +124,68 @@ describe('python runtime', () => {
       { type: 'result', result: { n: 2, previous: 'from-parent' }, success: null },
     ]);
   });
+
+  it('runs a sensor for Node: initial triggers, a trigger change, dispatches, then stop', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'packrun-pyrt-'));
+    const sensors = path.join(root, 'hello', 'sensors');
+    mkdirSync(sensors, { recursive: true });
+    const entry = path.join(sensors, 'echo_sensor.py');
+    writeFileSync(
+      entry,
+      [
+        'import queue, sys',
+        'from st2reactor.sensor.base import Sensor',
+        'class EchoSensor(Sensor):',
+        '    def setup(self):',
+        '        self.refs = queue.Queue()',
+        '    def run(self):',
+        '        while True:',
+        "            self.sensor_service.dispatch('echo', {'ref': self.refs.get()}, trace_tag='t')",
+        '    def cleanup(self):',
+        "        sys.stderr.write('cleaned up\\n')",
+        "    def add_trigger(self, trigger): self.refs.put(trigger['ref'])",
+        "    def update_trigger(self, trigger): self.refs.put('updated ' + trigger['ref'])",
+        '    def remove_trigger(self, trigger): pass',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(python, ['-I', pythonRuntime.sensorWrapper], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const channel = child.stdio[3] as Duplex;
+    const frame = (message: unknown): Buffer => {
+      const body = Buffer.from(JSON.stringify(message), 'utf8');
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(body.length, 0);
+      return Buffer.concat([header, body]);
+    };
+    const dispatched: Array<Record<string, unknown>> = [];
+    let buffered = Buffer.alloc(0);
+    channel.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
+        const length = buffered.readUInt32BE(0);
+        dispatched.push(JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>);
+        buffered = buffered.subarray(4 + length);
+        if (dispatched.length === 1) channel.write(frame({ type: 'trigger_updated', trigger: { ref: 'hello.b' } }));
+        if (dispatched.length === 2) channel.write(frame({ type: 'stop' }));
+      }
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    channel.write(
+      frame({
+        type: 'job',
+        job: {
+          kind: 'sensor', pack: 'hello', sensor: 'hello.EchoSensor', class_name: 'EchoSensor', entry_point: entry,
+          pack_dir: path.join(root, 'hello'), config: {}, poll_interval: null, triggers: [{ ref: 'hello.a' }], log_level: 'info',
+        },
+      }),
+    );
+    expect(await exited).toBe(0);
+    expect(dispatched).toEqual([
+      { type: 'dispatch', trigger: 'hello.echo', payload: { ref: 'hello.a' }, trace_tag: 't' },
+      { type: 'dispatch', trigger: 'hello.echo', payload: { ref: 'updated hello.b' }, trace_tag: 't' },
+    ]);
+    expect(stderr).toContain('cleaned up');
+  });
 });
