@@ -6,7 +6,7 @@ export { executionStatuses, completedStatuses, isCompleted, type ExecutionStatus
 export { readInstalledPack, installRecordName, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
-export { queueNames, topicNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
+export { queueNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { parseChildMessage } from './protocol/validate.ts';
@@ -38,7 +38,8 @@ export { coerceCliValue, parseCliParameters } from './params/cli-values.ts';
 export { openMongoStore, type MongoStoreOptions } from './store/mongodb-store.ts';
 export { collectionNames } from './store/collections.ts';
 export { KeyValueService, type KeyValueServiceOptions } from './store/key-value-service.ts';
-export { loadDatastoreKey, encryptSecret, decryptSecret } from './store/datastore-crypto.ts';
+export { loadDatastoreKey } from './store/datastore-crypto.ts';
 export { openStore, openKeyValues } from './store/open-store.ts';
 export { openBus } from './bus/open-bus.ts';
 export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './pack/site-config.ts';
+export { readYamlFile, type YamlReadResult } from './pack/yaml-file.ts';

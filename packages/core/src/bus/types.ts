@@ -72,7 +72,6 @@ export interface TopicEvents {
   'execution-cancel': CancelRequestEvent;
 }
 export type TopicName = keyof TopicEvents;
-export const topicNames: readonly TopicName[] = ['execution-updates', 'execution-output', 'execution-cancel'];
 
 export interface DeliveryInfo {
   /** True when this message was handed out before and not acked (its consumer died or failed). */

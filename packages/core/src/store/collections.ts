@@ -5,7 +5,7 @@ import type { CollectionName } from './types.ts';
  * priority order). MongoDB creates them as given; the embedded store indexes the first field of
  * each, the only kind NeDB has.
  */
-export interface IndexSpec {
+interface IndexSpec {
   keys: Record<string, 1 | -1>;
   unique?: boolean;
 }

@@ -11,7 +11,7 @@ const prefix = 'aesgcm:';
 const ivBytes = 12;
 const tagBytes = 16;
 
-export function parseDatastoreKey(text: string, source: string): Buffer {
+function parseDatastoreKey(text: string, source: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length !== 32) {
     throw new PackrunError('KV_KEY_INVALID', `the datastore key in ${source} is not 32 bytes of base64`, {

@@ -18,7 +18,7 @@ type Doc = Record<string, unknown>;
 
 const operators = new Set(['$in', '$nin', '$ne', '$gt', '$gte', '$lt', '$lte', '$exists']);
 
-export function escapeKey(key: string): string {
+function escapeKey(key: string): string {
   return key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
 }
 
