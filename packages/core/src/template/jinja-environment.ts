@@ -163,6 +163,12 @@ function createEnvironment(allowUndefined: boolean): JinjaEnvironment {
     Array.isArray(container) ? container.includes(item) : typeof container === 'string' ? container.includes(String(item)) : typeof container === 'object' && container !== null && String(item) in container,
   );
   env.addTest('none', (value: unknown) => value === null);
+  env.addTest('true', (value: unknown) => value === true);
+  env.addTest('false', (value: unknown) => value === false);
+  env.addTest('boolean', (value: unknown) => typeof value === 'boolean');
+  env.addTest('integer', (value: unknown) => Number.isInteger(value));
+  env.addTest('float', (value: unknown) => typeof value === 'number' && !Number.isInteger(value));
+  env.addTest('sequence', (value: unknown) => typeof value === 'string' || Array.isArray(value) || (typeof value === 'object' && value !== null));
   return env;
 }
 

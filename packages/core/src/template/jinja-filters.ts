@@ -1,5 +1,6 @@
 import type { JinjaEnvironment } from './jinja-environment.ts';
-import { pyJsonDumps, pyStr } from './python-values.ts';
+import { pythonPercentFormat } from './python-format.ts';
+import { pyJsonDumps, pyRepr, pyStr } from './python-values.ts';
 import { splitKeywords } from './st2-filters.ts';
 
 type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
@@ -25,7 +26,8 @@ function items(value: unknown): unknown[] {
 /**
  * Jinja2 built-in filters that nunjucks lacks or implements differently, so that templates written
  * for StackStorm behave the same: `string` prints like Python, `list` of a dict gives its keys,
- * `selectattr`/`rejectattr` take a test, plus `map`, `tojson`, `unique`, `min`, `max`, `items`, `attr`.
+ * `selectattr`/`rejectattr` take a test, plus `map`, `tojson`, `unique`, `min`, `max`, `items`, `attr`,
+ * `count`, `format` (Python's `%` formatting) and `pprint`.
  */
 export function jinjaFilters(env: JinjaEnvironment): Record<string, Filter> {
   const selectByAttribute = (keep: boolean) =>
@@ -74,5 +76,11 @@ export function jinjaFilters(env: JinjaEnvironment): Record<string, Filter> {
     max: (value) => items(value).reduce<unknown>((a, b) => (a === undefined || (b as number) > (a as number) ? b : a), undefined),
     items: (value) => Object.entries((value ?? {}) as Record<string, unknown>),
     attr: (value, name) => attribute(value, String(name)),
+    count: (value) => items(value).length,
+    format: (value, ...args) => {
+      const { positional, keywords } = splitKeywords(args);
+      return pythonPercentFormat(pyStr(value), Object.keys(keywords).length > 0 ? [keywords] : positional);
+    },
+    pprint: (value) => pyRepr(value),
   };
 }

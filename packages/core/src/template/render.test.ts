@@ -57,6 +57,12 @@ describe('renderValue', () => {
     expect(renderValue('{% if "b" is in(trigger.body.tags) %}yes{% endif %}', context)).toBe('yes');
   });
 
+  it('has the Jinja tests nunjucks lacks', () => {
+    expect(renderValue('{{ trigger.count is integer }}/{{ trigger.ratio is float }}/{{ trigger.flag is true }}', context)).toBe('True/True/True');
+    expect(renderValue('{{ trigger.nothing is none }}/{{ trigger.flag is boolean }}/{{ trigger.body.tags is sequence }}', context)).toBe('True/True/True');
+    expect(renderValue('{{ trigger.count is false }}', context)).toBe(false);
+  });
+
   it('offers Python dict, list and str methods', () => {
     expect(renderValue('{{ trigger.body.name.strip().lower() }}', context)).toBe('web hook');
     expect(renderValue('{{ trigger.body.name.split() }}', context)).toEqual(['Web', 'Hook']);
@@ -82,6 +88,13 @@ describe('renderValue', () => {
     expect(renderValue('{{ trigger.body | tojson }}', context)).toBe('{"name": " Web Hook ", "tags": ["a", "b"]}');
     expect(renderValue('{{ trigger.flag | string }}', context)).toBe('True');
     expect(renderValue('{{ {"k": 1} | items | list }}', context)).toEqual([['k', 1]]);
+    expect(renderValue('{{ items | count }}', context)).toBe(2);
+    expect(renderValue('{{ "%s has %d items (%.1f%%)" | format("box", 3, 42.27) }}', context)).toBe('box has 3 items (42.3%)');
+    expect(renderValue('{{ "%(name)s=%(n)05d" | format(name="x", n=42) }}', context)).toBe('x=00042');
+    expect(renderValue('{{ "[%-4s|%4s]" | format("a", "b") }}', context)).toBe('[a   |   b]');
+    expect(renderValue('{{ "%r" | format(trigger.body.tags) }}', context)).toBe("['a', 'b']");
+    expect(() => renderValue('{{ "%s %s" | format(1) }}', context)).toThrow(/not enough arguments/);
+    expect(renderValue('{{ trigger.flag | pprint }}', context)).toBe('True');
   });
 
   it('fails on an undefined value, naming what was rendered', () => {
