@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { describePlan, LocalFileKeyValues, prepareAction, runAction } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
 import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 
@@ -60,5 +60,21 @@ describe('python-script failures', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.result['error']).toMatch(/ValueError: no good/);
     expect(outcome.result['result']).toBeNull();
+  });
+});
+
+describe('secret parameters', () => {
+  it('reach the action but are masked in the printed plan', async () => {
+    const token = 's3cr3t-value';
+    const outcome = await run('runner_contract.secret_echo', { token });
+    expect(outcome.result['stdout']).toBe(token.length);
+    const prepared = await prepareAction(
+      { paths: home.paths, config: home.config, ref: 'runner_contract.secret_echo', input: { token }, datastore: new LocalFileKeyValues(home.paths) },
+      'plan1',
+      path.join(home.paths.jobs, 'plan1'),
+    );
+    const description = describePlan(prepared);
+    expect(description.argv.at(-1)).toBe('********');
+    expect(JSON.stringify(description)).not.toContain(token);
   });
 });

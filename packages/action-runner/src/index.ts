@@ -8,3 +8,4 @@ export type { ExecutionLedger, ClaimDecision, ClaimRequest, CompleteRequest, Run
 export { startActionRunnerService, type ActionRunnerService, type ActionRunnerServiceOptions } from './service/runner-service.ts';
 export { createHttpLedger, HttpKeyValues } from './service/http-ledger.ts';
 export type { ApiEndpoint } from './service/api-request.ts';
+export { describePlan, type PlanDescription } from './plan-description.ts';

@@ -18,6 +18,8 @@ import {
   type Logger,
   type PackrunConfig,
   type ParameterSpec,
+  type ResolvedParameters,
+  type SiteConfig,
   type SpawnDecorator,
 } from '@packrun/core';
 import { executePlan } from './execute-plan.ts';
@@ -46,6 +48,8 @@ export interface PreparedAction {
   runner: Runner;
   input: RunnerInput;
   plan: RunnerPlan;
+  /** Values to hide wherever the plan is shown: secret parameters and secret config attributes. */
+  secretValues: string[];
 }
 
 export function splitActionRef(ref: string): { pack: string; action: string } {
@@ -123,7 +127,15 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
       actionSource: action.file,
     }),
   };
-  return { runner, input, plan: await runner.plan(input) };
+  return { runner, input, plan: await runner.plan(input), secretValues: secretValuesOf(resolved, siteConfig) };
+}
+
+function secretValuesOf(resolved: ResolvedParameters, siteConfig: SiteConfig): string[] {
+  const values = resolved.secretNames.map((name) => resolved.parameters[name]);
+  for (const key of siteConfig.secretKeys) {
+    values.push(key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], siteConfig.values));
+  }
+  return values.filter((value) => value !== undefined && value !== null && value !== '').map((value) => (typeof value === 'string' ? value : JSON.stringify(value)));
 }
 
 function checkExecutionId(id: string): string {

@@ -1,5 +1,5 @@
 import { createSandboxDecorator, dataPaths, detectSandbox, type ActionOutcome, type PackrunConfig } from '@packrun/core';
-import { LocalFileKeyValues, prepareAction, runAction } from '@packrun/action-runner';
+import { describePlan, LocalFileKeyValues, prepareAction, runAction, type PlanDescription } from '@packrun/action-runner';
 import path from 'node:path';
 import { connectApi, requireApi } from '../api-client/connect.ts';
 import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.ts';
@@ -37,13 +37,13 @@ export async function submitAction(config: PackrunConfig, request: Omit<RunReque
   return (await submitThroughApi(await requireApi(config), request)).id;
 }
 
-/** The exact command line Packrun would start, and the job it would send, without starting it. */
-export async function describeAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<{ argv: string[]; cwd: string; env: Record<string, string>; job?: unknown }> {
+/** The exact command line Packrun would start, and the job it would send (secrets masked), without starting it. */
+export async function describeAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<PlanDescription> {
   const paths = dataPaths(config.home);
   const prepared = await prepareAction(
     { paths, config, ref: request.ref, input: request.parameters, datastore: new LocalFileKeyValues(paths) },
     request.executionId,
     path.join(paths.jobs, request.executionId),
   );
-  return { argv: [prepared.plan.command, ...prepared.plan.args], cwd: prepared.plan.cwd, env: prepared.plan.env, ...(prepared.plan.job ? { job: prepared.plan.job } : {}) };
+  return describePlan(prepared);
 }

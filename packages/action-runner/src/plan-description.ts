@@ -1,0 +1,38 @@
+import { maskedValue } from '@packrun/core';
+import type { PreparedAction } from './run-action.ts';
+
+export interface PlanDescription {
+  /** The command line as it would be started. */
+  argv: string[];
+  cwd: string;
+  /** What the runner adds to the allow-listed environment. */
+  env: Record<string, string>;
+  /** The job sent on the control channel (Python and Node actions). */
+  job?: unknown;
+}
+
+function mask(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedValue), text);
+}
+
+function maskDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return mask(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, secrets));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item, secrets)]));
+  }
+  return value;
+}
+
+/**
+ * What `packrun run --print-command` shows: the plan with every secret parameter and secret config
+ * value replaced by `********` wherever it appears (arguments, environment, job).
+ */
+export function describePlan(prepared: PreparedAction): PlanDescription {
+  const secrets = [...prepared.secretValues].sort((a, b) => b.length - a.length);
+  const { plan } = prepared;
+  return maskDeep(
+    { argv: [plan.command, ...plan.args], cwd: plan.cwd, env: plan.env, ...(plan.job ? { job: plan.job } : {}) },
+    secrets,
+  ) as PlanDescription;
+}
