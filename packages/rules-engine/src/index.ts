@@ -17,3 +17,4 @@ export { createTriggerProcessor, rulesUser, type ExecutionRequest, type Executio
 export { startRulesEngine, type RulesEngine, type RulesEngineOptions } from './rules-engine-service.ts';
 export { rulesApiRoutes } from './api-routes.ts';
 export { executionRequester, type ExecutionCreator } from './execution-requester.ts';
+export { sitePackConfig } from './pack-config.ts';

@@ -2,6 +2,7 @@ import {
   buildDatastoreSnapshot,
   newId,
   nowIso,
+  renderValue,
   toFailure,
   type KeyValues,
   type Logger,
@@ -29,8 +30,8 @@ export type ExecutionRequester = (request: ExecutionRequest) => Promise<{ id: st
 export interface TriggerProcessorDeps {
   store: Store;
   requestExecution: ExecutionRequester;
-  /** core's `renderValue`: Jinja-compatible, a lone `{{ expr }}` keeps its type. */
-  render: RenderTemplate;
+  /** Jinja-compatible rendering where a lone `{{ expr }}` keeps its type; core's `renderValue` by default. */
+  render?: RenderTemplate;
   keyValues?: KeyValues;
   /** The site config of a pack (for `config_context`), already validated and rendered. */
   packConfig?: (pack: string) => Promise<Record<string, unknown>>;
@@ -49,6 +50,7 @@ export const rulesUser = 'packrun';
  */
 export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: TriggerInstanceMessage) => Promise<TriggerInstanceRecord> {
   const log = deps.logger.child({ component: 'rules-engine' });
+  const render: RenderTemplate = deps.render ?? ((template, context) => renderValue(template, context));
 
   return async (message) => {
     const instance = await recordInstance(deps.store, message);
@@ -68,7 +70,7 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
     if (await deps.store.ruleEnforcements.findOne({ rule: rule.ref, triggerInstance: instance.id })) return;
     const templateContext = await datastoreContext([rule.criteria, rule.action.parameters]);
     const verdict = evaluateCriteria(rule.criteria, instance.payload, {
-      render: deps.render,
+      render,
       templateContext,
       ...(deps.now ? { now: deps.now } : {}),
     });
@@ -120,7 +122,7 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       rule.ref,
       rule.action.parameters,
       { ...templateContext, trigger: instance.payload, config_context: configContext, action_context: context },
-      deps.render,
+      render,
       (action?.parameters ?? {}) as ParameterTypes,
     );
     return deps.requestExecution({

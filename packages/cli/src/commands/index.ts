@@ -9,12 +9,15 @@ import { register as registerApiKey } from './api-key.ts';
 import { register as registerExecution } from './execution.ts';
 import { register as registerKey } from './key.ts';
 import { register as registerPack } from './pack.ts';
+import { register as registerRule } from './rule.ts';
+import { register as registerSensor } from './sensor.ts';
+import { register as registerTrigger } from './trigger.ts';
 
 /**
  * Every subcommand module exports a `register(program)` function; add yours to this list.
  * Kept as a plain list so that the CLI's surface can be read in one place.
  */
-const modules: Array<(program: Command) => void> = [doctor, registerRun, registerAction, registerUp, registerApi, registerActionRunner, registerApiKey, registerExecution, registerKey, registerPack];
+const modules: Array<(program: Command) => void> = [doctor, registerRun, registerAction, registerUp, registerApi, registerActionRunner, registerApiKey, registerExecution, registerKey, registerPack, registerRule, registerSensor, registerTrigger];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

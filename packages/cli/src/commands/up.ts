@@ -2,34 +2,49 @@ import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { startApiService } from '@packrun/api';
 import { startActionRunnerService } from '@packrun/action-runner';
+import { executionRequester, sitePackConfig, startRulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer } from '@packrun/sensor-container';
+import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
 
 export function register(program: Command): void {
   program
     .command('up')
-    .description('Run Packrun in one process: the API and an action runner, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
+    .description('Run Packrun in one process: the API, an action runner, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
-      const api = await startApiService({ config, ...backends, logger });
+      const paths = dataPaths(config.home);
+      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
+      const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors });
+      const rules = await startRulesEngine({
+        ...backends,
+        logger,
+        requestExecution: executionRequester(api.executions, backends.store),
+        packConfig: sitePackConfig(paths, backends.keyValues),
+        concurrency: config.rulesConcurrency,
+      });
       const runner = await startActionRunnerService({
         config,
-        paths: dataPaths(config.home),
+        paths,
         bus: backends.bus,
         ledger: api.ledger,
         datastore: backends.keyValues,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
-        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+        decorator,
       });
       process.stdout.write(
         `packrun is up: API ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`,
       );
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping (grace ${config.shutdownGraceSeconds} s)\n`);
+      await sensors.stop();
+      await rules.stop();
       await runner.stop(config.shutdownGraceSeconds * 1000);
       await api.close();
       await backends.close();

@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import {
+  createLogger,
+  loadConfig,
+  PackrunError,
+  readYamlFile,
+  renderValue,
+  type ExecutionRecord,
+  type RuleEnforcementRecord,
+  type RuleRecord,
+} from '@packrun/core';
+import { executionRequester, startRulesEngine } from '@packrun/rules-engine';
+import { ApiClient } from '../api-client/api-client.ts';
+import { cliApiKey, requireApi } from '../api-client/connect.ts';
+import { openStoreBackends } from './service-backends.ts';
+import { shutdownSignal } from './service-process.ts';
+
+const enc = encodeURIComponent;
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function ruleLine(rule: RuleRecord): string {
+  const trigger = Object.keys(rule.trigger.parameters).length > 0 ? `${rule.trigger.type} ${JSON.stringify(rule.trigger.parameters)}` : rule.trigger.type;
+  return `${rule.ref.padEnd(36)} ${(rule.enabled ? 'enabled' : 'disabled').padEnd(9)} ${trigger} -> ${rule.action.ref}`;
+}
+
+function printRule(rule: RuleRecord, json: boolean): void {
+  if (json) return printJson(rule);
+  const lines = [
+    `ref: ${rule.ref}`,
+    `enabled: ${rule.enabled}`,
+    ...(rule.description ? [`description: ${rule.description}`] : []),
+    `trigger: ${rule.trigger.type}${Object.keys(rule.trigger.parameters).length > 0 ? ` ${JSON.stringify(rule.trigger.parameters)}` : ''}`,
+    `criteria: ${JSON.stringify(rule.criteria)}`,
+    `action: ${rule.action.ref} ${JSON.stringify(rule.action.parameters)}`,
+    `source: ${String(rule.metadata?.['source'] ?? 'unknown')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Reads a rule file (YAML or JSON); its pack comes from the file, else from --pack. */
+async function readRuleFile(file: string, pack: string | undefined): Promise<Record<string, unknown>> {
+  const read = await readYamlFile(path.resolve(file));
+  if (!read.ok) throw new PackrunError('REQUEST_INVALID', `${file}: ${read.message}`, { details: { file } });
+  if (typeof read.value !== 'object' || read.value === null || Array.isArray(read.value)) {
+    throw new PackrunError('REQUEST_INVALID', `${file} must hold one rule (a mapping)`, { details: { file } });
+  }
+  const rule = { ...(read.value as Record<string, unknown>) };
+  if (pack !== undefined) rule['pack'] = pack;
+  if (typeof rule['pack'] !== 'string') {
+    throw new PackrunError('REQUEST_INVALID', `${file} names no pack`, { hint: 'add `pack: <ref>` to the file or pass --pack <ref>', details: { file } });
+  }
+  return rule;
+}
+
+export function register(program: Command): void {
+  const command = program.command('rule').description('Rules: when a trigger fires and its criteria hold, run an action');
+
+  command
+    .command('list')
+    .option('--pack <ref>', 'only this pack')
+    .option('--json', 'print JSON')
+    .action(async (options: { pack?: string; json?: boolean }) => {
+      const query = options.pack ? `?pack=${enc(options.pack)}` : '';
+      const { data } = await (await requireApi(loadConfig())).request<RuleRecord[]>('GET', `/api/v1/rules${query}`);
+      if (options.json) return printJson(data);
+      for (const rule of data) process.stdout.write(`${ruleLine(rule)}\n`);
+    });
+
+  command
+    .command('get')
+    .argument('<ref>')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('GET', `/api/v1/rules/${enc(ref)}`);
+      printRule(data, options.json === true);
+    });
+
+  command
+    .command('create')
+    .description('Create a rule from a YAML (or JSON) file in the rules/*.yaml format')
+    .argument('<file>')
+    .option('--pack <ref>', 'the pack the rule belongs to, when the file does not say')
+    .option('--update', 'replace the rule if it exists')
+    .option('--json', 'print JSON')
+    .action(async (file: string, options: { pack?: string; update?: boolean; json?: boolean }) => {
+      const body = await readRuleFile(file, options.pack);
+      const client = await requireApi(loadConfig());
+      const ref = `${String(body['pack'])}.${String(body['name'])}`;
+      const { data } = options.update
+        ? await client.request<RuleRecord>('PUT', `/api/v1/rules/${enc(ref)}`, body)
+        : await client.request<RuleRecord>('POST', '/api/v1/rules', body);
+      printRule(data, options.json === true);
+    });
+
+  command
+    .command('delete')
+    .argument('<ref>')
+    .action(async (ref: string) => {
+      await (await requireApi(loadConfig())).request('DELETE', `/api/v1/rules/${enc(ref)}`);
+      process.stdout.write(`deleted ${ref}\n`);
+    });
+
+  for (const verb of ['enable', 'disable'] as const) {
+    command
+      .command(verb)
+      .argument('<ref>')
+      .action(async (ref: string) => {
+        const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('POST', `/api/v1/rules/${enc(ref)}/${verb}`);
+        process.stdout.write(`${ruleLine(data)}\n`);
+      });
+  }
+
+  command
+    .command('enforcements')
+    .description('What rules did, newest first: the execution each requested, or why it failed')
+    .option('--rule <ref>', 'only this rule')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .action(async (options: { rule?: string; limit: string; json?: boolean }) => {
+      const query = new URLSearchParams({ limit: options.limit, ...(options.rule ? { rule: options.rule } : {}) });
+      const { data } = await (await requireApi(loadConfig())).request<RuleEnforcementRecord[]>('GET', `/api/v1/ruleenforcements?${query}`);
+      if (options.json) return printJson(data);
+      for (const item of data) {
+        const outcome = item.status === 'succeeded' ? `execution ${item.execution}` : `failed: ${item.failureReason ?? ''}`;
+        process.stdout.write(`${item.enforcedAt}  ${item.rule.padEnd(32)} trigger instance ${item.triggerInstance}  ${outcome}\n`);
+      }
+    });
+
+  program
+    .command('rules-engine')
+    .description('Run the rules engine alone (distributed deployment): trigger instances from RabbitMQ, executions requested through the API')
+    .action(async () => {
+      const config = loadConfig();
+      if (!config.rabbitmqUrl || !config.mongodbUrl) {
+        throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate rules engine needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {
+          hint: 'point it at the broker and database the API uses, or run everything in one process with `packrun up`',
+        });
+      }
+      const apiKey = await cliApiKey(config);
+      if (!apiKey) {
+        throw new PackrunError('SERVICE_NEEDS_API_KEY', 'a separate rules engine needs an API key to request executions', {
+          hint: 'create one with `packrun api-key create --user rules` and set PACKRUN_API_KEY',
+        });
+      }
+      const logger = createLogger({ level: config.logLevel });
+      const backends = await openStoreBackends(config, logger);
+      const client = new ApiClient(config.apiUrl, apiKey);
+      const creator = {
+        create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown> }) =>
+          (await client.request<ExecutionRecord>('POST', '/api/v1/executions', { action: input.action, parameters: input.parameters, context: input.context })).data,
+      };
+      const engine = await startRulesEngine({
+        store: backends.store,
+        bus: backends.bus,
+        keyValues: backends.keyValues,
+        logger,
+        render: (template, context) => renderValue(template, context),
+        requestExecution: executionRequester(creator, backends.store),
+        concurrency: config.rulesConcurrency,
+      });
+      process.stdout.write(`rules engine consuming trigger instances (concurrency ${config.rulesConcurrency}), executions through ${config.apiUrl}\n`);
+      const signal = await shutdownSignal();
+      process.stdout.write(`${signal}: stopping\n`);
+      await engine.stop();
+      await backends.close();
+    });
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, PackrunError } from '@packrun/core';
+import { startSensorContainer, type SensorView } from '@packrun/sensor-container';
+import { requireApi } from '../api-client/connect.ts';
+import { openStoreBackends } from './service-backends.ts';
+import { shutdownSignal } from './service-process.ts';
+
+const enc = encodeURIComponent;
+
+function sensorLine(sensor: SensorView): string {
+  const retry = sensor.nextStartAt ? ` (next start ${sensor.nextStartAt})` : '';
+  return `${sensor.ref.padEnd(36)} ${(sensor.enabled ? 'enabled' : 'disabled').padEnd(9)} ${sensor.status}${retry}`;
+}
+
+function printSensor(sensor: SensorView, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(sensor, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `ref: ${sensor.ref}`,
+    `enabled: ${sensor.enabled}`,
+    `status: ${sensor.status}`,
+    ...(sensor.pid !== undefined ? [`pid: ${sensor.pid}`] : []),
+    ...(sensor.startedAt ? [`started: ${sensor.startedAt}`] : []),
+    `starts: ${sensor.starts}, crashes in a row: ${sensor.consecutiveFailures}`,
+    ...(sensor.nextStartAt ? [`next start: ${sensor.nextStartAt} (after ${sensor.backoffMs} ms)`] : []),
+    ...(sensor.lastError ? [`last error: ${sensor.lastError}`] : []),
+    `trigger types: ${(sensor.triggerTypes ?? []).join(', ') || '-'}`,
+  ];
+  if (sensor.stderrTail?.length) lines.push('last stderr lines:', ...sensor.stderrTail.map((line) => `  ${line}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function register(program: Command): void {
+  const command = program.command('sensor').description('Sensors: long-running processes that fire triggers');
+
+  command
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { data } = await (await requireApi(loadConfig())).request<SensorView[]>('GET', '/api/v1/sensors');
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+        return;
+      }
+      for (const sensor of data) process.stdout.write(`${sensorLine(sensor)}\n`);
+    });
+
+  command
+    .command('get')
+    .description('A sensor: its state, last error and last stderr lines')
+    .argument('<ref>')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const { data } = await (await requireApi(loadConfig())).request<SensorView>('GET', `/api/v1/sensors/${enc(ref)}`);
+      printSensor(data, options.json === true);
+    });
+
+  for (const verb of ['enable', 'disable', 'restart'] as const) {
+    command
+      .command(verb)
+      .argument('<ref>')
+      .action(async (ref: string) => {
+        const { data } = await (await requireApi(loadConfig())).request<SensorView>('POST', `/api/v1/sensors/${enc(ref)}/${verb}`);
+        process.stdout.write(`${sensorLine(data)}\n`);
+      });
+  }
+
+  program
+    .command('sensor-container')
+    .description('Run the sensor container alone (distributed deployment): sensors and timers dispatch to RabbitMQ')
+    .action(async () => {
+      const config = loadConfig();
+      if (!config.rabbitmqUrl || !config.mongodbUrl) {
+        throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate sensor container needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {
+          hint: 'point it at the broker and database the API uses, or run everything in one process with `packrun up`',
+        });
+      }
+      const logger = createLogger({ level: config.logLevel });
+      const backends = await openStoreBackends(config, logger);
+      const container = await startSensorContainer({
+        ...sensorContainerSettings(config),
+        store: backends.store,
+        bus: backends.bus,
+        keyValues: backends.keyValues,
+        paths: dataPaths(config.home),
+        config,
+        logger,
+        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+      });
+      process.stdout.write(`sensor container running ${(await container.list()).filter((sensor) => sensor.status !== 'stopped').length} sensors\n`);
+      const signal = await shutdownSignal();
+      process.stdout.write(`${signal}: stopping sensors\n`);
+      await container.stop();
+      await backends.close();
+    });
+}
+
+/** The container's timing settings from the configuration. */
+export function sensorContainerSettings(config: ReturnType<typeof loadConfig>) {
+  return {
+    backoff: {
+      initialMs: config.sensorBackoffInitialSeconds * 1000,
+      maxMs: config.sensorBackoffMaxSeconds * 1000,
+      stableMs: config.sensorStableSeconds * 1000,
+      failingAfter: config.sensorFailingAfter,
+    },
+    stopGraceMs: config.sensorStopGraceSeconds * 1000,
+    refreshMs: config.sensorRefreshSeconds * 1000,
+  };
+}
