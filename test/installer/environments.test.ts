@@ -98,11 +98,17 @@ describe('pack environments', () => {
       requirements: 'six==1.16.0\n',
       extra: `python: ${otherPython}\npython_versions:\n  - "3"`,
     });
-    const { installed } = await installPack(dir, { config: installerConfig(home) });
-    const python = installed[0]?.env.python as string;
     const expected = envPython(otherPython as string, 'import platform; print(platform.python_version())');
-    expect(envPython(python, 'import platform, six; print(platform.python_version())')).toBe(expected);
-    expect(installed[0]?.env.hash).not.toBe(sixA.env.hash);
+    // uv, then venv + the configured interpreter's pip installing across Python versions.
+    for (const uv of ['', 'off']) {
+      await rm(path.join(home, 'envs', 'own_python'), { recursive: true, force: true });
+      const progress = recorder();
+      const { installed } = await installPack(dir, { config: installerConfig(home, { PACKRUN_UV: uv }), onProgress: progress.onProgress });
+      expect(progress.tools()).toEqual(uv === 'off' ? ['venv', 'pip'] : ['uv', 'uv']);
+      const python = installed[0]?.env.python as string;
+      expect(envPython(python, 'import platform, six; print(platform.python_version())')).toBe(expected);
+      expect(installed[0]?.env.hash).not.toBe(sixA.env.hash);
+    }
   });
 
   it('gives a shell-only pack no env at all', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installRecordName, type DataPaths } from '@packrun/core';
+import { installRecordName, shareReadOnly, type DataPaths } from '@packrun/core';
 import type { InstalledPackRecord } from './installed-packs.ts';
 
 /**
@@ -41,6 +41,8 @@ export async function placeVersion(paths: DataPaths, stagedDir: string, record: 
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     await cp(stagedDir, dir, { recursive: true, verbatimSymlinks: true });
   }
+  // Job uids read the pack (and only read it) whatever modes its source came with.
+  await shareReadOnly(dir);
   const installed: InstalledPackRecord = { ...record, dir };
   // Node resolves bare imports (ESM included) by walking up to node_modules, so the pack gets one.
   if (installed.env.nodeModules) await symlink(installed.env.nodeModules, path.join(dir, 'node_modules'));

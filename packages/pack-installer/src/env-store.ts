@@ -16,6 +16,8 @@ export interface EnsureEnvOptions {
   ref: string;
   plan: EnvPlan;
   uv: string | undefined;
+  /** Interpreter whose pip builds venvs when uv is not used. */
+  pipHost: string;
   allowNpmScripts: boolean;
   emit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void;
   signal?: AbortSignal;
@@ -73,6 +75,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
         python: plan.python,
         requirements: plan.requirements,
         uv: options.uv,
+        pipHost: options.pipHost,
         cacheDir: paths.cache,
         onTool,
         onLine,

@@ -109,6 +109,7 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
       ref,
       plan: envPlan,
       uv,
+      pipHost: options.config.python,
       allowNpmScripts: options.config.allowNpmScripts,
       emit: packEmit,
       ...(options.signal && { signal: options.signal }),

@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PythonInterpreter } from './interpreter.ts';
+import { resolvePython, type PythonInterpreter } from './interpreter.ts';
 import type { InstallTool } from './progress.ts';
 import { runTool } from './run-tool.ts';
 
@@ -13,6 +13,8 @@ export interface PythonEnvBuild {
   requirements: string | undefined;
   /** uv binary, or undefined to use venv + pip. */
   uv: string | undefined;
+  /** The interpreter whose pip installs into the venv (PACKRUN_PYTHON): the pack's own may have none. */
+  pipHost: string;
   cacheDir: string;
   onTool: (tool: InstallTool, message: string) => void;
   onLine: (line: string) => void;
@@ -74,10 +76,11 @@ async function buildWithPip(build: PythonEnvBuild): Promise<void> {
   const requirementsFile = path.join(build.buildDir, 'requirements.txt');
   await writeFile(requirementsFile, build.requirements);
   build.onTool('pip', 'pip install -r requirements.txt');
-  // The interpreter's own pip installs into the venv (`--python`, pip >= 22.3): the venv itself
-  // never gets a pip of its own to go stale.
+  // An outside pip installs into the venv (`--python`, pip >= 22.3): the venv itself never gets
+  // a pip of its own to go stale.
+  const host = await resolvePython(build.pipHost);
   await runTool({
-    command: build.python.executable,
+    command: host.executable,
     args: ['-m', 'pip', '--python', path.join(build.buildDir, 'bin', 'python'), 'install', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '-r', requirementsFile],
     env: { ...process.env, PIP_CACHE_DIR: path.join(build.cacheDir, 'pip'), PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     onLine: build.onLine,
