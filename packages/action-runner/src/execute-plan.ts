@@ -37,7 +37,14 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
         else report.error = message.error;
         return;
       case MessageType.datastore:
-        void serveDatastoreRequest(options.keyValues, message, options.user).then(reply);
+        void serveDatastoreRequest(options.keyValues, message, options.user).then((answer) => {
+          try {
+            reply(answer);
+          } catch (error) {
+            // A value too large for one frame goes back as an error the action can handle.
+            reply({ type: MessageType.datastoreReply, id: message.id, ok: false, error: { type: 'FrameError', message: (error as Error).message } });
+          }
+        });
         return;
       default:
         report.violation ??= `an action may not send "${message.type}" frames`;

@@ -40,10 +40,14 @@ export class ControlChannel {
     });
   }
 
-  /** Sends a message if the child is still listening; returns false when it no longer is. */
+  /** Sends a message if the child is still listening; returns false when it no longer is. Throws FrameError for an oversize message. */
   send(message: ParentMessage): boolean {
+    return this.sendFrame(encodeFrame(message));
+  }
+
+  sendFrame(frame: Buffer): boolean {
     if (!this.open || this.socket.destroyed || !this.socket.writable) return false;
-    this.socket.write(encodeFrame(message));
+    this.socket.write(frame);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +136,15 @@ describe('launchJob', () => {
     expect(exit.stopReason).toBe('output_limit');
     expect(exit.stdout.length).toBe(4096);
     expect(exit.truncated.stdout).toBe(true);
+  });
+
+  it('refuses a job too large for one frame before starting anything', async () => {
+    const marker = path.join(jobDir, 'started');
+    const job = { kind: 'action' as const, execution_id: 'exec-1', pack: 'tests', action: 'a', entry_point: '/x', pack_dir: '/', parameters: { big: 'x'.repeat(65 * 1024 * 1024) }, config: {}, log_level: 'info' };
+    await expect(
+      launchJob(spec('/bin/sh', ['-c', `touch ${marker}`], { controlChannel: true, initialMessages: [{ type: MessageType.job, job }] })),
+    ).rejects.toMatchObject({ code: 'JOB_TOO_LARGE' });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('fails plainly when the command does not exist', async () => {

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { PackrunError } from '../errors.ts';
 import type { StopReason } from '../execution.ts';
 import type { Logger } from '../logger.ts';
+import { encodeFrame } from '../protocol/framing.ts';
 import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
 import { CappedOutput } from './capped-output.ts';
 import { ControlChannel } from './control-channel.ts';
@@ -85,6 +86,17 @@ function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
  */
 export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   const started = Date.now();
+  // Encoded before anything starts, so a job too large for the channel fails without a process.
+  const initialFrames = (spec.initialMessages ?? []).map((message) => {
+    try {
+      return encodeFrame(message);
+    } catch (error) {
+      throw new PackrunError('JOB_TOO_LARGE', `the job for pack "${spec.context.pack}" is too large for the control channel: ${(error as Error).message}`, {
+        hint: 'pass large data by reference (a datastore key, a URL, a file) rather than as a parameter',
+        details: { pack: spec.context.pack, execution: spec.context.executionId },
+      });
+    }
+  });
   const decorator = spec.decorator ?? noSandbox;
   const wrapped = await decorator.wrap({
     command: spec.command,
@@ -170,7 +182,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     await exit;
     throw error;
   }
-  for (const message of spec.initialMessages ?? []) channel?.send(message);
+  for (const frame of initialFrames) channel?.sendFrame(frame);
   spec.onStarted?.((message) => channel?.send(message) ?? false, pid);
 
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
