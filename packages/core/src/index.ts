@@ -43,3 +43,4 @@ export { openStore, openKeyValues } from './store/open-store.ts';
 export { openBus } from './bus/open-bus.ts';
 export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './pack/site-config.ts';
 export { readYamlFile, type YamlReadResult } from './pack/yaml-file.ts';
+export { shareReadOnly } from './sandbox/share-read-only.ts';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { chmod, chown, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackrunConfig } from '../config.ts';
@@ -14,8 +14,14 @@ import { launchCommand, seccompFd } from './launch-prefix.ts';
 import { operatorSandboxPolicy } from './profile.ts';
 import { killUid, UidPool } from './uid-pool.ts';
 
-/** Packrun's own wrapper runtimes: every job reads them, none may write them. */
-const runtimeFolders = [path.resolve(import.meta.dirname, '../../node'), path.resolve(import.meta.dirname, '../../python')];
+/**
+ * Packrun's own wrapper runtimes (`packages/<name>/node` and `packages/<name>/python`: the action
+ * and sensor wrappers and the StackStorm stand-ins): every job reads them, none may write them.
+ */
+const packagesDir = path.resolve(import.meta.dirname, '../../..');
+const runtimeFolders = readdirSync(packagesDir).flatMap((name) =>
+  ['node', 'python'].map((runtime) => path.join(packagesDir, name, runtime)).filter((dir) => existsSync(dir)),
+);
 
 export interface SandboxDecoratorOptions {
   host: SandboxHost;
