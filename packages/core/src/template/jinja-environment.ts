@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { pythonPercentFormat } from './python-format.ts';
 import { pyStr } from './python-values.ts';
 import { jinjaFilters } from './jinja-filters.ts';
 import { st2Filters } from './st2-filters.ts';
@@ -6,7 +7,8 @@ import { st2Filters } from './st2-filters.ts';
 /**
  * Nunjucks set up to behave like StackStorm's Jinja environment (st2common/util/jinja.py):
  * trim_blocks and lstrip_blocks, StackStorm's filters and `in` test, Python's `True`/`False`/`None`,
- * dict and list methods (nunjucks' own Jinja compatibility), Python string methods, values printed
+ * dict and list methods and slices (nunjucks' own Jinja compatibility), Python string methods,
+ * negative indexes, tuples, iterating a dict's keys, `%` string formatting, values printed
  * the way Python prints them, and (unless undefined values are allowed) an error on printing an
  * undefined value, like jinja2.StrictUndefined.
  *
@@ -18,7 +20,9 @@ import { st2Filters } from './st2-filters.ts';
 type Runtime = {
   suppressValue: (value: unknown, autoescape: boolean) => unknown;
   ensureDefined: (value: unknown, lineno: number, colno: number) => unknown;
-  memberLookup: (obj: unknown, name: unknown) => unknown;
+  memberLookup: (obj: unknown, name: unknown, ...slice: unknown[]) => unknown;
+  fromIterator: (value: unknown) => unknown;
+  packrunMod?: (left: unknown, right: unknown) => unknown;
 };
 
 let activeRenders = 0;
@@ -40,7 +44,7 @@ function installRuntimePatches(): void {
   installed = true;
   nunjucks.installJinjaCompat();
   const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
-  const { suppressValue, ensureDefined, memberLookup } = runtime;
+  const { suppressValue, ensureDefined, memberLookup, fromIterator } = runtime;
   const TemplateError = (nunjucks.lib as unknown as { TemplateError: new (message: string, line: number, col: number) => Error }).TemplateError;
 
   runtime.suppressValue = (value, autoescape) => {
@@ -61,13 +65,64 @@ function installRuntimePatches(): void {
     return parsePythonString(this, delimiter);
   };
 
-  runtime.memberLookup = function (this: unknown, obj, name) {
-    if (activeRenders > 0 && (typeof obj === 'string' || obj instanceof String) && typeof name === 'string') {
-      const method = pythonStringMethods[name];
-      if (method) return (...args: unknown[]) => method(String(obj), ...args);
+  runtime.memberLookup = function (this: unknown, ...args: unknown[]) {
+    const [obj, name] = args;
+    if (activeRenders === 0) return memberLookup.apply(this, args as Parameters<Runtime['memberLookup']>);
+    const isString = typeof obj === 'string' || obj instanceof String;
+    // A slice (`x[1:]`) arrives with start, stop and step; Python slices a string into a string.
+    if (args.length === 4) {
+      const sliced = memberLookup.apply(this, (isString ? [[...String(obj)], ...args.slice(1)] : args) as Parameters<Runtime['memberLookup']>);
+      return isString && Array.isArray(sliced) ? sliced.join('') : sliced;
     }
-    return memberLookup.call(this, obj, name);
+    if (isString && typeof name === 'string') {
+      const method = pythonStringMethods[name];
+      if (method) return (...methodArgs: unknown[]) => method(String(obj), ...methodArgs);
+    }
+    if (typeof name === 'number' && name < 0 && (isString || Array.isArray(obj))) {
+      const length = isString ? String(obj).length : (obj as unknown[]).length;
+      return memberLookup.call(this, obj, length + name);
+    }
+    return memberLookup.apply(this, args as Parameters<Runtime['memberLookup']>);
   };
+
+  // Iterating a dict yields its keys in Jinja; nunjucks yields nothing for a single loop variable.
+  runtime.fromIterator = (value) => {
+    if (activeRenders > 0 && typeof value === 'object' && value !== null && !Array.isArray(value) && !(Symbol.iterator in value)) {
+      return Object.keys(value);
+    }
+    return fromIterator(value);
+  };
+
+  // `"%s-%s" % (a, b)` is Python string formatting, not a remainder, when the left side is a string.
+  const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerPrototype } } }).compiler.Compiler.prototype;
+  const compileMod = compiler.compileMod;
+  compiler.compileMod = function (node, frame) {
+    if (activeRenders === 0) return compileMod.call(this, node, frame);
+    this._emit('runtime.packrunMod(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+    return undefined;
+  };
+  // `(a, b)` is a tuple in Jinja; nunjucks emits a JavaScript comma expression that keeps only `b`.
+  const compileGroup = compiler.compileGroup;
+  compiler.compileGroup = function (node, frame) {
+    if (activeRenders === 0 || node.children.length < 2) return compileGroup.call(this, node, frame);
+    return this._compileAggregate(node, frame, '[', ']');
+  };
+  runtime.packrunMod = (left, right) =>
+    typeof left === 'string' || left instanceof String
+      ? pythonPercentFormat(String(left), Array.isArray(right) ? right : [right])
+      : (left as number) % (right as number);
+}
+
+interface CompilerPrototype {
+  compileMod(this: CompilerPrototype, node: { left: unknown; right: unknown }, frame: unknown): unknown;
+  compileGroup(this: CompilerPrototype, node: { children: unknown[] }, frame: unknown): unknown;
+  _compileAggregate(node: { children: unknown[] }, frame: unknown, start: string, end: string): unknown;
+  compile(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
 }
 
 interface Tokenizer {

@@ -63,6 +63,19 @@ describe('renderValue', () => {
     expect(renderValue('{{ trigger.count is false }}', context)).toBe(false);
   });
 
+  it('follows Python for slices, negative indexes, tuples, dict iteration and % formatting', () => {
+    const values = { l: [1, 2, 3], d: { a: 1, b: 2 }, s: 'abc', n: 7 };
+    expect(renderValue('{{ l[1:] }}', values)).toEqual([2, 3]);
+    expect(renderValue('{{ s[1:] }}|{{ s[::-1] }}|{{ s[-1] }}', values)).toBe('bc|cba|c');
+    expect(renderValue('{{ l[-1] }}', values)).toBe(3);
+    expect(renderValue('{{ (1, "x") }}', values)).toEqual([1, 'x']);
+    expect(renderValue('{% for k in d %}{{ k }}{% endfor %}', values)).toBe('ab');
+    expect(renderValue('{% for k, v in d.items() %}{{ k }}{{ v }}{% endfor %}', values)).toBe('a1b2');
+    expect(renderValue('{{ "%s-%03d" % (s, n) }}', values)).toBe('abc-007');
+    expect(renderValue('{{ "%d%%" % n }}', values)).toBe('7%');
+    expect(renderValue('{{ n % 4 }}', values)).toBe(3);
+  });
+
   it('offers Python dict, list and str methods', () => {
     expect(renderValue('{{ trigger.body.name.strip().lower() }}', context)).toBe('web hook');
     expect(renderValue('{{ trigger.body.name.split() }}', context)).toEqual(['Web', 'Hook']);
