@@ -25,8 +25,8 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ bus across broker outages (
   it('delays, not loses, messages enqueued while the broker restarts, and the consumer resumes by itself', async () => {
     const received: string[] = [];
     const updates: string[] = [];
-    await bus.consume('executions', async (message) => void received.push(message.executionId), { prefetch: 4 });
-    await bus.subscribe('execution-updates', (event) => void updates.push(event.executionId));
+    const consumer = await bus.consume('executions', async (message) => void received.push(message.executionId), { prefetch: 4 });
+    const subscription = await bus.subscribe('execution-updates', (event) => void updates.push(event.executionId));
     for (let n = 0; n < 5; n += 1) await bus.enqueue('executions', request(n));
     await retryUntil(() => received.length === 5);
 
@@ -47,6 +47,8 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ bus across broker outages (
     // Topic subscriptions are re-registered too.
     await bus.publish('execution-updates', { executionId: 'ex-after', status: 'running', at: new Date().toISOString() });
     await retryUntil(() => updates.includes('ex-after'));
+    await consumer.cancel();
+    await subscription.unsubscribe();
   });
 
   it('redelivers, flagged, a message a consumer held when the broker crashed', async () => {
@@ -71,6 +73,20 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ bus across broker outages (
     release();
     await bus.enqueue('trigger-instances', { id: 'ti-next', trigger: 'core.t', payload: {}, occurredAt: new Date().toISOString() });
     await retryUntil(() => seen.some((s) => s.id === 'ti-next'));
+    await consumer.cancel();
+  });
+
+  it('resends what was in flight, unconfirmed, when the broker crashed mid-burst', async () => {
+    const received = new Set<string>();
+    const consumer = await bus.consume('executions', async (message) => void received.add(message.executionId), { prefetch: 20 });
+    const burst = Array.from({ length: 400 }, (_, n) => bus.enqueue('executions', request(1000 + n)));
+    await node.kill();
+    await node.start();
+    await Promise.all(burst);
+    await retryUntil(() => received.size >= 400 && Array.from({ length: 400 }, (_, n) => `ex-${1000 + n}`).every((id) => received.has(id)), {
+      withinMs: 30_000,
+      what: 'every message of the burst delivered',
+    });
     await consumer.cancel();
   });
 
