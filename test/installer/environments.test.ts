@@ -77,6 +77,19 @@ describe('pack environments', () => {
     expect(await readdir(path.join(home, 'packs', '.versions'))).toHaveLength(2);
   });
 
+  it('stops an install canceled while building the env, leaving the installed version and no staging', async () => {
+    const next = await writePack(path.join(root, 'canceled', 'six_a'), { ref: 'six_a', version: '3.0.0', requirements: 'six==1.16.0\nidna==3.7\n' });
+    const controller = new AbortController();
+    const onProgress = (event: { tool?: string }) => {
+      if (event.tool) controller.abort();
+    };
+    await expect(installPack(next, { config: installerConfig(home), onProgress, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await readInstalledPack(dataPaths(home), 'six_a')).toEqual(sixA);
+    expect(await readdir(path.join(home, 'envs', 'six_a'))).toEqual([sixA.env.hash]);
+    expect(await readdir(path.join(home, 'staging'))).toEqual([]);
+    expect(await readdir(path.join(home, 'locks'))).toEqual([]);
+  });
+
   it('builds an empty venv for a pack with Python actions and no requirements.txt, without pip', async () => {
     const dir = await writePack(path.join(root, 'py_only'), {
       ref: 'py_only',

@@ -57,6 +57,10 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       errLines(chunk);
     });
     child.on('error', (cause) => {
+      if (cause.name === 'AbortError') {
+        reject(cause);
+        return;
+      }
       reject(
         new PackrunError('TOOL_NOT_FOUND', `could not run ${run.command}: ${cause.message}`, {
           hint: 'check that the tool is installed and on PATH, or set its path in the configuration',
