@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildDatastoreSnapshot, datastoreReferences, type KeyValueLookup } from './datastore-snapshot.ts';
+import type { KeyValueGetOptions, KeyValues } from '../store/types.ts';
+import { buildDatastoreSnapshot, datastoreReferences, keyValueLookup, type KeyValueLookup } from './datastore-snapshot.ts';
 import { renderValueWithDatastore } from './render.ts';
 
 /** An in-memory datastore: the real one lives in the store package's implementations. */
@@ -52,5 +53,19 @@ describe('rendering over the datastore', () => {
     expect(String(snapshot.system['a'])).toBe('top');
     expect(await renderValueWithDatastore('{{ st2kv.system.a }}/{{ st2kv.system.a.b }}', {}, { kv: lookup })).toBe('top/nested');
     expect(await renderValueWithDatastore('{{ st2kv.system.a }}', {}, { kv: lookup })).toBe('top');
+  });
+
+  it('adapts the datastore service, passing scope, decrypt and the user', async () => {
+    const seen: KeyValueGetOptions[] = [];
+    // Only `get` is exercised; the store contract suite tests real KeyValues implementations.
+    const keyValues = {
+      async get(name: string, options: KeyValueGetOptions = {}) {
+        seen.push(options);
+        return name === 'k' ? { name, scope: options.scope ?? 'system', value: 'v', secret: false } : undefined;
+      },
+    } as unknown as KeyValues;
+    const lookup = keyValueLookup(keyValues, 'ann');
+    expect(await renderValueWithDatastore('{{ st2kv.user.k }}/{{ st2kv.system.none_here }}', {}, { kv: lookup })).toBe('v/');
+    expect(seen).toContainEqual({ scope: 'user', decrypt: false, user: 'ann' });
   });
 });

@@ -1,4 +1,4 @@
-import type { KeyValueScope as DatastoreScope } from '../store/types.ts';
+import type { KeyValues, KeyValueScope as DatastoreScope } from '../store/types.ts';
 
 /**
  * `st2kv.system.<key>` and `st2kv.user.<key>` in templates. Rendering is synchronous (nunjucks) but
@@ -14,6 +14,13 @@ import type { KeyValueScope as DatastoreScope } from '../store/types.ts';
 /** What templates need from the datastore. The user scope's owner is the implementer's business. */
 export interface KeyValueLookup {
   get(name: string, options: { scope: DatastoreScope; decrypt: boolean }): Promise<string | undefined>;
+}
+
+/** Adapts the datastore service to templates; `user` owns the keys `st2kv.user.*` reads. */
+export function keyValueLookup(keyValues: KeyValues, user?: string): KeyValueLookup {
+  return {
+    get: async (name, { scope, decrypt }) => (await keyValues.get(name, { scope, decrypt, ...(user === undefined ? {} : { user }) }))?.value,
+  };
 }
 
 export interface DatastoreSnapshot {
