@@ -198,7 +198,7 @@ class RabbitMqBus implements Bus {
         }
         // Nacked, or the channel went down before the confirm: send again on this channel after a
         // pause, or on the next one once reconnected.
-        message.sentOn = undefined;
+        if (message.sentOn === channel) message.sentOn = undefined;
         setTimeout(() => {
           if (this.pending.has(message) && this.confirm === channel) this.send(message);
         }, 200);
