@@ -10,7 +10,7 @@ import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, snapshot, type Sa
  * The cases of docs/sandbox.md, each played by the hostile pack through the real action runner
  * with every layer on. Each test checks the attack was contained; after each, the runtime must
  * still serve a normal action, leave no job process or cgroup behind, and no output may ever
- * carry a canary secret.
+ * carry a canary secret. Case 22 (sensors) is in sensor.test.ts.
  */
 let fixture: SandboxFixture;
 let allLayers = false;
@@ -226,5 +226,4 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
     for (const [call, outcome] of Object.entries(result)) expect(outcome, call).toEqual({ rc: -1, errno: 'EPERM' });
   });
 
-  it.todo('22: a crash-looping sensor is restarted with backoff under the same limits (needs the sensor container; covered by its own tests)');
 });

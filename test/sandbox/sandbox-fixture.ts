@@ -43,7 +43,7 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
   process.env['PACKRUN_SANDBOX_TEST_SECRET'] = canary;
   process.env['PACKRUN_API_KEY'] = canary;
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...env });
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...testUidRange(), ...env });
   const paths = dataPaths(home);
   await installPack([hostilePackDir, path.join(repoRoot, 'packs', 'examples')], { config });
   mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
@@ -69,6 +69,14 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
       return outcome;
     },
   };
+}
+
+/**
+ * A uid range of this test process's own, so that test files running in parallel never see each
+ * other's job processes in their "nothing left behind" checks.
+ */
+export function testUidRange(): { PACKRUN_SANDBOX_UID: string; PACKRUN_SANDBOX_UID_COUNT: string } {
+  return { PACKRUN_SANDBOX_UID: String(2_000_000 + (process.pid % 4096) * 1024), PACKRUN_SANDBOX_UID_COUNT: '1024' };
 }
 
 /** Pids of live processes running as any uid of the sandbox range: after a job, there must be none. */

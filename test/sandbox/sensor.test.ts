@@ -23,7 +23,7 @@ import { registerPackSensors, startSensorContainer, type SensorContainer } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { writePack } from '../sensors/sensor-fixtures.ts';
-import { sandboxProcesses } from './sandbox-fixture.ts';
+import { sandboxProcesses, testUidRange } from './sandbox-fixture.ts';
 
 /**
  * Case 22: sensors run under the same sandbox as actions. A sensor that crash-loops (leaving a
@@ -78,7 +78,7 @@ beforeAll(async () => {
   home = path.join(await writePack({}), 'home');
   mkdirSync(path.join(home, 'secrets'), { recursive: true });
   writeFileSync(path.join(home, 'secrets', 'cli-api-key'), canary);
-  config = loadConfig({ PACKRUN_HOME: home, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary });
+  config = loadConfig({ PACKRUN_HOME: home, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...testUidRange() });
   host = await detectSandbox(config);
   store = await openEmbeddedStore({ dir: dataPaths(home).store });
   bus = createInProcessBus();
