@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dataPaths, loadConfig } from '@packrun/core';
+import { installPack } from '@packrun/pack-installer';
+import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { realPython, repoRoot } from '../runner/fixtures.ts';
+
+export const exchangeFixtures = path.join(repoRoot, 'test/fixtures/exchange');
+
+export interface ExchangeHome {
+  home: string;
+  run(ref: string, input: Record<string, unknown>): ReturnType<typeof runAction>;
+}
+
+/**
+ * A fresh PACKRUN_HOME with one vendored Exchange pack installed exactly as `packrun pack install
+ * <folder>` would: its requirements.txt goes into a real venv from PyPI.
+ */
+export async function homeWithExchangePack(pack: string): Promise<ExchangeHome> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `packrun-exchange-${pack}-`));
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1' });
+  const paths = dataPaths(home);
+  await installPack([path.join(exchangeFixtures, pack)], { config });
+  const datastore = new LocalFileKeyValues(paths);
+  return {
+    home,
+    run: (ref, input) => runAction({ paths, config, ref, input, datastore }),
+  };
+}
