@@ -23,4 +23,11 @@ describe('compileSchema', () => {
   it('throws on a schema that is not valid', () => {
     expect(() => compileSchema({ type: 'string', minLength: 'x' })).toThrow();
   });
+
+  it('compiles a schema once however many copies of it are loaded', () => {
+    const first = compileSchema({ type: 'object', properties: { a: { type: 'integer' } } });
+    const again = compileSchema({ type: 'object', properties: { a: { type: 'integer' } } });
+    expect(again).toBe(first);
+    expect(again({ a: 'x' })).toBe(false);
+  });
 });

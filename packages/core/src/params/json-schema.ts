@@ -9,18 +9,25 @@ const Ajv = AjvModule.default;
  */
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
-const cache = new WeakMap<object, ValidateFunction>();
+/**
+ * Keyed by the schema's text, not its object: services reload pack metadata per request, and a
+ * cache by object (ajv's own included) would compile again and keep every copy forever.
+ */
+const cache = new Map<string, ValidateFunction>();
 
 /**
- * Compiles (once per schema object) or throws the schema's own error message. Accepts draft-3 style
+ * Compiles (once per distinct schema) or throws the schema's own error message. Accepts draft-3 style
  * `required: true` inside `properties`, as StackStorm's CustomValidator does (payload schemas,
  * nested parameter schemas and config schemas of real packs use it).
  */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  let validate = cache.get(schema);
+  const normalized = draft3RequiredToDraft4(schema) as Record<string, unknown>;
+  const key = JSON.stringify(normalized);
+  let validate = cache.get(key);
   if (!validate) {
-    validate = ajv.compile(draft3RequiredToDraft4(schema) as Record<string, unknown>);
-    cache.set(schema, validate);
+    validate = ajv.compile(normalized);
+    ajv.removeSchema(normalized);
+    cache.set(key, validate);
   }
   return validate;
 }
