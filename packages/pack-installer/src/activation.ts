@@ -9,16 +9,16 @@ import type { InstalledPackRecord } from './installed-packs.ts';
  * a pack without `ref` in pack.yaml takes its ref from its folder name). packs/<ref> is a symlink
  * to the active version, replaced atomically with rename(2) of a fresh symlink.
  */
-export function versionsDir(paths: DataPaths): string {
+function versionsDir(paths: DataPaths): string {
   return path.join(paths.packs, '.versions');
 }
 
-export function activeLink(paths: DataPaths, ref: string): string {
+function activeLink(paths: DataPaths, ref: string): string {
   return path.join(paths.packs, ref);
 }
 
 /** Absolute path of the active version's folder, or undefined when the pack is not installed. */
-export async function activeVersionDir(paths: DataPaths, ref: string): Promise<string | undefined> {
+async function activeVersionDir(paths: DataPaths, ref: string): Promise<string | undefined> {
   try {
     const target = await readlink(activeLink(paths, ref));
     return path.resolve(paths.packs, target);

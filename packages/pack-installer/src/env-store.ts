@@ -23,11 +23,11 @@ export interface EnsureEnvOptions {
   signal?: AbortSignal;
 }
 
-export function envDir(paths: DataPaths, ref: string, hash: string): string {
+function envDir(paths: DataPaths, ref: string, hash: string): string {
   return path.join(paths.envs, ref, hash);
 }
 
-export function describeEnv(paths: DataPaths, ref: string, plan: EnvPlan): PackEnvironment {
+function describeEnv(paths: DataPaths, ref: string, plan: EnvPlan): PackEnvironment {
   if (plan.kind === 'none') return { kind: 'none' };
   const dir = envDir(paths, ref, plan.hash);
   return {

@@ -49,7 +49,7 @@ interface Wanted {
 }
 
 /** The version constraint a source carries: `name=range` from an index, or a `v<semver>` git tag. */
-export function rangeOf(spec: SourceSpec): string | undefined {
+function rangeOf(spec: SourceSpec): string | undefined {
   if (spec.kind === 'index' && spec.range !== undefined) return semver.validRange(spec.range) ?? spec.range;
   if (spec.kind === 'git' && spec.ref !== undefined) {
     const version = semver.valid(spec.ref.replace(/^v/, ''));
