@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { chmod, chown, lstat, readdir } from 'node:fs/promises';
+import { chmod, lchown, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
@@ -60,13 +60,14 @@ function interpreterInstallations(command: string | undefined, dataHome: string)
   );
 }
 
+/** Never follows a symlink: one left in a job folder must not hand its target to the job uid. */
 async function chownTree(dir: string, uid: number): Promise<void> {
-  await chown(dir, uid, uid);
+  await lchown(dir, uid, uid);
   for (const entry of await readdir(dir)) {
     const entryPath = path.join(dir, entry);
     const stat = await lstat(entryPath);
     if (stat.isDirectory()) await chownTree(entryPath, uid);
-    else await chown(entryPath, uid, uid).catch(() => undefined);
+    else await lchown(entryPath, uid, uid);
   }
 }
 
