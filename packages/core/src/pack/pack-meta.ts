@@ -30,7 +30,7 @@ export async function readPackMeta(dir: string): Promise<PackMeta> {
   return parsePackMeta(read.value, { file, folderName: path.basename(path.resolve(dir)) });
 }
 
-export function parsePackMeta(value: unknown, where: { file: string; folderName: string }): PackMeta {
+function parsePackMeta(value: unknown, where: { file: string; folderName: string }): PackMeta {
   const { file } = where;
   const fail = (field: string | undefined, message: string): never => {
     throw new PackrunError('PACK_INVALID', `${file}${field ? ` field "${field}"` : ''}: ${message}`, {

@@ -1,10 +1,10 @@
 import { PackrunError } from '../errors.ts';
 
 /** StackStorm's PACK_REF_WHITELIST_REGEX: no dot, slash or upper case, so a ref is always a safe path segment. */
-export const packRefPattern = /^[a-z0-9_]+$/;
-export const maxPackRefLength = 64;
+const packRefPattern = /^[a-z0-9_]+$/;
+const maxPackRefLength = 64;
 /** StackStorm reserves `_global` for content that belongs to no pack. */
-export const reservedPackRefs: ReadonlySet<string> = new Set(['_global']);
+const reservedPackRefs: ReadonlySet<string> = new Set(['_global']);
 
 /** Why `ref` cannot be a pack ref, or undefined when it can. */
 export function packRefProblem(ref: unknown): string | undefined {
