@@ -39,7 +39,15 @@ let bus: Bus;
 let engine: RulesEngine;
 let container: SensorContainer;
 const logger = createLogger({ level: 'silent' });
-const keyValues: KeyValues = { get: async () => undefined, set: async () => undefined, delete: async () => false, list: async () => [] };
+/** These sensors never use the datastore. */
+const keyValues: KeyValues = {
+  get: async () => undefined,
+  set: async () => {
+    throw new Error('no datastore in this test');
+  },
+  delete: async () => false,
+  list: async () => [],
+};
 const canary = `sensorcanary${process.pid}`;
 
 const sensorPack = (secretFile: string) => ({
