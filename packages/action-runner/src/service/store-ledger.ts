@@ -54,7 +54,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
     const patch = { set: { ...set, status }, push: { log: change }, ...(unset ? { unset } : {}) };
     const updated = await store.executions.updateOne(filter, patch);
-    if (updated) await publishExecutionUpdate(bus, logger, updated);
+    if (updated) publishExecutionUpdate(bus, logger, updated);
     return updated;
   }
 

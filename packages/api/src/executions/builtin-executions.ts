@@ -68,7 +68,7 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
         user,
       };
       await store.executions.insert(record);
-      await publishExecutionUpdate(bus, logger, record);
+      publishExecutionUpdate(bus, logger, record);
       const next = chain.then(() => run(record, work));
       chain = next.catch((error: unknown) => logger.error({ err: error, executionId: record.id }, 'built-in execution failed'));
       return record;

@@ -86,7 +86,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const at = nowIso();
     const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
     const updated = await store.executions.updateOne(filter, { set: { ...set, status }, push: { log: change } });
-    if (updated) await publishExecutionUpdate(bus, logger, updated);
+    if (updated) publishExecutionUpdate(bus, logger, updated);
     return updated;
   }
 
@@ -130,7 +130,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
     }
     await store.executions.insert(record);
-    await publishExecutionUpdate(bus, logger, record);
+    publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
     // 201 (status requested) without waiting for that.
     const queued = enqueue(record, parameters);
@@ -157,7 +157,10 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       return queued;
     }
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
-    await bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() });
+    // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
+    bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() }).catch((error: unknown) => {
+      logger.warn({ err: error, executionId: id }, 'cancel request not broadcast; retry the cancel');
+    });
     return running ?? (await get(id));
   }
 
