@@ -90,6 +90,25 @@ describe('pack environments', () => {
     expect(await readdir(path.join(home, 'locks'))).toEqual([]);
   });
 
+  it('installs from the uv cache when the package index is unreachable', async () => {
+    const dir = await writePack(path.join(root, 'offline'), { ref: 'offline', version: '1.0.0', requirements: 'six==1.16.0\n' });
+    // A proxy that refuses every connection stands in for a machine without network.
+    const saved = { https: process.env['HTTPS_PROXY'], http: process.env['HTTP_PROXY'] };
+    process.env['HTTPS_PROXY'] = 'http://127.0.0.1:1';
+    process.env['HTTP_PROXY'] = 'http://127.0.0.1:1';
+    try {
+      const progress = recorder();
+      const { installed } = await installPack(dir, { config: installerConfig(home), onProgress: progress.onProgress });
+      expect(progress.events.some((event) => event.tool === 'uv' && event.message.includes('--offline'))).toBe(true);
+      expect(sixVersion(installed[0]?.env.python as string)).toBe('1.16.0');
+    } finally {
+      for (const [key, value] of [['HTTPS_PROXY', saved.https], ['HTTP_PROXY', saved.http]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('builds an empty venv for a pack with Python actions and no requirements.txt, without pip', async () => {
     const dir = await writePack(path.join(root, 'py_only'), {
       ref: 'py_only',

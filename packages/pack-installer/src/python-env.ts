@@ -54,14 +54,28 @@ async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
   if (!hasRequirements(build.requirements)) return;
   const requirementsFile = path.join(build.buildDir, 'requirements.txt');
   await writeFile(requirementsFile, build.requirements);
+  const install = (offline: boolean) =>
+    runTool({
+      command: uv,
+      args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', 'hardlink', ...(offline ? ['--offline'] : []), '-r', requirementsFile],
+      env,
+      onLine: build.onLine,
+      ...(build.signal && { signal: build.signal }),
+    });
   build.onTool('uv', 'uv pip install -r requirements.txt');
-  await runTool({
-    command: uv,
-    args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', 'hardlink', '-r', requirementsFile],
-    env,
-    onLine: build.onLine,
-    ...(build.signal && { signal: build.signal }),
-  });
+  try {
+    await install(false);
+  } catch (error) {
+    // Unlike StackStorm, an install must not need the network when the cache holds everything.
+    if (!isNetworkFailure(error)) throw error;
+    build.onTool('uv', 'package index unreachable: uv pip install --offline (from the cache)');
+    await install(true);
+  }
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  const output = (error as { details?: { output?: unknown } }).details?.output;
+  return typeof output === 'string' && /tcp connect error|dns error|failed to lookup address|error sending request|tunnel error|connection refused|network is unreachable/i.test(output);
 }
 
 async function buildWithPip(build: PythonEnvBuild): Promise<void> {
