@@ -1,6 +1,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  createSandboxDecorator,
+  detectSandbox,
   createInProcessBus,
   createLogger,
   dataPaths,
@@ -86,6 +88,7 @@ beforeAll(async () => {
     backoff: { initialMs: 300, maxMs: 5000, stableMs: 10_000, failingAfter: 3 },
     stopGraceMs: 2000,
     refreshMs: 200,
+    decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
   });
 });
 
