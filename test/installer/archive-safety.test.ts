@@ -77,6 +77,22 @@ describe('archive sources', () => {
     expect(await snapshot(root, path.join(home, 'staging'))).toEqual(before);
   });
 
+  it('stops a download as soon as it is larger than the limit', async () => {
+    const random = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 251));
+    const server = await serveFiles(new Map([['/huge.tar.gz', random]]));
+    try {
+      const before = await snapshot(root, path.join(home, 'staging'));
+      await expect(installPack(`${server.url}/huge.tar.gz`, { config, archiveLimits: { maxDownloadBytes: 4096 } })).rejects.toMatchObject({
+        code: 'PACK_ARCHIVE_UNSAFE',
+        message: expect.stringContaining('larger than 4096 bytes'),
+      });
+      expect(await snapshot(root, path.join(home, 'staging'))).toEqual(before);
+      expect(await readdir(path.join(home, 'staging'))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('installs a safe archive with a top folder and an inner link, from a file and from a URL', async () => {
     const good = [
       ...packEntries('good-1.0.0', { ref: 'good', version: '1.0.0' }),
