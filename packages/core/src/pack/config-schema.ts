@@ -1,4 +1,5 @@
 import { PackrunError } from '../errors.ts';
+import { pythonTypeAliases } from '../params/json-schema.ts';
 import { typeOf } from './pack-meta.ts';
 import type { ConfigAttributeSchema, ConfigSchema } from './types.ts';
 import { isPlainObject } from './yaml-file.ts';
@@ -20,7 +21,9 @@ export function parseConfigSchema(value: unknown, file: string): ConfigSchema {
     if (!isPlainObject(schema)) return fail(field, `must be a mapping, got ${typeOf(schema)}`);
     const type = schema['type'];
     const types = Array.isArray(type) ? type : type === undefined ? [] : [type];
-    for (const one of types) if (typeof one !== 'string' || !jsonTypes.has(one)) fail(`${field}.type`, `unknown type ${JSON.stringify(one)}`);
+    for (const one of types) {
+      if (typeof one !== 'string' || !(jsonTypes.has(one) || one in pythonTypeAliases)) fail(`${field}.type`, `unknown type ${JSON.stringify(one)}`);
+    }
     for (const key of ['required', 'secret'] as const) {
       const flag = schema[key];
       if (flag !== undefined && typeof flag !== 'boolean') fail(`${field}.${key}`, `must be true or false, got ${typeOf(flag)}`);

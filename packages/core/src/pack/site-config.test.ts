@@ -13,6 +13,7 @@ region: {type: string, default: eu-west-1}
 api_key: {type: string, secret: true, required: true}
 port: {type: integer, default: 443}
 mode: {type: string, enum: [fast, safe]}
+hosts: {type: list, default: []}
 auth:
   type: object
   properties:
@@ -24,7 +25,7 @@ auth:
 /** Clear values for keys; `enc:` values are what a secret looks like without decrypt. */
 const kv: KeyValueLookup = {
   async get(name, { decrypt }) {
-    const stored: Record<string, string> = { token: 'enc:abc', port: '8443', user: 'svc' };
+    const stored: Record<string, string> = { token: 'enc:abc', port: '8443', user: 'svc', hosts: '["a", "b"]' };
     const value = stored[name];
     return value !== undefined && decrypt && value.startsWith('enc:') ? value.slice(4) : value;
   },
@@ -50,7 +51,7 @@ async function configError(configYaml: string): Promise<PackrunError> {
 describe('loadSiteConfig', () => {
   it('fills defaults (nested too), renders datastore templates with decryption for secrets and casts them', async () => {
     const config = await loadSiteConfig({
-      ...(await setup('api_key: "{{ st2kv.system.token }}"\nport: "{{ st2kv.system.port }}"\nauth: {user: "{{ st2kv.system.user }}"}\nextra: kept\n')),
+      ...(await setup('api_key: "{{ st2kv.system.token }}"\nport: "{{ st2kv.system.port }}"\nauth: {user: "{{ st2kv.system.user }}"}\nextra: kept\nhosts: "{{ st2kv.system.hosts }}"\n')),
       kv,
     });
     expect(config.values).toEqual({
@@ -59,6 +60,7 @@ describe('loadSiteConfig', () => {
       port: 8443,
       auth: { user: 'svc', retries: 3 },
       extra: 'kept',
+      hosts: ['a', 'b'],
     });
     expect(config.secretKeys).toEqual(['api_key', 'auth.password']);
     expect(config.exists).toBe(true);
@@ -67,7 +69,7 @@ describe('loadSiteConfig', () => {
   it('gives the defaults when there is no config file', async () => {
     const config = await loadSiteConfig(await setup(undefined));
     expect(config.exists).toBe(false);
-    expect(config.values).toEqual({ region: 'eu-west-1', port: 443 });
+    expect(config.values).toEqual({ region: 'eu-west-1', port: 443, hosts: [] });
   });
 
   it.each([
@@ -75,6 +77,7 @@ describe('loadSiteConfig', () => {
     ['a missing nested required attribute', 'api_key: k\nauth: {password: p}\n', 'auth.user', 'is required'],
     ['a wrong type', 'api_key: k\nport: "many"\n', 'port', 'must be integer'],
     ['a value outside the enum', 'api_key: k\nmode: slow\n', 'mode', 'must be one of ["fast","safe"]'],
+    ['a list that is not a list', 'api_key: k\nhosts: x\n', 'hosts', 'must be array'],
     ['a nested wrong type', 'api_key: k\nauth: {user: u, retries: [1]}\n', 'auth.retries', 'must be integer'],
     ['a template that renders to the wrong type', 'api_key: k\nport: "{{ st2kv.system.user }}"\n', 'port', 'not of type integer'],
     ['a broken template', 'api_key: "{{ st2kv.system.token | nosuch }}"\n', 'api_key', 'nosuch'],

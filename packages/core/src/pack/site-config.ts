@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PackrunError, isPackrunError } from '../errors.ts';
 import { coerceCliValue } from '../params/cli-values.ts';
-import { compileSchema } from '../params/json-schema.ts';
+import { compileSchema, pythonTypeAliases } from '../params/json-schema.ts';
 import { buildDatastoreSnapshot, type KeyValueLookup } from '../template/datastore-snapshot.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import type { ConfigAttributeSchema, ConfigSchema, LoadedPack, ParameterSpec, ParameterType } from './types.ts';
@@ -102,7 +102,7 @@ function castRendered(
   where: string,
   fail: (attribute: string | undefined, message: string) => never,
 ): unknown {
-  const type = typeof attribute?.type === 'string' ? attribute.type : undefined;
+  const type = typeof attribute?.type === 'string' ? (pythonTypeAliases[attribute.type] ?? attribute.type) : undefined;
   if (typeof value !== 'string' || type === undefined || type === 'string') return value;
   if (value === '') return null;
   const spec: ParameterSpec = {

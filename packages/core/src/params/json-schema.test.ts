@@ -30,4 +30,10 @@ describe('compileSchema', () => {
     expect(again).toBe(first);
     expect(again({ a: 'x' })).toBe(false);
   });
+
+  it('reads Python type names (list, dict, str...) as their JSON types', () => {
+    const check = compileSchema({ type: 'object', properties: { tags: { type: 'list' }, meta: { type: ['dict', 'null'] } } });
+    expect(check({ tags: ['a'], meta: null })).toBe(true);
+    expect(check({ tags: 'a' })).toBe(false);
+  });
 });

@@ -36,13 +36,41 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A copy where each boolean `required` becomes an entry in the parent's `required` list. */
+/**
+ * Python type names that Exchange packs write in payload and config schemas (`type: list`).
+ * StackStorm's validator does not reject the schema for them, so they are read as what they mean.
+ */
+export const pythonTypeAliases: Readonly<Record<string, string>> = {
+  list: 'array',
+  tuple: 'array',
+  dict: 'object',
+  str: 'string',
+  int: 'integer',
+  float: 'number',
+  bool: 'boolean',
+  none: 'null',
+};
+
+function jsonType(type: unknown): unknown {
+  if (typeof type === 'string') return pythonTypeAliases[type] ?? type;
+  if (Array.isArray(type)) return type.map(jsonType);
+  return type;
+}
+
+/**
+ * A copy where each boolean `required` becomes an entry in the parent's `required` list and
+ * Python type names become JSON ones.
+ */
 function draft3RequiredToDraft4(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(draft3RequiredToDraft4);
   if (!isObject(schema)) return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'required' && typeof value === 'boolean') continue;
+    if (key === 'type') {
+      out[key] = jsonType(value);
+      continue;
+    }
     if (key === 'enum' || key === 'default' || key === 'const') out[key] = value;
     else if (key === 'properties' && isObject(value)) {
       out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, draft3RequiredToDraft4(sub)]));
