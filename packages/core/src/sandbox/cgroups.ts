@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -122,7 +122,35 @@ export async function probeCgroupHost(): Promise<{ host: CgroupHost } | { reason
   } catch (error) {
     return { reason: `cannot create a job cgroup: ${(error as Error).message}` };
   }
+  await sweepStaleJobCgroups(v1);
   return { host: v1 };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Job cgroups left by a runtime that died (their names carry its pid): whatever still runs in
+ * them is killed and the folders removed. Those of live runtimes, this one included, are left be.
+ */
+async function sweepStaleJobCgroups(host: CgroupHost): Promise<void> {
+  const bases = host.version === 1 ? [host.memory, host.pids, host.cpu, ...(host.freezer ? [host.freezer] : [])] : [host.base];
+  for (const base of bases) {
+    const names = await readdir(base).catch(() => [] as string[]);
+    for (const name of names) {
+      const owner = /-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
+      if (owner === undefined || Number(owner) === process.pid || alive(Number(owner))) continue;
+      const dir = path.join(base, name);
+      await untilEmpty(path.join(dir, 'cgroup.procs'), killPids).catch(() => undefined);
+      await removeWithRetry(dir).catch(() => undefined);
+    }
+  }
 }
 
 export interface JobCgroup {
