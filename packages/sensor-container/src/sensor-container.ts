@@ -150,7 +150,10 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       stopped.delete(ref);
       running.set(ref, supervise(sensor, triggers));
     }
+    // Only a running process hears about changes: one that is starting got the current triggers
+    // in its job, and the changes since then reach it on the next pass.
     for (const entry of running.values()) {
+      if (!entry.supervisor.running) continue;
       for (const message of entry.triggers.changes(triggers)) entry.supervisor.send(message);
     }
     timers?.sync(triggers);

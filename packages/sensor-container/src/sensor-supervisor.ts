@@ -40,6 +40,8 @@ export interface SupervisorOptions {
 export class SensorSupervisor {
   private readonly state: SensorState;
   private process: RunningSensorProcess | undefined;
+  /** The start in progress, so that a restart never runs two starts at once. */
+  private launching: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private runStartedAt = 0;
@@ -56,7 +58,12 @@ export class SensorSupervisor {
   }
 
   begin(): void {
-    void this.launch();
+    this.startNow();
+  }
+
+  /** True while a process runs and can be sent frames. */
+  get running(): boolean {
+    return this.process !== undefined && this.state.status === 'running';
   }
 
   /** Sends a frame to the running process (trigger changes); false when none runs. */
@@ -68,16 +75,19 @@ export class SensorSupervisor {
   async restart(): Promise<void> {
     if (this.stopped) return;
     clearTimeout(this.timer);
+    await this.launching;
     const current = this.process;
     this.process = undefined;
     if (current) await current.stop(this.options.stopGraceMs);
     this.state.consecutiveFailures = 0;
-    await this.launch();
+    this.startNow();
+    await this.launching;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.launching;
     const current = this.process;
     this.process = undefined;
     if (current) {
@@ -88,6 +98,13 @@ export class SensorSupervisor {
     delete this.state.pid;
     delete this.state.nextStartAt;
     delete this.state.backoffMs;
+  }
+
+  private startNow(): void {
+    const launch = this.launch().finally(() => {
+      if (this.launching === launch) this.launching = undefined;
+    });
+    this.launching = launch;
   }
 
   private async launch(): Promise<void> {
@@ -139,7 +156,7 @@ export class SensorSupervisor {
     this.state.backoffMs = delay;
     this.state.nextStartAt = new Date(Date.now() + delay).toISOString();
     this.log.warn({ reason, failures: this.state.consecutiveFailures, restartInMs: delay }, 'sensor died; restarting after backoff');
-    this.timer = setTimeout(() => void this.launch(), delay);
+    this.timer = setTimeout(() => this.startNow(), delay);
   }
 }
 
