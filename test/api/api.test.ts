@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCompleted, type ExecutionRecord } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
+import path from 'node:path';
+import { repoRoot } from '../runner/fixtures.ts';
 import { startStack, type ServiceStack } from './harness.ts';
+
+const lateInstallPack = path.join(repoRoot, 'test/api/fixtures/lateinstall');
 
 let stack: ServiceStack;
 
@@ -194,6 +198,39 @@ describe('secrets', () => {
     expect((await stack.call('GET', '/api/v1/keys?prefix=plain')).json()).toEqual([expect.objectContaining({ name: 'plain_key', value: 'visible' })]);
     expect((await stack.call('DELETE', '/api/v1/keys/plain_key')).statusCode).toBe(204);
     expect((await stack.call('GET', '/api/v1/keys/plain_key')).statusCode).toBe(404);
+  });
+});
+
+describe('packs', () => {
+  it('installs a pack as a packs.install execution whose output is the progress, registers its actions, and removes it', async () => {
+    const install = await stack.call('POST', '/api/v1/packs/install', { source: lateInstallPack });
+    expect(install.statusCode).toBe(202);
+    const execution = install.json<ExecutionRecord>();
+    expect(execution.action).toBe('packs.install');
+    const done = await final(execution.id, 60_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result).toMatchObject({ installed: [{ ref: 'lateinstall', version: '1.2.3' }] });
+    const output = (await stack.call('GET', `/api/v1/executions/${execution.id}/output`)).json<{ stdout: string }>();
+    expect(output.stdout).toMatch(/lateinstall/);
+    expect(output.stdout.split('\n').length).toBeGreaterThan(2);
+
+    expect((await stack.call('GET', '/api/v1/packs/lateinstall')).json()).toMatchObject({ ref: 'lateinstall', version: '1.2.3' });
+    const ran = await final((await create('lateinstall.hello', {})).id);
+    expect(String(ran.result?.['stdout'])).toContain('hello from a late pack');
+
+    const removal = await stack.call('DELETE', '/api/v1/packs/lateinstall');
+    expect(removal.statusCode).toBe(202);
+    expect((await final(removal.json<ExecutionRecord>().id)).status).toBe('succeeded');
+    expect((await stack.call('GET', '/api/v1/actions/lateinstall.hello')).statusCode).toBe(404);
+    expect((await stack.call('GET', '/api/v1/packs/lateinstall')).statusCode).toBe(404);
+  });
+
+  it('reports a failed install as a failed packs.install execution', async () => {
+    const install = await stack.call('POST', '/api/v1/packs/install', { source: '/nonexistent/pack/folder' });
+    expect(install.statusCode).toBe(202);
+    const done = await final(install.json<ExecutionRecord>().id);
+    expect(done.status).toBe('failed');
+    expect(done.error?.type).toMatch(/^PACK_/);
   });
 });
 

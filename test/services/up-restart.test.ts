@@ -71,6 +71,17 @@ describe('packrun up', () => {
     const list = await cli(['execution', 'list', '--action', 'core.echo', '--json']);
     expect(JSON.parse(list.stdout)).toMatchObject({ total: 1, items: [{ id: document.id }] });
 
+    const install = await cli(['pack', 'install', path.join(repoRoot, 'test/api/fixtures/lateinstall')]);
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stdout).toContain('installed lateinstall 1.2.3');
+    expect(install.stderr).toMatch(/installing on the server/);
+    expect(install.stderr).toMatch(/lateinstall/);
+    const queued = await cli(['run', 'lateinstall.hello', '--async']);
+    expect(queued.code, queued.stderr).toBe(0);
+    const tail = await cli(['execution', 'tail', queued.stdout.trim()]);
+    expect(tail.code, tail.stderr).toBe(0);
+    expect(tail.stderr).toContain('succeeded');
+
     expect((await cli(['key', 'set', 'db_password', 'hunter2', '--secret'])).code).toBe(0);
     expect((await cli(['key', 'get', 'db_password'])).stdout.trim()).toBe('********');
     expect((await cli(['key', 'get', 'db_password', '--decrypt'])).stdout.trim()).toBe('hunter2');

@@ -4,7 +4,7 @@ import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
 export interface PackOperations {
-  install(options: { source: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
+  install(options: { source: string | string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
   remove(options: { ref: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
 }
 

@@ -40,7 +40,13 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
         type: 'object',
         additionalProperties: false,
         properties: {
-          source: { type: 'string', minLength: 1 },
+          source: {
+            anyOf: [
+              { type: 'string', minLength: 1 },
+              { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 50 },
+            ],
+            description: 'one source or several (installed together, dependencies first)',
+          },
           force: { type: 'boolean', default: false, description: 'install even if stackstorm_version or python_versions do not fit' },
         },
         required: ['source'],
@@ -48,7 +54,7 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
       response: { 202: executionSchema, 400: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { source: string; force: boolean };
+    const body = request.body as { source: string | string[]; force: boolean };
     const record = await packs.install({ source: body.source, force: body.force, user: request.user ?? 'anonymous' });
     return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send(record);
   });

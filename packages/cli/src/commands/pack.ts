@@ -11,6 +11,9 @@ import {
   type InstalledPackSummary,
 } from '@packrun/pack-installer';
 
+import { connectApi } from '../api-client/connect.ts';
+import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
+
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
@@ -95,6 +98,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (sources: string[], options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
+      const server = await connectApi(config);
+      if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
       await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress }));
     });
 
@@ -158,6 +163,8 @@ export function register(program: Command): void {
     .argument('<ref>', 'pack ref')
     .option('--force', 'remove even when installed packs depend on it')
     .action(async (ref: string, options: { force?: boolean }) => {
+      const server = await connectApi(loadConfig());
+      if (server) return removeThroughApi(server, ref, options.force ?? false);
       await removePack(ref, { config: loadConfig(), force: options.force ?? false });
       process.stdout.write(`removed ${ref}\n`);
     });
