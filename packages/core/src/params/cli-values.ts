@@ -1,5 +1,6 @@
 import { PackrunError } from '../errors.ts';
 import type { ActionMeta, ParameterSpec } from '../pack/types.ts';
+import { parsePythonLiteral } from './python-literal.ts';
 
 const trueWords = new Set(['true', '1', 'yes', 'y', 'on']);
 const falseWords = new Set(['false', '0', 'no', 'n', 'off']);
@@ -36,18 +37,23 @@ function scalar(spec: ParameterSpec, type: string | undefined, raw: string): unk
   }
 }
 
+/** JSON, or failing that a Python literal, as StackStorm's casts read objects and arrays. */
 function parseJson(spec: ParameterSpec, raw: string, expected: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw invalid(spec, raw, expected);
+    try {
+      return parsePythonLiteral(raw);
+    } catch {
+      throw invalid(spec, raw, expected);
+    }
   }
 }
 
 /**
  * Converts a `name=value` string from the command line to the parameter's type: integer, number,
- * boolean (true/false, 1/0, yes/no), array (JSON, or comma-separated items converted by
- * `items.type`), object (JSON, or `k1=v1,k2=v2`). Strings and untyped parameters stay strings.
+ * boolean (true/false, 1/0, yes/no), array (JSON or a Python literal, or comma-separated items
+ * converted by `items.type`), object (JSON or a Python literal, or `k1=v1,k2=v2`). Strings and untyped parameters stay strings.
  */
 export function coerceCliValue(spec: ParameterSpec, raw: string): unknown {
   if (spec.type === 'array') {

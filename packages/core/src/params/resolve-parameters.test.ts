@@ -98,6 +98,9 @@ describe('resolveParameters', () => {
   it('casts rendered strings to the parameter type', async () => {
     const meta = await action('  n: {type: integer, default: "{{ 40 + 2 }}"}\n  flag: {type: boolean, default: "{{ \'yes\' }}"}\n  obj: {type: object, default: "{{ \'{\\"a\\": 1}\' }}"}\n');
     expect((await resolveParameters({ action: meta, input: {} })).parameters).toMatchObject({ n: 42, flag: true, obj: { a: 1 } });
+    const mixed = await action('  obj: {type: object, default: "{% if true %}{{ config_context.settings }}{% endif %}"}\n');
+    const fromMixed = await resolveParameters({ action: mixed, input: {}, config: { settings: { a: [1, 'x'], b: true } } });
+    expect(fromMixed.parameters['obj']).toEqual({ a: [1, 'x'], b: true });
     const bad = await action('  n: {type: integer, default: "{{ \'abc\' }}"}\n');
     expect((await failure(resolveParameters({ action: bad, input: {} }))).message).toContain('"abc" is not of type integer');
   });
