@@ -38,10 +38,15 @@ describe('activation', () => {
 
     const lib = await writePack(path.join(root, 'rb-src', 'lib'), { ref: 'lib', version: '1.0.0' });
     const v2 = await writePack(path.join(root, 'rb-src', 'v2', 'app'), { ref: 'app', version: '2.0.0' });
+    const announced: string[] = [];
     const failing = (installed: InstalledPack) => {
-      if (installed.ref === 'app') throw new Error('store is down');
+      announced.push(`${installed.ref}@${installed.version}`);
+      if (installed.ref === 'app' && installed.version === '2.0.0') throw new Error('store is down');
     };
-    await expect(installPack([lib, v2], { config, onActivated: failing })).rejects.toMatchObject({ code: 'PACK_ACTIVATION_FAILED' });
+    const onRemoved = (ref: string) => void announced.push(`removed ${ref}`);
+    await expect(installPack([lib, v2], { config, onActivated: failing, onRemoved })).rejects.toMatchObject({ code: 'PACK_ACTIVATION_FAILED' });
+    // The hooks hear about the version that is active again and the pack that is gone again.
+    expect(announced).toEqual(['lib@1.0.0', 'app@2.0.0', 'app@1.0.0', 'removed lib']);
     expect(await readlink(path.join(home, 'packs', 'app'))).toBe(before);
     expect((await readInstalledPack(dataPaths(home), 'app')).version).toBe('1.0.0');
     expect((await readdir(path.join(home, 'packs'))).sort()).toEqual(['.versions', 'app']);

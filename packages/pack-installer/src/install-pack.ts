@@ -4,6 +4,7 @@ import {
   PackrunError,
   dataPaths,
   loadPack,
+  readInstalledPack,
   type DataPaths,
   type InstalledPack,
   type LoadedPack,
@@ -32,6 +33,8 @@ export interface InstallOptions {
   onProgress?: ProgressListener;
   /** Called for each pack right after it became the active version (e.g. to register it in the Store). A throw rolls the install back. */
   onActivated?: (installed: InstalledPack, loaded: LoadedPack) => void | Promise<void>;
+  /** Called when a rollback uninstalls a pack this install had activated and that was not installed before. */
+  onRemoved?: (ref: string) => void | Promise<void>;
   /** Size limits for .tar.gz sources (defaults: 512 MiB unpacked, 50,000 entries, 128 MiB download). */
   archiveLimits?: Partial<ArchiveLimits>;
   signal?: AbortSignal;
@@ -159,6 +162,7 @@ async function activateAll(prepared: Prepared[], paths: DataPaths, options: Inst
       else await deactivate(paths, item.ref);
       await discardVersion(paths, item.installed.dir);
     }
+    await reannounce(switched, paths, options, emit);
     if (cause instanceof PackrunError) throw cause;
     throw new PackrunError('PACK_ACTIVATION_FAILED', `activating the installed packs failed, the previous versions are active again: ${cause instanceof Error ? cause.message : String(cause)}`, {
       details: { packs: prepared.map((item) => item.planned.ref) },
@@ -172,4 +176,25 @@ async function activateAll(prepared: Prepared[], paths: DataPaths, options: Inst
     await collectUnusedEnvs(paths, item.ref, keep);
   }
   return switched.map((item) => item.installed);
+}
+
+/**
+ * After a rollback, the hooks hear about the versions that are active again (onActivated) and the
+ * packs that are gone again (onRemoved), so that whatever they registered for the new versions
+ * (e.g. Store records) is put back too. Best effort: the original failure is what the caller gets.
+ */
+async function reannounce(switched: Switched[], paths: DataPaths, options: InstallOptions, emit: ProgressListener): Promise<void> {
+  for (const item of switched) {
+    try {
+      if (item.previous === undefined) {
+        await options.onRemoved?.(item.ref);
+        continue;
+      }
+      if (!options.onActivated) continue;
+      const restored = await readInstalledPack(paths, item.ref);
+      await options.onActivated(restored, await loadPack(restored.dir));
+    } catch (error) {
+      emit({ stage: 'registering', pack: item.ref, message: `warning: re-registering the restored ${item.ref} failed: ${error instanceof Error ? error.message : String(error)}`, warning: true });
+    }
+  }
 }
