@@ -160,6 +160,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       );
 
       let released = false;
+      let swept = false;
       return {
         command: launched.command,
         args: launched.args,
@@ -167,13 +168,25 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         async killAll() {
           if (cgroup) await cgroup.killAll();
           else if (uid !== undefined) await killUid(uid);
+          swept = true;
         },
         async afterExit() {
           const stats = cgroup ? await cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
           if (!released) {
             released = true;
-            await cgroup?.remove().catch((error: unknown) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
-            if (uid !== undefined) uids?.release(uid);
+            // A cgroup that still holds processes (the launcher's killAll failed or never ran)
+            // is emptied first; the uid goes back to the pool only once nothing runs as it.
+            await cgroup
+              ?.remove()
+              .catch(async () => {
+                await cgroup.killAll();
+                await cgroup.remove();
+              })
+              .catch((error: unknown) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
+            if (uid !== undefined) {
+              if (!cgroup && !swept) await killUid(uid).catch(() => undefined);
+              uids?.release(uid);
+            }
           }
           return stats;
         },
