@@ -1,0 +1,115 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import amqp from 'amqplib';
+import {
+  createLogger,
+  createRabbitMqBus,
+  dataPaths,
+  loadConfig,
+  newId,
+  openEmbeddedStore,
+  openKeyValues,
+  parseRuleMeta,
+  queueNames,
+  type Bus,
+  type Store,
+} from '@packrun/core';
+import { installPack } from '@packrun/pack-installer';
+import { registerPackRules, saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
+import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+
+/**
+ * The distributed wiring: the sensor container and the rules engine each with their own
+ * connection to the machine's RabbitMQ (as two processes would have), sharing a store. What a
+ * sensor dispatches crosses the broker's durable trigger-instances queue to the rules engine.
+ */
+const url = process.env['PACKRUN_TEST_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const prefix = `packrun-test-sensors-${process.pid}-${Date.now().toString(36)}`;
+const logger = createLogger({ level: 'silent' });
+let home: string;
+let packDir: string;
+let store: Store;
+let containerBus: Bus;
+let engineBus: Bus;
+let engine: RulesEngine;
+let container: SensorContainer;
+const requests: ExecutionRequest[] = [];
+
+beforeAll(async () => {
+  const files = nodeSensorPack('1.0.0');
+  delete files['sensors/crasher.yaml'];
+  delete files['sensors/crasher.js'];
+  packDir = await writePack(files);
+  home = `${packDir}-home`;
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_RABBITMQ_URL: url });
+  store = await openEmbeddedStore({ dir: dataPaths(home).store });
+  await installPack(packDir, {
+    config,
+    onActivated: async (installed, loaded) => {
+      await registerPackSensors(store, installed, loaded);
+      await registerPackRules(store, loaded);
+    },
+  });
+  const rule = parseRuleMeta(
+    {
+      name: 'every_fifth',
+      pack: 'nodesense',
+      enabled: true,
+      trigger: { type: 'nodesense.tick' },
+      criteria: { 'trigger.n': { type: 'inside', pattern: [5, 10] } },
+      action: { ref: 'core.local', parameters: { cmd: 'echo {{ trigger.n }}' } },
+    },
+    { file: 'api', pack: 'nodesense' },
+  ).meta;
+  await saveRule(store, rule, 'api');
+  containerBus = createRabbitMqBus({ url, prefix, logger });
+  engineBus = createRabbitMqBus({ url, prefix, logger });
+  await Promise.all([containerBus.waitReady(10_000), engineBus.waitReady(10_000)]);
+  engine = await startRulesEngine({
+    store,
+    bus: engineBus,
+    logger,
+    requestExecution: async (request) => {
+      requests.push(request);
+      return { id: newId() };
+    },
+  });
+  container = await startSensorContainer({
+    store,
+    bus: containerBus,
+    paths: dataPaths(home),
+    config,
+    keyValues: openKeyValues(store, config),
+    logger,
+    backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
+    stopGraceMs: 2000,
+    refreshMs: 500,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await container?.stop();
+  await engine?.stop();
+  await containerBus?.close();
+  await engineBus?.close();
+  await store?.close();
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  for (const queue of queueNames) await channel.deleteQueue(`${prefix}.${queue}`);
+  await channel.deleteExchange(`${prefix}.events`);
+  await connection.close();
+  for (const dir of [home, packDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('sensor container and rules engine over RabbitMQ', () => {
+  it('carries sensor dispatches through the broker to the rules engine', async () => {
+    await retryUntil(() => requests.length >= 2, { what: 'two rule matches', withinMs: 20_000 });
+    expect(requests.slice(0, 2).map((request) => request.parameters)).toEqual([{ cmd: 'echo 5' }, { cmd: 'echo 10' }]);
+    const instance = await store.triggerInstances.get(requests[0]!.triggerInstance);
+    expect(instance).toMatchObject({ trigger: 'nodesense.tick', source: 'nodesense.Emitter', payload: { n: 5 } });
+    expect(await store.ruleEnforcements.count({ rule: 'nodesense.every_fifth', status: 'succeeded' })).toBeGreaterThanOrEqual(2);
+  });
+});
