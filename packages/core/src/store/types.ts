@@ -230,6 +230,11 @@ export interface ExecutionRecord {
   runnerType?: string;
   /** Parameters as stored and shown: secret values already masked. */
   parameters: Record<string, unknown>;
+  /**
+   * The clear values of the secret parameters, encrypted with the datastore key; handed only to
+   * the runner that claims the execution, never shown.
+   */
+  secretParameters?: string;
   status: ExecutionStatus;
   /** The runner's result document (ActionOutcome.result) once completed. */
   result?: Record<string, unknown>;
