@@ -206,6 +206,24 @@ export type JinjaEnvironment = nunjucks.Environment & {
   getTest(name: string): (...args: unknown[]) => boolean;
 };
 
+/** Filters that exist to handle an undefined value. */
+const undefinedAwareFilters = new Set(['default', 'd']);
+
+/**
+ * jinja2.StrictUndefined also fails when an undefined value reaches a filter (`{{ typo | upper }}`);
+ * nunjucks filters quietly turn it into an empty string.
+ */
+function rejectUndefinedInFilters(env: JinjaEnvironment): void {
+  const filters = (env as unknown as { filters: Record<string, (this: unknown, ...args: unknown[]) => unknown> }).filters;
+  for (const [name, filter] of Object.entries(filters)) {
+    if (undefinedAwareFilters.has(name)) continue;
+    env.addFilter(name, function (this: unknown, value: unknown, ...args: unknown[]) {
+      if (value === undefined) throw new Error(`an undefined value was given to the filter "${name}"`);
+      return filter.call(this, value, ...args);
+    });
+  }
+}
+
 function createEnvironment(allowUndefined: boolean): JinjaEnvironment {
   const env = new nunjucks.Environment(null, {
     autoescape: false,
@@ -214,6 +232,7 @@ function createEnvironment(allowUndefined: boolean): JinjaEnvironment {
     lstripBlocks: true,
   }) as JinjaEnvironment;
   for (const [name, filter] of Object.entries({ ...st2Filters, ...jinjaFilters(env) })) env.addFilter(name, filter);
+  if (!allowUndefined) rejectUndefinedInFilters(env);
   env.addTest('in', (item: unknown, container: unknown) =>
     Array.isArray(container) ? container.includes(item) : typeof container === 'string' ? container.includes(String(item)) : typeof container === 'object' && container !== null && String(item) in container,
   );

@@ -120,6 +120,13 @@ describe('renderValue', () => {
     expect(nested.details).toMatchObject({ what: 'rule r.x[1]', template: 'a {{ trigger.nope }}' });
   });
 
+  it('fails when an undefined value reaches a filter, except default', () => {
+    expect(renderError(() => renderValue('{{ typo | upper }}', context)).message).toContain('undefined value was given to the filter "upper"');
+    expect(renderError(() => renderValue('x{{ trigger.nope | to_json_string }}', context)).message).toContain('"to_json_string"');
+    expect(renderValue('{{ typo | default("d") | upper }}', context)).toBe('D');
+    expect(renderValue('{{ typo | upper }}', context, { allowUndefined: true })).toBe('');
+  });
+
   it('lets undefined values through when asked, and default() always', () => {
     expect(renderValue('a{{ missing }}b', context, { allowUndefined: true })).toBe('ab');
     expect(renderValue('{{ missing }}', context, { allowUndefined: true })).toBe('');
