@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -26,6 +26,8 @@ export interface PackSpec {
   extra?: string;
   /** Adds a trivial shell action, so the pack has content. */
   files?: Record<string, string>;
+  /** Symlinks to create: path in the pack -> link target. */
+  links?: Record<string, string>;
 }
 
 export async function writePack(dir: string, spec: PackSpec): Promise<string> {
@@ -41,6 +43,7 @@ export async function writePack(dir: string, spec: PackSpec): Promise<string> {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), content);
   }
+  for (const [file, target] of Object.entries(spec.links ?? {})) await symlink(target, path.join(dir, file));
   return dir;
 }
 

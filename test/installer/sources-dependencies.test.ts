@@ -139,6 +139,17 @@ describe('pack sources and dependencies', () => {
     expect(forced.warnings.map((w) => w.code)).toContain('PACK_INCOMPATIBLE');
   });
 
+  it('refuses folders and git repositories with links that lead outside the pack', async () => {
+    const config = await freshHome('links');
+    const leakyFolder = await writePack(path.join(root, 'links', 'leaky'), { ref: 'leaky', version: '1.0.0', links: { 'actions/secret.yaml': '/etc/passwd' } });
+    await expect(installPack(leakyFolder, { config })).rejects.toMatchObject({ code: 'PACK_LINK_UNSAFE', message: expect.stringContaining('actions/secret.yaml -> /etc/passwd') });
+    const leakyRepo = await gitRepoOfVersions(path.join(root, 'links'), 'leaky-repo', [{ ref: 'leaky', version: '1.0.0', links: { up: '../../..' } }]);
+    await expect(installPack(leakyRepo.url, { config })).rejects.toMatchObject({ code: 'PACK_LINK_UNSAFE' });
+    const fine = await writePack(path.join(root, 'links', 'fine'), { ref: 'fine', version: '1.0.0', links: { 'actions/same.yaml': 'hello.yaml' } });
+    expect((await installPack(fine, { config })).installed[0]?.ref).toBe('fine');
+    expect(await readdir(path.join(config.home, 'packs'))).toEqual(['.versions', 'fine']);
+  });
+
   it('refuses an invalid pack.yaml and reports broken action files as warnings', async () => {
     const config = await freshHome('validate');
     const bad = path.join(root, 'validate', 'bad');

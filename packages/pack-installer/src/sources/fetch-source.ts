@@ -5,6 +5,7 @@ import type { ArchiveLimits } from './archive-check.ts';
 import { stageArchive } from './archive-source.ts';
 import { stageFolder, type StagedSource } from './folder-source.ts';
 import { stageGit } from './git-source.ts';
+import { assertLinksInside } from './link-check.ts';
 import { loadPackIndex, resolveFromIndex, type PackIndex } from './pack-index.ts';
 import { formatSource, type SourceSpec } from './source-spec.ts';
 
@@ -33,6 +34,12 @@ export function createFetcher(context: FetchContext): (spec: SourceSpec) => Prom
     }
     const into = await mkdtemp(path.join(context.stagingDir, 'src-'));
     context.onProgress({ stage: 'fetching', pack: shown, message: `fetching ${shown}` });
+    const staged = await stage(spec, into);
+    await assertLinksInside(staged.dir, shown);
+    return staged;
+  };
+  const stage = (spec: Exclude<SourceSpec, { kind: 'index' }>, into: string): Promise<StagedSource> => {
+    const shown = formatSource(spec);
     switch (spec.kind) {
       case 'folder':
         return stageFolder(spec.path, into);
