@@ -5,6 +5,8 @@ import inspect
 import os
 import sys
 
+from .eventlet_guard import disarm_eventlet_monkey_patch
+
 LIB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'lib')
 
 
@@ -26,6 +28,7 @@ def load_module(entry_point):
         raise ImportError('entry point "%s" is not a .py file' % (entry_point,))
     if not os.path.isfile(entry_point):
         raise ImportError('entry point "%s" does not exist' % (entry_point,))
+    disarm_eventlet_monkey_patch()
     name = os.path.basename(entry_point)[:-len('.py')]
     spec = importlib.util.spec_from_file_location(name, entry_point)
     module = importlib.util.module_from_spec(spec)
