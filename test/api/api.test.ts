@@ -175,15 +175,20 @@ describe('secrets', () => {
     expect(listed.body).not.toContain('s3cr3t-value');
   });
 
-  it('refuses to re-run without the secret given again', async () => {
+  it('keeps secret values sealed at rest: never shown, yet a re-run gets them back', async () => {
     const created = await create('apitest.secret_length', { token: 'abc' });
+    expect(created).not.toHaveProperty('secretParameters');
     await final(created.id);
-    const refused = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, {});
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json<{ message: string }>().message).toContain('token');
-    const given = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, { parameters: { token: 'abcd' } });
-    expect(given.statusCode).toBe(201);
-    expect(String((await final(given.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('4 characters');
+    const stored = await stack.store.executions.get(created.id);
+    expect(stored?.secretParameters).toMatch(/^pk1:/);
+    expect(stored?.secretParameters).not.toContain('abc');
+    const again = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, {});
+    expect(again.statusCode).toBe(201);
+    expect(again.json<ExecutionRecord>().parameters).toMatchObject({ token: '********' });
+    expect(String((await final(again.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('has 3 characters');
+    const overridden = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, { parameters: { token: 'abcd' } });
+    expect(overridden.statusCode).toBe(201);
+    expect(String((await final(overridden.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('has 4 characters');
   });
 
   it('masks secret datastore keys unless decrypt=true', async () => {

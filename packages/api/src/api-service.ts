@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
@@ -7,6 +7,7 @@ import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
+import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
 
@@ -43,7 +44,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const { config, store, bus, keyValues } = options;
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
-  const ledger = createStoreLedger({ store, bus, logger, staleAfterMs: 3 * heartbeatMs });
+  const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
+  const ledger = createStoreLedger({ store, bus, logger, staleAfterMs: 3 * heartbeatMs, openSecrets: secrets.open });
   const hub = new EventHub();
   await hub.start(bus);
   const executions = createExecutionService({
@@ -51,6 +53,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     bus,
     logger,
     validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
+    secrets,
   });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });

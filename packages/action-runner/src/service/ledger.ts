@@ -28,7 +28,8 @@ export interface ClaimRequest {
 }
 
 export type ClaimDecision =
-  | { decision: 'run'; execution: ExecutionRecord }
+  /** `parameters` are the execution's own, secret values in clear: only the claiming runner gets them. */
+  | { decision: 'run'; execution: Omit<ExecutionRecord, 'secretParameters'>; parameters: Record<string, unknown> }
   | { decision: 'skip'; reason: string };
 
 export interface CompleteRequest {

@@ -84,8 +84,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
         outcome = await runAction({
           paths,
           config,
-          ref: message.action,
-          input: message.parameters,
+          ref: claim.execution.action,
+          input: claim.parameters,
           datastore,
           executionId,
           ...(claim.execution.user ? { user: claim.execution.user } : {}),

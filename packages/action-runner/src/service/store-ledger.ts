@@ -1,5 +1,6 @@
 import {
   nowIso,
+  toFailure,
   type ActionOutcome,
   type Bus,
   type ExecutionRecord,
@@ -20,6 +21,8 @@ export interface StoreLedgerOptions {
   logger: Logger;
   /** A runner not heard from for this long is dead; its executions end `abandoned`. */
   staleAfterMs: number;
+  /** Decrypts an execution's sealed secret parameters (ExecutionRecord.secretParameters). */
+  openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
 }
 
 export interface StoreLedger extends ExecutionLedger {
@@ -82,7 +85,17 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         { runnerId, startedAt: startedAtIso },
         runnerId,
       );
-      if (claimed) return { decision: 'run', execution: claimed };
+      if (claimed) {
+        const { secretParameters, ...execution } = claimed;
+        try {
+          const secrets = secretParameters === undefined ? {} : options.openSecrets(secretParameters, executionId);
+          return { decision: 'run', execution, parameters: { ...claimed.parameters, ...secrets } };
+        } catch (error) {
+          const failure = toFailure(error);
+          await transition({ id: executionId, runnerId, status: 'running' }, 'failed', { endedAt: nowIso(), error: failure }, runnerId, failure.message);
+          return { decision: 'skip', reason: failure.message };
+        }
+      }
       const current = await store.executions.get(executionId);
       if (!current) return { decision: 'skip', reason: 'no such execution' };
       if (current.status === 'running' || current.status === 'canceling') {

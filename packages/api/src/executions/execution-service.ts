@@ -14,6 +14,7 @@ import {
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { secretParameterNames } from './masking.ts';
+import type { SecretParameterSealer } from './secret-parameters.ts';
 
 /** Checks the caller's parameters against the action's schema and fills defaults; throws naming the parameter. */
 export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -33,6 +34,7 @@ export interface ExecutionServiceOptions {
   bus: Bus;
   logger: Logger;
   validate: ParameterValidator;
+  secrets: SecretParameterSealer;
 }
 
 export interface ExecutionService {
@@ -51,12 +53,12 @@ const answerWithinMs = 2000;
 /**
  * The API side of the execution lifecycle: validate, store as `requested`, queue (confirmed), mark
  * `scheduled`; cancel and re-run. The runner side is the ledger in @packrun/action-runner.
+ *
+ * Secret parameters are masked in the stored parameters and in the queue message; their values
+ * are kept sealed on the record and handed only to the runner that claims the execution.
  */
 export function createExecutionService(options: ExecutionServiceOptions): ExecutionService {
-  const { store, bus, logger } = options;
-  // Clear-text parameters of executions not yet confirmed queued: the stored copy is masked, so
-  // this is the only place a retry can take secret values from. Never persisted.
-  const unqueued = new Map<string, Record<string, unknown>>();
+  const { store, bus, logger, secrets } = options;
   const enqueuing = new Set<string>();
 
   async function getAction(ref: string): Promise<ActionRecord> {
@@ -90,12 +92,10 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return updated;
   }
 
-  async function enqueue(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<void> {
-    unqueued.set(record.id, parameters);
+  async function enqueue(record: ExecutionRecord): Promise<void> {
     enqueuing.add(record.id);
     try {
-      await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters, context: record.context });
-      unqueued.delete(record.id);
+      await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
       await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
     } catch (error) {
       // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
@@ -111,10 +111,14 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
     }
     const parameters = await options.validate(action, input.parameters);
-    const secretNames = secretParameterNames(action.parameters);
+    const id = input.id ?? newId();
+    if (input.id !== undefined && (await store.executions.get(input.id))) {
+      throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
+    }
+    const secretNames = secretParameterNames(action.parameters).filter((name) => parameters[name] !== undefined && parameters[name] !== null);
     const createdAt = nowIso();
     const record: ExecutionRecord = {
-      id: input.id ?? newId(),
+      id,
       action: action.ref,
       pack: action.pack,
       runnerType: action.runnerType,
@@ -125,15 +129,15 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       context: { ...input.context, user: input.user },
       user: input.user,
     };
-    if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
-    if (input.id !== undefined && (await store.executions.get(input.id))) {
-      throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
+    if (secretNames.length > 0) {
+      record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
     }
+    if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
     // 201 (status requested) without waiting for that.
-    const queued = enqueue(record, parameters);
+    const queued = enqueue(record);
     await Promise.race([queued, new Promise((resolve) => setTimeout(resolve, answerWithinMs).unref())]);
     return (await store.executions.get(record.id)) ?? record;
   }
@@ -152,10 +156,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       user,
       'canceled before a runner took it',
     );
-    if (queued) {
-      unqueued.delete(id);
-      return queued;
-    }
+    if (queued) return queued;
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
     // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
     bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() }).catch((error: unknown) => {
@@ -166,14 +167,13 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
 
   async function rerun(id: string, user: string, overrides: Record<string, unknown>): Promise<ExecutionRecord> {
     const original = await get(id);
-    const parameters = { ...original.parameters, ...overrides };
-    const action = await getAction(original.action);
-    const secretNames = secretParameterNames(action.parameters);
-    const lost = secretNames.filter((name) => parameters[name] === maskedValue);
-    if (lost.length > 0) {
-      throw new PackrunError('PARAMETER_INVALID', `secret parameter "${lost[0]}" must be given again to re-run: it is never stored`, {
+    const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
+    const parameters = { ...original.parameters, ...kept, ...overrides };
+    const masked = Object.keys(parameters).find((name) => parameters[name] === maskedValue && !(name in kept));
+    if (masked !== undefined) {
+      throw new PackrunError('PARAMETER_INVALID', `secret parameter "${masked}" of execution "${id}" was not kept; give it again to re-run`, {
         hint: 'pass it in the re-run body: {"parameters": {"<name>": "<value>"}}',
-        details: { parameter: lost[0] },
+        details: { parameter: masked },
       });
     }
     return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id });
@@ -186,19 +186,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     let queued = 0;
     for (const record of pending) {
       if (enqueuing.has(record.id)) continue;
-      const action = await store.actions.get(record.action);
-      const secretNames = action ? secretParameterNames(action.parameters) : [];
-      const clear = unqueued.get(record.id) ?? record.parameters;
-      if (secretNames.some((name) => clear[name] === maskedValue)) {
-        await setStatus({ id: record.id, status: { $in: statuses } }, 'failed', {
-          endedAt: nowIso(),
-          error: { type: 'EXECUTION_SECRETS_LOST', message: 'its secret parameters were lost in a restart before it was queued; re-run it with them' },
-        }, 'api');
-        continue;
-      }
       try {
-        await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: clear, context: record.context });
-        unqueued.delete(record.id);
+        await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
         if (record.status === 'requested') {
           await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
         }

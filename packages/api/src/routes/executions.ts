@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { executionStatuses, type ExecutionRecord, type Filter, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
+import { publicExecution } from '../executions/public-view.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
 
 const listQuery = {
@@ -60,7 +61,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
     });
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(record);
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
 
   app.get('/api/v1/executions', {
@@ -85,12 +86,12 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       store.executions.count(filter),
       store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip: query.offset, limit: query.limit }),
     ]);
-    return reply.header('x-total-count', String(total)).send(items);
+    return reply.header('x-total-count', String(total)).send(items.map(publicExecution));
   });
 
   app.get('/api/v1/executions/:id', {
     schema: { summary: 'One execution', params: idParams, response: { 200: executionSchema, 404: errorSchema } },
-  }, async (request) => executions.get((request.params as { id: string }).id));
+  }, async (request) => publicExecution(await executions.get((request.params as { id: string }).id)));
 
   app.post('/api/v1/executions/:id/cancel', {
     schema: {
@@ -98,7 +99,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       params: idParams,
       response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
     },
-  }, async (request) => executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'));
+  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous')));
 
   app.post('/api/v1/executions/:id/rerun', {
     schema: {
@@ -114,7 +115,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   }, async (request, reply) => {
     const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
     const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides);
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(record);
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
 
   app.get('/api/v1/executions/:id/output', {

@@ -28,7 +28,7 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
       response: {
         200: {
           type: 'object',
-          properties: { decision: { type: 'string', enum: ['run', 'skip'] }, reason: { type: 'string' }, execution: looseObject },
+          properties: { decision: { type: 'string', enum: ['run', 'skip'] }, reason: { type: 'string' }, execution: looseObject, parameters: looseObject },
           required: ['decision'],
         },
         400: errorSchema,

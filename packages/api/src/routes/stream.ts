@@ -3,6 +3,7 @@ import { isCompleted } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub, HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
+import { publicExecution } from '../executions/public-view.ts';
 import { idParams } from '../schemas.ts';
 
 /**
@@ -42,7 +43,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
       if (item.topic === 'execution-updates' && isCompleted(item.event.status)) channel.close();
     });
     const current = await executions.get(id).catch(() => first);
-    channel.send('execution', current);
+    channel.send('execution', publicExecution(current));
     for (const chunk of hub.outputOf(id)) channel.send('execution-output', chunk);
     if (isCompleted(current.status)) channel.close();
     await channel.closed;
