@@ -18,7 +18,7 @@ export interface ExecutionRequestMessage {
   executionId: string;
   /** Action ref. */
   action: string;
-  /** Parameters with secrets still in clear (the stored copy is masked). */
+  /** Parameters as stored: secret values masked (the claiming runner gets them from the store). */
   parameters: Record<string, unknown>;
   context?: Record<string, unknown>;
 }
