@@ -35,4 +35,18 @@ if [ ! -x "$tools/py/bin/uv" ]; then
   "$tools/py/bin/pip" install --quiet --disable-pip-version-check 'uv==0.9.*'
 fi
 ln -sf ../py/bin/uv "$tools/bin/uv"
+# --- st2 fallback libraries (packages/core/python/st2-fallback/README.md) ---
+# Third-party libraries StackStorm's virtualenv gave pack code, appended LAST to a pack's sys.path
+# by the Python wrapper; never installed into a pack env. One folder per Python version (greenlet
+# is compiled); rebuilt only when the pins change.
+fallback="$repo/packages/core/python/st2-fallback"
+fallback_site="$fallback/site/$("$python" -c 'import sys; print("py%d.%d" % sys.version_info[:2])')"
+if ! cmp -s "$fallback/requirements.txt" "$fallback_site/.requirements.txt"; then
+  say "installing the st2 fallback libraries into ${fallback_site#"$repo"/}"
+  rm -rf "$fallback_site.tmp" && mkdir -p "$fallback_site.tmp"
+  "$tools/bin/uv" pip install --quiet --python "$python" --target "$fallback_site.tmp" -r "$fallback/requirements.txt"
+  cp "$fallback/requirements.txt" "$fallback_site.tmp/.requirements.txt"
+  rm -rf "$fallback_site" && mv "$fallback_site.tmp" "$fallback_site"
+fi
+# --- end st2 fallback libraries ---
 say "ready: put $repo/bin on your PATH to use the packrun command"

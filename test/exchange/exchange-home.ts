@@ -17,11 +17,16 @@ export interface ExchangeHome {
  * A fresh PACKRUN_HOME with one vendored Exchange pack installed exactly as `packrun pack install
  * <folder>` would: its requirements.txt goes into a real venv from PyPI.
  */
-export async function homeWithExchangePack(pack: string): Promise<ExchangeHome> {
-  const home = mkdtempSync(path.join(os.tmpdir(), `packrun-exchange-${pack}-`));
+export function homeWithExchangePack(pack: string): Promise<ExchangeHome> {
+  return homeWithPackFolders([path.join(exchangeFixtures, pack)]);
+}
+
+/** The same for any pack folders, installed together. */
+export async function homeWithPackFolders(packDirs: string[]): Promise<ExchangeHome> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-exchange-'));
   const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1' });
   const paths = dataPaths(home);
-  await installPack([path.join(exchangeFixtures, pack)], { config });
+  await installPack(packDirs, { config });
   const datastore = new LocalFileKeyValues(paths);
   return {
     home,

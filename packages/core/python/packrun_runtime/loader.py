@@ -7,16 +7,23 @@ import sys
 
 from .eventlet_guard import disarm_eventlet_monkey_patch
 
-LIB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'lib')
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIB_DIR = os.path.join(PYTHON_DIR, 'lib')
+# Libraries StackStorm's own virtualenv gave pack code that packs import without requiring
+# (st2-fallback/README.md); built per interpreter version by scripts/setup.sh, absent until then.
+FALLBACK_DIR = os.path.join(PYTHON_DIR, 'st2-fallback', 'site',
+                            'py%d.%d' % (sys.version_info[0], sys.version_info[1]))
 
 
 def set_pack_path(pack_dir, entry_point, extra_dirs=()):
-    """Append the pack's folders, then Packrun's compatibility library LAST.
+    """Append the pack's folders, then Packrun's compatibility library, then the st2 fallback
+    libraries LAST.
 
     The interpreter runs with -I, so sys.path already holds only its stdlib and the venv's
     site-packages: a dependency the pack pinned always wins over a Packrun module of the same
     name, and a pack's own module in actions/lib wins over Packrun's too."""
-    wanted = list(extra_dirs) + [os.path.dirname(os.path.realpath(entry_point)), LIB_DIR]
+    wanted = list(extra_dirs) + [os.path.dirname(os.path.realpath(entry_point)), LIB_DIR,
+                                 FALLBACK_DIR]
     for folder in wanted:
         if folder and folder not in sys.path and os.path.isdir(folder):
             sys.path.append(folder)
