@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import {
   createInProcessBus,
@@ -29,7 +30,7 @@ import { sandboxProcesses, testUidRange } from './sandbox-fixture.ts';
  * Case 22: sensors run under the same sandbox as actions. A sensor that crash-loops (leaving a
  * detached daemon behind each time) keeps being restarted, and nothing it started survives an
  * incarnation; a sensor probing its surroundings finds itself in a job uid, a job cgroup, and
- * unable to read the runtime's secrets.
+ * unable to read the runtime's secrets or use the network its pack turned off.
  */
 let home: string;
 let config: PackrunConfig;
@@ -38,6 +39,7 @@ let store: Store;
 let bus: Bus;
 let engine: RulesEngine;
 let container: SensorContainer;
+let server: net.Server;
 const logger = createLogger({ level: 'silent' });
 /** These sensors never use the datastore. */
 const keyValues: KeyValues = {
@@ -50,8 +52,8 @@ const keyValues: KeyValues = {
 };
 const canary = `sensorcanary${process.pid}`;
 
-const sensorPack = (secretFile: string) => ({
-  'pack.yaml': 'ref: hostilesense\nname: hostilesense\ndescription: hostile sensors\nversion: 1.0.0\nauthor: tests\n',
+const sensorPack = (secretFile: string, port: number) => ({
+  'pack.yaml': 'ref: hostilesense\nname: hostilesense\ndescription: hostile sensors\nversion: 1.0.0\nauthor: tests\nsandbox:\n  network: false\n',
   'sensors/crasher.yaml': 'class_name: Crasher\nentry_point: crasher.js\ntrigger_types: []\n',
   'sensors/crasher.js': `
 const { spawn } = require('node:child_process');
@@ -66,6 +68,11 @@ module.exports = { Crasher };
   'sensors/prober.yaml': 'class_name: Prober\nentry_point: prober.mjs\ntrigger_types:\n  - name: probe\n    payload_schema: {type: object}\n',
   'sensors/prober.mjs': `
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+const connect = (port) => new Promise((resolve) => {
+  const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve('connected'); });
+  socket.on('error', (error) => resolve('refused: ' + error.code));
+});
 export default class Prober {
   constructor(service) { this.service = service; }
   async run() {
@@ -75,6 +82,7 @@ export default class Prober {
       cgroup: readFileSync('/proc/self/cgroup', 'utf8'),
       secret: attempt(${JSON.stringify(secretFile)}),
       env: Object.keys(process.env).join(','),
+      network: await connect(${port}),
     });
     await new Promise(() => {});
   }
@@ -91,7 +99,9 @@ beforeAll(async () => {
   store = await openEmbeddedStore({ dir: dataPaths(home).store });
   bus = createInProcessBus();
   engine = await startRulesEngine({ store, bus, logger, render: (template, context) => renderValue(template, context), requestExecution: async () => ({ id: newId() }) });
-  const packDir = await writePack(sensorPack(path.join(home, 'secrets', 'cli-api-key')));
+  server = net.createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const packDir = await writePack(sensorPack(path.join(home, 'secrets', 'cli-api-key'), (server.address() as net.AddressInfo).port));
   await installPack(packDir, {
     config,
     onActivated: async (installed, loaded) => {
@@ -114,6 +124,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  server?.close();
   await container?.stop();
   await engine?.stop();
   await bus?.close();
@@ -128,11 +139,13 @@ describe.runIf(process.getuid?.() === 0)('sensors in the sandbox (case 22)', () 
       throw new Error(`${error.message}; prober: ${JSON.stringify(await prober())}`);
     });
     const [instance] = await store.triggerInstances.find({ trigger: 'hostilesense.probe' }, {});
-    const payload = instance!.payload as { uid: number; cgroup: string; secret: string; env: string };
+    const payload = instance!.payload as { uid: number; cgroup: string; secret: string; env: string; network: string };
     if (host.uidRange) expect(payload.uid).toBeGreaterThanOrEqual(host.uidRange.first);
     if (host.cgroups && host.bwrap === undefined) expect(payload.cgroup).toMatch(/packrun\/sensor-hostilesense-/);
     expect(payload.secret).not.toContain(canary);
     expect(payload.env).not.toContain('PACKRUN_API_KEY');
+    // The pack's `sandbox: {network: false}` reaches sensors too.
+    if (host.bwrap) expect(payload.network).toMatch(/^refused/);
   });
 
   it('a crash-looping sensor keeps being restarted and leaves no daemon behind', async () => {

@@ -1,7 +1,10 @@
+import path from 'node:path';
 import {
   loadPack,
   loadSiteConfig,
+  operatorSandboxPolicy,
   readInstalledPack,
+  resolveSandboxProfile,
   type Bus,
   type DataPaths,
   type DispatchMessage,
@@ -121,6 +124,13 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
           onDispatch: (message) => onDispatch(sensor, message),
           onStderrLine,
           ...(options.decorator ? { decorator: options.decorator } : {}),
+          limits: resolveSandboxProfile({
+            operator: operatorSandboxPolicy(options.config),
+            pack: pack.meta.raw['sandbox'],
+            action: pack.sensors.find((candidate) => candidate.ref === sensor.ref)?.raw['sandbox'],
+            packSource: path.join(installed.dir, 'pack.yaml'),
+            actionSource: `sensor ${sensor.ref}`,
+          }),
           logger,
         });
       },

@@ -14,6 +14,7 @@ import {
   type Logger,
   type PackrunConfig,
   type ParentMessage,
+  type SandboxLimits,
   type SensorJob,
   type SensorRecord,
   type SensorTrigger,
@@ -34,6 +35,8 @@ export interface SensorProcessSpec {
   onDispatch: (message: DispatchMessage) => void;
   onStderrLine: (line: string) => void;
   decorator?: SpawnDecorator;
+  /** Sandbox limits from the operator's policy and the pack's and sensor's `sandbox:` blocks. */
+  limits?: SandboxLimits;
   logger: Logger;
 }
 
@@ -116,6 +119,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
       ...(installed.env.path ? { envDir: installed.env.path } : {}),
       jobDir,
       executionId: `sensor-${sensor.ref}`,
+      ...(spec.limits ? { limits: spec.limits } : {}),
     },
     killGraceMs: config.killGraceSeconds * 1000,
     // Output is streamed line by line to the log and the last lines are kept by the supervisor;
