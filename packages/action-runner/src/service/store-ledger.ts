@@ -23,6 +23,8 @@ export interface StoreLedgerOptions {
   staleAfterMs: number;
   /** Decrypts an execution's sealed secret parameters (ExecutionRecord.secretParameters). */
   openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
+  /** Clock in ms, for tests of staleness. */
+  now?: () => number;
 }
 
 export interface StoreLedger extends ExecutionLedger {
@@ -38,12 +40,13 @@ export interface StoreLedger extends ExecutionLedger {
  */
 export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   const { store, bus, logger } = options;
-  const startedAt = Date.now();
+  const now = options.now ?? Date.now;
+  const startedAt = now();
   const seen = new Map<string, { at: number; info: RunnerInfo }>();
 
   // A runner this process never heard from (it held executions before a restart) gets the
   // staleness window counted from this process's start before it is declared dead.
-  const isAlive = (runnerId: string): boolean => Date.now() - (seen.get(runnerId)?.at ?? startedAt) < options.staleAfterMs;
+  const isAlive = (runnerId: string): boolean => now() - (seen.get(runnerId)?.at ?? startedAt) < options.staleAfterMs;
 
   async function transition(
     filter: Parameters<Store['executions']['updateOne']>[0],
@@ -135,7 +138,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     },
 
     async heartbeat(info: RunnerInfo): Promise<void> {
-      seen.set(info.id, { at: Date.now(), info });
+      seen.set(info.id, { at: now(), info });
     },
 
     async reapStaleRunners(): Promise<number> {

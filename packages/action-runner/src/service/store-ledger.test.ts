@@ -1,0 +1,125 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
+import { createStoreLedger, type StoreLedger } from './store-ledger.ts';
+
+let store: Store;
+let bus: Bus;
+let ledger: StoreLedger;
+let clock = 0;
+const logger = createLogger({ level: 'silent' });
+
+beforeEach(async () => {
+  store = await openEmbeddedStore({ dir: mkdtempSync(path.join(os.tmpdir(), 'packrun-ledger-')), logger });
+  bus = createInProcessBus({ logger });
+  ledger = createStoreLedger({
+    store,
+    bus,
+    logger,
+    staleAfterMs: 200,
+    now: () => clock,
+    openSecrets: (sealed) => JSON.parse(sealed) as Record<string, unknown>,
+  });
+});
+
+afterEach(async () => {
+  await bus.close();
+  await store.close();
+});
+
+async function queued(extra: Partial<ExecutionRecord> = {}): Promise<ExecutionRecord> {
+  const createdAt = nowIso();
+  return store.executions.insert({
+    id: newId(),
+    action: 'core.local',
+    pack: 'core',
+    parameters: { cmd: 'true' },
+    status: 'scheduled',
+    log: [{ status: 'requested', at: createdAt }, { status: 'scheduled', at: createdAt }],
+    createdAt,
+    context: {},
+    ...extra,
+  });
+}
+
+const beat = (id: string) => ledger.heartbeat({ id, host: 'test', pid: 1, concurrency: 1, running: [] });
+
+describe('store ledger', () => {
+  it('lets exactly one of two concurrent claims run an execution', async () => {
+    const execution = await queued();
+    await Promise.all([beat('a'), beat('b')]);
+    const decisions = await Promise.all([
+      ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false }),
+      ledger.claim({ executionId: execution.id, runnerId: 'b', redelivered: false }),
+    ]);
+    expect(decisions.filter((d) => d.decision === 'run')).toHaveLength(1);
+    expect(decisions.filter((d) => d.decision === 'skip')).toHaveLength(1);
+    const stored = await store.executions.get(execution.id);
+    expect(stored?.status).toBe('running');
+    expect(['a', 'b']).toContain(stored?.runnerId);
+  });
+
+  it('hands the claiming runner the sealed secrets in clear, and nobody else', async () => {
+    const execution = await queued({ parameters: { token: '********' }, secretParameters: JSON.stringify({ token: 'real' }) });
+    const claim = await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+    expect(claim).toMatchObject({ decision: 'run', parameters: { token: 'real' } });
+    expect(claim.decision === 'run' && 'secretParameters' in claim.execution).toBe(false);
+  });
+
+  it('skips a redelivered request held by a live runner, and abandons one whose runner died', async () => {
+    const execution = await queued();
+    await beat('a');
+    await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+    await beat('b');
+    expect(await ledger.claim({ executionId: execution.id, runnerId: 'b', redelivered: true })).toMatchObject({ decision: 'skip' });
+    expect((await store.executions.get(execution.id))?.status).toBe('running');
+
+    clock += 250;
+    await beat('b');
+    expect(await ledger.claim({ executionId: execution.id, runnerId: 'b', redelivered: true })).toMatchObject({ decision: 'skip' });
+    const stored = await store.executions.get(execution.id);
+    expect(stored?.status).toBe('abandoned');
+    expect(stored?.error?.type).toBe('EXECUTION_ABANDONED');
+    expect(stored?.endedAt).toBeDefined();
+  });
+
+  it('reaps the executions of runners that stopped beating, not those of live ones', async () => {
+    const dead = await queued();
+    const live = await queued();
+    await Promise.all([beat('dead'), beat('live')]);
+    await ledger.claim({ executionId: dead.id, runnerId: 'dead', redelivered: false });
+    await ledger.claim({ executionId: live.id, runnerId: 'live', redelivered: false });
+    clock += 250;
+    await beat('live');
+    expect(await ledger.reapStaleRunners()).toBe(1);
+    expect((await store.executions.get(dead.id))?.status).toBe('abandoned');
+    expect((await store.executions.get(live.id))?.status).toBe('running');
+  });
+
+  it('stores a result only from the runner holding the execution', async () => {
+    const execution = await queued();
+    await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+    const outcome = { status: 'succeeded' as const, result: { stdout: 'out' }, durationMs: 5 };
+    await ledger.complete({ executionId: execution.id, runnerId: 'intruder', outcome });
+    expect((await store.executions.get(execution.id))?.status).toBe('running');
+    await ledger.complete({ executionId: execution.id, runnerId: 'a', outcome });
+    const stored = await store.executions.get(execution.id);
+    expect(stored).toMatchObject({ status: 'succeeded', stdoutTail: 'out', durationMs: 5 });
+    expect(stored?.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
+  });
+
+  it('does not run an execution canceled while queued, and puts a released one back to scheduled', async () => {
+    const canceled = await queued({ status: 'canceled' });
+    expect(await ledger.claim({ executionId: canceled.id, runnerId: 'a', redelivered: false })).toMatchObject({ decision: 'skip' });
+
+    const released = await queued();
+    await ledger.claim({ executionId: released.id, runnerId: 'a', redelivered: false });
+    await ledger.release({ executionId: released.id, runnerId: 'a' });
+    const stored = await store.executions.get(released.id);
+    expect(stored?.status).toBe('scheduled');
+    expect(stored?.runnerId).toBeUndefined();
+    expect(await ledger.claim({ executionId: released.id, runnerId: 'b', redelivered: true })).toMatchObject({ decision: 'run' });
+  });
+});
