@@ -43,6 +43,19 @@ type Probe = Record<string, { ok: boolean; error?: string; value?: unknown }>;
 const resultOf = (outcome: { result: Record<string, unknown> }) => outcome.result['result'] as Probe;
 
 describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
+  it('still runs ordinary actions of every runner, with their pack dependencies', async (context) => {
+    if (!allLayers) return context.skip();
+    const python = await fixture.run('examples.humanize_bytes', { size: 3_000_000 });
+    expect(python.status, JSON.stringify(python.result)).toBe('succeeded');
+    expect(JSON.stringify(python.result['result'])).toMatch(/3\.0 MB/);
+    const node = await fixture.run('examples.is_number', { value: '42' });
+    expect(node.status, JSON.stringify(node.result)).toBe('succeeded');
+    expect(node.result['result']).toEqual({ value: '42', isNumber: true });
+    const shell = await fixture.run('examples.greet', { name: 'sandbox' });
+    expect(shell.status, JSON.stringify(shell.result)).toBe('succeeded');
+    expect(String(shell.result['stdout'])).toContain('sandbox');
+  });
+
   it('1: cannot read the runtime config, data folder or secrets', async (context) => {
     if (!allLayers) return context.skip();
     const { paths } = fixture;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const packrun = path.resolve(import.meta.dirname, '../../bin/packrun');
 
-async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[] } }> {
+async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[]; limits: { defaults: Record<string, unknown> } } }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-doctor-'));
   const result = await run(packrun, ['doctor', '--json'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PACKRUN_HOME: home, ...env } }).then(
     (ok) => ({ code: 0, stdout: ok.stdout }),
@@ -30,6 +30,7 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
       ['seccomp', true],
     ]);
     for (const layer of report.layers) expect(layer.reason.length).toBeGreaterThan(10);
+    expect(report.limits.defaults).toMatchObject({ memoryMb: 512, network: true });
   });
 
   it('says why a switched-off layer is inactive, and fails when a required one is missing', async () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { detectSandbox, loadConfig } from '@packrun/core';
+import { detectSandbox, loadConfig, operatorSandboxPolicy, type SandboxLimits } from '@packrun/core';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -13,17 +13,30 @@ export function register(program: Command): void {
     .description('Check which sandbox layers this host provides and why any is missing')
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const host = await detectSandbox(loadConfig());
+      const config = loadConfig();
+      const host = await detectSandbox(config);
+      const limits = operatorSandboxPolicy(config);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits }, null, 2)}\n`);
       } else {
         const width = Math.max(...host.layers.map((layer) => layer.name.length));
         for (const layer of host.layers) {
           const state = layer.active ? 'active  ' : 'inactive';
           process.stdout.write(`${layer.name.padEnd(width)}  ${state}  ${layer.reason}${layer.mode === 'required' ? ' [required]' : ''}\n`);
         }
+        process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         if (host.missingRequired.length > 0) process.stdout.write(`\nrequired but missing: ${host.missingRequired.join(', ')}\n`);
       }
       if (host.missingRequired.length > 0) throw new CliExit(1);
     });
+}
+
+function describeLimits(defaults: SandboxLimits, caps: SandboxLimits): string {
+  return [
+    `memory ${defaults.memoryMb} / ${caps.memoryMb} MiB`,
+    `pids ${defaults.pids} / ${caps.pids}`,
+    `cpu ${defaults.cpu} / ${caps.cpu} cores`,
+    `timeout ${defaults.timeoutSeconds} / ${caps.timeoutSeconds} s`,
+    `network ${caps.network ? 'allowed unless a pack turns it off' : 'off for every job'}`,
+  ].join(', ');
 }
