@@ -26,8 +26,8 @@ export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
     async release({ executionId, runnerId }): Promise<void> {
       await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'release'), { executionId });
     },
-    async heartbeat({ id, ...info }: RunnerInfo): Promise<void> {
-      await apiRequest(endpoint, 'POST', runnerPath(id, 'heartbeat'), info, { retryForMs: 0 });
+    async heartbeat({ id, ...info }: RunnerInfo): Promise<{ cancel: string[] }> {
+      return (await apiRequest<{ cancel: string[] }>(endpoint, 'POST', runnerPath(id, 'heartbeat'), info, { retryForMs: 0 })) ?? { cancel: [] };
     },
   };
 }

@@ -16,8 +16,12 @@ export interface ExecutionLedger {
   complete(request: CompleteRequest): Promise<void>;
   /** Puts a claimed execution back to `scheduled` (graceful shutdown before it could finish). */
   release(request: { executionId: string; runnerId: string }): Promise<void>;
-  /** Says this runner is alive; executions held by a runner that stops beating end `abandoned`. */
-  heartbeat(runner: RunnerInfo): Promise<void>;
+  /**
+   * Says this runner is alive; executions held by a runner that stops beating end `abandoned`.
+   * Answers with the executions it holds that are `canceling`, so a cancel event lost in a broker
+   * outage still stops them.
+   */
+  heartbeat(runner: RunnerInfo): Promise<{ cancel: string[] }>;
 }
 
 export interface ClaimRequest {

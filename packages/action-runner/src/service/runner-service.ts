@@ -56,7 +56,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
 
   const beat = async (): Promise<void> => {
     try {
-      await ledger.heartbeat({ id, host: os.hostname(), pid: process.pid, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });
+      const { cancel } = await ledger.heartbeat({ id, host: os.hostname(), pid: process.pid, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });
+      for (const executionId of cancel) inFlight.get(executionId)?.abort('canceled');
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat not delivered');
     }

@@ -122,4 +122,14 @@ describe('store ledger', () => {
     expect(stored?.runnerId).toBeUndefined();
     expect(await ledger.claim({ executionId: released.id, runnerId: 'b', redelivered: true })).toMatchObject({ decision: 'run' });
   });
+
+  it("answers a runner's heartbeat with its executions to cancel, so a lost cancel event still arrives", async () => {
+    const mine = await queued();
+    const other = await queued();
+    await ledger.claim({ executionId: mine.id, runnerId: 'a', redelivered: false });
+    await ledger.claim({ executionId: other.id, runnerId: 'b', redelivered: false });
+    expect(await ledger.heartbeat({ id: 'a', host: 'test', pid: 1, concurrency: 1, running: [mine.id] })).toEqual({ cancel: [] });
+    await store.executions.update({ id: { $in: [mine.id, other.id] } }, { set: { status: 'canceling' } });
+    expect(await ledger.heartbeat({ id: 'a', host: 'test', pid: 1, concurrency: 1, running: [mine.id] })).toEqual({ cancel: [mine.id] });
+  });
 });

@@ -137,8 +137,10 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       );
     },
 
-    async heartbeat(info: RunnerInfo): Promise<void> {
+    async heartbeat(info: RunnerInfo): Promise<{ cancel: string[] }> {
       seen.set(info.id, { at: now(), info });
+      const canceling = await store.executions.find({ runnerId: info.id, status: 'canceling' });
+      return { cancel: canceling.map((execution) => execution.id) };
     },
 
     async reapStaleRunners(): Promise<number> {

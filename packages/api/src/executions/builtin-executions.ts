@@ -16,8 +16,9 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
   const running = new Set<string>();
   let chain: Promise<unknown> = Promise.resolve();
 
-  const beat = (): Promise<void> =>
-    ledger.heartbeat({ id: runnerId, host: os.hostname(), pid: process.pid, concurrency: 1, running: [...running] });
+  const beat = async (): Promise<void> => {
+    await ledger.heartbeat({ id: runnerId, host: os.hostname(), pid: process.pid, concurrency: 1, running: [...running] });
+  };
   const timer = setInterval(() => void beat(), 1000);
   timer.unref();
 

@@ -91,7 +91,7 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
 
   app.post('/api/v1/runners/:runner/heartbeat', {
     schema: {
-      summary: 'A runner says it is alive; executions of a runner that stops beating end abandoned',
+      summary: 'A runner says it is alive (executions of a runner that stops beating end abandoned); the answer lists its executions to cancel',
       params: runnerParams,
       body: {
         type: 'object',
@@ -103,13 +103,15 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
         },
         required: ['host', 'pid', 'concurrency', 'running'],
       },
-      response: { 204: { type: 'null' }, 400: errorSchema },
+      response: {
+        200: { type: 'object', properties: { cancel: { type: 'array', items: { type: 'string' } } }, required: ['cancel'] },
+        400: errorSchema,
+      },
     },
-  }, async (request, reply) => {
+  }, async (request) => {
     const { runner } = request.params as { runner: string };
     const body = request.body as { host: string; pid: number; concurrency: number; running: string[] };
-    await ledger.heartbeat({ id: runner, ...body });
-    return reply.status(204).send();
+    return ledger.heartbeat({ id: runner, ...body });
   });
 
   app.get('/api/v1/runners', {
