@@ -174,6 +174,13 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
     }
   });
 
+  it('11: a job past its timeout gets SIGTERM first, inside bubblewrap too, and may clean up', async (context) => {
+    if (!allLayers) return context.skip();
+    const outcome = await attack({ case: 'graceful', timeout: 1 });
+    expect(outcome.status).toBe('timeout');
+    expect(String(outcome.result['stdout'])).toContain('got SIGTERM, cleaning up');
+  });
+
   it('12: a double-forked setsid daemon dies with its job', async (context) => {
     if (!allLayers) return context.skip();
     const outcome = await attack({ case: 'daemon' });

@@ -138,7 +138,8 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     if (exited || killTimer) return;
     stopReason ??= reason;
     log?.debug({ reason }, 'stopping job');
-    signalGroup(pid, 'SIGTERM');
+    if (wrapped.terminate) wrapped.terminate().catch((error: unknown) => log?.warn({ err: error }, 'sandbox could not signal the job'));
+    else signalGroup(pid, 'SIGTERM');
     killTimer = setTimeout(() => {
       signalGroup(pid, 'SIGKILL');
       wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));

@@ -39,6 +39,12 @@ export interface WrappedSpawn {
   env: Record<string, string>;
   /** Called once with the pid right after the spawn (e.g. to move it into a cgroup). */
   started?(pid: number): Promise<void> | void;
+  /**
+   * Asks the job to stop (SIGTERM), replacing the launcher's SIGTERM to the process group where
+   * that cannot reach the job's own processes gracefully (inside bubblewrap, signalling the group
+   * kills bubblewrap, and with it the whole sandbox at once).
+   */
+  terminate?(): Promise<void>;
   /** Kills every process of the job, including those that left its process group. */
   killAll(): Promise<void>;
   /** Called once after the job's processes are gone; releases what `wrap` set up. */

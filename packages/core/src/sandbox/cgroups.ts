@@ -156,6 +156,8 @@ async function sweepStaleJobCgroups(host: CgroupHost): Promise<void> {
 export interface JobCgroup {
   /** The `cgroup.procs` files a job process writes its pid into to join. */
   readonly procsFiles: string[];
+  /** Pids of every process in the job now. */
+  pids(): Promise<number[]>;
   stats(): Promise<CgroupStats>;
   /** SIGKILLs every process in the job and waits until none is left. */
   killAll(): Promise<void>;
@@ -226,6 +228,7 @@ async function createV1(host: Extract<CgroupHost, { version: 1 }>, leaf: string,
   const dirs = [memory, pids, cpu, ...(freezer ? [freezer] : [])];
   const cgroup: JobCgroup = {
     procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
+    pids: () => readPids(path.join(memory, 'cgroup.procs')),
     async stats() {
       return {
         oomKilled: (await readCounter(path.join(memory, 'memory.oom_control'), 'oom_kill')) > 0,
@@ -272,6 +275,7 @@ async function createV2(host: Extract<CgroupHost, { version: 2 }>, leaf: string,
   const dir = path.join(host.base, leaf);
   const cgroup: JobCgroup = {
     procsFiles: [path.join(dir, 'cgroup.procs')],
+    pids: () => readPids(path.join(dir, 'cgroup.procs')),
     async stats() {
       return {
         oomKilled: (await readCounter(path.join(dir, 'memory.events'), 'oom_kill')) > 0,

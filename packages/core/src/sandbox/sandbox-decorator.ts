@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { chmod, lchown, lstat, readdir } from 'node:fs/promises';
+import { chmod, lchown, lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
@@ -12,7 +12,7 @@ import type { SandboxHost } from './detect.ts';
 import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
 import { launchCommand, seccompFd } from './launch-prefix.ts';
 import { operatorSandboxPolicy } from './profile.ts';
-import { killUid, UidPool } from './uid-pool.ts';
+import { killUid, pidsOfUid, UidPool } from './uid-pool.ts';
 
 /**
  * Packrun's own wrapper runtimes (`packages/<name>/node` and `packages/<name>/python`: the action
@@ -161,10 +161,29 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
 
       let released = false;
       let swept = false;
+      const bwrapBinary = host.bwrap ? realpathSync(host.bwrap) : undefined;
+      // Inside bubblewrap a SIGTERM to the process group lands on bubblewrap itself, which dies and
+      // takes the sandbox with it at once; the job's own processes are signalled instead.
+      const terminate =
+        bwrapBinary && (cgroup || uid !== undefined)
+          ? async (): Promise<void> => {
+              const pids = cgroup ? await cgroup.pids() : await pidsOfUid(uid as number);
+              for (const pid of pids) {
+                const exe = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
+                if (exe === bwrapBinary) continue;
+                try {
+                  process.kill(pid, 'SIGTERM');
+                } catch {
+                  // Gone already.
+                }
+              }
+            }
+          : undefined;
       return {
         command: launched.command,
         args: launched.args,
         env,
+        ...(terminate ? { terminate } : {}),
         async killAll() {
           if (cgroup) await cgroup.killAll();
           else if (uid !== undefined) await killUid(uid);

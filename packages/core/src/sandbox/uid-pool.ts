@@ -33,7 +33,8 @@ export class UidPool {
   }
 }
 
-async function pidsOfUid(uid: number): Promise<number[]> {
+/** Live (not zombie) processes running as `uid`. */
+export async function pidsOfUid(uid: number): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
