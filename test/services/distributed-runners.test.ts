@@ -18,7 +18,7 @@ let env: Record<string, string>;
 let api: Awaited<ReturnType<typeof apiAt>>;
 
 beforeAll(async () => {
-  home = await homeWithPacks(['core']);
+  home = await homeWithPacks(['core', 'examples']);
   const port = await freePort();
   env = {
     ...home.env,
@@ -99,4 +99,29 @@ describe('two action-runner processes on RabbitMQ', () => {
     expect(ranOn(a.id)).toBeGreaterThan(0);
     expect(ranOn(b.id)).toBeGreaterThan(ranOn(a.id) - abandoned.length);
   }, 300_000);
+
+  it('cancels a running action on a runner process, and actions reach the datastore through the API', async () => {
+    await startRunner('runner-c');
+    const create = async (action: string, parameters: Record<string, unknown>) => {
+      const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+      expect(response.status).toBe(201);
+      return response.body.id;
+    };
+    const get = async (id: string) => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+
+    const sleeper = await create('core.local', { cmd: 'sleep 60' });
+    await retryUntil(async () => (await get(sleeper)).status === 'running', { withinMs: 30_000, what: 'sleeper running' });
+    expect((await api.call('POST', `/api/v1/executions/${sleeper}/cancel`)).status).toBe(200);
+    await retryUntil(async () => (await get(sleeper)).status === 'canceled', { withinMs: 20_000, what: 'sleeper canceled' });
+
+    for (const expected of [1, 2]) {
+      const id = await create('examples.counter', { key: 'visits' });
+      await retryUntil(async () => ['succeeded', 'failed'].includes((await get(id)).status), { withinMs: 60_000, what: 'counter done' });
+      const record = await get(id);
+      expect(record.status, JSON.stringify(record.result)).toBe('succeeded');
+      expect(record.result?.['result']).toMatchObject({ key: 'visits', count: expected });
+    }
+    const keys = await api.call<Array<{ name: string; value: string }>>('GET', '/api/v1/keys');
+    expect(keys.body).toEqual(expect.arrayContaining([expect.objectContaining({ value: '2' })]));
+  }, 180_000);
 });

@@ -82,6 +82,19 @@ describe('packrun up', () => {
     expect(tail.code, tail.stderr).toBe(0);
     expect(tail.stderr).toContain('succeeded');
 
+    const sleeper = (await cli(['run', 'core.local', 'cmd=sleep 60', '--async'])).stdout.trim();
+    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'running', {
+      what: 'sleeper running',
+    });
+    const canceled = await cli(['execution', 'cancel', sleeper]);
+    expect(canceled.code, canceled.stderr).toBe(0);
+    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'canceled', {
+      what: 'sleeper canceled',
+    });
+    const rerun = await cli(['execution', 'rerun', document.id]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toContain('through the server');
+
     expect((await cli(['key', 'set', 'db_password', 'hunter2', '--secret'])).code).toBe(0);
     expect((await cli(['key', 'get', 'db_password'])).stdout.trim()).toBe('********');
     expect((await cli(['key', 'get', 'db_password', '--decrypt'])).stdout.trim()).toBe('hunter2');
