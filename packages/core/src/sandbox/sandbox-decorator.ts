@@ -50,7 +50,7 @@ function interpreterInstallations(command: string | undefined, dataHome: string)
   const venvConfig = path.join(path.dirname(path.dirname(command)), 'pyvenv.cfg');
   if (existsSync(venvConfig)) {
     const home = /^home\s*=\s*(.+)$/m.exec(readFileSync(venvConfig, 'utf8'))?.[1]?.trim();
-    if (home) prefixes.push(path.dirname(realpathSync(home)));
+    if (home && existsSync(home)) prefixes.push(path.dirname(realpathSync(home)));
   }
   return prefixes.filter(
     (prefix) =>
