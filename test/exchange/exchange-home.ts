@@ -6,7 +6,7 @@ import { installPack } from '@packrun/pack-installer';
 import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
 import { realPython, repoRoot } from '../runner/fixtures.ts';
 
-export const exchangeFixtures = path.join(repoRoot, 'test/fixtures/exchange');
+const exchangeFixtures = path.join(repoRoot, 'test/fixtures/exchange');
 
 export interface ExchangeHome {
   home: string;
