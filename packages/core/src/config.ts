@@ -65,7 +65,7 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
-  home: { env: 'PACKRUN_HOME', doc: 'Data folder: installed packs, envs, configs, embedded store, logs.', default: home, parse: (raw: string) => path.resolve(raw) },
+  home: { env: 'PACKRUN_HOME', doc: 'Data folder: installed packs, envs, configs, embedded store, logs.', default: home, parse: (raw: string) => (raw === '' ? home({}) : path.resolve(raw)) },
   logLevel: { env: 'PACKRUN_LOG_LEVEL', doc: 'pino log level (trace, debug, info, warn, error).', default: () => 'warn', parse: text },
   python: { env: 'PACKRUN_PYTHON', doc: 'Python interpreter used to build pack virtualenvs (resolved to the real binary, not a pyenv shim).', default: () => 'python3', parse: text },
   node: { env: 'PACKRUN_NODE', doc: 'Node.js binary that runs node-script actions and Node sensors.', default: () => process.execPath, parse: text },
@@ -115,6 +115,8 @@ const fields = {
   sensorStableSeconds: { env: 'PACKRUN_SENSOR_STABLE_AFTER', doc: 'A sensor run this long in seconds counts as healthy: its next crash starts the backoff over.', default: () => 60, parse: positiveNumber },
   sensorFailingAfter: { env: 'PACKRUN_SENSOR_FAILING_AFTER', doc: 'Crashes in a row after which a sensor is reported as failing (it is still restarted).', default: () => 3, parse: integer(1) },
   sensorStopGraceSeconds: { env: 'PACKRUN_SENSOR_STOP_GRACE', doc: 'Seconds a sensor gets to run cleanup() after the stop request before it is killed.', default: () => 5, parse: positiveNumber },
+  warmSpawn: { env: 'PACKRUN_WARM_SPAWN', doc: 'Start Python actions by forking a warm per-pack zygote instead of a fresh interpreter (on, off); see docs/fast-spawn.md.', default: () => false, parse: flag },
+  warmIdleSeconds: { env: 'PACKRUN_WARM_IDLE', doc: 'Seconds an unused zygote is kept before it stops, so memory stays bounded.', default: () => 300, parse: positiveNumber },
   sensorRefreshSeconds: { env: 'PACKRUN_SENSOR_REFRESH', doc: 'How often the sensor container re-reads sensors and triggers from the store, in seconds.', default: () => 2, parse: positiveNumber },
 } satisfies Record<string, FieldSpec<unknown>>;
 
