@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dataPaths, loadConfig } from '@packrun/core';
+import { dataPaths, loadConfig, type PackrunConfig, type SpawnDecorator } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
 import { realPython, repoRoot } from '../runner/fixtures.ts';
@@ -10,7 +10,8 @@ const exchangeFixtures = path.join(repoRoot, 'test/fixtures/exchange');
 
 export interface ExchangeHome {
   home: string;
-  run(ref: string, input: Record<string, unknown>): ReturnType<typeof runAction>;
+  config: PackrunConfig;
+  run(ref: string, input: Record<string, unknown>, decorator?: SpawnDecorator): ReturnType<typeof runAction>;
 }
 
 /**
@@ -21,15 +22,18 @@ export function homeWithExchangePack(pack: string): Promise<ExchangeHome> {
   return homeWithPackFolders([path.join(exchangeFixtures, pack)]);
 }
 
-/** The same for any pack folders, installed together. */
-export async function homeWithPackFolders(packDirs: string[]): Promise<ExchangeHome> {
+/** The same for any pack folders, installed together; `env` adds configuration variables. */
+export async function homeWithPackFolders(packDirs: string[], env: Record<string, string> = {}): Promise<ExchangeHome> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-exchange-'));
-  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1' });
+  // Sandboxed job uids must be able to reach their pack and job folder through the data folder.
+  chmodSync(home, 0o711);
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1', ...env });
   const paths = dataPaths(home);
   await installPack(packDirs, { config });
   const datastore = new LocalFileKeyValues(paths);
   return {
     home,
-    run: (ref, input) => runAction({ paths, config, ref, input, datastore }),
+    config,
+    run: (ref, input, decorator) => runAction({ paths, config, ref, input, datastore, ...(decorator ? { decorator } : {}) }),
   };
 }

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pythonRuntime } from '@packrun/core';
+import { createSandboxDecorator, detectSandbox, pythonRuntime } from '@packrun/core';
 import { realPython } from '../runner/fixtures.ts';
+import { testUidRange } from '../sandbox/sandbox-fixture.ts';
 import { homeWithPackFolders, type ExchangeHome } from './exchange-home.ts';
 
 // Packrun's st2 fallback site (packages/core/python/st2-fallback): libraries StackStorm's own
@@ -27,7 +28,7 @@ interface WrapperFrame {
 let home: ExchangeHome;
 
 beforeAll(async () => {
-  if (built) home = await homeWithPackFolders([path.join(packs, 'st2_libs'), path.join(packs, 'pinned_eventlet')]);
+  if (built) home = await homeWithPackFolders([path.join(packs, 'st2_libs'), path.join(packs, 'pinned_eventlet')], testUidRange());
 }, 300_000);
 
 describe.skipIf(!built)('st2 fallback libraries', () => {
@@ -41,6 +42,15 @@ describe.skipIf(!built)('st2 fallback libraries', () => {
       eventlet_dir: fallbackSite,
     });
     expect(outcome.result['stderr']).toContain('eventlet.monkey_patch() skipped');
+  });
+
+  it('inside the sandbox (another uid, read-only mounts) the fallback is still reachable', async () => {
+    const host = await detectSandbox(home.config);
+    const active = host.layers.filter((layer) => layer.active).map((layer) => layer.name);
+    expect(active).toEqual(expect.arrayContaining(['user', 'bubblewrap']));
+    const outcome = await home.run('st2_libs.green_datastore', { value: 'cd' }, createSandboxDecorator({ host, config: home.config }));
+    expect(outcome.status, String(outcome.result['error'])).toBe('succeeded');
+    expect(outcome.result['result']).toMatchObject({ stored: 'cd', eventlet_version: '0.40.4', eventlet_dir: fallbackSite });
   });
 
   it('a pack that pins its own eventlet gets its own from its env, never the fallback', async () => {
