@@ -125,6 +125,21 @@ describe('pack sources and dependencies', () => {
     expect(await active(config.home, 'lib')).toBe('1.0.0');
   });
 
+  it('picks the dependency version that fits every pack, installed ones included, and chooses again when a later pack narrows it', async () => {
+    const config = await freshHome('fit');
+    const oldUser = await writePack(path.join(root, 'fit', 'old_user'), { ref: 'old_user', version: '1.0.0', dependencies: ['lib=^1.0.0'] });
+    await installPack([oldUser, 'lib=1.0.0'], { config });
+    const newUser = await writePack(path.join(root, 'fit', 'new_user'), { ref: 'new_user', version: '1.0.0', dependencies: ['lib=>=1.1.0'] });
+    const { installed } = await installPack(newUser, { config });
+    expect(installed.map((p) => `${p.ref}@${p.version}`)).toEqual(['lib@1.2.0', 'new_user@1.0.0']);
+
+    const fresh = await freshHome('fit-late');
+    const anyLib = await writePack(path.join(root, 'fit', 'any_lib'), { ref: 'any_lib', version: '1.0.0', dependencies: ['lib'] });
+    const oneLib = await writePack(path.join(root, 'fit', 'one_lib'), { ref: 'one_lib', version: '1.0.0', dependencies: ['lib=<1.1.0'] });
+    const late = await installPack([anyLib, oneLib], { config: fresh });
+    expect(late.installed.map((p) => `${p.ref}@${p.version}`).sort()).toEqual(['any_lib@1.0.0', 'lib@1.0.0', 'one_lib@1.0.0']);
+  });
+
   it('checks stackstorm_version and python_versions, and installs anyway with force', async () => {
     const config = await freshHome('compat');
     expect(STACKSTORM_VERSION).toBe('3.9.0');
