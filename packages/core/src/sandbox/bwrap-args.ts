@@ -30,7 +30,7 @@ export interface BwrapMounts {
 const systemFolders = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc'];
 
 /** Host files under /etc that no pack needs and some attackers want: replaced by empty ones. */
-const hiddenEtcFiles = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/machine-id', '/etc/ssl/private/ssl-cert-snakeoil.key'];
+const hiddenEtcFiles = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/machine-id'];
 const hiddenEtcFolders = ['/etc/ssh', '/etc/sudoers.d', '/etc/ssl/private', '/etc/packrun'];
 
 function systemBinds(): string[] {
