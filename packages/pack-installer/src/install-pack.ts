@@ -92,6 +92,8 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
   const uv = await locateUv(options.config.uv);
   const warnings: PackProblem[] = [];
   const prepared: Prepared[] = [];
+  // Every pack's dependency files are checked before any env is built.
+  for (const planned of plan.packs) await assertSafeInputs(planned, options.config);
   for (const planned of plan.packs) {
     const { ref } = planned;
     const packEmit = (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => emit({ stage: 'building-env', pack: ref, ...event });
@@ -99,11 +101,6 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
       warnings.push({ file: 'pack.yaml', message, code: 'PACK_INCOMPATIBLE' });
       emit({ stage: 'validating', pack: ref, message: `warning: ${message} (installing anyway: --force)`, warning: true });
     }
-    const requirementsFile = path.join(planned.dir, 'requirements.txt');
-    const requirements = await readFile(requirementsFile, 'utf8').catch(() => undefined);
-    if (requirements !== undefined) assertSafeRequirements(requirements, `${ref}/requirements.txt`, options.config.allowUnsafeRequirements);
-    const packageJson = await readFile(path.join(planned.dir, 'package.json'), 'utf8').catch(() => undefined);
-    if (packageJson !== undefined) assertSafePackageJson(packageJson, `${ref}/package.json`, options.config.allowUnsafeRequirements);
     const envPlan = await planEnv({ packDir: planned.dir, python: packPython(planned.meta, options.config.python), allowNpmScripts: options.config.allowNpmScripts });
     emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
     const { env } = await ensureEnv({
@@ -133,6 +130,14 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
     emit({ stage: 'done', pack: item.ref, message: `${item.ref} ${item.version} installed` });
   }
   return { installed, kept: plan.kept, warnings };
+}
+
+async function assertSafeInputs(planned: PlannedPack, config: InstallerConfig): Promise<void> {
+  const read = (file: string) => readFile(path.join(planned.dir, file), 'utf8').catch(() => undefined);
+  const requirements = await read('requirements.txt');
+  if (requirements !== undefined) assertSafeRequirements(requirements, `${planned.ref}/requirements.txt`, config.allowUnsafeRequirements);
+  const packageJson = await read('package.json');
+  if (packageJson !== undefined) assertSafePackageJson(packageJson, `${planned.ref}/package.json`, config.allowUnsafeRequirements);
 }
 
 interface Switched {
