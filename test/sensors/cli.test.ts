@@ -26,7 +26,7 @@ async function sensorStatus(ref: string, status: string): Promise<void> {
   await retryUntil(async () => {
     last = (await api.call<{ status: string }>('GET', `/api/v1/sensors/${ref}`)).body;
     return (last as { status?: string } | undefined)?.status === status;
-  }, { what: `${ref} ${status}`, withinMs: 20_000 }).catch((error: Error) => {
+  }, { what: `${ref} ${status}`, withinMs: 40_000 }).catch((error: Error) => {
     throw new Error(`${error.message}; last seen ${JSON.stringify(last)}`);
   });
 }
@@ -56,7 +56,7 @@ beforeAll(async () => {
     PACKRUN_SENSOR_REFRESH: '0.3',
   };
   up = startPackrun(['up'], env);
-  await up.waitForOutput(/packrun is up/);
+  await up.waitForOutput(/packrun is up/, 110_000);
   api = await apiAt(env['PACKRUN_API_URL']!, home);
   for (const source of [path.join(repoRoot, 'packs/core'), packDir]) {
     const install = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source });

@@ -16,7 +16,8 @@ import {
 } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { registerPackRules, saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { registerPackSensors, sensorApiRoutes, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
@@ -111,5 +112,21 @@ describe('sensor container and rules engine over RabbitMQ', () => {
     const instance = await store.triggerInstances.get(requests[0]!.triggerInstance);
     expect(instance).toMatchObject({ trigger: 'nodesense.tick', source: 'nodesense.Emitter', payload: { n: 5 } });
     expect(await store.ruleEnforcements.count({ rule: 'nodesense.every_fifth', status: 'succeeded' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shows sensor state to an API without the container, and restarts through the store', async () => {
+    const app = Fastify();
+    sensorApiRoutes(app, { store });
+    const get = async () => (await app.inject({ method: 'GET', url: '/api/v1/sensors/nodesense.Emitter' })).json() as { status: string; pid?: number; starts: number };
+    await retryUntil(async () => (await get()).status === 'running', { what: 'the reported state' });
+    const before = await get();
+    expect(before.pid).toBeGreaterThan(0);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/sensors/nodesense.Emitter/restart' })).statusCode).toBe(200);
+    await retryUntil(async () => {
+      const now = await get();
+      return now.status === 'running' && now.pid !== before.pid;
+    }, { what: 'a restart by the remote container', withinMs: 10_000 });
+    expect((await get()).starts).toBe(before.starts + 1);
+    await app.close();
   });
 });

@@ -4,14 +4,23 @@ import type { SensorContainer, SensorView } from './sensor-container.ts';
 
 /**
  * REST routes for sensors. With a container in this process (embedded `packrun up`) the live
- * state comes from it; without one (the API on its own) enable and disable still work through
- * the store, which the remote container re-reads, and the state shows as `unknown`.
+ * state comes from it. Without one (the API on its own) the state is the last one the remote
+ * container wrote to the sensor's record (`status: unknown` if none did), and enable, disable and
+ * restart are requests in the store that the remote container acts on at its next refresh.
  */
 const refParams = {
   type: 'object',
   properties: { ref: { type: 'string', minLength: 1, maxLength: 300 } },
   required: ['ref'],
 } as const;
+
+/** A sensor as seen from an API without the container: its record and the container's last report. */
+type RemoteSensorView = Omit<SensorRecord, 'runtime'> & Record<string, unknown> & { status: string };
+
+function remoteView(record: SensorRecord): RemoteSensorView {
+  const { runtime, ...rest } = record;
+  return { ...rest, ...(runtime ?? {}), ref: record.ref, enabled: record.enabled, status: typeof runtime?.['status'] === 'string' ? runtime['status'] : 'unknown' };
+}
 
 export interface SensorRoutesDeps {
   store: Store;
@@ -21,9 +30,9 @@ export interface SensorRoutesDeps {
 export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): void {
   const { store, container } = deps;
 
-  async function views(): Promise<Array<SensorView | (SensorRecord & { status: 'unknown' })>> {
+  async function views(): Promise<Array<SensorView | RemoteSensorView>> {
     if (container) return container.list();
-    return (await store.sensors.find({}, { sort: { id: 1 } })).map((record) => ({ ...record, status: 'unknown' as const }));
+    return (await store.sensors.find({}, { sort: { id: 1 } })).map(remoteView);
   }
 
   async function view(ref: string) {
@@ -53,16 +62,14 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
   app.post('/api/v1/sensors/:ref/restart', { schema: { summary: 'Restart a running sensor now', tags: ['sensors'], params: refParams } }, async (request) => {
     const ref = (request.params as { ref: string }).ref;
     const current = await view(ref);
-    if (!container) {
-      throw new PackrunError('SENSOR_CONTAINER_UNAVAILABLE', 'no sensor container runs in this API process', {
-        hint: 'restart it where `packrun sensor-container` runs, or disable and enable it',
-        details: { sensor: ref },
-      });
-    }
     if (!current.enabled) {
       throw new PackrunError('SENSOR_DISABLED', `sensor "${ref}" is disabled; enable it to start it`, { details: { sensor: ref } });
     }
-    await container.restart(ref);
+    if (container) {
+      await container.restart(ref);
+    } else {
+      await store.sensors.update({ id: ref }, { set: { restartRequestedAt: new Date().toISOString() } });
+    }
     return view(ref);
   });
 }

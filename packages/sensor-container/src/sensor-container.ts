@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import {
   loadPack,
   loadSiteConfig,
@@ -79,6 +80,9 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
   const stopped = new Map<string, SensorState>();
   const timers = options.timers === false ? undefined : new BuiltinTimers(fireTimer, logger);
   let closing = false;
+  const startedAt = new Date().toISOString();
+  const containerId = `${os.hostname()}:${process.pid}`;
+  const handledRestarts = new Map<string, string>();
   let refreshing: Promise<void> | undefined;
   let again = false;
 
@@ -167,6 +171,32 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       for (const message of entry.triggers.changes(triggers)) entry.supervisor.send(message);
     }
     timers?.sync(triggers);
+    await honourRestartRequests(sensors);
+    await reportStates(sensors);
+  }
+
+  /** Restarts asked for through the store (an API without this container in its process). */
+  async function honourRestartRequests(sensors: readonly SensorRecord[]): Promise<void> {
+    for (const sensor of sensors) {
+      const asked = sensor.restartRequestedAt;
+      if (asked === undefined || handledRestarts.get(sensor.ref) === asked) continue;
+      const first = !handledRestarts.has(sensor.ref) && asked < startedAt;
+      handledRestarts.set(sensor.ref, asked);
+      // A request older than this container was met by starting it.
+      if (first) continue;
+      log.info({ sensor: sensor.ref }, 'restart requested');
+      await running.get(sensor.ref)?.supervisor.restart();
+    }
+  }
+
+  /** Writes each sensor's state to its record when it changed, for APIs in other processes. */
+  async function reportStates(sensors: readonly SensorRecord[]): Promise<void> {
+    for (const sensor of sensors) {
+      const state = running.get(sensor.ref)?.supervisor.snapshot() ?? stopped.get(sensor.ref) ?? emptyState(sensor.ref);
+      const runtime = { ...state, ...(running.has(sensor.ref) ? {} : { status: 'stopped' }), reportedBy: containerId };
+      if (JSON.stringify(stripTime(sensor.runtime)) === JSON.stringify(stripTime(runtime))) continue;
+      await store.sensors.update({ id: sensor.ref }, { set: { runtime: { ...runtime, reportedAt: new Date().toISOString() } } });
+    }
   }
 
   async function refresh(): Promise<void> {
@@ -218,7 +248,9 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       await refreshing;
       timers?.stop();
       await Promise.all([...running.values()].map((entry) => entry.supervisor.stop()));
+      for (const [ref, entry] of running) stopped.set(ref, entry.supervisor.snapshot());
       running.clear();
+      await reportStates(await store.sensors.find({})).catch((error: unknown) => log.warn({ err: error }, 'could not record the stopped sensors'));
     },
   };
 }
@@ -226,6 +258,12 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
 /** What templates in a site config need from the datastore. */
 function keyValueLookup(keyValues: KeyValues): KeyValueLookup {
   return { get: async (name, options) => (await keyValues.get(name, options))?.value };
+}
+
+function stripTime(runtime: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!runtime) return undefined;
+  const { reportedAt: _reportedAt, ...rest } = runtime;
+  return rest;
 }
 
 function emptyState(ref: string): SensorState {

@@ -164,6 +164,10 @@ export interface SensorRecord extends Timestamps {
   /** Refs of the trigger types it dispatches. */
   triggerTypes: string[];
   metadata: Record<string, unknown>;
+  /** The sensor container's last report of the process (status, pid, last error...), for an API without the container. */
+  runtime?: Record<string, unknown>;
+  /** Set to ask the sensor container, wherever it runs, to restart the sensor. */
+  restartRequestedAt?: string;
 }
 
 /** A trigger type declared by a sensor or built in. `id` is the ref `<pack>.<name>`. */
