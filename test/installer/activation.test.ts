@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,19 @@ describe('activation', () => {
     const { installed } = await installPack(src, { config });
     expect(await readlink(path.join(home, 'packs', 'manual'))).toBe(path.relative(path.join(home, 'packs'), installed[0]?.dir as string));
     expect(await readdir(path.join(home, 'packs', '.versions'))).toHaveLength(1);
+  });
+
+  it('makes installed content readable by the other uids jobs run as', async () => {
+    const config = installerConfig(path.join(root, 'modes'));
+    const src = await writePack(path.join(root, 'modes-src', 'private'), { ref: 'private', version: '1.0.0', files: { 'actions/run.sh': '#!/bin/sh\n' } });
+    await chmod(path.join(src, 'actions', 'run.sh'), 0o700);
+    await chmod(path.join(src, 'actions', 'hello.yaml'), 0o600);
+    await chmod(path.join(src, 'actions'), 0o700);
+    const { installed } = await installPack(src, { config });
+    const dir = installed[0]?.dir as string;
+    expect((await stat(path.join(dir, 'actions'))).mode & 0o777).toBe(0o755);
+    expect((await stat(path.join(dir, 'actions', 'run.sh'))).mode & 0o777).toBe(0o755);
+    expect((await stat(path.join(dir, 'actions', 'hello.yaml'))).mode & 0o777).toBe(0o644);
   });
 
   it('lists, describes and upgrades from the recorded source', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installRecordName, shareReadOnly, type DataPaths } from '@packrun/core';
 import type { InstalledPackRecord } from './installed-packs.ts';
@@ -43,11 +43,29 @@ export async function placeVersion(paths: DataPaths, stagedDir: string, record: 
   }
   // Job uids read the pack (and only read it) whatever modes its source came with.
   await shareReadOnly(dir);
+  await makeReadable(dir);
   const installed: InstalledPackRecord = { ...record, dir };
   // Node resolves bare imports (ESM included) by walking up to node_modules, so the pack gets one.
   if (installed.env.nodeModules) await symlink(installed.env.nodeModules, path.join(dir, 'node_modules'));
   await writeFile(path.join(dir, installRecordName), `${JSON.stringify(installed, null, 2)}\n`);
   return installed;
+}
+
+/**
+ * Jobs run under their own uids, so pack content must be readable by all, whatever modes the
+ * folder, clone or archive came with; executable bits follow the owner's.
+ */
+async function makeReadable(target: string): Promise<void> {
+  const info = await lstat(target);
+  if (info.isSymbolicLink()) return;
+  // setuid/setgid bits never survive into installed content.
+  const mode = info.mode & 0o1777;
+  if (!info.isDirectory()) {
+    await chmod(target, mode | 0o444 | (mode & 0o100 ? 0o111 : 0));
+    return;
+  }
+  await chmod(target, mode | 0o555);
+  for (const name of await readdir(target)) await makeReadable(path.join(target, name));
 }
 
 /** Makes `versionDir` the active version of `ref`; returns the previously active folder. */
