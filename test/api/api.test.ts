@@ -66,6 +66,14 @@ describe('request validation', () => {
     const badLimit = await stack.call('GET', '/api/v1/executions?limit=0');
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json<{ message: string }>().message).toContain('query.limit');
+
+    const badSince = await stack.call('GET', '/api/v1/executions?since=yesterday');
+    expect(badSince.statusCode).toBe(400);
+    expect(badSince.json()).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'query.since' } });
+
+    const unknownField = await stack.call('POST', '/api/v1/executions', { action: 'core.echo', parameters: {}, priority: 3 });
+    expect(unknownField.statusCode).toBe(400);
+    expect(unknownField.json<{ message: string }>().message).toContain('body.priority');
   });
 
   it("refuses a parameter that does not fit the action's schema before queueing, naming it", async () => {

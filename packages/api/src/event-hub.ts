@@ -7,6 +7,8 @@ export type HubEvent =
 
 /** Output kept per running execution for late readers, until it completes. */
 const bufferCap = 1024 * 1024;
+/** Executions whose output is kept at once; past it the oldest go (their completion was missed). */
+const bufferedExecutions = 500;
 
 /**
  * One bus subscription per topic for the whole API process; SSE connections and output readers
@@ -52,10 +54,14 @@ export class EventHub {
   }
 
   private keep(event: OutputChunkEvent): void {
-    const entry = this.output.get(event.executionId) ?? { chunks: [], bytes: 0 };
+    let entry = this.output.get(event.executionId);
+    if (!entry) {
+      if (this.output.size >= bufferedExecutions) this.output.delete(this.output.keys().next().value!);
+      entry = { chunks: [], bytes: 0 };
+      this.output.set(event.executionId, entry);
+    }
     if (entry.bytes + event.data.length > bufferCap) return;
     entry.chunks.push(event);
     entry.bytes += event.data.length;
-    this.output.set(event.executionId, entry);
   }
 }
