@@ -6,9 +6,9 @@ import { nowIso, type Store, type TriggerTypeRecord } from '@packrun/core';
  * the timers.
  */
 export const webhookTriggerType = 'core.st2.webhook';
-export const intervalTimerType = 'core.st2.IntervalTimer';
-export const dateTimerType = 'core.st2.DateTimer';
-export const cronTimerType = 'core.st2.CronTimer';
+const intervalTimerType = 'core.st2.IntervalTimer';
+const dateTimerType = 'core.st2.DateTimer';
+const cronTimerType = 'core.st2.CronTimer';
 
 const timerPayloadSchema = {
   type: 'object',

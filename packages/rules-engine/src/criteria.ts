@@ -20,7 +20,7 @@ export interface CriteriaOptions {
   now?: () => number;
 }
 
-export type CriteriaResult =
+type CriteriaResult =
   | { matched: true }
   | { matched: false; key?: string; type?: string; pattern?: unknown; value?: unknown; reason: string };
 

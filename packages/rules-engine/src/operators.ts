@@ -9,7 +9,7 @@ import { PythonTypeError, pyCompare, pyEquals, pyIn, requireString } from './pyt
  * makes every operator but `nequals`, `exists` and `nexists` false; a type mismatch raises, and the
  * evaluator turns that into "no match". `search` is handled by the evaluator because it recurses.
  */
-export type Operator = (value: unknown, pattern: unknown, now: () => number) => boolean;
+type Operator = (value: unknown, pattern: unknown, now: () => number) => boolean;
 
 const isNone = (value: unknown): boolean => value === null || value === undefined;
 

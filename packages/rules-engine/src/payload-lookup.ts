@@ -7,7 +7,7 @@
  */
 type Step = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'wildcard' };
 
-export class InvalidPathError extends Error {}
+class InvalidPathError extends Error {}
 
 export function lookupPath(root: Record<string, unknown>, path: string): unknown {
   const matches = findAll(root, parsePath(path));

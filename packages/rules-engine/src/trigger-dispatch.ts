@@ -40,7 +40,7 @@ export async function dispatchTrigger(store: Store, bus: Bus, request: DispatchR
   return message;
 }
 
-export async function resolveTriggerType(store: Store, ref: string): Promise<TriggerTypeRecord> {
+async function resolveTriggerType(store: Store, ref: string): Promise<TriggerTypeRecord> {
   const direct = await store.triggerTypes.get(ref);
   if (direct) return direct;
   const trigger = await store.triggers.get(ref);

@@ -40,7 +40,7 @@ export interface TriggerProcessorDeps {
 }
 
 /** The user rules act as, as StackStorm's `stanley` system user. */
-export const rulesUser = 'packrun';
+const rulesUser = 'packrun';
 
 /**
  * Handles one trigger instance: records it, finds the enabled rules of its trigger, and for each

@@ -8,7 +8,7 @@ import { cronSchedule } from './cron-fields.ts';
  * firing dispatches `{executed_at, schedule}`, `executed_at` in Python's `str(datetime)` form as
  * StackStorm sends it and `schedule` the trigger's parameters.
  */
-export const timerTypes = ['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer'] as const;
+const timerTypes = ['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer'] as const;
 
 const unitMs: Record<string, number> = {
   weeks: 7 * 24 * 3600 * 1000,

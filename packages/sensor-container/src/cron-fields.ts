@@ -6,7 +6,7 @@ import { PackrunError } from '@packrun/core';
  * default to their minimum (`{hour: 5}` is 05:00:00 daily), larger ones to `*`; `day_of_week`
  * counts from Monday = 0; `last` is the last day of the month; `year` is checked at each firing.
  */
-export interface CronSchedule {
+interface CronSchedule {
   /** `second minute hour day month day_of_week`, for croner with legacyMode off (day AND weekday). */
   pattern: string;
   timezone: string;

@@ -1,6 +1,5 @@
 export { startSensorContainer, type SensorContainer, type SensorContainerOptions, type SensorView } from './sensor-container.ts';
 export { registerPackSensors, unregisterPackSensors } from './sensor-registry.ts';
-export { nodeSensorWrapper } from './node-sensor-wrapper.ts';
 export type { SensorState, SensorStatus } from './sensor-supervisor.ts';
 export type { BackoffPolicy } from './backoff.ts';
 export { sensorApiRoutes, type SensorRoutesDeps } from './api-routes.ts';

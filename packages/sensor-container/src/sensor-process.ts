@@ -24,7 +24,7 @@ import {
 import { nodeSensorWrapper } from './node-sensor-wrapper.ts';
 
 /** One sensor's process: started through its pack's interpreter and the matching wrapper. */
-export interface SensorProcessSpec {
+interface SensorProcessSpec {
   sensor: SensorRecord;
   installed: InstalledPack;
   packConfig: Record<string, unknown>;

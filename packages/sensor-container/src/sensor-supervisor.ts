@@ -27,7 +27,7 @@ export interface SensorState {
   stderrTail: string[];
 }
 
-export interface SupervisorOptions {
+interface SupervisorOptions {
   ref: string;
   /** Starts the process; a thrown error counts as a crash (bad pack env, missing interpreter). */
   start: (hooks: { onStderrLine: (line: string) => void }) => Promise<RunningSensorProcess>;

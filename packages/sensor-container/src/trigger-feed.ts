@@ -36,7 +36,7 @@ export class TriggerFeed {
 }
 
 /** The trigger dict StackStorm hands to add_trigger and friends. */
-export function toSensorTrigger(trigger: TriggerRecord): SensorTrigger {
+function toSensorTrigger(trigger: TriggerRecord): SensorTrigger {
   return {
     id: trigger.id,
     ref: trigger.ref,
