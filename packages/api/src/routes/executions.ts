@@ -14,6 +14,8 @@ const listQuery = {
     since: { type: 'string', format: 'date-time', description: 'created at or after (ISO-8601)' },
     until: { type: 'string', format: 'date-time', description: 'created before (ISO-8601)' },
     rerunOf: { type: 'string' },
+    rule: { type: 'string', minLength: 1, description: 'rule ref that requested it' },
+    user: { type: 'string', minLength: 1 },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     offset: { type: 'integer', minimum: 0, default: 0 },
   },
@@ -25,6 +27,8 @@ interface ListQuery {
   since?: string;
   until?: string;
   rerunOf?: string;
+  rule?: string;
+  user?: string;
   limit: number;
   offset: number;
 }
@@ -76,6 +80,8 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
     if (query.action) filter.action = query.action;
     if (query.status) filter.status = query.status;
     if (query.rerunOf) filter.rerunOf = query.rerunOf;
+    if (query.rule) filter.rule = query.rule;
+    if (query.user) filter.user = query.user;
     if (query.since || query.until) {
       filter.createdAt = {
         ...(query.since ? { $gte: new Date(query.since).toISOString() } : {}),
