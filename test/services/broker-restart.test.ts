@@ -57,7 +57,7 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ restarted while executions 
     });
 
     await node!.stop();
-    expect((await api.call('GET', '/api/v1/ready')).status).toBe(503);
+    await retryUntil(async () => (await api.call('GET', '/api/v1/ready')).status === 503, { what: 'API reports the broker gone' });
     // Created while the broker is down: stored, answered, queued once it is back.
     for (let i = 0; i < 3; i += 1) ids.push(await create('echo during-outage'));
     await node!.start();
