@@ -1,6 +1,5 @@
 import {
   buildChildEnv,
-  launchJob,
   MessageType,
   serveDatastoreRequest,
   type ActionOutcome,
@@ -12,6 +11,7 @@ import {
 } from '@packrun/core';
 import type { Runner, RunnerInput, RunnerPlan, WrapperReport } from './runner.ts';
 import { timeoutSecondsOf } from './timeout.ts';
+import { launchAction } from './warm/launch-action.ts';
 
 export interface ExecuteOptions {
   keyValues: KeyValues;
@@ -51,7 +51,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
     }
   };
 
-  const exit = await launchJob({
+  const exit = await launchAction({
     command: plan.command,
     args: plan.args,
     cwd: plan.cwd,
@@ -82,6 +82,6 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.decorator ? { decorator: options.decorator } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-  });
+  }, { config: input.config, pack: input.pack, preload: input.preloadImports, ...(options.logger ? { logger: options.logger } : {}) });
   return { ...runner.outcome(exit, report, input), durationMs: exit.durationMs };
 }

@@ -25,6 +25,7 @@ import {
 import { executePlan } from './execute-plan.ts';
 import type { Runner, RunnerInput, RunnerPlan } from './runner.ts';
 import { runnerFor } from './runners.ts';
+import { preloadImportsOf } from './warm/preload-imports.ts';
 
 export interface RunActionOptions {
   paths: DataPaths;
@@ -126,6 +127,7 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
       action: action.raw['sandbox'],
       actionSource: action.file,
     }),
+    preloadImports: preloadImportsOf(pack),
   };
   return { runner, input, plan: await runner.plan(input), secretValues: secretValuesOf(resolved, siteConfig) };
 }

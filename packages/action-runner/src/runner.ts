@@ -17,6 +17,8 @@ export interface RunnerInput {
   config: PackrunConfig;
   /** Sandbox limits from the operator's policy and the pack's and action's `sandbox:` blocks. */
   sandboxLimits: SandboxLimits;
+  /** pack.yaml `preload_imports`: what the pack's zygote imports up front (warm spawning). */
+  preloadImports: string[];
 }
 
 /** What a runner would start: shown by `packrun run --print-command`, then handed to the launcher. */

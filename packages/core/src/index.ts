@@ -13,6 +13,7 @@ export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';
 export { launchJob, type LaunchSpec, type JobExit } from './process/launcher.ts';
 export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
+export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';

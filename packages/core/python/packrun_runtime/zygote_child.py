@@ -1,0 +1,109 @@
+"""Turns a freshly forked zygote child into one execution, with the same limits and inputs as a
+cold start, before any of the action's code runs."""
+
+import atexit
+import os
+import resource
+import signal
+import socket
+import sys
+import threading
+
+from . import action_runner
+from . import protocol
+from . import zygote_protocol as zp
+
+_RLIMITS = {
+    'nofile': resource.RLIMIT_NOFILE,
+    'fsize': resource.RLIMIT_FSIZE,
+    'cpu': resource.RLIMIT_CPU,
+    'nproc': resource.RLIMIT_NPROC,
+    'core': resource.RLIMIT_CORE,
+}
+
+
+# Size of sun_path. Some libuv versions (Node's) bind an abstract name padded with NULs to the
+# whole of it, others bind the exact name: try the padded form first, then the exact one.
+_SUN_PATH = 108
+
+
+def _addresses(path):
+    if not path.startswith('\0'):
+        return [path]
+    exact = path.encode('utf-8')
+    return [exact.ljust(_SUN_PATH, b'\0'), exact]
+
+
+def _connect(path, token, stream):
+    last = None
+    for address in _addresses(path):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(address)
+        except OSError as e:
+            sock.close()
+            last = e
+            continue
+        sock.sendall(token + stream)
+        return sock
+    raise last
+
+
+def _exit_code(value):
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    # sys.exit('message') prints the message and exits 1, as the interpreter does.
+    sys.stderr.write('%s\n' % (value,))
+    return 1
+
+
+def _apply_rlimits(limits):
+    for name, value in (limits or {}).items():
+        soft = resource.RLIM_INFINITY if value is None else int(value)
+        resource.setrlimit(_RLIMITS[name], (soft, soft))
+
+
+def run_child(request, close_fds):
+    """Everything a cold start gets from its spawn: its own session and process group (so a
+    timeout stops the whole tree), its environment, job folder and rlimits, stdout, stderr and a
+    control channel of its own on fds 1, 2 and 3. Then the action wrapper runs as usual."""
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(signum, signal.SIG_DFL)
+    # Python ignores SIGPIPE at start-up; a cold start does too, so keep that.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    for fd in close_fds:
+        os.close(fd)
+    os.setsid()
+    os.chdir(request['cwd'])
+    os.environ.clear()
+    os.environ.update(request['env'])
+    token = request['token'].encode('ascii')
+    streams = [(zp.STREAM_STDOUT, 1), (zp.STREAM_STDERR, 2), (zp.STREAM_CONTROL, protocol.CONTROL_FD)]
+    for stream, target in streams:
+        # The new socket may already have the target number (fd 3 is free after the fork).
+        fd = _connect(request['socket'], token, stream).detach()
+        if fd != target:
+            os.dup2(fd, target)
+            os.close(fd)
+    _apply_rlimits(request.get('rlimits'))
+    sys.argv = [request.get('argv0') or 'packrun_action_wrapper.py']
+    try:
+        code = action_runner.main([])
+    except SystemExit as e:
+        code = _exit_code(e.code)
+    # What an interpreter does at its end: wait for the action's non-daemon threads, run its
+    # atexit handlers, flush what it printed.
+    try:
+        threading._shutdown()
+        atexit._run_exitfuncs()
+    except SystemExit as e:
+        code = _exit_code(e.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - user code may have closed the stream
+            pass
+    return code

@@ -1,0 +1,18 @@
+"""Frame types of a zygote's own control channel (mirrored in
+packages/action-runner/src/warm/zygote-protocol.ts). Jobs still use protocol.py on their own
+per-execution channel."""
+
+# Parent -> zygote
+FORK = 'fork'
+
+# Zygote -> parent
+READY = 'ready'
+FORKED = 'forked'
+FORK_FAILED = 'fork_failed'
+EXITED = 'exited'
+
+# First bytes a child sends on each connection to the per-execution socket: the token, then one
+# of these, so the runner knows which connection is which stream.
+STREAM_CONTROL = b'c'
+STREAM_STDOUT = b'o'
+STREAM_STDERR = b'e'
