@@ -214,6 +214,18 @@ describe('secrets', () => {
   });
 });
 
+describe('user-scoped keys', () => {
+  it("belong to the API key's user unless another user is named", async () => {
+    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'user' });
+    expect((await stack.call('GET', '/api/v1/keys/theme?scope=user')).json()).toMatchObject({ value: 'dark' });
+    expect((await stack.call('GET', '/api/v1/keys/theme')).statusCode).toBe(404);
+    expect((await stack.call('GET', '/api/v1/keys/theme?scope=user&user=someone')).statusCode).toBe(404);
+    await stack.call('PUT', '/api/v1/keys/theme', { value: 'light', scope: 'user', user: 'someone' });
+    expect((await stack.call('GET', '/api/v1/keys/theme?scope=user&user=someone')).json()).toMatchObject({ value: 'light', user: 'someone' });
+    expect((await stack.call('GET', '/api/v1/keys/theme?scope=user')).json()).toMatchObject({ value: 'dark' });
+  });
+});
+
 describe('packs', () => {
   it('installs a pack as a packs.install execution whose output is the progress, registers its actions, and removes it', async () => {
     const install = await stack.call('POST', '/api/v1/packs/install', { source: lateInstallPack });

@@ -36,9 +36,10 @@ export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
 export class HttpKeyValues implements KeyValues {
   constructor(private readonly endpoint: ApiEndpoint) {}
 
-  private query(options: { scope?: string; decrypt?: boolean; prefix?: string }): string {
+  private query(options: { scope?: string; user?: string; decrypt?: boolean; prefix?: string }): string {
     const params = new URLSearchParams();
     if (options.scope) params.set('scope', options.scope);
+    if (options.scope === 'user' && options.user) params.set('user', options.user);
     if (options.decrypt) params.set('decrypt', 'true');
     if (options.prefix) params.set('prefix', options.prefix);
     const text = params.toString();
@@ -52,7 +53,13 @@ export class HttpKeyValues implements KeyValues {
   }
 
   async set(name: string, value: string, options: KeyValueSetOptions = {}): Promise<KeyValueEntry> {
-    const body = { value, secret: options.encrypt === true, scope: options.scope ?? 'system', ...(options.ttl ? { ttl: options.ttl } : {}) };
+    const body = {
+      value,
+      secret: options.encrypt === true,
+      scope: options.scope ?? 'system',
+      ...(options.scope === 'user' && options.user ? { user: options.user } : {}),
+      ...(options.ttl ? { ttl: options.ttl } : {}),
+    };
     return (await apiRequest<KeyValueEntry>(this.endpoint, 'PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body))!;
   }
 

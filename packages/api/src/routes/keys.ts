@@ -16,6 +16,7 @@ const entrySchema = {
 } as const;
 
 const scope = { type: 'string', enum: ['system', 'user'], default: 'system' } as const;
+const user = { type: 'string', minLength: 1, maxLength: 200, description: 'owner of user-scoped keys; default: the API key\'s user' } as const;
 const nameParams = {
   type: 'object',
   properties: { name: { type: 'string', minLength: 1, maxLength: 512 } },
@@ -24,6 +25,7 @@ const nameParams = {
 
 interface ScopeQuery {
   scope: KeyValueScope;
+  user?: string;
   decrypt?: boolean;
   prefix?: string;
 }
@@ -33,8 +35,13 @@ function shown(entry: KeyValueEntry, decrypt: boolean): KeyValueEntry {
   return entry.secret && !decrypt ? { ...entry, value: maskedValue } : entry;
 }
 
-function owner(request: FastifyRequest, scopeName: KeyValueScope): { scope: KeyValueScope; user?: string } {
-  return scopeName === 'user' ? { scope: scopeName, user: request.user ?? 'anonymous' } : { scope: scopeName };
+/**
+ * User-scoped keys are the caller's own, or those of `user` when given: an action runner reads the
+ * keys of the user who ran the execution. Every API key has full access (there are no roles yet),
+ * so this grants nothing a key could not do already.
+ */
+function owner(request: FastifyRequest, scopeName: KeyValueScope, user: string | undefined): { scope: KeyValueScope; user?: string } {
+  return scopeName === 'user' ? { scope: scopeName, user: user ?? request.user ?? 'anonymous' } : { scope: scopeName };
 }
 
 export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }): void {
@@ -46,13 +53,13 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { scope, prefix: { type: 'string' }, decrypt: { type: 'boolean', default: false } },
+        properties: { scope, user, prefix: { type: 'string' }, decrypt: { type: 'boolean', default: false } },
       },
       response: { 200: { type: 'array', items: entrySchema }, 400: errorSchema },
     },
   }, async (request) => {
     const query = request.query as ScopeQuery;
-    const entries = await keyValues.list({ ...owner(request, query.scope), ...(query.prefix ? { prefix: query.prefix } : {}), decrypt: query.decrypt === true });
+    const entries = await keyValues.list({ ...owner(request, query.scope, query.user), ...(query.prefix ? { prefix: query.prefix } : {}), decrypt: query.decrypt === true });
     return entries.map((entry) => shown(entry, query.decrypt === true));
   });
 
@@ -60,13 +67,13 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
     schema: {
       summary: 'One datastore key',
       params: nameParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { scope, decrypt: { type: 'boolean', default: false } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { scope, user, decrypt: { type: 'boolean', default: false } } },
       response: { 200: entrySchema, 400: errorSchema, 404: errorSchema },
     },
   }, async (request) => {
     const { name } = request.params as { name: string };
     const query = request.query as ScopeQuery;
-    const entry = await keyValues.get(name, { ...owner(request, query.scope), decrypt: query.decrypt === true });
+    const entry = await keyValues.get(name, { ...owner(request, query.scope, query.user), decrypt: query.decrypt === true });
     if (!entry) throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${query.scope}`, { details: { key: name } });
     return shown(entry, query.decrypt === true);
   });
@@ -83,6 +90,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
           secret: { type: 'boolean', default: false },
           ttl: { type: 'integer', minimum: 1, description: 'seconds until it expires' },
           scope,
+          user,
         },
         required: ['value'],
       },
@@ -90,9 +98,9 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
     },
   }, async (request) => {
     const { name } = request.params as { name: string };
-    const body = request.body as { value: string; secret: boolean; ttl?: number; scope: KeyValueScope };
+    const body = request.body as { value: string; secret: boolean; ttl?: number; scope: KeyValueScope; user?: string };
     const entry = await keyValues.set(name, body.value, {
-      ...owner(request, body.scope),
+      ...owner(request, body.scope, body.user),
       encrypt: body.secret,
       ...(body.ttl !== undefined ? { ttl: body.ttl } : {}),
     });
@@ -103,13 +111,13 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
     schema: {
       summary: 'Delete a datastore key',
       params: nameParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { scope } },
+      querystring: { type: 'object', additionalProperties: false, properties: { scope, user } },
       response: { 204: { type: 'null' }, 400: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const query = request.query as ScopeQuery;
-    if (!(await keyValues.delete(name, owner(request, query.scope)))) {
+    if (!(await keyValues.delete(name, owner(request, query.scope, query.user)))) {
       throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${query.scope}`, { details: { key: name } });
     }
     return reply.status(204).send();
