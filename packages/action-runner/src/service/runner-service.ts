@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import {
   toFailure,
   type ActionOutcome,
@@ -69,6 +70,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
     // Nack while stopping: the message goes back to the queue for another runner.
     if (stopping) throw new Error(shutdownReason);
     const executionId = message.executionId;
+    // A second copy of a request this runner is already running (a resend after a broker hiccup).
+    if (inFlight.has(executionId)) return;
     // Registered before the claim so that a cancel arriving right after it is not missed.
     const controller = new AbortController();
     inFlight.set(executionId, controller);
@@ -79,6 +82,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
         return;
       }
       const seq = { stdout: 0, stderr: 0 };
+      // A chunk may end inside a multi-byte character; the decoder keeps the rest for the next one.
+      const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
       let outcome: ActionOutcome | undefined;
       let failure: ReturnType<typeof toFailure> | undefined;
       try {
@@ -94,8 +99,9 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           logger,
           ...(options.decorator ? { decorator: options.decorator } : {}),
           onOutput: (stream, chunk) => {
-            const event = { executionId, stream, seq: seq[stream]++, data: chunk.toString('utf8') };
-            void bus.publish('execution-output', event).catch(() => undefined);
+            const data = decoders[stream].write(chunk);
+            if (data === '') return;
+            void bus.publish('execution-output', { executionId, stream, seq: seq[stream]++, data }).catch(() => undefined);
           },
         });
       } catch (error) {
