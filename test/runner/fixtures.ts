@@ -22,7 +22,9 @@ export interface PackrunHome {
 /** A fresh PACKRUN_HOME with the given built-in packs installed (envs built for real). */
 export async function homeWithPacks(packs: string[], extraEnv: Record<string, string> = {}): Promise<PackrunHome> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-runner-'));
-  const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1', ...extraEnv };
+  // test/warm-modes.config.ts runs these suites with warm spawning on and off.
+  const warm = process.env['PACKRUN_WARM_SPAWN'];
+  const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1', ...(warm ? { PACKRUN_WARM_SPAWN: warm } : {}), ...extraEnv };
   const config = loadConfig(env);
   await installPack(
     packs.map((pack) => path.join(repoRoot, 'packs', pack)),

@@ -43,7 +43,9 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
   process.env['PACKRUN_SANDBOX_TEST_SECRET'] = canary;
   process.env['PACKRUN_API_KEY'] = canary;
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...testUidRange(), ...env });
+  // test/warm-modes.config.ts runs these suites with warm spawning on and off.
+  const warm = process.env['PACKRUN_WARM_SPAWN'];
+  const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...(warm ? { PACKRUN_WARM_SPAWN: warm } : {}), ...testUidRange(), ...env });
   const paths = dataPaths(home);
   await installPack([hostilePackDir, path.join(repoRoot, 'packs', 'examples')], { config });
   mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });

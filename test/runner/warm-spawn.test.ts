@@ -1,0 +1,125 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPaths, loadConfig, type DataPaths, type PackrunConfig } from '@packrun/core';
+import { LocalFileKeyValues, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
+import { installPack } from '@packrun/pack-installer';
+import { alive, realPython, retryUntil } from './fixtures.ts';
+
+/**
+ * What warm spawning adds over a cold start: the child comes from the pack's zygote (which
+ * preloaded pack.yaml `preload_imports`), is fresh every time, and is set up like a cold job (its
+ * own session, job folder, environment). Zygotes are replaced when they die or the pack is
+ * reinstalled, and stop when idle. The runner's own suites run both ways (test/warm-modes.config.ts).
+ */
+const infoAction = `import os, sys
+from st2common.runners.base_action import Action
+
+class Info(Action):
+    def run(self, tag):
+        return {'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0), 'sid': os.getsid(0),
+                'cwd': os.getcwd(), 'home': os.environ.get('HOME'), 'tag': tag,
+                'execution': os.environ.get('PACKRUN_EXECUTION_ID'),
+                'env': sorted(os.environ), 'preloaded': 'colorsys' in sys.modules}
+`;
+
+function writePack(root: string, preload: string[]): string {
+  const dir = path.join(root, 'warmpack');
+  mkdirSync(path.join(dir, 'actions'), { recursive: true });
+  writeFileSync(path.join(dir, 'pack.yaml'), `ref: warmpack\nname: warmpack\ndescription: warm spawn test pack\nversion: 0.1.0\nauthor: Packrun\nemail: packrun@example.invalid\npreload_imports: ${JSON.stringify(preload)}\n`);
+  writeFileSync(path.join(dir, 'actions', 'info.py'), infoAction);
+  writeFileSync(path.join(dir, 'actions', 'info.yaml'), 'name: info\nrunner_type: python-script\nentry_point: info.py\nparameters:\n  tag:\n    type: string\n    default: x\n');
+  return dir;
+}
+
+interface Info {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  cwd: string;
+  home: string;
+  tag: string;
+  execution: string;
+  env: string[];
+  preloaded: boolean;
+}
+
+let root: string;
+let paths: DataPaths;
+let warm: PackrunConfig;
+let cold: PackrunConfig;
+let packDir: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'packrun-warm-'));
+  const env = { PACKRUN_HOME: path.join(root, 'home'), PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1' };
+  warm = loadConfig({ ...env, PACKRUN_WARM_SPAWN: 'on' });
+  cold = loadConfig({ ...env, PACKRUN_WARM_SPAWN: 'off' });
+  paths = dataPaths(warm.home);
+  packDir = writePack(root, ['colorsys', 'no_such_module_here']);
+  await installPack([packDir], { config: warm });
+});
+
+afterAll(async () => {
+  await processZygotePool(warm).close();
+});
+
+async function info(config: PackrunConfig, tag = 'x'): Promise<Info> {
+  const outcome = await runAction({ paths, config, ref: 'warmpack.info', input: { tag }, datastore: new LocalFileKeyValues(paths) });
+  expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
+  return outcome.result['result'] as Info;
+}
+
+describe('warm spawning', () => {
+  it('forks each execution from the pack zygote, never reusing a child, set up like a cold job', async () => {
+    const first = await info(warm, 'a');
+    const second = await info(warm, 'b');
+    const zygotes = processZygotePool(warm).pids();
+    expect(zygotes).toContain(first.ppid);
+    expect(second.ppid).toBe(first.ppid);
+    expect(second.pid).not.toBe(first.pid);
+    expect(second.tag).toBe('b');
+    for (const child of [first, second]) {
+      expect(child.preloaded).toBe(true);
+      // Its own session and process group, so a timeout stops its whole tree and nothing else.
+      expect(child.pgid).toBe(child.pid);
+      expect(child.sid).toBe(child.pid);
+      expect(child.cwd).toBe(path.join(paths.jobs, child.execution));
+      expect(child.home).toBe(child.cwd);
+    }
+    // The same allow-listed environment a cold start gets.
+    const coldInfo = await info(cold);
+    expect(coldInfo.preloaded).toBe(false);
+    expect(first.env).toEqual(coldInfo.env);
+  });
+
+  it('replaces a zygote that died', async () => {
+    const before = await info(warm);
+    process.kill(before.ppid, 'SIGKILL');
+    await retryUntil(() => !alive(before.ppid));
+    const after = await info(warm);
+    expect(after.ppid).not.toBe(before.ppid);
+    expect(processZygotePool(warm).pids()).toEqual([after.ppid]);
+  });
+
+  it('retires the zygote of a reinstalled pack', async () => {
+    const before = await info(warm);
+    await installPack([packDir], { config: warm });
+    const after = await info(warm);
+    expect(after.ppid).not.toBe(before.ppid);
+    await retryUntil(() => !alive(before.ppid));
+  });
+});
+
+describe('zygote pool', () => {
+  it('stops a zygote once it has been idle for the configured time', async () => {
+    const pool = new ZygotePool({ idleMs: 200 });
+    const lease = await pool.acquire({ pack: 'warmpack', packDir, python: realPython(), preload: [], env: { PATH: '/usr/bin:/bin' }, identity: 'one' });
+    const pid = lease.zygote.pid!;
+    expect(alive(pid)).toBe(true);
+    lease.release();
+    await retryUntil(() => pool.size === 0 && !alive(pid));
+  });
+});
