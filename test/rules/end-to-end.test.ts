@@ -187,6 +187,14 @@ describe('triggers to executions, end to end', () => {
     expect(execution).toMatchObject({ status: 'succeeded', result: { stdout: 'timer 1' } });
     await expectEnforced('e2e.every_second', execution);
     expect((await call('POST', '/api/v1/rules/e2e.every_second/disable')).json()).toMatchObject({ enabled: false });
+    // A timer whose rules are all disabled stops firing: over ~2 s of Python sensor polls it stays put.
+    await sensors.refresh();
+    const timerRef = execution.context['trigger_instance'] as { name: string };
+    const fired = async () => store.triggerInstances.count({ trigger: timerRef.name });
+    const polls = async () => store.triggerInstances.count({ trigger: 'pysense.poll' });
+    const [firedBefore, pollsBefore] = [await fired(), await polls()];
+    await retryUntil(async () => (await polls()) >= pollsBefore + 10, { what: 'ten more polls' });
+    expect(await fired()).toBeLessThanOrEqual(firedBefore + 1);
   });
 
   it('shows sensors, rules, trigger types and trigger instances through the API', async () => {
@@ -199,6 +207,8 @@ describe('triggers to executions, end to end', () => {
     expect(types.map((type) => type.ref)).toEqual(expect.arrayContaining(['core.st2.webhook', 'pysense.poll', 'nodesense.tick']));
     const instances = (await call('GET', '/api/v1/triggerinstances?trigger=pysense.poll&limit=2')).json() as Array<{ id: string }>;
     expect(instances).toHaveLength(2);
+    // The newest may still be in the rules engine's hands.
+    await retryUntil(async () => (await call('GET', `/api/v1/triggerinstances/${instances[0]!.id}`)).json().status === 'processed', { what: 'processed' });
     const one = (await call('GET', `/api/v1/triggerinstances/${instances[0]!.id}`)).json();
     expect(one).toMatchObject({ trigger: 'pysense.poll', status: 'processed', enforcements: expect.any(Array) });
     expect((await call('POST', '/api/v1/rules', { name: 'dup', pack: 'e2e', trigger: { type: 'nope.x' }, action: { ref: 'core.noop' } })).json()).toMatchObject({

@@ -170,7 +170,11 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       if (!entry.supervisor.running) continue;
       for (const message of entry.triggers.changes(triggers)) entry.supervisor.send(message);
     }
-    timers?.sync(triggers);
+    if (timers) {
+      // A timer fires only for rules that can act on it; disabled rules' timers stay quiet.
+      const live = new Set((await store.rules.find({ enabled: true })).map((rule) => rule.trigger.ref));
+      timers.sync(triggers.filter((trigger) => live.has(trigger.ref)));
+    }
     await honourRestartRequests(sensors);
     await reportStates(sensors);
   }
