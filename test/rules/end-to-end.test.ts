@@ -171,6 +171,17 @@ describe('triggers to executions, end to end', () => {
     const instance = await store.triggerInstances.get(execution.triggerInstance!);
     expect(instance?.payload['headers']).not.toHaveProperty('x-api-key');
     expect((await call('POST', '/api/v1/webhooks/nobody/listens', {})).json()).toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
+    const form = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/e2e/hook',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'kind=deploy&app=form&tag=a&tag=b',
+    });
+    expect(form.statusCode).toBe(202);
+    const formId = (form.json() as { triggerInstances: string[] }).triggerInstances[0]!;
+    await retryUntil(async () => (await store.triggerInstances.get(formId)) !== undefined, { what: 'the form-encoded instance' });
+    const formInstance = await store.triggerInstances.get(formId);
+    expect(formInstance?.payload['body']).toEqual({ kind: 'deploy', app: 'form', tag: ['a', 'b'] });
   });
 
   it('an interval timer fires the rule created through the API', async () => {

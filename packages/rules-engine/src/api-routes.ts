@@ -176,24 +176,40 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
     return reply.status(202).send({ triggerInstance: fired.id, trigger: fired.trigger, payload: fired.payload });
   });
 
-  app.post('/api/v1/webhooks/*', {
-    schema: { summary: 'Fire the core.st2.webhook triggers of rules whose trigger.parameters.url is this path', tags: ['triggers'] },
-  }, async (request, reply) => {
-    const url = normaliseUrl((request.params as { '*': string })['*']);
-    const triggers = await store.triggers.find({ type: webhookTriggerType, 'parameters.url': url });
-    if (triggers.length === 0) {
-      throw new PackrunError('WEBHOOK_NOT_FOUND', `no rule listens on webhook "${url}"`, {
-        hint: 'a rule with trigger core.st2.webhook and parameters {url: <path>} creates the webhook',
-        details: { url },
-      });
-    }
-    const payload = { headers: withoutCredentials(request.headers), body: (request.body ?? {}) as unknown };
-    const fired = [];
-    for (const trigger of triggers) {
-      fired.push((await dispatchTrigger(store, bus, { trigger: trigger.ref, payload: payload as Record<string, unknown>, source: `webhook:${url}` })).id);
-    }
-    return reply.status(202).send({ triggerInstances: fired, url });
+  // Form-encoded bodies (GitHub's default for webhooks) are accepted here only, hence the scope.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, formFields(String(body)));
+    });
+    scope.post('/api/v1/webhooks/*', {
+      schema: { summary: 'Fire the core.st2.webhook triggers of rules whose trigger.parameters.url is this path', tags: ['triggers'] },
+    }, async (request, reply) => {
+      const url = normaliseUrl((request.params as { '*': string })['*']);
+      const triggers = await store.triggers.find({ type: webhookTriggerType, 'parameters.url': url });
+      if (triggers.length === 0) {
+        throw new PackrunError('WEBHOOK_NOT_FOUND', `no rule listens on webhook "${url}"`, {
+          hint: 'a rule with trigger core.st2.webhook and parameters {url: <path>} creates the webhook',
+          details: { url },
+        });
+      }
+      const payload = { headers: withoutCredentials(request.headers), body: (request.body ?? {}) as unknown };
+      const fired = [];
+      for (const trigger of triggers) {
+        fired.push((await dispatchTrigger(store, bus, { trigger: trigger.ref, payload: payload as Record<string, unknown>, source: `webhook:${url}` })).id);
+      }
+      return reply.status(202).send({ triggerInstances: fired, url });
+    });
   });
+}
+
+/** `a=1&b=2&b=3` -> `{a: '1', b: ['2', '3']}`. */
+function formFields(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    const existing = fields[name];
+    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return fields;
 }
 
 /** The webhook url as rules store it (see rule-registry): no leading or trailing slash. */
