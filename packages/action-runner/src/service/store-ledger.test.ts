@@ -132,4 +132,17 @@ describe('store ledger', () => {
     await store.executions.update({ id: { $in: [mine.id, other.id] } }, { set: { status: 'canceling' } });
     expect(await ledger.heartbeat({ id: 'a', host: 'test', pid: 1, concurrency: 1, running: [mine.id] })).toEqual({ cancel: [mine.id] });
   });
+
+  it('shares liveness through the store: another API process over it judges runners the same', async () => {
+    const other = createStoreLedger({ store, bus, logger, staleAfterMs: 200, now: () => clock, openSecrets: () => ({}) });
+    const execution = await queued();
+    await beat('a');
+    await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+    clock += 150;
+    expect(await other.reapStaleRunners()).toBe(0);
+    expect((await other.runners()).map((runner) => [runner.id, runner.alive])).toEqual([['a', true]]);
+    clock += 100;
+    expect(await other.reapStaleRunners()).toBe(1);
+    expect((await store.executions.get(execution.id))?.status).toBe('abandoned');
+  });
 });

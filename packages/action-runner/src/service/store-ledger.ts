@@ -7,6 +7,7 @@ import {
   type ExecutionStatus,
   type Failure,
   type Logger,
+  type RunnerRecord,
   type Store,
 } from '@packrun/core';
 import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
@@ -30,23 +31,27 @@ export interface StoreLedgerOptions {
 export interface StoreLedger extends ExecutionLedger {
   /** Ends `abandoned` every running execution whose runner stopped beating; returns how many. */
   reapStaleRunners(): Promise<number>;
-  runners(): Array<RunnerInfo & { lastSeen: string; alive: boolean }>;
+  runners(): Promise<Array<RunnerRecord & { alive: boolean }>>;
 }
+
+/** Runner records silent this long are forgotten. */
+const forgetRunnersAfterMs = 24 * 60 * 60 * 1000;
 
 /**
  * The execution state machine over the store. Every transition is a compare-and-set on the status
  * (and the runner id), so two runners, a cancel and the reaper can race without a lost update.
- * Runner liveness lives in this process: the API is the one authority the runners report to.
+ * Runner heartbeats are stored too, so every API process judges liveness the same way.
  */
 export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   const { store, bus, logger } = options;
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const seen = new Map<string, { at: number; info: RunnerInfo }>();
 
-  // A runner this process never heard from (it held executions before a restart) gets the
-  // staleness window counted from this process's start before it is declared dead.
-  const isAlive = (runnerId: string): boolean => now() - (seen.get(runnerId)?.at ?? startedAt) < options.staleAfterMs;
+  // A runner with no heartbeat on record gets the staleness window counted from this process's
+  // start before it is declared dead.
+  const aliveAt = (record: RunnerRecord | undefined, at: number): boolean =>
+    at - (record ? Date.parse(record.heartbeatAt) : startedAt) < options.staleAfterMs;
+  const isAlive = async (runnerId: string): Promise<boolean> => aliveAt(await store.runners.get(runnerId), now());
 
   async function transition(
     filter: Parameters<Store['executions']['updateOne']>[0],
@@ -103,7 +108,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       if (!current) return { decision: 'skip', reason: 'no such execution' };
       if (current.status === 'running' || current.status === 'canceling') {
         if (current.runnerId === runnerId) return { decision: 'skip', reason: 'already running here' };
-        if (current.runnerId !== undefined && isAlive(current.runnerId)) {
+        if (current.runnerId !== undefined && (await isAlive(current.runnerId))) {
           return { decision: 'skip', reason: `running under live runner ${current.runnerId}` };
         }
         const reason = `runner ${current.runnerId ?? 'unknown'} stopped before finishing it`;
@@ -138,25 +143,32 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     },
 
     async heartbeat(info: RunnerInfo): Promise<{ cancel: string[] }> {
-      seen.set(info.id, { at: now(), info });
+      const at = new Date(now()).toISOString();
+      const previous = await store.runners.get(info.id);
+      await store.runners.put({ ...info, firstSeenAt: previous?.firstSeenAt ?? at, heartbeatAt: at });
       const canceling = await store.executions.find({ runnerId: info.id, status: 'canceling' });
       return { cancel: canceling.map((execution) => execution.id) };
     },
 
     async reapStaleRunners(): Promise<number> {
       const held = await store.executions.find({ status: { $in: ['running', 'canceling'] } });
+      const alive = new Map<string, boolean>();
       let reaped = 0;
       for (const execution of held) {
-        if (execution.runnerId !== undefined && isAlive(execution.runnerId)) continue;
+        const runnerId = execution.runnerId;
+        if (runnerId !== undefined && !alive.has(runnerId)) alive.set(runnerId, await isAlive(runnerId));
+        if (runnerId !== undefined && alive.get(runnerId)) continue;
         await abandon(execution, 'reaper', `runner ${execution.runnerId ?? 'unknown'} stopped sending heartbeats`);
         reaped += 1;
       }
       if (reaped > 0) logger.warn({ reaped }, 'executions abandoned: their runners stopped');
+      await store.runners.remove({ heartbeatAt: { $lt: new Date(now() - forgetRunnersAfterMs).toISOString() } });
       return reaped;
     },
 
-    runners() {
-      return [...seen.values()].map(({ at, info }) => ({ ...info, lastSeen: new Date(at).toISOString(), alive: isAlive(info.id) }));
+    async runners() {
+      const at = now();
+      return (await store.runners.find({}, { sort: { heartbeatAt: -1 } })).map((record) => ({ ...record, alive: aliveAt(record, at) }));
     },
   };
 }

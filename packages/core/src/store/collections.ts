@@ -35,6 +35,7 @@ export const collectionSpecs: Record<CollectionName, { storedName: string; index
   },
   keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }] },
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
+  runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
 };
 
 export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];

@@ -174,6 +174,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     ruleEnforcements: collection('ruleEnforcements'),
     keyValues: collection('keyValues'),
     apiKeys: collection('apiKeys'),
+    runners: collection('runners'),
     async ping() {
       assertOpen();
     },

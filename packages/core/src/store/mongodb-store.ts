@@ -178,6 +178,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     ruleEnforcements: collection('ruleEnforcements'),
     keyValues: collection('keyValues'),
     apiKeys: collection('apiKeys'),
+    runners: collection('runners'),
     async ping() {
       try {
         await db.command({ ping: 1 });

@@ -99,6 +99,7 @@ export interface Store {
   readonly ruleEnforcements: Collection<RuleEnforcementRecord>;
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
+  readonly runners: Collection<RunnerRecord>;
   /** Resolves when the backend answers; STORE_UNAVAILABLE otherwise. For readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -309,6 +310,22 @@ export interface KeyValueRecord extends Timestamps {
   value: string;
   secret: boolean;
   expiresAt?: string;
+}
+
+/**
+ * An action runner's last heartbeat. Kept in the store so that every API process (and a restarted
+ * one) sees the same liveness: executions held by a runner silent too long end `abandoned`.
+ */
+export interface RunnerRecord {
+  /** The runner id, unique per runner process. */
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  /** Executions it reported running at its last heartbeat. */
+  running: string[];
+  firstSeenAt: string;
+  heartbeatAt: string;
 }
 
 /** An API key. Only `hashApiKey(key)` is stored; the key itself is shown once when created. */
