@@ -104,7 +104,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
     }).catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger }, 'dispatch dropped'));
   }
 
-  function supervise(sensor: SensorRecord, triggers: readonly TriggerRecord[]): Supervised {
+  function supervise(sensor: SensorRecord): Supervised {
     const feed = new TriggerFeed(sensor.triggerTypes);
     const supervisor = new SensorSupervisor({
       ref: sensor.ref,
@@ -162,7 +162,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         continue;
       }
       stopped.delete(ref);
-      running.set(ref, supervise(sensor, triggers));
+      running.set(ref, supervise(sensor));
     }
     // Only a running process hears about changes: one that is starting got the current triggers
     // in its job, and the changes since then reach it on the next pass.
