@@ -10,7 +10,7 @@ const lateInstallPack = path.join(repoRoot, 'test/api/fixtures/lateinstall');
 let stack: ServiceStack;
 
 beforeAll(async () => {
-  stack = await startStack({ packs: ['core', '../test/api/fixtures/apitest'], env: { PACKRUN_RUNNER_CONCURRENCY: '2' } });
+  stack = await startStack({ packs: ['core', '../test/api/fixtures/apitest'], env: { PACKRUN_RUNNER_CONCURRENCY: '2', PACKRUN_OUTPUT_CAP: '65536' } });
 });
 
 afterAll(async () => {
@@ -104,6 +104,23 @@ describe('executions', () => {
     const output = (await stack.call('GET', `/api/v1/executions/${created.id}/output`)).json<{ stdout: string; complete: boolean }>();
     expect(output).toMatchObject({ complete: true });
     expect(output.stdout).toContain('hello over the API');
+  });
+
+  it('serves the output while it runs, and stores it capped with the result', async () => {
+    const slow = await create('core.local', { cmd: 'echo early; sleep 3; echo late' });
+    await retryUntil(async () => {
+      const output = (await stack.call('GET', `/api/v1/executions/${slow.id}/output`)).json<{ stdout: string; complete: boolean }>();
+      return output.stdout.includes('early') && !output.complete;
+    }, { what: 'partial output while running' });
+    const done = await final(slow.id);
+    expect(String(done.result?.['stdout'])).toContain('late');
+
+    const loud = await final((await create('core.local', { cmd: 'head -c 300000 /dev/zero | tr "\\0" x' })).id);
+    expect(done.status).toBe('succeeded');
+    expect(loud.truncated).toMatchObject({ stdout: true });
+    const output = (await stack.call('GET', `/api/v1/executions/${loud.id}/output`)).json<{ stdout: string }>();
+    expect(output.stdout.length).toBeLessThanOrEqual(65536);
+    expect(output.stdout.length).toBeGreaterThan(1000);
   });
 
   it('lists newest first, filtered by action, status and time, paginated with a total header', async () => {
