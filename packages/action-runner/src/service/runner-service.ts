@@ -42,6 +42,7 @@ export interface ActionRunnerService {
 }
 
 const shutdownReason = 'runner shutting down';
+const claimRetryDelayMs = 2000;
 
 /**
  * Consumes execution requests (prefetch = concurrency) and runs each: claim through the ledger,
@@ -76,7 +77,13 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
     const controller = new AbortController();
     inFlight.set(executionId, controller);
     try {
-      const claim = await ledger.claim({ executionId, runnerId: id, redelivered });
+      const claim = await ledger.claim({ executionId, runnerId: id, redelivered }).catch(async (error: unknown) => {
+        // The message goes back to the queue; pausing first keeps a runner whose API is away (or
+        // whose key was revoked) from spinning through redeliveries.
+        logger.warn({ err: error, executionId }, 'claim failed; handing the request back');
+        await new Promise((resolve) => setTimeout(resolve, claimRetryDelayMs));
+        throw error;
+      });
       if (claim.decision === 'skip') {
         logger.info({ executionId, reason: claim.reason, redelivered }, 'execution request skipped');
         return;
