@@ -39,6 +39,8 @@ export interface SensorContainerOptions {
   stopGraceMs: number;
   /** How often the store is re-read for sensor, enable/disable and trigger changes. */
   refreshMs: number;
+  /** Dispatches waiting for the bus (a broker outage) before new ones are dropped; 10,000 by default. */
+  maxDispatchesInFlight?: number;
   /** Run the built-in timers in this container (one container per deployment should). */
   timers?: boolean;
 }
@@ -85,6 +87,9 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
   const handledRestarts = new Map<string, string>();
   let refreshing: Promise<void> | undefined;
   let again = false;
+  let inFlight = 0;
+  let overflow = 0;
+  const maxDispatchesInFlight = options.maxDispatchesInFlight ?? 10_000;
 
   async function fireTimer(trigger: TriggerRecord, payload: Record<string, unknown>): Promise<void> {
     await dispatchTrigger(store, bus, { trigger: trigger.ref, payload, source: trigger.type });
@@ -96,12 +101,24 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       log.warn({ sensor: sensor.ref, trigger: message.trigger }, 'dispatch names no trigger; dropped');
       return;
     }
+    // During a broker outage dispatches wait for the bus; past this many the newest are dropped
+    // (and counted) instead of growing memory without bound.
+    if (inFlight >= maxDispatchesInFlight) {
+      overflow += 1;
+      if (overflow === 1 || overflow % 1000 === 0) log.error({ sensor: sensor.ref, dropped: overflow }, 'too many dispatches waiting for the bus; dropping');
+      return;
+    }
+    inFlight += 1;
     dispatchTrigger(store, bus, {
       trigger,
       payload: message.payload,
       source: sensor.ref,
       ...(message.trace_tag === null ? {} : { traceTag: message.trace_tag }),
-    }).catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger }, 'dispatch dropped'));
+    })
+      .catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger }, 'dispatch dropped'))
+      .finally(() => {
+        inFlight -= 1;
+      });
   }
 
   function supervise(sensor: SensorRecord): Supervised {
