@@ -150,6 +150,8 @@ export class ZygoteProcess {
 
   /** Closing the channel ends the zygote (it kills any child still running first). */
   stop(): void {
+    // Whoever stops it may wait for `closed`: keep the event loop alive until the exit arrives.
+    this.child.ref();
     this.channel.destroy();
     if (this.alive && this.child.pid !== undefined) {
       try {

@@ -2,6 +2,7 @@
 cold start, before any of the action's code runs."""
 
 import atexit
+import gc
 import os
 import resource
 import signal
@@ -69,6 +70,7 @@ def run_child(request, close_fds):
     """Everything a cold start gets from its spawn: its own session and process group (so a
     timeout stops the whole tree), its environment, job folder and rlimits, stdout, stderr and a
     control channel of its own on fds 1, 2 and 3. Then the action wrapper runs as usual."""
+    gc.enable()
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL)

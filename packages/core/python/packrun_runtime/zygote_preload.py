@@ -14,7 +14,9 @@ def _top_level_names(folder):
         entries = os.listdir(folder)
     except OSError:
         return set()
-    return {name[:-3] if name.endswith('.py') else name for name in entries}
+    # __pycache__ and dotfiles are in every folder and are never modules.
+    return {name[:-3] if name.endswith('.py') else name for name in entries
+            if not name.startswith(('__', '.'))}
 
 
 def _preload_stand_ins(pack_dir):

@@ -1,0 +1,60 @@
+/**
+ * (a) a trivial Python action and (b) one importing requests, yaml and jinja2 (installed in the
+ * bench pack's own venv, listed in its pack.yaml preload_imports), run through the runner
+ * (runAction: load, validate, job folder, spawn, result) cold and forked from the pack's zygote.
+ * The cold figures are the baseline, measured in the same run.
+ * Run: node --import tsx bench/spawn/run.ts [iterations, default 40]
+ */
+// bench/ is not a workspace package, so it reaches the packages by path.
+import type { ActionOutcome, PackrunConfig } from '../../packages/core/src/index.ts';
+import { LocalFileKeyValues, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
+import { printRows, type BenchRow } from '../lib/report.ts';
+import { round, summary, timeEach } from '../lib/stats.ts';
+
+const iterations = Number(process.argv[2] ?? 40);
+const home = benchHome();
+await installBenchPacks(home, [{ ref: 'benchpy', heavy: true }]);
+const datastore = new LocalFileKeyValues(home.paths);
+
+async function run(config: PackrunConfig, action: string, n: number): Promise<ActionOutcome> {
+  const outcome = await runAction({ paths: home.paths, config, ref: `benchpy.${action}`, input: { n }, datastore });
+  if (outcome.status !== 'succeeded') throw new Error(`benchpy.${action} ${outcome.status}: ${JSON.stringify(outcome.result)}`);
+  return outcome;
+}
+
+/** End-to-end runAction time, and the launch part alone (the outcome's durationMs). */
+async function measure(config: PackrunConfig, action: string, count: number) {
+  // Two unmeasured runs: the first start of a zygote, file caches.
+  await run(config, action, -1);
+  await run(config, action, -2);
+  const launch: number[] = [];
+  const total = await timeEach(count, async (index) => launch.push((await run(config, action, index)).durationMs));
+  return { total: summary(total), launch: summary(launch) };
+}
+
+const rows: BenchRow[] = [];
+for (const [letter, action, label, coldCount] of [
+  ['a', 'trivial', 'trivial Python action', iterations],
+  ['b', 'heavy', 'Python action importing requests+yaml+jinja2', Math.max(10, Math.floor(iterations / 2))],
+] as const) {
+  const cold = await measure(home.cold, action, coldCount);
+  const warm = await measure(home.warm, action, iterations);
+  for (const p of ['p50', 'p99'] as const) {
+    const value = round(warm.total[p]);
+    const baseline = round(cold.total[p]);
+    const row: BenchRow = { name: `(${letter}) ${label} through the runner, zygote, ${p}`, value, unit: 'ms', baseline: { name: `cold ${p}`, value: baseline } };
+    if (letter === 'a' && p === 'p50') {
+      row.target = { text: '≤ 5 ms', met: value <= 5 };
+      row.note = `launch alone (fork to exit, as the outcome's durationMs): zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms; the rest is runAction's own work (read the pack and install record, validate parameters, site config, job folder create/remove).`;
+    }
+    if (letter === 'b' && p === 'p50') {
+      const ratio = baseline / value;
+      row.target = { text: '≥ 40× faster than cold', met: ratio >= 40 };
+      row.note = `launch alone: zygote p50 ${round(warm.launch.p50)} ms vs cold ${round(cold.launch.p50)} ms (${round(cold.launch.p50 / warm.launch.p50)}×).`;
+    }
+    rows.push(row);
+  }
+}
+await processZygotePool(home.warm).close();
+printRows('Spawn: cold vs zygote through the runner', rows);
