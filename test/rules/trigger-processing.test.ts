@@ -157,6 +157,16 @@ describe('rules engine', () => {
     expect(await store.rules.count({})).toBe(0);
   });
 
+  it('keeps a pack rule disabled when the same install is registered again, not after a new install', async () => {
+    const meta = rule('from_pack', { trigger: { type: 'demo.event' }, action: { ref: 'demo.notify' } });
+    await saveRule(store, meta, 'pack', '2026-01-01T00:00:00.000Z');
+    await setRuleEnabled(store, 'demo.from_pack', false);
+    await saveRule(store, meta, 'pack', '2026-01-01T00:00:00.000Z');
+    expect((await store.rules.get('demo.from_pack'))?.enabled).toBe(false);
+    await saveRule(store, meta, 'pack', '2026-02-01T00:00:00.000Z');
+    expect((await store.rules.get('demo.from_pack'))?.enabled).toBe(true);
+  });
+
   it('refuses a payload that does not match the trigger type schema', async () => {
     await expect(dispatchTrigger(store, bus, { trigger: 'demo.event', payload: { level: 3 }, source: 'test' })).rejects.toMatchObject({
       code: 'TRIGGER_PAYLOAD_INVALID',

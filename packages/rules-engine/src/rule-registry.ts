@@ -3,6 +3,7 @@ import {
   describeSchemaErrors,
   nowIso,
   PackrunError,
+  type InstalledPack,
   type LoadedPack,
   type PackProblem,
   type RuleMeta,
@@ -20,10 +21,12 @@ import { ensureTrigger, recount } from './trigger-records.ts';
  */
 export type RuleSource = 'pack' | 'api';
 
-export async function saveRule(store: Store, given: RuleMeta, source: RuleSource): Promise<RuleRecord> {
+export async function saveRule(store: Store, given: RuleMeta, source: RuleSource, installedAt?: string): Promise<RuleRecord> {
   const meta = normaliseWebhookUrl(given);
   await checkRule(store, meta);
   const previous = await store.rules.get(meta.ref);
+  // Registering the same install again (an API restart) keeps what the user enabled or disabled.
+  const sameInstall = installedAt !== undefined && previous?.metadata?.['installedAt'] === installedAt;
   const triggerRef = await ensureTrigger(store, meta.trigger.type, meta.trigger.parameters);
   const now = nowIso();
   const record: RuleRecord = {
@@ -31,12 +34,12 @@ export async function saveRule(store: Store, given: RuleMeta, source: RuleSource
     ref: meta.ref,
     pack: meta.pack,
     name: meta.name,
-    enabled: meta.enabled,
+    enabled: sameInstall && previous ? previous.enabled : meta.enabled,
     trigger: { type: meta.trigger.type, parameters: meta.trigger.parameters, ref: triggerRef },
     criteria: meta.criteria,
     action: { ref: meta.action.ref, parameters: meta.action.parameters },
     tags: meta.tags.map(String),
-    metadata: { source, ...(source === 'pack' ? { file: meta.file } : {}) },
+    metadata: { source, ...(source === 'pack' ? { file: meta.file } : {}), ...(installedAt === undefined ? {} : { installedAt }) },
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
   };
@@ -106,15 +109,20 @@ export async function deleteRule(store: Store, ref: string): Promise<void> {
  * Registers what a freshly activated pack declares: the trigger types of its sensors, then its
  * rules. A rule that cannot be saved is reported and the others still are; rules the pack no
  * longer ships (from an earlier version) are removed. Rules created through the API are left alone.
+ * With the install record, a re-registration of the same install keeps each rule's enabled flag.
  */
-export async function registerPackRules(store: Store, pack: LoadedPack): Promise<{ rules: string[]; problems: PackProblem[] }> {
+export async function registerPackRules(
+  store: Store,
+  pack: LoadedPack,
+  installed?: Pick<InstalledPack, 'installedAt'>,
+): Promise<{ rules: string[]; problems: PackProblem[] }> {
   await registerBuiltinTriggerTypes(store);
   await registerPackTriggerTypes(store, pack);
   const saved: string[] = [];
   const problems: PackProblem[] = [];
   for (const rule of pack.rules) {
     try {
-      await saveRule(store, rule, 'pack');
+      await saveRule(store, rule, 'pack', installed?.installedAt);
       saved.push(rule.ref);
     } catch (error) {
       if (!(error instanceof PackrunError)) throw error;

@@ -62,7 +62,7 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
   await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
   // Sensors first: rules are checked against the trigger types the pack's sensors declare.
   await registerPackSensors(store, installed, loaded);
-  await registerPackRules(store, loaded);
+  await registerPackRules(store, loaded, installed);
 }
 
 export async function unregisterPack(store: Store, ref: string): Promise<void> {
