@@ -53,6 +53,14 @@ class Heavy(Action):
         return {'n': n, 'versions': [requests.__version__, yaml.__version__, jinja2.__version__]}
 `;
 
+const big = `from st2common.runners.base_action import Action
+
+
+class Big(Action):
+    def run(self, n):
+        return 'x' * n
+`;
+
 function actionYaml(name: string): string {
   return `name: ${name}\nrunner_type: python-script\nentry_point: ${name}.py\nparameters:\n  n:\n    type: integer\n    default: 0\n`;
 }
@@ -68,6 +76,8 @@ export function writeBenchPack(root: string, ref: string, heavyDeps: boolean): s
   writeFileSync(path.join(dir, 'pack.yaml'), `ref: ${ref}\nname: ${ref}\ndescription: Packrun benchmark pack\nversion: 0.1.0\nauthor: Packrun\nemail: packrun@example.invalid${preload}\n`);
   writeFileSync(path.join(dir, 'actions', 'trivial.py'), trivial);
   writeFileSync(path.join(dir, 'actions', 'trivial.yaml'), actionYaml('trivial'));
+  writeFileSync(path.join(dir, 'actions', 'big.py'), big);
+  writeFileSync(path.join(dir, 'actions', 'big.yaml'), actionYaml('big'));
   if (heavyDeps) {
     writeFileSync(path.join(dir, 'requirements.txt'), 'requests\nPyYAML\njinja2\n');
     writeFileSync(path.join(dir, 'actions', 'heavy.py'), heavy);

@@ -12,12 +12,15 @@ export interface BenchRow {
   target?: { text: string; met: boolean };
   /** Why a target is missed, or what else the reader must know. */
   note?: string;
+  /** A rate (executions per second): more is better, so the ratio reads the other way. */
+  higherIsBetter?: boolean;
 }
 
 export function ratioText(row: BenchRow): string {
   if (!row.baseline || !Number.isFinite(row.baseline.value) || row.value === 0) return '';
-  const ratio = row.baseline.value / row.value;
-  return ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`;
+  const ratio = row.higherIsBetter ? row.value / row.baseline.value : row.baseline.value / row.value;
+  const [better, worse] = row.higherIsBetter ? ['more', 'less'] : ['faster', 'slower'];
+  return ratio >= 1 ? `${ratio.toFixed(1)}× ${better}` : `${(1 / ratio).toFixed(1)}× ${worse}`;
 }
 
 export function printRows(title: string, rows: BenchRow[]): void {

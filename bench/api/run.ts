@@ -1,0 +1,72 @@
+/**
+ * (c) REST request to result: POST /api/v1/executions for a trivial Python action, until its
+ * final state is published and GET /api/v1/executions/:id returns the result; p50 and p99, on the
+ * embedded deployment (in-process bus) and on RabbitMQ. (d) executions per second: a burst of
+ * requests POSTed at once, until all are final, on both. Baseline for each: the same with warm
+ * spawning off, measured in the same run. API and runner run in this process, as `packrun up`
+ * does, without the sandbox decorator (warm spawning needs that, docs/fast-spawn.md).
+ * Run: node --import tsx bench/api/run.ts [requests, default 60] [burst, default 400]
+ */
+import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
+import { startDeployment, type Deployment } from '../lib/deployment.ts';
+import { printRows, type BenchRow } from '../lib/report.ts';
+import { round, summary, timeEach } from '../lib/stats.ts';
+
+const requests = Number(process.argv[2] ?? 60);
+const burst = Number(process.argv[3] ?? 400);
+const home = benchHome();
+await installBenchPacks(home, [{ ref: 'benchpy', heavy: false }]);
+
+async function latency(deployment: Deployment, count: number) {
+  for (let i = 0; i < 3; i++) await deployment.execute('benchpy.trivial', { n: i });
+  return summary(await timeEach(count, async (index) => {
+    const record = await deployment.execute('benchpy.trivial', { n: index });
+    if (record.status !== 'succeeded') throw new Error(`execution ${record.id} ${record.status}`);
+  }));
+}
+
+async function throughput(deployment: Deployment, count: number): Promise<number> {
+  const started = performance.now();
+  const records = await Promise.all(Array.from({ length: count }, (_, index) => deployment.execute('benchpy.trivial', { n: index })));
+  const seconds = (performance.now() - started) / 1000;
+  const failed = records.filter((record) => record.status !== 'succeeded').length;
+  if (failed > 0) throw new Error(`${failed} of ${count} executions did not succeed`);
+  return count / seconds;
+}
+
+const rows: BenchRow[] = [];
+for (const rabbit of [false, true]) {
+  const where = rabbit ? 'RabbitMQ' : 'embedded';
+  const figures: Record<'cold' | 'warm', { p50: number; p99: number; rate: number }> = {} as never;
+  for (const warm of [false, true]) {
+    // Concurrency 8: enough to keep both cores busy while processes start and results are stored.
+    const deployment = await startDeployment(home, { rabbit, warm, concurrency: 8 });
+    try {
+      const timing = await latency(deployment, warm ? requests : Math.ceil(requests / 2));
+      const rate = await throughput(deployment, warm ? burst : Math.ceil(burst / 4));
+      figures[warm ? 'warm' : 'cold'] = { p50: timing.p50, p99: timing.p99, rate };
+    } finally {
+      await deployment.close();
+    }
+  }
+  const target = rabbit ? 15 : 10;
+  rows.push({
+    name: `(c) REST request to result, ${where}, zygote, p50`,
+    value: round(figures.warm.p50),
+    unit: 'ms',
+    baseline: { name: 'cold p50', value: round(figures.cold.p50) },
+    target: { text: `≤ ${target} ms`, met: figures.warm.p50 <= target },
+    note: 'request to result = POST, the runner takes it from the bus, marks it running, forks, stores the result, publishes the final state, then GET of the record.',
+  });
+  rows.push({ name: `(c) REST request to result, ${where}, zygote, p99`, value: round(figures.warm.p99), unit: 'ms', baseline: { name: 'cold p99', value: round(figures.cold.p99) } });
+  rows.push({
+    name: `(d) executions per second, trivial Python action, ${where}, zygote`,
+    value: round(figures.warm.rate),
+    unit: '/s',
+    higherIsBetter: true,
+    baseline: { name: 'cold', value: round(figures.cold.rate) },
+    target: { text: '≥ 500/s', met: figures.warm.rate >= 500 },
+    note: `${burst} requests POSTed at once, one runner with concurrency 8, 2 cores shared by the API, the store, the runner and every forked child.`,
+  });
+}
+printRows('REST latency and throughput (embedded and RabbitMQ)', rows);
