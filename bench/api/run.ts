@@ -63,7 +63,7 @@ for (const rabbit of [false, true]) {
     name: `(d) executions per second, trivial Python action, ${where}, zygote`,
     value: round(figures.warm.rate),
     unit: '/s',
-    higherIsBetter: true,
+    compare: 'rate',
     baseline: { name: 'cold', value: round(figures.cold.rate) },
     target: { text: '≥ 500/s', met: figures.warm.rate >= 500 },
     note: `${burst} requests POSTed at once, one runner with concurrency 8, 2 cores shared by the API, the store, the runner and every forked child.`,

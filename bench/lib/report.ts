@@ -12,14 +12,16 @@ export interface BenchRow {
   target?: { text: string; met: boolean };
   /** Why a target is missed, or what else the reader must know. */
   note?: string;
-  /** A rate (executions per second): more is better, so the ratio reads the other way. */
-  higherIsBetter?: boolean;
+  /** How the ratio reads: a time (faster/slower, the default), a rate (more is better) or a
+   * size (shown as a multiple of the baseline). */
+  compare?: 'time' | 'rate' | 'size';
 }
 
 export function ratioText(row: BenchRow): string {
   if (!row.baseline || !Number.isFinite(row.baseline.value) || row.value === 0) return '';
-  const ratio = row.higherIsBetter ? row.value / row.baseline.value : row.baseline.value / row.value;
-  const [better, worse] = row.higherIsBetter ? ['more', 'less'] : ['faster', 'slower'];
+  if (row.compare === 'size') return `${(row.value / row.baseline.value).toFixed(1)}× the baseline`;
+  const ratio = row.compare === 'rate' ? row.value / row.baseline.value : row.baseline.value / row.value;
+  const [better, worse] = row.compare === 'rate' ? ['more', 'less'] : ['faster', 'slower'];
   return ratio >= 1 ? `${ratio.toFixed(1)}× ${better}` : `${(1 / ratio).toFixed(1)}× ${worse}`;
 }
 
