@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PackrunError, type DataPaths, type PackEnvironment } from '@packrun/core';
+import { PackrunError, type DataPaths, type PackEnvironment, type SpawnDecorator } from '@packrun/core';
+import { createBuildSandbox } from './build-sandbox.ts';
 import type { EnvPlan } from './env-plan.ts';
 import { buildNodeEnv } from './node-env.ts';
 import type { InstallProgressEvent } from './progress.ts';
@@ -19,6 +20,10 @@ export interface EnsureEnvOptions {
   /** Interpreter whose pip builds venvs when uv is not used. */
   pipHost: string;
   allowNpmScripts: boolean;
+  /** The staged pack, readable by the build tools. */
+  packDir: string;
+  /** Runs uv, pip and npm through this decorator as env builds; unsandboxed when absent. */
+  sandbox?: { decorator: SpawnDecorator; timeoutSeconds: number };
   emit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void;
   signal?: AbortSignal;
 }
@@ -67,6 +72,9 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
   await chmod(buildDir, 0o755);
   const onTool = (tool: InstallProgressEvent['tool'] & string, message: string) => options.emit({ message, tool });
   const onLine = (line: string) => options.emit({ message: line, output: line });
+  const sandbox = options.sandbox
+    ? await createBuildSandbox({ ...options.sandbox, ref, packDir: options.packDir, buildDir, stagingDir: options.stagingDir })
+    : undefined;
   try {
     if (plan.python) {
       await buildPythonEnv({
@@ -80,6 +88,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
         onTool,
         onLine,
         ...(options.signal && { signal: options.signal }),
+        ...(sandbox && { sandbox }),
       });
     }
     if (plan.packageJson !== undefined) {
@@ -92,8 +101,10 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
         onTool,
         onLine,
         ...(options.signal && { signal: options.signal }),
+        ...(sandbox && { sandbox }),
       });
     }
+    await sandbox?.finish();
     await writeFile(
       path.join(buildDir, envReadyMarker),
       JSON.stringify({ ref, hash: plan.hash, kind: plan.kind, python: plan.python, builtAt: new Date().toISOString() }, null, 2),
@@ -103,6 +114,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
     await rm(finalDir, { recursive: true, force: true });
     await rename(buildDir, finalDir);
   } catch (cause) {
+    await sandbox?.discard();
     await rm(buildDir, { recursive: true, force: true });
     if (cause instanceof PackrunError && cause.code === 'TOOL_FAILED') {
       throw new PackrunError('PACK_ENV_BUILD_FAILED', `building the environment of pack "${ref}" failed: ${cause.message}`, {

@@ -10,6 +10,7 @@ import {
   type LoadedPack,
   type PackrunConfig,
   type PackProblem,
+  type SpawnDecorator,
 } from '@packrun/core';
 import { deactivate, discardOrphans, discardVersion, placeVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
@@ -24,7 +25,8 @@ import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-chec
 import { createStagingDir } from './staging.ts';
 import { locateUv } from './uv-locate.ts';
 
-export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'>;
+export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'> &
+  Partial<Pick<PackrunConfig, 'sandboxBuildTimeoutSeconds'>>;
 
 export interface InstallOptions {
   config: InstallerConfig;
@@ -38,6 +40,11 @@ export interface InstallOptions {
   /** Size limits for .tar.gz sources (defaults: 512 MiB unpacked, 50,000 entries, 128 MiB download). */
   archiveLimits?: Partial<ArchiveLimits>;
   signal?: AbortSignal;
+  /**
+   * The sandbox (createSandboxDecorator) that uv, pip and npm run in: they execute the pack's
+   * setup.py and install scripts. Without it they run as the runtime's own user.
+   */
+  decorator?: SpawnDecorator;
 }
 
 export interface InstallResult {
@@ -111,6 +118,8 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
       uv,
       pipHost: options.config.python,
       allowNpmScripts: options.config.allowNpmScripts,
+      packDir: planned.dir,
+      ...(options.decorator && { sandbox: { decorator: options.decorator, timeoutSeconds: options.config.sandboxBuildTimeoutSeconds ?? 900 } }),
       emit: packEmit,
       ...(options.signal && { signal: options.signal }),
     });

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildToolEnv, type BuildSandbox } from './build-sandbox.ts';
 import type { InstallTool } from './progress.ts';
 import { runTool } from './run-tool.ts';
 
@@ -12,6 +13,8 @@ export interface NodeEnvBuild {
   onTool: (tool: InstallTool, message: string) => void;
   onLine: (line: string) => void;
   signal?: AbortSignal;
+  /** Runs npm sandboxed, as the build uid; unsandboxed when absent. */
+  sandbox?: BuildSandbox;
 }
 
 /**
@@ -22,15 +25,19 @@ export async function buildNodeEnv(build: NodeEnvBuild): Promise<void> {
   await writeFile(path.join(build.buildDir, 'package.json'), build.packageJson);
   if (build.packageLock !== undefined) await writeFile(path.join(build.buildDir, 'package-lock.json'), build.packageLock);
   const command = build.packageLock === undefined ? 'install' : 'ci';
-  const args = [command, '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline', '--cache', path.join(build.cacheDir, 'npm')];
+  const cacheDir = path.join(build.cacheDir, 'npm');
+  const args = [command, '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline', '--cache', cacheDir];
   if (!build.allowScripts) args.push('--ignore-scripts');
   build.onTool('npm', `npm ${command}`);
+  const npmVars = { npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' };
+  const sandbox = await build.sandbox?.forTool({ cacheDir });
   await runTool({
     command: 'npm',
     args,
     cwd: build.buildDir,
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' },
+    env: build.sandbox ? buildToolEnv(process.env, build.sandbox.homeDir, npmVars) : { ...process.env, ...npmVars },
     onLine: build.onLine,
     ...(build.signal && { signal: build.signal }),
+    ...(sandbox && { sandbox }),
   });
 }

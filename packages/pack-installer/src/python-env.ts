@@ -1,6 +1,7 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolvePython, type PythonInterpreter } from './interpreter.ts';
+import { buildToolEnv, type BuildSandbox } from './build-sandbox.ts';
 import type { InstallTool } from './progress.ts';
 import { runTool } from './run-tool.ts';
 
@@ -19,6 +20,8 @@ export interface PythonEnvBuild {
   onTool: (tool: InstallTool, message: string) => void;
   onLine: (line: string) => void;
   signal?: AbortSignal;
+  /** Runs the tools sandboxed, as the build uid; unsandboxed when absent. */
+  sandbox?: BuildSandbox;
 }
 
 function hasRequirements(requirements: string | undefined): requirements is string {
@@ -30,19 +33,20 @@ function hasRequirements(requirements: string | undefined): requirements is stri
  * what the pack's requirements.txt names, so two packs may pin different versions of one library.
  */
 export async function buildPythonEnv(build: PythonEnvBuild): Promise<void> {
-  if (build.uv) await buildWithUv(build, build.uv);
+  // Inside bubblewrap only uv's installation is there, not a symlink to it elsewhere.
+  if (build.uv) await buildWithUv(build, build.sandbox ? await realpath(build.uv) : build.uv);
   else await buildWithPip(build);
 }
 
 async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
-  // The cache lives in PACKRUN_HOME, on the same filesystem as envs/, so uv can hardlink from it.
-  const env = {
-    ...process.env,
-    UV_CACHE_DIR: path.join(build.cacheDir, 'uv'),
-    UV_LINK_MODE: 'hardlink',
-    UV_PYTHON_DOWNLOADS: 'never',
-    UV_NO_PROGRESS: '1',
-  };
+  const cacheDir = path.join(build.cacheDir, 'uv');
+  // The cache lives in PACKRUN_HOME, on the same filesystem as envs/, so uv can hardlink from it;
+  // except in the sandbox, where the cache belongs to the build uid: a hardlinked env file would
+  // be the very inode a later (hostile) build can rewrite through the cache.
+  const linkMode = build.sandbox ? 'copy' : 'hardlink';
+  const uvVars = { UV_CACHE_DIR: cacheDir, UV_LINK_MODE: linkMode, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' };
+  const env = build.sandbox ? buildToolEnv(process.env, build.sandbox.homeDir, uvVars) : { ...process.env, ...uvVars };
+  const sandbox = await build.sandbox?.forTool({ cacheDir, interpreters: [build.python.executable] });
   build.onTool('uv', `uv venv (Python ${build.python.version})`);
   await runTool({
     command: uv,
@@ -50,6 +54,7 @@ async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
     env,
     onLine: build.onLine,
     ...(build.signal && { signal: build.signal }),
+    ...(sandbox && { sandbox }),
   });
   if (!hasRequirements(build.requirements)) return;
   const requirementsFile = path.join(build.buildDir, 'requirements.txt');
@@ -57,10 +62,13 @@ async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
   const install = (offline: boolean) =>
     runTool({
       command: uv,
-      args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', 'hardlink', ...(offline ? ['--offline'] : []), '-r', requirementsFile],
+      args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', linkMode, ...(offline ? ['--offline'] : []), '-r', requirementsFile],
       env,
+      // Relative paths in the requirements (allowed only by PACKRUN_ALLOW_UNSAFE_REQUIREMENTS) name pack files.
+      ...(build.sandbox && { cwd: build.sandbox.packDir }),
       onLine: build.onLine,
       ...(build.signal && { signal: build.signal }),
+      ...(sandbox && { sandbox }),
     });
   build.onTool('uv', 'uv pip install -r requirements.txt');
   try {
@@ -80,11 +88,14 @@ function isNetworkFailure(error: unknown): boolean {
 
 async function buildWithPip(build: PythonEnvBuild): Promise<void> {
   build.onTool('venv', `python -m venv --without-pip (Python ${build.python.version})`);
+  const venvSandbox = await build.sandbox?.forTool({});
   await runTool({
     command: build.python.executable,
     args: ['-m', 'venv', '--without-pip', build.buildDir],
+    ...(build.sandbox && { env: buildToolEnv(process.env, build.sandbox.homeDir, {}) }),
     onLine: build.onLine,
     ...(build.signal && { signal: build.signal }),
+    ...(venvSandbox && { sandbox: venvSandbox }),
   });
   if (!hasRequirements(build.requirements)) return;
   const requirementsFile = path.join(build.buildDir, 'requirements.txt');
@@ -93,12 +104,17 @@ async function buildWithPip(build: PythonEnvBuild): Promise<void> {
   // An outside pip installs into the venv (`--python`, pip >= 22.3): the venv itself never gets
   // a pip of its own to go stale.
   const host = await resolvePython(build.pipHost);
+  const cacheDir = path.join(build.cacheDir, 'pip');
+  const pipVars = { PIP_CACHE_DIR: cacheDir, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
+  const sandbox = await build.sandbox?.forTool({ cacheDir, interpreters: [host.executable, build.python.executable] });
   await runTool({
     command: host.executable,
     args: ['-m', 'pip', '--python', path.join(build.buildDir, 'bin', 'python'), 'install', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '-r', requirementsFile],
-    env: { ...process.env, PIP_CACHE_DIR: path.join(build.cacheDir, 'pip'), PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    env: build.sandbox ? buildToolEnv(process.env, build.sandbox.homeDir, pipVars) : { ...process.env, ...pipVars },
+    ...(build.sandbox && { cwd: build.sandbox.packDir }),
     onLine: build.onLine,
     ...(build.signal && { signal: build.signal }),
+    ...(sandbox && { sandbox }),
   });
   await retargetScripts(build.buildDir, build.finalDir);
 }

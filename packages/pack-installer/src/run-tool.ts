@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { PackrunError } from '@packrun/core';
+import { PackrunError, type SandboxReport, type SpawnContext, type SpawnDecorator, type WrappedSpawn } from '@packrun/core';
+
+/** Runs the tool inside the sandbox, as an env build: see build-sandbox.ts. */
+export interface ToolSandbox {
+  decorator: SpawnDecorator;
+  context: SpawnContext;
+  /** Wall-clock limit; the tool's whole tree is killed when it passes. */
+  timeoutMs: number;
+}
 
 export interface ToolRun {
   command: string;
@@ -9,6 +17,7 @@ export interface ToolRun {
   /** Each line the tool prints (stdout and stderr), as it prints it. */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
+  sandbox?: ToolSandbox;
 }
 
 export interface ToolResult {
@@ -18,18 +27,36 @@ export interface ToolResult {
 
 const keptTailLines = 40;
 
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** Why a sandboxed tool stopped, when it was not its own choice. */
+function stopReason(report: SandboxReport, timedOut: boolean, run: ToolRun): string | undefined {
+  if (timedOut) return `timed out after ${Math.round((run.sandbox?.timeoutMs ?? 0) / 1000)} s`;
+  if (report.oomKilled) return 'out of memory (the build memory limit, PACKRUN_SANDBOX_BUILD_MEMORY_MB)';
+  if (report.pidsLimitHit) return 'hit the build process limit (PACKRUN_SANDBOX_BUILD_PIDS)';
+  return undefined;
+}
+
 /**
  * Runs pip, uv, npm, git or an interpreter and resolves with its output; a non-zero exit becomes
  * `TOOL_FAILED` carrying the last lines of output, which is where pip and npm put the reason.
+ * With `sandbox`, the tool runs through the spawn decorator (its own uid, cgroup, bubblewrap) and
+ * everything it started is killed when it ends.
  */
-export function runTool(run: ToolRun): Promise<ToolResult> {
+export async function runTool(run: ToolRun): Promise<ToolResult> {
+  const env = run.env ?? process.env;
+  // Not the build's home: bubblewrap changes folder while still root without CAP_DAC_OVERRIDE,
+  // and the home is the build uid's alone.
+  const cwd = run.cwd ?? run.sandbox?.context.packDir;
+  const wrapped: WrappedSpawn | undefined = run.sandbox
+    ? await run.sandbox.decorator.wrap({ command: run.command, args: run.args, env: definedEnv(env), cwd: cwd as string, context: run.sandbox.context })
+    : undefined;
   return new Promise((resolve, reject) => {
-    const child = spawn(run.command, run.args, {
-      cwd: run.cwd,
-      env: run.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: run.signal,
-    });
+    const child = wrapped
+      ? spawn(wrapped.command, wrapped.args, { cwd, env: wrapped.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(run.command, run.args, { cwd: run.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], signal: run.signal });
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const tail: string[] = [];
     const lineSplitter = () => {
@@ -56,11 +83,33 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       chunks.stderr.push(chunk);
       errLines(chunk);
     });
+
+    let timedOut = false;
+    let aborted = false;
+    const stopAll = () => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+      void wrapped?.killAll().catch(() => undefined);
+    };
+    const timer = wrapped && run.sandbox ? setTimeout(() => ((timedOut = true), stopAll()), run.sandbox.timeoutMs) : undefined;
+    const onAbort = () => ((aborted = true), stopAll());
+    if (wrapped) run.signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('spawn', () => {
+      if (child.pid !== undefined) void Promise.resolve(wrapped?.started?.(child.pid)).catch(stopAll);
+    });
+
     child.on('error', (cause) => {
+      clearTimeout(timer);
       if (cause.name === 'AbortError') {
         reject(cause);
         return;
       }
+      void wrapped?.afterExit().catch(() => undefined);
       reject(
         new PackrunError('TOOL_NOT_FOUND', `could not run ${run.command}: ${cause.message}`, {
           hint: 'check that the tool is installed and on PATH, or set its path in the configuration',
@@ -70,18 +119,36 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       );
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
       outLines(Buffer.alloc(0), true);
       errLines(Buffer.alloc(0), true);
-      const result = { stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
-      if (code === 0) {
-        resolve(result);
-        return;
-      }
-      const shown = [run.command, ...run.args].join(' ');
-      reject(
-        new PackrunError('TOOL_FAILED', `${shown} failed (${signal ? `signal ${signal}` : `exit code ${code}`}):\n${tail.join('\n')}`, {
-          details: { command: run.command, args: run.args, exitCode: code, output: tail.join('\n') },
-        }),
+      const finish = async (): Promise<string | undefined> => {
+        if (!wrapped) return undefined;
+        // A tool's leftovers (a daemon a setup.py started) die with it.
+        await wrapped.killAll();
+        return stopReason(await wrapped.afterExit(), timedOut, run);
+      };
+      finish().then(
+        (reason) => {
+          if (aborted) {
+            reject(run.signal?.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+            return;
+          }
+          const result = { stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
+          if (code === 0 && reason === undefined) {
+            resolve(result);
+            return;
+          }
+          const shown = [run.command, ...run.args].join(' ');
+          const how = reason ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+          reject(
+            new PackrunError('TOOL_FAILED', `${shown} failed (${how}):\n${tail.join('\n')}`, {
+              details: { command: run.command, args: run.args, exitCode: code, output: tail.join('\n'), ...(reason ? { stopReason: reason } : {}) },
+            }),
+          );
+        },
+        (error: unknown) => reject(error),
       );
     });
   });

@@ -7,7 +7,8 @@ import type { SandboxLimits } from '../sandbox/profile.ts';
  * that called setsid). The default decorator changes nothing.
  */
 export interface SpawnContext {
-  kind: 'action' | 'sensor';
+  /** `build`: a pack's env build (uv, pip, npm), which runs the pack's setup.py or install scripts. */
+  kind: 'action' | 'sensor' | 'build';
   pack: string;
   /** Absolute path of the pack's content (read-only for the job). */
   packDir: string;
@@ -15,6 +16,13 @@ export interface SpawnContext {
   envDir?: string;
   /** The job folder: HOME, TMPDIR and the working directory; the only writable place. */
   jobDir: string;
+  /**
+   * Builds only: folders bound read-write as they are on the host (the env being built, the tool's
+   * cache), so what the build writes there outlives it. They become the build uid's.
+   */
+  writableDirs?: string[];
+  /** Interpreters the job runs besides its command (a build's Python): their installations are made visible. */
+  interpreters?: string[];
   executionId: string;
   /** The job's limits (resolveSandboxProfile); the sandbox uses the operator's defaults when absent. */
   limits?: SandboxLimits;

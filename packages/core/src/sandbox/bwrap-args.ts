@@ -17,6 +17,8 @@ export interface BwrapMounts {
    * nothing written there outlives the job. */
   scratch: string[];
   scratchMb: number;
+  /** Host folders bound read-write in place (an env build's output and cache), kept after the job. */
+  writable?: string[];
   cwd: string;
   network: boolean;
   tmpMb: number;
@@ -79,6 +81,7 @@ function outermost(paths: string[]): string[] {
 export function bwrapArgs(mounts: BwrapMounts): string[] {
   const readOnly = outermost(mounts.readOnly).filter((p) => !underSystemFolder(p) && existsSync(p));
   const scratch = outermost(mounts.scratch);
+  const writable = outermost(mounts.writable ?? []);
   const args = [
     '--unshare-ipc',
     '--unshare-pid',
@@ -103,9 +106,10 @@ export function bwrapArgs(mounts: BwrapMounts): string[] {
     String(mounts.tmpMb * 1024 * 1024),
     '--tmpfs',
     '/tmp',
-    ...parentDirs([...readOnly, ...scratch]),
+    ...parentDirs([...readOnly, ...scratch, ...writable]),
   ];
   for (const p of readOnly) args.push('--ro-bind', p, p);
+  for (const p of writable) args.push('--bind', p, p);
   // After the read-only binds, so a job folder inside a read-only tree is still writable. Only the
   // job runs in this mount namespace, so a sticky world-writable mode gives nothing away.
   for (const p of scratch) args.push('--perms', '1777', '--size', String(mounts.scratchMb * 1024 * 1024), '--tmpfs', p);

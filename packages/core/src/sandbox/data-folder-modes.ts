@@ -18,8 +18,9 @@ export async function protectDataFolder(home: string): Promise<void> {
     [paths.configs, 0o700],
     [paths.store, 0o700],
     [paths.logs, 0o700],
-    [paths.staging, 0o700],
-    [paths.cache, 0o700],
+    // Env builds run as the build uid: it passes through these to its build folder and tool cache.
+    [paths.staging, 0o711],
+    [paths.cache, 0o711],
     [path.join(paths.home, 'secrets'), 0o700],
   ];
   for (const [dir, mode] of modes) {

@@ -70,11 +70,17 @@ async function detectUser(config: PackrunConfig): Promise<{ status: Omit<LayerSt
   if (!setpriv) return { status: { active: false, reason: 'setpriv (util-linux) not found' } };
   const clash = await accountsInRange(config.sandboxUid, config.sandboxUidCount);
   if (clash.length > 0) return { status: { active: false, reason: `uid range ${config.sandboxUid}+${config.sandboxUidCount} holds real accounts (${clash.join(', ')}): pick another PACKRUN_SANDBOX_UID` } };
+  const buildUid = config.sandboxBuildUid;
+  if (buildUid >= config.sandboxUid && buildUid < config.sandboxUid + config.sandboxUidCount) {
+    return { status: { active: false, reason: `the build uid ${buildUid} (PACKRUN_SANDBOX_BUILD_UID) lies in the job uid range: a job could then touch the build caches` } };
+  }
+  const buildClash = await accountsInRange(buildUid, 1);
+  if (buildClash.length > 0) return { status: { active: false, reason: `the build uid ${buildUid} is a real account (${buildClash.join(', ')}): pick another PACKRUN_SANDBOX_BUILD_UID` } };
   const probe = launchCommand({ ...noLayers, setpriv: { binary: setpriv, uid: config.sandboxUid, gid: config.sandboxUid } }, '/bin/true', []);
   const failure = await tryRun(probe.command, probe.args);
   if (failure) return { status: { active: false, reason: `setpriv cannot switch to uid ${config.sandboxUid}: ${failure}` } };
   return {
-    status: { active: true, reason: `one uid per job from ${config.sandboxUid} (${config.sandboxUidCount} uids), no_new_privs, no capabilities` },
+    status: { active: true, reason: `one uid per job from ${config.sandboxUid} (${config.sandboxUidCount} uids), env builds as uid ${buildUid}, no_new_privs, no capabilities` },
     setpriv,
   };
 }

@@ -6,7 +6,8 @@
  */
 export interface RlimitValues {
   openFiles: number;
-  fileSizeMb: number;
+  /** 'unlimited' for env builds, whose wheels and tarballs may be larger than any job's file. */
+  fileSizeMb: number | 'unlimited';
   /** 'unlimited' for long-running jobs (sensors), which have no timeout to back up. */
   cpuSeconds: number | 'unlimited';
   /** RLIMIT_NPROC: counts every process of the uid, so it only helps when the uid is not root. */
@@ -47,7 +48,7 @@ export function launchCommand(layers: LaunchLayers, command: string, args: strin
   inner.push(command, ...args);
   const limits = layers.rlimits;
   const rlimitArgs = limits
-    ? [String(limits.openFiles), String(limits.fileSizeMb * 2048), String(limits.cpuSeconds), limits.processes === undefined ? '' : String(limits.processes)]
+    ? [String(limits.openFiles), limits.fileSizeMb === 'unlimited' ? 'unlimited' : String(limits.fileSizeMb * 2048), String(limits.cpuSeconds), limits.processes === undefined ? '' : String(limits.processes)]
     : ['-', '', '', ''];
   return {
     command: '/bin/sh',

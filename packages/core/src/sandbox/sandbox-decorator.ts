@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { chmod, lchown, lstat, readdir, readlink } from 'node:fs/promises';
+import { chmod, copyFile, lchown, lstat, readdir, readlink, rename } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
@@ -11,7 +12,7 @@ import { createJobCgroup, type JobCgroup } from './cgroups.ts';
 import type { SandboxHost } from './detect.ts';
 import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
 import { launchCommand, seccompFd } from './launch-prefix.ts';
-import { operatorSandboxPolicy } from './profile.ts';
+import { operatorSandboxPolicy, type SandboxLimits } from './profile.ts';
 import { killUid, pidsOfUid, UidPool } from './uid-pool.ts';
 
 /**
@@ -72,6 +73,35 @@ async function chownTree(dir: string, uid: number): Promise<void> {
 }
 
 /**
+ * Hands a build's writable folder (its output, a tool cache) to the build uid. A file with other
+ * links is copied to an inode of its own first: an env built earlier by hardlinking from the cache
+ * shares inodes with it, and the build uid must never own a file an installed env uses.
+ */
+async function claimForBuild(dir: string, uid: number): Promise<void> {
+  const stat = await lstat(dir);
+  if (stat.uid === uid) return;
+  if (stat.isFile() && stat.nlink > 1) {
+    const copy = `${dir}.packrun-unlink`;
+    await copyFile(dir, copy);
+    await chmod(copy, stat.mode & 0o777);
+    await rename(copy, dir);
+  }
+  await lchown(dir, uid, uid);
+  if (stat.isDirectory()) for (const entry of await readdir(dir)) await claimForBuild(path.join(dir, entry), uid);
+}
+
+/** Limits of an env build: roomier than a job's, always with the network (the package index). */
+function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
+  return {
+    memoryMb: config.sandboxBuildMemoryMb,
+    pids: config.sandboxBuildPids,
+    cpu: availableParallelism(),
+    network: true,
+    timeoutSeconds: config.sandboxBuildTimeoutSeconds,
+  };
+}
+
+/**
  * The SpawnDecorator that puts every job the launcher starts (actions, sensors) inside the layers
  * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap
  * and seccomp. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
@@ -94,12 +124,18 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         });
       }
       const { context } = spec;
-      const limits = context.limits ?? defaults;
+      const isBuild = context.kind === 'build';
+      const limits = isBuild ? buildSandboxLimits(config) : (context.limits ?? defaults);
       const scrubbed = scrubEnvironment(spec.env, secrets);
       if (scrubbed.removed.length > 0) options.logger?.warn({ pack: context.pack, removed: scrubbed.removed }, 'removed runtime secrets from a job environment');
       const env = scrubbed.env;
 
-      const uid = uids?.take();
+      // Builds share one fixed uid: uv's, pip's and npm's caches are written across builds and
+      // must stay writable by whichever build comes next.
+      const uid = isBuild ? (uids ? config.sandboxBuildUid : undefined) : uids?.take();
+      const releaseUid = (): void => {
+        if (uid !== undefined && !isBuild) uids?.release(uid);
+      };
       let cgroup: JobCgroup | undefined;
       try {
         protectedOnce ??= protectDataFolder(dataHome);
@@ -108,6 +144,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           // Only the job folder becomes the job's: everything else it sees stays root's and read-only.
           await chownTree(context.jobDir, uid);
           await chmod(context.jobDir, 0o700);
+          for (const dir of context.writableDirs ?? []) await claimForBuild(dir, uid);
           env['USER'] = env['LOGNAME'] = 'packrun';
         }
         if (host.cgroups) {
@@ -118,7 +155,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           });
         }
       } catch (error) {
-        if (uid !== undefined) uids?.release(uid);
+        releaseUid();
         throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare the sandbox for ${context.kind} of pack "${context.pack}": ${(error as Error).message}`, {
           details: { pack: context.pack, jobDir: context.jobDir },
           userError: false,
@@ -127,13 +164,19 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       }
 
       const command = resolveCommand(spec.command, env);
-      const readOnly = [context.packDir, ...(context.envDir ? [context.envDir] : []), ...runtimeFolders, ...interpreterInstallations(command, dataHome)];
+      const interpreters = [command, ...(context.interpreters ?? []).map((interpreter) => resolveCommand(interpreter, env))];
+      const readOnly = [
+        context.packDir,
+        ...(context.envDir ? [context.envDir] : []),
+        ...runtimeFolders,
+        ...interpreters.flatMap((interpreter) => interpreterInstallations(interpreter, dataHome)),
+      ];
       const launched = launchCommand(
         {
           cgroupProcsFiles: cgroup?.procsFiles ?? [],
           rlimits: {
             openFiles: config.sandboxOpenFiles,
-            fileSizeMb: config.sandboxFileSizeMb,
+            fileSizeMb: isBuild ? 'unlimited' : config.sandboxFileSizeMb,
             cpuSeconds: context.kind === 'sensor' ? 'unlimited' : Math.ceil(limits.timeoutSeconds * Math.max(1, limits.cpu)) + config.killGraceSeconds + 5,
             processes: uid === undefined ? undefined : limits.pids,
           },
@@ -143,7 +186,10 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                 binary: host.bwrap,
                 args: bwrapArgs({
                   readOnly,
-                  scratch: [context.jobDir],
+                  // A build's job folder is its TMPDIR, where pip unpacks and builds sdists: on
+                  // disk rather than a tmpfs sized for jobs.
+                  scratch: isBuild ? [] : [context.jobDir],
+                  writable: isBuild ? [context.jobDir, ...(context.writableDirs ?? [])] : [],
                   scratchMb: config.sandboxJobMb,
                   cwd: spec.cwd,
                   network: limits.network,
@@ -204,7 +250,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
               .catch((error: unknown) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
             if (uid !== undefined) {
               if (!cgroup && !swept) await killUid(uid).catch(() => undefined);
-              uids?.release(uid);
+              releaseUid();
             }
           }
           return stats;
