@@ -1,5 +1,5 @@
-import { installPack, removePack, type InstallProgressEvent, type InstallerConfig } from '@packrun/pack-installer';
-import type { Logger, Store } from '@packrun/core';
+import { installPack, removePack, type InstallProgressEvent } from '@packrun/pack-installer';
+import { createSandboxDecorator, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
 import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
@@ -14,14 +14,25 @@ function progressLine(event: InstallProgressEvent): string {
 }
 
 /** Pack install and remove as `packs.install` / `packs.remove` executions whose output is the progress. */
-export function createPackOperations(options: { config: InstallerConfig; store: Store; builtins: BuiltinExecutions; logger: Logger }): PackOperations {
+export function createPackOperations(options: { config: PackrunConfig; store: Store; builtins: BuiltinExecutions; logger: Logger }): PackOperations {
   const { config, store, builtins } = options;
+  // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox, found once.
+  let sandbox: Promise<SpawnDecorator> | undefined;
+  const decorator = () =>
+    (sandbox ??= detectSandbox(config).then(
+      (host) => createSandboxDecorator({ host, config, logger: options.logger }),
+      (error: unknown) => {
+        sandbox = undefined;
+        throw error;
+      },
+    ));
   return {
     install({ source, force, user }) {
       return builtins.start('packs.install', { source, force }, user, async (emit) => {
         const result = await installPack(source, {
           config,
           force,
+          decorator: await decorator(),
           onProgress: (event) => emit(progressLine(event)),
           onActivated: (installed, loaded) => registerPack(store, installed, loaded),
         });

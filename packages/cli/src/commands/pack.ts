@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '@packrun/core';
+import { createSandboxDecorator, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -100,7 +100,9 @@ export function register(program: Command): void {
       const config = loadConfig();
       const server = await connectApi(config);
       if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
-      await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress }));
+      // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
+      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress, decorator }));
     });
 
   pack
@@ -111,7 +113,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
-      await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress }));
+      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress, decorator }));
     });
 
   pack
