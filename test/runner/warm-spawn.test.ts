@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, loadConfig, type DataPaths, type PackrunConfig } from '@packrun/core';
-import { LocalFileKeyValues, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
+import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
 import { alive, realPython, retryUntil } from './fixtures.ts';
 
@@ -24,12 +24,19 @@ class Info(Action):
                 'env': sorted(os.environ), 'preloaded': 'colorsys' in sys.modules}
 `;
 
+const whoamiAction = `export default async function whoami() {
+  return { pid: process.pid, cwd: process.cwd(), home: process.env.HOME, execution: process.env.PACKRUN_EXECUTION_ID, env: Object.keys(process.env).sort() };
+}
+`;
+
 function writePack(root: string, preload: string[]): string {
   const dir = path.join(root, 'warmpack');
   mkdirSync(path.join(dir, 'actions'), { recursive: true });
   writeFileSync(path.join(dir, 'pack.yaml'), `ref: warmpack\nname: warmpack\ndescription: warm spawn test pack\nversion: 0.1.0\nauthor: Packrun\nemail: packrun@example.invalid\npreload_imports: ${JSON.stringify(preload)}\n`);
   writeFileSync(path.join(dir, 'actions', 'info.py'), infoAction);
   writeFileSync(path.join(dir, 'actions', 'info.yaml'), 'name: info\nrunner_type: python-script\nentry_point: info.py\nparameters:\n  tag:\n    type: string\n    default: x\n');
+  writeFileSync(path.join(dir, 'actions', 'whoami.mjs'), whoamiAction);
+  writeFileSync(path.join(dir, 'actions', 'whoami.yaml'), 'name: whoami\nrunner_type: node-script\nentry_point: whoami.mjs\n');
   return dir;
 }
 
@@ -64,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await processZygotePool(warm).close();
+  processPrespawnPool(warm).close();
 });
 
 async function info(config: PackrunConfig, tag = 'x'): Promise<Info> {
@@ -110,6 +118,35 @@ describe('warm spawning', () => {
     const after = await info(warm);
     expect(after.ppid).not.toBe(before.ppid);
     await retryUntil(() => !alive(before.ppid));
+  });
+});
+
+describe('pre-spawned Node wrappers', () => {
+  interface WhoAmI {
+    pid: number;
+    cwd: string;
+    home: string;
+    execution: string;
+    env: string[];
+  }
+  async function whoami(config: PackrunConfig): Promise<WhoAmI> {
+    const outcome = await runAction({ paths, config, ref: 'warmpack.whoami', input: {}, datastore: new LocalFileKeyValues(paths) });
+    expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
+    return outcome.result['result'] as WhoAmI;
+  }
+
+  it('hands the next Node execution to a wrapper started ahead, with its own job folder and environment', async () => {
+    await whoami(warm);
+    await retryUntil(() => processPrespawnPool(warm).pids().length === 1);
+    const waiting = processPrespawnPool(warm).pids()[0];
+    const taken = await whoami(warm);
+    expect(taken.pid).toBe(waiting);
+    expect(taken.cwd).toBe(path.join(paths.jobs, taken.execution));
+    expect(taken.home).toBe(taken.cwd);
+    expect(taken.env).toEqual((await whoami(cold)).env);
+    // Single use: the next execution gets another process.
+    await retryUntil(() => processPrespawnPool(warm).pids().length === 1);
+    expect((await whoami(warm)).pid).not.toBe(taken.pid);
   });
 });
 

@@ -34,6 +34,12 @@ function encodeFrame(message) {
   return Buffer.concat([header, body]);
 }
 
+function applySetup(setup) {
+  process.chdir(setup.cwd);
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, setup.env);
+}
+
 /** The parent's side of the channel: frames in, frames out, datastore calls awaiting replies. */
 function openControlChannel() {
   const socket = new net.Socket({ fd: 3, readable: true, writable: true });
@@ -53,7 +59,12 @@ function openControlChannel() {
       if (buffer.length < 4 + length) break;
       const message = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
       buffer = buffer.subarray(4 + length);
-      if (message.type === MessageType.job) onJob(message.job);
+      if (message.type === MessageType.job) {
+        // A pre-spawned wrapper (docs/fast-spawn.md) learns its job folder and environment with
+        // its job, before any of the action's code is imported.
+        if (message.setup) applySetup(message.setup);
+        onJob(message.job);
+      }
       else if (message.type === MessageType.datastoreReply) {
         const waiter = pending.get(message.id);
         pending.delete(message.id);

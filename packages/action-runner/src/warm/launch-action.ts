@@ -1,4 +1,6 @@
-import { launchJob, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import { launchPrespawnedJob } from './prespawn-launch.ts';
+import { PrespawnPool } from './prespawn-pool.ts';
 import { launchWarmJob } from './warm-launch.ts';
 import { ZygotePool } from './zygote-pool.ts';
 
@@ -20,25 +22,55 @@ export function processZygotePool(config: PackrunConfig, logger?: Logger): Zygot
   return processPool;
 }
 
-/**
- * A job a zygote can run exactly as a cold start would: a Python wrapper job, warm spawning on,
- * and no sandbox decorator (a sandboxed job's cgroup, uid and namespaces are set up around a
- * fresh process; see docs/fast-spawn.md for what a sandboxed zygote still needs).
- */
-function warmEligible(spec: LaunchSpec, warm: WarmChoice): boolean {
-  return (
-    warm.config.warmSpawn &&
-    spec.controlChannel &&
-    spec.args.length === 2 &&
-    spec.args[0] === '-I' &&
-    spec.args[1] === pythonRuntime.actionWrapper &&
-    (spec.decorator === undefined || spec.decorator === noSandbox)
-  );
+let processPrespawns: PrespawnPool | undefined;
+
+/** The Node wrappers this process keeps started ahead. */
+export function processPrespawnPool(config: PackrunConfig): PrespawnPool {
+  processPrespawns ??= new PrespawnPool({ idleMs: config.warmIdleSeconds * 1000 });
+  return processPrespawns;
 }
 
-/** Starts an action's job: forked from its pack's zygote when it can be, else a cold spawn. */
+/**
+ * Warm spawning on, and no sandbox decorator: a sandboxed job's cgroup, uid and namespaces are
+ * set up around a fresh process (docs/fast-spawn.md says what a sandboxed zygote still needs).
+ */
+function warmAllowed(spec: LaunchSpec, warm: WarmChoice): boolean {
+  return warm.config.warmSpawn && spec.controlChannel && (spec.decorator === undefined || spec.decorator === noSandbox);
+}
+
+function isPythonWrapperJob(spec: LaunchSpec): boolean {
+  return spec.args.length === 2 && spec.args[0] === '-I' && spec.args[1] === pythonRuntime.actionWrapper;
+}
+
+// What differs between two executions of the same Node action, and is set from the job frame.
+const perExecutionVariables = new Set(['HOME', 'TMPDIR', 'ST2_ACTION_EXECUTION_ID', 'PACKRUN_EXECUTION_ID']);
+// Everything else a pre-spawned Node process may start with: an action's own `env` parameter
+// (NODE_OPTIONS, say) can matter at start-up, so such actions start cold.
+const nodeBaseVariables = new Set(['PATH', 'LANG', 'LC_ALL', 'NODE_PATH', 'ST2_ACTION_PACK_NAME', 'PACKRUN_PACK']);
+
+/** The environment a pre-spawned Node wrapper for this job starts with, when it may have one. */
+function nodePrespawnEnv(spec: LaunchSpec, warm: WarmChoice): Record<string, string> | undefined {
+  if (spec.command !== warm.config.node || spec.args.length !== 1 || spec.args[0] !== nodeRuntime.actionWrapper) return undefined;
+  const base: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (nodeBaseVariables.has(name)) base[name] = value;
+    else if (!perExecutionVariables.has(name)) return undefined;
+  }
+  return base;
+}
+
+/**
+ * Starts an action's job: a Python one forked from its pack's zygote, a Node one handed to a
+ * wrapper started ahead, when they can be; else a cold spawn.
+ */
 export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<JobExit> {
-  if (!warmEligible(spec, warm)) return launchJob(spec);
+  if (!warmAllowed(spec, warm)) return launchJob(spec);
+  const nodeEnv = nodePrespawnEnv(spec, warm);
+  if (nodeEnv) {
+    const child = processPrespawnPool(warm.config).take({ command: spec.command, args: spec.args, env: nodeEnv });
+    return child ? launchPrespawnedJob(spec, child) : launchJob(spec);
+  }
+  if (!isPythonWrapperJob(spec)) return launchJob(spec);
   const pool = warm.pool ?? processZygotePool(warm.config, warm.logger);
   let lease;
   try {

@@ -1,0 +1,170 @@
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import {
+  CappedOutput,
+  encodeFrame,
+  FrameDecoder,
+  PackrunError,
+  parseChildMessage,
+  type ChildMessage,
+  type JobExit,
+  type LaunchSpec,
+  type ParentMessage,
+  type StopReason,
+} from '@packrun/core';
+import type { ChildExit } from './zygote-process.ts';
+
+/** How long we wait for the streams to close once the job's processes are killed. */
+const drainMs = 2000;
+
+/** A job process that is already running and waits for its job frame on `control`. */
+export interface StartedJob {
+  pid: number;
+  exited: Promise<ChildExit>;
+  /** Its streams, or undefined when it died before it could hand them over. */
+  streams: Promise<{ stdout: Readable; stderr: Readable; control: Socket; early?: { stdout: Buffer[]; stderr: Buffer[] } } | undefined>;
+  /** Signals the job's whole process group. */
+  signal(signal: NodeJS.Signals): void;
+}
+
+function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.readableEnded) return resolve();
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, withinMs);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The launch spec's messages as frames, refused before anything starts when one is too large. */
+export function encodeJobFrames(spec: LaunchSpec, extra: Record<string, unknown> = {}): Buffer[] {
+  return (spec.initialMessages ?? []).map((message) => {
+    try {
+      return encodeFrame({ ...message, ...extra });
+    } catch (error) {
+      throw new PackrunError('JOB_TOO_LARGE', `the job for pack "${spec.context.pack}" is too large for the control channel: ${(error as Error).message}`, {
+        hint: 'pass large data by reference (a datastore key, a URL, a file) rather than as a parameter',
+        details: { pack: spec.context.pack, execution: spec.context.executionId },
+      });
+    }
+  });
+}
+
+/**
+ * launchJob's contract (packages/core/src/process/launcher.ts) for a job process started ahead
+ * (forked from a zygote, or pre-spawned): the same capped output, control channel, timeout,
+ * cancel, output limit and group kill, the same JobExit. The job frames go out once its streams
+ * are in; the timeout counts from then.
+ */
+export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Buffer[], startedAt: number): Promise<JobExit> {
+  const pid = job.pid;
+  const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId, warm: true });
+  let exitResult: ChildExit | undefined;
+  const exit = job.exited.then((result) => {
+    exitResult = result;
+    return result;
+  });
+
+  const stdout = new CappedOutput(spec.outputCapBytes);
+  const stderr = new CappedOutput(spec.outputCapBytes);
+  let stopReason: StopReason | undefined;
+  let protocolError: string | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let exited = false;
+  const stop = (reason: StopReason | undefined): void => {
+    if (exited || killTimer) return;
+    stopReason ??= reason;
+    log?.debug({ reason }, 'stopping job');
+    job.signal('SIGTERM');
+    killTimer = setTimeout(() => job.signal('SIGKILL'), spec.killGraceMs);
+  };
+  const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
+  const onAbort = (): void => stop('canceled');
+  if (spec.signal?.aborted) onAbort();
+  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const sockets = await job.streams;
+  const checkOutputLimit = (): void => {
+    if (spec.outputLimitBytes !== undefined && stdout.totalBytes + stderr.totalBytes > spec.outputLimitBytes) stop('output_limit');
+  };
+  const onOutput = (stream: 'stdout' | 'stderr', capped: CappedOutput) => (chunk: Buffer) => {
+    capped.push(chunk);
+    spec.onOutput?.(stream, chunk);
+    checkOutputLimit();
+  };
+
+  let channelSend: ((frame: Buffer) => boolean) | undefined;
+  if (sockets) {
+    for (const chunk of sockets.early?.stdout ?? []) onOutput('stdout', stdout)(chunk);
+    for (const chunk of sockets.early?.stderr ?? []) onOutput('stderr', stderr)(chunk);
+    sockets.stdout.on('data', onOutput('stdout', stdout)).resume();
+    sockets.stderr.on('data', onOutput('stderr', stderr)).resume();
+    const control = sockets.control;
+    const decoder = new FrameDecoder();
+    let open = true;
+    const reply = (message: ParentMessage): void => {
+      if (open && !control.destroyed && control.writable) control.write(encodeFrame(message));
+    };
+    control.on('data', (chunk: Buffer) => {
+      if (!open) return;
+      let messages: ChildMessage[];
+      try {
+        messages = decoder.push(chunk).map(parseChildMessage);
+      } catch (error) {
+        open = false;
+        protocolError ??= error instanceof Error ? error.message : String(error);
+        log?.warn({ reason: protocolError }, 'job broke the control protocol');
+        control.destroy();
+        stop(undefined);
+        return;
+      }
+      for (const message of messages) spec.onMessage?.(message, reply);
+    });
+    control.on('end', () => {
+      if (open && decoder.pending > 0) {
+        protocolError ??= 'control channel closed in the middle of a frame';
+        stop(undefined);
+      }
+      open = false;
+    });
+    control.on('error', () => {
+      open = false;
+    });
+    control.resume();
+    channelSend = (frame) => {
+      if (!open || control.destroyed || !control.writable) return false;
+      control.write(frame);
+      return true;
+    };
+    for (const frame of frames) channelSend(frame);
+    spec.onStarted?.((message) => channelSend?.(encodeFrame(message)) ?? false, pid);
+  }
+
+  const { code, signal } = exitResult ?? (await exit);
+  exited = true;
+  clearTimeout(timeout);
+  clearTimeout(killTimer);
+  spec.signal?.removeEventListener('abort', onAbort);
+  // The main child is gone; anything it left behind in its group goes too.
+  job.signal('SIGKILL');
+  if (sockets) {
+    await Promise.all([closed(sockets.stdout, drainMs), closed(sockets.stderr, drainMs), closed(sockets.control, drainMs)]);
+    sockets.control.destroy();
+  }
+  return {
+    exitCode: code,
+    exitSignal: signal,
+    ...(stopReason ? { stopReason } : {}),
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+    ...(protocolError ? { protocolError } : {}),
+    durationMs: Date.now() - startedAt,
+    pid,
+  };
+}
