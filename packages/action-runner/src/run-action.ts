@@ -6,6 +6,7 @@ import {
   newId,
   operatorSandboxPolicy,
   PackrunError,
+  leaseInstalledPack,
   readInstalledPack,
   resolveParameters,
   resolveSandboxProfile,
@@ -70,10 +71,13 @@ export interface FoundAction {
   action: ActionMeta;
 }
 
-/** The installed pack's action named by `<pack>.<action>`, or a user error saying what exists. */
-export async function findAction(paths: DataPaths, ref: string): Promise<FoundAction> {
+/**
+ * The installed pack's action named by `<pack>.<action>`, or a user error saying what exists.
+ * `leased`: the install record the caller holds a lease on (the version it will run from).
+ */
+export async function findAction(paths: DataPaths, ref: string, leased?: InstalledPack): Promise<FoundAction> {
   const names = splitActionRef(ref);
-  const installed = await readInstalledPack(paths, names.pack);
+  const installed = leased ?? (await readInstalledPack(paths, names.pack));
   const pack = await loadPack(installed.dir);
   const action = pack.actions.find((candidate) => candidate.name === names.action);
   if (!action) {
@@ -90,8 +94,8 @@ export async function findAction(paths: DataPaths, ref: string): Promise<FoundAc
  * validate the parameters (a wrong one fails here, naming it), load the site config, and plan the
  * command. `packrun run --print-command` stops here.
  */
-export async function prepareAction(options: RunActionOptions, executionId: string, jobDir: string): Promise<PreparedAction> {
-  const { installed, pack, action } = await findAction(options.paths, options.ref);
+export async function prepareAction(options: RunActionOptions, executionId: string, jobDir: string, leased?: InstalledPack): Promise<PreparedAction> {
+  const { installed, pack, action } = await findAction(options.paths, options.ref, leased);
   if (!action.enabled) {
     throw new PackrunError('ACTION_DISABLED', `action ${action.ref} is disabled (enabled: false in ${action.file})`, {
       details: { action: action.ref, file: action.file },
@@ -157,21 +161,28 @@ function checkExecutionId(id: string): string {
 export async function runAction(options: RunActionOptions): Promise<ActionOutcome> {
   const executionId = checkExecutionId(options.executionId ?? newId());
   const jobDir = path.join(options.paths.jobs, executionId);
-  const prepared = await prepareAction(options, executionId, jobDir);
-  if (options.signal?.aborted) {
-    return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
-  }
-  await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  // The version folder (and its env) stays on disk while the action runs, even if an install
+  // switches the pack to a newer version meanwhile.
+  const lease = await leaseInstalledPack(options.paths, splitActionRef(options.ref).pack);
   try {
-    return await executePlan(prepared.runner, prepared.plan, prepared.input, {
-      keyValues: options.datastore,
-      ...(options.user ? { user: options.user } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-      ...(options.decorator ? { decorator: options.decorator } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    const prepared = await prepareAction(options, executionId, jobDir, lease.installed);
+    if (options.signal?.aborted) {
+      return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
+    }
+    await mkdir(jobDir, { recursive: true, mode: 0o700 });
+    try {
+      return await executePlan(prepared.runner, prepared.plan, prepared.input, {
+        keyValues: options.datastore,
+        ...(options.user ? { user: options.user } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+        ...(options.decorator ? { decorator: options.decorator } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    } finally {
+      await rm(jobDir, { recursive: true, force: true });
+    }
   } finally {
-    await rm(jobDir, { recursive: true, force: true });
+    await lease.release();
   }
 }

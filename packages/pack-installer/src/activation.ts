@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installRecordName, shareReadOnly, type DataPaths } from '@packrun/core';
+import { collectVersion, installRecordName, shareReadOnly, versionHolder, type DataPaths } from '@packrun/core';
 import type { InstalledPackRecord } from './installed-packs.ts';
 
 /**
@@ -18,7 +18,7 @@ function activeLink(paths: DataPaths, ref: string): string {
 }
 
 /** Absolute path of the active version's folder, or undefined when the pack is not installed. */
-async function activeVersionDir(paths: DataPaths, ref: string): Promise<string | undefined> {
+export async function activeVersionDir(paths: DataPaths, ref: string): Promise<string | undefined> {
   try {
     const target = await readlink(activeLink(paths, ref));
     return path.resolve(paths.packs, target);
@@ -101,11 +101,13 @@ async function adoptPlainFolder(paths: DataPaths, ref: string): Promise<string |
   return adopted;
 }
 
-/** Removes a version folder (with its holder) that is no longer active. */
-export async function discardVersion(paths: DataPaths, versionDir: string): Promise<void> {
-  const holder = path.dirname(versionDir);
-  if (path.dirname(holder) !== versionsDir(paths)) return;
-  await rm(holder, { recursive: true, force: true });
+/**
+ * Removes a version folder (with its holder) that is no longer active, unless a running job
+ * leased it (see core's version-lease.ts): then it stays until a later collection.
+ */
+export async function retireVersion(paths: DataPaths, versionDir: string): Promise<boolean> {
+  const holder = versionHolder(paths, versionDir);
+  return holder ? collectVersion(holder) : true;
 }
 
 /** Makes the pack uninstalled: the link goes first (atomic), then the content. */
@@ -116,11 +118,14 @@ export async function deactivate(paths: DataPaths, ref: string): Promise<string 
 }
 
 /**
- * Removes what an install of `ref` killed midway left behind: version folders placed but never
- * made active, and temporary switch links. Only called while holding the pack's lock.
+ * Removes every inactive version folder of `ref` no running job leases: versions replaced while
+ * a job still ran from them, and those an install killed midway placed but never made active;
+ * and temporary switch links. Returns the version folders kept for their jobs. Only called while
+ * holding the pack's lock.
  */
-export async function discardOrphans(paths: DataPaths, ref: string): Promise<void> {
+export async function collectInactiveVersions(paths: DataPaths, ref: string): Promise<string[]> {
   const active = await activeVersionDir(paths, ref);
+  const kept: string[] = [];
   let holders: string[] = [];
   try {
     holders = await readdir(versionsDir(paths));
@@ -135,10 +140,22 @@ export async function discardOrphans(paths: DataPaths, ref: string): Promise<voi
     } catch {
       continue;
     }
-    await rm(path.join(versionsDir(paths), holder), { recursive: true, force: true });
+    if (!(await collectVersion(path.join(versionsDir(paths), holder)))) kept.push(dir);
   }
   const links = await readdir(paths.packs).catch(() => [] as string[]);
   for (const name of links) {
     if (name.startsWith(`.${ref}.switch-`)) await rm(path.join(paths.packs, name), { force: true });
   }
+  return kept;
+}
+
+/** Refs that have version folders under packs/.versions, active or not. */
+export async function refsWithVersions(paths: DataPaths): Promise<string[]> {
+  const refs = new Set<string>();
+  for (const holder of await readdir(versionsDir(paths)).catch(() => [] as string[])) {
+    for (const name of await readdir(path.join(versionsDir(paths), holder)).catch(() => [] as string[])) {
+      if (!name.startsWith('.')) refs.add(name);
+    }
+  }
+  return [...refs];
 }

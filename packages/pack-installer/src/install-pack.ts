@@ -12,9 +12,9 @@ import {
   type PackProblem,
   type SpawnDecorator,
 } from '@packrun/core';
-import { deactivate, discardOrphans, discardVersion, placeVersion, switchActive } from './activation.ts';
+import { deactivate, placeVersion, retireVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
-import { collectUnusedEnvs, ensureEnv } from './env-store.ts';
+import { ensureEnv } from './env-store.ts';
 import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
@@ -24,6 +24,7 @@ import { assertSafeRequirements } from './requirements-check.ts';
 import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-check.ts';
 import { createStagingDir } from './staging.ts';
 import { locateUv } from './uv-locate.ts';
+import { collectPackGarbage, collectRetiredVersions } from './version-gc.ts';
 
 export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'> &
   Partial<Pick<PackrunConfig, 'sandboxBuildTimeoutSeconds'>>;
@@ -83,10 +84,13 @@ export async function installPack(sources: string | string[], options: InstallOp
       ...(options.signal && { signal: options.signal }),
     });
     checkConflicts(plan, await readInstalledPacks(paths));
-    return await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, stagingDir, options, emit), {
+    const result = await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, stagingDir, options, emit), {
       onWait: (ref) => emit({ stage: 'resolving', pack: ref, message: `waiting for another install of ${ref} to finish` }),
       ...(options.signal && { signal: options.signal }),
     });
+    // Versions of any pack that jobs kept past earlier installs, now that those jobs may have ended.
+    await collectRetiredVersions(options.config.home);
+    return result;
   } finally {
     await rm(stagingDir, { recursive: true, force: true });
   }
@@ -95,7 +99,7 @@ export async function installPack(sources: string | string[], options: InstallOp
 async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: string, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
   // Another install may have finished while this one waited for the locks.
   checkConflicts(plan, await readInstalledPacks(paths));
-  for (const planned of plan.packs) await discardOrphans(paths, planned.ref);
+  for (const planned of plan.packs) await collectPackGarbage(paths, planned.ref);
   const uv = await locateUv(options.config.uv);
   const warnings: PackProblem[] = [];
   const prepared: Prepared[] = [];
@@ -156,7 +160,8 @@ interface Switched {
 }
 
 /**
- * Switches every prepared pack to its new version, then drops the old versions and envs. When a
+ * Switches every prepared pack to its new version, then drops the old versions and envs no
+ * running job holds (see collectPackGarbage). When a
  * switch or the onActivated hook fails, every pack switched so far goes back to what it was.
  */
 async function activateAll(prepared: Prepared[], paths: DataPaths, options: InstallOptions, emit: ProgressListener): Promise<InstalledPack[]> {
@@ -174,7 +179,7 @@ async function activateAll(prepared: Prepared[], paths: DataPaths, options: Inst
     for (const item of switched.reverse()) {
       if (item.previous !== undefined) await switchActive(paths, item.ref, item.previous);
       else await deactivate(paths, item.ref);
-      await discardVersion(paths, item.installed.dir);
+      await retireVersion(paths, item.installed.dir);
     }
     await reannounce(switched, paths, options, emit);
     if (cause instanceof PackrunError) throw cause;
@@ -184,11 +189,8 @@ async function activateAll(prepared: Prepared[], paths: DataPaths, options: Inst
       userError: false,
     });
   }
-  for (const item of switched) {
-    if (item.previous !== undefined && item.previous !== item.installed.dir) await discardVersion(paths, item.previous);
-    const keep = new Set(item.installed.env.hash ? [item.installed.env.hash] : []);
-    await collectUnusedEnvs(paths, item.ref, keep);
-  }
+  // The previous versions go, with the envs only they used, unless a running job still uses them.
+  for (const item of switched) await collectPackGarbage(paths, item.ref);
   return switched.map((item) => item.installed);
 }
 

@@ -1,10 +1,9 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { PackrunError, dataPaths, validatePackRef } from '@packrun/core';
-import { deactivate, discardVersion } from './activation.ts';
+import { deactivate } from './activation.ts';
 import type { InstallerConfig } from './install-pack.ts';
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks } from './installed-packs.ts';
+import { collectPackGarbage } from './version-gc.ts';
 
 export interface RemoveOptions {
   config: Pick<InstallerConfig, 'home'>;
@@ -20,7 +19,7 @@ export async function dependentsOf(home: string, ref: string): Promise<string[]>
   return [...installed.values()].filter((state) => state.installed.dependsOn?.includes(ref)).map((state) => state.installed.ref);
 }
 
-/** Uninstalls a pack: its active link, its content and its envs. */
+/** Uninstalls a pack: its active link, its content and its envs (those of running jobs once they end). */
 export async function removePack(ref: string, options: RemoveOptions): Promise<void> {
   validatePackRef(ref);
   const paths = dataPaths(options.config.home);
@@ -39,9 +38,9 @@ export async function removePack(ref: string, options: RemoveOptions): Promise<v
         details: { pack: ref, dependents },
       });
     }
-    const previous = await deactivate(paths, ref);
-    if (previous !== undefined) await discardVersion(paths, previous);
-    await rm(path.join(paths.envs, ref), { recursive: true, force: true });
+    await deactivate(paths, ref);
+    // Jobs still running from the removed pack keep its version and env until they end.
+    await collectPackGarbage(paths, ref);
   });
   await options.onRemoved?.(ref);
 }

@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPaths, loadConfig, readInstalledPack, type PackrunConfig } from '@packrun/core';
+import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { collectRetiredVersions, installPack, removePack } from '@packrun/pack-installer';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { tempDir, writePack } from './fixtures.ts';
+
+/**
+ * A job runs from its pack's version folder and env; an install that switches the pack to a newer
+ * version (or removes it) must not pull them from under the job. Real installs (uv, empty venvs:
+ * no network) and real Python actions.
+ */
+const waitAction = `
+import os, sys, time
+from st2common.runners.base_action import Action
+
+class Wait(Action):
+    def run(self, started, go):
+        open(started, 'w').close()
+        while not os.path.exists(go):
+            time.sleep(0.02)
+        here = os.path.dirname(os.path.abspath(__file__))
+        data = open(os.path.join(here, '..', 'data.txt')).read().strip()
+        return {'data': data, 'venv': os.path.exists(os.path.join(sys.prefix, 'pyvenv.cfg'))}
+`;
+
+async function writeVersion(dir: string, version: string, requirements: string): Promise<string> {
+  return writePack(dir, {
+    ref: 'leased',
+    version,
+    requirements,
+    files: {
+      'data.txt': `v${version}\n`,
+      'actions/wait.py': waitAction,
+      'actions/wait.yaml': 'name: wait\nrunner_type: python-script\nentry_point: wait.py\nparameters:\n  started:\n    type: string\n    required: true\n  go:\n    type: string\n    required: true\n',
+    },
+  });
+}
+
+describe('versions in use', () => {
+  let root: string;
+  let home: string;
+  let config: PackrunConfig;
+
+  beforeAll(async () => {
+    root = await tempDir('lease');
+    home = path.join(root, 'home');
+    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python });
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function startWaiting(name: string) {
+    const started = path.join(root, `${name}.started`);
+    const go = path.join(root, `${name}.go`);
+    const paths = dataPaths(home);
+    const outcome = runAction({ paths, config, ref: 'leased.wait', input: { started, go }, datastore: new LocalFileKeyValues(paths) });
+    await retryUntil(() => existsSync(started), { withinMs: 30_000, what: `${name} started` });
+    return { outcome, go: () => writeFile(go, '') };
+  }
+
+  it('keeps the old version and env while an action runs from them, and collects them once it ended', async () => {
+    // Different requirements files: each version gets its own env (both empty venvs).
+    await installPack(await writeVersion(path.join(root, 'v1'), '1.0.0', '# v1\n'), { config });
+    const v1 = await readInstalledPack(dataPaths(home), 'leased');
+    const job = await startWaiting('first');
+
+    await installPack(await writeVersion(path.join(root, 'v2'), '2.0.0', '# v2\n'), { config });
+    const v2 = await readInstalledPack(dataPaths(home), 'leased');
+    expect(v2.version).toBe('2.0.0');
+    expect(v2.env.path).not.toBe(v1.env.path);
+    expect(existsSync(v1.dir)).toBe(true);
+    expect(existsSync(v1.env.path as string)).toBe(true);
+
+    await job.go();
+    const outcome = await job.outcome;
+    expect(outcome.status).toBe('succeeded');
+    expect((outcome.result as { result: unknown }).result).toEqual({ data: 'v1.0.0', venv: true });
+
+    // Ended: the next collection (start-up, or any later install) takes the old version and its env.
+    await collectRetiredVersions(home);
+    expect(existsSync(v1.dir)).toBe(false);
+    expect(existsSync(v1.env.path as string)).toBe(false);
+    expect(existsSync(v2.dir)).toBe(true);
+    expect(existsSync(v2.env.path as string)).toBe(true);
+  });
+
+  it('keeps a removed pack for the action still running from it; a later install collects it', async () => {
+    const v2 = await readInstalledPack(dataPaths(home), 'leased');
+    const job = await startWaiting('second');
+    await removePack('leased', { config });
+    expect(existsSync(path.join(home, 'packs', 'leased'))).toBe(false);
+    expect(existsSync(v2.dir)).toBe(true);
+    await job.go();
+    expect((await job.outcome).status).toBe('succeeded');
+
+    await installPack(await writeVersion(path.join(root, 'v3'), '3.0.0', '# v3\n'), { config });
+    expect(existsSync(v2.dir)).toBe(false);
+    expect(existsSync(v2.env.path as string)).toBe(false);
+    const envs = await readdir(path.join(home, 'envs', 'leased'));
+    expect(envs).toEqual([(await readInstalledPack(dataPaths(home), 'leased')).env.hash]);
+  });
+
+  it('ignores the lease of a process that is gone', async () => {
+    const v3 = await readInstalledPack(dataPaths(home), 'leased');
+    const leases = path.join(path.dirname(v3.dir), '.leases');
+    await mkdir(leases, { recursive: true });
+    // Pid 2^22 + 1 is above the largest pid_max Linux allows: never a live process.
+    await writeFile(path.join(leases, `${os.hostname()}-4194305-00000000-0000-0000-0000-000000000000`), '{}');
+    await installPack(await writeVersion(path.join(root, 'v4'), '4.0.0', '# v3\n'), { config });
+    expect(existsSync(v3.dir)).toBe(false);
+  });
+});
