@@ -4,6 +4,7 @@ import { startApiService } from '@packrun/api';
 import { startActionRunnerService } from '@packrun/action-runner';
 import { executionRequester, sitePackConfig, startRulesEngine } from '@packrun/rules-engine';
 import { startSensorContainer } from '@packrun/sensor-container';
+import { collectRetiredVersions } from '@packrun/pack-installer';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
@@ -19,6 +20,8 @@ export function register(program: Command): void {
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
       const paths = dataPaths(config.home);
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      // Pack versions that jobs of an earlier run kept past an install: those jobs are gone now.
+      await collectRetiredVersions(config.home);
       const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
       const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors });
       const rules = await startRulesEngine({
