@@ -49,4 +49,17 @@ if ! cmp -s "$fallback/requirements.txt" "$fallback_site/.requirements.txt"; the
   rm -rf "$fallback_site" && mv "$fallback_site.tmp" "$fallback_site"
 fi
 # --- end st2 fallback libraries ---
+# --- Packrun's own Python libraries (packages/core/python/packrun-libs/requirements.txt) ---
+# pika for the sensor wrapper's direct publishing to RabbitMQ; imported privately by Packrun's
+# code only (packrun_runtime/packrun_libs.py), never installed into a pack env.
+libs="$repo/packages/core/python/packrun-libs"
+libs_site="$libs/site/$("$python" -c 'import sys; print("py%d.%d" % sys.version_info[:2])')"
+if ! cmp -s "$libs/requirements.txt" "$libs_site/.requirements.txt"; then
+  say "installing Packrun's Python libraries into ${libs_site#"$repo"/}"
+  rm -rf "$libs_site.tmp" && mkdir -p "$libs_site.tmp"
+  "$tools/bin/uv" pip install --quiet --python "$python" --target "$libs_site.tmp" -r "$libs/requirements.txt"
+  cp "$libs/requirements.txt" "$libs_site.tmp/.requirements.txt"
+  rm -rf "$libs_site" && mv "$libs_site.tmp" "$libs_site"
+fi
+# --- end Packrun's Python libraries ---
 say "ready: put $repo/bin on your PATH to use the packrun command"

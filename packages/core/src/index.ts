@@ -28,7 +28,7 @@ export { createInProcessBus } from './bus/inprocess-bus.ts';
 export { detectSandbox, type SandboxHost, type LayerStatus, type LayerName } from './sandbox/detect.ts';
 export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/sandbox-decorator.ts';
 export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';
-export type { SensorJob, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
+export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';

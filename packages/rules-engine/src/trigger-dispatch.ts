@@ -23,13 +23,15 @@ export interface DispatchRequest {
   /** The sensor, webhook or user that fired it. */
   source: string;
   traceTag?: string;
+  /** The instance id; a sender that may send the same dispatch twice derives it from its own id, so the rules engine sees one instance. */
+  id?: string;
 }
 
 export async function dispatchTrigger(store: Store, bus: Bus, request: DispatchRequest): Promise<TriggerInstanceMessage> {
   const type = await resolveTriggerType(store, request.trigger);
   checkPayload(type, request.payload, request.trigger);
   const message: TriggerInstanceMessage = {
-    id: newId(),
+    id: request.id ?? newId(),
     trigger: request.trigger,
     payload: request.payload,
     occurredAt: nowIso(),

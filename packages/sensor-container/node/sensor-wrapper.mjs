@@ -13,6 +13,7 @@ import path from 'node:path';
 import { register } from 'node:module';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { createBrokerPublisher } from './broker-publisher.mjs';
 
 const MessageType = {
   job: 'job',
@@ -224,6 +225,8 @@ async function main() {
   const nodeModules = process.env.NODE_PATH?.split(path.delimiter).find(Boolean);
   if (nodeModules) resolveBareImportsFrom(nodeModules);
 
+  // Distributed deployment: dispatches go to RabbitMQ with the pack's own identity.
+  const publisher = job.broker ? createBrokerPublisher({ broker: job.broker, pack: job.pack, sensor: job.sensor, logger }) : undefined;
   const localPrefix = `${job.pack}.${job.class_name}:`;
   const fullName = (name, local) => (local === false ? name : `${localPrefix}${name}`);
   let pollInterval = job.poll_interval ?? 5;
@@ -232,7 +235,9 @@ async function main() {
     dispatch(trigger, payload = {}, traceTag = null) {
       // As in StackStorm: a trigger type ref, a bare name in this sensor's pack, or a trigger object.
       const target = typeof trigger === 'string' && !trigger.includes('.') ? `${job.pack}.${trigger}` : trigger;
-      channel.send({ type: MessageType.dispatch, trigger: target, payload: payload ?? {}, trace_tag: traceTag });
+      const message = { type: MessageType.dispatch, trigger: target, payload: payload ?? {}, trace_tag: traceTag };
+      if (publisher) publisher.publish(message);
+      else channel.send(message);
     },
     getLogger: (name) => createLogger(job.log_level ?? 'info', name ?? job.sensor),
     getPollInterval: () => pollInterval,
@@ -276,6 +281,8 @@ async function main() {
   } catch (error) {
     logger.error(`cleanup failed: ${error?.stack ?? error}`);
   }
+  // Less than the runtime's default stop grace (5 s), so the process still exits by itself.
+  await publisher?.drain(3000);
   await channel.flush();
   // Exit now: handles the sensor left open (timers, sockets) must not keep a stopped sensor alive.
   process.exit(exitCode);

@@ -13,6 +13,7 @@ import {
   type KeyValues,
   type Logger,
   type PackrunConfig,
+  type SensorBroker,
   type SensorRecord,
   type SensorTrigger,
   type SpawnDecorator,
@@ -21,6 +22,8 @@ import {
 } from '@packrun/core';
 import { dispatchTrigger, dispatchedTriggerRef, registerBuiltinTriggerTypes } from '@packrun/rules-engine';
 import type { BackoffPolicy } from './backoff.ts';
+import { BrokerIdentities, configuredProvisioner } from './broker-dispatch/broker-identity.ts';
+import { startDispatchIntake, type DispatchIntake } from './broker-dispatch/dispatch-intake.ts';
 import { BuiltinTimers } from './builtin-timers.ts';
 import { sensorRuntime, startSensorProcess } from './sensor-process.ts';
 import { SensorSupervisor, type SensorState } from './sensor-supervisor.ts';
@@ -90,6 +93,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
   let inFlight = 0;
   let overflow = 0;
   const maxDispatchesInFlight = options.maxDispatchesInFlight ?? 10_000;
+  const direct = await startDirectPublishing(options);
 
   async function fireTimer(trigger: TriggerRecord, payload: Record<string, unknown>): Promise<void> {
     await dispatchTrigger(store, bus, { trigger: trigger.ref, payload, source: trigger.type });
@@ -134,6 +138,15 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: keyValueLookup(options.keyValues) });
         // The triggers current at this start go in the job; later changes follow as frames.
         const initial: SensorTrigger[] = feed.reset(await store.triggers.find({}));
+        const limits = resolveSandboxProfile({
+          operator: operatorSandboxPolicy(options.config),
+          pack: pack.meta.raw['sandbox'],
+          action: pack.sensors.find((candidate) => candidate.ref === sensor.ref)?.raw['sandbox'],
+          packSource: path.join(installed.dir, 'pack.yaml'),
+          actionSource: `sensor ${sensor.ref}`,
+        });
+        // A sensor without network cannot reach the broker: it keeps the control channel.
+        const broker = direct && limits.network ? await direct.identities.forPack(sensor.pack) : undefined;
         return startSensorProcess({
           sensor,
           installed,
@@ -145,13 +158,8 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
           onDispatch: (message) => onDispatch(sensor, message),
           onStderrLine,
           ...(options.decorator ? { decorator: options.decorator } : {}),
-          limits: resolveSandboxProfile({
-            operator: operatorSandboxPolicy(options.config),
-            pack: pack.meta.raw['sandbox'],
-            action: pack.sensors.find((candidate) => candidate.ref === sensor.ref)?.raw['sandbox'],
-            packSource: path.join(installed.dir, 'pack.yaml'),
-            actionSource: `sensor ${sensor.ref}`,
-          }),
+          limits,
+          ...(broker ? { broker } : {}),
           logger,
         });
       },
@@ -269,11 +277,30 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       await refreshing;
       timers?.stop();
       await Promise.all([...running.values()].map((entry) => entry.supervisor.stop()));
+      await direct?.intake.stop();
       for (const [ref, entry] of running) stopped.set(ref, entry.supervisor.snapshot());
       running.clear();
       await reportStates(await store.sensors.find({})).catch((error: unknown) => log.warn({ err: error }, 'could not record the stopped sensors'));
     },
   };
+}
+
+interface DirectPublishing {
+  identities: BrokerIdentities;
+  intake: DispatchIntake;
+}
+
+/**
+ * Distributed deployment with sensor identities configured: sensors publish to the dispatch
+ * exchange themselves and this container's intake turns their messages into trigger instances.
+ */
+async function startDirectPublishing(options: SensorContainerOptions): Promise<DirectPublishing | undefined> {
+  const { config } = options;
+  const provisioner = configuredProvisioner(config);
+  if (provisioner === undefined || config.rabbitmqUrl === undefined) return undefined;
+  const logger = options.logger.child({ component: 'sensor-container' });
+  const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger });
+  return { identities: new BrokerIdentities(config.rabbitmqUrl, config.rabbitmqPrefix, provisioner, logger), intake };
 }
 
 /** What templates in a site config need from the datastore. */

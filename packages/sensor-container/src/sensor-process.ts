@@ -15,12 +15,14 @@ import {
   type PackrunConfig,
   type ParentMessage,
   type SandboxLimits,
+  type SensorBroker,
   type SensorJob,
   type SensorRecord,
   type SensorTrigger,
   type SpawnDecorator,
   type WireError,
 } from '@packrun/core';
+import { nodeBrokerClientDirs } from './broker-dispatch/node-client-dirs.ts';
 import { nodeSensorWrapper } from './node-sensor-wrapper.ts';
 
 /** One sensor's process: started through its pack's interpreter and the matching wrapper. */
@@ -37,6 +39,8 @@ interface SensorProcessSpec {
   decorator?: SpawnDecorator;
   /** Sandbox limits from the operator's policy and the pack's and sensor's `sandbox:` blocks. */
   limits?: SandboxLimits;
+  /** The pack's own RabbitMQ identity (distributed deployment); only this pack's processes get it, in the job message. */
+  broker?: SensorBroker;
   logger: Logger;
 }
 
@@ -89,6 +93,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
     poll_interval: sensor.pollInterval ?? null,
     triggers: spec.triggers,
     log_level: 'info',
+    ...(spec.broker ? { broker: spec.broker } : {}),
   };
 
   let send: (message: ParentMessage) => boolean = () => false;
@@ -120,6 +125,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
       jobDir,
       executionId: `sensor-${sensor.ref}`,
       ...(spec.limits ? { limits: spec.limits } : {}),
+      ...(runtime === 'node' && spec.broker ? { readOnlyDirs: nodeBrokerClientDirs() } : {}),
     },
     killGraceMs: config.killGraceSeconds * 1000,
     // Output is streamed line by line to the log and the last lines are kept by the supervisor;

@@ -242,6 +242,18 @@ def _run_sensor(process, report_error):
     return protocol.EXIT_OK
 
 
+# Less than the runtime's default stop grace (5 s), so the process still exits by itself.
+_STOP_DRAIN_SECONDS = 3.0
+
+
+def _broker_publisher(job):
+    broker = job.get('broker')
+    if not broker:
+        return None
+    from .broker_publisher import BrokerPublisher
+    return BrokerPublisher(broker, job['pack'], job.get('sensor') or job['pack'])
+
+
 def run_with_channel():
     channel = Channel(hide_control_fd())
     try:
@@ -260,13 +272,28 @@ def run_with_channel():
         return protocol.EXIT_BAD_USAGE
 
     _configure_logging(job.get('log_level') or 'info')
-    process = SensorProcess(job, ChannelBackend(channel), channel.send)
+    try:
+        publisher = _broker_publisher(job)
+    except Exception as e:
+        channel.send({'type': protocol.ERROR, 'error': failure_from_exception(e)})
+        return protocol.EXIT_FAILED
+    emit = channel.send
+    if publisher is not None:
+        # Dispatches go to RabbitMQ with the pack's own identity; the channel carries the rest.
+        def emit(message):
+            if message.get('type') == protocol.DISPATCH:
+                publisher.publish(message)
+            else:
+                channel.send(message)
+    process = SensorProcess(job, ChannelBackend(channel), emit)
 
     def on_frame(message):
         if message['type'] in _TRIGGER_METHODS:
             process.trigger_changed(message['type'], message.get('trigger'))
         elif message['type'] == protocol.STOP:
             process.cleanup()
+            if publisher is not None:
+                publisher.drain(_STOP_DRAIN_SECONDS)
             _flush_and_exit(protocol.EXIT_OK)
 
     def on_close(reason):

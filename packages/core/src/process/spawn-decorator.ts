@@ -23,6 +23,8 @@ export interface SpawnContext {
   writableDirs?: string[];
   /** Interpreters the job runs besides its command (a build's Python): their installations are made visible. */
   interpreters?: string[];
+  /** More of Packrun's own folders the job reads (a Node sensor's RabbitMQ client), bound read-only. */
+  readOnlyDirs?: string[];
   executionId: string;
   /** The job's limits (resolveSandboxProfile); the sandbox uses the operator's defaults when absent. */
   limits?: SandboxLimits;

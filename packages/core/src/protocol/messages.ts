@@ -49,6 +49,18 @@ export interface SensorJob {
   /** The triggers of its trigger types that exist when it starts (add_trigger is called for each). */
   triggers: SensorTrigger[];
   log_level?: string;
+  /**
+   * Distributed deployment: the pack's own RabbitMQ identity, allowed only to publish to the
+   * dispatch exchange with routing keys `<pack>.`; dispatches go there instead of this channel.
+   */
+  broker?: SensorBroker;
+}
+
+export interface SensorBroker {
+  url: string;
+  exchange: string;
+  /** Dispatches kept while the broker is unreachable; past it the newest are dropped and counted. */
+  buffer_limit: number;
 }
 
 /** A trigger as a sensor's add_trigger/update_trigger/remove_trigger receives it. */

@@ -169,6 +169,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         context.packDir,
         ...(context.envDir ? [context.envDir] : []),
         ...runtimeFolders,
+        ...(context.readOnlyDirs ?? []),
         ...interpreters.flatMap((interpreter) => interpreterInstallations(interpreter, dataHome)),
       ];
       const launched = launchCommand(
