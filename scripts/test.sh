@@ -14,4 +14,14 @@ cd "$repo"
 echo "==> type-checking"
 .tools/bin/pnpm exec tsc -p tsconfig.json
 echo "==> running tests"
-.tools/bin/pnpm exec vitest run "$@"
+results="$(mktemp)"
+status=0
+.tools/bin/pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+# One plain closing line, whatever the reporter printed above it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$results" || true
+rm -f "$results"
+exit "$status"

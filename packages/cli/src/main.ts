@@ -3,20 +3,20 @@ import { isPackrunError } from '@packrun/core';
 import { registerCommands } from './commands/index.ts';
 import { CliExit } from './exit.ts';
 
-/** Builds the `packrun` program; every subcommand lives in its own module under commands/. */
-export function buildProgram(): Command {
+/** Builds the `packrun` program for these arguments; every subcommand lives in its own module under commands/. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('packrun')
     .description('Packrun: run integration packs (actions, sensors, rules), each in its own environment')
     .exitOverride()
     .showHelpAfterError();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code. User errors are printed plainly, with their code and hint. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;

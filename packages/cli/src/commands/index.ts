@@ -1,24 +1,38 @@
 import type { Command } from 'commander';
-import { register as registerAction } from './action.ts';
-import { register as registerRun } from './run.ts';
-import { register as doctor } from './doctor.ts';
-import { register as registerUp } from './up.ts';
-import { register as registerApi } from './api.ts';
-import { register as registerActionRunner } from './action-runner.ts';
-import { register as registerApiKey } from './api-key.ts';
-import { register as registerExecution } from './execution.ts';
-import { register as registerKey } from './key.ts';
-import { register as registerPack } from './pack.ts';
-import { register as registerRule } from './rule.ts';
-import { register as registerSensor } from './sensor.ts';
-import { register as registerTrigger } from './trigger.ts';
+
+interface CommandModule {
+  /** The top-level command names the module registers. */
+  names: string[];
+  load: () => Promise<{ register: (program: Command) => void }>;
+}
 
 /**
  * Every subcommand module exports a `register(program)` function; add yours to this list.
- * Kept as a plain list so that the CLI's surface can be read in one place.
+ * Modules are imported only when their command runs: loading every service (fastify, the store
+ * drivers, the sandbox) for `packrun run` would cost the user about a second on each call.
  */
-const modules: Array<(program: Command) => void> = [doctor, registerRun, registerAction, registerUp, registerApi, registerActionRunner, registerApiKey, registerExecution, registerKey, registerPack, registerRule, registerSensor, registerTrigger];
+const modules: CommandModule[] = [
+  { names: ['doctor'], load: () => import('./doctor.ts') },
+  { names: ['run'], load: () => import('./run.ts') },
+  { names: ['action'], load: () => import('./action.ts') },
+  { names: ['up'], load: () => import('./up.ts') },
+  { names: ['api'], load: () => import('./api.ts') },
+  { names: ['action-runner'], load: () => import('./action-runner.ts') },
+  { names: ['api-key'], load: () => import('./api-key.ts') },
+  { names: ['execution'], load: () => import('./execution.ts') },
+  { names: ['key'], load: () => import('./key.ts') },
+  { names: ['pack'], load: () => import('./pack.ts') },
+  { names: ['rule', 'rules-engine'], load: () => import('./rule.ts') },
+  { names: ['sensor', 'sensor-container'], load: () => import('./sensor.ts') },
+  { names: ['trigger'], load: () => import('./trigger.ts') },
+];
 
-export function registerCommands(program: Command): void {
-  for (const register of modules) register(program);
+/**
+ * Registers the module of the command named in argv, or every module when none is named (help,
+ * an unknown command), so that help always lists the whole surface.
+ */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const chosen = modules.filter((module) => named !== undefined && module.names.includes(named));
+  for (const module of chosen.length > 0 ? chosen : modules) (await module.load()).register(program);
 }

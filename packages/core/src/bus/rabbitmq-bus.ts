@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { decodeMessage, encodeMessage } from './message-codec.ts';
@@ -104,6 +104,8 @@ class RabbitMqBus implements Bus {
     let model: ChannelModel | undefined;
     let lost = false;
     try {
+      // amqplib is loaded on first connect so that embedded deployments and the CLI never pay for it.
+      const { default: amqp } = await import('amqplib');
       model = await amqp.connect(withHeartbeat(this.options.url), { noDelay: true, timeout: 10_000 });
       const current = model;
       current.on('error', (error: Error) => this.logger?.warn({ err: error }, 'broker connection error'));

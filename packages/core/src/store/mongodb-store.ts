@@ -1,4 +1,4 @@
-import mongoose, { Schema } from 'mongoose';
+import type mongoose from 'mongoose';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { collectionNames, collectionSpecs } from './collections.ts';
@@ -131,6 +131,9 @@ class MongoCollection<T extends { id: string }> implements Collection<T> {
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
+  // Loaded here, not at the top: mongoose costs most of a second to import, and only
+  // deployments with a MongoDB URL need it (every CLI call would pay otherwise).
+  const { default: mongoose, Schema } = await import('mongoose');
   const logger = options.logger?.child({ component: 'mongodb-store' });
   const connection = mongoose.createConnection(options.url, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 10_000,
