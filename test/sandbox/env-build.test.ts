@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +181,45 @@ describe('env builds in the sandbox', () => {
     const installed = (await readInstalledPack(dataPaths(home), 'pyprobe')).env.path as string;
     expect((await stat(path.join(installed, 'bin', 'python'))).isFile()).toBe(true);
     expect((await stat(path.join(installed, 'lib'))).uid).toBe(0);
+  });
+
+  function processesMarked(marker: string): number[] {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  async function npmPack(name: string, postinstall: string): Promise<string> {
+    const pack = path.join(root, name);
+    await mkdir(path.join(pack, 'actions'), { recursive: true });
+    await writeFile(path.join(pack, 'pack.yaml'), `ref: ${name}\nname: ${name}\ndescription: build limits\nversion: 1.0.0\nauthor: tests\n`);
+    await writeFile(path.join(pack, 'actions', 'hello.yaml'), 'name: hello\nrunner_type: node-script\nentry_point: hello.mjs\n');
+    await writeFile(path.join(pack, 'actions', 'hello.mjs'), 'export default async function run() { return 1; }\n');
+    await writeFile(path.join(pack, 'package.json'), JSON.stringify({ name, version: '1.0.0', scripts: { postinstall } }));
+    return pack;
+  }
+
+  it('kills what a build left running, and stops a build past its timeout', async (context) => {
+    if (skip) return context.skip(skip);
+    const marker = `daemon-${probeId}`;
+    const daemon = `node -e "require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '${marker}'], { detached: true, stdio: 'ignore' }).unref()"`;
+    await installPack(await npmPack('leftover', daemon), { config, decorator, onProgress });
+    expect(processesMarked(marker)).toEqual([]);
+
+    const started = Date.now();
+    const slow = installPack(await npmPack('slowbuild', `node -e "setInterval(() => {}, 1000)" ${marker}-slow`), { config: { ...config, sandboxBuildTimeoutSeconds: 2 }, decorator, onProgress });
+    await expect(slow).rejects.toMatchObject({ code: 'PACK_ENV_BUILD_FAILED', message: expect.stringContaining('timed out after 2 s') });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(processesMarked(`${marker}-slow`)).toEqual([]);
+    expect(existsSync(path.join(home, 'packs', 'slowbuild'))).toBe(false);
+    expect(leftoverJobCgroups(host)).toEqual([]);
   });
 
   it('builds with venv + pip in the sandbox too', async (context) => {
