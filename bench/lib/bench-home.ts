@@ -76,6 +76,8 @@ export function writeBenchPack(root: string, ref: string, heavyDeps: boolean): s
   writeFileSync(path.join(dir, 'pack.yaml'), `ref: ${ref}\nname: ${ref}\ndescription: Packrun benchmark pack\nversion: 0.1.0\nauthor: Packrun\nemail: packrun@example.invalid${preload}\n`);
   writeFileSync(path.join(dir, 'actions', 'trivial.py'), trivial);
   writeFileSync(path.join(dir, 'actions', 'trivial.yaml'), actionYaml('trivial'));
+  writeFileSync(path.join(dir, 'actions', 'ntrivial.mjs'), 'export default async function trivial({ n }) {\n  return { n };\n}\n');
+  writeFileSync(path.join(dir, 'actions', 'ntrivial.yaml'), actionYaml('ntrivial').replace('python-script', 'node-script').replace('ntrivial.py', 'ntrivial.mjs'));
   writeFileSync(path.join(dir, 'actions', 'big.py'), big);
   writeFileSync(path.join(dir, 'actions', 'big.yaml'), actionYaml('big'));
   if (heavyDeps) {

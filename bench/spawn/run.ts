@@ -2,12 +2,13 @@
  * (a) a trivial Python action and (b) one importing requests, yaml and jinja2 (installed in the
  * bench pack's own venv, listed in its pack.yaml preload_imports), run through the runner
  * (runAction: load, validate, job folder, spawn, result) cold and forked from the pack's zygote.
+ * Also a trivial Node action, cold vs handed to a wrapper pre-spawned for the pack.
  * The cold figures are the baseline, measured in the same run.
  * Run: node --import tsx bench/spawn/run.ts [iterations, default 40]
  */
 // bench/ is not a workspace package, so it reaches the packages by path.
 import type { ActionOutcome, PackrunConfig } from '../../packages/core/src/index.ts';
-import { LocalFileKeyValues, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
 import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 import { printRows, type BenchRow } from '../lib/report.ts';
 import { round, summary, timeEach } from '../lib/stats.ts';
@@ -37,13 +38,15 @@ const rows: BenchRow[] = [];
 for (const [letter, action, label, coldCount] of [
   ['a', 'trivial', 'trivial Python action', iterations],
   ['b', 'heavy', 'Python action importing requests+yaml+jinja2', Math.max(10, Math.floor(iterations / 2))],
+  ['a, Node', 'ntrivial', 'trivial Node action', Math.max(10, Math.floor(iterations / 2))],
 ] as const) {
   const cold = await measure(home.cold, action, coldCount);
   const warm = await measure(home.warm, action, iterations);
   for (const p of ['p50', 'p99'] as const) {
     const value = round(warm.total[p]);
     const baseline = round(cold.total[p]);
-    const row: BenchRow = { name: `(${letter}) ${label} through the runner, zygote, ${p}`, value, unit: 'ms', baseline: { name: `cold ${p}`, value: baseline } };
+    const how = action === 'ntrivial' ? 'pre-spawned wrapper' : 'zygote';
+    const row: BenchRow = { name: `(${letter}) ${label} through the runner, ${how}, ${p}`, value, unit: 'ms', baseline: { name: `cold ${p}`, value: baseline } };
     if (letter === 'a' && p === 'p50') {
       row.target = { text: '≤ 5 ms', met: value <= 5 };
       row.note = `launch alone (fork to exit, as the outcome's durationMs): zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms; the rest is runAction's own work (read the pack and install record, validate parameters, site config, job folder create/remove).`;
@@ -57,4 +60,5 @@ for (const [letter, action, label, coldCount] of [
   }
 }
 await processZygotePool(home.warm).close();
+processPrespawnPool(home.warm).close();
 printRows('Spawn: cold vs zygote through the runner', rows);
