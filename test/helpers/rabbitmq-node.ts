@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,8 @@ export interface RabbitNode {
   readonly nodeName: string;
   readonly port: number;
   readonly running: boolean;
+  /** An executable script that runs rabbitmqctl against this node (its cookie, its name): `<ctl> list_users`. */
+  readonly ctl: string;
   /** Starts it again after stop() or kill(), with the same data: durable queues keep their messages. */
   start(): Promise<void>;
   /** Graceful stop through `rabbitmqctl -n <node> stop`. */
@@ -99,6 +101,10 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     ERL_EPMD_ADDRESS: '127.0.0.1',
   };
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
+  const ctl = path.join(dir, 'rabbitmqctl.sh');
+  const exports = Object.entries(env).map(([name, value]) => `export ${name}='${String(value ?? '').replace(/'/g, "'\\''")}'`);
+  writeFileSync(ctl, ['#!/bin/sh', ...exports, `exec '${ctlScript}' -n '${nodeName}' "$@"`, ''].join('\n'));
+  chmodSync(ctl, 0o755);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
@@ -143,6 +149,7 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     url,
     nodeName,
     port,
+    ctl,
     get running() {
       return child !== undefined;
     },

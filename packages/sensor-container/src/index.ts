@@ -3,3 +3,4 @@ export { registerPackSensors, unregisterPackSensors } from './sensor-registry.ts
 export type { SensorState, SensorStatus } from './sensor-supervisor.ts';
 export type { BackoffPolicy } from './backoff.ts';
 export { sensorApiRoutes, type SensorRoutesDeps } from './api-routes.ts';
+export type { DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';

@@ -23,7 +23,7 @@ import {
 import { dispatchTrigger, dispatchedTriggerRef, registerBuiltinTriggerTypes } from '@packrun/rules-engine';
 import type { BackoffPolicy } from './backoff.ts';
 import { BrokerIdentities, configuredProvisioner } from './broker-dispatch/broker-identity.ts';
-import { startDispatchIntake, type DispatchIntake } from './broker-dispatch/dispatch-intake.ts';
+import { startDispatchIntake, type DispatchIntake, type DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
 import { BuiltinTimers } from './builtin-timers.ts';
 import { sensorRuntime, startSensorProcess } from './sensor-process.ts';
 import { SensorSupervisor, type SensorState } from './sensor-supervisor.ts';
@@ -60,6 +60,8 @@ export interface SensorContainer {
   /** Re-reads the store now (after an enable, a disable, a pack install). */
   refresh(): Promise<void>;
   restart(ref: string): Promise<void>;
+  /** What the dispatch intake accepted and dropped; undefined when sensors do not publish to RabbitMQ themselves. */
+  dispatchCounts(): DispatchIntakeCounts | undefined;
   stop(): Promise<void>;
 }
 
@@ -271,6 +273,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       await refresh();
       await running.get(ref)?.supervisor.restart();
     },
+    dispatchCounts: () => (direct ? { ...direct.intake.counts } : undefined),
     async stop() {
       closing = true;
       clearInterval(poller);
