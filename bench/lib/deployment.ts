@@ -6,8 +6,14 @@ import { startApiService, type ApiService } from '../../packages/api/src/index.t
 import { processZygotePool, startActionRunnerService, type ActionRunnerService } from '../../packages/action-runner/src/index.ts';
 import type { BenchHome } from './bench-home.ts';
 
-// amqplib is a dependency of core, not of bench/ (no package): load core's copy.
-const amqp = createRequire(path.join(import.meta.dirname, '../../packages/core/package.json'))('amqplib') as typeof import('amqplib');
+// amqplib is a dependency of core, not of bench/ (no package): load core's copy, typed as far as used here.
+interface AmqpForCleanup {
+  connect(url: string): Promise<{
+    createChannel(): Promise<{ deleteQueue(queue: string): Promise<unknown>; deleteExchange(exchange: string): Promise<unknown> }>;
+    close(): Promise<void>;
+  }>;
+}
+const amqp = createRequire(path.join(import.meta.dirname, '../../packages/core/package.json'))('amqplib') as AmqpForCleanup;
 
 export const rabbitUrl = process.env['PACKRUN_BENCH_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 

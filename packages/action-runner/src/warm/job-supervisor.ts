@@ -59,17 +59,11 @@ export function encodeJobFrames(spec: LaunchSpec, extra: Record<string, unknown>
  * launchJob's contract (packages/core/src/process/launcher.ts) for a job process started ahead
  * (forked from a zygote, or pre-spawned): the same capped output, control channel, timeout,
  * cancel, output limit and group kill, the same JobExit. The job frames go out once its streams
- * are in; the timeout counts from then.
+ * are in.
  */
 export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Buffer[], startedAt: number): Promise<JobExit> {
   const pid = job.pid;
   const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId, warm: true });
-  let exitResult: ChildExit | undefined;
-  const exit = job.exited.then((result) => {
-    exitResult = result;
-    return result;
-  });
-
   const stdout = new CappedOutput(spec.outputCapBytes);
   const stderr = new CappedOutput(spec.outputCapBytes);
   let stopReason: StopReason | undefined;
@@ -145,7 +139,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     spec.onStarted?.((message) => channelSend?.(encodeFrame(message)) ?? false, pid);
   }
 
-  const { code, signal } = exitResult ?? (await exit);
+  const { code, signal } = await job.exited;
   exited = true;
   clearTimeout(timeout);
   clearTimeout(killTimer);
