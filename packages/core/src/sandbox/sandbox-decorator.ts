@@ -102,7 +102,8 @@ function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
 }
 
 /**
- * The SpawnDecorator that puts every job the launcher starts (actions, sensors) inside the layers
+ * The SpawnDecorator that puts every job the launcher starts (actions, sensors), and every env
+ * build the installer runs (uv, pip, npm, as kind `build`), inside the layers
  * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap
  * and seccomp. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
  * `required` but the host lacks makes every spawn fail instead.
