@@ -1,16 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import amqp from 'amqplib';
 import {
   createLogger,
   createRabbitMqBus,
+  createSandboxDecorator,
   dataPaths,
+  detectSandbox,
   loadConfig,
   newId,
   openEmbeddedStore,
   openKeyValues,
   parseRuleMeta,
   type Bus,
+  type SandboxHost,
   type Store,
 } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
@@ -19,13 +23,16 @@ import { registerPackSensors, startSensorContainer, type SensorContainer } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
+import { repoRoot, testUidRange } from '../sandbox/sandbox-fixture.ts';
 import { nodeSensorPack, pythonSensorPack, realPython, writePack } from './sensor-fixtures.ts';
 
 /**
  * The distributed deployment with per-pack sensor identities: each pack's sensors get their own
  * RabbitMQ user (provisioned here with rabbitmqctl against a private node, which this file also
  * stops for 30 s, so never the machine's broker) and publish their dispatches straight to the
- * trigger-dispatch exchange; the container's intake turns them into trigger instances.
+ * trigger-dispatch exchange; the container's intake turns them into trigger instances. The
+ * sensors run in the sandbox as in production (network on), so the test also shows that they
+ * reach Packrun's own clients (pika, amqplib) and nothing of the runtime's credentials.
  */
 const unavailable = rabbitNodeUnavailable();
 if (unavailable !== undefined) console.log(`skipping the direct sensor publishing test: ${unavailable}`);
@@ -45,6 +52,7 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
   let engineBus: Bus;
   let engine: RulesEngine;
   let container: SensorContainer;
+  let host: SandboxHost;
 
   const ctl = (...args: string[]): string => {
     const result = spawnSync(node.ctl, args, { encoding: 'utf8', timeout: 60_000 });
@@ -57,6 +65,26 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
     const nodeFiles = nodeSensorPack('1.0.0');
     delete nodeFiles['sensors/crasher.yaml'];
     delete nodeFiles['sensors/crasher.js'];
+    // Reports what a sensor process can see of the runtime's broker credentials (the container's
+    // URL has guest:guest), once, through its own pack's identity.
+    nodeFiles['sensors/snoop.yaml'] = 'class_name: Snoop\nentry_point: snoop.mjs\ntrigger_types: []\n';
+    nodeFiles['sensors/snoop.mjs'] = `
+import { existsSync } from 'node:fs';
+export default class Snoop {
+  constructor(service) { this.service = service; }
+  async run() {
+    const env = JSON.stringify(process.env);
+    this.service.dispatch('nodesense.changed', {
+      snoop: true,
+      rabbitmqUrl: env.includes('PACKRUN_RABBITMQ'),
+      guest: env.includes('guest'),
+      uid: process.getuid(),
+      runtimeSourceVisible: existsSync(${JSON.stringify(path.join(repoRoot, 'packages', 'core', 'src'))}),
+    });
+    await new Promise(() => {});
+  }
+}
+`;
     packDirs.push(await writePack(nodeFiles), await writePack(pythonSensorPack()));
     home = `${packDirs[0]}-home`;
     const config = loadConfig({
@@ -66,7 +94,9 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
       PACKRUN_RABBITMQ_PREFIX: prefix,
       PACKRUN_SENSOR_BROKER_IDENTITY: 'rabbitmqctl',
       PACKRUN_RABBITMQCTL: node.ctl,
+      ...testUidRange(),
     });
+    host = await detectSandbox(config);
     store = await openEmbeddedStore({ dir: dataPaths(home).store });
     for (const dir of packDirs) {
       await installPack(dir, {
@@ -104,6 +134,7 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
       config,
       keyValues: openKeyValues(store, config),
       logger,
+      decorator: createSandboxDecorator({ host, config, logger }),
       backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
       stopGraceMs: 4000,
       refreshMs: 500,
@@ -144,6 +175,16 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
     expect(container.dispatchCounts()?.accepted).toBeGreaterThanOrEqual(8);
     const instance = await store.triggerInstances.findOne({ trigger: 'pysense.poll' });
     expect(instance?.source).toBe('pysense.Poller');
+    await retryUntil(async () => (await store.triggerInstances.find({ trigger: 'nodesense.changed' })).some((entry) => entry.payload['snoop'] === true), {
+      what: 'the snooping sensor reporting',
+    });
+    const snoop = (await store.triggerInstances.find({ trigger: 'nodesense.changed' })).find((entry) => entry.payload['snoop'] === true);
+    expect(snoop?.payload).toMatchObject({ rabbitmqUrl: false, guest: false });
+    // It ran sandboxed, and still loaded Packrun's amqplib: in a job uid, and (bubblewrap) seeing
+    // only the runtime folders and the client's, not the runtime's sources.
+    if (host.uidRange) expect(Number(snoop?.payload['uid'])).toBeGreaterThanOrEqual(host.uidRange.first);
+    if (host.bwrap) expect(snoop?.payload['runtimeSourceVisible']).toBe(false);
+    else console.log('bubblewrap is not active here: the sensors ran without a mount namespace');
   });
 
   it('drops and counts a payload that does not match payload_schema', async () => {
