@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths, loadConfig, readInstalledPack, type PackrunConfig } from '@packrun/core';
+import { dataPaths, leaseInstalledPack, loadConfig, readInstalledPack, type PackrunConfig } from '@packrun/core';
 import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
 import { collectRetiredVersions, installPack, removePack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -106,6 +106,40 @@ describe('versions in use', () => {
     expect(existsSync(v2.env.path as string)).toBe(false);
     const envs = await readdir(path.join(home, 'envs', 'leased'));
     expect(envs).toEqual([(await readInstalledPack(dataPaths(home), 'leased')).env.hash]);
+  });
+
+  it('keeps every leased folder whole while installs keep switching the pack', async () => {
+    const versions = ['5.0.0', '5.0.1', '5.0.2', '5.0.3', '5.0.4', '5.0.5'];
+    const sources = await Promise.all(versions.map((version) => writePack(path.join(root, `busy-${version}`), { ref: 'busy', version, files: { 'data.txt': version } })));
+    await installPack(sources[0] as string, { config });
+    let installing = true;
+    const installs = (async () => {
+      for (const source of sources.slice(1)) await installPack(source, { config });
+      installing = false;
+    })();
+    let leased = 0;
+    const seen = new Set<string>();
+    const jobs = Array.from({ length: 4 }, async () => {
+      while (installing) {
+        const lease = await leaseInstalledPack(dataPaths(home), 'busy');
+        // A leased folder stays whole for as long as the lease is held, across awaits.
+        for (let i = 0; i < 5; i++) {
+          seen.add(await readFile(path.join(lease.installed.dir, 'data.txt'), 'utf8'));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await lease.release();
+        leased++;
+      }
+    });
+    await Promise.all([installs, ...jobs]);
+    expect(leased).toBeGreaterThan(0);
+    expect(seen.size).toBeGreaterThan(1);
+    // Every lease was released: nothing but the active version is left.
+    await collectRetiredVersions(home);
+    const holders = await readdir(path.join(home, 'packs', '.versions'));
+    const busy = [];
+    for (const holder of holders) if (existsSync(path.join(home, 'packs', '.versions', holder, 'busy'))) busy.push(holder);
+    expect(busy).toHaveLength(1);
   });
 
   it('ignores the lease of a process that is gone', async () => {

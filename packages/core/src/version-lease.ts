@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from './errors.ts';
@@ -15,8 +15,10 @@ import type { DataPaths } from './paths.ts';
  * Taking a lease and collecting a version race without a lock, Dekker-style: the job writes its
  * lease and then looks for the collector's `.retiring` mark; the collector writes the mark and
  * then lists the leases. Whatever the interleaving, at least one of them sees the other: either
- * the collector sees the lease and keeps the folder, or the job sees the mark, drops its lease
- * and reads the install record again (which then names the newer version).
+ * the collector sees the lease and keeps the folder, or the job sees the mark (or the folder
+ * already gone), drops its lease and reads the install record again (which then names the newer
+ * version). A folder is renamed away before it is deleted, so a job never finds one half deleted
+ * with its mark already gone.
  */
 const leasesName = '.leases';
 const retiringName = '.retiring';
@@ -66,7 +68,7 @@ export async function leaseInstalledPack(paths: DataPaths, ref: string): Promise
       if (errno(error) === 'ENOENT') continue;
       throw error;
     }
-    if (await exists(path.join(holder, retiringName))) {
+    if ((await exists(path.join(holder, retiringName))) || !(await exists(installed.dir))) {
       await rm(lease, { force: true });
       continue;
     }
@@ -119,7 +121,9 @@ export async function collectVersion(holder: string): Promise<boolean> {
     await rm(mark, { force: true });
     return false;
   }
-  await rm(holder, { recursive: true, force: true });
+  const trash = path.join(path.dirname(holder), `.trash-${randomUUID()}`);
+  await rename(holder, trash);
+  await rm(trash, { recursive: true, force: true });
   return true;
 }
 
