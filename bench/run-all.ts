@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ratioText, type BenchRow } from './lib/report.ts';
+import { missText, ratioText, type BenchRow } from './lib/report.ts';
 
 interface Bench {
   key: string;
@@ -97,13 +97,17 @@ for (const ran of results) {
       const baseline = row.baseline ? `${row.baseline.name}: ${row.baseline.value} ${row.unit}` : '';
       const met = row.target ? (row.target.met ? 'yes' : '**no**') : '';
       lines.push(`| ${cell(row.name)} | ${row.value} ${row.unit} | ${cell(baseline)} | ${ratioText(row)} | ${cell(row.target?.text ?? '')} | ${met} |`);
-      if (row.target && !row.target.met) missed.push(`${row.name}: ${row.value} ${row.unit} against ${row.target.text}${row.note ? `. ${row.note}` : ''}`);
+      if (row.target && !row.target.met) {
+        const by = missText(row);
+        missed.push(`${row.name}: ${row.value} ${row.unit} against ${row.target.text}${by ? ` (${by})` : ''}.${row.bound ? ` Bound: ${row.bound}` : ''}`);
+      }
     }
     const notes = table.rows.filter((row) => row.note);
     if (notes.length > 0) {
       lines.push('');
       for (const row of notes) lines.push(`- ${row.name}: ${row.note}`);
     }
+
     lines.push('');
   }
 }

@@ -105,7 +105,8 @@ printRows('Sensor dispatch to action start', [
     value: round(warm.p50),
     unit: 'ms',
     baseline: { name: 'cold p50', value: round(cold.p50) },
-    target: { text: '≤ 5 ms', met: warm.p50 <= 5 },
+    target: { text: '≤ 5 ms', met: warm.p50 <= 5, limit: 5 },
+    bound: 'the hops before the fork (dispatch frame, trigger instance on the bus, rule match and template rendering, enforcement and execution stored, execution request on the bus) plus (a); a dispatch arriving while the previous ones still run waits its turn, which is what p99 shows.',
     note: `p99 ${round(warm.p99)} ms (cold ${round(cold.p99)} ms); ${warm.n} dispatches, one every 100 ms; the path: sensor process -> control channel -> sensor container -> bus -> rules engine (criteria, templates, store the enforcement) -> execution service (validate, store) -> bus -> runner -> fork -> run().`,
   },
 ]);

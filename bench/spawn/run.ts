@@ -48,13 +48,15 @@ for (const [letter, action, label, coldCount] of [
     const how = action === 'ntrivial' ? 'pre-spawned wrapper' : 'zygote';
     const row: BenchRow = { name: `(${letter}) ${label} through the runner, ${how}, ${p}`, value, unit: 'ms', baseline: { name: `cold ${p}`, value: baseline } };
     if (letter === 'a' && p === 'p50') {
-      row.target = { text: '≤ 5 ms', met: value <= 5 };
-      row.note = `launch alone (fork to exit, as the outcome's durationMs): zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms; the rest is runAction's own work (read the pack and install record, validate parameters, site config, job folder create/remove).`;
+      row.target = { text: '≤ 5 ms', met: value <= 5, limit: 5 };
+      row.note = `launch alone (fork to exit, the outcome's durationMs): zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms.`;
+      row.bound = `the forked child's own work (${round(warm.launch.p50)} ms here from fork to exit: set the job up, load the action module, run, send the result, exit; the fork itself is 2–3 ms on an idle machine) plus runAction's per-execution work in the runtime (${round(warm.total.p50 - warm.launch.p50)} ms: read the install record and every YAML of the pack, validate parameters, site config, create and remove the job folder). A CPU profile of 100 sequential warm runs shows the runtime's thread idle ~77% of the time: it waits on the child, which shares 2 loaded cores with everything else.`;
     }
     if (letter === 'b' && p === 'p50') {
       const ratio = baseline / value;
       row.target = { text: '≥ 40× faster than cold', met: ratio >= 40 };
       row.note = `launch alone: zygote p50 ${round(warm.launch.p50)} ms vs cold ${round(cold.launch.p50)} ms (${round(cold.launch.p50 / warm.launch.p50)}×).`;
+      row.bound = `${round(ratio)}× end to end: 40× would need the warm run at ${round(baseline / 40)} ms, below the fixed per-execution floor of (a) (fork, job set-up, runAction's own work); the imports themselves are gone from the warm path.`;
     }
     rows.push(row);
   }
