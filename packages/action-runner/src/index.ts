@@ -9,6 +9,5 @@ export { startActionRunnerService, type ActionRunnerService, type ActionRunnerSe
 export { createHttpLedger, HttpKeyValues } from './service/http-ledger.ts';
 export type { ApiEndpoint } from './service/api-request.ts';
 export { describePlan, type PlanDescription } from './plan-description.ts';
-export { ZygotePool, type ZygotePoolOptions, type ZygoteLease, type ZygoteWanted } from './warm/zygote-pool.ts';
+export { ZygotePool } from './warm/zygote-pool.ts';
 export { processZygotePool, processPrespawnPool } from './warm/launch-action.ts';
-export type { PrespawnPool } from './warm/prespawn-pool.ts';

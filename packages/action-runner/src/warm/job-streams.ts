@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net, { type Server, type Socket } from 'node:net';
 import { StreamTag } from './zygote-protocol.ts';
 
-export interface JobSockets {
+interface JobSockets {
   stdout: Socket;
   stderr: Socket;
   control: Socket;

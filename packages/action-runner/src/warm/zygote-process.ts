@@ -5,7 +5,7 @@ import path from 'node:path';
 import { encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger } from '@packrun/core';
 import { ZygoteMessage, type ForkRequest, type ZygoteReply } from './zygote-protocol.ts';
 
-export const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
+const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
 
 export interface ZygoteSpec {
   pack: string;
@@ -25,7 +25,7 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-export interface ForkedChild {
+interface ForkedChild {
   pid: number;
   exited: Promise<ChildExit>;
 }
