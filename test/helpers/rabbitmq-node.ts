@@ -20,6 +20,8 @@ export interface RabbitNode {
   readonly nodeName: string;
   readonly port: number;
   readonly running: boolean;
+  /** The management API (http://guest:guest@127.0.0.1:<port>) when started with `management: true`. */
+  readonly managementUrl: string | undefined;
   /** An executable script that runs rabbitmqctl against this node (its cookie, its name): `<ctl> list_users`. */
   readonly ctl: string;
   /** Starts it again after stop() or kill(), with the same data: durable queues keep their messages. */
@@ -65,7 +67,12 @@ async function accepts(url: string): Promise<boolean> {
 
 let sequence = 0;
 
-export async function startRabbitNode(): Promise<RabbitNode> {
+export interface RabbitNodeOptions {
+  /** Enable the management plugin on a port of its own (it boots a few seconds slower). */
+  management?: boolean;
+}
+
+export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<RabbitNode> {
   const reason = rabbitNodeUnavailable();
   if (reason !== undefined) throw new Error(reason);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'packrun-rabbit-'));
@@ -80,8 +87,16 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     envConf: path.join(dir, 'rabbitmq-env.conf'),
     log: path.join(dir, 'server.log'),
   };
-  writeFileSync(files.plugins, '[].\n');
-  writeFileSync(files.config, `listeners.tcp.default = ${port}\n`);
+  let managementPort: number | undefined;
+  if (options.management === true) {
+    managementPort = await freePort();
+    while (managementPort === port || managementPort === distPort) managementPort = await freePort();
+  }
+  writeFileSync(files.plugins, managementPort === undefined ? '[].\n' : '[rabbitmq_management].\n');
+  writeFileSync(
+    files.config,
+    `listeners.tcp.default = ${port}\n${managementPort === undefined ? '' : `management.tcp.port = ${managementPort}\nmanagement.tcp.ip = 127.0.0.1\n`}`,
+  );
   writeFileSync(files.envConf, '');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -150,6 +165,7 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     nodeName,
     port,
     ctl,
+    managementUrl: managementPort === undefined ? undefined : `http://guest:guest@127.0.0.1:${managementPort}`,
     get running() {
       return child !== undefined;
     },

@@ -1,0 +1,135 @@
+import { rm } from 'node:fs/promises';
+import {
+  createLogger,
+  createRabbitMqBus,
+  dataPaths,
+  loadConfig,
+  newId,
+  openEmbeddedStore,
+  openKeyValues,
+  type Bus,
+  type PackrunConfig,
+  type Store,
+} from '@packrun/core';
+import { installPack } from '@packrun/pack-installer';
+import { registerPackRules, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+
+/**
+ * Sensor identities provisioned through the RabbitMQ management API (the operator's preferred
+ * backend), on a private node with the management plugin, never the machine's broker.
+ */
+const unavailable = rabbitNodeUnavailable();
+if (unavailable !== undefined) console.log(`skipping the management-API sensor identity test: ${unavailable}`);
+
+const prefix = 'mgmt';
+const user = `${prefix}-sensor-nodesense`;
+
+describe.skipIf(unavailable !== undefined)('sensor identities through the management API (private node)', () => {
+  const logger = createLogger({ level: 'silent' });
+  let node: RabbitNode;
+  let home: string;
+  let packDir: string;
+  let config: PackrunConfig;
+  let store: Store;
+  let containerBus: Bus;
+  let engineBus: Bus;
+  let engine: RulesEngine;
+  let container: SensorContainer | undefined;
+
+  const management = async (route: string): Promise<unknown> => {
+    const url = new URL(node.managementUrl!);
+    const response = await fetch(`http://${url.host}${route}`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
+    if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
+    return await response.json();
+  };
+
+  const start = (settings: PackrunConfig): Promise<SensorContainer> =>
+    startSensorContainer({
+      store,
+      bus: containerBus,
+      paths: dataPaths(home),
+      config: settings,
+      keyValues: openKeyValues(store, settings),
+      logger,
+      backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
+      stopGraceMs: 4000,
+      refreshMs: 500,
+      timers: false,
+    });
+
+  const ticks = (): Promise<number> => store.triggerInstances.count({ trigger: 'nodesense.tick' });
+
+  beforeAll(async () => {
+    node = await startRabbitNode({ management: true });
+    const files = nodeSensorPack('1.0.0');
+    delete files['sensors/crasher.yaml'];
+    delete files['sensors/crasher.js'];
+    packDir = await writePack(files);
+    home = `${packDir}-home`;
+    config = loadConfig({
+      PACKRUN_HOME: home,
+      PACKRUN_PYTHON: realPython(),
+      PACKRUN_RABBITMQ_URL: node.url,
+      PACKRUN_RABBITMQ_PREFIX: prefix,
+      PACKRUN_RABBITMQ_MANAGEMENT_URL: node.managementUrl!,
+    });
+    store = await openEmbeddedStore({ dir: dataPaths(home).store });
+    await installPack(packDir, {
+      config,
+      onActivated: async (installed, loaded) => {
+        await registerPackSensors(store, installed, loaded);
+        await registerPackRules(store, loaded);
+      },
+    });
+    const busOptions = { url: node.url, prefix, logger };
+    containerBus = createRabbitMqBus(busOptions);
+    engineBus = createRabbitMqBus(busOptions);
+    await Promise.all([containerBus.waitReady(20_000), engineBus.waitReady(20_000)]);
+    engine = await startRulesEngine({ store, bus: engineBus, logger, requestExecution: async () => ({ id: newId() }) });
+    // The management listener may come up a moment after AMQP.
+    await retryUntil(async () => (await management('/api/overview').catch(() => undefined)) !== undefined, { what: 'the management API', withinMs: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await container?.stop();
+    await engine?.stop();
+    await containerBus?.close();
+    await engineBus?.close();
+    await store?.close();
+    await node?.dispose();
+    for (const dir of [home, packDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses management mode without a management URL', async () => {
+    const broken = loadConfig({ PACKRUN_HOME: home, PACKRUN_RABBITMQ_URL: node.url, PACKRUN_SENSOR_BROKER_IDENTITY: 'management' });
+    await expect(start(broken)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it("creates the pack's user with only the dispatch exchange and its own routing keys, and its sensor publishes with it", async () => {
+    container = await start(config);
+    await retryUntil(async () => (await ticks()) >= 5, { what: 'ticks published by the sensor', withinMs: 30_000 });
+    expect(container.dispatchCounts()?.accepted).toBeGreaterThanOrEqual(5);
+    expect(await management(`/api/users/${user}`)).toMatchObject({ name: user, tags: [] });
+    expect(await management(`/api/permissions/%2F/${user}`)).toMatchObject({ configure: '^$', write: `^${prefix}\\.trigger-dispatch$`, read: '^$' });
+    expect(await management(`/api/topic-permissions/%2F/${user}`)).toEqual([
+      expect.objectContaining({ exchange: `${prefix}.trigger-dispatch`, write: '^nodesense\\.', read: '^$' }),
+    ]);
+    // The management plugin lists connections from statistics it gathers every few seconds.
+    await retryUntil(async () => ((await management('/api/connections')) as Array<{ user: string }>).some((connection) => connection.user === user), {
+      what: `a connection of ${user}`,
+      withinMs: 30_000,
+    });
+  });
+
+  it('provisions again on the next container start (a new password) and the sensor publishes on', async () => {
+    await container?.stop();
+    container = await start(config);
+    const before = await ticks();
+    await retryUntil(async () => (await ticks()) >= before + 5, { what: 'ticks after the restart', withinMs: 30_000 });
+  });
+});
