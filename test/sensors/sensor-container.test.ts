@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   createSandboxDecorator,
@@ -10,6 +11,7 @@ import {
   newId,
   openEmbeddedStore,
   parseRuleMeta,
+  readInstalledPack,
   renderValue,
   type Bus,
   type KeyValues,
@@ -180,6 +182,21 @@ describe('sensor container', () => {
     const after = await sensor('nodesense.Emitter');
     expect(after?.status).toBe('running');
     expect(after?.pid).not.toBe(before?.pid);
+  });
+
+  it('holds a lease on its pack version while a sensor process runs and releases it when the process ends', async () => {
+    const installed = await readInstalledPack(dataPaths(home), 'nodesense');
+    const leases = async () => (await readdir(path.join(path.dirname(installed.dir), '.leases')).catch(() => [])).filter((name) => name.startsWith(`${os.hostname()}-${process.pid}-`));
+    for (const ref of ['nodesense.Emitter', 'nodesense.Crasher']) await store.sensors.update({ id: ref }, { set: { enabled: false } });
+    await container.refresh();
+    await retryUntil(async () => (await leases()).length === 0, { what: 'no lease once both sensors are stopped' });
+    await store.sensors.update({ id: 'nodesense.Emitter' }, { set: { enabled: true } });
+    await container.refresh();
+    await retryUntil(async () => (await sensor('nodesense.Emitter'))?.status === 'running', { what: 'running again' });
+    expect(await leases()).toHaveLength(1);
+    await store.sensors.update({ id: 'nodesense.Emitter' }, { set: { enabled: false } });
+    await container.refresh();
+    await retryUntil(async () => (await leases()).length === 0, { what: 'the lease released when the process ended' });
   });
 });
 

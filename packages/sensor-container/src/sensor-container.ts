@@ -2,13 +2,14 @@ import path from 'node:path';
 import os from 'node:os';
 import {
   loadPack,
+  leaseInstalledPack,
   loadSiteConfig,
   operatorSandboxPolicy,
-  readInstalledPack,
   resolveSandboxProfile,
   type Bus,
   type DataPaths,
   type DispatchMessage,
+  type InstalledPack,
   type KeyValueLookup,
   type KeyValues,
   type Logger,
@@ -25,7 +26,7 @@ import type { BackoffPolicy } from './backoff.ts';
 import { BrokerIdentities, configuredProvisioner } from './broker-dispatch/broker-identity.ts';
 import { startDispatchIntake, type DispatchIntake, type DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
 import { BuiltinTimers } from './builtin-timers.ts';
-import { sensorRuntime, startSensorProcess } from './sensor-process.ts';
+import { sensorRuntime, startSensorProcess, type RunningSensorProcess } from './sensor-process.ts';
 import { SensorSupervisor, type SensorState } from './sensor-supervisor.ts';
 import { TriggerFeed } from './trigger-feed.ts';
 
@@ -135,39 +136,55 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       stopGraceMs: options.stopGraceMs,
       logger,
       start: async ({ onStderrLine }) => {
-        const installed = await readInstalledPack(options.paths, sensor.pack);
-        const pack = await loadPack(installed.dir);
-        const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: keyValueLookup(options.keyValues) });
-        // The triggers current at this start go in the job; later changes follow as frames.
-        const initial: SensorTrigger[] = feed.reset(await store.triggers.find({}));
-        const limits = resolveSandboxProfile({
-          operator: operatorSandboxPolicy(options.config),
-          pack: pack.meta.raw['sandbox'],
-          action: pack.sensors.find((candidate) => candidate.ref === sensor.ref)?.raw['sandbox'],
-          packSource: path.join(installed.dir, 'pack.yaml'),
-          actionSource: `sensor ${sensor.ref}`,
-        });
-        // A sensor without network cannot reach the broker: it keeps the control channel.
-        const broker = direct && limits.network ? await direct.identities.forPack(sensor.pack) : undefined;
-        return startSensorProcess({
-          sensor,
-          installed,
-          packConfig: siteConfig.values,
-          triggers: initial,
-          paths: options.paths,
-          config: options.config,
-          keyValues: options.keyValues,
-          onDispatch: (message) => onDispatch(sensor, message),
-          onStderrLine,
-          ...(options.decorator ? { decorator: options.decorator } : {}),
-          limits,
-          ...(broker ? { broker } : {}),
-          logger,
-        });
+        // The version folder (and its env) stays on disk while this process runs, even if an
+        // install switches the pack meanwhile; the restart onto the new version comes from reconcile.
+        const lease = await leaseInstalledPack(options.paths, sensor.pack);
+        try {
+          const started = await startLeased(lease.installed, onStderrLine);
+          started.exited
+            .catch(() => undefined)
+            .then(() => lease.release())
+            .catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref }, 'could not release the pack version lease'));
+          return started;
+        } catch (error) {
+          await lease.release();
+          throw error;
+        }
       },
     });
     supervisor.begin();
     return { supervisor, version: sensor.updatedAt, triggers: feed };
+
+    async function startLeased(installed: InstalledPack, onStderrLine: (line: string) => void): Promise<RunningSensorProcess> {
+      const pack = await loadPack(installed.dir);
+      const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: keyValueLookup(options.keyValues) });
+      // The triggers current at this start go in the job; later changes follow as frames.
+      const initial: SensorTrigger[] = feed.reset(await store.triggers.find({}));
+      const limits = resolveSandboxProfile({
+        operator: operatorSandboxPolicy(options.config),
+        pack: pack.meta.raw['sandbox'],
+        action: pack.sensors.find((candidate) => candidate.ref === sensor.ref)?.raw['sandbox'],
+        packSource: path.join(installed.dir, 'pack.yaml'),
+        actionSource: `sensor ${sensor.ref}`,
+      });
+      // A sensor without network cannot reach the broker: it keeps the control channel.
+      const broker = direct && limits.network ? await direct.identities.forPack(sensor.pack) : undefined;
+      return startSensorProcess({
+        sensor,
+        installed,
+        packConfig: siteConfig.values,
+        triggers: initial,
+        paths: options.paths,
+        config: options.config,
+        keyValues: options.keyValues,
+        onDispatch: (message) => onDispatch(sensor, message),
+        onStderrLine,
+        ...(options.decorator ? { decorator: options.decorator } : {}),
+        limits,
+        ...(broker ? { broker } : {}),
+        logger,
+      });
+    }
   }
 
   async function reconcile(): Promise<void> {
