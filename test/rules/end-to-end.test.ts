@@ -1,60 +1,29 @@
 import { rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
-import {
-  createInProcessBus,
-  createLogger,
-  dataPaths,
-  loadConfig,
-  openEmbeddedStore,
-  openKeyValues,
-  type Bus,
-  type ExecutionRecord,
-  type Store,
-} from '@packrun/core';
-import { createApiKey, startApiService, type ApiService } from '@packrun/api';
-import { startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
-import { installPack } from '@packrun/pack-installer';
-import { executionRequester, sitePackConfig, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { Store } from '@packrun/core';
+import type { ApiService } from '@packrun/api';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { nodeSensorPack, pythonSensorPack, realPython, writePack } from '../sensors/sensor-fixtures.ts';
+import { nodeSensorPack, pythonSensorPack, writePack } from '../sensors/sensor-fixtures.ts';
+import { startEmbeddedDeployment, type EmbeddedDeployment } from './embedded-deployment.ts';
 
 /**
- * The whole embedded deployment in the test process, as `packrun up` wires it: the API, an action
- * runner, the rules engine and the sensor container over the embedded store and the in-process
- * bus, with packs installed by the real installer. Sensors are real Python and Node processes and
- * actions really run.
+ * The whole embedded deployment (embedded-deployment.ts) with a Node and a Python sensor pack
+ * whose rules fire on their sensors, plus rules created through the API on webhooks and timers.
  */
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const logger = createLogger({ level: process.env['PACKRUN_TEST_LOG_LEVEL'] ?? 'silent' });
-let home: string;
+let deployment: EmbeddedDeployment;
 let store: Store;
-let bus: Bus;
 let api: ApiService;
-let runner: ActionRunnerService;
-let rules: RulesEngine;
 let sensors: SensorContainer;
-let apiKey: string;
 const packDirs: string[] = [];
 
-function call(method: string, url: string, body?: unknown) {
-  return api.app.inject({
-    method: method as 'GET',
-    url,
-    headers: { 'x-api-key': apiKey },
-    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-  });
-}
+const call = (method: string, url: string, body?: unknown) => deployment.call(method, url, body);
+const executionOf = (rule: string) => deployment.executionOf(rule);
+const expectEnforced: EmbeddedDeployment['expectEnforced'] = (rule, execution) => deployment.expectEnforced(rule, execution);
 
 const ruleFile = (lines: string[]) => `${lines.join('\n')}\n`;
 
 beforeAll(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), 'packrun-e2e-rules-'));
-  const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1', PACKRUN_RUNNER_HEARTBEAT: '1' };
-  const config = loadConfig(env);
   const node = nodeSensorPack('1.0.0');
   delete node['sensors/crasher.yaml'];
   delete node['sensors/crasher.js'];
@@ -83,54 +52,14 @@ beforeAll(async () => {
     '  parameters: {cmd: "echo python-poll-{{ trigger.count }}-{{ trigger.who }}"}',
   ]);
   packDirs.push(await writePack(node), await writePack(python));
-  await installPack([path.join(repoRoot, 'packs/core'), ...packDirs], { config });
-
-  store = await openEmbeddedStore({ dir: dataPaths(home).store, logger });
-  bus = createInProcessBus({ logger });
-  const keyValues = openKeyValues(store, config);
-  const paths = dataPaths(home);
-  sensors = await startSensorContainer({
-    store,
-    bus,
-    paths,
-    config,
-    keyValues,
-    logger,
-    backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
-    stopGraceMs: 2000,
-    refreshMs: 200,
-  });
-  api = await startApiService({ config, store, bus, keyValues, logger, listen: false, sensorContainer: sensors });
-  rules = await startRulesEngine({ store, bus, keyValues, logger, requestExecution: executionRequester(api.executions, store), packConfig: sitePackConfig(paths, keyValues) });
-  runner = await startActionRunnerService({ config, paths, bus, ledger: api.ledger, datastore: keyValues, logger, heartbeatMs: 1000 });
-  apiKey = (await createApiKey(store, { user: 'tester' })).key;
+  deployment = await startEmbeddedDeployment({ name: 'e2e-rules', packDirs });
+  ({ store, api, sensors } = deployment);
 }, 120_000);
 
 afterAll(async () => {
-  await sensors?.stop();
-  await rules?.stop();
-  await runner?.stop(2000);
-  await api?.close();
-  await bus?.close();
-  await store?.close();
-  for (const dir of [home, ...packDirs]) if (dir) await rm(dir, { recursive: true, force: true });
+  await deployment?.stop();
+  for (const dir of packDirs) await rm(dir, { recursive: true, force: true });
 });
-
-/** The first finished execution of a rule, once there is one. */
-async function executionOf(rule: string, withinMs = 20_000): Promise<ExecutionRecord> {
-  let found: ExecutionRecord | undefined;
-  await retryUntil(async () => {
-    found = (await store.executions.find({ rule, status: { $in: ['succeeded', 'failed', 'timeout'] } }, { sort: { createdAt: 1 } }))[0];
-    return found !== undefined;
-  }, { what: `an execution of ${rule}`, withinMs });
-  return found!;
-}
-
-async function expectEnforced(rule: string, execution: ExecutionRecord): Promise<void> {
-  const enforcement = await store.ruleEnforcements.findOne({ rule, execution: execution.id });
-  expect(enforcement).toMatchObject({ status: 'succeeded', triggerInstance: execution.triggerInstance });
-  expect(execution.context).toMatchObject({ rule: { ref: rule }, trigger_instance: { id: execution.triggerInstance } });
-}
 
 describe('triggers to executions, end to end', () => {
   it('a Python sensor fires, a pack rule matches, the action runs and is stored with its enforcement', async () => {
@@ -161,7 +90,7 @@ describe('triggers to executions, end to end', () => {
     const fired = await api.app.inject({
       method: 'POST',
       url: '/api/v1/webhooks/e2e/hook',
-      headers: { 'x-api-key': apiKey, 'x-source': 'ci' },
+      headers: { 'x-api-key': deployment.apiKey, 'x-source': 'ci' },
       payload: { kind: 'deploy', app: 'web' },
     });
     expect(fired.statusCode).toBe(202);
@@ -174,7 +103,7 @@ describe('triggers to executions, end to end', () => {
     const form = await api.app.inject({
       method: 'POST',
       url: '/api/v1/webhooks/e2e/hook',
-      headers: { 'x-api-key': apiKey, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'x-api-key': deployment.apiKey, 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'kind=deploy&app=form&tag=a&tag=b',
     });
     expect(form.statusCode).toBe(202);
