@@ -86,10 +86,14 @@ const lines: string[] = [
 const missed: string[] = [];
 for (const ran of results) {
   if (ran.bench.verbatim) continue;
-  if (ran.code !== 0 || ran.tables.length === 0) {
+  if (ran.tables.length === 0) {
     lines.push(`## ${ran.bench.key}`, '', `Did not complete (exit ${ran.code}, ${ran.seconds.toFixed(0)} s):`, '', '```', ran.stderr.trim().split('\n').slice(-15).join('\n'), '```', '');
     missed.push(`${ran.bench.key}: did not complete (see its section)`);
     continue;
+  }
+  if (ran.code !== 0) {
+    const reason = ran.stderr.split('\n').find((line) => /Error/.test(line))?.trim() ?? '';
+    lines.push(`(bench/${ran.bench.script} exited ${ran.code} after printing its figures: ${cell(reason)})`, '');
   }
   for (const table of ran.tables) {
     lines.push(`## ${table.title}`, '', '| figure | value | baseline (same run) | ratio | target | met |', '|---|---|---|---|---|---|');
