@@ -65,7 +65,7 @@ export class BuiltinTimers {
 
   private schedule(trigger: TriggerRecord): Scheduled {
     const emit = (): void => {
-      const payload = { executed_at: pythonUtcNow(), schedule: trigger.parameters };
+      const payload = { executed_at: pythonUtcString(new Date()), schedule: trigger.parameters };
       this.fire(trigger, payload).catch((error: unknown) => this.log.warn({ err: error, trigger: trigger.ref }, 'timer dispatch failed'));
     };
     const parameters = trigger.parameters;
@@ -93,8 +93,12 @@ export class BuiltinTimers {
   }
 }
 
-/** `str(datetime.now(timezone.utc))` in Python: `2026-01-10 12:00:00.123000+00:00`. */
-function pythonUtcNow(): string {
-  const iso = new Date().toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00:00`;
+/**
+ * `str(datetime)` of a UTC time in Python: `2026-01-10 12:00:00.123000+00:00`; Python leaves the
+ * fraction out when the microseconds are 0 (`2026-01-10 12:00:00+00:00`).
+ */
+export function pythonUtcString(date: Date): string {
+  const iso = date.toISOString();
+  const fraction = date.getUTCMilliseconds() === 0 ? '' : `.${iso.slice(20, 23)}000`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00:00`;
 }
