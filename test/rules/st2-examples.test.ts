@@ -231,6 +231,8 @@ describe('StackStorm examples pack under Packrun', () => {
       const instance = await deployment.store.triggerInstances.get(execution.triggerInstance!);
       const executedAt = instance?.payload['executed_at'] as string;
       expect(executedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+      // StackStorm's timer sends parameters.get('time'), which no timer has: None.
+      expect(instance?.payload).toEqual({ executed_at: executedAt, schedule: null });
       expect(execution).toMatchObject({ status: 'succeeded', parameters: { cmd: `echo "${executedAt}"` }, result: { stdout: executedAt } });
       await deployment.expectEnforced('examples.sample_with_timer', execution);
       await deployment.call('POST', '/api/v1/rules/examples.sample_with_timer/disable');

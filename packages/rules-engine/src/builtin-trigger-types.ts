@@ -12,7 +12,8 @@ const cronTimerType = 'core.st2.CronTimer';
 
 const timerPayloadSchema = {
   type: 'object',
-  properties: { executed_at: { type: 'string' }, schedule: { type: 'object' } },
+  // StackStorm declares `schedule` an object but its timers always send null.
+  properties: { executed_at: { type: 'string' }, schedule: { type: ['object', 'null'] } },
 };
 
 const cronField = (minimum: number, maximum: number) => ({

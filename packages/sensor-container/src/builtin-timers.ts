@@ -5,8 +5,8 @@ import { cronSchedule } from './cron-fields.ts';
 /**
  * The built-in timers (core.st2.IntervalTimer, DateTimer, CronTimer) as an in-process sensor: one
  * schedule per trigger that rules created, kept in step with the triggers in the store. Each
- * firing dispatches `{executed_at, schedule}`, `executed_at` in Python's `str(datetime)` form as
- * StackStorm sends it and `schedule` the trigger's parameters.
+ * firing dispatches `{executed_at, schedule}` as StackStorm does: `executed_at` in Python's
+ * `str(datetime)` form and `schedule` null.
  */
 const timerTypes = ['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer'] as const;
 
@@ -65,7 +65,8 @@ export class BuiltinTimers {
 
   private schedule(trigger: TriggerRecord): Scheduled {
     const emit = (): void => {
-      const payload = { executed_at: pythonUtcString(new Date()), schedule: trigger.parameters };
+      // StackStorm sends `schedule: trigger.parameters.get('time')`, a parameter no timer type has.
+      const payload = { executed_at: pythonUtcString(new Date()), schedule: null };
       this.fire(trigger, payload).catch((error: unknown) => this.log.warn({ err: error, trigger: trigger.ref }, 'timer dispatch failed'));
     };
     const parameters = trigger.parameters;
