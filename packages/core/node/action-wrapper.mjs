@@ -10,15 +10,13 @@
 //     [--pack-dir DIR] [--pack NAME] [--action NAME] [--datastore FILE] [--log-level LEVEL]
 //     [--execution-id ID] [--manual]
 import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { register } from 'node:module';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { ChannelMessage, datastoreCalls, errorMessage, openControlChannel } from './control-channel.mjs';
+import { createLogger, resolveBareImportsFromNodePath } from './pack-code.mjs';
 
-const MessageType = { job: 'job', datastoreReply: 'datastore_reply', result: 'result', error: 'error', datastore: 'datastore' };
-const maxFrameBytes = 64 * 1024 * 1024;
-const levels = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
+const MessageType = { ...ChannelMessage, result: 'result' };
 
 class ActionFailure {
   constructor(result) {
@@ -26,72 +24,10 @@ class ActionFailure {
   }
 }
 
-function encodeFrame(message) {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  if (body.length > maxFrameBytes) throw new Error(`frame of ${body.length} bytes exceeds the ${maxFrameBytes}-byte limit`);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length, 0);
-  return Buffer.concat([header, body]);
-}
-
 function applySetup(setup) {
   process.chdir(setup.cwd);
   for (const name of Object.keys(process.env)) delete process.env[name];
   Object.assign(process.env, setup.env);
-}
-
-/** The parent's side of the channel: frames in, frames out, datastore calls awaiting replies. */
-function openControlChannel() {
-  const socket = new net.Socket({ fd: 3, readable: true, writable: true });
-  const pending = new Map();
-  let nextId = 1;
-  let buffer = Buffer.alloc(0);
-  let onJob;
-  const job = new Promise((resolve, reject) => {
-    onJob = resolve;
-    socket.once('close', () => reject(new Error('control channel closed before the job arrived')));
-  });
-  socket.on('data', (chunk) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 4) {
-      const length = buffer.readUInt32BE(0);
-      if (length > maxFrameBytes) throw new Error('oversize frame from the runtime');
-      if (buffer.length < 4 + length) break;
-      const message = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
-      buffer = buffer.subarray(4 + length);
-      if (message.type === MessageType.job) {
-        // A pre-spawned wrapper (docs/fast-spawn.md) learns its job folder and environment with
-        // its job, before any of the action's code is imported.
-        if (message.setup) applySetup(message.setup);
-        onJob(message.job);
-      }
-      else if (message.type === MessageType.datastoreReply) {
-        const waiter = pending.get(message.id);
-        pending.delete(message.id);
-        if (!waiter) continue;
-        if (message.ok) waiter.resolve(message.value);
-        else waiter.reject(Object.assign(new Error(message.error?.message ?? 'datastore error'), { name: message.error?.type ?? 'Error' }));
-      }
-    }
-  });
-  socket.on('close', () => {
-    for (const waiter of pending.values()) waiter.reject(new Error('control channel closed'));
-    pending.clear();
-  });
-  socket.on('error', () => {});
-  return {
-    job,
-    request(op, args) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        socket.write(encodeFrame({ type: MessageType.datastore, id, op, args }));
-      });
-    },
-    finish(message) {
-      return new Promise((resolve) => socket.end(encodeFrame(message), resolve));
-    },
-  };
 }
 
 /**
@@ -132,7 +68,7 @@ function manualChannel(job, datastoreFile) {
       save(data);
       return true;
     },
-    async finish(message) {
+    async end(message) {
       const succeeded = message.type === MessageType.result && message.success !== false;
       const document = { status: succeeded ? 'succeeded' : 'failed', result: message.result ?? null, success: message.success ?? null };
       if (message.type === MessageType.error) {
@@ -201,48 +137,6 @@ function controlChannelIsOpen() {
   }
 }
 
-/** ES module imports ignore NODE_PATH; this makes bare imports fall back to the pack's node_modules. */
-function resolveBareImportsFrom(nodeModules) {
-  const parentURL = pathToFileURL(path.join(path.dirname(nodeModules), 'packrun-resolve-base.mjs')).href;
-  const hooks = `
-    let parentURL;
-    export function initialize(data) { parentURL = data.parentURL; }
-    export async function resolve(specifier, context, next) {
-      try {
-        return await next(specifier, context);
-      } catch (error) {
-        const bare = !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(specifier);
-        if (!bare || error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-        return next(specifier, { ...context, parentURL });
-      }
-    }`;
-  register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { parentURL } });
-}
-
-function createLogger(level, name) {
-  const threshold = levels[level] ?? levels.info;
-  const write = (label) => (...items) => {
-    if (levels[label] < threshold) return;
-    const text = items.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(' ');
-    process.stderr.write(`${new Date().toISOString()} ${label.toUpperCase()} ${name}: ${text}\n`);
-  };
-  return { debug: write('debug'), info: write('info'), warning: write('warning'), warn: write('warning'), error: write('error'), critical: write('critical') };
-}
-
-function createDatastore(channel, job) {
-  const localPrefix = `${job.pack}.${job.action}:`;
-  const fullName = (name, local) => (local === false ? name : `${localPrefix}${name}`);
-  return {
-    get: (name, { local = true, scope = 'system', decrypt = false } = {}) =>
-      channel.request('get', { name: fullName(name, local), scope, decrypt }),
-    set: (name, value, { ttl = null, local = true, scope = 'system', encrypt = false } = {}) =>
-      channel.request('set', { name: fullName(name, local), value: String(value), scope, ttl, encrypt }),
-    delete: (name, { local = true, scope = 'system' } = {}) => channel.request('delete', { name: fullName(name, local), scope }),
-    list: ({ local = true, prefix = null, scope = 'system', decrypt = false } = {}) =>
-      channel.request('list', { prefix: local ? `${localPrefix}${prefix ?? ''}` : prefix, scope, decrypt }),
-  };
-}
-
 function pickFunction(mod, file) {
   const candidates = [mod.default, mod.run, mod.default?.run, mod.default?.default];
   const found = candidates.find((candidate) => typeof candidate === 'function');
@@ -261,22 +155,24 @@ function resultMessage(value, success) {
   return { type: MessageType.result, result, success };
 }
 
-function errorMessage(error) {
-  if (error instanceof Error) return { type: MessageType.error, error: { type: error.name, message: error.message, traceback: error.stack ?? '' } };
-  return { type: MessageType.error, error: { type: 'Error', message: String(error) } };
-}
-
 async function main() {
   const argv = process.argv.slice(2);
   let channel;
-  if (!argv.includes('--manual') && controlChannelIsOpen()) channel = openControlChannel();
+  // A pre-spawned wrapper (docs/fast-spawn.md) learns its job folder and environment with its
+  // job, before any of the action's code is imported.
+  if (!argv.includes('--manual') && controlChannelIsOpen()) {
+    channel = openControlChannel({
+      onJobFrame(frame) {
+        if (frame.setup) applySetup(frame.setup);
+      },
+    });
+  }
   else {
     const manual = manualJob(argv);
     channel = manualChannel(manual.job, manual.datastore);
   }
   const job = await channel.job;
-  const nodeModules = process.env.NODE_PATH?.split(path.delimiter).find(Boolean);
-  if (nodeModules) resolveBareImportsFrom(nodeModules);
+  resolveBareImportsFromNodePath();
 
   let message;
   try {
@@ -288,7 +184,7 @@ async function main() {
       action: job.action,
       executionId: job.execution_id,
       logger: createLogger(job.log_level, `${job.pack}.${job.action}`),
-      datastore: createDatastore(channel, job),
+      datastore: datastoreCalls(channel, `${job.pack}.${job.action}:`),
       fail: (result) => new ActionFailure(result),
     };
     const value = await action(job.parameters, context);
@@ -297,9 +193,9 @@ async function main() {
     message = errorMessage(error);
   }
   try {
-    await channel.finish(message);
+    await channel.end(message);
   } catch (error) {
-    await channel.finish(errorMessage(error));
+    await channel.end(errorMessage(error));
     message = errorMessage(error);
   }
   // Exit now: handles the action left open (timers, keep-alive sockets) must not hold the job.

@@ -8,88 +8,22 @@
 // JSON line on stdout:
 //   node sensor-wrapper.mjs --entry-point FILE [--class-name NAME] [--config JSON]
 //                           [--poll-interval SECONDS] [--pack NAME] [--triggers JSON]
-import net from 'node:net';
 import path from 'node:path';
-import { register } from 'node:module';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+// Shared with the action wrapper; packages/core/node is bound into the sandbox as this folder is.
+import { ChannelMessage, datastoreCalls, errorMessage, openControlChannel } from '../../core/node/control-channel.mjs';
+import { createLogger, resolveBareImportsFromNodePath } from '../../core/node/pack-code.mjs';
 import { createBrokerPublisher } from './broker-publisher.mjs';
 
 const MessageType = {
-  job: 'job',
-  datastoreReply: 'datastore_reply',
+  ...ChannelMessage,
   triggerAdded: 'trigger_added',
   triggerUpdated: 'trigger_updated',
   triggerRemoved: 'trigger_removed',
   stop: 'stop',
-  error: 'error',
-  datastore: 'datastore',
   dispatch: 'dispatch',
 };
-const maxFrameBytes = 64 * 1024 * 1024;
-const levels = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
-
-function encodeFrame(message) {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  if (body.length > maxFrameBytes) throw new Error(`frame of ${body.length} bytes exceeds the ${maxFrameBytes}-byte limit`);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length, 0);
-  return Buffer.concat([header, body]);
-}
-
-/** The runtime's side: frames in (job, trigger changes, stop, datastore replies), frames out. */
-function openControlChannel(onControl) {
-  const socket = new net.Socket({ fd: 3, readable: true, writable: true });
-  const pending = new Map();
-  let nextId = 1;
-  let buffer = Buffer.alloc(0);
-  let onJob;
-  const job = new Promise((resolve, reject) => {
-    onJob = resolve;
-    socket.once('close', () => reject(new Error('control channel closed before the job arrived')));
-  });
-  socket.on('data', (chunk) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 4) {
-      const length = buffer.readUInt32BE(0);
-      if (length > maxFrameBytes) throw new Error('oversize frame from the runtime');
-      if (buffer.length < 4 + length) break;
-      const message = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
-      buffer = buffer.subarray(4 + length);
-      if (message.type === MessageType.job) onJob(message.job);
-      else if (message.type === MessageType.datastoreReply) {
-        const waiter = pending.get(message.id);
-        pending.delete(message.id);
-        if (!waiter) continue;
-        if (message.ok) waiter.resolve(message.value);
-        else waiter.reject(Object.assign(new Error(message.error?.message ?? 'datastore error'), { name: message.error?.type ?? 'Error' }));
-      } else onControl(message);
-    }
-  });
-  // The runtime going away means nobody can receive dispatches any more: stop like on a stop frame.
-  socket.on('close', () => {
-    for (const waiter of pending.values()) waiter.reject(new Error('control channel closed'));
-    pending.clear();
-    onControl({ type: MessageType.stop });
-  });
-  socket.on('error', () => {});
-  return {
-    job,
-    send(message) {
-      if (!socket.destroyed) socket.write(encodeFrame(message));
-    },
-    request(op, args) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        socket.write(encodeFrame({ type: MessageType.datastore, id, op, args }));
-      });
-    },
-    flush() {
-      return new Promise((resolve) => socket.end(resolve));
-    },
-  };
-}
 
 /** By hand there is no runtime: dispatches are printed, keys live in memory for this run. */
 function handChannel(job) {
@@ -110,7 +44,7 @@ function handChannel(job) {
         .filter(([name]) => name.startsWith(`${args.scope}/${args.prefix ?? ''}`))
         .map(([name, value]) => ({ name: name.slice(args.scope.length + 1), value, scope: args.scope, secret: false, expire_timestamp: null }));
     },
-    async flush() {},
+    async end() {},
   };
 }
 
@@ -142,45 +76,12 @@ function jobFromFlags(argv) {
   };
 }
 
-/** ES module imports ignore NODE_PATH; this makes bare imports fall back to the pack's node_modules. */
-function resolveBareImportsFrom(nodeModules) {
-  const parentURL = pathToFileURL(path.join(path.dirname(nodeModules), 'packrun-resolve-base.mjs')).href;
-  const hooks = `
-    let parentURL;
-    export function initialize(data) { parentURL = data.parentURL; }
-    export async function resolve(specifier, context, next) {
-      try {
-        return await next(specifier, context);
-      } catch (error) {
-        const bare = !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(specifier);
-        if (!bare || error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-        return next(specifier, { ...context, parentURL });
-      }
-    }`;
-  register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { parentURL } });
-}
-
-function createLogger(level, name) {
-  const threshold = levels[level] ?? levels.info;
-  const write = (label) => (...items) => {
-    if (levels[label] < threshold) return;
-    const text = items.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(' ');
-    process.stderr.write(`${new Date().toISOString()} ${label.toUpperCase()} ${name}: ${text}\n`);
-  };
-  return { debug: write('debug'), info: write('info'), warning: write('warning'), warn: write('warning'), error: write('error'), critical: write('critical') };
-}
-
 /** The sensor class: the export named like class_name, else the default export. */
 function pickClass(mod, job) {
   const candidates = [mod[job.class_name], mod.default?.[job.class_name], mod.default];
   const found = candidates.find((candidate) => typeof candidate === 'function');
   if (!found) throw new TypeError(`${job.entry_point} exports no class "${job.class_name}" and no default class`);
   return found;
-}
-
-function errorMessage(error) {
-  if (error instanceof Error) return { type: MessageType.error, error: { type: error.name, message: error.message, traceback: error.stack ?? '' } };
-  return { type: MessageType.error, error: { type: 'Error', message: String(error) } };
 }
 
 const sleep = (ms, signal) =>
@@ -215,20 +116,21 @@ async function main() {
     // Trigger changes that arrive during setup() wait for it, as they would in StackStorm.
     void whenReady.then(() => sensor?.[method]?.(message.trigger)).catch((error) => logger.error(`${method} failed: ${error?.stack ?? error}`));
   };
-  const channel = byHand ? handChannel(jobFromFlags(process.argv.slice(2))) : openControlChannel(onControl);
+  // The runtime going away means nobody can receive dispatches any more: stop like on a stop frame.
+  const channel = byHand
+    ? handChannel(jobFromFlags(process.argv.slice(2)))
+    : openControlChannel({ onFrame: onControl, onClose: () => onControl({ type: MessageType.stop }) });
   if (byHand) {
     process.on('SIGINT', () => stopping.abort());
     process.on('SIGTERM', () => stopping.abort());
   }
   const job = await channel.job;
   const logger = createLogger(job.log_level ?? 'info', job.sensor);
-  const nodeModules = process.env.NODE_PATH?.split(path.delimiter).find(Boolean);
-  if (nodeModules) resolveBareImportsFrom(nodeModules);
+  resolveBareImportsFromNodePath();
 
   // Distributed deployment: dispatches go to RabbitMQ with the pack's own identity.
   const publisher = job.broker ? createBrokerPublisher({ broker: job.broker, pack: job.pack, sensor: job.sensor, logger }) : undefined;
-  const localPrefix = `${job.pack}.${job.class_name}:`;
-  const fullName = (name, local) => (local === false ? name : `${localPrefix}${name}`);
+  const datastore = datastoreCalls(channel, `${job.pack}.${job.class_name}:`);
   let pollInterval = job.poll_interval ?? 5;
   const sensorService = {
     config: job.config,
@@ -244,13 +146,10 @@ async function main() {
     setPollInterval(seconds) {
       pollInterval = Number(seconds);
     },
-    getValue: (name, { local = true, scope = 'system', decrypt = false } = {}) =>
-      channel.request('get', { name: fullName(name, local), scope, decrypt }),
-    setValue: (name, value, { ttl = null, local = true, scope = 'system', encrypt = false } = {}) =>
-      channel.request('set', { name: fullName(name, local), value: String(value), scope, ttl, encrypt }),
-    deleteValue: (name, { local = true, scope = 'system' } = {}) => channel.request('delete', { name: fullName(name, local), scope }),
-    listValues: ({ local = true, prefix = null, scope = 'system', decrypt = false } = {}) =>
-      channel.request('list', { prefix: local ? `${localPrefix}${prefix ?? ''}` : prefix, scope, decrypt }),
+    getValue: datastore.get,
+    setValue: datastore.set,
+    deleteValue: datastore.delete,
+    listValues: datastore.list,
   };
 
   let exitCode = 0;
@@ -283,7 +182,7 @@ async function main() {
   }
   // Less than the runtime's default stop grace (5 s), so the process still exits by itself.
   await publisher?.drain(3000);
-  await channel.flush();
+  await channel.end();
   // Exit now: handles the sensor left open (timers, sockets) must not keep a stopped sensor alive.
   process.exit(exitCode);
 }
