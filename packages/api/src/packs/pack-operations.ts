@@ -29,17 +29,24 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
   return {
     install({ source, force, user }) {
       return builtins.start('packs.install', { source, force }, user, async (emit) => {
+        const skippedRules: string[] = [];
         const result = await installPack(source, {
           config,
           force,
           decorator: await decorator(),
           onProgress: (event) => emit(progressLine(event)),
-          onActivated: (installed, loaded) => registerPack(store, installed, loaded),
+          onActivated: async (installed, loaded) => {
+            for (const problem of await registerPack(store, installed, loaded)) {
+              const line = `${loaded.ref}: ${problem.file}: rule not registered: ${problem.message}`;
+              skippedRules.push(line);
+              emit(line);
+            }
+          },
         });
         return {
           installed: result.installed.map((pack) => ({ ref: pack.ref, version: pack.version })),
           kept: result.kept,
-          warnings: result.warnings.map((warning) => `${warning.file}: ${warning.message}`),
+          warnings: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
         };
       });
     },

@@ -8,6 +8,7 @@ import {
   type InstalledPack,
   type LoadedPack,
   type Logger,
+  type PackProblem,
   type PackRecord,
   type Store,
 } from '@packrun/core';
@@ -17,9 +18,10 @@ import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-cont
 /**
  * The store's view of installed packs: a pack record and its actions, written when the installer
  * activates a pack and removed with it. Sensors, rules and trigger types are registered by the
- * services that own them.
+ * services that own them. Returns the pack's rules that could not be registered (an unknown
+ * trigger type, bad parameters), which the pack's other rules do not wait for.
  */
-export async function registerPack(store: Store, installed: InstalledPack, loaded: LoadedPack): Promise<void> {
+export async function registerPack(store: Store, installed: InstalledPack, loaded: LoadedPack): Promise<PackProblem[]> {
   const now = nowIso();
   const existing = await store.packs.get(loaded.ref);
   const meta = loaded.meta;
@@ -62,7 +64,7 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
   await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
   // Sensors first: rules are checked against the trigger types the pack's sensors declare.
   await registerPackSensors(store, installed, loaded);
-  await registerPackRules(store, loaded, installed);
+  return (await registerPackRules(store, loaded, installed)).problems;
 }
 
 export async function unregisterPack(store: Store, ref: string): Promise<void> {
@@ -82,7 +84,8 @@ export async function syncInstalledPacks(store: Store, paths: DataPaths, logger:
   for (const name of names) {
     try {
       const installed = await readInstalledPack(paths, name);
-      await registerPack(store, installed, await loadPack(installed.dir));
+      const problems = await registerPack(store, installed, await loadPack(installed.dir));
+      for (const problem of problems) logger.warn({ pack: name, file: problem.file, code: problem.code }, `rule not registered: ${problem.message}`);
       onDisk.add(name);
     } catch (error) {
       logger.debug({ err: error, pack: name }, 'not a registrable pack folder');
