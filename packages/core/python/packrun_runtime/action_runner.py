@@ -8,38 +8,26 @@ import os
 import sys
 
 from . import protocol
-from .channel import Channel, FrameTooLarge, control_fd_is_open, hide_control_fd
+from .channel import Channel, FrameTooLarge, hide_control_fd
 from .cli_inputs import json_object_argument
-from .datastore import ChannelBackend, DatastoreService, FileBackend
+from .datastore import ChannelBackend, DatastoreMethods, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
+from .job_entry import check_job_fields, receive_job, run_main
 from .loader import load_module, select_plugin_class, set_pack_path
-from .std_streams import flush_std_streams, line_buffer_std_streams
+from .std_streams import flush_std_streams
 
 _INVALID_STATUS_HINT = ('A run() method that returns a 2-tuple must put a bool status first: '
                         '(True, result) or (False, result). To return two values as data, '
                         'return a list instead.')
 
 
-class ActionService(object):
+class ActionService(DatastoreMethods):
     """What st2 passes to an action as `action_service`."""
 
     def __init__(self, datastore, pack, log_level):
         self.datastore_service = datastore
         self.pack = pack
         self.log_level = log_level
-
-    def list_values(self, local=True, prefix=None, limit=None, offset=0):
-        return self.datastore_service.list_values(local, prefix, limit=limit, offset=offset)
-
-    def get_value(self, name, local=True, scope='system', decrypt=False):
-        return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)
-
-    def set_value(self, name, value, ttl=None, local=True, scope='system', encrypt=False):
-        return self.datastore_service.set_value(name, value, ttl, local, scope=scope,
-                                                encrypt=encrypt)
-
-    def delete_value(self, name, local=True, scope='system'):
-        return self.datastore_service.delete_value(name, local, scope=scope)
 
 
 class Outcome(object):
@@ -51,23 +39,13 @@ class Outcome(object):
 
 
 def validate_job(job):
-    if not isinstance(job, dict) or job.get('kind') != protocol.KIND_ACTION:
-        raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job is not an action job',
-                             protocol.EXIT_BAD_USAGE)
-    for field in ('pack', 'entry_point', 'pack_dir'):
-        if not isinstance(job.get(field), str) or not job[field]:
-            raise WrapperFailure(protocol.ERR_INVALID_JOB,
-                                 'job field "%s" must be a non-empty string' % (field,),
-                                 protocol.EXIT_BAD_USAGE)
-    for field in ('parameters', 'config'):
-        if not isinstance(job.get(field, {}), (dict, type(None))):
-            raise WrapperFailure(protocol.ERR_INVALID_JOB,
-                                 'job field "%s" must be an object' % (field,),
-                                 protocol.EXIT_BAD_USAGE)
+    check_job_fields(job, protocol.KIND_ACTION, 'an action', objects=('parameters', 'config'))
 
 
 def _instantiate(action_cls, config, service):
     # Same fallback as st2's get_action_class_instance: older constructors take only config.
+    # Not imported from lib/st2common/runners/utils.py: a pack's own st2common (even a partial
+    # one) shadows that stand-in on the pack's path.
     try:
         return action_cls(config=config, action_service=service)
     except TypeError as e:
@@ -145,20 +123,9 @@ def execute(job, backend):
 
 def run_with_channel():
     channel = Channel(hide_control_fd())
-    try:
-        job_frame = channel.read_frame()
-        if job_frame['type'] != protocol.JOB:
-            raise WrapperFailure(protocol.ERR_INVALID_JOB,
-                                 'expected a "%s" frame first, got "%s"'
-                                 % (protocol.JOB, job_frame['type']), protocol.EXIT_BAD_USAGE)
-        job = job_frame.get('job')
-        validate_job(job)
-    except WrapperFailure as e:
-        channel.send({'type': protocol.ERROR, 'error': e.to_failure()})
-        return e.exit_code
-    except Exception as e:
-        channel.send({'type': protocol.ERROR, 'error': failure_from_exception(e)})
-        return protocol.EXIT_BAD_USAGE
+    job, exit_code = receive_job(channel, validate_job)
+    if job is None:
+        return exit_code
     # Actions only ever receive datastore replies; anything else is ignored.
     channel.start_reader(handler=lambda message: None)
     outcome = execute(job, ChannelBackend(channel))
@@ -239,7 +206,4 @@ def run_manual(argv):
 
 
 def main(argv):
-    line_buffer_std_streams()
-    if '--manual' not in argv and control_fd_is_open():
-        return run_with_channel()
-    return run_manual(argv)
+    return run_main(argv, run_with_channel, run_manual)

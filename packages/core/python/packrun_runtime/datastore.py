@@ -175,3 +175,21 @@ class DatastoreService(object):
             return False
         # The parent may answer a missing key with ok=true and false instead of an error.
         return deleted is not False
+
+
+class DatastoreMethods(object):
+    """The datastore methods st2 puts on `action_service` and `sensor_service`, forwarded to
+    `self.datastore_service` (a DatastoreService) with the same defaults."""
+
+    def list_values(self, local=True, prefix=None, limit=None, offset=0):
+        return self.datastore_service.list_values(local, prefix, limit=limit, offset=offset)
+
+    def get_value(self, name, local=True, scope='system', decrypt=False):
+        return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)
+
+    def set_value(self, name, value, ttl=None, local=True, scope='system', encrypt=False):
+        return self.datastore_service.set_value(name, value, ttl, local, scope=scope,
+                                                encrypt=encrypt)
+
+    def delete_value(self, name, local=True, scope='system'):
+        return self.datastore_service.delete_value(name, local, scope=scope)

@@ -11,12 +11,13 @@ import sys
 import threading
 
 from . import protocol
-from .channel import Channel, ChannelClosed, control_fd_is_open, hide_control_fd
+from .channel import Channel, ChannelClosed, hide_control_fd
 from .cli_inputs import json_argument, json_object_argument
-from .datastore import ChannelBackend, DatastoreService, FileBackend
+from .datastore import ChannelBackend, DatastoreMethods, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
+from .job_entry import check_job_fields, receive_job, run_main
 from .loader import load_module, missing_methods, select_plugin_class, set_pack_path
-from .std_streams import flush_std_streams, line_buffer_std_streams
+from .std_streams import flush_std_streams
 
 _TRIGGER_METHODS = {
     protocol.TRIGGER_ADDED: 'add_trigger',
@@ -40,7 +41,7 @@ def _json_payload(payload):
     return json.loads(json.dumps(payload, default=str))
 
 
-class SensorService(object):
+class SensorService(DatastoreMethods):
     """What st2 passes to a sensor as `sensor_service`."""
 
     def __init__(self, pack, class_name, emit, datastore):
@@ -72,35 +73,10 @@ class SensorService(object):
         self._emit({'type': protocol.DISPATCH, 'trigger': target,
                     'payload': _json_payload(payload), 'trace_tag': _trace_tag(trace_context)})
 
-    def list_values(self, local=True, prefix=None, limit=None, offset=0):
-        return self.datastore_service.list_values(local, prefix, limit=limit, offset=offset)
-
-    def get_value(self, name, local=True, scope='system', decrypt=False):
-        return self.datastore_service.get_value(name, local, scope=scope, decrypt=decrypt)
-
-    def set_value(self, name, value, ttl=None, local=True, scope='system', encrypt=False):
-        return self.datastore_service.set_value(name, value, ttl, local, scope=scope,
-                                                encrypt=encrypt)
-
-    def delete_value(self, name, local=True, scope='system'):
-        return self.datastore_service.delete_value(name, local, scope=scope)
-
 
 def validate_job(job):
-    if not isinstance(job, dict) or job.get('kind') != protocol.KIND_SENSOR:
-        raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job is not a sensor job',
-                             protocol.EXIT_BAD_USAGE)
-    for field in ('pack', 'entry_point', 'pack_dir'):
-        if not isinstance(job.get(field), str) or not job[field]:
-            raise WrapperFailure(protocol.ERR_INVALID_JOB,
-                                 'job field "%s" must be a non-empty string' % (field,),
-                                 protocol.EXIT_BAD_USAGE)
-    if not isinstance(job.get('config', {}), (dict, type(None))):
-        raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job field "config" must be an object',
-                             protocol.EXIT_BAD_USAGE)
-    if not isinstance(job.get('triggers', []), (list, type(None))):
-        raise WrapperFailure(protocol.ERR_INVALID_JOB, 'job field "triggers" must be a list',
-                             protocol.EXIT_BAD_USAGE)
+    check_job_fields(job, protocol.KIND_SENSOR, 'a sensor', objects=('config',),
+                     lists=('triggers',))
 
 
 def _configure_logging(level_name):
@@ -256,20 +232,9 @@ def _broker_publisher(job):
 
 def run_with_channel():
     channel = Channel(hide_control_fd())
-    try:
-        job_frame = channel.read_frame()
-        if job_frame['type'] != protocol.JOB:
-            raise WrapperFailure(protocol.ERR_INVALID_JOB,
-                                 'expected a "%s" frame first, got "%s"'
-                                 % (protocol.JOB, job_frame['type']), protocol.EXIT_BAD_USAGE)
-        job = job_frame.get('job')
-        validate_job(job)
-    except WrapperFailure as e:
-        channel.send({'type': protocol.ERROR, 'error': e.to_failure()})
-        return e.exit_code
-    except Exception as e:
-        channel.send({'type': protocol.ERROR, 'error': failure_from_exception(e)})
-        return protocol.EXIT_BAD_USAGE
+    job, exit_code = receive_job(channel, validate_job)
+    if job is None:
+        return exit_code
 
     _configure_logging(job.get('log_level') or 'info')
     try:
@@ -381,7 +346,4 @@ def run_manual(argv):
 
 
 def main(argv):
-    line_buffer_std_streams()
-    if '--manual' not in argv and control_fd_is_open():
-        return run_with_channel()
-    return run_manual(argv)
+    return run_main(argv, run_with_channel, run_manual)
