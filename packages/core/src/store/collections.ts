@@ -1,4 +1,4 @@
-import type { CollectionName } from './types.ts';
+import type { Collection, CollectionName, Store } from './types.ts';
 
 /**
  * Every collection with its stored name and the indexes the API's list queries need (keys in
@@ -39,3 +39,24 @@ export const collectionSpecs: Record<CollectionName, { storedName: string; index
 };
 
 export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];
+
+/**
+ * A Store's collections, each made by the backend's `make` from its name: both backends build
+ * them the same way, so a new collection is added here once.
+ */
+export function storeCollections(make: <T extends { id: string }>(name: CollectionName) => Collection<T>): Pick<Store, CollectionName> {
+  return {
+    packs: make('packs'),
+    actions: make('actions'),
+    sensors: make('sensors'),
+    triggerTypes: make('triggerTypes'),
+    triggers: make('triggers'),
+    rules: make('rules'),
+    executions: make('executions'),
+    triggerInstances: make('triggerInstances'),
+    ruleEnforcements: make('ruleEnforcements'),
+    keyValues: make('keyValues'),
+    apiKeys: make('apiKeys'),
+    runners: make('runners'),
+  };
+}

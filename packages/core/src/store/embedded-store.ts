@@ -3,7 +3,7 @@ import path from 'node:path';
 import nedbModule from '@seald-io/nedb';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { collectionNames, collectionSpecs } from './collections.ts';
+import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
 import { fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import { withMongoNullSemantics } from './nedb-query.ts';
 import { lockStore } from './store-lock.ts';
@@ -163,18 +163,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
 
   return {
     kind: 'embedded',
-    packs: collection('packs'),
-    actions: collection('actions'),
-    sensors: collection('sensors'),
-    triggerTypes: collection('triggerTypes'),
-    triggers: collection('triggers'),
-    rules: collection('rules'),
-    executions: collection('executions'),
-    triggerInstances: collection('triggerInstances'),
-    ruleEnforcements: collection('ruleEnforcements'),
-    keyValues: collection('keyValues'),
-    apiKeys: collection('apiKeys'),
-    runners: collection('runners'),
+    ...storeCollections(collection),
     async ping() {
       assertOpen();
     },

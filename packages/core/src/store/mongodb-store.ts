@@ -1,7 +1,7 @@
 import type mongoose from 'mongoose';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { collectionNames, collectionSpecs } from './collections.ts';
+import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
 import { fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import { duplicate } from './embedded-store.ts';
 import type { Collection, CollectionName, Filter, FindOptions, Patch, Store } from './types.ts';
@@ -170,18 +170,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
 
   return {
     kind: 'mongodb',
-    packs: collection('packs'),
-    actions: collection('actions'),
-    sensors: collection('sensors'),
-    triggerTypes: collection('triggerTypes'),
-    triggers: collection('triggers'),
-    rules: collection('rules'),
-    executions: collection('executions'),
-    triggerInstances: collection('triggerInstances'),
-    ruleEnforcements: collection('ruleEnforcements'),
-    keyValues: collection('keyValues'),
-    apiKeys: collection('apiKeys'),
-    runners: collection('runners'),
+    ...storeCollections(collection),
     async ping() {
       try {
         await db.command({ ping: 1 });
