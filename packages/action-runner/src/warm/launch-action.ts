@@ -67,8 +67,14 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
   if (!warmAllowed(spec, warm)) return launchJob(spec);
   const nodeEnv = nodePrespawnEnv(spec, warm);
   if (nodeEnv) {
-    const child = processPrespawnPool(warm.config).take({ command: spec.command, args: spec.args, env: nodeEnv });
-    return child ? launchPrespawnedJob(spec, child) : launchJob(spec);
+    const pool = processPrespawnPool(warm.config);
+    const kind = { command: spec.command, args: spec.args, env: nodeEnv };
+    const child = pool.take(kind);
+    try {
+      return await (child ? launchPrespawnedJob(spec, child) : launchJob(spec));
+    } finally {
+      pool.replenish(kind);
+    }
   }
   if (!isPythonWrapperJob(spec)) return launchJob(spec);
   const pool = warm.pool ?? processZygotePool(warm.config, warm.logger);

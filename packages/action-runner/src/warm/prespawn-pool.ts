@@ -10,23 +10,24 @@ export interface PrespawnSpec {
 
 /**
  * One single-use process per kind of job (command, arguments, base environment), started ahead
- * and waiting for its job on fd 3, so interpreter start-up is off the critical path. Taking one
- * starts the next; a waiting process that is not taken within `idleMs` is stopped, one that died
+ * and waiting for its job on fd 3, so interpreter start-up is off the critical path. The next one
+ * starts when a job of its kind ends; a waiting process that is not taken within `idleMs` is stopped, one that died
  * is dropped. They never keep the runtime's event loop alive while they wait.
  */
+function keyOf(spec: PrespawnSpec): string {
+  return JSON.stringify([spec.command, spec.args, spec.env]);
+}
+
 export class PrespawnPool {
   private readonly waiting = new Map<string, { child: ChildProcess; idleTimer: NodeJS.Timeout }>();
 
   constructor(private readonly options: { idleMs: number }) {}
 
-  /** The process waiting for this kind of job, if one is ready; starts the next one either way. */
+  /** The process waiting for this kind of job, if one is ready. */
   take(spec: PrespawnSpec): ChildProcess | undefined {
-    const key = JSON.stringify([spec.command, spec.args, spec.env]);
-    const entry = this.waiting.get(key);
-    this.waiting.delete(key);
+    const entry = this.waiting.get(keyOf(spec));
+    this.waiting.delete(keyOf(spec));
     if (entry) clearTimeout(entry.idleTimer);
-    // After the current job's frames went out: spawning blocks the event loop for a moment.
-    setImmediate(() => this.start(key, spec));
     if (!entry || entry.child.exitCode !== null || entry.child.signalCode !== null) return undefined;
     entry.child.ref();
     for (const stream of [entry.child.stdout, entry.child.stderr, entry.child.stdio[3]] as Socket[]) stream.ref();
@@ -46,7 +47,12 @@ export class PrespawnPool {
     this.waiting.clear();
   }
 
-  private start(key: string, spec: PrespawnSpec): void {
+  /**
+   * Starts the next process for this kind of job, unless one waits already. Called when a job of
+   * that kind has ended: a replacement booting while the job runs would take CPU from it.
+   */
+  replenish(spec: PrespawnSpec): void {
+    const key = keyOf(spec);
     if (this.waiting.has(key)) return;
     const child = spawn(spec.command, spec.args, { cwd: '/', env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     child.once('error', () => this.drop(key, child));
