@@ -13,17 +13,15 @@ import {
   openEmbeddedStore,
   renderValue,
   type Bus,
-  type KeyValues,
   type PackrunConfig,
   type SandboxHost,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { registerPackRules, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { writePack } from '../sensors/sensor-fixtures.ts';
+import { installSensorPack, noDatastore, writePack } from '../sensors/sensor-fixtures.ts';
 import { sandboxProcesses, testUidRange } from './sandbox-fixture.ts';
 
 /**
@@ -41,15 +39,6 @@ let engine: RulesEngine;
 let container: SensorContainer;
 let server: net.Server;
 const logger = createLogger({ level: 'silent' });
-/** These sensors never use the datastore. */
-const keyValues: KeyValues = {
-  get: async () => undefined,
-  set: async () => {
-    throw new Error('no datastore in this test');
-  },
-  delete: async () => false,
-  list: async () => [],
-};
 const canary = `sensorcanary${process.pid}`;
 
 const sensorPack = (secretFile: string, port: number) => ({
@@ -102,19 +91,14 @@ beforeAll(async () => {
   server = net.createServer((socket) => socket.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const packDir = await writePack(sensorPack(path.join(home, 'secrets', 'cli-api-key'), (server.address() as net.AddressInfo).port));
-  await installPack(packDir, {
-    config,
-    onActivated: async (installed, loaded) => {
-      await registerPackSensors(store, installed, loaded);
-      await registerPackRules(store, loaded);
-    },
-  });
+  await installSensorPack(packDir, config, store);
   container = await startSensorContainer({
     store,
     bus,
     paths: dataPaths(home),
     config,
-    keyValues,
+    // These sensors never use the datastore.
+    keyValues: noDatastore,
     logger,
     decorator: createSandboxDecorator({ host, config, logger }),
     backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },

@@ -11,13 +11,12 @@ import {
   type PackrunConfig,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { registerPackRules, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
 
 /**
  * Sensor identities provisioned through the RabbitMQ management API (the operator's preferred
@@ -66,10 +65,7 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
 
   beforeAll(async () => {
     node = await startRabbitNode({ management: true });
-    const files = nodeSensorPack('1.0.0');
-    delete files['sensors/crasher.yaml'];
-    delete files['sensors/crasher.js'];
-    packDir = await writePack(files);
+    packDir = await writePack(emitterOnlyPack('1.0.0'));
     home = `${packDir}-home`;
     config = loadConfig({
       PACKRUN_HOME: home,
@@ -79,13 +75,7 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
       PACKRUN_RABBITMQ_MANAGEMENT_URL: node.managementUrl!,
     });
     store = await openEmbeddedStore({ dir: dataPaths(home).store });
-    await installPack(packDir, {
-      config,
-      onActivated: async (installed, loaded) => {
-        await registerPackSensors(store, installed, loaded);
-        await registerPackRules(store, loaded);
-      },
-    });
+    await installSensorPack(packDir, config, store);
     const busOptions = { url: node.url, prefix, logger };
     containerBus = createRabbitMqBus(busOptions);
     engineBus = createRabbitMqBus(busOptions);

@@ -10,13 +10,12 @@ import {
   type Bus,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { registerPackRules, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
 
 // This test stops a broker, so it runs its own node, never the machine's one on 5672.
 const unavailable = rabbitNodeUnavailable();
@@ -35,20 +34,11 @@ describe.skipIf(unavailable !== undefined)('sensor dispatches across a broker ou
 
   beforeAll(async () => {
     node = await startRabbitNode();
-    const files = nodeSensorPack('1.0.0');
-    delete files['sensors/crasher.yaml'];
-    delete files['sensors/crasher.js'];
-    packDir = await writePack(files);
+    packDir = await writePack(emitterOnlyPack('1.0.0'));
     home = `${packDir}-home`;
     const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython() });
     store = await openEmbeddedStore({ dir: dataPaths(home).store });
-    await installPack(packDir, {
-      config,
-      onActivated: async (installed, loaded) => {
-        await registerPackSensors(store, installed, loaded);
-        await registerPackRules(store, loaded);
-      },
-    });
+    await installSensorPack(packDir, config, store);
     const busOptions = { url: node.url, prefix: 'sensors', reconnectInitialDelayMs: 100, reconnectMaxDelayMs: 500, enqueueTimeoutMs: 60_000, logger };
     containerBus = createRabbitMqBus(busOptions);
     engineBus = createRabbitMqBus(busOptions);

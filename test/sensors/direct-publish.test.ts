@@ -17,14 +17,13 @@ import {
   type SandboxHost,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { registerPackRules, saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { repoRoot, testUidRange } from '../sandbox/sandbox-fixture.ts';
-import { nodeSensorPack, pythonSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, pythonSensorPack, realPython, writePack } from './sensor-fixtures.ts';
 
 /**
  * The distributed deployment with per-pack sensor identities: each pack's sensors get their own
@@ -62,9 +61,7 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
 
   beforeAll(async () => {
     node = await startRabbitNode();
-    const nodeFiles = nodeSensorPack('1.0.0');
-    delete nodeFiles['sensors/crasher.yaml'];
-    delete nodeFiles['sensors/crasher.js'];
+    const nodeFiles = emitterOnlyPack('1.0.0');
     // Reports what a sensor process can see of the runtime's broker credentials (the container's
     // URL has guest:guest), once, through its own pack's identity.
     nodeFiles['sensors/snoop.yaml'] = 'class_name: Snoop\nentry_point: snoop.mjs\ntrigger_types: []\n';
@@ -99,13 +96,7 @@ export default class Snoop {
     host = await detectSandbox(config);
     store = await openEmbeddedStore({ dir: dataPaths(home).store });
     for (const dir of packDirs) {
-      await installPack(dir, {
-        config,
-        onActivated: async (installed, loaded) => {
-          await registerPackSensors(store, installed, loaded);
-          await registerPackRules(store, loaded);
-        },
-      });
+      await installSensorPack(dir, config, store);
     }
     for (const [pack, trigger] of [['nodesense', 'nodesense.tick'], ['pysense', 'pysense.poll']] as const) {
       const rule = parseRuleMeta(

@@ -14,13 +14,12 @@ import {
   type Bus,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { registerPackRules, saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, sensorApiRoutes, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
+import { sensorApiRoutes, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
 
 /**
  * The distributed wiring: the sensor container and the rules engine each with their own
@@ -40,20 +39,11 @@ let container: SensorContainer;
 const requests: ExecutionRequest[] = [];
 
 beforeAll(async () => {
-  const files = nodeSensorPack('1.0.0');
-  delete files['sensors/crasher.yaml'];
-  delete files['sensors/crasher.js'];
-  packDir = await writePack(files);
+  packDir = await writePack(emitterOnlyPack('1.0.0'));
   home = `${packDir}-home`;
   const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_RABBITMQ_URL: url });
   store = await openEmbeddedStore({ dir: dataPaths(home).store });
-  await installPack(packDir, {
-    config,
-    onActivated: async (installed, loaded) => {
-      await registerPackSensors(store, installed, loaded);
-      await registerPackRules(store, loaded);
-    },
-  });
+  await installSensorPack(packDir, config, store);
   const rule = parseRuleMeta(
     {
       name: 'every_fifth',

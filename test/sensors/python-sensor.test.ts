@@ -12,12 +12,11 @@ import {
   type Bus,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { deleteRule, registerPackRules, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer, type SensorView } from '@packrun/sensor-container';
+import { deleteRule, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { realPython, writePack } from './sensor-fixtures.ts';
+import { installSensorPack, realPython, sensorView, triggerInstancesOf, writePack } from './sensor-fixtures.ts';
 
 /**
  * Python sensors through the real Python wrapper: trigger changes reach add_trigger/remove_trigger,
@@ -104,13 +103,8 @@ let engine: RulesEngine;
 let container: SensorContainer;
 const logger = createLogger({ level: 'silent' });
 
-async function sensor(ref: string): Promise<SensorView | undefined> {
-  return (await container.list()).find((view) => view.ref === ref);
-}
-
-async function instances(trigger: string) {
-  return store.triggerInstances.find({ trigger }, { sort: { occurredAt: 1, id: 1 } });
-}
+const sensor = (ref: string) => sensorView(container, ref);
+const instances = (trigger: string) => triggerInstancesOf(store, trigger);
 
 beforeAll(async () => {
   packDir = await writePack(pack);
@@ -119,13 +113,7 @@ beforeAll(async () => {
   store = await openEmbeddedStore({ dir: dataPaths(home).store });
   bus = createInProcessBus();
   const keyValues = openKeyValues(store, config);
-  await installPack(packDir, {
-    config,
-    onActivated: async (installed, loaded) => {
-      await registerPackSensors(store, installed, loaded);
-      await registerPackRules(store, loaded);
-    },
-  });
+  await installSensorPack(packDir, config, store);
   engine = await startRulesEngine({ store, bus, logger, requestExecution: async () => ({ id: newId() }) });
   container = await startSensorContainer({
     store,

@@ -18,12 +18,11 @@ import {
   type PackrunConfig,
   type Store,
 } from '@packrun/core';
-import { installPack } from '@packrun/pack-installer';
-import { deleteRule, registerPackRules, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { registerPackSensors, startSensorContainer, type SensorContainer, type SensorView } from '@packrun/sensor-container';
+import { deleteRule, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
+import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { nodeSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { installSensorPack, noDatastore, nodeSensorPack, realPython, sensorView, triggerInstancesOf, writePack } from './sensor-fixtures.ts';
 
 /**
  * The sensor container with real Node sensor processes, a pack installed by the real installer,
@@ -38,33 +37,8 @@ let container: SensorContainer;
 let packDir: string;
 const logger = createLogger({ level: 'silent' });
 
-/** Datastore calls are not exercised here; a store-backed KeyValues comes with the API. */
-const keyValues: KeyValues = {
-  get: async () => undefined,
-  set: async () => {
-    throw new Error('no datastore in this test');
-  },
-  delete: async () => false,
-  list: async () => [],
-};
-
-async function install(dir: string): Promise<void> {
-  await installPack(dir, {
-    config,
-    onActivated: async (installed, loaded) => {
-      await registerPackSensors(store, installed, loaded);
-      await registerPackRules(store, loaded);
-    },
-  });
-}
-
-async function sensor(ref: string): Promise<SensorView | undefined> {
-  return (await container.list()).find((view) => view.ref === ref);
-}
-
-async function instances(trigger: string) {
-  return store.triggerInstances.find({ trigger }, { sort: { occurredAt: 1, id: 1 } });
-}
+const sensor = (ref: string) => sensorView(container, ref);
+const instances = (trigger: string) => triggerInstancesOf(store, trigger);
 
 beforeAll(async () => {
   home = path.join(await writePack({}), 'home');
@@ -79,13 +53,14 @@ beforeAll(async () => {
     requestExecution: async () => ({ id: newId() }),
   });
   packDir = await writePack(nodeSensorPack('1.0.0'));
-  await install(packDir);
+  await installSensorPack(packDir, config, store);
   container = await startSensorContainer({
     store,
     bus,
     paths: dataPaths(home),
     config,
-    keyValues,
+    // Datastore calls are not exercised here; a store-backed KeyValues comes with the API.
+    keyValues: noDatastore,
     logger,
     backoff: { initialMs: 300, maxMs: 5000, stableMs: 10_000, failingAfter: 3 },
     stopGraceMs: 2000,
@@ -168,7 +143,7 @@ describe('sensor container', () => {
 
   it('restarts a sensor on the new version when its pack is reinstalled', async () => {
     await writePack(nodeSensorPack('1.1.0'), packDir);
-    await install(packDir);
+    await installSensorPack(packDir, config, store);
     await container.refresh();
     await retryUntil(async () => (await instances('nodesense.tick')).some((tick) => tick.payload['version'] === '1.1.0'), {
       what: 'a tick from 1.1.0',

@@ -2,6 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { KeyValues, PackrunConfig, Store } from '@packrun/core';
+import { installPack } from '@packrun/pack-installer';
+import { registerPackRules } from '@packrun/rules-engine';
+import { registerPackSensors, type SensorContainer, type SensorView } from '@packrun/sensor-container';
 
 /** The real interpreter behind the pyenv shim, as pack venvs need it. */
 export function realPython(): string {
@@ -76,6 +80,45 @@ class Crasher {
 module.exports = { Crasher };
 `,
   };
+}
+
+/** nodeSensorPack without `Crasher`: only the `Emitter` runs. */
+export function emitterOnlyPack(version: string): Record<string, string> {
+  const files = nodeSensorPack(version);
+  delete files['sensors/crasher.yaml'];
+  delete files['sensors/crasher.js'];
+  return files;
+}
+
+/** Installs a pack with the real installer and registers its sensors and rules, as the API does. */
+export async function installSensorPack(dir: string, config: PackrunConfig, store: Store): Promise<void> {
+  await installPack(dir, {
+    config,
+    onActivated: async (installed, loaded) => {
+      await registerPackSensors(store, installed, loaded);
+      await registerPackRules(store, loaded);
+    },
+  });
+}
+
+/** For tests whose sensors never use the datastore: reads find nothing, a write fails loudly. */
+export const noDatastore: KeyValues = {
+  get: async () => undefined,
+  set: async () => {
+    throw new Error('no datastore in this test');
+  },
+  delete: async () => false,
+  list: async () => [],
+};
+
+/** The container's view of one sensor, by ref. */
+export async function sensorView(container: SensorContainer, ref: string): Promise<SensorView | undefined> {
+  return (await container.list()).find((view) => view.ref === ref);
+}
+
+/** The trigger instances of one trigger, oldest first. */
+export async function triggerInstancesOf(store: Store, trigger: string) {
+  return store.triggerInstances.find({ trigger }, { sort: { occurredAt: 1, id: 1 } });
 }
 
 /** A Python pack whose PollingSensor dispatches `pysense.poll` ({count, who}) on each poll. */
