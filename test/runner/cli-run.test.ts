@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { homeWithPacks, repoRoot, type PackrunHome } from './fixtures.ts';
+import { runPackrunCli } from '../helpers/packrun-cli.ts';
+import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 
 let home: PackrunHome;
 
@@ -11,20 +10,7 @@ beforeAll(async () => {
 });
 
 /** Runs the real `packrun` bin with PACKRUN_HOME pointing at the test's home. */
-function packrun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/packrun.mjs'), ...args], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...home.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const packrun = (args: string[]) => runPackrunCli(args, home.env);
 
 describe('packrun run', () => {
   it('exits 0 and prints status and output when the action succeeds', async () => {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '@packrun/core';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
+import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
-import { spawn } from 'node:child_process';
 
 let home: PackrunHome;
 let env: Record<string, string>;
@@ -34,20 +34,7 @@ async function stop(server: PackrunProcess): Promise<void> {
 }
 
 /** The real `packrun` CLI against the running server. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/packrun.mjs'), ...args], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runPackrunCli(args, env);
 
 describe('packrun up', () => {
   it('writes the CLI key 0600 and serves the CLI: run through the API, execution list, key set/get', async () => {
