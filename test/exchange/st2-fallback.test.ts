@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxDecorator, detectSandbox, pythonRuntime } from '@packrun/core';
+import { createSandboxDecorator, detectSandbox, encodeFrame, FrameDecoder, pythonRuntime } from '@packrun/core';
 import { realPython } from '../runner/fixtures.ts';
 import { testUidRange } from '../sandbox/sandbox-fixture.ts';
 import { homeWithPackFolders, type ExchangeHome } from './exchange-home.ts';
@@ -66,37 +66,28 @@ describe.skipIf(!built)('st2 fallback libraries', () => {
     const packDir = path.join(packs, 'st2_libs');
     const child = spawn(python, ['-I', pythonRuntime.sensorWrapper], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Duplex;
-    const frame = (message: unknown): Buffer => {
-      const body = Buffer.from(JSON.stringify(message), 'utf8');
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(body.length, 0);
-      return Buffer.concat([header, body]);
-    };
     const store = new Map<string, unknown>();
     const dispatched: unknown[] = [];
-    let buffered = Buffer.alloc(0);
+    // The runtime's own framing, as the sensor container's side of the channel.
+    const decoder = new FrameDecoder();
     channel.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
-        const length = buffered.readUInt32BE(0);
-        const message = JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')) as WrapperFrame;
-        buffered = buffered.subarray(4 + length);
+      for (const message of decoder.push(chunk) as WrapperFrame[]) {
         if (message.type === 'datastore') {
           const name = String(message.args?.['name']);
           if (message.op === 'set') store.set(name, message.args?.['value']);
           const value = message.op === 'get' ? store.get(name) ?? null : null;
-          channel.write(frame({ type: 'datastore_reply', id: message.id, ok: true, value }));
+          channel.write(encodeFrame({ type: 'datastore_reply', id: message.id, ok: true, value }));
         }
         if (message.type === 'dispatch') {
           dispatched.push(message.payload);
-          if (dispatched.length === 2) channel.write(frame({ type: 'stop' }));
+          if (dispatched.length === 2) channel.write(encodeFrame({ type: 'stop' }));
         }
       }
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    channel.write(frame({
+    channel.write(encodeFrame({
       type: 'job',
       job: {
         kind: 'sensor', pack: 'st2_libs', sensor: 'st2_libs.GreenSensor', class_name: 'GreenSensor',

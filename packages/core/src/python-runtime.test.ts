@@ -4,10 +4,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder } from './protocol/framing.ts';
 import { pythonRuntime } from './python-runtime.ts';
 
 // python3 is a pyenv shim here; the wrappers are meant to be run by a real interpreter.
 const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+
+/** Calls `onFrame` with each frame a wrapper writes on its control channel, in order. */
+function onFrames(channel: Duplex, onFrame: (message: Record<string, unknown>) => void): void {
+  const decoder = new FrameDecoder();
+  channel.on('data', (chunk: Buffer) => {
+    for (const message of decoder.push(chunk)) onFrame(message as Record<string, unknown>);
+  });
+}
 
 describe('python runtime', () => {
   it('points at files that exist', () => {
@@ -85,31 +94,18 @@ describe('python runtime', () => {
     );
     const child = spawn(python, ['-I', pythonRuntime.actionWrapper], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Duplex;
-    const frame = (message: unknown): Buffer => {
-      const body = Buffer.from(JSON.stringify(message), 'utf8');
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(body.length, 0);
-      return Buffer.concat([header, body]);
-    };
     const received: Array<Record<string, unknown>> = [];
-    let buffered = Buffer.alloc(0);
-    channel.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
-        const length = buffered.readUInt32BE(0);
-        const message = JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>;
-        buffered = buffered.subarray(4 + length);
-        received.push(message);
-        if (message.type === 'datastore') {
-          channel.write(frame({ type: 'datastore_reply', id: message.id, ok: true, value: 'from-parent' }));
-        }
+    onFrames(channel, (message) => {
+      received.push(message);
+      if (message.type === 'datastore') {
+        channel.write(encodeFrame({ type: 'datastore_reply', id: message.id, ok: true, value: 'from-parent' }));
       }
     });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     channel.write(
-      frame({
+      encodeFrame({
         type: 'job',
         job: {
           kind: 'action', execution_id: 'e1', pack: 'hello', action: 'hello.count', entry_point: entry,
@@ -151,29 +147,17 @@ describe('python runtime', () => {
     );
     const child = spawn(python, ['-I', pythonRuntime.sensorWrapper], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Duplex;
-    const frame = (message: unknown): Buffer => {
-      const body = Buffer.from(JSON.stringify(message), 'utf8');
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(body.length, 0);
-      return Buffer.concat([header, body]);
-    };
     const dispatched: Array<Record<string, unknown>> = [];
-    let buffered = Buffer.alloc(0);
-    channel.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
-        const length = buffered.readUInt32BE(0);
-        dispatched.push(JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>);
-        buffered = buffered.subarray(4 + length);
-        if (dispatched.length === 1) channel.write(frame({ type: 'trigger_updated', trigger: { ref: 'hello.b' } }));
-        if (dispatched.length === 2) channel.write(frame({ type: 'stop' }));
-      }
+    onFrames(channel, (message) => {
+      dispatched.push(message);
+      if (dispatched.length === 1) channel.write(encodeFrame({ type: 'trigger_updated', trigger: { ref: 'hello.b' } }));
+      if (dispatched.length === 2) channel.write(encodeFrame({ type: 'stop' }));
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     channel.write(
-      frame({
+      encodeFrame({
         type: 'job',
         job: {
           kind: 'sensor', pack: 'hello', sensor: 'hello.EchoSensor', class_name: 'EchoSensor', entry_point: entry,
