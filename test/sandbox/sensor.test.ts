@@ -18,10 +18,10 @@ import {
   type Store,
 } from '@packrun/core';
 import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { installSensorPack, noDatastore, writePack } from '../sensors/sensor-fixtures.ts';
+import { installSensorPack, noDatastore, startTestSensorContainer, writePack } from '../sensors/sensor-fixtures.ts';
 import { sandboxProcesses, testUidRange } from './sandbox-fixture.ts';
 
 /**
@@ -92,16 +92,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const packDir = await writePack(sensorPack(path.join(home, 'secrets', 'cli-api-key'), (server.address() as net.AddressInfo).port));
   await installSensorPack(packDir, config, store);
-  container = await startSensorContainer({
+  container = await startTestSensorContainer(home, {
     store,
     bus,
-    paths: dataPaths(home),
     config,
     // These sensors never use the datastore.
     keyValues: noDatastore,
     logger,
     decorator: createSandboxDecorator({ host, config, logger }),
-    backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
     stopGraceMs: 1000,
     refreshMs: 200,
   });

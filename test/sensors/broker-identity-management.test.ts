@@ -6,17 +6,16 @@ import {
   loadConfig,
   newId,
   openEmbeddedStore,
-  openKeyValues,
   type Bus,
   type PackrunConfig,
   type Store,
 } from '@packrun/core';
 import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, startTestSensorContainer, writePack } from './sensor-fixtures.ts';
 
 /**
  * Sensor identities provisioned through the RabbitMQ management API (the operator's preferred
@@ -48,18 +47,7 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
   };
 
   const start = (settings: PackrunConfig): Promise<SensorContainer> =>
-    startSensorContainer({
-      store,
-      bus: containerBus,
-      paths: dataPaths(home),
-      config: settings,
-      keyValues: openKeyValues(store, settings),
-      logger,
-      backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
-      stopGraceMs: 4000,
-      refreshMs: 500,
-      timers: false,
-    });
+    startTestSensorContainer(home, { store, bus: containerBus, config: settings, logger, stopGraceMs: 4000, timers: false });
 
   const ticks = (): Promise<number> => store.triggerInstances.count({ trigger: 'nodesense.tick' });
 

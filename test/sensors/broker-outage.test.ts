@@ -6,16 +6,15 @@ import {
   loadConfig,
   newId,
   openEmbeddedStore,
-  openKeyValues,
   type Bus,
   type Store,
 } from '@packrun/core';
 import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, startTestSensorContainer, writePack } from './sensor-fixtures.ts';
 
 // This test stops a broker, so it runs its own node, never the machine's one on 5672.
 const unavailable = rabbitNodeUnavailable();
@@ -44,17 +43,7 @@ describe.skipIf(unavailable !== undefined)('sensor dispatches across a broker ou
     engineBus = createRabbitMqBus(busOptions);
     await Promise.all([containerBus.waitReady(20_000), engineBus.waitReady(20_000)]);
     engine = await startRulesEngine({ store, bus: engineBus, logger, requestExecution: async () => ({ id: newId() }) });
-    container = await startSensorContainer({
-      store,
-      bus: containerBus,
-      paths: dataPaths(home),
-      config,
-      keyValues: openKeyValues(store, config),
-      logger,
-      backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
-      stopGraceMs: 2000,
-      refreshMs: 500,
-    });
+    container = await startTestSensorContainer(home, { store, bus: containerBus, config, logger });
   }, 120_000);
 
   afterAll(async () => {

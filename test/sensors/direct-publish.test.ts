@@ -11,19 +11,18 @@ import {
   loadConfig,
   newId,
   openEmbeddedStore,
-  openKeyValues,
   parseRuleMeta,
   type Bus,
   type SandboxHost,
   type Store,
 } from '@packrun/core';
 import { saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { repoRoot, testUidRange } from '../sandbox/sandbox-fixture.ts';
-import { emitterOnlyPack, installSensorPack, pythonSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, pythonSensorPack, realPython, startTestSensorContainer, writePack } from './sensor-fixtures.ts';
 
 /**
  * The distributed deployment with per-pack sensor identities: each pack's sensors get their own
@@ -118,17 +117,13 @@ export default class Snoop {
         return { id: newId() };
       },
     });
-    container = await startSensorContainer({
+    container = await startTestSensorContainer(home, {
       store,
       bus: containerBus,
-      paths: dataPaths(home),
       config,
-      keyValues: openKeyValues(store, config),
       logger,
       decorator: createSandboxDecorator({ host, config, logger }),
-      backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
       stopGraceMs: 4000,
-      refreshMs: 500,
     });
   }, 240_000);
 

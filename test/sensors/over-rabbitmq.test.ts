@@ -8,18 +8,17 @@ import {
   loadConfig,
   newId,
   openEmbeddedStore,
-  openKeyValues,
   parseRuleMeta,
   queueNames,
   type Bus,
   type Store,
 } from '@packrun/core';
 import { saveRule, startRulesEngine, type ExecutionRequest, type RulesEngine } from '@packrun/rules-engine';
-import { sensorApiRoutes, startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { emitterOnlyPack, installSensorPack, realPython, writePack } from './sensor-fixtures.ts';
+import { emitterOnlyPack, installSensorPack, realPython, startTestSensorContainer, writePack } from './sensor-fixtures.ts';
 
 /**
  * The distributed wiring: the sensor container and the rules engine each with their own
@@ -68,17 +67,7 @@ beforeAll(async () => {
       return { id: newId() };
     },
   });
-  container = await startSensorContainer({
-    store,
-    bus: containerBus,
-    paths: dataPaths(home),
-    config,
-    keyValues: openKeyValues(store, config),
-    logger,
-    backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
-    stopGraceMs: 2000,
-    refreshMs: 500,
-  });
+  container = await startTestSensorContainer(home, { store, bus: containerBus, config, logger });
 }, 120_000);
 
 afterAll(async () => {

@@ -7,16 +7,15 @@ import {
   loadConfig,
   newId,
   openEmbeddedStore,
-  openKeyValues,
   parseRuleMeta,
   type Bus,
   type Store,
 } from '@packrun/core';
 import { deleteRule, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { installSensorPack, realPython, sensorView, triggerInstancesOf, writePack } from './sensor-fixtures.ts';
+import { installSensorPack, realPython, sensorView, startTestSensorContainer, triggerInstancesOf, writePack } from './sensor-fixtures.ts';
 
 /**
  * Python sensors through the real Python wrapper: trigger changes reach add_trigger/remove_trigger,
@@ -112,15 +111,12 @@ beforeAll(async () => {
   const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1' });
   store = await openEmbeddedStore({ dir: dataPaths(home).store });
   bus = createInProcessBus();
-  const keyValues = openKeyValues(store, config);
   await installSensorPack(packDir, config, store);
   engine = await startRulesEngine({ store, bus, logger, requestExecution: async () => ({ id: newId() }) });
-  container = await startSensorContainer({
+  container = await startTestSensorContainer(home, {
     store,
     bus,
-    paths: dataPaths(home),
     config,
-    keyValues,
     logger,
     backoff: { initialMs: 200, maxMs: 3000, stableMs: 10_000, failingAfter: 2 },
     stopGraceMs: 3000,

@@ -19,10 +19,19 @@ import {
   type Store,
 } from '@packrun/core';
 import { deleteRule, saveRule, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import type { SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { installSensorPack, noDatastore, nodeSensorPack, realPython, sensorView, triggerInstancesOf, writePack } from './sensor-fixtures.ts';
+import {
+  installSensorPack,
+  noDatastore,
+  nodeSensorPack,
+  realPython,
+  sensorView,
+  startTestSensorContainer,
+  triggerInstancesOf,
+  writePack,
+} from './sensor-fixtures.ts';
 
 /**
  * The sensor container with real Node sensor processes, a pack installed by the real installer,
@@ -54,16 +63,14 @@ beforeAll(async () => {
   });
   packDir = await writePack(nodeSensorPack('1.0.0'));
   await installSensorPack(packDir, config, store);
-  container = await startSensorContainer({
+  container = await startTestSensorContainer(home, {
     store,
     bus,
-    paths: dataPaths(home),
     config,
     // Datastore calls are not exercised here; a store-backed KeyValues comes with the API.
     keyValues: noDatastore,
     logger,
     backoff: { initialMs: 300, maxMs: 5000, stableMs: 10_000, failingAfter: 3 },
-    stopGraceMs: 2000,
     refreshMs: 200,
     decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
   });

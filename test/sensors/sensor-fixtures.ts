@@ -2,10 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { KeyValues, PackrunConfig, Store } from '@packrun/core';
+import { dataPaths, openKeyValues, type KeyValues, type PackrunConfig, type Store } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { registerPackRules } from '@packrun/rules-engine';
-import { registerPackSensors, type SensorContainer, type SensorView } from '@packrun/sensor-container';
+import {
+  registerPackSensors,
+  startSensorContainer,
+  type SensorContainer,
+  type SensorContainerOptions,
+  type SensorView,
+} from '@packrun/sensor-container';
 
 /** The real interpreter behind the pyenv shim, as pack venvs need it. */
 export function realPython(): string {
@@ -98,6 +104,25 @@ export async function installSensorPack(dir: string, config: PackrunConfig, stor
       await registerPackSensors(store, installed, loaded);
       await registerPackRules(store, loaded);
     },
+  });
+}
+
+/**
+ * The sensor container over `home`'s data folder with test timings (the first restart after
+ * 200 ms, at most 2 s apart, failing after 3; a refresh every 500 ms; a 2 s stop grace) and the
+ * store's datastore; anything given in `options` overrides them.
+ */
+export function startTestSensorContainer(
+  home: string,
+  options: Pick<SensorContainerOptions, 'store' | 'bus' | 'config' | 'logger'> & Partial<SensorContainerOptions>,
+): Promise<SensorContainer> {
+  return startSensorContainer({
+    paths: dataPaths(home),
+    backoff: { initialMs: 200, maxMs: 2000, stableMs: 10_000, failingAfter: 3 },
+    stopGraceMs: 2000,
+    refreshMs: 500,
+    ...options,
+    keyValues: options.keyValues ?? openKeyValues(options.store, options.config),
   });
 }
 
