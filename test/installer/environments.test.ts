@@ -123,7 +123,10 @@ describe('pack environments', () => {
   });
 
   const otherPython = ['/root/.pyenv/versions/3.12.1/bin/python3.12', '/usr/bin/python3.12', '/root/.pyenv/versions/3.10.13/bin/python3.10'].find((file) => existsSync(file));
-  it.skipIf(otherPython === undefined)('builds the env with the interpreter the pack names in `python` (skipped: no second Python found)', async () => {
+  if (otherPython === undefined) {
+    console.log('skipping the pack `python` interpreter test: no second Python (3.12 or 3.10) on this machine');
+  }
+  it.skipIf(otherPython === undefined)('builds the env with the interpreter the pack names in `python`', async () => {
     const dir = await writePack(path.join(root, 'own_python'), {
       ref: 'own_python',
       version: '0.1.0',
