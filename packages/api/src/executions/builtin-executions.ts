@@ -19,7 +19,11 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
   const beat = async (): Promise<void> => {
     await ledger.heartbeat({ id: runnerId, host: os.hostname(), pid: process.pid, concurrency: 1, running: [...running] });
   };
-  const timer = setInterval(() => void beat(), 1000);
+  // A periodic beat may still be in flight when the API closes the store; a missed beat is
+  // harmless (the next one follows), an unhandled rejection would take the process down.
+  const timer = setInterval(() => {
+    beat().catch((error: unknown) => logger.debug({ err: error }, 'built-in executions heartbeat missed'));
+  }, 1000);
   timer.unref();
 
   async function run(record: ExecutionRecord, work: BuiltinWork): Promise<void> {
