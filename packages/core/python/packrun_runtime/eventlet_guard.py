@@ -8,7 +8,7 @@ cannot switch to, and the first datastore call hangs for ever. Skipping the patc
 working: eventlet's green threads, sleep and queues still run, blocking calls block this one
 single-use process."""
 
-import importlib.util
+import importlib.abc
 import sys
 
 
@@ -17,14 +17,49 @@ def _skip_monkey_patch(*_args, **_kwargs):
                      'eventlet (its control channel uses OS threads)\n')
 
 
+def _disarm(eventlet_module):
+    eventlet_module.monkey_patch = _skip_monkey_patch
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None:
+        patcher.monkey_patch = _skip_monkey_patch
+
+
+class _DisarmingLoader(importlib.abc.Loader):
+    """Runs eventlet's own loader, then disarms monkey_patch before anyone can call it."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _disarm(module)
+
+
+class _EventletImportHook(importlib.abc.MetaPathFinder):
+    """Disarms eventlet when, and only when, pack code imports it: importing eventlet up front
+    would cost every action over a hundred milliseconds (the st2 fallback always provides it)."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != 'eventlet':
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _DisarmingLoader(spec.loader)
+                return spec
+        return None
+
+
 def disarm_eventlet_monkey_patch():
-    """Replace eventlet's monkey_patch with a no-op, when the pack can import eventlet at all."""
-    if 'eventlet' not in sys.modules and importlib.util.find_spec('eventlet') is None:
+    """Make eventlet's monkey_patch a no-op in this process, now if eventlet is already imported,
+    else at the moment it is (importing eventlet.patcher imports the eventlet package first)."""
+    if 'eventlet' in sys.modules:
+        _disarm(sys.modules['eventlet'])
         return
-    try:
-        import eventlet
-        import eventlet.patcher
-    except Exception:  # noqa: BLE001 - the pack's own import of eventlet reports the real error
-        return
-    eventlet.monkey_patch = _skip_monkey_patch
-    eventlet.patcher.monkey_patch = _skip_monkey_patch
+    if not any(isinstance(finder, _EventletImportHook) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _EventletImportHook())

@@ -29,6 +29,7 @@ SCRIPT = textwrap.dedent('''\
     sys.path.append(sys.argv[1])
     from packrun_runtime.eventlet_guard import disarm_eventlet_monkey_patch
     disarm_eventlet_monkey_patch()
+    sys.stderr.write('imported before use: %s\\n' % ('eventlet' in sys.modules))
     import eventlet
     from eventlet import monkey_patch
     monkey_patch(thread=True)
@@ -53,6 +54,7 @@ class EventletGuardTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(run.stdout.strip(), '0')
         self.assertEqual(run.stderr.count('eventlet.monkey_patch() skipped'), 2)
+        self.assertIn('imported before use: False', run.stderr)
 
     def test_without_eventlet_nothing_is_imported(self):
         run = self.run_script(with_eventlet=False)
