@@ -1,7 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  loadPack,
   loadSiteConfig,
   newId,
   operatorSandboxPolicy,
@@ -24,6 +23,7 @@ import {
   type SpawnDecorator,
 } from '@packrun/core';
 import { executePlan } from './execute-plan.ts';
+import { loadInstalledPackMetadata } from './pack-metadata-cache.ts';
 import type { Runner, RunnerInput, RunnerPlan } from './runner.ts';
 import { runnerFor } from './runners.ts';
 import { preloadImportsOf } from './warm/preload-imports.ts';
@@ -78,7 +78,7 @@ export interface FoundAction {
 export async function findAction(paths: DataPaths, ref: string, leased?: InstalledPack): Promise<FoundAction> {
   const names = splitActionRef(ref);
   const installed = leased ?? (await readInstalledPack(paths, names.pack));
-  const pack = await loadPack(installed.dir);
+  const pack = await loadInstalledPackMetadata(paths, installed);
   const action = pack.actions.find((candidate) => candidate.name === names.action);
   if (!action) {
     throw new PackrunError('ACTION_NOT_FOUND', `pack "${names.pack}" has no action "${names.action}"`, {

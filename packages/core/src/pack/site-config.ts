@@ -5,7 +5,8 @@ import { compileSchema, pythonTypeAliases } from '../params/json-schema.ts';
 import { buildDatastoreSnapshot, type KeyValueLookup } from '../template/datastore-snapshot.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import type { ConfigAttributeSchema, ConfigSchema, LoadedPack, ParameterSpec, ParameterType } from './types.ts';
-import { isPlainObject, readYamlFile } from './yaml-file.ts';
+import { readSiteConfigFile } from './site-config-file.ts';
+import { isPlainObject } from './yaml-file.ts';
 import { typeOf } from './pack-meta.ts';
 
 export interface LoadSiteConfigOptions {
@@ -45,7 +46,7 @@ export async function loadSiteConfig(options: LoadSiteConfigOptions): Promise<Si
     });
   };
 
-  const read = await readYamlFile(file);
+  const read = await readSiteConfigFile(file);
   if (!read.ok && read.reason !== 'missing') fail(undefined, read.message);
   const exists = read.ok;
   const raw = read.ok ? (read.value ?? {}) : {};

@@ -16,11 +16,20 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const cache = new Map<string, ValidateFunction>();
 
 /**
+ * In front of it, by object but weakly: cached pack metadata hands the same schema object to every
+ * execution, which then skips normalizing and serializing it; a dropped copy frees its entry.
+ * Schemas are metadata and never changed once parsed.
+ */
+const bySchemaObject = new WeakMap<object, ValidateFunction>();
+
+/**
  * Compiles (once per distinct schema) or throws the schema's own error message. Accepts draft-3 style
  * `required: true` inside `properties`, as StackStorm's CustomValidator does (payload schemas,
  * nested parameter schemas and config schemas of real packs use it).
  */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  const known = bySchemaObject.get(schema);
+  if (known) return known;
   const normalized = draft3RequiredToDraft4(schema) as Record<string, unknown>;
   const key = JSON.stringify(normalized);
   let validate = cache.get(key);
@@ -29,6 +38,7 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
     ajv.removeSchema(normalized);
     cache.set(key, validate);
   }
+  bySchemaObject.set(schema, validate);
   return validate;
 }
 

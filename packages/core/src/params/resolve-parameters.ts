@@ -58,7 +58,8 @@ export async function resolveParameters(options: ResolveParametersOptions): Prom
     const given = input[name];
     // As StackStorm's assign_default_values: a null given where a default exists takes the default.
     if (given !== undefined && !(given === null && spec.hasDefault)) values.set(name, given);
-    else if (spec.hasDefault) values.set(name, spec.default);
+    // A copy: the action's metadata is cached and shared by executions, which must not alter it.
+    else if (spec.hasDefault) values.set(name, typeof spec.default === 'object' && spec.default !== null ? structuredClone(spec.default) : spec.default);
   }
 
   const names = new Set(values.keys());
