@@ -13,6 +13,7 @@ export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';
 export { launchJob, type LaunchSpec, type JobExit } from './process/launcher.ts';
+export { encodeJobFrames, streamClosed } from './process/job-streams.ts';
 export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';

@@ -4,8 +4,8 @@ import {
   CappedOutput,
   encodeFrame,
   FrameDecoder,
-  PackrunError,
   parseChildMessage,
+  streamClosed,
   type ChildMessage,
   type JobExit,
   type LaunchSpec,
@@ -27,33 +27,7 @@ export interface StartedJob {
   signal(signal: NodeJS.Signals): void;
 }
 
-function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.destroyed || stream.readableEnded) return resolve();
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve();
-    }, withinMs);
-    stream.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
-/** The launch spec's messages as frames, refused before anything starts when one is too large. */
-export function encodeJobFrames(spec: LaunchSpec, extra: Record<string, unknown> = {}): Buffer[] {
-  return (spec.initialMessages ?? []).map((message) => {
-    try {
-      return encodeFrame({ ...message, ...extra });
-    } catch (error) {
-      throw new PackrunError('JOB_TOO_LARGE', `the job for pack "${spec.context.pack}" is too large for the control channel: ${(error as Error).message}`, {
-        hint: 'pass large data by reference (a datastore key, a URL, a file) rather than as a parameter',
-        details: { pack: spec.context.pack, execution: spec.context.executionId },
-      });
-    }
-  });
-}
 
 /**
  * launchJob's contract (packages/core/src/process/launcher.ts) for a job process started ahead
@@ -147,7 +121,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   // The main child is gone; anything it left behind in its group goes too.
   job.signal('SIGKILL');
   if (sockets) {
-    await Promise.all([closed(sockets.stdout, drainMs), closed(sockets.stderr, drainMs), closed(sockets.control, drainMs)]);
+    await Promise.all([streamClosed(sockets.stdout, drainMs), streamClosed(sockets.stderr, drainMs), streamClosed(sockets.control, drainMs)]);
     sockets.control.destroy();
   }
   return {

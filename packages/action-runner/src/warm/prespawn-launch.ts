@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
-import type { JobExit, LaunchSpec } from '@packrun/core';
-import { encodeJobFrames, superviseJob } from './job-supervisor.ts';
+import { encodeJobFrames, type JobExit, type LaunchSpec } from '@packrun/core';
+import { superviseJob } from './job-supervisor.ts';
 import type { ChildExit } from './zygote-process.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { ChildExit } from './zygote-process.ts';
  */
 export async function launchPrespawnedJob(spec: LaunchSpec, child: ChildProcess): Promise<JobExit> {
   const startedAt = Date.now();
-  const frames = encodeJobFrames(spec, { setup: { cwd: spec.cwd, env: spec.env } });
+  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd: spec.cwd, env: spec.env } });
   const pid = child.pid!;
   const exited = new Promise<ChildExit>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });

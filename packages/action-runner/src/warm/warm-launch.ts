@@ -1,5 +1,5 @@
-import { type JobExit, type LaunchSpec } from '@packrun/core';
-import { encodeJobFrames, superviseJob } from './job-supervisor.ts';
+import { encodeJobFrames, type JobExit, type LaunchSpec } from '@packrun/core';
+import { superviseJob } from './job-supervisor.ts';
 import { JobStreamListener } from './job-streams.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
 
@@ -17,7 +17,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  */
 export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess): Promise<JobExit> {
   const startedAt = Date.now();
-  const frames = encodeJobFrames(spec);
+  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
   const listener = await JobStreamListener.open();
   const forked = await zygote.fork({ socket: listener.address, token: listener.token, cwd: spec.cwd, env: spec.env, rlimits: {} }).catch((error: unknown) => {
     listener.abandon(error as Error);

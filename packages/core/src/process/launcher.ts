@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { PackrunError } from '../errors.ts';
 import type { StopReason } from '../execution.ts';
 import type { Logger } from '../logger.ts';
-import { encodeFrame } from '../protocol/framing.ts';
 import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
 import { CappedOutput } from './capped-output.ts';
+import { encodeJobFrames, streamClosed } from './job-streams.ts';
 import { ControlChannel } from './control-channel.ts';
 import { noSandbox, type SpawnContext, type SpawnDecorator } from './spawn-decorator.ts';
 
@@ -65,19 +64,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.destroyed || stream.readableEnded) return resolve();
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve();
-    }, withinMs);
-    stream.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /**
  * Runs one job process to the end: its own process group, a cleared environment, capped output,
@@ -87,16 +73,7 @@ function closed(stream: Readable | Socket, withinMs: number): Promise<void> {
 export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   const started = Date.now();
   // Encoded before anything starts, so a job too large for the channel fails without a process.
-  const initialFrames = (spec.initialMessages ?? []).map((message) => {
-    try {
-      return encodeFrame(message);
-    } catch (error) {
-      throw new PackrunError('JOB_TOO_LARGE', `the job for pack "${spec.context.pack}" is too large for the control channel: ${(error as Error).message}`, {
-        hint: 'pass large data by reference (a datastore key, a URL, a file) rather than as a parameter',
-        details: { pack: spec.context.pack, execution: spec.context.executionId },
-      });
-    }
-  });
+  const initialFrames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
   const decorator = spec.decorator ?? noSandbox;
   const wrapped = await decorator.wrap({
     command: spec.command,
@@ -200,9 +177,9 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   signalGroup(pid, 'SIGKILL');
   await wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill what the job left behind'));
   await Promise.all([
-    closed(child.stdout!, pipeDrainMs),
-    closed(child.stderr!, pipeDrainMs),
-    ...(socket ? [closed(socket, pipeDrainMs)] : []),
+    streamClosed(child.stdout!, pipeDrainMs),
+    streamClosed(child.stderr!, pipeDrainMs),
+    ...(socket ? [streamClosed(socket, pipeDrainMs)] : []),
   ]);
   channel?.close();
   const report = await wrapped.afterExit();
