@@ -63,7 +63,7 @@ for (const [letter, action, label, coldCount] of [
     if (letter === 'a' && p === 'p50') {
       row.target = { text: '≤ 5 ms', met: value <= 5, limit: 5 };
       row.note = `launch alone (fork to exit, the outcome's durationMs): zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms.`;
-      row.bound = `the forked child's own work (${round(warm.launch.p50)} ms here from fork to exit: set the job up, load the action module, run, send the result, exit; the fork itself is 2–3 ms on an idle machine) plus runAction's per-execution work in the runtime (${round(warm.total.p50 - warm.launch.p50)} ms: read the install record and every YAML of the pack, validate parameters, site config, create and remove the job folder). A CPU profile of 100 sequential warm runs shows the runtime's thread idle ~77% of the time: it waits on the child, which shares 2 loaded cores with everything else.`;
+      row.bound = `the forked child's own work (${round(warm.launch.p50)} ms here from fork to exit: set the job up, load the action module, run, send the result, exit; the fork itself is 2–3 ms on an idle machine) plus runAction's per-execution work in the runtime (${round(warm.total.p50 - warm.launch.p50)} ms: lease the pack version, validate parameters (pack metadata and compiled schemas are cached per installed version), render the site config, create and remove the job folder). A CPU profile of 100 sequential warm runs shows the runtime's thread idle ~77% of the time: it waits on the child, which shares 2 loaded cores with everything else.`;
     }
     if (letter === 'b' && p === 'p50') {
       const ratio = baseline / value;
