@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { processZygotePool } from '@packrun/action-runner';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, snapshot, type SandboxFixture } from './sandbox-fixture.ts';
 
@@ -33,9 +34,15 @@ afterEach(async (context) => {
   expect(normal.status).toBe('succeeded');
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (!fixture) return;
   for (const outcome of fixture.outcomes) expect(outcome).not.toContain(fixture.canary);
+  // With warm spawning on, the attacks ran in children of the hostile pack's sandboxed zygotes
+  // (one with the network, one without); stopping the zygotes releases their cgroups too.
+  const pool = processZygotePool(fixture.config);
+  if (fixture.config.warmSpawn && allLayers) expect(pool.size).toBeGreaterThanOrEqual(2);
+  await pool.close();
+  if (allLayers) expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
 });
 
 const attack = (input: Record<string, unknown>) => fixture.run('hostile.attack', input);

@@ -99,13 +99,18 @@ export function sandboxProcesses(config: PackrunConfig): number[] {
   return found;
 }
 
-/** Job cgroups this test process created that still exist. */
-export function leftoverJobCgroups(host: SandboxHost): string[] {
+/**
+ * Job cgroups this test process created that still exist. A live zygote's own cgroup
+ * (`zygote-...`) is not a job's; pass `includeZygotes` once the zygotes were stopped.
+ */
+export function leftoverJobCgroups(host: SandboxHost, includeZygotes = false): string[] {
   if (host.cgroups?.version !== 1) return [];
   const bases = [host.cgroups.memory, host.cgroups.pids, host.cgroups.cpu, ...(host.cgroups.freezer ? [host.cgroups.freezer] : [])];
   return bases.flatMap((base) => {
     try {
-      return readdirSync(base).filter((name) => name.includes(`-${process.pid}-`)).map((name) => path.join(base, name));
+      return readdirSync(base)
+        .filter((name) => name.includes(`-${process.pid}-`) && (includeZygotes || !name.startsWith('zygote-')))
+        .map((name) => path.join(base, name));
     } catch {
       return [];
     }

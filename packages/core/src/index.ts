@@ -28,6 +28,8 @@ export { nodeRuntime } from './process/node-wrapper.ts';
 export { createInProcessBus } from './bus/inprocess-bus.ts';
 export { detectSandbox, type SandboxHost, type LayerStatus, type LayerName } from './sandbox/detect.ts';
 export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/sandbox-decorator.ts';
+export type { WarmSandbox, SandboxedZygote, WarmChild, ZygoteContext } from './sandbox/warm-sandbox.ts';
+export { childHostPid, descendantHostPid } from './sandbox/ns-pid.ts';
 export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';

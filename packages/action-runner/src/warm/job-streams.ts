@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net, { type Server, type Socket } from 'node:net';
+import path from 'node:path';
 import { StreamTag } from './zygote-protocol.ts';
 
 interface JobSockets {
@@ -21,19 +22,22 @@ const tags = new Map<string, StreamName>([
  * The per-execution meeting point of a forked child and the runner. Node cannot receive file
  * descriptors, so instead of passing pipes the child connects to a socket the runner listens on,
  * once per stream, each connection opening with the execution's random token and a stream tag.
- * The socket is in Linux's abstract namespace: no file appears in the job folder, and the
- * listener closes as soon as the three connections are in, before the action's code runs.
+ * The socket is in Linux's abstract namespace (no file appears anywhere), or for a child without
+ * the host's network namespace a path in a folder only the runtime and its zygote see. The listener
+ * closes as soon as the three connections are in, before the action's code runs; closing removes
+ * a path socket's file.
  */
 export class JobStreamListener {
   readonly token = randomBytes(16).toString('hex');
-  readonly address = `\0packrun-job-${this.token}`;
+  readonly address: string;
   private readonly server: Server;
   private readonly found = new Map<StreamName, Socket>();
   private readonly early = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   private settle!: { resolve: (sockets: JobSockets) => void; reject: (error: Error) => void };
   readonly connected: Promise<JobSockets>;
 
-  private constructor() {
+  private constructor(socketDir: string | undefined) {
+    this.address = socketDir ? path.join(socketDir, `${this.token}.sock`) : `\0packrun-job-${this.token}`;
     this.connected = new Promise<JobSockets>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -41,8 +45,9 @@ export class JobStreamListener {
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
-  static async open(): Promise<JobStreamListener> {
-    const listener = new JobStreamListener();
+  /** `socketDir`: a folder for a path socket instead (a child in another network namespace cannot reach an abstract one). */
+  static async open(socketDir?: string): Promise<JobStreamListener> {
+    const listener = new JobStreamListener(socketDir);
     await new Promise<void>((resolve, reject) => {
       listener.server.once('error', reject);
       listener.server.listen(listener.address, () => resolve());

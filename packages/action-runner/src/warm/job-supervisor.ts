@@ -25,8 +25,9 @@ export interface StartedJob {
   streams: Promise<{ stdout: Readable; stderr: Readable; control: Socket; early?: { stdout: Buffer[]; stderr: Buffer[] } } | undefined>;
   /** Signals the job's whole process group. */
   signal(signal: NodeJS.Signals): void;
+  /** Kills what left the group too (the sandbox's cgroup), when the grace after SIGTERM is over. */
+  killAll?(): Promise<void>;
 }
-
 
 
 /**
@@ -49,7 +50,10 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     stopReason ??= reason;
     log?.debug({ reason }, 'stopping job');
     job.signal('SIGTERM');
-    killTimer = setTimeout(() => job.signal('SIGKILL'), spec.killGraceMs);
+    killTimer = setTimeout(() => {
+      job.signal('SIGKILL');
+      job.killAll?.().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));
+    }, spec.killGraceMs);
   };
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
   const onAbort = (): void => stop('canceled');

@@ -2,6 +2,7 @@ import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, t
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool } from './prespawn-pool.ts';
 import { launchWarmJob } from './warm-launch.ts';
+import { launchSandboxedWarmJob, NoFreeSlot } from './sandboxed-warm-launch.ts';
 import { ZygotePool } from './zygote-pool.ts';
 
 export interface WarmChoice {
@@ -30,12 +31,13 @@ export function processPrespawnPool(config: PackrunConfig): PrespawnPool {
   return processPrespawns;
 }
 
-/**
- * Warm spawning on, and no sandbox decorator: a sandboxed job's cgroup, uid and namespaces are
- * set up around a fresh process (docs/fast-spawn.md says what a sandboxed zygote still needs).
- */
+/** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes. */
 function warmAllowed(spec: LaunchSpec, warm: WarmChoice): boolean {
-  return warm.config.warmSpawn && spec.controlChannel && (spec.decorator === undefined || spec.decorator === noSandbox);
+  return warm.config.warmSpawn && spec.controlChannel && (isUnsandboxed(spec) || spec.decorator?.warm !== undefined);
+}
+
+function isUnsandboxed(spec: LaunchSpec): boolean {
+  return spec.decorator === undefined || spec.decorator === noSandbox;
 }
 
 function isPythonWrapperJob(spec: LaunchSpec): boolean {
@@ -65,7 +67,8 @@ function nodePrespawnEnv(spec: LaunchSpec, warm: WarmChoice): Record<string, str
  */
 export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<JobExit> {
   if (!warmAllowed(spec, warm)) return launchJob(spec);
-  const nodeEnv = nodePrespawnEnv(spec, warm);
+  // Pre-spawned Node wrappers start outside any sandbox: sandboxed Node jobs start cold.
+  const nodeEnv = isUnsandboxed(spec) ? nodePrespawnEnv(spec, warm) : undefined;
   if (nodeEnv) {
     const pool = processPrespawnPool(warm.config);
     const kind = { command: spec.command, args: spec.args, env: nodeEnv };
@@ -78,6 +81,7 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
   }
   if (!isPythonWrapperJob(spec)) return launchJob(spec);
   const pool = warm.pool ?? processZygotePool(warm.config, warm.logger);
+  const warmSandbox = isUnsandboxed(spec) ? undefined : spec.decorator?.warm;
   let lease;
   try {
     lease = await pool.acquire({
@@ -88,17 +92,19 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
       // The zygote's own environment: how to find the env's tools and a locale, nothing else.
       env: { PATH: spec.env['PATH'] ?? '/usr/bin:/bin', LANG: spec.env['LANG'] ?? 'C.UTF-8' },
       identity: JSON.stringify([warm.pack.env.hash ?? '', warm.pack.installedAt, warm.preload]),
+      ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: warm.config.runnerConcurrency } } : {}),
     });
   } catch (error) {
     warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'no zygote: starting the action cold');
     return launchJob(spec);
   }
   try {
-    return await launchWarmJob(spec, lease.zygote);
+    return await (warmSandbox ? launchSandboxedWarmJob(spec, lease.zygote) : launchWarmJob(spec, lease.zygote));
   } catch (error) {
-    // Only the fork itself can fail here, before any of the action's code ran: start it cold.
+    // Only the fork itself (or the sandbox around it) can fail here, before any of the action's
+    // code ran: start it cold.
     if ((error as { code?: unknown }).code === 'JOB_TOO_LARGE') throw error;
-    warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'zygote fork failed: starting the action cold');
+    if (!(error instanceof NoFreeSlot)) warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'zygote fork failed: starting the action cold');
     return launchJob(spec);
   } finally {
     lease.release();

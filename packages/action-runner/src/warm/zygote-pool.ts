@@ -1,4 +1,4 @@
-import type { Logger } from '@packrun/core';
+import type { Logger, WarmSandbox } from '@packrun/core';
 import { ZygoteProcess, type ZygoteSpec } from './zygote-process.ts';
 
 export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutMs'> {
@@ -29,8 +29,20 @@ export interface ZygotePoolOptions {
   logger?: Logger;
 }
 
+const sandboxIds = new WeakMap<WarmSandbox, number>();
+let lastSandboxId = 0;
+
+/** Zygotes differ by sandbox (none, or which one and with or without a network namespace). */
+function zygoteKind(wanted: ZygoteWanted): string {
+  const sandbox = wanted.sandbox;
+  if (!sandbox) return 'unsandboxed';
+  let id = sandboxIds.get(sandbox.warm);
+  if (id === undefined) sandboxIds.set(sandbox.warm, (id = ++lastSandboxId));
+  return `sandbox-${id}-${sandbox.warm.zygoteKind(sandbox.context)}`;
+}
+
 /**
- * At most one live zygote per pack and interpreter. A zygote that died is replaced on next use, a
+ * At most one live zygote per pack, interpreter and kind of sandbox. A zygote that died is replaced on next use, a
  * reinstalled pack's is retired (it stops once its running executions end), and an idle one stops
  * after `idleMs`, so the memory held stays proportional to the packs in recent use.
  */
@@ -40,7 +52,7 @@ export class ZygotePool {
   constructor(private readonly options: ZygotePoolOptions) {}
 
   async acquire(wanted: ZygoteWanted): Promise<ZygoteLease> {
-    const key = `${wanted.pack}\0${wanted.python}`;
+    const key = `${wanted.pack}\0${wanted.python}\0${zygoteKind(wanted)}`;
     let entry = this.entries.get(key);
     if (entry && (entry.identity !== wanted.identity || !entry.zygote.running)) {
       this.retire(key, entry);
@@ -79,6 +91,11 @@ export class ZygotePool {
   /** Zygotes currently alive (started or starting). */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Host pids of the live zygote interpreters themselves (inside bubblewrap when sandboxed). */
+  hostPids(): number[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.zygote.hostPid === undefined ? [] : [entry.zygote.hostPid]));
   }
 
   /** Pids of the live zygotes, for memory accounting. */

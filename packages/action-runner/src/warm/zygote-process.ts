@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import { encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger } from '@packrun/core';
+import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type WarmSandbox, type ZygoteContext } from '@packrun/core';
 import { ZygoteMessage, type ForkRequest, type ZygoteReply } from './zygote-protocol.ts';
 
 const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
@@ -18,6 +18,8 @@ export interface ZygoteSpec {
   env: Record<string, string>;
   startTimeoutMs: number;
   logger?: Logger;
+  /** Start it inside the sandbox, with `slots` job folders for executions running at once. */
+  sandbox?: { warm: WarmSandbox; context: ZygoteContext; slots: number };
 }
 
 export interface ChildExit {
@@ -47,75 +49,116 @@ const signalNames = new Map<number, NodeJS.Signals>(
 export class ZygoteProcess {
   readonly spec: ZygoteSpec;
   readonly preloaded: string[] = [];
-  private readonly child: ChildProcess;
-  private readonly channel: Socket;
+  private child: ChildProcess | undefined;
+  private channel: Socket | undefined;
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
   private readonly forks = new Map<number, Deferred<ForkedChild>>();
   private readonly exits = new Map<number, Deferred<ChildExit>>();
+  /** Host pids of running children, by their pid in the zygote's namespace (sandboxed only). */
+  private readonly hostPids = new Map<number, number>();
   private alive = true;
+  private stopRequested = false;
+  /** The sandbox built around it, once launched. */
+  sandbox: SandboxedZygote | undefined;
+  private freeSlots: string[] = [];
+  /** The zygote's own pid on the host (inside bubblewrap, not bubblewrap's). */
+  hostPid: number | undefined;
   readonly ready: Promise<void>;
-  /** Resolves once the zygote process is gone, for whatever reason. */
+  /** Resolves once the zygote process is gone, for whatever reason, and its sandbox released. */
   readonly closed: Promise<void>;
+  private markClosed!: () => void;
 
   constructor(spec: ZygoteSpec) {
     this.spec = spec;
-    this.child = spawn(spec.python, ['-I', zygoteEntry, '--pack-dir', spec.packDir, '--preload', JSON.stringify(spec.preload)], {
+    this.closed = new Promise<void>((resolve) => {
+      this.markClosed = resolve;
+    });
+    this.ready = this.start();
+    this.ready.catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    const { spec } = this;
+    const args = ['-I', zygoteEntry, '--pack-dir', spec.packDir, '--preload', JSON.stringify(spec.preload)];
+    let launch = { command: spec.python, args, env: spec.env };
+    if (spec.sandbox) {
+      try {
+        this.sandbox = await spec.sandbox.warm.launchZygote({ command: spec.python, args, env: spec.env, context: spec.sandbox.context, slots: spec.sandbox.slots });
+      } catch (error) {
+        this.alive = false;
+        this.markClosed();
+        throw this.startError((error as Error).message);
+      }
+      launch = this.sandbox;
+      this.freeSlots = [...this.sandbox.slots];
+      if (this.stopRequested) {
+        this.alive = false;
+        await this.sandbox.afterExit();
+        this.markClosed();
+        throw this.startError('it was stopped while starting');
+      }
+    }
+    const child = spawn(launch.command, launch.args, {
       cwd: '/',
-      env: spec.env,
+      env: launch.env,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
-    this.channel = this.child.stdio[3] as Socket;
+    this.child = child;
+    const channel = child.stdio[3] as Socket;
+    this.channel = channel;
     // The zygote must never keep the runtime alive: it ends on its own when its channel closes.
-    this.child.unref();
-    this.channel.unref();
-    (this.child.stderr as Socket).unref();
-    this.child.stderr!.on('data', (chunk: Buffer) => spec.logger?.warn({ pack: spec.pack, stderr: chunk.toString('utf8') }, 'zygote wrote to stderr'));
+    child.unref();
+    if (this.holds === 0) channel.unref();
+    (child.stderr as Socket).unref();
+    child.stderr!.on('data', (chunk: Buffer) => spec.logger?.warn({ pack: spec.pack, stderr: chunk.toString('utf8') }, 'zygote wrote to stderr'));
 
-    let readyDeferred!: Deferred<void>;
-    this.ready = new Promise<void>((resolve, reject) => {
-      readyDeferred = { resolve, reject };
-    });
-    const startTimer = setTimeout(() => {
-      readyDeferred.reject(this.startError('it did not report ready in time'));
-      this.stop();
-    }, spec.startTimeoutMs);
-    startTimer.unref();
-
-    this.channel.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
-      try {
-        frames = this.decoder.push(chunk);
-      } catch (error) {
-        spec.logger?.error({ err: error, pack: spec.pack }, 'zygote broke its protocol');
+    return new Promise<void>((resolve, reject) => {
+      const startTimer = setTimeout(() => {
+        reject(this.startError('it did not report ready in time'));
         this.stop();
-        return;
-      }
-      for (const frame of frames) {
-        const reply = frame as ZygoteReply;
-        if (reply.type === ZygoteMessage.ready) {
-          clearTimeout(startTimer);
-          this.preloaded.push(...reply.preloaded);
-          if (reply.failed.length > 0) spec.logger?.warn({ pack: spec.pack, failed: reply.failed }, 'zygote could not preload some modules');
-          readyDeferred.resolve();
-        } else this.onReply(reply);
-      }
-    });
-    this.channel.on('error', () => undefined);
-    this.closed = new Promise<void>((resolve) => {
-      this.child.once('exit', () => {
+      }, spec.startTimeoutMs);
+      startTimer.unref();
+
+      channel.on('data', (chunk: Buffer) => {
+        let frames: unknown[];
+        try {
+          frames = this.decoder.push(chunk);
+        } catch (error) {
+          spec.logger?.error({ err: error, pack: spec.pack }, 'zygote broke its protocol');
+          this.stop();
+          return;
+        }
+        for (const frame of frames) {
+          const reply = frame as ZygoteReply;
+          if (reply.type === ZygoteMessage.ready) {
+            clearTimeout(startTimer);
+            // Inside bubblewrap it reports its pid in its own namespace.
+            this.hostPid = this.sandbox ? descendantHostPid(child.pid!, reply.pid) : child.pid;
+            if (this.hostPid === undefined) {
+              reject(this.startError(`its host pid was not found below ${child.pid}`));
+              this.stop();
+              return;
+            }
+            this.preloaded.push(...reply.preloaded);
+            if (reply.failed.length > 0) spec.logger?.warn({ pack: spec.pack, failed: reply.failed }, 'zygote could not preload some modules');
+            resolve();
+          } else this.onReply(reply);
+        }
+      });
+      channel.on('error', () => undefined);
+      child.once('exit', () => {
         clearTimeout(startTimer);
         this.alive = false;
-        readyDeferred.reject(this.startError('it exited before it was ready'));
+        reject(this.startError('it exited before it was ready'));
         this.failAll();
-        resolve();
+        void (this.sandbox?.afterExit() ?? Promise.resolve()).finally(() => this.markClosed());
       });
-      this.child.once('error', (error) => {
-        readyDeferred.reject(this.startError(error.message));
+      child.once('error', (error) => {
+        reject(this.startError(error.message));
       });
     });
-    this.ready.catch(() => undefined);
   }
 
   private holds = 0;
@@ -123,39 +166,65 @@ export class ZygoteProcess {
   /** While anyone waits on the zygote (its start, a fork, a child's end) it keeps the runtime's
    * event loop alive; otherwise it never does. */
   hold(): void {
-    if (this.holds++ === 0) this.channel.ref();
+    if (this.holds++ === 0) this.channel?.ref();
   }
 
   letGo(): void {
-    if (--this.holds === 0) this.channel.unref();
+    if (--this.holds === 0) this.channel?.unref();
+  }
+
+  /** A free job folder of a sandboxed zygote, or undefined when all are in use. */
+  takeSlot(): string | undefined {
+    return this.freeSlots.shift();
+  }
+
+  /** Gives a job folder back once it was emptied; one that could not be is never handed out again. */
+  returnSlot(slot: string, emptied: boolean): void {
+    if (emptied) this.freeSlots.push(slot);
+  }
+
+  /** The host pid of a forked child (by the pid the zygote reported), for cgroups and signals. */
+  childHostPid(pid: number): number | undefined {
+    if (!this.sandbox) return pid;
+    const known = this.hostPids.get(pid);
+    if (known !== undefined) return known;
+    const found = this.hostPid === undefined ? undefined : childHostPid(this.hostPid, pid);
+    if (found !== undefined) this.hostPids.set(pid, found);
+    return found;
   }
 
   get running(): boolean {
     return this.alive;
   }
 
+  /** The pid the runtime spawned (bubblewrap's, when sandboxed). */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   /** Forks one child for one execution; it waits for its streams to be accepted, then its job. */
   fork(request: Omit<ForkRequest, 'type' | 'id'>): Promise<ForkedChild> {
-    if (!this.alive) return Promise.reject(new Error('zygote is not running'));
+    const channel = this.channel;
+    if (!this.alive || !channel) return Promise.reject(new Error('zygote is not running'));
     const id = this.nextId++;
     return new Promise<ForkedChild>((resolve, reject) => {
       this.forks.set(id, { resolve, reject });
-      this.channel.write(encodeFrame({ type: ZygoteMessage.fork, id, ...request }));
+      channel.write(encodeFrame({ type: ZygoteMessage.fork, id, ...request }));
     });
   }
 
   /** Closing the channel ends the zygote (it kills any child still running first). */
   stop(): void {
+    this.stopRequested = true;
+    const child = this.child;
+    if (!child) return;
     // Whoever stops it may wait for `closed`: keep the event loop alive until the exit arrives.
-    this.child.ref();
-    this.channel.destroy();
-    if (this.alive && this.child.pid !== undefined) {
+    child.ref();
+    this.channel?.destroy();
+    if (this.alive && child.pid !== undefined) {
       try {
-        process.kill(this.child.pid, 'SIGKILL');
+        // Inside bubblewrap this is bubblewrap itself: the zygote's pid namespace dies with it.
+        process.kill(child.pid, 'SIGKILL');
       } catch {
         // Already gone.
       }
@@ -180,6 +249,7 @@ export class ZygoteProcess {
       case ZygoteMessage.exited: {
         const waiter = this.exits.get(reply.pid);
         this.exits.delete(reply.pid);
+        this.hostPids.delete(reply.pid);
         waiter?.resolve({ code: reply.code, signal: reply.signal === null ? null : (signalNames.get(reply.signal) ?? 'SIGKILL') });
         return;
       }
@@ -193,14 +263,17 @@ export class ZygoteProcess {
     for (const waiter of this.forks.values()) waiter.reject(new Error('zygote exited'));
     this.forks.clear();
     for (const [pid, waiter] of this.exits) {
+      // A sandboxed zygote's children died with its pid namespace; only known host pids are signalled.
+      const hostPid = this.sandbox ? this.hostPids.get(pid) : pid;
       try {
-        process.kill(-pid, 'SIGKILL');
+        if (hostPid !== undefined) process.kill(-hostPid, 'SIGKILL');
       } catch {
         // The group is gone already.
       }
       waiter.resolve({ code: null, signal: 'SIGKILL' });
     }
     this.exits.clear();
+    this.hostPids.clear();
   }
 
   private startError(reason: string): PackrunError {

@@ -22,6 +22,8 @@ export interface ForkRequest {
   env: Record<string, string>;
   /** setrlimit values applied in the child before the action is loaded; null is unlimited. */
   rlimits: Partial<Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null>>;
+  /** Sandboxed zygotes: the uid and gid the child drops to, with every capability, before it runs anything. */
+  drop?: { uid: number; gid: number };
 }
 
 export type ZygoteReply =

@@ -11,6 +11,7 @@ import sys
 import threading
 
 from . import action_runner
+from . import privileges
 from . import protocol
 from . import zygote_protocol as zp
 
@@ -79,9 +80,6 @@ def run_child(request, close_fds):
     for fd in close_fds:
         os.close(fd)
     os.setsid()
-    os.chdir(request['cwd'])
-    os.environ.clear()
-    os.environ.update(request['env'])
     token = request['token'].encode('ascii')
     streams = [(zp.STREAM_STDOUT, 1), (zp.STREAM_STDERR, 2), (zp.STREAM_CONTROL, protocol.CONTROL_FD)]
     for stream, target in streams:
@@ -90,7 +88,17 @@ def run_child(request, close_fds):
         if fd != target:
             os.dup2(fd, target)
             os.close(fd)
+    # Connected first, so a failed drop is reported on the execution's own stderr. Nothing the
+    # action wrote runs before the drop: the wrapper waits for its job frame, and the runner sends
+    # it only after this child joined the job's cgroup.
+    drop = request.get('drop')
+    if drop:
+        privileges.drop_to(int(drop['uid']), int(drop['gid']))
     _apply_rlimits(request.get('rlimits'))
+    # After the drop: a sandboxed job folder is the job uid's alone (0700).
+    os.chdir(request['cwd'])
+    os.environ.clear()
+    os.environ.update(request['env'])
     sys.argv = [request.get('argv0') or 'packrun_action_wrapper.py']
     try:
         code = action_runner.main([])

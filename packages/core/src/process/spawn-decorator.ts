@@ -1,4 +1,5 @@
 import type { SandboxLimits } from '../sandbox/profile.ts';
+import type { WarmSandbox } from '../sandbox/warm-sandbox.ts';
 
 /**
  * The one hook where the sandbox wraps a spawn. The launcher builds a SpawnSpec, hands it to the
@@ -63,6 +64,11 @@ export interface WrappedSpawn {
 
 export interface SpawnDecorator {
   wrap(spec: SpawnSpec): Promise<WrappedSpawn>;
+  /**
+   * How to contain jobs forked from a warm zygote, when this host's layers allow it (bubblewrap and
+   * a uid per job). Without it, a decorated job always starts cold.
+   */
+  warm?: WarmSandbox;
 }
 
 export const noSandbox: SpawnDecorator = {

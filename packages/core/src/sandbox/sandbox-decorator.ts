@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, readdir, readlink, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -9,56 +9,19 @@ import type { SpawnDecorator, SpawnSpec, WrappedSpawn } from '../process/spawn-d
 import { bwrapArgs } from './bwrap-args.ts';
 import { protectDataFolder } from './data-folder-modes.ts';
 import { createJobCgroup, type JobCgroup } from './cgroups.ts';
+import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
+import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
 import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
 import { launchCommand, seccompFd } from './launch-prefix.ts';
 import { operatorSandboxPolicy, type SandboxLimits } from './profile.ts';
 import { killUid, pidsOfUid, UidPool } from './uid-pool.ts';
-
-/**
- * Packrun's own wrapper runtimes (`packages/<name>/node` and `packages/<name>/python`: the action
- * and sensor wrappers and the StackStorm stand-ins): every job reads them, none may write them.
- */
-const packagesDir = path.resolve(import.meta.dirname, '../../..');
-const runtimeFolders = readdirSync(packagesDir).flatMap((name) =>
-  ['node', 'python'].map((runtime) => path.join(packagesDir, name, runtime)).filter((dir) => existsSync(dir)),
-);
+import { createWarmSandbox } from './warm-sandbox.ts';
 
 export interface SandboxDecoratorOptions {
   host: SandboxHost;
   config: PackrunConfig;
   logger?: Logger;
-}
-
-function resolveCommand(command: string, env: Record<string, string>): string | undefined {
-  if (path.isAbsolute(command)) return command;
-  for (const dir of (env['PATH'] ?? '').split(':')) {
-    const candidate = path.join(dir, command);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/**
- * The installation an interpreter needs at run time (its stdlib beside its binary): the real
- * binary's prefix, and for a virtualenv the base install its pyvenv.cfg points at. A prefix that
- * would expose a home folder or the data folder is refused: the job then fails to start, loudly,
- * rather than seeing more than it should.
- */
-function interpreterInstallations(command: string | undefined, dataHome: string): string[] {
-  if (!command || !existsSync(command)) return [];
-  const prefixes = [path.dirname(path.dirname(realpathSync(command)))];
-  const venvConfig = path.join(path.dirname(path.dirname(command)), 'pyvenv.cfg');
-  if (existsSync(venvConfig)) {
-    const home = /^home\s*=\s*(.+)$/m.exec(readFileSync(venvConfig, 'utf8'))?.[1]?.trim();
-    if (home && existsSync(home)) prefixes.push(path.dirname(realpathSync(home)));
-  }
-  return prefixes.filter(
-    (prefix) =>
-      path.dirname(prefix) !== '/' &&
-      !/^\/home\/[^/]+$/.test(prefix) &&
-      !`${dataHome}/`.startsWith(`${prefix}/`),
-  );
 }
 
 /** Never follows a symlink: one left in a job folder must not hand its target to the job uid. */
@@ -115,8 +78,25 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
   const uids = host.uidRange ? new UidPool(host.uidRange.first, host.uidRange.count) : undefined;
   const dataHome = path.resolve(config.home);
   let protectedOnce: Promise<void> | undefined;
+  const protect = (): Promise<void> => (protectedOnce ??= protectDataFolder(dataHome));
+  const warm =
+    host.bwrap && uids && host.missingRequired.length === 0
+      ? createWarmSandbox({
+          config,
+          bwrap: host.bwrap,
+          cgroups: host.cgroups,
+          seccompFile: host.seccompFile,
+          uids,
+          secrets,
+          defaults,
+          dataHome,
+          protect,
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined;
 
   return {
+    ...(warm ? { warm } : {}),
     async wrap(spec: SpawnSpec): Promise<WrappedSpawn> {
       if (host.missingRequired.length > 0) {
         throw new PackrunError('SANDBOX_LAYER_MISSING', `sandbox layers required by the configuration are not available: ${host.missingRequired.join(', ')}`, {
@@ -139,8 +119,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       };
       let cgroup: JobCgroup | undefined;
       try {
-        protectedOnce ??= protectDataFolder(dataHome);
-        await protectedOnce;
+        await protect();
         if (uid !== undefined) {
           // Only the job folder becomes the job's: everything else it sees stays root's and read-only.
           await chownTree(context.jobDir, uid);
@@ -165,23 +144,11 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       }
 
       const command = resolveCommand(spec.command, env);
-      const interpreters = [command, ...(context.interpreters ?? []).map((interpreter) => resolveCommand(interpreter, env))];
-      const readOnly = [
-        context.packDir,
-        ...(context.envDir ? [context.envDir] : []),
-        ...runtimeFolders,
-        ...(context.readOnlyDirs ?? []),
-        ...interpreters.flatMap((interpreter) => interpreterInstallations(interpreter, dataHome)),
-      ];
+      const readOnly = jobReadOnlyFolders(context, command, env, dataHome);
       const launched = launchCommand(
         {
           cgroupProcsFiles: cgroup?.procsFiles ?? [],
-          rlimits: {
-            openFiles: config.sandboxOpenFiles,
-            fileSizeMb: isBuild ? 'unlimited' : config.sandboxFileSizeMb,
-            cpuSeconds: context.kind === 'sensor' ? 'unlimited' : Math.ceil(limits.timeoutSeconds * Math.max(1, limits.cpu)) + config.killGraceSeconds + 5,
-            processes: uid === undefined ? undefined : limits.pids,
-          },
+          rlimits: jobRlimits(config, context.kind, limits, uid !== undefined),
           seccompFile: host.seccompFile,
           bwrap: host.bwrap
             ? {

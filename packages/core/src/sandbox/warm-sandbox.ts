@@ -1,0 +1,285 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, lchown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { PackrunConfig } from '../config.ts';
+import { PackrunError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { dataPaths } from '../paths.ts';
+import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
+import { bwrapArgs } from './bwrap-args.ts';
+import { createJobCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
+import { scrubEnvironment } from './env-scrub.ts';
+import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
+import { jobRlimits } from './job-rlimits.ts';
+import { launchCommand, seccompFd, type RlimitValues } from './launch-prefix.ts';
+import type { SandboxLimits } from './profile.ts';
+import { killUid, type UidPool } from './uid-pool.ts';
+
+const runFile = promisify(execFile);
+
+/** What of a job's context a zygote is built from: everything but the execution. */
+export type ZygoteContext = Pick<SpawnContext, 'pack' | 'packDir' | 'envDir' | 'interpreters' | 'readOnlyDirs' | 'limits'>;
+
+export interface ZygoteSandboxSpec {
+  /** The pack env's interpreter and the zygote's own arguments. */
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  context: ZygoteContext;
+  /** Executions the zygote may run at once: each gets one of its job folders. */
+  slots: number;
+}
+
+export interface WarmChildSpec {
+  /** The execution's own context (its id and limits). */
+  context: SpawnContext;
+  /** Its environment, with HOME and TMPDIR already pointing at `slot`. */
+  env: Record<string, string>;
+  /** The job folder inside the zygote it runs in (one of `SandboxedZygote.slots`). */
+  slot: string;
+  zygoteHostPid: number;
+}
+
+export interface WarmChild {
+  uid: number;
+  env: Record<string, string>;
+  rlimits: RlimitValues;
+  /** Moves the forked child (by host pid) into the execution's cgroup; before its job frame. */
+  join(hostPid: number): Promise<void>;
+  /** Kills every process of the execution, including those that left its process group. */
+  killAll(): Promise<void>;
+  /**
+   * Once its processes are gone: what the cgroup saw. `swept` settles when the job folder and the
+   * uid's files in the zygote's /tmp are gone and the uid is back in the pool; false means the
+   * folder could not be emptied and must not be handed out again.
+   */
+  afterExit(): Promise<SandboxReport & { swept: Promise<boolean> }>;
+}
+
+export interface SandboxedZygote {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Its job folders, as paths inside its mount namespace: one tmpfs each, empty between executions. */
+  slots: string[];
+  /**
+   * Where per-execution sockets go when the zygote has no network (its own network namespace
+   * cannot reach the runtime's abstract sockets): a folder bound read-only into it.
+   */
+  socketDir?: string;
+  prepareChild(spec: WarmChildSpec): Promise<WarmChild>;
+  /** After the zygote's process is gone: its cgroup and socket folder go too. */
+  afterExit(): Promise<void>;
+}
+
+/**
+ * Zygotes under the sandbox (docs/fast-spawn.md). A zygote starts in bubblewrap with the same
+ * read-only view, seccomp program and namespaces as a cold job of its pack, but as root inside
+ * with CAP_SETUID, CAP_SETGID and CAP_SETPCAP only, so that each forked child can drop to a uid of
+ * its own. Each execution then gets, around its child, what a cold job gets around its process: a
+ * uid from the pool, a cgroup with its limits (joined before its job frame is sent), rlimits, a
+ * scrubbed environment and a capped tmpfs job folder.
+ */
+export interface WarmSandbox {
+  /** Jobs whose kinds differ need different zygotes (with or without a network namespace). */
+  zygoteKind(context: ZygoteContext): string;
+  launchZygote(spec: ZygoteSandboxSpec): Promise<SandboxedZygote>;
+}
+
+export interface WarmSandboxDeps {
+  config: PackrunConfig;
+  bwrap: string;
+  cgroups: CgroupHost | undefined;
+  seccompFile: string | undefined;
+  uids: UidPool;
+  secrets: string[];
+  defaults: SandboxLimits;
+  dataHome: string;
+  /** The data folder's modes are set (once) before any job runs. */
+  protect(): Promise<void>;
+  logger?: Logger;
+}
+
+/** Where a zygote's job folders are mounted inside it. */
+const slotRoot = '/packrun-job';
+
+function setupFailed(what: string, pack: string, error: unknown): PackrunError {
+  return new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare the sandbox for ${what} of pack "${pack}": ${(error as Error).message}`, {
+    details: { pack },
+    userError: false,
+    cause: error,
+  });
+}
+
+/**
+ * Empties a finished execution's job folder and removes what its uid left at the top of the
+ * zygote's shared /tmp. Deletion runs inside the zygote's mount namespace (nsenter): walking its
+ * files through /proc/<pid>/root from the host would follow a symlink a job planted with an
+ * absolute target to the host's own files. Inside, every path outside the job folders and /tmp is
+ * a read-only bind.
+ */
+async function sweep(nsenter: string, zygoteHostPid: number, slot: string, uid: number): Promise<void> {
+  const root = `/proc/${zygoteHostPid}/root`;
+  let leftovers: string[];
+  try {
+    const inSlot = (await readdir(`${root}${slot}`)).map((name) => path.posix.join(slot, name));
+    const inTmp: string[] = [];
+    for (const name of await readdir(`${root}/tmp`)) {
+      const stat = await lstat(`${root}/tmp/${name}`).catch(() => undefined);
+      if (stat?.uid === uid) inTmp.push(path.posix.join('/tmp', name));
+    }
+    leftovers = [...inSlot, ...inTmp];
+  } catch (error) {
+    // The zygote is gone, and its tmpfs mounts with it: nothing is left to sweep.
+    if (['ENOENT', 'ESRCH', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '') && !existsSync(`/proc/${zygoteHostPid}`)) return;
+    throw error;
+  }
+  if (leftovers.length > 0) {
+    await runFile(nsenter, [`--target=${zygoteHostPid}`, '--mount', '--', '/bin/rm', '-rf', '--one-file-system', '--', ...leftovers], {
+      timeout: 60_000,
+      env: { PATH: '/usr/bin:/bin' },
+    });
+  }
+  await lchown(`${root}${slot}`, 0, 0);
+  await chmod(`${root}${slot}`, 0o700);
+}
+
+/**
+ * A cold job's cgroup also holds its two bubblewrap processes (root, so outside RLIMIT_NPROC's
+ * count); a forked child's holds only the job's own. With the same number for both, RLIMIT_NPROC
+ * would refuse the last fork before the cgroup does, and the job would not be reported as stopped
+ * at its pids limit. The cgroup is the limit; RLIMIT_NPROC stays a backstop one above it.
+ */
+function warmRlimits(values: RlimitValues, hasCgroup: boolean): RlimitValues {
+  return hasCgroup && values.processes !== undefined ? { ...values, processes: values.processes + 1 } : values;
+}
+
+export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
+  const { config } = deps;
+  const nsenter = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'].find((file) => existsSync(file)) ?? 'nsenter';
+  const limitsOf = (context: ZygoteContext): SandboxLimits => context.limits ?? deps.defaults;
+
+  return {
+    zygoteKind(context) {
+      return limitsOf(context).network ? 'network' : 'no-network';
+    },
+
+    async launchZygote(spec) {
+      const { context } = spec;
+      const limits = limitsOf(context);
+      const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
+      const socketDir = limits.network ? undefined : path.join(dataPaths(deps.dataHome).jobs, `.zygote-${randomBytes(6).toString('hex')}`);
+      let cgroup: JobCgroup | undefined;
+      try {
+        await deps.protect();
+        if (socketDir) await mkdir(socketDir, { recursive: true, mode: 0o700 });
+        // Its own cgroup holds the zygote and each child until the child joins its execution's.
+        if (deps.cgroups) cgroup = await createJobCgroup(deps.cgroups, `zygote-${context.pack}`, { memoryMb: limits.memoryMb, pids: limits.pids, cpu: limits.cpu });
+      } catch (error) {
+        if (socketDir) await rm(socketDir, { recursive: true, force: true });
+        throw setupFailed('the zygote', context.pack, error);
+      }
+      const env = scrubEnvironment(spec.env, deps.secrets).env;
+      const command = resolveCommand(spec.command, env) ?? spec.command;
+      const launched = launchCommand(
+        {
+          cgroupProcsFiles: cgroup?.procsFiles ?? [],
+          // Each child sets its own; the zygote's hard limits must stay above them.
+          rlimits: undefined,
+          seccompFile: deps.seccompFile,
+          bwrap: {
+            binary: deps.bwrap,
+            args: bwrapArgs({
+              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), ...(socketDir ? [socketDir] : [])],
+              scratch: slots,
+              scratchMb: config.sandboxJobMb,
+              cwd: '/',
+              network: limits.network,
+              tmpMb: config.sandboxTmpMb,
+              switchesUser: true,
+              seccompFd: deps.seccompFile ? seccompFd : undefined,
+            }),
+          },
+          setpriv: undefined,
+        },
+        command,
+        spec.args,
+      );
+
+      return {
+        command: launched.command,
+        args: launched.args,
+        env,
+        slots,
+        ...(socketDir ? { socketDir } : {}),
+        async afterExit() {
+          await cgroup
+            ?.remove()
+            .catch(async () => {
+              await cgroup.killAll();
+              await cgroup.remove();
+            })
+            .catch((error: unknown) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
+          if (socketDir) await rm(socketDir, { recursive: true, force: true });
+        },
+
+        async prepareChild(child) {
+          const { context: jobContext, slot, zygoteHostPid } = child;
+          const jobLimits = limitsOf(jobContext);
+          const uid = deps.uids.take();
+          let jobCgroup: JobCgroup | undefined;
+          try {
+            // Only this execution's uid may enter its job folder, as a cold job's.
+            const slotOnHost = `/proc/${zygoteHostPid}/root${slot}`;
+            await lchown(slotOnHost, uid, uid);
+            await chmod(slotOnHost, 0o700);
+            if (deps.cgroups) {
+              jobCgroup = await createJobCgroup(deps.cgroups, `${jobContext.kind}-${jobContext.pack}-${jobContext.executionId}`, {
+                memoryMb: jobLimits.memoryMb,
+                pids: jobLimits.pids,
+                cpu: jobLimits.cpu,
+              });
+            }
+          } catch (error) {
+            deps.uids.release(uid);
+            throw setupFailed(jobContext.kind, jobContext.pack, error);
+          }
+          const env = scrubEnvironment(child.env, deps.secrets).env;
+          env['USER'] = env['LOGNAME'] = 'packrun';
+          let swept: Promise<boolean> | undefined;
+          return {
+            uid,
+            env,
+            rlimits: warmRlimits(jobRlimits(config, jobContext.kind, jobLimits, true), jobCgroup !== undefined),
+            async join(hostPid) {
+              for (const file of jobCgroup?.procsFiles ?? []) await writeFile(file, String(hostPid));
+            },
+            async killAll() {
+              if (jobCgroup) await jobCgroup.killAll();
+              else await killUid(uid);
+            },
+            async afterExit() {
+              const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
+              await jobCgroup?.remove().catch((error: unknown) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
+              swept ??= sweep(nsenter, zygoteHostPid, slot, uid).then(
+                () => {
+                  deps.uids.release(uid);
+                  return true;
+                },
+                (error: unknown) => {
+                  // The uid stays taken: its files may still be in the zygote's /tmp.
+                  deps.logger?.warn({ err: error, pack: jobContext.pack, slot }, 'could not empty a zygote job folder');
+                  return false;
+                },
+              );
+              return { ...stats, swept };
+            },
+          };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processZygotePool } from '@packrun/action-runner';
+import { installPack } from '@packrun/pack-installer';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixture } from './sandbox-fixture.ts';
+
+/**
+ * Zygotes under the sandbox (docs/fast-spawn.md): an execution forked from its pack's zygote must
+ * end up exactly where a cold sandboxed job does (its own uid, no capabilities, no_new_privs,
+ * seccomp, its own cgroup and capped job folder) and leave nothing for the next execution. The
+ * containment cases themselves run warm too: contain.test.ts under test/warm-modes.config.ts.
+ */
+const probeAction = `import os
+from st2common.runners.base_action import Action
+
+
+def status():
+    fields = {}
+    with open('/proc/self/status') as f:
+        for line in f:
+            key, _, value = line.partition(':')
+            fields[key] = value.strip()
+    return fields
+
+
+class Probe(Action):
+    def run(self, leave, sleep):
+        import time
+        st = status()
+        with open('/proc/%d/cmdline' % os.getppid(), 'rb') as f:
+            parent = f.read().replace(b'\\0', b' ').decode()
+        cwd = os.getcwd()
+        cwd_stat = os.stat(cwd)
+        with open('/proc/self/mounts') as f:
+            mounts = [line.split()[1:3] for line in f]
+        with open('/proc/net/dev') as f:
+            interfaces = sorted(line.split(':')[0].strip() for line in f.readlines()[2:])
+        with open('/proc/self/cgroup') as f:
+            cgroup = f.read()
+        seen = {'cwd_was_empty': os.listdir(cwd) == [], 'tmp': sorted(os.listdir('/tmp'))}
+        if leave:
+            with open(os.path.join(cwd, 'left-in-job-folder'), 'w') as f:
+                f.write('x')
+            with open('/tmp/left-by-%d' % os.getuid(), 'w') as f:
+                f.write('x')
+        time.sleep(sleep)
+        result = {'uid': os.getuid(), 'gid': os.getgid(), 'groups': os.getgroups(),
+                  'caps': [st[k] for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb')],
+                  'no_new_privs': st['NoNewPrivs'], 'seccomp': st['Seccomp'], 'ppid': os.getppid(),
+                  'parent': parent, 'cwd': cwd, 'home': os.environ.get('HOME'),
+                  'tmpdir': os.environ.get('TMPDIR'), 'cwd_mode': cwd_stat.st_mode & 0o7777,
+                  'cwd_owner': cwd_stat.st_uid,
+                  'cwd_fs': next((m[1] for m in mounts if m[0] == cwd), None),
+                  'interfaces': interfaces, 'cgroup': cgroup}
+        result.update(seen)
+        return result
+`;
+
+function writeProbePack(root: string): string {
+  const dir = path.join(root, 'warmprobe');
+  mkdirSync(path.join(dir, 'actions'), { recursive: true });
+  writeFileSync(path.join(dir, 'pack.yaml'), 'ref: warmprobe\nname: warmprobe\ndescription: sandboxed zygote probe\nversion: 0.1.0\nauthor: Packrun tests\nemail: tests@example.invalid\n');
+  writeFileSync(path.join(dir, 'actions', 'probe.py'), probeAction);
+  const parameters = 'parameters:\n  leave:\n    type: boolean\n    default: false\n  sleep:\n    type: number\n    default: 0\n';
+  writeFileSync(path.join(dir, 'actions', 'probe.yaml'), `name: probe\nrunner_type: python-script\nentry_point: probe.py\n${parameters}`);
+  writeFileSync(path.join(dir, 'actions', 'probe_offline.yaml'), `name: probe_offline\nrunner_type: python-script\nentry_point: probe.py\nsandbox:\n  network: false\n${parameters}`);
+  return dir;
+}
+
+interface Probe {
+  uid: number;
+  gid: number;
+  groups: number[];
+  caps: string[];
+  no_new_privs: string;
+  seccomp: string;
+  ppid: number;
+  parent: string;
+  cwd: string;
+  home: string;
+  tmpdir: string;
+  cwd_mode: number;
+  cwd_owner: number;
+  cwd_fs: string | null;
+  interfaces: string[];
+  cgroup: string;
+  cwd_was_empty: boolean;
+  tmp: string[];
+}
+
+let fixture: SandboxFixture;
+let allLayers = false;
+
+beforeAll(async () => {
+  // One job folder per zygote, so a second execution at the same time has to start cold.
+  fixture = await sandboxFixture({ PACKRUN_WARM_SPAWN: 'on', PACKRUN_RUNNER_CONCURRENCY: '2' });
+  allLayers = fixture.host.layers.every((layer) => layer.active);
+  if (!allLayers) console.warn('sandboxed zygote tests skipped: not every sandbox layer is active on this host (see packrun doctor)');
+  else await installPack([writeProbePack(mkdtempSync(path.join(os.tmpdir(), 'packrun-warmprobe-')))], { config: fixture.config });
+}, 600_000);
+
+afterAll(async () => {
+  if (!fixture) return;
+  await processZygotePool(fixture.config).close();
+  if (allLayers) expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+});
+
+async function probe(action: string, input: Record<string, unknown> = {}): Promise<Probe> {
+  const outcome = await fixture.run(`warmprobe.${action}`, input);
+  expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
+  return outcome.result['result'] as Probe;
+}
+
+describe.runIf(process.getuid?.() === 0)('sandboxed zygotes', () => {
+  it('fork each execution from the pack zygote, as the job uid with nothing more than a cold job has', async (context) => {
+    if (!allLayers) return context.skip();
+    const runs: Probe[] = [];
+    for (let index = 0; index < 4; index++) runs.push(await probe('probe', { leave: true }));
+    const { sandboxUid, sandboxUidCount } = fixture.config;
+    for (const run of runs) {
+      expect(run.parent).toContain('packrun_zygote.py');
+      expect(run.ppid).toBe(runs[0]!.ppid);
+      expect(run.uid).toBeGreaterThanOrEqual(sandboxUid);
+      expect(run.uid).toBeLessThan(sandboxUid + sandboxUidCount);
+      expect(run.gid).toBe(run.uid);
+      expect(run.groups).toEqual([]);
+      expect(run.caps).toEqual(Array(5).fill('0000000000000000'));
+      expect(run.no_new_privs).toBe('1');
+      expect(run.seccomp).toBe('2');
+      // Its own capped tmpfs job folder, only its uid's, as HOME, TMPDIR and working folder.
+      expect(run.cwd_fs).toBe('tmpfs');
+      expect(run.cwd_mode).toBe(0o700);
+      expect(run.cwd_owner).toBe(run.uid);
+      expect(run.home).toBe(run.cwd);
+      expect(run.tmpdir).toBe(run.cwd);
+      // Its own cgroup, not the zygote's.
+      expect(run.cgroup).toMatch(/pids:.*action-warmprobe-/);
+      // Whatever an earlier execution left in the same job folder or in /tmp is gone.
+      expect(run.cwd_was_empty).toBe(true);
+      expect(run.tmp).not.toContain(`left-by-${run.uid}`);
+    }
+    // Two job folders, four executions: the folders were handed out again, emptied.
+    expect(new Set(runs.map((run) => run.cwd)).size).toBe(2);
+    // The zygote's /tmp is swept of every finished execution's files.
+    const zygotePid = processZygotePool(fixture.config).hostPids()[0];
+    expect(zygotePid).toBeDefined();
+    await retryUntil(() => readdirSync(`/proc/${zygotePid}/root/tmp`).filter((name) => name.startsWith('left-by-')).length === 0, {
+      withinMs: 5000,
+      what: 'the zygote /tmp swept',
+    });
+    expect(sandboxProcesses(fixture.config)).toEqual([]);
+    expect(leftoverJobCgroups(fixture.host)).toEqual([]);
+  });
+
+  it('gives a network: false action a zygote of its own without the network, reached through a path socket', async (context) => {
+    if (!allLayers) return context.skip();
+    const online = await probe('probe');
+    const offline = await probe('probe_offline');
+    expect(offline.parent).toContain('packrun_zygote.py');
+    expect(offline.interfaces).toEqual(['lo']);
+    expect(online.interfaces.length).toBeGreaterThan(1);
+    expect(offline.caps).toEqual(Array(5).fill('0000000000000000'));
+  });
+
+  it('starts an execution cold when every job folder of the zygote is in use', async (context) => {
+    if (!allLayers) return context.skip();
+    const runs = await Promise.all([0, 1, 2].map(() => probe('probe', { sleep: 1 })));
+    const warmRuns = runs.filter((run) => run.parent.includes('packrun_zygote.py'));
+    expect(warmRuns).toHaveLength(2);
+    const cold = runs.find((run) => !run.parent.includes('packrun_zygote.py'))!;
+    expect(cold.cwd_fs).toBe('tmpfs');
+    expect(cold.caps).toEqual(Array(5).fill('0000000000000000'));
+  });
+});
