@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxDecorator } from '@packrun/core';
 import { processZygotePool } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -153,6 +155,49 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes', () => {
     });
     expect(sandboxProcesses(fixture.config)).toEqual([]);
     expect(leftoverJobCgroups(fixture.host)).toEqual([]);
+  });
+
+  it('runs the zygote as its own uid, never root: code running in it cannot become root or read root-only files', async (context) => {
+    if (!allLayers) return context.skip();
+    const { config, host, paths } = fixture;
+    const packDir = realpathSync(path.join(paths.packs, 'warmprobe'));
+    const rootOnly = path.join(packDir, 'root-only.txt');
+    writeFileSync(rootOnly, fixture.canary, { mode: 0o600 });
+    const warm = createSandboxDecorator({ host, config }).warm!;
+    // What a hostile module imported by the zygote (a .pth file in its env, a preload) could try.
+    const script = [
+      'import json, os',
+      'out = {"uid": os.getuid()}',
+      'def attempt(name, fn):',
+      '    try:',
+      '        fn(); out[name] = "ok"',
+      '    except OSError as e:',
+      '        out[name] = e.errno',
+      `attempt("read_root_only", lambda: open(${JSON.stringify(rootOnly)}).read())`,
+      'attempt("become_root", lambda: os.setresuid(0, 0, 0))',
+      'attempt("become_other", lambda: os.setresuid(1000, 1000, 1000))',
+      'attempt("gid_root", lambda: os.setresgid(0, 0, 0))',
+      'attempt("groups", lambda: os.setgroups([0]))',
+      `attempt("become_job", lambda: os.setresuid(${config.sandboxUid}, ${config.sandboxUid}, ${config.sandboxUid}))`,
+      'print(json.dumps(out))',
+    ].join('\n');
+    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    const zygote = await warm.launchZygote({ command: python, args: ['-I', '-c', script], env: { PATH: '/usr/bin:/bin' }, context: { pack: 'warmprobe', packDir }, slots: 1 });
+    try {
+      const outcome = spawnSync(zygote.command, zygote.args, { env: zygote.env, encoding: 'utf8', timeout: 30_000 });
+      const seen = JSON.parse(outcome.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+      expect(seen, outcome.stderr).toEqual({
+        uid: config.sandboxZygoteUid,
+        read_root_only: 13, // EACCES
+        become_root: 1, // EPERM, from the zygote's seccomp program
+        become_other: 1,
+        gid_root: 1,
+        groups: 1,
+        become_job: 'ok',
+      });
+    } finally {
+      await zygote.afterExit();
+    }
   });
 
   it('gives a network: false action a zygote of its own without the network, reached through a path socket', async (context) => {

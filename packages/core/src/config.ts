@@ -113,6 +113,7 @@ const fields = {
   sandboxFileSizeMb: { env: 'PACKRUN_SANDBOX_FILE_SIZE_MB', doc: 'Largest file a job may write, in MiB (RLIMIT_FSIZE).', default: () => 256, parse: integer(1) },
   sandboxOpenFiles: { env: 'PACKRUN_SANDBOX_OPEN_FILES', doc: 'Open files per job process (RLIMIT_NOFILE).', default: () => 1024, parse: integer(64) },
   sandboxBuildUid: { env: 'PACKRUN_SANDBOX_BUILD_UID', doc: 'Uid (gid the same) every env build (uv, pip, npm) runs as when the runtime is root: one fixed uid, so the tool caches it writes stay its own. Must be no real account and outside the job uid range.', default: () => 999_999, parse: integer(1) },
+  sandboxZygoteUid: { env: 'PACKRUN_SANDBOX_ZYGOTE_UID', doc: 'Uid (gid the same) warm Python zygotes run as under the sandbox, holding only the capabilities to hand each forked child a job uid (and a seccomp filter that allows no other). Must be no real account and outside the job uid range.', default: () => 999_998, parse: integer(1) },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },

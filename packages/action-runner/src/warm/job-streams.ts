@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net, { type Server, type Socket } from 'node:net';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { StreamTag } from './zygote-protocol.ts';
 
@@ -52,6 +53,9 @@ export class JobStreamListener {
       listener.server.once('error', reject);
       listener.server.listen(listener.address, () => resolve());
     });
+    // A sandboxed zygote's child connects as the zygote's uid; the folder (the zygote's alone)
+    // is what keeps everyone else out.
+    if (socketDir) await chmod(listener.address, 0o666);
     return listener;
   }
 

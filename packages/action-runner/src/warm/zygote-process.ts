@@ -37,6 +37,8 @@ interface Deferred<T> {
   reject(error: Error): void;
 }
 
+const stderrTailChars = 2000;
+
 const signalNames = new Map<number, NodeJS.Signals>(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
 );
@@ -68,6 +70,8 @@ export class ZygoteProcess {
   /** Resolves once the zygote process is gone, for whatever reason, and its sandbox released. */
   readonly closed: Promise<void>;
   private markClosed!: () => void;
+  /** The end of what it wrote to stderr: why it failed to start, when it did. */
+  private stderrTail = '';
 
   constructor(spec: ZygoteSpec) {
     this.spec = spec;
@@ -112,7 +116,10 @@ export class ZygoteProcess {
     child.unref();
     if (this.holds === 0) channel.unref();
     (child.stderr as Socket).unref();
-    child.stderr!.on('data', (chunk: Buffer) => spec.logger?.warn({ pack: spec.pack, stderr: chunk.toString('utf8') }, 'zygote wrote to stderr'));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-stderrTailChars);
+      spec.logger?.warn({ pack: spec.pack, stderr: chunk.toString('utf8') }, 'zygote wrote to stderr');
+    });
 
     return new Promise<void>((resolve, reject) => {
       const startTimer = setTimeout(() => {
@@ -277,7 +284,8 @@ export class ZygoteProcess {
   }
 
   private startError(reason: string): PackrunError {
-    return new PackrunError('ZYGOTE_START_FAILED', `the Python zygote of pack "${this.spec.pack}" (${this.spec.python}) did not start: ${reason}`, {
+    const stderr = this.stderrTail.trim();
+    return new PackrunError('ZYGOTE_START_FAILED', `the Python zygote of pack "${this.spec.pack}" (${this.spec.python}) did not start: ${reason}${stderr ? `; its stderr: ${stderr}` : ''}`, {
       hint: 'the action runs with a cold start instead; check that the pack env works with `packrun run`',
       details: { pack: this.spec.pack, python: this.spec.python },
       userError: false,

@@ -1,7 +1,8 @@
 """A sandboxed zygote's child gives up everything the zygote holds before any action code runs.
 
-The zygote runs as root inside bubblewrap with CAP_SETUID, CAP_SETGID and CAP_SETPCAP only (so it
-can hand each child a uid of its own). Each child ends where a cold job ends after `setpriv
+The zygote runs inside bubblewrap as a uid of its own (PACKRUN_SANDBOX_ZYGOTE_UID) that keeps
+CAP_SETUID, CAP_SETGID and CAP_SETPCAP as ambient capabilities (so it can hand each child a uid of
+its own; its seccomp program allows no uid outside the job range). Each child ends where a cold job ends after `setpriv
 --reuid --regid --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all`: the job's uid
 and gid, no supplementary groups, every capability set empty (bounding set included, so nothing
 can be regained) and no_new_privs. Done with ctypes on libc: no native module to build per env.
@@ -50,7 +51,8 @@ def drop_to(uid, gid):
         _libc_call('prctl', _PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0)
     os.setgroups([])
     os.setresgid(gid, gid, gid)
-    # Leaving uid 0 clears the permitted, effective and ambient sets; the inheritable set stays.
+    # A change between two non-root uids clears no capability: capset below empties every set
+    # (the ambient set follows the permitted and inheritable ones down).
     os.setresuid(uid, uid, uid)
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     empty = (_CapData * 2)()

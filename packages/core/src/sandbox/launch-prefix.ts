@@ -20,7 +20,8 @@ export interface LaunchLayers {
   /** Path of the seccomp program, opened on fd 9 for bubblewrap. */
   seccompFile: string | undefined;
   bwrap: { binary: string; args: string[] } | undefined;
-  setpriv: { binary: string; uid: number; gid: number } | undefined;
+  /** `keepCaps`: capabilities kept across the switch as ambient ones (a warm zygote's CAP_SETUID...); none otherwise. */
+  setpriv: { binary: string; uid: number; gid: number; keepCaps?: string[] } | undefined;
 }
 
 export const seccompFd = 9;
@@ -42,8 +43,10 @@ export function launchCommand(layers: LaunchLayers, command: string, args: strin
   const inner: string[] = [];
   if (layers.bwrap) inner.push(layers.bwrap.binary, ...layers.bwrap.args, '--');
   if (layers.setpriv) {
-    const { binary, uid, gid } = layers.setpriv;
-    inner.push(binary, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--');
+    const { binary, uid, gid, keepCaps = [] } = layers.setpriv;
+    const caps = ['-all', ...keepCaps.map((cap) => `+${cap}`)].join(',');
+    const ambient = keepCaps.length > 0 ? [`--ambient-caps=${caps}`] : [];
+    inner.push(binary, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', `--inh-caps=${caps}`, ...ambient, `--bounding-set=${caps}`, '--');
   }
   inner.push(command, ...args);
   const limits = layers.rlimits;

@@ -80,10 +80,11 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
   let protectedOnce: Promise<void> | undefined;
   const protect = (): Promise<void> => (protectedOnce ??= protectDataFolder(dataHome));
   const warm =
-    host.bwrap && uids && host.missingRequired.length === 0
+    host.bwrap && host.setpriv && uids && host.missingRequired.length === 0
       ? createWarmSandbox({
           config,
           bwrap: host.bwrap,
+          setpriv: host.setpriv,
           cgroups: host.cgroups,
           seccompFile: host.seccompFile,
           uids,

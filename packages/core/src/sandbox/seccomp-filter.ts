@@ -20,6 +20,7 @@ const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_JGE_K = 0x35;
 const BPF_JSET_K = 0x45;
+const BPF_JA = 0x05;
 const BPF_RET_K = 0x06;
 
 // seccomp return actions (linux/seccomp.h).
@@ -105,6 +106,31 @@ export const deniedSyscalls: Readonly<Record<string, number>> = {
 };
 const SYS_CLONE = 56;
 const SYS_CLONE3 = 435;
+const SYS_SETGROUPS = 116;
+
+/** Calls that change a process's uids or gids, with how many id arguments each takes. */
+const idChangingSyscalls: ReadonlyArray<{ nr: number; ids: number }> = [
+  { nr: 105, ids: 1 }, // setuid
+  { nr: 106, ids: 1 }, // setgid
+  { nr: 113, ids: 2 }, // setreuid
+  { nr: 114, ids: 2 }, // setregid
+  { nr: 117, ids: 3 }, // setresuid
+  { nr: 119, ids: 3 }, // setresgid
+  { nr: 122, ids: 1 }, // setfsuid
+  { nr: 123, ids: 1 }, // setfsgid
+];
+/** `-1` in a set*id argument: leave that id unchanged. */
+const UNCHANGED_ID = 0xffffffff;
+
+export interface SeccompOptions {
+  /**
+   * For a warm zygote, which holds CAP_SETUID and CAP_SETGID only to hand each forked child a job
+   * uid: uid and gid changes are allowed into this range only, or to `also` (the zygote's own
+   * uid, which setpriv switches to after bubblewrap loaded the program), and setgroups only to
+   * clear the list: code running in the zygote cannot become root or any other account of the host.
+   */
+  idRange?: { first: number; count: number; also: number };
+}
 
 interface Instruction {
   code: number;
@@ -114,6 +140,34 @@ interface Instruction {
 }
 
 type Label = 'allow' | 'deny' | 'enosys';
+type Step = Instruction & { jtLabel?: Label; jfLabel?: Label; kLabel?: Label };
+
+/**
+ * For each id-changing call: every id argument must be -1, `also` or inside the range, else EPERM. The
+ * accumulator holds the call number on entry and on the way past a call that does not match;
+ * a matching call ends in allow or deny. Only the low 32 bits are compared: uid_t is 32 bits.
+ */
+function idRangeChecks(range: { first: number; count: number; also: number }): Step[] {
+  const steps: Step[] = [];
+  const last = range.first + range.count;
+  for (const { nr, ids } of idChangingSyscalls) {
+    const checks: Step[] = [];
+    for (let arg = 0; arg < ids; arg++) {
+      checks.push({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: OFFSET_ARG0_LOW + 8 * arg });
+      checks.push({ code: BPF_JEQ_K, jt: 3, jf: 0, k: UNCHANGED_ID });
+      checks.push({ code: BPF_JEQ_K, jt: 2, jf: 0, k: range.also });
+      checks.push({ code: BPF_JGE_K, jt: 0, jf: 0, k: range.first, jfLabel: 'deny' });
+      checks.push({ code: BPF_JGE_K, jt: 0, jf: 0, k: last, jtLabel: 'deny' });
+    }
+    checks.push({ code: BPF_JA, jt: 0, jf: 0, k: 0, kLabel: 'allow' });
+    steps.push({ code: BPF_JEQ_K, jt: 0, jf: checks.length, k: nr }, ...checks);
+  }
+  // setgroups(0, NULL) clears the supplementary groups; any other list is refused.
+  steps.push({ code: BPF_JEQ_K, jt: 0, jf: 2, k: SYS_SETGROUPS });
+  steps.push({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: OFFSET_ARG0_LOW });
+  steps.push({ code: BPF_JEQ_K, jt: 0, jf: 0, k: 0, jtLabel: 'allow', jfLabel: 'deny' });
+  return steps;
+}
 
 /** Whether this process's architecture has a filter. */
 export function seccompArchSupported(arch: string = process.arch): boolean {
@@ -121,10 +175,10 @@ export function seccompArchSupported(arch: string = process.arch): boolean {
 }
 
 /** The filter as the bytes of a `struct sock_filter[]`, ready for bubblewrap's `--seccomp FD`. */
-export function buildSeccompFilter(): Buffer {
+export function buildSeccompFilter(options: SeccompOptions = {}): Buffer {
   // Jumps to the three return instructions at the end are written as labels and resolved once the
   // program's length is known: classic BPF jumps are relative, forward-only and at most 255.
-  const body: Array<Instruction & { jtLabel?: Label; jfLabel?: Label }> = [
+  const body: Step[] = [
     { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: OFFSET_ARCH },
     { code: BPF_JEQ_K, jt: 1, jf: 0, k: AUDIT_ARCH_X86_64 },
     { code: BPF_RET_K, jt: 0, jf: 0, k: RET_KILL_PROCESS },
@@ -132,6 +186,7 @@ export function buildSeccompFilter(): Buffer {
     { code: BPF_JGE_K, jt: 0, jf: 0, k: X32_SYSCALL_BIT, jtLabel: 'deny' },
   ];
   for (const nr of Object.values(deniedSyscalls)) body.push({ code: BPF_JEQ_K, jt: 0, jf: 0, k: nr, jtLabel: 'deny' });
+  if (options.idRange) body.push(...idRangeChecks(options.idRange));
   body.push({ code: BPF_JEQ_K, jt: 0, jf: 0, k: SYS_CLONE3, jtLabel: 'enosys' });
   body.push({ code: BPF_JEQ_K, jt: 0, jf: 0, k: SYS_CLONE, jfLabel: 'allow' });
   body.push({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: OFFSET_ARG0_LOW });
@@ -144,7 +199,8 @@ export function buildSeccompFilter(): Buffer {
       if (offset > 255) throw new RangeError('seccomp filter too long for a classic BPF jump');
       return offset;
     };
-    return { code: instruction.code, k: instruction.k, jt: resolve(instruction.jtLabel, instruction.jt), jf: resolve(instruction.jfLabel, instruction.jf) };
+    const k = instruction.kLabel === undefined ? instruction.k : resolve(instruction.kLabel, 0);
+    return { code: instruction.code, k, jt: resolve(instruction.jtLabel, instruction.jt), jf: resolve(instruction.jfLabel, instruction.jf) };
   });
   program.push({ code: BPF_RET_K, jt: 0, jf: 0, k: RET_ALLOW });
   program.push({ code: BPF_RET_K, jt: 0, jf: 0, k: RET_ERRNO | EPERM });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lchown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackrunConfig } from '../config.ts';
@@ -12,6 +12,7 @@ import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts'
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
 import { scrubEnvironment } from './env-scrub.ts';
+import { buildSeccompFilter } from './seccomp-filter.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import { launchCommand, seccompFd, type RlimitValues } from './launch-prefix.ts';
@@ -92,6 +93,7 @@ export interface WarmSandbox {
 export interface WarmSandboxDeps {
   config: PackrunConfig;
   bwrap: string;
+  setpriv: string;
   cgroups: CgroupHost | undefined;
   seccompFile: string | undefined;
   uids: UidPool;
@@ -101,6 +103,21 @@ export interface WarmSandboxDeps {
   /** The data folder's modes are set (once) before any job runs. */
   protect(): Promise<void>;
   logger?: Logger;
+}
+
+/** What a zygote keeps of root's power: handing out uids and gids, and dropping capabilities. */
+const zygoteCaps = ['setuid', 'setgid', 'setpcap'];
+
+/**
+ * The zygote's seccomp program: the jobs' one, and uid/gid changes into the job range only. Written
+ * once beside the jobs' program (detectSandbox's), per job range.
+ */
+async function writeZygoteFilter(jobFilter: string, range: { first: number; count: number; also: number }): Promise<string> {
+  const file = path.join(path.dirname(jobFilter), `seccomp-x86_64-zygote-${range.first}-${range.count}-${range.also}.bpf`);
+  const temporary = `${file}.${process.pid}`;
+  await writeFile(temporary, buildSeccompFilter({ idRange: range }), { mode: 0o600 });
+  await rename(temporary, file);
+  return file;
 }
 
 /** Where a zygote's job folders are mounted inside it. */
@@ -161,6 +178,8 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
   const { config } = deps;
   const nsenter = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'].find((file) => existsSync(file)) ?? 'nsenter';
   const limitsOf = (context: ZygoteContext): SandboxLimits => context.limits ?? deps.defaults;
+  const allowedUids = { first: deps.uids.first, count: deps.uids.count, also: config.sandboxZygoteUid };
+  let zygoteFilter: Promise<string> | undefined;
 
   return {
     zygoteKind(context) {
@@ -173,9 +192,16 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
       const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
       const socketDir = limits.network ? undefined : path.join(dataPaths(deps.dataHome).jobs, `.zygote-${randomBytes(6).toString('hex')}`);
       let cgroup: JobCgroup | undefined;
+      let seccompFile: string | undefined;
       try {
         await deps.protect();
-        if (socketDir) await mkdir(socketDir, { recursive: true, mode: 0o700 });
+        if (deps.seccompFile) zygoteFilter ??= writeZygoteFilter(deps.seccompFile, allowedUids);
+        seccompFile = await zygoteFilter;
+        if (socketDir) {
+          // The zygote's children connect from inside before they drop to their job uid.
+          await mkdir(socketDir, { recursive: true, mode: 0o700 });
+          await chown(socketDir, config.sandboxZygoteUid, config.sandboxZygoteUid);
+        }
         // Its own cgroup holds the zygote and each child until the child joins its execution's.
         if (deps.cgroups) cgroup = await createJobCgroup(deps.cgroups, `zygote-${context.pack}`, { memoryMb: limits.memoryMb, pids: limits.pids, cpu: limits.cpu });
       } catch (error) {
@@ -189,7 +215,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           cgroupProcsFiles: cgroup?.procsFiles ?? [],
           // Each child sets its own; the zygote's hard limits must stay above them.
           rlimits: undefined,
-          seccompFile: deps.seccompFile,
+          seccompFile,
           bwrap: {
             binary: deps.bwrap,
             args: bwrapArgs({
@@ -200,10 +226,12 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               network: limits.network,
               tmpMb: config.sandboxTmpMb,
               switchesUser: true,
-              seccompFd: deps.seccompFile ? seccompFd : undefined,
+              seccompFd: seccompFile ? seccompFd : undefined,
             }),
           },
-          setpriv: undefined,
+          // Never root: a uid of its own, with three capabilities kept as ambient ones, which the
+          // zygote's seccomp program confines to job uids.
+          setpriv: { binary: deps.setpriv, uid: config.sandboxZygoteUid, gid: config.sandboxZygoteUid, keepCaps: zygoteCaps },
         },
         command,
         spec.args,
