@@ -7,7 +7,8 @@
  * Run: node --import tsx bench/spawn/run.ts [iterations, default 40]
  */
 // bench/ is not a workspace package, so it reaches the packages by path.
-import type { ActionOutcome, PackrunConfig } from '../../packages/core/src/index.ts';
+import { chmodSync } from 'node:fs';
+import { createSandboxDecorator, detectSandbox, type ActionOutcome, type PackrunConfig, type SpawnDecorator } from '../../packages/core/src/index.ts';
 import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
 import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 import { printRows, type BenchRow } from '../lib/report.ts';
@@ -18,8 +19,8 @@ const home = benchHome();
 await installBenchPacks(home, [{ ref: 'benchpy', heavy: true }]);
 const datastore = new LocalFileKeyValues(home.paths);
 
-async function run(config: PackrunConfig, action: string, n: number): Promise<ActionOutcome> {
-  const outcome = await runAction({ paths: home.paths, config, ref: `benchpy.${action}`, input: { n }, datastore });
+async function run(config: PackrunConfig, action: string, n: number, decorator?: SpawnDecorator): Promise<ActionOutcome> {
+  const outcome = await runAction({ paths: home.paths, config, ref: `benchpy.${action}`, input: { n }, datastore, ...(decorator ? { decorator } : {}) });
   if (outcome.status !== 'succeeded') throw new Error(`benchpy.${action} ${outcome.status}: ${JSON.stringify(outcome.result)}`);
   return outcome;
 }
@@ -28,15 +29,15 @@ async function run(config: PackrunConfig, action: string, n: number): Promise<Ac
  * End-to-end runAction time, and the launch part alone (the outcome's durationMs). `gapMs` leaves
  * time between executions (not counted), as when executions do not arrive back to back.
  */
-async function measure(config: PackrunConfig, action: string, count: number, gapMs = 0) {
+async function measure(config: PackrunConfig, action: string, count: number, gapMs = 0, decorator?: SpawnDecorator) {
   // Two unmeasured runs: the first start of a zygote, file caches.
-  await run(config, action, -1);
-  await run(config, action, -2);
+  await run(config, action, -1, decorator);
+  await run(config, action, -2, decorator);
   const launch: number[] = [];
   const total = await timeEach(count, async (index) => {
     if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
     const started = performance.now();
-    launch.push((await run(config, action, index)).durationMs);
+    launch.push((await run(config, action, index, decorator)).durationMs);
     return performance.now() - started;
   });
   return { total: summary(total), launch: summary(launch) };
@@ -78,6 +79,39 @@ for (const [letter, action, label, coldCount] of [
     rows.push(row);
   }
 }
+
+// The same under every sandbox layer, as `packrun up`, `run` and `action-runner` start actions when
+// root: the zygote in bubblewrap, each child given its own uid, cgroup and job folder.
+const host = await detectSandbox(home.warm);
+const inactive = host.layers.filter((layer) => !layer.active);
+if (inactive.length > 0) {
+  console.log(`sandboxed rows skipped: layers not active here: ${inactive.map((layer) => `${layer.name} (${layer.reason})`).join('; ')}`);
+} else {
+  // Job uids must reach their pack through the bench's data folder.
+  chmodSync(home.root, 0o711);
+  const coldSandbox = createSandboxDecorator({ host, config: home.cold });
+  const warmSandbox = createSandboxDecorator({ host, config: home.warm });
+  for (const [letter, action, label, coldCount] of [
+    ['a', 'trivial', 'trivial Python action', Math.max(10, Math.floor(iterations / 2))],
+    ['b', 'heavy', 'Python action importing requests+yaml+jinja2', Math.max(10, Math.floor(iterations / 2))],
+  ] as const) {
+    const cold = await measure(home.cold, action, coldCount, 0, coldSandbox);
+    const warm = await measure(home.warm, action, iterations, 0, warmSandbox);
+    for (const p of ['p50', 'p99'] as const) {
+      const row: BenchRow = {
+        name: `(${letter}, sandboxed) ${label} under every sandbox layer, zygote, ${p}`,
+        value: round(warm.total[p]),
+        unit: 'ms',
+        baseline: { name: `cold sandboxed ${p}`, value: round(cold.total[p]) },
+      };
+      if (p === 'p50') {
+        row.note = `launch alone: zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms. Per execution the sandbox adds a uid, a cgroup (created, joined before the job frame, removed) and a job folder handed over and emptied after.`;
+      }
+      rows.push(row);
+    }
+  }
+}
+
 await processZygotePool(home.warm).close();
 processPrespawnPool(home.warm).close();
 printRows('Spawn: cold vs zygote through the runner', rows);

@@ -123,7 +123,7 @@ const fields = {
   sensorStableSeconds: { env: 'PACKRUN_SENSOR_STABLE_AFTER', doc: 'A sensor run this long in seconds counts as healthy: its next crash starts the backoff over.', default: () => 60, parse: positiveNumber },
   sensorFailingAfter: { env: 'PACKRUN_SENSOR_FAILING_AFTER', doc: 'Crashes in a row after which a sensor is reported as failing (it is still restarted).', default: () => 3, parse: integer(1) },
   sensorStopGraceSeconds: { env: 'PACKRUN_SENSOR_STOP_GRACE', doc: 'Seconds a sensor gets to run cleanup() after the stop request before it is killed.', default: () => 5, parse: positiveNumber },
-  warmSpawn: { env: 'PACKRUN_WARM_SPAWN', doc: 'Start Python actions by forking a warm per-pack zygote and Node actions in wrappers started ahead, instead of fresh interpreters (on, off); see docs/fast-spawn.md.', default: () => false, parse: flag },
+  warmSpawn: { env: 'PACKRUN_WARM_SPAWN', doc: 'Start Python actions by forking a warm per-pack zygote and Node actions in wrappers started ahead, instead of fresh interpreters (on, off); see docs/fast-spawn.md.', default: () => true, parse: flag },
   warmIdleSeconds: { env: 'PACKRUN_WARM_IDLE', doc: 'Seconds an unused zygote or waiting Node wrapper is kept before it stops, so memory stays bounded.', default: () => 300, parse: positiveNumber },
   sensorRefreshSeconds: { env: 'PACKRUN_SENSOR_REFRESH', doc: 'How often the sensor container re-reads sensors and triggers from the store, in seconds.', default: () => 2, parse: positiveNumber },
 } satisfies Record<string, FieldSpec<unknown>>;

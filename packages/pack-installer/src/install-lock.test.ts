@@ -76,7 +76,14 @@ describe('withPackLocks', () => {
   it('gives up with PACK_LOCKED after the timeout and releases on failure', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const first = withPackLocks(paths, ['epsilon'], () => held);
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const first = withPackLocks(paths, ['epsilon'], () => {
+      entered();
+      return held;
+    });
+    // Only once the first holder is in: both start at once, and either could take the lock first.
+    await inside;
     await expect(withPackLocks(paths, ['epsilon'], async () => 'never', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'PACK_LOCKED' });
     release();
     await first;
