@@ -73,22 +73,28 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
 
   let hostPid: number | undefined;
   const hostPidOf = (): number | undefined => (hostPid ??= zygote.childHostPid(forked.pid));
-  const sockets = await listener.connected.catch(() => undefined);
-  if (sockets) {
-    // Into the execution's cgroup before the job frame: the child runs nothing of the action before it.
-    const joined = hostPidOf();
-    const joinError = joined === undefined ? new Error(`host pid of zygote child ${forked.pid} not found`) : await child.join(joined).then(() => undefined, (error: unknown) => error as Error);
-    if (joinError) {
-      signalGroup(joined, 'SIGKILL');
-      for (const socket of [sockets.stdout, sockets.stderr, sockets.control]) socket.destroy();
-      await forked.exited;
-      await finish();
-      throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot move the forked child of pack "${spec.context.pack}" into its cgroup: ${joinError.message}`, {
-        details: { pack: spec.context.pack, execution: spec.context.executionId },
-        userError: false,
-        cause: joinError,
-      });
-    }
+  // Into the execution's cgroup while it connects its streams, and before the job frame: the child
+  // runs nothing of the action before that frame.
+  const joining = (async (): Promise<void> => {
+    const found = hostPidOf();
+    if (found === undefined) throw new Error(`host pid of zygote child ${forked.pid} not found`);
+    await child.join(found);
+  })().then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  const [sockets, joinError] = await Promise.all([listener.connected.catch(() => undefined), joining]);
+  if (joinError) {
+    signalGroup(hostPidOf(), 'SIGKILL');
+    for (const socket of sockets ? [sockets.stdout, sockets.stderr, sockets.control] : []) socket.destroy();
+    listener.abandon(joinError);
+    await forked.exited;
+    await finish();
+    throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot move the forked child of pack "${spec.context.pack}" into its cgroup: ${joinError.message}`, {
+      details: { pack: spec.context.pack, execution: spec.context.executionId },
+      userError: false,
+      cause: joinError,
+    });
   }
   const exit = await superviseJob(
     spec,

@@ -48,7 +48,7 @@ export interface WarmChild {
   uid: number;
   env: Record<string, string>;
   rlimits: RlimitValues;
-  /** Moves the forked child (by host pid) into the execution's cgroup; before its job frame. */
+  /** Moves the forked child (by host pid) into the execution's cgroup (made meanwhile); before its job frame. */
   join(hostPid: number): Promise<void>;
   /** Kills every process of the execution, including those that left its process group. */
   killAll(): Promise<void>;
@@ -258,31 +258,38 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           const { context: jobContext, slot, zygoteHostPid } = child;
           const jobLimits = limitsOf(jobContext);
           const uid = deps.uids.take();
-          let jobCgroup: JobCgroup | undefined;
           try {
             // Only this execution's uid may enter its job folder, as a cold job's.
             const slotOnHost = `/proc/${zygoteHostPid}/root${slot}`;
             await lchown(slotOnHost, uid, uid);
             await chmod(slotOnHost, 0o700);
-            if (deps.cgroups) {
-              jobCgroup = await createJobCgroup(deps.cgroups, `${jobContext.kind}-${jobContext.pack}-${jobContext.executionId}`, {
-                memoryMb: jobLimits.memoryMb,
-                pids: jobLimits.pids,
-                cpu: jobLimits.cpu,
-              });
-            }
           } catch (error) {
             deps.uids.release(uid);
             throw setupFailed(jobContext.kind, jobContext.pack, error);
           }
+          // Made while the child is forked and connects; `join` waits for it.
+          const cgroupMade: Promise<JobCgroup | undefined> = deps.cgroups
+            ? createJobCgroup(deps.cgroups, `${jobContext.kind}-${jobContext.pack}-${jobContext.executionId}`, {
+                memoryMb: jobLimits.memoryMb,
+                pids: jobLimits.pids,
+                cpu: jobLimits.cpu,
+              })
+            : Promise.resolve(undefined);
+          cgroupMade.catch(() => undefined);
+          let jobCgroup: JobCgroup | undefined;
           const env = scrubEnvironment(child.env, deps.secrets).env;
           env['USER'] = env['LOGNAME'] = 'packrun';
           let swept: Promise<boolean> | undefined;
           return {
             uid,
             env,
-            rlimits: warmRlimits(jobRlimits(config, jobContext.kind, jobLimits, true), jobCgroup !== undefined),
+            rlimits: warmRlimits(jobRlimits(config, jobContext.kind, jobLimits, true), deps.cgroups !== undefined),
             async join(hostPid) {
+              try {
+                jobCgroup = await cgroupMade;
+              } catch (error) {
+                throw setupFailed(jobContext.kind, jobContext.pack, error);
+              }
               for (const file of jobCgroup?.procsFiles ?? []) await writeFile(file, String(hostPid));
             },
             async killAll() {
@@ -290,6 +297,8 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               else await killUid(uid);
             },
             async afterExit() {
+              // A child that never joined (its fork failed) leaves a cgroup that was still made.
+              jobCgroup ??= await cgroupMade.catch(() => undefined);
               const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
               await jobCgroup?.remove().catch((error: unknown) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
               swept ??= sweep(nsenter, zygoteHostPid, slot, uid).then(
