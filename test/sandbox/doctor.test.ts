@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const packrun = path.resolve(import.meta.dirname, '../../bin/packrun');
 
-async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[]; limits: { defaults: Record<string, unknown> } } }> {
+async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[]; limits: { defaults: Record<string, unknown> }; warmSpawn: { active: boolean; reason: string } } }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-doctor-'));
   const result = await run(packrun, ['doctor', '--json'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PACKRUN_HOME: home, ...env } }).then(
     (ok) => ({ code: 0, stdout: ok.stdout }),
@@ -31,6 +31,8 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     ]);
     for (const layer of report.layers) expect(layer.reason.length).toBeGreaterThan(10);
     expect(report.limits.defaults).toMatchObject({ memoryMb: 512, network: true });
+    expect(report.warmSpawn.active).toBe(true);
+    expect(report.warmSpawn.reason).toContain('inside the sandbox');
   });
 
   it('says why a switched-off layer is inactive, and fails when a required one is missing', async () => {
@@ -42,6 +44,9 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect(byName['cgroups']?.active).toBe(false);
     expect(byName['seccomp']?.reason).toContain('bubblewrap');
     expect(report.missingRequired).toEqual(['seccomp']);
+    // Without bubblewrap, sandboxed Python actions cannot be forked from a contained zygote.
+    expect(report.warmSpawn).toMatchObject({ active: false });
+    expect(report.warmSpawn.reason).toContain('bubblewrap');
   });
 
   it('refuses a uid range that holds real accounts', async () => {

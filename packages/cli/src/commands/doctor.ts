@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { detectSandbox, loadConfig, operatorSandboxPolicy, type SandboxLimits } from '@packrun/core';
+import { detectSandbox, loadConfig, operatorSandboxPolicy, warmSpawnStatus, type SandboxLimits } from '@packrun/core';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -16,8 +16,9 @@ export function register(program: Command): void {
       const config = loadConfig();
       const host = await detectSandbox(config);
       const limits = operatorSandboxPolicy(config);
+      const warmSpawn = warmSpawnStatus(config, host);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn }, null, 2)}\n`);
       } else {
         const width = Math.max(...host.layers.map((layer) => layer.name.length));
         for (const layer of host.layers) {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
           process.stdout.write(`${layer.name.padEnd(width)}  ${state}  ${layer.reason}${layer.mode === 'required' ? ' [required]' : ''}\n`);
         }
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
+        process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
         if (host.missingRequired.length > 0) process.stdout.write(`\nrequired but missing: ${host.missingRequired.join(', ')}\n`);
       }
       if (host.missingRequired.length > 0) throw new CliExit(1);

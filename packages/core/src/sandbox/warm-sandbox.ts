@@ -120,6 +120,19 @@ async function writeZygoteFilter(jobFilter: string, range: { first: number; coun
   return file;
 }
 
+/** Socket folders of zygotes whose runtime died without removing them (their name carries its pid). */
+async function removeStaleSocketDirs(jobsDir: string): Promise<void> {
+  for (const name of await readdir(jobsDir).catch(() => [])) {
+    const pid = Number(/^\.zygote-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(path.join(jobsDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Where a zygote's job folders are mounted inside it. */
 const slotRoot = '/packrun-job';
 
@@ -180,6 +193,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
   const limitsOf = (context: ZygoteContext): SandboxLimits => context.limits ?? deps.defaults;
   const allowedUids = { first: deps.uids.first, count: deps.uids.count, also: config.sandboxZygoteUid };
   let zygoteFilter: Promise<string> | undefined;
+  let staleSwept: Promise<void> | undefined;
 
   return {
     zygoteKind(context) {
@@ -190,7 +204,9 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
       const { context } = spec;
       const limits = limitsOf(context);
       const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
-      const socketDir = limits.network ? undefined : path.join(dataPaths(deps.dataHome).jobs, `.zygote-${randomBytes(6).toString('hex')}`);
+      const jobsDir = dataPaths(deps.dataHome).jobs;
+      const socketDir = limits.network ? undefined : path.join(jobsDir, `.zygote-${process.pid}-${randomBytes(6).toString('hex')}`);
+      if (socketDir) staleSwept ??= removeStaleSocketDirs(jobsDir);
       let cgroup: JobCgroup | undefined;
       let seccompFile: string | undefined;
       try {
