@@ -22,7 +22,9 @@ export async function executeAction(config: PackrunConfig, request: RunRequest):
   const paths = dataPaths(config.home);
   return runAction({
     paths,
-    config,
+    // One execution in a process that then exits: a zygote would cost its start-up and never be
+    // forked from again, so the action starts cold.
+    config: { ...config, warmSpawn: false },
     ref: request.ref,
     input: request.parameters,
     datastore: new LocalFileKeyValues(paths),
