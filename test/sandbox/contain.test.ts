@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { processZygotePool } from '@packrun/action-runner';
+import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, snapshot, type SandboxFixture } from './sandbox-fixture.ts';
 
@@ -42,7 +42,11 @@ afterAll(async () => {
   const pool = processZygotePool(fixture.config);
   if (fixture.config.warmSpawn && allLayers) expect(pool.size).toBeGreaterThanOrEqual(2);
   await pool.close();
-  if (allLayers) expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+  await processPrespawnPool(fixture.config).close();
+  if (allLayers) {
+    expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+    expect(sandboxProcesses(fixture.config, true)).toEqual([]);
+  }
 });
 
 const attack = (input: Record<string, unknown>) => fixture.run('hostile.attack', input);

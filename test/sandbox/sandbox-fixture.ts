@@ -81,8 +81,19 @@ export function testUidRange(): { PACKRUN_SANDBOX_UID: string; PACKRUN_SANDBOX_U
   return { PACKRUN_SANDBOX_UID: String(2_000_000 + (process.pid % 4096) * 1024), PACKRUN_SANDBOX_UID_COUNT: '1024' };
 }
 
-/** Pids of live processes running as any uid of the sandbox range: after a job, there must be none. */
-export function sandboxProcesses(config: PackrunConfig): number[] {
+function isWaitingWrapper(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes('-prespawn-');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pids of live processes running as any uid of the sandbox range: after a job, there must be none
+ * but wrappers started ahead for the next job (`includeWaiting` counts those too).
+ */
+export function sandboxProcesses(config: PackrunConfig, includeWaiting = false): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -94,22 +105,26 @@ export function sandboxProcesses(config: PackrunConfig): number[] {
     }
     if (/^State:\s+Z/m.test(status)) continue;
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-    if (uid >= config.sandboxUid && uid < config.sandboxUid + config.sandboxUidCount) found.push(Number(entry));
+    if (uid < config.sandboxUid || uid >= config.sandboxUid + config.sandboxUidCount) continue;
+    // A Node wrapper started ahead, waiting for its next job, is no job's leftover.
+    if (!includeWaiting && isWaitingWrapper(entry)) continue;
+    found.push(Number(entry));
   }
   return found;
 }
 
 /**
  * Job cgroups this test process created that still exist. A live zygote's own cgroup
- * (`zygote-...`) is not a job's; pass `includeZygotes` once the zygotes were stopped.
+ * (`zygote-...`) and a waiting wrapper's (`...-prespawn-...`) are no job's; pass `includeWarm`
+ * once the zygotes and wrappers were stopped.
  */
-export function leftoverJobCgroups(host: SandboxHost, includeZygotes = false): string[] {
+export function leftoverJobCgroups(host: SandboxHost, includeWarm = false): string[] {
   if (host.cgroups?.version !== 1) return [];
   const bases = [host.cgroups.memory, host.cgroups.pids, host.cgroups.cpu, ...(host.cgroups.freezer ? [host.cgroups.freezer] : [])];
   return bases.flatMap((base) => {
     try {
       return readdirSync(base)
-        .filter((name) => name.includes(`-${process.pid}-`) && (includeZygotes || !name.startsWith('zygote-')))
+        .filter((name) => name.includes(`-${process.pid}-`) && (includeWarm || !(name.startsWith('zygote-') || name.includes('-prespawn-'))))
         .map((name) => path.join(base, name));
     } catch {
       return [];

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxDecorator } from '@packrun/core';
-import { processZygotePool } from '@packrun/action-runner';
+import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixture } from './sandbox-fixture.ts';
@@ -61,6 +61,22 @@ class Probe(Action):
         return result
 `;
 
+const nodeProbeAction = `import { readFileSync, statSync } from 'node:fs';
+
+export default async function probe() {
+  const status = Object.fromEntries(readFileSync('/proc/self/status', 'utf8').split('\\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+  const cwd = process.cwd();
+  const stat = statSync(cwd);
+  const mount = readFileSync('/proc/self/mounts', 'utf8').split('\\n').map((line) => line.split(' ')).find((fields) => fields[1] === cwd);
+  return {
+    uid: process.getuid(), caps: ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'].map((name) => status[name]),
+    noNewPrivs: status.NoNewPrivs, seccomp: status.Seccomp, cwd, home: process.env.HOME, user: process.env.USER,
+    cwdMode: stat.mode & 0o7777, cwdOwner: stat.uid, cwdFs: mount ? mount[2] : null, uptimeMs: process.uptime() * 1000,
+    env: Object.entries(process.env).map(([name, value]) => name + '=' + value),
+  };
+}
+`;
+
 function writeProbePack(root: string): string {
   const dir = path.join(root, 'warmprobe');
   mkdirSync(path.join(dir, 'actions'), { recursive: true });
@@ -69,6 +85,8 @@ function writeProbePack(root: string): string {
   const parameters = 'parameters:\n  leave:\n    type: boolean\n    default: false\n  sleep:\n    type: number\n    default: 0\n';
   writeFileSync(path.join(dir, 'actions', 'probe.yaml'), `name: probe\nrunner_type: python-script\nentry_point: probe.py\n${parameters}`);
   writeFileSync(path.join(dir, 'actions', 'probe_offline.yaml'), `name: probe_offline\nrunner_type: python-script\nentry_point: probe.py\nsandbox:\n  network: false\n${parameters}`);
+  writeFileSync(path.join(dir, 'actions', 'nprobe.mjs'), nodeProbeAction);
+  writeFileSync(path.join(dir, 'actions', 'nprobe.yaml'), 'name: nprobe\nrunner_type: node-script\nentry_point: nprobe.mjs\n');
   return dir;
 }
 
@@ -107,6 +125,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!fixture) return;
   await processZygotePool(fixture.config).close();
+  await processPrespawnPool(fixture.config).close();
   if (allLayers) expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
 });
 
@@ -208,6 +227,42 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes', () => {
     expect(offline.interfaces).toEqual(['lo']);
     expect(online.interfaces.length).toBeGreaterThan(1);
     expect(offline.caps).toEqual(Array(5).fill('0000000000000000'));
+  });
+
+  it('runs a Node action in a wrapper started ahead inside the sandbox, with the cold job identity and its own job folder', async (context) => {
+    if (!allLayers) return context.skip();
+    const runs: Array<Record<string, unknown> & { durationMs: number }> = [];
+    for (let index = 0; index < 3; index++) {
+      // Time for the next wrapper to start and wait, as between executions that do not arrive back to back.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const outcome = await fixture.run('warmprobe.nprobe', {});
+      expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
+      runs.push({ ...(outcome.result['result'] as Record<string, unknown>), durationMs: outcome.durationMs ?? 0 });
+    }
+    const { sandboxUid, sandboxUidCount } = fixture.config;
+    for (const [index, run] of runs.entries()) {
+      // The first execution of its kind starts cold; the next ones find a wrapper already running.
+      if (index === 0) expect(run['uptimeMs']).toBeLessThan(run.durationMs + 50);
+      else expect(run['uptimeMs']).toBeGreaterThan(run.durationMs + 300);
+      expect(run['uid']).toBeGreaterThanOrEqual(sandboxUid);
+      expect(run['uid']).toBeLessThan(sandboxUid + sandboxUidCount);
+      expect(run['caps']).toEqual(Array(5).fill('0000000000000000'));
+      expect(run['noNewPrivs']).toBe('1');
+      expect(run['seccomp']).toBe('2');
+      expect(run['cwdFs']).toBe('tmpfs');
+      // As a cold job's: a tmpfs in a mount namespace only this job has, so sticky and world-writable.
+      expect(run['cwdMode']).toBe(0o1777);
+      expect(run['home']).toBe(run['cwd']);
+      expect(run['user']).toBe('packrun');
+      expect(JSON.stringify(run['env'])).not.toContain(fixture.canary);
+    }
+    expect(new Set(runs.map((run) => run['cwd'])).size).toBe(3);
+    // Only the wrapper waiting for the next execution is left, in a cgroup of its own.
+    expect(sandboxProcesses(fixture.config)).toEqual([]);
+    expect(leftoverJobCgroups(fixture.host)).toEqual([]);
+    await processPrespawnPool(fixture.config).close();
+    expect(sandboxProcesses(fixture.config, true)).toEqual([]);
+    expect(leftoverJobCgroups(fixture.host, true).filter((name) => name.includes('-prespawn-'))).toEqual([]);
   });
 
   it('starts an execution cold when every job folder of the zygote is in use', async (context) => {

@@ -1,6 +1,7 @@
-import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import path from 'node:path';
+import { launchJob, nodeRuntime, noSandbox, pythonRuntime, runtimeSecrets, scrubEnvironment, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
-import { PrespawnPool } from './prespawn-pool.ts';
+import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
 import { launchWarmJob } from './warm-launch.ts';
 import { launchSandboxedWarmJob, NoFreeSlot } from './sandboxed-warm-launch.ts';
 import { ZygotePool } from './zygote-pool.ts';
@@ -26,12 +27,12 @@ export function processZygotePool(config: PackrunConfig, logger?: Logger): Zygot
 let processPrespawns: PrespawnPool | undefined;
 
 /** The Node wrappers this process keeps started ahead. */
-export function processPrespawnPool(config: PackrunConfig): PrespawnPool {
-  processPrespawns ??= new PrespawnPool({ idleMs: config.warmIdleSeconds * 1000 });
+export function processPrespawnPool(config: PackrunConfig, logger?: Logger): PrespawnPool {
+  processPrespawns ??= new PrespawnPool({ idleMs: config.warmIdleSeconds * 1000, ...(logger ? { logger } : {}) });
   return processPrespawns;
 }
 
-/** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes. */
+/** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes (and so, wrappers started ahead). */
 function warmAllowed(spec: LaunchSpec, warm: WarmChoice): boolean {
   return warm.config.warmSpawn && spec.controlChannel && (isUnsandboxed(spec) || spec.decorator?.warm !== undefined);
 }
@@ -67,14 +68,22 @@ function nodePrespawnEnv(spec: LaunchSpec, warm: WarmChoice): Record<string, str
  */
 export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<JobExit> {
   if (!warmAllowed(spec, warm)) return launchJob(spec);
-  // Pre-spawned Node wrappers start outside any sandbox: sandboxed Node jobs start cold.
-  const nodeEnv = isUnsandboxed(spec) ? nodePrespawnEnv(spec, warm) : undefined;
+  const nodeEnv = nodePrespawnEnv(spec, warm);
   if (nodeEnv) {
-    const pool = processPrespawnPool(warm.config);
-    const kind = { command: spec.command, args: spec.args, env: nodeEnv };
+    const pool = processPrespawnPool(warm.config, warm.logger);
+    const sandboxed = !isUnsandboxed(spec) && spec.decorator;
+    const kind: PrespawnSpec = {
+      command: spec.command,
+      args: spec.args,
+      env: nodeEnv,
+      ...(sandboxed ? { sandbox: { decorator: sandboxed, context: spec.context, jobsDir: path.dirname(spec.context.jobDir) } } : {}),
+    };
     const child = pool.take(kind);
     try {
-      return await (child ? launchPrespawnedJob(spec, child) : launchJob(spec));
+      if (!child) return await launchJob(spec);
+      // The sandbox scrubs runtime secrets from a job's environment; this one arrives in the job frame.
+      const setupEnv = sandboxed ? { ...scrubEnvironment(spec.env, runtimeSecrets(warm.config)).env, USER: 'packrun', LOGNAME: 'packrun' } : spec.env;
+      return await launchPrespawnedJob(spec, child, setupEnv);
     } finally {
       pool.replenish(kind);
     }

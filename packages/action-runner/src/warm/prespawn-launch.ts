@@ -1,38 +1,55 @@
-import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import { encodeJobFrames, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
+import { releasePrespawned, type PrespawnedJob } from './prespawn-pool.ts';
+import { relocateEnv } from './relocate-env.ts';
 import type { ChildExit } from './zygote-process.ts';
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, osConstants.signals[signal]);
+  } catch {
+    // ESRCH: the whole group is already gone.
+  }
+}
 
 /**
  * A job run by a process started ahead (PrespawnPool): the job frame carries the job folder and
  * environment the wrapper applies before it imports the action, so the action sees what a cold
- * start would have given it.
+ * start would have given it. Under the sandbox the process already runs in its uid, cgroup and
+ * bubblewrap with a job folder of its own, which the job's environment is moved to; `setupEnv` is
+ * the job's environment as the sandbox passes it (runtime secrets scrubbed).
  */
-export async function launchPrespawnedJob(spec: LaunchSpec, child: ChildProcess): Promise<JobExit> {
+export async function launchPrespawnedJob(spec: LaunchSpec, job: PrespawnedJob, setupEnv: Record<string, string> = spec.env): Promise<JobExit> {
   const startedAt = Date.now();
-  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd: spec.cwd, env: spec.env } });
+  const { child, wrapped, jobDir } = job;
+  const cwd = jobDir ?? spec.cwd;
+  const env = jobDir ? relocateEnv(setupEnv, spec.cwd, jobDir) : setupEnv;
+  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd, env } });
   const pid = child.pid!;
   const exited = new Promise<ChildExit>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  return superviseJob(
+  const exit = await superviseJob(
     spec,
     {
       pid,
       exited,
       streams: Promise.resolve({ stdout: child.stdout!, stderr: child.stderr!, control: child.stdio[3] as Socket }),
       signal: (signal) => {
-        try {
-          process.kill(-pid, osConstants.signals[signal]);
-        } catch {
-          // ESRCH: the whole group is already gone.
-        }
+        // Inside bubblewrap a SIGTERM to the group would end bubblewrap, and the job with it, at once.
+        if (signal === 'SIGTERM' && wrapped?.terminate) void wrapped.terminate().catch(() => undefined);
+        else signalGroup(pid, signal);
       },
+      ...(wrapped ? { killAll: () => wrapped.killAll() } : {}),
     },
     frames,
     startedAt,
   );
+  const report = await releasePrespawned({ ...(wrapped ? { wrapped } : {}), ...(jobDir ? { jobDir } : {}) });
+  if (report?.oomKilled) exit.stopReason = 'out_of_memory';
+  else if (report?.pidsLimitHit) exit.stopReason ??= 'pids_limit';
+  return exit;
 }

@@ -1,6 +1,7 @@
 import { encodeJobFrames, PackrunError, type JobExit, type LaunchSpec, type WarmChild } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { JobStreamListener } from './job-streams.ts';
+import { relocateEnv } from './relocate-env.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
 
 /** Every job folder of the zygote is in use: this execution starts cold instead. */
@@ -13,15 +14,6 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: the whole group is already gone.
   }
-}
-
-/** The job's environment with its host job folder replaced by the folder it gets inside the zygote. */
-function relocate(env: Record<string, string>, jobDir: string, slot: string): Record<string, string> {
-  const moved: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    moved[name] = value === jobDir ? slot : value.startsWith(`${jobDir}/`) ? slot + value.slice(jobDir.length) : value;
-  }
-  return moved;
 }
 
 /**
@@ -42,7 +34,7 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
   if (slot === undefined) throw new NoFreeSlot(`every job folder of the zygote of pack "${spec.context.pack}" is in use`);
   let child: WarmChild;
   try {
-    child = await sandbox.prepareChild({ context: spec.context, env: relocate(spec.env, spec.cwd, slot), slot, zygoteHostPid });
+    child = await sandbox.prepareChild({ context: spec.context, env: relocateEnv(spec.env, spec.cwd, slot), slot, zygoteHostPid });
   } catch (error) {
     zygote.returnSlot(slot, true);
     throw error;

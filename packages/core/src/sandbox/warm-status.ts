@@ -19,6 +19,6 @@ export function warmSpawnStatus(config: PackrunConfig, host: SandboxHost): WarmS
   }
   return {
     active: true,
-    reason: `Python actions forked from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node and shell actions start cold under the sandbox`,
+    reason: `Python actions forked from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers started ahead inside it; shell actions start cold`,
   };
 }
