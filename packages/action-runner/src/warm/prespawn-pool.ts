@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger, SpawnContext, SpawnDecorator, WrappedSpawn } from '@packrun/core';
+import { instanceId } from './instance-id.ts';
 
 export interface PrespawnSpec {
   command: string;
@@ -26,18 +27,13 @@ export interface PrespawnedJob {
   jobDir?: string;
 }
 
-const decoratorIds = new WeakMap<SpawnDecorator, number>();
-let lastDecoratorId = 0;
-
 /** Jobs of one kind may share a process started ahead: same command and base environment, and under the sandbox the same pack and limits. */
 function keyOf(spec: PrespawnSpec): string {
   const sandbox = spec.sandbox;
   let sandboxKey: unknown[] = [];
   if (sandbox) {
-    let id = decoratorIds.get(sandbox.decorator);
-    if (id === undefined) decoratorIds.set(sandbox.decorator, (id = ++lastDecoratorId));
     const { pack, packDir, envDir, readOnlyDirs, limits } = sandbox.context;
-    sandboxKey = [id, pack, packDir, envDir, readOnlyDirs, limits];
+    sandboxKey = [instanceId(sandbox.decorator), pack, packDir, envDir, readOnlyDirs, limits];
   }
   return JSON.stringify([spec.command, spec.args, spec.env, sandboxKey]);
 }

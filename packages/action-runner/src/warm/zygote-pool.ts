@@ -1,4 +1,5 @@
-import type { Logger, WarmSandbox } from '@packrun/core';
+import type { Logger } from '@packrun/core';
+import { instanceId } from './instance-id.ts';
 import { ZygoteProcess, type ZygoteSpec } from './zygote-process.ts';
 
 export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutMs'> {
@@ -29,16 +30,11 @@ export interface ZygotePoolOptions {
   logger?: Logger;
 }
 
-const sandboxIds = new WeakMap<WarmSandbox, number>();
-let lastSandboxId = 0;
-
 /** Zygotes differ by sandbox (none, or which one and with or without a network namespace). */
 function zygoteKind(wanted: ZygoteWanted): string {
   const sandbox = wanted.sandbox;
   if (!sandbox) return 'unsandboxed';
-  let id = sandboxIds.get(sandbox.warm);
-  if (id === undefined) sandboxIds.set(sandbox.warm, (id = ++lastSandboxId));
-  return `sandbox-${id}-${sandbox.warm.zygoteKind(sandbox.context)}`;
+  return `sandbox-${instanceId(sandbox.warm)}-${sandbox.warm.zygoteKind(sandbox.context)}`;
 }
 
 /**
