@@ -12,7 +12,7 @@ export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type Par
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';
-export { launchJob, type LaunchSpec, type JobExit } from './process/launcher.ts';
+export { launchJob, signalGroup, type LaunchSpec, type JobExit } from './process/launcher.ts';
 export { encodeJobFrames, streamClosed } from './process/job-streams.ts';
 export { buildChildEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { CappedOutput } from './process/capped-output.ts';
@@ -31,7 +31,6 @@ export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/
 export type { WarmSandbox, SandboxedZygote, WarmChild, ZygoteContext } from './sandbox/warm-sandbox.ts';
 export { childHostPid, descendantHostPid } from './sandbox/ns-pid.ts';
 export { warmSpawnStatus, type WarmSpawnStatus } from './sandbox/warm-status.ts';
-export { runtimeSecrets, scrubEnvironment } from './sandbox/env-scrub.ts';
 export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';

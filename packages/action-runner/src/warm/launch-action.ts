@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { launchJob, nodeRuntime, noSandbox, pythonRuntime, runtimeSecrets, scrubEnvironment, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
 import { launchWarmJob } from './warm-launch.ts';
@@ -81,9 +81,8 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
     const child = pool.take(kind);
     try {
       if (!child) return await launchJob(spec);
-      // The sandbox scrubs runtime secrets from a job's environment; this one arrives in the job frame.
-      const setupEnv = sandboxed ? { ...scrubEnvironment(spec.env, runtimeSecrets(warm.config)).env, USER: 'packrun', LOGNAME: 'packrun' } : spec.env;
-      return await launchPrespawnedJob(spec, child, setupEnv);
+      // The job's environment arrives in its job frame: the sandbox that wrapped the wrapper treats it as it would at spawn.
+      return await launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
     } finally {
       pool.replenish(kind);
     }

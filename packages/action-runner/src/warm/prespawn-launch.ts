@@ -1,18 +1,9 @@
-import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
-import { encodeJobFrames, type JobExit, type LaunchSpec } from '@packrun/core';
+import { encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { releasePrespawned, type PrespawnedJob } from './prespawn-pool.ts';
 import { relocateEnv } from './relocate-env.ts';
 import type { ChildExit } from './zygote-process.ts';
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, osConstants.signals[signal]);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
 
 /**
  * A job run by a process started ahead (PrespawnPool): the job frame carries the job folder and

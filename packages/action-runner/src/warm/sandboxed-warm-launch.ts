@@ -1,4 +1,4 @@
-import { encodeJobFrames, PackrunError, type JobExit, type LaunchSpec, type WarmChild } from '@packrun/core';
+import { encodeJobFrames, PackrunError, signalGroup, type JobExit, type LaunchSpec, type WarmChild } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { JobStreamListener } from './job-streams.ts';
 import { relocateEnv } from './relocate-env.ts';
@@ -6,15 +6,6 @@ import type { ZygoteProcess } from './zygote-process.ts';
 
 /** Every job folder of the zygote is in use: this execution starts cold instead. */
 export class NoFreeSlot extends Error {}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
 
 /**
  * A job forked from a zygote that runs inside the sandbox. Before the child runs any of the
@@ -39,12 +30,12 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
     zygote.returnSlot(slot, true);
     throw error;
   }
-  let exitReport: Awaited<ReturnType<WarmChild['afterExit']>> | undefined;
+  // Once per execution, on whichever path ends it: the slot goes back once it was emptied.
   const finish = async (): Promise<Awaited<ReturnType<WarmChild['afterExit']>>> => {
     await child.killAll().catch((error: unknown) => spec.logger?.error({ err: error }, 'sandbox could not kill what the job left behind'));
-    exitReport ??= await child.afterExit();
-    void exitReport.swept.then((emptied) => zygote.returnSlot(slot, emptied));
-    return exitReport;
+    const report = await child.afterExit();
+    void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
+    return report;
   };
 
   let listener: JobStreamListener;
@@ -63,8 +54,8 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
   }
   void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
 
-  let hostPid: number | undefined;
-  const hostPidOf = (): number | undefined => (hostPid ??= zygote.childHostPid(forked.pid));
+  // The zygote remembers it once found.
+  const hostPidOf = (): number | undefined => zygote.childHostPid(forked.pid);
   // Into the execution's cgroup while it connects its streams, and before the job frame: the child
   // runs nothing of the action before that frame.
   const joining = (async (): Promise<void> => {
@@ -77,7 +68,8 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
   );
   const [sockets, joinError] = await Promise.all([listener.connected.catch(() => undefined), joining]);
   if (joinError) {
-    signalGroup(hostPidOf(), 'SIGKILL');
+    const found = hostPidOf();
+    if (found !== undefined) signalGroup(found, 'SIGKILL');
     for (const socket of sockets ? [sockets.stdout, sockets.stderr, sockets.control] : []) socket.destroy();
     listener.abandon(joinError);
     await forked.exited;
@@ -94,7 +86,10 @@ export async function launchSandboxedWarmJob(spec: LaunchSpec, zygote: ZygotePro
       pid: hostPidOf() ?? forked.pid,
       exited: forked.exited,
       streams: Promise.resolve(sockets),
-      signal: (signal) => signalGroup(hostPidOf(), signal),
+      signal: (signal) => {
+        const found = hostPidOf();
+        if (found !== undefined) signalGroup(found, signal);
+      },
       killAll: () => child.killAll(),
     },
     frames,

@@ -1,15 +1,7 @@
-import { encodeJobFrames, type JobExit, type LaunchSpec } from '@packrun/core';
+import { encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { JobStreamListener } from './job-streams.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
 
 /**
  * A job forked from a zygote: the child already runs the wrapper, connects its three streams to

@@ -56,7 +56,8 @@ export interface JobExit {
 /** How long we wait for the pipes to close once the job's processes are killed. */
 const pipeDrainMs = 2000;
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a job's whole process group (its leader's pid); a group already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -48,6 +48,11 @@ export interface WrappedSpawn {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * The environment as this wrap would pass it, for one that reaches the process later (a wrapper
+   * started ahead gets its job's environment in the job frame). Unchanged when absent.
+   */
+  jobEnv?(env: Record<string, string>): Record<string, string>;
   /** Called once with the pid right after the spawn (e.g. to move it into a cgroup). */
   started?(pid: number): Promise<void> | void;
   /**

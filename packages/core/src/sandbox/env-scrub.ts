@@ -16,6 +16,16 @@ export function runtimeSecrets(config: PackrunConfig): string[] {
     .filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }
 
+/**
+ * The environment a sandboxed job gets: runtime secrets scrubbed, and with a uid of its own a
+ * user name that matches no real account.
+ */
+export function sandboxedJobEnv(env: Record<string, string>, secrets: string[], ownUid: boolean): { env: Record<string, string>; removed: string[] } {
+  const scrubbed = scrubEnvironment(env, secrets);
+  if (ownUid) scrubbed.env['USER'] = scrubbed.env['LOGNAME'] = 'packrun';
+  return scrubbed;
+}
+
 export function scrubEnvironment(env: Record<string, string>, secrets: string[]): { env: Record<string, string>; removed: string[] } {
   const kept: Record<string, string> = {};
   const removed: string[] = [];

@@ -12,7 +12,7 @@ import { createJobCgroup, type JobCgroup } from './cgroups.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
-import { runtimeSecrets, scrubEnvironment } from './env-scrub.ts';
+import { runtimeSecrets, sandboxedJobEnv } from './env-scrub.ts';
 import { launchCommand, seccompFd } from './launch-prefix.ts';
 import { operatorSandboxPolicy, type SandboxLimits } from './profile.ts';
 import { killUid, pidsOfUid, UidPool } from './uid-pool.ts';
@@ -108,13 +108,15 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       const { context } = spec;
       const isBuild = context.kind === 'build';
       const limits = isBuild ? buildSandboxLimits(config) : (context.limits ?? defaults);
-      const scrubbed = scrubEnvironment(spec.env, secrets);
-      if (scrubbed.removed.length > 0) options.logger?.warn({ pack: context.pack, removed: scrubbed.removed }, 'removed runtime secrets from a job environment');
-      const env = scrubbed.env;
-
       // Builds share one fixed uid: uv's, pip's and npm's caches are written across builds and
       // must stay writable by whichever build comes next.
       const uid = isBuild ? (uids ? config.sandboxBuildUid : undefined) : uids?.take();
+      const jobEnv = (raw: Record<string, string>): Record<string, string> => {
+        const scrubbed = sandboxedJobEnv(raw, secrets, uid !== undefined);
+        if (scrubbed.removed.length > 0) options.logger?.warn({ pack: context.pack, removed: scrubbed.removed }, 'removed runtime secrets from a job environment');
+        return scrubbed.env;
+      };
+      const env = jobEnv(spec.env);
       const releaseUid = (): void => {
         if (uid !== undefined && !isBuild) uids?.release(uid);
       };
@@ -126,7 +128,6 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           await chownTree(context.jobDir, uid);
           await chmod(context.jobDir, 0o700);
           for (const dir of context.writableDirs ?? []) await claimForBuild(dir, uid);
-          env['USER'] = env['LOGNAME'] = 'packrun';
         }
         if (host.cgroups) {
           cgroup = await createJobCgroup(host.cgroups, `${context.kind}-${context.pack}-${context.executionId}`, {
@@ -199,6 +200,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         command: launched.command,
         args: launched.args,
         env,
+        jobEnv,
         ...(terminate ? { terminate } : {}),
         async killAll() {
           if (cgroup) await cgroup.killAll();

@@ -11,7 +11,7 @@ import { dataPaths } from '../paths.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
-import { scrubEnvironment } from './env-scrub.ts';
+import { sandboxedJobEnv, scrubEnvironment } from './env-scrub.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
@@ -293,8 +293,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
             : Promise.resolve(undefined);
           cgroupMade.catch(() => undefined);
           let jobCgroup: JobCgroup | undefined;
-          const env = scrubEnvironment(child.env, deps.secrets).env;
-          env['USER'] = env['LOGNAME'] = 'packrun';
+          const env = sandboxedJobEnv(child.env, deps.secrets, true).env;
           let swept: Promise<boolean> | undefined;
           return {
             uid,
