@@ -215,6 +215,21 @@ function uniqueName(name: string): string {
   return `${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * Removes a finished job's (or zygote's) cgroup. One that still holds processes (a kill that
+ * failed or never ran) is emptied first; one that cannot be removed is logged and left for the
+ * next start-up's sweep, never thrown: the job's outcome does not depend on it.
+ */
+export async function removeCgroup(cgroup: JobCgroup, onLeftBehind: (error: unknown) => void): Promise<void> {
+  await cgroup
+    .remove()
+    .catch(async () => {
+      await cgroup.killAll();
+      await cgroup.remove();
+    })
+    .catch(onLeftBehind);
+}
+
 export async function createJobCgroup(host: CgroupHost, name: string, limits: CgroupLimits): Promise<JobCgroup> {
   const leaf = uniqueName(name);
   return host.version === 1 ? createV1(host, leaf, limits) : createV2(host, leaf, limits);

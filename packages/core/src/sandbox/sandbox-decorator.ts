@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { SpawnDecorator, SpawnSpec, WrappedSpawn } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { protectDataFolder } from './data-folder-modes.ts';
-import { createJobCgroup, type JobCgroup } from './cgroups.ts';
+import { createJobCgroup, removeCgroup, type JobCgroup } from './cgroups.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
@@ -211,15 +211,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           const stats = cgroup ? await cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
           if (!released) {
             released = true;
-            // A cgroup that still holds processes (the launcher's killAll failed or never ran)
-            // is emptied first; the uid goes back to the pool only once nothing runs as it.
-            await cgroup
-              ?.remove()
-              .catch(async () => {
-                await cgroup.killAll();
-                await cgroup.remove();
-              })
-              .catch((error: unknown) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
+            // The uid goes back to the pool only once nothing runs as it.
+            if (cgroup) await removeCgroup(cgroup, (error) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
             if (uid !== undefined) {
               if (!cgroup && !swept) await killUid(uid).catch(() => undefined);
               releaseUid();

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { dataPaths } from '../paths.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
-import { createJobCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
+import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
 import { sandboxedJobEnv, scrubEnvironment } from './env-scrub.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
@@ -260,13 +260,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
         slots,
         ...(socketDir ? { socketDir } : {}),
         async afterExit() {
-          await cgroup
-            ?.remove()
-            .catch(async () => {
-              await cgroup.killAll();
-              await cgroup.remove();
-            })
-            .catch((error: unknown) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
+          if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
           if (socketDir) await rm(socketDir, { recursive: true, force: true });
         },
 
@@ -315,7 +309,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               // A child that never joined (its fork failed) leaves a cgroup that was still made.
               jobCgroup ??= await cgroupMade.catch(() => undefined);
               const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
-              await jobCgroup?.remove().catch((error: unknown) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
+              if (jobCgroup) await removeCgroup(jobCgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
               swept ??= sweep(nsenter, zygoteHostPid, slot, uid).then(
                 () => {
                   deps.uids.release(uid);
