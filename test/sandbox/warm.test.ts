@@ -135,7 +135,7 @@ async function probe(action: string, input: Record<string, unknown> = {}): Promi
   return outcome.result['result'] as Probe;
 }
 
-describe.runIf(process.getuid?.() === 0)('sandboxed zygotes', () => {
+describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root: per-job uids, cgroups and bubblewrap need it)', () => {
   it('fork each execution from the pack zygote, as the job uid with nothing more than a cold job has', async (context) => {
     if (!allLayers) return context.skip();
     const runs: Probe[] = [];
