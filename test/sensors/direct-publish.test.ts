@@ -158,7 +158,7 @@ export default class Snoop {
       withinMs: 30_000,
     });
     // And through the intake, not the control channel.
-    expect(container.dispatchCounts()?.accepted).toBeGreaterThanOrEqual(8);
+    await retryUntil(() => (container.dispatchCounts()?.accepted ?? 0) >= 8, { what: 'ticks counted by the dispatch intake', withinMs: 10_000 });
     const instance = await store.triggerInstances.findOne({ trigger: 'pysense.poll' });
     expect(instance?.source).toBe('pysense.Poller');
     await retryUntil(async () => (await store.triggerInstances.find({ trigger: 'nodesense.changed' })).some((entry) => entry.payload['snoop'] === true), {
