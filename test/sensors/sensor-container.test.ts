@@ -128,12 +128,16 @@ describe('sensor container', () => {
     expect(failing).toMatchObject({ lastError: 'exited with code 3', lastExit: { exitCode: 3 } });
     expect(failing!.stderrTail).toEqual(expect.arrayContaining(['boom: the upstream is gone']));
     const delays: number[] = [];
+    const seenWithoutFailedLines: string[] = [];
     await retryUntil(async () => {
       const view = await sensor('nodesense.Crasher');
+      // Whatever moment it is looked at (a new run starting included), the failed run's lines stay.
+      if (!view?.lastErrorStderr?.includes('boom: the upstream is gone')) seenWithoutFailedLines.push(view?.status ?? 'none');
       if (view?.backoffMs !== undefined && delays.at(-1) !== view.backoffMs) delays.push(view.backoffMs);
       return delays.length >= 2;
     }, { what: 'two more restarts', withinMs: 15_000 });
     expect(delays[1]!).toBeGreaterThan(delays[0]!);
+    expect(seenWithoutFailedLines).toEqual([]);
     expect((await sensor('nodesense.Crasher'))!.starts).toBeGreaterThan(failing!.starts);
   });
 

@@ -23,7 +23,12 @@ export interface SensorState {
   backoffMs?: number;
   lastExit?: { at: string; exitCode: number | null; signal: string | null };
   lastError?: string;
-  /** The last stderr lines of the current run, or of the run that failed last. */
+  /**
+   * The last stderr lines of the run that ended with `lastError`. Kept while the next run starts,
+   * so a crash-looping sensor still shows why it died when it is looked at between two crashes.
+   */
+  lastErrorStderr?: string[];
+  /** The last stderr lines of the current run, or of the last run while none runs. */
   stderrTail: string[];
 }
 
@@ -54,7 +59,11 @@ export class SensorSupervisor {
   }
 
   snapshot(): SensorState {
-    return { ...this.state, stderrTail: [...(this.state.status === 'running' ? this.currentTail : this.state.stderrTail)] };
+    return {
+      ...this.state,
+      stderrTail: [...(this.state.status === 'running' ? this.currentTail : this.state.stderrTail)],
+      ...(this.state.lastErrorStderr ? { lastErrorStderr: [...this.state.lastErrorStderr] } : {}),
+    };
   }
 
   begin(): void {
@@ -150,6 +159,7 @@ export class SensorSupervisor {
     this.state.consecutiveFailures = ranFor >= this.options.backoff.stableMs ? 1 : this.state.consecutiveFailures + 1;
     this.state.lastError = reason;
     this.state.stderrTail = [...this.currentTail];
+    this.state.lastErrorStderr = [...this.currentTail];
     if (exit) this.state.lastExit = { at: new Date().toISOString(), exitCode: exit.exitCode, signal: exit.exitSignal };
     const delay = restartDelay(this.options.backoff, this.state.consecutiveFailures);
     this.state.status = this.state.consecutiveFailures >= this.options.backoff.failingAfter ? 'failing' : 'backing_off';

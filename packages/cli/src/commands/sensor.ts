@@ -12,6 +12,10 @@ function sensorLine(sensor: SensorView): string {
   return `${sensor.ref.padEnd(36)} ${(sensor.enabled ? 'enabled' : 'disabled').padEnd(9)} ${sensor.status}${retry}`;
 }
 
+function indented(lines: string[]): string[] {
+  return lines.map((line) => `  ${line}`);
+}
+
 function printSensor(sensor: SensorView, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(sensor, null, 2)}\n`);
@@ -26,9 +30,11 @@ function printSensor(sensor: SensorView, json: boolean): void {
     `starts: ${sensor.starts}, crashes in a row: ${sensor.consecutiveFailures}`,
     ...(sensor.nextStartAt ? [`next start: ${sensor.nextStartAt} (after ${sensor.backoffMs} ms)`] : []),
     ...(sensor.lastError ? [`last error: ${sensor.lastError}`] : []),
+    ...(sensor.lastErrorStderr?.length ? ['last stderr lines before that error:', ...indented(sensor.lastErrorStderr)] : []),
     `trigger types: ${(sensor.triggerTypes ?? []).join(', ') || '-'}`,
   ];
-  if (sensor.stderrTail?.length) lines.push('last stderr lines:', ...sensor.stderrTail.map((line) => `  ${line}`));
+  // Between two crashes the current run's lines may be none yet; the failed run's are above.
+  if (sensor.status === 'running' && sensor.stderrTail.length > 0) lines.push('stderr lines of this run:', ...indented(sensor.stderrTail));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
