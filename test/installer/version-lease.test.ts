@@ -142,6 +142,31 @@ describe('versions in use', () => {
     expect(busy).toHaveLength(1);
   });
 
+  it('shares one lease file among the jobs of a process on one version, kept until the last of them ends', async () => {
+    await installPack(await writePack(path.join(root, 'shared-1'), { ref: 'shared', version: '1.0.0', files: { 'data.txt': 'one' } }), { config });
+    const paths = dataPaths(home);
+    const leasesOf = async (dir: string): Promise<string[]> => readdir(path.join(path.dirname(dir), '.leases')).catch(() => []);
+    const leases = await Promise.all(Array.from({ length: 5 }, () => leaseInstalledPack(paths, 'shared')));
+    const v1 = leases[0]!.installed.dir;
+    expect(new Set(leases.map((lease) => lease.installed.dir))).toEqual(new Set([v1]));
+    expect(await leasesOf(v1)).toHaveLength(1);
+
+    await installPack(await writePack(path.join(root, 'shared-2'), { ref: 'shared', version: '2.0.0', files: { 'data.txt': 'two' } }), { config });
+    for (const lease of leases.slice(0, 4)) await lease.release();
+    // One job still holds it: a collection keeps the folder, and a new job gets the new version.
+    await collectRetiredVersions(home);
+    expect(existsSync(v1)).toBe(true);
+    expect(await leasesOf(v1)).toHaveLength(1);
+    const next = await leaseInstalledPack(paths, 'shared');
+    expect(next.installed.version).toBe('2.0.0');
+    await next.release();
+
+    await leases[4]!.release();
+    expect(await leasesOf(v1)).toEqual([]);
+    await collectRetiredVersions(home);
+    expect(existsSync(v1)).toBe(false);
+  });
+
   it('ignores the lease of a process that is gone', async () => {
     const v3 = await readInstalledPack(dataPaths(home), 'leased');
     const leases = path.join(path.dirname(v3.dir), '.leases');

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   loadSiteConfig,
@@ -6,6 +6,7 @@ import {
   operatorSandboxPolicy,
   PackrunError,
   leaseInstalledPack,
+  loadInstalledPackMetadata,
   readInstalledPack,
   resolveParameters,
   resolveSandboxProfile,
@@ -23,7 +24,6 @@ import {
   type SpawnDecorator,
 } from '@packrun/core';
 import { executePlan } from './execute-plan.ts';
-import { loadInstalledPackMetadata } from './pack-metadata-cache.ts';
 import type { Runner, RunnerInput, RunnerPlan } from './runner.ts';
 import { runnerFor } from './runners.ts';
 import { preloadImportsOf } from './warm/preload-imports.ts';
@@ -153,6 +153,15 @@ function checkExecutionId(id: string): string {
   return id;
 }
 
+/** Most actions leave their job folder empty: one rmdir, and the recursive walk only when it is not. */
+async function removeJobDir(jobDir: string): Promise<void> {
+  try {
+    await rmdir(jobDir);
+  } catch {
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs one action to its end in a fresh job folder (its HOME, TMPDIR and working directory),
  * removed afterwards. Failures of the action are outcomes; only a bad request (unknown action,
@@ -180,7 +189,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionOutcom
         ...(options.logger ? { logger: options.logger } : {}),
       });
     } finally {
-      await rm(jobDir, { recursive: true, force: true });
+      await removeJobDir(jobDir);
     }
   } finally {
     await lease.release();

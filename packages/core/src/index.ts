@@ -21,6 +21,7 @@ export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-s
 export { pythonRuntime } from './python-runtime.ts';
 export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';
 export { loadPack } from './pack/load-pack.ts';
+export { loadInstalledPackMetadata } from './pack/installed-pack-metadata.ts';
 export { readPackMeta } from './pack/pack-meta.ts';
 export { validatePackRef, isValidPackRef } from './pack/pack-ref.ts';
 export { runnerParameters, canonicalRunnerType, supportedRunnerTypes } from './params/runner-parameters.ts';

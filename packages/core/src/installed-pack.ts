@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataPaths } from './paths.ts';
 import { PackrunError } from './errors.ts';
@@ -32,16 +32,73 @@ export interface InstalledPack {
 
 export const installRecordName = '.packrun-install.json';
 
+/** Parsed install records of managed version folders, most recently used last. */
+const recordLimit = 256;
+const records = new Map<string, InstalledPack>();
+
+/**
+ * `packs/.versions/<id>/<ref>`: a folder the installer wrote once and never changes (a reinstall
+ * writes a new one and switches the `packs/<ref>` link), so its install record can be kept.
+ */
+function isManagedVersionDir(paths: DataPaths, dir: string): boolean {
+  return path.dirname(path.dirname(dir)) === path.join(paths.packs, '.versions');
+}
+
+function notInstalled(ref: string): PackrunError {
+  return new PackrunError('PACK_NOT_INSTALLED', `pack "${ref}" is not installed`, {
+    hint: 'install it with `packrun pack install <folder>`; `packrun pack list` shows what is installed',
+    details: { pack: ref },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * The active install record of `ref`. Every execution asks for it, so it costs one readlink while
+ * the active version is unchanged: the record of a managed version folder is read once and kept
+ * (frozen: it is shared). A plain folder (copied in by hand) is read every time.
+ */
 export async function readInstalledPack(paths: DataPaths, ref: string): Promise<InstalledPack> {
-  const file = path.join(paths.packs, ref, installRecordName);
+  const link = path.join(paths.packs, ref);
+  let target: string | undefined;
+  try {
+    target = path.resolve(paths.packs, await readlink(link));
+  } catch {
+    // Not a link: a plain folder, or nothing (the read below says which).
+  }
+  if (target !== undefined && isManagedVersionDir(paths, target)) {
+    const cached = records.get(target);
+    if (cached) {
+      records.delete(target);
+      records.set(target, cached);
+      return cached;
+    }
+  }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Through the resolved target, so the record cached under it is that version's even if an
+    // install switches the link meanwhile.
+    text = await readFile(path.join(target ?? link, installRecordName), 'utf8');
   } catch {
-    throw new PackrunError('PACK_NOT_INSTALLED', `pack "${ref}" is not installed`, {
-      hint: 'install it with `packrun pack install <folder>`; `packrun pack list` shows what is installed',
-      details: { pack: ref },
-    });
+    if (target === undefined) throw notInstalled(ref);
+    // The version was replaced and collected between the readlink and the read: look again.
+    try {
+      text = await readFile(path.join(link, installRecordName), 'utf8');
+    } catch {
+      throw notInstalled(ref);
+    }
+    return JSON.parse(text) as InstalledPack;
   }
-  return JSON.parse(text) as InstalledPack;
+  const record = JSON.parse(text) as InstalledPack;
+  if (target !== undefined && isManagedVersionDir(paths, target) && record.dir === target) {
+    records.set(target, deepFreeze(record));
+    while (records.size > recordLimit) records.delete(records.keys().next().value!);
+  }
+  return record;
 }

@@ -49,36 +49,98 @@ function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
 
+/**
+ * The lease file this process holds on one version folder, shared by all of its jobs running from
+ * that version: a burst of executions writes and removes it once, not once per job.
+ */
+interface SharedLease {
+  file: string;
+  jobs: number;
+  /** Set when the last job released it and its file is being removed: nobody may join it then. */
+  dropped: boolean;
+}
+
+/** By holder: the lease being taken, and once taken, the lease itself. */
+const sharedLeases = new Map<string, { taking: Promise<SharedLease | undefined>; lease?: SharedLease }>();
+
+/**
+ * Writes this process's lease file in `holder`, then makes sure no collector is retiring the
+ * version (see the race above); undefined when one is, or the version is gone.
+ */
+async function writeLease(holder: string, versionDir: string): Promise<SharedLease | undefined> {
+  const leases = path.join(holder, leasesName);
+  const file = path.join(leases, `${host}-${process.pid}-${randomUUID()}`);
+  try {
+    // Never recursive: a holder removed meanwhile must not be created again.
+    await mkdir(leases).catch((error: unknown) => {
+      if (errno(error) !== 'EEXIST') throw error;
+    });
+    await writeFile(file, JSON.stringify({ host, pid: process.pid, at: new Date().toISOString() }), { flag: 'wx' });
+  } catch (error) {
+    // The version was collected between reading the record and leasing it.
+    if (errno(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  if ((await exists(path.join(holder, retiringName))) || !(await exists(versionDir))) {
+    await rm(file, { force: true });
+    return undefined;
+  }
+  return { file, jobs: 0, dropped: false };
+}
+
+/**
+ * Joins the lease this process holds on `holder`, taking one first when it holds none. A lease
+ * file on disk from before the collector listed the leases keeps the folder, so a job joining it
+ * is as safe as one that wrote it.
+ */
+async function joinLease(holder: string, versionDir: string): Promise<SharedLease | undefined> {
+  let entry = sharedLeases.get(holder);
+  if (!entry) {
+    const created: { taking: Promise<SharedLease | undefined>; lease?: SharedLease } = { taking: writeLease(holder, versionDir) };
+    entry = created;
+    sharedLeases.set(holder, created);
+    // Registered first, so it runs before any joiner resumes.
+    created.taking.then(
+      (lease) => {
+        if (lease) created.lease = lease;
+        else if (sharedLeases.get(holder) === created) sharedLeases.delete(holder);
+      },
+      () => {
+        if (sharedLeases.get(holder) === created) sharedLeases.delete(holder);
+      },
+    );
+  }
+  const lease = await entry.taking;
+  // Released by its last job while this one waited: take a fresh one.
+  if (lease?.dropped) return joinLease(holder, versionDir);
+  if (lease) lease.jobs += 1;
+  return lease;
+}
+
+async function leaveLease(holder: string, lease: SharedLease): Promise<void> {
+  lease.jobs -= 1;
+  if (lease.jobs > 0) return;
+  lease.dropped = true;
+  if (sharedLeases.get(holder)?.lease === lease) sharedLeases.delete(holder);
+  await rm(lease.file, { force: true });
+}
+
 /** Reads the active install record of `ref` and leases its version folder for the caller's job. */
 export async function leaseInstalledPack(paths: DataPaths, ref: string): Promise<PackLease> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const installed = await readInstalledPack(paths, ref);
     const holder = versionHolder(paths, installed.dir);
     if (!holder) return { installed, release: async () => {} };
-    const leases = path.join(holder, leasesName);
-    const lease = path.join(leases, `${host}-${process.pid}-${randomUUID()}`);
-    try {
-      // Never recursive: a holder removed meanwhile must not be created again.
-      await mkdir(leases).catch((error: unknown) => {
-        if (errno(error) !== 'EEXIST') throw error;
-      });
-      await writeFile(lease, JSON.stringify({ host, pid: process.pid, at: new Date().toISOString() }), { flag: 'wx' });
-    } catch (error) {
-      // The version was collected between reading the record and leasing it: read again.
-      if (errno(error) === 'ENOENT') continue;
-      throw error;
-    }
-    if ((await exists(path.join(holder, retiringName))) || !(await exists(installed.dir))) {
-      await rm(lease, { force: true });
-      continue;
-    }
+    const lease = await joinLease(holder, installed.dir);
+    // The version is being retired or is gone: the install record names a newer one by now.
+    if (!lease) continue;
     let released = false;
     return {
       installed,
       async release() {
         if (released) return;
         released = true;
-        await rm(lease, { force: true });
+        await leaveLease(holder, lease);
       },
     };
   }

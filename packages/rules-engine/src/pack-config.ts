@@ -1,4 +1,4 @@
-import { loadPack, loadSiteConfig, readInstalledPack, type DataPaths, type KeyValues } from '@packrun/core';
+import { loadInstalledPackMetadata, loadSiteConfig, readInstalledPack, type DataPaths, type KeyValues } from '@packrun/core';
 
 /**
  * `config_context` for rule templates: the site config of the action's pack (configs/<pack>.yaml
@@ -13,7 +13,7 @@ export function sitePackConfig(paths: DataPaths, keyValues: KeyValues): (pack: s
     } catch {
       return {};
     }
-    const pack = await loadPack(installed.dir);
+    const pack = await loadInstalledPackMetadata(paths, installed);
     const config = await loadSiteConfig({
       pack,
       configsDir: paths.configs,

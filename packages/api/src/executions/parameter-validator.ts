@@ -1,7 +1,7 @@
 import {
   PackrunError,
   dataPaths,
-  loadPack,
+  loadInstalledPackMetadata,
   loadSiteConfig,
   readInstalledPack,
   resolveParameters,
@@ -18,7 +18,7 @@ import type { ParameterValidator } from './execution-service.ts';
 export function packParameterValidator(options: { home: string; keyValues: KeyValues }): ParameterValidator {
   const paths = dataPaths(options.home);
   return async (action: ActionRecord, input: Record<string, unknown>) => {
-    const pack = await loadPack((await readInstalledPack(paths, action.pack)).dir);
+    const pack = await loadInstalledPackMetadata(paths, await readInstalledPack(paths, action.pack));
     const meta = pack.actions.find((candidate) => candidate.ref === action.ref);
     if (!meta) {
       throw new PackrunError('ACTION_NOT_FOUND', `pack "${action.pack}" has no action "${action.name}" any more`, {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { readYamlFile, type YamlReadResult } from './yaml-file.ts';
+import { missingFile, readYamlFile, type YamlReadResult } from './yaml-file.ts';
 
 /**
  * The parsed `configs/<ref>.yaml` files, so an execution does not read and parse its pack's site
@@ -12,6 +12,7 @@ import { readYamlFile, type YamlReadResult } from './yaml-file.ts';
 const settleMs = 2000;
 const fileLimit = 256;
 
+const missing = missingFile();
 const entries = new Map<string, { key: string; read: YamlReadResult }>();
 
 export async function readSiteConfigFile(file: string): Promise<YamlReadResult> {
@@ -21,9 +22,11 @@ export async function readSiteConfigFile(file: string): Promise<YamlReadResult> 
     const info = await stat(file, { bigint: true });
     key = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     changedMs = Math.max(Number(info.mtimeMs), Number(info.ctimeMs));
-  } catch {
-    // Missing or unreadable: the reader reports which, as it did without a cache.
+  } catch (error) {
     entries.delete(file);
+    // Most packs have no site config: a missing file costs this one stat.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing;
+    // Unreadable: the reader says why.
     return readYamlFile(file);
   }
   const cached = entries.get(file);

@@ -30,6 +30,10 @@ const packYamlSchema = yaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool, mergeTyp
 
 export type YamlReadResult = { ok: true; value: unknown } | { ok: false; reason: 'missing' | 'unreadable' | 'syntax'; message: string };
 
+export function missingFile(): YamlReadResult {
+  return { ok: false, reason: 'missing', message: 'file not found' };
+}
+
 /** Reads and parses one YAML file, turning every failure into a reason instead of an exception. */
 export async function readYamlFile(file: string): Promise<YamlReadResult> {
   let text: string;
@@ -37,7 +41,7 @@ export async function readYamlFile(file: string): Promise<YamlReadResult> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, reason: 'missing', message: 'file not found' };
+    if (code === 'ENOENT') return missingFile();
     return { ok: false, reason: 'unreadable', message: `cannot read file (${code ?? String(error)})` };
   }
   return parseYaml(text, file);

@@ -1,10 +1,15 @@
-import { loadPack, versionHolder, type DataPaths, type InstalledPack, type LoadedPack } from '@packrun/core';
+import type { InstalledPack } from '../installed-pack.ts';
+import type { DataPaths } from '../paths.ts';
+import { versionHolder } from '../version-lease.ts';
+import { loadPack } from './load-pack.ts';
+import type { LoadedPack } from './types.ts';
 
 /**
- * The loaded metadata of the packs executions ran from, so an execution does not read and parse
- * every YAML of its pack again. Only managed version folders (packs/.versions/<id>/<ref>) are
- * cached: an install always writes a new one, so a reinstall is a different key and misses, while
- * a folder outside `.versions` may be edited in place and is loaded every time.
+ * The loaded metadata of the packs executions run from, so neither the API validating a request
+ * nor the runner starting it reads and parses every YAML of the pack again. Only managed version
+ * folders (packs/.versions/<id>/<ref>) are cached: an install always writes a new one, so a
+ * reinstall is a different key and misses, while a folder outside `.versions` may be edited in
+ * place and is loaded every time.
  * One entry per pack (a newer version replaces the older), at most `packLimit` packs, least
  * recently used first out, so memory follows the packs in use and not the installs made.
  */
