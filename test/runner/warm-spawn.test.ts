@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,15 @@ class Info(Action):
         return {'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0), 'sid': os.getsid(0),
                 'cwd': os.getcwd(), 'home': os.environ.get('HOME'), 'tag': tag,
                 'execution': os.environ.get('PACKRUN_EXECUTION_ID'),
-                'env': sorted(os.environ), 'preloaded': 'colorsys' in sys.modules}
+                'env': sorted(os.environ), 'preloaded': 'colorsys' in sys.modules,
+                'started': _start_time()}
+
+
+def _start_time():
+    # Seconds after boot at which this process started (field 22 of /proc/self/stat, in clock ticks).
+    with open('/proc/self/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return int(fields[19]) / os.sysconf('SC_CLK_TCK')
 `;
 
 const whoamiAction = `export default async function whoami() {
@@ -51,6 +59,8 @@ interface Info {
   execution: string;
   env: string[];
   preloaded: boolean;
+  /** When its process started, in seconds after boot. */
+  started: number;
 }
 
 let root: string;
@@ -73,6 +83,11 @@ afterAll(async () => {
   await processZygotePool(warm).close();
   processPrespawnPool(warm).close();
 });
+
+/** The zygote's live children: between executions, only the one forked ahead. */
+function zygoteChildren(zygotePid: number): number[] {
+  return readFileSync(`/proc/${zygotePid}/task/${zygotePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
 
 async function info(config: PackrunConfig, tag = 'x'): Promise<Info> {
   const outcome = await runAction({ paths, config, ref: 'warmpack.info', input: { tag }, datastore: new LocalFileKeyValues(paths) });
@@ -101,6 +116,27 @@ describe('warm spawning', () => {
     const coldInfo = await info(cold);
     expect(coldInfo.preloaded).toBe(false);
     expect(first.env).toEqual(coldInfo.env);
+  });
+
+  it('runs the next execution in a child forked ahead of it, and forks anew when that child died waiting', async () => {
+    const first = await info(warm, 'a');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const requestedAt = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const second = await info(warm, 'b');
+    expect(second.ppid).toBe(first.ppid);
+    // Forked while the first ran, well before the second was requested; it ran nothing before.
+    expect(second.started).toBeLessThan(requestedAt - 0.2);
+    expect(second.tag).toBe('b');
+    expect(second.cwd).toBe(path.join(paths.jobs, second.execution));
+
+    // The second's own child may still be exiting; then only the next one's is left.
+    await retryUntil(() => zygoteChildren(second.ppid).length === 1, { what: 'one child forked ahead' });
+    const spare = zygoteChildren(second.ppid);
+    process.kill(spare[0]!, 'SIGKILL');
+    await retryUntil(() => !alive(spare[0]!));
+    const third = await info(warm, 'c');
+    expect(third.ppid).toBe(first.ppid);
+    expect([first.pid, second.pid, spare[0]]).not.toContain(third.pid);
   });
 
   it('replaces a zygote that died', async () => {

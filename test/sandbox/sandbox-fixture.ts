@@ -81,9 +81,10 @@ export function testUidRange(): { PACKRUN_SANDBOX_UID: string; PACKRUN_SANDBOX_U
   return { PACKRUN_SANDBOX_UID: String(2_000_000 + (process.pid % 4096) * 1024), PACKRUN_SANDBOX_UID_COUNT: '1024' };
 }
 
-function isWaitingWrapper(pid: string): boolean {
+/** A Node wrapper started ahead, or a zygote child forked ahead (a spare), waiting for its next job. */
+function isWaitingForJob(pid: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes('-prespawn-');
+    return /-(prespawn|spare)-/.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
   } catch {
     return false;
   }
@@ -91,7 +92,7 @@ function isWaitingWrapper(pid: string): boolean {
 
 /**
  * Pids of live processes running as any uid of the sandbox range: after a job, there must be none
- * but wrappers started ahead for the next job (`includeWaiting` counts those too).
+ * but wrappers and zygote children started ahead for the next job (`includeWaiting` counts those too).
  */
 export function sandboxProcesses(config: PackrunConfig, includeWaiting = false): number[] {
   const found: number[] = [];
@@ -106,8 +107,8 @@ export function sandboxProcesses(config: PackrunConfig, includeWaiting = false):
     if (/^State:\s+Z/m.test(status)) continue;
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
     if (uid < config.sandboxUid || uid >= config.sandboxUid + config.sandboxUidCount) continue;
-    // A Node wrapper started ahead, waiting for its next job, is no job's leftover.
-    if (!includeWaiting && isWaitingWrapper(entry)) continue;
+    // A process started ahead, waiting for its next job, is no job's leftover.
+    if (!includeWaiting && isWaitingForJob(entry)) continue;
     found.push(Number(entry));
   }
   return found;
@@ -115,8 +116,8 @@ export function sandboxProcesses(config: PackrunConfig, includeWaiting = false):
 
 /**
  * Job cgroups this test process created that still exist. A live zygote's own cgroup
- * (`zygote-...`) and a waiting wrapper's (`...-prespawn-...`) are no job's; pass `includeWarm`
- * once the zygotes and wrappers were stopped.
+ * (`zygote-...`), a waiting wrapper's (`...-prespawn-...`) and a zygote child's forked ahead
+ * (`...-spare-...`) are no job's; pass `includeWarm` once the zygotes and wrappers were stopped.
  */
 export function leftoverJobCgroups(host: SandboxHost, includeWarm = false): string[] {
   if (host.cgroups?.version !== 1) return [];
@@ -124,7 +125,7 @@ export function leftoverJobCgroups(host: SandboxHost, includeWarm = false): stri
   return bases.flatMap((base) => {
     try {
       return readdirSync(base)
-        .filter((name) => name.includes(`-${process.pid}-`) && (includeWarm || !(name.startsWith('zygote-') || name.includes('-prespawn-'))))
+        .filter((name) => name.includes(`-${process.pid}-`) && (includeWarm || !(name.startsWith('zygote-') || /-(prespawn|spare)-/.test(name))))
         .map((name) => path.join(base, name));
     } catch {
       return [];

@@ -4,7 +4,7 @@ import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { StreamTag } from './zygote-protocol.ts';
 
-interface JobSockets {
+export interface JobSockets {
   stdout: Socket;
   stderr: Socket;
   control: Socket;

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
+import { NoFreeSlot } from './waiting-child.ts';
 import { launchWarmJob } from './warm-launch.ts';
-import { launchSandboxedWarmJob, NoFreeSlot } from './sandboxed-warm-launch.ts';
 import { ZygotePool } from './zygote-pool.ts';
 
 export interface WarmChoice {
@@ -100,14 +100,15 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
       // The zygote's own environment: how to find the env's tools and a locale, nothing else.
       env: { PATH: spec.env['PATH'] ?? '/usr/bin:/bin', LANG: spec.env['LANG'] ?? 'C.UTF-8' },
       identity: JSON.stringify([warm.pack.env.hash ?? '', warm.pack.installedAt, warm.preload]),
-      ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: warm.config.runnerConcurrency } } : {}),
+      // One job folder for each execution running at once, and one for the child forked ahead.
+      ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: warm.config.runnerConcurrency + 1 } } : {}),
     });
   } catch (error) {
     warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'no zygote: starting the action cold');
     return launchJob(spec);
   }
   try {
-    return await (warmSandbox ? launchSandboxedWarmJob(spec, lease.zygote) : launchWarmJob(spec, lease.zygote));
+    return await launchWarmJob(spec, lease.zygote, lease.spare);
   } catch (error) {
     // Only the fork itself (or the sandbox around it) can fail here, before any of the action's
     // code ran: start it cold.

@@ -1,31 +1,50 @@
-import { encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
+import { encodeFrame, encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
-import { JobStreamListener } from './job-streams.ts';
+import { relocateEnv } from './relocate-env.ts';
+import type { SpareChild } from './spare-child.ts';
+import { childShape, forkWaitingChild, type WaitingChild } from './waiting-child.ts';
+import { ZygoteMessage, type StartFrame } from './zygote-protocol.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
 
 /**
- * A job forked from a zygote: the child already runs the wrapper, connects its three streams to
- * a per-execution socket, and gets its job once they are in.
+ * A job run by a child of the pack's zygote: the spare forked ahead for executions like this one
+ * when there is one, else a child forked now. Either way the child has connected its streams
+ * (and, sandboxed, dropped to its job uid, set its rlimits, joined its cgroup and entered its job
+ * folder) before it gets anything of the execution: the `start` frame with its environment, then
+ * the job frame. From there it is supervised like a cold job, and the sandbox reports out of
+ * memory or the pids limit as for a cold job. Throws NoFreeSlot (nothing of the job ran) when a
+ * sandboxed zygote has no job folder free.
  */
-export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess): Promise<JobExit> {
+export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spare: SpareChild): Promise<JobExit> {
+  // Encoded before anything is taken, so a job too large for the channel fails without a child.
+  const jobFrames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
+  const shape = childShape(zygote, spec.context);
   const startedAt = Date.now();
-  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
-  const listener = await JobStreamListener.open();
-  const forked = await zygote.fork({ socket: listener.address, token: listener.token, cwd: spec.cwd, env: spec.env, rlimits: {} }).catch((error: unknown) => {
-    listener.abandon(error as Error);
-    throw error;
-  });
-  // A child that dies before its streams are in (a bad cwd, say) must not leave us waiting.
-  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
-  return superviseJob(
+  let child: WaitingChild | undefined;
+  try {
+    child = (await spare.take(shape)) ?? (await forkWaitingChild(zygote, shape, spec.context.executionId));
+  } finally {
+    // The next execution's child is forked while this one runs, or right away if this one failed.
+    spare.replenish(shape);
+  }
+  const start: StartFrame = child.sandboxed
+    ? { type: ZygoteMessage.start, env: child.sandboxed.child.envFor(relocateEnv(spec.env, spec.cwd, child.sandboxed.slot)) }
+    : { type: ZygoteMessage.start, env: spec.env, cwd: spec.cwd };
+  const running = child;
+  const exit = await superviseJob(
     spec,
     {
-      pid: forked.pid,
-      exited: forked.exited,
-      streams: listener.connected.catch(() => undefined),
-      signal: (signal) => signalGroup(forked.pid, signal),
+      pid: running.hostPid,
+      exited: running.exited,
+      streams: Promise.resolve(running.sockets),
+      signal: (signal) => signalGroup(running.hostPid, signal),
+      ...(running.sandboxed ? { killAll: () => running.sandboxed!.child.killAll() } : {}),
     },
-    frames,
+    [encodeFrame(start), ...jobFrames],
     startedAt,
   );
+  const report = await running.finish();
+  if (report.oomKilled) exit.stopReason = 'out_of_memory';
+  else if (report.pidsLimitHit) exit.stopReason ??= 'pids_limit';
+  return exit;
 }

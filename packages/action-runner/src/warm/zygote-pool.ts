@@ -1,5 +1,6 @@
 import type { Logger } from '@packrun/core';
 import { instanceId } from './instance-id.ts';
+import { SpareChild } from './spare-child.ts';
 import { ZygoteProcess, type ZygoteSpec } from './zygote-process.ts';
 
 export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutMs'> {
@@ -10,12 +11,15 @@ export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutM
 
 export interface ZygoteLease {
   zygote: ZygoteProcess;
+  /** Its child forked ahead of the next execution. */
+  spare: SpareChild;
   /** Each lease is released exactly once, when its execution has ended. */
   release(): void;
 }
 
 interface Entry {
   zygote: ZygoteProcess;
+  spare: SpareChild;
   identity: string;
   leases: number;
   retired: boolean;
@@ -56,7 +60,7 @@ export class ZygotePool {
     }
     if (!entry) {
       const zygote = new ZygoteProcess({ ...wanted, startTimeoutMs: this.options.startTimeoutMs ?? 30_000, ...(this.options.logger ? { logger: this.options.logger } : {}) });
-      entry = { zygote, identity: wanted.identity, leases: 0, retired: false };
+      entry = { zygote, spare: new SpareChild(zygote, this.options.logger), identity: wanted.identity, leases: 0, retired: false };
       this.entries.set(key, entry);
       const started = entry;
       void zygote.closed.then(() => {
@@ -81,7 +85,7 @@ export class ZygotePool {
       this.retire(key, leased);
       throw error;
     }
-    return { zygote: entry.zygote, release };
+    return { zygote: entry.zygote, spare: entry.spare, release };
   }
 
   /** Zygotes currently alive (started or starting). */
@@ -102,10 +106,10 @@ export class ZygotePool {
   async close(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
-    for (const entry of all) {
-      clearTimeout(entry.idleTimer);
-      entry.zygote.stop();
-    }
+    for (const entry of all) clearTimeout(entry.idleTimer);
+    // Spares first: a sandboxed one's cgroup and uid are released once it is gone.
+    await Promise.all(all.map((entry) => entry.spare.close()));
+    for (const entry of all) entry.zygote.stop();
     await Promise.all(all.map((entry) => entry.zygote.closed));
   }
 
@@ -124,6 +128,7 @@ export class ZygotePool {
     if (this.entries.get(key) === entry) this.entries.delete(key);
     entry.retired = true;
     clearTimeout(entry.idleTimer);
-    if (entry.leases === 0) entry.zygote.stop();
+    const spareClosed = entry.spare.close().catch((error: unknown) => this.options.logger?.warn({ err: error, pack: entry.zygote.spec.pack }, 'could not discard a spare zygote child'));
+    if (entry.leases === 0) void spareClosed.then(() => entry.zygote.stop());
   }
 }

@@ -5,25 +5,38 @@
  */
 export const ZygoteMessage = {
   fork: 'fork',
+  start: 'start',
   ready: 'ready',
   forked: 'forked',
   forkFailed: 'fork_failed',
   exited: 'exited',
 } as const;
 
+/**
+ * Forks a child that connects its streams, then waits for its execution's `start` frame on its
+ * control stream: the fork can happen ahead of the execution.
+ */
 export interface ForkRequest {
   type: typeof ZygoteMessage.fork;
   id: number;
-  /** The per-execution socket the child connects to three times (stdout, stderr, control). */
+  /** The socket the child connects to three times (stdout, stderr, control). */
   socket: string;
   /** Sent first on every connection, so nothing but this child can pose as its streams. */
   token: string;
-  cwd: string;
-  env: Record<string, string>;
   /** setrlimit values applied in the child before the action is loaded; null is unlimited. */
   rlimits: Partial<Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null>>;
   /** Sandboxed zygotes: the uid and gid the child drops to, with every capability, before it runs anything. */
   drop?: { uid: number; gid: number };
+  /** Sandboxed zygotes: its job folder inside the zygote, entered after the drop. */
+  cwd?: string;
+}
+
+/** First frame on a forked child's control stream: the execution it runs (its job frame follows). */
+export interface StartFrame {
+  type: typeof ZygoteMessage.start;
+  env: Record<string, string>;
+  /** Its job folder, when the fork request did not give one. */
+  cwd?: string;
 }
 
 export type ZygoteReply =

@@ -126,8 +126,6 @@ def run_with_channel():
     job, exit_code = receive_job(channel, validate_job)
     if job is None:
         return exit_code
-    # Actions only ever receive datastore replies; anything else is ignored.
-    channel.start_reader(handler=lambda message: None)
     outcome = execute(job, ChannelBackend(channel))
     flush_std_streams()
     if outcome.error is not None:

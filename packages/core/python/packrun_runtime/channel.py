@@ -74,6 +74,7 @@ class Channel(object):
         self._pending = {}
         self._pending_lock = threading.Lock()
         self._closed = False
+        self._reader_started = False
 
     def send(self, message):
         data = encode_frame(message)
@@ -105,6 +106,20 @@ class Channel(object):
         return message
 
     def start_reader(self, handler, on_close=None):
+        with self._pending_lock:
+            self._reader_started = True
+        return self._spawn_reader(handler, on_close)
+
+    def ensure_reader(self, handler):
+        """start_reader unless a reader runs already: an action that never calls the datastore
+        never pays for the thread."""
+        with self._pending_lock:
+            if self._reader_started:
+                return
+            self._reader_started = True
+        self._spawn_reader(handler, None)
+
+    def _spawn_reader(self, handler, on_close):
         thread = threading.Thread(target=self._reader_loop, args=(handler, on_close),
                                   name='packrun-channel-reader', daemon=True)
         thread.start()

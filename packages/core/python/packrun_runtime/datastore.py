@@ -52,6 +52,9 @@ class ChannelBackend(object):
         self._channel = channel
 
     def call(self, op, args):
+        # Actions get nothing on the channel but datastore replies, so the reader that delivers
+        # them is started with the first request.
+        self._channel.ensure_reader(handler=lambda message: None)
         reply = self._channel.request({'type': protocol.DATASTORE, 'op': op, 'args': args})
         if reply.get('ok'):
             return reply.get('value')

@@ -14,6 +14,7 @@ from . import action_runner
 from . import privileges
 from . import protocol
 from . import zygote_protocol as zp
+from .channel import Channel, ChannelClosed
 
 _RLIMITS = {
     'nofile': resource.RLIMIT_NOFILE,
@@ -67,10 +68,26 @@ def _apply_rlimits(limits):
         resource.setrlimit(_RLIMITS[name], (soft, soft))
 
 
+def _wait_for_start(fd):
+    """The execution's `start` frame, or None when the runner closed the stream first (it
+    discarded this child, or is gone)."""
+    try:
+        message = Channel(fd).read_frame()
+    except (ChannelClosed, OSError):
+        return None
+    if message.get('type') != zp.START:
+        raise ValueError('expected a "%s" frame first, got "%s"' % (zp.START, message.get('type')))
+    return message
+
+
 def run_child(request, close_fds):
     """Everything a cold start gets from its spawn: its own session and process group (so a
     timeout stops the whole tree), its environment, job folder and rlimits, stdout, stderr and a
-    control channel of its own on fds 1, 2 and 3. Then the action wrapper runs as usual."""
+    control channel of its own on fds 1, 2 and 3. Then the action wrapper runs as usual.
+
+    In two steps: what the fork request says (streams, and under the sandbox the drop to the job
+    uid, its rlimits and job folder) happens at once; the execution's own environment and folder
+    arrive in a `start` frame, which may come long after (a child forked ahead waits for it)."""
     gc.enable()
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -96,10 +113,16 @@ def run_child(request, close_fds):
         privileges.drop_to(int(drop['uid']), int(drop['gid']))
     _apply_rlimits(request.get('rlimits'))
     # After the drop: a sandboxed job folder is the job uid's alone (0700).
-    os.chdir(request['cwd'])
+    if request.get('cwd'):
+        os.chdir(request['cwd'])
+    start = _wait_for_start(protocol.CONTROL_FD)
+    if start is None:
+        return 0
+    if start.get('cwd'):
+        os.chdir(start['cwd'])
     os.environ.clear()
-    os.environ.update(request['env'])
-    sys.argv = [request.get('argv0') or 'packrun_action_wrapper.py']
+    os.environ.update(start['env'])
+    sys.argv = ['packrun_action_wrapper.py']
     try:
         code = action_runner.main([])
     except SystemExit as e:

@@ -5,6 +5,10 @@ per-execution channel."""
 # Parent -> zygote
 FORK = 'fork'
 
+# Parent -> forked child, first frame on its own control stream: the execution it is for. A child
+# connects its streams and waits for this, so the runner can fork one ahead of its execution.
+START = 'start'
+
 # Zygote -> parent
 READY = 'ready'
 FORKED = 'forked'

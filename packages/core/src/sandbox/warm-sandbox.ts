@@ -35,10 +35,10 @@ export interface ZygoteSandboxSpec {
 }
 
 export interface WarmChildSpec {
-  /** The execution's own context (its id and limits). */
-  context: SpawnContext;
-  /** Its environment, with HOME and TMPDIR already pointing at `slot`. */
-  env: Record<string, string>;
+  /** The context of the executions it may run: its kind, pack and limits. */
+  context: Pick<SpawnContext, 'kind' | 'pack' | 'limits'>;
+  /** Names its cgroup: the execution's id, or one of its own for a child forked ahead. */
+  label: string;
   /** The job folder inside the zygote it runs in (one of `SandboxedZygote.slots`). */
   slot: string;
   zygoteHostPid: number;
@@ -46,7 +46,8 @@ export interface WarmChildSpec {
 
 export interface WarmChild {
   uid: number;
-  env: Record<string, string>;
+  /** The execution's environment as the job gets it (HOME and TMPDIR already pointing at its slot): runtime secrets scrubbed. */
+  envFor(env: Record<string, string>): Record<string, string>;
   rlimits: RlimitValues;
   /** Moves the forked child (by host pid) into the execution's cgroup (made meanwhile); before its job frame. */
   join(hostPid: number): Promise<void>;
@@ -190,7 +191,7 @@ function warmRlimits(values: RlimitValues, hasCgroup: boolean): RlimitValues {
 export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
   const { config } = deps;
   const nsenter = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'].find((file) => existsSync(file)) ?? 'nsenter';
-  const limitsOf = (context: ZygoteContext): SandboxLimits => context.limits ?? deps.defaults;
+  const limitsOf = (context: Pick<ZygoteContext, 'limits'>): SandboxLimits => context.limits ?? deps.defaults;
   const allowedUids = { first: deps.uids.first, count: deps.uids.count, also: config.sandboxZygoteUid };
   let zygoteFilter: Promise<string> | undefined;
   let staleSwept: Promise<void> | undefined;
@@ -279,7 +280,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           }
           // Made while the child is forked and connects; `join` waits for it.
           const cgroupMade: Promise<JobCgroup | undefined> = deps.cgroups
-            ? createJobCgroup(deps.cgroups, `${jobContext.kind}-${jobContext.pack}-${jobContext.executionId}`, {
+            ? createJobCgroup(deps.cgroups, `${jobContext.kind}-${jobContext.pack}-${child.label}`, {
                 memoryMb: jobLimits.memoryMb,
                 pids: jobLimits.pids,
                 cpu: jobLimits.cpu,
@@ -287,11 +288,10 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
             : Promise.resolve(undefined);
           cgroupMade.catch(() => undefined);
           let jobCgroup: JobCgroup | undefined;
-          const env = sandboxedJobEnv(child.env, deps.secrets, true).env;
           let swept: Promise<boolean> | undefined;
           return {
             uid,
-            env,
+            envFor: (env) => sandboxedJobEnv(env, deps.secrets, true).env,
             rlimits: warmRlimits(jobRlimits(config, jobContext.kind, jobLimits, true), deps.cgroups !== undefined),
             async join(hostPid) {
               try {

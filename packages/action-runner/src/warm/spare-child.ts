@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@packrun/core';
+import { discardWaitingChild, forkWaitingChild, NoFreeSlot, type ChildShape, type WaitingChild } from './waiting-child.ts';
+import type { ZygoteProcess } from './zygote-process.ts';
+
+/**
+ * One child of a zygote forked ahead of the next execution, so that the fork, its set-up and the
+ * connection of its streams (and under the sandbox its uid, cgroup and job folder) are off the
+ * execution's critical path. It is still used once only: each execution that takes it leaves room
+ * for the next one. A spare never keeps the runtime alive and never runs any pack code before an
+ * execution takes it.
+ */
+export class SpareChild {
+  private spare: { shape: string; child: Promise<WaitingChild | undefined> } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly zygote: ZygoteProcess,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** The spare, when it was made for this shape and is still alive; otherwise undefined (and a spare of another shape is discarded). */
+  async take(shape: ChildShape): Promise<WaitingChild | undefined> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return undefined;
+    if (spare.shape !== shape.key) {
+      void spare.child.then((child) => child && discardWaitingChild(child));
+      return undefined;
+    }
+    const child = await spare.child;
+    if (!child) return undefined;
+    if (child.ended) {
+      void discardWaitingChild(child);
+      return undefined;
+    }
+    for (const socket of [child.sockets.stdout, child.sockets.stderr, child.sockets.control]) socket.ref();
+    return child;
+  }
+
+  /** Forks the next spare for executions of this shape, unless one is there or being made. */
+  replenish(shape: ChildShape): void {
+    if (this.closed || this.spare || !this.zygote.running) return;
+    const child = forkWaitingChild(this.zygote, shape, `spare-${randomBytes(6).toString('hex')}`).then(
+      (forked) => {
+        for (const socket of [forked.sockets.stdout, forked.sockets.stderr, forked.sockets.control]) socket.unref();
+        if (this.closed) {
+          void discardWaitingChild(forked);
+          return undefined;
+        }
+        return forked;
+      },
+      (error: unknown) => {
+        // No job folder free means every one is running an execution: nothing is wrong.
+        if (!(error instanceof NoFreeSlot)) this.logger?.warn({ err: error, pack: this.zygote.spec.pack }, 'could not fork a spare zygote child');
+        return undefined;
+      },
+    );
+    const spare = { shape: shape.key, child };
+    this.spare = spare;
+    // A failed spare leaves room for the next attempt.
+    void child.then((forked) => {
+      if (!forked && this.spare === spare) this.spare = undefined;
+    });
+  }
+
+  /** No more spares; the one waiting is discarded. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    const child = await spare?.child;
+    if (child) await discardWaitingChild(child);
+  }
+}

@@ -1,0 +1,164 @@
+import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@packrun/core';
+import { JobStreamListener, type JobSockets } from './job-streams.ts';
+import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
+
+/** Every job folder of the zygote is in use: this execution starts cold instead. */
+export class NoFreeSlot extends Error {}
+
+/**
+ * What a forked child is prepared for before its execution is known. Unsandboxed, any execution
+ * of the zygote's pack fits; sandboxed, the child has already dropped to a job uid, set the
+ * rlimits and joined a cgroup made for these limits, so only an execution with the same limits can
+ * take it.
+ */
+export interface ChildShape {
+  /** Equal for executions a child prepared for one can run. */
+  key: string;
+  /** Sandboxed: the executions' kind, pack and limits. */
+  sandbox?: Pick<SpawnContext, 'kind' | 'pack' | 'limits'>;
+}
+
+export function childShape(zygote: ZygoteProcess, context: SpawnContext): ChildShape {
+  if (!zygote.sandbox) return { key: 'unsandboxed' };
+  const sandbox = { kind: context.kind, pack: context.pack, ...(context.limits ? { limits: context.limits } : {}) };
+  return { key: JSON.stringify([context.kind, context.pack, context.limits ?? null]), sandbox };
+}
+
+/**
+ * A child forked from a zygote that connected its three streams and waits for its execution's
+ * `start` frame. Sandboxed, it already runs as its job uid, in its cgroup and job folder.
+ */
+export interface WaitingChild {
+  shape: string;
+  /** On the host (the zygote's namespace has its own pids when sandboxed): for signals and cgroups. */
+  hostPid: number;
+  exited: Promise<ChildExit>;
+  /** Set once it ended: a child that died waiting is never handed an execution. */
+  ended: boolean;
+  sockets: JobSockets;
+  sandboxed?: { child: WarmChild; slot: string };
+  /** Once, after it ended: the sandbox's report (out of memory, pids limit); its job folder is returned once emptied. */
+  finish(): Promise<{ oomKilled: boolean; pidsLimitHit: boolean }>;
+}
+
+/** The sandbox's rlimit values as the zygote's fork request names them (null: unlimited). */
+function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null> {
+  return {
+    nofile: values.openFiles,
+    fsize: values.fileSizeMb === 'unlimited' ? null : values.fileSizeMb * 1024 * 1024,
+    cpu: values.cpuSeconds === 'unlimited' ? null : values.cpuSeconds,
+    nproc: values.processes ?? null,
+    core: 0,
+  };
+}
+
+/**
+ * Forks a child of `zygote` (`label` names its cgroup: the execution's id, or `spare-…` for one
+ * forked ahead) and waits until its streams are in (and, sandboxed, until it joined
+ * its cgroup): from then on nothing is left between an execution and its job frame but the
+ * `start` frame. Throws NoFreeSlot when a sandboxed zygote has no job folder free.
+ */
+export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape, label: string): Promise<WaitingChild> {
+  if (shape.sandbox) return forkSandboxedChild(zygote, shape.sandbox, shape.key, label);
+  const listener = await JobStreamListener.open();
+  const forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {} }).catch((error: unknown) => {
+    listener.abandon(error as Error);
+    throw error;
+  });
+  // A child that dies before its streams are in (a failed connect, say) must not leave us waiting.
+  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
+  const sockets = await listener.connected;
+  const child: WaitingChild = {
+    shape: shape.key,
+    hostPid: forked.pid,
+    exited: forked.exited,
+    ended: false,
+    sockets,
+    finish: async () => ({ oomKilled: false, pidsLimitHit: false }),
+  };
+  void forked.exited.then(() => (child.ended = true));
+  return child;
+}
+
+async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<ChildShape['sandbox']>, key: string, label: string): Promise<WaitingChild> {
+  const sandbox = zygote.sandbox;
+  const zygoteHostPid = zygote.hostPid;
+  if (!sandbox || zygoteHostPid === undefined) throw new Error('the zygote is not sandboxed');
+  const slot = zygote.takeSlot();
+  if (slot === undefined) throw new NoFreeSlot(`every job folder of the zygote of pack "${context.pack}" is in use`);
+  let prepared: WarmChild;
+  try {
+    prepared = await sandbox.prepareChild({ context, label, slot, zygoteHostPid });
+  } catch (error) {
+    zygote.returnSlot(slot, true);
+    throw error;
+  }
+  let finished: ReturnType<WaitingChild['finish']> | undefined;
+  // Once, on whichever path ends it: the slot goes back once it was emptied.
+  const finish = (): ReturnType<WaitingChild['finish']> =>
+    (finished ??= (async () => {
+      await prepared.killAll().catch(() => undefined);
+      const report = await prepared.afterExit();
+      void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
+      return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
+    })());
+
+  let listener: JobStreamListener;
+  let forked: Awaited<ReturnType<ZygoteProcess['fork']>>;
+  try {
+    listener = await JobStreamListener.open(sandbox.socketDir);
+    forked = await zygote
+      .fork({ socket: listener.address, token: listener.token, cwd: slot, rlimits: toForkRlimits(prepared.rlimits), drop: { uid: prepared.uid, gid: prepared.uid } })
+      .catch((error: unknown) => {
+        listener.abandon(error as Error);
+        throw error;
+      });
+  } catch (error) {
+    await finish();
+    throw error;
+  }
+  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
+
+  // Into its cgroup while it connects its streams: it runs nothing of an action before its start frame.
+  const hostPid = zygote.childHostPid(forked.pid);
+  const joining = (async (): Promise<void> => {
+    if (hostPid === undefined) throw new Error(`host pid of zygote child ${forked.pid} not found`);
+    await prepared.join(hostPid);
+  })().then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  const [sockets, joinError] = await Promise.all([listener.connected.catch((error: unknown) => error as Error), joining]);
+  if (sockets instanceof Error || joinError) {
+    const reason = joinError ?? (sockets as Error);
+    if (hostPid !== undefined) signalGroup(hostPid, 'SIGKILL');
+    if (!(sockets instanceof Error)) for (const socket of [sockets.stdout, sockets.stderr, sockets.control]) socket.destroy();
+    listener.abandon(reason);
+    await forked.exited;
+    await finish();
+    throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare a forked child of pack "${context.pack}": ${reason.message}`, {
+      details: { pack: context.pack },
+      userError: false,
+      cause: reason,
+    });
+  }
+  const child: WaitingChild = {
+    shape: key,
+    hostPid: hostPid ?? forked.pid,
+    exited: forked.exited,
+    ended: false,
+    sockets,
+    sandboxed: { child: prepared, slot },
+    finish,
+  };
+  void forked.exited.then(() => (child.ended = true));
+  return child;
+}
+
+/** Ends a child that will run no execution: killed with its group, its streams closed, its sandbox released. */
+export async function discardWaitingChild(child: WaitingChild): Promise<void> {
+  signalGroup(child.hostPid, 'SIGKILL');
+  for (const socket of [child.sockets.stdout, child.sockets.stderr, child.sockets.control]) socket.destroy();
+  await child.exited;
+  await child.finish();
+}
