@@ -41,11 +41,3 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
-
-export async function retryUntil(check: () => boolean, withinMs = 5000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -55,6 +55,20 @@ describe('node-script contract', () => {
 });
 
 describe('python-script failures', () => {
+  it('exits with the code run() gives sys.exit, after its threads, atexit handlers and all its output', async () => {
+    for (const code of [3, 256 + 4]) {
+      const outcome = await run('runner_contract.py_exit', { code, lines: 2000 });
+      expect(outcome.status).toBe('failed');
+      // Only the low byte of an exit status exists, as for any process.
+      expect(outcome.result['exit_code']).toBe(code & 0xff);
+      const stdout = String(outcome.result['stdout']).trimEnd().split('\n');
+      expect(stdout.filter((line) => line.startsWith('out '))).toHaveLength(2000);
+      expect(stdout.slice(-2)).toEqual(['thread finished', 'atexit ran']);
+      expect(String(outcome.result['stderr']).trimEnd().split('\n').filter((line) => line.startsWith('err '))).toHaveLength(2000);
+    }
+  });
+
+
   it('fails with the exception when run raises, in a pack without a venv', async () => {
     const outcome = await run('runner_contract.py_raise');
     expect(outcome.status).toBe('failed');

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, nodeRuntime, readInstalledPack } from '@packrun/core';
 import { LocalFileKeyValues, runAction, type RunActionOptions } from '@packrun/action-runner';
-import { alive, homeWithPacks, retryUntil, type PackrunHome } from './fixtures.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { alive, homeWithPacks, type PackrunHome } from './fixtures.ts';
 
 let home: PackrunHome;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'packrun-runner-scratch-'));

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, loadConfig, type DataPaths, type PackrunConfig } from '@packrun/core';
 import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
-import { alive, realPython, retryUntil } from './fixtures.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { alive, realPython } from './fixtures.ts';
 
 /**
  * What warm spawning adds over a cold start: the child comes from the pack's zygote (which
@@ -13,7 +14,7 @@ import { alive, realPython, retryUntil } from './fixtures.ts';
  * own session, job folder, environment). Zygotes are replaced when they die or the pack is
  * reinstalled, and stop when idle. The runner's own suites run both ways (test/warm-modes.config.ts).
  */
-const infoAction = `import os, sys
+const infoAction = `import logging, os, sys
 from st2common.runners.base_action import Action
 
 class Info(Action):
@@ -22,7 +23,9 @@ class Info(Action):
                 'cwd': os.getcwd(), 'home': os.environ.get('HOME'), 'tag': tag,
                 'execution': os.environ.get('PACKRUN_EXECUTION_ID'),
                 'env': sorted(os.environ), 'preloaded': 'colorsys' in sys.modules,
-                'started': _start_time()}
+                'started': _start_time(), 'path': sys.path,
+                'rehearsal_left': sorted(name for name in list(sys.modules) + list(logging.Logger.manager.loggerDict)
+                                         if name == 'rehearsal_action' or 'PackrunRehearsal' in name)}
 
 
 def _start_time():
@@ -61,6 +64,9 @@ interface Info {
   preloaded: boolean;
   /** When its process started, in seconds after boot. */
   started: number;
+  path: string[];
+  /** Modules and loggers named after the rehearsal a child forked ahead runs: there must be none. */
+  rehearsal_left: string[];
 }
 
 let root: string;
@@ -124,10 +130,15 @@ describe('warm spawning', () => {
     const requestedAt = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     const second = await info(warm, 'b');
     expect(second.ppid).toBe(first.ppid);
-    // Forked while the first ran, well before the second was requested; it ran nothing before.
+    // Forked after the first ran, well before the second was requested.
     expect(second.started).toBeLessThan(requestedAt - 0.2);
     expect(second.tag).toBe('b');
     expect(second.cwd).toBe(path.join(paths.jobs, second.execution));
+    // Its rehearsal while it waited left nothing behind: the cold path, environment and modules.
+    const coldInfo = await info(cold);
+    expect(second.rehearsal_left).toEqual([]);
+    expect(second.path).toEqual(coldInfo.path);
+    expect(second.env).toEqual(coldInfo.env);
 
     // The second's own child may still be exiting; then only the next one's is left.
     await retryUntil(() => zygoteChildren(second.ppid).length === 1, { what: 'one child forked ahead' });
@@ -139,10 +150,12 @@ describe('warm spawning', () => {
     expect([first.pid, second.pid, spare[0]]).not.toContain(third.pid);
   });
 
-  it('replaces a zygote that died', async () => {
+  it('replaces a zygote that died, and its child forked ahead dies with it', async () => {
     const before = await info(warm);
+    await retryUntil(() => zygoteChildren(before.ppid).length === 1, { what: 'one child forked ahead' });
+    const [spare] = zygoteChildren(before.ppid);
     process.kill(before.ppid, 'SIGKILL');
-    await retryUntil(() => !alive(before.ppid));
+    await retryUntil(() => !alive(before.ppid) && !alive(spare!), { what: 'the zygote and its spare gone' });
     const after = await info(warm);
     expect(after.ppid).not.toBe(before.ppid);
     expect(processZygotePool(warm).pids()).toEqual([after.ppid]);

@@ -133,13 +133,16 @@ export function leftoverJobCgroups(host: SandboxHost, includeWarm = false): stri
   });
 }
 
-/** A listing of every file under a folder with its size and mtime, to prove a tree unchanged. */
+/** A listing of every file under a folder with its size, to prove a tree unchanged. */
 export function snapshot(dir: string): string {
   const lines: string[] = [];
   const walk = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) walk(full);
+      // The runtime's own sockets (a zygote child forked ahead connects through one) come and go
+      // on their own schedule and hold no data.
+      else if (entry.isSocket()) continue;
       else {
         const content = entry.isFile() ? readFileSync(full).length : 0;
         lines.push(`${path.relative(dir, full)}:${content}`);

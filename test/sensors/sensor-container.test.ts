@@ -14,7 +14,6 @@ import {
   readInstalledPack,
   renderValue,
   type Bus,
-  type KeyValues,
   type PackrunConfig,
   type Store,
 } from '@packrun/core';

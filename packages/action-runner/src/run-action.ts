@@ -1,4 +1,5 @@
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   loadSiteConfig,
@@ -153,10 +154,18 @@ function checkExecutionId(id: string): string {
   return id;
 }
 
-/** Most actions leave their job folder empty: one rmdir, and the recursive walk only when it is not. */
+/**
+ * Most actions leave their job folder empty: one rmdir, and the recursive walk (through the thread
+ * pool: it may be long) only when it is not. The single calls are synchronous: tens of
+ * microseconds, against about 0.2 ms each through Node's thread pool.
+ */
+function makeJobDir(jobDir: string): void {
+  mkdirSync(jobDir, { recursive: true, mode: 0o700 });
+}
+
 async function removeJobDir(jobDir: string): Promise<void> {
   try {
-    await rmdir(jobDir);
+    rmdirSync(jobDir);
   } catch {
     await rm(jobDir, { recursive: true, force: true });
   }
@@ -178,7 +187,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionOutcom
     if (options.signal?.aborted) {
       return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
     }
-    await mkdir(jobDir, { recursive: true, mode: 0o700 });
+    makeJobDir(jobDir);
     try {
       return await executePlan(prepared.runner, prepared.plan, prepared.input, {
         keyValues: options.datastore,

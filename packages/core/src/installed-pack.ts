@@ -1,4 +1,5 @@
-import { readFile, readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataPaths } from './paths.ts';
 import { PackrunError } from './errors.ts';
@@ -68,7 +69,8 @@ export async function readInstalledPack(paths: DataPaths, ref: string): Promise<
   const link = path.join(paths.packs, ref);
   let target: string | undefined;
   try {
-    target = path.resolve(paths.packs, await readlink(link));
+    // Synchronous: tens of microseconds, against about 0.2 ms through Node's thread pool.
+    target = path.resolve(paths.packs, readlinkSync(link));
   } catch {
     // Not a link: a plain folder, or nothing (the read below says which).
   }

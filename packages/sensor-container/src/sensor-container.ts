@@ -14,7 +14,6 @@ import {
   type KeyValues,
   type Logger,
   type PackrunConfig,
-  type SensorBroker,
   type SensorRecord,
   type SensorTrigger,
   type SpawnDecorator,

@@ -4,6 +4,7 @@ import {
   CappedOutput,
   encodeFrame,
   FrameDecoder,
+  MessageType,
   parseChildMessage,
   streamClosed,
   type ChildMessage,
@@ -60,6 +61,13 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   if (spec.signal?.aborted) onAbort();
   else spec.signal?.addEventListener('abort', onAbort, { once: true });
 
+  // A zygote child says when it is done and with which code (its `exiting` frame): from there
+  // nothing of it runs but its exit, which the kernel may take milliseconds to finish.
+  let reportExiting: (exit: ChildExit) => void = () => undefined;
+  const exiting = new Promise<ChildExit>((resolve) => {
+    reportExiting = resolve;
+  });
+
   const sockets = await job.streams;
   const checkOutputLimit = (): void => {
     if (spec.outputLimitBytes !== undefined && stdout.totalBytes + stderr.totalBytes > spec.outputLimitBytes) stop('output_limit');
@@ -95,7 +103,10 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
         stop(undefined);
         return;
       }
-      for (const message of messages) spec.onMessage?.(message, reply);
+      for (const message of messages) {
+        if (message.type === MessageType.exiting) reportExiting({ code: message.code, signal: null });
+        else spec.onMessage?.(message, reply);
+      }
     });
     control.on('end', () => {
       if (open && decoder.pending > 0) {
@@ -117,12 +128,12 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     spec.onStarted?.((message) => channelSend?.(encodeFrame(message)) ?? false, pid);
   }
 
-  const { code, signal } = await job.exited;
+  const { code, signal } = await Promise.race([job.exited, exiting]);
   exited = true;
   clearTimeout(timeout);
   clearTimeout(killTimer);
   spec.signal?.removeEventListener('abort', onAbort);
-  // The main child is gone; anything it left behind in its group goes too.
+  // The main child is gone or going; anything it left behind in its group goes too.
   job.signal('SIGKILL');
   if (sockets) {
     await Promise.all([streamClosed(sockets.stdout, drainMs), streamClosed(sockets.stderr, drainMs), streamClosed(sockets.control, drainMs)]);

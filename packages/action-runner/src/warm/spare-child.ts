@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from '@packrun/core';
 import { discardWaitingChild, forkWaitingChild, NoFreeSlot, type ChildShape, type WaitingChild } from './waiting-child.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
@@ -10,6 +11,15 @@ import type { ZygoteProcess } from './zygote-process.ts';
  * for the next one. A spare never keeps the runtime alive and never runs any pack code before an
  * execution takes it.
  */
+/** True while the process exists and is not a zombie (one synchronous read of /proc). */
+function processRuns(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export class SpareChild {
   private spare: { shape: string; child: Promise<WaitingChild | undefined> } | undefined;
   private closed = false;
@@ -30,7 +40,8 @@ export class SpareChild {
     }
     const child = await spare.child;
     if (!child) return undefined;
-    if (child.ended) {
+    // Its exit may not have been reported yet (killed a moment ago, or its zygote died): look.
+    if (child.ended || !processRuns(child.hostPid)) {
       void discardWaitingChild(child);
       return undefined;
     }
@@ -41,7 +52,7 @@ export class SpareChild {
   /** Forks the next spare for executions of this shape, unless one is there or being made. */
   replenish(shape: ChildShape): void {
     if (this.closed || this.spare || !this.zygote.running) return;
-    const child = forkWaitingChild(this.zygote, shape, `spare-${randomBytes(6).toString('hex')}`).then(
+    const child = forkWaitingChild(this.zygote, shape, { label: `spare-${randomBytes(6).toString('hex')}`, rehearse: true }).then(
       (forked) => {
         for (const socket of [forked.sockets.stdout, forked.sockets.stderr, forked.sockets.control]) socket.unref();
         if (this.closed) {

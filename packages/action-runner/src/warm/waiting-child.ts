@@ -54,14 +54,14 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
 
 /**
  * Forks a child of `zygote` (`label` names its cgroup: the execution's id, or `spare-…` for one
- * forked ahead) and waits until its streams are in (and, sandboxed, until it joined
+ * forked ahead, which also rehearses while it waits) and waits until its streams are in (and, sandboxed, until it joined
  * its cgroup): from then on nothing is left between an execution and its job frame but the
  * `start` frame. Throws NoFreeSlot when a sandboxed zygote has no job folder free.
  */
-export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape, label: string): Promise<WaitingChild> {
-  if (shape.sandbox) return forkSandboxedChild(zygote, shape.sandbox, shape.key, label);
+export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape, ahead: { label: string; rehearse: boolean }): Promise<WaitingChild> {
+  if (shape.sandbox) return forkSandboxedChild(zygote, shape.sandbox, shape.key, ahead);
   const listener = await JobStreamListener.open();
-  const forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {} }).catch((error: unknown) => {
+  const forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {}, rehearse: ahead.rehearse }).catch((error: unknown) => {
     listener.abandon(error as Error);
     throw error;
   });
@@ -80,7 +80,7 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
   return child;
 }
 
-async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<ChildShape['sandbox']>, key: string, label: string): Promise<WaitingChild> {
+async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<ChildShape['sandbox']>, key: string, ahead: { label: string; rehearse: boolean }): Promise<WaitingChild> {
   const sandbox = zygote.sandbox;
   const zygoteHostPid = zygote.hostPid;
   if (!sandbox || zygoteHostPid === undefined) throw new Error('the zygote is not sandboxed');
@@ -88,7 +88,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   if (slot === undefined) throw new NoFreeSlot(`every job folder of the zygote of pack "${context.pack}" is in use`);
   let prepared: WarmChild;
   try {
-    prepared = await sandbox.prepareChild({ context, label, slot, zygoteHostPid });
+    prepared = await sandbox.prepareChild({ context, label: ahead.label, slot, zygoteHostPid });
   } catch (error) {
     zygote.returnSlot(slot, true);
     throw error;
@@ -108,7 +108,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   try {
     listener = await JobStreamListener.open(sandbox.socketDir);
     forked = await zygote
-      .fork({ socket: listener.address, token: listener.token, cwd: slot, rlimits: toForkRlimits(prepared.rlimits), drop: { uid: prepared.uid, gid: prepared.uid } })
+      .fork({ socket: listener.address, token: listener.token, cwd: slot, rlimits: toForkRlimits(prepared.rlimits), drop: { uid: prepared.uid, gid: prepared.uid }, rehearse: ahead.rehearse })
       .catch((error: unknown) => {
         listener.abandon(error as Error);
         throw error;

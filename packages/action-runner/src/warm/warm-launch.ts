@@ -20,17 +20,19 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
   const jobFrames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
   const shape = childShape(zygote, spec.context);
   const startedAt = Date.now();
-  let child: WaitingChild | undefined;
+  let child: WaitingChild;
   try {
-    child = (await spare.take(shape)) ?? (await forkWaitingChild(zygote, shape, spec.context.executionId));
-  } finally {
-    // The next execution's child is forked while this one runs, or right away if this one failed.
+    // Forked for this execution, it has nothing to rehearse for: the real run follows at once.
+    child = (await spare.take(shape)) ?? (await forkWaitingChild(zygote, shape, { label: spec.context.executionId, rehearse: false }));
+  } catch (error) {
     spare.replenish(shape);
+    throw error;
   }
   const start: StartFrame = child.sandboxed
     ? { type: ZygoteMessage.start, env: child.sandboxed.child.envFor(relocateEnv(spec.env, spec.cwd, child.sandboxed.slot)) }
     : { type: ZygoteMessage.start, env: spec.env, cwd: spec.cwd };
   const running = child;
+  const sandboxed = running.sandboxed;
   const exit = await superviseJob(
     spec,
     {
@@ -38,11 +40,14 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
       exited: running.exited,
       streams: Promise.resolve(running.sockets),
       signal: (signal) => signalGroup(running.hostPid, signal),
-      ...(running.sandboxed ? { killAll: () => running.sandboxed!.child.killAll() } : {}),
+      ...(sandboxed ? { killAll: () => sandboxed.child.killAll() } : {}),
     },
     [encodeFrame(start), ...jobFrames],
     startedAt,
   );
+  // The next execution's child is forked once this one ended, not while it runs: on a small
+  // machine the fork and its rehearsal would take CPU from the running action.
+  spare.replenish(shape);
   const report = await running.finish();
   if (report.oomKilled) exit.stopReason = 'out_of_memory';
   else if (report.pidsLimitHit) exit.stopReason ??= 'pids_limit';

@@ -29,6 +29,11 @@ export interface ForkRequest {
   drop?: { uid: number; gid: number };
   /** Sandboxed zygotes: its job folder inside the zygote, entered after the drop. */
   cwd?: string;
+  /**
+   * A child forked ahead of its execution runs Packrun's job steps once on a built-in action while
+   * it waits, so the memory pages they write are copied before the execution's clock starts.
+   */
+  rehearse?: boolean;
 }
 
 /** First frame on a forked child's control stream: the execution it runs (its job frame follows). */

@@ -42,7 +42,7 @@ def validate_job(job):
     check_job_fields(job, protocol.KIND_ACTION, 'an action', objects=('parameters', 'config'))
 
 
-def _instantiate(action_cls, config, service):
+def instantiate_action(action_cls, config, service):
     # Same fallback as st2's get_action_class_instance: older constructors take only config.
     # Not imported from lib/st2common/runners/utils.py: a pack's own st2common (even a partial
     # one) shadows that stand-in on the pack's path.
@@ -111,7 +111,7 @@ def execute(job, backend):
         logger = logging.getLogger('actions.python.%s' % (action_cls.__name__,))
         datastore = DatastoreService(backend, pack, action_cls.__name__, logger)
         service = ActionService(datastore, pack, log_level)
-        instance = _instantiate(action_cls, job.get('config') or {}, service)
+        instance = instantiate_action(action_cls, job.get('config') or {}, service)
         output = instance.run(**(job.get('parameters') or {}))
         success, result = split_output(output)
         return Outcome(result=json_safe(result), success=success)
@@ -121,8 +121,8 @@ def execute(job, backend):
         return Outcome(error=failure_from_exception(e), exit_code=protocol.EXIT_FAILED)
 
 
-def run_with_channel():
-    channel = Channel(hide_control_fd())
+def run_with_channel(channel=None):
+    channel = channel or Channel(hide_control_fd())
     job, exit_code = receive_job(channel, validate_job)
     if job is None:
         return exit_code

@@ -4,6 +4,7 @@ import fcntl
 import itertools
 import json
 import os
+import socket
 import stat
 import struct
 import threading
@@ -171,6 +172,14 @@ class Channel(object):
             raise ChannelClosed('control channel closed while waiting for a reply: %s'
                                 % (waiter['error'],))
         return waiter['reply']
+
+    def shutdown_sending(self):
+        """Tells the parent nothing more will be sent (it reads the end of the stream at once)."""
+        sock = socket.socket(fileno=os.dup(self._fd))
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        finally:
+            sock.close()
 
     def close(self):
         try:

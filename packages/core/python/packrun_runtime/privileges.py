@@ -10,7 +10,9 @@ can be regained) and no_new_privs. Done with ctypes on libc: no native module to
 
 import ctypes
 import os
+import signal
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_CAPBSET_DROP = 24
 _PR_SET_NO_NEW_PRIVS = 38
@@ -61,3 +63,13 @@ def drop_to(uid, gid):
     # A credential change makes the process undumpable, which leaves its own /proc files root's
     # (unreadable to it); a cold job, started by exec, is dumpable. Match that.
     _libc_call('prctl', _PR_SET_DUMPABLE, 1, 0, 0, 0)
+
+
+def die_with_parent(parent_pid):
+    """SIGKILL when the zygote (`parent_pid`) dies: a child forked ahead must not outlive it and
+    be handed an execution by a runtime that has not yet seen the zygote go. Credential changes
+    clear this, so it is set after any drop."""
+    _libc_call('prctl', _PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The zygote may have died before the call: then nothing will send the signal.
+    if os.getppid() != parent_pid:
+        os._exit(1)

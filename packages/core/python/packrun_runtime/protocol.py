@@ -23,6 +23,9 @@ RESULT = 'result'
 ERROR = 'error'
 DATASTORE = 'datastore'
 DISPATCH = 'dispatch'
+# A zygote child's last frame: everything it printed is flushed and its output streams are shut,
+# and it exits with this code next. The runtime may stop waiting for the exit itself.
+EXITING = 'exiting'
 
 # Job kinds
 KIND_ACTION = 'action'

@@ -14,7 +14,9 @@ from . import action_runner
 from . import privileges
 from . import protocol
 from . import zygote_protocol as zp
-from .channel import Channel, ChannelClosed
+from .rehearsal import rehearse
+from .channel import Channel, ChannelClosed, hide_control_fd
+from .std_streams import flush_std_streams, line_buffer_std_streams
 
 _RLIMITS = {
     'nofile': resource.RLIMIT_NOFILE,
@@ -88,6 +90,7 @@ def run_child(request, close_fds):
     In two steps: what the fork request says (streams, and under the sandbox the drop to the job
     uid, its rlimits and job folder) happens at once; the execution's own environment and folder
     arrive in a `start` frame, which may come long after (a child forked ahead waits for it)."""
+    zygote_pid = os.getppid()
     gc.enable()
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -105,16 +108,19 @@ def run_child(request, close_fds):
         if fd != target:
             os.dup2(fd, target)
             os.close(fd)
-    # Connected first, so a failed drop is reported on the execution's own stderr. Nothing the
-    # action wrote runs before the drop: the wrapper waits for its job frame, and the runner sends
-    # it only after this child joined the job's cgroup.
+    # Connected first, so a failed drop is reported on the execution's own stderr. Nothing of an
+    # action runs before the drop: the child waits for its start frame, which the runner sends
+    # only after this child joined its cgroup.
     drop = request.get('drop')
     if drop:
         privileges.drop_to(int(drop['uid']), int(drop['gid']))
+    privileges.die_with_parent(zygote_pid)
     _apply_rlimits(request.get('rlimits'))
     # After the drop: a sandboxed job folder is the job uid's alone (0700).
     if request.get('cwd'):
         os.chdir(request['cwd'])
+    if request.get('rehearse'):
+        rehearse()
     start = _wait_for_start(protocol.CONTROL_FD)
     if start is None:
         return 0
@@ -123,8 +129,10 @@ def run_child(request, close_fds):
     os.environ.clear()
     os.environ.update(start['env'])
     sys.argv = ['packrun_action_wrapper.py']
+    line_buffer_std_streams()
+    channel = Channel(hide_control_fd())
     try:
-        code = action_runner.main([])
+        code = action_runner.run_with_channel(channel)
     except SystemExit as e:
         code = _exit_code(e.code)
     # What an interpreter does at its end: wait for the action's non-daemon threads, run its
@@ -134,9 +142,37 @@ def run_child(request, close_fds):
         atexit._run_exitfuncs()
     except SystemExit as e:
         code = _exit_code(e.code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - user code may have closed the stream
-            pass
+    # The status the zygote would report: only the low byte survives _exit.
+    code &= 0xFF
+    flush_std_streams()
+    _end_output_streams()
+    try:
+        channel.send({'type': protocol.EXITING, 'code': code})
+        # Nothing follows on the channel either: the runtime sees it end now, not at the exit.
+        channel.shutdown_sending()
+    except OSError:
+        pass
     return code
+
+
+def _end_output_streams():
+    """Shuts the sending side of stdout's and stderr's sockets, so the runtime reads everything
+    the action printed to its end now, instead of when the kernel has torn the process down (a
+    forked child's exit takes milliseconds). A stream the action replaced is left alone."""
+    for fd in (1, 2):
+        try:
+            copy = os.dup(fd)
+        except OSError:
+            continue
+        try:
+            sock = socket.socket(fileno=copy)
+        except OSError:
+            os.close(copy)
+            continue
+        try:
+            if sock.family == socket.AF_UNIX:
+                sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            sock.close()

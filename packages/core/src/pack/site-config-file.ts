@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { missingFile, readYamlFile, type YamlReadResult } from './yaml-file.ts';
 
 /**
@@ -19,7 +19,9 @@ export async function readSiteConfigFile(file: string): Promise<YamlReadResult> 
   let key: string;
   let changedMs: number;
   try {
-    const info = await stat(file, { bigint: true });
+    // Synchronous: one stat per execution, tens of microseconds, against about 0.2 ms through
+    // Node's thread pool.
+    const info = statSync(file, { bigint: true });
     key = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     changedMs = Math.max(Number(info.mtimeMs), Number(info.ctimeMs));
   } catch (error) {

@@ -11,6 +11,7 @@ export const MessageType = {
   error: 'error',
   datastore: 'datastore',
   dispatch: 'dispatch',
+  exiting: 'exiting',
   triggerAdded: 'trigger_added',
   triggerUpdated: 'trigger_updated',
   triggerRemoved: 'trigger_removed',
@@ -141,5 +142,15 @@ export interface DatastoreRequestMessage {
   args: DatastoreArgs;
 }
 
+/**
+ * A zygote child's last frame: it flushed what it printed, shut its output streams and exits with
+ * `code` next, so the runtime need not wait for the kernel to tear the process down.
+ */
+export interface ExitingMessage {
+  type: typeof MessageType.exiting;
+  /** 0-255, as the process exit status will be. */
+  code: number;
+}
+
 export type ParentMessage = JobMessage | DatastoreReplyMessage | TriggerChangeMessage | StopMessage;
-export type ChildMessage = ResultMessage | ErrorMessage | DatastoreRequestMessage | DispatchMessage;
+export type ChildMessage = ResultMessage | ErrorMessage | DatastoreRequestMessage | DispatchMessage | ExitingMessage;

@@ -67,6 +67,11 @@ export function parseChildMessage(value: unknown): ChildMessage {
       if (traceTag !== null && typeof traceTag !== 'string') throw new FrameError('dispatch frame "trace_tag" must be a string or null');
       return { type: MessageType.dispatch, trigger, payload, trace_tag: traceTag };
     }
+    case MessageType.exiting: {
+      const code = value['code'];
+      if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255) throw new FrameError('exiting frame "code" must be an integer from 0 to 255');
+      return { type: MessageType.exiting, code };
+    }
     default:
       throw new FrameError(`unknown frame type ${JSON.stringify(value['type'])}`);
   }
