@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, snapshot, type SandboxFixture } from './sandbox-fixture.ts';
+import { killedOrGone, leftoverJobCgroups, sandboxFixture, sandboxProcesses, snapshot, type SandboxFixture } from './sandbox-fixture.ts';
 
 /**
  * The cases of docs/sandbox.md, each played by the hostile pack through the real action runner
@@ -27,8 +27,9 @@ beforeAll(async () => {
 
 afterEach(async (context) => {
   if (!allLayers || context.task.result?.state === 'skip') return;
+  // Killed processes finish exiting, and their cgroups are removed, just after the outcome.
   await retryUntil(() => sandboxProcesses(fixture.config).length === 0, { withinMs: 5000, what: 'no sandbox process left' });
-  expect(leftoverJobCgroups(fixture.host)).toEqual([]);
+  await retryUntil(() => leftoverJobCgroups(fixture.host).length === 0, { withinMs: 5000, what: 'no job cgroup left' });
   // The runtime keeps serving.
   const normal = await fixture.run('examples.check_threshold', { value: 3 });
   expect(normal.status).toBe('succeeded');
@@ -196,7 +197,8 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
     if (!allLayers) return context.skip();
     const outcome = await attack({ case: 'daemon' });
     expect(outcome.status).toBe('succeeded');
-    expect(sandboxProcesses(fixture.config)).toEqual([]);
+    // By the time the outcome is reported nothing of the job can run; the exits finish just after.
+    expect(sandboxProcesses(fixture.config).filter((pid) => !killedOrGone(pid))).toEqual([]);
   });
 
   it('13: a 1 GB flood on stdout and stderr is drained and capped; runtime memory stays bounded', async (context) => {

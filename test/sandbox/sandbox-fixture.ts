@@ -114,6 +114,29 @@ export function sandboxProcesses(config: PackrunConfig, includeWaiting = false):
   return found;
 }
 
+/** PF_EXITING in /proc/<pid>/stat's flags: the process is inside exit(). */
+const exitingFlag = 0x4;
+
+/**
+ * True when the process can never again run code of its own: gone, a zombie, already exiting, or
+ * with SIGKILL pending (it dies on its way back to user space).
+ */
+export function killedOrGone(pid: number): boolean {
+  let stat: string;
+  let status: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return true;
+  }
+  const fields = (stat.split(') ').pop() ?? '').split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return true;
+  if ((Number(fields[6]) & exitingFlag) !== 0) return true;
+  const sigkill = 1n << 8n;
+  return ['SigPnd', 'ShdPnd'].some((name) => (BigInt(`0x${new RegExp(`^${name}:\\s+([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`) & sigkill) !== 0n);
+}
+
 /**
  * Job cgroups this test process created that still exist. A live zygote's own cgroup
  * (`zygote-...`), a waiting wrapper's (`...-prespawn-...`) and a zygote child's forked ahead

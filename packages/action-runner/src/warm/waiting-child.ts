@@ -94,11 +94,11 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     throw error;
   }
   let finished: ReturnType<WaitingChild['finish']> | undefined;
+  let groupLeader: number | undefined;
   // Once, on whichever path ends it: the slot goes back once it was emptied.
   const finish = (): ReturnType<WaitingChild['finish']> =>
     (finished ??= (async () => {
-      await prepared.killAll().catch(() => undefined);
-      const report = await prepared.afterExit();
+      const report = await prepared.afterExit(groupLeader);
       void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
       return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
     })());
@@ -121,6 +121,8 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
 
   // Into its cgroup while it connects its streams: it runs nothing of an action before its start frame.
   const hostPid = zygote.childHostPid(forked.pid);
+  // It leads its own process group (setsid), which every path that ends it sends SIGKILL.
+  groupLeader = hostPid;
   const joining = (async (): Promise<void> => {
     if (hostPid === undefined) throw new Error(`host pid of zygote child ${forked.pid} not found`);
     await prepared.join(hostPid);

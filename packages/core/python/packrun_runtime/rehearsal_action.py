@@ -1,6 +1,7 @@
 """The action a zygote child forked ahead runs before its execution arrives (rehearsal.py).
 
-It imports nothing, so rehearsing loads no module of a pack and no stand-in a pack may shadow."""
+It imports nothing, so rehearsing loads no module of a pack and no stand-in a pack may shadow;
+having a run() method is what makes it an action class to the loader, as for StackStorm."""
 
 
 class PackrunRehearsal(object):

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -158,6 +159,8 @@ export interface JobCgroup {
   readonly procsFiles: string[];
   /** Pids of every process in the job now. */
   pids(): Promise<number[]>;
+  /** The same, read synchronously (one small file). */
+  pidsNow(): number[];
   stats(): Promise<CgroupStats>;
   /** SIGKILLs every process in the job and waits until none is left. */
   killAll(): Promise<void>;
@@ -174,6 +177,14 @@ async function readCounter(file: string, key: string): Promise<number> {
 async function readPids(procsFile: string): Promise<number[]> {
   const text = await readFile(procsFile, 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).map(Number);
+}
+
+function readPidsNow(procsFile: string): number[] {
+  try {
+    return readFileSync(procsFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function killPids(pids: number[]): void {
@@ -244,6 +255,7 @@ async function createV1(host: Extract<CgroupHost, { version: 1 }>, leaf: string,
   const cgroup: JobCgroup = {
     procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
     pids: () => readPids(path.join(memory, 'cgroup.procs')),
+    pidsNow: () => readPidsNow(path.join(memory, 'cgroup.procs')),
     async stats() {
       return {
         oomKilled: (await readCounter(path.join(memory, 'memory.oom_control'), 'oom_kill')) > 0,
@@ -291,6 +303,7 @@ async function createV2(host: Extract<CgroupHost, { version: 2 }>, leaf: string,
   const cgroup: JobCgroup = {
     procsFiles: [path.join(dir, 'cgroup.procs')],
     pids: () => readPids(path.join(dir, 'cgroup.procs')),
+    pidsNow: () => readPidsNow(path.join(dir, 'cgroup.procs')),
     async stats() {
       return {
         oomKilled: (await readCounter(path.join(dir, 'memory.events'), 'oom_kill')) > 0,

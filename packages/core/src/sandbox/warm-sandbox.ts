@@ -11,6 +11,7 @@ import { dataPaths } from '../paths.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
+import { outsideProcessGroup } from './escaped-processes.ts';
 import { sandboxedJobEnv, scrubEnvironment } from './env-scrub.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
@@ -54,11 +55,14 @@ export interface WarmChild {
   /** Kills every process of the execution, including those that left its process group. */
   killAll(): Promise<void>;
   /**
-   * Once its processes are gone: what the cgroup saw. `swept` settles when the job folder and the
-   * uid's files in the zygote's /tmp are gone and the uid is back in the pool; false means the
-   * folder could not be emptied and must not be handed out again.
+   * Once the child ended and its process group was sent SIGKILL (`groupLeader`: the child's host
+   * pid, which leads it): kills whatever of the job left that group, then says what the cgroup saw.
+   * When it returns, no process of the job can run any more. The rest happens after it: `swept`
+   * settles once the last process is gone, the cgroup removed, the job folder and the uid's files
+   * in the zygote's /tmp emptied and the uid back in the pool; false means the folder could not be
+   * emptied and must not be handed out again.
    */
-  afterExit(): Promise<SandboxReport & { swept: Promise<boolean> }>;
+  afterExit(groupLeader: number | undefined): Promise<SandboxReport & { swept: Promise<boolean> }>;
 }
 
 export interface SandboxedZygote {
@@ -305,12 +309,20 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               if (jobCgroup) await jobCgroup.killAll();
               else await killUid(uid);
             },
-            async afterExit() {
+            async afterExit(groupLeader) {
               // A child that never joined (its fork failed) leaves a cgroup that was still made.
               jobCgroup ??= await cgroupMade.catch(() => undefined);
+              if (!jobCgroup) await killUid(uid);
+              // The group's SIGKILL reached everything still in it: only what left it needs the
+              // cgroup-wide kill (freeze, kill, thaw), which costs milliseconds.
+              else if (groupLeader === undefined || outsideProcessGroup(jobCgroup.pidsNow(), groupLeader).length > 0) await jobCgroup.killAll();
               const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
-              if (jobCgroup) await removeCgroup(jobCgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
-              swept ??= sweep(nsenter, zygoteHostPid, slot, uid).then(
+              const cgroup = jobCgroup;
+              swept ??= (async () => {
+                // Removal waits (retrying) until the killed processes have finished exiting.
+                if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
+                await sweep(nsenter, zygoteHostPid, slot, uid);
+              })().then(
                 () => {
                   deps.uids.release(uid);
                   return true;
