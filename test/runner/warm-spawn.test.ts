@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -156,6 +157,9 @@ describe('warm spawning', () => {
     const [spare] = zygoteChildren(before.ppid);
     process.kill(before.ppid, 'SIGKILL');
     await retryUntil(() => !alive(before.ppid) && !alive(spare!), { what: 'the zygote and its spare gone' });
+    // Until the runtime has seen the exit, an execution may still pick the dead zygote, fail to
+    // fork and start cold: wait for that, as a later execution would.
+    await retryUntil(() => !processZygotePool(warm).pids().includes(before.ppid), { what: 'the pool saw the zygote exit' });
     const after = await info(warm);
     expect(after.ppid).not.toBe(before.ppid);
     expect(processZygotePool(warm).pids()).toEqual([after.ppid]);
@@ -167,6 +171,31 @@ describe('warm spawning', () => {
     const after = await info(warm);
     expect(after.ppid).not.toBe(before.ppid);
     await retryUntil(() => !alive(before.ppid));
+  });
+});
+
+describe('a process using warm spawning', () => {
+  it('ends on its own once it closed its zygote pool, spares included', async () => {
+    const script = path.join(root, 'close-pool.mts');
+    const source = (file: string) => JSON.stringify(path.join(import.meta.dirname, '../../packages', file));
+    writeFileSync(
+      script,
+      [
+        `import { dataPaths, loadConfig } from ${source('core/src/index.ts')};`,
+        `import { LocalFileKeyValues, processZygotePool, runAction } from ${source('action-runner/src/index.ts')};`,
+        `const config = loadConfig({ PACKRUN_HOME: ${JSON.stringify(warm.home)}, PACKRUN_PYTHON: ${JSON.stringify(warm.python)}, PACKRUN_WARM_SPAWN: 'on' });`,
+        'const paths = dataPaths(config.home);',
+        "const outcome = await runAction({ paths, config, ref: 'warmpack.info', input: {}, datastore: new LocalFileKeyValues(paths) });",
+        // Time for the spare to be forked and waiting, its streams connected.
+        'await new Promise((resolve) => setTimeout(resolve, 500));',
+        'await processZygotePool(config).close();',
+        'console.log(outcome.status);',
+      ].join('\n'),
+    );
+    // Exit code 13 would mean the event loop emptied while closing still waited.
+    const ran = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: path.join(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout.trim()).toBe('succeeded');
   });
 });
 

@@ -35,14 +35,14 @@ export class SpareChild {
     this.spare = undefined;
     if (!spare) return undefined;
     if (spare.shape !== shape.key) {
-      void spare.child.then((child) => child && discardWaitingChild(child));
+      void spare.child.then((child) => child && this.discard(child));
       return undefined;
     }
     const child = await spare.child;
     if (!child) return undefined;
     // Its exit may not have been reported yet (killed a moment ago, or its zygote died): look.
     if (child.ended || !processRuns(child.hostPid)) {
-      void discardWaitingChild(child);
+      void this.discard(child);
       return undefined;
     }
     for (const socket of [child.sockets.stdout, child.sockets.stderr, child.sockets.control]) socket.ref();
@@ -56,7 +56,7 @@ export class SpareChild {
       (forked) => {
         for (const socket of [forked.sockets.stdout, forked.sockets.stderr, forked.sockets.control]) socket.unref();
         if (this.closed) {
-          void discardWaitingChild(forked);
+          void this.discard(forked);
           return undefined;
         }
         return forked;
@@ -81,6 +81,16 @@ export class SpareChild {
     const spare = this.spare;
     this.spare = undefined;
     const child = await spare?.child;
-    if (child) await discardWaitingChild(child);
+    if (child) await this.discard(child);
+  }
+
+  /** Its exit comes on the zygote's channel, which must keep the event loop alive until it has. */
+  private async discard(child: WaitingChild): Promise<void> {
+    this.zygote.hold();
+    try {
+      await discardWaitingChild(child);
+    } finally {
+      this.zygote.letGo();
+    }
   }
 }
