@@ -5,6 +5,7 @@ import { createLogger, loadConfig, openBus, openKeyValues, openStore, queueNames
 import { startApiService, type ApiService } from '../../packages/api/src/index.ts';
 import { processZygotePool, startActionRunnerService, type ActionRunnerService } from '../../packages/action-runner/src/index.ts';
 import type { BenchHome } from './bench-home.ts';
+import { jsonClient } from './http-client.ts';
 
 // amqplib is a dependency of core, not of bench/ (no package): load core's copy, typed as far as used here.
 interface AmqpForCleanup {
@@ -70,16 +71,16 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     done.add(event.executionId);
     waiters.get(event.executionId)?.();
   });
-  const url = api.url!;
+  const client = jsonClient(api.url!);
   const request = async (action: string, parameters: Record<string, unknown>): Promise<string> => {
-    const response = await fetch(`${url}/api/v1/executions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, parameters }) });
-    if (response.status !== 201) throw new Error(`POST /executions: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { id: string }).id;
+    const response = await client.request<{ id: string }>('POST', '/api/v1/executions', { action, parameters });
+    if (response.status !== 201) throw new Error(`POST /executions: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.id;
   };
   const fetchExecution = async (id: string): Promise<ExecutionRecord> => {
-    const response = await fetch(`${url}/api/v1/executions/${id}`);
+    const response = await client.request<ExecutionRecord>('GET', `/api/v1/executions/${id}`);
     if (response.status !== 200) throw new Error(`GET /executions/${id}: ${response.status}`);
-    return (await response.json()) as ExecutionRecord;
+    return response.body;
   };
   const finished = (id: string): Promise<void> =>
     new Promise((resolve) => {
@@ -101,6 +102,7 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
       return fetchExecution(id);
     },
     async close() {
+      client.close();
       await runner.stop(5000);
       await api.close();
       if (options.rabbit) {

@@ -167,6 +167,19 @@ describe('versions in use', () => {
     expect(existsSync(v1)).toBe(false);
   });
 
+  it('keeps the lease of the active version a moment after its last job, for the next one, then drops it', async () => {
+    const paths = dataPaths(home);
+    const first = await leaseInstalledPack(paths, 'shared');
+    const leasesDir = path.join(path.dirname(first.installed.dir), '.leases');
+    const held = await readdir(leasesDir);
+    expect(held).toHaveLength(1);
+    await first.release();
+    const second = await leaseInstalledPack(paths, 'shared');
+    expect(await readdir(leasesDir)).toEqual(held);
+    await second.release();
+    await retryUntil(async () => (await readdir(leasesDir)).length === 0, { withinMs: 5000, what: 'the lingering lease dropped' });
+  });
+
   it('ignores the lease of a process that is gone', async () => {
     const v3 = await readInstalledPack(dataPaths(home), 'leased');
     const leases = path.join(path.dirname(v3.dir), '.leases');

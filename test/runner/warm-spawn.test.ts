@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,9 @@ from st2common.runners.base_action import Action
 
 class Info(Action):
     def run(self, tag):
+        if tag == 'leave':
+            with open(os.path.join(os.environ['HOME'], 'left.txt'), 'w') as f:
+                f.write('left behind')
         return {'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0), 'sid': os.getsid(0),
                 'cwd': os.getcwd(), 'home': os.environ.get('HOME'), 'tag': tag,
                 'execution': os.environ.get('PACKRUN_EXECUTION_ID'),
@@ -116,9 +119,14 @@ describe('warm spawning', () => {
       // Its own session and process group, so a timeout stops its whole tree and nothing else.
       expect(child.pgid).toBe(child.pid);
       expect(child.sid).toBe(child.pid);
-      expect(child.cwd).toBe(path.join(paths.jobs, child.execution));
+      // A job folder of its own under jobs/, gone once the execution ended.
+      expect(path.dirname(child.cwd)).toBe(paths.jobs);
+      expect(existsSync(child.cwd)).toBe(false);
       expect(child.home).toBe(child.cwd);
     }
+    // What an action leaves in its job folder goes with the folder, just after the outcome.
+    const leaving = await info(warm, 'leave');
+    await retryUntil(() => !existsSync(leaving.cwd), { what: 'the job folder the action left files in removed' });
     // The same allow-listed environment a cold start gets.
     const coldInfo = await info(cold);
     expect(coldInfo.preloaded).toBe(false);
@@ -134,7 +142,9 @@ describe('warm spawning', () => {
     // Forked after the first ran, well before the second was requested.
     expect(second.started).toBeLessThan(requestedAt - 0.2);
     expect(second.tag).toBe('b');
-    expect(second.cwd).toBe(path.join(paths.jobs, second.execution));
+    expect(path.dirname(second.cwd)).toBe(paths.jobs);
+    expect(second.cwd).not.toBe(first.cwd);
+    expect(existsSync(second.cwd)).toBe(false);
     // Its rehearsal while it waited left nothing behind: the cold path, environment and modules.
     const coldInfo = await info(cold);
     expect(second.rehearsal_left).toEqual([]);

@@ -81,10 +81,13 @@ export function testUidRange(): { PACKRUN_SANDBOX_UID: string; PACKRUN_SANDBOX_U
   return { PACKRUN_SANDBOX_UID: String(2_000_000 + (process.pid % 4096) * 1024), PACKRUN_SANDBOX_UID_COUNT: '1024' };
 }
 
-/** A Node wrapper started ahead, or a zygote child forked ahead (a spare), waiting for its next job. */
+/**
+ * A Node wrapper started ahead, or a zygote child forked ahead (a spare, in its own cgroup once it
+ * joined it, in its zygote's while it is being set up), waiting for its next job.
+ */
 function isWaitingForJob(pid: string): boolean {
   try {
-    return /-(prespawn|spare)-/.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    return /-(prespawn|spare)-|\/zygote-/.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
   } catch {
     return false;
   }
@@ -162,10 +165,11 @@ export function snapshot(dir: string): string {
   const walk = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
+      // The runtime's own bookkeeping comes and goes on its own schedule: version leases (one
+      // outlives its last job for a moment) and sockets (a zygote child forked ahead connects
+      // through one).
+      if (entry.name === '.leases' || entry.isSocket()) continue;
       if (entry.isDirectory()) walk(full);
-      // The runtime's own sockets (a zygote child forked ahead connects through one) come and go
-      // on their own schedule and hold no data.
-      else if (entry.isSocket()) continue;
       else {
         const content = entry.isFile() ? readFileSync(full).length : 0;
         lines.push(`${path.relative(dir, full)}:${content}`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,27 @@ describe('embedded store on disk', () => {
     expect(await second.executions.get('ex-1')).toEqual({ ...record, runnerId: 'r9' });
     expect(await second.keyValues.count({})).toBe(1);
     await second.close();
+  });
+
+  it('has every change on disk once its operation resolved, before any compaction', async () => {
+    const dir = path.join(root, 'crash');
+    const store = await openEmbeddedStore({ dir, compactionIntervalMs: 5_000 });
+    await store.executions.insert(record);
+    await store.executions.insert({ ...record, id: 'ex-2' });
+    await store.executions.updateOne({ id: 'ex-1' }, { set: { runnerId: 'r1' } });
+    const recordLines = (): number => readFileSync(path.join(dir, 'executions.db'), 'utf8').split('\n').filter((line) => line.includes('"_id"')).length;
+    expect(recordLines()).toBe(3);
+    await retryUntil(() => recordLines() === 2, { withinMs: 15_000, what: 'periodic compaction' });
+    // Changes after a compaction land in the rewritten file too.
+    await store.executions.remove({ id: 'ex-2' });
+    await store.executions.update({ id: 'ex-1' }, { set: { durationMs: 7 } });
+    // As if the process died now: a copy of the folder as it is, opened elsewhere.
+    const copy = path.join(root, 'crash-copy');
+    cpSync(dir, copy, { recursive: true, filter: (source) => !source.endsWith('.lock') });
+    const reopened = await openEmbeddedStore({ dir: copy });
+    expect(await reopened.executions.find({})).toEqual([{ ...record, runnerId: 'r1', durationMs: 7 }]);
+    await reopened.close();
+    await store.close();
   });
 
   it('compacts its files periodically and on close: one line per live record', async () => {

@@ -1,5 +1,3 @@
-import { mkdirSync, rmdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   loadSiteConfig,
@@ -155,26 +153,10 @@ function checkExecutionId(id: string): string {
 }
 
 /**
- * Most actions leave their job folder empty: one rmdir, and the recursive walk (through the thread
- * pool: it may be long) only when it is not. The single calls are synchronous: tens of
- * microseconds, against about 0.2 ms each through Node's thread pool.
- */
-function makeJobDir(jobDir: string): void {
-  mkdirSync(jobDir, { recursive: true, mode: 0o700 });
-}
-
-async function removeJobDir(jobDir: string): Promise<void> {
-  try {
-    rmdirSync(jobDir);
-  } catch {
-    await rm(jobDir, { recursive: true, force: true });
-  }
-}
-
-/**
  * Runs one action to its end in a fresh job folder (its HOME, TMPDIR and working directory),
- * removed afterwards. Failures of the action are outcomes; only a bad request (unknown action,
- * wrong parameter) or a broken installation throws.
+ * removed afterwards; launchAction makes it, or hands the job to a warm child that has its own.
+ * Failures of the action are outcomes; only a bad request (unknown action, wrong parameter) or a
+ * broken installation throws.
  */
 export async function runAction(options: RunActionOptions): Promise<ActionOutcome> {
   const executionId = checkExecutionId(options.executionId ?? newId());
@@ -187,19 +169,14 @@ export async function runAction(options: RunActionOptions): Promise<ActionOutcom
     if (options.signal?.aborted) {
       return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
     }
-    makeJobDir(jobDir);
-    try {
-      return await executePlan(prepared.runner, prepared.plan, prepared.input, {
-        keyValues: options.datastore,
-        ...(options.user ? { user: options.user } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-        ...(options.decorator ? { decorator: options.decorator } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-      });
-    } finally {
-      await removeJobDir(jobDir);
-    }
+    return await executePlan(prepared.runner, prepared.plan, prepared.input, {
+      keyValues: options.datastore,
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+      ...(options.decorator ? { decorator: options.decorator } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   } finally {
     await lease.release();
   }

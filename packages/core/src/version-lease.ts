@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { PackrunError } from './errors.ts';
 import { installRecordName, readInstalledPack, type InstalledPack } from './installed-pack.ts';
 import type { DataPaths } from './paths.ts';
@@ -50,6 +51,28 @@ interface SharedLease {
   jobs: number;
   /** Set when the last job released it and its file is being removed: nobody may join it then. */
   dropped: boolean;
+  /** While no job holds it, the timer that drops it (see lingerMs). */
+  linger?: NodeJS.Timeout;
+}
+
+/**
+ * How long the lease of a version that is still active outlives its last job: executions one after
+ * another then reuse one lease file rather than writing and removing one each (about 1 ms on this
+ * machine). A collector waits a little longer than this for leases to go (collectVersion).
+ */
+const lingerMs = 400;
+const collectorWaitMs = 3 * lingerMs;
+
+/** Lease files kept past their last job, removed if the process exits first. */
+const lingering = new Set<string>();
+let exitCleanup = false;
+
+function removeLingeringOnExit(): void {
+  if (exitCleanup) return;
+  exitCleanup = true;
+  process.once('exit', () => {
+    for (const file of lingering) rmSync(file, { force: true });
+  });
 }
 
 /** By holder: the lease being taken, and once taken, the lease itself. */
@@ -109,14 +132,39 @@ async function joinLease(holder: string, versionDir: string): Promise<SharedLeas
   const lease = await entry.taking;
   // Released by its last job while this one waited: take a fresh one.
   if (lease?.dropped) return joinLease(holder, versionDir);
-  if (lease) lease.jobs += 1;
+  if (lease) {
+    lease.jobs += 1;
+    clearTimeout(lease.linger);
+    delete lease.linger;
+    lingering.delete(lease.file);
+  }
   return lease;
 }
 
-function leaveLease(holder: string, lease: SharedLease): void {
+/** True while `packs/<ref>` still points into `holder` (one readlink). */
+function isActive(paths: DataPaths, ref: string, holder: string): boolean {
+  try {
+    return path.dirname(path.resolve(paths.packs, readlinkSync(path.join(paths.packs, ref)))) === holder;
+  } catch {
+    return false;
+  }
+}
+
+function leaveLease(paths: DataPaths, ref: string, holder: string, lease: SharedLease): void {
   lease.jobs -= 1;
   if (lease.jobs > 0) return;
+  // A version already replaced is let go at once, so the next collection can take it.
+  if (!isActive(paths, ref, holder)) return dropLease(holder, lease);
+  removeLingeringOnExit();
+  lingering.add(lease.file);
+  lease.linger = setTimeout(() => dropLease(holder, lease), lingerMs);
+  lease.linger.unref();
+}
+
+function dropLease(holder: string, lease: SharedLease): void {
+  if (lease.jobs > 0 || lease.dropped) return;
   lease.dropped = true;
+  lingering.delete(lease.file);
   if (sharedLeases.get(holder)?.lease === lease) sharedLeases.delete(holder);
   rmSync(lease.file, { force: true });
 }
@@ -136,7 +184,7 @@ export async function leaseInstalledPack(paths: DataPaths, ref: string): Promise
       async release() {
         if (released) return;
         released = true;
-        leaveLease(holder, lease);
+        leaveLease(paths, ref, holder, lease);
       },
     };
   }
@@ -173,8 +221,12 @@ export async function collectVersion(holder: string): Promise<boolean> {
     if (errno(error) === 'ENOENT') return true;
     throw error;
   }
-  const leases = await readdir(path.join(holder, leasesName)).catch(() => [] as string[]);
-  const live = leases.filter(leaseIsLive);
+  const liveLeases = async (): Promise<string[]> => (await readdir(path.join(holder, leasesName)).catch(() => [] as string[])).filter(leaseIsLive);
+  let live = await liveLeases();
+  // A lease may outlive its last job by lingerMs: give those a moment to go.
+  for (const deadline = Date.now() + collectorWaitMs; live.length > 0 && Date.now() < deadline; live = await liveLeases()) {
+    await delay(50);
+  }
   if (live.length > 0) {
     await rm(mark, { force: true });
     return false;

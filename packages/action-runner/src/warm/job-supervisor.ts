@@ -61,8 +61,11 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   if (spec.signal?.aborted) onAbort();
   else spec.signal?.addEventListener('abort', onAbort, { once: true });
 
-  // A zygote child says when it is done and with which code (its `exiting` frame): from there
-  // nothing of it runs but its exit, which the kernel may take milliseconds to finish.
+  // A zygote child says when it is done and with which code (its `exiting` frame), then ends its
+  // side of the control channel: from there nothing of it runs but its exit, which the kernel may
+  // take milliseconds to finish. The end of the channel is waited for, so that the group's SIGKILL
+  // below cannot cut the child off before it has closed its streams.
+  let exitingCode: number | undefined;
   let reportExiting: (exit: ChildExit) => void = () => undefined;
   const exiting = new Promise<ChildExit>((resolve) => {
     reportExiting = resolve;
@@ -104,7 +107,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
         return;
       }
       for (const message of messages) {
-        if (message.type === MessageType.exiting) reportExiting({ code: message.code, signal: null });
+        if (message.type === MessageType.exiting) exitingCode = message.code;
         else spec.onMessage?.(message, reply);
       }
     });
@@ -114,6 +117,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
         stop(undefined);
       }
       open = false;
+      if (exitingCode !== undefined && protocolError === undefined) reportExiting({ code: exitingCode, signal: null });
     });
     control.on('error', () => {
       open = false;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import { inJobFolder } from './job-folder.ts';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
 import { NoFreeSlot } from './waiting-child.ts';
@@ -67,7 +68,9 @@ function nodePrespawnEnv(spec: LaunchSpec, warm: WarmChoice): Record<string, str
  * wrapper started ahead, when they can be; else a cold spawn.
  */
 export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<JobExit> {
-  if (!warmAllowed(spec, warm)) return launchJob(spec);
+  // A cold job (and a Node wrapper started ahead outside the sandbox) runs in jobs/<execution>.
+  const cold = (): Promise<JobExit> => inJobFolder(spec.context.jobDir, () => launchJob(spec));
+  if (!warmAllowed(spec, warm)) return cold();
   const nodeEnv = nodePrespawnEnv(spec, warm);
   if (nodeEnv) {
     const pool = processPrespawnPool(warm.config, warm.logger);
@@ -80,14 +83,15 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
     };
     const child = pool.take(kind);
     try {
-      if (!child) return await launchJob(spec);
+      if (!child) return await cold();
       // The job's environment arrives in its job frame: the sandbox that wrapped the wrapper treats it as it would at spawn.
-      return await launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
+      const launch = (): Promise<JobExit> => launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
+      return await (child.jobDir ? launch() : inJobFolder(spec.context.jobDir, launch));
     } finally {
       pool.replenish(kind);
     }
   }
-  if (!isPythonWrapperJob(spec)) return launchJob(spec);
+  if (!isPythonWrapperJob(spec)) return cold();
   const pool = warm.pool ?? processZygotePool(warm.config, warm.logger);
   const warmSandbox = isUnsandboxed(spec) ? undefined : spec.decorator?.warm;
   let lease;
@@ -105,16 +109,17 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
     });
   } catch (error) {
     warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'no zygote: starting the action cold');
-    return launchJob(spec);
+    return cold();
   }
   try {
+    // A zygote's child brings a job folder of its own.
     return await launchWarmJob(spec, lease.zygote, lease.spare);
   } catch (error) {
     // Only the fork itself (or the sandbox around it) can fail here, before any of the action's
     // code ran: start it cold.
     if ((error as { code?: unknown }).code === 'JOB_TOO_LARGE') throw error;
     if (!(error instanceof NoFreeSlot)) warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'zygote fork failed: starting the action cold');
-    return launchJob(spec);
+    return cold();
   } finally {
     lease.release();
   }

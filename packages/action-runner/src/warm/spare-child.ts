@@ -23,6 +23,8 @@ function processRuns(pid: number): boolean {
 export class SpareChild {
   private spare: { shape: string; child: Promise<WaitingChild | undefined> } | undefined;
   private closed = false;
+  /** Executions of this zygote under way. */
+  private running = 0;
 
   constructor(
     private readonly zygote: ZygoteProcess,
@@ -49,10 +51,26 @@ export class SpareChild {
     return child;
   }
 
+  /** An execution of this zygote begins: it may take the spare. */
+  begin(): void {
+    this.running += 1;
+  }
+
+  /**
+   * An execution of this zygote ended (or never got a child): the next spare is forked now, not
+   * while it ran, since on a small machine the fork would take CPU from the running action. It
+   * rehearses only when no other execution runs: under load the pages it would warm are copied
+   * anyway, and the rehearsal's own work (~0.6 ms of CPU here) would only cost throughput.
+   */
+  end(shape: ChildShape): void {
+    this.running -= 1;
+    this.replenish(shape, this.running === 0);
+  }
+
   /** Forks the next spare for executions of this shape, unless one is there or being made. */
-  replenish(shape: ChildShape): void {
+  private replenish(shape: ChildShape, rehearse: boolean): void {
     if (this.closed || this.spare || !this.zygote.running) return;
-    const child = forkWaitingChild(this.zygote, shape, { label: `spare-${randomBytes(6).toString('hex')}`, rehearse: true }).then(
+    const child = forkWaitingChild(this.zygote, shape, { label: `spare-${randomBytes(6).toString('hex')}`, rehearse }).then(
       (forked) => {
         for (const socket of [forked.sockets.stdout, forked.sockets.stderr, forked.sockets.control]) socket.unref();
         if (this.closed) {

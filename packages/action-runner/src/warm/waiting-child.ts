@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@packrun/core';
 import { JobStreamListener, type JobSockets } from './job-streams.ts';
 import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
@@ -14,12 +17,17 @@ export class NoFreeSlot extends Error {}
 export interface ChildShape {
   /** Equal for executions a child prepared for one can run. */
   key: string;
+  /** Unsandboxed: the jobs/ folder its own job folder is made in. */
+  jobsDir?: string;
   /** Sandboxed: the executions' kind, pack and limits. */
   sandbox?: Pick<SpawnContext, 'kind' | 'pack' | 'limits'>;
 }
 
 export function childShape(zygote: ZygoteProcess, context: SpawnContext): ChildShape {
-  if (!zygote.sandbox) return { key: 'unsandboxed' };
+  if (!zygote.sandbox) {
+    const jobsDir = path.dirname(context.jobDir);
+    return { key: JSON.stringify(['unsandboxed', jobsDir]), jobsDir };
+  }
   const sandbox = { kind: context.kind, pack: context.pack, ...(context.limits ? { limits: context.limits } : {}) };
   return { key: JSON.stringify([context.kind, context.pack, context.limits ?? null]), sandbox };
 }
@@ -36,6 +44,8 @@ export interface WaitingChild {
   /** Set once it ended: a child that died waiting is never handed an execution. */
   ended: boolean;
   sockets: JobSockets;
+  /** Its job folder (HOME, TMPDIR, working folder), as the child sees it. */
+  folder: string;
   sandboxed?: { child: WarmChild; slot: string };
   /** Once, after it ended: the sandbox's report (out of memory, pids limit); its job folder is returned once emptied. */
   finish(): Promise<{ oomKilled: boolean; pidsLimitHit: boolean }>;
@@ -58,23 +68,83 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
  * its cgroup): from then on nothing is left between an execution and its job frame but the
  * `start` frame. Throws NoFreeSlot when a sandboxed zygote has no job folder free.
  */
+const madeJobsDirs = new Set<string>();
+
+/** jobs/ itself, made once per process (a fresh data folder has none yet). */
+function ensureFolder(jobsDir: string): void {
+  if (madeJobsDirs.has(jobsDir)) return;
+  mkdirSync(jobsDir, { recursive: true, mode: 0o711 });
+  madeJobsDirs.add(jobsDir);
+}
+
+const removals = new Set<Promise<void>>();
+
+/**
+ * Removes a child's job folder through the thread pool without holding up the execution's result:
+ * it is gone already unless the action left something in it. `removalsSettled` waits for these.
+ */
+function removeInBackground(folder: string): Promise<void> {
+  const removal = rm(folder, { recursive: true, force: true }).then(
+    () => undefined,
+    () => undefined,
+  );
+  removals.add(removal);
+  void removal.finally(() => removals.delete(removal));
+  return removal;
+}
+
+/** Every job folder removal started so far has ended. */
+export async function removalsSettled(): Promise<void> {
+  await Promise.all([...removals]);
+}
+
 export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape, ahead: { label: string; rehearse: boolean }): Promise<WaitingChild> {
   if (shape.sandbox) return forkSandboxedChild(zygote, shape.sandbox, shape.key, ahead);
-  const listener = await JobStreamListener.open();
-  const forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {}, rehearse: ahead.rehearse }).catch((error: unknown) => {
-    listener.abandon(error as Error);
+  if (!shape.jobsDir) throw new Error('an unsandboxed child needs a jobs folder');
+  // The child makes it (off the runtime's event loop, and ahead of the execution for a spare) and
+  // removes it at its end when it is left empty; what an action left in it is removed here, later.
+  ensureFolder(shape.jobsDir);
+  const folder = path.join(shape.jobsDir, ahead.label);
+  const removeFolder = (): Promise<void> => removeInBackground(folder);
+  let listener: JobStreamListener;
+  let forked: Awaited<ReturnType<ZygoteProcess['fork']>>;
+  try {
+    listener = await JobStreamListener.open();
+    forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse }).catch((error: unknown) => {
+      listener.abandon(error as Error);
+      throw error;
+    });
+  } catch (error) {
+    await removeFolder();
     throw error;
-  });
+  }
   // A child that dies before its streams are in (a failed connect, say) must not leave us waiting.
   void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
-  const sockets = await listener.connected;
+  let sockets: JobSockets;
+  try {
+    sockets = await listener.connected;
+  } catch (error) {
+    await forked.exited;
+    await removeFolder();
+    throw error;
+  }
+  let finished: ReturnType<WaitingChild['finish']> | undefined;
   const child: WaitingChild = {
     shape: shape.key,
     hostPid: forked.pid,
     exited: forked.exited,
     ended: false,
     sockets,
-    finish: async () => ({ oomKilled: false, pidsLimitHit: false }),
+    folder,
+    finish: () => {
+      if (!finished) {
+        // One synchronous lookup: a trip through the thread pool costs the event loop far more
+        // on a busy machine, and the child has almost always removed its folder already.
+        if (existsSync(folder)) void removeFolder();
+        finished = Promise.resolve({ oomKilled: false, pidsLimitHit: false });
+      }
+      return finished;
+    },
   };
   void forked.exited.then(() => (child.ended = true));
   return child;
@@ -150,6 +220,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     exited: forked.exited,
     ended: false,
     sockets,
+    folder: slot,
     sandboxed: { child: prepared, slot },
     finish,
   };

@@ -21,16 +21,21 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
   const shape = childShape(zygote, spec.context);
   const startedAt = Date.now();
   let child: WaitingChild;
+  spare.begin();
   try {
     // Forked for this execution, it has nothing to rehearse for: the real run follows at once.
     child = (await spare.take(shape)) ?? (await forkWaitingChild(zygote, shape, { label: spec.context.executionId, rehearse: false }));
   } catch (error) {
-    spare.replenish(shape);
+    spare.end(shape);
     throw error;
   }
-  const start: StartFrame = child.sandboxed
-    ? { type: ZygoteMessage.start, env: child.sandboxed.child.envFor(relocateEnv(spec.env, spec.cwd, child.sandboxed.slot)) }
-    : { type: ZygoteMessage.start, env: spec.env, cwd: spec.cwd };
+  // The child runs in its own job folder: HOME, TMPDIR and the rest move there from jobs/<execution>.
+  const env = relocateEnv(spec.env, spec.context.jobDir, child.folder);
+  const start: StartFrame = {
+    type: ZygoteMessage.start,
+    env: child.sandboxed ? child.sandboxed.child.envFor(env) : env,
+    ...(spec.cwd === spec.context.jobDir ? {} : { cwd: spec.cwd }),
+  };
   const running = child;
   const sandboxed = running.sandboxed;
   const exit = await superviseJob(
@@ -45,9 +50,7 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
     [encodeFrame(start), ...jobFrames],
     startedAt,
   );
-  // The next execution's child is forked once this one ended, not while it runs: on a small
-  // machine the fork and its rehearsal would take CPU from the running action.
-  spare.replenish(shape);
+  spare.end(shape);
   const report = await running.finish();
   if (report.oomKilled) exit.stopReason = 'out_of_memory';
   else if (report.pidsLimitHit) exit.stopReason ??= 'pids_limit';

@@ -1,6 +1,7 @@
 import type { Logger } from '@packrun/core';
 import { instanceId } from './instance-id.ts';
 import { SpareChild } from './spare-child.ts';
+import { removalsSettled } from './waiting-child.ts';
 import { ZygoteProcess, type ZygoteSpec } from './zygote-process.ts';
 
 export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutMs'> {
@@ -111,6 +112,7 @@ export class ZygotePool {
     await Promise.all(all.map((entry) => entry.spare.close()));
     for (const entry of all) entry.zygote.stop();
     await Promise.all(all.map((entry) => entry.zygote.closed));
+    await removalsSettled();
   }
 
   private release(key: string, entry: Entry): void {

@@ -27,8 +27,13 @@ export interface ForkRequest {
   rlimits: Partial<Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null>>;
   /** Sandboxed zygotes: the uid and gid the child drops to, with every capability, before it runs anything. */
   drop?: { uid: number; gid: number };
-  /** Sandboxed zygotes: its job folder inside the zygote, entered after the drop. */
+  /** Its job folder (entered after the drop): a slot inside a sandboxed zygote, else a new one under jobs/. */
   cwd?: string;
+  /**
+   * The child makes its job folder itself (0700), and removes it at its end when the action left
+   * it empty: outside the sandbox, where the folder is not a slot.
+   */
+  ownCwd?: boolean;
   /**
    * A child forked ahead of its execution runs Packrun's job steps once on a built-in action while
    * it waits, so the memory pages they write are copied before the execution's clock starts.
@@ -40,7 +45,7 @@ export interface ForkRequest {
 export interface StartFrame {
   type: typeof ZygoteMessage.start;
   env: Record<string, string>;
-  /** Its job folder, when the fork request did not give one. */
+  /** Where the action runs, when not in its job folder (a shell-style `cwd` the action asked for). */
   cwd?: string;
 }
 

@@ -117,6 +117,8 @@ def run_child(request, close_fds):
     privileges.die_with_parent(zygote_pid)
     _apply_rlimits(request.get('rlimits'))
     # After the drop: a sandboxed job folder is the job uid's alone (0700).
+    if request.get('ownCwd'):
+        os.mkdir(request['cwd'], 0o700)
     if request.get('cwd'):
         os.chdir(request['cwd'])
     if request.get('rehearse'):
@@ -146,6 +148,8 @@ def run_child(request, close_fds):
     code &= 0xFF
     flush_std_streams()
     _end_output_streams()
+    if request.get('ownCwd'):
+        _remove_if_empty(request['cwd'])
     try:
         channel.send({'type': protocol.EXITING, 'code': code})
         # Nothing follows on the channel either: the runtime sees it end now, not at the exit.
@@ -153,6 +157,15 @@ def run_child(request, close_fds):
     except OSError:
         pass
     return code
+
+
+def _remove_if_empty(folder):
+    """The job folder made for this child goes with it when the action left nothing there (most
+    do); otherwise the runtime removes it with its content."""
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
 
 
 def _end_output_streams():

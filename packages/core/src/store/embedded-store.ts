@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
 import { fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import { withMongoNullSemantics } from './nedb-query.ts';
+import { appendSynchronously } from './nedb-sync-append.ts';
 import { lockStore } from './store-lock.ts';
 import type { Collection, CollectionName, Filter, FindOptions, Patch, Store } from './types.ts';
 
@@ -132,6 +133,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     for (const name of collectionNames) {
       const spec = collectionSpecs[name];
       const db = new Nedb<Doc>({ filename: path.join(options.dir, `${spec.storedName}.db`) });
+      appendSynchronously(db);
       // Loading rewrites the data file without superseded lines: the compaction on open.
       await db.loadDatabaseAsync();
       for (const index of spec.indexes) {
