@@ -52,7 +52,22 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
   const log = deps.logger.child({ component: 'rules-engine' });
   const render: RenderTemplate = deps.render ?? ((template, context) => renderValue(template, context));
 
+  // The same instance delivered twice at once (the bus delivers at least once) is processed one
+  // delivery after the other, so the second sees the first's enforcements and skips them.
+  const inProgress = new Map<string, Promise<TriggerInstanceRecord>>();
+
   return async (message) => {
+    const earlier = inProgress.get(message.id);
+    const processing = (earlier ?? Promise.resolve()).catch(() => undefined).then(() => processInstance(message));
+    inProgress.set(message.id, processing);
+    try {
+      return await processing;
+    } finally {
+      if (inProgress.get(message.id) === processing) inProgress.delete(message.id);
+    }
+  };
+
+  async function processInstance(message: TriggerInstanceMessage): Promise<TriggerInstanceRecord> {
     const instance = await recordInstance(deps.store, message);
     if (instance.status === 'processed') return instance;
     try {
@@ -64,7 +79,7 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       await deps.store.triggerInstances.update({ id: instance.id }, { set: { status: 'processing_failed' } });
       throw error;
     }
-  };
+  }
 
   async function applyRule(rule: RuleRecord, instance: TriggerInstanceRecord): Promise<void> {
     if (await deps.store.ruleEnforcements.findOne({ rule: rule.ref, triggerInstance: instance.id })) return;
