@@ -1,4 +1,10 @@
-import type { Bus, ExecutionRecord, Logger } from '@packrun/core';
+import { jsonFitsIn, type Bus, type ExecutionRecord, type Logger } from '@packrun/core';
+
+/**
+ * A result larger than this (as JSON) is left out of the update, which every listener receives
+ * and decodes: fetching the execution gets it. An 8 MiB result cost each listener ~50 ms.
+ */
+const resultInUpdateLimit = 64 * 1024;
 
 /**
  * Tells live listeners (SSE streams, waiting CLIs) an execution changed. Best effort and not
@@ -8,8 +14,12 @@ import type { Bus, ExecutionRecord, Logger } from '@packrun/core';
  */
 export function publishExecutionUpdate(bus: Bus, logger: Logger, record: ExecutionRecord): void {
   const changes: Record<string, unknown> = {};
-  for (const field of ['result', 'startedAt', 'endedAt', 'runnerId', 'error', 'stopReason', 'durationMs'] as const) {
+  for (const field of ['startedAt', 'endedAt', 'runnerId', 'error', 'stopReason', 'durationMs'] as const) {
     if (record[field] !== undefined) changes[field] = record[field];
+  }
+  if (record.result !== undefined) {
+    if (jsonFitsIn(record.result, resultInUpdateLimit)) changes['result'] = record.result;
+    else changes['resultOmitted'] = true;
   }
   const at = record.log.at(-1)?.at ?? new Date().toISOString();
   bus.publish('execution-updates', { executionId: record.id, status: record.status, at, changes }).catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from './store-ledger.ts';
 
@@ -108,6 +108,31 @@ describe('store ledger', () => {
     const stored = await store.executions.get(execution.id);
     expect(stored).toMatchObject({ status: 'succeeded', stdoutTail: 'out', durationMs: 5 });
     expect(stored?.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
+  });
+
+  it('tells listeners the final state with a small result, and without a large one, which stays in the store', async () => {
+    const updates: Array<{ executionId: string; status: string; changes?: Record<string, unknown> }> = [];
+    await bus.subscribe('execution-updates', async (event) => {
+      updates.push(event);
+    });
+    const small = await queued();
+    const large = await queued();
+    const big = 'x'.repeat(100 * 1024);
+    for (const [execution, stdout] of [[small, 'small'], [large, big]] as const) {
+      await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+      await ledger.complete({ executionId: execution.id, runnerId: 'a', outcome: { status: 'succeeded', result: { stdout }, durationMs: 1 } });
+    }
+    const finalOf = (id: string) =>
+      vi.waitFor(() => {
+        const found = updates.find((event) => event.executionId === id && event.status === 'succeeded');
+        if (!found) throw new Error(`no final update of ${id} yet`);
+        return found;
+      });
+    expect((await finalOf(small.id)).changes).toMatchObject({ result: { stdout: 'small' } });
+    const omitted = await finalOf(large.id);
+    expect(omitted.changes?.['result']).toBeUndefined();
+    expect(omitted.changes).toMatchObject({ resultOmitted: true, durationMs: 1 });
+    expect((await store.executions.get(large.id))?.result).toEqual({ stdout: big });
   });
 
   it('does not run an execution canceled while queued, and puts a released one back to scheduled', async () => {

@@ -47,7 +47,10 @@ export interface ExecutionUpdateEvent {
   executionId: string;
   status: ExecutionStatus;
   at: string;
-  /** Extra fields that changed (result, endedAt, ...), when the publisher has them handy. */
+  /**
+   * Extra fields that changed (result, endedAt, ...), when the publisher has them handy. A result
+   * over 64 KiB of JSON is left out (`resultOmitted: true`): the stored execution has it.
+   */
   changes?: Record<string, unknown>;
 }
 

@@ -1,4 +1,5 @@
 import { PackrunError } from '../errors.ts';
+import { toJsonValue } from './json-value.ts';
 import type { Filter, FindOptions, Patch } from './types.ts';
 
 /**
@@ -36,9 +37,6 @@ function mapKeys(value: unknown, map: (key: string) => string): unknown {
   return value;
 }
 
-function plainJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value)) as unknown;
-}
 
 export function toDocument(collection: string, record: { id: string }): Doc {
   if (typeof record.id !== 'string' || record.id === '') {
@@ -47,8 +45,9 @@ export function toDocument(collection: string, record: { id: string }): Doc {
       userError: false,
     });
   }
-  const { id, ...rest } = plainJson(record) as Doc & { id: string };
-  return { _id: id, ...(mapKeys(rest, escapeKey) as Doc) };
+  // Our own field names (id among them) come through escapeKey unchanged.
+  const { id, ...rest } = toJsonValue(record, escapeKey) as Doc & { id: string };
+  return { _id: id, ...rest };
 }
 
 export function fromDocument<T>(doc: Doc): T {
@@ -111,7 +110,7 @@ export function toSort<T>(sort: FindOptions<T>['sort']): Array<[string, 1 | -1]>
 
 export function toUpdate<T>(collection: string, patch: Patch<T>): Doc {
   const update: Doc = {};
-  const set = patch.set === undefined ? {} : (mapKeys(plainJson(patch.set), escapeKey) as Doc);
+  const set = patch.set === undefined ? {} : (toJsonValue(patch.set, escapeKey) as Doc);
   if ('_id' in set || 'id' in (patch.set ?? {})) {
     throw new PackrunError('STORE_BAD_PATCH', `a ${collection} record's id cannot change`, {
       details: { collection },
@@ -122,7 +121,7 @@ export function toUpdate<T>(collection: string, patch: Patch<T>): Doc {
   if (patch.unset !== undefined && patch.unset.length > 0) {
     update['$unset'] = Object.fromEntries(patch.unset.map((key) => [fieldPath(String(key)), true]));
   }
-  const push = patch.push === undefined ? {} : (mapKeys(plainJson(patch.push), escapeKey) as Doc);
+  const push = patch.push === undefined ? {} : (toJsonValue(patch.push, escapeKey) as Doc);
   if (Object.keys(push).length > 0) update['$push'] = push;
   if (Object.keys(update).length === 0) {
     throw new PackrunError('STORE_BAD_PATCH', `an update of ${collection} must set, unset or push something`, {
