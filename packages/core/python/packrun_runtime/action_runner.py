@@ -8,7 +8,7 @@ import os
 import sys
 
 from . import protocol
-from .channel import Channel, FrameTooLarge, hide_control_fd
+from .channel import Channel, FrameTooLarge, encode_frame, hide_control_fd
 from .cli_inputs import json_object_argument
 from .datastore import ChannelBackend, DatastoreMethods, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
@@ -114,7 +114,8 @@ def execute(job, backend):
         instance = instantiate_action(action_cls, job.get('config') or {}, service)
         output = instance.run(**(job.get('parameters') or {}))
         success, result = split_output(output)
-        return Outcome(result=json_safe(result), success=success)
+        # As returned: the channel's encoder or json_safe (by hand) turns a non-JSON one into str.
+        return Outcome(result=result, success=success)
     except WrapperFailure as e:
         return Outcome(error=e.to_failure(), exit_code=e.exit_code)
     except Exception as e:
@@ -132,14 +133,29 @@ def run_with_channel(channel=None):
         channel.send({'type': protocol.ERROR, 'error': outcome.error})
         return outcome.exit_code
     try:
-        channel.send({'type': protocol.RESULT, 'result': outcome.result,
-                      'success': outcome.success})
+        channel.send_encoded(result_frame(outcome))
     except FrameTooLarge as e:
         channel.send({'type': protocol.ERROR,
                       'error': {'type': protocol.ERR_RESULT_TOO_LARGE, 'message': str(e),
                                 'traceback': ''}})
         return protocol.EXIT_FAILED
+    except Exception as e:  # noqa: BLE001 - not even its str() could be made (too deep, say)
+        channel.send({'type': protocol.ERROR, 'error': failure_from_exception(e)})
+        return protocol.EXIT_FAILED
     return protocol.EXIT_OK
+
+
+def result_frame(outcome):
+    """The encoded result frame, the result as json_safe would give it, encoded once: a large
+    result is not written out twice to find out whether it is JSON."""
+    frame = {'type': protocol.RESULT, 'result': outcome.result, 'success': outcome.success}
+    try:
+        return encode_frame(frame)
+    except FrameTooLarge:
+        raise
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        frame['result'] = str(outcome.result)
+        return encode_frame(frame)
 
 
 def _default_pack_dir(entry_point):
@@ -189,7 +205,7 @@ def run_manual(argv):
     flush_std_streams()
     succeeded = outcome.error is None and outcome.success is not False
     document = {'status': 'succeeded' if succeeded else 'failed',
-                'result': outcome.result, 'success': outcome.success}
+                'result': json_safe(outcome.result), 'success': outcome.success}
     if outcome.error is not None:
         document['error'] = outcome.error
         sys.stderr.write(outcome.error.get('traceback') or outcome.error['message'])

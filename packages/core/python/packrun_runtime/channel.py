@@ -78,7 +78,10 @@ class Channel(object):
         self._reader_started = False
 
     def send(self, message):
-        data = encode_frame(message)
+        self.send_encoded(encode_frame(message))
+
+    def send_encoded(self, data):
+        """Sends a frame encode_frame made."""
         with self._send_lock:
             view = memoryview(data)
             while view:

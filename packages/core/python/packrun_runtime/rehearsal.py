@@ -20,7 +20,6 @@ import sys
 
 from . import action_runner
 from . import protocol
-from .channel import encode_frame
 
 _ACTION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rehearsal_action.py')
 _MODULE = 'rehearsal_action'
@@ -50,9 +49,7 @@ def rehearse():
             'pack_dir': os.path.dirname(_ACTION_FILE), 'parameters': {'n': 1}, 'config': {},
             'log_level': 'info'}}))
         if _BASE_ACTION in sys.modules:
-            outcome = action_runner.execute(frame['job'], _NoDatastore())
-            encode_frame({'type': protocol.RESULT, 'result': outcome.result,
-                          'success': outcome.success})
+            action_runner.result_frame(action_runner.execute(frame['job'], _NoDatastore()))
     except Exception:  # noqa: BLE001 - the real run goes through the same steps and reports
         pass
     finally:
