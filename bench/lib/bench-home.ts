@@ -78,6 +78,8 @@ export function writeBenchPack(root: string, ref: string, heavyDeps: boolean): s
   writeFileSync(path.join(dir, 'actions', 'trivial.yaml'), actionYaml('trivial'));
   writeFileSync(path.join(dir, 'actions', 'ntrivial.mjs'), 'export default async function trivial({ n }) {\n  return { n };\n}\n');
   writeFileSync(path.join(dir, 'actions', 'ntrivial.yaml'), actionYaml('ntrivial').replace('python-script', 'node-script').replace('ntrivial.py', 'ntrivial.mjs'));
+  writeFileSync(path.join(dir, 'actions', 'strivial.sh'), '#!/bin/sh\necho "$@"\n');
+  writeFileSync(path.join(dir, 'actions', 'strivial.yaml'), actionYaml('strivial').replace('python-script', 'local-shell-script').replace('strivial.py', 'strivial.sh'));
   writeFileSync(path.join(dir, 'actions', 'big.py'), big);
   writeFileSync(path.join(dir, 'actions', 'big.yaml'), actionYaml('big'));
   if (heavyDeps) {

@@ -46,12 +46,16 @@ async function measure(config: PackrunConfig, action: string, count: number, gap
   return { total: summary(total), launch: summary(launch) };
 }
 
-// A pre-spawned Node wrapper is started when the previous job ends and needs Node's start-up time
-// (~50 ms) before it is ready: back to back, the next execution takes it still booting.
-const nodeGapMs = 200;
+// A process started ahead (a Node wrapper, a shell shim) is started when the previous job ends and
+// needs its start-up time (~50 ms for Node; bubblewrap's under the sandbox) before it is ready:
+// back to back, the next execution takes it still booting.
+const startedAheadGapMs = 200;
 // A zygote forks the next execution's child when one ends; it is ready a few milliseconds later.
 const pythonGapMs = 20;
-const gapOf = (action: string): number => (action === 'ntrivial' ? nodeGapMs : pythonGapMs);
+const startedAhead = (action: string): boolean => action === 'ntrivial' || action === 'strivial';
+const gapOf = (action: string): number => (startedAhead(action) ? startedAheadGapMs : pythonGapMs);
+const howOf = (action: string, sandboxed: boolean): string =>
+  action === 'ntrivial' ? (sandboxed ? 'wrapper started ahead' : 'pre-spawned wrapper') : action === 'strivial' ? '/bin/sh started ahead' : 'zygote';
 
 const rows: BenchRow[] = [];
 for (const [letter, action, label, coldCount] of [
@@ -66,14 +70,13 @@ for (const [letter, action, label, coldCount] of [
   for (const p of ['p50', 'p99'] as const) {
     const value = round(warm.total[p]);
     const baseline = round(cold.total[p]);
-    const how = action === 'ntrivial' ? 'pre-spawned wrapper' : 'zygote';
+    const how = howOf(action, false);
     const row: BenchRow = { name: `(${letter}) ${label} through the runner, ${how}, ${p}`, value, unit: 'ms', baseline: { name: `cold ${p}`, value: baseline } };
     if (p === 'p50') {
       const apart = `executions ${gap} ms apart (not counted), for both`;
-      row.note =
-        action === 'ntrivial'
-          ? `${apart}; back to back the pre-spawned p50 is ${round(backToBack.total.p50)} ms, since the next wrapper is still starting when it is taken.`
-          : `${apart}; back to back (the next child still being forked when the execution arrives) the zygote p50 is ${round(backToBack.total.p50)} ms. Launch alone (the outcome's durationMs, whole ms): zygote ${round(warm.launch.p50)} ms, cold ${round(cold.launch.p50)} ms.`;
+      row.note = startedAhead(action)
+        ? `${apart}; back to back the p50 is ${round(backToBack.total.p50)} ms, since the next process is still starting when it is taken.`
+        : `${apart}; back to back (the next child still being forked when the execution arrives) the zygote p50 is ${round(backToBack.total.p50)} ms. Launch alone (the outcome's durationMs, whole ms): zygote ${round(warm.launch.p50)} ms, cold ${round(cold.launch.p50)} ms.`;
     }
     if (letter === 'a' && p === 'p50') {
       row.target = { text: '≤ 5 ms', met: value <= 5, limit: 5 };
@@ -103,11 +106,13 @@ if (inactive.length > 0) {
     ['a', 'trivial', 'trivial Python action', Math.max(10, Math.floor(iterations / 2))],
     ['b', 'heavy', 'Python action importing requests+yaml+jinja2', Math.max(10, Math.floor(iterations / 2))],
     ['a, Node', 'ntrivial', 'trivial Node action', Math.max(10, Math.floor(iterations / 2))],
+    // Outside the sandbox a shell action always starts cold (launch-action.ts): only this row.
+    ['a, shell', 'strivial', 'trivial shell script action', Math.max(10, Math.floor(iterations / 2))],
   ] as const) {
     const gap = gapOf(action);
     const cold = await measure(home.cold, action, coldCount, gap, coldSandbox);
-    const warm = await measure(home.warm, action, action === 'ntrivial' ? coldCount : iterations, gap, warmSandbox);
-    const how = action === 'ntrivial' ? 'wrapper started ahead' : 'zygote';
+    const warm = await measure(home.warm, action, startedAhead(action) ? coldCount : iterations, gap, warmSandbox);
+    const how = howOf(action, true);
     for (const p of ['p50', 'p99'] as const) {
       const row: BenchRow = {
         name: `(${letter}, sandboxed) ${label} under every sandbox layer, ${how}, ${p}`,
@@ -116,9 +121,8 @@ if (inactive.length > 0) {
         baseline: { name: `cold sandboxed ${p}`, value: round(cold.total[p]) },
       };
       if (p === 'p50') {
-        row.note =
-          action === 'ntrivial'
-            ? `launch alone: ${round(warm.launch.p50)} ms vs cold ${round(cold.launch.p50)} ms; executions ${gap} ms apart (not counted), so the next wrapper (its uid, cgroup and bubblewrap included) is ready.`
+        row.note = startedAhead(action)
+          ? `launch alone: ${round(warm.launch.p50)} ms vs cold ${round(cold.launch.p50)} ms; executions ${gap} ms apart (not counted), so the next process (its uid, cgroup and bubblewrap included) is ready.`
             : `launch alone: zygote p50 ${round(warm.launch.p50)} ms, cold p50 ${round(cold.launch.p50)} ms; executions ${gap} ms apart (not counted). The child forked ahead already has its uid, cgroup and job folder; after the execution its cgroup is removed and its folder emptied once the outcome is reported. What the sandbox still adds per execution: the scrubbed environment, the job uid's slot handed over, and checking that nothing left the process group.`;
       }
       rows.push(row);

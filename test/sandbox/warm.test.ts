@@ -77,6 +77,19 @@ export default async function probe() {
 }
 `;
 
+/** What a shell action sees of itself, as `name=value` lines; `age_ms`: how long its process has existed. */
+const shellProbeAction = `#!/bin/sh
+start=$(cut -d' ' -f22 /proc/$$/stat)
+up=$(cut -d' ' -f1 /proc/uptime)
+echo "uid=$(id -u)"
+grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/$$/status | tr -d '\\t' | sed 's/:/=/'
+echo "cwd=$(pwd)"
+echo "home=$HOME"
+echo "fs=$(stat -f -c %T .)"
+echo "mode=$(stat -c %a .)"
+echo "age_ms=$(awk -v s="$start" -v u="$up" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%d", (u - s / t) * 1000 }')"
+`;
+
 function writeProbePack(root: string): string {
   const dir = path.join(root, 'warmprobe');
   mkdirSync(path.join(dir, 'actions'), { recursive: true });
@@ -87,6 +100,8 @@ function writeProbePack(root: string): string {
   writeFileSync(path.join(dir, 'actions', 'probe_offline.yaml'), `name: probe_offline\nrunner_type: python-script\nentry_point: probe.py\nsandbox:\n  network: false\n${parameters}`);
   writeFileSync(path.join(dir, 'actions', 'nprobe.mjs'), nodeProbeAction);
   writeFileSync(path.join(dir, 'actions', 'nprobe.yaml'), 'name: nprobe\nrunner_type: node-script\nentry_point: nprobe.mjs\n');
+  writeFileSync(path.join(dir, 'actions', 'shprobe.sh'), shellProbeAction);
+  writeFileSync(path.join(dir, 'actions', 'shprobe.yaml'), 'name: shprobe\nrunner_type: local-shell-script\nentry_point: shprobe.sh\n');
   return dir;
 }
 
@@ -270,6 +285,37 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
     await processZygotePool(fixture.config).close();
     expect(sandboxProcesses(fixture.config, true)).toEqual([]);
     expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+  });
+
+  it('runs a shell action in a /bin/sh started ahead inside the sandbox, which becomes it with the cold job identity', async (context) => {
+    if (!allLayers) return context.skip();
+    const runs: Array<{ seen: Record<string, string>; durationMs: number }> = [];
+    for (let index = 0; index < 3; index++) {
+      // Time for the next shim to start and wait, as between executions that do not arrive back to back.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const outcome = await fixture.run('warmprobe.shprobe', {});
+      expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
+      const lines = String(outcome.result['stdout']).trim().split('\n');
+      const seen = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+      runs.push({ seen, durationMs: outcome.durationMs ?? 0 });
+    }
+    const { sandboxUid, sandboxUidCount } = fixture.config;
+    for (const [index, { seen: run, durationMs }] of runs.entries()) {
+      // The first execution of its kind starts cold; the next ones find a shim already waiting.
+      if (index === 0) expect(Number(run['age_ms'])).toBeLessThan(durationMs + 50);
+      else expect(Number(run['age_ms'])).toBeGreaterThan(durationMs + 300);
+      expect(Number(run['uid'])).toBeGreaterThanOrEqual(sandboxUid);
+      expect(Number(run['uid'])).toBeLessThan(sandboxUid + sandboxUidCount);
+      for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect(run[set]).toBe('0000000000000000');
+      expect(run['NoNewPrivs']).toBe('1');
+      expect(run['Seccomp']).toBe('2');
+      expect(run['fs']).toBe('tmpfs');
+      expect(run['mode']).toBe('1777');
+      expect(run['home']).toBe(run['cwd']);
+    }
+    expect(new Set(runs.map((run) => run.seen['cwd'])).size).toBe(3);
+    await processPrespawnPool(fixture.config).close();
+    await noJobLeftovers();
   });
 
   it('starts an execution cold when every job folder of the zygote is in use', async (context) => {

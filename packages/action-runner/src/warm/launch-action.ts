@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
+import { execShimArgs, fitsExecShim } from './exec-shim.ts';
 import { inJobFolder } from './job-folder.ts';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
@@ -33,9 +34,36 @@ export function processPrespawnPool(config: PackrunConfig, logger?: Logger): Pre
   return processPrespawns;
 }
 
-/** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes (and so, wrappers started ahead). */
+/** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes (and so, processes started ahead). */
 function warmAllowed(spec: LaunchSpec, warm: WarmChoice): boolean {
-  return warm.config.warmSpawn && spec.controlChannel && (isUnsandboxed(spec) || spec.decorator?.warm !== undefined);
+  return warm.config.warmSpawn && (isUnsandboxed(spec) || spec.decorator?.warm !== undefined);
+}
+
+/** What to start ahead for jobs like this one, and where (the sandbox around it, if any). */
+function prespawnKind(spec: LaunchSpec, started: { command: string; args: string[]; env: Record<string, string>; tokenArg?: boolean }): PrespawnSpec {
+  const sandboxed = !isUnsandboxed(spec) && spec.decorator;
+  return {
+    ...started,
+    ...(sandboxed ? { sandbox: { decorator: sandboxed, context: spec.context, jobsDir: path.dirname(spec.context.jobDir) } } : {}),
+  };
+}
+
+/**
+ * Runs a job in the process of `kind` started ahead when one waits, cold otherwise; either way the
+ * next one is started once the job ended. A process started outside the sandbox runs in the
+ * execution's own jobs/<execution> folder; one inside it has its own.
+ */
+async function launchStartedAhead(spec: LaunchSpec, warm: WarmChoice, kind: PrespawnSpec, cold: () => Promise<JobExit>): Promise<JobExit> {
+  const pool = processPrespawnPool(warm.config, warm.logger);
+  const child = pool.take(kind);
+  try {
+    if (!child) return await cold();
+    // The job's environment arrives in a frame: the sandbox that wrapped the process treats it as it would at spawn.
+    const launch = (): Promise<JobExit> => launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
+    return await (child.jobDir ? launch() : inJobFolder(spec.context.jobDir, launch));
+  } finally {
+    pool.replenish(kind);
+  }
 }
 
 function isUnsandboxed(spec: LaunchSpec): boolean {
@@ -68,29 +96,18 @@ function nodePrespawnEnv(spec: LaunchSpec, warm: WarmChoice): Record<string, str
  * wrapper started ahead, when they can be; else a cold spawn.
  */
 export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<JobExit> {
-  // A cold job (and a Node wrapper started ahead outside the sandbox) runs in jobs/<execution>.
+  // A cold job runs in jobs/<execution>, made for it here.
   const cold = (): Promise<JobExit> => inJobFolder(spec.context.jobDir, () => launchJob(spec));
   if (!warmAllowed(spec, warm)) return cold();
-  const nodeEnv = nodePrespawnEnv(spec, warm);
-  if (nodeEnv) {
-    const pool = processPrespawnPool(warm.config, warm.logger);
-    const sandboxed = !isUnsandboxed(spec) && spec.decorator;
-    const kind: PrespawnSpec = {
-      command: spec.command,
-      args: spec.args,
-      env: nodeEnv,
-      ...(sandboxed ? { sandbox: { decorator: sandboxed, context: spec.context, jobsDir: path.dirname(spec.context.jobDir) } } : {}),
-    };
-    const child = pool.take(kind);
-    try {
-      if (!child) return await cold();
-      // The job's environment arrives in its job frame: the sandbox that wrapped the wrapper treats it as it would at spawn.
-      const launch = (): Promise<JobExit> => launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
-      return await (child.jobDir ? launch() : inJobFolder(spec.context.jobDir, launch));
-    } finally {
-      pool.replenish(kind);
-    }
+  // A shell action under the sandbox: a /bin/sh shim started ahead inside it (its uid, cgroup and
+  // bubblewrap ready) becomes the action by exec (exec-shim.ts). Outside the sandbox starting
+  // /bin/sh from the runtime is as quick as handing the job to a waiting shell (bench/spawn).
+  if (!spec.controlChannel) {
+    if (isUnsandboxed(spec) || !fitsExecShim({ argv: [spec.command, ...spec.args], env: spec.env, cwd: spec.cwd })) return cold();
+    return launchStartedAhead(spec, warm, prespawnKind(spec, { command: '/bin/sh', args: execShimArgs, env: {}, tokenArg: true }), cold);
   }
+  const nodeEnv = nodePrespawnEnv(spec, warm);
+  if (nodeEnv) return launchStartedAhead(spec, warm, prespawnKind(spec, { command: spec.command, args: spec.args, env: nodeEnv }), cold);
   if (!isPythonWrapperJob(spec)) return cold();
   const pool = warm.pool ?? processZygotePool(warm.config, warm.logger);
   const warmSandbox = isUnsandboxed(spec) ? undefined : spec.decorator?.warm;

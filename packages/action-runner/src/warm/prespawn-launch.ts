@@ -1,9 +1,16 @@
 import type { Socket } from 'node:net';
 import { encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
+import { execShimScript } from './exec-shim.ts';
 import { superviseJob } from './job-supervisor.ts';
 import { releasePrespawned, type PrespawnedJob } from './prespawn-pool.ts';
 import { relocateEnv } from './relocate-env.ts';
 import type { ChildExit } from './zygote-process.ts';
+
+/** The exec shim's script for a job without a control channel (launchAction checked it fits one). */
+function execScriptOf(spec: LaunchSpec, job: PrespawnedJob, env: Record<string, string>, cwd: string): Buffer {
+  if (!job.token) throw new Error('the process started ahead is not an exec shim');
+  return execShimScript({ argv: [spec.command, ...spec.args], env, cwd, startEnvNames: job.startEnvNames, token: job.token });
+}
 
 /**
  * A job run by a process started ahead (PrespawnPool): the job frame carries the job folder and
@@ -15,9 +22,12 @@ import type { ChildExit } from './zygote-process.ts';
 export async function launchPrespawnedJob(spec: LaunchSpec, job: PrespawnedJob, setupEnv: Record<string, string> = spec.env): Promise<JobExit> {
   const startedAt = Date.now();
   const { child, wrapped, jobDir } = job;
-  const cwd = jobDir ?? spec.cwd;
-  const env = jobDir ? relocateEnv(setupEnv, spec.cwd, jobDir) : setupEnv;
-  const frames = encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd, env } });
+  // A sandboxed process started ahead has a job folder of its own: the job moves there.
+  const env = jobDir ? relocateEnv(setupEnv, spec.context.jobDir, jobDir) : setupEnv;
+  const cwd = jobDir && spec.cwd === spec.context.jobDir ? jobDir : spec.cwd;
+  const frames = spec.controlChannel
+    ? encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd, env } })
+    : [execScriptOf(spec, job, env, cwd)];
   const pid = child.pid!;
   const exited = new Promise<ChildExit>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });

@@ -11,6 +11,8 @@ export interface PrespawnSpec {
   args: string[];
   /** The environment it starts with; the job's own replaces it when the job arrives. */
   env: Record<string, string>;
+  /** Give each process a random token as its last argument (the exec shim ends its script with it). */
+  tokenArg?: boolean;
   /**
    * Under the sandbox: the decorator wraps it like a cold job of `context`'s pack and limits (its
    * uid, cgroup and bubblewrap are set up ahead too), with a job folder of its own in `jobsDir`.
@@ -21,6 +23,10 @@ export interface PrespawnSpec {
 /** A process started ahead, taken for one job. */
 export interface PrespawnedJob {
   child: ChildProcess;
+  /** Its token argument (tokenArg). */
+  token?: string;
+  /** The names in the environment it was started with. */
+  startEnvNames: string[];
   /** What the sandbox set up around it; released once the job is over. */
   wrapped?: WrappedSpawn;
   /** Its job folder (sandboxed only): the job's HOME, TMPDIR and working folder. */
@@ -39,7 +45,7 @@ function keyOf(spec: PrespawnSpec): string {
 }
 
 /** Undoes what was set up around a process that will run no job, or has run its job. */
-export async function releasePrespawned(job: Omit<PrespawnedJob, 'child'>): Promise<Awaited<ReturnType<WrappedSpawn['afterExit']>> | undefined> {
+export async function releasePrespawned(job: Pick<PrespawnedJob, 'wrapped' | 'jobDir'>): Promise<Awaited<ReturnType<WrappedSpawn['afterExit']>> | undefined> {
   if (!job.wrapped) return undefined;
   try {
     await job.wrapped.killAll();
@@ -80,7 +86,8 @@ export class PrespawnPool {
     }
     child.ref();
     for (const stream of [child.stdout, child.stderr, child.stdio[3]] as Socket[]) stream.ref();
-    return { child, ...(entry.wrapped ? { wrapped: entry.wrapped } : {}), ...(entry.jobDir ? { jobDir: entry.jobDir } : {}) };
+    const { idleTimer: _idleTimer, ...job } = entry;
+    return job;
   }
 
   /** Pids of the processes waiting, for memory accounting. */
@@ -112,7 +119,9 @@ export class PrespawnPool {
   }
 
   private async start(spec: PrespawnSpec, key: string): Promise<void> {
-    let launch = { command: spec.command, args: spec.args, env: spec.env, cwd: '/' };
+    const token = spec.tokenArg ? randomBytes(16).toString('hex') : undefined;
+    const args = token ? [...spec.args, token] : spec.args;
+    let launch = { command: spec.command, args, env: spec.env, cwd: '/' };
     let wrapped: WrappedSpawn | undefined;
     let jobDir: string | undefined;
     if (spec.sandbox) {
@@ -120,7 +129,7 @@ export class PrespawnPool {
       jobDir = path.join(spec.sandbox.jobsDir, id);
       await mkdir(jobDir, { recursive: true, mode: 0o700 });
       try {
-        wrapped = await spec.sandbox.decorator.wrap({ command: spec.command, args: spec.args, env: spec.env, cwd: jobDir, context: { ...spec.sandbox.context, jobDir, executionId: id } });
+        wrapped = await spec.sandbox.decorator.wrap({ command: spec.command, args, env: spec.env, cwd: jobDir, context: { ...spec.sandbox.context, jobDir, executionId: id } });
       } catch (error) {
         await rm(jobDir, { recursive: true, force: true });
         throw error;
@@ -132,7 +141,14 @@ export class PrespawnPool {
     for (const stream of [child.stdout, child.stderr, child.stdio[3]] as Socket[]) stream.unref();
     const idleTimer = setTimeout(() => void this.stopWaiting(key, child), this.options.idleMs);
     idleTimer.unref();
-    const entry: Waiting = { child, idleTimer, ...(wrapped ? { wrapped } : {}), ...(jobDir ? { jobDir } : {}) };
+    const entry: Waiting = {
+      child,
+      idleTimer,
+      startEnvNames: Object.keys(launch.env),
+      ...(token ? { token } : {}),
+      ...(wrapped ? { wrapped } : {}),
+      ...(jobDir ? { jobDir } : {}),
+    };
     child.once('error', () => void this.stopWaiting(key, child));
     child.once('exit', () => void this.stopWaiting(key, child));
     this.waiting.set(key, entry);
