@@ -20,7 +20,7 @@ describe('exec shim', () => {
   it('becomes the command with exactly its arguments, environment and folder, whatever they hold', async () => {
     const tricky = "it's \"quoted\" $HOME `date` \\ and\na second line";
     const ran = await runThroughShim({
-      argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; echo; pwd; env | sort', 'name', tricky, ''],
+      argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; echo; pwd; printf "A=%s\\n" "$A"; env', 'name', tricky, ''],
       env: { PATH: '/usr/bin:/bin', A: tricky, EMPTY: '' },
       cwd: '/tmp',
       startEnvNames: ['SHIM_ONLY'],
