@@ -159,6 +159,8 @@ describe('Python sensors', () => {
     await store.sensors.update({ id: 'pywatch.Watcher' }, { set: { enabled: false } });
     await container.refresh();
     expect(await sensor('pywatch.Watcher')).toMatchObject({ status: 'stopped' });
+    // What cleanup() dispatched just before the process ended is stored right after the stop.
+    await retryUntil(async () => (await instances('pywatch.cleaned')).length >= 1, { what: 'the cleanup dispatch stored' });
     const cleaned = await instances('pywatch.cleaned');
     expect(cleaned).toHaveLength(1);
     const lastBeat = Number(cleaned[0]!.payload['beats']);
