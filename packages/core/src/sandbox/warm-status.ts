@@ -12,13 +12,13 @@ export interface WarmSpawnStatus {
  * `packrun doctor` prints; the same test as the sandbox decorator's (bubblewrap and per-job uids).
  */
 export function warmSpawnStatus(config: PackrunConfig, host: SandboxHost): WarmSpawnStatus {
-  if (!config.warmSpawn) return { active: false, reason: 'turned off (PACKRUN_WARM_SPAWN=off): every action starts a fresh interpreter' };
+  if (!config.warmSpawn) return { active: false, reason: 'turned off (PACKRUN_WARM_SPAWN=off): every action starts a fresh process' };
   const missing = host.layers.filter((layer) => (layer.name === 'bubblewrap' || layer.name === 'user') && !layer.active).map((layer) => layer.name);
   if (missing.length > 0 || host.missingRequired.length > 0) {
     return { active: false, reason: `sandboxed Python actions start cold: zygotes under the sandbox need the ${missing.join(' and ') || 'required'} layer${missing.length > 1 ? 's' : ''}` };
   }
   return {
     active: true,
-    reason: `Python actions forked from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers started ahead inside it; shell actions start cold`,
+    reason: `Python actions in children forked ahead from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers, shell actions in a /bin/sh, started ahead inside it`,
   };
 }
