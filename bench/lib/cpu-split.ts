@@ -3,15 +3,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux). */
 const ticksPerSecond = 100;
 
-/** utime, stime, cutime and cstime of a process, in ms: its own CPU and that of the children it reaped. */
-function cpuOf(pid: number): number {
+/** A process's CPU and that of the children it reaped (utime + cutime, stime + cstime), in ms. */
+function cpuOf(pid: number): { user: number; system: number } {
   try {
-    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop() ?? '').split(' ');
-    return [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0) * (1000 / ticksPerSecond);
+    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop() ?? '').split(' ').map(Number);
+    const ms = 1000 / ticksPerSecond;
+    return { user: (fields[11]! + fields[13]!) * ms, system: (fields[12]! + fields[14]!) * ms };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
+
+const total = (cpu: { user: number; system: number }): number => cpu.user + cpu.system;
 
 /** Pids of the processes whose command name is `name` (the RabbitMQ node is `beam.smp`). */
 function pidsNamed(name: string): number[] {
@@ -32,6 +35,8 @@ export interface CpuSplit {
   runtimeMs: number;
   /** The zygotes: their own work (forks) and their children's (each execution's child). */
   pythonMs: number;
+  /** The part of pythonMs spent in the kernel (forks, page faults, process exits, system calls). */
+  pythonSystemMs: number;
   /** The RabbitMQ node, when one runs on this machine. */
   brokerMs: number;
 }
@@ -43,14 +48,22 @@ export interface CpuSplit {
 export async function measureCpuSplit(zygotePids: () => number[], work: () => Promise<void>): Promise<CpuSplit> {
   const zygotesBefore = new Map(zygotePids().map((pid) => [pid, cpuOf(pid)]));
   const brokers = pidsNamed('beam.smp');
-  const brokerBefore = brokers.reduce((sum, pid) => sum + cpuOf(pid), 0);
+  const brokerBefore = brokers.reduce((sum, pid) => sum + total(cpuOf(pid)), 0);
   const ownBefore = process.cpuUsage();
   await work();
   const own = process.cpuUsage(ownBefore);
-  const pythonMs = zygotePids().reduce((sum, pid) => sum + cpuOf(pid) - (zygotesBefore.get(pid) ?? 0), 0);
+  let pythonMs = 0;
+  let pythonSystemMs = 0;
+  for (const pid of zygotePids()) {
+    const now = cpuOf(pid);
+    const before = zygotesBefore.get(pid) ?? { user: 0, system: 0 };
+    pythonMs += total(now) - total(before);
+    pythonSystemMs += now.system - before.system;
+  }
   return {
     runtimeMs: (own.user + own.system) / 1000,
     pythonMs,
-    brokerMs: brokers.reduce((sum, pid) => sum + cpuOf(pid), 0) - brokerBefore,
+    pythonSystemMs,
+    brokerMs: brokers.reduce((sum, pid) => sum + total(cpuOf(pid)), 0) - brokerBefore,
   };
 }

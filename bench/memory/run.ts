@@ -58,6 +58,6 @@ printRows('Memory with warm zygotes', [
     compare: 'size',
     baseline: { name: 'runtime alone before any zygote, PSS', value: mb(before.pss) },
     target: { text: '≤ 1024 MiB', met: totalPss / 1024 <= 1024 },
-    note: `per zygote: PSS ${mb(each.reduce((s, e) => s + e.pss, 0) / packs)} MiB, RSS ${mb(each.reduce((s, e) => s + e.rss, 0) / packs)} MiB; per child forked ahead (${spares.length} of them): PSS ${mb(spares.reduce((s, e) => s + e.pss, 0) / Math.max(1, spares.length))} MiB; RSS summed over all processes (shared pages counted again each time): ${mb(totalRss)} MiB; idle zygotes stop after PACKRUN_WARM_IDLE seconds.`,
+    note: `per zygote: PSS ${mb(each.reduce((s, e) => s + e.pss, 0) / packs)} MiB, RSS ${mb(each.reduce((s, e) => s + e.rss, 0) / packs)} MiB; per child forked ahead (${spares.length} of them): PSS ${mb(spares.reduce((s, e) => s + e.pss, 0) / Math.max(1, spares.length))} MiB (PSS splits the pages a zygote and its child share between the two); RSS summed over all processes (shared pages counted again each time): ${mb(totalRss)} MiB; idle zygotes stop after PACKRUN_WARM_IDLE seconds.`,
   },
 ]);

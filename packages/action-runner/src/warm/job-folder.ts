@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 
 /**
@@ -12,4 +13,34 @@ export async function inJobFolder<T>(folder: string, run: () => Promise<T>): Pro
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+const madeJobsDirs = new Set<string>();
+
+/** jobs/ itself, made once per process (a fresh data folder has none yet). */
+export function ensureJobsFolder(jobsDir: string): void {
+  if (madeJobsDirs.has(jobsDir)) return;
+  mkdirSync(jobsDir, { recursive: true, mode: 0o711 });
+  madeJobsDirs.add(jobsDir);
+}
+
+const removals = new Set<Promise<void>>();
+
+/**
+ * Removes a child's job folder through the thread pool without holding up the execution's result:
+ * it is gone already unless the action left something in it. `removalsSettled` waits for these.
+ */
+export function removeInBackground(folder: string): Promise<void> {
+  const removal = rm(folder, { recursive: true, force: true }).then(
+    () => undefined,
+    () => undefined,
+  );
+  removals.add(removal);
+  void removal.finally(() => removals.delete(removal));
+  return removal;
+}
+
+/** Every job folder removal started so far has ended. */
+export async function removalsSettled(): Promise<void> {
+  await Promise.all([...removals]);
 }

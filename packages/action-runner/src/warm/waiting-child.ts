@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@packrun/core';
+import { ensureJobsFolder, removeInBackground } from './job-folder.ts';
 import { JobStreamListener, type JobSockets } from './job-streams.ts';
 import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
 
@@ -63,47 +63,18 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
 }
 
 /**
- * Forks a child of `zygote` (`label` names its cgroup: the execution's id, or `spare-…` for one
- * forked ahead, which also rehearses while it waits) and waits until its streams are in (and, sandboxed, until it joined
+ * Forks a child of `zygote` and waits until its streams are in (and, sandboxed, until it joined
  * its cgroup): from then on nothing is left between an execution and its job frame but the
- * `start` frame. Throws NoFreeSlot when a sandboxed zygote has no job folder free.
+ * `start` frame. `label` names its folder or cgroup: the execution's id, or `spare-…` for one
+ * forked ahead, which also rehearses while it waits. Throws NoFreeSlot when a sandboxed zygote has
+ * no job folder free.
  */
-const madeJobsDirs = new Set<string>();
-
-/** jobs/ itself, made once per process (a fresh data folder has none yet). */
-function ensureFolder(jobsDir: string): void {
-  if (madeJobsDirs.has(jobsDir)) return;
-  mkdirSync(jobsDir, { recursive: true, mode: 0o711 });
-  madeJobsDirs.add(jobsDir);
-}
-
-const removals = new Set<Promise<void>>();
-
-/**
- * Removes a child's job folder through the thread pool without holding up the execution's result:
- * it is gone already unless the action left something in it. `removalsSettled` waits for these.
- */
-function removeInBackground(folder: string): Promise<void> {
-  const removal = rm(folder, { recursive: true, force: true }).then(
-    () => undefined,
-    () => undefined,
-  );
-  removals.add(removal);
-  void removal.finally(() => removals.delete(removal));
-  return removal;
-}
-
-/** Every job folder removal started so far has ended. */
-export async function removalsSettled(): Promise<void> {
-  await Promise.all([...removals]);
-}
-
 export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape, ahead: { label: string; rehearse: boolean }): Promise<WaitingChild> {
   if (shape.sandbox) return forkSandboxedChild(zygote, shape.sandbox, shape.key, ahead);
   if (!shape.jobsDir) throw new Error('an unsandboxed child needs a jobs folder');
   // The child makes it (off the runtime's event loop, and ahead of the execution for a spare) and
   // removes it at its end when it is left empty; what an action left in it is removed here, later.
-  ensureFolder(shape.jobsDir);
+  ensureJobsFolder(shape.jobsDir);
   const folder = path.join(shape.jobsDir, ahead.label);
   const removeFolder = (): Promise<void> => removeInBackground(folder);
   let listener: JobStreamListener;

@@ -1,7 +1,7 @@
 import type { Logger } from '@packrun/core';
 import { instanceId } from './instance-id.ts';
 import { SpareChild } from './spare-child.ts';
-import { removalsSettled } from './waiting-child.ts';
+import { removalsSettled } from './job-folder.ts';
 import { ZygoteProcess, type ZygoteSpec } from './zygote-process.ts';
 
 export interface ZygoteWanted extends Omit<ZygoteSpec, 'logger' | 'startTimeoutMs'> {
