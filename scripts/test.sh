@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Packrun's whole test suite: installs what is missing, makes sure the local RabbitMQ is up
-# (tests talk to the real broker on 127.0.0.1:5672), type-checks, then runs every test.
+# (tests talk to the real broker on 127.0.0.1:5672), type-checks, then runs every test, and the
+# runner's and the sandbox's suites once more with warm spawning off.
 # MongoDB contract tests run only when PACKRUN_TEST_MONGODB_URL is set; the suite says when they skip.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,15 +14,28 @@ fi
 cd "$repo"
 echo "==> type-checking"
 .tools/bin/pnpm exec tsc -p tsconfig.json
+# One plain closing line per run, whatever the reporter printed above it.
+summarize() {
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$1" "$2" || true
+}
 echo "==> running tests"
 results="$(mktemp)"
 status=0
 .tools/bin/pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
-# One plain closing line, whatever the reporter printed above it.
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-' "$results" || true
+summarize "$results" tests
+# Warm spawning is on by default, so the run above covers it; the runner's and the sandbox's
+# suites must pass with it off too (test/warm-modes.config.ts). Skipped when a subset was asked for.
+if [ "$#" -eq 0 ]; then
+  echo "==> the runner's and the sandbox's suites again, with warm spawning off"
+  cold_results="$(mktemp)"
+  .tools/bin/pnpm exec vitest run -c test/warm-modes.config.ts --project warm-off --reporter=default --reporter=json --outputFile="$cold_results" || status=$?
+  summarize "$results" "tests"
+  summarize "$cold_results" "tests with warm spawning off"
+  rm -f "$cold_results"
+fi
 rm -f "$results"
 exit "$status"
