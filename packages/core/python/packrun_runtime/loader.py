@@ -48,22 +48,24 @@ def load_module(entry_point):
     return module
 
 
-def _implemented_methods(klass):
-    return {name for name, member in inspect.getmembers(klass, inspect.isfunction)
-            if not getattr(member, '__isabstractmethod__', False)}
+def _implements(klass, name):
+    member = getattr(klass, name, None)
+    return inspect.isfunction(member) and not getattr(member, '__isabstractmethod__', False)
 
 
 def missing_methods(base_class, klass):
     """Abstract methods of base_class that klass does not implement (st2's _validate_methods:
-    any class with the right non-abstract functions qualifies, subclass or not)."""
-    return sorted(set(base_class.__abstractmethods__) - _implemented_methods(klass))
+    any class with the right non-abstract functions qualifies, subclass or not). Looked up by
+    name, as inspect.getmembers would find them, without listing every attribute of the class."""
+    return sorted(name for name in base_class.__abstractmethods__ if not _implements(klass, name))
 
 
 def select_plugin_class(module, base_class):
-    """Classes defined in the module, sorted by name, that implement every abstract method of
-    base_class; the first one wins. None when there is none."""
-    classes = [klass for _, klass in inspect.getmembers(module, inspect.isclass)
-               if klass.__module__ == module.__name__]
+    """Classes defined in the module, sorted by the name they are bound to (as
+    inspect.getmembers gives them), that implement every abstract method of base_class; the first
+    one wins. None when there is none."""
+    classes = [klass for _, klass in sorted(vars(module).items(), key=lambda item: item[0])
+               if inspect.isclass(klass) and klass.__module__ == module.__name__]
     for klass in classes:
         if not missing_methods(base_class, klass):
             return klass
