@@ -3,8 +3,8 @@ export { loadConfig, configFields, type PackrunConfig, type Env } from './config
 export { dataPaths, type DataPaths } from './paths.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { executionStatuses, completedStatuses, isCompleted, type ExecutionStatus, type StopReason, type ActionOutcome } from './execution.ts';
-export { readInstalledPack, installRecordName, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
-export { leaseInstalledPack, collectVersion, versionHolder, readVersionRecord, type PackLease } from './version-lease.ts';
+export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
+export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PackrunError } from './errors.ts';
-import { installRecordName, readInstalledPack, type InstalledPack } from './installed-pack.ts';
+import { activeVersionTarget, installRecordName, readInstalledPack, versionHolder, type InstalledPack } from './installed-pack.ts';
 import type { DataPaths } from './paths.ts';
 
 /**
@@ -32,12 +32,6 @@ export interface PackLease {
   release(): Promise<void>;
 }
 
-/** `.versions/<id>` holding the version folder, or undefined for a folder that is not a managed version. */
-export function versionHolder(paths: DataPaths, versionDir: string): string | undefined {
-  const holder = path.dirname(versionDir);
-  return path.dirname(holder) === path.join(paths.packs, '.versions') ? holder : undefined;
-}
-
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
@@ -49,8 +43,6 @@ function errno(error: unknown): string | undefined {
 interface SharedLease {
   file: string;
   jobs: number;
-  /** Set when the last job released it and its file is being removed: nobody may join it then. */
-  dropped: boolean;
   /** While no job holds it, the timer that drops it (see lingerMs). */
   linger?: NodeJS.Timeout;
 }
@@ -75,8 +67,8 @@ function removeLingeringOnExit(): void {
   });
 }
 
-/** By holder: the lease being taken, and once taken, the lease itself. */
-const sharedLeases = new Map<string, { taking: Promise<SharedLease | undefined>; lease?: SharedLease }>();
+/** By holder: the lease this process holds there. */
+const sharedLeases = new Map<string, SharedLease>();
 
 /**
  * Writes this process's lease file in `holder`, then makes sure no collector is retiring the
@@ -104,57 +96,34 @@ function writeLease(holder: string, versionDir: string): SharedLease | undefined
     rmSync(file, { force: true });
     return undefined;
   }
-  return { file, jobs: 0, dropped: false };
+  return { file, jobs: 0 };
 }
 
 /**
  * Joins the lease this process holds on `holder`, taking one first when it holds none. A lease
  * file on disk from before the collector listed the leases keeps the folder, so a job joining it
- * is as safe as one that wrote it.
+ * is as safe as one that wrote it. Undefined when the version is being retired or is gone.
  */
-async function joinLease(holder: string, versionDir: string): Promise<SharedLease | undefined> {
-  let entry = sharedLeases.get(holder);
-  if (!entry) {
-    const created: { taking: Promise<SharedLease | undefined>; lease?: SharedLease } = { taking: Promise.resolve().then(() => writeLease(holder, versionDir)) };
-    entry = created;
-    sharedLeases.set(holder, created);
-    // Registered first, so it runs before any joiner resumes.
-    created.taking.then(
-      (lease) => {
-        if (lease) created.lease = lease;
-        else if (sharedLeases.get(holder) === created) sharedLeases.delete(holder);
-      },
-      () => {
-        if (sharedLeases.get(holder) === created) sharedLeases.delete(holder);
-      },
-    );
+function joinLease(holder: string, versionDir: string): SharedLease | undefined {
+  let lease = sharedLeases.get(holder);
+  if (!lease) {
+    lease = writeLease(holder, versionDir);
+    if (!lease) return undefined;
+    sharedLeases.set(holder, lease);
   }
-  const lease = await entry.taking;
-  // Released by its last job while this one waited: take a fresh one.
-  if (lease?.dropped) return joinLease(holder, versionDir);
-  if (lease) {
-    lease.jobs += 1;
-    clearTimeout(lease.linger);
-    delete lease.linger;
-    lingering.delete(lease.file);
-  }
+  lease.jobs += 1;
+  clearTimeout(lease.linger);
+  delete lease.linger;
+  lingering.delete(lease.file);
   return lease;
-}
-
-/** True while `packs/<ref>` still points into `holder` (one readlink). */
-function isActive(paths: DataPaths, ref: string, holder: string): boolean {
-  try {
-    return path.dirname(path.resolve(paths.packs, readlinkSync(path.join(paths.packs, ref)))) === holder;
-  } catch {
-    return false;
-  }
 }
 
 function leaveLease(paths: DataPaths, ref: string, holder: string, lease: SharedLease): void {
   lease.jobs -= 1;
   if (lease.jobs > 0) return;
   // A version already replaced is let go at once, so the next collection can take it.
-  if (!isActive(paths, ref, holder)) return dropLease(holder, lease);
+  const active = activeVersionTarget(paths, ref);
+  if (active === undefined || path.dirname(active) !== holder) return dropLease(holder, lease);
   removeLingeringOnExit();
   lingering.add(lease.file);
   lease.linger = setTimeout(() => dropLease(holder, lease), lingerMs);
@@ -162,10 +131,9 @@ function leaveLease(paths: DataPaths, ref: string, holder: string, lease: Shared
 }
 
 function dropLease(holder: string, lease: SharedLease): void {
-  if (lease.jobs > 0 || lease.dropped) return;
-  lease.dropped = true;
+  if (lease.jobs > 0 || sharedLeases.get(holder) !== lease) return;
+  sharedLeases.delete(holder);
   lingering.delete(lease.file);
-  if (sharedLeases.get(holder)?.lease === lease) sharedLeases.delete(holder);
   rmSync(lease.file, { force: true });
 }
 
@@ -175,7 +143,7 @@ export async function leaseInstalledPack(paths: DataPaths, ref: string): Promise
     const installed = await readInstalledPack(paths, ref);
     const holder = versionHolder(paths, installed.dir);
     if (!holder) return { installed, release: async () => {} };
-    const lease = await joinLease(holder, installed.dir);
+    const lease = joinLease(holder, installed.dir);
     // The version is being retired or is gone: the install record names a newer one by now.
     if (!lease) continue;
     let released = false;

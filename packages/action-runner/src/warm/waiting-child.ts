@@ -4,6 +4,7 @@ import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@p
 import { ensureJobsFolder, removeInBackground } from './job-folder.ts';
 import { JobStreamListener, type JobSockets } from './job-streams.ts';
 import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
+import type { ForkRequest } from './zygote-protocol.ts';
 
 /** Every job folder of the zygote is in use: this execution starts cold instead. */
 export class NoFreeSlot extends Error {}
@@ -62,6 +63,23 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
   };
 }
 
+type ForkedChild = Awaited<ReturnType<ZygoteProcess['fork']>>;
+
+/**
+ * Opens the socket a child connects its streams to (a path socket in `socketDir` when given) and
+ * forks the child. A child that dies before its streams are in (a failed connect, say) ends the
+ * wait for them instead of leaving the caller waiting.
+ */
+async function forkToListener(zygote: ZygoteProcess, socketDir: string | undefined, request: Omit<ForkRequest, 'type' | 'id' | 'socket' | 'token'>): Promise<{ listener: JobStreamListener; forked: ForkedChild }> {
+  const listener = await JobStreamListener.open(socketDir);
+  const forked = await zygote.fork({ socket: listener.address, token: listener.token, ...request }).catch((error: unknown) => {
+    listener.abandon(error as Error);
+    throw error;
+  });
+  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
+  return { listener, forked };
+}
+
 /**
  * Forks a child of `zygote` and waits until its streams are in (and, sandboxed, until it joined
  * its cgroup): from then on nothing is left between an execution and its job frame but the
@@ -78,19 +96,13 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
   const folder = path.join(shape.jobsDir, ahead.label);
   const removeFolder = (): Promise<void> => removeInBackground(folder);
   let listener: JobStreamListener;
-  let forked: Awaited<ReturnType<ZygoteProcess['fork']>>;
+  let forked: ForkedChild;
   try {
-    listener = await JobStreamListener.open();
-    forked = await zygote.fork({ socket: listener.address, token: listener.token, rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse }).catch((error: unknown) => {
-      listener.abandon(error as Error);
-      throw error;
-    });
+    ({ listener, forked } = await forkToListener(zygote, undefined, { rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse }));
   } catch (error) {
     await removeFolder();
     throw error;
   }
-  // A child that dies before its streams are in (a failed connect, say) must not leave us waiting.
-  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
   let sockets: JobSockets;
   try {
     sockets = await listener.connected;
@@ -145,20 +157,18 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     })());
 
   let listener: JobStreamListener;
-  let forked: Awaited<ReturnType<ZygoteProcess['fork']>>;
+  let forked: ForkedChild;
   try {
-    listener = await JobStreamListener.open(sandbox.socketDir);
-    forked = await zygote
-      .fork({ socket: listener.address, token: listener.token, cwd: slot, rlimits: toForkRlimits(prepared.rlimits), drop: { uid: prepared.uid, gid: prepared.uid }, rehearse: ahead.rehearse })
-      .catch((error: unknown) => {
-        listener.abandon(error as Error);
-        throw error;
-      });
+    ({ listener, forked } = await forkToListener(zygote, sandbox.socketDir, {
+      cwd: slot,
+      rlimits: toForkRlimits(prepared.rlimits),
+      drop: { uid: prepared.uid, gid: prepared.uid },
+      rehearse: ahead.rehearse,
+    }));
   } catch (error) {
     await finish();
     throw error;
   }
-  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
 
   // Into its cgroup while it connects its streams: it runs nothing of an action before its start frame.
   const hostPid = zygote.childHostPid(forked.pid);

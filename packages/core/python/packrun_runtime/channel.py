@@ -54,6 +54,28 @@ def hide_control_fd():
     return fd
 
 
+def shut_sending_side(fd):
+    """Ends the sending side of the UNIX socket on `fd` for every process holding it, so the
+    reader sees the end of the stream now rather than when the last holder exits. Anything else
+    on `fd` (the user replaced a stream with a file, say) is left alone."""
+    try:
+        copy = os.dup(fd)
+    except OSError:
+        return
+    try:
+        sock = socket.socket(fileno=copy)
+    except OSError:
+        os.close(copy)
+        return
+    try:
+        if sock.family == socket.AF_UNIX:
+            sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
 def encode_frame(message):
     body = json.dumps(message, ensure_ascii=False, allow_nan=False).encode('utf-8')
     if len(body) > protocol.MAX_FRAME_BYTES:
@@ -178,11 +200,7 @@ class Channel(object):
 
     def shutdown_sending(self):
         """Tells the parent nothing more will be sent (it reads the end of the stream at once)."""
-        sock = socket.socket(fileno=os.dup(self._fd))
-        try:
-            sock.shutdown(socket.SHUT_WR)
-        finally:
-            sock.close()
+        shut_sending_side(self._fd)
 
     def close(self):
         try:

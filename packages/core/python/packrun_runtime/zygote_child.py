@@ -15,7 +15,7 @@ from . import privileges
 from . import protocol
 from . import zygote_protocol as zp
 from .rehearsal import rehearse
-from .channel import Channel, ChannelClosed, hide_control_fd
+from .channel import Channel, ChannelClosed, hide_control_fd, shut_sending_side
 from .std_streams import flush_std_streams, line_buffer_std_streams
 
 _RLIMITS = {
@@ -147,7 +147,9 @@ def run_child(request, close_fds):
     # The status the zygote would report: only the low byte survives _exit.
     code &= 0xFF
     flush_std_streams()
-    _end_output_streams()
+    # stdout and stderr end here, so the runtime has read all of them when the job ends.
+    for fd in (1, 2):
+        shut_sending_side(fd)
     if request.get('ownCwd'):
         _remove_if_empty(request['cwd'])
     try:
@@ -166,26 +168,3 @@ def _remove_if_empty(folder):
         os.rmdir(folder)
     except OSError:
         pass
-
-
-def _end_output_streams():
-    """Shuts the sending side of stdout's and stderr's sockets, so the runtime reads everything
-    the action printed to its end now, instead of when the kernel has torn the process down (a
-    forked child's exit takes milliseconds). A stream the action replaced is left alone."""
-    for fd in (1, 2):
-        try:
-            copy = os.dup(fd)
-        except OSError:
-            continue
-        try:
-            sock = socket.socket(fileno=copy)
-        except OSError:
-            os.close(copy)
-            continue
-        try:
-            if sock.family == socket.AF_UNIX:
-                sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        finally:
-            sock.close()

@@ -1,6 +1,5 @@
-import type { InstalledPack } from '../installed-pack.ts';
+import { versionHolder, type InstalledPack } from '../installed-pack.ts';
 import type { DataPaths } from '../paths.ts';
-import { versionHolder } from '../version-lease.ts';
 import { loadPack } from './load-pack.ts';
 import type { LoadedPack } from './types.ts';
 
