@@ -10,8 +10,9 @@ describe.runIf(process.getuid?.() === 0)('job cgroups', () => {
     const config = loadConfig({ PACKRUN_HOME: mkdtempSync(path.join(os.tmpdir(), 'packrun-cgroups-')) });
     const first = await detectSandbox(config);
     if (first.cgroups?.version !== 1) {
-      console.warn(`skipped: needs cgroup v1 job cgroups (${first.layers.find((layer) => layer.name === 'cgroups')?.reason})`);
-      return context.skip();
+      const reason = `needs cgroup v1 job cgroups (${first.layers.find((layer) => layer.name === 'cgroups')?.reason})`;
+      console.warn(`skipped: ${reason}`);
+      return context.skip(reason);
     }
     const dead = spawnSync('/bin/true').pid!;
     const stale = path.join(first.cgroups.pids, `action-x-e1-${dead}-0badc0de`);

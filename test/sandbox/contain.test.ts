@@ -15,13 +15,15 @@ import { killedOrGone, leftoverJobCgroups, sandboxFixture, sandboxProcesses, sna
  */
 let fixture: SandboxFixture;
 let allLayers = false;
+let notAllLayers = '';
 
 beforeAll(async () => {
   fixture = await sandboxFixture({});
   allLayers = fixture.host.layers.every((layer) => layer.active);
   if (!allLayers) {
     const missing = fixture.host.layers.filter((layer) => !layer.active).map((layer) => `${layer.name}: ${layer.reason}`);
-    console.warn(`sandbox containment tests skipped: not every layer is active on this host (${missing.join('; ')})`);
+    notAllLayers = `not every layer is active on this host (${missing.join('; ')})`;
+    console.warn(`sandbox containment tests skipped: ${notAllLayers}`);
   }
 }, 600_000);
 
@@ -56,7 +58,7 @@ const resultOf = (outcome: { result: Record<string, unknown> }) => outcome.resul
 
 describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   it('still runs ordinary actions of every runner, with their pack dependencies', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const python = await fixture.run('examples.humanize_bytes', { size: 3_000_000 });
     expect(python.status, JSON.stringify(python.result)).toBe('succeeded');
     expect(JSON.stringify(python.result['result'])).toMatch(/3\.0 MB/);
@@ -69,7 +71,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('1: cannot read the runtime config, data folder or secrets', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const { paths } = fixture;
     const outcome = await attack({ case: 'read', paths: [...fixture.canaryFiles, fixture.home, paths.configs, paths.store, path.join(fixture.home, 'secrets')] });
     expect(outcome.status).toBe('succeeded');
@@ -79,7 +81,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('2: cannot read another pack, its env or its config', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const { paths } = fixture;
     const targets = [path.join(paths.packs, 'examples'), path.join(paths.packs, 'examples', 'pack.yaml'), path.join(paths.envs, 'examples'), path.join(paths.configs, 'examples.yaml'), paths.packs];
     const probes = resultOf(await attack({ case: 'read', paths: targets }));
@@ -87,7 +89,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('3: /proc shows neither the runtime environment nor its command lines', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const probes = resultOf(await attack({ case: 'proc', canary: fixture.canary }));
     expect(probes['proc1_environ']?.ok).toBe(false);
     expect(probes['parent_environ']?.ok).toBe(false);
@@ -96,7 +98,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('4: its environment holds only allow-listed variables, Python and Node alike', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const python = (resultOf(await attack({ case: 'env' })) as unknown as { env: Record<string, string> }).env;
     const node = ((await fixture.run('hostile.attack_node', { case: 'env' })).result['result'] as { env: Record<string, string> }).env;
     for (const env of [python, node]) {
@@ -107,7 +109,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('5: cannot write into the runtime, its own pack, another pack or an env; trees unchanged', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const { paths } = fixture;
     const before = snapshot(fixture.home);
     const targets = [fixture.home, paths.packs, path.join(paths.packs, 'hostile'), path.join(paths.packs, 'hostile', 'actions', 'attack.py'), path.join(paths.packs, 'examples'), paths.envs, path.join(import.meta.dirname, '../../packages/core/python')];
@@ -118,7 +120,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('6: files left in /tmp do not reach the host /tmp', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const marker = `marker${process.pid}${Date.now()}`;
     const probe = resultOf(await attack({ case: 'tmp', canary: marker })) as unknown as { ok: boolean };
     expect(probe.ok).toBe(true);
@@ -126,7 +128,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('7: no network where the pack says network: false; the action that allows it gets through', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const server = net.createServer((socket) => socket.end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
@@ -141,7 +143,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('8: a fork bomb and a thread bomb stop at the pids limit', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const forks = await attack({ case: 'fork_bomb' });
     expect(forks.stopReason).toBe('pids_limit');
     expect((resultOf(forks) as unknown as { error: string }).error).toBe('EAGAIN');
@@ -151,7 +153,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('9: Python and Node memory bombs end as out of memory', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const python = await attack({ case: 'memory_bomb' });
     expect(python.status).toBe('failed');
     expect(python.stopReason).toBe('out_of_memory');
@@ -161,7 +163,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('10: filling /tmp or the job folder is capped and costs the host disk nothing', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const free = () => os.freemem() + 0; // memory is where the scratch space lives
     const diskBefore = snapshot(fixture.home);
     const memoryBefore = free();
@@ -178,7 +180,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('11: spinning, sleeping or trapping SIGTERM past the timeout ends as timeout within timeout + grace', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     for (const name of ['spin', 'sleep', 'trap_term']) {
       const outcome = await attack({ case: name, timeout: 2 });
       expect(outcome.status, name).toBe('timeout');
@@ -187,14 +189,14 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('11: a job past its timeout gets SIGTERM first, inside bubblewrap too, and may clean up', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const outcome = await attack({ case: 'graceful', timeout: 1 });
     expect(outcome.status).toBe('timeout');
     expect(String(outcome.result['stdout'])).toContain('got SIGTERM, cleaning up');
   });
 
   it('12: a double-forked setsid daemon dies with its job', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const outcome = await attack({ case: 'daemon' });
     expect(outcome.status).toBe('succeeded');
     // By the time the outcome is reported nothing of the job can run; the exits finish just after.
@@ -202,7 +204,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('13: a 1 GB flood on stdout and stderr is drained and capped; runtime memory stays bounded', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const rssBefore = process.memoryUsage().rss;
     const outcome = await attack({ case: 'flood' });
     expect(outcome.truncated).toEqual({ stdout: true, stderr: true });
@@ -211,14 +213,14 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('14: a forged result or status on stdout is ignored', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const outcome = await attack({ case: 'forge' });
     expect(outcome.status).toBe('failed');
     expect(outcome.result['result']).toEqual({ real: true });
   });
 
   it('15: a result that is not JSON, is huge or is deeply nested fails clearly', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const notJson = await attack({ case: 'not_json' });
     expect(notJson.status).toBe('succeeded');
     expect(JSON.stringify(notJson.result['result'])).toContain('object');
@@ -230,7 +232,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('16: signalling the runtime has no effect', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const outcome = await attack({ case: 'signal_runtime' });
     const probes = resultOf(outcome);
     expect(probes['kill_parent']?.ok).toBe(false);
@@ -239,7 +241,7 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('17: a setuid-root binary gains no privilege', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const result = (await attack({ case: 'setuid' })).result['result'] as { mount_rc: number; euid: number; newgrp_out: string };
     expect(result.mount_rc).not.toBe(0);
     expect(result.euid).not.toBe(0);
@@ -247,14 +249,14 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
   });
 
   it('18: exhausting open files hits EMFILE in the job only', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const result = (await attack({ case: 'open_files' })).result['result'] as { opened: number; error: string };
     expect(result.error).toBe('EMFILE');
     expect(result.opened).toBeLessThan(fixture.config.sandboxOpenFiles);
   });
 
   it('seccomp: mount, unshare and ptrace fail with EPERM while Python works', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const result = (await attack({ case: 'syscalls' })).result['result'] as Record<string, { rc: number; errno: string }>;
     for (const [call, outcome] of Object.entries(result)) expect(outcome, call).toEqual({ rc: -1, errno: 'EPERM' });
   });

@@ -128,12 +128,13 @@ interface Probe {
 
 let fixture: SandboxFixture;
 let allLayers = false;
+const notAllLayers = 'not every sandbox layer is active on this host (see packrun doctor)';
 
 beforeAll(async () => {
   // Few job folders per zygote, so that executions at the same time run out of them.
   fixture = await sandboxFixture({ PACKRUN_WARM_SPAWN: 'on', PACKRUN_RUNNER_CONCURRENCY: '2' });
   allLayers = fixture.host.layers.every((layer) => layer.active);
-  if (!allLayers) console.warn('sandboxed zygote tests skipped: not every sandbox layer is active on this host (see packrun doctor)');
+  if (!allLayers) console.warn(`sandboxed zygote tests skipped: ${notAllLayers}`);
   else await installPack([writeProbePack(mkdtempSync(path.join(os.tmpdir(), 'packrun-warmprobe-')))], { config: fixture.config });
 }, 600_000);
 
@@ -158,7 +159,7 @@ async function probe(action: string, input: Record<string, unknown> = {}): Promi
 
 describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root: per-job uids, cgroups and bubblewrap need it)', () => {
   it('fork each execution from the pack zygote, as the job uid with nothing more than a cold job has', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const runs: Probe[] = [];
     for (let index = 0; index < 4; index++) runs.push(await probe('probe', { leave: true }));
     const { sandboxUid, sandboxUidCount } = fixture.config;
@@ -198,7 +199,7 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
   });
 
   it('runs the zygote as its own uid, never root: code running in it cannot become root or read root-only files', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const { config, host, paths } = fixture;
     const packDir = realpathSync(path.join(paths.packs, 'warmprobe'));
     const rootOnly = path.join(packDir, 'root-only.txt');
@@ -241,7 +242,7 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
   });
 
   it('gives a network: false action a zygote of its own without the network, reached through a path socket', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const online = await probe('probe');
     const offline = await probe('probe_offline');
     expect(offline.parent).toContain('packrun_zygote.py');
@@ -251,7 +252,7 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
   });
 
   it('runs a Node action in a wrapper started ahead inside the sandbox, with the cold job identity and its own job folder', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const runs: Array<Record<string, unknown> & { durationMs: number }> = [];
     for (let index = 0; index < 3; index++) {
       // Time for the next wrapper to start and wait, as between executions that do not arrive back to back.
@@ -288,7 +289,7 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
   });
 
   it('runs a shell action in a /bin/sh started ahead inside the sandbox, which becomes it with the cold job identity', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     const runs: Array<{ seen: Record<string, string>; durationMs: number }> = [];
     for (let index = 0; index < 3; index++) {
       // Time for the next shim to start and wait, as between executions that do not arrive back to back.
@@ -319,7 +320,7 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
   });
 
   it('starts an execution cold when every job folder of the zygote is in use', async (context) => {
-    if (!allLayers) return context.skip();
+    if (!allLayers) return context.skip(notAllLayers);
     // Three job folders for a runner concurrency of two: a fourth execution at once finds none.
     const runs = await Promise.all([0, 1, 2, 3].map(() => probe('probe', { sleep: 1 })));
     const warmRuns = runs.filter((run) => run.parent.includes('packrun_zygote.py'));
