@@ -90,16 +90,17 @@ describe('pack environments', () => {
     expect(await readdir(path.join(home, 'locks'))).toEqual([]);
   });
 
-  it('installs from the uv cache when the package index is unreachable', async () => {
-    const dir = await writePack(path.join(root, 'offline'), { ref: 'offline', version: '1.0.0', requirements: 'six==1.16.0\n' });
+  it('installs from the pack\'s own uv cache when the package index is unreachable', async () => {
+    await installPack(await writePack(path.join(root, 'offline-1'), { ref: 'offline', version: '1.0.0', requirements: 'six==1.16.0\n' }), { config: installerConfig(home) });
+    // The next version's requirements differ (a new env), but what they need is in the cache.
+    const dir = await writePack(path.join(root, 'offline-2'), { ref: 'offline', version: '1.1.0', requirements: '# now commented\nsix==1.16.0\n' });
     // A proxy that refuses every connection stands in for a machine without network.
     const saved = { https: process.env['HTTPS_PROXY'], http: process.env['HTTP_PROXY'] };
     process.env['HTTPS_PROXY'] = 'http://127.0.0.1:1';
     process.env['HTTP_PROXY'] = 'http://127.0.0.1:1';
     try {
-      const progress = recorder();
-      const { installed } = await installPack(dir, { config: installerConfig(home), onProgress: progress.onProgress });
-      expect(progress.events.some((event) => event.tool === 'uv' && event.message.includes('--offline'))).toBe(true);
+      // uv reads its cache first, and falls back to --offline when its cached index data is stale.
+      const { installed } = await installPack(dir, { config: installerConfig(home) });
       expect(sixVersion(installed[0]?.env.python as string)).toBe('1.16.0');
     } finally {
       for (const [key, value] of [['HTTPS_PROXY', saved.https], ['HTTP_PROXY', saved.http]] as const) {
@@ -185,5 +186,18 @@ describe('pack environments', () => {
       message: expect.stringContaining('line 2'),
     });
     expect(progress.tools()).toEqual([]);
+  });
+
+  it('refuses a bare archive name, which pip and uv would install from the pack\'s own files', async () => {
+    const dir = await writePack(path.join(root, 'bare_archive'), {
+      ref: 'bare_archive',
+      version: '0.1.0',
+      requirements: 'six==1.16.0\nrtbuild-1.0.tar.xz\n',
+      files: { 'rtbuild-1.0.tar.xz': 'not really an archive' },
+    });
+    await expect(installPack(dir, { config: installerConfig(home) })).rejects.toMatchObject({
+      code: 'PACK_REQUIREMENTS_UNSAFE',
+      message: expect.stringMatching(/line 2: "rtbuild-1\.0\.tar\.xz" is an archive file/),
+    });
   });
 });

@@ -32,7 +32,7 @@ const r = {
   writePacks: tryWrite(${JSON.stringify(`${home}/packs/by-build`)}),
   writeEnvs: tryWrite(${JSON.stringify(`${home}/envs/by-build`)}),
   writeTmp: tryWrite('/tmp/${probeId}'),
-  writeCache: tryWrite(${JSON.stringify(`${home}/cache/npm/${probeId}`)}),
+  writeCache: tryWrite(${JSON.stringify(`${home}/cache/packs/npmprobe/npm/${probeId}`)}),
 };
 fs.writeFileSync('probe.json', JSON.stringify(r));
 `;
@@ -66,7 +66,7 @@ r = {
     'writeTmp': try_write('/tmp/${probeId}-py'),
 }
 # uv's cache is writable by the build and outlives it: the verdict is left there.
-open(${JSON.stringify(`${home}/cache/uv/${probeId}.json`)}, 'w').write(json.dumps(r))
+open(os.path.join(os.environ['UV_CACHE_DIR'], '${probeId}.json'), 'w').write(json.dumps(r))
 setup(name='buildprobe', version='0.1', py_modules=[])
 `;
 }
@@ -171,7 +171,7 @@ describe('env builds in the sandbox', () => {
       'import six\nfrom st2common.runners.base_action import Action\n\nclass SixVersion(Action):\n    def run(self):\n        return six.__version__\n',
     );
     await installPack(pack, { config, decorator, onProgress });
-    assertContained(JSON.parse(await readFile(path.join(home, 'cache', 'uv', `${probeId}.json`), 'utf8')) as Record<string, unknown>);
+    assertContained(JSON.parse(await readFile(path.join(home, 'cache', 'packs', 'pyprobe', 'uv', `${probeId}.json`), 'utf8')) as Record<string, unknown>);
     expect(existsSync(path.join(home, 'by-setup-py'))).toBe(false);
     expect(existsSync(path.join(home, 'packs', 'by-setup-py'))).toBe(false);
     expect(existsSync(`/tmp/${probeId}-py`)).toBe(false);
@@ -181,6 +181,57 @@ describe('env builds in the sandbox', () => {
     const installed = (await readInstalledPack(dataPaths(home), 'pyprobe')).env.path as string;
     expect((await stat(path.join(installed, 'bin', 'python'))).isFile()).toBe(true);
     expect((await stat(path.join(installed, 'lib'))).uid).toBe(0);
+  });
+
+  /** A pack whose action reports whether the `six` it imports carries `marker` (a poisoned copy). */
+  async function sixPack(ref: string, requirements: string): Promise<string> {
+    const pack = path.join(root, ref);
+    await mkdir(path.join(pack, 'actions'), { recursive: true });
+    await writeFile(path.join(pack, 'pack.yaml'), `ref: ${ref}\nname: ${ref}\ndescription: cache poisoning\nversion: 1.0.0\nauthor: tests\n`);
+    await writeFile(path.join(pack, 'requirements.txt'), requirements);
+    await writeFile(path.join(pack, 'actions', 'six_marker.yaml'), 'name: six_marker\nrunner_type: python-script\nentry_point: six_marker.py\n');
+    await writeFile(
+      path.join(pack, 'actions', 'six_marker.py'),
+      'import six\nfrom st2common.runners.base_action import Action\n\nclass SixMarker(Action):\n    def run(self):\n        return getattr(six, "POISONED_BY", None)\n',
+    );
+    return pack;
+  }
+
+  it('29: a build writing into the download cache is never seen by a later build of another pack', async (context) => {
+    if (skip) return context.skip(skip);
+    // The victim's dependency lands in the cache first, as on any host where packs share one.
+    await installPack(await sixPack('cachefill', 'six==1.16.0\n'), { config, decorator, onProgress });
+    // A hostile sdist's setup.py rewrites every six.py it can reach in the cache it was given.
+    const sdist = path.join(root, 'sdist', 'poisoner-0.1');
+    await mkdir(sdist, { recursive: true });
+    await writeFile(
+      path.join(sdist, 'setup.py'),
+      [
+        'import os',
+        'from setuptools import setup',
+        'for base in {os.environ.get("UV_CACHE_DIR", ""), os.path.dirname(os.environ.get("UV_CACHE_DIR", ""))} - {""}:',
+        '    for folder, _, files in os.walk(base):',
+        '        if "six.py" in files:',
+        '            try:',
+        '                open(os.path.join(folder, "six.py"), "a").write("\\nPOISONED_BY = \'poisoner\'\\n")',
+        '            except OSError:',
+        '                pass',
+        'setup(name="poisoner", version="0.1", py_modules=[])',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(path.join(sdist, 'PKG-INFO'), 'Metadata-Version: 1.0\nName: poisoner\nVersion: 0.1\n');
+    const hostile = path.join(root, 'poisoner');
+    await mkdir(path.join(hostile, 'actions'), { recursive: true });
+    execFileSync('tar', ['czf', path.join(hostile, 'poisoner-0.1.tar.gz'), '-C', path.dirname(sdist), 'poisoner-0.1']);
+    await writeFile(path.join(hostile, 'pack.yaml'), 'ref: poisoner\nname: poisoner\ndescription: poisons caches\nversion: 1.0.0\nauthor: tests\n');
+    await writeFile(path.join(hostile, 'requirements.txt'), './poisoner-0.1.tar.gz\n');
+    await installPack(hostile, { config, decorator, onProgress });
+    // A later build of another pack asking for the same package gets the real one.
+    await installPack(await sixPack('cachevictim', 'six==1.16.0\n'), { config, decorator, onProgress });
+    const outcome = await runAction({ paths: dataPaths(home), config, ref: 'cachevictim.six_marker', input: {}, datastore: new LocalFileKeyValues(dataPaths(home)), decorator });
+    expect(outcome.status).toBe('succeeded');
+    expect((outcome.result as { result: unknown }).result).toBeNull();
   });
 
   function processesMarked(marker: string): number[] {
@@ -237,6 +288,6 @@ describe('env builds in the sandbox', () => {
     const outcome = await runAction({ paths: dataPaths(home), config, ref: 'pipbuilt.six_version', input: {}, datastore: new LocalFileKeyValues(dataPaths(home)), decorator });
     expect(outcome.status).toBe('succeeded');
     expect((outcome.result as { result: unknown }).result).toBe('1.15.0');
-    expect((await stat(path.join(home, 'cache', 'pip'))).uid).toBe(config.sandboxBuildUid);
+    expect((await stat(path.join(home, 'cache', 'packs', 'pipbuilt', 'pip'))).uid).toBe(config.sandboxBuildUid);
   });
 });

@@ -26,8 +26,6 @@ export interface BuildSandbox {
   forTool(options: { cacheDir?: string; interpreters?: string[] }): Promise<ToolSandbox>;
   /** HOME and TMPDIR of the build, for the tool's environment. */
   homeDir: string;
-  /** The staged pack (read-only inside). */
-  packDir: string;
   /** Gives the finished env back to root, readable by all (the build uid may no longer change it); drops the home. */
   finish(): Promise<void>;
   /** Drops the home after a failed build. */
@@ -38,7 +36,6 @@ export async function createBuildSandbox(options: BuildSandboxOptions): Promise<
   const homeDir = await mkdtemp(path.join(options.stagingDir, `build-home-${options.ref}-`));
   return {
     homeDir,
-    packDir: options.packDir,
     async forTool({ cacheDir, interpreters = [] }) {
       if (cacheDir) await mkdir(cacheDir, { recursive: true });
       return {

@@ -22,6 +22,8 @@ export interface EnsureEnvOptions {
   allowNpmScripts: boolean;
   /** The staged pack, readable by the build tools. */
   packDir: string;
+  /** The operator allows local paths in requirements: they are resolved against the pack. */
+  allowLocalRequirements: boolean;
   /** Runs uv, pip and npm through this decorator as env builds; unsandboxed when absent. */
   sandbox?: { decorator: SpawnDecorator; timeoutSeconds: number };
   emit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void;
@@ -30,6 +32,33 @@ export interface EnsureEnvOptions {
 
 function envDir(paths: DataPaths, ref: string, hash: string): string {
   return path.join(paths.envs, ref, hash);
+}
+
+/**
+ * The download caches (uv, pip, npm) of one pack. A build runs the pack's own code (setup.py,
+ * install scripts) with its cache writable, so a cache shared by packs would let one pack's
+ * build rewrite what another pack's later build installs: each pack has its own, at the price
+ * of downloading a package once per pack that needs it.
+ */
+export function packCacheDir(paths: DataPaths, ref: string): string {
+  return path.join(paths.cache, 'packs', ref);
+}
+
+/**
+ * Opens the pack's cache folder to the build uid for one build, and closes it after. Every build
+ * runs as the same build uid: under bubblewrap a build sees only its own pack's cache, but on a
+ * host without it the folder's mode is what keeps a build out of the other packs' caches.
+ */
+async function openPackCache(paths: DataPaths, ref: string): Promise<() => Promise<void>> {
+  const dir = packCacheDir(paths, ref);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o711);
+  return () => chmod(dir, 0o700);
+}
+
+/** The caches every pack shared before they were split per pack: never read again, so removed. */
+export async function removeSharedCaches(paths: DataPaths): Promise<void> {
+  for (const tool of ['uv', 'pip', 'npm']) await rm(path.join(paths.cache, tool), { recursive: true, force: true });
 }
 
 function describeEnv(paths: DataPaths, ref: string, plan: EnvPlan): PackEnvironment {
@@ -75,6 +104,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
   const sandbox = options.sandbox
     ? await createBuildSandbox({ ...options.sandbox, ref, packDir: options.packDir, buildDir, stagingDir: options.stagingDir })
     : undefined;
+  const closeCache = await openPackCache(paths, ref);
   try {
     if (plan.python) {
       await buildPythonEnv({
@@ -84,7 +114,8 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
         requirements: plan.requirements,
         uv: options.uv,
         pipHost: options.pipHost,
-        cacheDir: paths.cache,
+        cacheDir: packCacheDir(paths, ref),
+        workDir: options.allowLocalRequirements ? options.packDir : buildDir,
         onTool,
         onLine,
         ...(options.signal && { signal: options.signal }),
@@ -97,7 +128,7 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
         packageJson: plan.packageJson,
         packageLock: plan.packageLock,
         allowScripts: options.allowNpmScripts,
-        cacheDir: paths.cache,
+        cacheDir: packCacheDir(paths, ref),
         onTool,
         onLine,
         ...(options.signal && { signal: options.signal }),
@@ -124,6 +155,8 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
       });
     }
     throw cause;
+  } finally {
+    await closeCache();
   }
   return { env, reused: false };
 }

@@ -14,7 +14,7 @@ import {
 } from '@packrun/core';
 import { deactivate, placeVersion, retireVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
-import { ensureEnv } from './env-store.ts';
+import { ensureEnv, removeSharedCaches } from './env-store.ts';
 import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
@@ -101,6 +101,7 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
   checkConflicts(plan, await readInstalledPacks(paths));
   for (const planned of plan.packs) await collectPackGarbage(paths, planned.ref);
   const uv = await locateUv(options.config.uv);
+  await removeSharedCaches(paths);
   const warnings: PackProblem[] = [];
   const prepared: Prepared[] = [];
   // Every pack's dependency files are checked before any env is built.
@@ -123,6 +124,7 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
       pipHost: options.config.python,
       allowNpmScripts: options.config.allowNpmScripts,
       packDir: planned.dir,
+      allowLocalRequirements: options.config.allowUnsafeRequirements,
       ...(options.decorator && { sandbox: { decorator: options.decorator, timeoutSeconds: options.config.sandboxBuildTimeoutSeconds ?? 900 } }),
       emit: packEmit,
       ...(options.signal && { signal: options.signal }),

@@ -17,6 +17,12 @@ export interface PythonEnvBuild {
   /** The interpreter whose pip installs into the venv (PACKRUN_PYTHON): the pack's own may have none. */
   pipHost: string;
   cacheDir: string;
+  /**
+   * The tools' working folder, against which relative paths in the requirements resolve: the
+   * pack only when the operator allows local paths, so a name that pip would read as a file
+   * (`x-1.0.tar.xz`) finds nothing of the pack's otherwise.
+   */
+  workDir: string;
   onTool: (tool: InstallTool, message: string) => void;
   onLine: (line: string) => void;
   signal?: AbortSignal;
@@ -64,8 +70,7 @@ async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
       command: uv,
       args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', linkMode, ...(offline ? ['--offline'] : []), '-r', requirementsFile],
       env,
-      // Relative paths in the requirements (allowed only by PACKRUN_ALLOW_UNSAFE_REQUIREMENTS) name pack files.
-      ...(build.sandbox && { cwd: build.sandbox.packDir }),
+      cwd: build.workDir,
       onLine: build.onLine,
       ...(build.signal && { signal: build.signal }),
       ...(sandbox && { sandbox }),
@@ -111,7 +116,7 @@ async function buildWithPip(build: PythonEnvBuild): Promise<void> {
     command: host.executable,
     args: ['-m', 'pip', '--python', path.join(build.buildDir, 'bin', 'python'), 'install', '--disable-pip-version-check', '--no-input', '--no-warn-script-location', '-r', requirementsFile],
     env: build.sandbox ? buildToolEnv(process.env, build.sandbox.homeDir, pipVars) : { ...process.env, ...pipVars },
-    ...(build.sandbox && { cwd: build.sandbox.packDir }),
+    cwd: build.workDir,
     onLine: build.onLine,
     ...(build.signal && { signal: build.signal }),
     ...(sandbox && { sandbox }),

@@ -1,5 +1,7 @@
+import { rm } from 'node:fs/promises';
 import { PackrunError, dataPaths, validatePackRef } from '@packrun/core';
 import { deactivate } from './activation.ts';
+import { packCacheDir } from './env-store.ts';
 import type { InstallerConfig } from './install-pack.ts';
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks } from './installed-packs.ts';
@@ -19,7 +21,7 @@ export async function dependentsOf(home: string, ref: string): Promise<string[]>
   return [...installed.values()].filter((state) => state.installed.dependsOn?.includes(ref)).map((state) => state.installed.ref);
 }
 
-/** Uninstalls a pack: its active link, its content and its envs (those of running jobs once they end). */
+/** Uninstalls a pack: its active link, its content, its download caches and its envs (those of running jobs once they end). */
 export async function removePack(ref: string, options: RemoveOptions): Promise<void> {
   validatePackRef(ref);
   const paths = dataPaths(options.config.home);
@@ -41,6 +43,7 @@ export async function removePack(ref: string, options: RemoveOptions): Promise<v
     await deactivate(paths, ref);
     // Jobs still running from the removed pack keep its version and env until they end.
     await collectPackGarbage(paths, ref);
+    await rm(packCacheDir(paths, ref), { recursive: true, force: true });
   });
   await options.onRemoved?.(ref);
 }

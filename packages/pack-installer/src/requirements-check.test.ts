@@ -36,6 +36,11 @@ describe('findUnsafeRequirements', () => {
     ['./local/pkg', /local path/],
     ['/abs/pkg', /local path/],
     ['dist/mypkg-1.0-py3-none-any.whl', /local path|archive/],
+    ['rtbuild-1.0.tar.xz', /archive/],
+    ['rtbuild-1.0.TAR.BZ2', /archive/],
+    ['rtbuild-1.0.txz', /archive/],
+    ['rtbuild-1.0.tar', /archive/],
+    ['rtbuild-1.0-py3-none-any.whl; python_version > "3"', /archive/],
     ['six==1.16.0 --global-option=--x', /option/],
     ['--some-unknown-option', /option/],
   ];

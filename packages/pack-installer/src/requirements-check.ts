@@ -16,6 +16,12 @@ const sourceOptions: Array<[RegExp, string]> = [
   [/^--(no-index|use-feature|config-settings|global-option|install-option|src|root|prefix|target|user)\b/, 'changes how or where pip installs'],
 ];
 
+/**
+ * Every suffix pip and uv take as an archive file rather than a package name: a bare
+ * `rtbuild-1.0.tar.xz` is a valid-looking name, but installs that file from the working folder.
+ */
+const archiveSuffix = /\.(whl|zip|tar|tar\.gz|tgz|tar\.bz2|tbz|tbz2|tar\.xz|txz|tar\.lz|tlz|tar\.lzma|tar\.zst|tzst|egg)$/i;
+
 /** Per-requirement and global options that only narrow what is installed. */
 const harmlessOption = /^--(hash|require-hashes|pre|prefer-binary|only-binary|no-binary)\b/;
 
@@ -58,7 +64,7 @@ function classify(line: string): string | undefined {
   if (/\s@\s|^[^\s;]+@/.test(requirement)) return 'installs from a direct URL (`name @ url`)';
   if (/^[a-z][a-z0-9+.-]*:/i.test(requirement)) return 'is a URL or `file:` path';
   if (/^[./~\\]|[/\\]/.test(requirement)) return 'is a local path';
-  if (/\.(whl|zip|tar\.gz|tgz|tar\.bz2)$/i.test(requirement)) return 'is an archive file';
+  if (archiveSuffix.test(requirement.split(';')[0]!.trim())) return 'is an archive file';
   const options = line.slice(requirement.length).trim();
   if (options && !options.split(/\s+(?=--)/).every((option) => harmlessOption.test(option))) {
     return 'carries a pip option Packrun does not allow';
