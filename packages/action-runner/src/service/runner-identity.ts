@@ -1,7 +1,7 @@
 import { PackrunError } from '@packrun/core';
 import { apiRequest, type ApiEndpoint } from './api-request.ts';
 
-export interface RunnerIdentity {
+interface RunnerIdentity {
   user: string;
   role: string;
   /** What every runner id reported with this key must start with. */

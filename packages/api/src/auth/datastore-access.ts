@@ -5,7 +5,7 @@ import { roleForbidden, type ApiCaller } from './caller.ts';
 import { assertHoldsExecution } from './runner-binding.ts';
 import { atLeast } from './roles.ts';
 
-export interface DatastoreRequest {
+interface DatastoreRequest {
   scope: KeyValueScope;
   /** The owner asked for (user scope); default: the caller's own user. */
   user?: string;
@@ -13,7 +13,7 @@ export interface DatastoreRequest {
   write: boolean;
 }
 
-export interface DatastoreOwner {
+interface DatastoreOwner {
   scope: KeyValueScope;
   user?: string;
 }

@@ -24,7 +24,7 @@ export function assertRunnerIdBound(caller: ApiCaller, runnerId: string): void {
 }
 
 /** Whether a runner key's runner took this execution (held now, or once). */
-export function ranUnderCaller(caller: ApiCaller, execution: Pick<ExecutionRecord, 'runnerId'>): boolean {
+function ranUnderCaller(caller: ApiCaller, execution: Pick<ExecutionRecord, 'runnerId'>): boolean {
   return isRunnerKey(caller) && execution.runnerId !== undefined && execution.runnerId.startsWith(runnerIdPrefix(caller.keyId));
 }
 
