@@ -40,7 +40,7 @@ export async function startStack(options: { packs: string[]; env?: Record<string
     logger,
     heartbeatMs: 1000,
   });
-  const { key } = await createApiKey(store, { user: 'tester' });
+  const { key } = await createApiKey(store, { user: 'tester', role: 'admin' });
   return {
     home,
     store,

@@ -82,7 +82,7 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
   const api = await startApiService({ config, store, bus, keyValues, logger, listen: false, sensorContainer: sensors });
   const rules = await startRulesEngine({ store, bus, keyValues, logger, requestExecution: executionRequester(api.executions, store), packConfig: sitePackConfig(paths, keyValues) });
   const runner = await startActionRunnerService({ config, paths, bus, ledger: api.ledger, datastore: keyValues, logger, heartbeatMs: 1000 });
-  const apiKey = (await createApiKey(store, { user: 'tester' })).key;
+  const apiKey = (await createApiKey(store, { user: 'tester', role: 'admin' })).key;
 
   return {
     home,

@@ -46,12 +46,15 @@ afterAll(async () => {
 });
 
 async function startRunner(name: string): Promise<{ process: PackrunProcess; id: string }> {
-  const created = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user: name, description: 'test runner' });
+  const created = await api.call<{ key: string; id: string }>('POST', '/api/v1/apikeys', { user: name, role: 'runner', description: 'test runner' });
   expect(created.status).toBe(201);
   const runner = startPackrun(['action-runner'], { ...env, PACKRUN_API_KEY: created.body.key, PACKRUN_RUNNER_CONCURRENCY: '4' });
   processes.push(runner);
   await runner.waitForOutput(/action runner \S+ consuming/);
-  return { process: runner, id: /action runner (\S+) consuming/.exec(runner.output())![1]! };
+  const id = /action runner (\S+) consuming/.exec(runner.output())![1]!;
+  // The API accepts reports from a runner key only under runner ids bound to that key.
+  expect(id.startsWith(`${created.body.id}.`)).toBe(true);
+  return { process: runner, id };
 }
 
 async function allExecutions(): Promise<ExecutionRecord[]> {

@@ -137,6 +137,12 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await store.ruleEnforcements.findOne({ triggerInstance: 'ti1' }))?.id).toBe('re1');
       expect((await store.keyValues.get('system:k'))?.value).toBe('v');
       expect((await store.apiKeys.findOne({ keyHash: 'abc' }))?.user).toBe('admin');
+      // Keys stored before roles existed have none; the API finds them and gives them one.
+      await store.apiKeys.insert({ id: 'k2', keyHash: 'def', user: 'runner-1', role: 'runner', enabled: true, createdAt: at });
+      expect((await store.apiKeys.find({ role: { $exists: false } })).map((key) => key.id)).toEqual(['k1']);
+      expect(await store.apiKeys.update({ id: 'k1', role: { $exists: false } }, { set: { role: 'admin' } })).toBe(1);
+      expect((await store.apiKeys.get('k1'))?.role).toBe('admin');
+      expect((await store.apiKeys.findOne({ keyHash: 'def' }))?.role).toBe('runner');
       await store.ping();
     });
   });

@@ -8,6 +8,7 @@ export type { ExecutionLedger, ClaimDecision, ClaimRequest, CompleteRequest, Run
 export { startActionRunnerService, type ActionRunnerService, type ActionRunnerServiceOptions } from './service/runner-service.ts';
 export { createHttpLedger, HttpKeyValues } from './service/http-ledger.ts';
 export type { ApiEndpoint } from './service/api-request.ts';
+export { runnerIdentity } from './service/runner-identity.ts';
 export { describePlan, type PlanDescription } from './plan-description.ts';
 export { ZygotePool } from './warm/zygote-pool.ts';
 export { processZygotePool, processPrespawnPool } from './warm/launch-action.ts';

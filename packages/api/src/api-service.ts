@@ -3,6 +3,7 @@ import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, typ
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
+import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
@@ -58,6 +59,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
+  await assignLegacyKeyRoles(store, logger);
 
   const app = await buildApiApp({
     store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus, KeyValues, Logger, Store } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
-import { registerAuth } from './auth.ts';
+import { registerAuthorization } from './auth/authorize.ts';
 import { errorHandler } from './http-errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import type { EventHub } from './event-hub.ts';
@@ -43,8 +43,9 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   });
   app.setErrorHandler(errorHandler(deps.logger));
+  // First: every route registered after this must declare its access.
+  registerAuthorization(app, deps.store, { required: deps.requireApiKey });
   await registerOpenApi(app);
-  registerAuth(app, deps.store, { required: deps.requireApiKey });
   healthRoutes(app, deps);
   executionRoutes(app, deps);
   streamRoutes(app, deps);

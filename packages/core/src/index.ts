@@ -1,6 +1,7 @@
 export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErrorOptions } from './errors.ts';
 export { loadConfig, configFields, type PackrunConfig, type Env } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
+export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { executionStatuses, completedStatuses, isCompleted, type ExecutionStatus, type StopReason, type ActionOutcome } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';

@@ -14,7 +14,8 @@ import { dispatchTrigger } from './trigger-dispatch.ts';
 
 /**
  * REST routes for rules, trigger types, triggers, trigger instances, rule enforcements and
- * webhooks. Registered by the API app (`rulesApiRoutes(app, {store, bus})`).
+ * webhooks. Registered by the API app (`rulesApiRoutes(app, {store, bus})`), which authorizes
+ * each by the `config.access` it declares.
  */
 const refParams = {
   type: 'object',
@@ -47,6 +48,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
   const { store, bus } = deps;
 
   app.get('/api/v1/rules', {
+    config: { access: 'read' },
     schema: {
       summary: 'Rules, by ref',
       tags: ['rules'],
@@ -60,11 +62,12 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
     return store.rules.find(filter, { sort: { id: 1 } });
   });
 
-  app.get('/api/v1/rules/:ref', { schema: { summary: 'One rule', tags: ['rules'], params: refParams } }, async (request) =>
+  app.get('/api/v1/rules/:ref', { config: { access: 'read' }, schema: { summary: 'One rule', tags: ['rules'], params: refParams } }, async (request) =>
     getRule(store, (request.params as { ref: string }).ref),
   );
 
   app.post('/api/v1/rules', {
+    config: { access: 'operate' },
     schema: { summary: 'Create a rule (the body is the rule file as JSON, with its pack)', tags: ['rules'], body: ruleBody },
   }, async (request, reply) => {
     const meta = parseBody(request.body);
@@ -78,6 +81,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
   });
 
   app.put('/api/v1/rules/:ref', {
+    config: { access: 'operate' },
     schema: { summary: 'Replace a rule', tags: ['rules'], params: refParams, body: ruleBody },
   }, async (request) => {
     const meta = parseBody(request.body);
@@ -88,33 +92,34 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
     return saveRule(store, meta, 'api');
   });
 
-  app.delete('/api/v1/rules/:ref', { schema: { summary: 'Delete a rule', tags: ['rules'], params: refParams } }, async (request, reply) => {
+  app.delete('/api/v1/rules/:ref', { config: { access: 'operate' }, schema: { summary: 'Delete a rule', tags: ['rules'], params: refParams } }, async (request, reply) => {
     await deleteRule(store, (request.params as { ref: string }).ref);
     return reply.status(204).send();
   });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-    app.post(`/api/v1/rules/:ref/${verb}`, { schema: { summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a rule`, tags: ['rules'], params: refParams } }, async (request) =>
+    app.post(`/api/v1/rules/:ref/${verb}`, { config: { access: 'operate' }, schema: { summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a rule`, tags: ['rules'], params: refParams } }, async (request) =>
       setRuleEnabled(store, (request.params as { ref: string }).ref, enabled),
     );
   }
 
-  app.get('/api/v1/triggertypes', { schema: { summary: 'Trigger types, by ref', tags: ['triggers'] } }, async () =>
+  app.get('/api/v1/triggertypes', { config: { access: 'read' }, schema: { summary: 'Trigger types, by ref', tags: ['triggers'] } }, async () =>
     store.triggerTypes.find({}, { sort: { id: 1 } }),
   );
 
-  app.get('/api/v1/triggertypes/:ref', { schema: { summary: 'One trigger type', tags: ['triggers'], params: refParams } }, async (request) => {
+  app.get('/api/v1/triggertypes/:ref', { config: { access: 'read' }, schema: { summary: 'One trigger type', tags: ['triggers'], params: refParams } }, async (request) => {
     const ref = (request.params as { ref: string }).ref;
     const type = await store.triggerTypes.get(ref);
     if (!type) throw new PackrunError('TRIGGER_TYPE_NOT_FOUND', `trigger type "${ref}" is not registered`, { details: { triggerType: ref } });
     return type;
   });
 
-  app.get('/api/v1/triggers', { schema: { summary: 'Triggers that rules use (a trigger type plus parameters)', tags: ['triggers'] } }, async () =>
+  app.get('/api/v1/triggers', { config: { access: 'read' }, schema: { summary: 'Triggers that rules use (a trigger type plus parameters)', tags: ['triggers'] } }, async () =>
     store.triggers.find({}, { sort: { id: 1 } }),
   );
 
   app.get('/api/v1/triggerinstances', {
+    config: { access: 'read' },
     schema: {
       summary: 'Trigger instances, newest first',
       tags: ['triggers'],
@@ -127,6 +132,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
   });
 
   app.get('/api/v1/triggerinstances/:id', {
+    config: { access: 'read' },
     schema: { summary: 'One trigger instance with the rule enforcements it caused', tags: ['triggers'], params: idParams },
   }, async (request) => {
     const id = (request.params as { id: string }).id;
@@ -137,6 +143,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
   });
 
   app.get('/api/v1/ruleenforcements', {
+    config: { access: 'read' },
     schema: {
       summary: 'Rule enforcements, newest first',
       tags: ['rules'],
@@ -155,6 +162,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
   });
 
   app.post('/api/v1/webhooks/st2', {
+    config: { access: 'operate', keyInQuery: true },
     schema: {
       summary: 'Fire any trigger: {trigger, payload}',
       tags: ['triggers'],
@@ -182,6 +190,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
       done(null, formFields(String(body)));
     });
     scope.post('/api/v1/webhooks/*', {
+      config: { access: 'operate', keyInQuery: true },
       schema: { summary: 'Fire the core.st2.webhook triggers of rules whose trigger.parameters.url is this path', tags: ['triggers'] },
     }, async (request, reply) => {
       const url = normaliseUrl((request.params as { '*': string })['*']);

@@ -43,14 +43,14 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
     return found;
   }
 
-  app.get('/api/v1/sensors', { schema: { summary: 'Sensors with their process state', tags: ['sensors'] } }, async () => views());
+  app.get('/api/v1/sensors', { config: { access: 'read' }, schema: { summary: 'Sensors with their process state', tags: ['sensors'] } }, async () => views());
 
-  app.get('/api/v1/sensors/:ref', { schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
+  app.get('/api/v1/sensors/:ref', { config: { access: 'read' }, schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
     view((request.params as { ref: string }).ref),
   );
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-    app.post(`/api/v1/sensors/:ref/${verb}`, { schema: { summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a sensor`, tags: ['sensors'], params: refParams } }, async (request) => {
+    app.post(`/api/v1/sensors/:ref/${verb}`, { config: { access: 'operate' }, schema: { summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a sensor`, tags: ['sensors'], params: refParams } }, async (request) => {
       const ref = (request.params as { ref: string }).ref;
       await view(ref);
       await store.sensors.update({ id: ref }, { set: { enabled } });
@@ -59,7 +59,7 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
     });
   }
 
-  app.post('/api/v1/sensors/:ref/restart', { schema: { summary: 'Restart a running sensor now', tags: ['sensors'], params: refParams } }, async (request) => {
+  app.post('/api/v1/sensors/:ref/restart', { config: { access: 'operate' }, schema: { summary: 'Restart a running sensor now', tags: ['sensors'], params: refParams } }, async (request) => {
     const ref = (request.params as { ref: string }).ref;
     const current = await view(ref);
     if (!current.enabled) {

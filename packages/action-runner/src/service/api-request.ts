@@ -4,6 +4,8 @@ export interface ApiEndpoint {
   /** Base URL, e.g. http://api-host:9101 */
   url: string;
   apiKey: string;
+  /** Sent with every request besides the key. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function apiRequest<T>(
     try {
       response = await fetch(new URL(path, endpoint.url), {
         method,
-        headers: { 'x-api-key': endpoint.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...endpoint.headers, 'x-api-key': endpoint.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });

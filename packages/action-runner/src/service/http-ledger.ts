@@ -1,9 +1,10 @@
-import type {
-  KeyValueEntry,
-  KeyValueGetOptions,
-  KeyValueListOptions,
-  KeyValues,
-  KeyValueSetOptions,
+import {
+  servedExecutionHeader,
+  type KeyValueEntry,
+  type KeyValueGetOptions,
+  type KeyValueListOptions,
+  type KeyValues,
+  type KeyValueSetOptions,
 } from '@packrun/core';
 import { apiRequest, type ApiEndpoint } from './api-request.ts';
 import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
@@ -32,9 +33,16 @@ export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
   };
 }
 
-/** The datastore through the API's key routes, for actions run by a distributed runner. */
+/**
+ * The datastore through the API's key routes, for one execution run by a distributed runner: a
+ * runner key reaches the datastore only for an execution its runner holds, as that execution's user.
+ */
 export class HttpKeyValues implements KeyValues {
-  constructor(private readonly endpoint: ApiEndpoint) {}
+  private readonly endpoint: ApiEndpoint;
+
+  constructor(endpoint: ApiEndpoint, executionId: string) {
+    this.endpoint = { ...endpoint, headers: { ...endpoint.headers, [servedExecutionHeader]: executionId } };
+  }
 
   private query(options: { scope?: string; user?: string; decrypt?: boolean; prefix?: string }): string {
     const params = new URLSearchParams();

@@ -22,13 +22,18 @@ export interface ActionRunnerServiceOptions {
   paths: DataPaths;
   bus: Bus;
   ledger: ExecutionLedger;
-  /** The datastore actions read and write (the store's key-value service, or the API's). */
-  datastore: KeyValues;
+  /**
+   * The datastore actions read and write: the store's key-value service, or, as a function, the
+   * one a given execution may use (a distributed runner's calls name the execution they serve).
+   */
+  datastore: KeyValues | ((executionId: string) => KeyValues);
   logger: Logger;
   heartbeatMs: number;
   decorator?: SpawnDecorator;
-  /** Defaults to `<host>-<pid>-<random>`: unique per process, so a restarted runner is a new one. */
+  /** Defaults to `<runnerIdPrefix><host>-<pid>-<random>`: unique per process, so a restarted runner is a new one. */
   runnerId?: string;
+  /** What the API requires runner ids of this runner's key to start with (GET /api/v1/whoami). */
+  runnerIdPrefix?: string;
 }
 
 export interface ActionRunnerService {
@@ -51,7 +56,8 @@ const claimRetryDelayMs = 2000;
  */
 export async function startActionRunnerService(options: ActionRunnerServiceOptions): Promise<ActionRunnerService> {
   const { config, paths, bus, ledger, datastore } = options;
-  const id = options.runnerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const id = options.runnerId ?? `${options.runnerIdPrefix ?? ''}${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const datastoreOf = typeof datastore === 'function' ? datastore : () => datastore;
   const logger = options.logger.child({ component: 'action-runner', runner: id });
   const inFlight = new Map<string, AbortController>();
   let stopping = false;
@@ -99,7 +105,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           config,
           ref: claim.execution.action,
           input: claim.parameters,
-          datastore,
+          datastore: datastoreOf(executionId),
           executionId,
           ...(claim.execution.user ? { user: claim.execution.user } : {}),
           signal: controller.signal,

@@ -19,6 +19,7 @@ const actionSchema = {
 
 export function actionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService }): void {
   app.get('/api/v1/actions', {
+    config: { access: 'read' },
     schema: {
       summary: 'Registered actions, by ref',
       querystring: { type: 'object', additionalProperties: false, properties: { pack: { type: 'string', minLength: 1 } } },
@@ -31,6 +32,7 @@ export function actionRoutes(app: FastifyInstance, deps: { store: Store; executi
   });
 
   app.get('/api/v1/actions/:ref', {
+    config: { access: 'read' },
     schema: { summary: 'One action', params: refParams, response: { 200: actionSchema, 404: errorSchema } },
   }, async (request) => deps.executions.getAction((request.params as { ref: string }).ref));
 }

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { executionStatuses, type ExecutionRecord, type Filter, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
 import { publicExecution } from '../executions/public-view.ts';
+import { callerOfRequest } from '../auth/authorize.ts';
+import { assertMaySeeExecution } from '../auth/runner-binding.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
 
 const listQuery = {
@@ -37,6 +39,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   const { store, executions, hub } = deps;
 
   app.post('/api/v1/executions', {
+    config: { access: 'operate' },
     schema: {
       summary: 'Run an action: validates the parameters, stores the execution and queues it',
       body: {
@@ -69,6 +72,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   });
 
   app.get('/api/v1/executions', {
+    config: { access: 'read' },
     schema: {
       summary: 'List executions, newest first; the total matching is in the X-Total-Count header',
       querystring: listQuery,
@@ -96,10 +100,12 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   });
 
   app.get('/api/v1/executions/:id', {
+    config: { access: 'execution-read' },
     schema: { summary: 'One execution', params: idParams, response: { 200: executionSchema, 404: errorSchema } },
-  }, async (request) => publicExecution(await executions.get((request.params as { id: string }).id)));
+  }, async (request) => publicExecution(await visibleExecution(request, executions)));
 
   app.post('/api/v1/executions/:id/cancel', {
+    config: { access: 'operate' },
     schema: {
       summary: 'Cancel: a queued execution ends canceled at once, a running one goes canceling until its runner stops it',
       params: idParams,
@@ -108,6 +114,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous')));
 
   app.post('/api/v1/executions/:id/rerun', {
+    config: { access: 'operate' },
     schema: {
       summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set',
       params: idParams,
@@ -125,6 +132,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   });
 
   app.get('/api/v1/executions/:id/output', {
+    config: { access: 'execution-read' },
     schema: {
       summary: 'stdout and stderr: the live part while running, the stored (capped) output once completed',
       params: idParams,
@@ -138,9 +146,15 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       },
     },
   }, async (request) => {
-    const record = await executions.get((request.params as { id: string }).id);
-    return outputOf(record, hub);
+    return outputOf(await visibleExecution(request, executions), hub);
   });
+}
+
+/** The execution of the `:id` path parameter, if the caller may see it (a runner key: its own only). */
+export async function visibleExecution(request: FastifyRequest, executions: ExecutionService): Promise<ExecutionRecord> {
+  const record = await executions.get((request.params as { id: string }).id);
+  assertMaySeeExecution(callerOfRequest(request), record);
+  return record;
 }
 
 export function outputOf(record: ExecutionRecord, hub: EventHub): { stdout: string; stderr: string; complete: boolean } {

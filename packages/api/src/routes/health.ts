@@ -4,6 +4,7 @@ import type { Bus, Store } from '@packrun/core';
 /** `/health` answers while the process serves requests; `/ready` also needs the store and the bus. */
 export function healthRoutes(app: FastifyInstance, deps: { store: Store; bus: Bus }): void {
   app.get('/api/v1/health', {
+    config: { access: 'public' },
     schema: {
       summary: 'Liveness: the API process answers',
       security: [],
@@ -12,6 +13,7 @@ export function healthRoutes(app: FastifyInstance, deps: { store: Store; bus: Bu
   }, async () => ({ status: 'ok' }));
 
   app.get('/api/v1/ready', {
+    config: { access: 'read' },
     schema: {
       summary: 'Readiness: the store and the bus are connected',
       response: {

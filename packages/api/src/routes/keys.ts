@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PackrunError, maskedValue, type KeyValueEntry, type KeyValueScope, type KeyValues } from '@packrun/core';
+import type { FastifyInstance } from 'fastify';
+import { PackrunError, maskedValue, type KeyValueEntry, type KeyValueScope, type KeyValues, type Store } from '@packrun/core';
+import { datastoreOwner } from '../auth/datastore-access.ts';
 import { errorSchema } from '../schemas.ts';
 
 const entrySchema = {
@@ -30,24 +31,20 @@ interface ScopeQuery {
   prefix?: string;
 }
 
-/** User-scoped keys belong to the caller's API key user; secrets are masked unless `decrypt=true`. */
+/** Secrets are masked unless `decrypt=true` was asked (and allowed). */
 function shown(entry: KeyValueEntry, decrypt: boolean): KeyValueEntry {
   return entry.secret && !decrypt ? { ...entry, value: maskedValue } : entry;
 }
 
 /**
- * User-scoped keys are the caller's own, or those of `user` when given: an action runner reads the
- * keys of the user who ran the execution. Every API key has full access (there are no roles yet),
- * so this grants nothing a key could not do already.
+ * Datastore keys. Who may reach which scope, whose user-scoped keys, and who may decrypt is
+ * datastoreOwner's decision (docs/api.md, "Roles").
  */
-function owner(request: FastifyRequest, scopeName: KeyValueScope, user: string | undefined): { scope: KeyValueScope; user?: string } {
-  return scopeName === 'user' ? { scope: scopeName, user: user ?? request.user ?? 'anonymous' } : { scope: scopeName };
-}
-
-export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }): void {
-  const { keyValues } = deps;
+export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues; store: Store }): void {
+  const { keyValues, store } = deps;
 
   app.get('/api/v1/keys', {
+    config: { access: 'datastore-read' },
     schema: {
       summary: 'List datastore keys of a scope',
       querystring: {
@@ -59,11 +56,14 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
     },
   }, async (request) => {
     const query = request.query as ScopeQuery;
-    const entries = await keyValues.list({ ...owner(request, query.scope, query.user), ...(query.prefix ? { prefix: query.prefix } : {}), decrypt: query.decrypt === true });
-    return entries.map((entry) => shown(entry, query.decrypt === true));
+    const decrypt = query.decrypt === true;
+    const owner = await datastoreOwner(request, store, { scope: query.scope, user: query.user, decrypt, write: false });
+    const entries = await keyValues.list({ ...owner, ...(query.prefix ? { prefix: query.prefix } : {}), decrypt });
+    return entries.map((entry) => shown(entry, decrypt));
   });
 
   app.get('/api/v1/keys/:name', {
+    config: { access: 'datastore-read' },
     schema: {
       summary: 'One datastore key',
       params: nameParams,
@@ -73,12 +73,15 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
   }, async (request) => {
     const { name } = request.params as { name: string };
     const query = request.query as ScopeQuery;
-    const entry = await keyValues.get(name, { ...owner(request, query.scope, query.user), decrypt: query.decrypt === true });
+    const decrypt = query.decrypt === true;
+    const owner = await datastoreOwner(request, store, { scope: query.scope, user: query.user, decrypt, write: false });
+    const entry = await keyValues.get(name, { ...owner, decrypt });
     if (!entry) throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${query.scope}`, { details: { key: name } });
-    return shown(entry, query.decrypt === true);
+    return shown(entry, decrypt);
   });
 
   app.put('/api/v1/keys/:name', {
+    config: { access: 'datastore-write' },
     schema: {
       summary: 'Create or replace a datastore key; `secret: true` stores it encrypted',
       params: nameParams,
@@ -99,8 +102,9 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
   }, async (request) => {
     const { name } = request.params as { name: string };
     const body = request.body as { value: string; secret: boolean; ttl?: number; scope: KeyValueScope; user?: string };
+    const owner = await datastoreOwner(request, store, { scope: body.scope, user: body.user, decrypt: false, write: true });
     const entry = await keyValues.set(name, body.value, {
-      ...owner(request, body.scope, body.user),
+      ...owner,
       encrypt: body.secret,
       ...(body.ttl !== undefined ? { ttl: body.ttl } : {}),
     });
@@ -108,6 +112,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
   });
 
   app.delete('/api/v1/keys/:name', {
+    config: { access: 'datastore-write' },
     schema: {
       summary: 'Delete a datastore key',
       params: nameParams,
@@ -117,7 +122,8 @@ export function keyRoutes(app: FastifyInstance, deps: { keyValues: KeyValues }):
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const query = request.query as ScopeQuery;
-    if (!(await keyValues.delete(name, owner(request, query.scope, query.user)))) {
+    const owner = await datastoreOwner(request, store, { scope: query.scope, user: query.user, decrypt: false, write: true });
+    if (!(await keyValues.delete(name, owner))) {
       throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${query.scope}`, { details: { key: name } });
     }
     return reply.status(204).send();

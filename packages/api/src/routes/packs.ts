@@ -21,10 +21,12 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
   const { store, packs } = deps;
 
   app.get('/api/v1/packs', {
+    config: { access: 'read' },
     schema: { summary: 'Installed packs', response: { 200: { type: 'array', items: packSchema } } },
   }, async () => store.packs.find({}, { sort: { id: 1 } }));
 
   app.get('/api/v1/packs/:ref', {
+    config: { access: 'read' },
     schema: { summary: 'One installed pack', params: refParams, response: { 200: packSchema, 404: errorSchema } },
   }, async (request) => {
     const { ref } = request.params as { ref: string };
@@ -34,6 +36,7 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
   });
 
   app.post('/api/v1/packs/install', {
+    config: { access: 'admin' },
     schema: {
       summary: 'Install a pack (folder, git URL, archive or index name): returns the packs.install execution; its output is the progress',
       body: {
@@ -60,6 +63,7 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
   });
 
   app.delete('/api/v1/packs/:ref', {
+    config: { access: 'admin' },
     schema: {
       summary: 'Remove a pack: returns the packs.remove execution',
       params: refParams,

@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StoreLedger } from '@packrun/action-runner';
+import { callerOfRequest } from '../auth/authorize.ts';
+import { assertRunnerIdBound } from '../auth/runner-binding.ts';
 import { errorSchema, looseObject } from '../schemas.ts';
 
 const runnerParams = {
@@ -13,6 +15,13 @@ const executionBody = {
   required: ['executionId'],
 } as const;
 
+/** The `:runner` of the path, once it is known to belong to the caller's key. */
+function boundRunner(request: FastifyRequest): string {
+  const { runner } = request.params as { runner: string };
+  assertRunnerIdBound(callerOfRequest(request), runner);
+  return runner;
+}
+
 /**
  * What distributed action runners report through: they never hold database credentials, only an
  * API key, and every transition still goes through the one compare-and-set ledger here.
@@ -21,6 +30,7 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
   const { ledger } = deps;
 
   app.post('/api/v1/runners/:runner/claim', {
+    config: { access: 'runner' },
     schema: {
       summary: 'A runner takes a queued execution (running under its id) or is told to skip it',
       params: runnerParams,
@@ -35,12 +45,13 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
       },
     },
   }, async (request) => {
-    const { runner } = request.params as { runner: string };
+    const runner = boundRunner(request);
     const body = request.body as { executionId: string; redelivered: boolean };
     return ledger.claim({ executionId: body.executionId, runnerId: runner, redelivered: body.redelivered });
   });
 
   app.post('/api/v1/runners/:runner/complete', {
+    config: { access: 'runner' },
     schema: {
       summary: 'A runner stores the final state of the execution it holds',
       params: runnerParams,
@@ -70,13 +81,14 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
       response: { 204: { type: 'null' }, 400: errorSchema },
     },
   }, async (request, reply) => {
-    const { runner } = request.params as { runner: string };
+    const runner = boundRunner(request);
     const body = request.body as Omit<Parameters<StoreLedger['complete']>[0], 'runnerId'>;
     await ledger.complete({ ...body, runnerId: runner });
     return reply.status(204).send();
   });
 
   app.post('/api/v1/runners/:runner/release', {
+    config: { access: 'runner' },
     schema: {
       summary: 'A runner shutting down hands an execution back to the queue',
       params: runnerParams,
@@ -84,12 +96,13 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
       response: { 204: { type: 'null' }, 400: errorSchema },
     },
   }, async (request, reply) => {
-    const { runner } = request.params as { runner: string };
+    const runner = boundRunner(request);
     await ledger.release({ executionId: (request.body as { executionId: string }).executionId, runnerId: runner });
     return reply.status(204).send();
   });
 
   app.post('/api/v1/runners/:runner/heartbeat', {
+    config: { access: 'runner' },
     schema: {
       summary: 'A runner says it is alive (executions of a runner that stops beating end abandoned); the answer lists its executions to cancel',
       params: runnerParams,
@@ -109,12 +122,13 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
       },
     },
   }, async (request) => {
-    const { runner } = request.params as { runner: string };
+    const runner = boundRunner(request);
     const body = request.body as { host: string; pid: number; concurrency: number; running: string[] };
     return ledger.heartbeat({ id: runner, ...body });
   });
 
   app.get('/api/v1/runners', {
+    config: { access: 'read' },
     schema: {
       summary: 'Action runners heard from since this API started',
       response: { 200: { type: 'array', items: looseObject } },

@@ -5,6 +5,7 @@ import type { EventHub, HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
 import { publicExecution } from '../executions/public-view.ts';
 import { idParams } from '../schemas.ts';
+import { visibleExecution } from './executions.ts';
 
 /**
  * Server-Sent Events. Events are named after their topic: `execution-updates` carries
@@ -18,6 +19,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
   } as const;
 
   app.get('/api/v1/stream', {
+    config: { access: 'read', keyInQuery: true },
     schema: { summary: 'Live events of every execution (text/event-stream)', querystring: streamQuery },
   }, async (request, reply) => {
     const channel = openSse(request, reply);
@@ -27,6 +29,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
   });
 
   app.get('/api/v1/executions/:id/stream', {
+    config: { access: 'execution-read', keyInQuery: true },
     schema: {
       summary: 'Live events of one execution: its current state first, output so far, then changes until it completes',
       params: idParams,
@@ -34,7 +37,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const first = await executions.get(id);
+    const first = await visibleExecution(request, executions);
     const channel = openSse(request, reply);
     // Attach before re-reading so that nothing falls between the snapshot and the live events.
     const detach = hub.on((item: HubEvent) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
-import { HttpKeyValues, createHttpLedger, startActionRunnerService } from '@packrun/action-runner';
+import { HttpKeyValues, createHttpLedger, runnerIdentity, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey } from '../api-client/connect.ts';
 import { openReadyBus } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
@@ -19,18 +19,20 @@ export function register(program: Command): void {
       const apiKey = await cliApiKey(config);
       if (!apiKey) {
         throw new PackrunError('RUNNER_NEEDS_API_KEY', 'a separate action runner needs an API key to report to the API', {
-          hint: 'create one with `packrun api-key create --user runner` and set PACKRUN_API_KEY',
+          hint: 'create one with `packrun api-key create --user runner-1 --role runner` and set PACKRUN_API_KEY',
         });
       }
       const logger = createLogger({ level: config.logLevel });
       const endpoint = { url: config.apiUrl, apiKey };
+      const identity = await runnerIdentity(endpoint);
       const bus = await openReadyBus(config, logger);
       const runner = await startActionRunnerService({
         config,
         paths: dataPaths(config.home),
         bus,
         ledger: createHttpLedger(endpoint),
-        datastore: new HttpKeyValues(endpoint),
+        datastore: (executionId) => new HttpKeyValues(endpoint, executionId),
+        runnerIdPrefix: identity.runnerIdPrefix,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
         decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),

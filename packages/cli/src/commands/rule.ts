@@ -143,7 +143,7 @@ export function register(program: Command): void {
       const apiKey = await cliApiKey(config);
       if (!apiKey) {
         throw new PackrunError('SERVICE_NEEDS_API_KEY', 'a separate rules engine needs an API key to request executions', {
-          hint: 'create one with `packrun api-key create --user rules` and set PACKRUN_API_KEY',
+          hint: 'create one with `packrun api-key create --user rules --role operator` and set PACKRUN_API_KEY',
         });
       }
       const logger = createLogger({ level: config.logLevel });

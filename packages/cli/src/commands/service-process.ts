@@ -6,16 +6,23 @@ import { cliKeyFile } from '../api-client/connect.ts';
 
 /**
  * Makes sure PACKRUN_HOME/secrets/cli-api-key holds a key the store knows: created on first start,
- * written 0600 (through a rename, so no reader ever sees half a key).
+ * written 0600 (through a rename, so no reader ever sees half a key). It is a system_admin key:
+ * whoever can read that file can read the datastore key beside it and the store itself, so it is
+ * the installation's owner, and someone must be able to create admin keys.
  */
 export async function ensureCliKey(store: Store, home: string, logger: Logger): Promise<string> {
   const file = cliKeyFile(home);
   const existing = (await readFile(file, 'utf8').catch(() => ''))?.trim();
   if (existing) {
     const record = await store.apiKeys.findOne({ keyHash: hashApiKey(existing) });
+    if (record?.enabled && record.role === undefined) {
+      // Written before keys had roles: it stays the owner's key (the API gives other such keys admin).
+      await store.apiKeys.update({ id: record.id }, { set: { role: 'system_admin' } });
+      logger.warn({ apiKey: record.id, file, role: 'system_admin' }, 'CLI API key stored without a role now has role system_admin');
+    }
     if (record?.enabled) return file;
   }
-  const { key } = await createApiKey(store, { user: 'admin', description: 'CLI key written by packrun up' });
+  const { key } = await createApiKey(store, { user: 'admin', role: 'system_admin', description: 'CLI key written by packrun up' });
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${key}\n`, { mode: 0o600 });

@@ -1,3 +1,4 @@
+import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, StopReason } from '../execution.ts';
 
@@ -333,6 +334,11 @@ export interface ApiKeyRecord {
   id: string;
   keyHash: string;
   user: string;
+  /**
+   * What the key may do (docs/api.md). Keys stored before roles existed have none; the API gives
+   * them `admin` at its next start (the CLI key `system_admin`) and reads a missing role as `admin`.
+   */
+  role?: ApiKeyRole;
   enabled: boolean;
   description?: string;
   createdAt: string;

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyRoles, type ApiKeyRole } from '@packrun/core';
+import { createApiKey, listRouteAccess } from '@packrun/api';
+import { insertExecution, rawRequest, startAuthzStack, type AuthzStack, type RawResponse } from './authz-fixture.ts';
+
+/**
+ * The permission matrix of docs/api.md, written out by hand: for each route a request it would
+ * accept and the roles that may make it. Every other role gets 403 API_ROLE_FORBIDDEN. A route
+ * the app registers without a row here fails the first test, so the table keeps up.
+ */
+let stack: AuthzStack;
+/** Taken and completed by a runner of the runner key: the runner key may see it. */
+let runnersExecution: string;
+let canceledExecution: string;
+
+const everyone: readonly ApiKeyRole[] = apiKeyRoles;
+const readers: readonly ApiKeyRole[] = ['system_admin', 'admin', 'operator', 'observer'];
+const operators: readonly ApiKeyRole[] = ['system_admin', 'admin', 'operator'];
+const admins: readonly ApiKeyRole[] = ['system_admin', 'admin'];
+const runners: readonly ApiKeyRole[] = ['system_admin', 'admin', 'runner'];
+
+interface Row {
+  route: string;
+  path: (role: ApiKeyRole) => string;
+  body?: unknown;
+  allowed: readonly ApiKeyRole[];
+}
+
+const at = (path: string) => () => path;
+/** A runner key's runner ids start with its key id; admin keys may use any. */
+const runnerPath = (what: string) => (role: ApiKeyRole) => `/api/v1/runners/${role === 'runner' ? `${stack.keys.runner.id}.matrix` : 'matrix'}/${what}`;
+
+function rows(): Row[] {
+  return [
+    { route: 'GET /api/v1/health', path: at('/api/v1/health'), allowed: everyone },
+    { route: 'GET /api/v1/openapi.json', path: at('/api/v1/openapi.json'), allowed: everyone },
+    { route: 'GET /api/v1/ready', path: at('/api/v1/ready'), allowed: readers },
+    { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },
+    { route: 'POST /api/v1/executions', path: at('/api/v1/executions'), body: { action: 'core.local', parameters: { cmd: 'true' } }, allowed: operators },
+    { route: 'GET /api/v1/executions', path: at('/api/v1/executions'), allowed: readers },
+    { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
+    { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
+    { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
+    { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
+    { route: 'GET /api/v1/executions/:id/stream', path: () => `/api/v1/executions/${runnersExecution}/stream`, allowed: everyone },
+    { route: 'GET /api/v1/stream', path: at('/api/v1/stream'), allowed: readers },
+    { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
+    { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
+    { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },
+    { route: 'GET /api/v1/packs/:ref', path: at('/api/v1/packs/core'), allowed: readers },
+    // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.
+    { route: 'POST /api/v1/packs/install', path: at('/api/v1/packs/install'), body: {}, allowed: admins },
+    { route: 'DELETE /api/v1/packs/:ref', path: at('/api/v1/packs/core?force=maybe'), allowed: admins },
+    { route: 'GET /api/v1/keys', path: at('/api/v1/keys'), allowed: readers },
+    { route: 'GET /api/v1/keys/:name', path: at('/api/v1/keys/canary-plain'), allowed: readers },
+    { route: 'PUT /api/v1/keys/:name', path: at('/api/v1/keys/matrix'), body: { value: 'v', scope: 'user' }, allowed: operators },
+    { route: 'DELETE /api/v1/keys/:name', path: at('/api/v1/keys/nothing-here?scope=user'), allowed: operators },
+    { route: 'POST /api/v1/runners/:runner/claim', path: runnerPath('claim'), body: { executionId: 'nothing-here' }, allowed: runners },
+    { route: 'POST /api/v1/runners/:runner/complete', path: runnerPath('complete'), body: { executionId: 'nothing-here' }, allowed: runners },
+    { route: 'POST /api/v1/runners/:runner/release', path: runnerPath('release'), body: { executionId: 'nothing-here' }, allowed: runners },
+    { route: 'POST /api/v1/runners/:runner/heartbeat', path: runnerPath('heartbeat'), body: { host: 'matrix', pid: 1, concurrency: 1, running: [] }, allowed: runners },
+    { route: 'GET /api/v1/runners', path: at('/api/v1/runners'), allowed: readers },
+    { route: 'POST /api/v1/apikeys', path: at('/api/v1/apikeys'), body: { user: 'made-by-matrix', role: 'observer' }, allowed: admins },
+    { route: 'GET /api/v1/apikeys', path: at('/api/v1/apikeys'), allowed: admins },
+    { route: 'DELETE /api/v1/apikeys/:id', path: at('/api/v1/apikeys/nothing-here'), allowed: admins },
+    { route: 'GET /api/v1/rules', path: at('/api/v1/rules'), allowed: readers },
+    { route: 'GET /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), allowed: readers },
+    { route: 'POST /api/v1/rules', path: at('/api/v1/rules'), body: {}, allowed: operators },
+    { route: 'PUT /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), body: {}, allowed: operators },
+    { route: 'DELETE /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), allowed: operators },
+    { route: 'POST /api/v1/rules/:ref/enable', path: at('/api/v1/rules/core.nothing/enable'), allowed: operators },
+    { route: 'POST /api/v1/rules/:ref/disable', path: at('/api/v1/rules/core.nothing/disable'), allowed: operators },
+    { route: 'GET /api/v1/triggertypes', path: at('/api/v1/triggertypes'), allowed: readers },
+    { route: 'GET /api/v1/triggertypes/:ref', path: at('/api/v1/triggertypes/core.st2.webhook'), allowed: readers },
+    { route: 'GET /api/v1/triggers', path: at('/api/v1/triggers'), allowed: readers },
+    { route: 'GET /api/v1/triggerinstances', path: at('/api/v1/triggerinstances'), allowed: readers },
+    { route: 'GET /api/v1/triggerinstances/:id', path: at('/api/v1/triggerinstances/nothing-here'), allowed: readers },
+    { route: 'GET /api/v1/ruleenforcements', path: at('/api/v1/ruleenforcements'), allowed: readers },
+    { route: 'POST /api/v1/webhooks/st2', path: at('/api/v1/webhooks/st2'), body: {}, allowed: operators },
+    { route: 'POST /api/v1/webhooks/*', path: at('/api/v1/webhooks/nothing-here'), body: {}, allowed: operators },
+    { route: 'GET /api/v1/sensors', path: at('/api/v1/sensors'), allowed: readers },
+    { route: 'GET /api/v1/sensors/:ref', path: at('/api/v1/sensors/core.nothing'), allowed: readers },
+    { route: 'POST /api/v1/sensors/:ref/enable', path: at('/api/v1/sensors/core.nothing/enable'), allowed: operators },
+    { route: 'POST /api/v1/sensors/:ref/disable', path: at('/api/v1/sensors/core.nothing/disable'), allowed: operators },
+    { route: 'POST /api/v1/sensors/:ref/restart', path: at('/api/v1/sensors/core.nothing/restart'), allowed: operators },
+  ];
+}
+
+function callAs(role: ApiKeyRole, method: string, path: string, body?: unknown): Promise<RawResponse> {
+  return rawRequest(stack.url, { method, path, headers: { 'x-api-key': stack.keys[role].key }, ...(body === undefined ? {} : { body }) });
+}
+
+function verdict(response: RawResponse): string {
+  if (response.status === 401) return `unauthenticated (${response.body})`;
+  if (response.status !== 403) return 'allowed';
+  const code = (JSON.parse(response.body) as { code?: string }).code;
+  return code === 'API_ROLE_FORBIDDEN' ? 'refused' : `403 ${code}`;
+}
+
+beforeAll(async () => {
+  stack = await startAuthzStack();
+  runnersExecution = await insertExecution(stack.store);
+  const runner = `/api/v1/runners/${stack.keys.runner.id}.setup`;
+  expect((await callAs('runner', 'POST', `${runner}/claim`, { executionId: runnersExecution })).status).toBe(200);
+  const outcome = { status: 'succeeded', result: { stdout: '', stderr: '' }, durationMs: 1 };
+  expect((await callAs('runner', 'POST', `${runner}/complete`, { executionId: runnersExecution, outcome })).status).toBe(204);
+  canceledExecution = await insertExecution(stack.store);
+  expect((await callAs('operator', 'POST', `/api/v1/executions/${canceledExecution}/cancel`)).status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('role matrix: routes', () => {
+  it('has a row for every route the app registers', () => {
+    const registered = listRouteAccess(stack.api.app).filter((route) => route.method !== 'HEAD').map((route) => `${route.method} ${route.url}`);
+    expect(new Set(rows().map((row) => row.route))).toEqual(new Set(registered));
+  });
+
+  it('lets each role call exactly the routes of its permission classes, and refuses the rest with 403 API_ROLE_FORBIDDEN', async () => {
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const row of rows()) {
+      const [method] = row.route.split(' ');
+      for (const role of apiKeyRoles) {
+        const response = await callAs(role, method!, row.path(role), row.body);
+        got.push(`${role} ${row.route}: ${verdict(response)}`);
+        want.push(`${role} ${row.route}: ${row.allowed.includes(role) ? 'allowed' : 'refused'}`);
+      }
+    }
+    expect(got).toEqual(want);
+  }, 120_000);
+
+  it('names the role and the permission it lacks', async () => {
+    const response = await callAs('observer', 'POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true' } });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'API_ROLE_FORBIDDEN', details: { role: 'observer', access: 'operate' } });
+  });
+});
+
+describe('role matrix: datastore', () => {
+  const cases: Array<{ what: string; method: string; path: string; body?: unknown; allowed: readonly ApiKeyRole[] }> = [
+    { what: 'list system keys', method: 'GET', path: '/api/v1/keys', allowed: readers },
+    { what: 'list system keys decrypted', method: 'GET', path: '/api/v1/keys?decrypt=true', allowed: admins },
+    { what: 'get a system secret decrypted', method: 'GET', path: '/api/v1/keys/canary-secret?decrypt=true', allowed: admins },
+    { what: 'list own user keys', method: 'GET', path: '/api/v1/keys?scope=user', allowed: readers },
+    { what: 'list own user keys decrypted', method: 'GET', path: '/api/v1/keys?scope=user&decrypt=true', allowed: operators },
+    { what: 'get own user secret decrypted', method: 'GET', path: '/api/v1/keys/canary-user-secret?scope=user&decrypt=true', allowed: operators },
+    { what: "list another user's keys", method: 'GET', path: '/api/v1/keys?scope=user&user=someone-else', allowed: admins },
+    { what: 'write a system key', method: 'PUT', path: '/api/v1/keys/matrix', body: { value: 'v', scope: 'system' }, allowed: admins },
+    { what: 'write an own user key', method: 'PUT', path: '/api/v1/keys/matrix', body: { value: 'v', scope: 'user' }, allowed: operators },
+    { what: "write another user's key", method: 'PUT', path: '/api/v1/keys/matrix', body: { value: 'v', scope: 'user', user: 'someone-else' }, allowed: admins },
+    { what: 'delete a system key', method: 'DELETE', path: '/api/v1/keys/nothing-here?scope=system', allowed: admins },
+  ];
+
+  it('decides scope, owner and decryption by role', async () => {
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const item of cases) {
+      for (const role of apiKeyRoles) {
+        got.push(`${role} ${item.what}: ${verdict(await callAs(role, item.method, item.path, item.body))}`);
+        want.push(`${role} ${item.what}: ${item.allowed.includes(role) ? 'allowed' : 'refused'}`);
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('shows a secret in clear only to the roles that may decrypt it', async () => {
+    const masked = await callAs('operator', 'GET', '/api/v1/keys/canary-secret');
+    expect(JSON.parse(masked.body)).toMatchObject({ value: '********', secret: true });
+    const clear = await callAs('admin', 'GET', '/api/v1/keys/canary-secret?decrypt=true');
+    expect(JSON.parse(clear.body)).toMatchObject({ value: stack.secretValue });
+    const own = await callAs('operator', 'GET', '/api/v1/keys/canary-user-secret?scope=user&decrypt=true');
+    expect(JSON.parse(own.body)).toMatchObject({ value: stack.userSecretValue, user: 'user-operator' });
+  });
+});
+
+describe('role matrix: API keys', () => {
+  it('lets system_admin create keys of every role and admin only those below admin', async () => {
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const caller of ['system_admin', 'admin'] as const) {
+      for (const role of apiKeyRoles) {
+        const response = await callAs(caller, 'POST', '/api/v1/apikeys', { user: `made-by-${caller}`, role });
+        got.push(`${caller} creates ${role}: ${response.status === 201 ? `created ${(JSON.parse(response.body) as { role: string }).role}` : verdict(response)}`);
+        want.push(`${caller} creates ${role}: ${caller === 'system_admin' || !admins.includes(role) ? `created ${role}` : 'refused'}`);
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('lets system_admin revoke keys of every role and admin only those below admin', async () => {
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const caller of ['system_admin', 'admin'] as const) {
+      for (const role of apiKeyRoles) {
+        const { record } = await createApiKey(stack.store, { user: 'to-revoke', role });
+        const response = await callAs(caller, 'DELETE', `/api/v1/apikeys/${record.id}`);
+        got.push(`${caller} revokes ${role}: ${response.status === 204 ? 'revoked' : verdict(response)}`);
+        want.push(`${caller} revokes ${role}: ${caller === 'system_admin' || !admins.includes(role) ? 'revoked' : 'refused'}`);
+      }
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('creates an observer key when no role is asked, and lists every key with its role', async () => {
+    const created = await callAs('admin', 'POST', '/api/v1/apikeys', { user: 'no-role-asked' });
+    expect(created.status).toBe(201);
+    expect(JSON.parse(created.body)).toMatchObject({ user: 'no-role-asked', role: 'observer' });
+    const listed = JSON.parse((await callAs('admin', 'GET', '/api/v1/apikeys')).body) as Array<Record<string, unknown>>;
+    expect(listed.find((key) => key['id'] === stack.keys.runner.id)).toMatchObject({ role: 'runner', user: 'user-runner' });
+    for (const key of listed) {
+      expect(apiKeyRoles).toContain(key['role']);
+      expect(key).not.toHaveProperty('keyHash');
+    }
+  });
+
+  it('tells each key who it is', async () => {
+    const runner = JSON.parse((await callAs('runner', 'GET', '/api/v1/whoami')).body) as Record<string, unknown>;
+    expect(runner).toEqual({
+      user: 'user-runner',
+      role: 'runner',
+      keyId: stack.keys.runner.id,
+      access: ['self', 'execution-read', 'datastore-read', 'datastore-write', 'runner'],
+      runnerIdPrefix: `${stack.keys.runner.id}.`,
+    });
+    const observer = JSON.parse((await callAs('observer', 'GET', '/api/v1/whoami')).body) as Record<string, unknown>;
+    expect(observer['access']).toEqual(['self', 'read', 'execution-read', 'datastore-read']);
+  });
+});
