@@ -41,3 +41,16 @@ export interface ActionOutcome {
   truncated?: { stdout: boolean; stderr: boolean };
   durationMs: number;
 }
+
+/**
+ * Where an execution's given parameter values came from, which decides whether the templates in
+ * them are rendered (resolveParameters' GivenValues). The execution service sets it from what it
+ * knows of the request; a caller never can.
+ * - `data`: values a rule rendered over a trigger payload: inserted as they are.
+ * - `caller`: values the execution's user typed (API, CLI): rendered once with that user's rights,
+ *   decrypting datastore secrets only when `mayDecrypt`.
+ */
+export type ParameterOrigin = { from: 'data' } | { from: 'caller'; mayDecrypt: boolean };
+
+/** What a request that says nothing about its caller's rights gets: a caller who may not decrypt. */
+export const leastPrivilegedCaller: ParameterOrigin = { from: 'caller', mayDecrypt: false };

@@ -102,6 +102,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           datastore,
           executionId,
           ...(claim.execution.user ? { user: claim.execution.user } : {}),
+          ...(claim.execution.parameterOrigin ? { parameterOrigin: claim.execution.parameterOrigin } : {}),
           signal: controller.signal,
           logger,
           ...(options.decorator ? { decorator: options.decorator } : {}),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { executionStatuses, type ExecutionRecord, type Filter, type Store } from '@packrun/core';
+import { executionStatuses, type ExecutionRecord, type Filter, type ParameterOrigin, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
 import { publicExecution } from '../executions/public-view.ts';
@@ -33,6 +33,14 @@ interface ListQuery {
   offset: number;
 }
 
+/**
+ * The rights a caller's parameter templates render with. Every API key has full access until
+ * roles exist (as on the key routes); a role that may not read secrets must give mayDecrypt false.
+ */
+function callerOrigin(): ParameterOrigin {
+  return { from: 'caller', mayDecrypt: true };
+}
+
 export function executionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { store, executions, hub } = deps;
 
@@ -64,6 +72,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
+      parameterOrigin: callerOrigin(),
     });
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
@@ -120,7 +129,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
     },
   }, async (request, reply) => {
     const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides);
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides, callerOrigin());
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
 
