@@ -59,20 +59,25 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
           context: looseObject,
+          parametersAreData: {
+            type: 'boolean',
+            default: false,
+            description: 'the parameters are data (a rule rendered them over a trigger payload): inserted as they are, templates in them never rendered; it only ever takes rendering away',
+          },
         },
         required: ['action'],
       },
       response: { 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
+    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
     const record = await executions.create({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
-      parameterOrigin: callerOrigin(),
+      parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(),
     });
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
