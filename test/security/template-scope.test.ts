@@ -103,6 +103,17 @@ describe('a trigger payload copied by a rule into a parameter', () => {
   });
 });
 
+describe('parameters a rule sends through the API (the distributed rules engine)', () => {
+  it('are data when the request says so, never rendered', async () => {
+    const text = '{{ st2kv.system.secret | decrypt_kv }}';
+    const created = await deployment.call('POST', '/api/v1/executions', { action: 'victim.say', parameters: { message: text }, parametersAreData: true });
+    expect(created.statusCode).toBe(201);
+    const execution = await ended((created.json() as { id: string }).id);
+    expect(execution.result).toMatchObject({ result: text });
+    expect(JSON.stringify(execution)).not.toContain(secret);
+  });
+});
+
 describe("a caller's own templates", () => {
   const observer = { user: 'observer', parameterOrigin: { from: 'caller', mayDecrypt: false } as const };
 
