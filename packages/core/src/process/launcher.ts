@@ -97,16 +97,19 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   // Encoded before anything starts, so a job too large for the channel fails without a process.
   let frames = setupInFrame ? [] : encodeJobFrames(spec.initialMessages ?? [], spec.context);
   const startsWithGiven = given !== undefined && !spec.controlChannel && decorator === noSandbox;
-  const shimToken = given !== undefined && !spec.controlChannel && !startsWithGiven ? randomBytes(16).toString('hex') : undefined;
-  // Resolved with the runtime's PATH: a given PATH must not choose the job's own command.
-  const command = resolveCommand(spec.command, spec.env) ?? spec.command;
+  // A shell job with variables under a sandbox becomes itself through the exec shim. Its command
+  // is resolved here, with the runtime's PATH: a given PATH must not choose it.
+  const shim =
+    given !== undefined && !spec.controlChannel && !startsWithGiven
+      ? { token: randomBytes(16).toString('hex'), command: resolveCommand(spec.command, spec.env) ?? spec.command, given }
+      : undefined;
   const wrapped = await decorator.wrap({
-    command: shimToken ? '/bin/sh' : spec.command,
-    args: shimToken ? [...execShimArgs, shimToken] : spec.args,
+    command: shim ? '/bin/sh' : spec.command,
+    args: shim ? [...execShimArgs, shim.token] : spec.args,
     env: startsWithGiven ? withGivenEnv(spec.env, given) : spec.env,
     cwd: spec.cwd,
     // Through the shim the job's command is exec'd inside: the sandbox must still show its interpreter.
-    context: shimToken ? { ...spec.context, interpreters: [...(spec.context.interpreters ?? []), command] } : spec.context,
+    context: shim ? { ...spec.context, interpreters: [...(spec.context.interpreters ?? []), shim.command] } : spec.context,
   });
   if (setupInFrame) {
     // The variables the wrapper applies before it loads the action, as the sandbox lets them through.
@@ -122,7 +125,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     cwd: spec.cwd,
     env: wrapped.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', spec.controlChannel || shimToken ? 'pipe' : 'ignore'],
+    stdio: ['ignore', 'pipe', 'pipe', spec.controlChannel || shim ? 'pipe' : 'ignore'],
   });
 
   const spawnError = await new Promise<Error | undefined>((resolve) => {
@@ -173,7 +176,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   });
 
   const socket = spec.controlChannel ? (child.stdio[3] as Socket) : undefined;
-  const shimInput = shimToken ? (child.stdio[3] as Socket) : undefined;
+  const shimInput = shim ? (child.stdio[3] as Socket) : undefined;
   const channel = socket
     ? new ControlChannel(socket, {
         onMessage: (message) => spec.onMessage?.(message, (reply) => void channel?.send(reply)),
@@ -197,11 +200,11 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     throw error;
   }
   for (const frame of frames) channel?.sendFrame(frame);
-  if (shimInput && shimToken) {
+  if (shimInput && shim) {
     // A job that is gone before it read its script is reported by its exit, not by this write.
     shimInput.on('error', () => undefined);
     shimInput.end(
-      execShimScript({ argv: [command, ...spec.args], env: envAfterBoundary(wrapped, spec.env, given!), cwd: spec.cwd, startEnvNames: Object.keys(wrapped.env), token: shimToken }),
+      execShimScript({ argv: [shim.command, ...spec.args], env: envAfterBoundary(wrapped, spec.env, shim.given), cwd: spec.cwd, startEnvNames: Object.keys(wrapped.env), token: shim.token }),
     );
   }
   spec.onStarted?.((message) => channel?.send(message) ?? false, pid);
