@@ -115,6 +115,15 @@ describe("packrun up's API", () => {
     }
   });
 
+  it('hands a variable to a Python action forked from its zygote, never to the zygote', async () => {
+    const mark = `mark-zygote-${Math.random().toString(36).slice(2)}`;
+    const { value, seen } = await watchEnvironments(`SECURITY_MARK=${mark}`, request('envattack.report', { env: { SECURITY_MARK: mark } }));
+    expect(value.outcome).toMatchObject({ status: 'succeeded', result: { result: mark } });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(beforeTheBoundary(seen)).toEqual([]);
+    expect(seen.filter((process) => process.exe.includes('python'))).toEqual([]);
+  });
+
   it('refuses LD_PRELOAD given by a caller, naming the parameter and the variable, and nothing loads it as root', async () => {
     const { response } = await request('envattack.shell', { cmd: 'true', env: { LD_PRELOAD: probe.so } });
     expect(probe.rootLoads()).toEqual([]);

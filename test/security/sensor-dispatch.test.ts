@@ -61,6 +61,8 @@ const impostorPack: Record<string, string> = {
     'poll_interval: 0.3',
     'trigger_types:',
     '  - name: own',
+    '  - name: path',
+    '    parameters_schema: {type: object, properties: {path: {type: string}}, required: [path]}',
     // StackStorm's metadata may name a pack here; the type is still registered under this pack.
     '  - name: deploy',
     '    pack: victim',
@@ -74,6 +76,7 @@ const impostorPack: Record<string, string> = {
     "        self.sensor_service.dispatch('victim.deploy', {'by': 'impostor', 'n': self.n})",
     "        self.sensor_service.dispatch({'type': 'victim.watched', 'parameters': {'path': '/etc'}}, {'by': 'impostor'})",
     "        self.sensor_service.dispatch('impostor.own', {'n': self.n})",
+    "        self.sensor_service.dispatch({'type': 'impostor.path', 'parameters': {'path': '/tmp'}}, {'n': self.n})",
     '    def cleanup(self): pass',
     '    def add_trigger(self, trigger): pass',
     '    def update_trigger(self, trigger): pass',
@@ -89,6 +92,7 @@ interface Deployment {
   buses: Bus[];
   packDirs: string[];
   watchedTrigger: string;
+  ownTrigger: string;
 }
 
 /** Both packs installed, a rule of the victim on a parameterised trigger of its own, the sensors running. */
@@ -102,14 +106,20 @@ async function deploy(name: string, buses: () => { container: Bus; engine: Bus }
     { name: 'on_watched', pack: 'victim', enabled: true, trigger: { type: 'victim.watched', parameters: { path: '/etc' } }, action: { ref: 'core.noop' } },
     { file: 'api', pack: 'victim' },
   ).meta;
+  const ownRule = parseRuleMeta(
+    { name: 'on_path', pack: 'impostor', enabled: true, trigger: { type: 'impostor.path', parameters: { path: '/tmp' } }, action: { ref: 'core.noop' } },
+    { file: 'api', pack: 'impostor' },
+  ).meta;
   await saveRule(store, rule, 'api');
+  await saveRule(store, ownRule, 'api');
   const watchedTrigger = (await store.rules.get('victim.on_watched'))!.trigger.ref!;
+  const ownTrigger = (await store.rules.get('impostor.on_path'))!.trigger.ref!;
   const bus = buses();
   const all = [...new Set([bus.container, bus.engine])];
   for (const one of all) await one.waitReady(10_000);
   const engine = await startRulesEngine({ store, bus: bus.engine, logger, requestExecution: async () => ({ id: newId() }) });
   const container = await startTestSensorContainer(home, { store, bus: bus.container, config, logger, refreshMs: 200 });
-  return { home, store, engine, container, buses: all, packDirs, watchedTrigger };
+  return { home, store, engine, container, buses: all, packDirs, watchedTrigger, ownTrigger };
 }
 
 async function stop(deployment: Deployment | undefined): Promise<void> {
@@ -121,10 +131,11 @@ async function stop(deployment: Deployment | undefined): Promise<void> {
   for (const dir of [deployment.home, ...deployment.packDirs]) await rm(dir, { recursive: true, force: true });
 }
 
-/** Once the impostor's own trigger fired a few times, none of the victim's came from it. */
+/** Once the impostor's own trigger types and triggers fired a few times, none of the victim's came from it. */
 async function expectOnlyOwnTriggers(deployment: Deployment): Promise<void> {
   const { store } = deployment;
   await retryUntil(async () => (await triggerInstancesOf(store, 'impostor.own')).length >= 3, { what: "the impostor's own trigger", withinMs: 30_000 });
+  await retryUntil(async () => (await triggerInstancesOf(store, deployment.ownTrigger)).length >= 3, { what: "the trigger a rule made from the impostor's own type" });
   expect((await triggerInstancesOf(store, 'victim.deploy')).map((instance) => instance.source)).toEqual([]);
   expect((await triggerInstancesOf(store, deployment.watchedTrigger)).map((instance) => instance.source)).toEqual([]);
   // The type the impostor's metadata put in the victim's pack is registered as its own.
