@@ -13,7 +13,7 @@ import type { PackMeta } from './types.ts';
  * carry nothing built into Packrun and install like any pack; `_global` is refused everywhere
  * (pack-ref.ts).
  */
-export const builtinPackRefs: ReadonlySet<string> = new Set(['core', 'packs']);
+const builtinPackRefs: ReadonlySet<string> = new Set(['core', 'packs']);
 
 /** The repository's `packs/` folder: Packrun's built-in packs as the operator installed Packrun. */
 const builtinPacksDir = path.resolve(import.meta.dirname, '../../../../packs');

@@ -78,7 +78,7 @@ const refusedPrefixes: ReadonlyArray<{ prefix: string; reason: string; allowed?:
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Why `name` may not be given to a job, or undefined when it may. */
-export function refusedVariable(name: string): string | undefined {
+function refusedVariable(name: string): string | undefined {
   if (!variableName.test(name)) {
     return 'is not a valid environment variable name (letters, digits and "_", not starting with a digit; no "=" or NUL)';
   }
@@ -95,7 +95,7 @@ export function refusedVariable(name: string): string | undefined {
  * that are not strings as JSON, as StackStorm passes them). Throws PARAMETER_INVALID naming the
  * parameter and the variable.
  */
-export function jobEnvironment(value: unknown, where: { action: string; file?: string; parameter: string }): Record<string, string> {
+export function jobEnvironment(value: unknown, where: { action: string; parameter: string }): Record<string, string> {
   const fail = (problem: string, variable?: string): never => {
     throw new PackrunError('PARAMETER_INVALID', `parameter "${where.parameter}" of ${where.action}: ${problem}`, {
       hint: variable === undefined
