@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isPackrunError, type ExecutionRecord } from '@packrun/core';
+import { isPackrunError, type ExecutionRecord, type ParameterOrigin } from '@packrun/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '../rules/embedded-deployment.ts';
@@ -115,10 +115,13 @@ describe('parameters a rule sends through the API (the distributed rules engine)
 });
 
 describe("a caller's own templates", () => {
-  const observer = { user: 'observer', parameterOrigin: { from: 'caller', mayDecrypt: false } as const };
+  // The rights the API's roles give (packages/api/src/auth/caller.ts on main): an operator decrypts
+  // its own user-scoped secrets, an admin system-scoped ones too.
+  const operator = { user: 'ann', parameterOrigin: { from: 'caller', mayDecrypt: { system: false, user: true } } } as const;
+  const admin = { user: 'admin', parameterOrigin: { from: 'caller', mayDecrypt: { system: true, user: true } } } as const;
 
   /** Creates an execution as the caller; one that is accepted is waited for and its result returned. */
-  async function asCaller(message: string, caller: typeof observer | { user: string; parameterOrigin: { from: 'caller'; mayDecrypt: true } }) {
+  async function asCaller(message: string, caller: { user: string; parameterOrigin: ParameterOrigin }) {
     try {
       const created = await deployment.api.executions.create({ action: 'victim.say', parameters: { message }, ...caller });
       return { execution: await ended(created.id) };
@@ -128,24 +131,27 @@ describe("a caller's own templates", () => {
     }
   }
 
-  it('may not decrypt datastore secrets when the caller may not', async () => {
-    const { execution, error } = await asCaller('{{ st2kv.system.secret | decrypt_kv }}', observer);
+  it('may not decrypt system-scoped datastore secrets when the caller may not', async () => {
+    const { execution, error } = await asCaller('{{ st2kv.system.secret | decrypt_kv }}', operator);
     expect(JSON.stringify(execution ?? {})).not.toContain(secret);
     expect(error).toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'message' } });
   });
 
-  it("see the pack's config secrets masked when the caller may not decrypt, and in clear when it may", async () => {
-    const masked = await asCaller('{{ config_context.token }}', observer);
+  it("see the pack's config secrets masked when the caller may not decrypt system secrets, and in clear when it may", async () => {
+    const masked = await asCaller('{{ config_context.token }}', operator);
     expect(masked.execution?.result).toMatchObject({ result: '********' });
-    const clear = await asCaller('{{ config_context.token }}', { user: 'admin', parameterOrigin: { from: 'caller', mayDecrypt: true } });
+    const clear = await asCaller('{{ config_context.token }}', admin);
     expect(clear.execution?.result).toMatchObject({ result: token });
   });
 
-  it("read the caller's own user-scoped keys", async () => {
+  it("read the caller's own user-scoped keys, decrypted when the caller may", async () => {
     for (const [user, nick] of [['ann', 'annie'], ['bob', 'bobby']]) {
-      expect((await deployment.call('PUT', '/api/v1/keys/nick', { value: nick, scope: 'user', user })).statusCode).toBe(200);
+      expect((await deployment.call('PUT', '/api/v1/keys/nick', { value: nick, scope: 'user', user, secret: true })).statusCode).toBe(200);
     }
-    const { execution } = await asCaller('{{ st2kv.user.nick }}', { ...observer, user: 'bob' });
+    const { execution } = await asCaller('{{ st2kv.user.nick | decrypt_kv }}', { ...operator, user: 'bob' });
     expect(execution?.result).toMatchObject({ result: 'bobby' });
+    const sealed = await asCaller('{{ st2kv.user.nick | decrypt_kv }}', { user: 'bob', parameterOrigin: { from: 'caller', mayDecrypt: { system: false, user: false } } });
+    expect(sealed.error).toMatchObject({ code: 'PARAMETER_INVALID' });
+    expect(JSON.stringify(sealed.execution ?? {})).not.toContain('bobby');
   });
 });

@@ -2,7 +2,7 @@ export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErro
 export { loadConfig, configFields, type PackrunConfig, type Env } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type ParameterOrigin } from './execution.ts';
+export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';

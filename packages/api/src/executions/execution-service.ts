@@ -33,10 +33,10 @@ export interface CreateExecutionInput {
   context?: Record<string, unknown>;
   rerunOf?: string;
   /**
-   * What the parameters are: `{from: 'caller', mayDecrypt}` for values a caller typed, rendered
-   * with that caller's rights when the execution runs (the API route decides mayDecrypt from the
-   * caller's role); `{from: 'data'}` for values that are data (a rule's, rendered over a trigger
-   * payload), never rendered again. Default: leastPrivilegedCaller, a caller who may not decrypt.
+   * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
+   * typed, rendered with that caller's rights when the execution runs (the API route passes the
+   * caller's own decrypt rights); `{from: 'data'}` for values that are data (a rule's, rendered over
+   * a trigger payload), never rendered again. Default: leastPrivilegedCaller, who decrypts nothing.
    */
   parameterOrigin?: ParameterOrigin;
 }

@@ -35,10 +35,11 @@ interface ListQuery {
 
 /**
  * The rights a caller's parameter templates render with. Every API key has full access until
- * roles exist (as on the key routes); a role that may not read secrets must give mayDecrypt false.
+ * roles exist (as on the key routes); with roles, each scope's right is the caller's own
+ * (whether it may decrypt system-scoped and its own user-scoped secrets).
  */
 function callerOrigin(): ParameterOrigin {
-  return { from: 'caller', mayDecrypt: true };
+  return { from: 'caller', mayDecrypt: { system: true, user: true } };
 }
 
 export function executionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService; hub: EventHub }): void {

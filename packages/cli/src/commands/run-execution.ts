@@ -15,7 +15,7 @@ export interface RunRequest {
  * In local mode the caller is whoever can read PACKRUN_HOME, datastore key included: the operator,
  * whose templates may decrypt what `packrun key get --decrypt` would show them anyway.
  */
-const localOperator: ParameterOrigin = { from: 'caller', mayDecrypt: true };
+const localOperator: ParameterOrigin = { from: 'caller', mayDecrypt: { system: true, user: true } };
 
 /**
  * The one place `packrun run` executes an action. Local mode: in this process, against the packs

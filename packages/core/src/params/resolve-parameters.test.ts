@@ -92,7 +92,7 @@ describe('resolveParameters', () => {
   it("renders a caller's templates in given values, and a given value overrides a templated default", async () => {
     const meta = await action('  a: {type: string, default: "{{ b }}-default"}\n  b: {type: string, default: base}\n');
     expect((await resolveParameters({ action: meta, input: { b: 'given' } })).parameters['a']).toBe('given-default');
-    const caller = { from: 'caller', mayDecrypt: false } as const;
+    const caller = { from: 'caller', mayDecrypt: { system: false, user: false } } as const;
     expect((await resolveParameters({ action: meta, input: { a: 'fixed {{ b }}' }, given: caller })).parameters['a']).toBe('fixed base');
   });
 
@@ -107,16 +107,19 @@ describe('resolveParameters', () => {
     expect(resolved.parameters).toMatchObject({ a: '{{ st2kv.system.host }} {{ b }}', b: '{{ st2kv.system.host }} {{ b }}!', n: 5 });
   });
 
-  it("renders a caller's templates with the caller's datastore view, and refuses decrypt_kv to a caller who may not decrypt", async () => {
+  it("renders a caller's templates with the caller's datastore view, decrypting only the scopes the caller may", async () => {
     const meta = await action('  a: {type: string}\n  d: {type: string, default: "{{ st2kv.user.nick }}"}\n');
-    const callerKv: KeyValueLookup = { get: async (name, { scope }) => (scope === 'user' && name === 'nick' ? 'caller-nick' : undefined) };
-    const resolved = await resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick }}' }, kv, given: { from: 'caller', mayDecrypt: false, kv: callerKv } });
-    expect(resolved.parameters).toMatchObject({ a: 'caller-nick', d: 'ann' });
-    const error = await failure(
-      resolveParameters({ action: meta, input: { a: '{{ st2kv.system.host | decrypt_kv }}' }, kv, given: { from: 'caller', mayDecrypt: false, kv: callerKv } }),
-    );
+    const callerKv: KeyValueLookup = {
+      get: async (name, { scope, decrypt }) => (name === 'nick' ? `${scope}-nick${decrypt ? '-clear' : '-sealed'}` : undefined),
+    };
+    const operator = { from: 'caller', mayDecrypt: { system: false, user: true }, kv: callerKv } as const;
+    const resolved = await resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick }}' }, kv, given: operator });
+    expect(resolved.parameters).toMatchObject({ a: 'user-nick-sealed', d: 'ann' });
+    const own = await resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick | decrypt_kv }}' }, kv, given: operator });
+    expect(own.parameters['a']).toBe('user-nick-clear');
+    const error = await failure(resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick }} {{ st2kv.system.nick | decrypt_kv }}' }, kv, given: operator }));
     expect(error).toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'a' } });
-    expect(error.message).toContain('may not decrypt');
+    expect(error.message).toContain('may not decrypt system-scoped');
   });
 
   it("gives a caller's templates the config the caller may see, and the defaults the pack's own", async () => {
@@ -125,7 +128,7 @@ describe('resolveParameters', () => {
       action: meta,
       input: { a: '{{ config_context.token }}' },
       config: { token: 'clear' },
-      given: { from: 'caller', mayDecrypt: false, config: { token: '********' } },
+      given: { from: 'caller', mayDecrypt: { system: false, user: true }, config: { token: '********' } },
     });
     expect(resolved.parameters).toMatchObject({ a: '********', d: 'clear' });
   });

@@ -1,8 +1,8 @@
 import { PackrunError, isPackrunError } from '../errors.ts';
-import type { ParameterOrigin } from '../execution.ts';
+import type { DecryptRights, ParameterOrigin } from '../execution.ts';
 import type { SiteConfig } from '../pack/site-config.ts';
 import type { ActionMeta, ParameterSpec } from '../pack/types.ts';
-import { buildDatastoreSnapshot, mentionsDecrypt, type KeyValueLookup } from '../template/datastore-snapshot.ts';
+import { buildDatastoreSnapshot, datastoreReferences, mentionsDecrypt, type KeyValueLookup } from '../template/datastore-snapshot.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import { coerceCliValue, unknownParameter } from './cli-values.ts';
 import { jobEnvironment } from './job-environment.ts';
@@ -15,20 +15,21 @@ import { dependencyOrder, templateVariables } from './template-dependencies.ts';
  *   They are inserted as they are: text holding `{{` stays that text.
  * - `caller`: values a caller typed (API, CLI). Their templates are rendered once, with the
  *   caller's own rights: `kv` is the caller's view of the datastore (its `st2kv.user` is the
- *   caller's), `config` the pack's config as the caller may see it, and `decrypt_kv` is refused
- *   unless the caller may decrypt.
+ *   caller's), `config` the pack's config as the caller may see it, and `decrypt_kv` over a scope
+ *   whose secrets the caller may not decrypt is refused.
  */
 export type GivenValues =
   | { from: 'data' }
-  | { from: 'caller'; mayDecrypt: boolean; kv?: KeyValueLookup; config?: Record<string, unknown> };
+  | { from: 'caller'; mayDecrypt: DecryptRights; kv?: KeyValueLookup; config?: Record<string, unknown> };
 
 /**
  * GivenValues for an execution whose parameters came from `origin`: a caller's templates see the
- * caller's datastore view, and the pack's config with its secrets masked unless the caller may decrypt.
+ * caller's datastore view, and the pack's config with its secrets masked unless the caller may
+ * decrypt system secrets (config secrets are the operator's, like them).
  */
 export function givenValuesFrom(origin: ParameterOrigin, callerKv: KeyValueLookup, siteConfig: Pick<SiteConfig, 'values' | 'masked'>): GivenValues {
   if (origin.from === 'data') return origin;
-  return { from: 'caller', mayDecrypt: origin.mayDecrypt, kv: callerKv, config: origin.mayDecrypt ? siteConfig.values : siteConfig.masked };
+  return { from: 'caller', mayDecrypt: origin.mayDecrypt, kv: callerKv, config: origin.mayDecrypt.system ? siteConfig.values : siteConfig.masked };
 }
 
 export interface ResolveParametersOptions {
@@ -167,23 +168,31 @@ async function templateContext(
   return context;
 }
 
-/** A caller's templates see the caller's datastore view; one that asks to decrypt without the right is refused, naming the parameter. */
+/**
+ * A caller's templates see the caller's datastore view, decrypted only in the scopes the caller
+ * may decrypt; one that asks to decrypt over another scope is refused, naming the parameter.
+ */
 async function callerTemplateContext(
   action: ActionMeta,
   given: Extract<GivenValues, { from: 'caller' }>,
   givenValues: Array<[string, unknown]>,
   actionContext: Record<string, unknown> | undefined,
 ): Promise<Record<string, unknown>> {
-  if (!given.mayDecrypt) {
-    const decrypting = givenValues.find(([, value]) => containsTemplate(value) && mentionsDecrypt(value));
-    if (decrypting) {
-      throw parameterError(action, decrypting[0], 'uses decrypt_kv, but the caller may not decrypt datastore secrets', {
-        hint: 'ask someone allowed to decrypt, or pass the value itself',
+  const { mayDecrypt } = given;
+  for (const [name, value] of givenValues) {
+    if (!containsTemplate(value) || !mentionsDecrypt(value)) continue;
+    const denied = datastoreReferences(value).find((reference) => !mayDecrypt[reference.scope]);
+    if (denied) {
+      throw parameterError(action, name, `uses decrypt_kv, but the caller may not decrypt ${denied.scope}-scoped datastore secrets`, {
+        hint: 'ask someone allowed to decrypt them, or pass the value itself',
       });
     }
   }
-  const templates = givenValues.map(([, value]) => value);
-  return templateContext(given.config, given.kv, templates, given.mayDecrypt ? undefined : false, actionContext);
+  const callerKv = given.kv;
+  const kv: KeyValueLookup | undefined = callerKv && {
+    get: (key, options) => callerKv.get(key, { ...options, decrypt: options.decrypt && mayDecrypt[options.scope] }),
+  };
+  return templateContext(given.config, kv, givenValues.map(([, value]) => value), undefined, actionContext);
 }
 
 /** A copy of `parameters` with the secret ones replaced by `********`. */
