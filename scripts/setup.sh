@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Packrun needs on a fresh Debian 12 machine with Node 20 and Python 3.11:
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
-# envs), and bubblewrap (the sandbox's namespace layer). Safe to run again: it skips what is there.
+# envs), bubblewrap (the sandbox's namespace layer) and gcc (the security tests build a shared
+# object). Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$repo/.tools"
@@ -12,6 +13,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   command -v bwrap >/dev/null || missing+=(bubblewrap)
   command -v git >/dev/null || missing+=(git)
+  # The security tests compile a shared object to see where an LD_PRELOAD would load.
+  command -v gcc >/dev/null || missing+=(gcc)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq

@@ -7,7 +7,8 @@ import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 let home: PackrunHome;
 
 beforeAll(async () => {
-  home = await homeWithPacks([]);
+  // The action writes a system key (local: false): the operator grants that pack by pack.
+  home = await homeWithPacks([], { PACKRUN_DATASTORE_SYSTEM_WRITERS: 'runner_contract' });
   await installPack(path.join(import.meta.dirname, 'packs/runner_contract'), { config: home.config });
 });
 

@@ -37,7 +37,10 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
         else report.error = message.error;
         return;
       case MessageType.datastore:
-        void serveDatastoreRequest(options.keyValues, message, options.user).then((answer) => {
+        void serveDatastoreRequest(options.keyValues, message, {
+          access: { pack: input.pack.ref, mayWriteSystem: input.config.datastoreSystemWriters.includes(input.pack.ref) },
+          ...(options.user ? { user: options.user } : {}),
+        }).then((answer) => {
           try {
             reply(answer);
           } catch (error) {
@@ -62,6 +65,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
       pathPrefix: plan.pathPrefix,
       extra: plan.env,
     }),
+    jobEnv: plan.jobEnv,
     context: {
       kind: 'action',
       pack: input.pack.ref,

@@ -16,7 +16,8 @@ export const nodeRunner: Runner = {
       command: input.config.node,
       args: [nodeRuntime.actionWrapper],
       cwd: input.jobDir,
-      env: { ...envParameter(input), ...(nodeModules ? { NODE_PATH: nodeModules } : {}) },
+      env: { ...(nodeModules ? { NODE_PATH: nodeModules } : {}) },
+      jobEnv: envParameter(input),
       pathPrefix: [],
       job: actionJob(input, entryPointPath(input), 'info'),
     };

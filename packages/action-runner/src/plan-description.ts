@@ -7,6 +7,8 @@ export interface PlanDescription {
   cwd: string;
   /** What the runner adds to the allow-listed environment. */
   env: Record<string, string>;
+  /** The action's `env` parameter, applied inside the job once it is in its sandbox. */
+  jobEnv: Record<string, string>;
   /** The job sent on the control channel (Python and Node actions). */
   job?: unknown;
 }
@@ -17,6 +19,8 @@ function mask(text: string, secrets: readonly string[]): string {
 
 function maskDeep(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === 'string') return mask(value, secrets);
+  // A secret number (a PIN in a list) is as secret as a string.
+  if (typeof value === 'number' && secrets.includes(String(value))) return maskedValue;
   if (Array.isArray(value)) return value.map((item) => maskDeep(item, secrets));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item, secrets)]));
@@ -26,13 +30,14 @@ function maskDeep(value: unknown, secrets: readonly string[]): unknown {
 
 /**
  * What `packrun run --print-command` shows: the plan with every secret parameter and secret config
- * value replaced by `********` wherever it appears (arguments, environment, job).
+ * value (each text inside a secret list or object too) replaced by `********` wherever it appears
+ * (arguments, environment, job), at any depth.
  */
 export function describePlan(prepared: PreparedAction): PlanDescription {
   const secrets = [...prepared.secretValues].sort((a, b) => b.length - a.length);
   const { plan } = prepared;
   return maskDeep(
-    { argv: [plan.command, ...plan.args], cwd: plan.cwd, env: plan.env, ...(plan.job ? { job: plan.job } : {}) },
+    { argv: [plan.command, ...plan.args], cwd: plan.cwd, env: plan.env, jobEnv: plan.jobEnv, ...(plan.job ? { job: plan.job } : {}) },
     secrets,
   ) as PlanDescription;
 }

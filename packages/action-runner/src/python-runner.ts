@@ -19,7 +19,8 @@ export const pythonRunner: Runner = {
       command: venvPython ?? input.config.python,
       args: ['-I', pythonRuntime.actionWrapper],
       cwd: input.jobDir,
-      env: envParameter(input),
+      env: {},
+      jobEnv: envParameter(input),
       pathPrefix: venvPython ? [path.dirname(venvPython)] : [],
       job: actionJob(input, entryPoint, String(input.runnerParameters['log_level'] ?? 'DEBUG').toLowerCase()),
     };

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import {
+  leastPrivilegedCaller,
   loadSiteConfig,
   newId,
+  givenValuesFrom,
+  packScopedLookup,
+  secretLeaves,
   operatorSandboxPolicy,
   PackrunError,
   leaseInstalledPack,
@@ -14,8 +18,10 @@ import {
   type InstalledPack,
   type LoadedPack,
   type DataPaths,
+  type KeyValueLookup,
   type KeyValues,
   type Logger,
+  type ParameterOrigin,
   type PackrunConfig,
   type ParameterSpec,
   type ResolvedParameters,
@@ -37,8 +43,13 @@ export interface RunActionOptions {
   datastore: KeyValues;
   /** Must be safe as a folder name; a new id when absent. */
   executionId?: string;
-  /** Owner of user-scoped datastore keys. */
+  /** Owner of user-scoped datastore keys: the caller, or the user a rule acts as. */
   user?: string;
+  /**
+   * Whether templates in `input` are the caller's (rendered with the caller's rights: `user`, and
+   * decryption only when allowed) or data (inserted as they are). Default: leastPrivilegedCaller.
+   */
+  parameterOrigin?: ParameterOrigin;
   signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   decorator?: SpawnDecorator;
@@ -101,13 +112,20 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
     });
   }
   const runner = runnerFor(action);
-  const kv = { get: async (name: string, lookup: { scope: 'system' | 'user'; decrypt: boolean }) => (await options.datastore.get(name, { ...lookup, ...(options.user ? { user: options.user } : {}) }))?.value };
-  const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv });
+  // The caller's view of the datastore; the pack's own templates (config schema and parameter
+  // defaults) see it without other packs' local keys.
+  const callerKv: KeyValueLookup = {
+    get: async (name, lookup) => (await options.datastore.get(name, { ...lookup, ...(options.user ? { user: options.user } : {}) }))?.value,
+  };
+  const packKv = packScopedLookup(callerKv, pack.ref);
+  const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: packKv });
+  const origin = options.parameterOrigin ?? leastPrivilegedCaller;
   const resolved = await resolveParameters({
     action,
     input: options.input,
+    given: givenValuesFrom(origin, callerKv, siteConfig),
     config: siteConfig.values,
-    kv,
+    kv: packKv,
     actionContext: { execution_id: executionId, ...(options.user ? { user: options.user } : {}) },
   });
   const parameterSpecs: Record<string, ParameterSpec> = Object.fromEntries(
@@ -135,12 +153,14 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
   return { runner, input, plan: await runner.plan(input), secretValues: secretValuesOf(resolved, siteConfig) };
 }
 
+/** Every text a secret parameter or secret config value holds, inside lists and objects too. */
 function secretValuesOf(resolved: ResolvedParameters, siteConfig: SiteConfig): string[] {
-  const values = resolved.secretNames.map((name) => resolved.parameters[name]);
-  for (const key of siteConfig.secretKeys) {
-    values.push(key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], siteConfig.values));
-  }
-  return values.filter((value) => value !== undefined && value !== null && value !== '').map((value) => (typeof value === 'string' ? value : JSON.stringify(value)));
+  const values = resolved.secretNames.flatMap((name) => {
+    const value = resolved.parameters[name];
+    // A whole list or object shows up JSON-encoded in a shell argument or a variable.
+    return [...secretLeaves(value), ...(typeof value === 'object' && value !== null ? [JSON.stringify(value)] : [])];
+  });
+  return [...new Set([...values, ...siteConfig.secretValues])];
 }
 
 function checkExecutionId(id: string): string {

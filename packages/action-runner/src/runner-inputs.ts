@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PackrunError, type ActionJob } from '@packrun/core';
+import { PackrunError, jobEnvironment, type ActionJob } from '@packrun/core';
 import type { RunnerInput } from './runner.ts';
 
 /** The absolute entry point; the pack loader has already refused ones that leave the pack. */
@@ -14,20 +14,9 @@ export function entryPointPath(input: RunnerInput): string {
   return path.join(input.pack.dir, 'actions', entryPoint);
 }
 
-/** The `env` runner parameter: variables the action asks for, as strings. */
+/** The `env` runner parameter: variables the action asks for, as strings, refused ones rejected (jobEnvironment). */
 export function envParameter(input: RunnerInput): Record<string, string> {
-  const env = input.runnerParameters['env'];
-  if (env === undefined || env === null) return {};
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new PackrunError('ACTION_ENV_INVALID', `parameter "env" of ${input.action.ref}: "${name}" is not a valid variable name`, {
-        details: { action: input.action.ref, parameter: 'env' },
-      });
-    }
-    result[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return result;
+  return jobEnvironment(input.runnerParameters['env'], { action: input.action.ref, parameter: 'env' });
 }
 
 export function actionJob(input: RunnerInput, entryPoint: string, logLevel: string): ActionJob {

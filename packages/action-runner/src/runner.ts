@@ -26,8 +26,10 @@ export interface RunnerPlan {
   command: string;
   args: string[];
   cwd: string;
-  /** Variables the runner adds to the allow-listed environment (NODE_PATH, an action's `env`). */
+  /** Variables the runner itself adds to the allow-listed environment (NODE_PATH). */
   env: Record<string, string>;
+  /** The action's `env` parameter: applied only inside the job, after the sandbox boundary (LaunchSpec.jobEnv). */
+  jobEnv: Record<string, string>;
   /** Folders put in front of PATH. */
   pathPrefix: string[];
   /** The job sent on the control channel; absent for shell actions, which have none. */

@@ -32,7 +32,7 @@ export const shellCommandRunner: Runner = {
         details: { action: input.action.ref, parameter: 'cmd' },
       });
     }
-    return { command: '/bin/sh', args: ['-c', cmd], cwd: cwdOf(input), env: envParameter(input), pathPrefix: [] };
+    return { command: '/bin/sh', args: ['-c', cmd], cwd: cwdOf(input), env: {}, jobEnv: envParameter(input), pathPrefix: [] };
   },
   outcome: (exit, _report, input) => shellOutcome(exit, timeoutSecondsOf(input)),
 };
@@ -68,7 +68,8 @@ export const shellScriptRunner: Runner = {
       command: command!,
       args: [...interpreterArgs, script, ...shellArguments(input.parameters, input.parameterSpecs, kwargOp)],
       cwd: cwdOf(input),
-      env: envParameter(input),
+      env: {},
+      jobEnv: envParameter(input),
       pathPrefix: [],
     };
   },

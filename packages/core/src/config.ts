@@ -62,6 +62,18 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
   });
 };
 
+/** Comma-separated pack refs; each must be a valid ref, so a typo is an error rather than a grant to nobody. */
+const packRefList: Parser<string[]> = (raw, variable) => {
+  const refs = raw.split(',').map((ref) => ref.trim()).filter((ref) => ref !== '');
+  const bad = refs.find((ref) => !/^[a-z0-9_]+$/.test(ref));
+  if (bad !== undefined) {
+    throw new PackrunError('CONFIG_INVALID', `${variable} must be a comma-separated list of pack refs, got "${bad}"`, {
+      details: { variable },
+    });
+  }
+  return refs;
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -88,6 +100,7 @@ const fields = {
   allowUnsafeRequirements: { env: 'PACKRUN_ALLOW_UNSAFE_REQUIREMENTS', doc: 'Allow requirements.txt lines that change where packages come from (index options, -e, includes, URLs) and package.json dependencies not from the npm registry.', default: () => false, parse: flag },
   allowNpmScripts: { env: 'PACKRUN_ALLOW_NPM_SCRIPTS', doc: 'Run npm install scripts of pack dependencies.', default: () => false, parse: flag },
   packIndex: { env: 'PACKRUN_PACK_INDEX', doc: 'Pack index (JSON file path or URL) used to resolve pack names.', default: (): string | undefined => undefined, parse: optionalText },
+  datastoreSystemWriters: { env: 'PACKRUN_DATASTORE_SYSTEM_WRITERS', doc: 'Packs (comma-separated refs) whose actions and sensors may write and delete system-scope datastore keys outside their own `<pack>.<Class>:` keys (set_value/delete_value with local=False); default none. Every pack may read system keys, and no pack may touch another pack\'s local keys.', default: (): string[] => [], parse: packRefList },
   datastoreKey: { env: 'PACKRUN_DATASTORE_KEY', doc: 'Base64 of the 32-byte AES-256-GCM key that encrypts datastore secrets; unset: PACKRUN_HOME/secrets/datastore.key, created on first use.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   busWaitSeconds: { env: 'PACKRUN_BUS_WAIT', doc: 'Seconds a message waits for an unreachable RabbitMQ before the send fails (it is resent after a reconnect until then).', default: () => 30, parse: positiveNumber },
   storeCompactionSeconds: { env: 'PACKRUN_STORE_COMPACTION', doc: 'Seconds between compactions of the embedded store files (also compacted on open and close; at least 5).', default: () => 3600, parse: positiveNumber },

@@ -41,3 +41,25 @@ export interface ActionOutcome {
   truncated?: { stdout: boolean; stderr: boolean };
   durationMs: number;
 }
+
+/**
+ * Which datastore secrets a caller may see in clear: system-scoped ones (and a pack's config
+ * secrets, which the operator keeps alike), and those of the caller's own user scope.
+ */
+export interface DecryptRights {
+  system: boolean;
+  user: boolean;
+}
+
+/**
+ * Where an execution's given parameter values came from, which decides whether the templates in
+ * them are rendered (resolveParameters' GivenValues). The execution service sets it from what it
+ * knows of the request; a caller never can.
+ * - `data`: values a rule rendered over a trigger payload: inserted as they are.
+ * - `caller`: values the execution's user typed (API, CLI): rendered once with that user's rights,
+ *   decrypting datastore secrets only in the scopes `mayDecrypt` allows.
+ */
+export type ParameterOrigin = { from: 'data' } | { from: 'caller'; mayDecrypt: DecryptRights };
+
+/** What a request that says nothing about its caller's rights gets: a caller who may decrypt nothing. */
+export const leastPrivilegedCaller: ParameterOrigin = { from: 'caller', mayDecrypt: { system: false, user: false } };

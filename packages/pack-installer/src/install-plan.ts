@@ -1,5 +1,6 @@
 import semver from 'semver';
-import { PackrunError, readPackMeta, type PackMeta } from '@packrun/core';
+import path from 'node:path';
+import { PackrunError, checkBuiltinRef, readPackMeta, type PackMeta } from '@packrun/core';
 import { checkCompatibility } from './compatibility.ts';
 import type { InstalledPackState } from './installed-packs.ts';
 import { resolvePython } from './interpreter.ts';
@@ -142,6 +143,7 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
       }
       const staged = await fetchWanted(wanted);
       const meta = await readPackMeta(staged.dir);
+      checkBuiltinRef(meta, path.join(staged.dir, 'pack.yaml'), spec.kind === 'folder' ? spec.path : undefined);
       constrain(meta.ref, range, wanted.by, wanted.parent);
       link(wanted.parent, meta.ref);
       const already = planned.get(meta.ref);

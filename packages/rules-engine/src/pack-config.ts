@@ -1,9 +1,9 @@
-import { loadInstalledPackMetadata, loadSiteConfig, readInstalledPack, type DataPaths, type KeyValues } from '@packrun/core';
+import { loadInstalledPackMetadata, loadSiteConfig, packScopedLookup, readInstalledPack, type DataPaths, type KeyValues } from '@packrun/core';
 
 /**
- * `config_context` for rule templates: the site config of the action's pack (configs/<pack>.yaml
- * with defaults and datastore templates applied), as actions receive it. A pack that is not
- * installed, or has no config, gives an empty context.
+ * `config_context` for rule templates: the site config of the rule's pack (configs/<pack>.yaml
+ * with defaults and datastore templates applied, in that pack's datastore scope), as its actions
+ * receive it. A pack that is not installed, or has no config, gives an empty context.
  */
 export function sitePackConfig(paths: DataPaths, keyValues: KeyValues): (pack: string) => Promise<Record<string, unknown>> {
   return async (packRef) => {
@@ -17,7 +17,7 @@ export function sitePackConfig(paths: DataPaths, keyValues: KeyValues): (pack: s
     const config = await loadSiteConfig({
       pack,
       configsDir: paths.configs,
-      kv: { get: async (name, options) => (await keyValues.get(name, options))?.value },
+      kv: packScopedLookup({ get: async (name, options) => (await keyValues.get(name, options))?.value }, packRef),
     });
     return config.values;
   };

@@ -13,8 +13,8 @@ import {
 
 /**
  * Fires a trigger: resolves what the caller named (a trigger type ref, or the ref of a
- * parameterised trigger), checks the payload against the trigger type's `payload_schema`, and
- * queues the instance for the rules engine. Webhooks, `packrun trigger fire` and the sensor
+ * parameterised trigger), checks that a sensor fires only its own pack's, checks the payload
+ * against the trigger type's `payload_schema`, and queues the instance for the rules engine. Webhooks, `packrun trigger fire` and the sensor
  * container all come through here.
  */
 export interface DispatchRequest {
@@ -25,10 +25,22 @@ export interface DispatchRequest {
   traceTag?: string;
   /** The instance id; a sender that may send the same dispatch twice derives it from its own id, so the rules engine sees one instance. */
   id?: string;
+  /**
+   * The pack whose sensor dispatches: it may fire only its own pack's trigger types, and the
+   * triggers rules created from them (TRIGGER_NOT_OWNED otherwise). Webhooks and the CLI, which
+   * fire on an operator's or a caller's behalf, leave it out.
+   */
+  fromPack?: string;
 }
 
 export async function dispatchTrigger(store: Store, bus: Bus, request: DispatchRequest): Promise<TriggerInstanceMessage> {
   const type = await resolveTriggerType(store, request.trigger);
+  if (request.fromPack !== undefined && type.pack !== request.fromPack) {
+    throw new PackrunError('TRIGGER_NOT_OWNED', `a sensor of pack "${request.fromPack}" may not dispatch ${request.trigger}: its trigger type ${type.ref} belongs to pack "${type.pack}"`, {
+      hint: 'a sensor dispatches only the trigger types its own pack declares (sensors/*.yaml trigger_types)',
+      details: { trigger: request.trigger, triggerType: type.ref, pack: request.fromPack },
+    });
+  }
   checkPayload(type, request.payload, request.trigger);
   const message: TriggerInstanceMessage = {
     id: request.id ?? newId(),

@@ -1,6 +1,7 @@
 import {
   buildDatastoreSnapshot,
   newId,
+  packScopedLookup,
   nowIso,
   renderValue,
   toFailure,
@@ -33,7 +34,7 @@ export interface TriggerProcessorDeps {
   /** Jinja-compatible rendering where a lone `{{ expr }}` keeps its type; core's `renderValue` by default. */
   render?: RenderTemplate;
   keyValues?: KeyValues;
-  /** The site config of a pack (for `config_context`), already validated and rendered. */
+  /** The site config of a pack (for `config_context`: the rule's own pack's), already validated and rendered. */
   packConfig?: (pack: string) => Promise<Record<string, unknown>>;
   logger: Logger;
   now?: () => number;
@@ -83,7 +84,7 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
 
   async function applyRule(rule: RuleRecord, instance: TriggerInstanceRecord): Promise<void> {
     if (await deps.store.ruleEnforcements.findOne({ rule: rule.ref, triggerInstance: instance.id })) return;
-    const templateContext = await datastoreContext([rule.criteria, rule.action.parameters]);
+    const templateContext = await datastoreContext(rule, [rule.criteria, rule.action.parameters]);
     const verdict = evaluateCriteria(rule.criteria, instance.payload, {
       render,
       templateContext,
@@ -113,13 +114,16 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
     await deps.store.ruleEnforcements.insert(enforcement);
   }
 
-  /** `st2kv` for the templates of a rule: the keys they mention, fetched before rendering. */
-  async function datastoreContext(templates: unknown): Promise<Record<string, unknown>> {
+  /**
+   * `st2kv` for the templates of a rule: the keys they mention, fetched before rendering. A rule a
+   * pack shipped is that pack's metadata: it sees no other pack's local keys. One created through
+   * the API is its author's, who reads the datastore through the API anyway.
+   */
+  async function datastoreContext(rule: RuleRecord, templates: unknown): Promise<Record<string, unknown>> {
     const keyValues = deps.keyValues;
     if (!keyValues) return {};
-    const st2kv = await buildDatastoreSnapshot(templates, {
-      get: async (name, options) => (await keyValues.get(name, options))?.value,
-    });
+    const lookup = { get: async (name: string, options: { scope: 'system' | 'user'; decrypt: boolean }) => (await keyValues.get(name, options))?.value };
+    const st2kv = await buildDatastoreSnapshot(templates, fromPack(rule) ? packScopedLookup(lookup, rule.pack) : lookup);
     return { st2kv };
   }
 
@@ -132,7 +136,9 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       user: rulesUser,
       pack: actionPack,
     };
-    const configContext = deps.packConfig ? await deps.packConfig(actionPack) : {};
+    // The rule's own pack's config, never the action's: a rule of one pack that runs another
+    // pack's action must not read that pack's config (secrets) into parameters it can see.
+    const configContext = deps.packConfig && fromPack(rule) ? await deps.packConfig(rule.pack) : {};
     const parameters = renderActionParameters(
       rule.ref,
       rule.action.parameters,
@@ -149,6 +155,11 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       triggerInstance: instance.id,
     });
   }
+}
+
+/** A rule a pack shipped (not one created through the API, whose `pack` is whatever its author wrote). */
+function fromPack(rule: RuleRecord): boolean {
+  return rule.metadata?.['source'] === 'pack';
 }
 
 async function recordInstance(store: Store, message: TriggerInstanceMessage): Promise<TriggerInstanceRecord> {

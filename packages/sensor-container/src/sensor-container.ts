@@ -4,6 +4,7 @@ import {
   loadPack,
   leaseInstalledPack,
   loadSiteConfig,
+  packScopedLookup,
   operatorSandboxPolicy,
   resolveSandboxProfile,
   type Bus,
@@ -119,6 +120,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       trigger,
       payload: message.payload,
       source: sensor.ref,
+      fromPack: sensor.pack,
       ...(message.trace_tag === null ? {} : { traceTag: message.trace_tag }),
     })
       .catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger }, 'dispatch dropped'))
@@ -156,7 +158,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
 
     async function startLeased(installed: InstalledPack, onStderrLine: (line: string) => void): Promise<RunningSensorProcess> {
       const pack = await loadPack(installed.dir);
-      const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: keyValueLookup(options.keyValues) });
+      const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: packScopedLookup(keyValueLookup(options.keyValues), sensor.pack) });
       // The triggers current at this start go in the job; later changes follow as frames.
       const initial: SensorTrigger[] = feed.reset(await store.triggers.find({}));
       const limits = resolveSandboxProfile({

@@ -143,7 +143,9 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
           spec.onDispatch(message);
           return;
         case MessageType.datastore:
-          void serveDatastoreRequest(spec.keyValues, message).then(reply);
+          void serveDatastoreRequest(spec.keyValues, message, {
+            access: { pack: sensor.pack, mayWriteSystem: config.datastoreSystemWriters.includes(sensor.pack) },
+          }).then(reply);
           return;
         case MessageType.error:
           wrapperError = message.error;

@@ -108,6 +108,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           datastore: datastoreOf(executionId),
           executionId,
           ...(claim.execution.user ? { user: claim.execution.user } : {}),
+          ...(claim.execution.parameterOrigin ? { parameterOrigin: claim.execution.parameterOrigin } : {}),
           signal: controller.signal,
           logger,
           ...(options.decorator ? { decorator: options.decorator } : {}),

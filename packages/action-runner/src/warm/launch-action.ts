@@ -1,6 +1,18 @@
 import path from 'node:path';
-import { launchJob, nodeRuntime, noSandbox, pythonRuntime, type InstalledPack, type JobExit, type LaunchSpec, type Logger, type PackrunConfig } from '@packrun/core';
-import { execShimArgs, fitsExecShim } from './exec-shim.ts';
+import {
+  execShimArgs,
+  fitsExecShim,
+  launchJob,
+  nodeRuntime,
+  noSandbox,
+  pythonRuntime,
+  withGivenEnv,
+  type InstalledPack,
+  type JobExit,
+  type LaunchSpec,
+  type Logger,
+  type PackrunConfig,
+} from '@packrun/core';
 import { inJobFolder } from './job-folder.ts';
 import { launchPrespawnedJob } from './prespawn-launch.ts';
 import { PrespawnPool, type PrespawnSpec } from './prespawn-pool.ts';
@@ -58,8 +70,10 @@ async function launchStartedAhead(spec: LaunchSpec, warm: WarmChoice, kind: Pres
   const child = pool.take(kind);
   try {
     if (!child) return await cold();
-    // The job's environment arrives in a frame: the sandbox that wrapped the process treats it as it would at spawn.
-    const launch = (): Promise<JobExit> => launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(spec.env) ?? spec.env);
+    // The job's environment (the given variables too) arrives in a frame: the sandbox that wrapped
+    // the process treats it as it would at spawn.
+    const env = withGivenEnv(spec.env, spec.jobEnv);
+    const launch = (): Promise<JobExit> => launchPrespawnedJob(spec, child, child.wrapped?.jobEnv?.(env) ?? env);
     return await (child.jobDir ? launch() : inJobFolder(spec.context.jobDir, launch));
   } finally {
     pool.replenish(kind);
@@ -76,8 +90,8 @@ function isPythonWrapperJob(spec: LaunchSpec): boolean {
 
 // What differs between two executions of the same Node action, and is set from the job frame.
 const perExecutionVariables = new Set(['HOME', 'TMPDIR', 'ST2_ACTION_EXECUTION_ID', 'PACKRUN_EXECUTION_ID']);
-// Everything else a pre-spawned Node process may start with: an action's own `env` parameter
-// (NODE_OPTIONS, say) can matter at start-up, so such actions start cold.
+// Everything else a pre-spawned Node process may start with. An action's `env` parameter is not
+// among them (LaunchSpec.jobEnv): it arrives with the job, as it does for a cold start.
 const nodeBaseVariables = new Set(['PATH', 'LANG', 'LC_ALL', 'NODE_PATH', 'ST2_ACTION_PACK_NAME', 'PACKRUN_PACK']);
 
 /** The environment a pre-spawned Node wrapper for this job starts with, when it may have one. */
@@ -103,7 +117,7 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
   // bubblewrap ready) becomes the action by exec (exec-shim.ts). Outside the sandbox starting
   // /bin/sh from the runtime is as quick as handing the job to a waiting shell (bench/spawn).
   if (!spec.controlChannel) {
-    if (isUnsandboxed(spec) || !fitsExecShim({ argv: [spec.command, ...spec.args], env: spec.env, cwd: spec.cwd })) return cold();
+    if (isUnsandboxed(spec) || !fitsExecShim({ argv: [spec.command, ...spec.args], env: withGivenEnv(spec.env, spec.jobEnv), cwd: spec.cwd })) return cold();
     return launchStartedAhead(spec, warm, prespawnKind(spec, { command: '/bin/sh', args: execShimArgs, env: {}, tokenArg: true }), cold);
   }
   const nodeEnv = nodePrespawnEnv(spec, warm);

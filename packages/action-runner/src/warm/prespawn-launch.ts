@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
-import { execShimScript } from './exec-shim.ts';
+import { encodeJobFrames, execShimScript, signalGroup, withGivenEnv, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { releasePrespawned, type PrespawnedJob } from './prespawn-pool.ts';
 import { relocateEnv } from './relocate-env.ts';
@@ -17,9 +16,10 @@ function execScriptOf(spec: LaunchSpec, job: PrespawnedJob, env: Record<string, 
  * environment the wrapper applies before it imports the action, so the action sees what a cold
  * start would have given it. Under the sandbox the process already runs in its uid, cgroup and
  * bubblewrap with a job folder of its own, which the job's environment is moved to; `setupEnv` is
- * the job's environment as the sandbox passes it (runtime secrets scrubbed).
+ * the job's whole environment (given variables included) as the sandbox passes it (runtime
+ * secrets scrubbed).
  */
-export async function launchPrespawnedJob(spec: LaunchSpec, job: PrespawnedJob, setupEnv: Record<string, string> = spec.env): Promise<JobExit> {
+export async function launchPrespawnedJob(spec: LaunchSpec, job: PrespawnedJob, setupEnv: Record<string, string> = withGivenEnv(spec.env, spec.jobEnv)): Promise<JobExit> {
   const startedAt = Date.now();
   const { child, wrapped, jobDir } = job;
   // A sandboxed process started ahead has a job folder of its own: the job moves there.

@@ -1,4 +1,4 @@
-import { encodeFrame, encodeJobFrames, signalGroup, type JobExit, type LaunchSpec } from '@packrun/core';
+import { encodeFrame, encodeJobFrames, signalGroup, withGivenEnv, type JobExit, type LaunchSpec } from '@packrun/core';
 import { superviseJob } from './job-supervisor.ts';
 import { relocateEnv } from './relocate-env.ts';
 import type { SpareChild } from './spare-child.ts';
@@ -30,7 +30,8 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
     throw error;
   }
   // The child runs in its own job folder: HOME, TMPDIR and the rest move there from jobs/<execution>.
-  const env = relocateEnv(spec.env, spec.context.jobDir, child.folder);
+  // The given variables come with them, in the start frame: the zygote never had them.
+  const env = relocateEnv(withGivenEnv(spec.env, spec.jobEnv), spec.context.jobDir, child.folder);
   const start: StartFrame = {
     type: ZygoteMessage.start,
     env: child.sandboxed ? child.sandboxed.child.envFor(env) : env,

@@ -1,6 +1,7 @@
 import {
   PackrunError,
   isCompleted,
+  leastPrivilegedCaller,
   maskSecrets,
   maskedValue,
   newId,
@@ -10,14 +11,18 @@ import {
   type ExecutionRecord,
   type ExecutionStatus,
   type Logger,
+  type ParameterOrigin,
   type Store,
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { secretParameterNames } from './masking.ts';
 import type { SecretParameterSealer } from './secret-parameters.ts';
 
-/** Checks the caller's parameters against the action's schema and fills defaults; throws naming the parameter. */
-export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+/**
+ * Checks the given parameters against the action's schema and fills defaults, rendering templates
+ * as `origin` says (as the caller, or not at all for data); throws naming the parameter.
+ */
+export type ParameterValidator = (action: ActionRecord, input: Record<string, unknown>, origin: ParameterOrigin, user: string) => Promise<Record<string, unknown>>;
 
 export interface CreateExecutionInput {
   /** Chosen by the client; a new id otherwise. */
@@ -27,6 +32,13 @@ export interface CreateExecutionInput {
   user: string;
   context?: Record<string, unknown>;
   rerunOf?: string;
+  /**
+   * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
+   * typed, rendered with that caller's rights when the execution runs (the API route passes the
+   * caller's own decrypt rights); `{from: 'data'}` for values that are data (a rule's, rendered over
+   * a trigger payload), never rendered again. Default: leastPrivilegedCaller, who decrypts nothing.
+   */
+  parameterOrigin?: ParameterOrigin;
 }
 
 export interface ExecutionServiceOptions {
@@ -42,7 +54,7 @@ export interface ExecutionService {
   get(id: string): Promise<ExecutionRecord>;
   create(input: CreateExecutionInput): Promise<ExecutionRecord>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
-  rerun(id: string, user: string, overrides: Record<string, unknown>): Promise<ExecutionRecord>;
+  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
@@ -110,7 +122,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (!action.enabled) {
       throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
     }
-    const parameters = await options.validate(action, input.parameters);
+    const parameterOrigin = input.parameterOrigin ?? leastPrivilegedCaller;
+    const parameters = await options.validate(action, input.parameters, parameterOrigin, input.user);
     const id = input.id ?? newId();
     if (input.id !== undefined && (await store.executions.get(input.id))) {
       throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
@@ -128,6 +141,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       createdAt,
       context: { ...input.context, user: input.user },
       user: input.user,
+      parameterOrigin,
     };
     if (secretNames.length > 0) {
       record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
@@ -165,7 +179,11 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return running ?? (await get(id));
   }
 
-  async function rerun(id: string, user: string, overrides: Record<string, unknown>): Promise<ExecutionRecord> {
+  /**
+   * A re-run by `caller`: the original's parameters stay data when they were (a rule's), and are
+   * otherwise rendered with the re-running caller's rights, never the original caller's.
+   */
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller): Promise<ExecutionRecord> {
     const original = await get(id);
     const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
     const parameters = { ...original.parameters, ...kept, ...overrides };
@@ -176,7 +194,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
         details: { parameter: masked },
       });
     }
-    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id });
+    const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
+    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin });
   }
 
   async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { executionStatuses, type ExecutionRecord, type Filter, type Store } from '@packrun/core';
+import { executionStatuses, type ExecutionRecord, type Filter, type ParameterOrigin, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
 import { publicExecution } from '../executions/public-view.ts';
@@ -35,6 +35,11 @@ interface ListQuery {
   offset: number;
 }
 
+/** The rights a caller's parameter templates render with: the caller's own, scope by scope. */
+function callerOrigin(request: FastifyRequest): ParameterOrigin {
+  return { from: 'caller', mayDecrypt: callerOfRequest(request).mayDecrypt };
+}
+
 export function executionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { store, executions, hub } = deps;
 
@@ -54,19 +59,25 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
           context: looseObject,
+          parametersAreData: {
+            type: 'boolean',
+            default: false,
+            description: 'the parameters are data (a rule rendered them over a trigger payload): inserted as they are, templates in them never rendered; it only ever takes rendering away',
+          },
         },
         required: ['action'],
       },
       response: { 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
+    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
     const record = await executions.create({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
+      parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
@@ -127,7 +138,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
     },
   }, async (request, reply) => {
     const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides);
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides, callerOrigin(request));
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
   });
 

@@ -7,6 +7,7 @@ import {
   readYamlFile,
   renderValue,
   type ExecutionRecord,
+  type ParameterOrigin,
   type RuleEnforcementRecord,
   type RuleRecord,
 } from '@packrun/core';
@@ -149,9 +150,17 @@ export function register(program: Command): void {
       const logger = createLogger({ level: config.logLevel });
       const backends = await openStoreBackends(config, logger);
       const client = new ApiClient(config.apiUrl, apiKey);
+      // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       const creator = {
-        create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown> }) =>
-          (await client.request<ExecutionRecord>('POST', '/api/v1/executions', { action: input.action, parameters: input.parameters, context: input.context })).data,
+        create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) =>
+          (
+            await client.request<ExecutionRecord>('POST', '/api/v1/executions', {
+              action: input.action,
+              parameters: input.parameters,
+              context: input.context,
+              parametersAreData: input.parameterOrigin?.from === 'data',
+            })
+          ).data,
       };
       const engine = await startRulesEngine({
         store: backends.store,

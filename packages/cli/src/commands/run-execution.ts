@@ -1,4 +1,4 @@
-import { createSandboxDecorator, dataPaths, detectSandbox, type ActionOutcome, type PackrunConfig } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, detectSandbox, type ActionOutcome, type PackrunConfig, type ParameterOrigin } from '@packrun/core';
 import { describePlan, LocalFileKeyValues, prepareAction, runAction, type PlanDescription } from '@packrun/action-runner';
 import path from 'node:path';
 import { connectApi, requireApi } from '../api-client/connect.ts';
@@ -10,6 +10,12 @@ export interface RunRequest {
   executionId: string;
   signal: AbortSignal;
 }
+
+/**
+ * In local mode the caller is whoever can read PACKRUN_HOME, datastore key included: the operator,
+ * whose templates may decrypt what `packrun key get --decrypt` would show them anyway.
+ */
+const localOperator: ParameterOrigin = { from: 'caller', mayDecrypt: { system: true, user: true } };
 
 /**
  * The one place `packrun run` executes an action. Local mode: in this process, against the packs
@@ -27,6 +33,7 @@ export async function executeAction(config: PackrunConfig, request: RunRequest):
     config: { ...config, warmSpawn: false },
     ref: request.ref,
     input: request.parameters,
+    parameterOrigin: localOperator,
     datastore: new LocalFileKeyValues(paths),
     executionId: request.executionId,
     signal: request.signal,
@@ -43,7 +50,7 @@ export async function submitAction(config: PackrunConfig, request: Omit<RunReque
 export async function describeAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<PlanDescription> {
   const paths = dataPaths(config.home);
   const prepared = await prepareAction(
-    { paths, config, ref: request.ref, input: request.parameters, datastore: new LocalFileKeyValues(paths) },
+    { paths, config, ref: request.ref, input: request.parameters, parameterOrigin: localOperator, datastore: new LocalFileKeyValues(paths) },
     request.executionId,
     path.join(paths.jobs, request.executionId),
   );

@@ -1,6 +1,8 @@
 """How the action and sensor wrappers start: run under a Packrun parent when fd 3 is open (and
 not --manual), else by hand; under a parent, take and check the job frame first."""
 
+import os
+
 from . import protocol
 from .channel import control_fd_is_open
 from .failures import WrapperFailure, failure_from_exception
@@ -34,9 +36,24 @@ def check_job_fields(job, kind, kind_label, objects=(), lists=()):
                                      protocol.EXIT_BAD_USAGE)
 
 
+def apply_setup(setup):
+    """The job's folder and its whole environment, sent in the job frame: the variables a caller
+    or the pack gave reach the job here, inside the sandbox, and never the processes that set it
+    up. Applied before any pack code is imported."""
+    if not isinstance(setup, dict) or not isinstance(setup.get('env'), dict):
+        raise WrapperFailure(protocol.ERR_INVALID_JOB,
+                             'job frame field "setup" must hold an "env" object',
+                             protocol.EXIT_BAD_USAGE)
+    if isinstance(setup.get('cwd'), str) and setup['cwd']:
+        os.chdir(setup['cwd'])
+    os.environ.clear()
+    os.environ.update({str(name): str(value) for name, value in setup['env'].items()})
+
+
 def receive_job(channel, validate_job):
-    """(job, None) once the first frame is a job that validate_job accepts; else the error is
-    sent back on the channel and (None, exit code) is returned."""
+    """(job, None) once the first frame is a job that validate_job accepts (its `setup`, when it
+    has one, applied); else the error is sent back on the channel and (None, exit code) is
+    returned."""
     try:
         job_frame = channel.read_frame()
         if job_frame['type'] != protocol.JOB:
@@ -45,6 +62,8 @@ def receive_job(channel, validate_job):
                                  % (protocol.JOB, job_frame['type']), protocol.EXIT_BAD_USAGE)
         job = job_frame.get('job')
         validate_job(job)
+        if 'setup' in job_frame:
+            apply_setup(job_frame['setup'])
     except WrapperFailure as e:
         channel.send({'type': protocol.ERROR, 'error': e.to_failure()})
         return None, e.exit_code

@@ -79,12 +79,13 @@ class Run(object):
         return self.frames[-1] if self.frames else None
 
 
-def run_action(job, datastore=None):
-    """Run one action job; answer datastore frames from the `datastore` dict (final key names
-    -> values). Returns every non-datastore frame the child sent."""
+def run_action(job, datastore=None, setup=None):
+    """Run one action job (with `setup`, the job frame's folder and environment, when given);
+    answer datastore frames from the `datastore` dict (final key names -> values). Returns every
+    non-datastore frame the child sent."""
     store = {} if datastore is None else datastore
     proc, sock = spawn_with_channel(ACTION_WRAPPER)
-    send_frame(sock, {'type': 'job', 'job': job})
+    send_frame(sock, dict({'type': 'job', 'job': job}, **({'setup': setup} if setup else {})))
     frames, requests = [], []
     while True:
         frame = recv_frame(sock)

@@ -141,6 +141,26 @@ class ResultTest(unittest.TestCase):
         self.assertEqual(run.frames, [{'type': 'result', 'result': {'fd3_writable': False},
                                        'success': False}])
 
+    def test_setup_in_the_job_frame_is_the_environment_the_action_and_its_children_see(self):
+        pack = make_pack({'actions/env.py': """
+            import os, subprocess
+            from st2common.runners.base_action import Action
+            class Env(Action):
+                def run(self):
+                    child = subprocess.run(['sh', '-c', 'echo "$GIVEN"'], capture_output=True,
+                                           text=True).stdout.strip()
+                    return {'given': os.environ.get('GIVEN'), 'child': child,
+                            'names': sorted(os.environ), 'cwd': os.getcwd()}
+        """})
+        folder = tempfile.mkdtemp(prefix='packrun-setup-')
+        env = {'PATH': '/usr/bin:/bin', 'GIVEN': "it's $HOME", 'HOME': folder}
+        run = run_action(action_job(pack, 'env.py'), setup={'cwd': folder, 'env': env})
+        self.assertEqual(run.last()['result'], {'given': "it's $HOME", 'child': "it's $HOME",
+                                                'names': ['GIVEN', 'HOME', 'PATH',
+                                                          'ST2_ACTION_EXECUTION_ID',
+                                                          'ST2_ACTION_PACK_NAME'],
+                                                'cwd': os.path.realpath(folder)})
+
     def test_subprocesses_do_not_inherit_the_channel(self):
         run = self._run([
             "import subprocess",

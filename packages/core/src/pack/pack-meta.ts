@@ -75,13 +75,14 @@ function parsePackMeta(value: unknown, where: { file: string; folderName: string
   const version = String(rawVersion);
   if (!strictSemver.test(version)) fail('version', `"${version}" is not strict semver (MAJOR.MINOR.PATCH, e.g. 0.2.5)`);
 
-  const ref = resolveRef(value, name, where.folderName, file);
+  const { ref, refFrom } = resolveRef(value, name, where.folderName, file);
 
   const system = value['system'];
   if (system !== undefined && system !== null && !isPlainObject(system)) fail('system', `must be a mapping, got ${typeOf(system)}`);
 
   const meta: PackMeta = {
     ref,
+    refFrom,
     name,
     description,
     version,
@@ -102,7 +103,7 @@ function parsePackMeta(value: unknown, where: { file: string; folderName: string
 }
 
 /** An explicit `ref` must be valid; without one, the folder name and then `name` are tried, as StackStorm does. */
-function resolveRef(value: Record<string, unknown>, name: string, folderName: string, file: string): string {
+function resolveRef(value: Record<string, unknown>, name: string, folderName: string, file: string): Pick<PackMeta, 'ref' | 'refFrom'> {
   const explicit = value['ref'];
   if (explicit !== undefined && explicit !== null) {
     const problem = packRefProblem(typeof explicit === 'number' ? String(explicit) : explicit);
@@ -112,10 +113,10 @@ function resolveRef(value: Record<string, unknown>, name: string, folderName: st
         details: { file, field: 'ref' },
       });
     }
-    return String(explicit);
+    return { ref: String(explicit), refFrom: 'ref' };
   }
-  if (isValidPackRef(folderName)) return folderName;
-  if (isValidPackRef(name)) return name;
+  if (isValidPackRef(folderName)) return { ref: folderName, refFrom: 'folder' };
+  if (isValidPackRef(name)) return { ref: name, refFrom: 'name' };
   throw new PackrunError(
     'PACK_REF_INVALID',
     `${file}: no "ref" field, and neither the folder name "${folderName}" nor the name "${name}" is a valid pack ref`,

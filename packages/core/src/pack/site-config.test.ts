@@ -62,8 +62,36 @@ describe('loadSiteConfig', () => {
       extra: 'kept',
       hosts: ['a', 'b'],
     });
-    expect(config.secretKeys).toEqual(['api_key', 'auth.password']);
+    expect(config.secretValues).toEqual(['abc']);
+    expect(config.masked).toMatchObject({ api_key: '********', auth: { user: 'svc' } });
     expect(config.exists).toBe(true);
+  });
+
+  it('finds secrets inside lists and nested objects, and masks them all', async () => {
+    const pack = await loadPack(
+      await writePackFolder({
+        'pack.yaml': minimalPackYaml,
+        'config.schema.yaml': [
+          'servers:',
+          '  type: array',
+          '  items: {type: object, properties: {host: {type: string}, password: {type: string, secret: true}}}',
+          'tokens: {type: array, items: {type: string, secret: true}}',
+          'vault: {type: object, secret: true}',
+        ].join('\n'),
+      }),
+    );
+    const configsDir = await mkdtemp(path.join(tmpdir(), 'packrun-configs-'));
+    await writeFile(
+      path.join(configsDir, `${pack.ref}.yaml`),
+      'servers: [{host: a, password: pw-a}, {host: b, password: pw-b}]\ntokens: [t-1, t-2]\nvault: {key: v-1, port: 8200}\n',
+    );
+    const config = await loadSiteConfig({ pack, configsDir });
+    expect(config.secretValues.sort()).toEqual(['8200', 'pw-a', 'pw-b', 't-1', 't-2', 'v-1']);
+    expect(config.masked).toEqual({
+      servers: [{ host: 'a', password: '********' }, { host: 'b', password: '********' }],
+      tokens: ['********', '********'],
+      vault: '********',
+    });
   });
 
   it('gives the defaults when there is no config file', async () => {

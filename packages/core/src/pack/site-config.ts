@@ -5,6 +5,7 @@ import { compileSchema, pythonTypeAliases } from '../params/json-schema.ts';
 import { buildDatastoreSnapshot, type KeyValueLookup } from '../template/datastore-snapshot.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import type { ConfigAttributeSchema, ConfigSchema, LoadedPack, ParameterSpec, ParameterType } from './types.ts';
+import { configSecretValues, maskConfigSecrets } from './config-secrets.ts';
 import { readSiteConfigFile } from './site-config-file.ts';
 import { isPlainObject } from './yaml-file.ts';
 import { typeOf } from './pack-meta.ts';
@@ -20,8 +21,10 @@ export interface LoadSiteConfigOptions {
 export interface SiteConfig {
   /** The config with defaults filled and templates rendered: what actions and sensors get. */
   values: Record<string, unknown>;
-  /** Dotted attribute paths marked `secret: true` in the schema, to mask wherever config is shown. */
-  secretKeys: string[];
+  /** The text of every value the schema marks `secret: true` (in lists and nested objects too), to mask wherever config is shown. */
+  secretValues: string[];
+  /** `values` with every secret value replaced by `********`: the config as someone who may not decrypt sees it. */
+  masked: Record<string, unknown>;
   /** The config file, and whether it exists (without it, the config is the schema's defaults). */
   file: string;
   exists: boolean;
@@ -56,7 +59,7 @@ export async function loadSiteConfig(options: LoadSiteConfigOptions): Promise<Si
   const values = withDefaults(raw, schema);
   await renderTemplates(values, schema, '', options.kv, fail);
   if (exists) validateAgainstSchema(values, schema, fail);
-  return { values, secretKeys: secretPaths(schema, ''), file, exists };
+  return { values, secretValues: configSecretValues(values, schema), masked: maskConfigSecrets(values, schema), file, exists };
 }
 
 function withDefaults(values: Record<string, unknown>, schema: ConfigSchema): Record<string, unknown> {
@@ -167,11 +170,4 @@ function dropNulls(values: Record<string, unknown>): Record<string, unknown> {
       .filter(([, value]) => value !== null)
       .map(([key, value]) => [key, isPlainObject(value) ? dropNulls(value) : value]),
   );
-}
-
-function secretPaths(schema: ConfigSchema, prefix: string): string[] {
-  return Object.entries(schema).flatMap(([name, attribute]) => [
-    ...(attribute.secret === true ? [prefix + name] : []),
-    ...(attribute.properties ? secretPaths(attribute.properties, `${prefix}${name}.`) : []),
-  ]);
 }

@@ -15,6 +15,8 @@ export interface PackProblem {
 
 export interface PackMeta {
   ref: string;
+  /** Where the ref came from: pack.yaml's `ref`, else the folder's name, else pack.yaml's `name`. */
+  refFrom: 'ref' | 'folder' | 'name';
   name: string;
   description: string;
   /** Strict semver, always a string (a YAML number is stringified first). */

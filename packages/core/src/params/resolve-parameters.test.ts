@@ -89,10 +89,67 @@ describe('resolveParameters', () => {
     });
   });
 
-  it('renders templates in given values too, and a given value overrides a templated default', async () => {
+  it("renders a caller's templates in given values, and a given value overrides a templated default", async () => {
     const meta = await action('  a: {type: string, default: "{{ b }}-default"}\n  b: {type: string, default: base}\n');
     expect((await resolveParameters({ action: meta, input: { b: 'given' } })).parameters['a']).toBe('given-default');
-    expect((await resolveParameters({ action: meta, input: { a: 'fixed {{ b }}' } })).parameters['a']).toBe('fixed base');
+    const caller = { from: 'caller', mayDecrypt: { system: false, user: false } } as const;
+    expect((await resolveParameters({ action: meta, input: { a: 'fixed {{ b }}' }, given: caller })).parameters['a']).toBe('fixed base');
+  });
+
+  it('inserts given values that are data as they are: a template in them is text, and makes no dependency', async () => {
+    const meta = await action('  a: {type: string}\n  b: {type: string, default: "{{ a }}!"}\n  n: {type: integer}\n');
+    const resolved = await resolveParameters({
+      action: meta,
+      input: { a: '{{ st2kv.system.host }} {{ b }}', n: '5' },
+      kv,
+      given: { from: 'data' },
+    });
+    expect(resolved.parameters).toMatchObject({ a: '{{ st2kv.system.host }} {{ b }}', b: '{{ st2kv.system.host }} {{ b }}!', n: 5 });
+  });
+
+  it("renders a caller's templates with the caller's datastore view, decrypting only the scopes the caller may", async () => {
+    const meta = await action('  a: {type: string}\n  d: {type: string, default: "{{ st2kv.user.nick }}"}\n');
+    const callerKv: KeyValueLookup = {
+      get: async (name, { scope, decrypt }) => (name === 'nick' ? `${scope}-nick${decrypt ? '-clear' : '-sealed'}` : undefined),
+    };
+    const operator = { from: 'caller', mayDecrypt: { system: false, user: true }, kv: callerKv } as const;
+    const resolved = await resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick }}' }, kv, given: operator });
+    expect(resolved.parameters).toMatchObject({ a: 'user-nick-sealed', d: 'ann' });
+    const own = await resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick | decrypt_kv }}' }, kv, given: operator });
+    expect(own.parameters['a']).toBe('user-nick-clear');
+    const error = await failure(resolveParameters({ action: meta, input: { a: '{{ st2kv.user.nick }} {{ st2kv.system.nick | decrypt_kv }}' }, kv, given: operator }));
+    expect(error).toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'a' } });
+    expect(error.message).toContain('may not decrypt system-scoped');
+  });
+
+  it("gives a caller's templates the config the caller may see, and the defaults the pack's own", async () => {
+    const meta = await action('  a: {type: string}\n  d: {type: string, default: "{{ config_context.token }}"}\n');
+    const resolved = await resolveParameters({
+      action: meta,
+      input: { a: '{{ config_context.token }}' },
+      config: { token: 'clear' },
+      given: { from: 'caller', mayDecrypt: { system: false, user: true }, config: { token: '********' } },
+    });
+    expect(resolved.parameters).toMatchObject({ a: '********', d: 'clear' });
+  });
+
+  it('keeps config_context and st2kv from being replaced by a parameter of the same name', async () => {
+    const meta = await action('  config_context: {type: object, default: {token: forged}}\n  d: {type: string, default: "{{ config_context.token }}"}\n');
+    const resolved = await resolveParameters({ action: meta, input: {}, config: { token: 'own' } });
+    expect(resolved.parameters['d']).toBe('own');
+  });
+
+  it('refuses an env parameter that would change how a loader or interpreter starts, naming the variable', async () => {
+    const meta = await action('  x: {type: string}\n');
+    for (const variable of ['LD_PRELOAD', 'PYTHONSTARTUP', 'NODE_OPTIONS', 'BASH_ENV', 'BAD=NAME']) {
+      const error = await failure(resolveParameters({ action: meta, input: { env: { [variable]: '/tmp/x' } } }));
+      expect(error).toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'env', variable } });
+    }
+    const fromDefault = await action('  env: {type: object, default: {LD_PRELOAD: /tmp/x.so}}\n');
+    expect((await failure(resolveParameters({ action: fromDefault, input: {} }))).details).toMatchObject({ parameter: 'env', variable: 'LD_PRELOAD' });
+    const fine = await resolveParameters({ action: meta, input: { env: { GREETING: 'hi', PYTHONUNBUFFERED: 1, PATH: '/opt/bin' } } });
+    expect(fine.runnerParameters['env']).toEqual({ GREETING: 'hi', PYTHONUNBUFFERED: 1, PATH: '/opt/bin' });
+    expect((await failure(resolveParameters({ action: meta, input: { env: { OK: 'a\u0000b' } } }))).details).toMatchObject({ variable: 'OK' });
   });
 
   it('casts rendered strings to the parameter type', async () => {

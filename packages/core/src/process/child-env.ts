@@ -10,7 +10,7 @@ export interface ChildEnvOptions {
   executionId: string;
   /** Folders put in front of PATH (e.g. the pack venv's bin). */
   pathPrefix?: string[];
-  /** Variables the runner or the action itself asks for (NODE_PATH, an action's `env` parameter). */
+  /** Variables the runner itself sets (NODE_PATH, a sensor's ref); never what a caller or pack gives (LaunchSpec.jobEnv). */
   extra?: Record<string, string>;
   /** Where PATH, LANG and LC_ALL are taken from; the runtime's environment by default. */
   from?: Record<string, string | undefined>;
@@ -27,10 +27,23 @@ export function buildChildEnv(options: ChildEnvOptions): Record<string, string> 
     ...(from['LC_ALL'] ? { LC_ALL: from['LC_ALL'] } : {}),
     ...options.extra,
   };
-  // Set last so an action's own `env` cannot pretend to be another pack or execution.
   env['ST2_ACTION_PACK_NAME'] = options.pack;
   env['ST2_ACTION_EXECUTION_ID'] = options.executionId;
   env['PACKRUN_PACK'] = options.pack;
   env['PACKRUN_EXECUTION_ID'] = options.executionId;
+  return env;
+}
+
+const identityVariables = ['ST2_ACTION_PACK_NAME', 'ST2_ACTION_EXECUTION_ID', 'PACKRUN_PACK', 'PACKRUN_EXECUTION_ID'];
+
+/**
+ * A job's whole environment: the runtime's variables (buildChildEnv), the given ones (an action's
+ * `env` parameter) over them, and the job's identity over both, so a given `env` cannot pretend
+ * to be another pack or execution.
+ */
+export function withGivenEnv(base: Record<string, string>, given: Record<string, string> | undefined): Record<string, string> {
+  if (given === undefined) return base;
+  const env = { ...base, ...given };
+  for (const name of identityVariables) if (base[name] !== undefined) env[name] = base[name];
   return env;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageType, type ChildMessage } from '../protocol/messages.ts';
 import { buildChildEnv } from './child-env.ts';
 import { launchJob, type LaunchSpec } from './launcher.ts';
+import type { SpawnDecorator, SpawnSpec } from './spawn-decorator.ts';
 
 const jobDir = mkdtempSync(path.join(os.tmpdir(), 'packrun-launcher-'));
 const python = process.env['PACKRUN_TEST_PYTHON'] ?? '/usr/bin/python3';
@@ -149,5 +150,36 @@ describe('launchJob', () => {
 
   it('fails plainly when the command does not exist', async () => {
     await expect(launchJob(spec('/nonexistent/binary', []))).rejects.toMatchObject({ code: 'PROCESS_SPAWN_FAILED' });
+  });
+});
+
+describe('launchJob with given variables (jobEnv)', () => {
+  /** A decorator that spawns as given and records what it was asked to start, as a sandbox's would be. */
+  function recordingDecorator(): { decorator: SpawnDecorator; wrapped: SpawnSpec[] } {
+    const wrapped: SpawnSpec[] = [];
+    return {
+      wrapped,
+      decorator: {
+        async wrap(spawnSpec) {
+          wrapped.push(spawnSpec);
+          return { command: spawnSpec.command, args: spawnSpec.args, env: spawnSpec.env, async killAll() {}, async afterExit() { return { oomKilled: false, pidsLimitHit: false }; } };
+        },
+      },
+    };
+  }
+
+  it('hands a shell job its variables through the exec shim, never in what the sandbox starts', async () => {
+    const { decorator, wrapped } = recordingDecorator();
+    const exit = await launchJob(spec('/bin/sh', ['-c', 'echo "$GIVEN|$PACKRUN_PACK|$HOME"'], { decorator, jobEnv: { GIVEN: "it's $x", PACKRUN_PACK: 'forged' } }));
+    expect(exit.stdout.trim()).toBe(`it's $x|tests|${jobDir}`);
+    expect(wrapped).toHaveLength(1);
+    expect(wrapped[0]!.command).toBe('/bin/sh');
+    expect(wrapped[0]!.args.at(-2)).toBe('packrun-exec-shim');
+    expect(JSON.stringify(wrapped[0]!.env)).not.toContain("it's");
+  });
+
+  it('starts a job outside any sandbox with its variables, as nothing runs before it', async () => {
+    const exit = await launchJob(spec('/bin/sh', ['-c', 'echo "$GIVEN"'], { jobEnv: { GIVEN: 'plain' } }));
+    expect(exit.stdout.trim()).toBe('plain');
   });
 });

@@ -1,20 +1,32 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { PackrunError } from '../errors.ts';
 import type { StopReason } from '../execution.ts';
 import type { Logger } from '../logger.ts';
 import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
+import { resolveCommand } from '../sandbox/job-mounts.ts';
 import { CappedOutput } from './capped-output.ts';
+import { withGivenEnv } from './child-env.ts';
+import { execShimArgs, execShimScript } from './exec-shim.ts';
 import { encodeJobFrames, streamClosed } from './job-streams.ts';
 import { ControlChannel } from './control-channel.ts';
-import { noSandbox, type SpawnContext, type SpawnDecorator } from './spawn-decorator.ts';
+import { noSandbox, type SpawnContext, type SpawnDecorator, type WrappedSpawn } from './spawn-decorator.ts';
 
 export interface LaunchSpec {
   command: string;
   args: string[];
   cwd: string;
-  /** The complete environment (see buildChildEnv); nothing is inherited. */
+  /** The runtime's own variables for the job (see buildChildEnv); nothing is inherited. */
   env: Record<string, string>;
+  /**
+   * Variables a caller, a rule or the pack gave (an action's `env` parameter). They never reach
+   * the processes that put the job in its sandbox (the prelude, bubblewrap, setpriv): the job
+   * applies them itself once inside, a wrapper from its job frame (`setup`), a shell job through
+   * the exec shim (exec-shim.ts). Without a sandbox nothing runs before the job, which then simply
+   * starts with them.
+   */
+  jobEnv?: Record<string, string>;
   context: SpawnContext;
   /** Wall-clock limit; undefined for none. */
   timeoutMs?: number;
@@ -66,6 +78,12 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 
+/** The job's whole environment as it gets it inside the sandbox (runtime secrets scrubbed by the decorator that wrapped it). */
+function envAfterBoundary(wrapped: WrappedSpawn, base: Record<string, string>, given: Record<string, string>): Record<string, string> {
+  const env = withGivenEnv(base, given);
+  return wrapped.jobEnv?.(env) ?? env;
+}
+
 /**
  * Runs one job process to the end: its own process group, a cleared environment, capped output,
  * a timeout and cancel that stop the whole group (SIGTERM, then SIGKILL after the grace), and
@@ -73,22 +91,41 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
  */
 export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   const started = Date.now();
-  // Encoded before anything starts, so a job too large for the channel fails without a process.
-  const initialFrames = encodeJobFrames(spec.initialMessages ?? [], spec.context);
   const decorator = spec.decorator ?? noSandbox;
+  const given = spec.jobEnv !== undefined && Object.keys(spec.jobEnv).length > 0 ? spec.jobEnv : undefined;
+  const setupInFrame = given !== undefined && spec.controlChannel;
+  // Encoded before anything starts, so a job too large for the channel fails without a process.
+  let frames = setupInFrame ? [] : encodeJobFrames(spec.initialMessages ?? [], spec.context);
+  const startsWithGiven = given !== undefined && !spec.controlChannel && decorator === noSandbox;
+  // A shell job with variables under a sandbox becomes itself through the exec shim. Its command
+  // is resolved here, with the runtime's PATH: a given PATH must not choose it.
+  const shim =
+    given !== undefined && !spec.controlChannel && !startsWithGiven
+      ? { token: randomBytes(16).toString('hex'), command: resolveCommand(spec.command, spec.env) ?? spec.command, given }
+      : undefined;
   const wrapped = await decorator.wrap({
-    command: spec.command,
-    args: spec.args,
-    env: spec.env,
+    command: shim ? '/bin/sh' : spec.command,
+    args: shim ? [...execShimArgs, shim.token] : spec.args,
+    env: startsWithGiven ? withGivenEnv(spec.env, given) : spec.env,
     cwd: spec.cwd,
-    context: spec.context,
+    // Through the shim the job's command is exec'd inside: the sandbox must still show its interpreter.
+    context: shim ? { ...spec.context, interpreters: [...(spec.context.interpreters ?? []), shim.command] } : spec.context,
   });
+  if (setupInFrame) {
+    // The variables the wrapper applies before it loads the action, as the sandbox lets them through.
+    try {
+      frames = encodeJobFrames(spec.initialMessages ?? [], spec.context, { setup: { cwd: spec.cwd, env: envAfterBoundary(wrapped, spec.env, given) } });
+    } catch (error) {
+      await wrapped.afterExit().catch(() => undefined);
+      throw error;
+    }
+  }
 
   const child = spawn(wrapped.command, wrapped.args, {
     cwd: spec.cwd,
     env: wrapped.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', spec.controlChannel ? 'pipe' : 'ignore'],
+    stdio: ['ignore', 'pipe', 'pipe', spec.controlChannel || shim ? 'pipe' : 'ignore'],
   });
 
   const spawnError = await new Promise<Error | undefined>((resolve) => {
@@ -139,6 +176,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   });
 
   const socket = spec.controlChannel ? (child.stdio[3] as Socket) : undefined;
+  const shimInput = shim ? (child.stdio[3] as Socket) : undefined;
   const channel = socket
     ? new ControlChannel(socket, {
         onMessage: (message) => spec.onMessage?.(message, (reply) => void channel?.send(reply)),
@@ -161,7 +199,14 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     await exit;
     throw error;
   }
-  for (const frame of initialFrames) channel?.sendFrame(frame);
+  for (const frame of frames) channel?.sendFrame(frame);
+  if (shimInput && shim) {
+    // A job that is gone before it read its script is reported by its exit, not by this write.
+    shimInput.on('error', () => undefined);
+    shimInput.end(
+      execShimScript({ argv: [shim.command, ...spec.args], env: envAfterBoundary(wrapped, spec.env, shim.given), cwd: spec.cwd, startEnvNames: Object.keys(wrapped.env), token: shim.token }),
+    );
+  }
   spec.onStarted?.((message) => channel?.send(message) ?? false, pid);
 
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
@@ -183,6 +228,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     ...(socket ? [streamClosed(socket, pipeDrainMs)] : []),
   ]);
   channel?.close();
+  shimInput?.destroy();
   const report = await wrapped.afterExit();
   if (report.oomKilled) stopReason = 'out_of_memory';
   else if (report.pidsLimitHit) stopReason ??= 'pids_limit';

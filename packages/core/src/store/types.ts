@@ -1,6 +1,6 @@
 import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
-import type { ExecutionStatus, StopReason } from '../execution.ts';
+import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
 
 /**
  * The Store: one interface over the embedded file store (NeDB) and MongoDB. Services talk only to
@@ -261,6 +261,12 @@ export interface ExecutionRecord {
   runnerId?: string;
   /** Who or what asked for it: `{user}`, `{rule, triggerInstance}`, `{parent}` ... */
   context: Record<string, unknown>;
+  /**
+   * Whether the templates in `parameters` are a caller's to render or data to insert; set by the
+   * execution service, never taken from a request. Absent on records from before it existed:
+   * leastPrivilegedCaller.
+   */
+  parameterOrigin?: ParameterOrigin;
   /** Id of the execution this one re-runs. */
   rerunOf?: string;
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */

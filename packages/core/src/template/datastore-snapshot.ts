@@ -55,7 +55,7 @@ export function datastoreReferences(value: unknown): DatastoreReference[] {
   return [...found.values()];
 }
 
-function mentionsDecrypt(value: unknown): boolean {
+export function mentionsDecrypt(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('decrypt_kv');
   if (Array.isArray(value)) return value.some(mentionsDecrypt);
   if (typeof value === 'object' && value !== null) return Object.values(value).some(mentionsDecrypt);

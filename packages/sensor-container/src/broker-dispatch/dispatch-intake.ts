@@ -84,9 +84,10 @@ export async function startDispatchIntake(options: DispatchIntakeOptions): Promi
       drop('invalid', { routingKey, trigger }, 'no message id or no trigger');
       return;
     }
-    // A trigger's ref starts with its type's pack, so this is "the routing key's pack owns the trigger type".
-    if (pack === '' || !trigger.startsWith(`${pack}.`)) {
-      drop('foreign', { routingKey, trigger }, `the trigger is not one of pack ${pack}'s`);
+    // RabbitMQ lets a pack's identity publish only with routing keys `<pack>.`; whether the
+    // trigger is that pack's own is checked on its resolved type (dispatchTrigger's fromPack).
+    if (pack === '') {
+      drop('foreign', { routingKey, trigger }, 'the routing key names no pack');
       return;
     }
     const key = `${pack}\0${messageId}`;
@@ -102,6 +103,7 @@ export async function startDispatchIntake(options: DispatchIntakeOptions): Promi
     const work = dispatchTrigger(options.store, options.bus, {
       id: dispatchInstanceId(pack, messageId),
       trigger,
+      fromPack: pack,
       payload: typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {},
       source: typeof sensor === 'string' && sensor.startsWith(`${pack}.`) ? sensor : `${pack} sensor`,
       ...(typeof traceTag === 'string' ? { traceTag } : {}),
@@ -113,6 +115,10 @@ export async function startDispatchIntake(options: DispatchIntakeOptions): Promi
     try {
       await work;
     } catch (error) {
+      if (error instanceof PackrunError && error.code === 'TRIGGER_NOT_OWNED') {
+        drop('foreign', { routingKey, trigger }, error.message);
+        return;
+      }
       if (error instanceof PackrunError && (error.code === 'TRIGGER_PAYLOAD_INVALID' || error.code === 'TRIGGER_NOT_FOUND')) {
         drop('invalid', { routingKey, trigger, err: error }, error.message);
         return;

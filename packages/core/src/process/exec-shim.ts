@@ -1,11 +1,14 @@
 /**
- * Shell actions (local-shell-cmd, local-shell-script) have no wrapper that could wait for a job,
- * so what is started ahead for them is a /bin/sh "shim": it reads a short script from fd 3, up to a
- * line holding the token it was started with, closes fd 3 and evaluates it. The script enters the
- * job's folder, leaves exactly the job's environment (everything the shim started with unset, the
- * job's variables exported) and `exec`s the job's command: from then on the process is the
- * action's, with the pid, process group, cgroup and sandbox the shim was started in, and nothing
- * of Packrun left in it. The script is made here and only here; every value in it is quoted.
+ * How a shell action (local-shell-cmd, local-shell-script) gets its environment after the sandbox
+ * boundary: it has no wrapper to apply one, so a /bin/sh "shim" runs as the job (its uid,
+ * cgroup, namespaces) started with the runtime's own variables only. It reads a short script
+ * from fd 3, up to a line holding the token it was started with, closes fd 3 and evaluates it.
+ * The script enters the job's folder, leaves exactly the job's environment (everything the shim
+ * started with unset, the job's variables exported) and `exec`s the job's command: from then on
+ * the process is the action's, with the pid, process group, cgroup and sandbox the shim was
+ * started in, and nothing of Packrun left in it. A cold start (launchJob) uses it for a job whose
+ * `env` parameter gives variables; a shim started ahead (the action runner's warm path) for every
+ * shell job. The script is made here and only here; every value in it is quoted.
  */
 
 /** The shim's own program: `sh -c <program> packrun-exec-shim <token>`. */
@@ -20,7 +23,7 @@ export const execShimProgram = [
 
 export const execShimArgs = ['-c', execShimProgram, 'packrun-exec-shim'];
 
-/** dash reads a script one byte per read(2): a larger job starts cold rather than be read slowly. */
+/** dash reads a script one byte per read(2): a larger job does not wait in a shim started ahead. */
 const maxScriptBytes = 16 * 1024;
 
 const shellName = /^[A-Za-z_][A-Za-z0-9_]*$/;
