@@ -7,8 +7,6 @@ export interface CallArguments {
   keywords: Record<string, unknown>;
 }
 
-export const noArguments: CallArguments = Object.freeze({ positional: Object.freeze([]) as unknown as unknown[], keywords: Object.freeze(Object.create(null) as Record<string, unknown>) });
-
 export function callArguments(positional: unknown[], keywords?: Record<string, unknown>): CallArguments {
   return { positional, keywords: keywords ?? (Object.create(null) as Record<string, unknown>) };
 }

@@ -44,7 +44,7 @@ export interface FilterCall {
   start: number;
 }
 
-export type BinaryOperator = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '~';
+type BinaryOperator = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '~';
 export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in';
 
 /** What `{% for %}` and `{% set %}` assign to: one name, or several unpacked from a sequence. */

@@ -18,8 +18,8 @@ export interface MethodContext {
   owned: WeakSet<object>;
 }
 
-export type DictMethod = (dict: Record<string, unknown>, args: CallArguments, context: MethodContext) => unknown;
-export type ListMethod = (list: unknown[], args: CallArguments, context: MethodContext) => unknown;
+type DictMethod = (dict: Record<string, unknown>, args: CallArguments, context: MethodContext) => unknown;
+type ListMethod = (list: unknown[], args: CallArguments, context: MethodContext) => unknown;
 
 function requireOwned(container: object, method: string, context: MethodContext): void {
   if (!context.owned.has(container)) {

@@ -30,10 +30,6 @@ export function dictEntries(object: Record<string, unknown>): [string, unknown][
   return entries;
 }
 
-export function dictKeys(object: Record<string, unknown>): string[] {
-  return dictEntries(object).map(([key]) => key);
-}
-
 /**
  * The property name a dict key becomes. Dicts are JavaScript objects, so keys are strings: `1`
  * and `'1'` are the same key, and True is `'True'` as Python prints it.

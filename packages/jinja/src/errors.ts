@@ -50,7 +50,7 @@ export class TemplateError extends Error {
 }
 
 /** 1-based line and column of an offset. */
-export function lineAndColumn(source: string, offset: number): { line: number; column: number } {
+function lineAndColumn(source: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let index = source.indexOf('\n'); index !== -1 && index < offset; index = source.indexOf('\n', index + 1)) {

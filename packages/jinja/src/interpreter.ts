@@ -22,7 +22,7 @@ import { aTypeName, type CallContext, isPlainObject, LoopState, StringWithAttrib
  * one, fails in both modes.
  */
 
-export interface RenderSettings {
+interface RenderSettings {
   source: string;
   registry: Registry;
   limits: Readonly<Limits>;
@@ -568,7 +568,7 @@ export class Render {
   }
 }
 
-export function undefinedError(value: Undefined, offset?: number): TemplateError {
+function undefinedError(value: Undefined, offset?: number): TemplateError {
   return new TemplateError('undefined', `"${value.expression}" is undefined`, { offset: offset ?? value.offset });
 }
 

@@ -16,8 +16,6 @@ export type Token =
   | { type: 'string'; value: string; offset: number }
   | { type: 'integer' | 'float'; value: number; offset: number };
 
-export type TokenType = Token['type'];
-
 export interface LexerOptions {
   /** Remove the first newline after a block or comment tag. */
   trimBlocks: boolean;

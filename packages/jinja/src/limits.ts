@@ -30,7 +30,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxOutputLength: 8 * 1024 * 1024,
   maxStringLength: 8 * 1024 * 1024,
   maxCollectionLength: 100_000,
-  maxNestingDepth: 64,
+  maxNestingDepth: 100,
   maxDataDepth: 256,
   maxMilliseconds: 2000,
 });

@@ -117,7 +117,7 @@ export function pyFixed(value: number, digits: number): string {
 const reprSpecial = /[\\'"\x00-\x1f\x7f]/g;
 const reprEscapes: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-export function pyStringRepr(text: string): string {
+function pyStringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   const escaped = text.replace(reprSpecial, (char) => {
     if (char === quote) return `\\${quote}`;

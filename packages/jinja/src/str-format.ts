@@ -69,7 +69,7 @@ function positionalAt(args: CallArguments, index: number): unknown {
 const specPattern = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
 
 /** Python's `format(value, spec)` for str, int, float, bool and None. */
-export function formatValue(value: unknown, spec: string, meter: WorkMeter): string {
+function formatValue(value: unknown, spec: string, meter: WorkMeter): string {
   if (spec === '') return pyStr(value, meter);
   const match = specPattern.exec(spec);
   if (!match) throw new TemplateError('type', `format: invalid format specifier "${spec}"`);

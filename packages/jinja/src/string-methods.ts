@@ -9,7 +9,7 @@ import { aTypeName, tuple } from './template-values.ts';
  * The Python `str` methods templates may call (`name.strip().lower()`, `','.join(tags)`,
  * `'{}-{}'.format(a, b)`). Strings are immutable, so every method returns a new value.
  */
-export type StringMethod = (text: string, args: CallArguments, meter: WorkMeter) => unknown;
+type StringMethod = (text: string, args: CallArguments, meter: WorkMeter) => unknown;
 
 function text(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new TemplateError('type', `${what} must be a string, not ${aTypeName(value)}`);
