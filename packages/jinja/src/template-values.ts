@@ -44,6 +44,11 @@ export class StringWithAttributes {
   toString(): string {
     return this.text;
   }
+
+  /** Serialised as its text, as it prints. */
+  toJSON(): string {
+    return this.text;
+  }
 }
 
 /** What a filter, test or function registered with the environment receives besides its arguments. */
