@@ -22,6 +22,15 @@ describe('environment', () => {
     expect(environment.compile('c{{ 1 }}')).not.toBe(again);
   });
 
+  it('keeps no more source text than its budget, so callers cannot fill the memory with templates', () => {
+    const environment = new Environment({ cacheCharacters: 100 });
+    const large = environment.compile(`${'x'.repeat(200)}{{ 1 }}`);
+    expect(environment.compile(`${'x'.repeat(200)}{{ 1 }}`)).not.toBe(large);
+    const first = environment.compile(`${'a'.repeat(60)}{{ 1 }}`);
+    environment.compile(`${'b'.repeat(60)}{{ 1 }}`);
+    expect(environment.compile(`${'a'.repeat(60)}{{ 1 }}`)).not.toBe(first);
+  });
+
   it('evaluates a bare expression to a typed value, for workflow engines', () => {
     const environment = new Environment();
     expect(environment.evaluate('items | length + 1', { items: [1, 2] })).toBe(3);

@@ -9,6 +9,7 @@ import { defaultLimits, type Limits } from './limits.ts';
 import { parseExpression, parseTemplate } from './parser.ts';
 import type { FilterDefinition, FilterImpl, Registry, TestImpl } from './registry.ts';
 import { TemplateFunction, type TemplateFunctionImpl } from './template-values.ts';
+import { TemplateCache } from './template-cache.ts';
 import { textFilters } from './text-filters.ts';
 
 /**
@@ -24,8 +25,10 @@ export interface EnvironmentOptions {
   lstripBlocks?: boolean;
   keepTrailingNewline?: boolean;
   limits?: Partial<Limits>;
-  /** How many parsed templates and expressions to keep. */
+  /** How many parsed templates and expressions to keep (2000 of each by default). */
   cacheSize?: number;
+  /** The total length of the sources kept in each cache (8 Mi characters by default). */
+  cacheCharacters?: number;
 }
 
 export interface RenderOptions {
@@ -38,9 +41,8 @@ export type TemplateContext = Record<string, unknown>;
 export class Environment {
   private readonly registry: Registry = { filters: new Map(), tests: new Map(), globals: new Map() };
   private readonly lexerOptions: LexerOptions;
-  private readonly templates = new Map<string, Template>();
-  private readonly expressions = new Map<string, CompiledExpression>();
-  private readonly cacheSize: number;
+  private readonly templates: TemplateCache<Template>;
+  private readonly expressions: TemplateCache<CompiledExpression>;
   readonly limits: Readonly<Limits>;
   readonly lenient: boolean;
 
@@ -52,7 +54,8 @@ export class Environment {
     };
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
     this.lenient = options.undefined === 'lenient';
-    this.cacheSize = options.cacheSize ?? 2000;
+    this.templates = new TemplateCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
+    this.expressions = new TemplateCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
     for (const [name, definition] of [...textFilters, ...collectionFilters]) this.registry.filters.set(name, definition);
     for (const [name, test] of builtinTests) this.registry.tests.set(name, test);
     for (const [name, impl] of builtinFunctions) this.registry.globals.set(name, new TemplateFunction(name, impl));
@@ -89,7 +92,7 @@ export class Environment {
     const normalised = normaliseSource(source, this.lexerOptions);
     const statements = located(normalised, () => parseTemplate(tokenize(normalised, this.lexerOptions), normalised, this.registry, this.limits.maxNestingDepth));
     const template = new Template(this, normalised, statements);
-    remember(this.templates, source, template, this.cacheSize);
+    this.templates.set(source, template);
     return template;
   }
 
@@ -99,7 +102,7 @@ export class Environment {
     if (cached !== undefined) return cached;
     const expression = located(source, () => parseExpression(tokenizeExpression(source), source, this.registry, this.limits.maxNestingDepth));
     const compiled = new CompiledExpression(this, source, expression);
-    remember(this.expressions, source, compiled, this.cacheSize);
+    this.expressions.set(source, compiled);
     return compiled;
   }
 
@@ -126,11 +129,6 @@ export class Environment {
   }
 }
 
-/** Caches a parsed value, dropping the oldest when the cache is full. */
-function remember<T>(cache: Map<string, T>, source: string, value: T, size: number): void {
-  if (cache.size >= size) cache.delete(cache.keys().next().value!);
-  cache.set(source, value);
-}
 
 export class Template {
   /** The source after Jinja's newline handling; error positions refer to it. */

@@ -29,6 +29,9 @@ interface RenderSettings {
   lenient: boolean;
 }
 
+/** Strings longer than this charge one step per 256 characters each time an expression yields them. */
+const longString = 1024;
+
 class Scope {
   readonly variables = new Map<string, unknown>();
   constructor(readonly parent: Scope | undefined) {}
@@ -245,6 +248,9 @@ export class Render {
     } catch (error) {
       throw this.failure(error, node);
     }
+    // Work on strings is proportional to their length: a long string costs steps each time it is
+    // produced, so a loop over a filter of a megabyte payload runs out of steps, not of time.
+    if (typeof result === 'string' && result.length > longString) this.meter.step(result.length >> 8);
     this.depth -= 1;
     return result;
   }

@@ -37,6 +37,19 @@ describe('limits', () => {
     expect(limitOf(`${nested}{{ c | unique | list | length }}`)).toMatch(/^max(Steps|StringLength)$/);
   });
 
+  it('charges work on long strings by their length', () => {
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    const error = (() => {
+      try {
+        environment.render('{% for i in range(100000) %}{% set y = big | upper %}{% endfor %}', { big });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toMatchObject({ kind: 'limit', limit: 'maxSteps' });
+  });
+
   it('bounds the time of a render', () => {
     const quick = new Environment({ limits: { maxMilliseconds: 50, maxSteps: Number.MAX_SAFE_INTEGER } });
     const started = performance.now();
