@@ -176,6 +176,19 @@ describe('resource exhaustion is refused, naming the limit', () => {
   });
 });
 
+describe('a value made of many templates', () => {
+  it('shares one budget, so a thousand templates cost no more than one', () => {
+    const heavy = Object.fromEntries(Array.from({ length: 1000 }, (_, index) => [`p${index}`, '{% for i in range(99999) %}{% endfor %}']));
+    let failure: unknown;
+    try {
+      renderValue(heavy, {}, { what: 'parameters' });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toMatchObject({ code: 'TEMPLATE_INVALID', details: { limit: 'maxSteps' } });
+  });
+});
+
 describe('the entry paths, end to end', () => {
   let deployment: EmbeddedDeployment;
   let packDir: string;

@@ -54,6 +54,14 @@ describe('environment', () => {
     expect(environment.evaluate('ctx is callable', {})).toBe(true);
   });
 
+  it('lets several renders share one meter, and so one budget', () => {
+    const environment = new Environment({ limits: { maxSteps: 1000 } });
+    const template = environment.compile('{% for i in range(100) %}{% endfor %}');
+    expect(() => Array.from({ length: 20 }, () => template.render({}))).not.toThrow();
+    const meter = environment.meter();
+    expect(() => Array.from({ length: 20 }, () => template.render({}, { meter }))).toThrow(expect.objectContaining({ limit: 'maxSteps' }));
+  });
+
   it('names the filter whose code failed', () => {
     const environment = new Environment();
     environment.addFilter('explode', () => {

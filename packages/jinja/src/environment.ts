@@ -3,9 +3,9 @@ import { builtinFunctions } from './builtin-globals.ts';
 import { builtinTests } from './builtin-tests.ts';
 import { collectionFilters } from './collection-filters.ts';
 import { TemplateError } from './errors.ts';
-import { Render } from './interpreter.ts';
+import { Render, type RenderSettings } from './interpreter.ts';
 import { normaliseSource, tokenize, tokenizeExpression, type LexerOptions } from './lexer.ts';
-import { defaultLimits, type Limits } from './limits.ts';
+import { defaultLimits, WorkMeter, type Limits } from './limits.ts';
 import { parseExpression, parseTemplate } from './parser.ts';
 import type { FilterDefinition, FilterImpl, Registry, TestImpl } from './registry.ts';
 import { TemplateFunction, type TemplateFunctionImpl } from './template-values.ts';
@@ -34,6 +34,11 @@ export interface EnvironmentOptions {
 export interface RenderOptions {
   /** Overrides the environment's undefined behaviour for this render. */
   undefined?: 'strict' | 'lenient';
+  /**
+   * Charges this render to an existing meter (`environment.meter()`), so that several renders
+   * (every string of a parameters object) share one budget of steps and time.
+   */
+  meter?: WorkMeter;
 }
 
 export type TemplateContext = Record<string, unknown>;
@@ -116,10 +121,15 @@ export class Environment {
     return this.compileExpression(source).evaluate(context, options);
   }
 
+  /** A meter over this environment's limits, for renders that should share one budget. */
+  meter(): WorkMeter {
+    return new WorkMeter(this.limits);
+  }
+
   /** @internal What a render of this environment needs. */
-  renderSettings(source: string, options: RenderOptions | undefined): { source: string; registry: Registry; limits: Readonly<Limits>; lenient: boolean } {
+  renderSettings(source: string, options: RenderOptions | undefined): RenderSettings {
     const lenient = options?.undefined === undefined ? this.lenient : options.undefined === 'lenient';
-    return { source, registry: this.registry, limits: this.limits, lenient };
+    return { source, registry: this.registry, limits: this.limits, lenient, meter: options?.meter };
   }
 
   /** Parsed templates hold the filters and tests they resolved: a change to those drops them. */

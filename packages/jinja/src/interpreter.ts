@@ -22,11 +22,13 @@ import { aTypeName, type CallContext, isPlainObject, LoopState, StringWithAttrib
  * one, fails in both modes.
  */
 
-interface RenderSettings {
+export interface RenderSettings {
   source: string;
   registry: Registry;
   limits: Readonly<Limits>;
   lenient: boolean;
+  /** The meter to charge; a new one per render unless several renders share a budget. */
+  meter: WorkMeter | undefined;
 }
 
 /** Strings longer than this charge one step per 256 characters each time an expression yields them. */
@@ -93,7 +95,7 @@ export class Render {
     this.limits = settings.limits;
     this.lenient = settings.lenient;
     this.context = context;
-    this.meter = new WorkMeter(settings.limits);
+    this.meter = settings.meter ?? new WorkMeter(settings.limits);
     this.methods = new RenderMethodContext(this.meter);
     this.callContext = new RenderCallContext(this);
   }

@@ -2,7 +2,7 @@ import { dictEntries } from './data-access.ts';
 import { TemplateError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { pyFixed, pyRepr, pyStr } from './python-values.ts';
-import { isPlainObject } from './template-values.ts';
+import { aTypeName, isPlainObject } from './template-values.ts';
 
 const spec = /%(?:\(([^)]*)\))?([-#0 +]*)(\d+)?(?:\.(\d+))?([diouxXeEfFgGcrsa%])/g;
 
@@ -45,10 +45,11 @@ export function pythonPercentFormat(format: string, args: unknown[], meter: Work
   return out;
 }
 
-function number(value: unknown, kind: string, meter: WorkMeter): number {
+/** A failure names the type only: the value may be a secret the template was given. */
+function number(value: unknown, kind: string): number {
   if (typeof value === 'boolean') return Number(value);
   if (typeof value === 'number') return value;
-  throw new TemplateError('type', `format: %${kind} needs a number, not ${pyRepr(value, meter)}`);
+  throw new TemplateError('type', `format: %${kind} needs a number, not ${aTypeName(value)}`);
 }
 
 function convert(value: unknown, kind: string, precision: number | undefined, meter: WorkMeter): string {
@@ -61,28 +62,28 @@ function convert(value: unknown, kind: string, precision: number | undefined, me
     case 'd':
     case 'i':
     case 'u':
-      return String(Math.trunc(number(value, kind, meter)));
+      return String(Math.trunc(number(value, kind)));
     case 'x':
-      return Math.trunc(number(value, kind, meter)).toString(16);
+      return Math.trunc(number(value, kind)).toString(16);
     case 'X':
-      return Math.trunc(number(value, kind, meter)).toString(16).toUpperCase();
+      return Math.trunc(number(value, kind)).toString(16).toUpperCase();
     case 'o':
-      return Math.trunc(number(value, kind, meter)).toString(8);
+      return Math.trunc(number(value, kind)).toString(8);
     case 'c':
       if (typeof value !== 'number') return pyStr(value, meter).slice(0, 1);
       if (!Number.isInteger(value) || value < 0 || value > 0x10ffff) throw new TemplateError('type', 'format: %c needs a code point in range(0x110000)');
       return String.fromCodePoint(value);
     case 'e':
     case 'E': {
-      const text = number(value, kind, meter).toExponential(Math.min(precision ?? 6, 100)).replace(/e([+-])(\d)$/, 'e$10$2');
+      const text = number(value, kind).toExponential(Math.min(precision ?? 6, 100)).replace(/e([+-])(\d)$/, 'e$10$2');
       return kind === 'E' ? text.toUpperCase() : text;
     }
     case 'g':
     case 'G': {
-      const text = String(Number(number(value, kind, meter).toPrecision(Math.min(precision || 6, 100))));
+      const text = String(Number(number(value, kind).toPrecision(Math.min(precision || 6, 100))));
       return kind === 'G' ? text.toUpperCase() : text;
     }
     default:
-      return pyFixed(number(value, kind, meter), Math.min(precision ?? 6, 100));
+      return pyFixed(number(value, kind), Math.min(precision ?? 6, 100));
   }
 }

@@ -172,7 +172,7 @@ export const textFilters: [string, FilterDefinition][] = [
   }),
   filter('filesizeformat', ['binary'], (value, bound) => {
     const bytes = typeof value === 'string' ? (parseFloatText(value) ?? Number.NaN) : number(value, 'filesizeformat');
-    if (Number.isNaN(bytes)) throw new TemplateError('type', `filesizeformat needs a number, not ${JSON.stringify(value)}`);
+    if (Number.isNaN(bytes)) throw new TemplateError('type', 'filesizeformat needs a number or a numeric string');
     const binary = bound['binary'] === true;
     const base = binary ? 1024 : 1000;
     const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];

@@ -1,4 +1,4 @@
-import { TemplateError } from '@packrun/jinja';
+import { TemplateError, type WorkMeter } from '@packrun/jinja';
 import { PackrunError } from '../errors.ts';
 import { buildDatastoreSnapshot, type KeyValueLookup } from './datastore-snapshot.ts';
 import { stackstormEnvironment } from './stackstorm-environment.ts';
@@ -30,14 +30,20 @@ export function renderTemplate(template: string, context: TemplateContext, optio
 /**
  * Renders every template string inside `value` (walking objects and arrays). A string that is
  * exactly one `{{ expression }}` becomes the expression's value with its type (an int stays an
- * int, a dict a dict); other template strings become strings; `use_none` yields null.
+ * int, a dict a dict); other template strings become strings; `use_none` yields null. All the
+ * strings of one value share one budget of work and time (the template limits), so a value made
+ * of many templates costs no more than one.
  */
 export function renderValue(value: unknown, context: TemplateContext, options: RenderOptions = {}): unknown {
-  if (typeof value === 'string') return renderString(value, context, options);
-  if (Array.isArray(value)) return value.map((item, index) => renderValue(item, context, childOptions(options, `[${index}]`)));
+  return renderWithin(value, context, options, stackstormEnvironment.meter());
+}
+
+function renderWithin(value: unknown, context: TemplateContext, options: RenderOptions, meter: WorkMeter): unknown {
+  if (typeof value === 'string') return renderString(value, context, options, meter);
+  if (Array.isArray(value)) return value.map((item, index) => renderWithin(item, context, childOptions(options, `[${index}]`), meter));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, renderValue(item, context, childOptions(options, `.${key}`))]),
+      Object.entries(value).map(([key, item]) => [key, renderWithin(item, context, childOptions(options, `.${key}`), meter)]),
     );
   }
   return value;
@@ -58,11 +64,11 @@ function childOptions(options: RenderOptions, suffix: string): RenderOptions {
   return options.what === undefined ? options : { ...options, what: options.what + suffix };
 }
 
-function renderString(source: string, context: TemplateContext, options: RenderOptions): unknown {
+function renderString(source: string, context: TemplateContext, options: RenderOptions, meter: WorkMeter): unknown {
   if (!isTemplate(source)) return source;
   let value: unknown;
   try {
-    value = stackstormEnvironment.compile(source).renderValue(withContext(context), renderOptions(options));
+    value = stackstormEnvironment.compile(source).renderValue(withContext(context), { ...renderOptions(options), meter });
   } catch (error) {
     throw templateError(error, source, options.what);
   }
