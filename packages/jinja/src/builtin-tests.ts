@@ -1,8 +1,9 @@
 import { bindArguments, type CallArguments } from './arguments.ts';
 import { TemplateError } from './errors.ts';
 import { pyCompare, pyContains, pyEquals } from './operators.ts';
+import { pyStr } from './python-values.ts';
 import type { TestImpl } from './registry.ts';
-import { isPlainObject, StringWithAttributes, TemplateFunction, Undefined, type CallContext } from './template-values.ts';
+import { aTypeName, isPlainObject, StringWithAttributes, TemplateFunction, Undefined, type CallContext } from './template-values.ts';
 
 /**
  * Jinja's built-in tests (`x is defined`, `x is divisibleby 3`, `x is in [..]`...). A test that
@@ -30,6 +31,19 @@ const inequality: TestImpl = (value, args, context) => !equality(value, args, co
 
 const integerValue = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 
+/** A number for odd/even/divisibleby: bools are ints, as in Python; anything else is a TypeError there too. */
+function arithmetic(value: unknown, test: string): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return Number(value);
+  throw new TemplateError('type', `the test "${test}" needs a number, not ${aTypeName(value)}`);
+}
+
+/** Jinja's lower/upper tests: str(value).islower() / isupper(), at least one cased character and none of the other case. */
+function hasCase(value: unknown, wanted: RegExp, other: RegExp, context: CallContext): boolean {
+  const text = pyStr(value, context.meter);
+  return wanted.test(text) && !other.test(text);
+}
+
 export const builtinTests: [string, TestImpl][] = [
   ['defined', (value) => !isMissing(value)],
   ['undefined', (value) => isMissing(value)],
@@ -47,14 +61,14 @@ export const builtinTests: [string, TestImpl][] = [
   ['callable', (value) => value instanceof TemplateFunction],
   ['escaped', () => false],
   ['sameas', (value, args) => Object.is(value, bindArguments('sameas', args, ['other'])['other'])],
-  ['lower', (value) => typeof value === 'string' && value === value.toLowerCase()],
-  ['upper', (value) => typeof value === 'string' && value === value.toUpperCase()],
-  ['odd', (value) => integerValue(value) && Math.abs(value % 2) === 1],
-  ['even', (value) => integerValue(value) && value % 2 === 0],
+  ['lower', (value, _args, context) => hasCase(value, /\p{Ll}/u, /\p{Lu}/u, context)],
+  ['upper', (value, _args, context) => hasCase(value, /\p{Lu}/u, /\p{Ll}/u, context)],
+  ['odd', (value) => Math.abs(arithmetic(value, 'odd') % 2) === 1],
+  ['even', (value) => arithmetic(value, 'even') % 2 === 0],
   ['divisibleby', (value, args) => {
-    const divisor = bindArguments('divisibleby', args, ['num'])['num'];
-    if (typeof divisor !== 'number' || divisor === 0 || typeof value !== 'number') return false;
-    return value % divisor === 0;
+    const divisor = arithmetic(bindArguments('divisibleby', args, ['num'])['num'], 'divisibleby');
+    if (divisor === 0) throw new TemplateError('type', 'divisibleby: division by zero');
+    return arithmetic(value, 'divisibleby') % divisor === 0;
   }],
   ['in', (value, args, context) => pyContains(compared(bindArguments('in', args, ['seq'])['seq'], context), compared(value, context), context.meter)],
   ['eq', equality],

@@ -58,6 +58,8 @@ function extreme(value: unknown, bound: Record<string, unknown>, meter: WorkMete
 /** `select('odd')`, `selectattr('on')`, `reject...`: keep the items whose test result is `keep`. */
 function selectBy(keep: boolean, byAttribute: boolean) {
   return (value: unknown, args: CallArguments, context: CallContext): unknown[] => {
+    // As Jinja's select and map: a false value (None, 0, '') gives nothing rather than failing.
+    if (!isTruthy(value)) return [];
     const [first, ...rest] = args.positional;
     const attribute = byAttribute ? first : undefined;
     const [testName, ...testArgs] = byAttribute ? rest : args.positional;
@@ -102,6 +104,7 @@ export const collectionFilters: [string, FilterDefinition][] = [
     'map',
     {
       call: (value, args, context) => {
+        if (!isTruthy(value)) return [];
         const items = itemsOf(value, context.meter);
         if ('attribute' in args.keywords) {
           const attribute = args.keywords['attribute'];

@@ -10,6 +10,7 @@ const context = {"users": [{"name": "ann", "age": 31, "admin": true}, {"name": "
  * (StrictUndefined, trim_blocks, lstrip_blocks), recorded from Jinja2 itself.
  */
 const renderedByJinja2: [string, string][] = [
+  ["{{ \"they're {x} a-b\" | title }}|{{ {'k': 1} is lower }}|{{ '0' is upper }}|{{ false | select('odd') | list }}|{{ none | map('upper') | list }}|{{ true is odd }}|{{ 'abc' % [1, 2] }}", "They're {X} A-B|True|False|[]|[]|True|abc"],
   ["{% for u in users %}{{ loop.index }}/{{ loop.length }}:{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}", "1/3:ann,2/3:bob,3/3:cy"],
   ["{% for u in users if u.age > 30 %}{{ u.name }}{{ loop.revindex }} {% else %}none{% endfor %}", "ann2 cy1 "],
   ["{% for x in empty %}x{% else %}empty{% endfor %}", "empty"],

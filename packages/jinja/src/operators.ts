@@ -101,7 +101,7 @@ export function binaryOperation(operator: string, left: unknown, right: unknown,
       if (numeric(left) && numeric(right)) return Math.floor(Number(left) / divisor(right));
       break;
     case '%':
-      if (typeof left === 'string') return pythonPercentFormat(left, isTuple(right) ? (right as unknown[]) : [right], meter);
+      if (typeof left === 'string') return isTuple(right) ? pythonPercentFormat(left, right as unknown[], meter) : pythonPercentFormat(left, [right], meter, Array.isArray(right));
       if (numeric(left) && numeric(right)) {
         const modulus = divisor(right);
         const remainder = Number(left) % modulus;

@@ -10,8 +10,10 @@ const spec = /%(?:\(([^)]*)\))?([-#0 +]*)(\d+)?(?:\.(\d+))?([diouxXeEfFgGcrsa%])
  * Python's printf-style `format % args`, which the `%` operator on a string and Jinja's `format`
  * filter use: `%s`, `%r`, `%d`, `%f`/`%e`/`%g` with width and precision, `%x`/`%o`, `%%`, and
  * `%(name)s` against a mapping. Widths and precisions count against the string size limit.
+ * `unusedAllowed`: the one argument is a list, which Python takes for a mapping and so does not
+ * complain when the format uses none of it.
  */
-export function pythonPercentFormat(format: string, args: unknown[], meter: WorkMeter): string {
+export function pythonPercentFormat(format: string, args: unknown[], meter: WorkMeter, unusedAllowed = false): string {
   const mapping = args.length === 1 && isPlainObject(args[0]) ? new Map(dictEntries(args[0])) : undefined;
   let next = 0;
   let length = 0;
@@ -40,7 +42,7 @@ export function pythonPercentFormat(format: string, args: unknown[], meter: Work
     meter.checkString(length);
     return text;
   });
-  if (mapping === undefined && next < args.length) throw new TemplateError('type', 'format: not all arguments converted during string formatting');
+  if (mapping === undefined && !unusedAllowed && next < args.length) throw new TemplateError('type', 'format: not all arguments converted during string formatting');
   meter.checkString(out.length);
   return out;
 }

@@ -125,7 +125,13 @@ export const textFilters: [string, FilterDefinition][] = [
   filter('safe', [], (value, _bound, meter) => pyStr(value, meter)),
   filter('lower', [], (value, _bound, meter) => pyStr(value, meter).toLowerCase()),
   filter('upper', [], (value, _bound, meter) => pyStr(value, meter).toUpperCase()),
-  filter('title', [], (value, _bound, meter) => callStringMethod('title', pyStr(value, meter), [], meter)),
+  // Jinja's title, not str.title: words begin after whitespace, '-' and opening brackets only.
+  filter('title', [], (value, _bound, meter) =>
+    pyStr(value, meter)
+      .split(/([-\s({[<]+)/)
+      .map((part) => (part === '' ? part : part[0]!.toUpperCase() + part.slice(1).toLowerCase()))
+      .join(''),
+  ),
   filter('trim', ['chars'], (value, bound, meter) => callStringMethod('strip', pyStr(value, meter), [bound['chars'] ?? null], meter)),
   filter('string', [], (value, _bound, meter) => pyStr(value, meter)),
   filter('pprint', [], (value, _bound, meter) => pyRepr(value, meter)),
