@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pyRepr } from '../template/python-values.ts';
+import { pyRepr } from '@packrun/jinja';
 import { parsePythonLiteral } from './python-literal.ts';
 
 describe('parsePythonLiteral', () => {

@@ -1,7 +1,8 @@
+import { StringWithAttributes } from '@packrun/jinja';
 import type { KeyValues, KeyValueScope as DatastoreScope } from '../store/types.ts';
 
 /**
- * `st2kv.system.<key>` and `st2kv.user.<key>` in templates. Rendering is synchronous (nunjucks) but
+ * `st2kv.system.<key>` and `st2kv.user.<key>` in templates. Rendering is synchronous but
  * the datastore is not, so the keys a template mentions are found by scanning its text, fetched
  * first, and handed to the renderer as a plain snapshot object. Keys reached through a computed
  * name (`st2kv.system[name_var]`) cannot be seen in advance and render as missing.
@@ -88,7 +89,8 @@ export async function buildDatastoreSnapshot(
     }),
   );
 
-  const snapshot: DatastoreSnapshot = { system: {}, user: {} };
+  // Null-prototype objects: the path segments come from template text, and `__proto__` must be only a key.
+  const snapshot: DatastoreSnapshot = { system: emptyRecord(), user: emptyRecord() };
   for (const { scope, path } of references) {
     let parent: Record<string, unknown> = snapshot[scope];
     for (let length = 1; length <= path.length; length += 1) {
@@ -99,15 +101,23 @@ export async function buildDatastoreSnapshot(
         if (existing === undefined) parent[segment] = value ?? '';
         break;
       }
+      if (existing instanceof StringWithAttributes) {
+        parent = existing.attributes;
+        continue;
+      }
       if (typeof existing === 'object' && existing !== null) {
         parent = existing as Record<string, unknown>;
         continue;
       }
-      // Both `a` and `a.b` may be keys: a String object prints as `a` and still has attribute `b`.
-      const container: Record<string, unknown> = value === undefined ? {} : (new String(value) as unknown as Record<string, unknown>);
+      // Both `a` and `a.b` may be keys: `a` prints as its value and still has the attribute `b`.
+      const container = value === undefined ? emptyRecord() : new StringWithAttributes(value, emptyRecord());
       parent[segment] = container;
-      parent = container;
+      parent = container instanceof StringWithAttributes ? container.attributes : container;
     }
   }
   return snapshot;
+}
+
+function emptyRecord(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }

@@ -1,7 +1,10 @@
+import { dictEntries, isPlainObject, ownValue, type WorkMeter } from '@packrun/jinja';
+
 /**
  * The JSONPath subset StackStorm's `jsonpath_query` filter is used with: `$`, `.name`, `['name']`,
  * `[n]`, `[*]` / `.*`, `[start:end]`, and recursive `..name`. Returns the list of matches, or null
- * when nothing matches (as the filter does).
+ * when nothing matches (as the filter does). It reads only plain data, and charges every node it
+ * visits to the render's meter.
  */
 type Step =
   | { kind: 'child'; name: string }
@@ -36,21 +39,24 @@ function parse(query: string): Step[] {
   return steps;
 }
 
-function children(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'object' && value !== null) return Object.values(value);
-  return [];
+function children(value: unknown, meter: WorkMeter): unknown[] {
+  const found = Array.isArray(value) ? value : isPlainObject(value) ? dictEntries(value).map(([, child]) => child) : [];
+  meter.step(found.length);
+  return found;
 }
 
-function descendants(value: unknown): unknown[] {
-  return children(value).flatMap((child) => [child, ...descendants(child)]);
+function descendants(value: unknown, meter: WorkMeter, depth = 0): unknown[] {
+  meter.checkDataDepth(depth);
+  return children(value, meter).flatMap((child) => [child, ...descendants(child, meter, depth + 1)]);
 }
 
-function apply(step: Step, value: unknown): unknown[] {
-  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+function apply(step: Step, value: unknown, meter: WorkMeter): unknown[] {
+  meter.step();
   switch (step.kind) {
-    case 'child':
-      return isObject && step.name in (value as object) ? [(value as Record<string, unknown>)[step.name]] : [];
+    case 'child': {
+      const found = isPlainObject(value) ? ownValue(value, step.name) : undefined;
+      return found === undefined ? [] : [found];
+    }
     case 'index': {
       if (!Array.isArray(value)) return [];
       const item = value[step.index < 0 ? value.length + step.index : step.index];
@@ -59,17 +65,17 @@ function apply(step: Step, value: unknown): unknown[] {
     case 'slice':
       return Array.isArray(value) ? value.slice(step.start, step.end) : [];
     case 'wildcard':
-      return children(value);
+      return children(value, meter);
     case 'descendants': {
-      const nodes = [value, ...descendants(value)];
-      if (step.name === '*') return descendants(value);
-      return nodes.flatMap((node) => apply({ kind: 'child', name: step.name as string }, node));
+      if (step.name === '*') return descendants(value, meter);
+      const nodes = [value, ...descendants(value, meter)];
+      return nodes.flatMap((node) => apply({ kind: 'child', name: step.name as string }, node, meter));
     }
   }
 }
 
-export function jsonpathQuery(value: unknown, query: unknown): unknown[] | null {
+export function jsonpathQuery(value: unknown, query: string, meter: WorkMeter): unknown[] | null {
   let current: unknown[] = [value];
-  for (const step of parse(String(query))) current = current.flatMap((item) => apply(step, item));
+  for (const step of parse(query)) current = current.flatMap((item) => apply(step, item, meter));
   return current.length === 0 ? null : current;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderValue } from './render.ts';
-import { pyJsonDumps } from './python-values.ts';
+import { pyJsonDumps } from '@packrun/jinja';
 
 const r = (template: string, context: Record<string, unknown> = {}): unknown => renderValue(template, context);
 const data = { d: { b: 1, a: [1, 'x'] }, s: 'caf\u00e9' };
@@ -37,7 +37,9 @@ describe('StackStorm filters', () => {
   });
 
   it('regex_replace takes Python replacement syntax', () => {
-    expect(r("{{ 'john smith' | regex_replace('(\\w+) (\\w+)', '\\2, \\1') }}")).toBe('smith, john');
+    // In a Jinja string literal `\1` is an octal escape, as in Python: a back-reference is written `\\1`.
+    expect(r("{{ 'john smith' | regex_replace('(\\w+) (\\w+)', '\\\\2, \\\\1') }}")).toBe('smith, john');
+    expect(r("{{ 'john smith' | regex_replace('(\\w+) (\\w+)', '\\2') }}")).toBe('\x02');
     expect(r("{{ 'v1.2' | regex_replace('v(?P<ver>.*)', 'version \\g<ver>') }}")).toBe('version 1.2');
     expect(r("{{ 'cost 5' | regex_replace('\\d', '$') }}")).toBe('cost $');
   });
