@@ -90,7 +90,6 @@ const fields = {
   packIndex: { env: 'PACKRUN_PACK_INDEX', doc: 'Pack index (JSON file path or URL) used to resolve pack names.', default: (): string | undefined => undefined, parse: optionalText },
   datastoreKey: { env: 'PACKRUN_DATASTORE_KEY', doc: 'Base64 of the 32-byte AES-256-GCM key that encrypts datastore secrets; unset: PACKRUN_HOME/secrets/datastore.key, created on first use.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   busWaitSeconds: { env: 'PACKRUN_BUS_WAIT', doc: 'Seconds a message waits for an unreachable RabbitMQ before the send fails (it is resent after a reconnect until then).', default: () => 30, parse: positiveNumber },
-  storeCompactionSeconds: { env: 'PACKRUN_STORE_COMPACTION', doc: 'Seconds between compactions of the embedded store files (also compacted on open and close; at least 5).', default: () => 3600, parse: positiveNumber },
   apiAuth: { env: 'PACKRUN_API_AUTH', doc: 'Require an API key on every API route but health (turn off only on a trusted loopback).', default: () => true, parse: flag },
   runnerHeartbeatSeconds: { env: 'PACKRUN_RUNNER_HEARTBEAT', doc: 'Seconds between action runner heartbeats; a runner silent for 3 of them is dead and its executions end abandoned.', default: () => 5, parse: positiveNumber },
   shutdownGraceSeconds: { env: 'PACKRUN_SHUTDOWN_GRACE', doc: 'Seconds a stopping service lets running executions finish before handing them back to the queue.', default: () => 30, parse: positiveNumber },

@@ -1,5 +1,5 @@
 import { PackrunError } from '../errors.ts';
-import { toJsonValue } from './json-value.ts';
+import { TooDeepError, toJsonValue } from './json-value.ts';
 import type { Filter, FindOptions, Patch } from './types.ts';
 
 /**
@@ -13,9 +13,15 @@ import type { Filter, FindOptions, Patch } from './types.ts';
  *   `%` -> `%25`, `.` -> `%2E`, a leading `$` -> `%24`. Our own field names never need it.
  * - Filters are checked against the restricted language before they reach a backend, so an API
  *   caller cannot smuggle in `$where` or `$regex`.
+ * - A record holds at most `maxRecordDepth` levels of objects and arrays (the record itself is
+ *   level 1), MongoDB's own limit: deeper data is refused with STORE_TOO_DEEP before it reaches
+ *   either backend, so nothing is stored that a backend could not read back.
  */
 
 type Doc = Record<string, unknown>;
+
+/** MongoDB's limit on nested objects and arrays, the record itself counted as the first level. */
+export const maxRecordDepth = 100;
 
 const operators = new Set(['$in', '$nin', '$ne', '$gt', '$gte', '$lt', '$lte', '$exists']);
 
@@ -46,13 +52,44 @@ export function toDocument(collection: string, record: { id: string }): Doc {
     });
   }
   // Our own field names (id among them) come through escapeKey unchanged.
-  const { id, ...rest } = toJsonValue(record, escapeKey) as Doc & { id: string };
+  const { id, ...rest } = plain(collection, record.id, record, maxRecordDepth) as Doc & { id: string };
   return { _id: id, ...rest };
+}
+
+/** toJsonValue with escaped keys, a value nested beyond `maxDepth` refused with STORE_TOO_DEEP. */
+function plain(collection: string, id: string | undefined, value: unknown, maxDepth: number): unknown {
+  try {
+    return toJsonValue(value, escapeKey, maxDepth);
+  } catch (error) {
+    if (!(error instanceof TooDeepError)) throw error;
+    const which = id === undefined ? `a ${collection} record` : `the ${collection} record "${id}"`;
+    throw new PackrunError('STORE_TOO_DEEP', `${which} would be nested more than ${maxRecordDepth} levels deep`, {
+      hint: `a record holds at most ${maxRecordDepth} levels of nested objects and arrays (MongoDB's limit too): flatten the data or store it as a string`,
+      details: { collection, ...(id === undefined ? {} : { id }), maxDepth: maxRecordDepth },
+    });
+  }
 }
 
 export function fromDocument<T>(doc: Doc): T {
   const { _id, ...rest } = doc;
   return { id: String(_id), ...(mapKeys(rest, unescapeKey) as Doc) } as T;
+}
+
+/**
+ * A record from its id and the JSON text of the rest of its document, as the embedded store keeps
+ * them. Escaped keys always hold "%2": a text without it has nothing to unescape and skips the walk.
+ */
+export function fromDocumentText<T>(id: string, text: string): T {
+  const rest = JSON.parse(text) as Doc;
+  return { id, ...(text.includes('%2') ? (mapKeys(rest, unescapeKey) as Doc) : rest) } as T;
+}
+
+/** STORE_DUPLICATE_ID for an insert over an existing id, as both backends report it. */
+export function duplicate(collection: string, id: string, cause: unknown): PackrunError {
+  return new PackrunError('STORE_DUPLICATE_ID', `${collection} already has a record with id "${id}"`, {
+    details: { collection, id },
+    cause,
+  });
 }
 
 function fieldPath(path: string): string {
@@ -110,7 +147,9 @@ export function toSort<T>(sort: FindOptions<T>['sort']): Array<[string, 1 | -1]>
 
 export function toUpdate<T>(collection: string, patch: Patch<T>): Doc {
   const update: Doc = {};
-  const set = patch.set === undefined ? {} : (toJsonValue(patch.set, escapeKey) as Doc);
+  // `set` stands where the record does (its fields are the record's); a pushed element sits one
+  // level lower, inside its array.
+  const set = patch.set === undefined ? {} : (plain(collection, undefined, patch.set, maxRecordDepth) as Doc);
   if ('_id' in set || 'id' in (patch.set ?? {})) {
     throw new PackrunError('STORE_BAD_PATCH', `a ${collection} record's id cannot change`, {
       details: { collection },
@@ -121,7 +160,7 @@ export function toUpdate<T>(collection: string, patch: Patch<T>): Doc {
   if (patch.unset !== undefined && patch.unset.length > 0) {
     update['$unset'] = Object.fromEntries(patch.unset.map((key) => [fieldPath(String(key)), true]));
   }
-  const push = patch.push === undefined ? {} : (toJsonValue(patch.push, escapeKey) as Doc);
+  const push = patch.push === undefined ? {} : (plain(collection, undefined, patch.push, maxRecordDepth - 1) as Doc);
   if (Object.keys(push).length > 0) update['$push'] = push;
   if (Object.keys(update).length === 0) {
     throw new PackrunError('STORE_BAD_PATCH', `an update of ${collection} must set, unset or push something`, {
