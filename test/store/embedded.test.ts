@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore, type ExecutionRecord } from '@packrun/core';
+import { runWithCore } from './core-child.ts';
 import { storeContract } from './store-contract.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'packrun-embedded-store-'));
@@ -25,15 +24,6 @@ const record: ExecutionRecord = {
   createdAt: '2026-01-01T00:00:00.000Z',
   context: {},
 };
-
-/** Runs a script in a child Node process that imports @packrun/core; returns what it printed. */
-export function runWithCore(script: string): { stdout: string; stderr: string; status: number | null } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--conditions', 'source', '--input-type=module', '-e', script], {
-    cwd: path.dirname(fileURLToPath(import.meta.url)),
-    encoding: 'utf8',
-  });
-  return { stdout: child.stdout, stderr: child.stderr, status: child.status };
-}
 
 describe('embedded store on disk', () => {
   it('keeps records across close and reopen, in one database file', async () => {

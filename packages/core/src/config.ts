@@ -62,6 +62,14 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
   });
 };
 
+/** How the embedded store commits: see EmbeddedStoreOptions.sync. */
+export type StoreSync = 'normal' | 'full';
+const storeSync: Parser<StoreSync> = (raw, variable) => {
+  const value = raw.toLowerCase();
+  if (value === 'normal' || value === 'full') return value;
+  throw new PackrunError('CONFIG_INVALID', `${variable} must be normal or full, got "${raw}"`, { details: { variable } });
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -71,6 +79,7 @@ const fields = {
   node: { env: 'PACKRUN_NODE', doc: 'Node.js binary that runs node-script actions and Node sensors.', default: () => process.execPath, parse: text },
   uv: { env: 'PACKRUN_UV', doc: 'Path to uv for building Python envs; empty: look on PATH and in the repository tools folder; `off`: always use `python -m venv` and pip.', default: (): string | undefined => undefined, parse: optionalText },
   mongodbUrl: { env: 'PACKRUN_MONGODB_URL', doc: 'MongoDB URL; unset: the embedded store in PACKRUN_HOME/store.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
+  storeSync: { env: 'PACKRUN_STORE_SYNC', doc: 'How the embedded store commits: normal (each commit goes to the write-ahead log, which is synced to disk at checkpoints: always consistent, but a power cut may take back the last commits) or full (the log is synced on every commit; every write costs an fsync).', default: (): StoreSync => 'normal', parse: storeSync },
   rabbitmqUrl: { env: 'PACKRUN_RABBITMQ_URL', doc: 'RabbitMQ URL (amqp://user:pass@host:5672/vhost); unset: the in-process bus.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   sensorBrokerIdentity: { env: 'PACKRUN_SENSOR_BROKER_IDENTITY', doc: 'How the sensor container gives each pack its own RabbitMQ user so its sensors publish trigger instances straight to the broker (distributed deployment only): management (the management HTTP API at PACKRUN_RABBITMQ_MANAGEMENT_URL), rabbitmqctl (PACKRUN_RABBITMQCTL on the broker host) or off (sensors dispatch over the control channel and the container publishes); default: management when PACKRUN_RABBITMQ_MANAGEMENT_URL is set, else off.', default: (): string | undefined => undefined, parse: optionalText },
   rabbitmqManagementUrl: { env: 'PACKRUN_RABBITMQ_MANAGEMENT_URL', doc: 'RabbitMQ management API with an administrator\'s credentials (http://admin:secret@host:15672), used to provision the per-pack sensor users.', default: (): string | undefined => undefined, parse: optionalText, secret: true },

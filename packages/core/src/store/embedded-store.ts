@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { PackrunError } from '../errors.ts';
+import type { StoreSync } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { storeCollections } from './collections.ts';
 import { SqliteCollection } from './sqlite-collection.ts';
@@ -18,6 +19,8 @@ export interface EmbeddedStoreOptions {
   /** Folder holding the store (dataPaths(home).store). */
   dir: string;
   logger?: Logger;
+  /** How commits reach the disk (PACKRUN_STORE_SYNC): see sqlite-database.ts; default normal. */
+  sync?: StoreSync;
   /** Where the lines telling how an import goes are written (openStore: stderr). */
   progress?: (line: string) => void;
 }
@@ -42,7 +45,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   const files = storeFiles(options.dir);
   let db: Database.Database;
   try {
-    db = openDatabase(files, { logger, progress: options.progress });
+    db = openDatabase(files, { logger, progress: options.progress, sync: options.sync ?? 'normal' });
   } catch (error) {
     lock.release();
     throw storeError(files, error);

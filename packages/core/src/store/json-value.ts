@@ -6,8 +6,18 @@ export class TooDeepError extends RangeError {
   }
 }
 
+export interface JsonValueOptions {
+  /** Applied to every object key. */
+  mapKey?: (key: string) => string;
+  /** Applied to every string value. */
+  mapString?: (value: string) => string;
+  /** Levels of objects and arrays allowed, the value itself being level 1. */
+  maxDepth?: number;
+}
+
 /**
- * What JSON.parse(JSON.stringify(value)) gives, with every object key passed through `mapKey`, in
+ * What JSON.parse(JSON.stringify(value)) gives, with every object key passed through `mapKey` and
+ * every string through `mapString`, in
  * one walk over the value's nodes instead of through its text: a record holding an 8 MiB action
  * result costs as much as one holding eight bytes. Same rules as JSON: undefined, functions and
  * symbols are dropped from objects and become null in arrays, non-finite numbers become null,
@@ -18,7 +28,8 @@ export class TooDeepError extends RangeError {
  * TooDeepError as soon as the walk gets there, so an absurdly deep value costs no more than a
  * shallow one and never overflows the stack here or in JSON.stringify later.
  */
-export function toJsonValue(value: unknown, mapKey: (key: string) => string = (key) => key, maxDepth = Number.POSITIVE_INFINITY): unknown {
+export function toJsonValue(value: unknown, options: JsonValueOptions = {}): unknown {
+  const { mapKey = (key: string) => key, mapString = (text: string) => text, maxDepth = Number.POSITIVE_INFINITY } = options;
   const ancestors = new Set<object>();
 
   const convert = (input: unknown, key: string, depth: number): unknown => {
@@ -29,6 +40,7 @@ export function toJsonValue(value: unknown, mapKey: (key: string) => string = (k
     if (current instanceof Number || current instanceof String || current instanceof Boolean) current = current.valueOf();
     switch (typeof current) {
       case 'string':
+        return mapString(current);
       case 'boolean':
         return current;
       case 'number':

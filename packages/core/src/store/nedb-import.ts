@@ -2,9 +2,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, write
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { collectionNames, collectionSpecs } from './collections.ts';
-import { maxRecordDepth } from './document-codec.ts';
-import { TooDeepError, toJsonValue } from './json-value.ts';
-import { tableName } from './sqlite-schema.ts';
+import { maxRecordDepth, toStoredDocument } from './document-codec.ts';
+import { TooDeepError } from './json-value.ts';
+import { insertSql, rowValues, tableName } from './sqlite-schema.ts';
 import type { CollectionName } from './types.ts';
 
 /**
@@ -93,7 +93,7 @@ export function importNedbFiles(db: Database.Database, sources: NedbSource[], pr
   const reports: NedbFileReport[] = [];
   for (const source of sources) {
     const table = tableName(source.collection);
-    const upsert = db.prepare(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`);
+    const upsert = db.prepare(insertSql(source.collection, true));
     const remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
     const report: NedbFileReport = { collection: source.collection, file: source.file, lines: 0, records: 0, unreadable: 0, unreadableLines: [] };
     const fail = (line: number, problem: string): void => {
@@ -124,11 +124,12 @@ export function importNedbFiles(db: Database.Database, sources: NedbSource[], pr
         continue;
       }
       try {
-        const plain = toJsonValue(text.includes('"$$date"') ? withoutNedbDates(rest) : rest, (key) => key, maxRecordDepth);
-        upsert.run(String(id), JSON.stringify(plain));
+        const plain = toStoredDocument(text.includes('"$$date"') ? (withoutNedbDates(rest) as Record<string, unknown>) : rest);
+        upsert.run(...rowValues(source.collection, String(id), plain, JSON.stringify(plain)));
       } catch (error) {
         if (error instanceof TooDeepError) fail(report.lines, `record "${String(id)}" is nested more than ${maxRecordDepth} levels deep`);
         else if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') fail(report.lines, `record "${String(id)}" repeats a value that must be unique`);
+        else if ((error as { code?: string }).code === 'STORE_BAD_RECORD') fail(report.lines, (error as Error).message);
         else throw error;
       }
     }

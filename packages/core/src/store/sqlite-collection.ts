@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { PackrunError } from '../errors.ts';
 import { duplicate, fromDocumentText, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
-import { indexedFields, tableName } from './sqlite-schema.ts';
-import { toOrderBy, toWhere, type QueryContext, type SqlValue } from './sqlite-query.ts';
+import { column, columnValue, indexedFields, insertSql, rowValues, tableName, type SqlValue } from './sqlite-schema.ts';
+import { toOrderBy, toWhere, type QueryContext } from './sqlite-query.ts';
 import type { Collection, CollectionName, Filter, FindOptions, Patch } from './types.ts';
 
 type Doc = Record<string, unknown>;
@@ -33,7 +33,7 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
   constructor(private readonly options: SqliteCollectionOptions) {
     this.name = options.name;
     this.table = tableName(options.name);
-    this.context = { collection: options.name, indexed: indexedFields(options.name) };
+    this.context = { collection: options.name, indexed: new Set(indexedFields(options.name)) };
   }
 
   private statement(sql: string): Database.Statement {
@@ -88,9 +88,9 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
 
   async insert(record: T): Promise<T> {
     return this.options.run(() => {
-      const { id, text } = stored(this.name, record);
+      const { id, text, values } = this.stored(record);
       try {
-        this.statement(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(id, text);
+        this.statement(insertSql(this.options.name, false)).run(...values);
       } catch (error) {
         if (isConstraint(error)) throw duplicate(this.name, id, error);
         throw error;
@@ -101,9 +101,9 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
 
   async put(record: T): Promise<T> {
     return this.options.run(() => {
-      const { id, text } = stored(this.name, record);
+      const { id, text, values } = this.stored(record);
       try {
-        this.statement(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, text);
+        this.statement(insertSql(this.options.name, true)).run(...values);
       } catch (error) {
         if (isConstraint(error)) throw duplicate(this.name, id, error);
         throw error;
@@ -117,9 +117,8 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
       const update = toUpdate(this.name, patch);
       const rows = this.rows(filter);
       if (rows.length === 0) return 0;
-      const write = this.statement(`UPDATE ${this.table} SET doc = ? WHERE id = ?`);
       this.options.db.transaction(() => {
-        for (const row of rows) write.run(this.patched(row, update), row.id);
+        for (const row of rows) this.write(row.id, this.patched(row, update), update);
       })();
       return rows.length;
     });
@@ -130,9 +129,7 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
       const update = toUpdate(this.name, patch);
       const [row] = this.rows(filter, { limit: 1 });
       if (row === undefined) return undefined;
-      const text = this.patched(row, update);
-      this.statement(`UPDATE ${this.table} SET doc = ? WHERE id = ?`).run(text, row.id);
-      return fromDocumentText<T>(row.id, text);
+      return fromDocumentText<T>(row.id, this.write(row.id, this.patched(row, update), update));
     });
   }
 
@@ -143,8 +140,16 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
     });
   }
 
-  /** The document text after MongoDB's `$set`, `$unset` and `$push` of a toUpdate() result. */
-  private patched(row: Row, update: Doc): string {
+  /** The id, the document's JSON and the row's values for insertSql. */
+  private stored(record: T): { id: string; text: string; values: SqlValue[] } {
+    const { _id, ...doc } = toDocument(this.name, record);
+    const id = _id as string;
+    const text = JSON.stringify(doc);
+    return { id, text, values: rowValues(this.options.name, id, doc, text) };
+  }
+
+  /** The document after MongoDB's `$set`, `$unset` and `$push` of a toUpdate() result. */
+  private patched(row: Row, update: Doc): Doc {
     const doc = JSON.parse(row.doc) as Doc;
     Object.assign(doc, update['$set'] as Doc | undefined);
     for (const field of Object.keys((update['$unset'] as Doc | undefined) ?? {})) delete doc[field];
@@ -159,14 +164,22 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
         });
       }
     }
-    return JSON.stringify(doc);
+    return doc;
   }
-}
 
-/** The id and the JSON text of the rest of a record, as the table keeps them. */
-function stored(collection: string, record: { id: string }): { id: string; text: string } {
-  const { _id, ...rest } = toDocument(collection, record);
-  return { id: _id as string, text: JSON.stringify(rest) };
+  /**
+   * Stores a changed document with the columns of the fields the update touched, and only
+   * those: SQLite then leaves alone every index on the others. Returns the document's JSON.
+   */
+  private write(id: string, doc: Doc, update: Doc): string {
+    const touched = new Set<string>();
+    for (const part of ['$set', '$unset', '$push']) for (const field of Object.keys((update[part] as Doc | undefined) ?? {})) touched.add(field);
+    const fields = indexedFields(this.options.name).filter((field) => touched.has(field.split('.')[0] as string));
+    const text = JSON.stringify(doc);
+    const assignments = ['doc = ?', ...fields.map((field) => `${column(field)} = ?`)].join(', ');
+    this.statement(`UPDATE ${this.table} SET ${assignments} WHERE id = ?`).run(text, ...fields.map((field) => columnValue(this.options.name, id, doc, field)), id);
+    return text;
+  }
 }
 
 function isConstraint(error: unknown): boolean {

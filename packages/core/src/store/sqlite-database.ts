@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from '
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { PackrunError } from '../errors.ts';
+import type { StoreSync } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { findNedbFiles, importNedbFiles, keepImportedFiles, type NedbFileReport } from './nedb-import.ts';
 import { ensureSchema, readMeta, schemaVersion, writeMeta } from './sqlite-schema.ts';
@@ -12,27 +13,29 @@ import { checkDatabaseFile, corrupt, missing, readManifest, writeManifest, type 
  * NeDB files once), checked and opened, closed cleanly. The collections know nothing of this.
  */
 export interface DatabaseOptions {
+  sync: StoreSync;
   logger?: Logger | undefined;
   progress?: ((line: string) => void) | undefined;
 }
 
 /**
- * synchronous=NORMAL: in WAL mode a commit is appended to the log without an fsync, and the log is
- * synced at each checkpoint. Every write stays atomic and the database consistent through a crash
- * of the process or of the machine; a power cut may take back the last commits before the latest
- * checkpoint. FULL syncs the log on every commit, on the event loop (better-sqlite3 is
- * synchronous), and an execution makes three to four commits: bench/store measured FULL at
- * several times NORMAL's cost per write (BENCHMARKS.md, "Embedded store"). docs/deployment.md
- * states the trade.
+ * How commits reach the disk. WAL mode with synchronous=NORMAL (the default) appends a commit to
+ * the log without an fsync and syncs the log at each checkpoint: every write stays atomic and the
+ * database consistent through any crash, and a crash of the process loses nothing, but a power cut
+ * may take back the last commits before the latest checkpoint. FULL syncs the log on every commit.
+ * better-sqlite3 runs that fsync on the event loop and an execution makes three to four commits:
+ * bench/store measured FULL against NORMAL on the execution path (BENCHMARKS.md, "Embedded
+ * store"), and NORMAL is the default for that cost; PACKRUN_STORE_SYNC=full buys the power-cut
+ * guarantee where it is worth it.
  */
-const synchronousMode = 'NORMAL';
+const synchronousModes: Record<StoreSync, string> = { normal: 'NORMAL', full: 'FULL' };
 
 /** SQLite's page cache: room for the indexes of a large store, and a bound on the process's memory. */
 const cacheKibibytes = 32 * 1024;
 
-function configure(db: Database.Database): void {
+function configure(db: Database.Database, sync: StoreSync): void {
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronousMode}`);
+  db.pragma(`synchronous = ${synchronousModes[sync]}`);
   db.pragma(`cache_size = -${cacheKibibytes}`);
   db.pragma('temp_store = MEMORY');
 }
@@ -137,7 +140,7 @@ export function openDatabase(files: StoreFiles, options: DatabaseOptions): Datab
   }
   const db = new Database(files.database, { fileMustExist: true });
   try {
-    configure(db);
+    configure(db, options.sync);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === 0) throw corrupt(files, files.database, 'it is a SQLite database, but not a Packrun store');
     if (version > schemaVersion) {

@@ -1,24 +1,24 @@
 import { PackrunError } from '../errors.ts';
 
+import { column, type SqlValue } from './sqlite-schema.ts';
+
 /**
  * Turns the MongoDB-shaped queries and sorts of document-codec.ts (already checked against the
- * restricted filter language, keys escaped) into SQL over a table `(id TEXT, doc TEXT)` holding
- * each record's JSON without its id.
+ * restricted filter language, keys escaped) into SQL over a table of `(id, doc)` holding each
+ * record's JSON without its id, plus a column per indexed field (sqlite-schema.ts).
  *
  * Two forms, with MongoDB's meaning in both:
- * - Indexed fields (collections.ts: strings or numbers in every record) are compared as plain
- *   values through `json_extract(doc, '$.field')`, written out literally so that SQLite matches
- *   the expression to its index. Those paths come from our own constants, never from a caller.
- * - Any other path is bound as a parameter and follows MongoDB's rules: an array matches when
- *   one of its elements does, comparisons only hold between values of the same type, and null
- *   matches a missing field.
+ * - Indexed fields (a string or a number in every record, or missing) are compared in their
+ *   column, the form their indexes serve.
+ * - Any other path is bound as a parameter into SQLite's JSON functions and follows MongoDB's
+ *   rules: an array matches when one of its elements does, comparisons only hold between values
+ *   of the same type, and null matches a missing field.
  * A predicate may be SQL NULL where a field is missing, which WHERE takes as false; a negation
  * turns NULL into false first, so `$ne` and `$nin` match records without the field as MongoDB's do.
  * Positive predicates stay bare comparisons: wrapped in a function they would not use an index.
  */
 
 type Doc = Record<string, unknown>;
-export type SqlValue = string | number | null;
 
 export interface SqlPart {
   sql: string;
@@ -37,13 +37,6 @@ export function jsonPath(dotted: string): string | undefined {
     else out += `."${segment}"`;
   }
   return out;
-}
-
-/** The literal SQL for the value of an indexed field: the exact text its index was created with. */
-export function indexedValue(dotted: string): string {
-  const path = jsonPath(dotted);
-  if (path === undefined || !/^[$A-Za-z0-9_.]+$/.test(path)) throw new Error(`not an indexable field name: ${dotted}`);
-  return `json_extract(doc, '${path}')`;
 }
 
 const comparisons: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
@@ -88,30 +81,29 @@ const idField: Field = {
   exists: () => '1',
 };
 
+/**
+ * An indexed field's column: a string, a number or NULL (sqlite-schema.ts refuses anything else),
+ * so booleans never match, and a comparison need only keep strings and numbers apart. SQLite
+ * orders every number before every string, MongoDB compares within one type: a bound on the
+ * other side of '' keeps the other type out, which an index range serves as well.
+ */
 function indexedField(dotted: string): Field {
-  const value = indexedValue(dotted);
-  const type = `json_type(doc, '${jsonPath(dotted)}')`;
+  const value = column(dotted);
   return {
     value: () => value,
     equals: (operand, params) => {
       if (operand === null) return `${value} IS NULL`;
-      if (typeof operand === 'boolean') return `${type} IS ${operand ? "'true'" : "'false'"}`;
+      if (typeof operand === 'boolean') return '0';
       params.push(operand as string | number);
-      // json_extract gives true as 1: a number must also be stored as a number.
-      return typeof operand === 'number' ? `(${value} = ? AND ${type} IN ('integer', 'real'))` : `${value} = ?`;
+      return `${value} = ?`;
     },
     compare: (op, operand, params) => {
-      if (typeof operand === 'boolean') {
-        const types = booleanRange(op, operand);
-        return types === '' ? '0' : `${type} IN ${types}`;
-      }
+      if (typeof operand === 'boolean') return '0';
       params.push(operand);
-      // SQLite orders every number before every string, MongoDB compares within a type only:
-      // a string bound keeps numbers out by also asking for a string (>= '' holds for all of them).
-      if (typeof operand === 'string') return `(${value} ${comparisons[op]} ? AND ${value} >= '')`;
-      return `(${value} ${comparisons[op]} ? AND ${type} IN ('integer', 'real'))`;
+      return `(${value} ${comparisons[op]} ? AND ${value} ${typeof operand === 'string' ? ">= ''" : "< ''"})`;
     },
-    exists: () => `${type} IS NOT NULL`,
+    // A field stored as JSON null exists for MongoDB while its column is NULL: asked of the document.
+    exists: () => `json_type(doc, '$.${dotted}') IS NOT NULL`,
   };
 }
 

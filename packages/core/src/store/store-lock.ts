@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from '../errors.ts';
@@ -102,49 +102,66 @@ function lockedError(dir: string, file: string, owner: LockOwner | undefined): P
   });
 }
 
+/**
+ * Creates the lock file with its whole content at once: written under a name of our own, then
+ * hard-linked to `.lock`, which fails if a lock exists. A lock file is never seen half written.
+ */
+function createLock(file: string, owner: LockOwner): boolean {
+  const draft = `${file}.${owner.pid}.new`;
+  writeFileSync(draft, JSON.stringify(owner), { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(draft);
+  }
+}
+
+/**
+ * Moves a lock judged stale out of the way. It is moved aside under a name of our own and checked
+ * there: of two processes taking over the same stale lock at once, the slower one would otherwise
+ * remove the new lock of the faster. Returns false when what it moved was not the lock it judged.
+ */
+function removeStale(file: string, judged: LockOwner): boolean {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+  const moved = readOwner(aside);
+  const same = moved?.pid === judged.pid && moved.since === judged.since;
+  if (!same) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // A newer lock is in place already: it stays, the one moved aside goes.
+    }
+  }
+  unlinkSync(aside);
+  return same;
+}
+
 export function lockStore(dir: string, logger?: { warn(obj: object, msg: string): void }): StoreLock {
   const file = path.join(dir, '.lock');
   const me = currentOwner();
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx', 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = readOwner(file);
-      const reason = owner === undefined ? undefined : staleReason(owner, me);
-      if (reason === undefined || attempt > 0) throw lockedError(dir, file, owner);
-      // Moved aside under a name of our own and checked there: of two processes taking over the
-      // same stale lock at once, the slower one would otherwise remove the new lock of the faster.
-      const aside = `${file}.stale-${process.pid}`;
-      try {
-        renameSync(file, aside);
-      } catch (renameError) {
-        if ((renameError as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw renameError;
-      }
-      const moved = readOwner(aside);
-      if (moved?.pid !== owner?.pid || moved?.since !== owner?.since) {
-        try {
-          linkSync(aside, file);
-        } catch {
-          // A newer lock is in place already; the one moved aside goes either way.
-        }
-        unlinkSync(aside);
-        throw lockedError(dir, file, readOwner(file) ?? moved);
-      }
-      unlinkSync(aside);
-      logger?.warn({ lockFile: file, owner, reason }, 'took over a stale store lock');
-      continue;
+    if (createLock(file, me)) {
+      return {
+        release() {
+          const holder = readOwner(file);
+          if (holder?.pid === me.pid && holder.since === me.since) unlinkSync(file);
+        },
+      };
     }
-    writeSync(fd, JSON.stringify(me));
-    closeSync(fd);
-    return {
-      release() {
-        const holder = readOwner(file);
-        if (holder?.pid === me.pid && holder.since === me.since) unlinkSync(file);
-      },
-    };
+    const owner = readOwner(file);
+    const reason = owner === undefined ? undefined : staleReason(owner, me);
+    if (owner === undefined || reason === undefined || attempt > 0 || !removeStale(file, owner)) throw lockedError(dir, file, readOwner(file) ?? owner);
+    logger?.warn({ lockFile: file, owner, reason }, 'took over a stale store lock');
   }
   throw lockedError(dir, file, readOwner(file));
 }
