@@ -2,8 +2,7 @@
  * One measurement of bench/store/run.ts, in a process of its own so that its memory is the store's
  * alone. Prints one line `STORE_BENCH <json>`.
  * Run by run.ts: node --expose-gc --import tsx bench/store/worker.ts <mode> <backend> <dir> [count] [sync]
- *   fill   write <count> executions through the store's part of the execution path
- *   write  the same for <count> more executions, on a store already filled, timed alone
+ *   write  write <count> executions through the store's part of the execution path, timed alone
  *   open   open the store, answer the first query, list the way the API lists; time and memory
  */
 import { newId, nowIso, openEmbeddedStore, type ExecutionRecord, type ExecutionStatus, type Store, type StoreSync } from '../../packages/core/src/index.ts';
@@ -90,7 +89,7 @@ async function timed(runs: number, operation: () => Promise<unknown>): Promise<n
 const newestFirst = { sort: { createdAt: -1 as const, id: -1 as const }, limit: 50 };
 
 let result: Record<string, unknown>;
-if (mode === 'fill' || mode === 'write') {
+if (mode === 'write') {
   const store = await open();
   const already = await store.executions.count({});
   const { seconds, lastSeconds } = await writeMany(store, count, already);
