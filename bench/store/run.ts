@@ -8,7 +8,7 @@
  * Run: node --import tsx bench/store/run.ts [executions, default 100000]
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newId } from '../../packages/core/src/index.ts';
@@ -16,7 +16,8 @@ import { printRows, type BenchRow } from '../lib/report.ts';
 import { round } from '../lib/stats.ts';
 
 const executions = Number(process.argv[2] ?? 100_000);
-const extraWrites = 1_000;
+/** Executions written on the full store per backend: NeDB takes about a second each there. */
+const extraWrites: Record<'nedb' | 'sqlite', number> = { nedb: 200, sqlite: 1_000 };
 const root = mkdtempSync(path.join(os.tmpdir(), 'packrun-bench-store-'));
 const worker = path.join(import.meta.dirname, 'worker.ts');
 
@@ -96,18 +97,28 @@ const write: Record<string, Figures> = {};
 const opened: Record<string, Figures> = {};
 for (const backend of backends) {
   const dir = backend === 'nedb' ? nedbDir : sqliteDir;
-  process.stdout.write(`${backend}: writing ${extraWrites} executions on the full store, then opening it\n`);
-  write[backend] = measure('write', backend, dir, extraWrites);
+  process.stdout.write(`${backend}: writing ${extraWrites[backend]} executions on the full store, then opening it\n`);
+  write[backend] = measure('write', backend, dir, extraWrites[backend]);
   opened[backend] = measure('open', backend, dir);
 }
 
 // FULL against NORMAL on the same store, interleaved so that the machine's load weighs on both alike.
 const syncRates: Record<string, number[]> = { normal: [], full: [] };
 for (let round_ = 0; round_ < 2; round_ += 1) {
-  for (const sync of ['normal', 'full']) syncRates[sync]!.push(measure('write', 'sqlite', path.join(root, 'sqlite'), extraWrites / 2, sync)['perSecond']!);
+  for (const sync of ['normal', 'full']) syncRates[sync]!.push(measure('write', 'sqlite', sqliteDir, extraWrites.sqlite / 2, sync)['perSecond']!);
 }
 const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
 
+// A start after a run that did not close: the store as a killed process leaves it (store.json
+// says open, a log beside the database), which SQLite checks whole before starting.
+const crashedDir = path.join(root, 'crashed');
+cpSync(sqliteDir, crashedDir, { recursive: true });
+const manifestFile = path.join(crashedDir, 'store.json');
+writeFileSync(manifestFile, JSON.stringify({ ...(JSON.parse(readFileSync(manifestFile, 'utf8')) as object), open: true }));
+writeFileSync(path.join(crashedDir, 'packrun.sqlite-wal'), '');
+const crashed = measure('open', 'sqlite', crashedDir);
+// The same process with an empty store: what of (s3) is Node and the code rather than the records.
+const empty = measure('open', 'sqlite', path.join(root, 'empty'));
 rmSync(root, { recursive: true, force: true });
 
 const nedb = (figures: Record<string, Figures>, key: string): number => figures['nedb']![key]!;
@@ -120,7 +131,7 @@ const rows: BenchRow[] = [
     unit: '/s',
     baseline: { name: 'NeDB', value: round(nedb(write, 'perSecond'), 0) },
     compare: 'rate',
-    note: `${extraWrites} executions one after the other on a store holding ${executions}, in a fresh process (its start not counted): each the API's insert and read-back, the scheduled, running and final updates (compare-and-set, log pushed), the result read.`,
+    note: `executions one after the other (SQLite ${extraWrites.sqlite}, NeDB ${extraWrites.nedb}) on a store holding ${executions}, in a fresh process (its start not counted): each the API's read of the action, insert and read-back, the scheduled, running and final updates (compare-and-set, log pushed), the result read.`,
   },
   {
     name: `(s2) newest 50 executions with a filter (status) and the total count, ${k} stored, p50`,
@@ -137,7 +148,7 @@ const rows: BenchRow[] = [
     baseline: { name: 'NeDB', value: round(nedb(opened, 'rssMiB'), 0) },
     compare: 'size',
     target: { text: '≤ 200 MiB', met: sqlite(opened, 'rssMiB') <= 200, limit: 200 },
-    note: 'after opening and the listings of (s2), garbage collected; a Node process with the store code loaded and no records holds about 60 MiB of it. NeDB keeps every record in memory; SQLite keeps a page cache of at most 32 MiB.',
+    note: `after opening and the listings of (s2), garbage collected; the same process on an empty store: ${round(empty['rssMiB']!, 0)} MiB (Node and the code). NeDB keeps every record in memory; SQLite a page cache of at most 32 MiB.`,
   },
   {
     name: `(s4) startup with ${k} executions stored (open, then the first query answered)`,
@@ -145,7 +156,7 @@ const rows: BenchRow[] = [
     unit: 'ms',
     baseline: { name: 'NeDB', value: round(nedb(opened, 'startupMs'), 0) },
     target: { text: '≤ 1 s', met: sqlite(opened, 'startupMs') <= 1000, limit: 1000 },
-    note: 'the store after a clean close; the Node process start and the module loading before it are not counted. After a run that did not close, SQLite checks the whole file once (quick_check) before starting.',
+    note: `the store after a clean close; the Node process start and the module loading before it are not counted. After a run that did not close, the whole file is checked first (SQLite's quick_check): ${round(crashed['startupMs']!, 0)} ms.`,
   },
   {
     name: `(s5) executions written per second with synchronous=FULL (PACKRUN_STORE_SYNC=full), ${k} stored`,
@@ -153,7 +164,7 @@ const rows: BenchRow[] = [
     unit: '/s',
     baseline: { name: 'synchronous=NORMAL, the default', value: round(mean(syncRates['normal']!), 0) },
     compare: 'rate',
-    note: `${extraWrites / 2} executions per run, two runs of each, interleaved. FULL syncs the write-ahead log to disk on every commit (4 per execution here), on the event loop: ${round((1000 / mean(syncRates['full']!)) - (1000 / mean(syncRates['normal']!)), 2)} ms more per execution.`,
+    note: `${extraWrites.sqlite / 2} executions per run, two runs of each, interleaved. FULL syncs the write-ahead log to disk on every commit (4 per execution here), on the event loop: ${round((1000 / mean(syncRates['full']!)) - (1000 / mean(syncRates['normal']!)), 2)} ms more per execution.`,
   },
   {
     name: `(s6) first start on an earlier version's NeDB store of ${k} executions (import, then the first query answered)`,

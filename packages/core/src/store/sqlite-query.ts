@@ -1,5 +1,4 @@
 import { PackrunError } from '../errors.ts';
-
 import { column, type SqlValue } from './sqlite-schema.ts';
 
 /**
