@@ -1,20 +1,18 @@
 /**
  * One measurement of bench/store/run.ts, in a process of its own so that its memory is the store's
  * alone. Prints one line `STORE_BENCH <json>`.
- * Run by run.ts: node --expose-gc --import tsx bench/store/worker.ts <mode> <backend> <dir> [count] [sync]
+ * Run by run.ts: node --expose-gc --import tsx bench/store/worker.ts <mode> <dir> [count] [sync]
  *   write  write <count> executions through the store's part of the execution path, timed alone
  *   open   open the store, answer the first query, list the way the API lists; time and memory
  */
 import { newId, nowIso, openEmbeddedStore, type ExecutionRecord, type ExecutionStatus, type Store, type StoreSync } from '../../packages/core/src/index.ts';
-import { openNedbStore } from '../../packages/core/src/store/nedb-store.ts';
 import { percentile } from '../lib/stats.ts';
 
-const [mode, backend, dir, countArg, syncArg] = process.argv.slice(2);
+const [mode, dir, countArg, syncArg] = process.argv.slice(2);
 const count = Number(countArg ?? 0);
 const sync = (syncArg ?? 'normal') as StoreSync;
 
 async function open(): Promise<Store> {
-  if (backend === 'nedb') return openNedbStore({ dir: dir! });
   return openEmbeddedStore({ dir: dir!, sync });
 }
 
