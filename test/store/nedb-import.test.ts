@@ -125,8 +125,10 @@ describe('import of an earlier version store (NeDB)', () => {
     const store = await openEmbeddedStore({ dir });
     await store.close();
     writeFileSync(path.join(dir, 'executions.db'), lines.slice(0, 3).join('\n'));
-    const reopened = await openEmbeddedStore({ dir });
+    const progress: string[] = [];
+    const reopened = await openEmbeddedStore({ dir, progress: (line) => progress.push(line) });
     expect(await reopened.executions.count({})).toBe(3);
+    expect(progress).toEqual([]);
     await reopened.close();
     expect(existsSync(path.join(dir, 'executions.db'))).toBe(true);
     const folder = path.join(dir, readdirSync(dir).find((name) => name.startsWith('nedb-imported-')) ?? '');

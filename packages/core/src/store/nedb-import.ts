@@ -18,7 +18,7 @@ import type { CollectionName } from './types.ts';
  * read (a line cut by a crash, garbage, a record nested deeper than the store keeps) is counted
  * and located by line in the report, never silently dropped.
  */
-export interface NedbSource {
+interface NedbSource {
   collection: CollectionName;
   file: string;
 }

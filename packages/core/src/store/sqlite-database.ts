@@ -12,7 +12,7 @@ import { checkDatabaseFile, corrupt, missing, readManifest, writeManifest, type 
  * The embedded store's database file through its life: created (importing an earlier version's
  * NeDB files once), checked and opened, closed cleanly. The collections know nothing of this.
  */
-export interface DatabaseOptions {
+interface DatabaseOptions {
   sync: StoreSync;
   logger?: Logger | undefined;
   progress?: ((line: string) => void) | undefined;
@@ -111,6 +111,7 @@ function keepImportedNedbFiles(files: StoreFiles, db: Database.Database, options
   const folder = path.join(files.dir, record.folder);
   const left = keepImportedFiles(sources, folder, record.reports);
   if (left.length > 0) logger?.warn({ files: left, folder }, 'NeDB files left in place: files of the same names are kept in the import folder already');
+  if (left.length === sources.length) return;
   const records = record.reports.reduce((sum, report) => sum + report.records, 0);
   const unreadable = record.reports.filter((report) => report.unreadable > 0);
   const lines = [`imported ${records} records from NeDB; the old files are kept in ${folder}`];

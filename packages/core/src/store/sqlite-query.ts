@@ -19,7 +19,7 @@ import { column, type SqlValue } from './sqlite-schema.ts';
 
 type Doc = Record<string, unknown>;
 
-export interface SqlPart {
+interface SqlPart {
   sql: string;
   params: SqlValue[];
 }
@@ -27,7 +27,7 @@ export interface SqlPart {
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The JSON path SQLite takes for a dotted document path: `context.rule` -> `$.context.rule`. */
-export function jsonPath(dotted: string): string | undefined {
+function jsonPath(dotted: string): string | undefined {
   let out = '$';
   for (const segment of dotted.split('.')) {
     if (identifier.test(segment)) out += `.${segment}`;

@@ -16,7 +16,7 @@ export interface StoreLock {
   release(): void;
 }
 
-export interface LockOwner {
+interface LockOwner {
   pid: number;
   /** /proc/<pid>/stat field 22; undefined where /proc is not there. */
   startTime?: string;
@@ -36,7 +36,7 @@ function readBootId(): string | undefined {
 }
 
 /** Field 22 of /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
-export function processStartTime(pid: number): string | undefined {
+function processStartTime(pid: number): string | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -59,7 +59,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Who this process is, as a lock file records it. */
-export function currentOwner(): LockOwner {
+function currentOwner(): LockOwner {
   const startTime = processStartTime(process.pid);
   const bootId = readBootId();
   return {
@@ -72,7 +72,7 @@ export function currentOwner(): LockOwner {
 }
 
 /** Why the recorded owner no longer holds the lock, or undefined while it may still hold it. */
-export function staleReason(owner: LockOwner, me: LockOwner = currentOwner()): string | undefined {
+function staleReason(owner: LockOwner, me: LockOwner = currentOwner()): string | undefined {
   if (owner.bootId !== undefined && me.bootId !== undefined) {
     if (owner.bootId !== me.bootId) return 'the machine has booted since (another boot id)';
     const startTime = processStartTime(owner.pid);
