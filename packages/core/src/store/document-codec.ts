@@ -112,9 +112,13 @@ export function fromDocument<T>(doc: Doc): T {
  * has nothing to decode and skips the walk.
  */
 export function fromDocumentText<T>(id: string, text: string): T {
-  const rest = JSON.parse(text) as Doc;
+  return fromStoredDocument<T>(id, JSON.parse(text) as Doc, text);
+}
+
+/** The same from a document already in hand (one the caller owns) and its JSON text. */
+export function fromStoredDocument<T>(id: string, doc: Doc, text: string): T {
   const encoded = text.includes('%2') || text.includes('%u') || text.includes('%00') || text.includes('\uFDD0');
-  return { id, ...(encoded ? (fromStored(rest) as Doc) : rest) } as T;
+  return { id, ...(encoded ? (fromStored(doc) as Doc) : doc) } as T;
 }
 
 /**

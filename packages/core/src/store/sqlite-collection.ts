@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PackrunError } from '../errors.ts';
-import { duplicate, fromDocumentText, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
+import { duplicate, fromDocumentText, fromStoredDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import { column, columnValue, indexedFields, insertSql, rowValues, tableName, type SqlValue } from './sqlite-schema.ts';
 import { toOrderBy, toWhere, type QueryContext } from './sqlite-query.ts';
 import type { Collection, CollectionName, Filter, FindOptions, Patch } from './types.ts';
@@ -88,27 +88,27 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
 
   async insert(record: T): Promise<T> {
     return this.options.run(() => {
-      const { id, text, values } = this.stored(record);
+      const { id, doc, text, values } = this.stored(record);
       try {
         this.statement(insertSql(this.options.name, false)).run(...values);
       } catch (error) {
         if (isConstraint(error)) throw duplicate(this.name, id, error);
         throw error;
       }
-      return fromDocumentText<T>(id, text);
+      return fromStoredDocument<T>(id, doc, text);
     });
   }
 
   async put(record: T): Promise<T> {
     return this.options.run(() => {
-      const { id, text, values } = this.stored(record);
+      const { id, doc, text, values } = this.stored(record);
       try {
         this.statement(insertSql(this.options.name, true)).run(...values);
       } catch (error) {
         if (isConstraint(error)) throw duplicate(this.name, id, error);
         throw error;
       }
-      return fromDocumentText<T>(id, text);
+      return fromStoredDocument<T>(id, doc, text);
     });
   }
 
@@ -129,7 +129,8 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
       const update = toUpdate(this.name, patch);
       const [row] = this.rows(filter, { limit: 1 });
       if (row === undefined) return undefined;
-      return fromDocumentText<T>(row.id, this.write(row.id, this.patched(row, update), update));
+      const doc = this.patched(row, update);
+      return fromStoredDocument<T>(row.id, doc, this.write(row.id, doc, update));
     });
   }
 
@@ -140,15 +141,21 @@ export class SqliteCollection<T extends { id: string }> implements Collection<T>
     });
   }
 
-  /** The id, the document's JSON and the row's values for insertSql. */
-  private stored(record: T): { id: string; text: string; values: SqlValue[] } {
+  /**
+   * The id, the document (a copy the store owns, so it may be handed back as the stored record),
+   * its JSON and the row's values for insertSql.
+   */
+  private stored(record: T): { id: string; doc: Doc; text: string; values: SqlValue[] } {
     const { _id, ...doc } = toDocument(this.name, record);
     const id = _id as string;
     const text = JSON.stringify(doc);
-    return { id, text, values: rowValues(this.options.name, id, doc, text) };
+    return { id, doc, text, values: rowValues(this.options.name, id, doc, text) };
   }
 
-  /** The document after MongoDB's `$set`, `$unset` and `$push` of a toUpdate() result. */
+  /**
+   * The document after MongoDB's `$set`, `$unset` and `$push` of a toUpdate() result: parsed from
+   * the row and given the update's values, themselves copies (toJsonValue), so the store owns it.
+   */
   private patched(row: Row, update: Doc): Doc {
     const doc = JSON.parse(row.doc) as Doc;
     Object.assign(doc, update['$set'] as Doc | undefined);

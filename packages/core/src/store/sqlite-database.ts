@@ -34,10 +34,22 @@ const synchronousModes: Record<StoreSync, string> = { normal: 'NORMAL', full: 'F
 /** SQLite's page cache: room for the indexes of a large store, and a bound on the process's memory. */
 const cacheKibibytes = 32 * 1024;
 
+/**
+ * Pages (4 KiB) the log may hold before a commit folds it into the database, a checkpoint, which
+ * SQLite runs inside that commit, on the event loop, with an fsync. SQLite's default of 1000 made
+ * every 8 MiB result (2,000 pages) pay a checkpoint of its own: storing one took 113 and 172 ms
+ * against 57 and 89 ms with 10,000, in two runs here. The log then grows to about 40 MiB between
+ * checkpoints and is cut back to 64 MiB at most after each.
+ */
+const checkpointPages = 10_000;
+const logLimitBytes = 64 * 1024 * 1024;
+
 function configure(db: Database.Database, sync: StoreSync): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronousModes[sync]}`);
   db.pragma(`cache_size = -${cacheKibibytes}`);
+  db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
+  db.pragma(`journal_size_limit = ${logLimitBytes}`);
   db.pragma('temp_store = MEMORY');
 }
 
