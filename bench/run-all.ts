@@ -24,6 +24,7 @@ const benches: Bench[] = [
   { key: 'sensor', script: 'sensor/run.ts', args: [] },
   { key: 'memory', script: 'memory/run.ts', args: ['20'] },
   { key: 'result', script: 'result/run.ts', args: [] },
+  { key: 'store', script: 'store/run.ts', args: [] },
   { key: 'sandbox', script: 'sandbox/run.ts', args: ['15'], verbatim: true },
   { key: 'pack-install', script: 'pack-install/run.ts', args: ['2'], verbatim: true },
 ];

@@ -28,6 +28,23 @@ if [ ! -x "$tools/node_modules/.bin/pnpm" ]; then
 fi
 ln -sf ../node_modules/.bin/pnpm "$tools/bin/pnpm"
 
+# better-sqlite3 (the embedded store) is compiled by node-gyp at install: its prebuilt binaries and
+# node-gyp's header download come from hosts this machine cannot reach, so node-gyp is pointed at
+# the headers of the Node that runs here (the nodejs package ships them under <prefix>/include/node).
+# A C++ compiler and make are needed too (Debian's g++ and make).
+node_prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
+if [ -f "$node_prefix/include/node/node_version.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+elif [ -z "${npm_config_nodedir:-}" ]; then
+  echo "setup: no Node headers in $node_prefix/include/node: better-sqlite3 cannot be compiled (install Node with its headers, or set npm_config_nodedir)" >&2
+  exit 1
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { command -v g++ >/dev/null && command -v make >/dev/null; }; then
+  say "installing Debian packages: g++ make"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ make >/dev/null
+fi
+
 say "installing workspace packages"
 (cd "$repo" && "$tools/bin/pnpm" install --frozen-lockfile --reporter=silent)
 

@@ -70,7 +70,7 @@ describe('KeyValueService', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(keyFile)).mode & 0o777).toBe(0o700);
     await store.close();
-    const onDisk = readFileSync(path.join(home, 'store', 'key_values.db'), 'utf8');
+    const onDisk = readFileSync(path.join(home, 'store', 'packrun.sqlite'), 'latin1');
     expect(onDisk).toContain('password');
     expect(onDisk).not.toContain('hunter2');
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPackrunError, type ExecutionRecord, type ExecutionStatus, type Store } from '@packrun/core';
+import { isPackrunError, maxRecordDepth, type ExecutionRecord, type ExecutionStatus, type Store } from '@packrun/core';
 
 /**
  * The behaviour every Store must have. Each test gets a fresh, empty store from `open`; the suite
@@ -144,6 +144,87 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await store.apiKeys.get('k1'))?.role).toBe('admin');
       expect((await store.apiKeys.findOne({ keyHash: 'def' }))?.role).toBe('runner');
       await store.ping();
+    });
+  });
+
+  // Data the NeDB store lost or choked on, from fault drills (issue 18): every backend must keep it.
+  describe('hostile data', () => {
+    const odd = [
+      'line\u2028separator',
+      'paragraph\u2029separator',
+      'next\u0085line',
+      'lone high \ud800 surrogate',
+      'lone low \udfff surrogate',
+      '\udc00\ud800 reversed pair',
+      'astral 😀 pair',
+      '\ufdd0 noncharacter first',
+      '\ufdd1 and \ufdd0 inside',
+      'nul \u0000 and controls \u0001\u001f\u007f',
+      'bom \ufeff and replacement \ufffd',
+      'crlf \r\n and tab \t',
+      '%25 %2E %24 %u0041 look like escapes',
+    ];
+
+    it('round-trips strings with line separators, lone surrogates and other odd code points, in values and keys', async () => {
+      const result = Object.fromEntries(odd.map((text, index) => [text, { index, text, list: [text, index] }]));
+      const record = execution({ parameters: { message: odd.join(' | '), each: odd }, result, context: { user: odd[0] } });
+      await store.executions.insert(record);
+      await store.executions.insert(execution({ id: 'neighbour' }));
+      expect(await store.executions.get(record.id)).toEqual(record);
+      const [found] = await store.executions.find({ id: record.id });
+      expect(found).toEqual(record);
+      // A change after the odd data leaves it and its neighbours as they were.
+      await store.executions.update({ id: record.id }, { set: { stdoutTail: odd.join('\n') }, push: { log: { status: 'running', at: '2026-01-01T00:00:09.000Z', reason: odd[3] } } });
+      const updated = await store.executions.get(record.id);
+      expect(updated?.stdoutTail).toBe(odd.join('\n'));
+      expect(updated?.log.at(-1)?.reason).toBe(odd[3]);
+      expect(updated?.result).toEqual(result);
+      expect(await store.executions.get('neighbour')).toBeDefined();
+    });
+
+    it('finds records by odd strings, on indexed fields and on any other path', async () => {
+      for (const [index, text] of odd.entries()) {
+        await store.executions.insert(execution({ id: `odd-${index}`, user: text, context: { tag: text } }));
+      }
+      for (const [index, text] of odd.entries()) {
+        expect((await store.executions.find({ user: text })).map((r) => r.id)).toEqual([`odd-${index}`]);
+        expect((await store.executions.find({ 'context.tag': text })).map((r) => r.id)).toEqual([`odd-${index}`]);
+      }
+      expect(await store.executions.count({ user: { $in: [odd[0] ?? '', odd[3] ?? ''] } })).toBe(2);
+    });
+
+    it('keeps $-keys and dotted keys nested anywhere in user data', async () => {
+      const payload = { $where: { 'a.b': [{ $gt: { 'c.d.e': '$x' } }] }, 'x.y': { $: { '.': { '..$': 1 } } }, '%2E': '.', $in: ['$nin'] };
+      await store.triggerInstances.insert({ id: 'ti-keys', trigger: 'core.t', payload, occurredAt: '2026-01-01T00:00:00.000Z', status: 'pending' });
+      expect((await store.triggerInstances.get('ti-keys'))?.payload).toEqual(payload);
+      await store.triggerInstances.update({ id: 'ti-keys' }, { set: { payload: { ...payload, more: { $set: { 'k.k': 1 } } } } });
+      expect((await store.triggerInstances.get('ti-keys'))?.payload).toEqual({ ...payload, more: { $set: { 'k.k': 1 } } });
+    });
+
+    it(`stores records nested up to ${maxRecordDepth} levels and refuses deeper ones with STORE_TOO_DEEP, storing nothing`, async () => {
+      // The record is level 1, `result` level 2: a chain of 98 more objects reaches level 100.
+      const chain = (levels: number, leaf: unknown = 'leaf'): unknown => {
+        let value = leaf;
+        for (let level = 0; level < levels; level += 1) value = level % 2 === 0 ? { a: value } : [value];
+        return value;
+      };
+      const deepest = execution({ result: chain(99) as Record<string, unknown> });
+      await store.executions.insert(deepest);
+      expect(await store.executions.get(deepest.id)).toEqual(deepest);
+
+      const tooDeep = execution({ result: chain(100) as Record<string, unknown> });
+      expect(await codeOf(store.executions.insert(tooDeep))).toBe('STORE_TOO_DEEP');
+      expect(await store.executions.get(tooDeep.id)).toBeUndefined();
+      expect(await codeOf(store.executions.update({ id: deepest.id }, { set: { result: chain(100) as Record<string, unknown> } }))).toBe('STORE_TOO_DEEP');
+      // A pushed element sits one level lower, inside its array.
+      expect(await codeOf(store.executions.update({ id: deepest.id }, { push: { log: chain(98, { status: 'running', at: 'x' }) as never } }))).toBe('STORE_TOO_DEEP');
+      expect(await store.executions.get(deepest.id)).toEqual(deepest);
+
+      // What made NeDB spin or die: 100 levels of arrays in 200 bytes, objects 3,000 deep.
+      for (const depth of [100, 3_000, 100_000]) {
+        expect(await codeOf(store.executions.insert(execution({ parameters: { body: chain(depth) } })))).toBe('STORE_TOO_DEEP');
+      }
+      expect(await store.executions.count({})).toBe(1);
     });
   });
 

@@ -74,6 +74,14 @@ const packRefList: Parser<string[]> = (raw, variable) => {
   return refs;
 };
 
+/** How the embedded store commits: see EmbeddedStoreOptions.sync. */
+export type StoreSync = 'normal' | 'full';
+const storeSync: Parser<StoreSync> = (raw, variable) => {
+  const value = raw.toLowerCase();
+  if (value === 'normal' || value === 'full') return value;
+  throw new PackrunError('CONFIG_INVALID', `${variable} must be normal or full, got "${raw}"`, { details: { variable } });
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -83,6 +91,7 @@ const fields = {
   node: { env: 'PACKRUN_NODE', doc: 'Node.js binary that runs node-script actions and Node sensors.', default: () => process.execPath, parse: text },
   uv: { env: 'PACKRUN_UV', doc: 'Path to uv for building Python envs; empty: look on PATH and in the repository tools folder; `off`: always use `python -m venv` and pip.', default: (): string | undefined => undefined, parse: optionalText },
   mongodbUrl: { env: 'PACKRUN_MONGODB_URL', doc: 'MongoDB URL; unset: the embedded store in PACKRUN_HOME/store.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
+  storeSync: { env: 'PACKRUN_STORE_SYNC', doc: 'How the embedded store commits: normal (each commit goes to the write-ahead log, which is synced to disk at checkpoints: always consistent, but a power cut may take back the last commits) or full (the log is synced on every commit; every write costs an fsync).', default: (): StoreSync => 'normal', parse: storeSync },
   rabbitmqUrl: { env: 'PACKRUN_RABBITMQ_URL', doc: 'RabbitMQ URL (amqp://user:pass@host:5672/vhost); unset: the in-process bus.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   sensorBrokerIdentity: { env: 'PACKRUN_SENSOR_BROKER_IDENTITY', doc: 'How the sensor container gives each pack its own RabbitMQ user so its sensors publish trigger instances straight to the broker (distributed deployment only): management (the management HTTP API at PACKRUN_RABBITMQ_MANAGEMENT_URL), rabbitmqctl (PACKRUN_RABBITMQCTL on the broker host) or off (sensors dispatch over the control channel and the container publishes); default: management when PACKRUN_RABBITMQ_MANAGEMENT_URL is set, else off.', default: (): string | undefined => undefined, parse: optionalText },
   rabbitmqManagementUrl: { env: 'PACKRUN_RABBITMQ_MANAGEMENT_URL', doc: 'RabbitMQ management API with an administrator\'s credentials (http://admin:secret@host:15672), used to provision the per-pack sensor users.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
@@ -103,7 +112,6 @@ const fields = {
   datastoreSystemWriters: { env: 'PACKRUN_DATASTORE_SYSTEM_WRITERS', doc: 'Packs (comma-separated refs) whose actions and sensors may write and delete system-scope datastore keys outside their own `<pack>.<Class>:` keys (set_value/delete_value with local=False); default none. Every pack may read system keys, and no pack may touch another pack\'s local keys.', default: (): string[] => [], parse: packRefList },
   datastoreKey: { env: 'PACKRUN_DATASTORE_KEY', doc: 'Base64 of the 32-byte AES-256-GCM key that encrypts datastore secrets; unset: PACKRUN_HOME/secrets/datastore.key, created on first use.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   busWaitSeconds: { env: 'PACKRUN_BUS_WAIT', doc: 'Seconds a message waits for an unreachable RabbitMQ before the send fails (it is resent after a reconnect until then).', default: () => 30, parse: positiveNumber },
-  storeCompactionSeconds: { env: 'PACKRUN_STORE_COMPACTION', doc: 'Seconds between compactions of the embedded store files (also compacted on open and close; at least 5).', default: () => 3600, parse: positiveNumber },
   apiAuth: { env: 'PACKRUN_API_AUTH', doc: 'Require an API key on every API route but health and the OpenAPI description; off, every caller is treated as a system_admin (turn off only on a trusted loopback).', default: () => true, parse: flag },
   runnerHeartbeatSeconds: { env: 'PACKRUN_RUNNER_HEARTBEAT', doc: 'Seconds between action runner heartbeats; a runner silent for 3 of them is dead and its executions end abandoned.', default: () => 5, parse: positiveNumber },
   shutdownGraceSeconds: { env: 'PACKRUN_SHUTDOWN_GRACE', doc: 'Seconds a stopping service lets running executions finish before handing them back to the queue.', default: () => 30, parse: positiveNumber },

@@ -1,5 +1,5 @@
 export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErrorOptions } from './errors.ts';
-export { loadConfig, configFields, type PackrunConfig, type Env } from './config.ts';
+export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
 export { createLogger, type Logger } from './logger.ts';
@@ -9,6 +9,7 @@ export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease }
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
+export { maxRecordDepth } from './store/document-codec.ts';
 export { queueNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';

@@ -1,39 +1,54 @@
 import type { Collection, CollectionName, Store } from './types.ts';
 
 /**
- * Every collection with its stored name and the indexes the API's list queries need (keys in
- * priority order). MongoDB creates them as given; the embedded store indexes the first field of
- * each, the only kind NeDB has.
+ * Every collection with its stored name and the indexes its list queries need (keys in priority
+ * order): the API's list filters, the services' lookups. Both backends create them as given.
+ *
+ * Every index key names a field that holds a string or a number in every record (the record
+ * types say so). The embedded store relies on that: a filter or sort on an indexed field is
+ * compared as a plain value, the form its indexes serve, while any other path gets MongoDB's
+ * rules for arrays (`{tags: 'x'}` matches a `tags` array holding 'x').
  */
 interface IndexSpec {
   keys: Record<string, 1 | -1>;
   unique?: boolean;
 }
 
-export const collectionSpecs: Record<CollectionName, { storedName: string; indexes: IndexSpec[] }> = {
+export interface CollectionSpec {
+  storedName: string;
+  indexes: IndexSpec[];
+}
+
+/** Newest first, with the id as the tie-break the API sorts by. */
+const newest = (field: string, ...before: string[]): IndexSpec => ({
+  keys: { ...Object.fromEntries(before.map((key) => [key, 1 as const])), [field]: -1, id: -1 },
+});
+
+export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   packs: { storedName: 'packs', indexes: [] },
   actions: { storedName: 'actions', indexes: [{ keys: { pack: 1 } }] },
   sensors: { storedName: 'sensors', indexes: [{ keys: { pack: 1 } }] },
   triggerTypes: { storedName: 'trigger_types', indexes: [{ keys: { pack: 1 } }] },
   triggers: { storedName: 'triggers', indexes: [{ keys: { type: 1, parametersKey: 1 } }] },
-  rules: { storedName: 'rules', indexes: [{ keys: { pack: 1 } }, { keys: { 'trigger.type': 1 } }] },
+  rules: { storedName: 'rules', indexes: [{ keys: { pack: 1 } }, { keys: { 'trigger.type': 1 } }, { keys: { 'trigger.ref': 1 } }] },
   executions: {
     storedName: 'executions',
     indexes: [
-      { keys: { createdAt: -1 } },
-      { keys: { action: 1, createdAt: -1 } },
-      { keys: { status: 1, createdAt: -1 } },
+      newest('createdAt'),
+      newest('createdAt', 'status'),
+      newest('createdAt', 'action'),
+      newest('createdAt', 'pack'),
+      newest('createdAt', 'rule'),
+      newest('createdAt', 'user'),
+      { keys: { rerunOf: 1 } },
     ],
   },
-  triggerInstances: {
-    storedName: 'trigger_instances',
-    indexes: [{ keys: { occurredAt: -1 } }, { keys: { trigger: 1, occurredAt: -1 } }],
-  },
+  triggerInstances: { storedName: 'trigger_instances', indexes: [newest('occurredAt'), newest('occurredAt', 'trigger')] },
   ruleEnforcements: {
     storedName: 'rule_enforcements',
-    indexes: [{ keys: { enforcedAt: -1 } }, { keys: { rule: 1, enforcedAt: -1 } }, { keys: { triggerInstance: 1 } }],
+    indexes: [newest('enforcedAt'), newest('enforcedAt', 'rule'), { keys: { triggerInstance: 1 } }],
   },
-  keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }] },
+  keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }, { keys: { scope: 1, user: 1, name: 1 } }] },
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
   runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
 };

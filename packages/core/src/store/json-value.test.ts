@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonFitsIn, toJsonValue } from './json-value.ts';
+import { jsonFitsIn, toJsonValue, TooDeepError } from './json-value.ts';
 
 class Point {
   constructor(
@@ -25,7 +25,21 @@ describe('toJsonValue', () => {
   });
 
   it('maps every object key, however deep', () => {
-    expect(toJsonValue({ 'a.b': { $c: [{ 'd.e': 1 }] } }, (key) => key.toUpperCase())).toEqual({ 'A.B': { $C: [{ 'D.E': 1 }] } });
+    expect(toJsonValue({ 'a.b': { $c: [{ 'd.e': 1 }] } }, { mapKey: (key) => key.toUpperCase() })).toEqual({ 'A.B': { $C: [{ 'D.E': 1 }] } });
+  });
+
+  it('maps every string value, and no key', () => {
+    expect(toJsonValue({ a: ['x', { b: 'y' }], c: 1 }, { mapString: (text) => `<${text}>` })).toEqual({ a: ['<x>', { b: '<y>' }], c: 1 });
+  });
+
+  it('refuses a value nested deeper than allowed as soon as it gets there', () => {
+    let deep: unknown = 'leaf';
+    for (let level = 0; level < 100_000; level += 1) deep = [deep];
+    expect(() => toJsonValue(deep, { maxDepth: 100 })).toThrow(TooDeepError);
+    let allowed: unknown = 'leaf';
+    for (let level = 0; level < 100; level += 1) allowed = { a: allowed };
+    expect(toJsonValue(allowed, { maxDepth: 100 })).toEqual(allowed);
+    expect(() => toJsonValue({ a: allowed }, { maxDepth: 100 })).toThrow(TooDeepError);
   });
 
   it('throws as JSON does on a cycle or a BigInt, but not on a value seen twice', () => {

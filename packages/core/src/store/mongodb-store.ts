@@ -2,8 +2,7 @@ import type mongoose from 'mongoose';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
-import { fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
-import { duplicate } from './embedded-store.ts';
+import { duplicate, fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import type { Collection, CollectionName, Filter, FindOptions, Patch, Store } from './types.ts';
 
 /**
@@ -158,7 +157,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   for (const name of collectionNames) {
     const spec = collectionSpecs[name];
     const schema = new Schema({ _id: String }, { strict: false, versionKey: false, collection: spec.storedName, autoIndex: false });
-    for (const index of spec.indexes) schema.index(index.keys, { unique: index.unique ?? false });
+    for (const index of spec.indexes) {
+      const keys = Object.fromEntries(Object.entries(index.keys).map(([field, direction]) => [field === 'id' ? '_id' : field, direction]));
+      schema.index(keys, { unique: index.unique ?? false });
+    }
     const model = connection.model(spec.storedName, schema);
     await model.createIndexes();
     collections.set(name, db.collection<Doc>(spec.storedName));

@@ -9,13 +9,15 @@ import type { Store } from './types.ts';
 
 /** The store the configuration names: MongoDB when PACKRUN_MONGODB_URL is set, else the embedded one. */
 export async function openStore(
-  config: Pick<PackrunConfig, 'home' | 'mongodbUrl' | 'storeCompactionSeconds'>,
+  config: Pick<PackrunConfig, 'home' | 'mongodbUrl' | 'storeSync'>,
   logger?: Logger,
 ): Promise<Store> {
   if (config.mongodbUrl !== undefined) return await openMongoStore({ url: config.mongodbUrl, ...(logger === undefined ? {} : { logger }) });
   return await openEmbeddedStore({
     dir: dataPaths(config.home).store,
-    compactionIntervalMs: config.storeCompactionSeconds * 1000,
+    sync: config.storeSync,
+    // A first start after an upgrade imports the old store: the operator sees it happen.
+    progress: (line) => process.stderr.write(`packrun: store: ${line}\n`),
     ...(logger === undefined ? {} : { logger }),
   });
 }

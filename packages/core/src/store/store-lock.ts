@@ -1,12 +1,16 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from '../errors.ts';
 
 /**
- * An exclusive lock on the embedded store folder. NeDB keeps the whole data set in memory and
- * rewrites its files on compaction, so two processes on the same files would silently lose each
- * other's writes. A lock left by a process that no longer exists (on this host) is taken over.
+ * An exclusive lock on the embedded store folder: one Packrun process owns the store, so services
+ * never run twice over the same data. The lock file `.lock` says who holds it: the pid, when that
+ * process started (/proc/<pid>/stat field 22, clock ticks since boot), the boot id and the host
+ * name. A pid alone identifies nothing once the process is gone: pids are reused, a container
+ * restarted runs as pid 1 again, and its host name may change. So a lock is stale when the machine
+ * booted since (another boot id), when its pid is gone, or when its pid now belongs to a process
+ * that started at another time, our own pid included.
  */
 export interface StoreLock {
   release(): void;
@@ -14,8 +18,35 @@ export interface StoreLock {
 
 interface LockOwner {
   pid: number;
+  /** /proc/<pid>/stat field 22; undefined where /proc is not there. */
+  startTime?: string;
+  bootId?: string;
   host: string;
   since: string;
+}
+
+const bootIdFile = '/proc/sys/kernel/random/boot_id';
+
+function readBootId(): string | undefined {
+  try {
+    return readFileSync(bootIdFile, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
+function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Field 2 is the command name in parentheses and may itself hold spaces and parentheses: the
+  // fields after it start past the last ')', with field 3 first.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[22 - 3];
 }
 
 function isAlive(pid: number): boolean {
@@ -27,42 +58,110 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Who this process is, as a lock file records it. */
+function currentOwner(): LockOwner {
+  const startTime = processStartTime(process.pid);
+  const bootId = readBootId();
+  return {
+    pid: process.pid,
+    ...(startTime === undefined ? {} : { startTime }),
+    ...(bootId === undefined ? {} : { bootId }),
+    host: os.hostname(),
+    since: new Date().toISOString(),
+  };
+}
+
+/** Why the recorded owner no longer holds the lock, or undefined while it may still hold it. */
+function staleReason(owner: LockOwner, me: LockOwner = currentOwner()): string | undefined {
+  if (owner.bootId !== undefined && me.bootId !== undefined) {
+    if (owner.bootId !== me.bootId) return 'the machine has booted since (another boot id)';
+    const startTime = processStartTime(owner.pid);
+    if (startTime === undefined) return `process ${owner.pid} is gone`;
+    if (owner.startTime !== undefined && startTime !== owner.startTime) return `pid ${owner.pid} now belongs to a process started at another time`;
+    return undefined;
+  }
+  // Without boot ids (no /proc): only a pid on this host can be judged, and only by existence.
+  if (owner.host === me.host && !isAlive(owner.pid)) return `process ${owner.pid} is gone`;
+  return undefined;
+}
+
 function readOwner(file: string): LockOwner | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? (parsed as LockOwner) : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function lockStore(dir: string): StoreLock {
-  const file = path.join(dir, '.lock');
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx', 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = readOwner(file);
-      const stale = owner !== undefined && owner.host === me.host && owner.pid !== process.pid && !isAlive(owner.pid);
-      if (stale && attempt === 0) {
-        unlinkSync(file);
-        continue;
-      }
-      const who = owner === undefined ? 'another process' : `process ${owner.pid} on ${owner.host} (since ${owner.since})`;
-      throw new PackrunError('STORE_LOCKED', `the embedded store in ${dir} is in use by ${who}`, {
-        hint: 'only one Packrun process may open the embedded store: stop the other one (`packrun up` runs every service in one process), or use MongoDB for several processes',
-        details: { dir, lockFile: file, owner },
-      });
-    }
-    writeSync(fd, JSON.stringify(me));
-    closeSync(fd);
-    return {
-      release() {
-        if (readOwner(file)?.pid === process.pid) unlinkSync(file);
-      },
-    };
+function lockedError(dir: string, file: string, owner: LockOwner | undefined): PackrunError {
+  const who = owner === undefined ? 'another process' : `process ${owner.pid} on ${owner.host} (since ${owner.since})`;
+  return new PackrunError('STORE_LOCKED', `the embedded store in ${dir} is in use by ${who}`, {
+    hint: `only one Packrun process may open the embedded store: stop the other one (\`packrun up\` runs every service in one process), or use MongoDB for several processes; if no such process runs, remove ${file}`,
+    details: { dir, lockFile: file, owner },
+  });
+}
+
+/**
+ * Creates the lock file with its whole content at once: written under a name of our own, then
+ * hard-linked to `.lock`, which fails if a lock exists. A lock file is never seen half written.
+ */
+function createLock(file: string, owner: LockOwner): boolean {
+  const draft = `${file}.${owner.pid}.new`;
+  writeFileSync(draft, JSON.stringify(owner), { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(draft);
   }
-  throw new PackrunError('STORE_LOCKED', `the embedded store in ${dir} could not be locked`, { details: { dir, lockFile: file } });
+}
+
+/**
+ * Moves a lock judged stale out of the way. It is moved aside under a name of our own and checked
+ * there: of two processes taking over the same stale lock at once, the slower one would otherwise
+ * remove the new lock of the faster. Returns false when what it moved was not the lock it judged.
+ */
+function removeStale(file: string, judged: LockOwner): boolean {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+  const moved = readOwner(aside);
+  const same = moved?.pid === judged.pid && moved.since === judged.since;
+  if (!same) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // A newer lock is in place already: it stays, the one moved aside goes.
+    }
+  }
+  unlinkSync(aside);
+  return same;
+}
+
+export function lockStore(dir: string, logger?: { warn(obj: object, msg: string): void }): StoreLock {
+  const file = path.join(dir, '.lock');
+  const me = currentOwner();
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    if (createLock(file, me)) {
+      return {
+        release() {
+          const holder = readOwner(file);
+          if (holder?.pid === me.pid && holder.since === me.since) unlinkSync(file);
+        },
+      };
+    }
+    const owner = readOwner(file);
+    const reason = owner === undefined ? undefined : staleReason(owner, me);
+    if (owner === undefined || reason === undefined || attempt > 0 || !removeStale(file, owner)) throw lockedError(dir, file, readOwner(file) ?? owner);
+    logger?.warn({ lockFile: file, owner, reason }, 'took over a stale store lock');
+  }
+  throw lockedError(dir, file, readOwner(file));
 }

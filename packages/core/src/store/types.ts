@@ -3,7 +3,7 @@ import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
 
 /**
- * The Store: one interface over the embedded file store (NeDB) and MongoDB. Services talk only to
+ * The Store: one interface over the embedded store (SQLite) and MongoDB. Services talk only to
  * this; the contract suite in test/store/ keeps both backends behaving the same.
  *
  * Times are ISO-8601 UTC strings from `Date.prototype.toISOString()` (always 24 characters), so a
