@@ -159,11 +159,11 @@ describe('rules engine', () => {
 
   it('keeps a pack rule disabled when the same install is registered again, not after a new install', async () => {
     const meta = rule('from_pack', { trigger: { type: 'demo.event' }, action: { ref: 'demo.notify' } });
-    await saveRule(store, meta, 'pack', '2026-01-01T00:00:00.000Z');
+    await saveRule(store, meta, 'pack', { installedAt: '2026-01-01T00:00:00.000Z' });
     await setRuleEnabled(store, 'demo.from_pack', false);
-    await saveRule(store, meta, 'pack', '2026-01-01T00:00:00.000Z');
+    await saveRule(store, meta, 'pack', { installedAt: '2026-01-01T00:00:00.000Z' });
     expect((await store.rules.get('demo.from_pack'))?.enabled).toBe(false);
-    await saveRule(store, meta, 'pack', '2026-02-01T00:00:00.000Z');
+    await saveRule(store, meta, 'pack', { installedAt: '2026-02-01T00:00:00.000Z' });
     expect((await store.rules.get('demo.from_pack'))?.enabled).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPackrunError, type ExecutionRecord, type ParameterOrigin } from '@packrun/core';
+import { createApiKey } from '@packrun/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '../rules/embedded-deployment.ts';
@@ -153,5 +154,49 @@ describe("a caller's own templates", () => {
     const sealed = await asCaller('{{ st2kv.user.nick | decrypt_kv }}', { user: 'bob', parameterOrigin: { from: 'caller', mayDecrypt: { system: false, user: false } } });
     expect(sealed.error).toMatchObject({ code: 'PARAMETER_INVALID' });
     expect(JSON.stringify(sealed.execution ?? {})).not.toContain('bobby');
+  });
+});
+
+describe('a rule created through the API', () => {
+  /** An API key of `role` on the deployment, and a call made with it. */
+  async function callAs(role: 'operator' | 'admin', user: string) {
+    const { key } = await createApiKey(deployment.store, { user, role });
+    return (method: string, url: string, body?: unknown) =>
+      deployment.api.app.inject({ method: method as 'GET', url, headers: { 'x-api-key': key }, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
+  }
+
+  function decryptingRule(name: string, message: string) {
+    return { name, pack: 'victim', enabled: true, trigger: { type: 'core.st2.webhook', parameters: { url: `author/${name}` } }, action: { ref: 'victim.say', parameters: { message } } };
+  }
+
+  it("renders with its author's rights: an operator cannot have the rules engine decrypt a system secret for it", async () => {
+    const operatorCall = await callAs('operator', 'olga');
+    for (const message of ['{{ st2kv.system.secret | decrypt_kv }}', "{{ st2kv.system['secret'] | decrypt_kv }}"]) {
+      const created = await operatorCall('POST', '/api/v1/rules', decryptingRule('steal', message));
+      expect(created.statusCode, created.body).toBe(403);
+      expect(created.json()).toMatchObject({ code: 'RULE_DECRYPT_FORBIDDEN', details: { field: 'action.parameters', scope: 'system' } });
+    }
+    expect(await deployment.store.rules.get('victim.steal')).toBeUndefined();
+    // Nor by replacing a rule it may edit.
+    const plain = await operatorCall('POST', '/api/v1/rules', decryptingRule('steal', 'hello'));
+    expect(plain.statusCode, plain.body).toBe(201);
+    const replaced = await operatorCall('PUT', '/api/v1/rules/victim.steal', decryptingRule('steal', '{{ st2kv.system.secret | decrypt_kv }}'));
+    expect(replaced.statusCode).toBe(403);
+    // Without decrypt_kv it may read the system key: its ciphertext, as StackStorm gives it.
+    const undecrypted = await operatorCall('PUT', '/api/v1/rules/victim.steal', decryptingRule('steal', '{{ st2kv.system.secret }}'));
+    expect(undecrypted.statusCode, undecrypted.body).toBe(200);
+    expect((await deployment.call('POST', '/api/v1/webhooks/author/steal', {})).statusCode).toBe(202);
+    const execution = await deployment.executionOf('victim.steal');
+    expect(execution.status).toBe('succeeded');
+    expect(await everythingStored()).not.toContain(secret);
+  });
+
+  it('decrypts what its author may decrypt', async () => {
+    const adminCall = await callAs('admin', 'adam');
+    const created = await adminCall('POST', '/api/v1/rules', decryptingRule('allowed', '{{ st2kv.system.secret | decrypt_kv }}'));
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await deployment.call('POST', '/api/v1/webhooks/author/allowed', {})).statusCode).toBe(202);
+    const execution = await deployment.executionOf('victim.allowed');
+    expect(execution.result).toMatchObject({ result: secret });
   });
 });

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus, KeyValues, Logger, Store } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
-import { registerAuthorization } from './auth/authorize.ts';
+import { callerOfRequest, registerAuthorization } from './auth/authorize.ts';
+import type { ApiCaller } from './auth/caller.ts';
 import { errorHandler } from './http-errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import type { EventHub } from './event-hub.ts';
@@ -53,11 +54,16 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   packRoutes(app, deps);
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
-  rulesApiRoutes(app, deps);
+  rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)) });
   sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
   return app;
+}
+
+/** The part of a caller a rule keeps: whose user scope it reads and what it may decrypt. */
+function ruleAuthorOf(caller: ApiCaller): { user: string; mayDecrypt: ApiCaller['mayDecrypt'] } {
+  return { user: caller.user, mayDecrypt: caller.mayDecrypt };
 }

@@ -45,7 +45,7 @@ export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
 export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
-export { buildDatastoreSnapshot, keyValueLookup, type KeyValueLookup, type DatastoreSnapshot } from './template/datastore-snapshot.ts';
+export { buildDatastoreSnapshot, datastoreReferences, keyValueLookup, mentionsDecrypt, type KeyValueLookup, type DatastoreSnapshot } from './template/datastore-snapshot.ts';
 export { pyStr, pyJsonDumps } from '@packrun/jinja';
 export { resolveParameters, givenValuesFrom, maskSecrets, maskedValue, type ResolveParametersOptions, type ResolvedParameters } from './params/resolve-parameters.ts';
 export { jobEnvironment } from './params/job-environment.ts';

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   parseRuleMeta,
   PackrunError,
@@ -9,6 +9,7 @@ import {
   type TriggerInstanceRecord,
 } from '@packrun/core';
 import { webhookTriggerType } from './builtin-trigger-types.ts';
+import type { RuleAuthor } from './rule-author.ts';
 import { deleteRule, getRule, saveRule, setRuleEnabled } from './rule-registry.ts';
 import { dispatchTrigger } from './trigger-dispatch.ts';
 
@@ -44,8 +45,15 @@ const ruleBody = {
   },
 } as const;
 
-export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: Bus }): void {
-  const { store, bus } = deps;
+export interface RulesApiDeps {
+  store: Store;
+  bus: Bus;
+  /** The caller of a request, as the API's authorization found it: the author of the rules it saves. */
+  authorOf: (request: FastifyRequest) => RuleAuthor;
+}
+
+export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
+  const { store, bus, authorOf } = deps;
 
   app.get('/api/v1/rules', {
     config: { access: 'read' },
@@ -77,7 +85,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
         details: { rule: meta.ref },
       });
     }
-    return reply.status(201).send(await saveRule(store, meta, 'api'));
+    return reply.status(201).send(await saveRule(store, meta, 'api', { author: authorOf(request) }));
   });
 
   app.put('/api/v1/rules/:ref', {
@@ -89,7 +97,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
     if (meta.ref !== ref) {
       throw new PackrunError('REQUEST_INVALID', `the body describes rule "${meta.ref}", not "${ref}"`, { details: { field: 'body.name' } });
     }
-    return saveRule(store, meta, 'api');
+    return saveRule(store, meta, 'api', { author: authorOf(request) });
   });
 
   app.delete('/api/v1/rules/:ref', { config: { access: 'operate' }, schema: { summary: 'Delete a rule', tags: ['rules'], params: refParams } }, async (request, reply) => {

@@ -12,6 +12,7 @@ import {
 } from '@packrun/core';
 import { registerBuiltinTriggerTypes, webhookTriggerType } from './builtin-trigger-types.ts';
 import { criteriaProblems } from './criteria-check.ts';
+import { assertAuthorMayDecrypt, type RuleAuthor } from './rule-author.ts';
 import { ensureTrigger, recount } from './trigger-records.ts';
 
 /**
@@ -21,9 +22,18 @@ import { ensureTrigger, recount } from './trigger-records.ts';
  */
 export type RuleSource = 'pack' | 'api';
 
-export async function saveRule(store: Store, given: RuleMeta, source: RuleSource, installedAt?: string): Promise<RuleRecord> {
+export interface SaveRuleOptions {
+  /** The install a pack's rule comes from: the same install registered again keeps the rule's enabled flag. */
+  installedAt?: string;
+  /** Who created an API rule: its templates render with that caller's datastore rights, never more. */
+  author?: RuleAuthor;
+}
+
+export async function saveRule(store: Store, given: RuleMeta, source: RuleSource, options: SaveRuleOptions = {}): Promise<RuleRecord> {
+  const { installedAt, author } = options;
   const meta = normaliseWebhookUrl(given);
   await checkRule(store, meta);
+  if (author) assertAuthorMayDecrypt(meta, author);
   const previous = await store.rules.get(meta.ref);
   // Registering the same install again (an API restart) keeps what the user enabled or disabled.
   const sameInstall = installedAt !== undefined && previous?.metadata?.['installedAt'] === installedAt;
@@ -39,7 +49,12 @@ export async function saveRule(store: Store, given: RuleMeta, source: RuleSource
     criteria: meta.criteria,
     action: { ref: meta.action.ref, parameters: meta.action.parameters },
     tags: meta.tags.map(String),
-    metadata: { source, ...(source === 'pack' ? { file: meta.file } : {}), ...(installedAt === undefined ? {} : { installedAt }) },
+    metadata: {
+      source,
+      ...(source === 'pack' ? { file: meta.file } : {}),
+      ...(installedAt === undefined ? {} : { installedAt }),
+      ...(author === undefined ? {} : { author }),
+    },
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
   };
@@ -122,7 +137,7 @@ export async function registerPackRules(
   const problems: PackProblem[] = [];
   for (const rule of pack.rules) {
     try {
-      await saveRule(store, rule, 'pack', installed?.installedAt);
+      await saveRule(store, rule, 'pack', installed === undefined ? {} : { installedAt: installed.installedAt });
       saved.push(rule.ref);
     } catch (error) {
       if (!(error instanceof PackrunError)) throw error;

@@ -1,10 +1,12 @@
 import {
   buildDatastoreSnapshot,
+  keyValueLookup,
   newId,
   packScopedLookup,
   nowIso,
   renderValue,
   toFailure,
+  type KeyValueLookup,
   type KeyValues,
   type Logger,
   type RuleEnforcementRecord,
@@ -14,6 +16,7 @@ import {
   type TriggerInstanceRecord,
 } from '@packrun/core';
 import { renderActionParameters, type ParameterTypes } from './action-parameters.ts';
+import { authorScopedLookup, ruleAuthor } from './rule-author.ts';
 import { evaluateCriteria, type RenderTemplate } from './criteria.ts';
 
 /** What the rules engine asks for; the API's create-and-enqueue path answers it. */
@@ -117,14 +120,20 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
   /**
    * `st2kv` for the templates of a rule: the keys they mention, fetched before rendering. A rule a
    * pack shipped is that pack's metadata: it sees no other pack's local keys. One created through
-   * the API is its author's, who reads the datastore through the API anyway.
+   * the API sees what its author could read: the author's own user scope, and secrets decrypted
+   * only in the scopes the author may decrypt.
    */
   async function datastoreContext(rule: RuleRecord, templates: unknown): Promise<Record<string, unknown>> {
     const keyValues = deps.keyValues;
     if (!keyValues) return {};
-    const lookup = { get: async (name: string, options: { scope: 'system' | 'user'; decrypt: boolean }) => (await keyValues.get(name, options))?.value };
-    const st2kv = await buildDatastoreSnapshot(templates, fromPack(rule) ? packScopedLookup(lookup, rule.pack) : lookup);
-    return { st2kv };
+    let lookup: KeyValueLookup;
+    if (fromPack(rule)) {
+      lookup = packScopedLookup({ get: async (name, options) => (await keyValues.get(name, options))?.value }, rule.pack);
+    } else {
+      const author = ruleAuthor(rule);
+      lookup = authorScopedLookup(keyValueLookup(keyValues, author.user), author);
+    }
+    return { st2kv: await buildDatastoreSnapshot(templates, lookup) };
   }
 
   async function enforce(rule: RuleRecord, instance: TriggerInstanceRecord, templateContext: Record<string, unknown>): Promise<{ id: string }> {
