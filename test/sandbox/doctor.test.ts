@@ -28,8 +28,15 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
       ['cgroups', true],
       ['bubblewrap', true],
       ['seccomp', true],
+      ['network', true],
     ]);
     for (const layer of report.layers) expect(layer.reason.length).toBeGreaterThan(10);
+    const network = report.layers.find((layer) => layer.name === 'network');
+    expect(network?.reason).toContain('pasta');
+    expect(network?.reason).toContain('rejects every address of this host');
+    // The known gap, said where the operator looks (docs/sandbox.md, "Network").
+    expect(network?.reason).toContain('warm zygotes with network');
+    expect(report.warmSpawn.reason).toContain('PACKRUN_WARM_SPAWN=off closes that gap');
     expect(report.limits.defaults).toMatchObject({ memoryMb: 512, network: true });
     expect(report.warmSpawn.active).toBe(true);
     expect(report.warmSpawn.reason).toContain('inside the sandbox');
@@ -47,6 +54,27 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     // Without bubblewrap, sandboxed Python actions cannot be forked from a contained zygote.
     expect(report.warmSpawn).toMatchObject({ active: false });
     expect(report.warmSpawn.reason).toContain('bubblewrap');
+  });
+
+  it('says why the network layer is off, and which host ports it forwards when on', async () => {
+    const off = await doctor({ PACKRUN_SANDBOX_NETNS: 'off' });
+    const inactive = off.report.layers.find((layer) => layer.name === 'network');
+    expect(inactive).toMatchObject({ active: false, mode: 'off' });
+    expect(inactive?.reason).toContain('PACKRUN_SANDBOX_NETNS=off');
+    expect(inactive?.reason).toContain("share the host's network namespace");
+    expect(off.report.warmSpawn.reason).not.toContain('gap');
+
+    const required = await doctor({ PACKRUN_SANDBOX_NETNS: 'required', PACKRUN_SANDBOX_NETWORK_UID: '1000005' });
+    expect(required.code).toBe(1);
+    expect(required.report.missingRequired).toEqual(['network']);
+    expect(required.report.layers.find((layer) => layer.name === 'network')?.reason).toContain('job uid range');
+
+    const granted = await doctor({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432,mypack=6379,*=3141', PACKRUN_WARM_SPAWN: 'off' });
+    const active = granted.report.layers.find((layer) => layer.name === 'network');
+    expect(active?.active).toBe(true);
+    expect(active?.reason).toContain('mypack=5432+6379');
+    expect(active?.reason).toContain('*=3141');
+    expect(active?.reason).not.toContain('warm zygotes');
   });
 
   it('refuses a uid range that holds real accounts', async () => {

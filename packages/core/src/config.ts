@@ -62,6 +62,24 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
   });
 };
 
+/** Host loopback ports each pack's jobs may reach (`*`: every pack's), from `pack=port` entries. */
+export type HostPortGrants = Readonly<Record<string, readonly number[]>>;
+const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
+  const grants: Record<string, number[]> = {};
+  for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
+    const match = /^(\*|[A-Za-z0-9][A-Za-z0-9_-]*)=(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new PackrunError('CONFIG_INVALID', `${variable} takes pack=port entries separated by commas (e.g. mypack=5432,othpack=6379), got "${entry}"`, {
+        details: { variable, entry },
+      });
+    }
+    const pack = match[1] as string;
+    grants[pack] = [...new Set([...(grants[pack] ?? []), port])].sort((a, b) => a - b);
+  }
+  return grants;
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -114,6 +132,10 @@ const fields = {
   sandboxOpenFiles: { env: 'PACKRUN_SANDBOX_OPEN_FILES', doc: 'Open files per job process (RLIMIT_NOFILE).', default: () => 1024, parse: integer(64) },
   sandboxBuildUid: { env: 'PACKRUN_SANDBOX_BUILD_UID', doc: 'Uid (gid the same) every env build (uv, pip, npm) runs as when the runtime is root: one fixed uid, so the tool caches it writes stay its own. Must be no real account and outside the job uid range.', default: () => 999_999, parse: integer(1) },
   sandboxZygoteUid: { env: 'PACKRUN_SANDBOX_ZYGOTE_UID', doc: 'Uid (gid the same) warm Python zygotes run as under the sandbox, holding only the capabilities to hand each forked child a job uid (and a seccomp filter that allows no other). Must be no real account and outside the job uid range.', default: () => 999_998, parse: integer(1) },
+  sandboxNetns: { env: 'PACKRUN_SANDBOX_NETNS', doc: 'Sandbox layer: a network namespace of its own for every job, sensor and env build that has network, with user-mode egress (pasta) that reaches the outside world but none of the host\'s addresses (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxNetworkUid: { env: 'PACKRUN_SANDBOX_NETWORK_UID', doc: 'Uid (gid the same) pasta runs as, giving jobs their network: it owns the jobs\' network namespaces, so it must be no real account, outside the job uid range and neither the build nor the zygote uid.', default: () => 999_997, parse: integer(1) },
+  sandboxNetnsSpares: { env: 'PACKRUN_SANDBOX_NETNS_SPARES', doc: 'Network namespaces made ahead and kept ready per set of forwarded host ports in use (0: each job with network waits for its own, ~100 ms).', default: () => 2, parse: integer(0) },
+  sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: hostPortGrants },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },
