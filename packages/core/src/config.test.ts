@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       othpack: [6379],
       '*': [3141],
     });
-    for (const bad of ['mypack', 'mypack=', 'mypack=0', 'mypack=70000', '../x=5432', 'mypack=54a']) {
+    for (const bad of ['mypack', 'mypack=', 'mypack=0', 'mypack=70000', '../x=5432', 'MyPack=5432', 'my-pack=5432', 'mypack=54a']) {
       expect(() => loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: bad }), bad).toThrow(/PACKRUN_SANDBOX_HOST_PORTS.*pack=port/);
     }
   });

@@ -67,7 +67,8 @@ export type HostPortGrants = Readonly<Record<string, readonly number[]>>;
 const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
   const grants: Record<string, number[]> = {};
   for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
-    const match = /^(\*|[A-Za-z0-9][A-Za-z0-9_-]*)=(\d{1,5})$/.exec(entry);
+    // A pack ref as packs have them, so a typo is an error rather than a grant to nobody.
+    const match = /^(\*|[a-z0-9_]+)=(\d{1,5})$/.exec(entry);
     const port = Number(match?.[2]);
     if (!match || port < 1 || port > 65535) {
       throw new PackrunError('CONFIG_INVALID', `${variable} takes pack=port entries separated by commas (e.g. mypack=5432,othpack=6379), got "${entry}"`, {
