@@ -158,8 +158,10 @@ function resolvePython(python: string): string | undefined {
 /** Probes every layer by actually using it, once; a layer is active only if the probe worked. */
 export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost> {
   const user = await detectUser(config);
+  // The network probe (a namespace made for real, ~100 ms) runs beside the others.
+  const networkDetected = detectNetwork(config, user.setpriv);
   const [cgroups, bwrap] = await Promise.all([detectCgroups(config), detectBwrap(config, user.setpriv)]);
-  const [seccomp, network] = await Promise.all([detectSeccomp(config, bwrap.bwrap), detectNetwork(config, user.setpriv)]);
+  const [seccomp, network] = await Promise.all([detectSeccomp(config, bwrap.bwrap), networkDetected]);
   if (user.setpriv && !bwrap.bwrap) user.status.reason += fallbackReachability(config);
   // Warm zygotes exist only under bubblewrap and the user layer (warmSpawnStatus); while their
   // children's channels need the runtime's network namespace, those with network share it.
