@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const packrun = path.resolve(import.meta.dirname, '../../bin/packrun');
 
-async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[]; limits: { defaults: Record<string, unknown> }; warmSpawn: { active: boolean; reason: string } } }> {
+async function doctor(env: Record<string, string>): Promise<{ code: number; report: { layers: Array<{ name: string; active: boolean; mode: string; reason: string }>; missingRequired: string[]; limits: { defaults: Record<string, unknown> }; warmSpawn: { active: boolean; reason: string }; brokerCredentials?: { ok: boolean; reason?: string }; sensorPublishing?: { path: string; reason: string } } }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-doctor-'));
   const result = await run(packrun, ['doctor', '--json'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PACKRUN_HOME: home, ...env } }).then(
     (ok) => ({ code: 0, stdout: ok.stdout }),
@@ -75,6 +75,22 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect(active?.reason).toContain('mypack=5432+6379');
     expect(active?.reason).toContain('*=3141');
     expect(active?.reason).not.toContain('warm zygotes');
+  });
+
+  it('with RabbitMQ, says whether the services take its credentials and how sensors would publish', async () => {
+    // The machine's broker, as guest: refused while warm zygotes with network share the host's
+    // network namespace, taken when every job has one of its own; sensors never publish directly.
+    const guest = 'amqp://guest:guest@127.0.0.1:5672';
+    const warm = (await doctor({ PACKRUN_RABBITMQ_URL: guest })).report;
+    expect(warm.brokerCredentials?.ok).toBe(false);
+    expect(warm.brokerCredentials?.reason).toContain("RabbitMQ's guest user");
+    expect(warm.brokerCredentials?.reason).toContain('warm zygotes');
+    expect(warm.sensorPublishing).toMatchObject({ path: 'container' });
+    expect(warm.sensorPublishing?.reason).toContain('is guest');
+    const cold = (await doctor({ PACKRUN_RABBITMQ_URL: guest, PACKRUN_WARM_SPAWN: 'off' })).report;
+    expect(cold.brokerCredentials?.ok).toBe(true);
+    // Without RabbitMQ, neither line.
+    expect((await doctor({})).report.sensorPublishing).toBeUndefined();
   });
 
   it('refuses a uid range that holds real accounts', async () => {
