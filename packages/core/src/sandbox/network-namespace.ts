@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import os from 'node:os';
 import { egressRuleset } from './egress-filter.ts';
 import type { HostAddresses } from './host-addresses.ts';
 
@@ -37,12 +38,15 @@ export interface JobNetworkNamespace {
 const readyWithinMs = 15_000;
 
 /**
- * The holder, run by pasta inside the namespace it makes. This pasta runs its command as soon as
- * the namespace exists, before it has configured it, so the holder waits until the default route
- * and the listening sockets of the forwarded ports appear, then prints its pid as the host sees it
- * (/proc is the host's) and waits for the end of its stdin. $@: the forwarded ports, in hex.
+ * The holder, run by pasta inside the namespace it makes, as root of pasta's user namespace (with
+ * the capabilities pasta leaves it there, CAP_NET_ADMIN among them). This pasta runs its command
+ * as soon as the namespace exists, before it has configured it, so the holder waits until the
+ * default route and the listening sockets of the forwarded ports appear, loads the egress filter,
+ * then prints its pid as the host sees it (/proc is the host's) and waits for the end of its
+ * stdin. $1: nft, $2: the ruleset, then the forwarded ports in hex.
  */
 const holderScript = [
+  'nft=$1; rules=$2; shift 2',
   'tries=0',
   'ready() {',
   "  grep -qE '^[^[:space:]]+[[:space:]]+00000000[[:space:]]' /proc/net/route || return 1",
@@ -54,6 +58,7 @@ const holderScript = [
   '  tries=$((tries+1)); [ "$tries" -gt 3000 ] && exit 1',
   '  sleep 0.005',
   'done',
+  'printf \'%s\' "$rules" | "$nft" -f - || exit 1',
   'read -r pid rest < /proc/self/stat',
   'echo "ready $pid"',
   'exec cat > /dev/null',
@@ -75,7 +80,7 @@ function pastaArgs(hostPorts: readonly number[]): string[] {
   ];
 }
 
-/** Runs `nft -f -` inside the namespace. */
+/** Runs `nft -f -` inside the namespace (a reload: the holder loads the first version itself). */
 function loadRules(tools: NetworkTools, path: string, addresses: HostAddresses): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(tools.nsenter, [`--net=${path}`, '--', tools.nft, '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -145,10 +150,15 @@ export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: r
       '-c',
       holderScript,
       'packrun-netns',
+      tools.nft,
+      egressRuleset(addresses),
       ...ports.map((port) => port.toString(16).toUpperCase().padStart(4, '0')),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
   );
+  // Made ahead, in the background: its start-up (pasta touches ~30 MiB of buffers) must not take
+  // CPU from the jobs running meanwhile. Back to normal once it serves a job.
+  setPriorityQuietly(child.pid, 19);
   // Neither the processes nor their pipes keep the runtime's event loop alive.
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
@@ -177,11 +187,11 @@ export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: r
     holderPid = await waitForHolder(child);
     child.stdout.resume();
     child.stderr.resume();
+    setPriorityQuietly(child.pid, 0);
     fd = openSync(`/proc/${holderPid}/ns/net`, 'r');
     // A holder that died and whose pid was reused would hand over someone else's namespace.
     if (fstatSync(fd).ino === statSync('/proc/self/ns/net').ino) throw new Error('the holder process is in the host network namespace');
     const path = `/proc/${process.pid}/fd/${fd}`;
-    await loadRules(tools, path, addresses);
     return {
       path,
       hostPorts: ports,
@@ -191,6 +201,14 @@ export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: r
   } catch (error) {
     await end().catch(() => undefined);
     throw error;
+  }
+}
+
+function setPriorityQuietly(pid: number | undefined, priority: number): void {
+  try {
+    if (pid !== undefined) os.setPriority(pid, priority);
+  } catch {
+    // Gone already: the readiness wait reports it.
   }
 }
 
