@@ -41,9 +41,16 @@ interface PortSet {
   ports: number[];
   spares: Array<Promise<Made>>;
   lastUsed: number;
+  refill: NodeJS.Timeout | undefined;
 }
 
 const watchEveryMs = 2000;
+/**
+ * How long after a take the pool starts the next namespace. Spawning pasta forks the runtime,
+ * which blocks its event loop for a few milliseconds (more with a larger runtime): not while the
+ * job that took the namespace is being started.
+ */
+const refillAfterMs = 25;
 
 export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions): NetworkNamespacePool {
   const readAddresses = options.readAddresses ?? readHostAddresses;
@@ -85,6 +92,7 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
     const now = Date.now();
     for (const [key, set] of sets) {
       if (now - set.lastUsed < options.idleMs) continue;
+      clearTimeout(set.refill);
       discard(set.spares.splice(0));
       sets.delete(key);
     }
@@ -103,8 +111,14 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
     watcher.unref();
   };
 
-  const replenish = (set: PortSet): void => {
-    while (set.spares.length < options.spares) set.spares.push(make(set.ports));
+  const replenishSoon = (set: PortSet): void => {
+    if (set.refill) return;
+    set.refill = setTimeout(() => {
+      set.refill = undefined;
+      if (sets.get(set.ports.join(',')) !== set) return;
+      while (set.spares.length < options.spares) set.spares.push(make(set.ports));
+    }, refillAfterMs);
+    set.refill.unref();
   };
 
   return {
@@ -113,13 +127,13 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
       const key = ports.join(',');
       let set = sets.get(key);
       if (!set) {
-        set = { ports, spares: [], lastUsed: Date.now() };
+        set = { ports, spares: [], lastUsed: Date.now(), refill: undefined };
         sets.set(key, set);
       }
       set.lastUsed = Date.now();
       followAddresses();
       const next = set.spares.shift() ?? make(ports);
-      replenish(set);
+      replenishSoon(set);
       watch();
       let made: Made;
       try {
