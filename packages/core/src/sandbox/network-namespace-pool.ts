@@ -112,7 +112,7 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
   };
 
   const replenishSoon = (set: PortSet): void => {
-    if (set.refill) return;
+    if (set.refill || options.spares === 0) return;
     set.refill = setTimeout(() => {
       set.refill = undefined;
       if (sets.get(set.ports.join(',')) !== set) return;
