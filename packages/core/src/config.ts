@@ -63,7 +63,7 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
 };
 
 /** Host loopback ports each pack's jobs may reach (`*`: every pack's), from `pack=port` entries. */
-export type HostPortGrants = Readonly<Record<string, readonly number[]>>;
+type HostPortGrants = Readonly<Record<string, readonly number[]>>;
 const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
   const grants: Record<string, number[]> = {};
   for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {

@@ -1,5 +1,5 @@
 export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErrorOptions } from './errors.ts';
-export { loadConfig, configFields, type PackrunConfig, type Env, type HostPortGrants } from './config.ts';
+export { loadConfig, configFields, type PackrunConfig, type Env } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { executionStatuses, completedStatuses, isCompleted, type ExecutionStatus, type StopReason, type ActionOutcome } from './execution.ts';
@@ -33,7 +33,7 @@ export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/
 export type { WarmSandbox, SandboxedZygote, WarmChild, ZygoteContext } from './sandbox/warm-sandbox.ts';
 export { childHostPid, descendantHostPid } from './sandbox/ns-pid.ts';
 export { warmSpawnStatus, type WarmSpawnStatus } from './sandbox/warm-status.ts';
-export { brokerEndpoint, brokerReachableByJobs, isThisHost, refuseExposedGuest, type BrokerEndpoint } from './sandbox/broker-exposure.ts';
+export { brokerEndpoint, brokerReachableByJobs, isThisHost, refuseExposedGuest } from './sandbox/broker-exposure.ts';
 export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';

@@ -24,7 +24,7 @@ export function brokerEndpoint(amqpUrl: string): BrokerEndpoint {
 }
 
 /** Whether `address` (an IP literal) is one this host's own network stack answers for. */
-export function isHostAddress(address: string, addresses: HostAddresses = readHostAddresses()): boolean {
+function isHostAddress(address: string, addresses: HostAddresses = readHostAddresses()): boolean {
   const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
   if (!family) return false;
   const list = new net.BlockList();

@@ -12,7 +12,7 @@ import type { HostAddresses } from './host-addresses.ts';
  * Loopback traffic stays inside the namespace: its 127.0.0.1 is its own (plus the host ports the
  * operator forwards, which pasta serves there).
  */
-export const egressTable = 'packrun_egress';
+const egressTable = 'packrun_egress';
 
 function set(name: string, type: 'ipv4_addr' | 'ipv6_addr', elements: string[]): string {
   const body = elements.length > 0 ? ` elements = { ${elements.join(', ')} };` : '';
