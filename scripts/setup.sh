@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything Packrun needs on a fresh Debian 12 machine with Node 20 and Python 3.11:
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
-# envs), bubblewrap (the sandbox's namespace layer) and gcc (the security tests build a shared
-# object). Safe to run again: it skips what is there.
+# envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
+# job with network in a namespace of its own) and gcc (the security tests build a shared object).
+# Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$repo/.tools"
@@ -15,11 +16,20 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v git >/dev/null || missing+=(git)
   # The security tests compile a shared object to see where an LD_PRELOAD would load.
   command -v gcc >/dev/null || missing+=(gcc)
+  command -v pasta >/dev/null || missing+=(passt)
+  command -v nft >/dev/null || missing+=(nftables)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+fi
+# pasta runs as a uid of its own (PACKRUN_SANDBOX_NETWORK_UID) and opens /dev/net/tun: udev makes it
+# 0666 on a standard Debian host (creating a device still needs CAP_NET_ADMIN in its namespace);
+# a host or container without udev leaves it 0600.
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  say "making /dev/net/tun 0666, as udev does, for pasta"
+  chmod 0666 /dev/net/tun
 fi
 
 if [ ! -x "$tools/node_modules/.bin/pnpm" ]; then

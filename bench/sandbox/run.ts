@@ -1,8 +1,9 @@
 /**
  * Per-spawn cost of each sandbox layer against a bare spawn, measured in one run so the ratios are
  * comparable on a noisy machine. `node --import tsx bench/sandbox/run.ts [iterations]`.
- * Each row adds one layer to the previous; `all (decorator)` is the real SpawnDecorator path the
- * launcher takes, including creating and removing the job cgroup. bench/ is not a workspace
+ * Each row adds one layer to the previous (the two network rows each add theirs to `+ seccomp`);
+ * `all, ... (decorator)` is the real SpawnDecorator path the launcher takes, including creating and
+ * removing the job cgroup, for a job without network and one with (its namespace from the pool). bench/ is not a workspace
  * package, so it imports the sandbox modules by path: it measures internals on purpose.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,6 +16,9 @@ import { createSandboxDecorator } from '../../packages/core/src/sandbox/sandbox-
 import { bwrapArgs } from '../../packages/core/src/sandbox/bwrap-args.ts';
 import { createJobCgroup } from '../../packages/core/src/sandbox/cgroups.ts';
 import { launchCommand, seccompFd, type LaunchLayers } from '../../packages/core/src/sandbox/launch-prefix.ts';
+import { createNetworkNamespacePool } from '../../packages/core/src/sandbox/network-namespace-pool.ts';
+import { startJobNetworkNamespace } from '../../packages/core/src/sandbox/network-namespace.ts';
+import { readHostAddresses } from '../../packages/core/src/sandbox/host-addresses.ts';
 
 const iterations = Number(process.argv[2] ?? 25);
 const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-bench-'));
@@ -43,11 +47,11 @@ function spawnOnce(command: string, args: string[], env: Record<string, string>)
 const none: LaunchLayers = { cgroupProcsFiles: [], rlimits: undefined, seccompFile: undefined, bwrap: undefined, setpriv: undefined };
 const rlimits = { openFiles: 1024, fileSizeMb: 256, cpuSeconds: 60, processes: 256 };
 const setpriv = host.setpriv ? { binary: host.setpriv, uid: config.sandboxUid, gid: config.sandboxUid } : undefined;
-const bwrap = (seccomp: boolean) =>
+const bwrap = (seccomp: boolean, network = false) =>
   host.bwrap
     ? {
         binary: host.bwrap,
-        args: bwrapArgs({ readOnly: [path.dirname(path.dirname(python))], scratch: [jobDir], scratchMb: 64, cwd: jobDir, network: false, tmpMb: 64, switchesUser: setpriv !== undefined, seccompFd: seccomp ? seccompFd : undefined }),
+        args: bwrapArgs({ readOnly: [path.dirname(path.dirname(python))], scratch: [jobDir], scratchMb: 64, cwd: jobDir, network, tmpMb: 64, switchesUser: setpriv !== undefined, seccompFd: seccomp ? seccompFd : undefined }),
       }
     : undefined;
 
@@ -65,10 +69,30 @@ const withCgroup = (layers: LaunchLayers) => async (command: string, args: strin
   await cgroup.remove();
   return Number(process.hrtime.bigint() - started) / 1e6;
 };
-const decorator = createSandboxDecorator({ host, config });
-const viaDecorator = async (command: string, args: string[]) => {
+// The network layer: a namespace taken from the pool made ahead (the pool starts the next one
+// while the other rows run), entered by nsenter; and, for comparison, one made for the job alone.
+const netPool = host.network ? createNetworkNamespacePool({ tools: host.network, spares: 1, idleMs: 600_000 }) : undefined;
+const withNetns = (layers: LaunchLayers) => async (command: string, args: string[]) => {
+  if (!netPool || !host.network) return Number.NaN;
   const started = process.hrtime.bigint();
-  const wrapped = await decorator.wrap({ command, args, env: cleanEnv, cwd: jobDir, context: { kind: 'action', pack: 'bench', packDir: jobDir, jobDir, executionId: 'bench' } });
+  const namespace = await netPool.take([]);
+  await withCgroup({ ...layers, netns: { nsenter: host.network.nsenter, path: namespace.path } })(command, args);
+  netPool.release(namespace);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+const withFreshNetns = (layers: LaunchLayers) => async (command: string, args: string[]) => {
+  if (!host.network) return Number.NaN;
+  const started = process.hrtime.bigint();
+  const namespace = await startJobNetworkNamespace(host.network, [], readHostAddresses());
+  await withCgroup({ ...layers, netns: { nsenter: host.network.nsenter, path: namespace.path } })(command, args);
+  await namespace.close();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+const decorator = createSandboxDecorator({ host, config });
+const limits = { memoryMb: 256, pids: 64, cpu: 1, timeoutSeconds: 60 };
+const viaDecorator = (network: boolean) => async (command: string, args: string[]) => {
+  const started = process.hrtime.bigint();
+  const wrapped = await decorator.wrap({ command, args, env: cleanEnv, cwd: jobDir, context: { kind: 'action', pack: 'bench', packDir: jobDir, jobDir, executionId: 'bench', limits: { ...limits, network } } });
   await spawnOnce(wrapped.command, wrapped.args, wrapped.env);
   await wrapped.killAll();
   await wrapped.afterExit();
@@ -83,7 +107,10 @@ const rows: Row[] = [
   { name: '+ cgroup (create, join, kill, rmdir)', run: withCgroup({ ...none, rlimits, setpriv }) },
   { name: '+ bubblewrap', run: withCgroup({ ...none, rlimits, setpriv, bwrap: bwrap(false) }) },
   { name: '+ seccomp', run: withCgroup({ ...none, rlimits, setpriv, bwrap: bwrap(true), seccompFile: host.seccompFile }) },
-  { name: 'all (decorator)', run: viaDecorator },
+  { name: '+ network namespace made ahead (nsenter)', run: withNetns({ ...none, rlimits, setpriv, bwrap: bwrap(true, true), seccompFile: host.seccompFile }) },
+  { name: '+ network namespace made for the job (pasta, filter)', run: withFreshNetns({ ...none, rlimits, setpriv, bwrap: bwrap(true, true), seccompFile: host.seccompFile }) },
+  { name: 'all, no network (decorator)', run: viaDecorator(false) },
+  { name: 'all, network (decorator)', run: viaDecorator(true) },
 ];
 
 const median = (values: number[]) => {

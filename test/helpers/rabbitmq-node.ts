@@ -20,8 +20,9 @@ export interface RabbitNode {
   readonly nodeName: string;
   readonly port: number;
   readonly running: boolean;
-  /** The management API (http://guest:guest@127.0.0.1:<port>) when started with `management: true`. */
+  /** The management API (http://guest:guest@127.0.0.1:<port>, the admin's with `hardened`) when started with `management: true`. */
   readonly managementUrl: string | undefined;
+  readonly managementPort: number | undefined;
   /** An executable script that runs rabbitmqctl against this node (its cookie, its name): `<ctl> list_users`. */
   readonly ctl: string;
   /** Starts it again after stop() or kill(), with the same data: durable queues keep their messages. */
@@ -44,7 +45,7 @@ export function rabbitNodeUnavailable(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -70,6 +71,13 @@ let sequence = 0;
 export interface RabbitNodeOptions {
   /** Enable the management plugin on a port of its own (it boots a few seconds slower). */
   management?: boolean;
+  /** The management plugin's port, when it must be a given one (RabbitMQ's default 15672). */
+  managementPort?: number;
+  /**
+   * As an operator should set a broker up for Packrun: an administrator `packrun` with a password
+   * of its own (the node's `url` and `managementUrl` log in as it) and no guest user.
+   */
+  hardened?: boolean;
 }
 
 export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<RabbitNode> {
@@ -88,7 +96,8 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
     log: path.join(dir, 'server.log'),
   };
   let managementPort: number | undefined;
-  if (options.management === true) {
+  if (options.management === true && options.managementPort !== undefined) managementPort = options.managementPort;
+  else if (options.management === true) {
     managementPort = await freePort();
     while (managementPort === port || managementPort === distPort) managementPort = await freePort();
   }
@@ -115,7 +124,8 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
     RABBITMQ_PID_FILE: path.join(dir, 'node.pid'),
     ERL_EPMD_ADDRESS: '127.0.0.1',
   };
-  const url = `amqp://guest:guest@127.0.0.1:${port}`;
+  let url = `amqp://guest:guest@127.0.0.1:${port}`;
+  let credentials = 'guest:guest';
   const ctl = path.join(dir, 'rabbitmqctl.sh');
   const exports = Object.entries(env).map(([name, value]) => `export ${name}='${String(value ?? '').replace(/'/g, "'\\''")}'`);
   writeFileSync(ctl, ['#!/bin/sh', ...exports, `exec '${ctlScript}' -n '${nodeName}' "$@"`, ''].join('\n'));
@@ -160,12 +170,28 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
   }
 
   await start();
+  if (options.hardened === true) {
+    const password = `pw${Math.random().toString(36).slice(2, 14)}`;
+    const ctlRun = (...args: string[]): void => {
+      const result = spawnSync(ctl, args, { encoding: 'utf8', timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`rabbitmqctl ${args[0]} failed: ${result.stderr}`);
+    };
+    ctlRun('add_user', 'packrun', password);
+    ctlRun('set_user_tags', 'packrun', 'administrator');
+    ctlRun('set_permissions', '-p', '/', 'packrun', '.*', '.*', '.*');
+    ctlRun('delete_user', 'guest');
+    credentials = `packrun:${password}`;
+    url = `amqp://${credentials}@127.0.0.1:${port}`;
+  }
   return {
-    url,
+    get url() {
+      return url;
+    },
+    managementPort,
     nodeName,
     port,
     ctl,
-    managementUrl: managementPort === undefined ? undefined : `http://guest:guest@127.0.0.1:${managementPort}`,
+    managementUrl: managementPort === undefined ? undefined : `http://${credentials}@127.0.0.1:${managementPort}`,
     get running() {
       return child !== undefined;
     },

@@ -127,7 +127,9 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
     expect(readdirSync(os.tmpdir()).filter((name) => name.includes(marker))).toEqual([]);
   });
 
-  it('7: no network where the pack says network: false; the action that allows it gets through', async (context) => {
+  // The action that allows the network reaches the outside world and never this listener:
+  // network.test.ts (case 23) plays that part with a stand-in for the outside world.
+  it('7: no network where the pack says network: false', async (context) => {
     if (!allLayers) return context.skip(notAllLayers);
     const server = net.createServer((socket) => socket.end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -135,8 +137,6 @@ describe.runIf(process.getuid?.() === 0)('sandbox with every layer', () => {
     try {
       const denied = resultOf(await attack({ case: 'connect', paths: [String(port)] })) as unknown as { ok: boolean; error: string };
       expect(denied.ok).toBe(false);
-      const allowed = resultOf(await fixture.run('hostile.attack_network', { paths: [String(port)] })) as unknown as { ok: boolean };
-      expect(allowed.ok).toBe(true);
     } finally {
       server.close();
     }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,10 +17,23 @@ import { leftoverJobCgroups, testUidRange } from './sandbox-fixture.ts';
  */
 const probeId = `probe${process.pid}`;
 
+/** Where a build's hostile code tries to connect: the host's loopback and its other addresses. */
+interface HostTargets {
+  port: number;
+  addresses: string[];
+}
+
 /** What a build's hostile code tries, as JavaScript (npm postinstall) and as Python (setup.py). */
-function nodeProbe(home: string, runtimePid: number): string {
+function nodeProbe(home: string, runtimePid: number, host: HostTargets): string {
   return `
 const fs = require('fs');
+const net = require('net');
+const tryConnect = (address) => new Promise((resolve) => {
+  const socket = net.connect({ host: address, port: ${host.port}, timeout: 3000 });
+  socket.on('data', () => { socket.destroy(); resolve('connected'); });
+  socket.on('timeout', () => { socket.destroy(); resolve('ERR timeout'); });
+  socket.on('error', (e) => resolve('ERR ' + e.code));
+});
 const tryRead = (p) => { try { return fs.readFileSync(p, 'utf8'); } catch (e) { return 'ERR ' + e.code; } };
 const tryWrite = (p) => { try { fs.writeFileSync(p, 'x'); return 'written'; } catch (e) { return 'ERR ' + e.code; } };
 const r = {
@@ -34,14 +48,24 @@ const r = {
   writeTmp: tryWrite('/tmp/${probeId}'),
   writeCache: tryWrite(${JSON.stringify(`${home}/cache/packs/npmprobe/npm/${probeId}`)}),
 };
-fs.writeFileSync('probe.json', JSON.stringify(r));
+Promise.all(${JSON.stringify(['127.0.0.1', ...host.addresses])}.map(tryConnect)).then((results) => {
+  r.connectHost = results;
+  fs.writeFileSync('probe.json', JSON.stringify(r));
+});
 `;
 }
 
-function pythonProbe(home: string, runtimePid: number): string {
+function pythonProbe(home: string, runtimePid: number, host: HostTargets): string {
   return `
-import json, os
+import json, os, socket
 from setuptools import setup
+
+def try_connect(address):
+    try:
+        socket.create_connection((address, ${host.port}), 3).close()
+        return 'connected'
+    except OSError as e:
+        return 'ERR %s' % e
 
 def try_read(p):
     try:
@@ -64,6 +88,7 @@ r = {
     'writeHome': try_write(${JSON.stringify(`${home}/by-setup-py`)}),
     'writePacks': try_write(${JSON.stringify(`${home}/packs/by-setup-py`)}),
     'writeTmp': try_write('/tmp/${probeId}-py'),
+    'connectHost': [try_connect(address) for address in ${JSON.stringify(['127.0.0.1', ...host.addresses])}],
 }
 # uv's cache is writable by the build and outlives it: the verdict is left there.
 open(os.path.join(os.environ['UV_CACHE_DIR'], '${probeId}.json'), 'w').write(json.dumps(r))
@@ -80,6 +105,8 @@ describe('env builds in the sandbox', () => {
   let canary: string;
   let envCanary: string;
   let skip: string | undefined;
+  let hostListener: net.Server;
+  let hostTargets: HostTargets;
   const output: string[] = [];
   const onProgress = (event: InstallProgressEvent) => output.push(event.message);
 
@@ -98,6 +125,14 @@ describe('env builds in the sandbox', () => {
     for (const dir of ['secrets', 'configs']) await mkdir(path.join(home, dir), { mode: 0o700 });
     await writeFile(path.join(home, 'secrets', 'build-canary'), canary, { mode: 0o600 });
     await writeFile(path.join(home, 'configs', 'other.yaml'), `token: ${canary}\n`, { mode: 0o600 });
+    // A service of the host's, on every address: a build reaches the package index, never this.
+    hostListener = net.createServer((socket) => socket.end('host\n'));
+    await new Promise<void>((resolve) => hostListener.listen(0, '0.0.0.0', resolve));
+    const addresses = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)
+      .map((entry) => entry!.address);
+    hostTargets = { port: (hostListener.address() as net.AddressInfo).port, addresses };
     host = await detectSandbox(config);
     decorator = createSandboxDecorator({ host, config });
     if (!host.uidRange) skip = 'the user layer is inactive here (runtime not root?): builds cannot run as the build uid';
@@ -105,6 +140,7 @@ describe('env builds in the sandbox', () => {
     if (skip) console.warn(`skipping env build sandbox tests: ${skip}`);
   });
   afterAll(async () => {
+    hostListener?.close();
     delete process.env['PACKRUN_BUILD_TEST_SECRET'];
     delete process.env['INNOCENT_LOOKING_SETTING'];
     await rm(`/tmp/${probeId}`, { force: true });
@@ -117,6 +153,13 @@ describe('env builds in the sandbox', () => {
     expect(String(probe['runtimeEnviron'])).toMatch(/^ERR /);
     expect(probe['writeHome']).toMatch(/^ERR /);
     expect(probe['writePacks']).toMatch(/^ERR /);
+    // The network layer: the build reaches the package index (its install succeeded) and nothing
+    // of the host, neither its loopback nor its other addresses.
+    if (host.network) {
+      const connects = probe['connectHost'] as string[];
+      expect(connects).toHaveLength(1 + hostTargets.addresses.length);
+      for (const result of connects) expect(result).toMatch(/^ERR /);
+    }
     const all = JSON.stringify(probe);
     expect(all).not.toContain(canary);
     expect(all).not.toContain(envCanary);
@@ -130,7 +173,7 @@ describe('env builds in the sandbox', () => {
     await writeFile(path.join(pack, 'pack.yaml'), 'ref: npmprobe\nname: npmprobe\ndescription: probes the build sandbox\nversion: 1.0.0\nauthor: tests\n');
     await writeFile(path.join(pack, 'actions', 'hello.yaml'), 'name: hello\nrunner_type: node-script\nentry_point: hello.mjs\n');
     await writeFile(path.join(pack, 'actions', 'hello.mjs'), 'export default async function run() { return { ok: true }; }\n');
-    const code = Buffer.from(nodeProbe(home, process.pid)).toString('base64');
+    const code = Buffer.from(nodeProbe(home, process.pid, hostTargets)).toString('base64');
     await writeFile(
       path.join(pack, 'package.json'),
       JSON.stringify({ name: 'npmprobe', version: '1.0.0', scripts: { postinstall: `node -e "eval(Buffer.from('${code}','base64').toString())"` } }),
@@ -159,7 +202,7 @@ describe('env builds in the sandbox', () => {
     const pack = path.join(root, 'pyprobe');
     const sdist = path.join(root, 'sdist', 'buildprobe-0.1');
     await mkdir(sdist, { recursive: true });
-    await writeFile(path.join(sdist, 'setup.py'), pythonProbe(home, process.pid));
+    await writeFile(path.join(sdist, 'setup.py'), pythonProbe(home, process.pid, hostTargets));
     await writeFile(path.join(sdist, 'PKG-INFO'), 'Metadata-Version: 1.0\nName: buildprobe\nVersion: 0.1\n');
     await mkdir(path.join(pack, 'actions'), { recursive: true });
     execFileSync('tar', ['czf', path.join(pack, 'buildprobe-0.1.tar.gz'), '-C', path.dirname(sdist), 'buildprobe-0.1']);

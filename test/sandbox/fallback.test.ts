@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -6,7 +7,7 @@ import { sandboxFixture, sandboxProcesses, snapshot, type SandboxFixture } from 
 
 /**
  * The fallback: no bubblewrap, no cgroups (both switched off), so only the environment scrub,
- * rlimits and a uid of its own per job remain. Only the cases those layers contain are played
+ * rlimits, a uid of its own per job and the network layer remain. Only the cases those layers contain are played
  * here; docs/sandbox.md lists the ones that need the missing layers. The pack env is built on the
  * system Python, because the job uid cannot pass through /root to reach a pyenv one.
  */
@@ -39,7 +40,20 @@ const resultOf = (outcome: { result: Record<string, unknown> }) => outcome.resul
 describe.runIf(runnable)('sandbox fallback: no bubblewrap, no cgroups', () => {
   it('reports exactly which layers are active', () => {
     const active = Object.fromEntries(fixture.host.layers.map((layer) => [layer.name, layer.active]));
-    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false });
+    // The network layer needs no bubblewrap: a job with network still gets a namespace of its own.
+    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false, network: true });
+  });
+
+  it('23: a job with network reaches nothing of the host, bubblewrap or not', async () => {
+    const server = net.createServer((socket) => socket.end('host\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      const probe = resultOf(await fixture.run('hostile.attack_network', { case: 'connect_many', paths: [target] }));
+      expect(probe[target]?.ok).toBe(false);
+    } finally {
+      server.close();
+    }
   });
 
   it('1, 2: runtime secrets, configs and the store stay unreadable', async () => {

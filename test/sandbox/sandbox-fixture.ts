@@ -31,7 +31,8 @@ export interface SandboxFixture {
   canary: string;
   canaryFiles: string[];
   outcomes: string[];
-  run(ref: string, input: Record<string, unknown>): Promise<ActionOutcome>;
+  /** Runs an action through the real runner; `overrides` change the configuration for this run only. */
+  run(ref: string, input: Record<string, unknown>, overrides?: Partial<PackrunConfig>): Promise<ActionOutcome>;
 }
 
 export async function sandboxFixture(env: Record<string, string>): Promise<SandboxFixture> {
@@ -65,8 +66,8 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
     canary,
     canaryFiles,
     outcomes,
-    async run(ref, input) {
-      const outcome = await runAction({ paths, config, ref, input, datastore, decorator });
+    async run(ref, input, overrides = {}) {
+      const outcome = await runAction({ paths, config: { ...config, ...overrides }, ref, input, datastore, decorator });
       outcomes.push(JSON.stringify(outcome));
       return outcome;
     },

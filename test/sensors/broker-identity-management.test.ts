@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import net from 'node:net';
 import {
   createLogger,
   createRabbitMqBus,
@@ -11,7 +13,7 @@ import {
   type Store,
 } from '@packrun/core';
 import { startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
-import type { SensorContainer } from '@packrun/sensor-container';
+import { chooseSensorPublishing, type SensorContainer } from '@packrun/sensor-container';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -19,12 +21,22 @@ import { emitterOnlyPack, installSensorPack, realPython, startTestSensorContaine
 
 /**
  * Sensor identities provisioned through the RabbitMQ management API (the operator's preferred
- * backend), on a private node with the management plugin, never the machine's broker.
+ * backend), on a private node with the management plugin, never the machine's broker; set up as
+ * an operator should (an administrator of Packrun's own, no guest), so that the container chooses
+ * direct publishing itself.
  */
 const unavailable = rabbitNodeUnavailable();
 if (unavailable !== undefined) console.log(`skipping the management-API sensor identity test: ${unavailable}`);
 
 const prefix = 'mgmt';
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
 const user = `${prefix}-sensor-nodesense`;
 
 describe.skipIf(unavailable !== undefined)('sensor identities through the management API (private node)', () => {
@@ -41,7 +53,8 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
 
   const management = async (route: string): Promise<unknown> => {
     const url = new URL(node.managementUrl!);
-    const response = await fetch(`http://${url.host}${route}`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    const response = await fetch(`http://${url.host}${route}`, { headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } });
     if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
     return await response.json();
   };
@@ -52,7 +65,9 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
   const ticks = (): Promise<number> => store.triggerInstances.count({ trigger: 'nodesense.tick' });
 
   beforeAll(async () => {
-    node = await startRabbitNode({ management: true });
+    // RabbitMQ's own management port when it is free here: the container then finds the API on
+    // its own, from PACKRUN_RABBITMQ_URL's host and credentials.
+    node = await startRabbitNode({ management: true, hardened: true, ...((await portFree(15672)) ? { managementPort: 15672 } : {}) });
     packDir = await writePack(emitterOnlyPack('1.0.0'));
     home = `${packDir}-home`;
     config = loadConfig({
@@ -81,6 +96,36 @@ describe.skipIf(unavailable !== undefined)('sensor identities through the manage
     await store?.close();
     await node?.dispose();
     for (const dir of [home, packDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('chooses direct publishing on its own when the broker\'s management API takes the runtime\'s credentials', async (context) => {
+    if (node.managementPort !== 15672) return context.skip('port 15672 was taken here: the private node listens for management elsewhere');
+    const found = await chooseSensorPublishing(loadConfig({ PACKRUN_HOME: home, PACKRUN_RABBITMQ_URL: node.url, PACKRUN_RABBITMQCTL: '/nonexistent' }));
+    expect(found).toMatchObject({ path: 'direct', via: 'management' });
+    expect(found.reason).toContain('127.0.0.1:15672');
+  });
+
+  it('keeps the container publishing while the broker takes guest:guest, and refuses to be told otherwise', async () => {
+    const asGuest = new URL(node.url);
+    asGuest.username = 'guest';
+    asGuest.password = 'guest';
+    const guestRuntime = await chooseSensorPublishing(loadConfig({ PACKRUN_HOME: home, PACKRUN_RABBITMQ_URL: asGuest.toString(), PACKRUN_RABBITMQ_MANAGEMENT_URL: node.managementUrl! }));
+    expect(guestRuntime.path).toBe('container');
+    expect(guestRuntime.reason).toContain('is guest');
+    // The runtime has a user of its own, but the broker still lets guest:guest in: a sensor
+    // reaching the broker's port could log in as it.
+    const ctl = (...args: string[]) => expect(spawnSync(node.ctl, args, { encoding: 'utf8', timeout: 60_000 }).status).toBe(0);
+    ctl('add_user', 'guest', 'guest');
+    ctl('set_permissions', '-p', '/', 'guest', '.*', '.*', '.*');
+    try {
+      const defaultGuest = await chooseSensorPublishing(config);
+      expect(defaultGuest.path).toBe('container');
+      expect(defaultGuest.reason).toContain('guest:guest');
+      const told = loadConfig({ PACKRUN_HOME: home, PACKRUN_RABBITMQ_URL: node.url, PACKRUN_RABBITMQ_MANAGEMENT_URL: node.managementUrl!, PACKRUN_SENSOR_BROKER_IDENTITY: 'management' });
+      await expect(chooseSensorPublishing(told)).rejects.toMatchObject({ code: 'BROKER_GUEST_REFUSED' });
+    } finally {
+      ctl('delete_user', 'guest');
+    }
   });
 
   it('refuses management mode without a management URL', async () => {

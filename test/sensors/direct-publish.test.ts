@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import amqp from 'amqplib';
@@ -27,10 +28,12 @@ import { emitterOnlyPack, installSensorPack, pythonSensorPack, realPython, start
 /**
  * The distributed deployment with per-pack sensor identities: each pack's sensors get their own
  * RabbitMQ user (provisioned here with rabbitmqctl against a private node, which this file also
- * stops for 30 s, so never the machine's broker) and publish their dispatches straight to the
- * trigger-dispatch exchange; the container's intake turns them into trigger instances. The
- * sensors run in the sandbox as in production (network on), so the test also shows that they
- * reach Packrun's own clients (pika, amqplib) and nothing of the runtime's credentials.
+ * stops for 30 s, so never the machine's broker; the container finds that rabbitmqctl on its own)
+ * and publish their dispatches straight to the trigger-dispatch exchange; the container's intake
+ * turns them into trigger instances. The sensors run in the sandbox as in production (network on,
+ * each in a network namespace of its own with the broker's port forwarded), so the test also
+ * shows that they reach Packrun's own clients (pika, amqplib), nothing of the runtime's
+ * credentials, and nothing of the host but the broker.
  */
 const unavailable = rabbitNodeUnavailable();
 if (unavailable !== undefined) console.log(`skipping the direct sensor publishing test: ${unavailable}`);
@@ -51,6 +54,7 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
   let engine: RulesEngine;
   let container: SensorContainer;
   let host: SandboxHost;
+  let hostService: net.Server;
 
   const ctl = (...args: string[]): string => {
     const result = spawnSync(node.ctl, args, { encoding: 'utf8', timeout: 60_000 });
@@ -59,13 +63,26 @@ describe.skipIf(unavailable !== undefined)('sensors publishing straight to Rabbi
   };
 
   beforeAll(async () => {
-    node = await startRabbitNode();
+    // As the operator sets it up (docs/deployment.md): the runtime logs in as a user of its own
+    // and the broker has no guest, so the container chooses direct publishing on its own.
+    node = await startRabbitNode({ hardened: true });
+    // A service of the host's on its loopback: a sensor reaches the broker's port and not this.
+    hostService = net.createServer((socket) => socket.end('host\n'));
+    await new Promise<void>((resolve) => hostService.listen(0, '127.0.0.1', resolve));
+    const hostServicePort = (hostService.address() as net.AddressInfo).port;
     const nodeFiles = emitterOnlyPack('1.0.0');
-    // Reports what a sensor process can see of the runtime's broker credentials (the container's
-    // URL has guest:guest), once, through its own pack's identity.
+    // Reports what a sensor process can see of the runtime's broker credentials and of the host,
+    // once, through its own pack's identity.
     nodeFiles['sensors/snoop.yaml'] = 'class_name: Snoop\nentry_point: snoop.mjs\ntrigger_types: []\n';
     nodeFiles['sensors/snoop.mjs'] = `
 import { existsSync } from 'node:fs';
+import net from 'node:net';
+const reach = (port) => new Promise((resolve) => {
+  const socket = net.connect({ host: '127.0.0.1', port, timeout: 3000 });
+  socket.on('connect', () => { socket.destroy(); resolve(true); });
+  socket.on('timeout', () => { socket.destroy(); resolve(false); });
+  socket.on('error', () => resolve(false));
+});
 export default class Snoop {
   constructor(service) { this.service = service; }
   async run() {
@@ -74,8 +91,12 @@ export default class Snoop {
       snoop: true,
       rabbitmqUrl: env.includes('PACKRUN_RABBITMQ'),
       guest: env.includes('guest'),
+      packrunUser: env.includes('packrun:'),
       uid: process.getuid(),
       runtimeSourceVisible: existsSync(${JSON.stringify(path.join(repoRoot, 'packages', 'core', 'src'))}),
+      brokerPort: await reach(${node.port}),
+      hostService: await reach(${hostServicePort}),
+      machineBroker: await reach(5672),
     });
     await new Promise(() => {});
   }
@@ -88,7 +109,6 @@ export default class Snoop {
       PACKRUN_PYTHON: realPython(),
       PACKRUN_RABBITMQ_URL: node.url,
       PACKRUN_RABBITMQ_PREFIX: prefix,
-      PACKRUN_SENSOR_BROKER_IDENTITY: 'rabbitmqctl',
       PACKRUN_RABBITMQCTL: node.ctl,
       ...testUidRange(),
     });
@@ -134,6 +154,7 @@ export default class Snoop {
     await engineBus?.close();
     await store?.close();
     await node?.dispose();
+    hostService?.close();
     for (const dir of [home, ...packDirs]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -165,7 +186,11 @@ export default class Snoop {
       what: 'the snooping sensor reporting',
     });
     const snoop = (await store.triggerInstances.find({ trigger: 'nodesense.changed' })).find((entry) => entry.payload['snoop'] === true);
-    expect(snoop?.payload).toMatchObject({ rabbitmqUrl: false, guest: false });
+    expect(snoop?.payload).toMatchObject({ rabbitmqUrl: false, guest: false, packrunUser: false });
+    // Under the network layer the sensor has exactly one way to the host: the broker's port,
+    // forwarded to its own loopback; the host's other services stay out of reach.
+    if (host.network) expect(snoop?.payload).toMatchObject({ brokerPort: true, hostService: false, machineBroker: false });
+    else console.log('the network layer is not active here: the sensors shared the host network namespace');
     // It ran sandboxed, and still loaded Packrun's amqplib: in a job uid, and (bubblewrap) seeing
     // only the runtime folders and the client's, not the runtime's sources.
     if (host.uidRange) expect(Number(snoop?.payload['uid'])).toBeGreaterThanOrEqual(host.uidRange.first);

@@ -24,7 +24,8 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ restarted while executions 
   let runner: PackrunProcess;
 
   beforeAll(async () => {
-    node = await startRabbitNode();
+    // A broker user of Packrun's own: the services refuse guest where jobs could reach the broker.
+    node = await startRabbitNode({ hardened: true });
     const home = await homeWithPacks(['core']);
     const port = await freePort();
     const env = {

@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PACKRUN_ALLOW_NPM_SCRIPTS: 'maybe' })).toThrow(/PACKRUN_ALLOW_NPM_SCRIPTS/);
   });
 
+  it('reads the host ports granted per pack, and refuses a malformed entry naming it', () => {
+    expect(loadConfig({}).sandboxHostPorts).toEqual({});
+    expect(loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432, othpack=6379,mypack=6380 *=3141' }).sandboxHostPorts).toEqual({
+      mypack: [5432, 6380],
+      othpack: [6379],
+      '*': [3141],
+    });
+    for (const bad of ['mypack', 'mypack=', 'mypack=0', 'mypack=70000', '../x=5432', 'MyPack=5432', 'my-pack=5432', 'mypack=54a']) {
+      expect(() => loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: bad }), bad).toThrow(/PACKRUN_SANDBOX_HOST_PORTS.*pack=port/);
+    }
+  });
+
   it('has every variable documented in docs/configuration.md', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/configuration.md'), 'utf8');
     const missing = configFields.filter((field) => !doc.includes(`\`${field.env}\``)).map((field) => field.env);

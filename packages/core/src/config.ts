@@ -82,6 +82,25 @@ const storeSync: Parser<StoreSync> = (raw, variable) => {
   throw new PackrunError('CONFIG_INVALID', `${variable} must be normal or full, got "${raw}"`, { details: { variable } });
 };
 
+/** Host loopback ports each pack's jobs may reach (`*`: every pack's), from `pack=port` entries. */
+type HostPortGrants = Readonly<Record<string, readonly number[]>>;
+const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
+  const grants: Record<string, number[]> = {};
+  for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
+    // A pack ref as packs have them, so a typo is an error rather than a grant to nobody.
+    const match = /^(\*|[a-z0-9_]+)=(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new PackrunError('CONFIG_INVALID', `${variable} takes pack=port entries separated by commas (e.g. mypack=5432,othpack=6379), got "${entry}"`, {
+        details: { variable, entry },
+      });
+    }
+    const pack = match[1] as string;
+    grants[pack] = [...new Set([...(grants[pack] ?? []), port])].sort((a, b) => a - b);
+  }
+  return grants;
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -93,7 +112,7 @@ const fields = {
   mongodbUrl: { env: 'PACKRUN_MONGODB_URL', doc: 'MongoDB URL; unset: the embedded store in PACKRUN_HOME/store.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   storeSync: { env: 'PACKRUN_STORE_SYNC', doc: 'How the embedded store commits: normal (each commit goes to the write-ahead log, which is synced to disk at checkpoints: always consistent, but a power cut may take back the last commits) or full (the log is synced on every commit; every write costs an fsync).', default: (): StoreSync => 'normal', parse: storeSync },
   rabbitmqUrl: { env: 'PACKRUN_RABBITMQ_URL', doc: 'RabbitMQ URL (amqp://user:pass@host:5672/vhost); unset: the in-process bus.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
-  sensorBrokerIdentity: { env: 'PACKRUN_SENSOR_BROKER_IDENTITY', doc: 'How the sensor container gives each pack its own RabbitMQ user so its sensors publish trigger instances straight to the broker (distributed deployment only): management (the management HTTP API at PACKRUN_RABBITMQ_MANAGEMENT_URL), rabbitmqctl (PACKRUN_RABBITMQCTL on the broker host) or off (sensors dispatch over the control channel and the container publishes); default: management when PACKRUN_RABBITMQ_MANAGEMENT_URL is set, else off.', default: (): string | undefined => undefined, parse: optionalText },
+  sensorBrokerIdentity: { env: 'PACKRUN_SENSOR_BROKER_IDENTITY', doc: 'How the sensor container gives each pack its own RabbitMQ user so its sensors publish trigger instances straight to the broker (distributed deployment only): auto (the default: the management API of PACKRUN_RABBITMQ_MANAGEMENT_URL, or of the broker host on port 15672 with PACKRUN_RABBITMQ_URL\'s credentials, when it takes them as an administrator\'s; else PACKRUN_RABBITMQCTL when it answers for that broker on this host; else off), management, rabbitmqctl or off (sensors dispatch over the control channel and the container publishes). Never direct while the broker accepts guest:guest.', default: (): string | undefined => undefined, parse: optionalText },
   rabbitmqManagementUrl: { env: 'PACKRUN_RABBITMQ_MANAGEMENT_URL', doc: 'RabbitMQ management API with an administrator\'s credentials (http://admin:secret@host:15672), used to provision the per-pack sensor users.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   rabbitmqctl: { env: 'PACKRUN_RABBITMQCTL', doc: 'rabbitmqctl command (a path; a wrapper script can add -n <node>) used when PACKRUN_SENSOR_BROKER_IDENTITY is rabbitmqctl.', default: () => 'rabbitmqctl', parse: text },
   rabbitmqPrefix: { env: 'PACKRUN_RABBITMQ_PREFIX', doc: 'Prefix of the queue and exchange names, so several installations can share one RabbitMQ vhost.', default: () => 'packrun', parse: text },
@@ -135,6 +154,10 @@ const fields = {
   sandboxOpenFiles: { env: 'PACKRUN_SANDBOX_OPEN_FILES', doc: 'Open files per job process (RLIMIT_NOFILE).', default: () => 1024, parse: integer(64) },
   sandboxBuildUid: { env: 'PACKRUN_SANDBOX_BUILD_UID', doc: 'Uid (gid the same) every env build (uv, pip, npm) runs as when the runtime is root: one fixed uid, so the tool caches it writes stay its own. Must be no real account and outside the job uid range.', default: () => 999_999, parse: integer(1) },
   sandboxZygoteUid: { env: 'PACKRUN_SANDBOX_ZYGOTE_UID', doc: 'Uid (gid the same) warm Python zygotes run as under the sandbox, holding only the capabilities to hand each forked child a job uid (and a seccomp filter that allows no other). Must be no real account and outside the job uid range.', default: () => 999_998, parse: integer(1) },
+  sandboxNetns: { env: 'PACKRUN_SANDBOX_NETNS', doc: 'Sandbox layer: a network namespace of its own for every job, sensor and env build that has network, with user-mode egress (pasta) that reaches the outside world but none of the host\'s addresses (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
+  sandboxNetworkUid: { env: 'PACKRUN_SANDBOX_NETWORK_UID', doc: 'Uid (gid the same) pasta runs as, giving jobs their network: it owns the jobs\' network namespaces, so it must be no real account, outside the job uid range and neither the build nor the zygote uid.', default: () => 999_997, parse: integer(1) },
+  sandboxNetnsSpares: { env: 'PACKRUN_SANDBOX_NETNS_SPARES', doc: 'Network namespaces made ahead and kept ready per set of forwarded host ports in use (0: each job with network waits for its own, ~100 ms).', default: () => 2, parse: integer(0) },
+  sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: hostPortGrants },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },

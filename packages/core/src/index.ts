@@ -39,6 +39,7 @@ export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/
 export type { WarmSandbox, SandboxedZygote, WarmChild, ZygoteContext } from './sandbox/warm-sandbox.ts';
 export { childHostPid, descendantHostPid } from './sandbox/ns-pid.ts';
 export { warmSpawnStatus, type WarmSpawnStatus } from './sandbox/warm-status.ts';
+export { brokerEndpoint, brokerReachableByJobs, isThisHost, refuseExposedGuest } from './sandbox/broker-exposure.ts';
 export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type SandboxProfile, type OperatorSandboxPolicy, type ClampedLimit } from './sandbox/profile.ts';
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';

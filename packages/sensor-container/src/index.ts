@@ -4,3 +4,4 @@ export type { SensorState, SensorStatus } from './sensor-supervisor.ts';
 export type { BackoffPolicy } from './backoff.ts';
 export { sensorApiRoutes, type SensorRoutesDeps } from './api-routes.ts';
 export type { DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
+export { chooseSensorPublishing, type SensorPublishing } from './broker-dispatch/publishing-choice.ts';

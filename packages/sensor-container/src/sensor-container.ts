@@ -23,7 +23,9 @@ import {
 } from '@packrun/core';
 import { dispatchTrigger, dispatchedTriggerRef, registerBuiltinTriggerTypes } from '@packrun/rules-engine';
 import type { BackoffPolicy } from './backoff.ts';
-import { BrokerIdentities, configuredProvisioner } from './broker-dispatch/broker-identity.ts';
+import { BrokerIdentities } from './broker-dispatch/broker-identity.ts';
+import { chooseSensorPublishing } from './broker-dispatch/publishing-choice.ts';
+import { sensorBrokerRoute } from './broker-dispatch/sensor-route.ts';
 import { startDispatchIntake, type DispatchIntake, type DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
 import { BuiltinTimers } from './builtin-timers.ts';
 import { sensorRuntime, startSensorProcess, type RunningSensorProcess } from './sensor-process.ts';
@@ -182,7 +184,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         onStderrLine,
         ...(options.decorator ? { decorator: options.decorator } : {}),
         limits,
-        ...(broker ? { broker } : {}),
+        ...(broker ? { broker, brokerHostPorts: direct?.hostPorts ?? [] } : {}),
         logger,
       });
     }
@@ -309,19 +311,28 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
 interface DirectPublishing {
   identities: BrokerIdentities;
   intake: DispatchIntake;
+  /** The broker's port when it is on this host: forwarded into each sensor's network namespace. */
+  hostPorts: number[];
 }
 
 /**
- * Distributed deployment with sensor identities configured: sensors publish to the dispatch
- * exchange themselves and this container's intake turns their messages into trigger instances.
+ * Distributed deployment where Packrun can create broker users (chooseSensorPublishing): sensors
+ * publish to the dispatch exchange themselves and this container's intake turns their messages
+ * into trigger instances. The path chosen, and why, goes to the log.
  */
 async function startDirectPublishing(options: SensorContainerOptions): Promise<DirectPublishing | undefined> {
   const { config } = options;
-  const provisioner = configuredProvisioner(config);
-  if (provisioner === undefined || config.rabbitmqUrl === undefined) return undefined;
+  if (config.rabbitmqUrl === undefined) return undefined;
   const logger = options.logger.child({ component: 'sensor-container' });
+  const publishing = await chooseSensorPublishing(config);
+  if (publishing.path === 'container') {
+    logger.warn({ reason: publishing.reason }, `sensor publishing: through the sensor container (${publishing.reason})`);
+    return undefined;
+  }
+  const route = await sensorBrokerRoute(config.rabbitmqUrl);
+  logger.info({ via: publishing.via, reason: publishing.reason, forwardedPorts: route.hostPorts }, `sensor publishing: direct, each pack with a broker user of its own (${publishing.reason})`);
   const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger });
-  return { identities: new BrokerIdentities(config.rabbitmqUrl, config.rabbitmqPrefix, provisioner, logger), intake };
+  return { identities: new BrokerIdentities(route.url, config.rabbitmqPrefix, publishing.provisioner, logger), intake, hostPorts: route.hostPorts };
 }
 
 /** What templates in a site config need from the datastore. */

@@ -41,6 +41,8 @@ interface SensorProcessSpec {
   limits?: SandboxLimits;
   /** The pack's own RabbitMQ identity (distributed deployment); only this pack's processes get it, in the job message. */
   broker?: SensorBroker;
+  /** The broker's port on this host's loopback, forwarded into the sensor's network namespace with `broker`. */
+  brokerHostPorts?: number[];
   logger: Logger;
 }
 
@@ -126,6 +128,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
       executionId: `sensor-${sensor.ref}`,
       ...(spec.limits ? { limits: spec.limits } : {}),
       ...(runtime === 'node' && spec.broker ? { readOnlyDirs: nodeBrokerClientDirs() } : {}),
+      ...(spec.broker && spec.brokerHostPorts?.length ? { hostPorts: spec.brokerHostPorts } : {}),
     },
     killGraceMs: config.killGraceSeconds * 1000,
     // Output is streamed line by line to the log and the last lines are kept by the supervisor;

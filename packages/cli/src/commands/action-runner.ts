@@ -25,7 +25,8 @@ export function register(program: Command): void {
       const logger = createLogger({ level: config.logLevel });
       const endpoint = { url: config.apiUrl, apiKey };
       const identity = await runnerIdentity(endpoint);
-      const bus = await openReadyBus(config, logger);
+      const host = await detectSandbox(config);
+      const bus = await openReadyBus(config, logger, host);
       const runner = await startActionRunnerService({
         config,
         paths: dataPaths(config.home),
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         runnerIdPrefix: identity.runnerIdPrefix,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
-        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+        decorator: createSandboxDecorator({ host, config }),
       });
       process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
       const signal = await shutdownSignal();

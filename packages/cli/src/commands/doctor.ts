@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { detectSandbox, loadConfig, operatorSandboxPolicy, warmSpawnStatus, type SandboxLimits } from '@packrun/core';
+import { detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
+import { chooseSensorPublishing } from '@packrun/sensor-container';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -17,8 +18,9 @@ export function register(program: Command): void {
       const host = await detectSandbox(config);
       const limits = operatorSandboxPolicy(config);
       const warmSpawn = warmSpawnStatus(config, host);
+      const broker = await brokerReport(config, host);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, ...broker }, null, 2)}\n`);
       } else {
         const width = Math.max(...host.layers.map((layer) => layer.name.length));
         for (const layer of host.layers) {
@@ -27,10 +29,36 @@ export function register(program: Command): void {
         }
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
+        if (broker.brokerCredentials) process.stdout.write(`broker credentials: ${broker.brokerCredentials.ok ? 'ok' : `refused, ${broker.brokerCredentials.reason}`}\n`);
+        if (broker.sensorPublishing) {
+          const { path, reason } = broker.sensorPublishing;
+          process.stdout.write(`sensor publishing: ${path === 'direct' ? 'direct, each pack with a broker user of its own' : path === 'container' ? 'through the sensor container' : 'refused'} (${reason})\n`);
+        }
         if (host.missingRequired.length > 0) process.stdout.write(`\nrequired but missing: ${host.missingRequired.join(', ')}\n`);
       }
       if (host.missingRequired.length > 0) throw new CliExit(1);
     });
+}
+
+interface BrokerReport {
+  /** Whether a service would accept PACKRUN_RABBITMQ_URL's user (guest is refused where jobs could reach the broker). */
+  brokerCredentials?: { ok: boolean; reason?: string };
+  /** How the sensor container would get sensors' dispatches to RabbitMQ. */
+  sensorPublishing?: { path: 'direct' | 'container' | 'refused'; via?: string; reason: string };
+}
+
+/** The distributed deployment's broker checks, as the services would make them at start-up. */
+async function brokerReport(config: PackrunConfig, host: SandboxHost): Promise<BrokerReport> {
+  if (config.rabbitmqUrl === undefined) return {};
+  const brokerCredentials = await refuseExposedGuest(config, host).then(
+    () => ({ ok: true }),
+    (error: Error) => ({ ok: false, reason: error.message }),
+  );
+  const sensorPublishing = await chooseSensorPublishing(config).then(
+    (choice) => (choice.path === 'direct' ? { path: choice.path, via: choice.via, reason: choice.reason } : { path: choice.path, reason: choice.reason }),
+    (error: Error) => ({ path: 'refused' as const, reason: error.message }),
+  );
+  return { brokerCredentials, sensorPublishing };
 }
 
 function describeLimits(defaults: SandboxLimits, caps: SandboxLimits): string {

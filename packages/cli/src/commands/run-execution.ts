@@ -37,7 +37,8 @@ export async function executeAction(config: PackrunConfig, request: RunRequest):
     datastore: new LocalFileKeyValues(paths),
     executionId: request.executionId,
     signal: request.signal,
-    decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+    // Nor would network namespaces made ahead for the next job serve anything.
+    decorator: createSandboxDecorator({ host: await detectSandbox(config), config: { ...config, sandboxNetnsSpares: 0 } }),
   });
 }
 

@@ -84,7 +84,8 @@ export function register(program: Command): void {
         });
       }
       const logger = createLogger({ level: config.logLevel });
-      const backends = await openStoreBackends(config, logger);
+      const host = await detectSandbox(config);
+      const backends = await openStoreBackends(config, logger, host);
       const container = await startSensorContainer({
         ...sensorContainerSettings(config),
         store: backends.store,
@@ -93,7 +94,7 @@ export function register(program: Command): void {
         paths: dataPaths(config.home),
         config,
         logger,
-        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+        decorator: createSandboxDecorator({ host, config }),
       });
       process.stdout.write(`sensor container running ${(await container.list()).filter((sensor) => sensor.status !== 'stopped').length} sensors\n`);
       const signal = await shutdownSignal();

@@ -1,4 +1,4 @@
-import { openBus, openKeyValues, openStore, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { brokerEndpoint, detectSandbox, openBus, openKeyValues, openStore, refuseExposedGuest, type Bus, type KeyValues, type Logger, type PackrunConfig, type SandboxHost, type Store } from '@packrun/core';
 
 export interface StoreBackends {
   store: Store;
@@ -11,11 +11,12 @@ export interface StoreBackends {
  * The store and bus a service process uses: MongoDB and RabbitMQ when their URLs are set, else the
  * embedded store in PACKRUN_HOME/store (one process only) and the in-process bus.
  */
-export async function openStoreBackends(config: PackrunConfig, logger: Logger): Promise<StoreBackends> {
+export async function openStoreBackends(config: PackrunConfig, logger: Logger, host?: SandboxHost): Promise<StoreBackends> {
+  await guardBroker(config, host);
   const store = await openStore(config, logger);
   let bus: Bus;
   try {
-    bus = await openReadyBus(config, logger);
+    bus = await openReadyBus(config, logger, host);
   } catch (error) {
     await store.close();
     throw error;
@@ -31,8 +32,18 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger): 
   };
 }
 
+/**
+ * A service refuses to log in to RabbitMQ as guest when jobs on this host could reach the broker
+ * (refuseExposedGuest). `host` is this host's sandbox, when the service detected it already.
+ */
+async function guardBroker(config: PackrunConfig, host: SandboxHost | undefined): Promise<void> {
+  if (config.rabbitmqUrl === undefined || brokerEndpoint(config.rabbitmqUrl).user !== 'guest') return;
+  await refuseExposedGuest(config, host ?? (await detectSandbox(config)));
+}
+
 /** The configured bus, once connected: a service refuses to start against a broker it cannot reach. */
-export async function openReadyBus(config: PackrunConfig, logger: Logger): Promise<Bus> {
+export async function openReadyBus(config: PackrunConfig, logger: Logger, host?: SandboxHost): Promise<Bus> {
+  await guardBroker(config, host);
   const bus = openBus(config, logger);
   try {
     await bus.waitReady(config.busWaitSeconds * 1000);

@@ -16,10 +16,11 @@ export function register(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
-      const backends = await openStoreBackends(config, logger);
+      const host = await detectSandbox(config);
+      const backends = await openStoreBackends(config, logger, host);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
       const paths = dataPaths(config.home);
-      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      const decorator = createSandboxDecorator({ host, config });
       // Pack versions that jobs of an earlier run kept past an install: those jobs are gone now.
       await collectRetiredVersions(config.home);
       const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });

@@ -26,6 +26,12 @@ export interface SpawnContext {
   interpreters?: string[];
   /** More of Packrun's own folders the job reads (a Node sensor's RabbitMQ client), bound read-only. */
   readOnlyDirs?: string[];
+  /**
+   * Ports of the host's loopback this job reaches besides those the operator grants its pack
+   * (a sensor publishing straight to a broker on this host: the broker's port). Only under the
+   * network layer: without it a job with network reaches the whole host anyway.
+   */
+  hostPorts?: number[];
   executionId: string;
   /** The job's limits (resolveSandboxProfile); the sandbox uses the operator's defaults when absent. */
   limits?: SandboxLimits;

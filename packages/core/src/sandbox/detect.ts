@@ -9,10 +9,16 @@ import { bwrapArgs } from './bwrap-args.ts';
 import { probeCgroupHost, type CgroupHost } from './cgroups.ts';
 import { launchCommand, type LaunchLayers } from './launch-prefix.ts';
 import { buildSeccompFilter, seccompArchSupported } from './seccomp-filter.ts';
+import { detectNetwork } from './detect-network.ts';
+import { accountsInRange, findBinary, searchPath } from './host-lookup.ts';
+import type { NetworkTools } from './network-namespace.ts';
 
 const run = promisify(execFile);
 
-export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp';
+/** The known gap of the network layer under warm spawning, in the doctor's words (docs/sandbox.md, "Network"). */
+export const warmNetworkGap = "except Python actions forked from warm zygotes with network, which still share the host's network namespace (their channels to the runtime need it): PACKRUN_WARM_SPAWN=off closes that gap";
+
+export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp' | 'network';
 
 export interface LayerStatus {
   name: LayerName;
@@ -32,14 +38,10 @@ export interface SandboxHost {
   cgroups: CgroupHost | undefined;
   bwrap: string | undefined;
   seccompFile: string | undefined;
+  /** Set when the network layer is active: what makes each job's network namespace. */
+  network: NetworkTools | undefined;
   /** Layers the operator marked `required` that this host cannot provide. */
   missingRequired: LayerName[];
-}
-
-const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-function findBinary(name: string): string | undefined {
-  return searchPath.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
 }
 
 async function tryRun(command: string, args: string[]): Promise<string | undefined> {
@@ -53,15 +55,6 @@ async function tryRun(command: string, args: string[]): Promise<string | undefin
 }
 
 const noLayers: LaunchLayers = { cgroupProcsFiles: [], rlimits: undefined, seccompFile: undefined, bwrap: undefined, setpriv: undefined };
-
-async function accountsInRange(first: number, count: number): Promise<string[]> {
-  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  return passwd
-    .split('\n')
-    .map((line) => line.split(':'))
-    .filter((fields) => fields.length > 2 && Number(fields[2]) >= first && Number(fields[2]) < first + count)
-    .map((fields) => fields[0] ?? '');
-}
 
 async function detectUser(config: PackrunConfig): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; setpriv?: string }> {
   if (config.sandboxUser === 'off') return { status: { active: false, reason: 'turned off (PACKRUN_SANDBOX_USER=off): jobs run as the runtime uid' } };
@@ -165,9 +158,14 @@ function resolvePython(python: string): string | undefined {
 /** Probes every layer by actually using it, once; a layer is active only if the probe worked. */
 export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost> {
   const user = await detectUser(config);
+  // The network probe (a namespace made for real, ~100 ms) runs beside the others.
+  const networkDetected = detectNetwork(config, user.setpriv);
   const [cgroups, bwrap] = await Promise.all([detectCgroups(config), detectBwrap(config, user.setpriv)]);
-  const seccomp = await detectSeccomp(config, bwrap.bwrap);
+  const [seccomp, network] = await Promise.all([detectSeccomp(config, bwrap.bwrap), networkDetected]);
   if (user.setpriv && !bwrap.bwrap) user.status.reason += fallbackReachability(config);
+  // Warm zygotes exist only under bubblewrap and the user layer (warmSpawnStatus); while their
+  // children's channels need the runtime's network namespace, those with network share it.
+  if (network.tools && config.warmSpawn && config.sandboxNetwork && bwrap.bwrap && user.setpriv) network.status.reason += `; ${warmNetworkGap}`;
   const layers: LayerStatus[] = [
     { name: 'environment', mode: 'always', active: true, reason: 'cleared environment plus an allow-list; runtime secrets scrubbed by name and by value' },
     { name: 'rlimits', mode: 'always', active: true, reason: 'open files, file size, core dumps 0, CPU seconds; processes per uid when the user layer is active' },
@@ -175,6 +173,7 @@ export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost>
     { name: 'cgroups', mode: config.sandboxCgroups, ...cgroups.status },
     { name: 'bubblewrap', mode: config.sandboxBwrap, ...bwrap.status },
     { name: 'seccomp', mode: config.sandboxSeccomp, ...seccomp.status },
+    { name: 'network', mode: config.sandboxNetns, ...network.status },
   ];
   return {
     layers,
@@ -183,6 +182,7 @@ export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost>
     cgroups: cgroups.host,
     bwrap: bwrap.bwrap,
     seccompFile: seccomp.file,
+    network: network.tools,
     missingRequired: layers.filter((layer) => layer.mode === 'required' && !layer.active).map((layer) => layer.name),
   };
 }

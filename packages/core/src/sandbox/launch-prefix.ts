@@ -1,8 +1,9 @@
 /**
  * Turns a job's command into the command Packrun actually spawns: a tiny /bin/sh prelude that joins
  * the job's cgroups and sets its rlimits (both inherited by everything it starts, and cheaper than
- * a separate `prlimit` exec), then bubblewrap when active, then setpriv to drop to the sandbox uid,
- * then the job's own command. Each part is optional so the same code serves every fallback.
+ * a separate `prlimit` exec), then nsenter into the job's network namespace when it has one, then
+ * bubblewrap when active, then setpriv to drop to the sandbox uid, then the job's own command. Each
+ * part is optional so the same code serves every fallback.
  */
 export interface RlimitValues {
   openFiles: number;
@@ -19,6 +20,8 @@ export interface LaunchLayers {
   rlimits: RlimitValues | undefined;
   /** Path of the seccomp program, opened on fd 9 for bubblewrap. */
   seccompFile: string | undefined;
+  /** The job's own network namespace (a job with network under the network layer); bubblewrap then keeps it. */
+  netns?: { nsenter: string; path: string };
   bwrap: { binary: string; args: string[] } | undefined;
   /** `keepCaps`: capabilities kept across the switch as ambient ones (a warm zygote's CAP_SETUID...); none otherwise. */
   setpriv: { binary: string; uid: number; gid: number; keepCaps?: string[] } | undefined;
@@ -41,6 +44,7 @@ const prelude = [
 
 export function launchCommand(layers: LaunchLayers, command: string, args: string[]): { command: string; args: string[] } {
   const inner: string[] = [];
+  if (layers.netns) inner.push(layers.netns.nsenter, `--net=${layers.netns.path}`, '--');
   if (layers.bwrap) inner.push(layers.bwrap.binary, ...layers.bwrap.args, '--');
   if (layers.setpriv) {
     const { binary, uid, gid, keepCaps = [] } = layers.setpriv;

@@ -14,6 +14,8 @@ import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
 import { runtimeSecrets, sandboxedJobEnv } from './env-scrub.ts';
 import { launchCommand, seccompFd } from './launch-prefix.ts';
+import { createNetworkNamespacePool, type NetworkNamespacePool } from './network-namespace-pool.ts';
+import type { JobNetworkNamespace } from './network-namespace.ts';
 import { operatorSandboxPolicy, type SandboxLimits } from './profile.ts';
 import { killUid, pidsOfUid, UidPool } from './uid-pool.ts';
 import { createWarmSandbox } from './warm-sandbox.ts';
@@ -64,11 +66,17 @@ function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
   };
 }
 
+/** The host loopback ports a job reaches: those granted to every pack and to its own, and its extra ones. */
+function hostPortsOf(config: PackrunConfig, context: SpawnSpec['context']): number[] {
+  const grants = config.sandboxHostPorts;
+  return [...(grants['*'] ?? []), ...(grants[context.pack] ?? []), ...(context.hostPorts ?? [])];
+}
+
 /**
  * The SpawnDecorator that puts every job the launcher starts (actions, sensors), and every env
  * build the installer runs (uv, pip, npm, as kind `build`), inside the layers
- * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap
- * and seccomp. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
+ * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap,
+ * seccomp, and for a job with network a network namespace of its own. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
  * `required` but the host lacks makes every spawn fail instead.
  */
 export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnDecorator {
@@ -79,6 +87,15 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
   const dataHome = path.resolve(config.home);
   let protectedOnce: Promise<void> | undefined;
   const protect = (): Promise<void> => (protectedOnce ??= protectDataFolder(dataHome));
+  const networkTools = host.network;
+  let namespaces: NetworkNamespacePool | undefined;
+  const namespacePool = (tools: NonNullable<typeof networkTools>): NetworkNamespacePool =>
+    (namespaces ??= createNetworkNamespacePool({
+      tools,
+      spares: config.sandboxNetnsSpares,
+      idleMs: config.warmIdleSeconds * 1000,
+      ...(options.logger ? { logger: options.logger } : {}),
+    }));
   const warm =
     host.bwrap && host.setpriv && uids && host.missingRequired.length === 0
       ? createWarmSandbox({
@@ -121,6 +138,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         if (uid !== undefined && !isBuild) uids?.release(uid);
       };
       let cgroup: JobCgroup | undefined;
+      let network: JobNetworkNamespace | undefined;
       try {
         await protect();
         if (uid !== undefined) {
@@ -129,6 +147,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           await chmod(context.jobDir, 0o700);
           for (const dir of context.writableDirs ?? []) await claimForBuild(dir, uid);
         }
+        // With network, the outside world through a namespace of its own; never the host's.
+        if (limits.network && networkTools) network = await namespacePool(networkTools).take(hostPortsOf(config, context));
         if (host.cgroups) {
           cgroup = await createJobCgroup(host.cgroups, `${context.kind}-${context.pack}-${context.executionId}`, {
             memoryMb: limits.memoryMb,
@@ -138,6 +158,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         }
       } catch (error) {
         releaseUid();
+        if (network) namespaces?.release(network);
         throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare the sandbox for ${context.kind} of pack "${context.pack}": ${(error as Error).message}`, {
           details: { pack: context.pack, jobDir: context.jobDir },
           userError: false,
@@ -152,6 +173,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           cgroupProcsFiles: cgroup?.procsFiles ?? [],
           rlimits: jobRlimits(config, context.kind, limits, uid !== undefined),
           seccompFile: host.seccompFile,
+          ...(network && networkTools ? { netns: { nsenter: networkTools.nsenter, path: network.path } } : {}),
           bwrap: host.bwrap
             ? {
                 binary: host.bwrap,
@@ -163,6 +185,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                   writable: isBuild ? [context.jobDir, ...(context.writableDirs ?? [])] : [],
                   scratchMb: config.sandboxJobMb,
                   cwd: spec.cwd,
+                  // A job with network is already in its own namespace (or, without the network
+                  // layer, shares the host's); one without gets an empty one from bubblewrap.
                   network: limits.network,
                   tmpMb: config.sandboxTmpMb,
                   switchesUser: uid !== undefined,
@@ -211,6 +235,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           const stats = cgroup ? await cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
           if (!released) {
             released = true;
+            if (network) namespaces?.release(network);
             // The uid goes back to the pool only once nothing runs as it.
             if (cgroup) await removeCgroup(cgroup, (error) => options.logger?.warn({ err: error }, 'job cgroup left behind'));
             if (uid !== undefined) {

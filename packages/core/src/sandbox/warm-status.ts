@@ -1,5 +1,5 @@
 import type { PackrunConfig } from '../config.ts';
-import type { SandboxHost } from './detect.ts';
+import { warmNetworkGap, type SandboxHost } from './detect.ts';
 
 export interface WarmSpawnStatus {
   /** Python actions are forked from a zygote inside the sandbox. */
@@ -17,8 +17,9 @@ export function warmSpawnStatus(config: PackrunConfig, host: SandboxHost): WarmS
   if (missing.length > 0 || host.missingRequired.length > 0) {
     return { active: false, reason: `sandboxed Python actions start cold: zygotes under the sandbox need the ${missing.join(' and ') || 'required'} layer${missing.length > 1 ? 's' : ''}` };
   }
+  const gap = host.network && config.sandboxNetwork ? `; ${warmNetworkGap}` : '';
   return {
     active: true,
-    reason: `Python actions in children forked ahead from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers, shell actions in a /bin/sh, started ahead inside it`,
+    reason: `Python actions in children forked ahead from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers, shell actions in a /bin/sh, started ahead inside it${gap}`,
   };
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { PackrunError, type Logger, type PackrunConfig, type SensorBroker } from '@packrun/core';
+import { PackrunError, type Logger, type SensorBroker } from '@packrun/core';
 import { dispatchExchange, escapeRegex, sensorUser, urlWithCredentials, vhostOf } from './dispatch-topology.ts';
 
 /** What one pack's sensor user may do on the vhost. */
@@ -60,32 +60,6 @@ export class BrokerIdentities {
     await this.provision(grant);
     this.logger.info({ pack, user: grant.user }, 'sensor broker identity provisioned');
     return { url: urlWithCredentials(this.amqpUrl, grant.user, grant.password), exchange, buffer_limit: sensorBufferLimit };
-  }
-}
-
-/** The provisioner the configuration asks for, or undefined when sensors keep the control channel. */
-export function configuredProvisioner(config: PackrunConfig): Provisioner | undefined {
-  if (config.rabbitmqUrl === undefined) return undefined;
-  const mode = config.sensorBrokerIdentity ?? (config.rabbitmqManagementUrl === undefined ? 'off' : 'management');
-  switch (mode) {
-    case 'off':
-      return undefined;
-    case 'management': {
-      const managementUrl = config.rabbitmqManagementUrl;
-      if (managementUrl === undefined) {
-        throw new PackrunError('CONFIG_INVALID', 'PACKRUN_SENSOR_BROKER_IDENTITY is management but PACKRUN_RABBITMQ_MANAGEMENT_URL is not set', {
-          hint: 'set PACKRUN_RABBITMQ_MANAGEMENT_URL=http://admin:secret@host:15672, or use rabbitmqctl or off',
-          details: { variable: 'PACKRUN_RABBITMQ_MANAGEMENT_URL' },
-        });
-      }
-      return managementProvisioner(managementUrl);
-    }
-    case 'rabbitmqctl':
-      return rabbitmqctlProvisioner(config.rabbitmqctl);
-    default:
-      throw new PackrunError('CONFIG_INVALID', `PACKRUN_SENSOR_BROKER_IDENTITY must be management, rabbitmqctl or off, got "${mode}"`, {
-        details: { variable: 'PACKRUN_SENSOR_BROKER_IDENTITY' },
-      });
   }
 }
 

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { outsideWorldUnavailable, startOutsideWorld, type OutsideWorld } from './outside-world.ts';
+import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixture } from './sandbox-fixture.ts';
+
+/**
+ * Case 23 of docs/sandbox.md: a job with network reaches the outside world (a network namespace of
+ * this test's own stands in for it) and none of the host: not its loopback (IPv4 and IPv6), not
+ * the host's other addresses where services bound to 0.0.0.0 or :: listen, not through a socket
+ * bound to a device; only the host port the operator granted its pack. Played by the hostile
+ * pack's actions with network through the real runner: a Node action (a wrapper started ahead
+ * under warm spawning, a cold one without) and a Python action started cold. Warm Python zygotes
+ * with network still share the host's network namespace: that known gap is pinned down below.
+ */
+type Probe = Record<string, { ok: boolean; value?: unknown; error?: string }>;
+
+let fixture: SandboxFixture;
+let outside: OutsideWorld | undefined;
+let skipReason: string | undefined;
+const servers: net.Server[] = [];
+const ports: Record<'allowed' | 'loopback' | 'loopback6' | 'any' | 'any6', number> = { allowed: 0, loopback: 0, loopback6: 0, any: 0, any6: 0 };
+
+async function listen(name: keyof typeof ports, host: string): Promise<void> {
+  const server = net.createServer((socket) => socket.end(`host ${name}\n`));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host, ipv6Only: host === '::' }, resolve);
+  });
+  servers.push(server);
+  ports[name] = (server.address() as net.AddressInfo).port;
+}
+
+/** The interface of the host's default route: pasta names the job's interface after it. */
+function defaultInterface(): string {
+  const line = readFileSync('/proc/net/route', 'utf8')
+    .split('\n')
+    .find((row) => row.split(/\s+/)[1] === '00000000');
+  return line?.split(/\s+/)[0] ?? 'eth0';
+}
+
+/**
+ * Every address of the host (but loopback), with the listener on all addresses behind it. A
+ * link-local address needs an interface: its own on the host; inside a job, the only one there is.
+ */
+function hostAddressTargets(inJob: boolean): string[] {
+  const targets: string[] = [];
+  for (const [name, entries] of Object.entries(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.internal) continue;
+      if (entry.family === 'IPv4') targets.push(`${entry.address}:${ports.any}`);
+      else if (entry.address.startsWith('fe80:')) targets.push(`[${entry.address}%${inJob ? defaultInterface() : name}]:${ports.any6}`);
+      else targets.push(`[${entry.address}]:${ports.any6}`);
+    }
+  }
+  return targets;
+}
+
+/** Every way into the host a job might try, each of which must be refused. */
+function hostTargets(inJob = true): string[] {
+  return [`127.0.0.1:${ports.loopback}`, `127.0.0.2:${ports.any}`, `[::1]:${ports.loopback6}`, `[::1]:${ports.any6}`, ...hostAddressTargets(inJob)];
+}
+
+function expectOnlyOutsideAndAllowed(probe: Probe, refused: string[]): void {
+  expect(probe[`${outside!.address}:${outside!.port}`], JSON.stringify(probe)).toMatchObject({ ok: true, value: 'outside\n' });
+  expect(probe[`127.0.0.1:${ports.allowed}`], JSON.stringify(probe)).toMatchObject({ ok: true, value: 'host allowed\n' });
+  for (const target of refused) expect(probe[target]?.ok, `${target}: ${JSON.stringify(probe[target])}`).toBe(false);
+}
+
+beforeAll(async () => {
+  skipReason = outsideWorldUnavailable();
+  if (skipReason) return;
+  await listen('allowed', '127.0.0.1');
+  await listen('loopback', '127.0.0.1');
+  await listen('loopback6', '::1');
+  await listen('any', '0.0.0.0');
+  await listen('any6', '::');
+  outside = await startOutsideWorld();
+  fixture = await sandboxFixture({ PACKRUN_SANDBOX_HOST_PORTS: `hostile=${ports.allowed}` });
+  const inactive = fixture.host.layers.filter((layer) => !layer.active).map((layer) => `${layer.name}: ${layer.reason}`);
+  if (inactive.length > 0) skipReason = `not every layer is active on this host (${inactive.join('; ')})`;
+  if (skipReason) console.warn(`network tests skipped: ${skipReason}`);
+}, 600_000);
+
+afterAll(async () => {
+  for (const server of servers) server.close();
+  await outside?.close();
+  if (!fixture) return;
+  await processZygotePool(fixture.config).close();
+  await processPrespawnPool(fixture.config).close();
+  if (skipReason) return;
+  await retryUntil(() => sandboxProcesses(fixture.config, true).length === 0, { withinMs: 5000, what: 'no sandbox process left' });
+  expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+});
+
+describe.runIf(process.getuid?.() === 0)('23: a job with network reaches the outside world, never the host', () => {
+  it('the host itself reaches every one of its listeners (so a refusal below is the sandbox\'s doing)', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    for (const target of hostTargets(false)) {
+      const at = target.lastIndexOf(':');
+      const host = target.slice(0, at).replace(/^\[|\]$/g, '');
+      const greeting = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host, port: Number(target.slice(at + 1)), timeout: 3000 });
+        socket.on('timeout', () => socket.destroy(new Error(`${target} timed out`)));
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk));
+        socket.on('end', () => resolve(received));
+        socket.on('error', reject);
+      });
+      expect(greeting, target).toMatch(/^host /);
+    }
+  });
+
+  it('a Node action with network: the outside world and the granted port, nothing else of the host', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const refused = hostTargets();
+    const outcome = await fixture.run('hostile.attack_node_network', { case: 'connect_many', targets: [`${outside!.address}:${outside!.port}`, `127.0.0.1:${ports.allowed}`, ...refused] });
+    expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
+    expectOnlyOutsideAndAllowed(outcome.result['result'] as Probe, refused);
+  });
+
+  it('a Python action with network started cold: the same, also through a socket bound to its interface', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const tap = defaultInterface();
+    const ipv4Hosts = hostTargets().filter((target) => /^\d/.test(target));
+    const refused = [...hostTargets(), ...ipv4Hosts.map((target) => `${target}@${tap}`)];
+    const outcome = await fixture.run('hostile.attack_network', { case: 'connect_many', paths: [`${outside!.address}:${outside!.port}`, `127.0.0.1:${ports.allowed}`, ...refused] }, { warmSpawn: false });
+    expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
+    expectOnlyOutsideAndAllowed(outcome.result['result'] as Probe, refused);
+  });
+
+  it('7: an action without network reaches neither the host nor the outside world', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const targets = [`${outside!.address}:${outside!.port}`, `127.0.0.1:${ports.allowed}`, `127.0.0.1:${ports.loopback}`];
+    const outcome = await fixture.run('hostile.attack', { case: 'connect_many', paths: targets });
+    const probe = outcome.result['result'] as Probe;
+    for (const target of targets) expect(probe[target]?.ok, `${target}: ${JSON.stringify(probe[target])}`).toBe(false);
+  });
+
+  // The known gap (docs/sandbox.md, "Network"): a zygote's children reach the runtime over abstract
+  // Unix sockets, which need the runtime's network namespace, until the job channels stop depending
+  // on it. This pins the gap down; it fails, and must be turned around, once zygotes get namespaces.
+  it.runIf(process.env['PACKRUN_WARM_SPAWN'] !== 'off')('known gap: a Python action forked from a warm zygote with network shares the host\'s network namespace', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    if (!fixture.config.warmSpawn) return context.skip('warm spawning is off');
+    const outcome = await fixture.run('hostile.attack_network', { case: 'connect_many', paths: [`127.0.0.1:${ports.loopback}`] });
+    expect((outcome.result['result'] as Probe)[`127.0.0.1:${ports.loopback}`]).toMatchObject({ ok: true, value: 'host loopback\n' });
+  });
+});
