@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Bus, KeyValues, Logger, Store } from '@packrun/core';
+import type { Bus, KeyValues, Logger, PackrunConfig, Store } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
 import { registerAuthorization } from './auth/authorize.ts';
 import { errorHandler } from './http-errors.ts';
@@ -19,6 +19,7 @@ import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container
 import { apiKeyRoutes } from './routes/api-keys.ts';
 
 export interface ApiAppDeps {
+  config: PackrunConfig;
   store: Store;
   bus: Bus;
   keyValues: KeyValues;
