@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import {
+  checkJsonValue,
+  inputLimits,
+  inputSubject,
   parseRuleMeta,
   PackrunError,
   type Bus,
+  type PackrunConfig,
   type Filter,
   type RuleRecord,
   type Store,
@@ -44,8 +48,9 @@ const ruleBody = {
   },
 } as const;
 
-export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: Bus }): void {
+export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: Bus; config: PackrunConfig }): void {
   const { store, bus } = deps;
+  const webhookLimits = inputLimits(deps.config);
 
   app.get('/api/v1/rules', {
     config: { access: 'read' },
@@ -201,6 +206,8 @@ export function rulesApiRoutes(app: FastifyInstance, deps: { store: Store; bus: 
           details: { url },
         });
       }
+      // A JSON body was checked as it was parsed; a form or text body is held to the same limits here.
+      checkJsonValue(request.body ?? {}, webhookLimits, inputSubject('the webhook body'));
       const payload = { headers: withoutCredentials(request.headers), body: (request.body ?? {}) as unknown };
       const fired = [];
       for (const trigger of triggers) {

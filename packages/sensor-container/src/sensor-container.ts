@@ -1,6 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import {
+  payloadFrameBounds,
   loadPack,
   leaseInstalledPack,
   loadSiteConfig,
@@ -320,7 +321,7 @@ async function startDirectPublishing(options: SensorContainerOptions): Promise<D
   const provisioner = configuredProvisioner(config);
   if (provisioner === undefined || config.rabbitmqUrl === undefined) return undefined;
   const logger = options.logger.child({ component: 'sensor-container' });
-  const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger });
+  const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger, bounds: payloadFrameBounds(config) });
   return { identities: new BrokerIdentities(config.rabbitmqUrl, config.rabbitmqPrefix, provisioner, logger), intake };
 }
 

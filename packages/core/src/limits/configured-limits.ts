@@ -1,5 +1,5 @@
 import type { PackrunConfig } from '../config.ts';
-import type { JsonLimits, JsonSubject } from './json-limits.ts';
+import type { JsonBounds, JsonLimits, JsonSubject } from './json-limits.ts';
 
 type LimitSettings = Pick<PackrunConfig, 'inputMaxBytes' | 'inputMaxStringBytes' | 'inputMaxItems' | 'jsonMaxDepth' | 'resultMaxBytes' | 'outputCapBytes'>;
 
@@ -35,6 +35,15 @@ export function resultFrameBounds(config: LimitSettings): { limits: JsonLimits; 
 /** What a frame from a sensor is held to: a trigger payload's bounds, with the dispatch around it. */
 export function payloadFrameBounds(config: LimitSettings): { limits: JsonLimits; subject: JsonSubject } {
   return withEnvelope(inputLimits(config), inputSubject('a frame from the sensor'));
+}
+
+/**
+ * A message from RabbitMQ, which anyone holding broker credentials may have written: an input,
+ * with room for what our own messages wrap around one (an execution update carries a result
+ * document three levels down, `changes.result.result`).
+ */
+export function busMessageBounds(config: LimitSettings): JsonBounds {
+  return withEnvelope(inputLimits(config), inputSubject('a bus message'), 4);
 }
 
 /**

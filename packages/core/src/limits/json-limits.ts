@@ -20,6 +20,12 @@ export interface JsonLimits {
 
 export type JsonLimitKind = 'bytes' | 'depth' | 'string' | 'items';
 
+/** Limits and how to name them when they are broken: what one kind of input is held to. */
+export interface JsonBounds {
+  limits: JsonLimits;
+  subject: JsonSubject;
+}
+
 /** What is being checked, for the message and for the error's code: an input or a result. */
 export interface JsonSubject {
   /** Named in the message: `the request body`, `the result of the action`... */

@@ -1,4 +1,4 @@
-import { checkJsonBytes, JsonLimitError, type JsonLimits, type JsonSubject } from '../limits/json-limits.ts';
+import { checkJsonBytes, JsonLimitError, type JsonBounds } from '../limits/json-limits.ts';
 import { maxFrameBytes } from './messages.ts';
 
 /** Encodes one message as a frame: 4-byte big-endian length, then the UTF-8 JSON. */
@@ -17,10 +17,7 @@ export class FrameError extends Error {
 }
 
 /** The bounds a decoder holds each frame to, and how it names them when one is broken. */
-export interface FrameBounds {
-  limits: JsonLimits;
-  subject: JsonSubject;
-}
+export type FrameBounds = JsonBounds;
 
 /** The protocol's own ceiling, for channels whose frames no setting bounds more tightly. */
 const protocolBounds: FrameBounds = {
