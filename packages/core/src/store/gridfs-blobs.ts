@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type mongoose from 'mongoose';
 import { PackrunError } from '../errors.ts';
 import type { BlobRef, ExecutionBlobField, ExecutionBlobs } from './types.ts';
@@ -64,7 +64,7 @@ export async function createGridFsBlobs(db: Db, mongo: typeof mongoose.mongo): P
           userError: false,
         });
       }
-      return Readable.from(bucket.openDownloadStream(id));
+      return bucket.openDownloadStream(id);
     },
 
     async discard(executionId: string, refs: BlobRef[]): Promise<void> {
