@@ -10,13 +10,13 @@ export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
-export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, resultIsOmitted, type CompletionData } from './store/execution-data.ts';
+export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
 export { queueNames, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
-export { encodeFrame, FrameDecoder, FrameError, type FrameBounds } from './protocol/framing.ts';
-export { checkJsonBytes, checkJsonValue, parseBoundedJson, JsonLimitError, type JsonBounds, type JsonLimits, type JsonSubject, type JsonLimitKind } from './limits/json-limits.ts';
-export { inputLimits, resultLimits, inputSubject, resultSubject, withEnvelope, reportBounds, resultFrameBounds, payloadFrameBounds, busMessageBounds } from './limits/configured-limits.ts';
+export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
+export { checkJsonBytes, checkJsonValue, parseBoundedJson, JsonLimitError, type JsonBounds } from './limits/json-limits.ts';
+export { inputLimits, inputSubject, reportBounds, resultFrameBounds, payloadFrameBounds, busMessageBounds } from './limits/configured-limits.ts';
 export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';
 export { launchJob, signalGroup, type LaunchSpec, type JobExit } from './process/launcher.ts';

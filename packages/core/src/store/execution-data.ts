@@ -70,11 +70,6 @@ function jsonStringBytes(text: string): number {
   return /["\\\u0000-\u001f\u2028\u2029]/.test(text) ? utf8Bytes(JSON.stringify(text)) : utf8Bytes(text) + 2;
 }
 
-/** Whether the record lacks part of its result document (then read it with openExecutionResult). */
-export function resultIsOmitted(record: Pick<ExecutionRecord, 'resultBlobs'>): boolean {
-  return record.resultBlobs !== undefined;
-}
-
 async function readBlob(blobs: ExecutionBlobs, executionId: string, ref: BlobRef): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of await blobs.open(executionId, ref)) chunks.push(chunk as Buffer);

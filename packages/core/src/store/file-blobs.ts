@@ -29,7 +29,7 @@ export interface FileBlobsOptions {
 const safeId = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** An execution's folder name: its id when that is a plain name, else a hash of it. */
-export function blobFolderName(executionId: string): string {
+function blobFolderName(executionId: string): string {
   return safeId.test(executionId) ? executionId : `h-${createHash('sha256').update(executionId).digest('hex')}`;
 }
 
