@@ -185,5 +185,12 @@ printRows('Big output and results under packrun up', [
   row(`GET /executions?limit=${listed}, median of 3`, current.listMs, 'ms', baseline?.listMs, {
     note: `HTTP ${current.listStatus}${baseline ? `; before: HTTP ${baseline.listStatus}${baseline.listStatus === 200 ? '' : ' (the page did not fit in one string: the time is that of the failure)'}` : ''}.`,
   }),
-  row(`GET /executions?limit=${listed}, body`, current.listMib, 'MiB', baseline?.listMib, { value: round(current.listMib, 2), ...(baseline ? { baseline: { name: 'before (main)', value: round(baseline.listMib, 2) } } : {}) }),
+  {
+    name: `GET /executions?limit=${listed}, body`,
+    value: round(current.listMib, 2),
+    unit: 'MiB',
+    compare: 'size',
+    ...(baseline?.listStatus === 200 ? { baseline: { name: 'before (main)', value: round(baseline.listMib, 2) } } : {}),
+    ...(baseline !== undefined && baseline.listStatus !== 200 ? { note: `before: no page (HTTP ${baseline.listStatus})` } : {}),
+  },
 ]);
