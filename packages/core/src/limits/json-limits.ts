@@ -74,9 +74,16 @@ export class JsonLimitError extends PackrunError {
 
 const quote = 0x22;
 const backslash = 0x5c;
-const comma = 0x2c;
-const openers = new Set([0x5b, 0x7b]);
-const closers = new Set([0x5d, 0x7d]);
+
+/** What each byte is to the scan: most are nothing, and a table lookup is the cheapest test. */
+const Byte = { Other: 0, Quote: 1, Open: 2, Close: 3, Comma: 4 } as const;
+const byteKinds = new Uint8Array(256);
+byteKinds[quote] = Byte.Quote;
+byteKinds[0x5b] = Byte.Open;
+byteKinds[0x7b] = Byte.Open;
+byteKinds[0x5d] = Byte.Close;
+byteKinds[0x7d] = Byte.Close;
+byteKinds[0x2c] = Byte.Comma;
 
 /**
  * Checks JSON text against `limits` without parsing it: depth by counting brackets outside
@@ -87,23 +94,25 @@ const closers = new Set([0x5d, 0x7d]);
 export function checkJsonBytes(text: Buffer, limits: JsonLimits, subject: JsonSubject): void {
   if (text.length > limits.maxBytes) throw new JsonLimitError(subject, 'bytes', limits.maxBytes, text.length);
   // Commas seen in each open container; depth is bounded, so is this.
-  const commas: number[] = [0];
+  const commas = new Float64Array(limits.maxDepth + 1);
+  const length = text.length;
   let depth = 0;
-  for (let index = 0; index < text.length; index += 1) {
-    const byte = text[index]!;
-    if (byte === quote) {
+  for (let index = 0; index < length; index += 1) {
+    const kind = byteKinds[text[index]!];
+    if (kind === Byte.Other) continue;
+    if (kind === Byte.Quote) {
       const end = closingQuote(text, index + 1);
       if (end - index - 1 > limits.maxStringBytes) throw new JsonLimitError(subject, 'string', limits.maxStringBytes);
       index = end;
-    } else if (openers.has(byte)) {
+    } else if (kind === Byte.Open) {
       depth += 1;
       if (depth > limits.maxDepth) throw new JsonLimitError(subject, 'depth', limits.maxDepth);
       commas[depth] = 0;
-    } else if (closers.has(byte)) {
-      depth = Math.max(0, depth - 1);
-    } else if (byte === comma && depth > 0) {
-      const count = commas[depth]! + 1;
+    } else if (kind === Byte.Close) {
+      if (depth > 0) depth -= 1;
+    } else if (depth > 0) {
       // n commas separate n + 1 items.
+      const count = commas[depth]! + 1;
       if (count + 1 > limits.maxItems) throw new JsonLimitError(subject, 'items', limits.maxItems);
       commas[depth] = count;
     }
