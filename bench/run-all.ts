@@ -25,6 +25,7 @@ const benches: Bench[] = [
   { key: 'memory', script: 'memory/run.ts', args: ['20'] },
   { key: 'result', script: 'result/run.ts', args: [] },
   { key: 'store', script: 'store/run.ts', args: [] },
+  { key: 'big-data', script: 'big-data/run.ts', args: [] },
   { key: 'sandbox', script: 'sandbox/run.ts', args: ['15'], verbatim: true },
   { key: 'pack-install', script: 'pack-install/run.ts', args: ['2'], verbatim: true },
 ];

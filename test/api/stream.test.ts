@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '@packrun/core';
+import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from './harness.ts';
 
 let stack: ServiceStack;
@@ -89,6 +90,37 @@ describe('live stream over a real port', () => {
     expect(events[0]).toMatchObject({ event: 'execution', data: { id: created.id } });
     expect(events.at(-1)).toMatchObject({ event: 'execution-updates', data: { executionId: created.id, status: 'succeeded' } });
     expect(events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('')).toContain('done-here');
+  });
+
+  it('the stream of an execution that completed before the reader came carries all its output, from the record or its blobs', async () => {
+    for (const cmd of ['echo finished-before', 'head -c 100000 /dev/zero | tr "\\0" y; echo; echo tail-line']) {
+      const created = await createOverHttp({ cmd });
+      await retryUntil(async () => (await stack.store.executions.get(created.id))?.status === 'succeeded', { what: 'execution done' });
+      const events = await readEvents(`/api/v1/executions/${created.id}/stream`, () => false, async () => undefined);
+      expect(events[0]).toMatchObject({ event: 'execution', data: { id: created.id, status: 'succeeded' } });
+      const output = events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('');
+      // The shell runners keep the output without its last newline, as StackStorm's do.
+      expect(output).toBe(cmd.startsWith('echo') ? 'finished-before' : `${'y'.repeat(100_000)}\ntail-line`);
+    }
+  });
+
+  it('sends the output stored with a completion before the completion itself, when the output events are late or lost', async () => {
+    // What a broker that keeps no order between two queues may do: the completion event comes
+    // first, the output events later or never.
+    const id = `late-output-${Date.now()}`;
+    await stack.store.executions.insert({
+      id, action: 'core.local', pack: 'core', parameters: {}, status: 'running', context: {},
+      log: [{ status: 'running', at: new Date().toISOString() }], createdAt: new Date().toISOString(), startedAt: new Date().toISOString(),
+    });
+    const events = await readEvents(`/api/v1/executions/${id}/stream`, () => false, async () => {
+      await stack.bus.publish('execution-output', { executionId: id, stream: 'stdout', seq: 0, data: 'first part, ' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const endedAt = new Date().toISOString();
+      await stack.store.executions.update({ id }, { set: { status: 'succeeded', endedAt, result: { stdout: 'first part, second part\n' }, outputSize: { stdout: 24, stderr: 0 } } });
+      await stack.bus.publish('execution-updates', { executionId: id, status: 'succeeded', at: endedAt, changes: {} });
+    });
+    expect(events.map((e) => e.event)).toEqual(['execution', 'execution-output', 'execution-output', 'execution-updates']);
+    expect(events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('')).toBe('first part, second part\n');
   });
 
   it('refuses the stream without a key', async () => {

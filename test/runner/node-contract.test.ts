@@ -48,6 +48,15 @@ describe('node-script contract', () => {
     expect(outcome.result['result']).toBe('10');
   });
 
+  it('fails a result nested a million deep or over the size limit, naming the limit, before sending it', async () => {
+    const deep = await run('runner_contract.node_fail', { how: 'deep' });
+    expect(deep.status).toBe('failed');
+    expect(deep.result['error']).toBe(`ResultTooDeep: the result is nested more than ${home.config.jsonMaxDepth} levels deep (PACKRUN_JSON_MAX_DEPTH)`);
+    const huge = await run('runner_contract.node_fail', { how: 'huge' });
+    expect(huge.status).toBe('failed');
+    expect(huge.result['error']).toMatch(/^ResultTooLarge: the result is \d+ bytes, over the limit of 16777216 bytes \(PACKRUN_RESULT_MAX_BYTES\)$/);
+  });
+
   it('ends as soon as the function returns, whatever it left running', async () => {
     const outcome = await run('runner_contract.node_fail', { how: 'timer' });
     expect(outcome.status).toBe('succeeded');

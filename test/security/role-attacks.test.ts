@@ -87,7 +87,7 @@ describe('a runner key', () => {
     const runnerB = `${other.id}.host-b`;
     expect((await call(otherKey, 'POST', `/api/v1/runners/${runnerB}/complete`, { executionId, outcome })).status).toBe(204);
     expect(JSON.parse((await call(otherKey, 'POST', `/api/v1/runners/${runnerB}/claim`, { executionId })).body)).toMatchObject({ decision: 'skip' });
-    for (const path of [`/api/v1/executions/${executionId}`, `/api/v1/executions/${executionId}/output`, `/api/v1/executions/${executionId}/stream`]) {
+    for (const path of [`/api/v1/executions/${executionId}`, `/api/v1/executions/${executionId}/output`, `/api/v1/executions/${executionId}/result`, `/api/v1/executions/${executionId}/stream`]) {
       const response = await call(otherKey, 'GET', path);
       expect(response.status, path).toBe(403);
       expect(codeOf(response)).toBe('API_RUNNER_FORBIDDEN');

@@ -42,6 +42,7 @@ function rows(): Row[] {
     { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
     { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
     { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
+    { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/stream', path: () => `/api/v1/executions/${runnersExecution}/stream`, allowed: everyone },
     { route: 'GET /api/v1/stream', path: at('/api/v1/stream'), allowed: readers },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },

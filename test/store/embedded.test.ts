@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,5 +82,25 @@ describe('embedded store on disk', () => {
     const reopened = await openEmbeddedStore({ dir });
     expect(await reopened.executions.count({})).toBe(1);
     await reopened.close();
+  });
+});
+
+describe('embedded store blobs', () => {
+  it('keeps blobs as files under store/blobs/<execution>, and removes at open the folders of executions no longer stored', async () => {
+    const dir = path.join(root, 'blobs');
+    let store = await openEmbeddedStore({ dir });
+    await store.executions.insert(record);
+    const ref = await store.executionBlobs.put(record.id, 'stdout', 'kept output');
+    const orphan = await store.executionBlobs.put('gone-execution', 'stdout', 'orphaned output');
+    expect(readFileSync(path.join(dir, 'blobs', record.id, ref.$blob), 'utf8')).toBe('kept output');
+    expect(existsSync(path.join(dir, 'blobs', 'gone-execution', orphan.$blob))).toBe(true);
+    // A write cut short by a crash leaves a temporary file.
+    writeFileSync(path.join(dir, 'blobs', record.id, 'stdout-0000000000000000.tmp'), 'half');
+    await store.close();
+
+    store = await openEmbeddedStore({ dir });
+    expect(existsSync(path.join(dir, 'blobs', 'gone-execution'))).toBe(false);
+    expect(readdirSync(path.join(dir, 'blobs', record.id))).toEqual([ref.$blob]);
+    await store.close();
   });
 });

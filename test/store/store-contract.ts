@@ -1,5 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPackrunError, maxRecordDepth, type ExecutionRecord, type ExecutionStatus, type Store } from '@packrun/core';
+import type { Readable } from 'node:stream';
+import {
+  isPackrunError,
+  maxRecordDepth,
+  openExecutionOutput,
+  openExecutionResult,
+  prepareResult,
+  readExecutionResult,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type Store,
+} from '@packrun/core';
 
 /**
  * The behaviour every Store must have. Each test gets a fresh, empty store from `open`; the suite
@@ -348,6 +359,65 @@ export function storeContract(open: () => Promise<Store>): void {
       const claim = (runnerId: string) => store.executions.updateOne({ id: record.id, status: 'requested' }, { set: { status: 'running', runnerId } });
       const results = await Promise.all([claim('r1'), claim('r2'), claim('r3')]);
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    });
+  });
+
+  describe('execution blobs', () => {
+    const text = async (stream: Readable | Promise<Readable>): Promise<string> => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+
+    it('stores and streams blobs, never overwriting, discards given ones, and removeExecutions takes records with their blobs', async () => {
+      const kept = execution();
+      const doomed = execution();
+      await store.executions.insert(kept);
+      await store.executions.insert(doomed);
+      const big = 'é\u2028x'.repeat(200_000);
+      const ref = await store.executionBlobs.put(doomed.id, 'stdout', big);
+      expect(ref.size).toBe(Buffer.byteLength(big));
+      expect(await text(store.executionBlobs.open(doomed.id, ref))).toBe(big);
+      const again = await store.executionBlobs.put(doomed.id, 'stdout', 'second');
+      expect(again.$blob).not.toBe(ref.$blob);
+      expect(await text(store.executionBlobs.open(doomed.id, ref))).toBe(big);
+      await store.executionBlobs.discard(doomed.id, [again]);
+      expect(await codeOf(store.executionBlobs.open(doomed.id, again))).toBe('STORE_BLOB_MISSING');
+      await store.executions.update({ id: doomed.id }, { set: { resultBlobs: { stdout: ref } } });
+      const keptRef = await store.executionBlobs.put(kept.id, 'result', '{"a":1}');
+      await store.executions.update({ id: kept.id }, { set: { resultBlobs: { result: keptRef } } });
+
+      expect(await store.removeExecutions({ id: doomed.id })).toBe(1);
+      expect(await store.executions.get(doomed.id)).toBeUndefined();
+      expect(await codeOf(store.executionBlobs.open(doomed.id, ref))).toBe('STORE_BLOB_MISSING');
+      expect(await text(store.executionBlobs.open(kept.id, keptRef))).toBe('{"a":1}');
+      expect(await store.removeExecutions({ status: 'requested' })).toBe(1);
+      expect(await store.executions.count({})).toBe(0);
+    });
+
+    it('keeps a small result document in the record, splits a large one, and reads either back whole', async () => {
+      const small = execution();
+      const large = execution();
+      for (const record of [small, large]) await store.executions.insert(record);
+      const smallResult = { result: { ok: true }, stdout: 'hi', stderr: '', exit_code: 0 };
+      const largeResult = { result: { rows: Array.from({ length: 3000 }, (_, index) => ({ index, name: `row "${index}"` })) }, stdout: 'out\n'.repeat(20_000), stderr: 'warn\u0001\n', exit_code: 0 };
+      for (const [record, result] of [[small, smallResult], [large, largeResult]] as const) {
+        const { fields } = await prepareResult(store.executionBlobs, record.id, result, 16 * 1024);
+        await store.executions.update({ id: record.id }, { set: { ...fields, status: 'succeeded', endedAt: '2026-01-01T00:00:01.000Z' } });
+      }
+      const storedSmall = (await store.executions.get(small.id))!;
+      expect(storedSmall).toMatchObject({ result: smallResult, resultSize: JSON.stringify(smallResult).length, outputSize: { stdout: 2, stderr: 0 } });
+      expect(storedSmall.resultBlobs).toBeUndefined();
+
+      const storedLarge = (await store.executions.get(large.id))!;
+      expect(storedLarge.result).toBeUndefined();
+      expect(Object.keys(storedLarge.resultBlobs ?? {}).sort()).toEqual(['result', 'stderr', 'stdout']);
+      expect(await readExecutionResult(store.executionBlobs, storedLarge)).toEqual(largeResult);
+      const streamed = await text(openExecutionResult(store.executionBlobs, storedLarge));
+      expect(JSON.parse(streamed)).toEqual(largeResult);
+      expect(Buffer.byteLength(streamed)).toBe(storedLarge.resultSize);
+      expect(await text(openExecutionOutput(store.executionBlobs, storedLarge, 'stdout'))).toBe(largeResult.stdout);
+      expect(await text(openExecutionOutput(store.executionBlobs, storedSmall, 'stdout'))).toBe('hi');
     });
   });
 }

@@ -1,5 +1,6 @@
 import {
   buildChildEnv,
+  resultFrameBounds,
   MessageType,
   serveDatastoreRequest,
   type ActionOutcome,
@@ -80,6 +81,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
     outputCapBytes: input.config.outputCapBytes,
     outputLimitBytes: input.config.outputLimitBytes,
     controlChannel: plan.job !== undefined,
+    frameBounds: resultFrameBounds(input.config),
     ...(plan.job ? { initialMessages: [{ type: MessageType.job, job: plan.job }] } : {}),
     onMessage,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),

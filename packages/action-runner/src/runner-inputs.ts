@@ -30,5 +30,6 @@ export function actionJob(input: RunnerInput, entryPoint: string, logLevel: stri
     parameters: input.parameters,
     config: input.packConfig,
     log_level: logLevel,
+    result_limits: { max_bytes: input.config.resultMaxBytes, max_depth: input.config.jsonMaxDepth },
   };
 }

@@ -46,7 +46,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
-  const ledger = createStoreLedger({ store, bus, logger, staleAfterMs: 3 * heartbeatMs, openSecrets: secrets.open });
+  const ledger = createStoreLedger({ store, bus, logger, staleAfterMs: 3 * heartbeatMs, openSecrets: secrets.open, resultInlineBytes: config.resultInlineBytes });
   const hub = new EventHub();
   await hub.start(bus);
   const executions = createExecutionService({
@@ -62,7 +62,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   await assignLegacyKeyRoles(store, logger);
 
   const app = await buildApiApp({
-    store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
+    config, store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
   });
 

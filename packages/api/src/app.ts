@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Bus, KeyValues, Logger, Store } from '@packrun/core';
+import { inputLimits, inputSubject, reportBounds, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { registerBoundedJsonBody } from './bounded-json-body.ts';
 import type { StoreLedger } from '@packrun/action-runner';
 import { callerOfRequest, registerAuthorization } from './auth/authorize.ts';
 import type { ApiCaller } from './auth/caller.ts';
@@ -20,6 +21,7 @@ import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container
 import { apiKeyRoutes } from './routes/api-keys.ts';
 
 export interface ApiAppDeps {
+  config: PackrunConfig;
   store: Store;
   bus: Bus;
   keyValues: KeyValues;
@@ -40,10 +42,15 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     // SSE responses stay open; closing the server must not wait for their clients.
     forceCloseConnections: true,
-    bodyLimit: 4 * 1024 * 1024,
+    // Routes carrying a runner's report of a result raise it (runners.ts).
+    bodyLimit: deps.config.inputMaxBytes,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   });
   app.setErrorHandler(errorHandler(deps.logger));
+  registerBoundedJsonBody(app, {
+    input: { limits: inputLimits(deps.config), subject: inputSubject('the request body') },
+    report: reportBounds(deps.config),
+  });
   // First: every route registered after this must declare its access.
   registerAuthorization(app, deps.store, { required: deps.requireApiKey });
   await registerOpenApi(app);

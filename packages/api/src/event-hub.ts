@@ -7,8 +7,12 @@ export type HubEvent =
 
 /** Output kept per running execution for late readers, until it completes. */
 const bufferCap = 1024 * 1024;
-/** Executions whose output is kept at once; past it the oldest go (their completion was missed). */
-const bufferedExecutions = 500;
+/**
+ * Output kept for all running executions together; past it the oldest executions' go (a late
+ * reader of those gets their output from the store once they complete), so the hub's memory stays
+ * bounded whatever runs, and whatever completion events were missed.
+ */
+const bufferTotal = 64 * 1024 * 1024;
 
 /**
  * One bus subscription per topic for the whole API process; SSE connections and output readers
@@ -18,6 +22,7 @@ const bufferedExecutions = 500;
 export class EventHub {
   private readonly emitter = new EventEmitter();
   private readonly output = new Map<string, { chunks: OutputChunkEvent[]; bytes: number }>();
+  private bufferedBytes = 0;
   private subscriptions: Subscription[] = [];
 
   constructor() {
@@ -27,7 +32,7 @@ export class EventHub {
   async start(bus: Bus): Promise<void> {
     this.subscriptions = await Promise.all([
       bus.subscribe('execution-updates', (event) => {
-        if (isCompleted(event.status)) this.output.delete(event.executionId);
+        if (isCompleted(event.status)) this.forget(event.executionId);
         this.emitter.emit('event', { topic: 'execution-updates', event } satisfies HubEvent);
       }),
       bus.subscribe('execution-output', (event) => {
@@ -56,12 +61,22 @@ export class EventHub {
   private keep(event: OutputChunkEvent): void {
     let entry = this.output.get(event.executionId);
     if (!entry) {
-      if (this.output.size >= bufferedExecutions) this.output.delete(this.output.keys().next().value!);
       entry = { chunks: [], bytes: 0 };
       this.output.set(event.executionId, entry);
     }
     if (entry.bytes + event.data.length > bufferCap) return;
+    while (this.bufferedBytes + event.data.length > bufferTotal && this.output.size > 1) {
+      const oldest = this.output.keys().next().value!;
+      if (oldest === event.executionId) break;
+      this.forget(oldest);
+    }
     entry.chunks.push(event);
     entry.bytes += event.data.length;
+    this.bufferedBytes += event.data.length;
+  }
+
+  private forget(executionId: string): void {
+    this.bufferedBytes -= this.output.get(executionId)?.bytes ?? 0;
+    this.output.delete(executionId);
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isPackrunError, type Logger } from '@packrun/core';
+import { isPackrunError, JsonLimitError, type Logger } from '@packrun/core';
 
 /** HTTP status for each PackrunError code the API can meet; anything else user-facing is a 400. */
 const statusByCode: Record<string, number> = {
@@ -12,6 +12,7 @@ const statusByCode: Record<string, number> = {
   ROUTE_ACCESS_UNDECLARED: 403,
   RULE_DECRYPT_FORBIDDEN: 403,
   EXECUTION_NOT_FOUND: 404,
+  EXECUTION_NO_RESULT: 404,
   ACTION_NOT_FOUND: 404,
   PACK_NOT_FOUND: 404,
   PACK_NOT_INSTALLED: 404,
@@ -62,8 +63,18 @@ export function errorHandler(logger: Logger) {
       void reply.status(400).send(body);
       return;
     }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit;
+      void reply.status(413).send({
+        code: 'INPUT_TOO_LARGE',
+        message: `the request body is over the limit of ${limit} bytes (PACKRUN_INPUT_MAX_BYTES)`,
+        hint: 'send less, or have the operator raise PACKRUN_INPUT_MAX_BYTES',
+        details: { limit: 'bytes', max: limit, setting: 'PACKRUN_INPUT_MAX_BYTES' },
+      } satisfies ErrorBody);
+      return;
+    }
     if (isPackrunError(error)) {
-      const status = statusByCode[error.code] ?? (error.userError ? 400 : 500);
+      const status = error instanceof JsonLimitError ? error.httpStatus : (statusByCode[error.code] ?? (error.userError ? 400 : 500));
       if (status >= 500) logger.error({ err: error, url: request.url }, 'request failed');
       const body: ErrorBody = { code: error.code, message: error.message, details: error.details };
       if (error.hint) body.hint = error.hint;

@@ -6,6 +6,14 @@ export interface SseChannel {
   readonly closed: Promise<void>;
 }
 
+/**
+ * Bytes a client may leave unread before its stream is ended. Events for it are written as they
+ * come, and a reader slower than fifty actions printing at full speed would otherwise hold all of
+ * it in this process. Ended, a client reconnects or fetches what it missed (the CLI does: its
+ * stream drops and it reads the stored output once the execution has completed).
+ */
+const maxUnreadBytes = 16 * 1024 * 1024;
+
 /** Opens a Server-Sent Events response; keep-alive comments stop proxies from timing it out. */
 export function openSse(request: FastifyRequest, reply: FastifyReply): SseChannel {
   reply.hijack();
@@ -31,7 +39,14 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseChanne
   raw.on('close', finish);
   return {
     send(event, data) {
-      if (!done) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (done) return;
+      if (raw.writableLength > maxUnreadBytes) {
+        request.log.warn({ unread: raw.writableLength }, 'event stream ended: its client reads too slowly');
+        raw.destroy();
+        finish();
+        return;
+      }
+      raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     close() {
       if (!done) raw.end();

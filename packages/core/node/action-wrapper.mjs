@@ -13,7 +13,7 @@ import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { ChannelMessage, datastoreCalls, errorMessage, openControlChannel } from './control-channel.mjs';
+import { boundedJson, ChannelMessage, datastoreCalls, errorMessage, openControlChannel, ValueRefused } from './control-channel.mjs';
 import { createLogger, resolveBareImportsFromNodePath } from './pack-code.mjs';
 
 const MessageType = { ...ChannelMessage, result: 'result' };
@@ -144,13 +144,23 @@ function pickFunction(mod, file) {
   return found;
 }
 
-/** A result that JSON cannot carry is sent as its string form, as the Python wrapper does. */
-function resultMessage(value, success) {
+/**
+ * A result that JSON cannot carry is sent as its string form, as the Python wrapper does; one over
+ * the job's result_limits is an error naming the limit.
+ */
+function resultMessage(value, success, limits) {
   let result = value === undefined ? null : value;
+  const bounds = { what: 'the result', deepType: 'ResultTooDeep', largeType: 'ResultTooLarge', sizeSetting: 'PACKRUN_RESULT_MAX_BYTES' };
   try {
-    JSON.stringify(result);
-  } catch {
+    boundedJson(result, limits, bounds);
+  } catch (error) {
+    if (error instanceof ValueRefused) return errorMessage(error);
     result = String(result);
+    try {
+      boundedJson(result, limits, bounds);
+    } catch (refused) {
+      return errorMessage(refused);
+    }
   }
   return { type: MessageType.result, result, success };
 }
@@ -188,7 +198,7 @@ async function main() {
       fail: (result) => new ActionFailure(result),
     };
     const value = await action(job.parameters, context);
-    message = value instanceof ActionFailure ? resultMessage(value.result, false) : resultMessage(value, null);
+    message = value instanceof ActionFailure ? resultMessage(value.result, false, job.result_limits) : resultMessage(value, null, job.result_limits);
   } catch (error) {
     message = errorMessage(error);
   }

@@ -96,3 +96,35 @@ export function errorMessage(error) {
   if (error instanceof Error) return { type: ChannelMessage.error, error: { type: error.name, message: error.message, traceback: error.stack ?? '' } };
   return { type: ChannelMessage.error, error: { type: 'Error', message: String(error) } };
 }
+
+/** A value over the bounds the runtime gave (the job's result_limits or payload_limits). */
+export class ValueRefused extends Error {
+  constructor(type, message) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/**
+ * Throws ValueRefused when `value` nests objects and arrays more than `limits.max_depth` levels
+ * (the value itself is level 1) or its JSON takes more than `limits.max_bytes`; returns the JSON
+ * otherwise. The depth is walked with an explicit stack before JSON.stringify, which recurses:
+ * a value nested a million deep, or holding itself, is refused rather than overflowing the stack.
+ */
+export function boundedJson(value, limits, { what, deepType, largeType, sizeSetting }) {
+  if (limits) {
+    const stack = [[value, 1]];
+    while (stack.length > 0) {
+      const [item, depth] = stack.pop();
+      if (item === null || typeof item !== 'object') continue;
+      if (depth > limits.max_depth) throw new ValueRefused(deepType, `${what} is nested more than ${limits.max_depth} levels deep (PACKRUN_JSON_MAX_DEPTH)`);
+      for (const child of Array.isArray(item) ? item : Object.values(item)) {
+        if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      }
+    }
+  }
+  const text = JSON.stringify(value) ?? 'null';
+  const size = Buffer.byteLength(text, 'utf8');
+  if (limits && size > limits.max_bytes) throw new ValueRefused(largeType, `${what} is ${size} bytes, over the limit of ${limits.max_bytes} bytes (${sizeSetting})`);
+  return text;
+}

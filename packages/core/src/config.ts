@@ -34,6 +34,17 @@ const integer =
     }
     return value;
   };
+const integerBetween =
+  (min: number, max: number): Parser<number> =>
+  (raw, variable) => {
+    const value = integer(min)(raw, variable);
+    if (value > max) {
+      throw new PackrunError('CONFIG_INVALID', `${variable} must be an integer from ${min} to ${max}, got "${raw}"`, {
+        details: { variable },
+      });
+    }
+    return value;
+  };
 const positiveNumber: Parser<number> = (raw, variable) => {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
@@ -125,6 +136,12 @@ const fields = {
   killGraceSeconds: { env: 'PACKRUN_KILL_GRACE', doc: 'Seconds between SIGTERM and SIGKILL when a job is stopped.', default: () => 2, parse: positiveNumber },
   outputCapBytes: { env: 'PACKRUN_OUTPUT_CAP', doc: 'Bytes of stdout and of stderr kept per execution; the rest is drained and dropped.', default: () => 4 * 1024 * 1024, parse: integer(1024) },
   outputLimitBytes: { env: 'PACKRUN_OUTPUT_LIMIT', doc: 'Bytes of stdout plus stderr after which a job is stopped (failed, stop reason output_limit); below it, output past PACKRUN_OUTPUT_CAP is only dropped.', default: () => 256 * 1024 * 1024, parse: integer(1024) },
+  inputMaxBytes: { env: 'PACKRUN_INPUT_MAX_BYTES', doc: 'Largest JSON input in bytes: an API request body, a webhook body, a trigger payload (from a sensor on any path), a bus message; larger is refused (413, INPUT_TOO_LARGE). A runner\'s report of a result may be as large as the result and output limits allow.', default: () => 4 * 1024 * 1024, parse: integer(1024) },
+  inputMaxStringBytes: { env: 'PACKRUN_INPUT_MAX_STRING', doc: 'Longest string (key or value) in a JSON input, in bytes; longer is refused (413, INPUT_STRING_TOO_LONG).', default: () => 1024 * 1024, parse: integer(64) },
+  inputMaxItems: { env: 'PACKRUN_INPUT_MAX_ITEMS', doc: 'Most elements of one array, or members of one object, in a JSON input; more is refused (413, INPUT_TOO_MANY_ITEMS).', default: () => 100_000, parse: integer(16) },
+  jsonMaxDepth: { env: 'PACKRUN_JSON_MAX_DEPTH', doc: 'Levels of nested objects and arrays allowed in a JSON input or an action result, the value itself being level 1; deeper is refused (400, INPUT_TOO_DEEP) or fails the execution (RESULT_TOO_DEEP). At most 64, so that a stored record stays within the store\'s 100 levels.', default: () => 32, parse: integerBetween(2, 64) },
+  resultMaxBytes: { env: 'PACKRUN_RESULT_MAX_BYTES', doc: 'Largest action result in bytes of JSON (what the action returns, without its output); larger fails the execution (RESULT_TOO_LARGE).', default: () => 16 * 1024 * 1024, parse: integer(1024) },
+  resultInlineBytes: { env: 'PACKRUN_RESULT_INLINE_BYTES', doc: 'An execution\'s result document (result, stdout and stderr) up to this many bytes of JSON is kept in the execution record and shown in lists; a larger one is stored beside it (files under PACKRUN_HOME/store/blobs, or GridFS) and fetched from GET /api/v1/executions/{id}/result and /output.', default: () => 16 * 1024, parse: integer(0) },
   allowUnsafeRequirements: { env: 'PACKRUN_ALLOW_UNSAFE_REQUIREMENTS', doc: 'Allow requirements.txt lines that change where packages come from (index options, -e, includes, URLs) and package.json dependencies not from the npm registry.', default: () => false, parse: flag },
   allowNpmScripts: { env: 'PACKRUN_ALLOW_NPM_SCRIPTS', doc: 'Run npm install scripts of pack dependencies.', default: () => false, parse: flag },
   packIndex: { env: 'PACKRUN_PACK_INDEX', doc: 'Pack index (JSON file path or URL) used to resolve pack names.', default: (): string | undefined => undefined, parse: optionalText },

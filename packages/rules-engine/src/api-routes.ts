@@ -1,8 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  checkJsonValue,
+  inputLimits,
+  inputSubject,
   parseRuleMeta,
   PackrunError,
   type Bus,
+  type PackrunConfig,
   type Filter,
   type RuleRecord,
   type Store,
@@ -48,12 +52,14 @@ const ruleBody = {
 export interface RulesApiDeps {
   store: Store;
   bus: Bus;
+  config: PackrunConfig;
   /** The caller of a request, as the API's authorization found it: the author of the rules it saves. */
   authorOf: (request: FastifyRequest) => RuleAuthor;
 }
 
 export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
   const { store, bus, authorOf } = deps;
+  const webhookLimits = inputLimits(deps.config);
 
   app.get('/api/v1/rules', {
     config: { access: 'read' },
@@ -209,6 +215,8 @@ export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
           details: { url },
         });
       }
+      // A JSON body was checked as it was parsed; a form or text body is held to the same limits here.
+      checkJsonValue(request.body ?? {}, webhookLimits, inputSubject('the webhook body'));
       const payload = { headers: withoutCredentials(request.headers), body: (request.body ?? {}) as unknown };
       const fired = [];
       for (const trigger of triggers) {

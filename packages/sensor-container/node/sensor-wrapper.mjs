@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 // Shared with the action wrapper; packages/core/node is bound into the sandbox as this folder is.
-import { ChannelMessage, datastoreCalls, errorMessage, openControlChannel } from '../../core/node/control-channel.mjs';
+import { boundedJson, ChannelMessage, datastoreCalls, errorMessage, openControlChannel } from '../../core/node/control-channel.mjs';
 import { createLogger, resolveBareImportsFromNodePath } from '../../core/node/pack-code.mjs';
 import { createBrokerPublisher } from './broker-publisher.mjs';
 
@@ -137,6 +137,8 @@ async function main() {
     dispatch(trigger, payload = {}, traceTag = null) {
       // As in StackStorm: a trigger type ref, a bare name in this sensor's pack, or a trigger object.
       const target = typeof trigger === 'string' && !trigger.includes('.') ? `${job.pack}.${trigger}` : trigger;
+      // Over the job's payload_limits this throws in the sensor's own code, naming the limit.
+      boundedJson(payload ?? {}, job.payload_limits, { what: 'the payload', deepType: 'PayloadTooDeep', largeType: 'PayloadTooLarge', sizeSetting: 'PACKRUN_INPUT_MAX_BYTES' });
       const message = { type: MessageType.dispatch, trigger: target, payload: payload ?? {}, trace_tag: traceTag };
       if (publisher) publisher.publish(message);
       else channel.send(message);

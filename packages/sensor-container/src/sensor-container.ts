@@ -1,6 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import {
+  payloadFrameBounds,
   loadPack,
   leaseInstalledPack,
   loadSiteConfig,
@@ -331,7 +332,7 @@ async function startDirectPublishing(options: SensorContainerOptions): Promise<D
   }
   const route = await sensorBrokerRoute(config.rabbitmqUrl);
   logger.info({ via: publishing.via, reason: publishing.reason, forwardedPorts: route.hostPorts }, `sensor publishing: direct, each pack with a broker user of its own (${publishing.reason})`);
-  const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger });
+  const intake = await startDispatchIntake({ url: config.rabbitmqUrl, prefix: config.rabbitmqPrefix, store: options.store, bus: options.bus, logger: options.logger, bounds: payloadFrameBounds(config) });
   return { identities: new BrokerIdentities(route.url, config.rabbitmqPrefix, publishing.provisioner, logger), intake, hostPorts: route.hostPorts };
 }
 

@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   buildChildEnv,
+  payloadFrameBounds,
   launchJob,
   MessageType,
   pythonRuntime,
@@ -95,6 +96,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
     poll_interval: sensor.pollInterval ?? null,
     triggers: spec.triggers,
     log_level: 'info',
+    payload_limits: { max_bytes: config.inputMaxBytes, max_depth: config.jsonMaxDepth },
     ...(spec.broker ? { broker: spec.broker } : {}),
   };
 
@@ -135,6 +137,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
     // the launcher's own copy only needs to stay small for a process that runs for days.
     outputCapBytes: 64 * 1024,
     controlChannel: true,
+    frameBounds: payloadFrameBounds(config),
     initialMessages: [{ type: MessageType.job, job }],
     onStarted: (sender, startedPid) => {
       send = sender;

@@ -17,10 +17,8 @@ export function publishExecutionUpdate(bus: Bus, logger: Logger, record: Executi
   for (const field of ['startedAt', 'endedAt', 'runnerId', 'error', 'stopReason', 'durationMs'] as const) {
     if (record[field] !== undefined) changes[field] = record[field];
   }
-  if (record.result !== undefined) {
-    if (jsonFitsIn(record.result, resultInUpdateLimit)) changes['result'] = record.result;
-    else changes['resultOmitted'] = true;
-  }
+  if (record.result !== undefined && record.resultBlobs === undefined && jsonFitsIn(record.result, resultInUpdateLimit)) changes['result'] = record.result;
+  else if (record.result !== undefined || record.resultBlobs !== undefined) changes['resultOmitted'] = true;
   const at = record.log.at(-1)?.at ?? new Date().toISOString();
   bus.publish('execution-updates', { executionId: record.id, status: record.status, at, changes }).catch((error: unknown) => {
     logger.warn({ err: error, executionId: record.id }, 'execution update not broadcast');

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
+import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, readExecutionResult, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from './store-ledger.ts';
 
 let store: Store;
@@ -106,11 +106,11 @@ describe('store ledger', () => {
     expect((await store.executions.get(execution.id))?.status).toBe('running');
     await ledger.complete({ executionId: execution.id, runnerId: 'a', outcome });
     const stored = await store.executions.get(execution.id);
-    expect(stored).toMatchObject({ status: 'succeeded', stdoutTail: 'out', durationMs: 5 });
+    expect(stored).toMatchObject({ status: 'succeeded', result: { stdout: 'out' }, resultSize: 16, outputSize: { stdout: 3, stderr: 0 }, durationMs: 5 });
     expect(stored?.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
   });
 
-  it('tells listeners the final state with a small result, and without a large one, which stays in the store', async () => {
+  it('tells listeners the final state with a small result, and without a large one, which is stored beside the record', async () => {
     const updates: Array<{ executionId: string; status: string; changes?: Record<string, unknown> }> = [];
     await bus.subscribe('execution-updates', async (event) => {
       updates.push(event);
@@ -132,7 +132,21 @@ describe('store ledger', () => {
     const omitted = await finalOf(large.id);
     expect(omitted.changes?.['result']).toBeUndefined();
     expect(omitted.changes).toMatchObject({ resultOmitted: true, durationMs: 1 });
-    expect((await store.executions.get(large.id))?.result).toEqual({ stdout: big });
+    const stored = (await store.executions.get(large.id))!;
+    expect(stored.result).toEqual({});
+    expect(stored).toMatchObject({ resultSize: big.length + 13, outputSize: { stdout: big.length, stderr: 0 }, resultBlobs: { stdout: { size: big.length } } });
+    expect(await readExecutionResult(store.executionBlobs, stored)).toEqual({ stdout: big });
+  });
+
+  it('ends an execution failed, with the store\'s reason, when the store refuses its result', async () => {
+    const execution = await queued();
+    await ledger.claim({ executionId: execution.id, runnerId: 'a', redelivered: false });
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 200; level += 1) deep = [deep];
+    await ledger.complete({ executionId: execution.id, runnerId: 'a', outcome: { status: 'succeeded', result: { result: deep }, durationMs: 1 } });
+    const stored = await store.executions.get(execution.id);
+    expect(stored).toMatchObject({ status: 'failed', error: { type: 'STORE_TOO_DEEP' } });
+    expect(stored?.result).toBeUndefined();
   });
 
   it('does not run an execution canceled while queued, and puts a released one back to scheduled', async () => {

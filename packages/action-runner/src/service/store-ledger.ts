@@ -1,6 +1,10 @@
 import {
+  isPackrunError,
   nowIso,
+  prepareResult,
   toFailure,
+  type BlobRef,
+  type CompletionData,
   type ActionOutcome,
   type Bus,
   type ExecutionRecord,
@@ -13,8 +17,8 @@ import {
 import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
 import { publishExecutionUpdate } from './execution-events.ts';
 
-/** Bytes of stdout/stderr copied onto the execution record beside the full (capped) result. */
-const tailBytes = 64 * 1024;
+/** PACKRUN_RESULT_INLINE_BYTES' default. */
+const defaultInlineBytes = 16 * 1024;
 
 export interface StoreLedgerOptions {
   store: Store;
@@ -24,6 +28,8 @@ export interface StoreLedgerOptions {
   staleAfterMs: number;
   /** Decrypts an execution's sealed secret parameters (ExecutionRecord.secretParameters). */
   openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
+  /** Result documents up to this many bytes of JSON stay in the record; larger ones go to blobs (PACKRUN_RESULT_INLINE_BYTES). */
+  resultInlineBytes?: number;
   /** Clock in ms, for tests of staleness. */
   now?: () => number;
 }
@@ -120,15 +126,27 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     },
 
     async complete({ executionId, runnerId, outcome, error }: CompleteRequest): Promise<void> {
-      const set = completionFields(outcome, error);
-      const status: ExecutionStatus = outcome?.status ?? 'failed';
-      const done = await transition(
-        { id: executionId, runnerId, status: { $in: ['running', 'canceling'] } },
-        status,
-        set,
-        runnerId,
-      );
-      if (!done) logger.warn({ executionId, runnerId }, 'result not stored: the execution is no longer held by this runner');
+      const held = { id: executionId, runnerId, status: { $in: ['running', 'canceling'] as ExecutionStatus[] } };
+      let written: BlobRef[] = [];
+      let done: ExecutionRecord | undefined;
+      try {
+        const data = outcome ? await prepareResult(store.executionBlobs, executionId, outcome.result, options.resultInlineBytes ?? defaultInlineBytes) : undefined;
+        written = data?.written ?? [];
+        done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
+      } catch (cause) {
+        await store.executionBlobs.discard(executionId, written).catch(() => undefined);
+        // A result the store refuses (too deep for a record, say) must still end the execution:
+        // left running, its request would be redelivered and refused again for ever.
+        if (!isPackrunError(cause) || !cause.userError) throw cause;
+        const failure = toFailure(cause);
+        logger.warn({ executionId, err: cause }, 'result refused by the store; the execution ends failed');
+        done = await transition(held, 'failed', completionFields(undefined, failure, undefined), runnerId, failure.message);
+        written = [];
+      }
+      if (!done) {
+        await store.executionBlobs.discard(executionId, written).catch(() => undefined);
+        logger.warn({ executionId, runnerId }, 'result not stored: the execution is no longer held by this runner');
+      }
     },
 
     async release({ executionId, runnerId }): Promise<void> {
@@ -173,16 +191,12 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   };
 }
 
-function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined): Partial<ExecutionRecord> {
-  const set: Partial<ExecutionRecord> = { endedAt: nowIso() };
+function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined, data: CompletionData | undefined): Partial<ExecutionRecord> {
+  const set: Partial<ExecutionRecord> = { endedAt: nowIso(), ...data };
   if (error) set.error = error;
   if (!outcome) return set;
-  set.result = outcome.result;
   set.durationMs = outcome.durationMs;
   if (outcome.stopReason) set.stopReason = outcome.stopReason;
   if (outcome.truncated) set.truncated = outcome.truncated;
-  const { stdout, stderr } = outcome.result;
-  if (typeof stdout === 'string') set.stdoutTail = stdout.slice(-tailBytes);
-  if (typeof stderr === 'string') set.stderrTail = stderr.slice(-tailBytes);
   return set;
 }

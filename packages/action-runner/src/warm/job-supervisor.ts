@@ -88,7 +88,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     sockets.stdout.on('data', onOutput('stdout', stdout)).resume();
     sockets.stderr.on('data', onOutput('stderr', stderr)).resume();
     const control = sockets.control;
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder(spec.frameBounds);
     let open = true;
     const reply = (message: ParentMessage): void => {
       if (open && !control.destroyed && control.writable) control.write(encodeFrame(message));

@@ -1,8 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { executionStatuses, type ExecutionRecord, type Filter, type ParameterOrigin, type Store } from '@packrun/core';
+import {
+  executionStatuses,
+  openExecutionOutput,
+  openExecutionResult,
+  PackrunError,
+  type ExecutionRecord,
+  type Filter,
+  type PackrunConfig,
+  type ParameterOrigin,
+  type Store,
+} from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
-import { publicExecution } from '../executions/public-view.ts';
+import { listedExecution, publicExecution } from '../executions/public-view.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { assertMaySeeExecution } from '../auth/runner-binding.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
@@ -40,8 +50,9 @@ function callerOrigin(request: FastifyRequest): ParameterOrigin {
   return { from: 'caller', mayDecrypt: callerOfRequest(request).mayDecrypt };
 }
 
-export function executionRoutes(app: FastifyInstance, deps: { store: Store; executions: ExecutionService; hub: EventHub }): void {
+export function executionRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { store, executions, hub } = deps;
+  const inline = deps.config.resultInlineBytes;
 
   app.post('/api/v1/executions', {
     config: { access: 'operate' },
@@ -79,13 +90,13 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       ...(body.context ? { context: body.context } : {}),
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 
   app.get('/api/v1/executions', {
     config: { access: 'read' },
     schema: {
-      summary: 'List executions, newest first; the total matching is in the X-Total-Count header',
+      summary: 'List executions, newest first; the total matching is in the X-Total-Count header. A result over PACKRUN_RESULT_INLINE_BYTES is left out (resultOmitted, resultSize, resultUrl)',
       querystring: listQuery,
       response: { 200: { type: 'array', items: executionSchema }, 400: errorSchema },
     },
@@ -107,13 +118,36 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       store.executions.count(filter),
       store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip: query.offset, limit: query.limit }),
     ]);
-    return reply.header('x-total-count', String(total)).send(items.map(publicExecution));
+    return reply.header('x-total-count', String(total)).send(items.map((item) => listedExecution(item, inline)));
   });
 
   app.get('/api/v1/executions/:id', {
     config: { access: 'execution-read' },
-    schema: { summary: 'One execution', params: idParams, response: { 200: executionSchema, 404: errorSchema } },
-  }, async (request) => publicExecution(await visibleExecution(request, executions)));
+    schema: {
+      summary: 'One execution; a result over PACKRUN_RESULT_INLINE_BYTES is left out (resultOmitted, resultSize, resultUrl)',
+      params: idParams,
+      response: { 200: executionSchema, 404: errorSchema },
+    },
+  }, async (request) => publicExecution(await visibleExecution(request, executions), inline));
+
+  app.get('/api/v1/executions/:id/result', {
+    config: { access: 'execution-read' },
+    schema: {
+      summary: 'The whole result document of a completed execution (application/json, streamed), however large',
+      params: idParams,
+      response: { 404: errorSchema },
+    },
+  }, async (request, reply) => {
+    const record = await visibleExecution(request, executions);
+    if (record.result === undefined && record.resultBlobs === undefined) {
+      throw new PackrunError('EXECUTION_NO_RESULT', `execution ${record.id} has no result (it is ${record.status})`, {
+        hint: 'a result is stored when the execution completes; an execution that failed before its action ran has none',
+        details: { id: record.id, status: record.status },
+      });
+    }
+    const body = await openExecutionResult(store.executionBlobs, record);
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
 
   app.post('/api/v1/executions/:id/cancel', {
     config: { access: 'operate' },
@@ -122,7 +156,7 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
       params: idParams,
       response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
     },
-  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous')));
+  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'), inline));
 
   app.post('/api/v1/executions/:id/rerun', {
     config: { access: 'operate' },
@@ -139,14 +173,19 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
   }, async (request, reply) => {
     const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
     const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides, callerOrigin(request));
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record));
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 
   app.get('/api/v1/executions/:id/output', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'stdout and stderr: the live part while running, the stored (capped) output once completed',
+      summary: 'stdout and stderr: the live part while running, the stored (capped) output once completed; with ?stream=stdout or stderr, that stream alone as text/plain',
       params: idParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { stream: { type: 'string', enum: ['stdout', 'stderr'] } },
+      },
       response: {
         200: {
           type: 'object',
@@ -156,8 +195,12 @@ export function executionRoutes(app: FastifyInstance, deps: { store: Store; exec
         404: errorSchema,
       },
     },
-  }, async (request) => {
-    return outputOf(await visibleExecution(request, executions), hub);
+  }, async (request, reply) => {
+    const record = await visibleExecution(request, executions);
+    const { stream } = request.query as { stream?: 'stdout' | 'stderr' };
+    if (stream === undefined) return outputOf(store, record, hub);
+    const text = record.endedAt === undefined ? liveOutput(record, hub)[stream] : await openExecutionOutput(store.executionBlobs, record, stream);
+    return reply.type('text/plain; charset=utf-8').send(text);
   });
 }
 
@@ -168,14 +211,22 @@ export async function visibleExecution(request: FastifyRequest, executions: Exec
   return record;
 }
 
-export function outputOf(record: ExecutionRecord, hub: EventHub): { stdout: string; stderr: string; complete: boolean } {
-  const result = record.result ?? {};
-  if (record.endedAt !== undefined) {
-    const stdout = typeof result['stdout'] === 'string' ? result['stdout'] : (record.stdoutTail ?? '');
-    const stderr = typeof result['stderr'] === 'string' ? result['stderr'] : (record.stderrTail ?? '');
-    return { stdout: typeof stdout === 'string' ? stdout : JSON.stringify(stdout), stderr, complete: true };
-  }
+/**
+ * Both streams as one JSON document: the stored output once completed (each at most the output
+ * cap, from the record or its blobs), the live part while running.
+ */
+async function outputOf(store: Store, record: ExecutionRecord, hub: EventHub): Promise<{ stdout: string; stderr: string; complete: boolean }> {
+  if (record.endedAt === undefined) return { ...liveOutput(record, hub), complete: false };
+  const text = async (field: 'stdout' | 'stderr'): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await openExecutionOutput(store.executionBlobs, record, field)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  return { stdout: await text('stdout'), stderr: await text('stderr'), complete: true };
+}
+
+function liveOutput(record: ExecutionRecord, hub: EventHub): { stdout: string; stderr: string } {
   const chunks = hub.outputOf(record.id);
   const join = (stream: 'stdout' | 'stderr'): string => chunks.filter((c) => c.stream === stream).map((c) => c.data).join('');
-  return { stdout: join('stdout'), stderr: join('stderr'), complete: false };
+  return { stdout: join('stdout'), stderr: join('stderr') };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { reportBounds, type PackrunConfig } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { assertRunnerIdBound } from '../auth/runner-binding.ts';
@@ -9,11 +10,17 @@ const runnerParams = {
   properties: { runner: { type: 'string', minLength: 1, maxLength: 200 } },
   required: ['runner'],
 } as const;
+const executionId = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const executionBody = {
   type: 'object',
-  properties: { executionId: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+  properties: { executionId },
   required: ['executionId'],
 } as const;
+
+/** A heartbeat is small: what a runner is, and the executions it runs (at most its concurrency). */
+const heartbeatBodyBytes = 256 * 1024;
+const maxRunning = 10_000;
 
 /** The `:runner` of the path, once it is known to belong to the caller's key. */
 function boundRunner(request: FastifyRequest): string {
@@ -26,8 +33,9 @@ function boundRunner(request: FastifyRequest): string {
  * What distributed action runners report through: they never hold database credentials, only an
  * API key, and every transition still goes through the one compare-and-set ledger here.
  */
-export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }): void {
+export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; config: PackrunConfig }): void {
   const { ledger } = deps;
+  const reportBytes = reportBounds(deps.config).limits.maxBytes;
 
   app.post('/api/v1/runners/:runner/claim', {
     config: { access: 'runner' },
@@ -51,28 +59,37 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
   });
 
   app.post('/api/v1/runners/:runner/complete', {
-    config: { access: 'runner' },
+    config: { access: 'runner', bodyBounds: 'report' },
+    bodyLimit: reportBytes,
     schema: {
       summary: 'A runner stores the final state of the execution it holds',
       params: runnerParams,
       body: {
         type: 'object',
+        additionalProperties: false,
         properties: {
-          executionId: { type: 'string', minLength: 1 },
+          executionId,
           outcome: {
             type: 'object',
+            additionalProperties: false,
             properties: {
               status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled'] },
               result: looseObject,
-              stopReason: { type: 'string' },
-              truncated: looseObject,
+              stopReason: { type: 'string', enum: ['timeout', 'canceled', 'out_of_memory', 'output_limit', 'pids_limit'] },
+              truncated: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { stdout: { type: 'boolean' }, stderr: { type: 'boolean' } },
+                required: ['stdout', 'stderr'],
+              },
               durationMs: { type: 'number', minimum: 0 },
             },
             required: ['status', 'result', 'durationMs'],
           },
           error: {
             type: 'object',
-            properties: { type: { type: 'string' }, message: { type: 'string' }, details: looseObject },
+            additionalProperties: false,
+            properties: { type: { type: 'string', maxLength: 200 }, message: { type: 'string' }, details: looseObject },
             required: ['type', 'message'],
           },
         },
@@ -103,16 +120,18 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger }
 
   app.post('/api/v1/runners/:runner/heartbeat', {
     config: { access: 'runner' },
+    bodyLimit: heartbeatBodyBytes,
     schema: {
       summary: 'A runner says it is alive (executions of a runner that stops beating end abandoned); the answer lists its executions to cancel',
       params: runnerParams,
       body: {
         type: 'object',
+        additionalProperties: false,
         properties: {
-          host: { type: 'string' },
-          pid: { type: 'integer' },
-          concurrency: { type: 'integer', minimum: 1 },
-          running: { type: 'array', items: { type: 'string' } },
+          host: { type: 'string', maxLength: 255 },
+          pid: { type: 'integer', minimum: 0 },
+          concurrency: { type: 'integer', minimum: 1, maximum: maxRunning },
+          running: { type: 'array', maxItems: maxRunning, items: executionId },
         },
         required: ['host', 'pid', 'concurrency', 'running'],
       },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { isCompleted } from '@packrun/core';
+import { isCompleted, type PackrunConfig, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
+import { ExecutionFollower } from '../executions/execution-follower.ts';
 import type { EventHub, HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
 import { publicExecution } from '../executions/public-view.ts';
@@ -11,8 +12,8 @@ import { visibleExecution } from './executions.ts';
  * Server-Sent Events. Events are named after their topic: `execution-updates` carries
  * `{executionId, status, at, changes}`, `execution-output` carries `{executionId, stream, seq, data}`.
  */
-export function streamRoutes(app: FastifyInstance, deps: { executions: ExecutionService; hub: EventHub }): void {
-  const { executions, hub } = deps;
+export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
+  const { executions, hub, store } = deps;
   const streamQuery = {
     type: 'object',
     properties: { api_key: { type: 'string', description: 'for EventSource clients, which cannot set headers' } },
@@ -31,7 +32,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
   app.get('/api/v1/executions/:id/stream', {
     config: { access: 'execution-read', keyInQuery: true },
     schema: {
-      summary: 'Live events of one execution: its current state first, output so far, then changes until it completes',
+      summary: 'Live events of one execution: its current state first, output so far, then changes until it completes; all its output comes before the completion',
       params: idParams,
       querystring: streamQuery,
     },
@@ -39,16 +40,39 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
     const { id } = request.params as { id: string };
     const first = await visibleExecution(request, executions);
     const channel = openSse(request, reply);
-    // Attach before re-reading so that nothing falls between the snapshot and the live events.
+    const follower = new ExecutionFollower(store, (event, data) => channel.send(event, data));
+    // Events are handled one after the other: a completion may read the store before it is sent.
+    let handled = Promise.resolve();
+    const handle = (item: HubEvent): void => {
+      handled = handled
+        .then(() => follower.event(item))
+        .then(() => {
+          if (follower.finished) channel.close();
+        })
+        .catch((error: unknown) => {
+          request.log.warn({ err: error, executionId: id }, 'execution stream ended on an error');
+          channel.close();
+        });
+    };
+    // Attached before the snapshot is read, so that nothing falls between the two; held back
+    // until the snapshot and the output so far are sent.
+    const held: HubEvent[] = [];
+    let live = false;
     const detach = hub.on((item: HubEvent) => {
       if (item.event.executionId !== id) return;
-      channel.send(item.topic, item.event);
-      if (item.topic === 'execution-updates' && isCompleted(item.event.status)) channel.close();
+      if (live) handle(item);
+      else held.push(item);
     });
     const current = await executions.get(id).catch(() => first);
-    channel.send('execution', publicExecution(current));
-    for (const chunk of hub.outputOf(id)) channel.send('execution-output', chunk);
-    if (isCompleted(current.status)) channel.close();
+    channel.send('execution', publicExecution(current, deps.config.resultInlineBytes));
+    if (isCompleted(current.status)) {
+      await follower.completed(current).catch(() => undefined);
+      channel.close();
+    } else {
+      for (const chunk of hub.outputOf(id)) follower.output(chunk);
+      live = true;
+      for (const item of held.splice(0)) handle(item);
+    }
     await channel.closed;
     detach();
   });

@@ -63,6 +63,21 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`)).data;
   }
 
+  /**
+   * The execution with its whole result: a result too big for the record is left out of it
+   * (`resultOmitted`) and fetched from its own route.
+   */
+  async withWholeResult(record: ExecutionRecord): Promise<ExecutionRecord> {
+    if ((record as { resultOmitted?: boolean }).resultOmitted !== true) return record;
+    const result = (await this.request<Record<string, unknown>>('GET', `/api/v1/executions/${encodeURIComponent(record.id)}/result`)).data;
+    const { resultOmitted: _omitted, ...rest } = record as ExecutionRecord & { resultOmitted?: boolean };
+    return { ...rest, result };
+  }
+
+  async getOutput(id: string): Promise<{ stdout: string; stderr: string; complete: boolean }> {
+    return (await this.request<{ stdout: string; stderr: string; complete: boolean }>('GET', `/api/v1/executions/${encodeURIComponent(id)}/output`)).data;
+  }
+
   async listExecutions(query: Record<string, string | number | undefined>): Promise<{ items: ExecutionRecord[]; total: number }> {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));

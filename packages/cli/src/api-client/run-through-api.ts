@@ -19,7 +19,7 @@ export async function runThroughApi(
   };
   request.signal.addEventListener('abort', cancel, { once: true });
   try {
-    return outcomeOf(await waitForExecution(client, request.executionId));
+    return outcomeOf(await client.withWholeResult(await waitForExecution(client, request.executionId)));
   } finally {
     request.signal.removeEventListener('abort', cancel);
   }

@@ -45,7 +45,8 @@ export function register(program: Command): void {
     .argument('<id>')
     .option('--json', 'print the execution as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      printRecord(await (await requireApi(loadConfig())).getExecution(id), options.json === true);
+      const client = await requireApi(loadConfig());
+      printRecord(await client.withWholeResult(await client.getExecution(id)), options.json === true);
     });
 
   command

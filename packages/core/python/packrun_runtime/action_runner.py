@@ -8,10 +8,11 @@ import os
 import sys
 
 from . import protocol
-from .channel import Channel, FrameTooLarge, encode_frame, hide_control_fd
+from .channel import Channel, FrameTooLarge, encode_body, frame_of, hide_control_fd
 from .cli_inputs import json_object_argument
 from .datastore import ChannelBackend, DatastoreMethods, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
+from .json_bounds import ValueRefused, check_depth, check_result
 from .job_entry import check_job_fields, receive_job, run_main
 from .loader import load_module, select_plugin_class, set_pack_path
 from .std_streams import flush_std_streams
@@ -133,7 +134,11 @@ def run_with_channel(channel=None):
         channel.send({'type': protocol.ERROR, 'error': outcome.error})
         return outcome.exit_code
     try:
-        channel.send_encoded(result_frame(outcome))
+        channel.send_encoded(result_frame(outcome, job.get('result_limits')))
+    except ValueRefused as e:
+        channel.send({'type': protocol.ERROR,
+                      'error': {'type': e.error_type, 'message': str(e), 'traceback': ''}})
+        return protocol.EXIT_FAILED
     except FrameTooLarge as e:
         channel.send({'type': protocol.ERROR,
                       'error': {'type': protocol.ERR_RESULT_TOO_LARGE, 'message': str(e),
@@ -145,17 +150,20 @@ def run_with_channel(channel=None):
     return protocol.EXIT_OK
 
 
-def result_frame(outcome):
+def result_frame(outcome, limits=None):
     """The encoded result frame, the result as json_safe would give it, encoded once: a large
-    result is not written out twice to find out whether it is JSON."""
+    result is not written out twice to find out whether it is JSON. With `limits` (the job's
+    result_limits), a result nested or sized beyond them raises ValueRefused instead."""
+    check_depth(outcome.result, limits, 'the result', protocol.ERR_RESULT_TOO_DEEP)
     frame = {'type': protocol.RESULT, 'result': outcome.result, 'success': outcome.success}
     try:
-        return encode_frame(frame)
-    except FrameTooLarge:
-        raise
+        body = encode_body(frame)
     except (TypeError, ValueError, OverflowError, RecursionError):
         frame['result'] = str(outcome.result)
-        return encode_frame(frame)
+        body = encode_body(frame)
+    envelope = len(encode_body(dict(frame, result=None))) - len(b'null')
+    check_result(frame['result'], len(body) - envelope, limits)
+    return frame_of(body)
 
 
 def _default_pack_dir(entry_point):

@@ -76,8 +76,16 @@ def shut_sending_side(fd):
         sock.close()
 
 
+def encode_body(message):
+    """A frame's JSON body, before the protocol's size check (frame_of)."""
+    return json.dumps(message, ensure_ascii=False, allow_nan=False).encode('utf-8')
+
+
 def encode_frame(message):
-    body = json.dumps(message, ensure_ascii=False, allow_nan=False).encode('utf-8')
+    return frame_of(encode_body(message))
+
+
+def frame_of(body):
     if len(body) > protocol.MAX_FRAME_BYTES:
         raise FrameTooLarge('frame of %d bytes is above the %d byte limit'
                             % (len(body), protocol.MAX_FRAME_BYTES))

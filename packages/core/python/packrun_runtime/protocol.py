@@ -44,6 +44,7 @@ ERR_ACTION_LOAD = 'ActionLoadError'
 ERR_SENSOR_LOAD = 'SensorLoadError'
 ERR_INVALID_STATUS = 'InvalidActionStatus'
 ERR_RESULT_TOO_LARGE = 'ResultTooLarge'
+ERR_RESULT_TOO_DEEP = 'ResultTooDeep'
 
 # Exit codes. 220 is what StackStorm's Python runner uses for a bad (status, result) tuple.
 EXIT_OK = 0

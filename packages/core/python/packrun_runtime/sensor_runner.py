@@ -15,6 +15,7 @@ from .channel import Channel, ChannelClosed, hide_control_fd
 from .cli_inputs import json_argument, json_object_argument
 from .datastore import ChannelBackend, DatastoreMethods, DatastoreService, FileBackend
 from .failures import WrapperFailure, failure_from_exception
+from .json_bounds import check_depth, check_size
 from .job_entry import check_job_fields, receive_job, run_main
 from .loader import load_module, missing_methods, select_plugin_class, set_pack_path
 from .std_streams import flush_std_streams
@@ -36,16 +37,22 @@ def _trace_tag(trace_context):
     return getattr(trace_context, 'trace_tag', None)
 
 
-def _json_payload(payload):
+def _json_payload(payload, limits=None):
     # Sensors often put datetimes or other objects in payloads; str() them rather than drop.
-    return json.loads(json.dumps(payload, default=str))
+    # Over the job's payload_limits, dispatch() raises ValueRefused in the sensor's own code.
+    check_depth(payload, limits, 'the payload', 'PayloadTooDeep')
+    text = json.dumps(payload, default=str)
+    check_size(len(text.encode('utf-8')), limits, 'the payload', 'PayloadTooLarge',
+               'PACKRUN_INPUT_MAX_BYTES')
+    return json.loads(text)
 
 
 class SensorService(DatastoreMethods):
     """What st2 passes to a sensor as `sensor_service`."""
 
-    def __init__(self, pack, class_name, emit, datastore):
+    def __init__(self, pack, class_name, emit, datastore, payload_limits=None):
         self._pack = pack
+        self._payload_limits = payload_limits
         self._emit = emit
         self.datastore_service = datastore
         self._logger = logging.getLogger('SensorWrapper.%s' % (class_name,))
@@ -71,7 +78,7 @@ class SensorService(DatastoreMethods):
             raise TypeError('trigger must be a trigger ref or a trigger dict, got %r'
                             % (trigger,))
         self._emit({'type': protocol.DISPATCH, 'trigger': target,
-                    'payload': _json_payload(payload), 'trace_tag': _trace_tag(trace_context)})
+                    'payload': _json_payload(payload, self._payload_limits), 'trace_tag': _trace_tag(trace_context)})
 
 
 def validate_job(job):
@@ -140,7 +147,8 @@ class SensorProcess(object):
         sensor_cls, polling = _load_sensor_class(job['entry_point'], job.get('class_name'))
         datastore = DatastoreService(self._backend, job['pack'], sensor_cls.__name__,
                                      logging.getLogger('SensorWrapper.%s' % sensor_cls.__name__))
-        service = SensorService(job['pack'], sensor_cls.__name__, self._emit, datastore)
+        service = SensorService(job['pack'], sensor_cls.__name__, self._emit, datastore,
+                                job.get('payload_limits'))
         kwargs = {'sensor_service': service, 'config': job.get('config') or {}}
         if polling and job.get('poll_interval'):
             kwargs['poll_interval'] = job['poll_interval']

@@ -112,6 +112,31 @@ class ResultTest(unittest.TestCase):
         run = self._run("return {'s': {1, 2}.__class__}")
         self.assertEqual(run.last()['result'], "{'s': <class 'set'>}")
 
+    def _run_limited(self, body):
+        source = ('from st2common.runners.base_action import Action\n\n'
+                  'class Act(Action):\n'
+                  '    def run(self, **kwargs):\n'
+                  '        ' + body + '\n')
+        pack = make_pack({'actions/act.py': source})
+        job = action_job(pack, 'act.py')
+        job['result_limits'] = {'max_bytes': 1000, 'max_depth': 5}
+        return run_action(job)
+
+    def test_result_over_the_jobs_size_limit_is_an_error_naming_it(self):
+        run = self._run_limited("return 'x' * 2000")
+        self.assertEqual(run.last()['type'], 'error')
+        self.assertEqual(run.last()['error']['type'], 'ResultTooLarge')
+        self.assertIn('PACKRUN_RESULT_MAX_BYTES', run.last()['error']['message'])
+        self.assertEqual(run.exit_code, 1)
+
+    def test_result_nested_deeper_than_the_job_allows_is_an_error_even_a_million_deep(self):
+        for depth in (6, 1000000):
+            run = self._run_limited('v = []\n        for _ in range(%d): v = [v]\n        return v' % depth)
+            self.assertEqual(run.last()['type'], 'error')
+            self.assertEqual(run.last()['error']['type'], 'ResultTooDeep')
+            self.assertIn('nested more than 5 levels deep (PACKRUN_JSON_MAX_DEPTH)', run.last()['error']['message'])
+        self.assertEqual(self._run_limited('return [[[[1]]]]').last()['result'], [[[[1]]]])
+
     def test_exception_gives_error_frame_and_non_zero_exit(self):
         run = self._run("raise KeyError('missing thing')")
         self.assertEqual(run.last()['type'], 'error')

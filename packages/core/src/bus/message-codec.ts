@@ -1,4 +1,5 @@
 import { PackrunError } from '../errors.ts';
+import { parseBoundedJson, type JsonBounds } from '../limits/json-limits.ts';
 
 /**
  * Messages cross the bus as JSON, in memory too, so a handler never shares an object with the
@@ -18,4 +19,12 @@ export function encodeMessage(where: string, value: unknown): string {
 
 export function decodeMessage<T>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/**
+ * A message from the broker, held to `bounds` before it is parsed (limits/json-limits.ts): a
+ * message nested or sized beyond them throws a JsonLimitError and is dropped by the caller.
+ */
+export function decodeBrokerMessage<T>(content: Buffer, bounds: JsonBounds): T {
+  return parseBoundedJson(content, bounds.limits, bounds.subject) as T;
 }

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { decodeMessage, encodeMessage } from './message-codec.ts';
+import { decodeBrokerMessage, encodeMessage } from './message-codec.ts';
+import { busMessageBounds } from '../limits/configured-limits.ts';
+import { loadConfig } from '../config.ts';
+import type { JsonBounds } from '../limits/json-limits.ts';
 import { queueNames, type Bus, type CancelOptions, type ConsumeOptions, type Consumer, type QueueHandler, type QueueMessages, type QueueName, type Subscription, type TopicEvents, type TopicHandler, type TopicName } from './types.ts';
 
 /**
@@ -23,6 +26,8 @@ export interface RabbitMqBusOptions {
   enqueueTimeoutMs?: number;
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /** What every message received is held to before it is parsed; default: the input limits' defaults. */
+  messageBounds?: JsonBounds;
   logger?: Logger;
 }
 
@@ -77,9 +82,11 @@ class RabbitMqBus implements Bus {
   private readonly pending = new Set<PendingMessage>();
   readonly consumers = new Set<RabbitConsumer>();
   readonly subscriptions = new Set<RabbitSubscription>();
+  private readonly bounds: JsonBounds;
 
   constructor(private readonly options: RabbitMqBusOptions) {
     this.prefix = options.prefix ?? 'packrun';
+    this.bounds = options.messageBounds ?? busMessageBounds(loadConfig({}));
     this.exchange = `${this.prefix}.events`;
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 30_000;
     this.logger = options.logger?.child({ component: 'rabbitmq-bus', broker: redacted(options.url) });
@@ -254,7 +261,7 @@ class RabbitMqBus implements Bus {
 
   async consume<Q extends QueueName>(queue: Q, handler: QueueHandler<QueueMessages[Q]>, options: ConsumeOptions): Promise<Consumer> {
     if (this.closed) throw closedError();
-    const consumer = new RabbitConsumer(this, this.queueName(queue), handler as QueueHandler<unknown>, Math.max(1, options.prefetch), this.logger);
+    const consumer = new RabbitConsumer(this, this.queueName(queue), handler as QueueHandler<unknown>, Math.max(1, options.prefetch), this.bounds, this.logger);
     this.consumers.add(consumer);
     await this.attachNow(consumer, () => this.consumers.delete(consumer));
     return consumer;
@@ -278,7 +285,7 @@ class RabbitMqBus implements Bus {
 
   async subscribe<T extends TopicName>(topic: T, handler: TopicHandler<TopicEvents[T]>): Promise<Subscription> {
     if (this.closed) throw closedError();
-    const subscription = new RabbitSubscription(this.exchange, topic, handler as TopicHandler<unknown>, this.logger);
+    const subscription = new RabbitSubscription(this.exchange, topic, handler as TopicHandler<unknown>, this.bounds, this.logger);
     this.subscriptions.add(subscription);
     await this.attachNow(subscription, () => this.subscriptions.delete(subscription));
     return {
@@ -319,6 +326,7 @@ class RabbitConsumer implements Consumer {
     private readonly queue: string,
     private readonly handler: QueueHandler<unknown>,
     private readonly prefetch: number,
+    private readonly bounds: JsonBounds,
     private readonly logger: Logger | undefined,
   ) {}
 
@@ -368,9 +376,9 @@ class RabbitConsumer implements Consumer {
     }
     let body: unknown;
     try {
-      body = decodeMessage(message.content.toString('utf8'));
+      body = decodeBrokerMessage(message.content, this.bounds);
     } catch (error) {
-      this.logger?.error({ err: error, queue: this.queue }, 'dropping a message that is not JSON');
+      this.logger?.error({ err: error, queue: this.queue }, 'dropping a message that is not JSON or is over the input limits');
       channel.nack(message, false, false);
       return;
     }
@@ -432,6 +440,7 @@ class RabbitSubscription {
     private readonly exchange: string,
     private readonly topic: string,
     private readonly handler: TopicHandler<unknown>,
+    private readonly bounds: JsonBounds,
     private readonly logger: Logger | undefined,
   ) {}
 
@@ -460,7 +469,7 @@ class RabbitSubscription {
     await channel.consume(queue, (message) => {
       if (message === null) return;
       Promise.resolve()
-        .then(() => this.handler(decodeMessage(message.content.toString('utf8'))))
+        .then(() => this.handler(decodeBrokerMessage(message.content, this.bounds)))
         .catch((error: unknown) => this.logger?.warn({ err: error, topic: this.topic }, 'event handler failed'));
     }, { noAck: true });
   }

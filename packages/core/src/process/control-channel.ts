@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { encodeFrame, FrameDecoder } from '../protocol/framing.ts';
+import { encodeFrame, FrameDecoder, type FrameBounds } from '../protocol/framing.ts';
 import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
 import { parseChildMessage } from '../protocol/validate.ts';
 
@@ -8,14 +8,16 @@ import { parseChildMessage } from '../protocol/validate.ts';
  * the first malformed one closes the channel and is reported once through `onProtocolError`.
  */
 export class ControlChannel {
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder: FrameDecoder;
   private open = true;
   readonly ended: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
     handlers: { onMessage: (message: ChildMessage) => void; onProtocolError: (reason: string) => void },
+    bounds?: FrameBounds,
   ) {
+    this.decoder = new FrameDecoder(bounds);
     this.ended = new Promise((resolve) => {
       socket.once('close', () => resolve());
     });

@@ -93,7 +93,7 @@ describe('launchJob', () => {
     const exit = await launchJob(
       spec(python, ['-I', '-c', 'import os,struct,time\nos.write(3, struct.pack(">I", 2**31))\ntime.sleep(30)'], { controlChannel: true }),
     );
-    expect(exit.protocolError).toMatch(/exceeds/);
+    expect(exit.protocolError).toMatch(/is 2147483648 bytes, over the limit/);
     expect(exit.durationMs).toBeLessThan(10_000);
   });
 

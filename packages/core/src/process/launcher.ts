@@ -11,6 +11,7 @@ import { withGivenEnv } from './child-env.ts';
 import { execShimArgs, execShimScript } from './exec-shim.ts';
 import { encodeJobFrames, streamClosed } from './job-streams.ts';
 import { ControlChannel } from './control-channel.ts';
+import type { FrameBounds } from '../protocol/framing.ts';
 import { noSandbox, type SpawnContext, type SpawnDecorator, type WrappedSpawn } from './spawn-decorator.ts';
 
 export interface LaunchSpec {
@@ -38,6 +39,8 @@ export interface LaunchSpec {
   outputLimitBytes?: number;
   /** Open the control channel on fd 3 (the wrappers); shell actions run without one. */
   controlChannel: boolean;
+  /** What each frame from the child is held to (an action's results, a sensor's payloads); the protocol's ceiling when unset. */
+  frameBounds?: FrameBounds;
   /** Messages sent as soon as the child is started (the job). */
   initialMessages?: ParentMessage[];
   /** Called once the child runs, with a sender for messages at any later time (a sensor's trigger changes and stop). */
@@ -185,7 +188,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
           log?.warn({ reason }, 'job broke the control protocol');
           stop(undefined);
         },
-      })
+      }, spec.frameBounds)
     : undefined;
 
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

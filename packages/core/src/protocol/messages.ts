@@ -32,6 +32,19 @@ export interface ActionJob {
   parameters: Record<string, unknown>;
   config: Record<string, unknown>;
   log_level: string;
+  /** What the wrapper may send as the result, so that it reports a result over them as an error of its own. */
+  result_limits?: WireLimits;
+}
+
+/**
+ * Bounds a wrapper holds what it sends to (a result, a dispatch's payload) before sending it:
+ * the runtime refuses more anyway, as a broken protocol; this way the action or sensor is told why.
+ */
+export interface WireLimits {
+  /** Bytes of the value's JSON. */
+  max_bytes: number;
+  /** Levels of objects and arrays in the value, the value itself being level 1. */
+  max_depth: number;
 }
 
 /** The job of a sensor process: it runs until told to stop, dispatching trigger instances. */
@@ -50,6 +63,8 @@ export interface SensorJob {
   /** The triggers of its trigger types that exist when it starts (add_trigger is called for each). */
   triggers: SensorTrigger[];
   log_level?: string;
+  /** What a dispatch's payload may be; dispatch() raises for one over them. */
+  payload_limits?: WireLimits;
   /**
    * Distributed deployment: the pack's own RabbitMQ identity, allowed only to publish to the
    * dispatch exchange with routing keys `<pack>.`; dispatches go there instead of this channel.

@@ -8,7 +8,9 @@ import { SqliteCollection } from './sqlite-collection.ts';
 import { closeDatabase, openDatabase } from './sqlite-database.ts';
 import { lockStore } from './store-lock.ts';
 import { corrupt, storeFiles, unreadable, type StoreFiles } from './store-files.ts';
-import type { Collection, CollectionName, Store } from './types.ts';
+import { removeExecutionsWithBlobs } from './execution-removal.ts';
+import { createFileBlobs, sweepOrphans } from './file-blobs.ts';
+import type { Collection, CollectionName, ExecutionRecord, Filter, Store } from './types.ts';
 
 /**
  * The zero-setup store: one SQLite database in PACKRUN_HOME/store, in WAL mode, opened by one
@@ -61,9 +63,15 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   };
   logger?.debug({ file: files.database }, 'embedded store opened');
   const collection = <T extends { id: string }>(name: CollectionName): Collection<T> => new SqliteCollection<T>({ name, db, run });
+  const collections = storeCollections(collection);
+  const executionBlobs = createFileBlobs({ dir: files.blobs, durable: options.sync === 'full' });
+  const executionExists = db.prepare('SELECT 1 FROM executions WHERE id = ?');
+  sweepOrphans(files.blobs, (id) => executionExists.get(id) !== undefined, logger);
   return {
     kind: 'embedded',
-    ...storeCollections(collection),
+    ...collections,
+    executionBlobs,
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections.executions, executionBlobs, filter),
     async ping() {
       run(() => db.prepare('SELECT 1').get());
     },

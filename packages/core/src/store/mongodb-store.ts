@@ -3,7 +3,9 @@ import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
 import { duplicate, fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
-import type { Collection, CollectionName, Filter, FindOptions, Patch, Store } from './types.ts';
+import { removeExecutionsWithBlobs } from './execution-removal.ts';
+import { createGridFsBlobs } from './gridfs-blobs.ts';
+import type { Collection, CollectionName, ExecutionRecord, Filter, FindOptions, Patch, Store } from './types.ts';
 
 /**
  * The store for the distributed deployment. Mongoose owns the connection (the driver reconnects by
@@ -170,9 +172,13 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   const collection = <T extends { id: string }>(name: CollectionName): Collection<T> =>
     new MongoCollection<T>(name, collections.get(name) as DriverCollection, options.url);
 
+  const collections_ = storeCollections(collection);
+  const executionBlobs = await createGridFsBlobs(db, mongoose.mongo);
   return {
     kind: 'mongodb',
-    ...storeCollections(collection),
+    ...collections_,
+    executionBlobs,
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter),
     async ping() {
       try {
         await db.command({ ping: 1 });

@@ -17,11 +17,13 @@ export interface StoreFiles {
   /** Its write-ahead log, present while open and after a crash (committed changes not yet copied in). */
   wal: string;
   manifest: string;
+  /** Parts of execution results too big for their records, a folder per execution (file-blobs.ts). */
+  blobs: string;
 }
 
 export function storeFiles(dir: string): StoreFiles {
   const database = path.join(dir, 'packrun.sqlite');
-  return { dir, database, wal: `${database}-wal`, manifest: path.join(dir, 'store.json') };
+  return { dir, database, wal: `${database}-wal`, manifest: path.join(dir, 'store.json'), blobs: path.join(dir, 'blobs') };
 }
 
 export interface StoreManifest {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
@@ -101,12 +102,43 @@ export interface Store {
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
   readonly runners: Collection<RunnerRecord>;
+  /**
+   * The parts of execution results too big for their records (ExecutionRecord.resultBlobs):
+   * files beside the embedded store's database, GridFS in MongoDB. Written and read through
+   * store/execution-data.ts, never directly by services.
+   */
+  readonly executionBlobs: ExecutionBlobs;
+  /**
+   * Removes the executions matching `filter` and every blob stored for them; returns how many
+   * executions. The one way to delete executions: `executions.remove` alone leaves their blobs.
+   */
+  removeExecutions(filter: Filter<ExecutionRecord>): Promise<number>;
   /** Resolves when the backend answers; STORE_UNAVAILABLE otherwise. For readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type CollectionName = Exclude<keyof Store, 'kind' | 'ping' | 'close'>;
+export type CollectionName = Exclude<keyof Store, 'kind' | 'ping' | 'close' | 'executionBlobs' | 'removeExecutions'>;
+
+/** Which part of an execution's result document a blob holds. */
+export type ExecutionBlobField = 'result' | 'stdout' | 'stderr';
+
+/** Where a blob is, as an execution record keeps it: the backend's key for it and its size in bytes. */
+export interface BlobRef {
+  $blob: string;
+  size: number;
+}
+
+export interface ExecutionBlobs {
+  /** Stores `data` (UTF-8) as one part of an execution; a new blob each time, never overwriting. */
+  put(executionId: string, field: ExecutionBlobField, data: string): Promise<BlobRef>;
+  /** The blob's bytes; STORE_BLOB_MISSING when it is gone, STORE_BLOB_DAMAGED when cut short. */
+  open(executionId: string, ref: BlobRef): Promise<Readable>;
+  /** Removes the given blobs of an execution (ones written for a completion that was not stored). */
+  discard(executionId: string, refs: BlobRef[]): Promise<void>;
+  /** Removes every blob of these executions. */
+  removeAll(executionIds: string[]): Promise<void>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Records. Shapes owned by other modules (parameter schemas, pack metadata, criteria, results)
@@ -242,9 +274,19 @@ export interface ExecutionRecord {
    */
   secretParameters?: string;
   status: ExecutionStatus;
-  /** The runner's result document (ActionOutcome.result) once completed. */
+  /**
+   * The runner's result document (ActionOutcome.result) once completed, when it fits the record
+   * (PACKRUN_RESULT_INLINE_BYTES); otherwise the fields that fit, or nothing, and `resultBlobs`
+   * says where the rest is (store/execution-data.ts).
+   */
   result?: Record<string, unknown>;
-  /** The last part of the output, kept with the record for the API and the CLI. */
+  /** Parts of the result document stored beside the record: stdout, stderr, the other fields. */
+  resultBlobs?: Partial<Record<ExecutionBlobField, BlobRef>>;
+  /** Bytes of the whole result document as JSON (what GET /executions/{id}/result answers). */
+  resultSize?: number;
+  /** Bytes of stdout and stderr as kept (after the output cap). */
+  outputSize?: { stdout: number; stderr: number };
+  /** The last part of the output, kept with the records of earlier versions. */
   stdoutTail?: string;
   stderrTail?: string;
   truncated?: { stdout: boolean; stderr: boolean };

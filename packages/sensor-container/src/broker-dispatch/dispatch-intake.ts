@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { PackrunError, type Bus, type Logger, type Store } from '@packrun/core';
+import { PackrunError, parseBoundedJson, type Bus, type JsonBounds, type Logger, type Store } from '@packrun/core';
 import { dispatchTrigger, dispatchedTriggerRef } from '@packrun/rules-engine';
 import { dispatchExchange, dispatchQueue } from './dispatch-topology.ts';
 import { RecentIds } from './recent-ids.ts';
@@ -12,6 +12,8 @@ export interface DispatchIntakeOptions {
   store: Store;
   bus: Bus;
   logger: Logger;
+  /** What a message is held to before it is parsed: a trigger payload's bounds with the dispatch around it. */
+  bounds: JsonBounds;
   prefetch?: number;
 }
 
@@ -72,11 +74,11 @@ export async function startDispatchIntake(options: DispatchIntakeOptions): Promi
     const messageId = typeof message.properties.messageId === 'string' ? message.properties.messageId : '';
     let body: Record<string, unknown>;
     try {
-      const parsed: unknown = JSON.parse(message.content.toString('utf8'));
+      const parsed: unknown = parseBoundedJson(message.content, options.bounds.limits, options.bounds.subject);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
       body = parsed as Record<string, unknown>;
-    } catch {
-      drop('invalid', { routingKey }, 'the body is not a JSON object');
+    } catch (error) {
+      drop('invalid', { routingKey }, `the body is not a JSON object within the input limits: ${(error as Error).message}`);
       return;
     }
     const trigger = dispatchedTriggerRef(body['trigger']);

@@ -1,0 +1,95 @@
+import { isCompleted, openExecutionOutput, type ExecutionRecord, type OutputChunkEvent, type Store } from '@packrun/core';
+import type { HubEvent } from '../event-hub.ts';
+
+type Stream = OutputChunkEvent['stream'];
+const streams: Stream[] = ['stdout', 'stderr'];
+
+/** Characters of stored output sent per event when catching up. */
+const catchUpChunkChars = 64 * 1024;
+
+/**
+ * What one execution's event stream sends, in an order a reader can trust: its output always
+ * before its completion. Output and state changes travel separately (two topics; over RabbitMQ
+ * two queues, which keep no order between them), and the output of an execution that completed
+ * before the reader attached is no longer live anywhere. So on completion the stored output is
+ * compared with what was sent, and what is missing is sent first, from the store.
+ *
+ * Output sent live is a prefix of what the action printed as long as its chunks arrived in order
+ * (`seq` from 0 without a gap); the stored output is a prefix too (the first PACKRUN_OUTPUT_CAP
+ * bytes). Where a gap was seen (a reader attached after the live buffer filled), nothing is
+ * added for that stream: the stored output cannot be lined up with what was sent.
+ */
+export class ExecutionFollower {
+  private readonly sentChars: Record<Stream, number> = { stdout: 0, stderr: 0 };
+  private readonly sentBytes: Record<Stream, number> = { stdout: 0, stderr: 0 };
+  private readonly nextSeq: Record<Stream, number> = { stdout: 0, stderr: 0 };
+  private readonly gap: Record<Stream, boolean> = { stdout: false, stderr: false };
+  private done = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly send: (event: string, data: unknown) => void,
+  ) {}
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Sends an output chunk unless it was sent already (replayed, then seen live). */
+  output(chunk: OutputChunkEvent): void {
+    if (this.done || chunk.seq < this.nextSeq[chunk.stream]) return;
+    if (chunk.seq > this.nextSeq[chunk.stream]) this.gap[chunk.stream] = true;
+    this.nextSeq[chunk.stream] = chunk.seq + 1;
+    this.sentChars[chunk.stream] += chunk.data.length;
+    this.sentBytes[chunk.stream] += Buffer.byteLength(chunk.data, 'utf8');
+    this.send('execution-output', chunk);
+  }
+
+  /**
+   * A live event: output is sent; a completion first sends the stored output not yet sent, then
+   * itself, and finishes the stream.
+   */
+  async event(item: HubEvent): Promise<void> {
+    if (this.done) return;
+    if (item.topic === 'execution-output') {
+      this.output(item.event);
+      return;
+    }
+    if (!isCompleted(item.event.status)) {
+      this.send(item.topic, item.event);
+      return;
+    }
+    this.done = true;
+    const record = await this.store.executions.get(item.event.executionId).catch(() => undefined);
+    if (record !== undefined) await this.catchUp(record);
+    this.send(item.topic, item.event);
+  }
+
+  /** The snapshot of an execution already completed: all its stored output, then the end. */
+  async completed(record: ExecutionRecord): Promise<void> {
+    this.done = true;
+    await this.catchUp(record);
+  }
+
+  private async catchUp(record: ExecutionRecord): Promise<void> {
+    for (const stream of streams) {
+      if (this.gap[stream]) continue;
+      const stored = record.outputSize?.[stream];
+      if (stored !== undefined && stored <= this.sentBytes[stream]) continue;
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of await openExecutionOutput(this.store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+      } catch {
+        // The stored output cannot be read (a blob lost): the reader keeps what it got live.
+        continue;
+      }
+      const missing = Buffer.concat(chunks).toString('utf8').slice(this.sentChars[stream]);
+      for (let start = 0; start < missing.length; start += catchUpChunkChars) {
+        const data = missing.slice(start, start + catchUpChunkChars);
+        this.send('execution-output', { executionId: record.id, stream, seq: this.nextSeq[stream], data } satisfies OutputChunkEvent);
+        this.nextSeq[stream] += 1;
+        this.sentChars[stream] += data.length;
+      }
+    }
+  }
+}
