@@ -24,9 +24,11 @@ export function register(program: Command): void {
       }
       const logger = createLogger({ level: config.logLevel });
       const endpoint = { url: config.apiUrl, apiKey };
-      const identity = await runnerIdentity(endpoint);
       const host = await detectSandbox(config);
+      // The broker's credentials are checked before anything else is contacted (guest is refused
+      // where jobs could reach the broker), then the key's runner identity is asked of the API.
       const bus = await openReadyBus(config, logger, host);
+      const identity = await runnerIdentity(endpoint);
       const runner = await startActionRunnerService({
         config,
         paths: dataPaths(config.home),
