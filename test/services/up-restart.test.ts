@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '@packrun/core';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
@@ -15,6 +15,14 @@ beforeAll(async () => {
   home = await homeWithPacks(['core']);
   const port = await freePort();
   env = { ...home.env, PACKRUN_API_PORT: String(port), PACKRUN_API_URL: `http://127.0.0.1:${port}`, PACKRUN_RUNNER_HEARTBEAT: '1' };
+});
+
+// A test that failed half-way leaves its server up, holding the store: the next one needs it gone.
+afterEach(async () => {
+  for (const server of running.splice(0)) {
+    server.signal('SIGKILL');
+    await server.exited;
+  }
 });
 
 afterAll(async () => {
@@ -81,6 +89,12 @@ describe('packrun up', () => {
     const rerun = await cli(['execution', 'rerun', document.id]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stdout).toContain('through the server');
+    // Followed only after it completed, an execution still shows its whole output.
+    const done = (await cli(['run', 'core.echo', 'message=already done', '--async'])).stdout.trim();
+    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${done}`)).body.status === 'succeeded', { what: 'the echo done' });
+    const late = await cli(['execution', 'tail', done]);
+    expect(late.code, late.stderr).toBe(0);
+    expect(late.stdout).toContain('already done');
 
     expect((await cli(['key', 'set', 'db_password', 'hunter2', '--secret'])).code).toBe(0);
     expect((await cli(['key', 'get', 'db_password'])).stdout.trim()).toBe('********');

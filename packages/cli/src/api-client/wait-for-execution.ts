@@ -21,7 +21,9 @@ export async function waitForExecution(
   try {
     await client.stream(`/api/v1/executions/${encodeURIComponent(id)}/stream`, ({ event, data }) => {
       if (event === 'execution-output') deliver(data as OutputChunkEvent);
-      if (event === 'execution') return !isCompleted((data as ExecutionRecord).status);
+      // The server ends the stream after the completion, and sends the output of an execution
+      // that completed before the stream attached after its snapshot: a completed snapshot is
+      // not the end.
       if (event === 'execution-updates') return !isCompleted((data as { status: ExecutionRecord['status'] }).status);
       return true;
     }, options.signal);
