@@ -1,5 +1,5 @@
 import { YaqlError } from './errors.ts';
-import { isPlainObject, LazySequence, PyFloat, typeName, YaqlSet } from './values.ts';
+import { isPlainObject, LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
 
 /**
  * How expressions read data. This file is the boundary between expressions and the host language:
@@ -28,35 +28,11 @@ export function dictEntries(object: Record<string, unknown>): [string, unknown][
   return entries;
 }
 
-/** A new dict; keys are defined, never assigned, so a key named `__proto__` is only a key. */
-export function newDict(entries: Iterable<[string, unknown]>): Record<string, unknown> {
-  const dict: Record<string, unknown> = {};
-  for (const [key, value] of entries) defineKey(dict, key, value);
-  return dict;
-}
-
-export function defineKey(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * The property name a dict key becomes. Dicts are JavaScript objects, so keys are strings: a
- * number, boolean or null key becomes the text JSON would give it when the result is stored
- * (`1`, `true`, `null`), so `1` and `'1'` are the same key.
- */
-export function dictKey(key: unknown): string {
-  if (typeof key === 'string') return key;
-  if (typeof key === 'number') return String(key);
-  if (key instanceof PyFloat) return key.value.toFixed(1);
-  if (typeof key === 'boolean') return key ? 'true' : 'false';
-  if (key === null) return 'null';
-  throw new YaqlError('type', `a ${typeName(key)} cannot be a dict key here: keys are strings, numbers, booleans or null`);
-}
-
-/** The value of `key` in a dict, or undefined when it has no such key. */
-export function dictValue(dict: Record<string, unknown>, key: unknown): unknown {
-  if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean' && key !== null && !(key instanceof PyFloat)) return undefined;
-  return ownValue(dict, dictKey(key));
+/** A new plain object; keys are defined, never assigned, so a key named `__proto__` is only a key. */
+export function plainObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  return object;
 }
 
 /** True for a value expressions may hold: JSON-like data or one of the engine's own values. */
@@ -67,7 +43,15 @@ export function isData(value: unknown): boolean {
     case 'boolean':
       return true;
     case 'object':
-      return value === null || Array.isArray(value) || isPlainObject(value) || value instanceof PyFloat || value instanceof YaqlSet || value instanceof LazySequence;
+      return (
+        value === null ||
+        Array.isArray(value) ||
+        isPlainObject(value) ||
+        value instanceof YaqlDict ||
+        value instanceof PyFloat ||
+        value instanceof YaqlSet ||
+        value instanceof LazySequence
+      );
     default:
       return false;
   }

@@ -1,7 +1,8 @@
 import type { Argument, Expression } from './ast.ts';
 import { bindArguments, type ArgumentSource } from './call-binding.ts';
 import { iterate, lazy } from './collections.ts';
-import { admit, dictKey, dictValue, newDict } from './data-access.ts';
+import { admit, plainObject } from './data-access.ts';
+import { dictGet, makeDict } from './dicts.ts';
 import { atOffset, YaqlError } from './errors.ts';
 import type { FunctionContext, FunctionDefinition, Parameter } from './functions.ts';
 import { limitError, type WorkMeter } from './limits.ts';
@@ -10,7 +11,7 @@ import { pyEquals, pyRepr, truthy } from './python-values.ts';
 import type { FunctionRegistry } from './registry.ts';
 import { matchesPattern } from './regex-engine.ts';
 import { Scope } from './scope.ts';
-import { isIterable, isPlainObject, LazyMappingRule, MappingRule, RegexValue, ScopeValue, typeName, type Lambda } from './values.ts';
+import { isDict, isIterable, LazyMappingRule, MappingRule, RegexValue, ScopeValue, typeName, type Lambda } from './values.ts';
 
 /**
  * Walks a parsed expression over a scope of variables, producing a value. There is no code
@@ -127,8 +128,8 @@ export class Evaluation {
 
   /** `x.name`: the key of a dict (an error when missing), or `.name` of each item of a collection. */
   private attribute(receiver: unknown, name: string): unknown {
-    if (isPlainObject(receiver)) {
-      const found = dictValue(receiver, name);
+    if (isDict(receiver)) {
+      const found = dictGet(receiver, name, this.meter);
       if (found === undefined) throw new YaqlError('lookup', `the dict has no key '${name}'`, { key: name });
       return admit(found, `the value of key '${name}'`);
     }
@@ -147,8 +148,8 @@ export class Evaluation {
       if (arg.type === 'mapping' || arg.type === 'omitted') throw new YaqlError('type', 'an indexer takes values only');
       return this.evaluate(arg, scope);
     });
-    if (isPlainObject(object) && (keys.length === 1 || keys.length === 2)) {
-      const found = dictValue(object, keys[0]);
+    if (isDict(object) && (keys.length === 1 || keys.length === 2)) {
+      const found = dictGet(object, keys[0], this.meter);
       if (found !== undefined) return admit(found, 'the value of a key');
       if (keys.length === 2) return keys[1];
       throw new YaqlError('lookup', `the dict has no key ${pyRepr(keys[0], this.meter)}`, { key: keys[0] });
@@ -171,14 +172,13 @@ export class Evaluation {
     });
   }
 
-  private dict(args: Argument[], scope: Scope): Record<string, unknown> {
+  private dict(args: Argument[], scope: Scope): unknown {
     this.meter.checkCollection(args.length);
-    return newDict(
-      args.map((arg): [string, unknown] => {
-        if (arg.type !== 'mapping') throw new YaqlError('type', 'a dict literal takes "key => value" pairs only', { offset: arg.start });
-        return [dictKey(this.evaluate(arg.key, scope)), this.evaluate(arg.value, scope)];
-      }),
-    );
+    const entries = args.map((arg): [unknown, unknown] => {
+      if (arg.type !== 'mapping') throw new YaqlError('type', 'a dict literal takes "key => value" pairs only', { offset: arg.start });
+      return [this.evaluate(arg.key, scope), this.evaluate(arg.value, scope)];
+    });
+    return makeDict(entries, this.meter);
   }
 
   /**
@@ -209,7 +209,7 @@ export class Evaluation {
           values.push(value);
         }
         if (!fits) continue;
-        const keywords = newDict(binding.keywords.map(({ name: keyword, index, node }) => [keyword, this.cachedValue(index, node, scope, evaluated)]));
+        const keywords = plainObject(binding.keywords.map(({ name: keyword, index, node }) => [keyword, this.cachedValue(index, node, scope, evaluated)]));
         return this.invoke(definition, values, keywords, scope);
       }
     }

@@ -1,10 +1,10 @@
 import { collect, iterate, lazy, makeSet, materialise, setHas } from './collections.ts';
-import { dictEntries, dictKey, dictValue, newDict } from './data-access.ts';
+import { dictGet, dictItems, dictSize, makeDict, type Dict } from './dicts.ts';
 import { define, parameter } from './define.ts';
 import { YaqlError } from './errors.ts';
 import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
 import { contains } from './operators.ts';
-import { hashKey, isPythonList, pyEquals, pythonList } from './python-values.ts';
+import { hashKey, isPythonList, mutableDict, pyEquals, pythonList } from './python-values.ts';
 import { codePoints } from './text.ts';
 import { isIterable, LazySequence, MappingRule, YaqlSet, type Lambda } from './values.ts';
 
@@ -32,15 +32,14 @@ function* flatten(items: unknown, context: FunctionContext): Generator<unknown> 
   }
 }
 
-function dictFromPairs(items: unknown, context: FunctionContext): Record<string, unknown> {
-  const entries: [string, unknown][] = [];
+function dictFromPairs(items: unknown, context: FunctionContext): unknown {
+  const entries: [unknown, unknown][] = [];
   for (const pair of iterate(items, context.meter)) {
     const parts = typeof pair === 'string' ? codePoints(pair) : isIterable(pair) ? collect(take2(pair, context), context.meter) : [];
     if (parts.length < 2) throw new YaqlError('value', 'dict() needs pairs of key and value');
-    entries.push([dictKey(parts[0]), parts[1]]);
+    entries.push([parts[0], parts[1]]);
   }
-  context.meter.checkCollection(entries.length);
-  return newDict(entries);
+  return makeDict(entries, context.meter);
 }
 
 function* take2(items: unknown, context: FunctionContext): Generator<unknown> {
@@ -51,12 +50,8 @@ function* take2(items: unknown, context: FunctionContext): Generator<unknown> {
   }
 }
 
-function withEntries(base: Record<string, unknown>, entries: [string, unknown][], context: FunctionContext): Record<string, unknown> {
-  const all = [...dictEntries(base), ...entries];
-  context.meter.step(all.length);
-  const result = newDict(all);
-  context.meter.checkCollection(Object.keys(result).length);
-  return result;
+function withEntries(base: unknown, entries: [unknown, unknown][], context: FunctionContext): unknown {
+  return makeDict([...dictItems(base as Dict), ...entries], context.meter);
 }
 
 /** Positions `position` to `position + count` (all from `position` when count is negative). */
@@ -70,60 +65,59 @@ export const collectionFunctions: FunctionDefinition[] = [
   define('list', 'function', [], (args, context) => spread(args, context), { rest: parameter('args', types.any) }),
   define('toList', 'method', [collection], ([items], context) => (Array.isArray(items) && !isPythonList(items) ? items : [...materialise(items, context.meter)])),
   define('flatten', 'method', [collection], ([items], context) => lazy(() => flatten(items, context))),
-  define('dict', 'function', [], (rules) => newDict((rules as MappingRule[]).map((rule) => [dictKey(rule.key), rule.value])), {
+  define('dict', 'function', [], (rules, context) => makeDict((rules as MappingRule[]).map((rule) => [rule.key, rule.value]), context.meter), {
     rest: parameter('args', types.mappingRule),
     noKeywords: true,
   }),
   define('dict', 'function', [parameter('items', types.iterable)], ([items], context) => dictFromPairs(items, context), { noKeywords: true }),
   define('toDict', 'method', [collection, parameter('keySelector', types.lambda), parameter('valueSelector', types.lambda, { default: null })], ([items, keySelector, valueSelector], context) => {
-    const entries: [string, unknown][] = [];
+    const entries: [unknown, unknown][] = [];
     for (const item of iterate(items, context.meter)) {
-      entries.push([dictKey((keySelector as Lambda).call(item)), valueSelector === null ? item : (valueSelector as Lambda).call(item)]);
+      entries.push([(keySelector as Lambda).call(item), valueSelector === null ? item : (valueSelector as Lambda).call(item)]);
     }
-    context.meter.checkCollection(entries.length);
-    return newDict(entries);
+    return mutableDict(makeDict(entries, context.meter));
   }),
-  define('get', 'method', [dict, parameter('key', types.any), parameter('default', types.any, { default: null })], ([object, key, fallback]) => {
-    const found = dictValue(object as Record<string, unknown>, key);
+  define('get', 'method', [dict, parameter('key', types.any), parameter('default', types.any, { default: null })], ([object, key, fallback], context) => {
+    const found = dictGet(object as Dict, key, context.meter);
     return found === undefined ? fallback : found;
   }),
   define('set', 'method', [dict, parameter('replacements', types.dict)], ([object, replacements], context) =>
-    withEntries(object as Record<string, unknown>, dictEntries(replacements as Record<string, unknown>), context), { noKeywords: true },
+    withEntries(object, dictItems(replacements as Dict), context), { noKeywords: true },
   ),
   define('set', 'method', [dict], ([object, ...rules], context) =>
-    withEntries(object as Record<string, unknown>, (rules as MappingRule[]).map((rule) => [dictKey(rule.key), rule.value]), context), {
+    withEntries(object, (rules as MappingRule[]).map((rule) => [rule.key, rule.value]), context), {
     rest: parameter('args', types.mappingRule),
     noKeywords: true,
   }),
   define('set', 'method', [dict, parameter('key', types.any), parameter('value', types.any)], ([object, key, value], context) =>
-    withEntries(object as Record<string, unknown>, [[dictKey(key), value]], context), { noKeywords: true },
+    withEntries(object, [[key, value]], context), { noKeywords: true },
   ),
   define('set', 'function', [], (args, context) => makeSet(spread(args, context), context.meter), { rest: parameter('args', types.any) }),
-  define('keys', 'method', [dict], ([object], context) => makeSet(Object.keys(object as object).filter((key) => dictValue(object as Record<string, unknown>, key) !== undefined), context.meter)),
+  define('keys', 'method', [dict], ([object], context) => makeSet(dictItems(object as Dict).map(([key]) => key), context.meter)),
   define('values', 'method', [dict], ([object]) => {
-    const values = dictEntries(object as Record<string, unknown>).map(([, value]) => value);
+    const values = dictItems(object as Dict).map(([, value]) => value);
     return lazy(() => values[Symbol.iterator]());
   }),
-  define('items', 'method', [dict], ([object], context) => makeSet(dictEntries(object as Record<string, unknown>), context.meter)),
+  define('items', 'method', [dict], ([object], context) => makeSet(dictItems(object as Dict), context.meter)),
   define('contains', 'method', [collection, parameter('value', types.any)], ([items, value], context) => contains(value, items, context.meter)),
-  define('containsKey', 'method', [dict, parameter('key', types.any)], ([object, key]) => dictValue(object as Record<string, unknown>, key) !== undefined),
+  define('containsKey', 'method', [dict, parameter('key', types.any)], ([object, key], context) => dictGet(object as Dict, key, context.meter) !== undefined),
   define('containsValue', 'method', [dict, parameter('value', types.any)], ([object, value], context) =>
-    dictEntries(object as Record<string, unknown>).some(([, item]) => pyEquals(item, value, context.meter)),
+    dictItems(object as Dict).some(([, item]) => pyEquals(item, value, context.meter)),
   ),
   define('isDict', 'function', [parameter('arg', types.any)], ([value]) => types.dict.accepts(value)),
   define('isList', 'function', [parameter('arg', types.any)], ([value]) => Array.isArray(value)),
   define('isSet', 'function', [parameter('arg', types.any)], ([value]) => value instanceof YaqlSet),
-  define('len', 'extension', [dict], ([object]) => dictEntries(object as Record<string, unknown>).length),
+  define('len', 'extension', [dict], ([object]) => dictSize(object as Dict)),
   define('len', 'extension', [parameter('sequence', types.sequence)], ([items]) => (items as unknown[]).length),
   define('len', 'extension', [parameter('set', types.set)], ([set]) => (set as YaqlSet).items.length),
-  define('delete', 'method', [dict], ([object, ...keys]) => deleteKeys(object as Record<string, unknown>, keys), { rest: parameter('keys', types.any) }),
+  define('delete', 'method', [dict], ([object, ...keys], context) => deleteKeys(object as Dict, keys, context), { rest: parameter('keys', types.any) }),
   define('delete', 'method', [collection, int('position'), parameter('count', types.int, { default: 1 })], ([items, position, count], context) =>
     lazy(function* () {
       let index = 0;
       for (const item of iterate(items, context.meter)) if (!inRange(index++, Number(position), Number(count))) yield item;
     }),
   ),
-  define('deleteAll', 'method', [dict, parameter('keys', types.iterable)], ([object, keys], context) => deleteKeys(object as Record<string, unknown>, [...iterate(keys, context.meter)])),
+  define('deleteAll', 'method', [dict, parameter('keys', types.iterable)], ([object, keys], context) => deleteKeys(object as Dict, [...iterate(keys, context.meter)], context)),
   define('insert', 'method', [parameter('collection', types.sequence), int('position'), parameter('value', types.any)], ([items, position, value], context) => {
     const copy = pythonList([...(items as unknown[])]);
     const size = copy.length;
@@ -165,9 +159,10 @@ export const collectionFunctions: FunctionDefinition[] = [
   }, { rest: parameter('values', types.any) }),
 ];
 
-function deleteKeys(object: Record<string, unknown>, keys: unknown[]): Record<string, unknown> {
-  const removed = new Set(keys.map((key) => { try { return dictKey(key); } catch { return undefined; } }));
-  return newDict(dictEntries(object).filter(([key]) => !removed.has(key)));
+/** A copy without `keys` (a Python dict, as yaql's `delete` returns). */
+function deleteKeys(object: Dict, keys: unknown[], context: FunctionContext): unknown {
+  const removed = new Set(keys.map((key) => hashKey(key, context.meter)));
+  return mutableDict(makeDict(dictItems(object).filter(([key]) => !removed.has(hashKey(key, context.meter))), context.meter));
 }
 
 function insertAt(items: unknown, position: number, values: unknown[], context: FunctionContext, negativeFirst = false): LazySequence {

@@ -46,6 +46,10 @@ function first(items: unknown, context: FunctionContext): { value: unknown } | u
   return undefined;
 }
 
+function negativeCount(name: string): YaqlError {
+  return new YaqlError('value', `${name}() needs a count of 0 or more`);
+}
+
 function emptyCollection(): YaqlError {
   return new YaqlError('value', 'the collection is empty');
 }
@@ -98,23 +102,18 @@ export const queryFunctions: FunctionDefinition[] = [
       }
     }),
   ),
-  define('skip', 'method', [collection, count()], ([items, skipped], context) =>
-    lazy(function* () {
+  define('skip', 'method', [collection, count()], ([items, skipped], context) => {
+    if (Number(skipped) < 0) throw negativeCount('skip');
+    return lazy(function* () {
       let index = 0;
       for (const item of iterate(items, context.meter)) if (index++ >= Number(skipped)) yield item;
-    }),
-  ),
+    });
+  }),
   ...['limit', 'take'].map((name) =>
-    define(name, 'method', [collection, count()], ([items, limit], context) =>
-      lazy(function* () {
-        if (Number(limit) <= 0) return;
-        let index = 0;
-        for (const item of iterate(items, context.meter)) {
-          yield item;
-          if (++index >= Number(limit)) return;
-        }
-      }),
-    ),
+    define(name, 'method', [collection, count()], ([items, limit], context) => {
+      if (Number(limit) < 0) throw negativeCount(name);
+      return take(items, Number(limit), context);
+    }),
   ),
   define('append', 'extension', [collection], ([items, ...more], context) => concat([items, more], context.meter), { rest: parameter('args', types.any) }),
   define('distinct', 'extension', [collection, optionalLambda('keySelector')], ([items, selector], context) =>

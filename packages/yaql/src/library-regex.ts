@@ -1,12 +1,13 @@
 import { lazy } from './collections.ts';
-import { newDict } from './data-access.ts';
+import { makeDict } from './dicts.ts';
 import { define, parameter } from './define.ts';
 import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
-import { pythonList, yaqlStr } from './python-values.ts';
+import { YaqlError } from './errors.ts';
+import { pythonList } from './python-values.ts';
 import { bounded, compile, matches, matchesPattern } from './regex-engine.ts';
 import { replacementTemplate } from './regex-translation.ts';
 import { Scope } from './scope.ts';
-import { RegexValue, type Lambda } from './values.ts';
+import { RegexValue, typeName, type Lambda } from './values.ts';
 
 /**
  * yaql's regular expression functions: `regex()` objects and their `search`, `searchAll`,
@@ -31,12 +32,13 @@ function codePointIndex(text: string, index: number): number {
 }
 
 /** The match as yaql's selectors see it: `$1` (or `$`) the whole match, `$2`... the groups, `$name` named groups. */
-function matchScope(match: RegExpExecArray, text: string, parent: Scope): Scope {
+function matchScope(match: RegExpExecArray, text: string, context: FunctionContext): Scope {
+  const parent = context.scope;
   const scope = new Scope(parent);
-  const record = (value: string | undefined, start: number): Record<string, unknown> => {
-    if (value === undefined) return newDict([['value', null], ['start', -1], ['end', -1]]);
+  const record = (value: string | undefined, start: number): unknown => {
+    if (value === undefined) return makeDict([['value', null], ['start', -1], ['end', -1]], context.meter);
     const from = codePointIndex(text, start);
-    return newDict([['value', value], ['start', from], ['end', codePointIndex(text, start + value.length)]]);
+    return makeDict([['value', value], ['start', from], ['end', codePointIndex(text, start + value.length)]], context.meter);
   };
   const indices = (match as RegExpExecArray & { indices?: [number, number][] }).indices;
   for (let group = 0; group < match.length; group += 1) {
@@ -56,7 +58,7 @@ function search(value: RegexValue, text: string, selector: Lambda | null, contex
     expression.lastIndex = 0;
     const match = expression.exec(text);
     if (match === null) return null;
-    return selector === null ? match[0] : selector.callInScope(matchScope(match, text, context.scope));
+    return selector === null ? match[0] : selector.callInScope(matchScope(match, text, context));
   }, patternOf(value), context.meter);
 }
 
@@ -68,7 +70,7 @@ function withIndices(expression: RegExp): RegExp {
 function searchAll(value: RegexValue, text: string, selector: Lambda | null, context: FunctionContext): unknown {
   const expression = withIndices(compile(value));
   const found = bounded(() => [...matches(expression, text, context.meter)].map((match) =>
-    selector === null ? match[0] : selector.callInScope(matchScope(match, text, context.scope)),
+    selector === null ? match[0] : selector.callInScope(matchScope(match, text, context)),
   ), patternOf(value), context.meter);
   context.meter.checkCollection(found.length);
   return lazy(() => found[Symbol.iterator]());
@@ -107,7 +109,11 @@ function replaceWith(value: RegexValue, text: string, template: string, count: n
 }
 
 function replaceBy(value: RegexValue, text: string, selector: Lambda, count: number, context: FunctionContext): string {
-  const replacement = (match: RegExpExecArray): string => yaqlStr(selector.callInScope(matchScope(match, text, context.scope)), context.meter);
+  const replacement = (match: RegExpExecArray): string => {
+    const result = selector.callInScope(matchScope(match, text, context));
+    if (typeof result !== 'string') throw new YaqlError('type', `replaceBy() needs its selector to give a string, not a ${typeName(result)}`);
+    return result;
+  };
   return substitute(withIndices(compile(value)), value.pattern, text, replacement, count, context);
 }
 

@@ -1,5 +1,5 @@
 import { iterate } from './collections.ts';
-import { dictEntries } from './data-access.ts';
+import { dictItems, type Dict } from './dicts.ts';
 import { define, parameter } from './define.ts';
 import { YaqlError } from './errors.ts';
 import { types, type FunctionDefinition } from './functions.ts';
@@ -90,8 +90,8 @@ export const stringFunctions: FunctionDefinition[] = [
   ),
   define('replace', 'method', [string('string'), parameter('replacements', types.dict), parameter('count', types.int, { default: -1 })], ([text, replacements, count], context) => {
     let result = text as string;
-    for (const [key, value] of dictEntries(replacements as Record<string, unknown>)) {
-      result = replace(result, key, yaqlStr(value, context.meter), Number(count));
+    for (const [key, value] of dictItems(replacements as Dict)) {
+      result = replace(result, yaqlStr(key, context.meter), yaqlStr(value, context.meter), Number(count));
       context.meter.checkString(result.length);
     }
     return result;

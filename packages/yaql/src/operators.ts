@@ -1,10 +1,10 @@
 import { iterate, lazy, makeSet, setHas } from './collections.ts';
-import { dictEntries, newDict } from './data-access.ts';
+import { dictItems, makeDict } from './dicts.ts';
 import { YaqlError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { isPythonList, pyEquals, pythonList } from './python-values.ts';
 import { compareStrings } from './text.ts';
-import { float, isFloat, isInteger, isIterable, isNumber, isPlainObject, LazySequence, numberValue, typeName, YaqlSet } from './values.ts';
+import { float, isFloat, isInteger, isIterable, isNumber, isDict, LazySequence, numberValue, typeName, YaqlSet } from './values.ts';
 
 /**
  * yaql's operators on values, with the overloads its standard library gives them: `+` adds
@@ -36,13 +36,7 @@ export function add(left: unknown, right: unknown, meter: WorkMeter): unknown {
     if (left instanceof YaqlSet && right instanceof YaqlSet) return makeSet([...left.items, ...right.items], meter);
     return concat([left, right], meter);
   }
-  if (isPlainObject(left) && isPlainObject(right)) {
-    const entries = [...dictEntries(left), ...dictEntries(right)];
-    meter.step(entries.length);
-    const merged = newDict(entries);
-    meter.checkCollection(Object.keys(merged).length);
-    return merged;
-  }
+  if (isDict(left) && isDict(right)) return makeDict([...dictItems(left), ...dictItems(right)], meter);
   if (isNumber(left) && isNumber(right)) return arithmetic(numberValue(left) + numberValue(right), left, right);
   throw mismatch('+', left, right);
 }
@@ -101,6 +95,8 @@ export function modulo(left: unknown, right: unknown): unknown {
   if (divisor === 0) throw new YaqlError('value', isInteger(left) && isInteger(right) ? 'integer division or modulo by zero' : 'float modulo');
   let remainder = dividend % divisor;
   if (remainder !== 0 && remainder < 0 !== divisor < 0) remainder += divisor;
+  // Python gives a zero remainder the divisor's sign (1.5 mod -0.5 is -0.0).
+  if (remainder === 0) remainder = divisor < 0 ? -0 : 0;
   return arithmetic(remainder, left, right);
 }
 

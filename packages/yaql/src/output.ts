@@ -1,7 +1,9 @@
-import { dictEntries, isData, newDict } from './data-access.ts';
+import { isData, plainObject } from './data-access.ts';
+import { dictItems } from './dicts.ts';
 import { YaqlError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
-import { isPlainObject, LazySequence, PyFloat, typeName, YaqlSet } from './values.ts';
+import { floatRepr } from './python-values.ts';
+import { isDict, LazySequence, PyFloat, typeName, YaqlSet } from './values.ts';
 
 /**
  * Turns an expression's value into what the caller receives: plain JSON-like data, copied, so the
@@ -25,12 +27,31 @@ export function toOutput(value: unknown, meter: WorkMeter, depth = 0): unknown {
     }
     return items;
   }
-  if (isPlainObject(value)) {
+  if (isDict(value)) {
     meter.checkDataDepth(depth);
-    return newDict(dictEntries(value).map(([key, item]) => [key, toOutput(item, meter, depth + 1)]));
+    return plainObject(dictItems(value).map(([key, item]) => [keyText(key), toOutput(item, meter, depth + 1)]));
   }
   if (isData(value)) return value;
   const kind = typeName(value);
   if (kind === 'function' || kind === 'host object') throw new YaqlError('unsafe', `the result holds a ${kind}, which expressions cannot return`);
   throw new YaqlError('type', `the result is a ${kind}, which is not data (use a context with "->", a regex with its methods)`);
+}
+
+/**
+ * A dict key as the text it becomes in the returned object: what JSON storage of the result
+ * (json.dumps, as StackStorm stores it) would make of it. A list or dict key cannot be stored.
+ */
+function keyText(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number') return Number.isInteger(key) ? String(key) : jsonFloat(key);
+  if (key instanceof PyFloat) return jsonFloat(key.value);
+  if (typeof key === 'boolean') return key ? 'true' : 'false';
+  if (key === null) return 'null';
+  throw new YaqlError('type', `the result has a dict with a ${typeName(key)} key, which cannot be returned: keys must be strings, numbers, booleans or null`);
+}
+
+function jsonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  return floatRepr(value);
 }

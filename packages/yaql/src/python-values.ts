@@ -1,6 +1,7 @@
-import { dictEntries } from './data-access.ts';
+import { dictItems, dictGet } from './dicts.ts';
+import { YaqlError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
-import { isPlainObject, LazySequence, PyFloat, RegexValue, ScopeValue, YaqlSet } from './values.ts';
+import { isDict, LazySequence, PyFloat, RegexValue, ScopeValue, YaqlSet } from './values.ts';
 
 /**
  * Python's view of the values, which yaql inherits: truth, equality (`1 = 1.0 = true`), hashing
@@ -10,6 +11,7 @@ import { isPlainObject, LazySequence, PyFloat, RegexValue, ScopeValue, YaqlSet }
  */
 
 const pythonLists = new WeakSet<readonly unknown[]>();
+const mutableDicts = new WeakSet<object>();
 
 /** Marks an array the engine created as a Python list rather than a tuple. */
 export function pythonList<T extends unknown[]>(items: T): T {
@@ -21,6 +23,15 @@ export function isPythonList(items: readonly unknown[]): boolean {
   return pythonLists.has(items);
 }
 
+/**
+ * Marks a dict the engine created as a Python dict rather than yaql's frozen dict (`toDict`,
+ * `delete` return those): like a Python list, it cannot be in a set or be a key.
+ */
+export function mutableDict<T extends object>(dict: T): T {
+  mutableDicts.add(dict);
+  return dict;
+}
+
 export function truthy(value: unknown): boolean {
   if (value === null || value === undefined || value === false) return false;
   if (value === true) return true;
@@ -29,7 +40,7 @@ export function truthy(value: unknown): boolean {
   if (typeof value === 'string') return value.length > 0;
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof YaqlSet) return value.items.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (isDict(value)) return dictItems(value).length > 0;
   return true;
 }
 
@@ -59,13 +70,15 @@ export function pyEquals(left: unknown, right: unknown, meter: WorkMeter, depth 
     for (const key of left.keys) if (!right.keys.has(key)) return false;
     return true;
   }
-  if (isPlainObject(left)) {
-    if (!isPlainObject(right)) return false;
-    const leftEntries = dictEntries(left);
-    const rightEntries = new Map(dictEntries(right));
-    if (leftEntries.length !== rightEntries.size) return false;
+  if (isDict(left)) {
+    if (!isDict(right)) return false;
+    const leftItems = dictItems(left);
+    if (leftItems.length !== dictItems(right).length) return false;
     meter.checkDataDepth(depth);
-    return leftEntries.every(([key, value]) => rightEntries.has(key) && pyEquals(value, rightEntries.get(key), meter, depth + 1));
+    return leftItems.every(([key, value]) => {
+      const other = dictGet(right, key, meter);
+      return other !== undefined && pyEquals(value, other, meter, depth + 1);
+    });
   }
   return false;
 }
@@ -83,7 +96,10 @@ function identity(value: object): string {
   return `#${id}`;
 }
 
-/** A string equal for values Python considers equal (and so hashes alike): set membership, `distinct`. */
+/**
+ * A string equal for values Python considers equal (and so hashes alike): set membership,
+ * `distinct`, `groupBy` keys. Python lists and dicts are unhashable, as in Python.
+ */
 export function hashKey(value: unknown, meter: WorkMeter, depth = 0): string {
   meter.step();
   if (value === null || value === undefined) return 'N';
@@ -94,13 +110,15 @@ export function hashKey(value: unknown, meter: WorkMeter, depth = 0): string {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) {
+    if (pythonLists.has(value)) throw new YaqlError('type', "unhashable type: 'list'");
     meter.checkDataDepth(depth);
     return `[${value.map((item) => hashKey(item, meter, depth + 1)).join(',')}]`;
   }
   if (value instanceof YaqlSet) return `S{${[...value.keys].sort().join(',')}}`;
-  if (isPlainObject(value)) {
+  if (isDict(value)) {
+    if (mutableDicts.has(value)) throw new YaqlError('type', "unhashable type: 'dict'");
     meter.checkDataDepth(depth);
-    const entries = dictEntries(value).map(([key, item]) => `${JSON.stringify(key)}:${hashKey(item, meter, depth + 1)}`);
+    const entries = dictItems(value).map(([key, item]) => `${hashKey(key, meter, depth + 1)}:${hashKey(item, meter, depth + 1)}`);
     return `{${entries.sort().join(',')}}`;
   }
   return identity(value as object);
@@ -149,9 +167,9 @@ class ReprWriter {
       this.meter.checkDataDepth(depth);
       return value.items.length === 0 ? 'frozenset()' : `frozenset({${value.items.map((item) => this.repr(item, depth + 1)).join(', ')}})`;
     }
-    if (isPlainObject(value)) {
+    if (isDict(value)) {
       this.meter.checkDataDepth(depth);
-      return `{${dictEntries(value).map(([key, item]) => `${this.add(stringRepr(key))}: ${this.repr(item, depth + 1)}`).join(', ')}}`;
+      return `{${dictItems(value).map(([key, item]) => `${this.repr(key, depth + 1)}: ${this.repr(item, depth + 1)}`).join(', ')}}`;
     }
     if (value instanceof RegexValue) return this.add(`re.compile(${stringRepr(value.pattern)})`);
     if (value instanceof ScopeValue) return this.add('<yaql context>');

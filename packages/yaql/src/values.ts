@@ -38,6 +38,18 @@ export class YaqlSet {
   ) {}
 }
 
+/**
+ * A dict the engine created (a literal, `dict()`, `toDict()`, `+`...): keys of any hashable kind,
+ * as in Python (`1`, `true`, a list), in insertion order, which a JavaScript object cannot keep
+ * for keys like '1'. Dicts from the caller's data are plain objects; both are dicts to yaql.
+ */
+export class YaqlDict {
+  constructor(
+    /** By the key's hash key (python-values.ts): the key as given and its value. */
+    readonly entries: ReadonlyMap<string, readonly [unknown, unknown]>,
+  ) {}
+}
+
 /** What `let`, `with` and `unpack` return: a scope of variables for the right side of `->`. */
 export class ScopeValue {
   constructor(readonly scope: Scope) {}
@@ -81,6 +93,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
+export function isDict(value: unknown): value is Record<string, unknown> | YaqlDict {
+  return value instanceof YaqlDict || isPlainObject(value);
+}
+
 export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
@@ -122,7 +138,7 @@ export function typeName(value: unknown): string {
   if (value instanceof ScopeValue) return 'context';
   if (value instanceof RegexValue) return 'regex';
   if (value instanceof MappingRule || value instanceof LazyMappingRule) return 'mapping rule';
-  if (isPlainObject(value)) return 'dict';
+  if (isDict(value)) return 'dict';
   if (typeof value === 'function') return 'function';
   return 'host object';
 }
