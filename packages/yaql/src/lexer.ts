@@ -29,7 +29,8 @@ const variable = /\$[\p{L}\p{N}_]*/uy;
 const numberPattern = /[0-9]+(?:\.?[0-9]+)?(?![\p{L}\p{N}_])/uy;
 const namePattern = /[\p{L}_][\p{L}\p{N}_]*/uy;
 const wordOperators = new Set(['and', 'or', 'not', 'in', 'mod']);
-const constants: Record<string, boolean | null> = { true: true, false: false, null: null };
+// Maps, not object literals: a name like `constructor` must not find an inherited property.
+const constants = new Map<string, boolean | null>([['true', true], ['false', false], ['null', null]]);
 /** Symbol operators, longest first, as yaql's lexer orders them. */
 const symbols = ['?.', '->', '=~', '!~', '=>', '>=', '<=', '!=', '*', '+', '-', '.', '[', '/', '=', '>', '<', '{'];
 const punctuation = new Set(['(', ')', ']', ',', '}']);
@@ -73,7 +74,7 @@ function readToken(source: string, start: number): Token {
       if (source[end] === '(') return { type: 'function', value: name, start, end: end + 1 };
       if (!name.startsWith('__')) {
         if (wordOperators.has(name)) return { type: 'operator', value: name, start, end };
-        if (name in constants) return { type: 'constant', value: constants[name]!, start, end };
+        if (constants.has(name)) return { type: 'constant', value: constants.get(name)!, start, end };
         return { type: 'keyword', value: name, start, end };
       }
     }

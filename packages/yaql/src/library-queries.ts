@@ -3,8 +3,9 @@ import { define, parameter } from './define.ts';
 import { YaqlError } from './errors.ts';
 import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
 import { add, compare, concat } from './operators.ts';
-import { hashKey, pyEquals, pythonList, truthy } from './python-values.ts';
-import { isIterable, LazySequence, type Lambda } from './values.ts';
+import { dictGet, dictItems, makeDict, type Dict } from './dicts.ts';
+import { hashKey, mutableDict, pyEquals, pythonList, truthy } from './python-values.ts';
+import { isDict, isIterable, LazySequence, typeName, type Lambda } from './values.ts';
 
 /**
  * yaql's query functions over collections. Like yaql's, most return lazy sequences (`where`,
@@ -328,7 +329,62 @@ export const queryFunctions: FunctionDefinition[] = [
       }
     }),
   ),
+  define('generateMany', 'function', [parameter('initial', types.any), lambda('producer'), optionalLambda('selector'), parameter('decycle', types.boolean, { default: false }), parameter('depthFirst', types.boolean, { default: false })], ([initial, producer, selector, decycle, depthFirst], context) =>
+    lazy(function* () {
+      const seen = new Set<string>();
+      const queue: unknown[] = [initial];
+      while (queue.length > 0) {
+        context.meter.step();
+        const item = queue.shift();
+        if (decycle) {
+          const key = hashKey(item, context.meter);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          context.meter.checkCollection(seen.size);
+        }
+        yield selector === null ? item : (selector as Lambda).call(item);
+        const produced = materialise((producer as Lambda).call(item), context.meter);
+        if (depthFirst) queue.unshift(...produced);
+        else queue.push(...produced);
+        context.meter.checkCollection(queue.length);
+      }
+    }),
+  ),
+  define('mergeWith', 'method', [parameter('dict', types.dict), parameter('another', types.dict), optionalLambda('listMerger'), optionalLambda('itemMerger'), parameter('maxLevels', types.int, { default: 0 })], ([left, right, listMerger, itemMerger, maxLevels], context) =>
+    mergeDicts(left as Dict, right as Dict, listMerger as Lambda | null, itemMerger as Lambda | null, Number(maxLevels), context),
+  ),
 ];
+
+/** `mergeWith`: keys of both, nested dicts merged level by level, lists by `listMerger` (distinct items of both by default). */
+function mergeDicts(left: Dict, right: Dict, listMerger: Lambda | null, itemMerger: Lambda | null, maxLevels: number, context: FunctionContext): unknown {
+  const entries: [unknown, unknown][] = [];
+  for (const [key, leftValue] of dictItems(left)) {
+    const rightValue = dictGet(right, key, context.meter);
+    if (rightValue === undefined) {
+      entries.push([key, leftValue]);
+    } else if (maxLevels !== 1 && isDict(rightValue)) {
+      if (!isDict(leftValue)) throw new YaqlError('type', `Cannot merge a ${typeName(leftValue)} with a dict`);
+      entries.push([key, mergeDicts(leftValue, rightValue, listMerger, itemMerger, maxLevels === 0 ? 0 : maxLevels - 1, context)]);
+    } else if (maxLevels !== 1 && Array.isArray(rightValue)) {
+      if (!Array.isArray(leftValue)) throw new YaqlError('type', `Cannot merge a ${typeName(leftValue)} with a list`);
+      entries.push([key, listMerger === null ? distinctItems([...leftValue, ...rightValue], context) : listMerger.call(leftValue, rightValue)]);
+    } else {
+      entries.push([key, itemMerger === null ? rightValue : itemMerger.call(leftValue, rightValue)]);
+    }
+  }
+  for (const [key, value] of dictItems(right)) if (dictGet(left, key, context.meter) === undefined) entries.push([key, value]);
+  return mutableDict(makeDict(entries, context.meter));
+}
+
+function distinctItems(items: readonly unknown[], context: FunctionContext): unknown[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = hashKey(item, context.meter);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 function thenBy(items: unknown, selector: unknown, ascending: boolean, context: FunctionContext): OrderedSequence {
   const ordered = items as OrderedSequence;

@@ -27,7 +27,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxMilliseconds: 2000,
   maxStringLength: 8 * 1024 * 1024,
   maxCollectionLength: 100_000,
-  maxNestingDepth: 100,
+  maxNestingDepth: 200,
   maxDataDepth: 256,
   maxSourceLength: 256 * 1024,
 });

@@ -11,17 +11,17 @@ import type { Token } from './lexer.ts';
  * `true`/`false`/`null`, bare names (strings), `[...]` lists, `{k => v}` dicts.
  */
 
-const binaryLevels: Record<string, number> = {
-  '->': 1,
-  or: 2,
-  and: 3,
-  '=': 5, '!=': 5, '<': 5, '>': 5, '<=': 5, '>=': 5, in: 5,
-  '+': 6, '-': 6,
-  '*': 7, '/': 7, mod: 7,
-  '=~': 8, '!~': 8,
-  '[': 10,
-  '.': 11, '?.': 11,
-};
+const binaryLevels = new Map<string, number>([
+  ['->', 1],
+  ['or', 2],
+  ['and', 3],
+  ...['=', '!=', '<', '>', '<=', '>=', 'in'].map((operator): [string, number] => [operator, 5]),
+  ['+', 6], ['-', 6],
+  ['*', 7], ['/', 7], ['mod', 7],
+  ['=~', 8], ['!~', 8],
+  ['[', 10],
+  ['.', 11], ['?.', 11],
+]);
 const notLevel = 4;
 const unaryLevel = 9;
 
@@ -80,7 +80,7 @@ class Parser {
     while (true) {
       const token = this.peek();
       if (token.type !== 'operator') break;
-      const level = binaryLevels[token.value];
+      const level = binaryLevels.get(token.value);
       if (level === undefined || level < minimum) break;
       this.next();
       left = this.infix(left, token, level);
@@ -165,6 +165,7 @@ class Parser {
     const atClosing = (): boolean => this.peek().type === 'punctuation' && this.peek().value === closing;
     if (atClosing()) return args;
     let named = false;
+    let sawValue = false;
     while (true) {
       const token = this.peek();
       if (token.type === 'punctuation' && token.value === ',') {
@@ -177,6 +178,8 @@ class Parser {
       const value = this.expression(0);
       const arrow = this.peek();
       if (arrow.type === 'operator' && arrow.value === '=>') {
+        // A gap must follow a value before the named arguments start: `f(1, , a => 2)`, never `f(, a => 2)`.
+        if (!sawValue && args.some((arg) => arg.type === 'omitted')) throw this.unexpected(arrow);
         this.next();
         const mapped = this.expression(0);
         args.push({ type: 'mapping', key: value, value: mapped, start: value.start, end: mapped.end });
@@ -184,6 +187,7 @@ class Parser {
       } else {
         if (named) throw this.unexpected(token);
         args.push(value);
+        sawValue = true;
       }
       const separator = this.peek();
       if (separator.type === 'punctuation' && separator.value === ',') {

@@ -139,6 +139,9 @@ const queries = [
   '$.l.accumulate($1 + $2, 100)', '$.l.reverse()', 'isIterable($.l)', 'isIterable($.s)', '[].defaultIfEmpty([0])', '$.l.defaultIfEmpty([0])',
   'generate(1, $ < 50, $ * 2)', 'generate(1, $ < 50, $ * 2, $ * 10)', 'generate(1, true, $ mod 3 + 1, decycle => true)', '$.l.where($ > 1)[0]', '$.l.select($) = [3, 1, 2]',
   '$.l.memorize().len()', '$.vms.select($.name).len()', 'len($.l.where($ > 1))',
+  '$.d.mergeWith({y => [2, 3], z => {j => 1}, w => 0})', '$.d.mergeWith({y => [2]}, $1 + $2)', '$.d.mergeWith({x => 5}, itemMerger => $1 + $2)', '$.d.mergeWith({z => {k => 1}}, maxLevels => 1)',
+  '{a => 1}.mergeWith({a => {b => 1}})', 'generateMany(1, [$ + 1, $ * 2].where($ < 6), decycle => true)', 'generateMany(1, [$ + 1, $ * 2].where($ < 6), decycle => true, depthFirst => true)',
+  'generateMany([1, [2, [3]]], $.where(isList($)), $.len())',
 ];
 
 const branching = [

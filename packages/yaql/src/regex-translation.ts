@@ -162,8 +162,8 @@ export function replacementTemplate(template: string): (match: RegExpExecArray) 
       const reference = group ? group[1]! : digits![0];
       parts.push(/^\d+$/.test(reference) ? Number(reference) : { name: reference });
       index += (group ? group[0] : digits![0]).length - 1;
-    } else if (next !== undefined && next in templateEscapes) {
-      literal += templateEscapes[next];
+    } else if (next !== undefined && templateEscapes.has(next)) {
+      literal += templateEscapes.get(next)!;
     } else if (next !== undefined && /[A-Za-z]/.test(next)) {
       throw new YaqlError('value', `bad escape \\${next} in the replacement ${JSON.stringify(template)}`);
     } else {
@@ -180,10 +180,10 @@ export function replacementTemplate(template: string): (match: RegExpExecArray) 
           return match[part] ?? '';
         }
         const groups = match.groups ?? {};
-        if (!(part.name in groups)) throw new YaqlError('value', `unknown group name '${part.name}' in the replacement`);
+        if (!Object.hasOwn(groups, part.name)) throw new YaqlError('value', `unknown group name '${part.name}' in the replacement`);
         return groups[part.name] ?? '';
       })
       .join('');
 }
 
-const templateEscapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b', '\\': '\\' };
+const templateEscapes = new Map([['n', '\n'], ['t', '\t'], ['r', '\r'], ['f', '\f'], ['v', '\v'], ['a', '\x07'], ['b', '\b'], ['\\', '\\']]);

@@ -8,12 +8,12 @@ import { YaqlError } from './errors.ts';
  */
 const escapeSequence = /\\(?:U(.{8})|u(.{4})|x(.{2})|([0-7]{1,3})|N\{[^}]+\}|([\\'"abfnrtv]))/gsu;
 
-const single: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const single = new Map([['\\', '\\'], ["'", "'"], ['"', '"'], ['a', '\x07'], ['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v']]);
 
 export function decodeEscapes(text: string, offset: number): string {
   if (!text.includes('\\')) return text;
   return text.replace(escapeSequence, (match: string, long?: string, short?: string, byte?: string, octal?: string, simple?: string) => {
-    if (simple !== undefined) return single[simple]!;
+    if (simple !== undefined) return single.get(simple)!;
     if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
     const hex = long ?? short ?? byte;
     if (hex === undefined) throw new YaqlError('syntax', `the escape ${match} (a character by name) is not supported`, { offset });
