@@ -10,13 +10,13 @@ interface Span {
 /** An argument of a call, indexer, list or dict: a value, `key => value`, or nothing (`f(, 1)`). */
 export type Argument = Expression | MappingArgument | OmittedArgument;
 
-export interface MappingArgument extends Span {
+interface MappingArgument extends Span {
   type: 'mapping';
   key: Expression;
   value: Expression;
 }
 
-export interface OmittedArgument extends Span {
+interface OmittedArgument extends Span {
   type: 'omitted';
 }
 
@@ -36,5 +36,3 @@ export type Expression =
   | (Span & { type: 'dict'; args: Argument[] })
   | (Span & { type: 'binary'; operator: string; left: Expression; right: Expression })
   | (Span & { type: 'unary'; operator: string; operand: Expression });
-
-export type CallExpression = Extract<Expression, { type: 'call' }>;

@@ -37,6 +37,19 @@ describe('what expressions can read', () => {
     expect(outcome('1.toString()')).toMatch(/^name: Unknown method "toString"/);
   });
 
+  it('refuses the payloads known against Python yaql and Python templates', () => {
+    // yaql 1.x's format() exposed Python's object graph ('{0.__class__}'); yaql 3 and this engine have no format().
+    expect(outcome("'{0.__class__.__init__.__globals__}'.format($)", {})).toMatch(/^name: Unknown method "format"/);
+    expect(outcome("format('{0.__class__}', $)", {})).toMatch(/^name: Unknown function "format"/);
+    for (const payload of ['$.__class__', '$.__proto__', '__import__', '$.x.__dict__']) expect(outcome(payload, { x: {} })).toMatch(/^syntax: Lexical error/);
+    expect(outcome("'x'.__len__()")).toMatch(/^name: Unknown method "__len" for receiver 'x'/);
+    expect(outcome("$.get('__class__')", {})).toBe('ok: null');
+    expect(outcome("def(f, $) -> f(1)")).toMatch(/^name: Unknown function "def"/);
+    expect(outcome("call(str, [1], {})")).toMatch(/^name: Unknown function "call"/);
+    expect(outcome("lambda($)")).toMatch(/^name: Unknown function "lambda"/);
+    expect(outcome("#operator_.($, x)")).toMatch(/^syntax: /);
+  });
+
   it('reads a key named like a JavaScript internal when the data has it as its own', () => {
     const root = JSON.parse('{"__proto__": {"x": 1}, "constructor": "c"}') as unknown;
     expect(outcome("[$.get('__proto__').x, $.constructor, $.keys()]", root)).toBe('ok: [1,"c",["__proto__","constructor"]]');

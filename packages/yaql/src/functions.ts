@@ -1,8 +1,6 @@
 import type { WorkMeter } from './limits.ts';
-import { isPythonList } from './python-values.ts';
 import type { Scope } from './scope.ts';
 import {
-  isFloat,
   isInteger,
   isIterable,
   isNumber,
@@ -11,7 +9,6 @@ import {
   LazySequence,
   MappingRule,
   RegexValue,
-  ScopeValue,
   YaqlSet,
   type Lambda,
 } from './values.ts';
@@ -81,27 +78,21 @@ const isIntegerLike = (value: unknown): boolean => isInteger(value) || isBoolean
 /** The parameter types of yaql's standard library, named as its documentation names them. */
 export const types = {
   any: type('any value', () => true),
-  notNull: type('a value that is not null', (value) => value !== null),
   string: type('string', (value) => typeof value === 'string'),
   stringOrNull: type('string or null', (value) => value === null || typeof value === 'string'),
   /** Python's int, which a bool is too. */
   int: type('integer', isIntegerLike),
   intOrNull: type('integer or null', (value) => value === null || isIntegerLike(value)),
-  /** An int that is not a bool. */
-  integer: type('integer', isInteger),
   number: type('number', isNumber),
   numberOrNull: type('number or null', (value) => value === null || isNumber(value)),
-  float: type('float', isFloat),
   boolean: type('boolean', isBoolean),
   booleanOrNull: type('boolean or null', (value) => value === null || isBoolean(value)),
   iterable: type('collection', isIterable),
   iterator: type('iterator', (value) => value instanceof LazySequence),
   sequence: type('list', (value) => Array.isArray(value)),
-  tuple: type('list', (value) => Array.isArray(value) && !isPythonList(value)),
   dict: type('dict', isDict),
   set: type('set', (value) => value instanceof YaqlSet),
   regex: type('regex', (value) => value instanceof RegexValue),
-  context: type('context (from let, with or unpack)', (value) => value instanceof ScopeValue),
   mappingRule: type('key => value', (value) => value instanceof MappingRule),
   lazyRule: type('key => value', (value) => value instanceof LazyMappingRule, 'rule'),
   lambda: type('expression', () => true, 'lambda'),

@@ -127,7 +127,7 @@ export function namedReads(expression: Expression, functionName: string): NamedR
  * Whether a call's argument is a lambda that rebinds `$` to something else (an item of `where`,
  * `select`...): `$` inside it is not the root. The engine answers from its functions' signatures.
  */
-export type RebindsRoot = (name: string, method: boolean, argumentIndex: number) => boolean;
+type RebindsRoot = (name: string, method: boolean, argumentIndex: number) => boolean;
 
 /** The entries of the root value `$` that the expression reads: `$.x`, `$['x']`, outside lambdas that rebind `$`. */
 export function rootReads(expression: Expression, rebinds: RebindsRoot): NamedRead[] {

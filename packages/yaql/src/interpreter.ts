@@ -20,7 +20,7 @@ import { isDict, isIterable, LazyMappingRule, MappingRule, RegexValue, ScopeValu
  * evaluation is bounded, so no expression can run away with the process.
  */
 
-export interface EvaluationSettings {
+interface EvaluationSettings {
   registry: FunctionRegistry;
   meter: WorkMeter;
   maxNestingDepth: number;

@@ -106,7 +106,7 @@ export function negate(operator: '-' | '+', operand: unknown): unknown {
   return isFloat(operand) ? float(value) : value;
 }
 
-export type Comparison = '<' | '>' | '<=' | '>=';
+type Comparison = '<' | '>' | '<=' | '>=';
 
 /** yaql's ordering: numbers, strings, sets (by inclusion); null is below any other value. */
 export function compare(operator: Comparison, left: unknown, right: unknown, meter: WorkMeter): boolean {

@@ -179,7 +179,7 @@ class ReprWriter {
 }
 
 /** An int as Python prints it: all its digits, never an exponent. */
-export function intText(value: number): string {
+function intText(value: number): string {
   return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
 }
 

@@ -50,7 +50,7 @@ export function runOurs(engine: YaqlEngine, cases: readonly Case[]): Outcome[] {
 }
 
 /** Equal as yaql's results: numbers by value, a `{$set: [...]}` equal to a list of the same items in any order. */
-export function sameValue(ours: unknown, reference: unknown): boolean {
+function sameValue(ours: unknown, reference: unknown): boolean {
   if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
     const marked = reference as Record<string, unknown>;
     if (Array.isArray(marked['$set'])) {

@@ -9,7 +9,7 @@ import { YaqlError } from './errors.ts';
  * construct JavaScript lacks (atomic groups, possessive quantifiers, verbose mode) is refused.
  */
 
-export interface PatternFlags {
+interface PatternFlags {
   ignoreCase: boolean;
   multiLine: boolean;
   dotAll: boolean;
