@@ -1,11 +1,12 @@
 """Evaluates YAQL expressions with PyPI's yaql, for @packrun/yaql's comparison tests.
 
-Reads {"cases": [{"expression": str, "data": any}]} as JSON on stdin and writes
+Reads {"cases": [{"expression": str, "data": any, "variables": {name: any}}]} as JSON on stdin and writes
 {"version": str, "results": [...]} on stdout, one result per case, in order:
 {"ok": value} or {"error": {"type": name, "message": text}}. Values are encoded as JSON with
 markers for what JSON lacks: {"$set": [...]}, {"$float": "nan" | "inf" | "-inf"},
 {"$unserializable": type name}. Dict keys become text as json.dumps would write them.
-yaql is evaluated as Orquesta does: YaqlFactory().create() and yaql.create_context().
+yaql is evaluated as Orquesta does: YaqlFactory().create() and yaql.create_context(), with a
+ctx() function registered as Orquesta's (the workflow's variables are $__vars).
 """
 
 import collections.abc  # noqa: F401  yaql 3.2 uses collections.abc without importing it
@@ -25,6 +26,19 @@ ENGINE = yaql.YaqlFactory().create(options={
 })
 ROOT_CONTEXT = yaql.create_context()
 SECONDS_PER_CASE = 5
+
+
+def ctx_(context, key=None):
+    """Orquesta's ctx() (orquesta/expressions/functions/common.py), whose behaviour it copies."""
+    variables = context['__vars']
+    if not key:
+        return variables
+    if key not in variables:
+        raise KeyError(key)
+    return variables[key]
+
+
+ROOT_CONTEXT.register_function(ctx_, name='ctx')
 
 
 class Unencodable(Exception):
@@ -75,7 +89,10 @@ def evaluate(case):
     signal.alarm(SECONDS_PER_CASE)
     try:
         expression = ENGINE(case['expression'])
-        value = expression.evaluate(data=case.get('data'), context=ROOT_CONTEXT.create_child_context())
+        context = ROOT_CONTEXT.create_child_context()
+        for name, variable in (case.get('variables') or {}).items():
+            context[name] = utils.convert_input_data(variable)
+        value = expression.evaluate(data=case.get('data'), context=context)
         try:
             return {'ok': encode(value)}
         except Unencodable as error:

@@ -64,8 +64,6 @@ export interface FunctionContext {
   readonly meter: WorkMeter;
   /** The variables where the function was called (`$`, `$name`, and the embedder's). */
   readonly scope: Scope;
-  /** Calls another function of the engine by name, as yaql's delegates do (`sum` calls `+`). */
-  callFunction(name: string, args: unknown[]): unknown;
 }
 
 function type(name: string, accepts: (value: unknown) => boolean, lazy?: 'lambda' | 'rule'): ParameterType {

@@ -4,7 +4,7 @@ import { iterate, lazy } from './collections.ts';
 import { admit, plainObject } from './data-access.ts';
 import { dictGet, makeDict } from './dicts.ts';
 import { atOffset, YaqlError } from './errors.ts';
-import type { FunctionContext, FunctionDefinition, Parameter } from './functions.ts';
+import type { FunctionDefinition, Parameter } from './functions.ts';
 import { limitError, type WorkMeter } from './limits.ts';
 import { add, compare, contains, divide, modulo, multiply, negate, subtract } from './operators.ts';
 import { pyEquals, pyRepr, truthy } from './python-values.ts';
@@ -186,7 +186,7 @@ export class Evaluation {
    * overload whose parameters fit the arguments' number, keywords and types. Each argument is
    * evaluated once however many overloads are tried; lambda parameters get it unevaluated.
    */
-  callFunction(calledName: string, receiver: { value: unknown } | undefined, args: readonly Argument[], scope: Scope): unknown {
+  private callFunction(calledName: string, receiver: { value: unknown } | undefined, args: readonly Argument[], scope: Scope): unknown {
     const name = calledName.replace(/_+$/, '');
     const layers = this.registry.overloads(name, receiver !== undefined);
     if (layers.length === 0) {
@@ -249,7 +249,7 @@ export class Evaluation {
   }
 
   /** An argument a function evaluates itself: `$1`, `$2`... (and `$`, the same as `$1`) are what it passes. */
-  lambda(node: Expression, scope: Scope): Lambda {
+  private lambda(node: Expression, scope: Scope): Lambda {
     return {
       call: (...args: unknown[]) => {
         const inner = new Scope(scope);
@@ -261,18 +261,7 @@ export class Evaluation {
   }
 
   private invoke(definition: FunctionDefinition, args: unknown[], keywords: Record<string, unknown>, scope: Scope): unknown {
-    const context: FunctionContext = {
-      meter: this.meter,
-      scope,
-      callFunction: (name, values) => this.callWithValues(name, values, scope),
-    };
-    return definition.call(args, context, keywords);
-  }
-
-  /** Calls a function with values already evaluated (a function delegating to another, as `sum` to `+`). */
-  callWithValues(name: string, values: readonly unknown[], scope: Scope): unknown {
-    const args: Expression[] = values.map((value) => ({ type: 'constant', value, start: 0, end: 0 }));
-    return this.callFunction(name, undefined, args, scope);
+    return definition.call(args, { meter: this.meter, scope }, keywords);
   }
 }
 

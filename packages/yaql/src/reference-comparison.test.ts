@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { YaqlEngine } from './engine.ts';
 import { handWritten } from './reference-corpus.ts';
 import { generatedCases } from './reference-generator.ts';
-import { referenceAvailable, referencePython, runOurs, runReference, sameOutcome, type Case, type Outcome } from './reference-runner.ts';
+import { comparedEngine, referenceAvailable, referencePython, runOurs, runReference, sameOutcome, type Case, type Outcome } from './reference-runner.ts';
 
 /**
  * This engine against PyPI's yaql 3.2 (what Orquesta uses) on the same expressions and data:
@@ -51,7 +50,7 @@ const documented: { name: string; applies: (difference: Difference) => boolean }
 
 function differences(cases: readonly Case[]): { version: string; unexplained: Difference[]; explained: Map<string, number> } {
   const reference = runReference(cases);
-  const ours = runOurs(new YaqlEngine(), cases);
+  const ours = runOurs(comparedEngine(), cases);
   const unexplained: Difference[] = [];
   const explained = new Map<string, number>();
   cases.forEach(({ expression }, index) => {
@@ -89,7 +88,7 @@ describe('comparison with PyPI yaql', () => {
       { expression: 'set([1], [2])', data: null },
     ];
     const reference = runReference(cases).results;
-    const ours = runOurs(new YaqlEngine(), cases);
+    const ours = runOurs(comparedEngine(), cases);
     expect(ours).toEqual([{ ok: '<iterator>' }, { ok: [['a', [1]]] }, { ok: 1 }, { ok: [[1], [2]] }]);
     expect(reference[0]).toMatchObject({ ok: expect.stringMatching(/^<map object at 0x/) });
     expect(reference[1]).toMatchObject({ error: expect.stringContaining('unhashable') });

@@ -1,3 +1,5 @@
+import type { Case } from './reference-runner.ts';
+
 /**
  * Hand-written cases for the comparison with PyPI's yaql (reference-comparison.test.ts): the
  * expressions of Orquesta's documentation and StackStorm's example workflows, then each operator
@@ -161,7 +163,30 @@ const regex = [
   "regex('(?i)hello').matches($.s)", "regex('o').searchAll($.unicode + 'o', $.start)",
 ];
 
-export const handWritten: { expression: string; data: unknown }[] = [
+/** Orquesta's tests and StackStorm's workflows, through ctx() over the workflow's variables. */
+const workflowVariables = {
+  ...vmsData,
+  foo: 'bar',
+  bar: 'foobar',
+  nested: { foo: 'bar' },
+  count: 1,
+  hosts: 'a, b ,c',
+  dict1: { a: 123, b: true },
+  list1: ['abc', 'def'],
+  results: [{ id: 1, ok: true, out: 'x' }, { id: 2, ok: false, out: '' }],
+};
+
+const orquestaWorkflows = [
+  'ctx().foo', 'ctx(foo)', "ctx('foo')", 'ctx("foo")', 'ctx(ctx().foo)', 'ctx().nested.foo', 'ctx().missing', 'ctx(missing)', 'ctx()',
+  'ctx(vms).select($.name)', 'ctx().vms.select($.name)', 'ctx(vms)[0]', 'dict(vms=>dict(ctx(vms).select([$.name, $])))', 'ctx().count + 1', 'ctx().count < 2',
+  'ctx(dict1).keys()', 'ctx(dict1).values()', 'ctx(dict1).get(b)', 'ctx(dict1).get(c, false)', 'ctx(list1)[0]', 'ctx(list1) + list(ijk)',
+  "ctx(hosts).split(',').select($.trim())", "ctx(results).where(not $.ok).select($.id)", 'ctx(results).where($.ok).len() = ctx(results).len()',
+  'let(x => ctx(count)) -> ctx(vms).where($x = 1).len()', 'ctx(vms).select(ctx(foo) + $.name)', 'ctx().results.toDict(str($.id), $.out)',
+  "ctx(greeting) = null", "ctx().dict1.containsKey(a)", 'ctx(list1).contains(abc)', "ctx(foo).toUpper()",
+];
+
+export const handWritten: Case[] = [
   ...orquestaDocs.map((expression) => ({ expression, data: vmsData })),
+  ...orquestaWorkflows.map((expression) => ({ expression, data: null, variables: { __vars: workflowVariables } })),
   ...[...literalsAndOperators, ...access, ...strings, ...math, ...collections, ...queries, ...branching, ...regex].map((expression) => ({ expression, data: generalData })),
 ];

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { YaqlEngine } from './engine.ts';
+import { YaqlEngine, type CallArguments, type CallContext } from './engine.ts';
 import { YaqlError } from './errors.ts';
 
 /**
@@ -14,6 +14,8 @@ import { YaqlError } from './errors.ts';
 export interface Case {
   expression: string;
   data: unknown;
+  /** `$name` variables; Orquesta's ctx() reads `__vars`. */
+  variables?: Record<string, unknown>;
 }
 
 export type Outcome = { ok: unknown } | { error: string };
@@ -38,10 +40,23 @@ export function runReference(cases: readonly Case[]): { version: string; results
   return { version: parsed.version, results: parsed.results.map((result) => ('ok' in result ? result : { error: `${result.error.type}: ${result.error.message}` })) };
 }
 
+/** Orquesta's ctx(), as the reference registers it: a missing key is a lookup error. */
+function ctx(args: CallArguments, context: CallContext): unknown {
+  const variables = context.variable('__vars') as Record<string, unknown>;
+  const [key] = args.positional;
+  if (key === undefined || key === null || key === '') return variables;
+  if (typeof key !== 'string' || !Object.hasOwn(variables, key)) throw new YaqlError('lookup', `Unable to resolve key '${String(key)}'`, { key });
+  return variables[key];
+}
+
+export function comparedEngine(): YaqlEngine {
+  return new YaqlEngine().addFunction('ctx', ctx);
+}
+
 export function runOurs(engine: YaqlEngine, cases: readonly Case[]): Outcome[] {
-  return cases.map(({ expression, data }) => {
+  return cases.map(({ expression, data, variables }) => {
     try {
-      return { ok: engine.evaluate(expression, { root: data }) };
+      return { ok: engine.evaluate(expression, { root: data, variables: variables ?? {} }) };
     } catch (error) {
       if (error instanceof YaqlError) return { error: `${error.kind}: ${error.message}` };
       throw error;
