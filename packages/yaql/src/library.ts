@@ -4,6 +4,7 @@ import { branchingFunctions } from './library-branching.ts';
 import { collectionFunctions } from './library-collections.ts';
 import { mathFunctions } from './library-math.ts';
 import { queryFunctions } from './library-queries.ts';
+import { aggregationFunctions } from './library-aggregation.ts';
 import { regexFunctions } from './library-regex.ts';
 import { stringFunctions } from './library-strings.ts';
 import { systemFunctions } from './library-system.ts';
@@ -21,6 +22,7 @@ export const standardLibrary: readonly FunctionDefinition[] = [
   ...mathFunctions,
   ...collectionFunctions,
   ...queryFunctions,
+  ...aggregationFunctions,
   ...regexFunctions,
   ...branchingFunctions,
 ];
