@@ -5,7 +5,7 @@ import { YaqlError } from './errors.ts';
 import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
 import { add, compare } from './operators.ts';
 import { hashKey, mutableDict, pyEquals, pythonList, truthy } from './python-values.ts';
-import { isDict, LazySequence, typeName, type Lambda } from './values.ts';
+import { isDict, LazySequence, LazyView, typeName, type Lambda } from './values.ts';
 
 /**
  * yaql's queries that take a collection as a whole: totals (`sum`, `max`, `aggregate`), order
@@ -18,7 +18,7 @@ const optionalLambda = (name: string) => parameter(name, types.lambda, { default
 const count = (name: string) => parameter(name, types.int);
 
 /** `orderBy` and `thenBy`: sorted when first read, by each key in turn. */
-class OrderedSequence extends LazySequence {
+class OrderedSequence extends LazyView {
   constructor(
     readonly source: unknown,
     readonly keys: readonly { selector: Lambda; ascending: boolean }[],

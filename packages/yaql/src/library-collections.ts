@@ -6,7 +6,7 @@ import { types, type FunctionContext, type FunctionDefinition } from './function
 import { contains } from './operators.ts';
 import { hashKey, isPythonList, mutableDict, pyEquals, pythonList } from './python-values.ts';
 import { codePoints } from './text.ts';
-import { isIterable, LazySequence, MappingRule, YaqlSet, type Lambda } from './values.ts';
+import { isIterable, LazySequence, LazyView, MappingRule, YaqlSet, type Lambda } from './values.ts';
 
 /** yaql's functions on lists, dicts and sets. */
 
@@ -14,11 +14,11 @@ const collection = parameter('collection', types.iterable);
 const dict = parameter('dict', types.dict);
 const int = (name: string) => parameter(name, types.int);
 
-/** The items of `list()` and `set()` arguments: lazy sequences are spread, everything else kept. */
+/** The items of `list()` and `set()` arguments: iterators are spread, everything else kept (as yaql does). */
 function spread(args: unknown[], context: FunctionContext): unknown[] {
   const out: unknown[] = [];
   for (const arg of args) {
-    if (arg instanceof LazySequence) for (const item of iterate(arg, context.meter)) out.push(item);
+    if (arg instanceof LazySequence && !(arg instanceof LazyView)) for (const item of iterate(arg, context.meter)) out.push(item);
     else out.push(arg);
     context.meter.checkCollection(out.length);
   }
@@ -96,7 +96,7 @@ export const collectionFunctions: FunctionDefinition[] = [
   define('keys', 'method', [dict], ([object], context) => makeSet(dictItems(object as Dict).map(([key]) => key), context.meter)),
   define('values', 'method', [dict], ([object]) => {
     const values = dictItems(object as Dict).map(([, value]) => value);
-    return lazy(() => values[Symbol.iterator]());
+    return new LazyView(() => values[Symbol.iterator](), values.length);
   }),
   define('items', 'method', [dict], ([object], context) => makeSet(dictItems(object as Dict), context.meter)),
   define('contains', 'method', [collection, parameter('value', types.any)], ([items, value], context) => contains(value, items, context.meter)),

@@ -66,5 +66,5 @@ function roundDecimal(value: number, digits: number): number {
   const lastDigit = kept === '' ? 0 : Number(kept[kept.length - 1]);
   if (rest[0]! > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || lastDigit % 2 === 1))) scaled += 1n;
   const result = Number(`${scaled.toString()}e${-digits}`);
-  return value < 0 ? -result : result;
+  return value < 0 || Object.is(value, -0) ? -result : result;
 }

@@ -41,6 +41,8 @@ export function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof YaqlSet) return value.items.length > 0;
   if (isDict(value)) return dictItems(value).length > 0;
+  // A Python iterator is true however many items it has; a dict's values() view is true when not empty.
+  if (value instanceof LazySequence) return value.knownLength !== 0;
   return true;
 }
 

@@ -22,12 +22,22 @@ export class PyFloat {
  * a Python iterator it can be iterated again: each iteration produces the items afresh.
  */
 export class LazySequence {
-  constructor(readonly produce: () => Iterator<unknown>) {}
+  constructor(
+    readonly produce: () => Iterator<unknown>,
+    /** The number of items when it is known without producing them (a dict's values), for truth. */
+    readonly knownLength?: number,
+  ) {}
 
   [Symbol.iterator](): Iterator<unknown> {
     return this.produce();
   }
 }
+
+/**
+ * A lazy sequence that Python holds as an iterable but not an iterator: a dict's `values()` view
+ * and `orderBy()`'s ordering. yaql's `len()` refuses them and `list()` does not spread them.
+ */
+export class LazyView extends LazySequence {}
 
 /** yaql's frozenset: items unique by Python equality, kept in insertion order. */
 export class YaqlSet {
