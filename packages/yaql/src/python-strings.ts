@@ -67,9 +67,8 @@ function splitWhitespace(text: string, maxSplits: number): string[] {
     while (index < items.length && isSpace(items[index]!)) index += 1;
     if (index >= items.length) break;
     if (maxSplits >= 0 && parts.length >= maxSplits) {
-      let end = items.length;
-      while (end > index && isSpace(items[end - 1]!)) end -= 1;
-      parts.push(items.slice(index, end).join(''));
+      // The rest, its leading whitespace gone and its trailing kept, as Python leaves it.
+      parts.push(items.slice(index).join(''));
       return parts;
     }
     const start = index;

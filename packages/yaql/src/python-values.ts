@@ -72,6 +72,8 @@ export function pyEquals(left: unknown, right: unknown, meter: WorkMeter, depth 
     for (const key of left.keys) if (!right.keys.has(key)) return false;
     return true;
   }
+  // Python caches compiled patterns, so two regex() of one pattern and flags are the same object.
+  if (left instanceof RegexValue) return right instanceof RegexValue && regexKey(left) === regexKey(right);
   if (isDict(left)) {
     if (!isDict(right)) return false;
     const leftItems = dictItems(left);
@@ -123,7 +125,13 @@ export function hashKey(value: unknown, meter: WorkMeter, depth = 0): string {
     const entries = dictItems(value).map(([key, item]) => `${hashKey(key, meter, depth + 1)}:${hashKey(item, meter, depth + 1)}`);
     return `{${entries.sort().join(',')}}`;
   }
+  if (value instanceof RegexValue) return regexKey(value);
   return identity(value as object);
+}
+
+function regexKey(value: RegexValue): string {
+  const { ignoreCase, multiLine, dotAll } = value.flags;
+  return `R${Number(ignoreCase)}${Number(multiLine)}${Number(dotAll)}${JSON.stringify(value.pattern)}`;
 }
 
 /** yaql's `str()`: null, true and false as yaql writes them; everything else as Python's str(). */
@@ -180,9 +188,9 @@ class ReprWriter {
   }
 }
 
-/** An int as Python prints it: all its digits, never an exponent. */
+/** An int as Python prints it: all the digits of the double's exact value, never an exponent. */
 function intText(value: number): string {
-  return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
 }
 
 /** Python's repr() of a float: the shortest round-trip digits, fixed notation for exponents -4 to 15. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handWritten } from './reference-corpus.ts';
+import { edgeCases } from './reference-edge-cases.ts';
 import { generatedCases } from './reference-generator.ts';
 import { comparedEngine, referenceAvailable, referencePython, runOurs, runReference, sameOutcome, type Case, type Outcome } from './reference-runner.ts';
 
@@ -59,9 +60,9 @@ function differences(cases: readonly Case[]): { version: string; unexplained: Di
 }
 
 describe('comparison with PyPI yaql', () => {
-  it('agrees on the hand-written cases: Orquesta docs, StackStorm workflows, every operator and function', (context) => {
+  it('agrees on the hand-written cases: Orquesta docs, StackStorm workflows, every operator and function, edge cases', (context) => {
     if (!referenceAvailable()) return context.skip(missing);
-    const { version, unexplained } = differences(handWritten);
+    const { version, unexplained } = differences([...handWritten, ...edgeCases]);
     expect(version).toBe('3.2.0');
     expect(unexplained).toEqual([]);
   });

@@ -6,7 +6,8 @@ import { YaqlError } from './errors.ts';
  * backslash stays as written, so a regular expression's `\d` reaches `regex()` unchanged.
  * `\N{name}` needs Unicode's name table, which this engine does not carry: it is a syntax error.
  */
-const escapeSequence = /\\(?:U(.{8})|u(.{4})|x(.{2})|([0-7]{1,3})|N\{[^}]+\}|([\\'"abfnrtv]))/gsu;
+// `[^\n]` where Python's pattern has `.`, which there excludes only the newline.
+const escapeSequence = /\\(?:U([^\n]{8})|u([^\n]{4})|x([^\n]{2})|([0-7]{1,3})|N\{[^}]+\}|([\\'"abfnrtv]))/gu;
 
 const single = new Map([['\\', '\\'], ["'", "'"], ['"', '"'], ['a', '\x07'], ['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v']]);
 
