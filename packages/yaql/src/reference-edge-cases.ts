@@ -88,6 +88,26 @@ const groups: Record<string, string[]> = {
     "'-'.join(['a', 1, null, 1.5, true, [1]])", "[1, 2].join()", "['a', 'b'].join(1)", "'a b'.toCharArray().len()", "hex(16)", "hex(-255)",
     "hex(2.5)", "str(null) + str(false)",
   ],
+  'scoping, keywords and queries over records': [
+    "null?.len()", "null?.x", "$.d?.x", "$.d?.get(x)", "[1]?.select($ + 1)", "[1, 2].select([3, 4].select($ * 10))",
+    "[1, 2].select(let(outer => $) -> [3].select($outer + $))", "[[1, 2], [3]].select($.len())", "[[1, 2], [3]].select($[0])",
+    "$.l.first(default => 7)", "[].first(default => 7)", "'a,b'.split(separator => ',')", "'a,b,c'.split(',', maxSplits => 1)",
+    "'a,b,c'.split(maxSplits => 1, separator => ',')", "'a'.split(sep => ',')", "$.l.orderBy(selector => -$)", "range(stop => 3)",
+    "range(start => 1, stop => 3)", "round(2.567, ndigits => 1)", "regex('A', ignoreCase => true).matches('a')", "'abc'.substring(start => 1)",
+    "$.d.get(key => x)", "$.d.get(x, default => 0)", "$.d.set(z => 1, y => 2)", "dict(a => 1).keys()", "let(a => 1, b => 2) -> $a + $b",
+    "let(1, a => 2) -> $1 + $a", "let() -> $", "with(1, 2) -> [$, $1, $2]", "[1, 2, 3].unpack() -> $1 + $3", "[1, 2, 3].unpack(a, b) -> $a",
+    "'ab'.unpack(a, b) -> $a", "{a => 1}.unpack(x) -> $x", "let(f => 1) -> $f.x", "let(x => 1) -> let(x => 2) -> $x",
+    "let(x => 1) -> [let(x => 2) -> $x, $x]", "$.l.where($ > let(t => 1) -> $t)", "$.l.assert($.len() = 3, 'bad').len()",
+    "[1].assert(false, message => 'boom')", "switch()", "switch(true => 1, 2)", "switch(1 => a)", "coalesce(null, null)", "selectCase()",
+    "$.a.switchCase(x, y, z)", "-1.switchCase(a, b)", "'x'.switchCase(a)", "examine()", "$.vms.name",
+    "$.l.select($).where($ > 1).select($ * 2).sum()", "$.l.where($ > 1).where($ < 3)",
+    "$.people.where($.age > 30).select($.tags).flatten().distinct()", "$.people.selectMany($.tags).distinct().orderBy($)",
+    "$.people.toDict($.name, $.tags.len()).values().sum()", "$.people.groupBy($.age, $.name, $.len()).orderBy($[0])",
+    "$.people.orderByDescending($.age).first().name", "$.people.sum($.age)", "$.people.select($.age).sum() / $.people.len()",
+    "$.people.select($.age).max() - $.people.select($.age).min()", "$.people.any($.name = bob) and not $.people.all($.age > 30)",
+    "$.people.where($.name in [ann, cy]).name", "$.people.name.join(', ').toUpper()", "$.people[1:2]", "$.people[-1].name", "$.people.last().name",
+    "$.people.len() > 2", "$.missing.x", "$.d.x.y",
+  ],
 };
 
 export const edgeCases: Case[] = Object.values(groups).flatMap((expressions) => expressions.map((expression) => ({ expression, data: generalData })));
