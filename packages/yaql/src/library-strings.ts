@@ -2,17 +2,17 @@ import { iterate } from './collections.ts';
 import { dictItems, type Dict } from './dicts.ts';
 import { define, parameter } from './define.ts';
 import { YaqlError } from './errors.ts';
-import { types, type FunctionDefinition } from './functions.ts';
+import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
 import { find, replace, rightSplit, split, strip } from './python-strings.ts';
 import { pythonList, yaqlStr } from './python-values.ts';
-import { codePoints, pyLength } from './text.ts';
+import { codePoints, pyLength, unitIndex } from './text.ts';
 import { isInteger, numberValue } from './values.ts';
 
 /** yaql's string functions. */
 
 const string = (name: string) => parameter(name, types.string);
 
-function joined(items: Iterable<unknown>, separator: string, context: Parameters<FunctionDefinition['call']>[1]): string {
+function joined(items: Iterable<unknown>, separator: string, context: FunctionContext): string {
   let length = 0;
   const parts: string[] = [];
   for (const item of items) {
@@ -26,12 +26,19 @@ function joined(items: Iterable<unknown>, separator: string, context: Parameters
 
 /** `string[start:start + length]` with Python's slice rules; a negative length means to the end. */
 function substring(text: string, start: number, length: number): string {
-  const items = codePoints(text);
-  const size = items.length;
+  const size = pyLength(text);
   const from = start < 0 ? start + size : start;
   const to = from + (length < 0 ? size : length);
   const clamp = (index: number): number => (index < 0 ? Math.max(0, index + size) : Math.min(index, size));
-  return items.slice(clamp(from), clamp(to)).join('');
+  const [begin, end] = [clamp(from), clamp(to)];
+  return end <= begin ? '' : text.slice(unitIndex(text, begin), unitIndex(text, end));
+}
+
+/** The parts of a split, as the Python list split() returns, charged for and within the collection limit. */
+function pieces(parts: string[], context: FunctionContext): string[] {
+  context.meter.step(parts.length);
+  context.meter.checkCollection(parts.length);
+  return pythonList(parts);
 }
 
 export const stringFunctions: FunctionDefinition[] = [
@@ -42,13 +49,13 @@ export const stringFunctions: FunctionDefinition[] = [
     'split',
     'method',
     [string('string'), parameter('separator', types.stringOrNull, { default: null }), parameter('maxSplits', types.int, { default: -1 })],
-    ([text, separator, maxSplits]) => pythonList(split(text as string, separator as string | null, Number(maxSplits))),
+    ([text, separator, maxSplits], context) => pieces(split(text as string, separator as string | null, Number(maxSplits)), context),
   ),
   define(
     'rightSplit',
     'method',
     [string('string'), parameter('separator', types.stringOrNull, { default: null }), parameter('maxSplits', types.int, { default: -1 })],
-    ([text, separator, maxSplits]) => pythonList(rightSplit(text as string, separator as string | null, Number(maxSplits))),
+    ([text, separator, maxSplits], context) => pieces(rightSplit(text as string, separator as string | null, Number(maxSplits)), context),
   ),
   define('join', 'method', [parameter('sequence', types.iterable), string('separator')], ([sequence, separator], context) =>
     joined(iterate(sequence, context.meter), separator as string, context),
@@ -112,9 +119,8 @@ export const stringFunctions: FunctionDefinition[] = [
     findRange(text as string, sub as string, Number(start), Number(length), true),
   ),
   define('toCharArray', 'method', [string('string')], ([text], context) => {
-    const items = codePoints(text as string);
-    context.meter.checkCollection(items.length);
-    return items;
+    context.meter.checkCollection(pyLength(text as string));
+    return codePoints(text as string);
   }),
   define('isString', 'function', [parameter('arg', types.any)], ([value]) => typeof value === 'string'),
   define('startsWith', 'method', [string('string')], ([text, ...prefixes]) => prefixes.some((prefix) => (text as string).startsWith(prefix as string)), {

@@ -22,6 +22,9 @@ describe('limits', () => {
     expect(limitOf('[1, 2, 3].cycle().toList()')).toBe('maxCollectionLength');
     expect(limitOf('let(x => [1, 2, 3]) -> $x * 1000000')).toBe('maxCollectionLength');
     expect(limitOf("'x' * 100000000")).toBe('maxStringLength');
+    expect(limitOf("('a,' * 1000000).split(',')")).toBe('maxCollectionLength');
+    expect(limitOf("('a ' * 1000000).split()")).toBe('maxCollectionLength');
+    expect(limitOf("('a' * 1000000).toCharArray()")).toBe('maxCollectionLength');
     expect(limitOf("let(s => 'x' * 100000) -> range(200).select($s).join('')")).toBe('maxStringLength');
     expect(limitOf(`${'('.repeat(300)}1${')'.repeat(300)}`)).toBe('maxNestingDepth');
     expect(limitOf(Array.from({ length: 500 }, () => '1').join(' + '))).toBe('maxNestingDepth');

@@ -7,20 +7,31 @@ import { codePoints, hasSurrogates } from './text.ts';
  * whitespace, and indexes count code points.
  */
 
-const whitespace = /[\s\x1c-\x1f\x85]/u;
-
-function isSpace(char: string): boolean {
-  return whitespace.test(char);
-}
+/** Python's str.isspace() characters (JavaScript's \s also has U+FEFF, which Python does not count). */
+const spaceClass = '\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const space = new RegExp(`[${spaceClass}]`, 'u');
+const word = new RegExp(`[^${spaceClass}]+`, 'gu');
 
 export function strip(text: string, chars: string | null, left: boolean, right: boolean): string {
-  const remove = chars === null ? isSpace : (char: string) => chars.includes(char);
-  const items = codePoints(text);
+  const remove = chars === null ? (char: string) => space.test(char) : (char: string) => chars.includes(char);
   let start = 0;
-  let end = items.length;
-  if (left) while (start < end && remove(items[start]!)) start += 1;
-  if (right) while (end > start && remove(items[end - 1]!)) end -= 1;
-  return items.slice(start, end).join('');
+  let end = text.length;
+  if (left) {
+    while (start < end) {
+      const char = String.fromCodePoint(text.codePointAt(start)!);
+      if (!remove(char)) break;
+      start += char.length;
+    }
+  }
+  if (right) {
+    while (end > start) {
+      const low = text.charCodeAt(end - 1);
+      const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? 2 : 1;
+      if (!remove(text.slice(end - width, end))) break;
+      end -= width;
+    }
+  }
+  return text.slice(start, end);
 }
 
 /** str.split(sep, maxsplit) (maxsplit -1: no limit). */
@@ -61,19 +72,14 @@ export function rightSplit(text: string, separator: string | null, maxSplits: nu
 
 function splitWhitespace(text: string, maxSplits: number): string[] {
   const parts: string[] = [];
-  const items = codePoints(text);
-  let index = 0;
-  while (index < items.length) {
-    while (index < items.length && isSpace(items[index]!)) index += 1;
-    if (index >= items.length) break;
+  word.lastIndex = 0;
+  for (let match = word.exec(text); match !== null; match = word.exec(text)) {
     if (maxSplits >= 0 && parts.length >= maxSplits) {
       // The rest, its leading whitespace gone and its trailing kept, as Python leaves it.
-      parts.push(items.slice(index).join(''));
+      parts.push(text.slice(match.index));
       return parts;
     }
-    const start = index;
-    while (index < items.length && !isSpace(items[index]!)) index += 1;
-    parts.push(items.slice(start, index).join(''));
+    parts.push(match[0]);
   }
   return parts;
 }

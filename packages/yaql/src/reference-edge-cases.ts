@@ -108,6 +108,10 @@ const groups: Record<string, string[]> = {
     "$.people.where($.name in [ann, cy]).name", "$.people.name.join(', ').toUpper()", "$.people[1:2]", "$.people[-1].name", "$.people.last().name",
     "$.people.len() > 2", "$.missing.x", "$.d.x.y",
   ],
+  'whitespace and code points': [
+    "'\\ufeffa\\ufeff'.trim()", "'a\\ufeffb c'.split()", "'😀 a 😀'.trim('😀')", "' 😀 '.trim().len()", "'a😀b'.substring(1, 1)", "'a😀b'.substring(-1)",
+    "'😀😀'.rightSplit(null, 0)", "'\\ud83d'.len()", "'x\\udc00y'.len()", "'😀' < 'ﬀ'", "'a b c d'.split(null, 2)", "'  a b c d  '.rightSplit(null, 2)",
+  ],
 };
 
 export const edgeCases: Case[] = Object.values(groups).flatMap((expressions) => expressions.map((expression) => ({ expression, data: generalData })));
