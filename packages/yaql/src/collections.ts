@@ -1,7 +1,7 @@
 import { YaqlError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { hashKey } from './python-values.ts';
-import { isIterable, LazySequence, typeName, YaqlSet } from './values.ts';
+import { isIterable, LazySequence, aTypeName, YaqlSet } from './values.ts';
 
 /**
  * Walking and building yaql's collections: tuples (arrays), sets and lazy sequences. Every item
@@ -28,7 +28,7 @@ export function* iterate(collection: unknown, meter: WorkMeter): Generator<unkno
 /** The items of an iterable as an array (the array itself when it is one). */
 export function materialise(collection: unknown, meter: WorkMeter): readonly unknown[] {
   if (Array.isArray(collection)) return collection;
-  if (!isIterable(collection)) throw new YaqlError('type', `a ${typeName(collection)} is not a collection`);
+  if (!isIterable(collection)) throw new YaqlError('type', `${aTypeName(collection)} is not a collection`);
   const items: unknown[] = [];
   for (const item of iterate(collection, meter)) {
     items.push(item);

@@ -11,7 +11,7 @@ import { pyEquals, pyRepr, truthy } from './python-values.ts';
 import type { FunctionRegistry } from './registry.ts';
 import { matchesPattern } from './regex-engine.ts';
 import { Scope } from './scope.ts';
-import { isDict, isIterable, LazyMappingRule, MappingRule, RegexValue, ScopeValue, typeName, type Lambda } from './values.ts';
+import { isDict, isIterable, LazyMappingRule, MappingRule, RegexValue, ScopeValue, aTypeName, typeName, type Lambda } from './values.ts';
 
 /**
  * Walks a parsed expression over a scope of variables, producing a value. There is no code
@@ -89,7 +89,7 @@ export class Evaluation {
     const left = this.evaluate(leftNode, scope);
     if (operator === '->') {
       if (!(left instanceof ScopeValue)) {
-        throw new YaqlError('type', `the left side of "->" must be a context made by let(), with() or unpack(), not a ${typeName(left)}`);
+        throw new YaqlError('type', `the left side of "->" must be a context made by let(), with() or unpack(), not ${aTypeName(left)}`);
       }
       return this.evaluate(rightNode, left.scope);
     }
@@ -119,27 +119,31 @@ export class Evaluation {
     const member = node.member;
     try {
       if (member.type === 'call') return this.callFunction(member.name, { value: receiver }, member.args, scope);
-      if (member.type === 'keyword') return this.attribute(receiver, member.name);
+      if (member.type === 'keyword') return this.attribute(receiver, member.name, member.start);
     } catch (error) {
       throw atOffset(error, member.start);
     }
     throw new YaqlError('type', `"${node.nullSafe ? '?.' : '.'}" must be followed by a name or a method call`, { offset: member.start });
   }
 
-  /** `x.name`: the key of a dict (an error when missing), or `.name` of each item of a collection. */
-  private attribute(receiver: unknown, name: string): unknown {
+  /**
+   * `x.name`: the key of a dict (an error when missing), or `.name` of each item of a collection,
+   * lazily as yaql maps it; an item's error, met when the result is read, still points at `.name`.
+   */
+  private attribute(receiver: unknown, name: string, offset: number): unknown {
     if (isDict(receiver)) {
       const found = dictGet(receiver, name, this.meter);
-      if (found === undefined) throw new YaqlError('lookup', `the dict has no key '${name}'`, { key: name });
+      if (found === undefined) throw new YaqlError('lookup', `the dict has no key '${name}'`, { key: name, offset });
       return admit(found, `the value of key '${name}'`);
     }
     if (isIterable(receiver)) {
       const meter = this.meter;
-      return lazy(function* (this: Evaluation) {
-        for (const item of iterate(receiver, meter)) yield this.attribute(item, name);
-      }.bind(this));
+      const read = (item: unknown): unknown => this.attribute(item, name, offset);
+      return lazy(function* () {
+        for (const item of iterate(receiver, meter)) yield read(item);
+      });
     }
-    throw new YaqlError('type', `a ${typeName(receiver)} has no attribute "${name}"`);
+    throw new YaqlError('type', `${aTypeName(receiver)} has no attribute "${name}"`, { offset });
   }
 
   private index(objectNode: Expression, args: Argument[], scope: Scope): unknown {
@@ -161,7 +165,7 @@ export class Evaluation {
       if (resolved < 0 || resolved >= object.length) throw new YaqlError('lookup', `the index ${position} is out of range for a list of ${object.length}`, { key: position });
       return admit(object[resolved], 'an item of a list');
     }
-    throw new YaqlError('type', `a ${typeName(object)} cannot be indexed by ${keys.map((k) => typeName(k)).join(', ') || 'nothing'}`);
+    throw new YaqlError('type', `${aTypeName(object)} cannot be indexed by ${keys.map((k) => typeName(k)).join(', ') || 'nothing'}`);
   }
 
   private list(args: Argument[], scope: Scope): unknown[] {

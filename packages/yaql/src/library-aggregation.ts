@@ -5,7 +5,7 @@ import { YaqlError } from './errors.ts';
 import { types, type FunctionContext, type FunctionDefinition } from './functions.ts';
 import { add, compare } from './operators.ts';
 import { hashKey, mutableDict, pyEquals, pythonList, truthy } from './python-values.ts';
-import { isDict, LazySequence, LazyView, typeName, type Lambda } from './values.ts';
+import { isDict, LazySequence, LazyView, aTypeName, type Lambda } from './values.ts';
 
 /**
  * yaql's queries that take a collection as a whole: totals (`sum`, `max`, `aggregate`), order
@@ -220,10 +220,10 @@ function mergeDicts(left: Dict, right: Dict, listMerger: Lambda | null, itemMerg
     if (rightValue === undefined) {
       entries.push([key, leftValue]);
     } else if (maxLevels !== 1 && isDict(rightValue)) {
-      if (!isDict(leftValue)) throw new YaqlError('type', `Cannot merge a ${typeName(leftValue)} with a dict`);
+      if (!isDict(leftValue)) throw new YaqlError('type', `Cannot merge ${aTypeName(leftValue)} with a dict`);
       entries.push([key, mergeDicts(leftValue, rightValue, listMerger, itemMerger, maxLevels === 0 ? 0 : maxLevels - 1, context)]);
     } else if (maxLevels !== 1 && Array.isArray(rightValue)) {
-      if (!Array.isArray(leftValue)) throw new YaqlError('type', `Cannot merge a ${typeName(leftValue)} with a list`);
+      if (!Array.isArray(leftValue)) throw new YaqlError('type', `Cannot merge ${aTypeName(leftValue)} with a list`);
       entries.push([key, listMerger === null ? distinctItems([...leftValue, ...rightValue], context) : listMerger.call(leftValue, rightValue)]);
     } else {
       entries.push([key, itemMerger === null ? rightValue : itemMerger.call(leftValue, rightValue)]);

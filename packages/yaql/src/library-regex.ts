@@ -7,7 +7,7 @@ import { pythonList } from './python-values.ts';
 import { bounded, compile, matches, matchesPattern } from './regex-engine.ts';
 import { replacementTemplate } from './regex-translation.ts';
 import { Scope } from './scope.ts';
-import { RegexValue, typeName, type Lambda } from './values.ts';
+import { RegexValue, aTypeName, type Lambda } from './values.ts';
 
 /**
  * yaql's regular expression functions: `regex()` objects and their `search`, `searchAll`,
@@ -111,7 +111,7 @@ function replaceWith(value: RegexValue, text: string, template: string, count: n
 function replaceBy(value: RegexValue, text: string, selector: Lambda, count: number, context: FunctionContext): string {
   const replacement = (match: RegExpExecArray): string => {
     const result = selector.callInScope(matchScope(match, text, context));
-    if (typeof result !== 'string') throw new YaqlError('type', `replaceBy() needs its selector to give a string, not a ${typeName(result)}`);
+    if (typeof result !== 'string') throw new YaqlError('type', `replaceBy() needs its selector to give a string, not ${aTypeName(result)}`);
     return result;
   };
   return substitute(withIndices(compile(value)), value.pattern, text, replacement, count, context);

@@ -3,7 +3,7 @@ import { dictItems } from './dicts.ts';
 import { YaqlError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { floatRepr } from './python-values.ts';
-import { isDict, LazySequence, PyFloat, typeName, YaqlSet } from './values.ts';
+import { isDict, LazySequence, PyFloat, aTypeName, typeName, YaqlSet } from './values.ts';
 
 /**
  * Turns an expression's value into what the caller receives: plain JSON-like data, copied, so the
@@ -47,7 +47,7 @@ function keyText(key: unknown): string {
   if (key instanceof PyFloat) return jsonFloat(key.value);
   if (typeof key === 'boolean') return key ? 'true' : 'false';
   if (key === null) return 'null';
-  throw new YaqlError('type', `the result has a dict with a ${typeName(key)} key, which cannot be returned: keys must be strings, numbers, booleans or null`);
+  throw new YaqlError('type', `the result has a dict with ${aTypeName(key)} key, which cannot be returned: keys must be strings, numbers, booleans or null`);
 }
 
 function jsonFloat(value: number): string {

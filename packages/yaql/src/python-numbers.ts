@@ -1,6 +1,6 @@
 import { YaqlError } from './errors.ts';
 import { stringRepr } from './python-values.ts';
-import { float, isFloat, isNumber, numberValue, PyFloat, typeName } from './values.ts';
+import { float, isFloat, isNumber, numberValue, PyFloat, aTypeName } from './values.ts';
 
 /** Python's int(), float() and round(), which yaql's functions of the same names call. */
 
@@ -21,7 +21,7 @@ export function toInt(value: unknown): number {
     if (!intLiteral.test(text)) throw new YaqlError('value', `invalid literal for int() with base 10: ${stringRepr(value)}`);
     return Number(text.replaceAll('_', ''));
   }
-  throw new YaqlError('type', `int() cannot convert a ${typeName(value)}`);
+  throw new YaqlError('type', `int() cannot convert ${aTypeName(value)}`);
 }
 
 export function toFloat(value: unknown): number | PyFloat {
@@ -35,7 +35,7 @@ export function toFloat(value: unknown): number | PyFloat {
     if (!floatLiteral.test(text)) throw new YaqlError('value', `could not convert string to float: ${stringRepr(value)}`);
     return float(Number(text.replaceAll('_', '')));
   }
-  throw new YaqlError('type', `float() cannot convert a ${typeName(value)}`);
+  throw new YaqlError('type', `float() cannot convert ${aTypeName(value)}`);
 }
 
 /**

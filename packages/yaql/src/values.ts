@@ -152,3 +152,9 @@ export function typeName(value: unknown): string {
   if (typeof value === 'function') return 'function';
   return 'host object';
 }
+
+/** The type name with its article, for messages ("an integer", "a list"). */
+export function aTypeName(value: unknown): string {
+  const name = typeName(value);
+  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+}
