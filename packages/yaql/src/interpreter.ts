@@ -5,7 +5,7 @@ import { admit, plainObject } from './data-access.ts';
 import { dictGet, makeDict } from './dicts.ts';
 import { atOffset, YaqlError } from './errors.ts';
 import type { FunctionDefinition, Parameter } from './functions.ts';
-import { limitError, type WorkMeter } from './limits.ts';
+import { limitError, WorkMeter } from './limits.ts';
 import { add, compare, contains, divide, modulo, multiply, negate, subtract } from './operators.ts';
 import { pyEquals, pyRepr, truthy } from './python-values.ts';
 import type { FunctionRegistry } from './registry.ts';
@@ -105,8 +105,8 @@ export class Evaluation {
       case '!=': return !pyEquals(left, right, meter);
       case '<': case '>': case '<=': case '>=': return compare(operator, left, right, meter);
       case 'in': return contains(left, right, meter);
-      case '=~': return matchesOperator(left, right, meter);
-      case '!~': return !matchesOperator(left, right, meter);
+      case '=~': return matchesOperator(operator, left, right, meter);
+      case '!~': return !matchesOperator(operator, left, right, meter);
       default:
         throw new YaqlError('syntax', `unknown operator "${operator}"`);
     }
@@ -221,9 +221,14 @@ export class Evaluation {
     throw new YaqlError('type', `No method "${name}" for receiver ${this.describe(receiver.value)} matches supplied arguments`);
   }
 
+  /** The receiver as an error names it: its repr, cut short, or its type when even that is large. */
   private describe(value: unknown): string {
-    const text = pyRepr(value, this.meter);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    try {
+      const text = pyRepr(value, new WorkMeter({ ...this.meter.limits, maxSteps: 200, maxStringLength: 4096 }));
+      return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    } catch {
+      return aTypeName(value);
+    }
   }
 
   private argumentValue(parameter: Parameter, source: ArgumentSource, scope: Scope, evaluated: Map<number, unknown>): unknown {
@@ -272,9 +277,9 @@ export class Evaluation {
 /** Marks an argument that cannot fill a parameter (a `=>` pair where a lambda is wanted). */
 const noFit = Symbol('no fit');
 
-function matchesOperator(left: unknown, right: unknown, meter: WorkMeter): boolean {
+function matchesOperator(operator: string, left: unknown, right: unknown, meter: WorkMeter): boolean {
   if (typeof left !== 'string' || (typeof right !== 'string' && !(right instanceof RegexValue))) {
-    throw new YaqlError('type', `the operator "=~" does not apply to ${typeName(left)} and ${typeName(right)}`);
+    throw new YaqlError('type', `the operator "${operator}" does not apply to ${typeName(left)} and ${typeName(right)}`);
   }
   return matchesPattern(right, left, meter);
 }
