@@ -167,13 +167,15 @@ function zip(collections: unknown[], longest: boolean, fill: unknown, context: F
       let active = 0;
       for (const iterator of iterators) {
         const next = iterator.next();
+        // zip() stops at the first collection to end, reading no further one, as Python's does.
+        if (next.done && !longest) return;
         if (next.done) row.push(fill);
         else {
           active += 1;
           row.push(next.value);
         }
       }
-      if (longest ? active === 0 : active < iterators.length) return;
+      if (active === 0) return;
       yield row;
     }
   });

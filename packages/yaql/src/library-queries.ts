@@ -220,12 +220,14 @@ export const queryFunctions: FunctionDefinition[] = [
   ),
 ];
 
+/** The first `limit` items, never reading one more (it may fail, or never end). */
 function take(items: unknown, limit: number, context: FunctionContext): LazySequence {
   return lazy(function* () {
+    if (limit <= 0) return;
     let index = 0;
     for (const item of iterate(items, context.meter)) {
-      if (index++ >= limit) return;
       yield item;
+      if (++index >= limit) return;
     }
   });
 }

@@ -112,6 +112,11 @@ const groups: Record<string, string[]> = {
     "'\\ufeffa\\ufeff'.trim()", "'a\\ufeffb c'.split()", "'😀 a 😀'.trim('😀')", "' 😀 '.trim().len()", "'a😀b'.substring(1, 1)", "'a😀b'.substring(-1)",
     "'😀😀'.rightSplit(null, 0)", "'\\ud83d'.len()", "'x\\udc00y'.len()", "'😀' < 'ﬀ'", "'a b c d'.split(null, 2)", "'  a b c d  '.rightSplit(null, 2)",
   ],
+  'laziness: nothing is read past what is needed': [
+    "[1, [2]].accumulate(max($1, $2)).take(1)", "sequence().select(1 / (2 - $)).take(2)", "[1, 2].select(1 / (1 - $)).first()",
+    "[1, 0].select(1 / $).zip([]).len()", "[0].select(1 / $).zip([1]).len()", "range(3).select(1 / (2 - $)).takeWhile($ < 1)",
+    "[1, 0].select(1 / $).any()", "[0, 1].select(1 / $).any()", "[1, 0].where(1 / $ > 0).first()",
+  ],
 };
 
 export const edgeCases: Case[] = Object.values(groups).flatMap((expressions) => expressions.map((expression) => ({ expression, data: generalData })));
