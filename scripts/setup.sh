@@ -92,4 +92,17 @@ if ! cmp -s "$libs/requirements.txt" "$libs_site/.requirements.txt"; then
   rm -rf "$libs_site" && mv "$libs_site.tmp" "$libs_site"
 fi
 # --- end Packrun's Python libraries ---
+# --- the yaql reference (packages/yaql/reference/requirements.txt) ---
+# PyPI's yaql in its own venv, only for @packrun/yaql's comparison tests (they skip, saying so,
+# without it); rebuilt only when the pin changes.
+yaql_reference="$tools/yaql-reference"
+yaql_requirements="$repo/packages/yaql/reference/requirements.txt"
+if ! cmp -s "$yaql_requirements" "$yaql_reference/.requirements.txt"; then
+  say "installing the yaql reference into ${yaql_reference#"$repo"/}"
+  rm -rf "$yaql_reference"
+  "$tools/bin/uv" venv --quiet --python "$python" "$yaql_reference"
+  "$tools/bin/uv" pip install --quiet --python "$yaql_reference/bin/python" -r "$yaql_requirements"
+  cp "$yaql_requirements" "$yaql_reference/.requirements.txt"
+fi
+# --- end the yaql reference ---
 say "ready: put $repo/bin on your PATH to use the packrun command"

@@ -1,0 +1,68 @@
+import { YaqlError } from './errors.ts';
+import { isPlainObject, LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
+
+/**
+ * How expressions read data. This file is the boundary between expressions and the host language:
+ * an expression reaches a value only through these functions, and they read nothing but
+ * - own, enumerable data properties of plain objects (prototype Object.prototype or null),
+ * - indexes of arrays,
+ * so `constructor`, `__proto__`, prototypes, getters, functions and host objects (Map, Buffer,
+ * Date, class instances) are out of reach whatever key an expression computes, and a value read is
+ * admitted only when it is data (`admit`).
+ */
+
+/** The own data property `key` of a plain object, or undefined; never a getter or an inherited value. */
+export function ownValue(object: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  if (descriptor === undefined || !descriptor.enumerable || !('value' in descriptor)) return undefined;
+  return descriptor.value;
+}
+
+/** The own enumerable data properties of a plain object, skipping those whose value is undefined. */
+export function dictEntries(object: Record<string, unknown>): [string, unknown][] {
+  const entries: [string, unknown][] = [];
+  for (const key of Object.keys(object)) {
+    const value = ownValue(object, key);
+    if (value !== undefined) entries.push([key, value]);
+  }
+  return entries;
+}
+
+/** A new plain object; keys are defined, never assigned, so a key named `__proto__` is only a key. */
+export function plainObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  return object;
+}
+
+/** True for a value expressions may hold: JSON-like data or one of the engine's own values. */
+export function isData(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'object':
+      return (
+        value === null ||
+        Array.isArray(value) ||
+        isPlainObject(value) ||
+        value instanceof YaqlDict ||
+        value instanceof PyFloat ||
+        value instanceof YaqlSet ||
+        value instanceof LazySequence
+      );
+    default:
+      return false;
+  }
+}
+
+/**
+ * A value read from data or returned by a registered function, admitted when it is data; JavaScript
+ * undefined (an array hole) is null. `what` names where it came from, for the error.
+ */
+export function admit(value: unknown, what: string): unknown {
+  if (value === undefined) return null;
+  if (isData(value)) return value;
+  throw new YaqlError('unsafe', `${what} is ${typeName(value) === 'function' ? 'a function' : 'not plain data'}, which expressions cannot use`);
+}
