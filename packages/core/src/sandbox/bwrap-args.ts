@@ -100,6 +100,14 @@ export function bwrapArgs(mounts: BwrapMounts): string[] {
     '/proc',
     '--dev',
     '/dev',
+    // POSIX shared memory and semaphores (shm_open, sem_open: Python's multiprocessing locks)
+    // live in /dev/shm: a private, capped tmpfs like /tmp, gone with the sandbox.
+    '--perms',
+    '1777',
+    '--size',
+    String(mounts.tmpMb * 1024 * 1024),
+    '--tmpfs',
+    '/dev/shm',
     '--perms',
     '1777',
     '--size',
