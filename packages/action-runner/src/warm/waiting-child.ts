@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@packrun/core';
 import { ensureJobsFolder, removeInBackground } from './job-folder.ts';
-import { JobStreamListener, type JobSockets } from './job-streams.ts';
+import type { JobSockets } from './job-streams.ts';
 import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
-import type { ForkRequest } from './zygote-protocol.ts';
 
 /** Every job folder of the zygote is in use: this execution starts cold instead. */
 export class NoFreeSlot extends Error {}
@@ -66,21 +65,6 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
 type ForkedChild = Awaited<ReturnType<ZygoteProcess['fork']>>;
 
 /**
- * Opens the socket a child connects its streams to (a path socket in `socketDir` when given) and
- * forks the child. A child that dies before its streams are in (a failed connect, say) ends the
- * wait for them instead of leaving the caller waiting.
- */
-async function forkToListener(zygote: ZygoteProcess, socketDir: string | undefined, request: Omit<ForkRequest, 'type' | 'id' | 'socket' | 'token'>): Promise<{ listener: JobStreamListener; forked: ForkedChild }> {
-  const listener = await JobStreamListener.open(socketDir);
-  const forked = await zygote.fork({ socket: listener.address, token: listener.token, ...request }).catch((error: unknown) => {
-    listener.abandon(error as Error);
-    throw error;
-  });
-  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
-  return { listener, forked };
-}
-
-/**
  * Forks a child of `zygote` and waits until its streams are in (and, sandboxed, until it joined
  * its cgroup): from then on nothing is left between an execution and its job frame but the
  * `start` frame. `label` names its folder or cgroup: the execution's id, or `spare-…` for one
@@ -95,17 +79,16 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
   ensureJobsFolder(shape.jobsDir);
   const folder = path.join(shape.jobsDir, ahead.label);
   const removeFolder = (): Promise<void> => removeInBackground(folder);
-  let listener: JobStreamListener;
   let forked: ForkedChild;
   try {
-    ({ listener, forked } = await forkToListener(zygote, undefined, { rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse }));
+    forked = await zygote.fork({ rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse });
   } catch (error) {
     await removeFolder();
     throw error;
   }
   let sockets: JobSockets;
   try {
-    sockets = await listener.connected;
+    sockets = await forked.streams;
   } catch (error) {
     await forked.exited;
     await removeFolder();
@@ -156,15 +139,14 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
       return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
     })());
 
-  let listener: JobStreamListener;
   let forked: ForkedChild;
   try {
-    ({ listener, forked } = await forkToListener(zygote, sandbox.socketDir, {
+    forked = await zygote.fork({
       cwd: slot,
       rlimits: toForkRlimits(prepared.rlimits),
       drop: { uid: prepared.uid, gid: prepared.uid },
       rehearse: ahead.rehearse,
-    }));
+    });
   } catch (error) {
     await finish();
     throw error;
@@ -181,12 +163,11 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     () => undefined,
     (error: unknown) => error as Error,
   );
-  const [sockets, joinError] = await Promise.all([listener.connected.catch((error: unknown) => error as Error), joining]);
+  const [sockets, joinError] = await Promise.all([forked.streams.catch((error: unknown) => error as Error), joining]);
   if (sockets instanceof Error || joinError) {
     const reason = joinError ?? (sockets as Error);
     if (hostPid !== undefined) signalGroup(hostPid, 'SIGKILL');
     if (!(sockets instanceof Error)) for (const socket of [sockets.stdout, sockets.stderr, sockets.control]) socket.destroy();
-    listener.abandon(reason);
     await forked.exited;
     await finish();
     throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare a forked child of pack "${context.pack}": ${reason.message}`, {

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type WarmSandbox, type ZygoteContext } from '@packrun/core';
+import { ZygoteStreamListener, type JobSockets } from './job-streams.ts';
+import { makeZygoteFolder } from './zygote-folder.ts';
 import { ZygoteMessage, type ForkRequest, type ZygoteReply } from './zygote-protocol.ts';
 
 const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
@@ -16,6 +19,8 @@ export interface ZygoteSpec {
   preload: string[];
   /** Allow-listed environment of the zygote itself: PATH and LANG, no secrets, no job inputs. */
   env: Record<string, string>;
+  /** The data folder's jobs/: the zygote's own folder for its children's stream socket is made there. */
+  jobsDir: string;
   startTimeoutMs: number;
   logger?: Logger;
   /** Start it inside the sandbox, with `slots` job folders for executions running at once. */
@@ -30,6 +35,8 @@ export interface ChildExit {
 interface ForkedChild {
   pid: number;
   exited: Promise<ChildExit>;
+  /** Its stdout, stderr and control streams, once it connected them (rejected if it never does). */
+  streams: Promise<JobSockets>;
 }
 
 interface Deferred<T> {
@@ -55,8 +62,12 @@ export class ZygoteProcess {
   private channel: Socket | undefined;
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
-  private readonly forks = new Map<number, Deferred<ForkedChild>>();
+  private readonly forks = new Map<number, Deferred<Omit<ForkedChild, 'streams'>>>();
   private readonly exits = new Map<number, Deferred<ChildExit>>();
+  /** Where its children connect their streams; in a folder of its own. */
+  private streams: ZygoteStreamListener | undefined;
+  private streamFolder: string | undefined;
+
   /** Host pids of running children, by their pid in the zygote's namespace (sandboxed only). */
   private readonly hostPids = new Map<number, number>();
   private alive = true;
@@ -86,22 +97,23 @@ export class ZygoteProcess {
     const { spec } = this;
     const args = ['-I', zygoteEntry, '--pack-dir', spec.packDir, '--preload', JSON.stringify(spec.preload)];
     let launch = { command: spec.python, args, env: spec.env };
-    if (spec.sandbox) {
-      try {
-        this.sandbox = await spec.sandbox.warm.launchZygote({ command: spec.python, args, env: spec.env, context: spec.sandbox.context, slots: spec.sandbox.slots });
-      } catch (error) {
-        this.alive = false;
-        this.markClosed();
-        throw this.startError((error as Error).message);
+    try {
+      this.streamFolder = await makeZygoteFolder(spec.jobsDir);
+      this.streams = await ZygoteStreamListener.open(this.streamFolder);
+      if (spec.sandbox) {
+        this.sandbox = await spec.sandbox.warm.launchZygote({ command: spec.python, args, env: spec.env, context: spec.sandbox.context, slots: spec.sandbox.slots, streamFolder: this.streamFolder });
+        launch = this.sandbox;
+        this.freeSlots = [...this.sandbox.slots];
       }
-      launch = this.sandbox;
-      this.freeSlots = [...this.sandbox.slots];
-      if (this.stopRequested) {
-        this.alive = false;
-        await this.sandbox.afterExit();
-        this.markClosed();
-        throw this.startError('it was stopped while starting');
-      }
+    } catch (error) {
+      this.alive = false;
+      await this.release();
+      throw this.startError((error as Error).message);
+    }
+    if (this.stopRequested) {
+      this.alive = false;
+      await this.release();
+      throw this.startError('it was stopped while starting');
     }
     const child = spawn(launch.command, launch.args, {
       cwd: '/',
@@ -160,7 +172,7 @@ export class ZygoteProcess {
         this.alive = false;
         reject(this.startError('it exited before it was ready'));
         this.failAll();
-        void (this.sandbox?.afterExit() ?? Promise.resolve()).finally(() => this.markClosed());
+        void this.release();
       });
       child.once('error', (error) => {
         reject(this.startError(error.message));
@@ -209,15 +221,26 @@ export class ZygoteProcess {
     return this.child?.pid;
   }
 
-  /** Forks one child for one execution; it waits for its streams to be accepted, then its job. */
-  fork(request: Omit<ForkRequest, 'type' | 'id'>): Promise<ForkedChild> {
+  /**
+   * Forks one child for one execution. It connects its streams with a token of its own, then waits
+   * for its job; a child that exits first fails `streams`.
+   */
+  async fork(request: Omit<ForkRequest, 'type' | 'id' | 'socket' | 'token' | 'listenerUid'>): Promise<ForkedChild> {
     const channel = this.channel;
-    if (!this.alive || !channel) return Promise.reject(new Error('zygote is not running'));
+    const streams = this.streams;
+    if (!this.running || !channel || !streams) throw new Error('zygote is not running');
     const id = this.nextId++;
-    return new Promise<ForkedChild>((resolve, reject) => {
+    const expected = streams.expect();
+    const listenerUid = process.geteuid?.() ?? 0;
+    const forked = await new Promise<Omit<ForkedChild, 'streams'>>((resolve, reject) => {
       this.forks.set(id, { resolve, reject });
-      channel.write(encodeFrame({ type: ZygoteMessage.fork, id, ...request }));
+      channel.write(encodeFrame({ type: ZygoteMessage.fork, id, socket: streams.address, token: expected.token, listenerUid, ...request }));
+    }).catch((error: unknown) => {
+      expected.abandon(error as Error);
+      throw error;
     });
+    void forked.exited.then(() => expected.abandon(new Error('the forked child exited before it connected its streams')));
+    return { ...forked, streams: expected.connected };
   }
 
   /** Closing the channel ends the zygote (it kills any child still running first). */
@@ -281,6 +304,14 @@ export class ZygoteProcess {
     }
     this.exits.clear();
     this.hostPids.clear();
+  }
+
+  /** Once its process is gone (or never started): the stream socket, its folder and the sandbox around it go. */
+  private async release(): Promise<void> {
+    this.streams?.close();
+    await this.sandbox?.afterExit().catch((error: unknown) => this.spec.logger?.warn({ err: error, pack: this.spec.pack }, 'zygote sandbox left behind'));
+    if (this.streamFolder) await rm(this.streamFolder, { recursive: true, force: true }).catch(() => undefined);
+    this.markClosed();
   }
 
   private startError(reason: string): PackrunError {

@@ -19,10 +19,12 @@ export const ZygoteMessage = {
 export interface ForkRequest {
   type: typeof ZygoteMessage.fork;
   id: number;
-  /** The socket the child connects to three times (stdout, stderr, control). */
+  /** The path socket the child connects to three times (stdout, stderr, control). */
   socket: string;
   /** Sent first on every connection, so nothing but this child can pose as its streams. */
   token: string;
+  /** The runtime's uid: the child sends its token only to a listener with these credentials (SO_PEERCRED). */
+  listenerUid: number;
   /** setrlimit values applied in the child before the action is loaded; null is unlimited. */
   rlimits: Partial<Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null>>;
   /** Sandboxed zygotes: the uid and gid the child drops to, with every capability, before it runs anything. */

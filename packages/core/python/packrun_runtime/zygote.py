@@ -3,7 +3,7 @@
 Frames on the zygote's own control channel (fd 3 at start, moved high and close-on-exec), all
 4-byte big-endian length + JSON like the job channel (names in zygote_protocol.py, mirrored in
 packages/action-runner/src/warm/zygote-protocol.ts):
-  parent -> zygote: fork {id, socket, token, cwd, env, rlimits}
+  parent -> zygote: fork {id, socket, token, listenerUid, cwd, rlimits, drop, rehearse}
   zygote -> parent: ready {pid, preloaded, failed}, forked {id, pid}, fork_failed {id, error},
                     exited {pid, code, signal}
 The zygote is single-threaded, so forking it is safe: no other thread can hold a lock the child

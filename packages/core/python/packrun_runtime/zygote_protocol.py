@@ -15,8 +15,8 @@ FORKED = 'forked'
 FORK_FAILED = 'fork_failed'
 EXITED = 'exited'
 
-# First bytes a child sends on each connection to the per-execution socket: the token, then one
-# of these, so the runner knows which connection is which stream.
+# First bytes a child sends on each connection to the zygote's stream socket: its fork request's
+# token, then one of these, so the runner knows which connection is which stream of which child.
 STREAM_CONTROL = b'c'
 STREAM_STDOUT = b'o'
 STREAM_STDERR = b'e'

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lchown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { dataPaths } from '../paths.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
@@ -33,6 +31,11 @@ export interface ZygoteSandboxSpec {
   context: ZygoteContext;
   /** Executions the zygote may run at once: each gets one of its job folders. */
   slots: number;
+  /**
+   * A folder of its own on the host (0700), where the runtime listens for its children's streams:
+   * handed to the zygote's uid and bound read-only into its mount namespace, and no other.
+   */
+  streamFolder: string;
 }
 
 export interface WarmChildSpec {
@@ -71,13 +74,8 @@ export interface SandboxedZygote {
   env: Record<string, string>;
   /** Its job folders, as paths inside its mount namespace: one tmpfs each, empty between executions. */
   slots: string[];
-  /**
-   * Where per-execution sockets go when the zygote has no network (its own network namespace
-   * cannot reach the runtime's abstract sockets): a folder bound read-only into it.
-   */
-  socketDir?: string;
   prepareChild(spec: WarmChildSpec): Promise<WarmChild>;
-  /** After the zygote's process is gone: its cgroup and socket folder go too. */
+  /** After the zygote's process is gone: its cgroup goes too. */
   afterExit(): Promise<void>;
 }
 
@@ -123,19 +121,6 @@ async function writeZygoteFilter(jobFilter: string, range: { first: number; coun
   await writeFile(temporary, buildSeccompFilter({ idRange: range }), { mode: 0o600 });
   await rename(temporary, file);
   return file;
-}
-
-/** Socket folders of zygotes whose runtime died without removing them (their name carries its pid). */
-async function removeStaleSocketDirs(jobsDir: string): Promise<void> {
-  for (const name of await readdir(jobsDir).catch(() => [])) {
-    const pid = Number(/^\.zygote-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(path.join(jobsDir, name), { recursive: true, force: true });
-    }
-  }
 }
 
 /** Where a zygote's job folders are mounted inside it. */
@@ -198,7 +183,6 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
   const limitsOf = (context: Pick<ZygoteContext, 'limits'>): SandboxLimits => context.limits ?? deps.defaults;
   const allowedUids = { first: deps.uids.first, count: deps.uids.count, also: config.sandboxZygoteUid };
   let zygoteFilter: Promise<string> | undefined;
-  let staleSwept: Promise<void> | undefined;
 
   return {
     zygoteKind(context) {
@@ -209,24 +193,18 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
       const { context } = spec;
       const limits = limitsOf(context);
       const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
-      const jobsDir = dataPaths(deps.dataHome).jobs;
-      const socketDir = limits.network ? undefined : path.join(jobsDir, `.zygote-${process.pid}-${randomBytes(6).toString('hex')}`);
-      if (socketDir) staleSwept ??= removeStaleSocketDirs(jobsDir);
       let cgroup: JobCgroup | undefined;
       let seccompFile: string | undefined;
       try {
         await deps.protect();
         if (deps.seccompFile) zygoteFilter ??= writeZygoteFilter(deps.seccompFile, allowedUids);
         seccompFile = await zygoteFilter;
-        if (socketDir) {
-          // The zygote's children connect from inside before they drop to their job uid.
-          await mkdir(socketDir, { recursive: true, mode: 0o700 });
-          await chown(socketDir, config.sandboxZygoteUid, config.sandboxZygoteUid);
-        }
+        // The zygote's children connect from inside before they drop to their job uid; no job uid
+        // can enter it, and no other sandbox has it.
+        await chown(spec.streamFolder, config.sandboxZygoteUid, config.sandboxZygoteUid);
         // Its own cgroup holds the zygote and each child until the child joins its execution's.
         if (deps.cgroups) cgroup = await createJobCgroup(deps.cgroups, `zygote-${context.pack}`, { memoryMb: limits.memoryMb, pids: limits.pids, cpu: limits.cpu });
       } catch (error) {
-        if (socketDir) await rm(socketDir, { recursive: true, force: true });
         throw setupFailed('the zygote', context.pack, error);
       }
       const env = scrubEnvironment(spec.env, deps.secrets).env;
@@ -240,7 +218,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           bwrap: {
             binary: deps.bwrap,
             args: bwrapArgs({
-              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), ...(socketDir ? [socketDir] : [])],
+              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder],
               scratch: slots,
               scratchMb: config.sandboxJobMb,
               cwd: '/',
@@ -263,10 +241,8 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
         args: launched.args,
         env,
         slots,
-        ...(socketDir ? { socketDir } : {}),
         async afterExit() {
           if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
-          if (socketDir) await rm(socketDir, { recursive: true, force: true });
         },
 
         async prepareChild(child) {
