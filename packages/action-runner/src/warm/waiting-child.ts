@@ -124,7 +124,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   if (slot === undefined) throw new NoFreeSlot(`every job folder of the zygote of pack "${context.pack}" is in use`);
   let prepared: WarmChild;
   try {
-    prepared = await sandbox.prepareChild({ context, label: ahead.label, slot, zygoteHostPid });
+    prepared = await sandbox.prepareChild({ context, label: ahead.label, slot, zygoteHostPid, listSysvIpc: (uid) => zygote.listSysvIpc(uid) });
   } catch (error) {
     zygote.returnSlot(slot, true);
     throw error;
@@ -135,6 +135,8 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   const finish = (): ReturnType<WaitingChild['finish']> =>
     (finished ??= (async () => {
       const report = await prepared.afterExit(groupLeader);
+      // What it left where every child of the zygote reaches goes before the next one starts.
+      zygote.sweeping(report.shared);
       void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
       return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
     })());

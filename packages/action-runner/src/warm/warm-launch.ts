@@ -2,7 +2,7 @@ import { encodeFrame, encodeJobFrames, signalGroup, type JobExit, type LaunchSpe
 import { superviseJob } from './job-supervisor.ts';
 import { relocateEnv } from './relocate-env.ts';
 import type { SpareChild } from './spare-child.ts';
-import { childShape, forkWaitingChild, type WaitingChild } from './waiting-child.ts';
+import { childShape, discardWaitingChild, forkWaitingChild, type WaitingChild } from './waiting-child.ts';
 import { ZygoteMessage, type StartFrame } from './zygote-protocol.ts';
 import type { ZygoteProcess } from './zygote-process.ts';
 
@@ -10,8 +10,8 @@ import type { ZygoteProcess } from './zygote-process.ts';
  * A job run by a child of the pack's zygote: the spare forked ahead for executions like this one
  * when there is one, else a child forked now. Either way the child has connected its streams
  * (and, sandboxed, dropped to its job uid, set its rlimits, joined its cgroup and entered its job
- * folder) before it gets anything of the execution: the `start` frame with its environment, then
- * the job frame. From there it is supervised like a cold job, and the sandbox reports out of
+ * folder), and what finished executions left in the zygote is gone, before it gets anything of the
+ * execution: the `start` frame with its environment, then the job frame. From there it is supervised like a cold job, and the sandbox reports out of
  * memory or the pids limit as for a cold job. Throws NoFreeSlot (nothing of the job ran) when a
  * sandboxed zygote has no job folder free.
  */
@@ -28,6 +28,14 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
   } catch (error) {
     spare.end(shape);
     throw error;
+  }
+  // Sandboxed, what earlier executions of this zygote left where all its children reach (/tmp,
+  // /dev/shm, message queues, System V IPC) is removed before this one gets anything: its child
+  // was forked while they could still have been there.
+  if (!(await zygote.sharedSwept())) {
+    spare.end(shape);
+    await discardWaitingChild(child);
+    throw new Error(`what an earlier execution of pack "${spec.context.pack}" left in its zygote could not be removed: the zygote is retired`);
   }
   // The child runs in its own job folder: HOME, TMPDIR and the rest move there from jobs/<execution>.
   const env = relocateEnv(spec.env, spec.context.jobDir, child.folder);

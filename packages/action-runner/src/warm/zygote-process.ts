@@ -3,10 +3,10 @@ import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type WarmSandbox, type ZygoteContext } from '@packrun/core';
+import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type SysvIpcIds, type WarmSandbox, type ZygoteContext } from '@packrun/core';
 import { ZygoteStreamListener, type JobSockets } from './job-streams.ts';
 import { makeZygoteFolder } from './zygote-folder.ts';
-import { ZygoteMessage, type ForkRequest, type ZygoteReply } from './zygote-protocol.ts';
+import { ZygoteMessage, type ForkRequest, type IpcObjectsRequest, type ZygoteReply } from './zygote-protocol.ts';
 
 const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
 
@@ -64,10 +64,14 @@ export class ZygoteProcess {
   private nextId = 1;
   private readonly forks = new Map<number, Deferred<Omit<ForkedChild, 'streams'>>>();
   private readonly exits = new Map<number, Deferred<ChildExit>>();
+  private readonly ipcQueries = new Map<number, Deferred<SysvIpcIds>>();
   /** Where its children connect their streams; in a folder of its own. */
   private streams: ZygoteStreamListener | undefined;
   private streamFolder: string | undefined;
-
+  /** Removals of what finished children left in what all its children share, not yet done. */
+  private readonly sharedSweeps = new Set<Promise<boolean>>();
+  /** A finished child left something that could not be removed: no child may start any more. */
+  private tainted = false;
   /** Host pids of running children, by their pid in the zygote's namespace (sandboxed only). */
   private readonly hostPids = new Map<number, number>();
   private alive = true;
@@ -212,8 +216,9 @@ export class ZygoteProcess {
     return found;
   }
 
+  /** Alive, and fit to start children: nothing a finished one left is stuck in what they share. */
   get running(): boolean {
-    return this.alive;
+    return this.alive && !this.tainted;
   }
 
   /** The pid the runtime spawned (bubblewrap's, when sandboxed). */
@@ -241,6 +246,36 @@ export class ZygoteProcess {
     });
     void forked.exited.then(() => expected.abandon(new Error('the forked child exited before it connected its streams')));
     return { ...forked, streams: expected.connected };
+  }
+
+  /** The System V IPC objects `uid` created or owns in the zygote's IPC namespace. */
+  listSysvIpc(uid: number): Promise<SysvIpcIds> {
+    const channel = this.channel;
+    if (!this.alive || !channel) return Promise.reject(new Error('zygote is not running'));
+    const id = this.nextId++;
+    return new Promise<SysvIpcIds>((resolve, reject) => {
+      this.ipcQueries.set(id, { resolve, reject });
+      const request: IpcObjectsRequest = { type: ZygoteMessage.ipcObjects, id, uid };
+      channel.write(encodeFrame(request));
+    });
+  }
+
+  /**
+   * What a finished child left where all the zygote's children reach is being removed (`done`
+   * true once it is); the next child to start waits for it, and a failure retires the zygote.
+   */
+  sweeping(done: Promise<boolean>): void {
+    this.sharedSweeps.add(done);
+    void done.then((emptied) => {
+      this.sharedSweeps.delete(done);
+      if (!emptied) this.tainted = true;
+    });
+  }
+
+  /** True once nothing any finished child left is there for the next one; false when the zygote must serve no more. */
+  async sharedSwept(): Promise<boolean> {
+    if (this.sharedSweeps.size > 0) await Promise.all(this.sharedSweeps);
+    return !this.tainted;
   }
 
   /** Closing the channel ends the zygote (it kills any child still running first). */
@@ -276,6 +311,15 @@ export class ZygoteProcess {
         waiter?.reject(new Error(`fork failed: ${reply.error.message}`));
         return;
       }
+      case ZygoteMessage.ipcObjects: {
+        const waiter = this.ipcQueries.get(reply.id);
+        this.ipcQueries.delete(reply.id);
+        const ids = [reply.shm, reply.sem, reply.msg];
+        if (ids.every((list) => Array.isArray(list) && list.every((value) => Number.isSafeInteger(value)))) {
+          waiter?.resolve({ shm: reply.shm as number[], sem: reply.sem as number[], msg: reply.msg as number[] });
+        } else waiter?.reject(new Error('the zygote listed its IPC objects in a form it should not'));
+        return;
+      }
       case ZygoteMessage.exited: {
         const waiter = this.exits.get(reply.pid);
         this.exits.delete(reply.pid);
@@ -290,8 +334,9 @@ export class ZygoteProcess {
 
   /** The zygote is gone: no exit report will come, so its children are killed and reported killed. */
   private failAll(): void {
-    for (const waiter of this.forks.values()) waiter.reject(new Error('zygote exited'));
+    for (const waiter of [...this.forks.values(), ...this.ipcQueries.values()]) waiter.reject(new Error('zygote exited'));
     this.forks.clear();
+    this.ipcQueries.clear();
     for (const [pid, waiter] of this.exits) {
       // A sandboxed zygote's children died with its pid namespace; only known host pids are signalled.
       const hostPid = this.sandbox ? this.hostPids.get(pid) : pid;

@@ -5,6 +5,7 @@
  */
 export const ZygoteMessage = {
   fork: 'fork',
+  ipcObjects: 'ipc_objects',
   start: 'start',
   ready: 'ready',
   forked: 'forked',
@@ -43,6 +44,16 @@ export interface ForkRequest {
   rehearse?: boolean;
 }
 
+/**
+ * Lists the System V IPC objects `uid` created or owns in the zygote's IPC namespace (the runtime
+ * cannot see them from its own): what a finished child left for the ones after it.
+ */
+export interface IpcObjectsRequest {
+  type: typeof ZygoteMessage.ipcObjects;
+  id: number;
+  uid: number;
+}
+
 /** First frame on a forked child's control stream: the execution it runs (its job frame follows). */
 export interface StartFrame {
   type: typeof ZygoteMessage.start;
@@ -55,7 +66,8 @@ export type ZygoteReply =
   | { type: typeof ZygoteMessage.ready; pid: number; preloaded: string[]; failed: Array<{ module: string; error: string }> }
   | { type: typeof ZygoteMessage.forked; id: number; pid: number }
   | { type: typeof ZygoteMessage.forkFailed; id: number; error: { type: string; message: string } }
-  | { type: typeof ZygoteMessage.exited; pid: number; code: number | null; signal: number | null };
+  | { type: typeof ZygoteMessage.exited; pid: number; code: number | null; signal: number | null }
+  | { type: typeof ZygoteMessage.ipcObjects; id: number; shm: unknown; sem: unknown; msg: unknown };
 
 /** First bytes of each connection to the per-execution socket: the token, then one of these. */
 export const StreamTag = { control: 'c', stdout: 'o', stderr: 'e' } as const;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lchown, lstat, readdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackrunConfig } from '../config.ts';
@@ -16,7 +16,8 @@ import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import { launchCommand, seccompFd, type RlimitValues } from './launch-prefix.ts';
 import type { SandboxLimits } from './profile.ts';
-import { killUid, type UidPool } from './uid-pool.ts';
+import { killUid, pidsOfUid, type UidPool } from './uid-pool.ts';
+import { removeSharedLeftovers, type SysvIpcIds } from './zygote-leftovers.ts';
 
 const runFile = promisify(execFile);
 
@@ -46,6 +47,8 @@ export interface WarmChildSpec {
   /** The job folder inside the zygote it runs in (one of `SandboxedZygote.slots`). */
   slot: string;
   zygoteHostPid: number;
+  /** The System V IPC objects a uid created or owns in the zygote's IPC namespace, as the zygote lists them. */
+  listSysvIpc(uid: number): Promise<SysvIpcIds>;
 }
 
 export interface WarmChild {
@@ -60,12 +63,14 @@ export interface WarmChild {
   /**
    * Once the child ended and its process group was sent SIGKILL (`groupLeader`: the child's host
    * pid, which leads it): kills whatever of the job left that group, then says what the cgroup saw.
-   * When it returns, no process of the job can run any more. The rest happens after it: `swept`
-   * settles once the last process is gone, the cgroup removed, the job folder and the uid's files
-   * in the zygote's /tmp emptied and the uid back in the pool; false means the folder could not be
-   * emptied and must not be handed out again.
+   * When it returns, no process of the job can run any more. The rest happens after it:
+   * `shared` settles once what the job left where every child of the zygote reaches (its /tmp,
+   * /dev/shm, message queues and System V IPC objects) is removed, false when some could not be
+   * (the zygote must then serve no further execution); `swept` settles once, after that, the last
+   * process is gone, the cgroup removed, the job folder emptied and the uid back in the pool, false
+   * when the folder could not be emptied and must not be handed out again.
    */
-  afterExit(groupLeader: number | undefined): Promise<SandboxReport & { swept: Promise<boolean> }>;
+  afterExit(groupLeader: number | undefined): Promise<SandboxReport & { shared: Promise<boolean>; swept: Promise<boolean> }>;
 }
 
 export interface SandboxedZygote {
@@ -135,23 +140,16 @@ function setupFailed(what: string, pack: string, error: unknown): PackrunError {
 }
 
 /**
- * Empties a finished execution's job folder and removes what its uid left at the top of the
- * zygote's shared /tmp. Deletion runs inside the zygote's mount namespace (nsenter): walking its
- * files through /proc/<pid>/root from the host would follow a symlink a job planted with an
- * absolute target to the host's own files. Inside, every path outside the job folders and /tmp is
- * a read-only bind.
+ * Empties a finished execution's job folder. Deletion runs inside the zygote's mount namespace
+ * (nsenter): walking its files through /proc/<pid>/root from the host would follow a symlink a job
+ * planted with an absolute target to the host's own files. Inside, every path outside the job
+ * folders and the shared tmpfs folders is a read-only bind.
  */
-async function sweep(nsenter: string, zygoteHostPid: number, slot: string, uid: number): Promise<void> {
+async function sweepSlot(nsenter: string, zygoteHostPid: number, slot: string): Promise<void> {
   const root = `/proc/${zygoteHostPid}/root`;
   let leftovers: string[];
   try {
-    const inSlot = (await readdir(`${root}${slot}`)).map((name) => path.posix.join(slot, name));
-    const inTmp: string[] = [];
-    for (const name of await readdir(`${root}/tmp`)) {
-      const stat = await lstat(`${root}/tmp/${name}`).catch(() => undefined);
-      if (stat?.uid === uid) inTmp.push(path.posix.join('/tmp', name));
-    }
-    leftovers = [...inSlot, ...inTmp];
+    leftovers = (await readdir(`${root}${slot}`)).map((name) => path.posix.join(slot, name));
   } catch (error) {
     // The zygote is gone, and its tmpfs mounts with it: nothing is left to sweep.
     if (['ENOENT', 'ESRCH', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '') && !existsSync(`/proc/${zygoteHostPid}`)) return;
@@ -226,6 +224,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               tmpMb: config.sandboxTmpMb,
               switchesUser: true,
               seccompFd: seccompFile ? seccompFd : undefined,
+              mqueue: true,
             }),
           },
           // Never root: a uid of its own, with three capabilities kept as ambient ones, which the
@@ -268,7 +267,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
             : Promise.resolve(undefined);
           cgroupMade.catch(() => undefined);
           let jobCgroup: JobCgroup | undefined;
-          let swept: Promise<boolean> | undefined;
+          let cleanup: { shared: Promise<boolean>; swept: Promise<boolean> } | undefined;
           return {
             uid,
             envFor: (env) => sandboxedJobEnv(env, deps.secrets, true).env,
@@ -294,22 +293,41 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               else if (groupLeader === undefined || outsideProcessGroup(jobCgroup.pidsNow(), groupLeader).length > 0) await jobCgroup.killAll();
               const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
               const cgroup = jobCgroup;
-              swept ??= (async () => {
-                // Removal waits (retrying) until the killed processes have finished exiting.
-                if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
-                await sweep(nsenter, zygoteHostPid, slot, uid);
-              })().then(
-                () => {
-                  deps.uids.release(uid);
-                  return true;
-                },
-                (error: unknown) => {
-                  // The uid stays taken: its files may still be in the zygote's /tmp.
-                  deps.logger?.warn({ err: error, pack: jobContext.pack, slot }, 'could not empty a zygote job folder');
-                  return false;
-                },
-              );
-              return { ...stats, swept };
+              cleanup ??= (() => {
+                // First, as the next execution of this zygote waits for it: what the job left where
+                // every child of the zygote reaches.
+                const shared = removeSharedLeftovers({
+                  nsenter,
+                  zygoteHostPid,
+                  uid,
+                  jobPids: () => (cgroup ? cgroup.pidsNow() : pidsOfUid(uid)),
+                  listSysvIpc: child.listSysvIpc,
+                }).then(
+                  () => true,
+                  (error: unknown) => {
+                    deps.logger?.error({ err: error, pack: jobContext.pack }, 'could not remove what an execution left in its zygote');
+                    return false;
+                  },
+                );
+                const slotEmptied = (async () => {
+                  // Removal waits (retrying) until the killed processes have finished exiting.
+                  if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
+                  await sweepSlot(nsenter, zygoteHostPid, slot);
+                })().then(
+                  () => true,
+                  (error: unknown) => {
+                    deps.logger?.warn({ err: error, pack: jobContext.pack, slot }, 'could not empty a zygote job folder');
+                    return false;
+                  },
+                );
+                // The uid goes back only when nothing of it is left anywhere: it would own what was.
+                const swept = Promise.all([shared, slotEmptied]).then(([sharedEmptied, emptied]) => {
+                  if (sharedEmptied && emptied) deps.uids.release(uid);
+                  return emptied;
+                });
+                return { shared, swept };
+              })();
+              return { ...stats, ...cleanup };
             },
           };
         },
