@@ -39,7 +39,7 @@ const resultOf = (outcome: { result: Record<string, unknown> }) => outcome.resul
 describe.runIf(runnable)('sandbox fallback: no bubblewrap, no cgroups', () => {
   it('reports exactly which layers are active', () => {
     const active = Object.fromEntries(fixture.host.layers.map((layer) => [layer.name, layer.active]));
-    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false });
+    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false, channels: true });
   });
 
   it('1, 2: runtime secrets, configs and the store stay unreadable', async () => {
