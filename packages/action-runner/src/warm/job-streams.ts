@@ -24,6 +24,8 @@ const tokenLength = 32;
 const headerSize = tokenLength + 1;
 /** Connections that have not yet shown a token, beyond those the expected children make. */
 const spareUnidentified = 4;
+/** sun_path holds 108 bytes with the final NUL; Node would silently bind a longer path cut short. */
+const maxSocketPathBytes = 107;
 
 interface Expected {
   found: Map<StreamName, Socket>;
@@ -70,12 +72,18 @@ export class ZygoteStreamListener {
   /** Listens in `folder`, which the caller made the zygote uid's alone. */
   static async open(folder: string): Promise<ZygoteStreamListener> {
     const listener = new ZygoteStreamListener(folder);
+    if (Buffer.byteLength(listener.address) > maxSocketPathBytes) {
+      throw new Error(`its stream socket ${listener.address} would be longer than the ${maxSocketPathBytes} bytes a UNIX socket path can have (a shorter PACKRUN_HOME keeps warm spawning)`);
+    }
     await new Promise<void>((resolve, reject) => {
       listener.server.once('error', reject);
       listener.server.listen(listener.address, () => resolve());
     });
     // A sandboxed zygote's child connects as the zygote's uid: the folder is what keeps everyone else out.
-    await chmod(listener.address, 0o666);
+    await chmod(listener.address, 0o666).catch((error: unknown) => {
+      listener.close();
+      throw error;
+    });
     return listener;
   }
 
