@@ -75,7 +75,7 @@ describe.runIf(process.getuid?.() === 0)('24: a job connecting to another job ch
       secrets.push(value);
       return value;
     };
-    const watchSeconds = 8;
+    const watchSeconds = 5;
     const attacker = fixture.run('hostile.attack_network', { case: 'hijack', paths: [String(watchSeconds)] });
     let watching = true;
     void attacker.finally(() => (watching = false));
