@@ -47,6 +47,11 @@ export interface WaitingChild {
   /** Its job folder (HOME, TMPDIR, working folder), as the child sees it. */
   folder: string;
   sandboxed?: { child: WarmChild; slot: string };
+  /**
+   * Its execution just ended (the child exited or said it is exiting): sandboxed, no other child
+   * of the zygote gets its execution from now until what this one left is removed (in `finish`).
+   */
+  jobEnded(): void;
   /** Once, after it ended: the sandbox's report (out of memory, pids limit); its job folder is returned once emptied. */
   finish(): Promise<{ oomKilled: boolean; pidsLimitHit: boolean }>;
 }
@@ -102,6 +107,7 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
     ended: false,
     sockets,
     folder,
+    jobEnded: () => undefined,
     finish: () => {
       if (!finished) {
         // One synchronous lookup: a trip through the thread pool costs the event loop far more
@@ -131,14 +137,25 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   }
   let finished: ReturnType<WaitingChild['finish']> | undefined;
   let groupLeader: number | undefined;
+  // What it left where every child of the zygote reaches is removed before the next one gets its
+  // execution: the zygote waits for this from the moment the job ended until `finish` removed it.
+  let sharedRemoved: ((removed: Promise<boolean>) => void) | undefined;
+  const jobEnded = (): void => {
+    if (sharedRemoved) return;
+    const removed = new Promise<boolean>((resolve) => {
+      sharedRemoved = (done) => void done.then(resolve, () => resolve(false));
+    });
+    zygote.sweeping(removed);
+  };
   // Once, on whichever path ends it: the slot goes back once it was emptied.
   const finish = (): ReturnType<WaitingChild['finish']> =>
     (finished ??= (async () => {
-      const report = await prepared.afterExit(groupLeader);
-      // What it left where every child of the zygote reaches goes before the next one starts.
-      zygote.sweeping(report.shared);
-      void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
-      return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
+      jobEnded();
+      const report = prepared.afterExit(groupLeader);
+      sharedRemoved!(report.then((done) => done.shared));
+      const { oomKilled, pidsLimitHit, swept } = await report;
+      void swept.then((emptied) => zygote.returnSlot(slot, emptied));
+      return { oomKilled, pidsLimitHit };
     })());
 
   let forked: ForkedChild;
@@ -186,6 +203,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     sockets,
     folder: slot,
     sandboxed: { child: prepared, slot },
+    jobEnded,
     finish,
   };
   void forked.exited.then(() => (child.ended = true));

@@ -46,20 +46,29 @@ export async function launchWarmJob(spec: LaunchSpec, zygote: ZygoteProcess, spa
   };
   const running = child;
   const sandboxed = running.sandboxed;
-  const exit = await superviseJob(
+  const outcome = await superviseJob(
     spec,
     {
       pid: running.hostPid,
       exited: running.exited,
       streams: Promise.resolve(running.sockets),
       signal: (signal) => signalGroup(running.hostPid, signal),
+      ended: () => running.jobEnded(),
       ...(sandboxed ? { killAll: () => sandboxed.child.killAll() } : {}),
     },
     [encodeFrame(start), ...jobFrames],
     startedAt,
+  ).then(
+    (exit) => ({ exit }),
+    (error: unknown) => ({ error }),
   );
   spare.end(shape);
+  // Whatever became of the supervision: the sandbox is released, and the zygote's next child
+  // (which waits for it from the moment the job ended) gets its execution once what this one
+  // left is removed.
   const report = await running.finish();
+  if ('error' in outcome) throw outcome.error;
+  const { exit } = outcome;
   if (report.oomKilled) exit.stopReason = 'out_of_memory';
   else if (report.pidsLimitHit) exit.stopReason ??= 'pids_limit';
   return exit;

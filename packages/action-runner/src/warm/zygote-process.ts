@@ -45,6 +45,7 @@ interface Deferred<T> {
 }
 
 const stderrTailChars = 2000;
+const ipcQueryTimeoutMs = 10_000;
 
 const signalNames = new Map<number, NodeJS.Signals>(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
@@ -254,7 +255,22 @@ export class ZygoteProcess {
     if (!this.alive || !channel) return Promise.reject(new Error('zygote is not running'));
     const id = this.nextId++;
     return new Promise<SysvIpcIds>((resolve, reject) => {
-      this.ipcQueries.set(id, { resolve, reject });
+      // A zygote that does not answer (its preloaded code holds it up) must not hold up its next child for ever.
+      const timer = setTimeout(() => {
+        this.ipcQueries.delete(id);
+        reject(new Error(`the zygote did not list its IPC objects within ${ipcQueryTimeoutMs} ms`));
+      }, ipcQueryTimeoutMs);
+      timer.unref();
+      this.ipcQueries.set(id, {
+        resolve: (ids) => {
+          clearTimeout(timer);
+          resolve(ids);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       const request: IpcObjectsRequest = { type: ZygoteMessage.ipcObjects, id, uid };
       channel.write(encodeFrame(request));
     });
