@@ -295,14 +295,16 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               const cgroup = jobCgroup;
               cleanup ??= (() => {
                 // First, as the next execution of this zygote waits for it: what the job left where
-                // every child of the zygote reaches.
-                const shared = removeSharedLeftovers({
+                // every child of the zygote reaches. Started after this turn of the event loop, in
+                // which the execution's outcome goes out: the question to the zygote wakes it, and
+                // on 2 cores it would take the CPU from those last steps.
+                const shared = new Promise<void>((resolve) => setImmediate(resolve)).then(() => removeSharedLeftovers({
                   nsenter,
                   zygoteHostPid,
                   uid,
                   jobPids: () => (cgroup ? cgroup.pidsNow() : pidsOfUid(uid)),
                   listSysvIpc: child.listSysvIpc,
-                }).then(
+                })).then(
                   () => true,
                   (error: unknown) => {
                     deps.logger?.error({ err: error, pack: jobContext.pack }, 'could not remove what an execution left in its zygote');
