@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,10 @@ import { hostilePackDir, sandboxFixture, testUidRange, type SandboxFixture } fro
  * while it watches: executions of another pack, of its own pack (the same zygote when warm), and
  * of another Packrun installation on the same host. Under test/warm-modes.config.ts this runs with
  * warm spawning on and off.
+ *
+ * Other Packrun runtimes may run on this host meanwhile (other test runs): the attack must not
+ * take over their executions. So this process writes every address its runtimes listen on into a
+ * file in the hostile pack, which the attack reads to tell this test's sockets from the others.
  */
 const victimAction = `from st2common.runners.base_action import Action
 
@@ -44,6 +49,23 @@ interface HijackReport {
 
 let fixture: SandboxFixture;
 let otherInstallation: SandboxFixture;
+let stopRecording: (() => void) | undefined;
+
+/**
+ * Appends each address a server of this process listens on to `file` (NUL shown as "@", as
+ * /proc/net/unix shows it), before the socket exists. The servers still listen for real.
+ */
+function recordListenAddresses(file: string): () => void {
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+    if (typeof args[0] === 'string') appendFileSync(file, `${args[0].replaceAll('\0', '@')}\n`);
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
+  return () => {
+    net.Server.prototype.listen = listen;
+    rmSync(file, { force: true });
+  };
+}
 let allLayers = false;
 let notAllLayers = '';
 
@@ -59,9 +81,11 @@ beforeAll(async () => {
     return;
   }
   otherInstallation = await sandboxFixture({ PACKRUN_SANDBOX_UID: String(Number(range.PACKRUN_SANDBOX_UID) + half), PACKRUN_SANDBOX_UID_COUNT: String(half) }, [victimPack]);
+  stopRecording = recordListenAddresses(path.join(realpathSync(path.join(fixture.paths.packs, 'hostile')), 'hijack-targets.txt'));
 }, 600_000);
 
 afterAll(async () => {
+  stopRecording?.();
   await processZygotePool(fixture.config).close();
   await processPrespawnPool(fixture.config).close();
 });
@@ -106,8 +130,8 @@ describe.runIf(process.getuid?.() === 0)('24: a job connecting to another job ch
     expect(report.forged).toBe(0);
     const everythingTheAttackerGot = JSON.stringify(stolen);
     for (const value of secrets) expect(everythingTheAttackerGot).not.toContain(value);
-    // Warm, the zygotes' job sockets are in plain sight in /proc/net/unix: the attack was tried
-    // on them, and the kernel refused the connection.
+    // Warm, the zygotes' stream sockets are in plain sight in /proc/net/unix: the attack was
+    // tried on them, and the kernel refused the connection.
     if (fixture.config.warmSpawn) {
       expect(report.seen.length).toBeGreaterThan(0);
       expect(report.refused.length).toBeGreaterThan(0);
