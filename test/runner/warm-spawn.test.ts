@@ -241,7 +241,7 @@ describe('pre-spawned Node wrappers', () => {
 describe('zygote pool', () => {
   it('stops a zygote once it has been idle for the configured time', async () => {
     const pool = new ZygotePool({ idleMs: 200 });
-    const lease = await pool.acquire({ pack: 'warmpack', packDir, python: realPython(), preload: [], env: { PATH: '/usr/bin:/bin' }, identity: 'one' });
+    const lease = await pool.acquire({ pack: 'warmpack', packDir, python: realPython(), preload: [], env: { PATH: '/usr/bin:/bin' }, jobsDir: paths.jobs, identity: 'one' });
     const pid = lease.zygote.pid!;
     expect(alive(pid)).toBe(true);
     lease.release();

@@ -29,6 +29,7 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
       ['bubblewrap', true],
       ['seccomp', true],
       ['network', true],
+      ['channels', true],
     ]);
     for (const layer of report.layers) expect(layer.reason.length).toBeGreaterThan(10);
     const network = report.layers.find((layer) => layer.name === 'network');
@@ -93,10 +94,13 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect((await doctor({})).report.sensorPublishing).toBeUndefined();
   });
 
-  it('refuses a uid range that holds real accounts', async () => {
+  it('refuses a uid range that holds real accounts, and says the job channels then keep no job from another', async () => {
     const { report } = await doctor({ PACKRUN_SANDBOX_UID: '1', PACKRUN_SANDBOX_UID_COUNT: '10' });
     const user = report.layers.find((layer) => layer.name === 'user');
     expect(user?.active).toBe(false);
     expect(user?.reason).toContain('daemon');
+    const channels = report.layers.find((layer) => layer.name === 'channels');
+    expect(channels).toMatchObject({ active: false, mode: 'always' });
+    expect(channels?.reason).toContain('user layer');
   });
 });

@@ -41,7 +41,7 @@ describe.runIf(runnable)('sandbox fallback: no bubblewrap, no cgroups', () => {
   it('reports exactly which layers are active', () => {
     const active = Object.fromEntries(fixture.host.layers.map((layer) => [layer.name, layer.active]));
     // The network layer needs no bubblewrap: a job with network still gets a namespace of its own.
-    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false, network: true });
+    expect(active).toEqual({ environment: true, rlimits: true, user: true, cgroups: false, bubblewrap: false, seccomp: false, network: true, channels: true });
   });
 
   it('23: a job with network reaches nothing of the host, bubblewrap or not', async () => {

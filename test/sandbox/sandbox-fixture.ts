@@ -35,7 +35,8 @@ export interface SandboxFixture {
   run(ref: string, input: Record<string, unknown>, overrides?: Partial<PackrunConfig>): Promise<ActionOutcome>;
 }
 
-export async function sandboxFixture(env: Record<string, string>): Promise<SandboxFixture> {
+/** `packs`: folders of the packs to install (the hostile and examples packs when absent). */
+export async function sandboxFixture(env: Record<string, string>, packs: string[] = [hostilePackDir, path.join(repoRoot, 'packs', 'examples')]): Promise<SandboxFixture> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-sandbox-'));
   // The job uids must be able to reach their own pack and job folder through the data folder.
   chmodSync(home, 0o711);
@@ -48,7 +49,7 @@ export async function sandboxFixture(env: Record<string, string>): Promise<Sandb
   const warm = process.env['PACKRUN_WARM_SPAWN'];
   const config = loadConfig({ PACKRUN_HOME: home, PACKRUN_PYTHON: python, PACKRUN_KILL_GRACE: '1', PACKRUN_API_KEY: canary, ...(warm ? { PACKRUN_WARM_SPAWN: warm } : {}), ...testUidRange(), ...env });
   const paths = dataPaths(home);
-  await installPack([hostilePackDir, path.join(repoRoot, 'packs', 'examples')], { config });
+  await installPack(packs, { config });
   mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
   mkdirSync(paths.configs, { recursive: true, mode: 0o700 });
   const canaryFiles = [path.join(home, 'secrets', 'cli-api-key'), path.join(paths.configs, 'examples.yaml')];

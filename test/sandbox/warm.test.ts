@@ -223,7 +223,8 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
       'print(json.dumps(out))',
     ].join('\n');
     const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-    const zygote = await warm.launchZygote({ command: python, args: ['-I', '-c', script], env: { PATH: '/usr/bin:/bin' }, context: { pack: 'warmprobe', packDir }, slots: 1 });
+    const streamFolder = mkdtempSync(path.join(os.tmpdir(), 'packrun-zygote-streams-'));
+    const zygote = await warm.launchZygote({ command: python, args: ['-I', '-c', script], env: { PATH: '/usr/bin:/bin' }, context: { pack: 'warmprobe', packDir }, slots: 1, streamFolder });
     try {
       const outcome = spawnSync(zygote.command, zygote.args, { env: zygote.env, encoding: 'utf8', timeout: 30_000 });
       const seen = JSON.parse(outcome.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;

@@ -41,6 +41,7 @@ export { createInProcessBus } from './bus/inprocess-bus.ts';
 export { detectSandbox, type SandboxHost, type LayerStatus, type LayerName } from './sandbox/detect.ts';
 export { createSandboxDecorator, type SandboxDecoratorOptions } from './sandbox/sandbox-decorator.ts';
 export type { WarmSandbox, SandboxedZygote, WarmChild, ZygoteContext } from './sandbox/warm-sandbox.ts';
+export type { SysvIpcIds } from './sandbox/zygote-leftovers.ts';
 export { childHostPid, descendantHostPid } from './sandbox/ns-pid.ts';
 export { warmSpawnStatus, type WarmSpawnStatus } from './sandbox/warm-status.ts';
 export { brokerEndpoint, brokerReachableByJobs, isThisHost, refuseExposedGuest } from './sandbox/broker-exposure.ts';

@@ -28,6 +28,8 @@ export interface StartedJob {
   signal(signal: NodeJS.Signals): void;
   /** Kills what left the group too (the sandbox's cgroup), when the grace after SIGTERM is over. */
   killAll?(): Promise<void>;
+  /** Called once, as soon as the job's process is known to have ended, before its group is killed. */
+  ended?(): void;
 }
 
 
@@ -133,6 +135,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   }
 
   const { code, signal } = await Promise.race([job.exited, exiting]);
+  job.ended?.();
   exited = true;
   clearTimeout(timeout);
   clearTimeout(killTimer);

@@ -134,6 +134,7 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
       preload: warm.preload,
       // The zygote's own environment: how to find the env's tools and a locale, nothing else.
       env: { PATH: spec.env['PATH'] ?? '/usr/bin:/bin', LANG: spec.env['LANG'] ?? 'C.UTF-8' },
+      jobsDir: path.dirname(spec.context.jobDir),
       identity: JSON.stringify([warm.pack.env.hash ?? '', warm.pack.installedAt, warm.preload]),
       // One job folder for each execution running at once, and one for the child forked ahead.
       ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: warm.config.runnerConcurrency + 1 } } : {}),

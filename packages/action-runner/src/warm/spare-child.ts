@@ -70,7 +70,11 @@ export class SpareChild {
   /** Forks the next spare for executions of this shape, unless one is there or being made. */
   private replenish(shape: ChildShape, rehearse: boolean): void {
     if (this.closed || this.spare || !this.zygote.running) return;
-    const child = forkWaitingChild(this.zygote, shape, { label: `spare-${randomBytes(6).toString('hex')}`, rehearse }).then(
+    // The fork request goes out after this turn of the event loop, in which the execution that
+    // just ended finishes its outcome: written at once, it wakes the zygote, whose fork then takes
+    // the CPU from those last steps (about 0.5 ms of that execution's latency on 2 cores).
+    const forking = new Promise<void>((resolve) => setImmediate(resolve)).then(() => forkWaitingChild(this.zygote, shape, { label: `spare-${randomBytes(6).toString('hex')}`, rehearse }));
+    const child = forking.then(
       (forked) => {
         for (const socket of [forked.sockets.stdout, forked.sockets.stderr, forked.sockets.control]) socket.unref();
         if (this.closed) {

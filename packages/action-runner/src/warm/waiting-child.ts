@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackrunError, signalGroup, type SpawnContext, type WarmChild } from '@packrun/core';
 import { ensureJobsFolder, removeInBackground } from './job-folder.ts';
-import { JobStreamListener, type JobSockets } from './job-streams.ts';
+import type { JobSockets } from './job-streams.ts';
 import type { ChildExit, ZygoteProcess } from './zygote-process.ts';
-import type { ForkRequest } from './zygote-protocol.ts';
 
 /** Every job folder of the zygote is in use: this execution starts cold instead. */
 export class NoFreeSlot extends Error {}
@@ -48,6 +47,11 @@ export interface WaitingChild {
   /** Its job folder (HOME, TMPDIR, working folder), as the child sees it. */
   folder: string;
   sandboxed?: { child: WarmChild; slot: string };
+  /**
+   * Its execution just ended (the child exited or said it is exiting): sandboxed, no other child
+   * of the zygote gets its execution from now until what this one left is removed (in `finish`).
+   */
+  jobEnded(): void;
   /** Once, after it ended: the sandbox's report (out of memory, pids limit); its job folder is returned once emptied. */
   finish(): Promise<{ oomKilled: boolean; pidsLimitHit: boolean }>;
 }
@@ -66,21 +70,6 @@ function toForkRlimits(values: WarmChild['rlimits']): Record<'nofile' | 'fsize' 
 type ForkedChild = Awaited<ReturnType<ZygoteProcess['fork']>>;
 
 /**
- * Opens the socket a child connects its streams to (a path socket in `socketDir` when given) and
- * forks the child. A child that dies before its streams are in (a failed connect, say) ends the
- * wait for them instead of leaving the caller waiting.
- */
-async function forkToListener(zygote: ZygoteProcess, socketDir: string | undefined, request: Omit<ForkRequest, 'type' | 'id' | 'socket' | 'token'>): Promise<{ listener: JobStreamListener; forked: ForkedChild }> {
-  const listener = await JobStreamListener.open(socketDir);
-  const forked = await zygote.fork({ socket: listener.address, token: listener.token, ...request }).catch((error: unknown) => {
-    listener.abandon(error as Error);
-    throw error;
-  });
-  void forked.exited.then(() => listener.abandon(new Error('the forked child exited before it connected its streams')));
-  return { listener, forked };
-}
-
-/**
  * Forks a child of `zygote` and waits until its streams are in (and, sandboxed, until it joined
  * its cgroup): from then on nothing is left between an execution and its job frame but the
  * `start` frame. `label` names its folder or cgroup: the execution's id, or `spare-…` for one
@@ -95,17 +84,16 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
   ensureJobsFolder(shape.jobsDir);
   const folder = path.join(shape.jobsDir, ahead.label);
   const removeFolder = (): Promise<void> => removeInBackground(folder);
-  let listener: JobStreamListener;
   let forked: ForkedChild;
   try {
-    ({ listener, forked } = await forkToListener(zygote, undefined, { rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse }));
+    forked = await zygote.fork({ rlimits: {}, cwd: folder, ownCwd: true, rehearse: ahead.rehearse });
   } catch (error) {
     await removeFolder();
     throw error;
   }
   let sockets: JobSockets;
   try {
-    sockets = await listener.connected;
+    sockets = await forked.streams;
   } catch (error) {
     await forked.exited;
     await removeFolder();
@@ -119,6 +107,7 @@ export async function forkWaitingChild(zygote: ZygoteProcess, shape: ChildShape,
     ended: false,
     sockets,
     folder,
+    jobEnded: () => undefined,
     finish: () => {
       if (!finished) {
         // One synchronous lookup: a trip through the thread pool costs the event loop far more
@@ -141,30 +130,42 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
   if (slot === undefined) throw new NoFreeSlot(`every job folder of the zygote of pack "${context.pack}" is in use`);
   let prepared: WarmChild;
   try {
-    prepared = await sandbox.prepareChild({ context, label: ahead.label, slot, zygoteHostPid });
+    prepared = await sandbox.prepareChild({ context, label: ahead.label, slot, zygoteHostPid, listSysvIpc: (uid) => zygote.listSysvIpc(uid) });
   } catch (error) {
     zygote.returnSlot(slot, true);
     throw error;
   }
   let finished: ReturnType<WaitingChild['finish']> | undefined;
   let groupLeader: number | undefined;
+  // What it left where every child of the zygote reaches is removed before the next one gets its
+  // execution: the zygote waits for this from the moment the job ended until `finish` removed it.
+  let sharedRemoved: ((removed: Promise<boolean>) => void) | undefined;
+  const jobEnded = (): void => {
+    if (sharedRemoved) return;
+    const removed = new Promise<boolean>((resolve) => {
+      sharedRemoved = (done) => void done.then(resolve, () => resolve(false));
+    });
+    zygote.sweeping(removed);
+  };
   // Once, on whichever path ends it: the slot goes back once it was emptied.
   const finish = (): ReturnType<WaitingChild['finish']> =>
     (finished ??= (async () => {
-      const report = await prepared.afterExit(groupLeader);
-      void report.swept.then((emptied) => zygote.returnSlot(slot, emptied));
-      return { oomKilled: report.oomKilled, pidsLimitHit: report.pidsLimitHit };
+      jobEnded();
+      const report = prepared.afterExit(groupLeader);
+      sharedRemoved!(report.then((done) => done.shared));
+      const { oomKilled, pidsLimitHit, swept } = await report;
+      void swept.then((emptied) => zygote.returnSlot(slot, emptied));
+      return { oomKilled, pidsLimitHit };
     })());
 
-  let listener: JobStreamListener;
   let forked: ForkedChild;
   try {
-    ({ listener, forked } = await forkToListener(zygote, sandbox.socketDir, {
+    forked = await zygote.fork({
       cwd: slot,
       rlimits: toForkRlimits(prepared.rlimits),
       drop: { uid: prepared.uid, gid: prepared.uid },
       rehearse: ahead.rehearse,
-    }));
+    });
   } catch (error) {
     await finish();
     throw error;
@@ -181,12 +182,11 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     () => undefined,
     (error: unknown) => error as Error,
   );
-  const [sockets, joinError] = await Promise.all([listener.connected.catch((error: unknown) => error as Error), joining]);
+  const [sockets, joinError] = await Promise.all([forked.streams.catch((error: unknown) => error as Error), joining]);
   if (sockets instanceof Error || joinError) {
     const reason = joinError ?? (sockets as Error);
     if (hostPid !== undefined) signalGroup(hostPid, 'SIGKILL');
     if (!(sockets instanceof Error)) for (const socket of [sockets.stdout, sockets.stderr, sockets.control]) socket.destroy();
-    listener.abandon(reason);
     await forked.exited;
     await finish();
     throw new PackrunError('SANDBOX_SETUP_FAILED', `cannot prepare a forked child of pack "${context.pack}": ${reason.message}`, {
@@ -203,6 +203,7 @@ async function forkSandboxedChild(zygote: ZygoteProcess, context: NonNullable<Ch
     sockets,
     folder: slot,
     sandboxed: { child: prepared, slot },
+    jobEnded,
     finish,
   };
   void forked.exited.then(() => (child.ended = true));

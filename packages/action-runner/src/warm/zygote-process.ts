@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type WarmSandbox, type ZygoteContext } from '@packrun/core';
-import { ZygoteMessage, type ForkRequest, type ZygoteReply } from './zygote-protocol.ts';
+import { childHostPid, descendantHostPid, encodeFrame, FrameDecoder, PackrunError, pythonRuntime, type Logger, type SandboxedZygote, type SysvIpcIds, type WarmSandbox, type ZygoteContext } from '@packrun/core';
+import { ZygoteStreamListener, type JobSockets } from './job-streams.ts';
+import { makeZygoteFolder } from './zygote-folder.ts';
+import { ZygoteMessage, type ForkRequest, type IpcObjectsRequest, type ZygoteReply } from './zygote-protocol.ts';
 
 const zygoteEntry = path.join(path.dirname(pythonRuntime.actionWrapper), 'packrun_zygote.py');
 
@@ -16,6 +19,8 @@ export interface ZygoteSpec {
   preload: string[];
   /** Allow-listed environment of the zygote itself: PATH and LANG, no secrets, no job inputs. */
   env: Record<string, string>;
+  /** The data folder's jobs/: the zygote's own folder for its children's stream socket is made there. */
+  jobsDir: string;
   startTimeoutMs: number;
   logger?: Logger;
   /** Start it inside the sandbox, with `slots` job folders for executions running at once. */
@@ -30,6 +35,8 @@ export interface ChildExit {
 interface ForkedChild {
   pid: number;
   exited: Promise<ChildExit>;
+  /** Its stdout, stderr and control streams, once it connected them (rejected if it never does). */
+  streams: Promise<JobSockets>;
 }
 
 interface Deferred<T> {
@@ -38,6 +45,7 @@ interface Deferred<T> {
 }
 
 const stderrTailChars = 2000;
+const ipcQueryTimeoutMs = 10_000;
 
 const signalNames = new Map<number, NodeJS.Signals>(
   Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
@@ -55,8 +63,16 @@ export class ZygoteProcess {
   private channel: Socket | undefined;
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
-  private readonly forks = new Map<number, Deferred<ForkedChild>>();
+  private readonly forks = new Map<number, Deferred<Omit<ForkedChild, 'streams'>>>();
   private readonly exits = new Map<number, Deferred<ChildExit>>();
+  private readonly ipcQueries = new Map<number, Deferred<SysvIpcIds>>();
+  /** Where its children connect their streams; in a folder of its own. */
+  private streams: ZygoteStreamListener | undefined;
+  private streamFolder: string | undefined;
+  /** Removals of what finished children left in what all its children share, not yet done. */
+  private readonly sharedSweeps = new Set<Promise<boolean>>();
+  /** A finished child left something that could not be removed: no child may start any more. */
+  private tainted = false;
   /** Host pids of running children, by their pid in the zygote's namespace (sandboxed only). */
   private readonly hostPids = new Map<number, number>();
   private alive = true;
@@ -86,22 +102,23 @@ export class ZygoteProcess {
     const { spec } = this;
     const args = ['-I', zygoteEntry, '--pack-dir', spec.packDir, '--preload', JSON.stringify(spec.preload)];
     let launch = { command: spec.python, args, env: spec.env };
-    if (spec.sandbox) {
-      try {
-        this.sandbox = await spec.sandbox.warm.launchZygote({ command: spec.python, args, env: spec.env, context: spec.sandbox.context, slots: spec.sandbox.slots });
-      } catch (error) {
-        this.alive = false;
-        this.markClosed();
-        throw this.startError((error as Error).message);
+    try {
+      this.streamFolder = await makeZygoteFolder(spec.jobsDir);
+      this.streams = await ZygoteStreamListener.open(this.streamFolder);
+      if (spec.sandbox) {
+        this.sandbox = await spec.sandbox.warm.launchZygote({ command: spec.python, args, env: spec.env, context: spec.sandbox.context, slots: spec.sandbox.slots, streamFolder: this.streamFolder });
+        launch = this.sandbox;
+        this.freeSlots = [...this.sandbox.slots];
       }
-      launch = this.sandbox;
-      this.freeSlots = [...this.sandbox.slots];
-      if (this.stopRequested) {
-        this.alive = false;
-        await this.sandbox.afterExit();
-        this.markClosed();
-        throw this.startError('it was stopped while starting');
-      }
+    } catch (error) {
+      this.alive = false;
+      await this.release();
+      throw this.startError((error as Error).message);
+    }
+    if (this.stopRequested) {
+      this.alive = false;
+      await this.release();
+      throw this.startError('it was stopped while starting');
     }
     const child = spawn(launch.command, launch.args, {
       cwd: '/',
@@ -160,7 +177,7 @@ export class ZygoteProcess {
         this.alive = false;
         reject(this.startError('it exited before it was ready'));
         this.failAll();
-        void (this.sandbox?.afterExit() ?? Promise.resolve()).finally(() => this.markClosed());
+        void this.release();
       });
       child.once('error', (error) => {
         reject(this.startError(error.message));
@@ -200,8 +217,9 @@ export class ZygoteProcess {
     return found;
   }
 
+  /** Alive, and fit to start children: nothing a finished one left is stuck in what they share. */
   get running(): boolean {
-    return this.alive;
+    return this.alive && !this.tainted;
   }
 
   /** The pid the runtime spawned (bubblewrap's, when sandboxed). */
@@ -209,15 +227,71 @@ export class ZygoteProcess {
     return this.child?.pid;
   }
 
-  /** Forks one child for one execution; it waits for its streams to be accepted, then its job. */
-  fork(request: Omit<ForkRequest, 'type' | 'id'>): Promise<ForkedChild> {
+  /**
+   * Forks one child for one execution. It connects its streams with a token of its own, then waits
+   * for its job; a child that exits first fails `streams`.
+   */
+  async fork(request: Omit<ForkRequest, 'type' | 'id' | 'socket' | 'token' | 'listenerUid'>): Promise<ForkedChild> {
+    const channel = this.channel;
+    const streams = this.streams;
+    if (!this.running || !channel || !streams) throw new Error('zygote is not running');
+    const id = this.nextId++;
+    const expected = streams.expect();
+    const listenerUid = process.geteuid?.() ?? 0;
+    const forked = await new Promise<Omit<ForkedChild, 'streams'>>((resolve, reject) => {
+      this.forks.set(id, { resolve, reject });
+      channel.write(encodeFrame({ type: ZygoteMessage.fork, id, socket: streams.address, token: expected.token, listenerUid, ...request }));
+    }).catch((error: unknown) => {
+      expected.abandon(error as Error);
+      throw error;
+    });
+    void forked.exited.then(() => expected.abandon(new Error('the forked child exited before it connected its streams')));
+    return { ...forked, streams: expected.connected };
+  }
+
+  /** The System V IPC objects `uid` created or owns in the zygote's IPC namespace. */
+  listSysvIpc(uid: number): Promise<SysvIpcIds> {
     const channel = this.channel;
     if (!this.alive || !channel) return Promise.reject(new Error('zygote is not running'));
     const id = this.nextId++;
-    return new Promise<ForkedChild>((resolve, reject) => {
-      this.forks.set(id, { resolve, reject });
-      channel.write(encodeFrame({ type: ZygoteMessage.fork, id, ...request }));
+    return new Promise<SysvIpcIds>((resolve, reject) => {
+      // A zygote that does not answer (its preloaded code holds it up) must not hold up its next child for ever.
+      const timer = setTimeout(() => {
+        this.ipcQueries.delete(id);
+        reject(new Error(`the zygote did not list its IPC objects within ${ipcQueryTimeoutMs} ms`));
+      }, ipcQueryTimeoutMs);
+      timer.unref();
+      this.ipcQueries.set(id, {
+        resolve: (ids) => {
+          clearTimeout(timer);
+          resolve(ids);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      const request: IpcObjectsRequest = { type: ZygoteMessage.ipcObjects, id, uid };
+      channel.write(encodeFrame(request));
     });
+  }
+
+  /**
+   * What a finished child left where all the zygote's children reach is being removed (`done`
+   * true once it is); the next child to start waits for it, and a failure retires the zygote.
+   */
+  sweeping(done: Promise<boolean>): void {
+    this.sharedSweeps.add(done);
+    void done.then((emptied) => {
+      this.sharedSweeps.delete(done);
+      if (!emptied) this.tainted = true;
+    });
+  }
+
+  /** True once nothing any finished child left is there for the next one; false when the zygote must serve no more. */
+  async sharedSwept(): Promise<boolean> {
+    if (this.sharedSweeps.size > 0) await Promise.all(this.sharedSweeps);
+    return !this.tainted;
   }
 
   /** Closing the channel ends the zygote (it kills any child still running first). */
@@ -253,6 +327,15 @@ export class ZygoteProcess {
         waiter?.reject(new Error(`fork failed: ${reply.error.message}`));
         return;
       }
+      case ZygoteMessage.ipcObjects: {
+        const waiter = this.ipcQueries.get(reply.id);
+        this.ipcQueries.delete(reply.id);
+        const ids = [reply.shm, reply.sem, reply.msg];
+        if (ids.every((list) => Array.isArray(list) && list.every((value) => Number.isSafeInteger(value)))) {
+          waiter?.resolve({ shm: reply.shm as number[], sem: reply.sem as number[], msg: reply.msg as number[] });
+        } else waiter?.reject(new Error('the zygote listed its IPC objects in a form it should not'));
+        return;
+      }
       case ZygoteMessage.exited: {
         const waiter = this.exits.get(reply.pid);
         this.exits.delete(reply.pid);
@@ -267,8 +350,9 @@ export class ZygoteProcess {
 
   /** The zygote is gone: no exit report will come, so its children are killed and reported killed. */
   private failAll(): void {
-    for (const waiter of this.forks.values()) waiter.reject(new Error('zygote exited'));
+    for (const waiter of [...this.forks.values(), ...this.ipcQueries.values()]) waiter.reject(new Error('zygote exited'));
     this.forks.clear();
+    this.ipcQueries.clear();
     for (const [pid, waiter] of this.exits) {
       // A sandboxed zygote's children died with its pid namespace; only known host pids are signalled.
       const hostPid = this.sandbox ? this.hostPids.get(pid) : pid;
@@ -281,6 +365,14 @@ export class ZygoteProcess {
     }
     this.exits.clear();
     this.hostPids.clear();
+  }
+
+  /** Once its process is gone (or never started): the stream socket, its folder and the sandbox around it go. */
+  private async release(): Promise<void> {
+    this.streams?.close();
+    await this.sandbox?.afterExit().catch((error: unknown) => this.spec.logger?.warn({ err: error, pack: this.spec.pack }, 'zygote sandbox left behind'));
+    if (this.streamFolder) await rm(this.streamFolder, { recursive: true, force: true }).catch(() => undefined);
+    this.markClosed();
   }
 
   private startError(reason: string): PackrunError {

@@ -5,6 +5,7 @@
  */
 export const ZygoteMessage = {
   fork: 'fork',
+  ipcObjects: 'ipc_objects',
   start: 'start',
   ready: 'ready',
   forked: 'forked',
@@ -19,10 +20,12 @@ export const ZygoteMessage = {
 export interface ForkRequest {
   type: typeof ZygoteMessage.fork;
   id: number;
-  /** The socket the child connects to three times (stdout, stderr, control). */
+  /** The path socket the child connects to three times (stdout, stderr, control). */
   socket: string;
   /** Sent first on every connection, so nothing but this child can pose as its streams. */
   token: string;
+  /** The runtime's uid: the child sends its token only to a listener with these credentials (SO_PEERCRED). */
+  listenerUid: number;
   /** setrlimit values applied in the child before the action is loaded; null is unlimited. */
   rlimits: Partial<Record<'nofile' | 'fsize' | 'cpu' | 'nproc' | 'core', number | null>>;
   /** Sandboxed zygotes: the uid and gid the child drops to, with every capability, before it runs anything. */
@@ -41,6 +44,16 @@ export interface ForkRequest {
   rehearse?: boolean;
 }
 
+/**
+ * Lists the System V IPC objects `uid` created or owns in the zygote's IPC namespace (the runtime
+ * cannot see them from its own): what a finished child left for the ones after it.
+ */
+export interface IpcObjectsRequest {
+  type: typeof ZygoteMessage.ipcObjects;
+  id: number;
+  uid: number;
+}
+
 /** First frame on a forked child's control stream: the execution it runs (its job frame follows). */
 export interface StartFrame {
   type: typeof ZygoteMessage.start;
@@ -53,7 +66,8 @@ export type ZygoteReply =
   | { type: typeof ZygoteMessage.ready; pid: number; preloaded: string[]; failed: Array<{ module: string; error: string }> }
   | { type: typeof ZygoteMessage.forked; id: number; pid: number }
   | { type: typeof ZygoteMessage.forkFailed; id: number; error: { type: string; message: string } }
-  | { type: typeof ZygoteMessage.exited; pid: number; code: number | null; signal: number | null };
+  | { type: typeof ZygoteMessage.exited; pid: number; code: number | null; signal: number | null }
+  | { type: typeof ZygoteMessage.ipcObjects; id: number; shm: unknown; sem: unknown; msg: unknown };
 
 /** First bytes of each connection to the per-execution socket: the token, then one of these. */
 export const StreamTag = { control: 'c', stdout: 'o', stderr: 'e' } as const;

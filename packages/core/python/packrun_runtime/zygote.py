@@ -3,9 +3,10 @@
 Frames on the zygote's own control channel (fd 3 at start, moved high and close-on-exec), all
 4-byte big-endian length + JSON like the job channel (names in zygote_protocol.py, mirrored in
 packages/action-runner/src/warm/zygote-protocol.ts):
-  parent -> zygote: fork {id, socket, token, cwd, env, rlimits}
+  parent -> zygote: fork {id, socket, token, listenerUid, cwd, rlimits, drop, rehearse},
+                    ipc_objects {id, uid}
   zygote -> parent: ready {pid, preloaded, failed}, forked {id, pid}, fork_failed {id, error},
-                    exited {pid, code, signal}
+                    exited {pid, code, signal}, ipc_objects {id, shm, sem, msg}
 The zygote is single-threaded, so forking it is safe: no other thread can hold a lock the child
 would inherit locked."""
 
@@ -56,10 +57,13 @@ class Zygote(object):
                 self._handle(message)
 
     def _handle(self, message):
-        # The runner signals children itself (each leads its own process group); forking is
-        # the only request.
+        # The runner signals children itself (each leads its own process group).
         if message.get('type') == zp.FORK:
             self._fork(message)
+        elif message.get('type') == zp.IPC_OBJECTS:
+            reply = sysv_ipc_objects(int(message['uid']))
+            reply.update({'type': zp.IPC_OBJECTS, 'id': message.get('id')})
+            self.channel.send(reply)
 
     def _fork(self, request):
         sys.stdout.flush()
@@ -109,6 +113,27 @@ class Zygote(object):
             except OSError as e:
                 if e.errno != errno.ESRCH:
                     raise
+
+
+def sysv_ipc_objects(uid):
+    """Ids of the System V shared memory segments, semaphore sets and message queues of this IPC
+    namespace that `uid` created or owns (an owner can hand an object to another uid; its creator
+    stays). /proc/sysvipc lists the namespace of whoever reads it: the runtime cannot see these."""
+    found = {}
+    for kind in ('shm', 'sem', 'msg'):
+        ids = []
+        try:
+            with open('/proc/sysvipc/%s' % kind) as listing:
+                header = listing.readline().split()
+                columns = [header.index('uid'), header.index('cuid')]
+                for line in listing:
+                    fields = line.split()
+                    if any(int(fields[column]) == uid for column in columns):
+                        ids.append(int(fields[1]))
+        except OSError:
+            pass
+        found[kind] = ids
+    return found
 
 
 def main(argv):

@@ -2,11 +2,13 @@
 cold start, before any of the action's code runs."""
 
 import atexit
+import errno
 import gc
 import os
 import resource
 import signal
 import socket
+import struct
 import sys
 import threading
 
@@ -27,31 +29,20 @@ _RLIMITS = {
 }
 
 
-# Size of sun_path. Some libuv versions (Node's) bind an abstract name padded with NULs to the
-# whole of it, others bind the exact name: try the padded form first, then the exact one.
-_SUN_PATH = 108
-
-
-def _addresses(path):
-    if not path.startswith('\0'):
-        return [path]
-    exact = path.encode('utf-8')
-    return [exact.ljust(_SUN_PATH, b'\0'), exact]
-
-
-def _connect(path, token, stream):
-    last = None
-    for address in _addresses(path):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(address)
-        except OSError as e:
-            sock.close()
-            last = e
-            continue
+def _connect(path, token, stream, listener_uid):
+    """One stream to the runner's socket in the zygote's own folder. The token goes only to a
+    listener with the runtime's credentials (SO_PEERCRED: the uid that called listen)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        _pid, uid, _gid = struct.unpack('3i', sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize('3i')))
+        if uid != listener_uid:
+            raise OSError(errno.EPERM, 'the stream socket %s is held by uid %d, not the runtime' % (path, uid))
         sock.sendall(token + stream)
-        return sock
-    raise last
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _exit_code(value):
@@ -104,7 +95,7 @@ def run_child(request, close_fds):
     streams = [(zp.STREAM_STDOUT, 1), (zp.STREAM_STDERR, 2), (zp.STREAM_CONTROL, protocol.CONTROL_FD)]
     for stream, target in streams:
         # The new socket may already have the target number (fd 3 is free after the fork).
-        fd = _connect(request['socket'], token, stream).detach()
+        fd = _connect(request['socket'], token, stream, int(request['listenerUid'])).detach()
         if fd != target:
             os.dup2(fd, target)
             os.close(fd)

@@ -46,4 +46,14 @@ describe('bwrapArgs', () => {
     expect(pairs(args, '--seccomp')).toEqual(['9']);
     expect(pairs(bwrapArgs({ ...base, switchesUser: false, seccompFd: undefined, readOnly: [], scratch: [], network: true }), '--cap-add')).toEqual([]);
   });
+
+  it('gives every sandbox an IPC namespace and a private capped /dev/shm; a zygote also sees its message queues', () => {
+    const job = bwrapArgs({ ...base, readOnly: [], scratch: [], network: true });
+    expect(job).toContain('--unshare-ipc');
+    const shm = job.indexOf('/dev/shm');
+    expect(job.slice(shm - 5, shm + 1)).toEqual(['--perms', '1777', '--size', String(8 * 1024 * 1024), '--tmpfs', '/dev/shm']);
+    expect(shm).toBeGreaterThan(job.indexOf('--dev'));
+    expect(job).not.toContain('--mqueue');
+    expect(pairs(bwrapArgs({ ...base, readOnly: [], scratch: [], network: true, mqueue: true }), '--mqueue')).toEqual(['/dev/mqueue']);
+  });
 });

@@ -26,6 +26,11 @@ export interface BwrapMounts {
   switchesUser: boolean;
   /** Fd the seccomp program is readable on, or undefined for none. */
   seccompFd: number | undefined;
+  /**
+   * Mount the IPC namespace's POSIX message queues at /dev/mqueue: a zygote's, whose children
+   * share it, so that the runtime can see and remove the queues each child leaves.
+   */
+  mqueue?: boolean;
 }
 
 /** System folders every job sees read-only; merged-/usr hosts have /bin, /lib... as symlinks. */
@@ -100,6 +105,15 @@ export function bwrapArgs(mounts: BwrapMounts): string[] {
     '/proc',
     '--dev',
     '/dev',
+    // POSIX shared memory and semaphores (shm_open, sem_open: Python's multiprocessing locks)
+    // live in /dev/shm: a private, capped tmpfs like /tmp, gone with the sandbox.
+    '--perms',
+    '1777',
+    '--size',
+    String(mounts.tmpMb * 1024 * 1024),
+    '--tmpfs',
+    '/dev/shm',
+    ...(mounts.mqueue ? ['--mqueue', '/dev/mqueue'] : []),
     '--perms',
     '1777',
     '--size',

@@ -18,7 +18,7 @@ const run = promisify(execFile);
 /** The known gap of the network layer under warm spawning, in the doctor's words (docs/sandbox.md, "Network"). */
 export const warmNetworkGap = "except Python actions forked from warm zygotes with network, which still share the host's network namespace (their channels to the runtime need it): PACKRUN_WARM_SPAWN=off closes that gap";
 
-export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp' | 'network';
+export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp' | 'network' | 'channels';
 
 export interface LayerStatus {
   name: LayerName;
@@ -92,7 +92,7 @@ async function detectBwrap(config: PackrunConfig, setpriv: string | undefined): 
   const failure = await tryRun(probe.command, probe.args);
   if (failure) return { status: { active: false, reason: `bubblewrap is installed but cannot create namespaces here: ${failure}` } };
   const { stdout } = await run(bwrap, ['--version']);
-  return { status: { active: true, reason: `${stdout.trim()}: pid, ipc, uts, mount and (where a pack has no network) net namespaces; read-only system and pack, private /tmp` }, bwrap };
+  return { status: { active: true, reason: `${stdout.trim()}: pid, ipc, uts, mount and (where a pack has no network) net namespaces; read-only system and pack, private /tmp and /dev/shm` }, bwrap };
 }
 
 async function detectSeccomp(config: PackrunConfig, bwrap: string | undefined): Promise<{ status: Omit<LayerStatus, 'name' | 'mode'>; file?: string }> {
@@ -155,6 +155,16 @@ function resolvePython(python: string): string | undefined {
   return findBinary(python);
 }
 
+/**
+ * A job's control and output streams: descriptors it inherits, or for a zygote's child a socket in
+ * a folder only the zygote's uid may enter, never a name in the abstract socket namespace. They
+ * keep one job from another only when each job has a uid of its own.
+ */
+function channelsStatus(ownUids: boolean): Omit<LayerStatus, 'name' | 'mode'> {
+  if (!ownUids) return { active: false, reason: 'jobs share the runtime uid (user layer inactive): a job can reach the runtime processes and files, its channels included' };
+  return { active: true, reason: "inherited descriptors, or for a zygote's child a socket in a folder only the zygote's uid can enter, joined with a token only that child was given; no abstract socket names" };
+}
+
 /** Probes every layer by actually using it, once; a layer is active only if the probe worked. */
 export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost> {
   const user = await detectUser(config);
@@ -174,6 +184,7 @@ export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost>
     { name: 'bubblewrap', mode: config.sandboxBwrap, ...bwrap.status },
     { name: 'seccomp', mode: config.sandboxSeccomp, ...seccomp.status },
     { name: 'network', mode: config.sandboxNetns, ...network.status },
+    { name: 'channels', mode: 'always', ...channelsStatus(user.setpriv !== undefined) },
   ];
   return {
     layers,

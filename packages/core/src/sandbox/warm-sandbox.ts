@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lchown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { dataPaths } from '../paths.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
@@ -18,7 +16,8 @@ import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import { launchCommand, seccompFd, type RlimitValues } from './launch-prefix.ts';
 import type { SandboxLimits } from './profile.ts';
-import { killUid, type UidPool } from './uid-pool.ts';
+import { killUid, pidsOfUid, type UidPool } from './uid-pool.ts';
+import { removeSharedLeftovers, type SysvIpcIds } from './zygote-leftovers.ts';
 
 const runFile = promisify(execFile);
 
@@ -33,6 +32,11 @@ export interface ZygoteSandboxSpec {
   context: ZygoteContext;
   /** Executions the zygote may run at once: each gets one of its job folders. */
   slots: number;
+  /**
+   * A folder of its own on the host (0700), where the runtime listens for its children's streams:
+   * handed to the zygote's uid and bound read-only into its mount namespace, and no other.
+   */
+  streamFolder: string;
 }
 
 export interface WarmChildSpec {
@@ -43,6 +47,8 @@ export interface WarmChildSpec {
   /** The job folder inside the zygote it runs in (one of `SandboxedZygote.slots`). */
   slot: string;
   zygoteHostPid: number;
+  /** The System V IPC objects a uid created or owns in the zygote's IPC namespace, as the zygote lists them. */
+  listSysvIpc(uid: number): Promise<SysvIpcIds>;
 }
 
 export interface WarmChild {
@@ -57,12 +63,14 @@ export interface WarmChild {
   /**
    * Once the child ended and its process group was sent SIGKILL (`groupLeader`: the child's host
    * pid, which leads it): kills whatever of the job left that group, then says what the cgroup saw.
-   * When it returns, no process of the job can run any more. The rest happens after it: `swept`
-   * settles once the last process is gone, the cgroup removed, the job folder and the uid's files
-   * in the zygote's /tmp emptied and the uid back in the pool; false means the folder could not be
-   * emptied and must not be handed out again.
+   * When it returns, no process of the job can run any more. The rest happens after it:
+   * `shared` settles once what the job left where every child of the zygote reaches (its /tmp,
+   * /dev/shm, message queues and System V IPC objects) is removed, false when some could not be
+   * (the zygote must then serve no further execution); `swept` settles once, after that, the last
+   * process is gone, the cgroup removed, the job folder emptied and the uid back in the pool, false
+   * when the folder could not be emptied and must not be handed out again.
    */
-  afterExit(groupLeader: number | undefined): Promise<SandboxReport & { swept: Promise<boolean> }>;
+  afterExit(groupLeader: number | undefined): Promise<SandboxReport & { shared: Promise<boolean>; swept: Promise<boolean> }>;
 }
 
 export interface SandboxedZygote {
@@ -71,13 +79,8 @@ export interface SandboxedZygote {
   env: Record<string, string>;
   /** Its job folders, as paths inside its mount namespace: one tmpfs each, empty between executions. */
   slots: string[];
-  /**
-   * Where per-execution sockets go when the zygote has no network (its own network namespace
-   * cannot reach the runtime's abstract sockets): a folder bound read-only into it.
-   */
-  socketDir?: string;
   prepareChild(spec: WarmChildSpec): Promise<WarmChild>;
-  /** After the zygote's process is gone: its cgroup and socket folder go too. */
+  /** After the zygote's process is gone: its cgroup goes too. */
   afterExit(): Promise<void>;
 }
 
@@ -125,19 +128,6 @@ async function writeZygoteFilter(jobFilter: string, range: { first: number; coun
   return file;
 }
 
-/** Socket folders of zygotes whose runtime died without removing them (their name carries its pid). */
-async function removeStaleSocketDirs(jobsDir: string): Promise<void> {
-  for (const name of await readdir(jobsDir).catch(() => [])) {
-    const pid = Number(/^\.zygote-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(path.join(jobsDir, name), { recursive: true, force: true });
-    }
-  }
-}
-
 /** Where a zygote's job folders are mounted inside it. */
 const slotRoot = '/packrun-job';
 
@@ -150,23 +140,16 @@ function setupFailed(what: string, pack: string, error: unknown): PackrunError {
 }
 
 /**
- * Empties a finished execution's job folder and removes what its uid left at the top of the
- * zygote's shared /tmp. Deletion runs inside the zygote's mount namespace (nsenter): walking its
- * files through /proc/<pid>/root from the host would follow a symlink a job planted with an
- * absolute target to the host's own files. Inside, every path outside the job folders and /tmp is
- * a read-only bind.
+ * Empties a finished execution's job folder. Deletion runs inside the zygote's mount namespace
+ * (nsenter): walking its files through /proc/<pid>/root from the host would follow a symlink a job
+ * planted with an absolute target to the host's own files. Inside, every path outside the job
+ * folders and the shared tmpfs folders is a read-only bind.
  */
-async function sweep(nsenter: string, zygoteHostPid: number, slot: string, uid: number): Promise<void> {
+async function sweepSlot(nsenter: string, zygoteHostPid: number, slot: string): Promise<void> {
   const root = `/proc/${zygoteHostPid}/root`;
   let leftovers: string[];
   try {
-    const inSlot = (await readdir(`${root}${slot}`)).map((name) => path.posix.join(slot, name));
-    const inTmp: string[] = [];
-    for (const name of await readdir(`${root}/tmp`)) {
-      const stat = await lstat(`${root}/tmp/${name}`).catch(() => undefined);
-      if (stat?.uid === uid) inTmp.push(path.posix.join('/tmp', name));
-    }
-    leftovers = [...inSlot, ...inTmp];
+    leftovers = (await readdir(`${root}${slot}`)).map((name) => path.posix.join(slot, name));
   } catch (error) {
     // The zygote is gone, and its tmpfs mounts with it: nothing is left to sweep.
     if (['ENOENT', 'ESRCH', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '') && !existsSync(`/proc/${zygoteHostPid}`)) return;
@@ -198,7 +181,6 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
   const limitsOf = (context: Pick<ZygoteContext, 'limits'>): SandboxLimits => context.limits ?? deps.defaults;
   const allowedUids = { first: deps.uids.first, count: deps.uids.count, also: config.sandboxZygoteUid };
   let zygoteFilter: Promise<string> | undefined;
-  let staleSwept: Promise<void> | undefined;
 
   return {
     zygoteKind(context) {
@@ -209,24 +191,18 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
       const { context } = spec;
       const limits = limitsOf(context);
       const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
-      const jobsDir = dataPaths(deps.dataHome).jobs;
-      const socketDir = limits.network ? undefined : path.join(jobsDir, `.zygote-${process.pid}-${randomBytes(6).toString('hex')}`);
-      if (socketDir) staleSwept ??= removeStaleSocketDirs(jobsDir);
       let cgroup: JobCgroup | undefined;
       let seccompFile: string | undefined;
       try {
         await deps.protect();
         if (deps.seccompFile) zygoteFilter ??= writeZygoteFilter(deps.seccompFile, allowedUids);
         seccompFile = await zygoteFilter;
-        if (socketDir) {
-          // The zygote's children connect from inside before they drop to their job uid.
-          await mkdir(socketDir, { recursive: true, mode: 0o700 });
-          await chown(socketDir, config.sandboxZygoteUid, config.sandboxZygoteUid);
-        }
+        // The zygote's children connect from inside before they drop to their job uid; no job uid
+        // can enter it, and no other sandbox has it.
+        await chown(spec.streamFolder, config.sandboxZygoteUid, config.sandboxZygoteUid);
         // Its own cgroup holds the zygote and each child until the child joins its execution's.
         if (deps.cgroups) cgroup = await createJobCgroup(deps.cgroups, `zygote-${context.pack}`, { memoryMb: limits.memoryMb, pids: limits.pids, cpu: limits.cpu });
       } catch (error) {
-        if (socketDir) await rm(socketDir, { recursive: true, force: true });
         throw setupFailed('the zygote', context.pack, error);
       }
       const env = scrubEnvironment(spec.env, deps.secrets).env;
@@ -240,7 +216,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           bwrap: {
             binary: deps.bwrap,
             args: bwrapArgs({
-              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), ...(socketDir ? [socketDir] : [])],
+              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder],
               scratch: slots,
               scratchMb: config.sandboxJobMb,
               cwd: '/',
@@ -248,6 +224,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               tmpMb: config.sandboxTmpMb,
               switchesUser: true,
               seccompFd: seccompFile ? seccompFd : undefined,
+              mqueue: true,
             }),
           },
           // Never root: a uid of its own, with three capabilities kept as ambient ones, which the
@@ -263,10 +240,8 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
         args: launched.args,
         env,
         slots,
-        ...(socketDir ? { socketDir } : {}),
         async afterExit() {
           if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
-          if (socketDir) await rm(socketDir, { recursive: true, force: true });
         },
 
         async prepareChild(child) {
@@ -292,7 +267,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
             : Promise.resolve(undefined);
           cgroupMade.catch(() => undefined);
           let jobCgroup: JobCgroup | undefined;
-          let swept: Promise<boolean> | undefined;
+          let cleanup: { shared: Promise<boolean>; swept: Promise<boolean> } | undefined;
           return {
             uid,
             envFor: (env) => sandboxedJobEnv(env, deps.secrets, true).env,
@@ -318,22 +293,43 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               else if (groupLeader === undefined || outsideProcessGroup(jobCgroup.pidsNow(), groupLeader).length > 0) await jobCgroup.killAll();
               const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
               const cgroup = jobCgroup;
-              swept ??= (async () => {
-                // Removal waits (retrying) until the killed processes have finished exiting.
-                if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
-                await sweep(nsenter, zygoteHostPid, slot, uid);
-              })().then(
-                () => {
-                  deps.uids.release(uid);
-                  return true;
-                },
-                (error: unknown) => {
-                  // The uid stays taken: its files may still be in the zygote's /tmp.
-                  deps.logger?.warn({ err: error, pack: jobContext.pack, slot }, 'could not empty a zygote job folder');
-                  return false;
-                },
-              );
-              return { ...stats, swept };
+              cleanup ??= (() => {
+                // First, as the next execution of this zygote waits for it: what the job left where
+                // every child of the zygote reaches. Started after this turn of the event loop, in
+                // which the execution's outcome goes out: the question to the zygote wakes it, and
+                // on 2 cores it would take the CPU from those last steps.
+                const shared = new Promise<void>((resolve) => setImmediate(resolve)).then(() => removeSharedLeftovers({
+                  nsenter,
+                  zygoteHostPid,
+                  uid,
+                  jobPids: () => (cgroup ? cgroup.pidsNow() : pidsOfUid(uid)),
+                  listSysvIpc: child.listSysvIpc,
+                })).then(
+                  () => true,
+                  (error: unknown) => {
+                    deps.logger?.error({ err: error, pack: jobContext.pack }, 'could not remove what an execution left in its zygote');
+                    return false;
+                  },
+                );
+                const slotEmptied = (async () => {
+                  // Removal waits (retrying) until the killed processes have finished exiting.
+                  if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error }, 'job cgroup left behind'));
+                  await sweepSlot(nsenter, zygoteHostPid, slot);
+                })().then(
+                  () => true,
+                  (error: unknown) => {
+                    deps.logger?.warn({ err: error, pack: jobContext.pack, slot }, 'could not empty a zygote job folder');
+                    return false;
+                  },
+                );
+                // The uid goes back only when nothing of it is left anywhere: it would own what was.
+                const swept = Promise.all([shared, slotEmptied]).then(([sharedEmptied, emptied]) => {
+                  if (sharedEmptied && emptied) deps.uids.release(uid);
+                  return emptied;
+                });
+                return { shared, swept };
+              })();
+              return { ...stats, ...cleanup };
             },
           };
         },

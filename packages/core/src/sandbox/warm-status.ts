@@ -20,6 +20,6 @@ export function warmSpawnStatus(config: PackrunConfig, host: SandboxHost): WarmS
   const gap = host.network && config.sandboxNetwork ? `; ${warmNetworkGap}` : '';
   return {
     active: true,
-    reason: `Python actions in children forked ahead from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}); Node actions in wrappers, shell actions in a /bin/sh, started ahead inside it${gap}`,
+    reason: `Python actions in children forked ahead from per-pack zygotes inside the sandbox (zygote uid ${config.sandboxZygoteUid}), what each child leaves in the zygote's /tmp, /dev/shm, message queues and System V IPC removed before the next one starts; Node actions in wrappers, shell actions in a /bin/sh, started ahead inside it${gap}`,
   };
 }
