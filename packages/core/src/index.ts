@@ -16,6 +16,7 @@ export { queueNames, type Bus, type QueueName, type QueueMessages, type TopicNam
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { checkJsonBytes, checkJsonValue, parseBoundedJson, JsonLimitError, type JsonBounds } from './limits/json-limits.ts';
+export { underWatchdog } from './limits/watchdog.ts';
 export { inputLimits, inputSubject, reportBounds, resultFrameBounds, payloadFrameBounds, busMessageBounds } from './limits/configured-limits.ts';
 export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';

@@ -1,3 +1,4 @@
+import { underWatchdog } from '@packrun/core';
 import { parseDateUtc } from './date-parse.ts';
 import { fnmatch } from './fnmatch.ts';
 import { compilePythonRegex } from './python-regex.ts';
@@ -41,12 +42,37 @@ const endswith: Operator = (value, pattern) => requireString(value, 'value').end
 const iendswith: Operator = (value, pattern) => lower(value, 'value').endsWith(lower(pattern, 'pattern'));
 const lessThan: Operator = (value, pattern) => pyCompare(value, pattern) < 0;
 const greaterThan: Operator = (value, pattern) => pyCompare(value, pattern) > 0;
-const matchWildcard: Operator = (value, pattern) => fnmatch(requireString(value, 'value'), requireString(pattern, 'pattern'));
-const matchRegex: Operator = (value, pattern) =>
-  compilePythonRegex(requireString(pattern, 'pattern'), { dotAll: true, sticky: true }).test(requireString(value, 'value'));
-const regex: Operator = (value, pattern) => compilePythonRegex(requireString(pattern, 'pattern')).test(requireString(value, 'value'));
-const iregex: Operator = (value, pattern) =>
-  compilePythonRegex(requireString(pattern, 'pattern'), { ignoreCase: true }).test(requireString(value, 'value'));
+/**
+ * How long one pattern match of a criterion may run. Patterns come from rules (a pack's, or an API
+ * caller's) and values from trigger payloads; JavaScript's regex engine backtracks, so a pattern
+ * such as `^(a+)+$` on a crafted payload would hold the rules engine for minutes. Past this, the
+ * criterion does not match and says why.
+ */
+const criterionMatchTimeoutMs = 1000;
+
+function bounded(pattern: string, match: () => boolean): boolean {
+  const outcome = underWatchdog(match, criterionMatchTimeoutMs);
+  if ('value' in outcome) return outcome.value;
+  throw new Error(`matching the pattern ${JSON.stringify(pattern.length > 200 ? `${pattern.slice(0, 200)}...` : pattern)} took longer than ${criterionMatchTimeoutMs} ms (nested repetition such as (a+)+ can take exponential time)`);
+}
+
+function regexOperator(options: { ignoreCase?: boolean; dotAll?: boolean; sticky?: boolean }): Operator {
+  return (value, pattern) => {
+    const source = requireString(pattern, 'pattern');
+    const compiled = compilePythonRegex(source, options);
+    const text = requireString(value, 'value');
+    return bounded(source, () => compiled.test(text));
+  };
+}
+
+const matchWildcard: Operator = (value, pattern) => {
+  const source = requireString(pattern, 'pattern');
+  const text = requireString(value, 'value');
+  return bounded(source, () => fnmatch(text, source));
+};
+const matchRegex = regexOperator({ dotAll: true, sticky: true });
+const regex = regexOperator({});
+const iregex = regexOperator({ ignoreCase: true });
 const exists: Operator = (value) => !isNone(value);
 const nexists: Operator = (value) => isNone(value);
 const inside: Operator = (value, pattern) => pyIn(value, pattern);
