@@ -3,7 +3,11 @@ import { isCompleted, type Bus, type OutputChunkEvent, type Subscription, type T
 
 export type HubEvent =
   | { topic: 'execution-updates'; event: TopicEvents['execution-updates'] }
-  | { topic: 'execution-output'; event: TopicEvents['execution-output'] };
+  | { topic: 'execution-output'; event: TopicEvents['execution-output'] }
+  | { topic: 'announcements'; event: TopicEvents['announcements'] };
+
+/** Routes are dot-separated words (StackStorm's routing keys); anything else never names a stream event. */
+export const announcementRoute = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** Output kept per running execution for late readers, until it completes. */
 const bufferCap = 1024 * 1024;
@@ -33,6 +37,10 @@ export class EventHub {
       bus.subscribe('execution-output', (event) => {
         this.keep(event);
         this.emitter.emit('event', { topic: 'execution-output', event } satisfies HubEvent);
+      }),
+      bus.subscribe('announcements', (event) => {
+        if (!announcementRoute.test(event.route)) return;
+        this.emitter.emit('event', { topic: 'announcements', event } satisfies HubEvent);
       }),
     ]);
   }

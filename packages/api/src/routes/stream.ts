@@ -10,6 +10,8 @@ import { visibleExecution } from './executions.ts';
 /**
  * Server-Sent Events. Events are named after their topic: `execution-updates` carries
  * `{executionId, status, at, changes}`, `execution-output` carries `{executionId, stream, seq, data}`.
+ * An announcement (core.announcement) is the event `st2.announcement__<route>` carrying the
+ * announced payload, as StackStorm's stream names and sends it.
  */
 export function streamRoutes(app: FastifyInstance, deps: { executions: ExecutionService; hub: EventHub }): void {
   const { executions, hub } = deps;
@@ -23,7 +25,10 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
     schema: { summary: 'Live events of every execution (text/event-stream)', querystring: streamQuery },
   }, async (request, reply) => {
     const channel = openSse(request, reply);
-    const detach = hub.on((item: HubEvent) => channel.send(item.topic, item.event));
+    const detach = hub.on((item: HubEvent) => {
+      if (item.topic === 'announcements') channel.send(`st2.announcement__${item.event.route}`, item.event.payload);
+      else channel.send(item.topic, item.event);
+    });
     await channel.closed;
     detach();
   });
@@ -41,7 +46,7 @@ export function streamRoutes(app: FastifyInstance, deps: { executions: Execution
     const channel = openSse(request, reply);
     // Attach before re-reading so that nothing falls between the snapshot and the live events.
     const detach = hub.on((item: HubEvent) => {
-      if (item.event.executionId !== id) return;
+      if (item.topic === 'announcements' || item.event.executionId !== id) return;
       channel.send(item.topic, item.event);
       if (item.topic === 'execution-updates' && isCompleted(item.event.status)) channel.close();
     });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { HttpKeyValues, createHttpLedger, runnerIdentity, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey } from '../api-client/connect.ts';
+import { installBuiltinPacks } from './builtin-packs.ts';
 import { openReadyBus } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
@@ -23,6 +24,8 @@ export function register(program: Command): void {
         });
       }
       const logger = createLogger({ level: config.logLevel });
+      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
+      await installBuiltinPacks(config, decorator);
       const endpoint = { url: config.apiUrl, apiKey };
       const identity = await runnerIdentity(endpoint);
       const bus = await openReadyBus(config, logger);
@@ -35,7 +38,7 @@ export function register(program: Command): void {
         runnerIdPrefix: identity.runnerIdPrefix,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
-        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
+        decorator,
       });
       process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
       const signal = await shutdownSignal();

@@ -1,6 +1,7 @@
 import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
+import type { ActionUnavailable } from '../pack/types.ts';
 
 /**
  * The Store: one interface over the embedded store (SQLite) and MongoDB. Services talk only to
@@ -151,6 +152,8 @@ export interface ActionRecord extends Timestamps {
   tags?: string[];
   /** The parsed action metadata file. */
   metadata: Record<string, unknown>;
+  /** Why it cannot run (its runner is missing); running it fails with `unavailable.code`. */
+  unavailable?: ActionUnavailable;
 }
 
 /** A registered sensor. `id` is the sensor ref `<pack>.<class_name>`. */
