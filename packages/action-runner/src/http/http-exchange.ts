@@ -1,6 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import type { AllowedDestination } from '@packrun/core';
@@ -67,14 +67,15 @@ function proxyAuthorization(proxy: URL): Record<string, string> {
  * whole URL as the path (plain HTTP through a proxy), or through a CONNECT tunnel made first
  * (HTTPS through a proxy). Every connection the runtime opens goes through the guarded lookup.
  */
-async function requestOptions(request: ExchangeRequest): Promise<{ send: typeof http.request; options: RequestOptions }> {
+async function requestOptions(request: ExchangeRequest): Promise<{ send: typeof http.request; options: RequestOptions; tunnel?: Socket }> {
   const { url, proxy, allowed } = request;
   const host = hostOf(url);
   const port = portOf(url);
   const secure = url.protocol === 'https:';
   checkLiteral(host, port, allowed);
   const common = { method: request.method, agent: false as const, signal: request.signal };
-  const tlsOptions = { rejectUnauthorized: request.verifyTls, servername: host };
+  // SNI carries names only (RFC 6066); a certificate for an IP is still checked against it.
+  const tlsOptions = { rejectUnauthorized: request.verifyTls, ...(net.isIP(host) === 0 ? { servername: host } : {}) };
   if (proxy === undefined) {
     return {
       send: secure ? https.request : http.request,
@@ -101,6 +102,7 @@ async function requestOptions(request: ExchangeRequest): Promise<{ send: typeof 
       headers: request.headers,
       createConnection: () => tls.connect({ socket: tunnel, ...tlsOptions }),
     },
+    tunnel,
   };
 }
 
@@ -178,7 +180,16 @@ function readBody(request: ClientRequest, answer: IncomingMessage, limit: number
 
 /** Sends one request and reads its whole answer (within the timeout between reads and the size cap). */
 export async function exchange(request: ExchangeRequest): Promise<ExchangeResponse> {
-  const { send, options } = await requestOptions(request);
+  const { send, options, tunnel } = await requestOptions(request);
+  try {
+    return await sendAndRead(request, send, options);
+  } finally {
+    // Closing the TLS socket over a tunnel leaves the tunnel's own socket open.
+    tunnel?.destroy();
+  }
+}
+
+function sendAndRead(request: ExchangeRequest, send: typeof http.request, options: RequestOptions): Promise<ExchangeResponse> {
   return new Promise((resolve, reject) => {
     const outgoing = send(options);
     outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(new ExchangeTimeout(request.url, request.timeoutMs)));
