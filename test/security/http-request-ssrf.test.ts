@@ -115,6 +115,13 @@ describe('core.http against the runtime\'s own host', () => {
     expect(done).toMatchObject({ status: 'failed', error: { type: 'HTTP_DESTINATION_REFUSED' } });
   });
 
+  it('refuses a URL naming the host through an allowed proxy: a proxy on the host would reach it for the caller', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const done = await operator({ action: 'core.http', parameters: { url: `http://${host}:${apiPort}/api/v1/apikeys`, http_proxy: `http://127.0.0.1:${attacks.allowedPort}` } });
+      expect(done, host).toMatchObject({ status: 'failed', error: { type: 'HTTP_DESTINATION_REFUSED' } });
+    }
+  });
+
   it('still reaches what the operator allowed', async () => {
     const done = await operator({ action: 'core.http', parameters: { url: `http://127.0.0.1:${attacks.allowedPort}/` } });
     expect(done).toMatchObject({ status: 'succeeded', result: { status_code: 200, body: 'outside world' } });

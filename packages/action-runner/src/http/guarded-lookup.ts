@@ -42,3 +42,16 @@ export function guardedLookup(port: number, allowed: readonly AllowedDestination
     });
   };
 }
+
+/**
+ * Refuses a URL that names the runtime's own host even though a proxy makes the connection: the
+ * proxy resolves the name itself, but a proxy running on this host would reach this host's
+ * services for the caller. Checked by this host's resolver, every address it gives.
+ */
+export async function checkProxiedTarget(host: string, port: number, allowed: readonly AllowedDestination[]): Promise<void> {
+  checkLiteral(host, port, allowed);
+  if (net.isIP(host) !== 0) return;
+  const addresses = await dns.promises.lookup(host, { all: true }).catch(() => []);
+  const own = addresses.find((entry) => !destinationAllowed(entry.address, port, allowed));
+  if (own !== undefined) throw destinationRefused(host, own.address, port);
+}

@@ -4,7 +4,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import type { AllowedDestination } from '@packrun/core';
-import { checkLiteral, guardedLookup } from './guarded-lookup.ts';
+import { checkLiteral, checkProxiedTarget, guardedLookup } from './guarded-lookup.ts';
 
 /** One request and its answer: no redirects followed here (http-request-runner.ts does that). */
 export interface ExchangeRequest {
@@ -72,16 +72,17 @@ async function requestOptions(request: ExchangeRequest): Promise<{ send: typeof 
   const host = hostOf(url);
   const port = portOf(url);
   const secure = url.protocol === 'https:';
-  checkLiteral(host, port, allowed);
   const common = { method: request.method, agent: false as const, signal: request.signal };
   // SNI carries names only (RFC 6066); a certificate for an IP is still checked against it.
   const tlsOptions = { rejectUnauthorized: request.verifyTls, ...(net.isIP(host) === 0 ? { servername: host } : {}) };
   if (proxy === undefined) {
+    checkLiteral(host, port, allowed);
     return {
       send: secure ? https.request : http.request,
       options: { ...common, ...(secure ? tlsOptions : {}), host, port, path: `${url.pathname}${url.search}`, headers: request.headers, lookup: guardedLookup(port, allowed) },
     };
   }
+  await checkProxiedTarget(host, port, allowed);
   const proxyHost = hostOf(proxy);
   const proxyPort = portOf(proxy);
   checkLiteral(proxyHost, proxyPort, allowed);
