@@ -3,18 +3,18 @@ import path from 'node:path';
 import {
   PackrunError,
   dataPaths,
+  describeSkippedActions,
   isBuiltinPackRef,
   loadPack,
   readInstalledPack,
+  summariseActions,
+  type ActionSummary,
   type DataPaths,
   type InstalledPack,
   type LoadedPack,
   type PackrunConfig,
   type PackProblem,
   type SpawnDecorator,
-  describeSkippedActions,
-  summariseActions,
-  type ActionSummary,
 } from '@packrun/core';
 import { deactivate, placeVersion, retireVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';

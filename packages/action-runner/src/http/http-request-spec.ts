@@ -50,12 +50,12 @@ function headerValues(input: RunnerInput, value: unknown): Record<string, string
   );
 }
 
-function headerNamed(headers: Record<string, string>, name: string): string | undefined {
+export function headerNamed(headers: Record<string, string>, name: string): string | undefined {
   const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
   return key === undefined ? undefined : headers[key];
 }
 
-function setHeader(headers: Record<string, string>, name: string, value: string): void {
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
   for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
   headers[name] = value;
 }
@@ -169,4 +169,3 @@ export function httpRequestSpec(input: RunnerInput): HttpRequestSpec {
   };
 }
 
-export { headerNamed, setHeader };

@@ -92,10 +92,10 @@ const missingRunners: Record<string, string> = {
 /** Runners only Packrun's built-in `core` pack may use: they act for the execution's caller (core.inject_trigger). */
 const builtinOnlyRunners = new Set(['inject-trigger']);
 
-export const supportedRunnerTypes: readonly string[] = Object.keys(runnerParameterMetadata).filter((name) => !builtinOnlyRunners.has(name));
+const supportedRunnerTypes: readonly string[] = Object.keys(runnerParameterMetadata).filter((name) => !builtinOnlyRunners.has(name));
 
 /** The canonical runner name for `runner_type`, or undefined when Packrun has no such runner. */
-export function canonicalRunnerType(runnerType: string): string | undefined {
+function canonicalRunnerType(runnerType: string): string | undefined {
   const name = runnerAliases[runnerType] ?? runnerType;
   return name in runnerParameterMetadata ? name : undefined;
 }
