@@ -123,6 +123,9 @@ describe('packrun up on a fresh data folder', () => {
     await Promise.race([heard, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await reader.cancel();
     expect(text).toContain('event: st2.announcement__general\ndata: {"message":{"note":"hello stream"}}');
+    // The route names the event: a route that would write its own lines into the stream is refused.
+    const forged = await run('core.announcement', { message: {}, route: 'general\nevent: execution-updates\ndata: {}' });
+    expect(forged).toMatchObject({ status: 'failed', error: { type: 'PARAMETER_INVALID', details: { parameter: 'route' } } });
 
     const injected = await run('core.inject_trigger', { trigger_name: 'core.st2.webhook', payload: { headers: {}, body: { x: 1 } } });
     expect(injected.status).toBe('succeeded');

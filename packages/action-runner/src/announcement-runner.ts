@@ -1,4 +1,4 @@
-import { PackrunError } from '@packrun/core';
+import { announcementRoute, PackrunError } from '@packrun/core';
 import type { InlineRunner, RunnerInput } from './runner.ts';
 import { needsServer } from './server-services.ts';
 
@@ -11,9 +11,8 @@ function routeOf(input: RunnerInput): string {
     });
   }
   const route = String(input.runnerParameters['route'] ?? 'general');
-  // The route names the stream event (st2.announcement__<route>): words and dots only, so that it
-  // can never break the event stream's framing.
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(route)) {
+  // The route names the stream event (st2.announcement__<route>).
+  if (!announcementRoute.test(route)) {
     throw new PackrunError('PARAMETER_INVALID', `action ${input.action.ref}: parameter "route" must be words separated by dots, got ${JSON.stringify(route)}`, {
       details: { action: input.action.ref, parameter: 'route' },
     });

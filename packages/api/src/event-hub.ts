@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { isCompleted, type Bus, type OutputChunkEvent, type Subscription, type TopicEvents } from '@packrun/core';
+import { announcementRoute, isCompleted, type Bus, type OutputChunkEvent, type Subscription, type TopicEvents } from '@packrun/core';
 
 export type HubEvent =
   | { topic: 'execution-updates'; event: TopicEvents['execution-updates'] }
   | { topic: 'execution-output'; event: TopicEvents['execution-output'] }
   | { topic: 'announcements'; event: TopicEvents['announcements'] };
 
-/** Routes are dot-separated words (StackStorm's routing keys); anything else never names a stream event. */
-export const announcementRoute = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** Output kept per running execution for late readers, until it completes. */
 const bufferCap = 1024 * 1024;
