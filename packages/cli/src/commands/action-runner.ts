@@ -24,8 +24,7 @@ export function register(program: Command): void {
         });
       }
       const logger = createLogger({ level: config.logLevel });
-      const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
-      await installBuiltinPacks(config, decorator);
+      await installBuiltinPacks(config);
       const endpoint = { url: config.apiUrl, apiKey };
       const identity = await runnerIdentity(endpoint);
       const bus = await openReadyBus(config, logger);
@@ -38,7 +37,7 @@ export function register(program: Command): void {
         runnerIdPrefix: identity.runnerIdPrefix,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
-        decorator,
+        decorator: createSandboxDecorator({ host: await detectSandbox(config), config }),
       });
       process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
       const signal = await shutdownSignal();
