@@ -42,7 +42,7 @@ describe('packrun pack', () => {
     expect(installed.stderr).toMatch(/^resolving .*\nfetching .*\n/m);
     expect(installed.stderr).toContain('done base: base 1.0.0 installed');
     expect(installed.stderr).not.toContain('\r');
-    expect(installed.stdout).toBe('installed base 1.0.0 (no env)\n');
+    expect(installed.stdout).toBe('installed base 1.0.0 (no env): 1 of 1 actions runnable\n');
 
     const list = JSON.parse((await packrun('pack', 'list', '--json')).stdout) as Array<{ ref: string; version: string; source: string; envState: string }>;
     expect(list.map((p) => [p.ref, p.version, p.source, p.envState])).toEqual([['base', '1.0.0', base, 'none']]);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describePlan, LocalFileKeyValues, prepareAction, runAction } from '@packrun/action-runner';
+import { describePlan, LocalFileKeyValues, prepareAction, runAction, type JobPlanDescription } from '@packrun/action-runner';
 import { installPack } from '@packrun/pack-installer';
 import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 
@@ -97,7 +97,7 @@ describe('secret parameters', () => {
       'plan1',
       path.join(home.paths.jobs, 'plan1'),
     );
-    const description = describePlan(prepared);
+    const description = describePlan(prepared) as JobPlanDescription;
     expect(description.argv.at(-1)).toBe('********');
     expect(JSON.stringify(description)).not.toContain(token);
   });

@@ -60,6 +60,8 @@ function rows(): Row[] {
     { route: 'POST /api/v1/runners/:runner/complete', path: runnerPath('complete'), body: { executionId: 'nothing-here' }, allowed: runners },
     { route: 'POST /api/v1/runners/:runner/release', path: runnerPath('release'), body: { executionId: 'nothing-here' }, allowed: runners },
     { route: 'POST /api/v1/runners/:runner/heartbeat', path: runnerPath('heartbeat'), body: { host: 'matrix', pid: 1, concurrency: 1, running: [] }, allowed: runners },
+    // An empty body fails validation: an allowed role gets 400, after authorization.
+    { route: 'POST /api/v1/runners/:runner/triggers', path: runnerPath('triggers'), body: {}, allowed: runners },
     { route: 'GET /api/v1/runners', path: at('/api/v1/runners'), allowed: readers },
     { route: 'POST /api/v1/apikeys', path: at('/api/v1/apikeys'), body: { user: 'made-by-matrix', role: 'observer' }, allowed: admins },
     { route: 'GET /api/v1/apikeys', path: at('/api/v1/apikeys'), allowed: admins },

@@ -131,4 +131,39 @@ describe('two action-runner processes on RabbitMQ', () => {
     const keys = await api.call<Array<{ name: string; value: string }>>('GET', '/api/v1/keys');
     expect(keys.body).toEqual(expect.arrayContaining([expect.objectContaining({ value: '2' })]));
   }, 180_000);
+
+  it("runs core's runners that start no job: inject_trigger through the API's runner route, announcement over RabbitMQ to the API's stream", async () => {
+    await startRunner('runner-d');
+    const run = async (action: string, parameters: Record<string, unknown>) => {
+      const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+      expect(response.status).toBe(201);
+      let record: ExecutionRecord | undefined;
+      await retryUntil(async () => {
+        record = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${response.body.id}`)).body;
+        return ['succeeded', 'failed'].includes(record.status);
+      }, { withinMs: 60_000, what: `${action} done` });
+      return record!;
+    };
+    const injected = await run('core.inject_trigger', { trigger_name: 'core.st2.webhook', payload: { headers: {}, body: { from: 'runner-d' } } });
+    expect(injected).toMatchObject({ status: 'succeeded', result: { result: { trigger: 'core.st2.webhook', trigger_instance: expect.any(String) } } });
+    const refused = await run('core.inject_trigger', { trigger_name: 'nobody.nothing' });
+    // The API's refusal reaches the execution with its own code, as under packrun up.
+    expect(refused).toMatchObject({ status: 'failed', error: { type: 'TRIGGER_NOT_FOUND' } });
+
+    const stream = await fetch(`${env['PACKRUN_API_URL']}/api/v1/stream`, { headers: { 'x-api-key': api.key } });
+    const reader = stream.body!.getReader();
+    let text = '';
+    const heard = (async () => {
+      while (!text.includes('event: st2.announcement__chatops')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    })();
+    const announced = await run('core.announcement', { message: { text: 'deploy done' }, route: 'chatops' });
+    expect(announced).toMatchObject({ status: 'succeeded', result: { output: { message: { text: 'deploy done' } } } });
+    await Promise.race([heard, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await reader.cancel();
+    expect(text).toContain('event: st2.announcement__chatops\ndata: {"message":{"text":"deploy done"}}');
+  }, 180_000);
 });

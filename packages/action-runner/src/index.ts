@@ -2,13 +2,13 @@ export { runAction, prepareAction, findAction, splitActionRef, type RunActionOpt
 export { LocalFileKeyValues } from './local-key-values.ts';
 export { shellArguments } from './shell-arguments.ts';
 export type { Runner, RunnerInput, RunnerPlan, WrapperReport } from './runner.ts';
-export { createStoreLedger, type StoreLedger, type StoreLedgerOptions } from './service/store-ledger.ts';
+export { createStoreLedger, type StoreLedger, type StoreLedgerOptions, type TriggerInjector } from './service/store-ledger.ts';
 export { publishExecutionUpdate } from './service/execution-events.ts';
 export type { ExecutionLedger, ClaimDecision, ClaimRequest, CompleteRequest, RunnerInfo } from './service/ledger.ts';
 export { startActionRunnerService, type ActionRunnerService, type ActionRunnerServiceOptions } from './service/runner-service.ts';
 export { createHttpLedger, HttpKeyValues } from './service/http-ledger.ts';
 export type { ApiEndpoint } from './service/api-request.ts';
 export { runnerIdentity } from './service/runner-identity.ts';
-export { describePlan, type PlanDescription } from './plan-description.ts';
+export { describePlan, type PlanDescription, type JobPlanDescription } from './plan-description.ts';
 export { ZygotePool } from './warm/zygote-pool.ts';
 export { processZygotePool, processPrespawnPool } from './warm/launch-action.ts';

@@ -1,7 +1,8 @@
 import { maskedValue } from '@packrun/core';
 import type { PreparedAction } from './run-action.ts';
 
-export interface PlanDescription {
+/** A job: the command line and what goes with it. */
+export interface JobPlanDescription {
   /** The command line as it would be started. */
   argv: string[];
   cwd: string;
@@ -12,6 +13,14 @@ export interface PlanDescription {
   /** The job sent on the control channel (Python and Node actions). */
   job?: unknown;
 }
+
+/** A runner that starts no job: the runner and what it would do. */
+export interface InlinePlanDescription {
+  runner: string;
+  [what: string]: unknown;
+}
+
+export type PlanDescription = JobPlanDescription | InlinePlanDescription;
 
 function mask(text: string, secrets: readonly string[]): string {
   return secrets.reduce((masked, secret) => masked.replaceAll(secret, maskedValue), text);
@@ -31,13 +40,16 @@ function maskDeep(value: unknown, secrets: readonly string[]): unknown {
 /**
  * What `packrun run --print-command` shows: the plan with every secret parameter and secret config
  * value (each text inside a secret list or object too) replaced by `********` wherever it appears
- * (arguments, environment, job), at any depth.
+ * (arguments, environment, job, request), at any depth.
  */
 export function describePlan(prepared: PreparedAction): PlanDescription {
   const secrets = [...prepared.secretValues].sort((a, b) => b.length - a.length);
+  if (prepared.kind === 'inline') {
+    return maskDeep({ runner: prepared.input.action.runnerType, ...prepared.description }, secrets) as InlinePlanDescription;
+  }
   const { plan } = prepared;
   return maskDeep(
     { argv: [plan.command, ...plan.args], cwd: plan.cwd, env: plan.env, jobEnv: plan.jobEnv, ...(plan.job ? { job: plan.job } : {}) },
     secrets,
-  ) as PlanDescription;
+  ) as JobPlanDescription;
 }

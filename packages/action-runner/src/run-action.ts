@@ -29,7 +29,7 @@ import {
   type SpawnDecorator,
 } from '@packrun/core';
 import { executePlan } from './execute-plan.ts';
-import type { Runner, RunnerInput, RunnerPlan } from './runner.ts';
+import { isInlineRunner, type InlineRunner, type InlineServices, type Runner, type RunnerInput, type RunnerPlan } from './runner.ts';
 import { runnerFor } from './runners.ts';
 import { preloadImportsOf } from './warm/preload-imports.ts';
 
@@ -54,15 +54,31 @@ export interface RunActionOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   decorator?: SpawnDecorator;
   logger?: Logger;
+  /** What runners that start no job reach beyond this process (the bus, the API); none in `packrun run` alone. */
+  services?: InlineServices;
 }
 
-export interface PreparedAction {
-  runner: Runner;
+interface PreparedBase {
   input: RunnerInput;
-  plan: RunnerPlan;
   /** Values to hide wherever the plan is shown: secret parameters and secret config attributes. */
   secretValues: string[];
 }
+
+/** An action whose runner starts a job: the command line and job it would start. */
+export interface PreparedJob extends PreparedBase {
+  kind: 'job';
+  runner: Runner;
+  plan: RunnerPlan;
+}
+
+/** An action whose runner does its work in this process: what it would do. */
+export interface PreparedInline extends PreparedBase {
+  kind: 'inline';
+  runner: InlineRunner;
+  description: Record<string, unknown>;
+}
+
+export type PreparedAction = PreparedJob | PreparedInline;
 
 export function splitActionRef(ref: string): { pack: string; action: string } {
   const dot = ref.indexOf('.');
@@ -150,7 +166,9 @@ export async function prepareAction(options: RunActionOptions, executionId: stri
     }),
     preloadImports: preloadImportsOf(pack),
   };
-  return { runner, input, plan: await runner.plan(input), secretValues: secretValuesOf(resolved, siteConfig) };
+  const secretValues = secretValuesOf(resolved, siteConfig);
+  if (isInlineRunner(runner)) return { kind: 'inline', runner, input, description: runner.describe(input), secretValues };
+  return { kind: 'job', runner, input, plan: await runner.plan(input), secretValues };
 }
 
 /** Every text a secret parameter or secret config value holds, inside lists and objects too. */
@@ -188,6 +206,15 @@ export async function runAction(options: RunActionOptions): Promise<ActionOutcom
     const prepared = await prepareAction(options, executionId, jobDir, lease.installed);
     if (options.signal?.aborted) {
       return { status: 'canceled', result: { error: 'Action was canceled before it started' }, stopReason: 'canceled', durationMs: 0 };
+    }
+    if (prepared.kind === 'inline') {
+      const started = performance.now();
+      const outcome = await prepared.runner.run(prepared.input, {
+        services: options.services ?? {},
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      return { ...outcome, durationMs: Math.round(performance.now() - started) };
     }
     return await executePlan(prepared.runner, prepared.plan, prepared.input, {
       keyValues: options.datastore,

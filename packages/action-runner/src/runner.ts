@@ -1,4 +1,4 @@
-import type { ActionJob, ActionMeta, ActionOutcome, InstalledPack, JobExit, PackrunConfig, ParameterSpec, SandboxLimits } from '@packrun/core';
+import type { ActionJob, ActionMeta, ActionOutcome, InstalledPack, JobExit, Logger, PackrunConfig, ParameterSpec, SandboxLimits } from '@packrun/core';
 
 /** Everything a runner needs to start one action: all of it already resolved and validated. */
 export interface RunnerInput {
@@ -36,9 +36,51 @@ export interface RunnerPlan {
   job?: ActionJob;
 }
 
+/** A runner that starts a job: a sandboxed child process running the pack's code. */
 export interface Runner {
   plan(input: RunnerInput): Promise<RunnerPlan>;
   outcome(exit: JobExit, report: WrapperReport, input: RunnerInput): Omit<ActionOutcome, 'durationMs'>;
+}
+
+/**
+ * A runner that runs no pack code, so it starts no job: its work (nothing, an HTTP request, a bus
+ * event, a trigger) is done by the runtime itself, under the rules the runner applies.
+ */
+export interface InlineRunner {
+  inline: true;
+  /** Checks the inputs and says what `run` would do: what `packrun run --print-command` shows. */
+  describe(input: RunnerInput): Record<string, unknown>;
+  run(input: RunnerInput, context: InlineContext): Promise<Omit<ActionOutcome, 'durationMs'>>;
+}
+
+export type AnyRunner = Runner | InlineRunner;
+
+export function isInlineRunner(runner: AnyRunner): runner is InlineRunner {
+  return 'inline' in runner;
+}
+
+export interface InlineContext {
+  signal?: AbortSignal;
+  logger?: Logger;
+  services: InlineServices;
+}
+
+/** A trigger an execution fires (core.inject_trigger); the authority decides whether it may. */
+export interface TriggerInjection {
+  trigger: string;
+  payload: Record<string, unknown>;
+  traceTag?: string;
+}
+
+/**
+ * What inline runners reach beyond the runtime process, given by the service that runs them. In
+ * `packrun run` without a server there is none: the runners that need one say so.
+ */
+export interface InlineServices {
+  /** Publishes an announcement on the bus, which the API streams. */
+  announce?(route: string, payload: Record<string, unknown>): Promise<void>;
+  /** Fires a trigger on behalf of the execution, through the execution authority (the API). */
+  injectTrigger?(injection: TriggerInjection): Promise<Record<string, unknown>>;
 }
 
 /** What arrived on the control channel. */

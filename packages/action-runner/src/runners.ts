@@ -1,22 +1,34 @@
-import { canonicalRunnerType, PackrunError, type ActionMeta } from '@packrun/core';
+import { PackrunError, unavailableActionError, type ActionMeta } from '@packrun/core';
+import { announcementRunner } from './announcement-runner.ts';
+import { httpRequestRunner } from './http/http-request-runner.ts';
+import { injectTriggerRunner } from './inject-trigger-runner.ts';
 import { nodeRunner } from './node-runner.ts';
+import { noopRunner } from './noop-runner.ts';
 import { pythonRunner } from './python-runner.ts';
-import type { Runner } from './runner.ts';
+import type { AnyRunner } from './runner.ts';
 import { shellCommandRunner, shellScriptRunner } from './shell-runners.ts';
 
-const runners: Record<string, Runner> = {
+/** Keyed by the canonical runner name the pack loader gives an action (runner-parameters.ts). */
+const runners: Record<string, AnyRunner> = {
   'python-script': pythonRunner,
   'node-script': nodeRunner,
   'local-shell-cmd': shellCommandRunner,
   'local-shell-script': shellScriptRunner,
+  'http-request': httpRequestRunner,
+  noop: noopRunner,
+  announcement: announcementRunner,
+  'inject-trigger': injectTriggerRunner,
 };
 
-export function runnerFor(action: ActionMeta): Runner {
-  const runner = runners[canonicalRunnerType(action.runnerType) ?? ''];
+export function runnerFor(action: ActionMeta): AnyRunner {
+  if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
+  const runner = runners[action.runnerType];
   if (!runner) {
-    throw new PackrunError('RUNNER_UNSUPPORTED', `action ${action.ref} uses runner "${action.runnerType}", which Packrun does not have`, {
-      hint: `supported runners: ${Object.keys(runners).join(', ')}`,
-      details: { action: action.ref, file: action.file, field: 'runner_type' },
+    // The loader marks an action whose runner is missing as unavailable; reaching this is a runner
+    // declared in core's metadata but never implemented here.
+    throw new PackrunError('ACTION_RUNNER_MISSING', `action ${action.ref} uses runner "${action.runnerType}", which this action runner does not have`, {
+      details: { action: action.ref, runner: action.runnerType, field: 'runner_type' },
+      userError: false,
     });
   }
   return runner;

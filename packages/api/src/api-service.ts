@@ -8,6 +8,7 @@ import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
+import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
@@ -46,7 +47,15 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
-  const ledger = createStoreLedger({ store, bus, logger, staleAfterMs: 3 * heartbeatMs, openSecrets: secrets.open, resultInlineBytes: config.resultInlineBytes });
+  const ledger = createStoreLedger({
+    store,
+    bus,
+    logger,
+    staleAfterMs: 3 * heartbeatMs,
+    openSecrets: secrets.open,
+    resultInlineBytes: config.resultInlineBytes,
+    injectTrigger: createTriggerInjector({ store, bus }),
+  });
   const hub = new EventHub();
   await hub.start(bus);
   const executions = createExecutionService({

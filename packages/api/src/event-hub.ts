@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { isCompleted, type Bus, type OutputChunkEvent, type Subscription, type TopicEvents } from '@packrun/core';
+import { announcementRoute, isCompleted, type Bus, type OutputChunkEvent, type Subscription, type TopicEvents } from '@packrun/core';
 
 export type HubEvent =
   | { topic: 'execution-updates'; event: TopicEvents['execution-updates'] }
-  | { topic: 'execution-output'; event: TopicEvents['execution-output'] };
+  | { topic: 'execution-output'; event: TopicEvents['execution-output'] }
+  | { topic: 'announcements'; event: TopicEvents['announcements'] };
+
 
 /** Output kept per running execution for late readers, until it completes. */
 const bufferCap = 1024 * 1024;
@@ -38,6 +40,10 @@ export class EventHub {
       bus.subscribe('execution-output', (event) => {
         this.keep(event);
         this.emitter.emit('event', { topic: 'execution-output', event } satisfies HubEvent);
+      }),
+      bus.subscribe('announcements', (event) => {
+        if (!announcementRoute.test(event.route)) return;
+        this.emitter.emit('event', { topic: 'announcements', event } satisfies HubEvent);
       }),
     ]);
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from './errors.ts';
+import { parseAllowedDestination, type AllowedDestination } from './net/host-destinations.ts';
 
 /**
  * Packrun's one typed configuration. Every field has an environment variable, a default and a
@@ -84,6 +85,9 @@ const packRefList: Parser<string[]> = (raw, variable) => {
   }
   return refs;
 };
+
+const destinationList: Parser<AllowedDestination[]> = (raw, variable) =>
+  raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => parseAllowedDestination(entry, variable));
 
 /** How the embedded store commits: see EmbeddedStoreOptions.sync. */
 export type StoreSync = 'normal' | 'full';
@@ -178,6 +182,7 @@ const fields = {
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },
+  httpAllow: { env: 'PACKRUN_HTTP_ALLOW', doc: 'Destinations on the runtime\'s own host (loopback, its own addresses, link-local such as 169.254.169.254) that http-request actions (core.http) may reach, which they never may otherwise: comma-separated address[/prefix][:port], IPv6 in brackets with a port (127.0.0.1:8080, 10.1.2.3, [::1]:8080); default none.', default: (): AllowedDestination[] => [], parse: destinationList },
   rulesConcurrency: { env: 'PACKRUN_RULES_CONCURRENCY', doc: 'Trigger instances the rules engine processes at once.', default: () => 4, parse: integer(1) },
   sensorBackoffInitialSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_INITIAL', doc: 'Delay in seconds before the first restart of a crashed sensor; it doubles on each crash in a row.', default: () => 1, parse: positiveNumber },
   sensorBackoffMaxSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_MAX', doc: 'Longest delay in seconds between restarts of a crash-looping sensor (it is never given up).', default: () => 60, parse: positiveNumber },

@@ -3,8 +3,12 @@ import path from 'node:path';
 import {
   PackrunError,
   dataPaths,
+  describeSkippedActions,
+  isBuiltinPackRef,
   loadPack,
   readInstalledPack,
+  summariseActions,
+  type ActionSummary,
   type DataPaths,
   type InstalledPack,
   type LoadedPack,
@@ -17,7 +21,8 @@ import { planEnv } from './env-plan.ts';
 import { ensureEnv, removeSharedCaches } from './env-store.ts';
 import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
 import { withPackLocks } from './install-lock.ts';
-import { readInstalledPacks, type InstalledPackRecord } from './installed-packs.ts';
+import { readInstalledPacks, type InstalledPackRecord, type InstalledPackState } from './installed-packs.ts';
+import { packDigest } from './pack-digest.ts';
 import type { InstallProgressEvent, ProgressListener } from './progress.ts';
 import { assertSafePackageJson } from './package-json-check.ts';
 import { assertSafeRequirements } from './requirements-check.ts';
@@ -46,6 +51,12 @@ export interface InstallOptions {
    * setup.py and install scripts. Without it they run as the runtime's own user.
    */
   decorator?: SpawnDecorator;
+  /**
+   * Keep a pack, rather than install it again, when the installed copy came from the same source
+   * with the same version and content digest (decided once the pack's lock is held, so that
+   * processes starting together install a built-in pack once).
+   */
+  keepIdentical?: boolean;
 }
 
 export interface InstallResult {
@@ -53,8 +64,10 @@ export interface InstallResult {
   installed: InstalledPack[];
   /** Dependencies already installed at a fitting version. */
   kept: Array<{ ref: string; version: string }>;
-  /** Non-fatal problems: broken action files, forced incompatibilities. */
+  /** Non-fatal problems: broken action files, actions whose runner is missing, forced incompatibilities. */
   warnings: PackProblem[];
+  /** For each pack installed, what of its actions will run and what was skipped and why. */
+  actions: Record<string, ActionSummary>;
 }
 
 interface Prepared {
@@ -96,13 +109,17 @@ export async function installPack(sources: string | string[], options: InstallOp
   }
 }
 
-async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: string, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
+async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: string, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
   // Another install may have finished while this one waited for the locks.
-  checkConflicts(plan, await readInstalledPacks(paths));
+  const current = await readInstalledPacks(paths);
+  checkConflicts(given, current);
+  const plan = options.keepIdentical ? await withoutIdentical(given, current) : given;
+  if (plan.packs.length === 0) return { installed: [], kept: plan.kept, warnings: [], actions: {} };
   for (const planned of plan.packs) await collectPackGarbage(paths, planned.ref);
   const uv = await locateUv(options.config.uv);
   await removeSharedCaches(paths);
   const warnings: PackProblem[] = [];
+  const actions: Record<string, ActionSummary> = {};
   const prepared: Prepared[] = [];
   // Every pack's dependency files are checked before any env is built.
   for (const planned of plan.packs) await assertSafeInputs(planned, options.config);
@@ -131,20 +148,53 @@ async function installPlanned(plan: InstallPlan, paths: DataPaths, stagingDir: s
     });
     emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
     const loaded = await loadPack(planned.dir);
+    const summary = summariseActions(loaded);
+    actions[ref] = summary;
+    for (const line of describeSkippedActions(ref, summary)) emit({ stage: 'validating', pack: ref, message: `warning: ${line}`, warning: true });
+    for (const skipped of summary.skipped.filter((item) => item.code === 'ACTION_RUNNER_MISSING')) {
+      warnings.push({ file: skipped.file, field: 'runner_type', message: skipped.reason, code: skipped.code });
+    }
     for (const problem of [...loaded.problems, ...loaded.warnings]) {
       warnings.push(problem);
+      // Broken action files were said above, as skipped actions.
+      if (problem.file.startsWith('actions/') && problem.code === 'ACTION_INVALID') continue;
       emit({ stage: 'validating', pack: ref, message: `warning: ${problem.file}${problem.field ? ` ${problem.field}` : ''}: ${problem.message}`, warning: true });
     }
     prepared.push({
       planned,
-      record: { ref, version: planned.meta.version, source: planned.source, env, installedAt: new Date().toISOString(), dependsOn: [...planned.dependsOn].sort() },
+      record: {
+        ref,
+        version: planned.meta.version,
+        source: planned.source,
+        env,
+        installedAt: new Date().toISOString(),
+        dependsOn: [...planned.dependsOn].sort(),
+        ...(isBuiltinPackRef(ref) ? { digest: await packDigest(planned.dir) } : {}),
+      },
     });
   }
   const installed = await activateAll(prepared, paths, options, emit);
   for (const item of installed) {
     emit({ stage: 'done', pack: item.ref, message: `${item.ref} ${item.version} installed` });
   }
-  return { installed, kept: plan.kept, warnings };
+  return { installed, kept: plan.kept, warnings, actions };
+}
+
+/** The plan without the packs whose installed copy is the same source, version and content. */
+async function withoutIdentical(plan: InstallPlan, current: Map<string, InstalledPackState>): Promise<InstallPlan> {
+  const packs: PlannedPack[] = [];
+  const kept = [...plan.kept];
+  for (const planned of plan.packs) {
+    const installed = current.get(planned.ref)?.installed;
+    const same =
+      installed?.digest !== undefined &&
+      installed.source === planned.source &&
+      installed.version === planned.meta.version &&
+      installed.digest === (await packDigest(planned.dir));
+    if (same) kept.push({ ref: planned.ref, version: planned.meta.version });
+    else packs.push(planned);
+  }
+  return { ...plan, packs, kept };
 }
 
 async function assertSafeInputs(planned: PlannedPack, config: InstallerConfig): Promise<void> {

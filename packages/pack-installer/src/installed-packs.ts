@@ -2,8 +2,11 @@ import { readdir } from 'node:fs/promises';
 import { dataPaths, isValidPackRef, readInstalledPack, readPackMeta, validatePackRef, type DataPaths, type InstalledPack, type PackMeta } from '@packrun/core';
 import { isEnvReady } from './env-store.ts';
 
-/** The record as this installer writes it: core's InstalledPack plus the refs of the packs it depends on. */
-export type InstalledPackRecord = InstalledPack & { dependsOn?: string[] };
+/**
+ * The record as this installer writes it: core's InstalledPack plus the refs of the packs it
+ * depends on, and for the built-in packs the digest of the content installed (pack-digest.ts).
+ */
+export type InstalledPackRecord = InstalledPack & { dependsOn?: string[]; digest?: string };
 
 export interface InstalledPackState {
   installed: InstalledPackRecord;

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { PackrunError, dataPaths, validatePackRef } from '@packrun/core';
+import { PackrunError, dataPaths, isBuiltinPackRef, validatePackRef } from '@packrun/core';
 import { deactivate } from './activation.ts';
 import { packCacheDir } from './env-store.ts';
 import type { InstallerConfig } from './install-pack.ts';
@@ -24,6 +24,12 @@ export async function dependentsOf(home: string, ref: string): Promise<string[]>
 /** Uninstalls a pack: its active link, its content, its download caches and its envs (those of running jobs once they end). */
 export async function removePack(ref: string, options: RemoveOptions): Promise<void> {
   validatePackRef(ref);
+  if (isBuiltinPackRef(ref)) {
+    throw new PackrunError('PACK_REF_RESERVED', `pack "${ref}" is built into Packrun and cannot be removed`, {
+      hint: 'every start of Packrun installs it again at the version it ships; disable a rule or leave the actions unused instead',
+      details: { pack: ref },
+    });
+  }
   const paths = dataPaths(options.config.home);
   await withPackLocks(paths, [ref], async () => {
     const installed = await readInstalledPacks(paths);

@@ -31,13 +31,16 @@ export interface DispatchRequest {
    * fire on an operator's or a caller's behalf, leave it out.
    */
   fromPack?: string;
+  /** Who dispatches on `fromPack`'s behalf, as the refusal names it; a sensor of that pack by default. */
+  onBehalfOf?: string;
 }
 
 export async function dispatchTrigger(store: Store, bus: Bus, request: DispatchRequest): Promise<TriggerInstanceMessage> {
   const type = await resolveTriggerType(store, request.trigger);
   if (request.fromPack !== undefined && type.pack !== request.fromPack) {
-    throw new PackrunError('TRIGGER_NOT_OWNED', `a sensor of pack "${request.fromPack}" may not dispatch ${request.trigger}: its trigger type ${type.ref} belongs to pack "${type.pack}"`, {
-      hint: 'a sensor dispatches only the trigger types its own pack declares (sensors/*.yaml trigger_types)',
+    const who = request.onBehalfOf ?? `a sensor of pack "${request.fromPack}"`;
+    throw new PackrunError('TRIGGER_NOT_OWNED', `${who} may not dispatch ${request.trigger}: its trigger type ${type.ref} belongs to pack "${type.pack}"`, {
+      hint: `a pack's sensors and rules fire only the trigger types the pack itself declares (sensors/*.yaml trigger_types)`,
       details: { trigger: request.trigger, triggerType: type.ref, pack: request.fromPack },
     });
   }

@@ -140,7 +140,9 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
     const action = await deps.store.actions.get(rule.action.ref);
     const actionPack = action?.pack ?? rule.action.ref.slice(0, rule.action.ref.indexOf('.'));
     const context = {
-      rule: { id: rule.id, ref: rule.ref, name: rule.name, pack: rule.pack },
+      // `source` says whether the rule is a pack's (acting for that pack alone, core.inject_trigger
+      // included) or an API caller's.
+      rule: { id: rule.id, ref: rule.ref, name: rule.name, pack: rule.pack, source: fromPack(rule) ? 'pack' : 'api' },
       trigger_instance: { id: instance.id, name: instance.trigger },
       user: rulesUser,
       pack: actionPack,

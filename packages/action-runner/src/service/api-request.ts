@@ -40,7 +40,7 @@ export async function apiRequest<T>(
       const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
       if (response.ok) return payload as T;
       throw new PackrunError('RUNNER_API_REJECTED', `the API refused ${method} ${path}: ${payload.message ?? response.status}`, {
-        details: { status: response.status, code: payload.code },
+        details: { status: response.status, code: payload.code, apiMessage: payload.message },
         userError: false,
       });
     }

@@ -1,4 +1,6 @@
 import {
+  isPackrunError,
+  PackrunError,
   servedExecutionHeader,
   type KeyValueEntry,
   type KeyValueGetOptions,
@@ -7,7 +9,7 @@ import {
   type KeyValueSetOptions,
 } from '@packrun/core';
 import { apiRequest, type ApiEndpoint } from './api-request.ts';
-import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
+import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, InjectTriggerRequest, RunnerInfo } from './ledger.ts';
 
 /**
  * The ledger of a distributed runner: every transition is a call to the API, which applies it
@@ -29,6 +31,16 @@ export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
     },
     async heartbeat({ id, ...info }: RunnerInfo): Promise<{ cancel: string[] }> {
       return (await apiRequest<{ cancel: string[] }>(endpoint, 'POST', runnerPath(id, 'heartbeat'), info, { retryForMs: 0 })) ?? { cancel: [] };
+    },
+    async injectTrigger({ runnerId, ...injection }: InjectTriggerRequest): Promise<Record<string, unknown>> {
+      try {
+        return (await apiRequest<Record<string, unknown>>(endpoint, 'POST', runnerPath(runnerId, 'triggers'), injection))!;
+      } catch (error) {
+        // The API's refusal (TRIGGER_NOT_OWNED, TRIGGER_NOT_FOUND...) is the execution's error, as in `packrun up`.
+        const { code, apiMessage } = isPackrunError(error) ? error.details : {};
+        if (typeof code === 'string' && typeof apiMessage === 'string') throw new PackrunError(code, apiMessage, { details: { trigger: injection.trigger } });
+        throw error;
+      }
     },
   };
 }

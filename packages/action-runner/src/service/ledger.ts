@@ -1,4 +1,5 @@
 import type { ActionOutcome, ExecutionRecord, Failure } from '@packrun/core';
+import type { TriggerInjection } from '../runner.ts';
 
 /**
  * Where an action runner records what it does with an execution. Embedded (`packrun up`) it is the
@@ -22,6 +23,16 @@ export interface ExecutionLedger {
    * outage still stops them.
    */
   heartbeat(runner: RunnerInfo): Promise<{ cancel: string[] }>;
+  /**
+   * Fires a trigger on behalf of an execution this runner holds (core.inject_trigger). The
+   * authority decides whether that execution may fire it; resolves to what was fired.
+   */
+  injectTrigger(request: InjectTriggerRequest): Promise<Record<string, unknown>>;
+}
+
+export interface InjectTriggerRequest extends TriggerInjection {
+  executionId: string;
+  runnerId: string;
 }
 
 export interface ClaimRequest {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  nowIso,
   toFailure,
   type ActionOutcome,
   type Bus,
@@ -111,6 +112,10 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           ...(claim.execution.parameterOrigin ? { parameterOrigin: claim.execution.parameterOrigin } : {}),
           signal: controller.signal,
           logger,
+          services: {
+            announce: (route, payload) => bus.publish('announcements', { route, payload, executionId, at: nowIso() }),
+            injectTrigger: (injection) => ledger.injectTrigger({ ...injection, executionId, runnerId: id }),
+          },
           ...(options.decorator ? { decorator: options.decorator } : {}),
           onOutput: (stream, chunk) => {
             const data = decoders[stream].write(chunk);

@@ -2,6 +2,7 @@ import {
   isPackrunError,
   nowIso,
   prepareResult,
+  PackrunError,
   toFailure,
   type BlobRef,
   type CompletionData,
@@ -14,7 +15,8 @@ import {
   type RunnerRecord,
   type Store,
 } from '@packrun/core';
-import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, RunnerInfo } from './ledger.ts';
+import type { TriggerInjection } from '../runner.ts';
+import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, InjectTriggerRequest, RunnerInfo } from './ledger.ts';
 import { publishExecutionUpdate } from './execution-events.ts';
 
 /** PACKRUN_RESULT_INLINE_BYTES' default. */
@@ -32,7 +34,15 @@ export interface StoreLedgerOptions {
   resultInlineBytes?: number;
   /** Clock in ms, for tests of staleness. */
   now?: () => number;
+  /**
+   * Fires a trigger for a running execution once the ledger knows the runner holds it, deciding
+   * whether that execution may (the API's, over the rules engine's dispatch). Without one,
+   * core.inject_trigger fails with ACTION_NEEDS_SERVER.
+   */
+  injectTrigger?: TriggerInjector;
 }
+
+export type TriggerInjector = (execution: ExecutionRecord, injection: TriggerInjection) => Promise<Record<string, unknown>>;
 
 export interface StoreLedger extends ExecutionLedger {
   /** Ends `abandoned` every running execution whose runner stopped beating; returns how many. */
@@ -166,6 +176,22 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       await store.runners.put({ ...info, firstSeenAt: previous?.firstSeenAt ?? at, heartbeatAt: at });
       const canceling = await store.executions.find({ runnerId: info.id, status: 'canceling' });
       return { cancel: canceling.map((execution) => execution.id) };
+    },
+
+    async injectTrigger({ executionId, runnerId, ...injection }: InjectTriggerRequest): Promise<Record<string, unknown>> {
+      const execution = await store.executions.get(executionId);
+      if (!execution || execution.runnerId !== runnerId || execution.status !== 'running') {
+        throw new PackrunError('API_RUNNER_FORBIDDEN', `runner ${runnerId} does not hold a running execution ${executionId}`, {
+          details: { runner: runnerId, execution: executionId },
+        });
+      }
+      if (!options.injectTrigger) {
+        throw new PackrunError('ACTION_NEEDS_SERVER', `execution ${executionId} fires a trigger, and this deployment has no trigger dispatch`, {
+          hint: 'run it under `packrun up` or `packrun api`',
+          details: { execution: executionId },
+        });
+      }
+      return options.injectTrigger(execution, injection);
     },
 
     async reapStaleRunners(): Promise<number> {

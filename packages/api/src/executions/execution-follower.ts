@@ -50,7 +50,8 @@ export class ExecutionFollower {
    * itself, and finishes the stream.
    */
   async event(item: HubEvent): Promise<void> {
-    if (this.done) return;
+    // Announcements are not an execution's events: the per-execution stream leaves them out.
+    if (this.done || item.topic === 'announcements') return;
     if (item.topic === 'execution-output') {
       this.output(item.event);
       return;

@@ -13,6 +13,7 @@ import {
   type Logger,
   type ParameterOrigin,
   type Store,
+  unavailableActionError,
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { secretParameterNames } from './masking.ts';
@@ -119,6 +120,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
 
   async function create(input: CreateExecutionInput): Promise<ExecutionRecord> {
     const action = await getAction(input.action);
+    if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
     if (!action.enabled) {
       throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
     }

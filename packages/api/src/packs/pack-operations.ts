@@ -1,5 +1,5 @@
 import { installPack, removePack, type InstallProgressEvent } from '@packrun/pack-installer';
-import { createSandboxDecorator, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
+import { createSandboxDecorator, describeActionCounts, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
 import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
@@ -43,10 +43,15 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
             }
           },
         });
+        for (const pack of result.installed) {
+          const actions = result.actions[pack.ref];
+          if (actions) emit(`${pack.ref} ${pack.version}: ${describeActionCounts(actions)}`);
+        }
         return {
           installed: result.installed.map((pack) => ({ ref: pack.ref, version: pack.version })),
           kept: result.kept,
           warnings: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
+          actions: result.actions,
         };
       });
     },

@@ -57,6 +57,7 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
       updatedAt: now,
     };
     if (action.description !== undefined) record.description = action.description;
+    if (action.unavailable !== undefined) record.unavailable = action.unavailable;
     if (action.entryPoint !== undefined) record.entryPoint = action.entryPoint;
     if (action.outputSchema !== undefined) record.outputSchema = action.outputSchema;
     await store.actions.put(record);

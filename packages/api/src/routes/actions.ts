@@ -14,6 +14,11 @@ const actionSchema = {
     enabled: { type: 'boolean' },
     runnerType: { type: 'string' },
     parameters: looseObject,
+    unavailable: {
+      type: 'object',
+      description: 'present when the action cannot run: its runner is missing; running it fails with this code',
+      properties: { code: { type: 'string' }, runner: { type: 'string' }, message: { type: 'string' } },
+    },
   },
 } as const;
 

@@ -146,6 +146,30 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
     return ledger.heartbeat({ id: runner, ...body });
   });
 
+  app.post('/api/v1/runners/:runner/triggers', {
+    config: { access: 'runner' },
+    schema: {
+      summary: 'A runner fires a trigger for the execution it holds (core.inject_trigger), with the rights of that execution',
+      params: runnerParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          executionId: { type: 'string', minLength: 1 },
+          trigger: { type: 'string', minLength: 1 },
+          payload: { type: 'object', additionalProperties: true },
+          traceTag: { type: 'string' },
+        },
+        required: ['executionId', 'trigger', 'payload'],
+      },
+      response: { 200: looseObject, 400: errorSchema },
+    },
+  }, async (request) => {
+    const runner = boundRunner(request);
+    const body = request.body as { executionId: string; trigger: string; payload: Record<string, unknown>; traceTag?: string };
+    return ledger.injectTrigger({ ...body, runnerId: runner });
+  });
+
   app.get('/api/v1/runners', {
     config: { access: 'read' },
     schema: {

@@ -11,6 +11,8 @@ import { visibleExecution } from './executions.ts';
 /**
  * Server-Sent Events. Events are named after their topic: `execution-updates` carries
  * `{executionId, status, at, changes}`, `execution-output` carries `{executionId, stream, seq, data}`.
+ * An announcement (core.announcement) is the event `st2.announcement__<route>` carrying the
+ * announced payload, as StackStorm's stream names and sends it.
  */
 export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { executions, hub, store } = deps;
@@ -24,7 +26,10 @@ export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig
     schema: { summary: 'Live events of every execution (text/event-stream)', querystring: streamQuery },
   }, async (request, reply) => {
     const channel = openSse(request, reply);
-    const detach = hub.on((item: HubEvent) => channel.send(item.topic, item.event));
+    const detach = hub.on((item: HubEvent) => {
+      if (item.topic === 'announcements') channel.send(`st2.announcement__${item.event.route}`, item.event.payload);
+      else channel.send(item.topic, item.event);
+    });
     await channel.closed;
     detach();
   });
@@ -59,7 +64,7 @@ export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig
     const held: HubEvent[] = [];
     let live = false;
     const detach = hub.on((item: HubEvent) => {
-      if (item.event.executionId !== id) return;
+      if (item.topic === 'announcements' || item.event.executionId !== id) return;
       if (live) handle(item);
       else held.push(item);
     });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ExecutionRecord } from '@packrun/core';
+import { describeActionCounts, type ActionSummary, type ExecutionRecord } from '@packrun/core';
 import { CliExit } from '../exit.ts';
 import type { ApiClient } from './api-client.ts';
 import { waitForExecution } from './wait-for-execution.ts';
@@ -15,10 +15,17 @@ export async function installThroughApi(client: ApiClient, sources: string[], op
   const { data: created } = await client.request<ExecutionRecord>('POST', '/api/v1/packs/install', { source: absolute, force: options.force });
   process.stderr.write(`installing on the server at ${client.url} (execution ${created.id})\n`);
   const done = await waitForExecution(client, created.id, { onOutput: (chunk) => process.stderr.write(chunk.data) });
-  const result = (done.result ?? {}) as { installed?: Array<{ ref: string; version: string }>; kept?: Array<{ ref: string; version: string }> };
+  const result = (done.result ?? {}) as {
+    installed?: Array<{ ref: string; version: string }>;
+    kept?: Array<{ ref: string; version: string }>;
+    actions?: Record<string, ActionSummary>;
+  };
   if (options.json) process.stdout.write(`${JSON.stringify({ execution: done.id, status: done.status, ...result }, null, 2)}\n`);
   else {
-    for (const pack of result.installed ?? []) process.stdout.write(`installed ${pack.ref} ${pack.version}\n`);
+    for (const pack of result.installed ?? []) {
+      const actions = result.actions?.[pack.ref];
+      process.stdout.write(`installed ${pack.ref} ${pack.version}${actions ? `: ${describeActionCounts(actions)}` : ''}\n`);
+    }
     for (const pack of result.kept ?? []) process.stdout.write(`kept ${pack.ref} ${pack.version} (already installed, fits)\n`);
   }
   if (done.status !== 'succeeded') {

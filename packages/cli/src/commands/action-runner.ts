@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { HttpKeyValues, createHttpLedger, runnerIdentity, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey } from '../api-client/connect.ts';
+import { installBuiltinPacks } from './builtin-packs.ts';
 import { openReadyBus } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
@@ -23,6 +24,7 @@ export function register(program: Command): void {
         });
       }
       const logger = createLogger({ level: config.logLevel });
+      await installBuiltinPacks(config);
       const endpoint = { url: config.apiUrl, apiKey };
       const host = await detectSandbox(config);
       // The broker's credentials are checked before anything else is contacted (guest is refused

@@ -46,14 +46,14 @@ export function register(program: Command): void {
     .action(async (options: { pack?: string; json?: boolean }) => {
       const actions = await installedActions(dataPaths(loadConfig().home), options.pack);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(actions.map(({ ref, runnerType, description, enabled }) => ({ ref, runner: runnerType, description, enabled })), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(actions.map(({ ref, runnerType, description, enabled, unavailable }) => ({ ref, runner: runnerType, description, enabled, ...(unavailable ? { unavailable } : {}) })), null, 2)}\n`);
         return;
       }
       if (actions.length === 0) {
         process.stdout.write('no actions: install a pack with `packrun pack install <folder>`\n');
         return;
       }
-      const rows = [['ref', 'runner', 'description'], ...actions.map((a) => [a.ref + (a.enabled ? '' : ' (disabled)'), a.runnerType, a.description ?? ''])];
+      const rows = [['ref', 'runner', 'description'], ...actions.map((a) => [a.ref + (a.enabled ? '' : ' (disabled)'), a.runnerType + (a.unavailable ? ' (missing)' : ''), a.description ?? ''])];
       process.stdout.write(`${table(rows)}\n`);
     });
 
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .action(async (ref: string, options: { json?: boolean }) => {
       const { action: meta } = await findAction(dataPaths(loadConfig().home), ref);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ref: meta.ref, runner: meta.runnerType, description: meta.description, enabled: meta.enabled, entryPoint: meta.entryPoint, parameters: meta.raw['parameters'] ?? {} }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ref: meta.ref, runner: meta.runnerType, description: meta.description, enabled: meta.enabled, entryPoint: meta.entryPoint, parameters: meta.raw['parameters'] ?? {}, ...(meta.unavailable ? { unavailable: meta.unavailable } : {}) }, null, 2)}\n`);
         return;
       }
       const fromRunner = new Set(Object.keys(runnerParameters(meta.runnerType)));
@@ -88,6 +88,7 @@ export function register(program: Command): void {
       const header = [
         `ref: ${meta.ref}`,
         `runner: ${meta.runnerType}`,
+        ...(meta.unavailable ? [`cannot run (${meta.unavailable.code}): ${meta.unavailable.message}`] : []),
         ...(meta.entryPoint ? [`entry point: actions/${meta.entryPoint}`] : []),
         ...(meta.description ? [`description: ${meta.description}`] : []),
         ...(meta.enabled ? [] : ['enabled: false']),

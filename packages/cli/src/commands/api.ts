@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, loadConfig } from '@packrun/core';
 import { startApiService } from '@packrun/api';
+import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
 
@@ -11,6 +12,7 @@ export function register(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
+      await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
       const api = await startApiService({ config, ...backends, logger });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, describeActionCounts, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -71,7 +71,9 @@ async function withProgress(json: boolean | undefined, work: (onProgress: (event
     return;
   }
   for (const pack of result.installed) {
-    process.stdout.write(`installed ${pack.ref} ${pack.version} (${pack.env.kind === 'none' ? 'no env' : `${pack.env.kind} env ${pack.env.hash}`})\n`);
+    const actions = result.actions[pack.ref];
+    const counts = actions ? `: ${describeActionCounts(actions)}` : '';
+    process.stdout.write(`installed ${pack.ref} ${pack.version} (${pack.env.kind === 'none' ? 'no env' : `${pack.env.kind} env ${pack.env.hash}`})${counts}\n`);
   }
   for (const pack of result.kept) process.stdout.write(`kept ${pack.ref} ${pack.version} (already installed, fits)\n`);
   if (result.warnings.length > 0) process.stdout.write(`${result.warnings.length} warning(s), shown above\n`);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { dataPaths, loadConfig, PackrunError, type ActionOutcome } from '@packrun/core';
+import { dataPaths, loadConfig, PackrunError, unavailableActionError, type ActionOutcome } from '@packrun/core';
 import { findAction } from '@packrun/action-runner';
 import { CliExit } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
+import { installBuiltinPacks } from './builtin-packs.ts';
 import { describeAction, executeAction, submitAction } from './run-execution.ts';
 
 interface RunOptions {
@@ -52,7 +53,9 @@ export function register(program: Command): void {
     .option('--async', 'queue it on the running server, print the execution id and return')
     .action(async (ref: string, words: string[], options: RunOptions) => {
       const config = loadConfig();
+      await installBuiltinPacks(config);
       const { action } = await findAction(dataPaths(config.home), ref);
+      if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
       const parameters = runParameters(action, words, options.paramsJson);
       if (options.timeout !== undefined) parameters['timeout'] = timeoutSeconds(options.timeout);
       const executionId = randomUUID().replaceAll('-', '');

@@ -5,6 +5,7 @@ import { startActionRunnerService } from '@packrun/action-runner';
 import { executionRequester, sitePackConfig, startRulesEngine } from '@packrun/rules-engine';
 import { startSensorContainer } from '@packrun/sensor-container';
 import { collectRetiredVersions } from '@packrun/pack-installer';
+import { installBuiltinPacks } from './builtin-packs.ts';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
@@ -23,6 +24,7 @@ export function register(program: Command): void {
       const decorator = createSandboxDecorator({ host, config });
       // Pack versions that jobs of an earlier run kept past an install: those jobs are gone now.
       await collectRetiredVersions(config.home);
+      await installBuiltinPacks(config, decorator);
       const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
       const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors });
       const rules = await startRulesEngine({

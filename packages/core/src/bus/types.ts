@@ -69,10 +69,28 @@ export interface CancelRequestEvent {
   at: string;
 }
 
+/**
+ * A message an `announcement` action broadcast (StackStorm publishes these on its
+ * `st2.announcement` exchange under the route as routing key); the API streams it as the event
+ * `st2.announcement__<route>`.
+ */
+export interface AnnouncementEvent {
+  /** Dot-separated words (announcementRoute): it names a stream event, so nothing else is sent. */
+  route: string;
+  /** The action's parameters, as StackStorm's announcement runner sends them. */
+  payload: Record<string, unknown>;
+  executionId: string;
+  at: string;
+}
+
+/** StackStorm's routing keys: words separated by dots; never anything that could break an event stream's framing. */
+export const announcementRoute = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
 export interface TopicEvents {
   'execution-updates': ExecutionUpdateEvent;
   'execution-output': OutputChunkEvent;
   'execution-cancel': CancelRequestEvent;
+  announcements: AnnouncementEvent;
 }
 export type TopicName = keyof TopicEvents;
 

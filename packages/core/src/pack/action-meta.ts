@@ -1,9 +1,9 @@
-import { canonicalRunnerType, runnerParameters, supportedRunnerTypes } from '../params/runner-parameters.ts';
+import { runnerAvailability, runnerParameters } from '../params/runner-parameters.ts';
 import { parseParameterSpecs } from '../params/parameter-spec.ts';
 import { checkEntryPoint } from './entry-point.ts';
 import { fieldReader, unknownKeys } from './meta-fields.ts';
 import { typeOf } from './pack-meta.ts';
-import type { ActionMeta } from './types.ts';
+import type { ActionMeta, ActionUnavailable, ParameterSpec } from './types.ts';
 import { isPlainObject } from './yaml-file.ts';
 
 const knownKeys = new Set([
@@ -34,21 +34,28 @@ export async function parseActionMeta(
   read.samePack(pack);
 
   const declaredRunner = read.requiredString('runner_type');
-  const runnerType = canonicalRunnerType(declaredRunner);
-  if (runnerType === undefined) {
-    read.fail('runner_type', `runner "${declaredRunner}" is not supported (supported: ${supportedRunnerTypes.join(', ')})`);
-  }
-  const runner = runnerType as string;
-
+  const availability = runnerAvailability(declaredRunner, pack);
   const entryPoint = read.optionalString('entry_point');
-  if (entryPoint !== undefined && entryPoint !== '' && entryPointRunners.has(runner)) {
-    const problem = await checkEntryPoint(where.packDir, 'actions', entryPoint);
-    if (problem !== undefined) read.fail('entry_point', problem);
-  } else if ((entryPoint === undefined || entryPoint === '') && entryPointRunners.has(runner)) {
-    read.fail('entry_point', `is required by the ${runner} runner`);
+  let runner: string;
+  let parameters: Record<string, ParameterSpec>;
+  let unavailable: ActionUnavailable | undefined;
+  if ('runner' in availability) {
+    runner = availability.runner;
+    if (entryPoint !== undefined && entryPoint !== '' && entryPointRunners.has(runner)) {
+      const problem = await checkEntryPoint(where.packDir, 'actions', entryPoint);
+      if (problem !== undefined) read.fail('entry_point', problem);
+    } else if ((entryPoint === undefined || entryPoint === '') && entryPointRunners.has(runner)) {
+      read.fail('entry_point', `is required by the ${runner} runner`);
+    }
+    parameters = parseParameterSpecs(value['parameters'], { file, runnerParameters: runnerParameters(runner) });
+  } else {
+    // The runner is what keeps it from running: its parameters are read for display only, and may
+    // lean on the missing runner's own (an immutable override without a default), so a parameter
+    // that does not parse without them is left out rather than reported.
+    runner = availability.missing;
+    unavailable = { code: 'ACTION_RUNNER_MISSING', runner: availability.missing, message: `${file}: ${availability.reason}` };
+    parameters = readableParameters(value['parameters'], file);
   }
-
-  const parameters = parseParameterSpecs(value['parameters'], { file, runnerParameters: runnerParameters(runner) });
   const outputSchema = read.mapping('output_schema');
   const description = read.optionalString('description');
 
@@ -64,7 +71,22 @@ export async function parseActionMeta(
     raw: value,
   };
   if (description !== undefined) meta.description = description;
+  if (unavailable !== undefined) meta.unavailable = unavailable;
   if (entryPoint !== undefined && entryPoint !== '') meta.entryPoint = entryPoint;
   if (outputSchema !== undefined) meta.outputSchema = outputSchema;
   return { meta, unknownKeys: unknownKeys(value, knownKeys) };
+}
+
+/** The parameters of an action whose runner is missing, each parsed alone; those that do not parse are left out. */
+function readableParameters(raw: unknown, file: string): Record<string, ParameterSpec> {
+  if (!isPlainObject(raw)) return {};
+  const specs: Record<string, ParameterSpec> = {};
+  for (const [name, spec] of Object.entries(raw)) {
+    try {
+      Object.assign(specs, parseParameterSpecs({ [name]: spec }, { file }));
+    } catch {
+      // Shown through the action's raw metadata instead.
+    }
+  }
+  return specs;
 }

@@ -18,6 +18,22 @@ const builtinPackRefs: ReadonlySet<string> = new Set(['core', 'packs']);
 /** The repository's `packs/` folder: Packrun's built-in packs as the operator installed Packrun. */
 const builtinPacksDir = path.resolve(import.meta.dirname, '../../../../packs');
 
+export function isBuiltinPackRef(ref: string): boolean {
+  return builtinPackRefs.has(ref);
+}
+
+/**
+ * The built-in packs shipped in the repository's `packs/` folder, `{ref, dir}`: what every start of
+ * Packrun installs (or upgrades) at the shipped version. `packs` has no folder: its operations
+ * (packs.install, packs.remove) are the API's own executions.
+ */
+export function shippedBuiltinPacks(): Array<{ ref: string; dir: string }> {
+  return [...builtinPackRefs].flatMap((ref) => {
+    const dir = realPath(path.join(builtinPacksDir, ref));
+    return dir === undefined ? [] : [{ ref, dir }];
+  });
+}
+
 function realPath(dir: string): string | undefined {
   try {
     return realpathSync(dir);

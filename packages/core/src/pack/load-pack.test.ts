@@ -124,7 +124,6 @@ action:
   it.each([
     ['missing name', 'runner_type: local-shell-cmd\n', 'name'],
     ['missing runner_type', 'name: a\n', 'runner_type'],
-    ['unsupported runner', 'name: a\nrunner_type: orquesta\n', 'runner_type'],
     ['entry point required', 'name: a\nrunner_type: python-script\n', 'entry_point'],
     ['entry point missing on disk', 'name: a\nrunner_type: python-script\nentry_point: nope.py\n', 'entry_point'],
     ['entry point escaping the pack', 'name: a\nrunner_type: local-shell-script\nentry_point: ../../../etc/passwd\n', 'entry_point'],
@@ -149,6 +148,26 @@ action:
     const problems = await problemsOf({ 'actions/a.yaml': yaml, 'actions/a.py': '' });
     expect(problems).toEqual([expect.objectContaining({ file: 'actions/a.yaml', field, code: 'ACTION_INVALID' })]);
     expect(problems[0]!.message).toContain('actions/a.yaml');
+  });
+
+  it('keeps an action whose runner is missing, marked unavailable with the runner named, and its parameters that parse', async () => {
+    const dir = await writePackFolder({
+      'pack.yaml': minimalPackYaml,
+      'actions/remote.yaml': 'name: remote\nrunner_type: run-remote\nparameters:\n  cmd: {type: string, required: true}\n  sudo: {immutable: true}\n',
+      'actions/made_up.yaml': 'name: made_up\nrunner_type: teleport\n',
+      'actions/trigger.yaml': 'name: trigger\nrunner_type: inject-trigger\n',
+    });
+    const pack = await loadPack(dir);
+    expect(pack.problems).toEqual([]);
+    const byName = Object.fromEntries(pack.actions.map((action) => [action.name, action]));
+    expect(byName['remote']).toMatchObject({
+      runnerType: 'remote-shell-cmd',
+      unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'remote-shell-cmd', message: expect.stringContaining("StackStorm's SSH runner") },
+    });
+    expect(Object.keys(byName['remote']!.parameters)).toEqual(['cmd']);
+    expect(byName['made_up']!.unavailable?.message).toMatch(/actions\/made_up.yaml: runner "teleport" is neither one of Packrun's .* nor one of StackStorm's/);
+    // Packrun's own inject-trigger acts for the execution's caller: only the built-in core pack has it.
+    expect(byName['trigger']!.unavailable?.message).toContain("reserved for Packrun's built-in core pack");
   });
 
   it('allows an immutable parameter that has a default, its own or the runner\'s', async () => {

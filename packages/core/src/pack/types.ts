@@ -82,7 +82,20 @@ export interface ActionMeta {
   tags: unknown[];
   /** The metadata file, relative to the pack folder. */
   file: string;
+  /**
+   * Set when the action cannot run here (its runner is missing): it is still loaded and registered,
+   * so that running it says why rather than "not found".
+   */
+  unavailable?: ActionUnavailable;
   raw: Record<string, unknown>;
+}
+
+/** Why a loaded action cannot run; `code` is the error code running it fails with. */
+export interface ActionUnavailable {
+  code: 'ACTION_RUNNER_MISSING';
+  /** The runner named by `runner_type` (canonical name when it is a known alias). */
+  runner: string;
+  message: string;
 }
 
 export interface TriggerTypeSpec {

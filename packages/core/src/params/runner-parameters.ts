@@ -3,8 +3,8 @@ import { parseParameterSpecs } from './parameter-spec.ts';
 
 /**
  * The runners Packrun runs and the parameters each runner adds to every action that uses it
- * (StackStorm's runner.yaml files; `node-script` is Packrun's own). The API validates parameters
- * before queuing, so these live in core rather than in the action runner.
+ * (StackStorm's runner.yaml files; `node-script` and `inject-trigger` are Packrun's own). The API
+ * validates parameters before queuing, so these live in core rather than in the action runner.
  */
 const runnerParameterMetadata: Record<string, Record<string, Record<string, unknown>>> = {
   'python-script': {
@@ -32,6 +32,25 @@ const runnerParameterMetadata: Record<string, Record<string, Record<string, unkn
     sudo_password: { type: 'string', default: null, secret: true, description: 'Password for sudo.' },
     timeout: { type: 'integer', default: 60, description: 'Seconds before the command is killed.' },
   },
+  'http-request': {
+    allow_redirects: { type: 'boolean', default: false, description: 'Follow redirects (any method).' },
+    cookies: { type: 'object', description: 'Cookies sent with the request.' },
+    headers: { type: 'object', description: 'HTTP headers of the request.' },
+    http_proxy: { type: 'string', description: 'Proxy for http:// URLs (http://10.10.1.10:3128).' },
+    https_proxy: { type: 'string', description: 'Proxy for https:// URLs (http://10.10.1.10:3128).' },
+    password: { type: 'string', secret: true, description: 'Password for basic authentication.' },
+    url: { type: 'string', required: true, description: 'URL of the HTTP endpoint.' },
+    username: { type: 'string', description: 'User name for basic authentication.' },
+    verify_ssl_cert: { type: 'boolean', default: true, description: 'Verify the HTTPS certificate against the system\'s CAs; false skips it.' },
+    url_hosts_blacklist: { type: 'array', items: { type: 'string' }, description: 'Hosts the action may not reach (mutually exclusive with url_hosts_whitelist).' },
+    url_hosts_whitelist: { type: 'array', items: { type: 'string' }, description: 'The only hosts the action may reach (mutually exclusive with url_hosts_blacklist).' },
+  },
+  noop: {},
+  announcement: {
+    experimental: { type: 'boolean', default: false, required: true, description: 'Acknowledges that the announcement runner is experimental (StackStorm requires it).' },
+    route: { type: 'string', default: 'general', minLength: 1, maxLength: 255, description: 'Routing key of the announcement: consumers listen for st2.announcement__<route>.' },
+  },
+  'inject-trigger': {},
   'local-shell-script': {
     debug: { type: 'boolean', default: false, description: 'Enable runner debug mode.' },
     content_version: { type: 'string', description: 'Git revision of the pack content to use.' },
@@ -49,14 +68,52 @@ const runnerAliases: Record<string, string> = {
   'run-python': 'python-script',
   'run-local': 'local-shell-cmd',
   'run-local-script': 'local-shell-script',
+  'run-remote': 'remote-shell-cmd',
+  'run-remote-script': 'remote-shell-script',
+  orchestra: 'orquesta',
 };
 
-export const supportedRunnerTypes: readonly string[] = Object.keys(runnerParameterMetadata);
+/**
+ * StackStorm's runners Packrun does not have (yet). An action using one still registers, marked
+ * unavailable with this reason, so that running it says what is missing instead of "not found".
+ */
+const missingRunners: Record<string, string> = {
+  'remote-shell-cmd': "StackStorm's SSH runner",
+  'remote-shell-script': "StackStorm's SSH runner",
+  'winrm-cmd': "StackStorm's WinRM runner",
+  'winrm-ps-cmd': "StackStorm's WinRM runner",
+  'winrm-ps-script': "StackStorm's WinRM runner",
+  inquirer: "StackStorm's inquiry runner",
+  orquesta: "StackStorm's workflow runner",
+  'action-chain': "StackStorm's workflow runner",
+  'mistral-v2': 'the Mistral workflow runner, removed from StackStorm in 3.3',
+};
+
+/** Runners only Packrun's built-in `core` pack may use: they act for the execution's caller (core.inject_trigger). */
+const builtinOnlyRunners = new Set(['inject-trigger']);
+
+const supportedRunnerTypes: readonly string[] = Object.keys(runnerParameterMetadata).filter((name) => !builtinOnlyRunners.has(name));
 
 /** The canonical runner name for `runner_type`, or undefined when Packrun has no such runner. */
-export function canonicalRunnerType(runnerType: string): string | undefined {
+function canonicalRunnerType(runnerType: string): string | undefined {
   const name = runnerAliases[runnerType] ?? runnerType;
   return name in runnerParameterMetadata ? name : undefined;
+}
+
+/** Whether an action of `pack` may run with `runnerType`: the canonical runner, or why not. */
+export type RunnerAvailability = { runner: string } | { missing: string; reason: string };
+
+export function runnerAvailability(runnerType: string, pack: string): RunnerAvailability {
+  const name = runnerAliases[runnerType] ?? runnerType;
+  if (name in runnerParameterMetadata) {
+    if (builtinOnlyRunners.has(name) && pack !== 'core') {
+      return { missing: name, reason: `runner "${name}" is reserved for Packrun's built-in core pack` };
+    }
+    return { runner: name };
+  }
+  const known = missingRunners[name];
+  if (known !== undefined) return { missing: name, reason: `runner "${name}" (${known}) is not available in Packrun` };
+  return { missing: runnerType, reason: `runner "${runnerType}" is neither one of Packrun's (${supportedRunnerTypes.join(', ')}) nor one of StackStorm's` };
 }
 
 const parsed = new Map<string, Record<string, ParameterSpec>>();

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
+import type { ActionUnavailable } from '../pack/types.ts';
 
 /**
  * The Store: one interface over the embedded store (SQLite) and MongoDB. Services talk only to
@@ -183,6 +184,8 @@ export interface ActionRecord extends Timestamps {
   tags?: string[];
   /** The parsed action metadata file. */
   metadata: Record<string, unknown>;
+  /** Why it cannot run (its runner is missing); running it fails with `unavailable.code`. */
+  unavailable?: ActionUnavailable;
 }
 
 /** A registered sensor. `id` is the sensor ref `<pack>.<class_name>`. */

@@ -13,7 +13,7 @@ export interface StagedSource {
 }
 
 /** Folders that are never part of installed pack content: a VCS, or envs built by hand. */
-const skipped = new Set(['.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '__pycache__']);
+export const skippedFolders = new Set(['.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '__pycache__']);
 
 /**
  * Copies a pack folder into staging (named after the folder, which may decide the pack's ref).
@@ -37,7 +37,7 @@ export async function stageFolder(folder: string, stagingDir: string): Promise<S
   await cp(source, dir, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (from) => !skipped.has(path.basename(from)) || from === source,
+    filter: (from) => !skippedFolders.has(path.basename(from)) || from === source,
   });
   return { dir, source };
 }

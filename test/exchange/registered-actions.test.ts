@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPack, summariseActions } from '@packrun/core';
+import { repoRoot } from '../runner/fixtures.ts';
+
+/**
+ * Which actions of the vendored StackStorm packs register and run, and what the built-in core
+ * pack gives the rules of StackStorm's examples pack.
+ */
+describe('actions of the vendored StackStorm packs', () => {
+  it.each([
+    ['csv', ['csv.format', 'csv.parse', 'csv.parse_file']],
+    ['xml', ['xml.parse', 'xml.parse_file']],
+    ['networking_utils', ['networking_utils.contains', 'networking_utils.hosts', 'networking_utils.ip_calc', 'networking_utils.is_valid_hostname', 'networking_utils.subnets']],
+  ])('%s: every action registers and runs', async (name, refs) => {
+    const summary = summariseActions(await loadPack(path.join(repoRoot, 'test/fixtures/exchange', name)));
+    expect(summary).toEqual({ runnable: refs, disabled: [], skipped: [] });
+  });
+
+  it("StackStorm's examples pack: the core actions its rules run are there and runnable", async () => {
+    const examples = await loadPack(path.join(repoRoot, 'test/fixtures/st2-examples'));
+    // Its actions are not vendored (workflows and scripts no rule uses), see its README.
+    expect(summariseActions(examples)).toEqual({ runnable: [], disabled: [], skipped: [] });
+    const core = await loadPack(path.join(repoRoot, 'packs/core'));
+    const runnable = new Set(summariseActions(core).runnable);
+    const coreRefs = [...new Set(examples.rules.map((rule) => rule.action.ref).filter((ref) => ref.startsWith('core.')))];
+    expect(coreRefs).toEqual(['core.local']);
+    expect(coreRefs.every((ref) => runnable.has(ref))).toBe(true);
+  });
+});

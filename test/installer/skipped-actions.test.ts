@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionRecord } from '@packrun/core';
+import { runPackrunCli } from '../helpers/packrun-cli.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { startStack, type ServiceStack } from '../api/harness.ts';
+import { realPython } from '../runner/fixtures.ts';
+import { freePort } from '../services/packrun-process.ts';
+
+/**
+ * A pack whose actions use runners Packrun lacks installs, and says which actions were skipped
+ * and why; running one says its runner is missing (ACTION_RUNNER_MISSING), never that the action
+ * does not exist.
+ */
+const halfway = path.join(import.meta.dirname, 'packs/halfway');
+const nothingRuns = path.join(import.meta.dirname, 'packs/nothing_runs');
+let scratch: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'packrun-skipped-'));
+  // No server at this URL: the CLI installs and runs in its own process.
+  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('packrun pack install (no server)', () => {
+  it('lists each skipped action with its reason, file and field, and counts what runs', async () => {
+    const install = await runPackrunCli(['pack', 'install', halfway, nothingRuns], env);
+    expect(install.code).toBe(0);
+    expect(install.stderr).toContain('action halfway.remote skipped: runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun (actions/remote.yaml field "runner_type", ACTION_RUNNER_MISSING)');
+    expect(install.stderr).toContain('action halfway.flow skipped: runner "orquesta" (StackStorm\'s workflow runner) is not available in Packrun (actions/flow.yaml field "runner_type", ACTION_RUNNER_MISSING)');
+    expect(install.stderr).toMatch(/action actions\/broken.yaml skipped: unknown type "int" .* \(actions\/broken.yaml field "parameters.count.type", ACTION_INVALID\)/);
+    expect(install.stderr).toContain('pack nothing_runs has no runnable action (2 skipped, 0 disabled)');
+    expect(install.stdout).toContain('installed halfway 1.0.0 (no env): 1 of 4 actions runnable (3 skipped)\n');
+    expect(install.stdout).toContain('installed nothing_runs 1.0.0 (no env): no runnable action: 0 of 2 actions runnable (2 skipped)\n');
+  });
+
+  it('says the runner is missing when a skipped action is run, and still runs the rest of the pack', async () => {
+    const remote = await runPackrunCli(['run', 'halfway.remote', 'cmd=uptime'], env);
+    expect(remote.code).not.toBe(0);
+    expect(remote.stderr).toContain('ACTION_RUNNER_MISSING');
+    expect(remote.stderr).toContain('runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun');
+    expect(remote.stderr).not.toContain('ACTION_NOT_FOUND');
+    const works = await runPackrunCli(['run', 'halfway.works', '--json'], env);
+    expect(JSON.parse(works.stdout)).toMatchObject({ status: 'succeeded', result: { stdout: 'it works' } });
+    // The broken file named no action Packrun could register: that one is not found.
+    expect((await runPackrunCli(['run', 'halfway.broken'], env)).stderr).toContain('ACTION_NOT_FOUND');
+  });
+
+  it('shows skipped actions in action list and action get', async () => {
+    const list = await runPackrunCli(['action', 'list', '--pack', 'halfway'], env);
+    expect(list.stdout).toMatch(/halfway\.remote\s+remote-shell-cmd \(missing\)/);
+    const get = await runPackrunCli(['action', 'get', 'halfway.remote'], env);
+    expect(get.stdout).toContain('cannot run (ACTION_RUNNER_MISSING): actions/remote.yaml: runner "remote-shell-cmd"');
+  });
+});
+
+describe('the API', () => {
+  let stack: ServiceStack;
+
+  beforeAll(async () => {
+    stack = await startStack({ packs: ['core'] });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('lists skipped actions in the packs.install output and result, registers them as unavailable, and refuses to run them with ACTION_RUNNER_MISSING', async () => {
+    const started = await stack.call('POST', '/api/v1/packs/install', { source: [halfway, nothingRuns] });
+    expect(started.statusCode).toBe(202);
+    let done: ExecutionRecord | undefined;
+    await retryUntil(async () => {
+      done = (await stack.call('GET', `/api/v1/executions/${started.json<ExecutionRecord>().id}`)).json<ExecutionRecord>();
+      return done.status === 'succeeded' || done.status === 'failed';
+    }, { what: 'the install', withinMs: 60_000 });
+    expect(done!.status).toBe('succeeded');
+    const output = String(done!.result?.['stdout']);
+    expect(output).toContain('action halfway.remote skipped: runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun (actions/remote.yaml field "runner_type", ACTION_RUNNER_MISSING)');
+    expect(output).toContain('field "parameters.count.type", ACTION_INVALID');
+    expect(output).toContain('halfway 1.0.0: 1 of 4 actions runnable (3 skipped)');
+    expect(output).toContain('nothing_runs 1.0.0: no runnable action: 0 of 2 actions runnable (2 skipped)');
+    expect(done!.result?.['actions']).toMatchObject({
+      halfway: { runnable: ['halfway.works'], skipped: expect.arrayContaining([expect.objectContaining({ ref: 'halfway.remote', code: 'ACTION_RUNNER_MISSING', field: 'runner_type' })]) },
+      nothing_runs: { runnable: [] },
+    });
+
+    const action = await stack.call('GET', '/api/v1/actions/halfway.remote');
+    expect(action.statusCode).toBe(200);
+    expect(action.json()).toMatchObject({ ref: 'halfway.remote', runnerType: 'remote-shell-cmd', unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'remote-shell-cmd' } });
+    const run = await stack.call('POST', '/api/v1/executions', { action: 'halfway.remote', parameters: { cmd: 'uptime' } });
+    expect(run.statusCode).toBe(409);
+    expect(run.json()).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { action: 'halfway.remote', runner: 'remote-shell-cmd' } });
+    expect((await stack.call('GET', '/api/v1/actions/halfway.works')).json()).not.toHaveProperty('unavailable');
+  });
+});
