@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packGroupId } from '@packrun/core';
 import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
-import { sandboxFixture, type SandboxFixture } from './sandbox-fixture.ts';
+import { hostilePackDir, repoRoot, sandboxFixture, type SandboxFixture } from './sandbox-fixture.ts';
 
 type Probe = Record<string, { ok: boolean; value?: unknown; error?: string }>;
 
@@ -27,9 +27,10 @@ beforeAll(async () => {
   writeFileSync(path.join(readOnly, 'data.csv'), 'name,size\nann,3\n', { mode: 0o644 });
   writeFileSync(path.join(actionOnly, 'only.txt'), 'for attack_network\n', { mode: 0o644 });
   writeFileSync(path.join(ungranted, 'secret.txt'), 'not for packs\n', { mode: 0o644 });
-  fixture = await sandboxFixture({
-    PACKRUN_SANDBOX_HOST_PATHS: `hostile=${readOnly},hostile=${writable}:rw,hostile.attack_network=${actionOnly}`,
-  });
+  fixture = await sandboxFixture(
+    { PACKRUN_SANDBOX_HOST_PATHS: `hostile=${readOnly},hostile=${writable}:rw,hostile.attack_network=${actionOnly},csv=${readOnly}` },
+    [hostilePackDir, path.join(repoRoot, 'test', 'fixtures', 'exchange', 'csv')],
+  );
   const bwrap = fixture.host.layers.find((layer) => layer.name === 'bubblewrap');
   if (!bwrap?.active) skipReason = `bubblewrap is not active here (${bwrap?.reason}): without it the whole host is visible and a grant changes nothing`;
 }, 600_000);
@@ -52,6 +53,17 @@ describe.runIf(process.getuid?.() === 0)('host paths granted to a pack', () => {
     expect(probe[path.join(ungranted, 'secret.txt')]?.error).toMatch(/FileNotFoundError/);
     expect(probe[ungranted]?.ok).toBe(false);
     expect(probe[path.join(actionOnly, 'only.txt')]?.error).toMatch(/FileNotFoundError/);
+  });
+
+  it('let StackStorm Exchange\'s csv.parse_file read a granted file, and not an ungranted one', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const granted = await fixture.run('csv.parse_file', { file_path: path.join(readOnly, 'data.csv') });
+    expect(granted.status, JSON.stringify(granted.result)).toBe('succeeded');
+    expect(granted.result['result']).toEqual([['name', 'size'], ['ann', '3']]);
+    const refused = await fixture.run('csv.parse_file', { file_path: path.join(ungranted, 'secret.txt') });
+    expect(refused.status).toBe('failed');
+    // The pack's own check: to it, the file is not there.
+    expect(refused.result['error']).toMatch(/doesnt exist/);
   });
 
   it('granted to one action, are that action\'s only', async (context) => {
@@ -92,7 +104,7 @@ describe.runIf(process.getuid?.() === 0)('host paths granted to a pack', () => {
     const before = statSync(target);
     symlinkSync(target, path.join(writable, 'link-to-private'));
     // A runtime started afresh prepares the writable folder again.
-    const again = await sandboxFixture({ PACKRUN_SANDBOX_HOST_PATHS: `hostile=${writable}:rw` }, [path.join(import.meta.dirname, 'fixtures', 'hostile')]);
+    const again = await sandboxFixture({ PACKRUN_SANDBOX_HOST_PATHS: `hostile=${writable}:rw` }, [hostilePackDir]);
     const outcome = await again.run('hostile.attack', { case: 'read', paths: [path.join(writable, 'link-to-private')] });
     expect(outcome.status).toBe('succeeded');
     // Inside the sandbox the link points at a path that is not there.
