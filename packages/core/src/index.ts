@@ -26,6 +26,8 @@ export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/chi
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
 export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
+export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
+export { currentProcessIdentity, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';
 export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type ActionUnavailable, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';
