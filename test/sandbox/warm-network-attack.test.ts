@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,34 @@ function jobListensOn(port: number): boolean {
   return false;
 }
 
+/** Live processes whose parent is `parent`, with their command names. */
+function childrenOf(parent: number): Array<{ pid: number; command: string }> {
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) !== parent || /^State:\s+Z/m.test(status)) continue;
+      found.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+/** Whether any live process is in the network namespace `netns` (`net:[inode]`). */
+function anyProcessIn(netns: string): boolean {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .some((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/ns/net`) === netns && !/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+}
+
 /** The zygotes' stream sockets: `jobs/.zygote-<runtime pid>-<random>/s`. */
 function zygoteSockets(): string[] {
   const jobs = path.join(home, 'jobs');
@@ -240,5 +268,21 @@ describe.runIf(process.getuid?.() === 0)('1: a warm child with network against t
     for (const target of targets) expectRefused(probe[target], target);
     // Nobody but itself reached the neighbour.
     expect(resultOf(await neighbour)).toEqual({ own: { tcp: 'neighbour\n', abstract: 'neighbour\n' }, accepted: { tcp: 1, abstract: 1 } });
+  });
+
+  it('leaves no zygote, namespace or pasta behind when the runtime itself is killed', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const { netns } = resultOf<{ netns: string }>(await execute('hostile.attack_network', { case: 'where' }));
+    const runtime = server!.child.pid!;
+    // Each namespace's pasta is the runtime's child (Debian runs it as passt.avx2 where the CPU has AVX2).
+    const pastas = childrenOf(runtime).filter((child) => /^pas(ta|st)/.test(child.command)).map((child) => child.pid);
+    expect(pastas.length).toBeGreaterThan(0);
+    // The runtime alone, not its process group: what it started must end because it is gone.
+    process.kill(runtime, 'SIGKILL');
+    await server!.exited;
+    await retryUntil(() => !anyProcessIn(netns) && pastas.every((pid) => !existsSync(`/proc/${pid}/comm`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))), {
+      withinMs: 15_000,
+      what: `no process left in the zygote's namespace ${netns} and no pasta of the runtime's left`,
+    });
   });
 });
