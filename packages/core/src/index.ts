@@ -12,6 +12,7 @@ export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/re
 export { jsonFitsIn } from './store/json-value.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
+export { applyRetention, purgeExecutions, retentionPolicy, type ExecutionPurge, type RetentionPolicy, type RetentionReport, type RetentionRule } from './store/retention.ts';
 export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
