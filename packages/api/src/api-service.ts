@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
@@ -12,6 +12,7 @@ import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
+import { startRetentionJob } from './retention-job.ts';
 
 export interface ApiServiceOptions {
   config: PackrunConfig;
@@ -40,7 +41,8 @@ const requeueAfterMs = 15_000;
 
 /**
  * The API process: REST routes, the live stream, the execution authority runners report to, the
- * reaper of executions whose runner died, and the requeue of executions the bus never confirmed.
+ * reaper of executions whose runner died, the requeue of executions the bus never confirmed, and
+ * the retention job.
  */
 export async function startApiService(options: ApiServiceOptions): Promise<ApiService> {
   const { config, store, bus, keyValues } = options;
@@ -93,6 +95,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     }
   };
   const sweeper = setInterval(() => void sweep(), heartbeatMs);
+  const retention = startRetentionJob({ store, policy: retentionPolicy(config), intervalMs: config.retentionIntervalSeconds * 1000, logger });
 
   let url: string | undefined;
   if (options.listen !== false) {
@@ -109,6 +112,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     executions,
     async close(): Promise<void> {
       clearInterval(sweeper);
+      await retention.stop();
       builtins.stop();
       await app.close();
       await hub.stop();

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  completedStatuses,
   executionStatuses,
   openExecutionOutput,
   openExecutionResult,
   PackrunError,
+  purgeExecutions,
   type ExecutionRecord,
   type Filter,
   type PackrunConfig,
@@ -91,6 +93,34 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+  });
+
+  app.post('/api/v1/executions/purge', {
+    config: { access: 'admin' },
+    schema: {
+      summary: 'Remove completed executions created before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running or canceling (st2 execution purge)',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          timestamp: { type: 'string', format: 'date-time', description: 'purge executions created before this time (ISO-8601)' },
+          olderThanDays: { type: 'number', exclusiveMinimum: 0, description: 'purge executions created more than this many days ago' },
+          action: { type: 'string', minLength: 1, description: 'only executions of this action ref' },
+          status: { type: 'string', enum: [...completedStatuses], description: 'only executions that ended with this status' },
+        },
+        oneOf: [{ required: ['timestamp'] }, { required: ['olderThanDays'] }],
+      },
+      response: {
+        200: { type: 'object', properties: { removed: { type: 'integer' }, before: { type: 'string' } }, required: ['removed', 'before'] },
+        400: errorSchema,
+      },
+    },
+  }, async (request) => {
+    const body = request.body as { timestamp?: string; olderThanDays?: number; action?: string; status?: ExecutionRecord['status'] };
+    const before = body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : new Date(Date.now() - (body.olderThanDays ?? 0) * 24 * 60 * 60 * 1000).toISOString();
+    const removed = await purgeExecutions(store, { before, ...(body.action ? { action: body.action } : {}), ...(body.status ? { status: body.status } : {}) });
+    request.log.info({ removed, before, action: body.action, status: body.status, user: request.user }, 'executions purged');
+    return { removed, before };
   });
 
   app.get('/api/v1/executions', {
