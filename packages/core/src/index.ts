@@ -10,6 +10,7 @@ export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.
 export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
+export { isStoreWriteFault } from './store/store-write-faults.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
 export { applyRetention, purgeExecutions, retentionPolicy, type ExecutionPurge, type RetentionPolicy, type RetentionReport, type RetentionRule } from './store/retention.ts';

@@ -1,5 +1,6 @@
 import {
   isPackrunError,
+  isStoreWriteFault,
   nowIso,
   prepareResult,
   PackrunError,
@@ -145,13 +146,16 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
       } catch (cause) {
         await store.executionBlobs.discard(executionId, written).catch(() => undefined);
-        // A result the store refuses (too deep for a record, say) must still end the execution:
-        // left running, its request would be redelivered and refused again for ever.
-        if (!isPackrunError(cause) || !cause.userError) throw cause;
+        written = [];
+        // A result the store refuses (too deep for a record, a full disk) must still end the
+        // execution: left running, its request would be redelivered to this live runner and
+        // skipped for ever. The failure without the result is a small write, which a disk that
+        // refused a large blob usually still takes; it is tried a few times before giving up.
+        const refused = isStoreWriteFault(cause) || (isPackrunError(cause) && cause.userError);
+        if (!refused) throw cause;
         const failure = toFailure(cause);
         logger.warn({ executionId, err: cause }, 'result refused by the store; the execution ends failed');
-        done = await transition(held, 'failed', completionFields(undefined, failure, undefined), runnerId, failure.message);
-        written = [];
+        done = await withRetries(() => transition(held, 'failed', { ...completionFields(undefined, failure, undefined), ...(outcome ? { durationMs: outcome.durationMs } : {}) }, runnerId, failure.message));
       }
       if (!done) {
         await store.executionBlobs.discard(executionId, written).catch(() => undefined);
@@ -215,6 +219,18 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       return (await store.runners.find({}, { sort: { heartbeatAt: -1 } })).map((record) => ({ ...record, alive: aliveAt(record, at) }));
     },
   };
+}
+
+/** Tries a small write again while the store's disk refuses it: space may come back (a log rotated, a purge). */
+async function withRetries<R>(write: () => Promise<R>, attempts = 4, delayMs = 250): Promise<R> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isStoreWriteFault(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
 }
 
 function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined, data: CompletionData | undefined): Partial<ExecutionRecord> {

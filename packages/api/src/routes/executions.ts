@@ -67,7 +67,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
           id: {
             type: 'string',
             pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$',
-            description: 'optional id chosen by the client; a retried create with the same id gets 409 instead of a duplicate',
+            description: 'optional id chosen by the client: a retried create with the same id (same user, same action) answers 200 with the execution it created, never a duplicate; with another user or action, 409',
           },
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
@@ -80,11 +80,11 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         },
         required: ['action'],
       },
-      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
     },
   }, async (request, reply) => {
     const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
-    const record = await executions.create({
+    const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
@@ -92,7 +92,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       ...(body.context ? { context: body.context } : {}),
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 
   app.post('/api/v1/executions/purge', {

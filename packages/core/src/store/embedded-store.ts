@@ -10,6 +10,7 @@ import { lockStore } from './store-lock.ts';
 import { corrupt, storeFiles, unreadable, type StoreFiles } from './store-files.ts';
 import { removeExecutionsWithBlobs } from './execution-removal.ts';
 import { createFileBlobs, sweepOrphans } from './file-blobs.ts';
+import { storeWriteFault } from './store-write-faults.ts';
 import type { Collection, CollectionName, ExecutionRecord, Filter, Store } from './types.ts';
 
 /**
@@ -36,6 +37,11 @@ function sqliteCode(error: unknown): string {
 function storeError(files: StoreFiles, error: unknown): unknown {
   const code = sqliteCode(error);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return corrupt(files, files.database, (error as Error).message, error);
+  // SQLite reports ENOSPC as SQLITE_FULL, and any other failed write (EDQUOT, EIO) as an I/O error.
+  if (code === 'SQLITE_FULL') return storeWriteFault('STORE_FULL', files.database, error, { file: files.database });
+  if (code.startsWith('SQLITE_IOERR') && code !== 'SQLITE_IOERR_READ' && code !== 'SQLITE_IOERR_SHORT_READ') {
+    return storeWriteFault('STORE_WRITE_FAILED', files.database, error, { file: files.database, sqlite: code });
+  }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_READONLY')) return unreadable(files, files.database, error);
   return error;
 }

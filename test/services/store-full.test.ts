@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCompleted, newId, type ExecutionRecord } from '@packrun/core';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { startStack, type ServiceStack } from '../api/harness.ts';
+
+// A full disk under the embedded store, for real: the store folder is a 24 MiB tmpfs mounted for
+// this test (it runs as root), filled with a file until the kernel answers ENOSPC. A write the
+// disk refuses ends the execution it was for with STORE_FULL, an API call it hit answers 507, and
+// a retry with the client's id after space is back gets the one execution, never a duplicate.
+
+const root = process.getuid?.() === 0;
+if (!root) console.log('skipping the full-disk tests: mounting a small filesystem needs root');
+
+let stack: ServiceStack;
+let mountPoint: string;
+let filler: string;
+
+/** Appends `block`s to the filler until the filesystem refuses. */
+function fillWith(block: Buffer): void {
+  const fd = openSync(filler, 'a');
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fills the filesystem to the last page, then gives back `free` bytes of it. */
+function fillLeaving(free: number): void {
+  fillWith(Buffer.alloc(64 * 1024, 1));
+  fillWith(Buffer.alloc(4096, 1));
+  truncateSync(filler, statSync(filler).size - free);
+}
+
+function emptyFiller(): void {
+  truncateSync(filler, 0);
+}
+
+async function settled(id: string): Promise<ExecutionRecord> {
+  let record: ExecutionRecord | undefined;
+  await retryUntil(async () => {
+    record = await stack.store.executions.get(id);
+    return record !== undefined && isCompleted(record.status);
+  }, { withinMs: 60_000, what: `execution ${id} to end` });
+  return record!;
+}
+
+describe.skipIf(!root)('a full disk under the embedded store', () => {
+  beforeAll(async () => {
+    stack = await startStack({
+      packs: ['core'],
+      beforeStore: (home) => {
+        mountPoint = home.paths.store;
+        mkdirSync(mountPoint, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint]);
+        filler = `${mountPoint}/filler`;
+      },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (filler) emptyFiller();
+    await stack?.close();
+    if (mountPoint) execFileSync('umount', [mountPoint]);
+  });
+
+  it('answers 507 STORE_FULL to a create the store cannot hold, stores nothing, and a retry with the same id after space is back creates it once', async () => {
+    const id = `retry-${newId()}`;
+    const body = { id, action: 'core.local', parameters: { cmd: 'true', env: { PADDING: 'p'.repeat(120_000), MORE: 'm'.repeat(120_000) } } };
+    fillLeaving(32 * 1024);
+    const refused = await stack.call('POST', '/api/v1/executions', body);
+    expect(refused.statusCode, refused.body).toBe(507);
+    expect(refused.json()).toMatchObject({ code: 'STORE_FULL' });
+    expect(await stack.store.executions.get(id)).toBeUndefined();
+    expect(await stack.store.executions.count({ status: { $in: ['requested', 'scheduled', 'running'] } })).toBe(0);
+
+    emptyFiller();
+    const created = await stack.call('POST', '/api/v1/executions', body);
+    expect(created.statusCode, created.body).toBe(201);
+    const again = await stack.call('POST', '/api/v1/executions', body);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<ExecutionRecord>().id).toBe(id);
+    const [third, fourth] = await Promise.all([stack.call('POST', '/api/v1/executions', body), stack.call('POST', '/api/v1/executions', body)]);
+    expect([third.statusCode, fourth.statusCode]).toEqual([200, 200]);
+    expect(await stack.store.executions.count({ id })).toBe(1);
+    expect((await settled(id)).status).toBe('succeeded');
+
+    // The same id for another action is another request: refused, not answered with this one.
+    const other = await stack.call('POST', '/api/v1/executions', { id, action: 'core.noop' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ code: 'EXECUTION_EXISTS' });
+  }, 120_000);
+
+  it('ends an execution whose output the disk cannot hold failed with STORE_FULL, and the store works on once space is back', async () => {
+    fillLeaving(1024 * 1024);
+    const created = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'head -c 3000000 /dev/zero | tr "\\0" x' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const record = await settled(created.json<ExecutionRecord>().id);
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatchObject({ type: 'STORE_FULL' });
+    expect(record.error?.message).toMatch(/disk is full/);
+
+    emptyFiller();
+    const next = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'head -c 3000000 /dev/zero | tr "\\0" x' } });
+    const done = await settled(next.json<ExecutionRecord>().id);
+    expect(done.status).toBe('succeeded');
+    expect(done.outputSize?.stdout).toBe(3_000_000);
+  }, 120_000);
+});
