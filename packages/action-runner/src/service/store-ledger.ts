@@ -1,5 +1,6 @@
 import {
   isPackrunError,
+  sameProcessRunning,
   isStoreWriteFault,
   nowIso,
   prepareResult,
@@ -36,6 +37,13 @@ export interface StoreLedgerOptions {
   /** Clock in ms, for tests of staleness. */
   now?: () => number;
   /**
+   * When this process last woke from a stall (its event loop held, the process stopped), in the
+   * clock of `now`: heartbeats that arrived meanwhile could not be read, so a runner is judged by
+   * its heartbeats only once this process has been awake for a whole staleness window. Default:
+   * the ledger's creation.
+   */
+  awakeSince?: () => number;
+  /**
    * Fires a trigger for a running execution once the ledger knows the runner holds it, deciding
    * whether that execution may (the API's, over the rules engine's dispatch). Without one,
    * core.inject_trigger fails with ACTION_NEEDS_SERVER.
@@ -64,10 +72,18 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   const now = options.now ?? Date.now;
   const startedAt = now();
 
-  // A runner with no heartbeat on record gets the staleness window counted from this process's
-  // start before it is declared dead.
-  const aliveAt = (record: RunnerRecord | undefined, at: number): boolean =>
-    at - (record ? Date.parse(record.heartbeatAt) : startedAt) < options.staleAfterMs;
+  const awakeSince = options.awakeSince ?? (() => startedAt);
+
+  // A runner is alive while its process is, where this process can tell (the same host, boot and
+  // pid namespace: always so for `packrun up`'s own runner), however late its heartbeats; else by
+  // its heartbeats. Those are counted from when this process last woke at the earliest, so a runner
+  // with no heartbeat on record, or whose heartbeats a stall kept from being read, gets a whole
+  // staleness window before it is declared dead.
+  const aliveAt = (record: RunnerRecord | undefined, at: number): boolean => {
+    if (record && sameProcessRunning({ pid: record.pid, ...record.processIdentity }) === true) return true;
+    const lastHeard = Math.max(record ? Date.parse(record.heartbeatAt) : startedAt, awakeSince());
+    return at - lastHeard < options.staleAfterMs;
+  };
   const isAlive = async (runnerId: string): Promise<boolean> => aliveAt(await store.runners.get(runnerId), now());
 
   async function transition(

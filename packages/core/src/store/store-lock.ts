@@ -2,6 +2,7 @@ import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from '../errors.ts';
+import { processStartTime, readBootId } from '../process/process-identity.ts';
 
 /**
  * An exclusive lock on the embedded store folder: one Packrun process owns the store, so services
@@ -23,30 +24,6 @@ interface LockOwner {
   bootId?: string;
   host: string;
   since: string;
-}
-
-const bootIdFile = '/proc/sys/kernel/random/boot_id';
-
-function readBootId(): string | undefined {
-  try {
-    return readFileSync(bootIdFile, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
-function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Field 2 is the command name in parentheses and may itself hold spaces and parentheses: the
-  // fields after it start past the last ')', with field 3 first.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[22 - 3];
 }
 
 function isAlive(pid: number): boolean {
