@@ -110,4 +110,18 @@ describe.skipIf(!root)('a full disk under the embedded store', () => {
     expect(done.status).toBe('succeeded');
     expect(done.outputSize?.stdout).toBe(3_000_000);
   }, 120_000);
+
+  it('keeps an execution whose end even a small write cannot record, and stores its result once space is back', async () => {
+    const created = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 2; head -c 300000 /dev/zero | tr "\\0" y' } });
+    const id = created.json<ExecutionRecord>().id;
+    await retryUntil(async () => (await stack.store.executions.get(id))?.status === 'running', { withinMs: 30_000, what: 'running' });
+    fillLeaving(0);
+    // The action ends meanwhile; neither its output nor the failure the ledger makes of it fits.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect((await stack.store.executions.get(id))?.status).toBe('running');
+    emptyFiller();
+    const record = await settled(id);
+    expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
+    expect(record.outputSize?.stdout).toBe(300_000);
+  }, 120_000);
 });
