@@ -4,7 +4,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { outsideWorldUnavailable, startOutsideWorld, type OutsideWorld } from './outside-world.ts';
+import { isOtherOutsideWorld, outsideWorldUnavailable, startOutsideWorld, type OutsideWorld } from './outside-world.ts';
 import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixture } from './sandbox-fixture.ts';
 
 /**
@@ -49,6 +49,9 @@ function defaultInterface(): string {
 function hostAddressTargets(inJob: boolean): string[] {
   const targets: string[] = [];
   for (const [name, entries] of Object.entries(os.networkInterfaces())) {
+    // Another test process's stand-in for the outside world comes and goes while this one runs
+    // (its link-local address then fails with EADDRNOTAVAIL); this process's own stays.
+    if (isOtherOutsideWorld(name)) continue;
     for (const entry of entries ?? []) {
       if (entry.internal) continue;
       if (entry.family === 'IPv4') targets.push(`${entry.address}:${ports.any}`);

@@ -28,6 +28,8 @@ export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/chi
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
 export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
+export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
+export { currentProcessIdentity, isRunningHere, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';
 export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type ActionUnavailable, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';
@@ -70,4 +72,3 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
-export { ownProcessIdentity, sameProcessRunning } from './process/process-identity.ts';

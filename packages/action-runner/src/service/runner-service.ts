@@ -2,9 +2,9 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  currentProcessIdentity,
   isStoreWriteFault,
   nowIso,
-  ownProcessIdentity,
   toFailure,
   type ActionOutcome,
   type Bus,
@@ -65,7 +65,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
   const inFlight = new Map<string, AbortController>();
   let stopping = false;
 
-  const { pid, ...processIdentity } = ownProcessIdentity();
+  // Which process this is, so that an API on this host tells late heartbeats from a dead runner.
+  const { pid, host: _host, ...processIdentity } = currentProcessIdentity();
   const beat = async (): Promise<void> => {
     try {
       const { cancel } = await ledger.heartbeat({ id, host: os.hostname(), pid, processIdentity, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });

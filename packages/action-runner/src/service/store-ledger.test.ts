@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, ownProcessIdentity, readExecutionResult, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
+import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, currentProcessIdentity, readExecutionResult, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from './store-ledger.ts';
 
 let store: Store;
@@ -99,7 +99,7 @@ describe('store ledger', () => {
   });
 
   it('judges a runner by its process where it can: alive while the same process runs, however late its heartbeats', async () => {
-    const { pid, ...identity } = ownProcessIdentity();
+    const { pid, host: _host, ...identity } = currentProcessIdentity();
     const mine = await queued();
     const gone = await queued();
     await ledger.heartbeat({ id: 'same-process', host: 'test', pid, processIdentity: identity, concurrency: 1, running: [] });

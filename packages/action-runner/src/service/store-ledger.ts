@@ -1,6 +1,6 @@
 import {
   isPackrunError,
-  sameProcessRunning,
+  isRunningHere,
   isStoreWriteFault,
   nowIso,
   prepareResult,
@@ -80,7 +80,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   // with no heartbeat on record, or whose heartbeats a stall kept from being read, gets a whole
   // staleness window before it is declared dead.
   const aliveAt = (record: RunnerRecord | undefined, at: number): boolean => {
-    if (record && sameProcessRunning({ pid: record.pid, ...record.processIdentity }) === true) return true;
+    if (record && isRunningHere({ pid: record.pid, ...record.processIdentity })) return true;
     const lastHeard = Math.max(record ? Date.parse(record.heartbeatAt) : startedAt, awakeSince());
     return at - lastHeard < options.staleAfterMs;
   };

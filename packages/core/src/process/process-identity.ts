@@ -1,23 +1,27 @@
 import { readFileSync, readlinkSync } from 'node:fs';
+import os from 'node:os';
 
 /**
- * Which process a pid meant when it was recorded. A pid alone identifies nothing once the process
- * is gone: pids are reused, and a restarted container runs as pid 1 again. With the process's
- * start time (/proc/<pid>/stat field 22, clock ticks since boot), the boot id and the pid
- * namespace, a later look can tell the same process, alive, from another one now wearing its pid.
+ * Who a process is, as a lock or a record of a running server says it: a pid alone identifies
+ * nothing once the process is gone (pids are reused, a restarted container runs as pid 1 again,
+ * and its host name may change), so the identity adds when the process started (/proc/<pid>/stat
+ * field 22, clock ticks since boot) and the boot id.
  */
 export interface ProcessIdentity {
   pid: number;
   /** /proc/<pid>/stat field 22; undefined where /proc is not there. */
   startTime?: string;
   bootId?: string;
-  /** The pid namespace the pid is counted in (`pid:[4026531836]`): pids of two namespaces are not comparable. */
+  /** The pid namespace the pid counts in (`pid:[4026531836]`): pids of two namespaces are not comparable. */
   pidNamespace?: string;
+  host: string;
 }
 
-export function readBootId(): string | undefined {
+const bootIdFile = '/proc/sys/kernel/random/boot_id';
+
+function readBootId(): string | undefined {
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return readFileSync(bootIdFile, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -37,7 +41,17 @@ export function processStartTime(pid: number): string | undefined {
   return fields[22 - 3];
 }
 
-function pidNamespace(): string | undefined {
+/** Whether a process with this pid exists on this host (EPERM: it exists, owned by someone else). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPidNamespace(): string | undefined {
   try {
     return readlinkSync('/proc/self/ns/pid');
   } catch {
@@ -45,27 +59,57 @@ function pidNamespace(): string | undefined {
   }
 }
 
-/** This process, as a record of it keeps it. */
-export function ownProcessIdentity(): ProcessIdentity {
+export function currentProcessIdentity(): ProcessIdentity {
   const startTime = processStartTime(process.pid);
   const bootId = readBootId();
-  const namespace = pidNamespace();
+  const pidNamespace = readPidNamespace();
   return {
     pid: process.pid,
     ...(startTime === undefined ? {} : { startTime }),
     ...(bootId === undefined ? {} : { bootId }),
-    ...(namespace === undefined ? {} : { pidNamespace: namespace }),
+    ...(pidNamespace === undefined ? {} : { pidNamespace }),
+    host: os.hostname(),
   };
 }
 
 /**
- * Whether the process `recorded` names is still running, as far as this process can tell: true
- * when this boot and pid namespace hold a process with that pid that started at that time; false
- * when they hold none (gone, or its pid reused); undefined when it cannot be told from here
- * (another machine or boot, another pid namespace, no /proc).
+ * Whether this process sees the process `recorded` names running now: the same boot and pid
+ * namespace, and its pid still held by a process started at its start time. False whenever that
+ * cannot be told from here (another machine, boot or namespace, no /proc): the opposite of
+ * whyProcessIsGone, which never calls a process gone that it cannot see.
  */
-export function sameProcessRunning(recorded: ProcessIdentity): boolean | undefined {
-  if (recorded.startTime === undefined || recorded.bootId === undefined || recorded.pidNamespace === undefined) return undefined;
-  if (recorded.bootId !== readBootId() || recorded.pidNamespace !== pidNamespace()) return undefined;
-  return processStartTime(recorded.pid) === recorded.startTime;
+export function isRunningHere(recorded: Pick<ProcessIdentity, 'pid' | 'startTime' | 'bootId' | 'pidNamespace'>): boolean {
+  if (recorded.startTime === undefined || recorded.bootId === undefined || recorded.pidNamespace === undefined) return false;
+  return recorded.bootId === readBootId() && recorded.pidNamespace === readPidNamespace() && processStartTime(recorded.pid) === recorded.startTime;
+}
+
+/**
+ * Why the process a record names no longer runs, or undefined while it may still run: the machine
+ * booted since, its pid is gone, or its pid now belongs to a process started at another time (our
+ * own pid included). Without boot ids (no /proc) only a pid on this host can be judged, and only
+ * by existence; a process on another host is never judged gone.
+ */
+export function whyProcessIsGone(recorded: ProcessIdentity, me: ProcessIdentity = currentProcessIdentity()): string | undefined {
+  if (recorded.bootId !== undefined && me.bootId !== undefined) {
+    if (recorded.bootId !== me.bootId) return 'the machine has booted since (another boot id)';
+    const startTime = processStartTime(recorded.pid);
+    if (startTime === undefined) return `process ${recorded.pid} is gone`;
+    if (recorded.startTime !== undefined && startTime !== recorded.startTime) return `pid ${recorded.pid} now belongs to a process started at another time`;
+    return undefined;
+  }
+  if (recorded.host === me.host && !pidExists(recorded.pid)) return `process ${recorded.pid} is gone`;
+  return undefined;
+}
+
+/** Reads the identity fields of a parsed record, or undefined when it holds none. */
+export function parseProcessIdentity(value: unknown): ProcessIdentity | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (typeof record['pid'] !== 'number' || typeof record['host'] !== 'string') return undefined;
+  return {
+    pid: record['pid'],
+    host: record['host'],
+    ...(typeof record['startTime'] === 'string' ? { startTime: record['startTime'] } : {}),
+    ...(typeof record['bootId'] === 'string' ? { bootId: record['bootId'] } : {}),
+  };
 }

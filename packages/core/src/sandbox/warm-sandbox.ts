@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
+import { hostPathsFor } from './host-paths.ts';
 import { outsideProcessGroup } from './escaped-processes.ts';
 import { sandboxedJobEnv, scrubEnvironment } from './env-scrub.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
@@ -216,7 +217,9 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           bwrap: {
             binary: deps.bwrap,
             args: bwrapArgs({
-              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder],
+              // The pack's read-only host paths: jobs with more (their action's own, or writable
+              // ones) never come from a zygote (needsOwnSpawn).
+              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder, ...hostPathsFor(config, context.pack).readOnly],
               scratch: slots,
               scratchMb: config.sandboxJobMb,
               cwd: '/',
