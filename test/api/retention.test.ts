@@ -65,7 +65,7 @@ describe('retention', () => {
   });
 
   it('refuses a purge without a time, with both, or of an unfinished status, naming the field', async () => {
-    for (const body of [{}, { action: 'core.local' }, { timestamp: daysAgo(1), olderThanDays: 1 }, { olderThanDays: 0 }, { olderThanDays: 1, status: 'running' }, { timestamp: 'yesterday' }]) {
+    for (const body of [{}, { action: 'core.local' }, { timestamp: daysAgo(1), olderThanDays: 1 }, { olderThanDays: 0 }, { olderThanDays: 1e20 }, { olderThanDays: 1, status: 'running' }, { timestamp: 'yesterday' }]) {
       const response = await stack.call('POST', '/api/v1/executions/purge', body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
       expect(response.json<{ code: string }>().code).toBe('REQUEST_INVALID');

@@ -104,7 +104,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         additionalProperties: false,
         properties: {
           timestamp: { type: 'string', format: 'date-time', description: 'purge executions created before this time (ISO-8601)' },
-          olderThanDays: { type: 'number', exclusiveMinimum: 0, description: 'purge executions created more than this many days ago' },
+          olderThanDays: { type: 'number', exclusiveMinimum: 0, maximum: 100_000, description: 'purge executions created more than this many days ago' },
           action: { type: 'string', minLength: 1, description: 'only executions of this action ref' },
           status: { type: 'string', enum: [...completedStatuses], description: 'only executions that ended with this status' },
         },
