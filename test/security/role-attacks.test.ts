@@ -165,6 +165,23 @@ describe('a key below admin', () => {
   });
 });
 
+describe('a retried create', () => {
+  it("never hands another user's execution to a caller naming its id", async () => {
+    const id = `mine-${Date.now()}`;
+    const created = await as('operator', 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'echo operator-secret-marker' } });
+    expect(created.status, created.body).toBe(201);
+    const again = await as('operator', 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'echo operator-secret-marker' } });
+    expect(again.status).toBe(200);
+    for (const role of ['admin', 'system_admin'] as const) {
+      const stolen = await as(role, 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'true' } });
+      expect(stolen.status, role).toBe(409);
+      expect(codeOf(stolen)).toBe('EXECUTION_EXISTS');
+      expect(stolen.body).not.toContain('operator-secret-marker');
+    }
+    expect(await stack.store.executions.count({ id })).toBe(1);
+  });
+});
+
 describe('an operator key', () => {
   it("cannot write system-scoped keys, decrypt system secrets or reach another user's keys", async () => {
     const attempts = [
