@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCompleted, newId, type ExecutionRecord } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from '../api/harness.ts';
+import { homeWithPacks } from '../runner/fixtures.ts';
+import { startPackrun } from './packrun-process.ts';
 
 // A full disk under the embedded store, for real: the store folder is a 24 MiB tmpfs mounted for
 // this test (it runs as root), filled with a file until the kernel answers ENOSPC. A write the
@@ -17,9 +19,9 @@ let stack: ServiceStack;
 let mountPoint: string;
 let filler: string;
 
-/** Appends `block`s to the filler until the filesystem refuses. */
-function fillWith(block: Buffer): void {
-  const fd = openSync(filler, 'a');
+/** Appends `block`s to the file until its filesystem refuses. */
+function fillWith(block: Buffer, file = filler): void {
+  const fd = openSync(file, 'a');
   try {
     for (;;) writeSync(fd, block);
   } catch (error) {
@@ -123,5 +125,26 @@ describe.skipIf(!root)('a full disk under the embedded store', () => {
     const record = await settled(id);
     expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
     expect(record.outputSize?.stdout).toBe(300_000);
+  }, 120_000);
+});
+
+describe.skipIf(!root)('packrun up on a full store disk', () => {
+  it('exits 2 with STORE_FULL naming the store folder, without a stack trace', async () => {
+    const home = await homeWithPacks(['core']);
+    const store = home.paths.store;
+    mkdirSync(store, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', store]);
+    try {
+      fillWith(Buffer.alloc(4096, 1), `${store}/filler`);
+      const server = startPackrun(['up'], { ...home.env, PACKRUN_API_PORT: '0' });
+      const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+      if (code === 'still running') server.signal('SIGKILL');
+      expect(code, server.output()).toBe(2);
+      expect(server.output()).toContain('STORE_FULL');
+      expect(server.output()).toContain(store);
+      expect(server.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      execFileSync('umount', [store]);
+    }
   }, 120_000);
 });

@@ -14,7 +14,8 @@ const hints: Record<StoreWriteFault, string> = {
 
 export function storeWriteFault(code: StoreWriteFault, what: string, cause: unknown, details: Record<string, unknown> = {}): PackrunError {
   const reason = code === 'STORE_FULL' ? 'the disk is full' : `the disk refused the write (${(cause as Error | undefined)?.message ?? String(cause)})`;
-  return new PackrunError(code, `the store could not write ${what}: ${reason}`, { hint: hints[code], details, cause, userError: false });
+  // A fault of the operator's disk, not of Packrun: told plainly, without a stack trace.
+  return new PackrunError(code, `the store could not write ${what}: ${reason}`, { hint: hints[code], details, cause });
 }
 
 /** The fault an errno from a file write stands for, if it is one. */
