@@ -3,7 +3,7 @@ export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync 
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
+export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';

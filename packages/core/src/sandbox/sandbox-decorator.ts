@@ -68,7 +68,7 @@ function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
 }
 
 /** The host loopback ports a job reaches: those granted to every pack and to its own, and its extra ones. */
-function hostPortsOf(config: PackrunConfig, context: SpawnSpec['context']): number[] {
+function hostPortsOf(config: PackrunConfig, context: Pick<SpawnSpec['context'], 'pack' | 'hostPorts'>): number[] {
   const grants = config.sandboxHostPorts;
   return [...(grants['*'] ?? []), ...(grants[context.pack] ?? []), ...(context.hostPorts ?? [])];
 }
@@ -77,7 +77,8 @@ function hostPortsOf(config: PackrunConfig, context: SpawnSpec['context']): numb
  * The SpawnDecorator that puts every job the launcher starts (actions, sensors), and every env
  * build the installer runs (uv, pip, npm, as kind `build`), inside the layers
  * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap,
- * seccomp, and for a job with network a network namespace of its own. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
+ * seccomp, and for a job with network a network namespace of its own (a warm zygote's too, through
+ * `warm`). Layers the host lacks are skipped (the doctor says so); a layer the operator marked
  * `required` but the host lacks makes every spawn fail instead.
  */
 export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnDecorator {
@@ -115,6 +116,17 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           defaults,
           dataHome,
           protect,
+          // A zygote with network gets a namespace of its own, as a cold job of its pack would
+          // (the same granted ports), which its children share.
+          ...(networkTools
+            ? {
+                networks: {
+                  nsenter: networkTools.nsenter,
+                  take: (pack: string) => namespacePool(networkTools).take(hostPortsOf(config, { pack })),
+                  release: (namespace: JobNetworkNamespace) => namespaces?.release(namespace),
+                },
+              }
+            : {}),
           ...(options.logger ? { logger: options.logger } : {}),
         })
       : undefined;
