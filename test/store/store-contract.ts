@@ -449,18 +449,19 @@ export function storeContract(open: () => Promise<Store>): void {
 
     it('purges completed executions before a time, by action and status, with their blobs, never unfinished ones', async () => {
       const old = (status: ExecutionStatus, action = 'core.echo'): ExecutionRecord => execution({ status, action, createdAt: daysAgo(10, seq) });
-      const records = [old('succeeded'), old('failed'), old('failed', 'core.local'), old('running'), old('requested'), old('scheduled'), old('canceling'), execution({ status: 'succeeded', createdAt: daysAgo(1) })];
+      const records = [old('succeeded'), old('failed'), old('failed', 'core.local'), old('running'), old('requested'), old('scheduled'), old('canceling'), old('pending'), execution({ status: 'succeeded', createdAt: daysAgo(1) })];
       for (const record of records) await store.executions.insert(record);
       const ref = await store.executionBlobs.put(records[0]!.id, 'stdout', 'big output');
       await store.executions.update({ id: records[0]!.id }, { set: { resultBlobs: { stdout: ref } } });
 
       expect(await codeOf(purgeExecutions(store, { before: daysAgo(5), status: 'running' }))).toBe('PURGE_STATUS_INVALID');
+      expect(await codeOf(purgeExecutions(store, { before: daysAgo(5), status: 'pending' }))).toBe('PURGE_STATUS_INVALID');
       expect(await purgeExecutions(store, { before: daysAgo(5), action: 'core.local' })).toBe(1);
       expect(await purgeExecutions(store, { before: daysAgo(5), status: 'failed' })).toBe(1);
       expect(await purgeExecutions(store, { before: daysAgo(5) })).toBe(1);
       expect(await codeOf(store.executionBlobs.open(records[0]!.id, ref))).toBe('STORE_BLOB_MISSING');
       const left = (await store.executions.find({}, { sort: { id: 1 } })).map((record) => record.status);
-      expect(left).toEqual(['running', 'requested', 'scheduled', 'canceling', 'succeeded']);
+      expect(left).toEqual(['running', 'requested', 'scheduled', 'canceling', 'pending', 'succeeded']);
     });
 
     it('applies age and count rules to executions, trigger instances and enforcements, sparing what is not finished', async () => {

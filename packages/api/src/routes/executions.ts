@@ -98,7 +98,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
   app.post('/api/v1/executions/purge', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Remove completed executions created before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running or canceling (st2 execution purge)',
+      summary: 'Remove completed executions created before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running, canceling or pending (st2 execution purge)',
       body: {
         type: 'object',
         additionalProperties: false,

@@ -84,7 +84,7 @@ export interface ExecutionPurge {
 /**
  * Removes completed executions created before `before` (optionally of one action or status),
  * with their blobs, in batches that leave the event loop free in between. Like `st2 execution
- * purge`, it never removes an execution still requested, scheduled, running or canceling.
+ * purge`, it never removes an execution still requested, scheduled, running, canceling or pending (an inquiry).
  */
 export async function purgeExecutions(store: Store, purge: ExecutionPurge): Promise<number> {
   if (purge.status !== undefined && !completedStatuses.has(purge.status)) {
