@@ -107,6 +107,37 @@ describe.skipIf(unavailable !== undefined)(`remote-shell-cmd against a real sshd
     }
   });
 
+  it('logs in with a passphrase-protected key, and with a key file the operator allowed by folder', async () => {
+    const protectedKey = path.join(server.dir, 'protected_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-f', protectedKey]);
+    execFileSync('sh', ['-c', `cat ${protectedKey}.pub >> ${path.join(server.dir, 'authorized_keys', server.user)}`]);
+    const material = readFileSync(protectedKey, 'utf8');
+    const unlocked = await run('core.remote', { hosts: '127.0.0.1', port: server.port, private_key: material, passphrase: 'open sesame', cmd: 'echo in' });
+    expect(unlocked.status).toBe('succeeded');
+    const wrong = await run('core.remote', { hosts: '127.0.0.1', port: server.port, private_key: material, passphrase: 'nope', cmd: 'echo in' });
+    expect(wrong.status).toBe('failed');
+    expect(String((wrong.result['127.0.0.1'] as Record<string, unknown>)['error'])).toMatch(/^The private key for host 127\.0\.0\.1 cannot be used: /);
+    const byPath = await run('core.remote', { hosts: '127.0.0.1', port: server.port, private_key: protectedKey, passphrase: 'open sesame', cmd: 'echo in' }, withEnv({ PACKRUN_SSH_KEY_PATHS: server.dir }));
+    expect(byPath.status).toBe('succeeded');
+  });
+
+  it('goes through a bastion host, logged in to with the same credentials', async () => {
+    // The bastion is the test's sshd on 127.0.0.1; from there it reaches "localhost" on the same port.
+    const outcome = await run('core.remote', { hosts: 'localhost', port: server.port, bastion_host: `127.0.0.1:${server.port}`, password: server.password, cmd: 'echo "$SSH_CONNECTION"' });
+    expect(outcome.status).toBe('succeeded');
+    expect((outcome.result['localhost'] as Record<string, unknown>)['stdout']).toMatch(new RegExp(` ${server.port}$`));
+  });
+
+  it('a cancel stops the remote command too', async () => {
+    const controller = new AbortController();
+    const running = run('core.remote', { hosts: '127.0.0.1', port: server.port, timeout: 60, cmd: 'sleep 302' }, home.config, controller.signal);
+    await retryUntil(() => execFileSync('ps', ['-u', server.user, '-o', 'args='], { encoding: 'utf8' }).includes('sleep 302'), { what: 'the remote sleep to start', withinMs: 10_000 });
+    controller.abort();
+    const outcome = await running;
+    expect(outcome.status).toBe('canceled');
+    await retryUntil(() => !execFileSync('ps', ['-u', server.user, '-o', 'args='], { encoding: 'utf8' }).includes('sleep 302'), { what: 'the remote sleep to be killed', withinMs: 5000 });
+  });
+
   it('names the host when the login fails', async () => {
     const outcome = await run('core.remote', { hosts: '127.0.0.1', port: server.port, password: 'wrong', cmd: 'true' });
     expect(outcome.status).toBe('failed');
