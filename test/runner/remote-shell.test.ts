@@ -138,6 +138,13 @@ describe.skipIf(unavailable !== undefined)(`remote-shell-cmd against a real sshd
     await retryUntil(() => !execFileSync('ps', ['-u', server.user, '-o', 'args='], { encoding: 'utf8' }).includes('sleep 302'), { what: 'the remote sleep to be killed', withinMs: 5000 });
   });
 
+  it('keeps each host\'s output up to PACKRUN_OUTPUT_CAP and says it was cut', async () => {
+    const outcome = await run('core.remote', { hosts: '127.0.0.1', port: server.port, cmd: 'head -c 10000 /dev/zero | tr "\\0" a' }, withEnv({ PACKRUN_OUTPUT_CAP: '4096' }));
+    expect(outcome.status).toBe('succeeded');
+    expect((outcome.result['127.0.0.1'] as Record<string, unknown>)['stdout']).toBe('a'.repeat(4096));
+    expect(outcome.truncated).toEqual({ stdout: true, stderr: false });
+  });
+
   it('names the host when the login fails', async () => {
     const outcome = await run('core.remote', { hosts: '127.0.0.1', port: server.port, password: 'wrong', cmd: 'true' });
     expect(outcome.status).toBe('failed');

@@ -25,6 +25,11 @@ interface HostResult {
   error?: string;
 }
 
+interface HostOutcome {
+  entry: HostResult;
+  truncated?: { stdout: boolean; stderr: boolean };
+}
+
 /** What runs on each host: a command line, or a script copied there first. */
 interface RemoteWork {
   /** Shell code run after `cd <cwd>`: `cmd`, or the script's quoted path and arguments. */
@@ -86,15 +91,20 @@ async function libraryFiles(folder: string, prefix = 'lib'): Promise<NonNullable
   return files;
 }
 
-/** remote-shell-script: the entry point copied to `<dir>/<execution id>/` with its lib folder, run with StackStorm's arguments. */
-async function scriptWork(input: RunnerInput, spec: RemoteShellSpec): Promise<RemoteWork> {
+/** Where a script goes on the hosts (`<dir>/<execution id>/<script>`, as StackStorm puts it) and the line that runs it. */
+function scriptPlacement(input: RunnerInput, spec: RemoteShellSpec): { script: string; folder: string; command: string } {
   const script = entryPointPath(input);
   const folder = `${spec.dir.replace(/\/+$/, '')}/${input.executionId}`;
-  const name = path.basename(script);
   const args = shellArguments(input.parameters, input.parameterSpecs, spec.kwargOp).map(shellQuote);
+  return { script, folder, command: [shellQuote(`${folder}/${path.basename(script)}`), ...args].join(' ') };
+}
+
+/** remote-shell-script: the entry point copied with its lib folder, run with StackStorm's arguments. */
+async function scriptWork(input: RunnerInput, spec: RemoteShellSpec): Promise<RemoteWork> {
+  const { script, folder, command } = scriptPlacement(input, spec);
   return {
-    command: [shellQuote(`${folder}/${name}`), ...args].join(' '),
-    upload: { folder, files: [{ path: name, data: await readFile(script), mode: 0o744 }, ...(await libraryFiles(path.join(path.dirname(script), 'lib')))] },
+    command,
+    upload: { folder, files: [{ path: path.basename(script), data: await readFile(script), mode: 0o744 }, ...(await libraryFiles(path.join(path.dirname(script), 'lib')))] },
   };
 }
 
@@ -106,7 +116,7 @@ async function onHost(options: {
   work: RemoteWork;
   input: RunnerInput;
   signal: AbortSignal;
-}): Promise<HostResult> {
+}): Promise<HostOutcome> {
   const { host, spec, input, signal, work } = options;
   const connectSeconds = Math.max(1, Math.min(input.config.sshConnectTimeoutSeconds, spec.timeoutSeconds - 2));
   let session: SshSession;
@@ -121,7 +131,7 @@ async function onHost(options: {
       signal,
     });
   } catch (error) {
-    if (error instanceof SshConnectFailed) return failedEntry(error.message);
+    if (error instanceof SshConnectFailed) return { entry: failedEntry(error.message) };
     throw error;
   }
   const stopGraceMs = input.config.killGraceSeconds * 1000;
@@ -130,7 +140,7 @@ async function onHost(options: {
       try {
         await session.upload(work.upload.folder, work.upload.files);
       } catch (error) {
-        return failedEntry(`Failed copying the script to host ${host.hostname}: ${(error as Error).message}`);
+        return { entry: failedEntry(`Failed copying the script to host ${host.hostname}: ${(error as Error).message}`) };
       }
     }
     const line = remoteCommandLine(
@@ -145,9 +155,9 @@ async function onHost(options: {
         outputCapBytes: input.config.outputCapBytes,
         signal,
       });
-      return { ...entryOf(host, spec, exec), ...(exec.truncated.stdout || exec.truncated.stderr ? { truncated: exec.truncated } : {}) };
+      return { entry: entryOf(host, spec, exec), truncated: exec.truncated };
     } catch (error) {
-      return failedEntry(`Failed executing the command on host ${host.hostname}: ${(error as Error).message}`);
+      return { entry: failedEntry(`Failed executing the command on host ${host.hostname}: ${(error as Error).message}`) };
     } finally {
       if (work.upload) {
         // StackStorm removes the folder whatever happened; a failure to do so is not the action's.
@@ -215,19 +225,19 @@ async function runRemote(input: RunnerInput, context: InlineContext, work: (spec
   const login = await sshLogin(input, spec.username, spec.credentials);
   const hops = await firstHops(spec, input);
   const signal = context.signal ?? new AbortController().signal;
-  const entries = await eachHost(spec.hosts, spec.parallel, input.config.sshMaxParallel, async (host) => {
+  const outcomes = await eachHost(spec.hosts, spec.parallel, input.config.sshMaxParallel, async (host): Promise<HostOutcome> => {
     const hop = hops.get(host)!;
-    if (hop instanceof HostUnresolved) return failedEntry(`Failed connecting to host ${host.hostname}: ${hop.message}`);
+    if (hop instanceof HostUnresolved) return { entry: failedEntry(`Failed connecting to host ${host.hostname}: ${hop.message}`) };
     return onHost({ host, firstHop: hop, spec, login, work: remote, input, signal });
   });
+  const entries = outcomes.map((outcome) => outcome.entry);
   const keys = resultKeys(spec.hosts);
-  const result: Record<string, unknown> = {};
-  let truncated = { stdout: false, stderr: false };
-  entries.forEach((entry, index) => {
-    const { truncated: cut, ...rest } = entry as HostResult & { truncated?: { stdout: boolean; stderr: boolean } };
-    if (cut) truncated = { stdout: truncated.stdout || cut.stdout, stderr: truncated.stderr || cut.stderr };
-    result[keys[index]!] = rest;
-  });
+  // fromEntries defines own properties: a host named __proto__ is a key like any other.
+  const result = Object.fromEntries(entries.map((entry, index) => [keys[index]!, entry]));
+  const truncated = {
+    stdout: outcomes.some((outcome) => outcome.truncated?.stdout === true),
+    stderr: outcomes.some((outcome) => outcome.truncated?.stderr === true),
+  };
   const status = signal.aborted ? 'canceled' : statusOf(entries, input.config.sshAllowPartialFailure);
   return {
     status,
@@ -273,9 +283,8 @@ export const remoteScriptRunner: InlineRunner = {
   inline: true,
   describe(input) {
     const spec = remoteShellSpec(input);
-    const args = shellArguments(input.parameters, input.parameterSpecs, spec.kwargOp).map(shellQuote);
-    const remote = `${spec.dir.replace(/\/+$/, '')}/${input.executionId}/${path.basename(entryPointPath(input))}`;
-    return describeRemote(input, spec, [shellQuote(remote), ...args].join(' '), entryPointPath(input));
+    const { script, command } = scriptPlacement(input, spec);
+    return describeRemote(input, spec, command, script);
   },
   run: (input, context) => runRemote(input, context, (spec) => scriptWork(input, spec)),
 };

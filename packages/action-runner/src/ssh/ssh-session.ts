@@ -188,21 +188,10 @@ export class SshSession {
         let exitCode: number | null = null;
         let stopped: ExecResult['stopped'];
         let graceTimer: NodeJS.Timeout | undefined;
-        const stop = (why: 'timeout' | 'canceled'): void => {
-          if (stopped !== undefined) return;
-          stopped = why;
-          channel.end();
-          graceTimer = setTimeout(() => channel.close(), options.stopGraceMs);
-        };
-        const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
-        const onAbort = (): void => stop('canceled');
-        options.signal.addEventListener('abort', onAbort, { once: true });
-        channel.on('data', (chunk: Buffer) => stdout.add(chunk));
-        channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
-        channel.on('exit', (code: number | null) => {
-          exitCode = typeof code === 'number' ? code : null;
-        });
-        channel.once('close', () => {
+        let settled = false;
+        const settle = (): void => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           clearTimeout(graceTimer);
           options.signal.removeEventListener('abort', onAbort);
@@ -213,7 +202,26 @@ export class SshSession {
             exitCode,
             ...(stopped ? { stopped } : {}),
           });
+        };
+        const stop = (why: 'timeout' | 'canceled'): void => {
+          if (stopped !== undefined) return;
+          stopped = why;
+          channel.end();
+          // The watchdog has had its grace: whatever is left (a dead connection), stop waiting.
+          graceTimer = setTimeout(() => {
+            channel.close();
+            settle();
+          }, options.stopGraceMs);
+        };
+        const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+        const onAbort = (): void => stop('canceled');
+        options.signal.addEventListener('abort', onAbort, { once: true });
+        channel.on('data', (chunk: Buffer) => stdout.add(chunk));
+        channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
+        channel.on('exit', (code: number | null) => {
+          exitCode = typeof code === 'number' ? code : null;
         });
+        channel.once('close', settle);
         if (options.firstLine !== undefined) channel.write(`${options.firstLine}\n`);
         if (options.signal.aborted) onAbort();
       });
