@@ -124,7 +124,8 @@ export function remoteShellSpec(input: RunnerInput): RemoteShellSpec {
   let bastion: SshHost | undefined;
   if (bastionEntry !== undefined) {
     try {
-      bastion = parseHostEntry(bastionEntry.trim(), defaultSshPort);
+      // StackStorm connects to the bastion with the final connection's parameters, its port included.
+      bastion = parseHostEntry(bastionEntry.trim(), port);
     } catch (error) {
       if (error instanceof HostEntryInvalid) throw invalidParameter(input, 'bastion_host', error.message);
       throw error;

@@ -4,7 +4,7 @@ import { parseParameterSpecs } from './parameter-spec.ts';
 /** What StackStorm's two SSH runners share (remote_runner/runner.yaml). */
 function remoteShellParameters(what: 'command' | 'script'): Record<string, Record<string, unknown>> {
   return {
-    bastion_host: { type: 'string', description: 'Host the SSH connections go through, logged in to with the same user and credentials (host or host:port).' },
+    bastion_host: { type: 'string', description: 'Host the SSH connections go through, logged in to with the same user, credentials and port (host, or host:port for another port).' },
     cwd: { type: 'string', default: '/tmp', description: `Working directory of the ${what} on the remote hosts.` },
     env: { type: 'object', description: `Environment variables exported for the ${what} on the remote hosts.` },
     hosts: { type: 'string', required: true, description: 'Comma-separated hosts to run on, each host or host:port ([v6addr]:port): example1.com,example2.com:5555.' },
