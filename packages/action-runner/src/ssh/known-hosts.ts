@@ -10,10 +10,10 @@ interface KnownHostLine {
   key: string;
 }
 
-export type HostKeyVerdict = { accepted: true; recorded?: boolean } | { accepted: false; reason: string };
+type HostKeyVerdict = { accepted: true; recorded?: boolean } | { accepted: false; reason: string };
 
 /** How OpenSSH names a host in known_hosts: the name alone on port 22, `[name]:port` otherwise. */
-export function knownHostsName(hostname: string, port: number): string {
+function knownHostsName(hostname: string, port: number): string {
   return port === 22 ? hostname : `[${hostname}]:${port}`;
 }
 

@@ -11,7 +11,7 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
-export interface RemoteCommandOptions {
+interface RemoteCommandOptions {
   /** Shell code: the action's `cmd`, or the quoted script path and its quoted arguments. */
   command: string;
   cwd: string;

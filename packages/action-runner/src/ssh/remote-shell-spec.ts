@@ -26,11 +26,11 @@ export interface RemoteShellSpec {
   kwargOp: string;
 }
 
-export const defaultSshPort = 22;
+const defaultSshPort = 22;
 /** StackStorm recognises key material by this text (REMOTE_RUNNER_PRIVATE_KEY_HEADER). */
 const keyMaterialMarker = 'private key-----';
 
-export function invalidParameter(input: RunnerInput, parameter: string, message: string): PackrunError {
+function invalidParameter(input: RunnerInput, parameter: string, message: string): PackrunError {
   return new PackrunError('PARAMETER_INVALID', `action ${input.action.ref}: parameter "${parameter}" ${message}`, {
     details: { action: input.action.ref, parameter },
   });

@@ -9,7 +9,7 @@ export interface ResolvedHost {
   addresses: string[];
 }
 
-export function sshDestinationRefused(host: SshHost, address: string): PackrunError {
+function sshDestinationRefused(host: SshHost, address: string): PackrunError {
   const named = host.hostname === address ? address : `${host.hostname} (${address})`;
   return new PackrunError('SSH_DESTINATION_REFUSED', `an SSH connection may not go to ${named} port ${host.port}: it is the runtime's own host`, {
     hint: 'SSH actions never reach the runtime\'s own host (loopback, its addresses, link-local) unless the operator lists the destination in PACKRUN_SSH_ALLOW',

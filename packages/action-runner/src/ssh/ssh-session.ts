@@ -11,7 +11,7 @@ export interface SshLogin {
   passphrase?: string;
 }
 
-export interface HostKeyPolicy {
+interface HostKeyPolicy {
   file: string;
   mode: 'strict' | 'accept-new' | 'off';
 }
@@ -24,7 +24,7 @@ export class SshConnectFailed extends Error {
   }
 }
 
-export interface SessionOptions {
+interface SessionOptions {
   target: SshHost;
   /** Where the TCP connection goes: the target, or the bastion when there is one. */
   firstHop: ResolvedHost;
@@ -120,7 +120,7 @@ export interface ExecResult {
   stopped?: 'timeout' | 'canceled';
 }
 
-export interface ExecOptions {
+interface ExecOptions {
   /** First line on the command's input (the sudo password), then the input stays open until the end. */
   firstLine?: string;
   timeoutMs: number;
