@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 
 /** One known_hosts line: `[@marker] patterns keytype base64key [comment]`. */
 interface KnownHostLine {
@@ -74,17 +75,24 @@ function keyTypeOf(blob: Buffer): string {
   return blob.subarray(4, 4 + length).toString('latin1');
 }
 
-/** Host key algorithms that can present each key type: an RSA key signs with SHA-2 too. */
-const algorithmsOfType: Record<string, string[]> = { 'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] };
+/** The host key algorithms the SSH client has, per key type of a known_hosts line: an RSA key signs with SHA-2 too. */
+const algorithmsOfType: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
 
 /**
  * The host key algorithms to offer for a host that known_hosts already names, so the server
- * presents a key of a type on file (OpenSSH orders them the same way); undefined when none is.
+ * presents a key of a type on file (OpenSSH orders them the same way); undefined when none is
+ * (or only types the client lacks, whose keys then cannot match).
  */
-export async function knownHostKeyAlgorithms(file: string, hostname: string, port: number): Promise<string[] | undefined> {
+export async function knownHostKeyAlgorithms(file: string, hostname: string, port: number): Promise<ServerHostKeyAlgorithm[] | undefined> {
   const types = (await linesFor(file, knownHostsName(hostname, port))).filter((line) => line.marker === undefined).map((line) => line.keyType);
-  if (types.length === 0) return undefined;
-  return [...new Set(types.flatMap((type) => algorithmsOfType[type] ?? [type]))];
+  const algorithms = [...new Set(types.flatMap((type) => algorithmsOfType[type] ?? []))];
+  return algorithms.length === 0 ? undefined : algorithms;
 }
 
 /**

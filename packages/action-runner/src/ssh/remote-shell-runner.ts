@@ -116,6 +116,8 @@ async function onHost(options: {
   work: RemoteWork;
   input: RunnerInput;
   signal: AbortSignal;
+  /** Bytes of stdout, and of stderr, kept for this host. */
+  outputCapBytes: number;
 }): Promise<HostOutcome> {
   const { host, spec, input, signal, work } = options;
   const connectSeconds = Math.max(1, Math.min(input.config.sshConnectTimeoutSeconds, spec.timeoutSeconds - 2));
@@ -152,7 +154,7 @@ async function onHost(options: {
         ...(spec.sudo && spec.sudoPassword !== undefined ? { firstLine: spec.sudoPassword } : {}),
         timeoutMs: spec.timeoutSeconds * 1000,
         stopGraceMs: stopGraceMs + 1000,
-        outputCapBytes: input.config.outputCapBytes,
+        outputCapBytes: options.outputCapBytes,
         signal,
       });
       return { entry: entryOf(host, spec, exec), truncated: exec.truncated };
@@ -225,10 +227,12 @@ async function runRemote(input: RunnerInput, context: InlineContext, work: (spec
   const login = await sshLogin(input, spec.username, spec.credentials);
   const hops = await firstHops(spec, input);
   const signal = context.signal ?? new AbortController().signal;
+  // The output cap bounds the runtime's memory for the whole execution: the hosts share it.
+  const outputCapBytes = Math.max(1024, Math.floor(input.config.outputCapBytes / spec.hosts.length));
   const outcomes = await eachHost(spec.hosts, spec.parallel, input.config.sshMaxParallel, async (host): Promise<HostOutcome> => {
     const hop = hops.get(host)!;
     if (hop instanceof HostUnresolved) return { entry: failedEntry(`Failed connecting to host ${host.hostname}: ${hop.message}`) };
-    return onHost({ host, firstHop: hop, spec, login, work: remote, input, signal });
+    return onHost({ host, firstHop: hop, spec, login, work: remote, input, signal, outputCapBytes });
   });
   const entries = outcomes.map((outcome) => outcome.entry);
   const keys = resultKeys(spec.hosts);

@@ -92,7 +92,7 @@ async function handshake(sock: Duplex, host: SshHost, options: SessionOptions): 
             },
           );
         },
-        ...(algorithms ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+        ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
       });
     } catch (error) {
       // ssh2 parses the key before connecting: a bad key, or a wrong or missing passphrase.
@@ -160,14 +160,23 @@ export class SshSession {
     const socket = await connectResolved(options.firstHop, options.connectTimeoutMs, options.signal).catch((error: Error) => {
       throw new SshConnectFailed(`Failed connecting to host ${options.firstHop.host.hostname} port ${options.firstHop.host.port}: ${error.message}`);
     });
-    if (options.bastion === undefined) return new SshSession(await handshake(socket, options.target, options), undefined);
-    const bastion = await handshake(socket, options.bastion, options);
+    // A cancel during the handshakes ends them at once instead of at the connect timeout.
+    const onAbort = (): void => {
+      socket.destroy(new Error('canceled'));
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const tunnel = await forwardThrough(bastion, options.target);
-      return new SshSession(await handshake(tunnel, options.target, options), bastion);
-    } catch (error) {
-      bastion.end();
-      throw error;
+      if (options.bastion === undefined) return new SshSession(await handshake(socket, options.target, options), undefined);
+      const bastion = await handshake(socket, options.bastion, options);
+      try {
+        const tunnel = await forwardThrough(bastion, options.target);
+        return new SshSession(await handshake(tunnel, options.target, options), bastion);
+      } catch (error) {
+        bastion.end();
+        throw error;
+      }
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
     }
   }
 
