@@ -1,10 +1,11 @@
+import dns from 'node:dns';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net, { type AddressInfo, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig, type ExecutionRecord } from '@packrun/core';
 import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -79,6 +80,30 @@ describe.skipIf(unavailable !== undefined)(`SSH to the runtime's own host${unava
   it('refuses a bastion on the runtime\'s own host', async () => {
     await expect(remote({ hosts: 'example.invalid', bastion_host: `127.0.0.1:${internalPort}`, cmd: 'true' })).rejects.toMatchObject({ code: 'SSH_DESTINATION_REFUSED' });
     expect(internalHits).toBe(0);
+  });
+
+  it('connects to the very address it checked: a name resolving to the host the second time gains nothing', async () => {
+    // The test's sshd listens on 127.0.0.1 and 127.0.0.2; only 127.0.0.2 is allowed here. The
+    // resolver is replaced (getaddrinfo cannot be made to flip without changing the machine's):
+    // the first answer is the allowed address, every later one the loopback.
+    const config = loadConfig({ ...home.env, PACKRUN_SSH_ALLOW: `127.0.0.2:${ssh.port}` });
+    const real = dns.promises.lookup;
+    let calls = 0;
+    const spy = vi.spyOn(dns.promises, 'lookup').mockImplementation((async (hostname: string, options: unknown) => {
+      if (hostname !== 'rebind.example') return (real as (...args: unknown[]) => unknown)(hostname, options);
+      calls += 1;
+      return [{ address: calls === 1 ? '127.0.0.2' : '127.0.0.1', family: 4 }];
+    }) as unknown as typeof dns.promises.lookup);
+    try {
+      const run = () => runAction({ paths: home.paths, config, ref: 'core.remote', input: { hosts: 'rebind.example', port: ssh.port, cmd: 'echo "$SSH_CONNECTION"' }, datastore: new LocalFileKeyValues(home.paths) });
+      const first = await run();
+      expect(first.status).toBe('succeeded');
+      expect((first.result['rebind.example'] as Record<string, unknown>)['stdout']).toMatch(new RegExp(` 127\\.0\\.0\\.2 ${ssh.port}$`));
+      expect(calls).toBe(1);
+      await expect(run()).rejects.toMatchObject({ code: 'SSH_DESTINATION_REFUSED' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('still reaches what the operator allowed', async () => {
