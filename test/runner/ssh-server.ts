@@ -70,6 +70,27 @@ function waitForListening(child: ChildProcess, log: () => string): Promise<void>
   });
 }
 
+function sshdConfig(dir: string, port: number): string {
+  return [
+    `Port ${port}`,
+    // Two addresses, so that three host names reach it (127.0.0.1, localhost, 127.0.0.2).
+    'ListenAddress 127.0.0.1',
+    'ListenAddress 127.0.0.2',
+    `HostKey ${path.join(dir, 'host_key')}`,
+    `PidFile ${path.join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}/%u`,
+    // The key files live under /tmp, which is world-writable: StrictModes would refuse them.
+    'StrictModes no',
+    'UsePAM no',
+    'PasswordAuthentication yes',
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin no',
+    'Subsystem sftp internal-sftp',
+    'LogLevel VERBOSE',
+    '',
+  ].join('\n');
+}
+
 export async function startSshServer(): Promise<SshServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'packrun-sshd-'));
   const user = `prs${randomBytes(4).toString('hex')}`;
@@ -85,34 +106,9 @@ export async function startSshServer(): Promise<SshServer> {
   writeFileSync(path.join(dir, 'authorized_keys', user), readFileSync(path.join(dir, 'user_key.pub')), { mode: 0o644 });
   // sshd's privilege separation folder, which the Debian package's service would make.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const port = await freePort();
-  const config = path.join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      // Two addresses, so that three host names reach it (127.0.0.1, localhost, 127.0.0.2).
-      'ListenAddress 127.0.0.1',
-      'ListenAddress 127.0.0.2',
-      `HostKey ${path.join(dir, 'host_key')}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}/%u`,
-      // The key files live under /tmp, which is world-writable: StrictModes would refuse them.
-      'StrictModes no',
-      'UsePAM no',
-      'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin no',
-      'Subsystem sftp internal-sftp',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
   let log = '';
-  const child = spawn(sshdPath, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
-  });
+  let port = 0;
+  let child: ChildProcess | undefined;
   const remove = (): void => {
     rmSync(`/etc/sudoers.d/${user}`, { force: true });
     try {
@@ -122,13 +118,27 @@ export async function startSshServer(): Promise<SshServer> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitForListening(child, () => log);
-  } catch (error) {
-    child.kill('SIGKILL');
-    remove();
-    throw error;
+  // The free port may be taken between the probe and sshd's bind: try another one.
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort();
+    const config = path.join(dir, 'sshd_config');
+    writeFileSync(config, sshdConfig(dir, port));
+    log = '';
+    const started = spawn(sshdPath, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    try {
+      await waitForListening(started, () => log);
+      child = started;
+    } catch (error) {
+      started.kill('SIGKILL');
+      if (attempt < 3 && /Address already in use/.test(log)) continue;
+      remove();
+      throw error;
+    }
   }
+  const server = child;
   const hostKey = readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/);
   return {
     port,
@@ -139,8 +149,8 @@ export async function startSshServer(): Promise<SshServer> {
     knownHostsLine: `[127.0.0.1]:${port} ${hostKey[0]} ${hostKey[1]}`,
     dir,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      server.kill('SIGTERM');
+      await new Promise((resolve) => (server.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
       // Sessions still open hold processes of the user: userdel --force removes it anyway.
       try {
         execFileSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' });
