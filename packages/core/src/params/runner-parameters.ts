@@ -68,6 +68,7 @@ const runnerParameterMetadata: Record<string, Record<string, Record<string, unkn
     ...remoteShellParameters('command'),
     cmd: { type: 'string', description: 'Command run on each host by its login shell.' },
     dir: { type: 'string', default: '/tmp', immutable: true, description: 'Working folder on the remote hosts (what templates mean by {{dir}}).' },
+    kwarg_op: { type: 'string', default: '--', description: 'Prefix of keyword arguments, "--" or "-" (declared by StackStorm\'s runner; a command takes no arguments).' },
   },
   'remote-shell-script': {
     ...remoteShellParameters('script'),
