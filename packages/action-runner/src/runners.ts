@@ -2,6 +2,7 @@ import { PackrunError, unavailableActionError, type ActionMeta } from '@packrun/
 import { announcementRunner } from './announcement-runner.ts';
 import { httpRequestRunner } from './http/http-request-runner.ts';
 import { injectTriggerRunner } from './inject-trigger-runner.ts';
+import { inquirerRunner } from './inquirer-runner.ts';
 import { nodeRunner } from './node-runner.ts';
 import { noopRunner } from './noop-runner.ts';
 import { pythonRunner } from './python-runner.ts';
@@ -19,6 +20,7 @@ const runners: Record<string, AnyRunner> = {
   'remote-shell-script': remoteScriptRunner,
   'http-request': httpRequestRunner,
   noop: noopRunner,
+  inquirer: inquirerRunner,
   announcement: announcementRunner,
   'inject-trigger': injectTriggerRunner,
 };
