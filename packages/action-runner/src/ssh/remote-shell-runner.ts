@@ -230,6 +230,7 @@ async function runRemote(input: RunnerInput, context: InlineContext, work: (spec
   // The output cap bounds the runtime's memory for the whole execution: the hosts share it.
   const outputCapBytes = Math.max(1024, Math.floor(input.config.outputCapBytes / spec.hosts.length));
   const outcomes = await eachHost(spec.hosts, spec.parallel, input.config.sshMaxParallel, async (host): Promise<HostOutcome> => {
+    if (signal.aborted) return { entry: failedEntry(`Canceled before host ${host.hostname} was reached`, { return_code: -15 }) };
     const hop = hops.get(host)!;
     if (hop instanceof HostUnresolved) return { entry: failedEntry(`Failed connecting to host ${host.hostname}: ${hop.message}`) };
     return onHost({ host, firstHop: hop, spec, login, work: remote, input, signal, outputCapBytes });
