@@ -150,6 +150,12 @@ describe.skipIf(unavailable !== undefined)(`remote-shell-cmd against a real sshd
     expect(outcome.truncated).toEqual({ stdout: true, stderr: false });
   });
 
+  it('says when there is nothing to log in with, before contacting any host', async () => {
+    const noKey = withEnv({ PACKRUN_SSH_KEY_FILE: '' });
+    await expect(run('core.remote', { hosts: '127.0.0.1', port: server.port, cmd: 'true' }, noKey)).rejects.toMatchObject({ code: 'SSH_CREDENTIALS_MISSING' });
+    await expect(run('core.remote', { hosts: '127.0.0.1', port: server.port, passphrase: 'x', cmd: 'true' }, noKey)).rejects.toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'passphrase' } });
+  });
+
   it('names the host when the login fails', async () => {
     const outcome = await run('core.remote', { hosts: '127.0.0.1', port: server.port, password: 'wrong', cmd: 'true' });
     expect(outcome.status).toBe('failed');
