@@ -4,6 +4,7 @@ import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
@@ -123,4 +124,6 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }
