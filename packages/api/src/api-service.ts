@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, recordApiAddress, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
@@ -95,9 +95,12 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const sweeper = setInterval(() => void sweep(), heartbeatMs);
 
   let url: string | undefined;
+  let forgetAddress = (): void => undefined;
   if (options.listen !== false) {
     url = await app.listen({ host: config.apiHost, port: config.apiPort });
     logger.info({ url }, 'API listening');
+    // The CLI and the separate services on this data folder find this API here.
+    forgetAddress = recordApiAddress(config.home, connectableUrl(app));
   } else {
     await app.ready();
   }
@@ -108,10 +111,19 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     ledger,
     executions,
     async close(): Promise<void> {
+      forgetAddress();
       clearInterval(sweeper);
       builtins.stop();
       await app.close();
       await hub.stop();
     },
   };
+}
+
+/** Where a client on this host reaches the API: a wildcard listen address is reached on loopback. */
+function connectableUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the API is not listening on a TCP port');
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

@@ -12,6 +12,7 @@ import {
 } from '@packrun/pack-installer';
 
 import { connectApi } from '../api-client/connect.ts';
+import { sayPath } from '../verbose.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
 
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -102,6 +103,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const server = await connectApi(config);
       if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
+      sayPath(`no server runs on ${config.home}: installing into it directly`);
       // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
       await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress, decorator }));
@@ -170,6 +172,7 @@ export function register(program: Command): void {
     .action(async (ref: string, options: { force?: boolean }) => {
       const server = await connectApi(loadConfig());
       if (server) return removeThroughApi(server, ref, options.force ?? false);
+      sayPath(`no server runs on ${loadConfig().home}: removing from it directly`);
       await removePack(ref, { config: loadConfig(), force: options.force ?? false });
       process.stdout.write(`removed ${ref}\n`);
     });

@@ -13,7 +13,7 @@ import {
 } from '@packrun/core';
 import { executionRequester, startRulesEngine } from '@packrun/rules-engine';
 import { ApiClient } from '../api-client/api-client.ts';
-import { cliApiKey, requireApi } from '../api-client/connect.ts';
+import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
@@ -149,7 +149,7 @@ export function register(program: Command): void {
       }
       const logger = createLogger({ level: config.logLevel });
       const backends = await openStoreBackends(config, logger);
-      const client = new ApiClient(config.apiUrl, apiKey);
+      const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       const creator = {
         create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) =>
@@ -171,7 +171,7 @@ export function register(program: Command): void {
         requestExecution: executionRequester(creator, backends.store),
         concurrency: config.rulesConcurrency,
       });
-      process.stdout.write(`rules engine consuming trigger instances (concurrency ${config.rulesConcurrency}), executions through ${config.apiUrl}\n`);
+      process.stdout.write(`rules engine consuming trigger instances (concurrency ${config.rulesConcurrency}), executions through ${client.url}\n`);
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping\n`);
       await engine.stop();

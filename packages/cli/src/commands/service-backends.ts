@@ -1,4 +1,6 @@
 import { brokerEndpoint, detectSandbox, openBus, openKeyValues, openStore, refuseExposedGuest, type Bus, type KeyValues, type Logger, type PackrunConfig, type SandboxHost, type Store } from '@packrun/core';
+import { cliKeyUser } from '../api-client/connect.ts';
+import { importLegacyDatastore } from '../local-store/local-store.ts';
 
 export interface StoreBackends {
   store: Store;
@@ -14,8 +16,10 @@ export interface StoreBackends {
 export async function openStoreBackends(config: PackrunConfig, logger: Logger, host?: SandboxHost): Promise<StoreBackends> {
   await guardBroker(config, host);
   const store = await openStore(config, logger);
+  const keyValues = openKeyValues(store, config);
   let bus: Bus;
   try {
+    await importLegacyDatastore(config, keyValues, cliKeyUser);
     bus = await openReadyBus(config, logger, host);
   } catch (error) {
     await store.close();
@@ -24,7 +28,7 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger, h
   return {
     store,
     bus,
-    keyValues: openKeyValues(store, config),
+    keyValues,
     async close() {
       await bus.close().catch((error: unknown) => logger.warn({ err: error }, 'bus did not close cleanly'));
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
