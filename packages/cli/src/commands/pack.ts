@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, describeActionCounts, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, describeActionCounts, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -12,8 +12,8 @@ import {
 } from '@packrun/pack-installer';
 
 import { connectApi } from '../api-client/connect.ts';
-import { sayPath } from '../verbose.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
+import { sayPath } from '../verbose.ts';
 
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -117,6 +117,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
+      sayPath(`upgrading in ${dataPaths(config.home).packs} directly`);
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
       await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress, decorator }));
     });
@@ -126,7 +127,9 @@ export function register(program: Command): void {
     .description('List installed packs with their version, source and env state')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const packs = await listInstalledPacks(loadConfig());
+      const config = loadConfig();
+      sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
+      const packs = await listInstalledPacks(config);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(packs, null, 2)}\n`);
         return;
@@ -144,7 +147,9 @@ export function register(program: Command): void {
     .argument('<ref>', 'pack ref')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
-      const info = await packInfo(ref, loadConfig());
+      const config = loadConfig();
+      sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
+      const info = await packInfo(ref, config);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
         return;
