@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataPaths } from './paths.ts';
 import { currentProcessIdentity, goneReason, type ProcessIdentity } from './process/process-identity.ts';
@@ -17,7 +17,24 @@ export interface ApiAddressRecord extends ProcessIdentity {
 export type RecordedApi =
   | { state: 'live'; file: string; record: ApiAddressRecord }
   | { state: 'stale'; file: string; record: ApiAddressRecord; reason: string }
+  /** Written or writable by someone else than this user: the CLI would send its key wherever it says. */
+  | { state: 'untrusted'; file: string; reason: string }
   | { state: 'none'; file: string };
+
+/**
+ * Why `target` may have been written by someone other than this user (or root), or undefined:
+ * the CLI sends its API key to the address in the file, so only its own user may set it.
+ */
+function foreignWriter(target: string): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const stat = statSync(target);
+  if (stat.uid !== uid && stat.uid !== 0) return `${target} belongs to uid ${stat.uid}, not to this user (uid ${uid})`;
+  if ((stat.mode & 0o022) !== 0 && !(stat.isDirectory() && (stat.mode & 0o1000) !== 0)) {
+    return `${target} is writable by other users (mode ${(stat.mode & 0o7777).toString(8)})`;
+  }
+  return undefined;
+}
 
 export function apiAddressFile(home: string): string {
   return path.join(dataPaths(home).run, 'api.json');
@@ -36,12 +53,16 @@ function parseRecord(text: string): ApiAddressRecord | undefined {
 /** The API recorded in `home`, and whether the process that recorded it still runs. */
 export function readRecordedApi(home: string): RecordedApi {
   const file = apiAddressFile(home);
+  let untrusted: string | undefined;
   let text: string;
   try {
+    // The folder first: while only this user can write in it, the file cannot be swapped after it is checked.
+    untrusted = foreignWriter(path.dirname(file)) ?? foreignWriter(file);
     text = readFileSync(file, 'utf8');
   } catch {
     return { state: 'none', file };
   }
+  if (untrusted !== undefined) return { state: 'untrusted', file, reason: untrusted };
   const record = parseRecord(text);
   // Unreadable: not something a server wrote whole (it renames a complete file into place).
   if (!record) return { state: 'none', file };

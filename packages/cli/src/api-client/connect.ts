@@ -33,6 +33,7 @@ export async function findApiUrl(config: PackrunConfig): Promise<{ url: string; 
     return { url, how: `the server of PACKRUN_HOME (process ${pid}, recorded in ${recorded.file})` };
   }
   if (recorded.state === 'stale') sayPath(`ignoring ${recorded.file}: the server that wrote it is gone (${recorded.reason})`);
+  if (recorded.state === 'untrusted') process.stderr.write(`packrun: warning: ignoring ${recorded.file}: ${recorded.reason}\n`);
   if (config.apiUrl !== undefined) return { url: config.apiUrl, how: 'PACKRUN_API_URL' };
   return undefined;
 }
