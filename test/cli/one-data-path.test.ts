@@ -104,9 +104,15 @@ describe('with no server running', () => {
     const list = await packrun(['execution', 'list', '--json']);
     expect((JSON.parse(list.stdout) as { items: Array<{ id: string }> }).items.map((item) => item.id)).toContain(id);
 
+    // An earlier version's CLI left a datastore file again: the server imports it when it opens the store.
+    await rm(path.join(home.home, 'kv.json.imported'));
+    await new LocalFileKeyValues(home.paths).set('left-by-old-cli', 'imported by the server');
+
     // `packrun up` with only PACKRUN_API_PORT set: the CLI, told nothing, finds it and sees the same data.
     const port = await freePort();
     up = await startUp({ PACKRUN_API_PORT: String(port) });
+    expect(up.output()).toContain('packrun: datastore: imported 1 datastore keys');
+    expect((await packrun(['key', 'get', 'left-by-old-cli'])).stdout).toBe('imported by the server\n');
     const recorded = JSON.parse(readFileSync(apiAddressFile(home.home), 'utf8')) as { url: string; pid: number };
     expect(recorded).toMatchObject({ url: `http://127.0.0.1:${port}`, pid: up.child.pid });
 
