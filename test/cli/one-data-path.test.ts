@@ -98,8 +98,8 @@ describe('with no server running', () => {
 
     const tail = await packrun(['execution', 'tail', id]);
     expect(tail.code).toBe(0);
-    expect(tail.stdout.split('\n').at(-1)).toBe('2000');
-    expect(tail.stderr).toBe(`done${id}: succeeded\n`);
+    expect(tail.stdout.endsWith('1999\n2000\n')).toBe(true);
+    expect(tail.stderr).toBe(`done\n${id}: succeeded\n`);
 
     const list = await packrun(['execution', 'list', '--json']);
     expect((JSON.parse(list.stdout) as { items: Array<{ id: string }> }).items.map((item) => item.id)).toContain(id);

@@ -168,7 +168,14 @@ export async function printStoredOutput(local: LocalStore, id: string): Promise<
   const record = await local.store.executions.get(id);
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
   for (const [field, sink] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
-    for await (const chunk of await openExecutionOutput(local.store.executionBlobs, record, field)) sink.write(chunk as Buffer);
+    let last: Buffer | undefined;
+    for await (const chunk of await openExecutionOutput(local.store.executionBlobs, record, field)) {
+      if ((chunk as Buffer).length === 0) continue;
+      last = chunk as Buffer;
+      sink.write(last);
+    }
+    // Stored output loses its final newline (as StackStorm's results do): the lines after it start on their own.
+    if (last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
   }
   return record;
 }
