@@ -187,6 +187,16 @@ describe('with no server running', () => {
   });
 });
 
+describe('the separate services', () => {
+  it('find no API when none runs on PACKRUN_HOME and PACKRUN_API_URL is not set, and say so', async () => {
+    // The rules engine looks for the API before it connects to anything (these addresses answer nothing).
+    const alone = { ...cli, PACKRUN_RABBITMQ_URL: 'amqp://rules:secret@127.0.0.1:1', PACKRUN_MONGODB_URL: 'mongodb://127.0.0.1:1/none', PACKRUN_API_KEY: 'some-key' };
+    const run = await packrun(['rules-engine'], alone);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error [SERVICE_NEEDS_API]: the rules engine found no API: none runs on ${home.home} and PACKRUN_API_URL is not set`);
+  });
+});
+
 /** Every process below `root`, from /proc. */
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -25,11 +25,11 @@ export function register(program: Command): void {
       }
       const logger = createLogger({ level: config.logLevel });
       await installBuiltinPacks(config);
-      const endpoint = { url: await serviceApiUrl(config, 'the action runner'), apiKey };
       const host = await detectSandbox(config);
       // The broker's credentials are checked before anything else is contacted (guest is refused
       // where jobs could reach the broker), then the key's runner identity is asked of the API.
       const bus = await openReadyBus(config, logger, host);
+      const endpoint = { url: await serviceApiUrl(config, 'the action runner'), apiKey };
       const identity = await runnerIdentity(endpoint);
       const runner = await startActionRunnerService({
         config,

@@ -147,9 +147,9 @@ export function register(program: Command): void {
           hint: 'create one with `packrun api-key create --user rules --role operator` and set PACKRUN_API_KEY',
         });
       }
+      const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
       const logger = createLogger({ level: config.logLevel });
       const backends = await openStoreBackends(config, logger);
-      const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       const creator = {
         create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) =>
