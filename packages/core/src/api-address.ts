@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataPaths } from './paths.ts';
-import { currentProcessIdentity, goneReason, type ProcessIdentity } from './process/process-identity.ts';
+import { currentProcessIdentity, whyProcessIsGone, type ProcessIdentity } from './process/process-identity.ts';
 
 /**
  * Where the API serving a PACKRUN_HOME listens, recorded by that API in PACKRUN_HOME/run/api.json
@@ -66,7 +66,7 @@ export function readRecordedApi(home: string): RecordedApi {
   const record = parseRecord(text);
   // Unreadable: not something a server wrote whole (it renames a complete file into place).
   if (!record) return { state: 'none', file };
-  const reason = goneReason(record);
+  const reason = whyProcessIsGone(record);
   return reason === undefined ? { state: 'live', file, record } : { state: 'stale', file, record, reason };
 }
 

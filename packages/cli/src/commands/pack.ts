@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, dataPaths, describeActionCounts, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -150,8 +150,10 @@ export function register(program: Command): void {
       const config = loadConfig();
       sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
       const info = await packInfo(ref, config);
+      // What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS).
+      const hostPaths = config.sandboxHostPaths.filter((grant) => grant.scope === info.ref || grant.scope.startsWith(`${info.ref}.`));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...info, hostPaths }, null, 2)}\n`);
         return;
       }
       const rows = [
@@ -165,6 +167,7 @@ export function register(program: Command): void {
         ...(info.env.python ? [['python', info.env.python]] : []),
         ...(info.env.nodeModules ? [['node_modules', info.env.nodeModules]] : []),
         ['dependencies', info.dependencies.join(', ') || '-'],
+        ['host paths', describeHostPathGrants(hostPaths).join('; ')],
       ];
       process.stdout.write(`${table(rows)}\n`);
     });

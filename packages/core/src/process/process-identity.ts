@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
- * Who a process is, as a file left behind for other processes records it (the store lock, the
- * running server's address). A pid alone identifies nothing once the process is gone: pids are
- * reused, a container restarted runs as pid 1 again, and its host name may change. So the record
- * carries the process's start time (/proc/<pid>/stat field 22, clock ticks since boot) and the
- * boot id beside the pid and host name.
+ * Who a process is, as a lock or a record of a running server says it: a pid alone identifies
+ * nothing once the process is gone (pids are reused, a restarted container runs as pid 1 again,
+ * and its host name may change), so the identity adds when the process started (/proc/<pid>/stat
+ * field 22, clock ticks since boot) and the boot id.
  */
 export interface ProcessIdentity {
   pid: number;
@@ -27,7 +26,7 @@ function readBootId(): string | undefined {
 }
 
 /** Field 22 of /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
-function processStartTime(pid: number): string | undefined {
+export function processStartTime(pid: number): string | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -40,7 +39,8 @@ function processStartTime(pid: number): string | undefined {
   return fields[22 - 3];
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists, owned by someone else). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -49,7 +49,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** This process, as a record of it says. */
 export function currentProcessIdentity(): ProcessIdentity {
   const startTime = processStartTime(process.pid);
   const bootId = readBootId();
@@ -62,11 +61,12 @@ export function currentProcessIdentity(): ProcessIdentity {
 }
 
 /**
- * Why the recorded process is gone, or undefined while it may still run: the machine booted since
- * (another boot id), its pid is gone, or its pid now belongs to a process that started at another
- * time, our own pid included.
+ * Why the process a record names no longer runs, or undefined while it may still run: the machine
+ * booted since, its pid is gone, or its pid now belongs to a process started at another time (our
+ * own pid included). Without boot ids (no /proc) only a pid on this host can be judged, and only
+ * by existence; a process on another host is never judged gone.
  */
-export function goneReason(recorded: ProcessIdentity, me: ProcessIdentity = currentProcessIdentity()): string | undefined {
+export function whyProcessIsGone(recorded: ProcessIdentity, me: ProcessIdentity = currentProcessIdentity()): string | undefined {
   if (recorded.bootId !== undefined && me.bootId !== undefined) {
     if (recorded.bootId !== me.bootId) return 'the machine has booted since (another boot id)';
     const startTime = processStartTime(recorded.pid);
@@ -74,7 +74,19 @@ export function goneReason(recorded: ProcessIdentity, me: ProcessIdentity = curr
     if (recorded.startTime !== undefined && startTime !== recorded.startTime) return `pid ${recorded.pid} now belongs to a process started at another time`;
     return undefined;
   }
-  // Without boot ids (no /proc): only a pid on this host can be judged, and only by existence.
-  if (recorded.host === me.host && !isAlive(recorded.pid)) return `process ${recorded.pid} is gone`;
+  if (recorded.host === me.host && !pidExists(recorded.pid)) return `process ${recorded.pid} is gone`;
   return undefined;
+}
+
+/** Reads the identity fields of a parsed record, or undefined when it holds none. */
+export function parseProcessIdentity(value: unknown): ProcessIdentity | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (typeof record['pid'] !== 'number' || typeof record['host'] !== 'string') return undefined;
+  return {
+    pid: record['pid'],
+    host: record['host'],
+    ...(typeof record['startTime'] === 'string' ? { startTime: record['startTime'] } : {}),
+    ...(typeof record['bootId'] === 'string' ? { bootId: record['bootId'] } : {}),
+  };
 }

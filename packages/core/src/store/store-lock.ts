@@ -1,13 +1,13 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackrunError } from '../errors.ts';
-import { currentProcessIdentity, goneReason, type ProcessIdentity } from '../process/process-identity.ts';
+import { currentProcessIdentity, parseProcessIdentity, whyProcessIsGone, type ProcessIdentity } from '../process/process-identity.ts';
 
 /**
  * An exclusive lock on the embedded store folder: one Packrun process owns the store, so services
- * never run twice over the same data. The lock file `.lock` says who holds it: the pid, when that
- * process started, the boot id and the host name (process-identity.ts); a lock is stale when the
- * process it names is gone.
+ * never run twice over the same data. The lock file `.lock` says who holds it (ProcessIdentity:
+ * pid, start time, boot id, host name) and is stale once that process no longer runs
+ * (whyProcessIsGone), our own pid included.
  */
 export interface StoreLock {
   release(): void;
@@ -17,15 +17,11 @@ interface LockOwner extends ProcessIdentity {
   since: string;
 }
 
-/** Who this process is, as a lock file records it. */
-function currentOwner(): LockOwner {
-  return { ...currentProcessIdentity(), since: new Date().toISOString() };
-}
-
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? (parsed as LockOwner) : undefined;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { since?: unknown };
+    const identity = parseProcessIdentity(parsed);
+    return identity === undefined ? undefined : { ...identity, since: String(parsed.since) };
   } catch {
     return undefined;
   }
@@ -85,7 +81,7 @@ function removeStale(file: string, judged: LockOwner): boolean {
 
 export function lockStore(dir: string, logger?: { warn(obj: object, msg: string): void }): StoreLock {
   const file = path.join(dir, '.lock');
-  const me = currentOwner();
+  const me: LockOwner = { ...currentProcessIdentity(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     if (createLock(file, me)) {
       return {
@@ -96,7 +92,7 @@ export function lockStore(dir: string, logger?: { warn(obj: object, msg: string)
       };
     }
     const owner = readOwner(file);
-    const reason = owner === undefined ? undefined : goneReason(owner, me);
+    const reason = owner === undefined ? undefined : whyProcessIsGone(owner, me);
     if (owner === undefined || reason === undefined || attempt > 0 || !removeStale(file, owner)) throw lockedError(dir, file, readOwner(file) ?? owner);
     logger?.warn({ lockFile: file, owner, reason }, 'took over a stale store lock');
   }
