@@ -162,14 +162,20 @@ describe('with no server running', () => {
 
   it('fails with a named reason when another process holds the store and no server answers; a second PACKRUN_API_URL is never guessed', async () => {
     // An offline run holds the store for as long as it runs.
-    const holder = startPackrun(['run', 'core.local', 'cmd=sleep 14'], cli);
+    const holder = startPackrun(['run', 'core.local', 'cmd=sleep 20'], cli);
     await retryUntil(() => existsSync(path.join(home.paths.store, '.lock')), { what: 'the offline run taking the store lock' });
     const pastas = new Set<number>();
     const watch = setInterval(() => {
       for (const pid of descendants(holder.child.pid!)) if (command(pid) === 'pasta') pastas.add(pid);
     }, 100);
-    const blocked = await packrun(['key', 'get', 'offline']);
+    const [blocked, server] = await Promise.all([
+      packrun(['key', 'get', 'offline']),
+      packrun(['up'], { ...cli, PACKRUN_API_PORT: String(await freePort()) }),
+    ]);
     clearInterval(watch);
+    // A server started meanwhile refuses too, naming the run, rather than reap an execution it cannot see.
+    expect(server.code).toBe(2);
+    expect(server.stderr).toContain(`error [STORE_LOCKED]: the embedded store in ${home.paths.store} is in use by process ${holder.child.pid}`);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toContain('error [STORE_LOCKED]');
     expect(blocked.stderr).toContain(`in use by process ${holder.child.pid}`);
