@@ -7,6 +7,7 @@ import { CliExit } from '../exit.ts';
 import { chooseDataPath } from '../local-store/data-path.ts';
 import { getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
 import type { LocalStore } from '../local-store/local-store.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
@@ -150,4 +151,6 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }
