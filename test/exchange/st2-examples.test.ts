@@ -7,14 +7,11 @@ import { repoRoot } from '../runner/fixtures.ts';
 // StackStorm's own `examples` pack (st2 contrib/examples): its rules and sensors, unmodified.
 const packDir = path.join(repoRoot, 'test/fixtures/st2-examples');
 
-// What the rules point at that neither this pack nor Packrun's core provides. StackStorm itself
-// fires core.st2.generic.* from its action runner and inquiry service, and ships the linux and
-// slack packs separately; these rules therefore load but can never fire (or run) under Packrun
-// until such a trigger or pack exists.
+// What the rules point at that neither this pack nor Packrun's core provides. StackStorm fires
+// core.st2.generic.inquiry from its inquiry service (Packrun has no inquiries yet) and ships the
+// linux pack separately; Packrun fires the other internal triggers (actiontrigger, notifytrigger).
 const unknownTriggerTypes: Record<string, string> = {
   'examples.notify_inquiry': 'core.st2.generic.inquiry',
-  'examples.sample_notify_slack': 'core.st2.generic.notifytrigger',
-  'examples.sample.on_actiontrigger': 'core.st2.generic.actiontrigger',
   'examples.sample_rule_file_watch': 'linux.file_watch.line',
 };
 

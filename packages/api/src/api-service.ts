@@ -6,6 +6,8 @@ import { buildApiApp } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
+import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
+import { createExecutionTriggers } from './executions/execution-triggers.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
@@ -47,6 +49,9 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
+  // Steps that need the execution service are bound once it exists; an execution cannot end before.
+  let completionSteps: CompletionStep[] = [];
+  const onCompleted = createCompletionHandler(logger, () => completionSteps);
   const ledger = createStoreLedger({
     store,
     bus,
@@ -55,6 +60,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     openSecrets: secrets.open,
     resultInlineBytes: config.resultInlineBytes,
     injectTrigger: createTriggerInjector({ store, bus }),
+    onCompleted,
   });
   const hub = new EventHub();
   await hub.start(bus);
@@ -64,7 +70,9 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     logger,
     validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
     secrets,
+    onCompleted,
   });
+  completionSteps = [{ name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) }];
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);

@@ -1,4 +1,5 @@
 import {
+  isCompleted,
   isPackrunError,
   nowIso,
   prepareResult,
@@ -40,6 +41,12 @@ export interface StoreLedgerOptions {
    * core.inject_trigger fails with ACTION_NEEDS_SERVER.
    */
   injectTrigger?: TriggerInjector;
+  /**
+   * Told once of every execution that reached a completed status through this ledger (the
+   * compare-and-set that made it so succeeded here and nowhere else): the API fires StackStorm's
+   * internal triggers and applies post-run policies. Not awaited.
+   */
+  onCompleted?: (record: ExecutionRecord) => void;
 }
 
 export type TriggerInjector = (execution: ExecutionRecord, injection: TriggerInjection) => Promise<Record<string, unknown>>;
@@ -82,6 +89,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     const patch = { set: { ...set, status }, push: { log: change }, ...(unset ? { unset } : {}) };
     const updated = await store.executions.updateOne(filter, patch);
     if (updated) publishExecutionUpdate(bus, logger, updated);
+    if (updated && isCompleted(updated.status)) options.onCompleted?.(updated);
     return updated;
   }
 

@@ -33,6 +33,8 @@ export interface CreateExecutionInput {
   user: string;
   context?: Record<string, unknown>;
   rerunOf?: string;
+  /** The request's notify block (StackStorm's shape), checked by the route's schema. */
+  notify?: Record<string, unknown>;
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -48,6 +50,8 @@ export interface ExecutionServiceOptions {
   logger: Logger;
   validate: ParameterValidator;
   secrets: SecretParameterSealer;
+  /** Told once of every execution this service ended (a cancel before a runner took it); see StoreLedgerOptions.onCompleted. */
+  onCompleted?: (record: ExecutionRecord) => void;
 }
 
 export interface ExecutionService {
@@ -102,6 +106,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
     const updated = await store.executions.updateOne(filter, { set: { ...set, status }, push: { log: change } });
     if (updated) publishExecutionUpdate(bus, logger, updated);
+    if (updated && isCompleted(updated.status)) options.onCompleted?.(updated);
     return updated;
   }
 
@@ -149,6 +154,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
     }
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    if (input.notify !== undefined) record.notify = input.notify;
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its

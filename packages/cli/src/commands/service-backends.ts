@@ -24,7 +24,7 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger, h
   return {
     store,
     bus,
-    keyValues: openKeyValues(store, config),
+    keyValues: openKeyValues(store, config, { bus, logger }),
     async close() {
       await bus.close().catch((error: unknown) => logger.warn({ err: error }, 'bus did not close cleanly'));
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));

@@ -314,6 +314,11 @@ export interface ExecutionRecord {
   parameterOrigin?: ParameterOrigin;
   /** Id of the execution this one re-runs. */
   rerunOf?: string;
+  /**
+   * The request's `notify` block (`{on-complete, on-success, on-failure}`, StackStorm's shape),
+   * used when the action's metadata has none.
+   */
+  notify?: Record<string, unknown>;
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;
