@@ -8,6 +8,7 @@ import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
 import { createExecutionTriggers } from './executions/execution-triggers.ts';
+import { createRetryPolicy } from './executions/retry-policy.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
@@ -72,7 +73,10 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     secrets,
     onCompleted,
   });
-  completionSteps = [{ name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) }];
+  completionSteps = [
+    { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
+    { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
+  ];
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
@@ -93,6 +97,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     sweeping = true;
     try {
       await ledger.reapStaleRunners();
+      await ledger.reconcilePolicies();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {
       logger.warn({ err: error }, 'execution sweep failed; retrying next beat');

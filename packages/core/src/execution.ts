@@ -4,6 +4,8 @@
  */
 export const executionStatuses = [
   'requested',
+  // Held back by a concurrency policy until a place frees (StackStorm's `delayed`).
+  'delayed',
   'scheduled',
   'running',
   'succeeded',

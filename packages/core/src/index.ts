@@ -7,7 +7,7 @@ export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCalle
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';
-export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
+export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, PolicyRecord, PolicySlotRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
@@ -51,6 +51,7 @@ export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type 
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
+export { parsePolicyMeta, policyTypes, type PolicyMeta, type PolicyType, type PolicyParameters, type ConcurrencyPolicyParameters, type RetryPolicyParameters } from './pack/policy-meta.ts';
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
 export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
 export { buildDatastoreSnapshot, datastoreReferences, keyValueLookup, mentionsDecrypt, type KeyValueLookup, type DatastoreSnapshot } from './template/datastore-snapshot.ts';

@@ -19,6 +19,8 @@ import {
 import type { TriggerInjection } from '../runner.ts';
 import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, InjectTriggerRequest, RunnerInfo } from './ledger.ts';
 import { publishExecutionUpdate } from './execution-events.ts';
+import { createConcurrencyPolicy } from './concurrency-policy.ts';
+import { applyOutputSchema } from './output-schema.ts';
 
 /** PACKRUN_RESULT_INLINE_BYTES' default. */
 const defaultInlineBytes = 16 * 1024;
@@ -54,6 +56,8 @@ export type TriggerInjector = (execution: ExecutionRecord, injection: TriggerInj
 export interface StoreLedger extends ExecutionLedger {
   /** Ends `abandoned` every running execution whose runner stopped beating; returns how many. */
   reapStaleRunners(): Promise<number>;
+  /** Frees concurrency places left by executions that ended and wakes delayed executions that now fit (concurrency-policy.ts). */
+  reconcilePolicies(): Promise<void>;
   runners(): Promise<Array<RunnerRecord & { alive: boolean }>>;
 }
 
@@ -89,8 +93,18 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     const patch = { set: { ...set, status }, push: { log: change }, ...(unset ? { unset } : {}) };
     const updated = await store.executions.updateOne(filter, patch);
     if (updated) publishExecutionUpdate(bus, logger, updated);
-    if (updated && isCompleted(updated.status)) options.onCompleted?.(updated);
+    if (updated && isCompleted(updated.status)) {
+      concurrency.completed(updated).catch((error: unknown) => logger.warn({ err: error, executionId: updated.id }, 'concurrency places not given back yet; the sweep will'));
+      options.onCompleted?.(updated);
+    }
     return updated;
+  }
+  const concurrency = createConcurrencyPolicy({ store, bus, logger, transition });
+
+  /** The action's output_schema applied to what its runner reported (output-schema.ts). */
+  async function withOutputSchema(executionId: string, outcome: ActionOutcome): Promise<ActionOutcome> {
+    const execution = await store.executions.get(executionId);
+    return execution ? applyOutputSchema(await store.actions.get(execution.action), outcome) : outcome;
   }
 
   async function abandon(execution: ExecutionRecord, by: string, reason: string): Promise<void> {
@@ -110,6 +124,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
 
   return {
     async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
+      const admission = await concurrency.admit(executionId);
+      if (!admission.admitted) return { decision: 'skip', reason: admission.reason };
       const startedAtIso = nowIso();
       const claimed = await transition(
         { id: executionId, status: { $in: ['requested', 'scheduled'] } },
@@ -117,6 +133,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         { runnerId, startedAt: startedAtIso },
         runnerId,
       );
+      if (!claimed) await concurrency.release(executionId);
       if (claimed) {
         const { secretParameters, ...execution } = claimed;
         try {
@@ -143,11 +160,13 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       return { decision: 'skip', reason: `already ${current.status}` };
     },
 
-    async complete({ executionId, runnerId, outcome, error }: CompleteRequest): Promise<void> {
+    async complete({ executionId, runnerId, outcome: reported, error }: CompleteRequest): Promise<void> {
+      let outcome = reported;
       const held = { id: executionId, runnerId, status: { $in: ['running', 'canceling'] as ExecutionStatus[] } };
       let written: BlobRef[] = [];
       let done: ExecutionRecord | undefined;
       try {
+        if (outcome) outcome = await withOutputSchema(executionId, outcome);
         const data = outcome ? await prepareResult(store.executionBlobs, executionId, outcome.result, options.resultInlineBytes ?? defaultInlineBytes) : undefined;
         written = data?.written ?? [];
         done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
@@ -217,6 +236,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       await store.runners.remove({ heartbeatAt: { $lt: new Date(now() - forgetRunnersAfterMs).toISOString() } });
       return reaped;
     },
+
+    reconcilePolicies: () => concurrency.reconcile(),
 
     async runners() {
       const at = now();

@@ -60,6 +60,11 @@ export interface ExecutionService {
   create(input: CreateExecutionInput): Promise<ExecutionRecord>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
   rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
+  /**
+   * Asks for `original` again as it was asked (same user, parameters with their secret values,
+   * rendering rights and notify block) under a new context: a retry policy's re-run.
+   */
+  requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
@@ -172,7 +177,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const queued = await setStatus(
-      { id, status: { $in: ['requested', 'scheduled'] } },
+      { id, status: { $in: ['requested', 'scheduled', 'delayed'] } },
       'canceled',
       { endedAt: nowIso() },
       user,
@@ -206,6 +211,18 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin });
   }
 
+  async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {
+    const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
+    return create({
+      action: original.action,
+      parameters: { ...original.parameters, ...kept },
+      user: original.user ?? String(original.context['user'] ?? 'anonymous'),
+      context,
+      parameterOrigin: original.parameterOrigin ?? leastPrivilegedCaller,
+      ...(original.notify ? { notify: original.notify } : {}),
+    });
+  }
+
   async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs).toISOString();
     const statuses: ExecutionStatus[] = includeScheduled ? ['requested', 'scheduled'] : ['requested'];
@@ -227,5 +244,5 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
-  return { getAction, get, create, cancel, rerun, requeueUnqueued };
+  return { getAction, get, create, cancel, rerun, requestAgain, requeueUnqueued };
 }
