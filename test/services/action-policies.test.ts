@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPack } from '@packrun/pack-installer';
 import { queueNames, type ExecutionRecord } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
+import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { writePack } from '../sensors/sensor-fixtures.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
@@ -20,6 +21,7 @@ const lines = (...text: string[]) => `${text.join('\n')}\n`;
 let home: PackrunHome;
 let packDir: string;
 let api: Awaited<ReturnType<typeof apiAt>>;
+let cliEnv: Record<string, string>;
 const runnerIds: string[] = [];
 
 const shellAction = (name: string, script: string, extra: string[] = []): Record<string, string> => ({
@@ -89,6 +91,7 @@ beforeAll(async () => {
   processes.push(server);
   await server.waitForOutput(/packrun api listening/);
   api = await apiAt(env.PACKRUN_API_URL, home.home);
+  cliEnv = { PACKRUN_HOME: home.home, PACKRUN_API_URL: env.PACKRUN_API_URL };
   for (const name of ['policy-runner-a', 'policy-runner-b']) {
     const created = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user: name, role: 'runner' });
     expect(created.status).toBe(201);
@@ -172,6 +175,9 @@ describe('action policies across two action-runner processes', () => {
     expect(byStatus('succeeded').length + byStatus('canceled').length).toBe(4);
     expect(peakRunning(byStatus('succeeded'))).toBe(1);
     expect(byStatus('canceled')[0]!.log.at(-1)).toMatchObject({ status: 'canceled', by: 'policy', reason: expect.stringContaining('policed.exclusive_limit') });
+    // The CLI says which policy ended it.
+    const shown = await runPackrunCli(['execution', 'get', byStatus('canceled')[0]!.id], cliEnv);
+    expect(shown.stdout).toContain('status: canceled (policy policed.exclusive_limit: 1 execution(s) of policed.exclusive already running)');
   }, 90_000);
 
   it('action.concurrency.attr: one at a time per tag value, different tags side by side', async () => {
