@@ -12,8 +12,11 @@ import { compileSchema, maskedValue, underWatchdog, type ActionOutcome, type Act
  */
 const outputKeys: Readonly<Record<string, string>> = { 'python-script': 'result', 'node-script': 'result', 'http-request': 'body' };
 
-/** How long one patternProperties pattern may take on one output key. */
+/** How long one patternProperties pattern may take on one output key when masking. */
 const patternTimeoutMs = 100;
+
+/** How long validating one output may take. */
+const validationTimeoutMs = 1000;
 
 /** st2's message beside the validation error. */
 const validationMessage = 'Error validating output. See error output for more details.';
@@ -47,7 +50,11 @@ function validationError(schema: Record<string, unknown>, value: unknown, key: s
     // st2 ignores an output_schema it cannot use; say so in the failure instead of passing silently.
     return `the schema itself is invalid (${(error as Error).message})`;
   }
-  if (validate(value)) return undefined;
+  // A `pattern` or `patternProperties` of the schema (pack metadata) runs on the output (untrusted):
+  // under the watchdog, so a pattern that backtracks fails this execution instead of holding the API.
+  const checked = underWatchdog(() => validate(value), validationTimeoutMs);
+  if ('timedOut' in checked) return `validating took longer than ${validationTimeoutMs} ms (a pattern in the schema backtracks on this output)`;
+  if (checked.value) return undefined;
   const first = validate.errors?.[0];
   if (!first) return 'invalid';
   const where = first.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
