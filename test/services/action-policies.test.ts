@@ -152,6 +152,17 @@ function peakRunning(records: ExecutionRecord[]): number {
 }
 
 describe('action policies across two action-runner processes', () => {
+  it('lists the policies the pack registered at install, parameters with their defaults', async () => {
+    const listed = await api.call<Array<{ ref: string; policyType: string; parameters: Record<string, unknown> }>>('GET', '/api/v1/policies?pack=policed');
+    expect(listed.body.map((policy) => policy.ref)).toEqual([
+      'policed.exclusive_limit', 'policed.flaky_retry', 'policed.per_tag_limit', 'policed.sleepy_retry', 'policed.slow_limit',
+    ]);
+    expect((await api.call('GET', '/api/v1/policies/policed.sleepy_retry')).body).toMatchObject({
+      resourceRef: 'policed.sleepy', policyType: 'action.retry', parameters: { retry_on: 'timeout', max_retry_count: 1, delay: 0 }, enabled: true,
+    });
+    expect((await api.call('GET', '/api/v1/policies/policed.none')).status).toBe(404);
+  });
+
   it('action.concurrency threshold 2, delay: 20 simultaneous requests never run more than 2 at once, and all succeed', async () => {
     const ids = await Promise.all(Array.from({ length: 20 }, () => create('policed.slow')));
     const records = await allFinal(ids, 120_000);
