@@ -7,11 +7,10 @@ import { repoRoot } from '../runner/fixtures.ts';
 // StackStorm's own `examples` pack (st2 contrib/examples): its rules and sensors, unmodified.
 const packDir = path.join(repoRoot, 'test/fixtures/st2-examples');
 
-// What the rules point at that neither this pack nor Packrun's core provides. StackStorm fires
-// core.st2.generic.inquiry from its inquiry service (Packrun has no inquiries yet) and ships the
-// linux pack separately; Packrun fires the other internal triggers (actiontrigger, notifytrigger).
+// What the rules point at that neither this pack nor Packrun's core provides: the linux pack's
+// file watch trigger (StackStorm ships that pack separately). Packrun fires StackStorm's internal
+// triggers (actiontrigger, notifytrigger, inquiry) itself.
 const unknownTriggerTypes: Record<string, string> = {
-  'examples.notify_inquiry': 'core.st2.generic.inquiry',
   'examples.sample_rule_file_watch': 'linux.file_watch.line',
 };
 

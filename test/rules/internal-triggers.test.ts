@@ -61,6 +61,15 @@ function notifyPack(): Record<string, string> {
       '  ref: core.echo',
       '  parameters: {message: "{{ trigger.message }} | {{ trigger.data.out }}"}',
     ),
+    'rules/on_inquiry.yaml': lines(
+      'name: on_inquiry',
+      'pack: notifyme',
+      'enabled: true',
+      'trigger: {type: core.st2.generic.inquiry}',
+      'action:',
+      '  ref: core.echo',
+      '  parameters: {message: "inquiry {{ trigger.id }} for {{ trigger.route }}"}',
+    ),
     'rules/on_kv_change.yaml': lines(
       'name: on_kv_change',
       'pack: notifyme',
@@ -129,12 +138,13 @@ async function ruleExecution(rule: string, instance: TriggerInstanceRecord): Pro
 }
 
 describe('StackStorm internal triggers', () => {
-  it('registers every internal trigger type but the inquiry one, and pack rules on them', async () => {
+  it('registers every internal trigger type, and pack rules on them', async () => {
     const types = (await deployment.call('GET', '/api/v1/triggertypes')).json() as Array<{ ref: string }>;
     const refs = types.map((type) => type.ref);
     for (const ref of [
       'core.st2.generic.actiontrigger',
       'core.st2.generic.notifytrigger',
+      'core.st2.generic.inquiry',
       'core.st2.key_value_pair.create',
       'core.st2.key_value_pair.update',
       'core.st2.key_value_pair.value_change',
@@ -144,9 +154,8 @@ describe('StackStorm internal triggers', () => {
     ]) {
       expect(refs).toContain(ref);
     }
-    expect(refs).not.toContain('core.st2.generic.inquiry');
     const rules = (await deployment.call('GET', '/api/v1/rules?pack=notifyme')).json() as Array<{ ref: string; enabled: boolean }>;
-    expect(rules.map((rule) => rule.ref).sort()).toEqual(['notifyme.on_actiontrigger', 'notifyme.on_kv_change', 'notifyme.on_notify', 'notifyme.on_sensor_spawn']);
+    expect(rules.map((rule) => rule.ref).sort()).toEqual(['notifyme.on_actiontrigger', 'notifyme.on_inquiry', 'notifyme.on_kv_change', 'notifyme.on_notify', 'notifyme.on_sensor_spawn']);
   });
 
   it('fires core.st2.generic.actiontrigger with st2 payload, secret parameters masked, and the pack rule runs', async () => {
@@ -212,6 +221,21 @@ describe('StackStorm internal triggers', () => {
     expect(execution.notify).toEqual({ 'on-failure': { routes: ['ops'], message: 'local failed: {{ action_results.return_code }}' } });
     const [fired] = await instances('core.st2.generic.notifytrigger', (payload) => payload['execution_id'] === execution.id);
     expect(fired!.payload).toMatchObject({ route: 'ops', message: 'local failed: 4', status: 'failed', runner_ref: 'local-shell-cmd' });
+  });
+
+  it('fires core.st2.generic.inquiry {id, route} when an inquiry starts waiting; answered, its execution fires actiontrigger', async () => {
+    const response = await deployment.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { route: 'approvers' } });
+    expect(response.statusCode).toBe(201);
+    const id = (response.json() as { id: string }).id;
+    const [asked] = await instances('core.st2.generic.inquiry', (payload) => payload['id'] === id);
+    expect(asked!.payload).toEqual({ id, route: 'approvers' });
+    const echoed = await ruleExecution('notifyme.on_inquiry', asked!);
+    expect(echoed.result?.['stdout']).toBe(`inquiry ${id} for approvers`);
+    // Still waiting: no actiontrigger until it ends.
+    expect((await deployment.store.triggerInstances.find({ trigger: 'core.st2.generic.actiontrigger' })).some((instance) => instance.payload['execution_id'] === id)).toBe(false);
+    expect((await deployment.call('PUT', `/api/v1/inquiries/${id}`, { response: { continue: true } })).statusCode).toBe(200);
+    const [ended] = await instances('core.st2.generic.actiontrigger', (payload) => payload['execution_id'] === id);
+    expect(ended!.payload).toMatchObject({ status: 'succeeded', action_ref: 'core.ask', runner_ref: 'inquirer', result: { response: { continue: true }, route: 'approvers' } });
   });
 
   it('fires the key_value_pair triggers on create, update, value_change and delete; secret values masked', async () => {

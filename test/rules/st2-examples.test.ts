@@ -30,8 +30,6 @@ if (flaskPortBusy) console.warn(`st2-examples: 127.0.0.1:${flaskPort} is taken o
  * that are not here, and two of them post to Slack (network, the Exchange slack pack).
  */
 const cannotFire: Record<string, string> = {
-  'examples.notify_inquiry':
-    "core.st2.generic.inquiry is fired by StackStorm's inquiry service (Packrun has no inquiries), and slack.post_message needs the Exchange slack pack and Slack's API",
   'examples.sample_rule_file_watch': 'linux.file_watch.line is a trigger type of the linux pack (its FileWatchSensor), which is not installed here',
 };
 
@@ -101,11 +99,12 @@ async function runLocal(cmd: string): Promise<ExecutionRecord> {
 
 describe('StackStorm examples pack under Packrun', () => {
   it('registers the rules that can fire with their enabled flags as written, and the sensors', async () => {
-    // StackStorm also registers the two rules whose trigger types do not exist (it checks
-    // trigger parameters only against known types); Packrun refuses a rule on an unknown trigger
-    // type (TRIGGER_TYPE_NOT_FOUND), so a pack install skips them and lists them as problems.
+    // StackStorm also registers the rule whose trigger type does not exist (it checks trigger
+    // parameters only against known types); Packrun refuses a rule on an unknown trigger type
+    // (TRIGGER_TYPE_NOT_FOUND), so a pack install skips it and lists it as a problem.
     const rules = (await deployment.call('GET', '/api/v1/rules?pack=examples')).json() as Array<{ ref: string; enabled: boolean }>;
     expect(Object.fromEntries(rules.map((rule) => [rule.ref, rule.enabled]))).toEqual({
+      'examples.notify_inquiry': false,
       'examples.sample.on_actiontrigger': true,
       'examples.sample_notify_slack': true,
       'examples.sample_rule_with_webhook': true,
@@ -261,6 +260,26 @@ describe('StackStorm examples pack under Packrun', () => {
     });
   });
 
+  describe('notify_inquiry (core.st2.generic.inquiry, disabled as shipped)', () => {
+    it('once enabled, an inquiry of core.ask fires it with the route in the channel, for the slack pack it needs', async () => {
+      expect((await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/enable')).json()).toMatchObject({ enabled: true });
+      const response = await deployment.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { route: 'developers' } });
+      expect(response.statusCode).toBe(201);
+      const id = (response.json() as { id: string }).id;
+      let instance: TriggerInstanceRecord | undefined;
+      await retryUntil(async () => {
+        instance = (await instancesOf('core.st2.generic.inquiry')).find((candidate) => candidate.payload['id'] === id);
+        return instance?.status === 'processed';
+      }, { what: 'the inquiry trigger' });
+      expect(instance!.payload).toEqual({ id, route: 'developers' });
+      const [enforcement] = await deployment.store.ruleEnforcements.find({ triggerInstance: instance!.id });
+      expect(enforcement).toMatchObject({ rule: 'examples.notify_inquiry', status: 'failed' });
+      expect(enforcement!.failureReason).toContain('slack.post_message');
+      await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/disable');
+      expect((await deployment.call('POST', `/api/v1/executions/${id}/cancel`)).statusCode).toBe(200);
+    });
+  });
+
   describe('sample_with_timer (core.st2.IntervalTimer every 5 seconds, disabled as shipped)', () => {
     it('does not fire while disabled', async () => {
       // The deployment has been up for more than one 5 s interval (the four fibonacci polls).
@@ -320,7 +339,7 @@ describe('StackStorm examples pack under Packrun', () => {
     const warnings = (done!.result as { warnings: string[] }).warnings;
     const skipped = warnings.filter((warning) => warning.includes('rule not registered'));
     expect(skipped).toHaveLength(Object.keys(cannotFire).length);
-    for (const file of ['notify_inquiry.yaml', 'sample_rule_file_watch.yaml']) {
+    for (const file of ['sample_rule_file_watch.yaml']) {
       expect(skipped.some((warning) => warning.startsWith(`examples: rules/${file}: `))).toBe(true);
     }
     expect(skipped.some((warning) => warning.includes('linux.file_watch.line'))).toBe(true);

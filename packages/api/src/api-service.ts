@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, PackrunError, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
@@ -7,14 +7,17 @@ import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
-import { createExecutionTriggers } from './executions/execution-triggers.ts';
+import { createExecutionTriggers, createInquiryTrigger } from './executions/execution-triggers.ts';
 import { createRetryPolicy } from './executions/retry-policy.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
+import { createInquiryService, type InquiryService } from './inquiries/inquiry-service.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
+import { startRetentionJob } from './retention-job.ts';
+import { startStallMonitor } from './stall-monitor.ts';
 
 export interface ApiServiceOptions {
   config: PackrunConfig;
@@ -35,6 +38,7 @@ export interface ApiService {
   url: string | undefined;
   ledger: StoreLedger;
   executions: ExecutionService;
+  inquiries: InquiryService;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,8 @@ const requeueAfterMs = 15_000;
 
 /**
  * The API process: REST routes, the live stream, the execution authority runners report to, the
- * reaper of executions whose runner died, and the requeue of executions the bus never confirmed.
+ * reaper of executions whose runner died, the requeue of executions the bus never confirmed, and
+ * the retention job.
  */
 export async function startApiService(options: ApiServiceOptions): Promise<ApiService> {
   const { config, store, bus, keyValues } = options;
@@ -53,15 +58,18 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   // Steps that need the execution service are bound once it exists; an execution cannot end before.
   let completionSteps: CompletionStep[] = [];
   const onCompleted = createCompletionHandler(logger, () => completionSteps);
+  const stalls = startStallMonitor({ thresholdMs: heartbeatMs, logger });
   const ledger = createStoreLedger({
     store,
     bus,
     logger,
     staleAfterMs: 3 * heartbeatMs,
+    awakeSince: stalls.awakeSince,
     openSecrets: secrets.open,
     resultInlineBytes: config.resultInlineBytes,
     injectTrigger: createTriggerInjector({ store, bus }),
     onCompleted,
+    onPending: createInquiryTrigger({ store, bus, logger }),
   });
   const hub = new EventHub();
   await hub.start(bus);
@@ -77,15 +85,29 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
     { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
   ];
+  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes, onCompleted });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
   await assignLegacyKeyRoles(store, logger);
 
   const app = await buildApiApp({
-    config, store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
+    config, store, bus, keyValues, logger, executions, inquiries, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
   });
+
+  // Listening comes before any work is taken (queued executions, the reaper): a taken address
+  // then fails the start at once, leaving nothing running that the caller must stop.
+  let url: string | undefined;
+  try {
+    url = await listenOrReady(app, options.listen !== false, config);
+  } catch (error) {
+    stalls.stop();
+    builtins.stop();
+    await app.close().catch(() => undefined);
+    await hub.stop();
+    throw error;
+  }
 
   // The in-process bus loses its queue with the process: what was queued before a restart is queued again.
   const restored = await executions.requeueUnqueued({ includeScheduled: bus.kind === 'inprocess', olderThanMs: 0 });
@@ -98,6 +120,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     try {
       await ledger.reapStaleRunners();
       await ledger.reconcilePolicies();
+      await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {
       logger.warn({ err: error }, 'execution sweep failed; retrying next beat');
@@ -106,25 +129,42 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     }
   };
   const sweeper = setInterval(() => void sweep(), heartbeatMs);
-
-  let url: string | undefined;
-  if (options.listen !== false) {
-    url = await app.listen({ host: config.apiHost, port: config.apiPort });
-    logger.info({ url }, 'API listening');
-  } else {
-    await app.ready();
-  }
+  const retention = startRetentionJob({ store, policy: retentionPolicy(config), intervalMs: config.retentionIntervalSeconds * 1000, logger });
 
   return {
     app,
     url,
     ledger,
     executions,
+    inquiries,
     async close(): Promise<void> {
       clearInterval(sweeper);
+      stalls.stop();
+      await retention.stop();
       builtins.stop();
       await app.close();
       await hub.stop();
     },
   };
+}
+
+/** Listens on the configured address (or only readies the app); a taken address is API_ADDRESS_IN_USE. */
+async function listenOrReady(app: FastifyInstance, listen: boolean, config: PackrunConfig): Promise<string | undefined> {
+  if (!listen) {
+    await app.ready();
+    return undefined;
+  }
+  try {
+    const url = await app.listen({ host: config.apiHost, port: config.apiPort });
+    app.log.info({ url }, 'API listening');
+    return url;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const address = config.apiHost.includes(':') ? `[${config.apiHost}]:${config.apiPort}` : `${config.apiHost}:${config.apiPort}`;
+    throw new PackrunError('API_ADDRESS_IN_USE', `the API cannot listen on ${address}: another process is listening there`, {
+      hint: 'stop that process, or give Packrun another address (PACKRUN_API_PORT, PACKRUN_API_HOST)',
+      details: { host: config.apiHost, port: config.apiPort },
+      cause: error,
+    });
+  }
 }

@@ -126,6 +126,20 @@ export function createExecutionTriggers(options: ExecutionTriggersOptions): (rec
   }
 }
 
+/**
+ * `core.st2.generic.inquiry` when an inquiry starts waiting, as st2's inquirer runner fires it:
+ * `{id, route}` with the execution's id and the inquiry's route (empty when it has none).
+ */
+export function createInquiryTrigger(options: Pick<ExecutionTriggersOptions, 'store' | 'bus' | 'logger'>): (record: ExecutionRecord) => void {
+  return (record) => {
+    void (async () => {
+      const inquiry = (await readExecutionResult(options.store.executionBlobs, record)) ?? {};
+      const route = typeof inquiry['route'] === 'string' ? inquiry['route'] : '';
+      await fireInternalTrigger(options.bus, internalTriggerRefs.inquiry, { id: record.id, route });
+    })().catch((error: unknown) => options.logger.warn({ err: error, executionId: record.id }, 'inquiry trigger not fired'));
+  };
+}
+
 /** st2's isotime.format: `2026-12-04T21:12:12.123000+00:00`. */
 function isoTime(iso: string): string {
   return iso.replace(/\.(\d{3})Z$/, '.$1000+00:00');

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { executionStatuses, isCompleted, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { executionStatuses, isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
@@ -115,7 +116,7 @@ export function register(program: Command): void {
       }
       const client = await requireApi(loadConfig());
       const record = await client.rerunExecution(id, overrides);
-      if (options.async || isCompleted(record.status)) {
+      if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
         return;
       }
@@ -123,6 +124,8 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }
 
 /** Why a policy holds an execution back (delayed) or ended it (canceled by a concurrency policy), from its status log. */

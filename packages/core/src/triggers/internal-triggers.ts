@@ -6,13 +6,11 @@ import { newId, nowIso } from '../store/record-keys.ts';
  * st2's refs and payload shapes (st2common/constants/triggers.py). Any rule may use them, as in
  * StackStorm; what goes into their payloads is masked the way st2 masks it (secret parameters,
  * secret datastore values), and it is data: a rule's templates insert it, never render it.
- *
- * `core.st2.generic.inquiry` is not here: Packrun has no inquiries yet, so nothing could fire it,
- * and a rule on it is refused at registration rather than left idle.
  */
 export const internalTriggerRefs = {
   action: 'core.st2.generic.actiontrigger',
   notify: 'core.st2.generic.notifytrigger',
+  inquiry: 'core.st2.generic.inquiry',
   kvCreate: 'core.st2.key_value_pair.create',
   kvUpdate: 'core.st2.key_value_pair.update',
   kvValueChange: 'core.st2.key_value_pair.value_change',
@@ -47,6 +45,20 @@ export const internalTriggerTypes: readonly InternalTriggerType[] = [
     name: 'st2.generic.notifytrigger',
     description: 'Notification trigger.',
     payloadSchema: loose('execution_id', 'status', 'start_timestamp', 'end_timestamp', 'action_ref', 'runner_ref', 'channel', 'route', 'message', 'data'),
+  },
+  {
+    ref: internalTriggerRefs.inquiry,
+    name: 'st2.generic.inquiry',
+    description: 'Trigger indicating a new "inquiry" has entered "pending" status',
+    payloadSchema: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', description: 'ID of the new inquiry.' },
+        route: { type: 'string', description: 'An arbitrary value for allowing rules to route to proper notification channel.' },
+      },
+      required: ['id', 'route'],
+      additionalProperties: false,
+    },
   },
   { ref: internalTriggerRefs.kvCreate, name: 'st2.key_value_pair.create', description: 'Trigger encapsulating datastore item creation.', payloadSchema: loose('object') },
   { ref: internalTriggerRefs.kvUpdate, name: 'st2.key_value_pair.update', description: 'Trigger encapsulating datastore set action.', payloadSchema: loose('object') },
