@@ -70,6 +70,7 @@ export { internalTriggerRefs, internalTriggerTypes, internalTriggerSource, fireI
 export { keyValueTriggerFirer } from './triggers/key-value-triggers.ts';
 export { loadDatastoreKey } from './store/datastore-crypto.ts';
 export { openStore, openKeyValues } from './store/open-store.ts';
+export { apiAddressFile, readRecordedApi, recordApiAddress } from './api-address.ts';
 export { openBus } from './bus/open-bus.ts';
 export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './pack/site-config.ts';
 export { readYamlFile, type YamlReadResult } from './pack/yaml-file.ts';
