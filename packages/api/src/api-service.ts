@@ -85,7 +85,16 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
     { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
   ];
-  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes, onCompleted });
+  const inquiries = createInquiryService({
+    store,
+    bus,
+    logger,
+    resultInlineBytes: config.resultInlineBytes,
+    onCompleted: (record) => {
+      ledger.releasePlaces(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'concurrency places not given back yet; the sweep will'));
+      onCompleted(record);
+    },
+  });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);

@@ -69,6 +69,8 @@ export interface StoreLedger extends ExecutionLedger {
   reapStaleRunners(): Promise<number>;
   /** Frees concurrency places left by executions that ended and wakes delayed executions that now fit (concurrency-policy.ts). */
   reconcilePolicies(): Promise<void>;
+  /** Gives back the concurrency places of an execution that ended outside this ledger (an inquiry answered or timed out). */
+  releasePlaces(record: ExecutionRecord): Promise<void>;
   runners(): Promise<Array<RunnerRecord & { alive: boolean }>>;
 }
 
@@ -261,6 +263,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     },
 
     reconcilePolicies: () => concurrency.reconcile(),
+    releasePlaces: (record) => concurrency.completed(record),
 
     async runners() {
       const at = now();
