@@ -67,7 +67,8 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
   const paths = dataPaths(home);
   const store = await openEmbeddedStore({ dir: paths.store, logger });
   const bus = createInProcessBus({ logger });
-  const keyValues = openKeyValues(store, config);
+  // As packrun up: datastore changes fire the key_value_pair triggers.
+  const keyValues = openKeyValues(store, config, { bus, logger });
   const sensors = await startSensorContainer({
     store,
     bus,

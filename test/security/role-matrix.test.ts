@@ -52,6 +52,8 @@ function rows(): Row[] {
     { route: 'PUT /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), body: {}, allowed: operators },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
     { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
+    { route: 'GET /api/v1/policies', path: at('/api/v1/policies'), allowed: readers },
+    { route: 'GET /api/v1/policies/:ref', path: at('/api/v1/policies/core.none'), allowed: readers },
     { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },
     { route: 'GET /api/v1/packs/:ref', path: at('/api/v1/packs/core'), allowed: readers },
     // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.

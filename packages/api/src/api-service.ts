@@ -6,6 +6,9 @@ import { buildApiApp } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
+import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
+import { createExecutionTriggers, createInquiryTrigger } from './executions/execution-triggers.ts';
+import { createRetryPolicy } from './executions/retry-policy.ts';
 import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
 import { packParameterValidator } from './executions/parameter-validator.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
@@ -52,6 +55,9 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
+  // Steps that need the execution service are bound once it exists; an execution cannot end before.
+  let completionSteps: CompletionStep[] = [];
+  const onCompleted = createCompletionHandler(logger, () => completionSteps);
   const stalls = startStallMonitor({ thresholdMs: heartbeatMs, logger });
   const ledger = createStoreLedger({
     store,
@@ -62,6 +68,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     openSecrets: secrets.open,
     resultInlineBytes: config.resultInlineBytes,
     injectTrigger: createTriggerInjector({ store, bus }),
+    onCompleted,
+    onPending: createInquiryTrigger({ store, bus, logger }),
   });
   const hub = new EventHub();
   await hub.start(bus);
@@ -71,8 +79,22 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     logger,
     validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
     secrets,
+    onCompleted,
   });
-  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes });
+  completionSteps = [
+    { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
+    { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
+  ];
+  const inquiries = createInquiryService({
+    store,
+    bus,
+    logger,
+    resultInlineBytes: config.resultInlineBytes,
+    onCompleted: (record) => {
+      ledger.releasePlaces(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'concurrency places not given back yet; the sweep will'));
+      onCompleted(record);
+    },
+  });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
@@ -108,6 +130,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     sweeping = true;
     try {
       await ledger.reapStaleRunners();
+      await ledger.reconcilePolicies();
       await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {

@@ -4,6 +4,8 @@
  */
 export const executionStatuses = [
   'requested',
+  // Held back by a concurrency policy until a place frees (StackStorm's `delayed`).
+  'delayed',
   'scheduled',
   'running',
   'succeeded',
@@ -29,8 +31,8 @@ export function isCompleted(status: ExecutionStatus): boolean {
   return completedStatuses.has(status);
 }
 
-/** Statuses in which something is under way: queued, taken by a runner, or being stopped. */
-const underWayStatuses: ReadonlySet<ExecutionStatus> = new Set(['requested', 'scheduled', 'running', 'canceling']);
+/** Statuses in which something is under way: queued, held back by a policy until a place frees, taken by a runner, or being stopped. */
+const underWayStatuses: ReadonlySet<ExecutionStatus> = new Set(['requested', 'delayed', 'scheduled', 'running', 'canceling']);
 
 /**
  * Whether nothing more happens to the execution until someone acts: ended, or waiting for a

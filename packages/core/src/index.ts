@@ -7,7 +7,7 @@ export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPriv
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';
-export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, RunnerProcessIdentity, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
+export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, RunnerProcessIdentity, PolicyRecord, PolicySlotRecord, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
 export { isStoreWriteFault } from './store/store-write-faults.ts';
@@ -55,6 +55,7 @@ export { resolveSandboxProfile, operatorSandboxPolicy, type SandboxLimits, type 
 export type { SensorJob, SensorBroker, SensorTrigger, TriggerChangeMessage, StopMessage, DispatchMessage } from './protocol/messages.ts';
 export { compileSchema, describeSchemaErrors } from './params/json-schema.ts';
 export { parseRuleMeta } from './pack/rule-meta.ts';
+export { parsePolicyMeta, policyTypes, type PolicyMeta, type PolicyType, type PolicyParameters, type ConcurrencyPolicyParameters, type RetryPolicyParameters } from './pack/policy-meta.ts';
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
 export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
 export { buildDatastoreSnapshot, datastoreReferences, keyValueLookup, mentionsDecrypt, type KeyValueLookup, type DatastoreSnapshot } from './template/datastore-snapshot.ts';
@@ -64,7 +65,9 @@ export { jobEnvironment } from './params/job-environment.ts';
 export { coerceCliValue, parseCliParameters } from './params/cli-values.ts';
 export { openMongoStore, type MongoStoreOptions } from './store/mongodb-store.ts';
 export { collectionNames } from './store/collections.ts';
-export { KeyValueService, type KeyValueServiceOptions } from './store/key-value-service.ts';
+export { KeyValueService, type KeyValueServiceOptions, type KeyValueChange } from './store/key-value-service.ts';
+export { internalTriggerRefs, internalTriggerTypes, internalTriggerSource, fireInternalTrigger, type InternalTriggerRef, type InternalTriggerType } from './triggers/internal-triggers.ts';
+export { keyValueTriggerFirer } from './triggers/key-value-triggers.ts';
 export { loadDatastoreKey } from './store/datastore-crypto.ts';
 export { openStore, openKeyValues } from './store/open-store.ts';
 export { apiAddressFile, readRecordedApi, recordApiAddress } from './api-address.ts';

@@ -148,6 +148,7 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
     });
     emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
     const loaded = await loadPack(planned.dir);
+    assertValidPolicies(ref, loaded.problems);
     const summary = summariseActions(loaded);
     actions[ref] = summary;
     for (const line of describeSkippedActions(ref, summary)) emit({ stage: 'validating', pack: ref, message: `warning: ${line}`, warning: true });
@@ -195,6 +196,20 @@ async function withoutIdentical(plan: InstallPlan, current: Map<string, Installe
     else packs.push(planned);
   }
   return { ...plan, packs, kept };
+}
+
+/**
+ * A broken policy fails the install, before anything is activated: skipped like a broken rule, it
+ * would leave the pack's actions running without the limits (concurrency, retries) it declares.
+ */
+function assertValidPolicies(ref: string, problems: readonly PackProblem[]): void {
+  const invalid = problems.filter((problem) => problem.code === 'POLICY_INVALID');
+  if (invalid.length === 0) return;
+  const first = invalid[0]!;
+  throw new PackrunError('POLICY_INVALID', `pack "${ref}": ${invalid.map((problem) => problem.message).join('; ')}`, {
+    hint: 'fix the policy file (policies/*.yaml); nothing was installed',
+    details: { pack: ref, file: first.file, ...(first.field === undefined ? {} : { field: first.field }), problems: invalid },
+  });
 }
 
 async function assertSafeInputs(planned: PlannedPack, config: InstallerConfig): Promise<void> {

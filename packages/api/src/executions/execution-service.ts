@@ -34,6 +34,8 @@ export interface CreateExecutionInput {
   user: string;
   context?: Record<string, unknown>;
   rerunOf?: string;
+  /** The request's notify block (StackStorm's shape), checked by the route's schema. */
+  notify?: Record<string, unknown>;
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -49,6 +51,8 @@ export interface ExecutionServiceOptions {
   logger: Logger;
   validate: ParameterValidator;
   secrets: SecretParameterSealer;
+  /** Told once of every execution this service ended (a cancel before a runner took it); see StoreLedgerOptions.onCompleted. */
+  onCompleted?: (record: ExecutionRecord) => void;
 }
 
 export interface ExecutionService {
@@ -63,6 +67,11 @@ export interface ExecutionService {
   createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
   rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
+  /**
+   * Asks for `original` again as it was asked (same user, parameters with their secret values,
+   * rendering rights and notify block) under a new context: a retry policy's re-run.
+   */
+  requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
@@ -109,6 +118,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
     const updated = await store.executions.updateOne(filter, { set: { ...set, status }, push: { log: change } });
     if (updated) publishExecutionUpdate(bus, logger, updated);
+    if (updated && isCompleted(updated.status)) options.onCompleted?.(updated);
     return updated;
   }
 
@@ -178,6 +188,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
     }
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    if (input.notify !== undefined) record.notify = input.notify;
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
@@ -195,7 +206,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const queued = await setStatus(
-      { id, status: { $in: ['requested', 'scheduled'] } },
+      { id, status: { $in: ['requested', 'scheduled', 'delayed'] } },
       'canceled',
       { endedAt: nowIso() },
       user,
@@ -232,6 +243,18 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin });
   }
 
+  async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {
+    const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
+    return create({
+      action: original.action,
+      parameters: { ...original.parameters, ...kept },
+      user: original.user ?? String(original.context['user'] ?? 'anonymous'),
+      context,
+      parameterOrigin: original.parameterOrigin ?? leastPrivilegedCaller,
+      ...(original.notify ? { notify: original.notify } : {}),
+    });
+  }
+
   async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs).toISOString();
     const statuses: ExecutionStatus[] = includeScheduled ? ['requested', 'scheduled'] : ['requested'];
@@ -253,5 +276,5 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
-  return { getAction, get, create, createOrGet, cancel, rerun, requeueUnqueued };
+  return { getAction, get, create, createOrGet, cancel, rerun, requestAgain, requeueUnqueued };
 }

@@ -10,6 +10,7 @@ import {
   type Logger,
   type PackProblem,
   type PackRecord,
+  type PolicyRecord,
   type Store,
 } from '@packrun/core';
 import { registerPackRules, unregisterPackRules } from '@packrun/rules-engine';
@@ -63,12 +64,35 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
     await store.actions.put(record);
   }
   await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
+  await registerPackPolicies(store, loaded, now);
   // Sensors first: rules are checked against the trigger types the pack's sensors declare.
   await registerPackSensors(store, installed, loaded);
   return (await registerPackRules(store, loaded, installed)).problems;
 }
 
+/** The pack's action policies, replacing what an earlier version registered (the installer refused invalid ones). */
+async function registerPackPolicies(store: Store, loaded: LoadedPack, now: string): Promise<void> {
+  for (const policy of loaded.policies) {
+    const record: PolicyRecord = {
+      id: policy.ref,
+      ref: policy.ref,
+      pack: loaded.ref,
+      name: policy.name,
+      enabled: policy.enabled,
+      resourceRef: policy.resourceRef,
+      policyType: policy.policyType,
+      parameters: { ...policy.parameters },
+      createdAt: (await store.policies.get(policy.ref))?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (policy.description !== undefined) record.description = policy.description;
+    await store.policies.put(record);
+  }
+  await store.policies.remove({ pack: loaded.ref, id: { $nin: loaded.policies.map((policy) => policy.ref) } });
+}
+
 export async function unregisterPack(store: Store, ref: string): Promise<void> {
+  await store.policies.remove({ pack: ref });
   await unregisterPackRules(store, ref);
   await unregisterPackSensors(store, ref);
   await store.actions.remove({ pack: ref });

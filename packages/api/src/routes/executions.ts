@@ -35,6 +35,25 @@ const listQuery = {
   },
 } as const;
 
+/** One notify section as StackStorm's NotificationSubSchema has it. */
+const notifySection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    message: { type: 'string', maxLength: 4096 },
+    data: looseObject,
+    routes: { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 255 } },
+    channels: { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 255 }, description: 'deprecated name of routes' },
+  },
+} as const;
+
+const notifyBody = {
+  type: 'object',
+  additionalProperties: false,
+  description: "StackStorm's notify block: core.st2.generic.notifytrigger fired per route when the execution ends (used when the action's metadata has none)",
+  properties: { 'on-complete': notifySection, 'on-success': notifySection, 'on-failure': notifySection },
+} as const;
+
 interface ListQuery {
   action?: string;
   status?: ExecutionRecord['status'];
@@ -72,6 +91,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
           context: looseObject,
+          notify: notifyBody,
           parametersAreData: {
             type: 'boolean',
             default: false,
@@ -83,13 +103,21 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
+    const body = request.body as {
+      id?: string;
+      action: string;
+      parameters?: Record<string, unknown>;
+      context?: Record<string, unknown>;
+      notify?: Record<string, unknown>;
+      parametersAreData: boolean;
+    };
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
+      ...(body.notify ? { notify: body.notify } : {}),
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));

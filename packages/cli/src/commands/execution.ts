@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { executionStatuses, isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
@@ -22,7 +22,7 @@ function printRecord(record: ExecutionRecord, json: boolean): void {
   const lines = [
     `id: ${record.id}`,
     `action: ${record.action}`,
-    `status: ${record.status}${record.stopReason ? ` (${record.stopReason})` : ''}`,
+    `status: ${record.status}${record.stopReason ? ` (${record.stopReason})` : ''}${policyReason(record)}`,
     `parameters: ${JSON.stringify(record.parameters)}`,
     `created: ${record.createdAt}`,
   ];
@@ -74,7 +74,7 @@ export function register(program: Command): void {
     .command('list')
     .description('Executions, newest first')
     .option('--action <ref>', 'only this action')
-    .option('--status <status>', 'only this status')
+    .option('--status <status>', `only this status (${executionStatuses.join(', ')})`)
     .option('--since <time>', 'created at or after (ISO-8601)')
     .option('--until <time>', 'created before (ISO-8601)')
     .option('--limit <n>', 'how many', '20')
@@ -153,4 +153,10 @@ export function register(program: Command): void {
     });
 
   registerExecutionPurge(command);
+}
+
+/** Why a policy holds an execution back (delayed) or ended it (canceled by a concurrency policy), from its status log. */
+function policyReason(record: ExecutionRecord): string {
+  const last = record.log.at(-1);
+  return last?.by === 'policy' && last.reason !== undefined && last.status === record.status ? ` (${last.reason})` : '';
 }

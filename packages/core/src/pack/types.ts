@@ -1,3 +1,4 @@
+import type { PolicyMeta } from './policy-meta.ts';
 /**
  * The pack model: what Packrun reads from a StackStorm-format pack folder. Field names are camelCase;
  * each metadata object keeps the parsed YAML as `raw` so StackStorm's own key names stay reachable.
@@ -177,6 +178,8 @@ export interface LoadedPack {
   actions: ActionMeta[];
   sensors: SensorMeta[];
   rules: RuleMeta[];
+  /** `policies/*.yaml`: action policies (concurrency, retry). */
+  policies: PolicyMeta[];
   configSchema?: ConfigSchema;
   /** Files that could not be loaded; everything else in the pack still loaded. */
   problems: PackProblem[];

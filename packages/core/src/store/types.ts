@@ -103,6 +103,8 @@ export interface Store {
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
   readonly runners: Collection<RunnerRecord>;
+  readonly policies: Collection<PolicyRecord>;
+  readonly policySlots: Collection<PolicySlotRecord>;
   /**
    * The parts of execution results too big for their records (ExecutionRecord.resultBlobs):
    * files beside the embedded store's database, GridFS in MongoDB. Written and read through
@@ -314,6 +316,11 @@ export interface ExecutionRecord {
   parameterOrigin?: ParameterOrigin;
   /** Id of the execution this one re-runs. */
   rerunOf?: string;
+  /**
+   * The request's `notify` block (`{on-complete, on-success, on-failure}`, StackStorm's shape),
+   * used when the action's metadata has none.
+   */
+  notify?: Record<string, unknown>;
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;
@@ -384,6 +391,36 @@ export interface RunnerRecord {
   running: string[];
   firstSeenAt: string;
   heartbeatAt: string;
+}
+
+/** An action policy a pack registered (`policies/*.yaml`). `id` is the ref `<pack>.<name>`. */
+export interface PolicyRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  /** The action it applies to. */
+  resourceRef: string;
+  policyType: 'action.concurrency' | 'action.concurrency.attr' | 'action.retry';
+  /** As validated at install (pack/policy-meta.ts): threshold/action/attributes, or retry_on/max_retry_count/delay. */
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * One of a concurrency policy's `threshold` places, held by a running execution. `id` is
+ * `<policy>|<attribute values>#<n>` with n below the threshold: taking a place is an insert, which
+ * the store refuses for an id that exists, so any number of runners and API processes never hand
+ * out more places than there are.
+ */
+export interface PolicySlotRecord {
+  id: string;
+  policy: string;
+  /** `<policy>|<attribute values>`: the count this place belongs to. */
+  key: string;
+  executionId: string;
+  takenAt: string;
 }
 
 export interface RunnerProcessIdentity {
