@@ -98,6 +98,8 @@ async function uvInterpreters(uv: string | undefined): Promise<string[]> {
       command: uv,
       args: ['python', 'list', '--only-installed', '--output-format', 'json'],
       env: { ...process.env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' },
+      // uv also lists a virtualenv in the folder it runs in and its parents: none of those.
+      cwd: '/',
     });
     const listed: unknown = JSON.parse(stdout);
     if (!Array.isArray(listed)) return [];
