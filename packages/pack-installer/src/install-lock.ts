@@ -84,12 +84,19 @@ async function acquire(file: string, ref: string, deadline: number, options: Loc
  */
 export async function withPackLocks<T>(paths: DataPaths, refs: Iterable<string>, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const sorted = [...new Set(refs)].sort();
+  return withLockFiles(sorted.map((ref) => ({ file: lockFile(paths, ref), name: ref })), work, options);
+}
+
+/**
+ * The same locks for anything else shared across processes: each `file` is taken in the order
+ * given (callers sort them), `name` is what `onWait` and PACK_LOCKED name.
+ */
+export async function withLockFiles<T>(locks: Array<{ file: string; name: string }>, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
   const held: string[] = [];
   try {
-    for (const ref of sorted) {
-      const file = lockFile(paths, ref);
-      await acquire(file, ref, deadline, options);
+    for (const { file, name } of locks) {
+      await acquire(file, name, deadline, options);
       held.push(file);
     }
     return await work();

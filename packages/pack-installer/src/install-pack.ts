@@ -141,7 +141,7 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
     emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
     if (envPlan.python) {
       packEmit({ message: `Python: ${describePython(envPlan.python)} (${envPlan.python.executable}, ${choiceReason[envPlan.python.chosenBy]})` });
-      const problem = await buildPythonLibs(envPlan.python, paths, uv, options, packEmit);
+      const problem = await buildPythonLibs(envPlan.python, uv, options, packEmit);
       if (problem) {
         warnings.push({ file: 'pack.yaml', message: problem, code: 'PYTHON_LIBS_BUILD_FAILED' });
         emit({ stage: 'building-env', pack: ref, message: `warning: ${problem}`, warning: true });
@@ -225,14 +225,12 @@ const choiceReason: Record<ChosenPython['chosenBy'], string> = {
  */
 async function buildPythonLibs(
   python: ChosenPython,
-  paths: DataPaths,
   uv: string | undefined,
   options: InstallOptions,
   packEmit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void,
 ): Promise<string | undefined> {
   try {
     await ensurePythonLibs({
-      paths,
       python,
       uv,
       pipHost: options.config.python,

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { PackrunError, pythonRuntime, type DataPaths } from '@packrun/core';
-import { withPackLocks } from './install-lock.ts';
+import { PackrunError, pythonRuntime } from '@packrun/core';
+import { withLockFiles } from './install-lock.ts';
 import { describePython, pythonSiteTag, resolvePython, type PythonInterpreter } from './interpreter.ts';
 import { runTool } from './run-tool.ts';
 
@@ -22,7 +22,6 @@ const librarySets = [
 const builtPins = '.requirements.txt';
 
 export interface PythonLibsBuild {
-  paths: DataPaths;
   python: PythonInterpreter;
   uv: string | undefined;
   /** PACKRUN_PYTHON, whose pip installs when there is no uv (the pack's interpreter may have none). */
@@ -52,8 +51,10 @@ export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
   const tag = pythonSiteTag(build.python);
   for (const set of librarySets) {
     if (await isCurrent(set.folder, tag)) continue;
-    const lockName = `python-libs.${path.basename(set.folder)}.${tag}`;
-    await withPackLocks(build.paths, [lockName], async () => {
+    // The build goes beside the wrappers, shared by every PACKRUN_HOME on this installation: so
+    // is its lock.
+    const lock = { file: path.join(set.folder, 'site', `.${tag}.lock`), name: `${set.name} for ${tag}` };
+    await withLockFiles([lock], async () => {
       if (await isCurrent(set.folder, tag)) return;
       build.onMessage(`building the ${set.name} for ${describePython(build.python)} (once per Python version)`, build.uv ? 'uv' : 'pip');
       await installSet(build, set.folder, tag);
