@@ -5,7 +5,7 @@ import { resolvePython, type PythonInterpreter } from './interpreter.ts';
 import { runTool } from './run-tool.ts';
 
 /** The oldest Python Packrun's wrappers run on (packrun_runtime is tested down to it). */
-export const oldestSupportedPython = [3, 7] as const;
+const oldestSupportedPython = [3, 7] as const;
 
 /** Interpreter file names looked for in a folder: python3, python3.X, pypy3, pypy3.X. */
 const interpreterName = /^(?:python|pypy)3(?:\.\d+)?$/;
@@ -45,13 +45,13 @@ export async function discoverPythons(options: DiscoveryOptions): Promise<Python
   return [...byExecutable.values()].sort(preferred);
 }
 
-export function isSupported(version: string): boolean {
+function isSupported(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return major === oldestSupportedPython[0] && minor >= oldestSupportedPython[1];
 }
 
 /** CPython first (the implementation packs are written and tested against), then the newest version. */
-export function preferred(a: PythonInterpreter, b: PythonInterpreter): number {
+function preferred(a: PythonInterpreter, b: PythonInterpreter): number {
   const cpython = Number(b.implementation === 'cpython') - Number(a.implementation === 'cpython');
   if (cpython !== 0) return cpython;
   const [x, y] = [a, b].map((python) => python.version.split('.').map(Number));
