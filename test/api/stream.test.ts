@@ -119,7 +119,12 @@ describe('live stream over a real port', () => {
       await stack.store.executions.update({ id }, { set: { status: 'succeeded', endedAt, result: { stdout: 'first part, second part\n' }, outputSize: { stdout: 24, stderr: 0 } } });
       await stack.bus.publish('execution-updates', { executionId: id, status: 'succeeded', at: endedAt, changes: {} });
     });
-    expect(events.map((e) => e.event)).toEqual(['execution', 'execution-output', 'execution-output', 'execution-updates']);
+    // The live chunk may or may not reach the stream before the completion (under load it comes
+    // late); either way every byte of the output comes before the completion, and only once.
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('execution');
+    expect(names.at(-1)).toBe('execution-updates');
+    expect(names.slice(1, -1).every((name) => name === 'execution-output') && names.length >= 3, names.join(',')).toBe(true);
     expect(events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('')).toBe('first part, second part\n');
   });
 

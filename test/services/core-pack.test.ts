@@ -73,7 +73,7 @@ describe('packrun up on a fresh data folder', () => {
       'announcement', 'ask', 'echo', 'error', 'http', 'inject_trigger', 'local', 'local_sudo', 'noop', 'pause', 'remote', 'remote_sudo', 'sendmail', 'uuid', 'winrm_cmd', 'winrm_ps_cmd',
     ]);
     const missing = Object.fromEntries(actions.filter((action) => action.unavailable).map((action) => [action.name, action.unavailable!.runner]));
-    expect(missing).toEqual({ ask: 'inquirer', remote: 'remote-shell-cmd', remote_sudo: 'remote-shell-cmd', winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
+    expect(missing).toEqual({ remote: 'remote-shell-cmd', remote_sudo: 'remote-shell-cmd', winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
   });
 
   it("runs core's actions with StackStorm's results", async () => {

@@ -11,6 +11,7 @@ import { packParameterValidator } from './executions/parameter-validator.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
+import { createInquiryService, type InquiryService } from './inquiries/inquiry-service.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
 
 export interface ApiServiceOptions {
@@ -32,6 +33,7 @@ export interface ApiService {
   url: string | undefined;
   ledger: StoreLedger;
   executions: ExecutionService;
+  inquiries: InquiryService;
   close(): Promise<void>;
 }
 
@@ -65,13 +67,14 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
     secrets,
   });
+  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
   await assignLegacyKeyRoles(store, logger);
 
   const app = await buildApiApp({
-    config, store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
+    config, store, bus, keyValues, logger, executions, inquiries, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
   });
 
@@ -85,6 +88,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     sweeping = true;
     try {
       await ledger.reapStaleRunners();
+      await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {
       logger.warn({ err: error }, 'execution sweep failed; retrying next beat');
@@ -107,6 +111,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     url,
     ledger,
     executions,
+    inquiries,
     async close(): Promise<void> {
       clearInterval(sweeper);
       builtins.stop();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from './errors.ts';
 import { parseAllowedDestination, type AllowedDestination } from './net/host-destinations.ts';
+import { parseHostPathGrants, type HostPathGrant } from './sandbox/host-paths.ts';
 
 /**
  * Packrun's one typed configuration. Every field has an environment variable, a default and a
@@ -210,6 +211,7 @@ const fields = {
   sandboxNetworkUid: { env: 'PACKRUN_SANDBOX_NETWORK_UID', doc: 'Uid (gid the same) pasta runs as, giving jobs their network: it owns the jobs\' network namespaces, so it must be no real account, outside the job uid range and neither the build nor the zygote uid.', default: () => 999_997, parse: integer(1) },
   sandboxNetnsSpares: { env: 'PACKRUN_SANDBOX_NETNS_SPARES', doc: 'Network namespaces made ahead and kept ready per set of forwarded host ports in use (0: each job with network waits for its own, ~100 ms).', default: () => 2, parse: integer(0) },
   sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: hostPortGrants },
+  sandboxHostPaths: { env: 'PACKRUN_SANDBOX_HOST_PATHS', doc: 'Host folders granted to a pack\'s jobs and sensors (pack=/path) or to one action\'s jobs (pack.action=/path), bound at the same path inside the sandbox, read-only unless the entry ends in :rw; entries separated by commas (csv=/srv/reports,git=/var/lib/git-clones:rw). A writable folder is given to the pack\'s group (setgid, group-writable) so that every job of the pack, each under a uid of its own, writes there. Never Packrun\'s data folder, /proc, /sys, /dev, /run or /boot; no folder inside another. Nothing by default.', default: (): HostPathGrant[] => [], parse: parseHostPathGrants },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },

@@ -3,7 +3,7 @@ export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync 
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
+export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment, type PackPythonChoice } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';
@@ -26,6 +26,7 @@ export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/chi
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
 export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
+export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
 export { currentProcessIdentity, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';

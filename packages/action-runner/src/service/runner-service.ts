@@ -115,6 +115,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           services: {
             announce: (route, payload) => bus.publish('announcements', { route, payload, executionId, at: nowIso() }),
             injectTrigger: (injection) => ledger.injectTrigger({ ...injection, executionId, runnerId: id }),
+            takesResponses: true,
           },
           ...(options.decorator ? { decorator: options.decorator } : {}),
           onOutput: (stream, chunk) => {

@@ -218,10 +218,11 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
 }
 
 function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined, data: CompletionData | undefined): Partial<ExecutionRecord> {
-  const set: Partial<ExecutionRecord> = { endedAt: nowIso(), ...data };
+  // A pending execution (an inquiry) has not ended: it ends when answered or timed out.
+  const set: Partial<ExecutionRecord> = { ...(outcome?.status === 'pending' ? {} : { endedAt: nowIso() }), ...data };
   if (error) set.error = error;
   if (!outcome) return set;
-  set.durationMs = outcome.durationMs;
+  if (outcome.status !== 'pending') set.durationMs = outcome.durationMs;
   if (outcome.stopReason) set.stopReason = outcome.stopReason;
   if (outcome.truncated) set.truncated = outcome.truncated;
   return set;

@@ -173,6 +173,9 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       'canceled before a runner took it',
     );
     if (queued) return queued;
+    // An inquiry waiting for its response has no runner to stop: it ends at once.
+    const waiting = await setStatus({ id, status: 'pending' }, 'canceled', { endedAt: nowIso() }, user, 'canceled while waiting for a response');
+    if (waiting) return waiting;
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
     // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
     bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() }).catch((error: unknown) => {

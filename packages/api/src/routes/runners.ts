@@ -73,7 +73,7 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
             type: 'object',
             additionalProperties: false,
             properties: {
-              status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled'] },
+              status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled', 'pending'] },
               result: looseObject,
               stopReason: { type: 'string', enum: ['timeout', 'canceled', 'out_of_memory', 'output_limit', 'pids_limit'] },
               truncated: {

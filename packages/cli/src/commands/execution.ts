@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isCompleted, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
@@ -115,7 +115,7 @@ export function register(program: Command): void {
       }
       const client = await requireApi(loadConfig());
       const record = await client.rerunExecution(id, overrides);
-      if (options.async || isCompleted(record.status)) {
+      if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
         return;
       }
