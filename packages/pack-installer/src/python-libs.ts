@@ -14,7 +14,7 @@ const pythonDir = path.dirname(pythonRuntime.actionWrapper);
  * version, into `<set>/site/<tag>` beside the wrappers, where the wrappers look for it.
  */
 const librarySets = [
-  { name: 'st2 fallback libraries', folder: path.join(pythonDir, 'st2-fallback') },
+  { name: 'the st2 fallback libraries', folder: path.join(pythonDir, 'st2-fallback') },
   { name: "Packrun's Python libraries", folder: path.join(pythonDir, 'packrun-libs') },
 ] as const;
 
@@ -56,10 +56,10 @@ export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
     const lock = { file: path.join(set.folder, 'site', `.${tag}.lock`), name: `${set.name} for ${tag}` };
     await withLockFiles([lock], async () => {
       if (await isCurrent(set.folder, tag)) return;
-      build.onMessage(`building the ${set.name} for ${describePython(build.python)} (once per Python version)`, build.uv ? 'uv' : 'pip');
+      build.onMessage(`building ${set.name} for ${describePython(build.python)} (once per Python version)`, build.uv ? 'uv' : 'pip');
       await installSet(build, set.folder, tag);
     }, {
-      onWait: () => build.onMessage(`waiting for another install building the ${set.name} for ${describePython(build.python)}`),
+      onWait: () => build.onMessage(`waiting for another install building ${set.name} for ${describePython(build.python)}`),
       ...(build.signal && { signal: build.signal }),
     });
   }
