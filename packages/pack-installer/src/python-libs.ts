@@ -53,7 +53,7 @@ export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
     if (await isCurrent(set.folder, tag)) continue;
     // The build goes beside the wrappers, shared by every PACKRUN_HOME on this installation: so
     // is its lock.
-    const lock = { file: path.join(set.folder, 'site', `.${tag}.lock`), name: `${set.name} for ${tag}` };
+    const lock = { file: path.join(set.folder, 'site', `.${tag}.lock`), name: tag, holder: `another install building ${set.name} for ${describePython(build.python)}` };
     await withLockFiles([lock], async () => {
       if (await isCurrent(set.folder, tag)) return;
       build.onMessage(`building ${set.name} for ${describePython(build.python)} (once per Python version)`, build.uv ? 'uv' : 'pip');
