@@ -13,15 +13,17 @@ const pythonDir = path.dirname(pythonRuntime.actionWrapper);
  * Packrun's own (pika for sensors). Each is built once per interpreter implementation and
  * version, into `<set>/site/<tag>` beside the wrappers, where the wrappers look for it.
  */
-const librarySets = [
-  { name: 'the st2 fallback libraries', folder: path.join(pythonDir, 'st2-fallback') },
-  { name: "Packrun's Python libraries", folder: path.join(pythonDir, 'packrun-libs') },
-] as const;
+const librarySets = (root: string) => [
+  { name: 'the st2 fallback libraries', folder: path.join(root, 'st2-fallback') },
+  { name: "Packrun's Python libraries", folder: path.join(root, 'packrun-libs') },
+];
 
 /** Pins recorded in a finished build: the build is redone when requirements.txt changes. */
 const builtPins = '.requirements.txt';
 
 export interface PythonLibsBuild {
+  /** The folder holding st2-fallback/ and packrun-libs/: the wrappers' own unless given (tests build into a copy). */
+  root?: string;
   python: PythonInterpreter;
   uv: string | undefined;
   /** PACKRUN_PYTHON, whose pip installs when there is no uv (the pack's interpreter may have none). */
@@ -49,7 +51,7 @@ async function isCurrent(folder: string, tag: string): Promise<boolean> {
  */
 export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
   const tag = pythonSiteTag(build.python);
-  for (const set of librarySets) {
+  for (const set of librarySets(build.root ?? pythonDir)) {
     if (await isCurrent(set.folder, tag)) continue;
     // The build goes beside the wrappers, shared by every PACKRUN_HOME on this installation: so
     // is its lock.
