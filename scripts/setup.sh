@@ -2,7 +2,8 @@
 # Installs everything Packrun needs on a fresh Debian 12 machine with Node 20 and Python 3.11:
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
-# job with network in a namespace of its own) and gcc (the security tests build a shared object).
+# job with network in a namespace of its own), gcc (the security tests build a shared object), and
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v gcc >/dev/null || missing+=(gcc)
   command -v pasta >/dev/null || missing+=(passt)
   command -v nft >/dev/null || missing+=(nftables)
+  # The remote-shell tests start an OpenSSH server of their own (and run sudo on it).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v sudo >/dev/null || missing+=(sudo)
   # A second Python implementation and version (PyPy 3.9, ~75 MB) for the per-pack interpreter
   # tests (test/installer/pack-python.test.ts): Debian 12 offers no other CPython minor version.
   command -v pypy3 >/dev/null || missing+=(pypy3)
@@ -25,6 +29,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The tests want sshd's binary, not a server on port 22: the package's service is stopped
+    # and disabled again where it was started (on a host with systemd).
+    if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    fi
   fi
 fi
 # pasta runs as a uid of its own (PACKRUN_SANDBOX_NETWORK_UID) and opens /dev/net/tun: udev makes it
@@ -108,4 +117,9 @@ if ! cmp -s "$yaql_requirements" "$yaql_reference/.requirements.txt"; then
   cp "$yaql_requirements" "$yaql_reference/.requirements.txt"
 fi
 # --- end the yaql reference ---
+# nx-27017, a MongoDB wire-protocol server on SQLite, for the distributed-shape smoke test; only
+# when asked (the test's helper installs it too when PACKRUN_TEST_NX27017=1 and it is missing).
+if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then
+  PACKRUN_PYTHON="$python" bash "$repo/scripts/setup-nx27017.sh"
+fi
 say "ready: put $repo/bin on your PATH to use the packrun command"

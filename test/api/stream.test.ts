@@ -108,8 +108,10 @@ describe('live stream over a real port', () => {
     // What a broker that keeps no order between two queues may do: the completion event comes
     // first, the output events later or never.
     const id = `late-output-${Date.now()}`;
+    // Held by the stack's live runner: a running execution of no runner is the reaper's to abandon
+    // at its next beat, which ended the stream early in one run of five.
     await stack.store.executions.insert({
-      id, action: 'core.local', pack: 'core', parameters: {}, status: 'running', context: {},
+      id, action: 'core.local', pack: 'core', parameters: {}, status: 'running', context: {}, runnerId: stack.runner.id,
       log: [{ status: 'running', at: new Date().toISOString() }], createdAt: new Date().toISOString(), startedAt: new Date().toISOString(),
     });
     const events = await readEvents(`/api/v1/executions/${id}/stream`, () => false, async () => {

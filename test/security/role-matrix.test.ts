@@ -38,6 +38,8 @@ function rows(): Row[] {
     { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },
     { route: 'POST /api/v1/executions', path: at('/api/v1/executions'), body: { action: 'core.local', parameters: { cmd: 'true' } }, allowed: operators },
     { route: 'GET /api/v1/executions', path: at('/api/v1/executions'), allowed: readers },
+    // An empty body fails validation: an admin gets 400, after authorization, and nothing is purged.
+    { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
     { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },

@@ -34,6 +34,10 @@ const statusByCode: Record<string, number> = {
   ACTION_RUNNER_MISSING: 409,
   TRIGGER_NOT_OWNED: 403,
   SERVICE_UNAVAILABLE: 503,
+  // The store's disk refused the write: nothing of the request was stored (or what was, a retry
+  // with the same id finds), so the caller may retry once space is back.
+  STORE_FULL: 507,
+  STORE_WRITE_FAILED: 503,
 };
 
 export interface ErrorBody {

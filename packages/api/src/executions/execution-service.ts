@@ -1,6 +1,7 @@
 import {
   PackrunError,
   isCompleted,
+  isPackrunError,
   leastPrivilegedCaller,
   maskSecrets,
   maskedValue,
@@ -54,6 +55,12 @@ export interface ExecutionService {
   getAction(ref: string): Promise<ActionRecord>;
   get(id: string): Promise<ExecutionRecord>;
   create(input: CreateExecutionInput): Promise<ExecutionRecord>;
+  /**
+   * `create`, made idempotent by the client's id: when an execution with `input.id` exists already,
+   * requested by the same user for the same action (a retry after a timeout, a 500 or a 507), it
+   * is answered instead of a new one (`created: false`); of another user or action, EXECUTION_EXISTS.
+   */
+  createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
   rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
@@ -118,6 +125,31 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     }
   }
 
+  /** The execution a retried create names, if it is the same request's; EXECUTION_EXISTS otherwise. */
+  function sameRequest(existing: ExecutionRecord, input: CreateExecutionInput): ExecutionRecord {
+    if (existing.user === input.user && existing.action === input.action) return existing;
+    throw new PackrunError('EXECUTION_EXISTS', `execution "${existing.id}" already exists, requested by another caller or for another action`, {
+      hint: 'choose a new id for a new execution; a retry gets the execution back only with the same action, as the same user',
+      details: { execution: existing.id },
+    });
+  }
+
+  async function createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }> {
+    if (input.id !== undefined) {
+      const existing = await store.executions.get(input.id);
+      if (existing) return { record: sameRequest(existing, input), created: false };
+    }
+    try {
+      return { record: await create(input), created: true };
+    } catch (error) {
+      // Two tries of the same request at once: the store let one insert win.
+      if (input.id === undefined || !isPackrunError(error) || error.code !== 'STORE_DUPLICATE_ID') throw error;
+      const existing = await store.executions.get(input.id);
+      if (!existing) throw error;
+      return { record: sameRequest(existing, input), created: false };
+    }
+  }
+
   async function create(input: CreateExecutionInput): Promise<ExecutionRecord> {
     const action = await getAction(input.action);
     if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
@@ -127,9 +159,6 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const parameterOrigin = input.parameterOrigin ?? leastPrivilegedCaller;
     const parameters = await options.validate(action, input.parameters, parameterOrigin, input.user);
     const id = input.id ?? newId();
-    if (input.id !== undefined && (await store.executions.get(input.id))) {
-      throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
-    }
     const secretNames = secretParameterNames(action.parameters).filter((name) => parameters[name] !== undefined && parameters[name] !== null);
     const createdAt = nowIso();
     const record: ExecutionRecord = {
@@ -224,5 +253,5 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
-  return { getAction, get, create, cancel, rerun, requeueUnqueued };
+  return { getAction, get, create, createOrGet, cancel, rerun, requeueUnqueued };
 }

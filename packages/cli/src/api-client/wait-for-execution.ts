@@ -1,4 +1,4 @@
-import { isSettled, type ExecutionRecord, type OutputChunkEvent } from '@packrun/core';
+import { isCompleted, isSettled, type ExecutionRecord, type OutputChunkEvent } from '@packrun/core';
 import type { ApiClient } from './api-client.ts';
 
 /**
@@ -25,6 +25,12 @@ export async function waitForExecution(
       // that completed before the stream attached after its snapshot: a completed snapshot is
       // not the end.
       if (event === 'execution-updates') return !isSettled((data as { status: ExecutionRecord['status'] }).status);
+      // Waiting for a person (an inquiry) when the stream attached: no update comes until someone
+      // answers, and the server keeps the stream open for it.
+      if (event === 'execution') {
+        const { status } = data as { status: ExecutionRecord['status'] };
+        return isCompleted(status) || !isSettled(status);
+      }
       return true;
     }, options.signal);
     ended = await client.getExecution(id);

@@ -15,7 +15,10 @@ export function register(program: Command): void {
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
-      const api = await startApiService({ config, ...backends, logger });
+      const api = await startApiService({ config, ...backends, logger }).catch(async (error: unknown) => {
+        await backends.close();
+        throw error;
+      });
       process.stdout.write(`packrun api listening on ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`);
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping\n`);

@@ -4,6 +4,10 @@ import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
+import { chooseDataPath } from '../local-store/data-path.ts';
+import { getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
+import type { LocalStore } from '../local-store/local-store.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
@@ -29,6 +33,20 @@ function printRecord(record: ExecutionRecord, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * Does `viaApi` through the server of PACKRUN_HOME when it runs, else `inStore` on the store it
+ * uses (chooseDataPath), closing the store after.
+ */
+async function onDataPath<T>(viaApi: (client: ApiClient) => Promise<T>, inStore: (local: LocalStore) => Promise<T>): Promise<T> {
+  const path = await chooseDataPath(loadConfig());
+  if (path.kind === 'api') return viaApi(path.client);
+  try {
+    return await inStore(path.local);
+  } finally {
+    await path.local.close();
+  }
+}
+
 /** Prints the output live and returns the final record; exit code 1 unless it succeeded. */
 async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
   const final = await waitForExecution(client, id, {
@@ -38,15 +56,18 @@ async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
 }
 
 export function register(program: Command): void {
-  const command = program.command('execution').description('Executions on the running server');
+  const command = program.command('execution').description('Executions: through the server of PACKRUN_HOME when it runs, else in the store it uses (cancel and rerun need the server)');
 
   command
     .command('get')
     .argument('<id>')
     .option('--json', 'print the execution as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const client = await requireApi(loadConfig());
-      printRecord(await client.withWholeResult(await client.getExecution(id)), options.json === true);
+      const record = await onDataPath(
+        (client) => client.getExecution(id).then((found) => client.withWholeResult(found)),
+        (local) => getFromStore(local, id),
+      );
+      printRecord(record, options.json === true);
     });
 
   command
@@ -60,15 +81,18 @@ export function register(program: Command): void {
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
     .action(async (options: Record<string, string | boolean | undefined>) => {
-      const client = await requireApi(loadConfig());
-      const { items, total } = await client.listExecutions({
+      const query = {
         action: options['action'] as string | undefined,
         status: options['status'] as string | undefined,
         since: options['since'] as string | undefined,
         until: options['until'] as string | undefined,
         limit: options['limit'] as string,
         offset: options['offset'] as string,
-      });
+      };
+      const { items, total } = await onDataPath(
+        (client) => client.listExecutions(query),
+        (local) => listFromStore(local, query),
+      );
       if (options['json']) {
         process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
         return;
@@ -82,8 +106,12 @@ export function register(program: Command): void {
     .description('Follow an execution: its output as it comes, then its final status')
     .argument('<id>')
     .action(async (id: string) => {
-      const final = await follow(await requireApi(loadConfig()), id);
-      process.stderr.write(`${final.id}: ${final.status}\n`);
+      const final = await onDataPath(
+        (client) => follow(client, id),
+        (local) => printStoredOutput(local, id),
+      );
+      const stuck = isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)';
+      process.stderr.write(`${final.id}: ${final.status}${stuck}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
 
@@ -123,4 +151,6 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }

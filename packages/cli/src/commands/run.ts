@@ -77,13 +77,18 @@ export function register(program: Command): void {
       process.once('SIGTERM', cancel);
       let outcome: ActionOutcome;
       try {
-        outcome = await executeAction(config, { ref, parameters, executionId, signal: controller.signal });
+        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal });
       } finally {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);
       }
       if (options.json) process.stdout.write(`${JSON.stringify({ id: executionId, action: ref, ...outcome }, null, 2)}\n`);
       else printOutcome(ref, executionId, outcome);
+      // An inquiry waiting for its response is where st2's CLI stops too: not a failure.
+      if (outcome.status === 'pending') {
+        if (!options.json) process.stdout.write(`waiting for a response: packrun inquiry respond ${executionId} -r '<JSON matching the schema>'\n`);
+        return;
+      }
       if (outcome.status !== 'succeeded') throw new CliExit(1);
     });
 }

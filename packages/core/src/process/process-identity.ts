@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -12,6 +12,8 @@ export interface ProcessIdentity {
   /** /proc/<pid>/stat field 22; undefined where /proc is not there. */
   startTime?: string;
   bootId?: string;
+  /** The pid namespace the pid counts in (`pid:[4026531836]`): pids of two namespaces are not comparable. */
+  pidNamespace?: string;
   host: string;
 }
 
@@ -49,15 +51,36 @@ export function pidExists(pid: number): boolean {
   }
 }
 
+function readPidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
 export function currentProcessIdentity(): ProcessIdentity {
   const startTime = processStartTime(process.pid);
   const bootId = readBootId();
+  const pidNamespace = readPidNamespace();
   return {
     pid: process.pid,
     ...(startTime === undefined ? {} : { startTime }),
     ...(bootId === undefined ? {} : { bootId }),
+    ...(pidNamespace === undefined ? {} : { pidNamespace }),
     host: os.hostname(),
   };
+}
+
+/**
+ * Whether this process sees the process `recorded` names running now: the same boot and pid
+ * namespace, and its pid still held by a process started at its start time. False whenever that
+ * cannot be told from here (another machine, boot or namespace, no /proc): the opposite of
+ * whyProcessIsGone, which never calls a process gone that it cannot see.
+ */
+export function isRunningHere(recorded: Pick<ProcessIdentity, 'pid' | 'startTime' | 'bootId' | 'pidNamespace'>): boolean {
+  if (recorded.startTime === undefined || recorded.bootId === undefined || recorded.pidNamespace === undefined) return false;
+  return recorded.bootId === readBootId() && recorded.pidNamespace === readPidNamespace() && processStartTime(recorded.pid) === recorded.startTime;
 }
 
 /**
