@@ -1,6 +1,7 @@
 import { PackrunError, type PackMeta, type PackPythonChoice } from '@packrun/core';
 import { describePython, resolvePython, type PythonInterpreter } from './interpreter.ts';
 import { discoverPythons, type DiscoveryOptions } from './python-discovery.ts';
+import { locateUv } from './uv-locate.ts';
 import { fitsPythonVersions, parsePythonVersions } from './python-versions.ts';
 
 export interface ChosenPython extends PythonInterpreter {
@@ -46,6 +47,25 @@ export async function choosePackPython(input: PythonChoiceInput): Promise<{ pyth
       `or name one for this pack with PACKRUN_PACK_PYTHON=${meta.ref}=/path/to/python; PACKRUN_PYTHON_SEARCH says where Packrun looks`,
     details: { pack: meta.ref, version: meta.version, pythonVersions: meta.pythonVersions, found: [configured, ...found].map((python) => ({ executable: python.executable, version: python.version, implementation: python.implementation })) },
   });
+}
+
+/**
+ * What packs can be given, as `packrun doctor` shows it: PACKRUN_PYTHON (undefined when it cannot
+ * run), each pack's PACKRUN_PACK_PYTHON entry, and what PACKRUN_PYTHON_SEARCH finds.
+ */
+export async function hostPythons(config: { python: string; packPython: Readonly<Record<string, string>>; pythonSearch: DiscoveryOptions['search']; uv: string | undefined }): Promise<{
+  configured: PythonInterpreter | undefined;
+  perPack: Record<string, PythonInterpreter | undefined>;
+  found: PythonInterpreter[];
+}> {
+  const tryResolve = (name: string) => resolvePython(name).catch(() => undefined);
+  const perPack: Record<string, PythonInterpreter | undefined> = {};
+  for (const [ref, python] of Object.entries(config.packPython)) perPack[ref] = await tryResolve(python);
+  return {
+    configured: await tryResolve(config.python),
+    perPack,
+    found: await discoverPythons({ search: config.pythonSearch, uv: await locateUv(config.uv) }),
+  };
 }
 
 /** A version to name in the hint: the first plain one the pack lists. */
