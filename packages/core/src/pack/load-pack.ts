@@ -139,5 +139,9 @@ function policyTargetProblem(policy: PolicyMeta, actions: ActionMeta[]): PackPro
 }
 
 function unknownKeyWarning(file: string, key: string): PackProblem {
+  // Packrun once let pack.yaml name its interpreter; an untrusted pack must not choose what runs.
+  if (file === 'pack.yaml' && key === 'python') {
+    return { file, field: key, message: `${file}: "python" is ignored: a pack asks for a Python version with python_versions; the operator names an interpreter with PACKRUN_PACK_PYTHON`, code: 'UNKNOWN_KEY' };
+  }
   return { file, field: key, message: `${file}: unknown key "${key}" is ignored`, code: 'UNKNOWN_KEY' };
 }
