@@ -1,0 +1,13 @@
+export {
+  WorkflowInspectionError,
+  KeyValueNeeded,
+  type Json,
+  type WorkflowSource,
+  type WorkflowProblem,
+  type StepEnvironment,
+  type WorkflowEvent,
+  type ChildRequest,
+  type WorkflowStatus,
+  type StepResult,
+  type WorkflowDriver,
+} from './driver.ts';
