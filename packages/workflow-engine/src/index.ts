@@ -11,3 +11,8 @@ export {
   type StepResult,
   type WorkflowDriver,
 } from './driver.ts';
+export { childExecutionId } from './child-id.ts';
+export { findWorkflowDriver, workflowDriver } from './drivers.ts';
+export { startWorkflowEngine, type WorkflowEngine, type WorkflowEngineOptions } from './engine/workflow-engine-service.ts';
+export type { ExecutionAuthority } from './engine/execution-authority.ts';
+export { checkWorkflowActions } from './inspect-pack.ts';
