@@ -6,8 +6,8 @@ import { buildApiApp } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
-import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
-import { packParameterValidator } from './executions/parameter-validator.ts';
+import type { ExecutionService, ParameterValidator } from './executions/execution-service.ts';
+import { createExecutionAuthority } from './executions/execution-authority.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
@@ -60,13 +60,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   });
   const hub = new EventHub();
   await hub.start(bus);
-  const executions = createExecutionService({
-    store,
-    bus,
-    logger,
-    validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
-    secrets,
-  });
+  const { executions } = createExecutionAuthority({ config, store, bus, keyValues, logger, ...(options.validate ? { validate: options.validate } : {}) });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
