@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type ExecutionRecord } from '@packrun/core';
-import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
+import { findWorkflowDriver, startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -160,4 +160,20 @@ describe('the workflow engine', () => {
       await stack.store.actions.update({ id: 'core.echo' }, { set: { enabled: true } });
     }
   }, 60_000);
+
+  it('an Orquesta workflow is registered at install; without the Orquesta driver, running it says so (WORKFLOW_DRIVER_MISSING)', async () => {
+    const action = (await stack.call('GET', '/api/v1/actions/wftest.orquesta_hello')).json<Record<string, unknown>>();
+    expect(action).toMatchObject({ ref: 'wftest.orquesta_hello', runnerType: 'orquesta' });
+    const run = await stack.call('POST', '/api/v1/executions', { action: 'wftest.orquesta_hello' });
+    if (findWorkflowDriver('orquesta') === undefined) {
+      expect(action['unavailable']).toMatchObject({ code: 'WORKFLOW_DRIVER_MISSING', runner: 'orquesta' });
+      expect(run.statusCode).toBe(409);
+      expect(run.json()).toMatchObject({ code: 'WORKFLOW_DRIVER_MISSING', details: { action: 'wftest.orquesta_hello' } });
+    } else {
+      // The driver is in: the workflow runs like any other.
+      expect(action['unavailable']).toBeUndefined();
+      expect(run.statusCode).toBe(201);
+      expect((await waitFor(stack, run.json<ExecutionRecord>().id)).status).toBe('succeeded');
+    }
+  });
 });
