@@ -13,13 +13,13 @@ import {
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { childExecutionId } from '../child-id.ts';
-import type { ExecutionAuthority } from './execution-authority.ts';
+import type { TaskExecutions } from './task-executions.ts';
 
 export interface ChildEffectsOptions {
   store: Store;
   bus: Bus;
   logger: Logger;
-  executions: ExecutionAuthority;
+  executions: TaskExecutions;
 }
 
 /** Context keys of the workflow execution every child keeps: who started it and on whose behalf. */
