@@ -38,6 +38,8 @@ function rows(): Row[] {
     { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },
     { route: 'POST /api/v1/executions', path: at('/api/v1/executions'), body: { action: 'core.local', parameters: { cmd: 'true' } }, allowed: operators },
     { route: 'GET /api/v1/executions', path: at('/api/v1/executions'), allowed: readers },
+    // An empty body fails validation: an admin gets 400, after authorization, and nothing is purged.
+    { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
     // Not a workflow, and already canceled: an allowed role gets 409, after authorization.
@@ -49,6 +51,9 @@ function rows(): Row[] {
     { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/stream', path: () => `/api/v1/executions/${runnersExecution}/stream`, allowed: everyone },
     { route: 'GET /api/v1/stream', path: at('/api/v1/stream'), allowed: readers },
+    { route: 'GET /api/v1/inquiries', path: at('/api/v1/inquiries'), allowed: readers },
+    { route: 'GET /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), allowed: readers },
+    { route: 'PUT /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), body: {}, allowed: operators },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
     { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
     { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },

@@ -16,7 +16,10 @@ export function register(program: Command): void {
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
-      const api = await startApiService({ config, ...backends, logger });
+      const api = await startApiService({ config, ...backends, logger }).catch(async (error: unknown) => {
+        await backends.close();
+        throw error;
+      });
       // The embedded store is this process's alone: no `packrun workflow-engine` can reach it, so
       // the API steps the workflows itself. With MongoDB, separate engines do.
       let workflows: WorkflowEngine | undefined;

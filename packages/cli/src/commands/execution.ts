@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { isCompleted, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
 import { executionTree } from './execution-tree.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
@@ -133,7 +134,7 @@ export function register(program: Command): void {
       }
       const client = await requireApi(loadConfig());
       const record = await client.rerunExecution(id, overrides);
-      if (options.async || isCompleted(record.status)) {
+      if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
         return;
       }
@@ -141,4 +142,6 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }

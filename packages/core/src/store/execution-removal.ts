@@ -17,5 +17,8 @@ export async function removeExecutionsWithBlobs(executions: Collection<Execution
     removed += await executions.remove({ id: { $in: ids } });
     await blobs.removeAll(found.filter((record) => record.resultBlobs !== undefined).map((record) => record.id));
     if (found.length < batch) return removed;
+    // The embedded store answers synchronously: a macrotask turn between rounds lets the rest of
+    // the process (requests, heartbeats) run during a large removal.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
