@@ -443,6 +443,10 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await store.executions.get(parent.id))?.children).toEqual(['child-1', 'child-2']);
       const listed = await store.executions.find({ parent: parent.id }, { sort: { createdAt: 1, id: 1 } });
       expect(listed.map((record) => record.id)).toEqual(['child-1', 'child-2']);
+      // Removing a workflow execution removes its engine state with it.
+      await store.workflows.insert({ ...workflow(parent.id), phase: 'closed' });
+      expect(await store.removeExecutions({ id: parent.id })).toBe(1);
+      expect(await store.workflows.get(parent.id)).toBeUndefined();
     });
   });
 

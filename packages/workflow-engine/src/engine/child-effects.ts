@@ -77,7 +77,7 @@ async function startChild(options: ChildEffectsOptions, record: WorkflowRecord, 
         parent: record.id,
       });
     } catch (error) {
-      if (isPackrunError(error) && error.code === 'EXECUTION_EXISTS') {
+      if (isPackrunError(error) && (error.code === 'EXECUTION_EXISTS' || error.code === 'STORE_DUPLICATE_ID')) {
         // Made by another engine replaying the same outbox.
       } else if (isPackrunError(error) && error.userError) {
         await recordRefusedChild(options, record, request, id, context, error);
