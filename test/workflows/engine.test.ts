@@ -176,4 +176,18 @@ describe('the workflow engine', () => {
       expect((await waitFor(stack, run.json<ExecutionRecord>().id)).status).toBe('succeeded');
     }
   });
+
+  it('an inquiry in a chain pauses the chain until it is answered; the answer takes it on (StackStorm)', async () => {
+    const workflow = await runThroughApi(stack, 'wftest.ask_then_echo');
+    await waitFor(stack, workflow.id, ['paused']);
+    const [ask] = await childrenOf(stack, workflow.id);
+    expect(ask).toMatchObject({ action: 'core.ask', status: 'pending' });
+    const answer = await stack.call('PUT', `/api/v1/inquiries/${ask!.id}`, { response: { approved: true } });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const done = await waitFor(stack, workflow.id);
+    expect(done.status).toBe('succeeded');
+    const tasks = done.result?.['tasks'] as Array<{ name: string; state: string; result: Record<string, unknown> }>;
+    expect(tasks.map((task) => [task.name, task.state])).toEqual([['ask', 'succeeded'], ['answer', 'succeeded']]);
+    expect(tasks[1]?.result['stdout']).toBe('approved=True');
+  }, 60_000);
 });

@@ -28,11 +28,11 @@ export function publishExecutionUpdate(bus: Bus, logger: Logger, record: Executi
 
 /**
  * Wakes the workflow engine for the parent of an execution that just ended, whoever ended it (its
- * runner, a cancel, the reaper), or of a child workflow that paused. Best effort like the update itself: the engines' sweep finds a
+ * runner, a cancel, the reaper), of a child workflow that paused, or of an inquiry now waiting. Best effort like the update itself: the engines' sweep finds a
  * child whose end no wake-up announced.
  */
 export function wakeParentWorkflow(bus: Bus, logger: Logger, record: ExecutionRecord): void {
-  if (record.parent === undefined || !(isCompleted(record.status) || record.status === 'paused')) return;
+  if (record.parent === undefined || !(isCompleted(record.status) || record.status === 'paused' || record.status === 'pending')) return;
   bus.enqueue('workflows', { workflowId: record.parent, reason: 'child-ended' }).catch((error: unknown) => {
     logger.warn({ err: error, executionId: record.id, parent: record.parent }, 'parent workflow not woken; its engine sweep will');
   });

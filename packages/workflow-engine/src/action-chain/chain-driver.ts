@@ -207,8 +207,9 @@ function chainContext(node: ChainNode): Record<string, Json> {
 function childEnded(definition: ChainDefinition, state: ChainState, event: Extract<WorkflowEvent, { kind: 'child-ended' }>, env: StepEnvironment): StepResult {
   const current = state.current;
   if (!current || current.requestId !== event.requestId) return unchanged(state);
-  // A child workflow that paused pauses the chain on it (StackStorm's runner does the same).
-  if (event.status === 'paused' && (state.status === 'running' || state.status === 'pausing')) return result(state, 'paused');
+  // A child workflow that paused, or an inquiry waiting for its response, pauses the chain on it
+  // (StackStorm's runner does the same); the child's end takes the chain on, as a resume would.
+  if ((event.status === 'paused' || event.status === 'pending') && (state.status === 'running' || state.status === 'pausing')) return result(state, 'paused');
   if (!isCompleted(event.status)) return unchanged(state);
   const node = definition.nodes.find((candidate) => candidate.name === current.name);
   delete state.current;

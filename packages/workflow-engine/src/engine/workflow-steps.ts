@@ -98,11 +98,12 @@ async function nextEvent(options: WorkflowStepsOptions, record: WorkflowRecord, 
       }
     }
   }
-  if (record.status === 'pausing' && record.waiting.length > 0) {
-    // A child workflow that paused while this one pauses: the driver hears of it (it stays waited for).
-    const paused = await options.store.executions.findOne({ id: { $in: record.waiting }, status: 'paused' });
-    const link = paused && record.children.find((candidate) => candidate.execution === paused.id);
-    if (paused && link) return { event: { kind: 'child-ended', requestId: link.requestId, status: 'paused', result: null }, consumed: {} };
+  if ((record.status === 'running' || record.status === 'pausing') && record.waiting.length > 0) {
+    // A child workflow that paused, or an inquiry waiting for its response: the driver hears of it
+    // (the child stays waited for) and pauses on it; it hears again when the child ends.
+    const stopped = await options.store.executions.findOne({ id: { $in: record.waiting }, status: { $in: ['paused', 'pending'] } });
+    const link = stopped && record.children.find((candidate) => candidate.execution === stopped.id);
+    if (stopped && link) return { event: { kind: 'child-ended', requestId: link.requestId, status: stopped.status, result: null }, consumed: {} };
   }
   const due = record.timers.find((timer) => timer.fireAt <= at);
   if (due) {
