@@ -2,7 +2,8 @@
 # Installs everything Packrun needs on a fresh Debian 12 machine with Node 20 and Python 3.11:
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
-# job with network in a namespace of its own) and gcc (the security tests build a shared object).
+# job with network in a namespace of its own), gcc (the security tests build a shared object), and
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,10 +19,18 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v gcc >/dev/null || missing+=(gcc)
   command -v pasta >/dev/null || missing+=(passt)
   command -v nft >/dev/null || missing+=(nftables)
+  # The remote-shell tests start an OpenSSH server of their own (and run sudo on it).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v sudo >/dev/null || missing+=(sudo)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The tests want sshd's binary, not a server on port 22: the package's service is stopped
+    # and disabled again where it was started (on a host with systemd).
+    if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    fi
   fi
 fi
 # pasta runs as a uid of its own (PACKRUN_SANDBOX_NETWORK_UID) and opens /dev/net/tun: udev makes it

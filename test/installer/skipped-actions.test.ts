@@ -33,7 +33,7 @@ describe('packrun pack install (no server)', () => {
   it('lists each skipped action with its reason, file and field, and counts what runs', async () => {
     const install = await runPackrunCli(['pack', 'install', halfway, nothingRuns], env);
     expect(install.code).toBe(0);
-    expect(install.stderr).toContain('action halfway.remote skipped: runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun (actions/remote.yaml field "runner_type", ACTION_RUNNER_MISSING)');
+    expect(install.stderr).toContain('action halfway.winrm skipped: runner "winrm-cmd" (StackStorm\'s WinRM runner) is not available in Packrun (actions/winrm.yaml field "runner_type", ACTION_RUNNER_MISSING)');
     expect(install.stderr).toContain('action halfway.flow skipped: runner "mistral-v2" (the Mistral workflow runner, removed from StackStorm in 3.3) is not available in Packrun (actions/flow.yaml field "runner_type", ACTION_RUNNER_MISSING)');
     expect(install.stderr).toMatch(/action actions\/broken.yaml skipped: unknown type "int" .* \(actions\/broken.yaml field "parameters.count.type", ACTION_INVALID\)/);
     expect(install.stderr).toContain('pack nothing_runs has no runnable action (2 skipped, 0 disabled)');
@@ -42,11 +42,11 @@ describe('packrun pack install (no server)', () => {
   });
 
   it('says the runner is missing when a skipped action is run, and still runs the rest of the pack', async () => {
-    const remote = await runPackrunCli(['run', 'halfway.remote', 'cmd=uptime'], env);
-    expect(remote.code).not.toBe(0);
-    expect(remote.stderr).toContain('ACTION_RUNNER_MISSING');
-    expect(remote.stderr).toContain('runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun');
-    expect(remote.stderr).not.toContain('ACTION_NOT_FOUND');
+    const winrm = await runPackrunCli(['run', 'halfway.winrm', 'command=uptime'], env);
+    expect(winrm.code).not.toBe(0);
+    expect(winrm.stderr).toContain('ACTION_RUNNER_MISSING');
+    expect(winrm.stderr).toContain('runner "winrm-cmd" (StackStorm\'s WinRM runner) is not available in Packrun');
+    expect(winrm.stderr).not.toContain('ACTION_NOT_FOUND');
     const works = await runPackrunCli(['run', 'halfway.works', '--json'], env);
     expect(JSON.parse(works.stdout)).toMatchObject({ status: 'succeeded', result: { stdout: 'it works' } });
     // The broken file named no action Packrun could register: that one is not found.
@@ -55,9 +55,9 @@ describe('packrun pack install (no server)', () => {
 
   it('shows skipped actions in action list and action get', async () => {
     const list = await runPackrunCli(['action', 'list', '--pack', 'halfway'], env);
-    expect(list.stdout).toMatch(/halfway\.remote\s+remote-shell-cmd \(missing\)/);
-    const get = await runPackrunCli(['action', 'get', 'halfway.remote'], env);
-    expect(get.stdout).toContain('cannot run (ACTION_RUNNER_MISSING): actions/remote.yaml: runner "remote-shell-cmd"');
+    expect(list.stdout).toMatch(/halfway\.winrm\s+winrm-cmd \(missing\)/);
+    const get = await runPackrunCli(['action', 'get', 'halfway.winrm'], env);
+    expect(get.stdout).toContain('cannot run (ACTION_RUNNER_MISSING): actions/winrm.yaml: runner "winrm-cmd"');
   });
 });
 
@@ -82,21 +82,21 @@ describe('the API', () => {
     }, { what: 'the install', withinMs: 60_000 });
     expect(done!.status).toBe('succeeded');
     const output = String(done!.result?.['stdout']);
-    expect(output).toContain('action halfway.remote skipped: runner "remote-shell-cmd" (StackStorm\'s SSH runner) is not available in Packrun (actions/remote.yaml field "runner_type", ACTION_RUNNER_MISSING)');
+    expect(output).toContain('action halfway.winrm skipped: runner "winrm-cmd" (StackStorm\'s WinRM runner) is not available in Packrun (actions/winrm.yaml field "runner_type", ACTION_RUNNER_MISSING)');
     expect(output).toContain('field "parameters.count.type", ACTION_INVALID');
     expect(output).toContain('halfway 1.0.0: 1 of 4 actions runnable (3 skipped)');
     expect(output).toContain('nothing_runs 1.0.0: no runnable action: 0 of 2 actions runnable (2 skipped)');
     expect(done!.result?.['actions']).toMatchObject({
-      halfway: { runnable: ['halfway.works'], skipped: expect.arrayContaining([expect.objectContaining({ ref: 'halfway.remote', code: 'ACTION_RUNNER_MISSING', field: 'runner_type' })]) },
+      halfway: { runnable: ['halfway.works'], skipped: expect.arrayContaining([expect.objectContaining({ ref: 'halfway.winrm', code: 'ACTION_RUNNER_MISSING', field: 'runner_type' })]) },
       nothing_runs: { runnable: [] },
     });
 
-    const action = await stack.call('GET', '/api/v1/actions/halfway.remote');
+    const action = await stack.call('GET', '/api/v1/actions/halfway.winrm');
     expect(action.statusCode).toBe(200);
-    expect(action.json()).toMatchObject({ ref: 'halfway.remote', runnerType: 'remote-shell-cmd', unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'remote-shell-cmd' } });
-    const run = await stack.call('POST', '/api/v1/executions', { action: 'halfway.remote', parameters: { cmd: 'uptime' } });
+    expect(action.json()).toMatchObject({ ref: 'halfway.winrm', runnerType: 'winrm-cmd', unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'winrm-cmd' } });
+    const run = await stack.call('POST', '/api/v1/executions', { action: 'halfway.winrm', parameters: { command: 'uptime' } });
     expect(run.statusCode).toBe(409);
-    expect(run.json()).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { action: 'halfway.remote', runner: 'remote-shell-cmd' } });
+    expect(run.json()).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { action: 'halfway.winrm', runner: 'winrm-cmd' } });
     expect((await stack.call('GET', '/api/v1/actions/halfway.works')).json()).not.toHaveProperty('unavailable');
   });
 });

@@ -73,7 +73,7 @@ describe('packrun up on a fresh data folder', () => {
       'announcement', 'ask', 'echo', 'error', 'http', 'inject_trigger', 'local', 'local_sudo', 'noop', 'pause', 'remote', 'remote_sudo', 'sendmail', 'uuid', 'winrm_cmd', 'winrm_ps_cmd',
     ]);
     const missing = Object.fromEntries(actions.filter((action) => action.unavailable).map((action) => [action.name, action.unavailable!.runner]));
-    expect(missing).toEqual({ remote: 'remote-shell-cmd', remote_sudo: 'remote-shell-cmd', winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
+    expect(missing).toEqual({ winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
   });
 
   it("runs core's actions with StackStorm's results", async () => {
@@ -98,9 +98,9 @@ describe('packrun up on a fresh data folder', () => {
 
   it('says why an action cannot run: sudo refused, a runner missing, no sendmail program', async () => {
     expect(await run('core.local_sudo', { cmd: 'id' })).toMatchObject({ status: 'failed', error: { type: 'ACTION_SUDO_UNSUPPORTED' } });
-    const remote = await api.call('POST', '/api/v1/executions', { action: 'core.remote', parameters: { cmd: 'uptime' } });
-    expect(remote.status).toBe(409);
-    expect(remote.body).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { runner: 'remote-shell-cmd' } });
+    const winrm = await api.call('POST', '/api/v1/executions', { action: 'core.winrm_cmd', parameters: { cmd: 'dir' } });
+    expect(winrm.status).toBe(409);
+    expect(winrm.body).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { runner: 'winrm-cmd' } });
     const mail = await run('core.sendmail', { to: 'ann@example.com', subject: 's', body: 'b', sendmail_binary: '/nonexistent/sendmail' });
     expect(mail).toMatchObject({ status: 'failed', result: { return_code: 2 } });
   });

@@ -8,6 +8,7 @@ import { noopRunner } from './noop-runner.ts';
 import { pythonRunner } from './python-runner.ts';
 import type { AnyRunner } from './runner.ts';
 import { shellCommandRunner, shellScriptRunner } from './shell-runners.ts';
+import { remoteCommandRunner, remoteScriptRunner } from './ssh/remote-shell-runner.ts';
 
 /** Keyed by the canonical runner name the pack loader gives an action (runner-parameters.ts). */
 const runners: Record<string, AnyRunner> = {
@@ -15,6 +16,8 @@ const runners: Record<string, AnyRunner> = {
   'node-script': nodeRunner,
   'local-shell-cmd': shellCommandRunner,
   'local-shell-script': shellScriptRunner,
+  'remote-shell-cmd': remoteCommandRunner,
+  'remote-shell-script': remoteScriptRunner,
   'http-request': httpRequestRunner,
   noop: noopRunner,
   inquirer: inquirerRunner,

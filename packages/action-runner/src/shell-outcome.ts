@@ -2,12 +2,12 @@ import type { ActionOutcome, JobExit } from '@packrun/core';
 import { exitCodeOf, stoppedError } from './wrapper-outcome.ts';
 
 /** StackStorm strips the trailing newline a shell leaves on its output. */
-function stripShellChars(text: string): string {
+export function stripShellChars(text: string): string {
   return text.replace(/[\r\n]+$/, '');
 }
 
 /** Output that is JSON is handed on parsed, as StackStorm's shell runners do for stdout and stderr. */
-function parsedIfJson(text: string): unknown {
+export function parsedIfJson(text: string): unknown {
   const trimmed = text.trim();
   if (!/^[[{"]|^-?\d|^(true|false|null)$/.test(trimmed)) return text;
   try {

@@ -90,6 +90,24 @@ const packRefList: Parser<string[]> = (raw, variable) => {
 const destinationList: Parser<AllowedDestination[]> = (raw, variable) =>
   raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => parseAllowedDestination(entry, variable));
 
+/** How the SSH runners check a server's host key against PACKRUN_SSH_KNOWN_HOSTS. */
+export type SshHostKeyChecking = 'strict' | 'accept-new' | 'off';
+const sshHostKeyChecking: Parser<SshHostKeyChecking> = (raw, variable) => {
+  const value = raw.toLowerCase();
+  if (value === 'strict' || value === 'accept-new' || value === 'off') return value;
+  throw new PackrunError('CONFIG_INVALID', `${variable} must be strict, accept-new or off, got "${raw}"`, { details: { variable } });
+};
+
+/** Comma-separated absolute paths (files or folders). */
+const absolutePathList: Parser<string[]> = (raw, variable) => {
+  const paths = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const relative = paths.find((entry) => !path.isAbsolute(entry));
+  if (relative !== undefined) {
+    throw new PackrunError('CONFIG_INVALID', `${variable} takes absolute paths separated by commas, got "${relative}"`, { details: { variable } });
+  }
+  return paths.map((entry) => path.resolve(entry));
+};
+
 /** How the embedded store commits: see EmbeddedStoreOptions.sync. */
 export type StoreSync = 'normal' | 'full';
 const storeSync: Parser<StoreSync> = (raw, variable) => {
@@ -197,6 +215,15 @@ const fields = {
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },
   httpAllow: { env: 'PACKRUN_HTTP_ALLOW', doc: 'Destinations on the runtime\'s own host (loopback, its own addresses, link-local such as 169.254.169.254) that http-request actions (core.http) may reach, which they never may otherwise: comma-separated address[/prefix][:port], IPv6 in brackets with a port (127.0.0.1:8080, 10.1.2.3, [::1]:8080); default none.', default: (): AllowedDestination[] => [], parse: destinationList },
+  sshAllow: { env: 'PACKRUN_SSH_ALLOW', doc: 'Destinations on the runtime\'s own host (loopback, its own addresses, link-local) that remote-shell actions (core.remote) may connect to over SSH, which they never may otherwise; same syntax as PACKRUN_HTTP_ALLOW (127.0.0.1:2222, [::1]:22); default none.', default: (): AllowedDestination[] => [], parse: destinationList },
+  sshUser: { env: 'PACKRUN_SSH_USER', doc: 'User the SSH runners log in as when an action gives no username (StackStorm\'s system_user.user).', default: () => 'stanley', parse: text },
+  sshKeyFile: { env: 'PACKRUN_SSH_KEY_FILE', doc: 'Private key file the SSH runners use when an action gives neither password nor private_key (StackStorm\'s system_user.ssh_key_file); unset: such an action fails, naming this variable.', default: (): string | undefined => undefined, parse: optionalText },
+  sshKeyPaths: { env: 'PACKRUN_SSH_KEY_PATHS', doc: 'Key files, or folders of key files, that an action\'s private_key parameter may name by path (absolute paths separated by commas), besides PACKRUN_SSH_KEY_FILE; default none: any other path is refused (key material is always accepted).', default: (): string[] => [], parse: absolutePathList },
+  sshKnownHosts: { env: 'PACKRUN_SSH_KNOWN_HOSTS', doc: 'OpenSSH known_hosts file the SSH runners check server host keys against (hashed entries, [host]:port and wildcards understood); accept-new appends to it.', default: (env: Env) => path.join(home(env), 'ssh', 'known_hosts'), parse: (raw: string) => path.resolve(raw) },
+  sshHostKeyChecking: { env: 'PACKRUN_SSH_HOST_KEY_CHECKING', doc: 'strict: a server must have a matching key in PACKRUN_SSH_KNOWN_HOSTS; accept-new (default): an unknown server\'s key is recorded there on first contact, a changed key is refused; off: no check at all (StackStorm\'s behaviour, open to anyone in the path).', default: (): SshHostKeyChecking => 'accept-new', parse: sshHostKeyChecking },
+  sshConnectTimeoutSeconds: { env: 'PACKRUN_SSH_CONNECT_TIMEOUT', doc: 'Seconds an SSH connection and login may take (StackStorm\'s ssh_runner.ssh_connect_timeout); at most the action\'s timeout less 2 s.', default: () => 60, parse: positiveNumber },
+  sshMaxParallel: { env: 'PACKRUN_SSH_MAX_PARALLEL', doc: 'Most hosts one remote-shell execution with parallel: true works on at once (StackStorm\'s ssh_runner.max_parallel_actions).', default: () => 50, parse: integer(1) },
+  sshAllowPartialFailure: { env: 'PACKRUN_SSH_ALLOW_PARTIAL_FAILURE', doc: 'A remote-shell execution succeeds when at least one host succeeded (StackStorm\'s ssh_runner.allow_partial_failure); default false: it fails if any host failed.', default: () => false, parse: flag },
   rulesConcurrency: { env: 'PACKRUN_RULES_CONCURRENCY', doc: 'Trigger instances the rules engine processes at once.', default: () => 4, parse: integer(1) },
   sensorBackoffInitialSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_INITIAL', doc: 'Delay in seconds before the first restart of a crashed sensor; it doubles on each crash in a row.', default: () => 1, parse: positiveNumber },
   sensorBackoffMaxSeconds: { env: 'PACKRUN_SENSOR_BACKOFF_MAX', doc: 'Longest delay in seconds between restarts of a crash-looping sensor (it is never given up).', default: () => 60, parse: positiveNumber },

@@ -3,7 +3,8 @@ import type { ExecutionRequester } from './trigger-processor.ts';
 
 /** The API's execution service as the rules engine needs it: create = validate, store, queue. */
 export interface ExecutionCreator {
-  create(input: { action: string; parameters: Record<string, unknown>; user: string; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }): Promise<{ id: string }>;
+  /** Idempotent by `id`: an execution of that id already there is the answer, not a second one. */
+  createOrGet(input: { id: string; action: string; parameters: Record<string, unknown>; user: string; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }): Promise<{ record: { id: string } }>;
 }
 
 /**
@@ -14,7 +15,8 @@ export interface ExecutionCreator {
  */
 export function executionRequester(creator: ExecutionCreator, store: Store): ExecutionRequester {
   return async (request) => {
-    const execution = await creator.create({
+    const { record: execution } = await creator.createOrGet({
+      id: request.id,
       action: request.action,
       parameters: request.parameters,
       user: request.user,

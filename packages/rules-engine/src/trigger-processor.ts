@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   buildDatastoreSnapshot,
   keyValueLookup,
@@ -21,6 +22,12 @@ import { evaluateCriteria, type RenderTemplate } from './criteria.ts';
 
 /** What the rules engine asks for; the API's create-and-enqueue path answers it. */
 export interface ExecutionRequest {
+  /**
+   * Derived from the trigger instance and the rule (enforcementExecutionId): a trigger instance
+   * processed again after a crash, or a retried request, finds the execution it asked for already
+   * there instead of starting a second one.
+   */
+  id: string;
   action: string;
   parameters: Record<string, unknown>;
   /** `{rule: {id, ref, name}, trigger_instance: {id, name}, user}`, stored with the execution. */
@@ -158,6 +165,7 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       (action?.parameters ?? {}) as ParameterTypes,
     );
     return deps.requestExecution({
+      id: enforcementExecutionId(instance.id, rule.id),
       action: rule.action.ref,
       parameters,
       context,
@@ -166,6 +174,11 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
       triggerInstance: instance.id,
     });
   }
+}
+
+/** The one execution a rule may start for a trigger instance: the same id however often it is asked. */
+export function enforcementExecutionId(triggerInstance: string, rule: string): string {
+  return `rule-${createHash('sha256').update(`${triggerInstance}\0${rule}`).digest('hex').slice(0, 40)}`;
 }
 
 /** A rule a pack shipped (not one created through the API, whose `pack` is whatever its author wrote). */

@@ -151,16 +151,19 @@ export function register(program: Command): void {
       const backends = await openStoreBackends(config, logger);
       const client = new ApiClient(config.apiUrl, apiKey);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
+      // With the rule's id for the execution, a retried request gets the one it made (200), never a second.
       const creator = {
-        create: async (input: { action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) =>
-          (
+        createOrGet: async (input: { id: string; action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) => ({
+          record: (
             await client.request<ExecutionRecord>('POST', '/api/v1/executions', {
+              id: input.id,
               action: input.action,
               parameters: input.parameters,
               context: input.context,
               parametersAreData: input.parameterOrigin?.from === 'data',
             })
           ).data,
+        }),
       };
       const engine = await startRulesEngine({
         store: backends.store,

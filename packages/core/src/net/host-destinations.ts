@@ -5,7 +5,8 @@ import { PackrunError } from '../errors.ts';
 
 /**
  * One destination on the runtime's own host that the operator lets the runtime's HTTP requests
- * reach (PACKRUN_HTTP_ALLOW): an address or network, and a port or every port.
+ * (PACKRUN_HTTP_ALLOW) or SSH connections (PACKRUN_SSH_ALLOW) reach: an address or network, and a
+ * port or every port.
  */
 export interface AllowedDestination {
   /** As written, for messages. */

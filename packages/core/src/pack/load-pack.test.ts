@@ -153,18 +153,22 @@ action:
   it('keeps an action whose runner is missing, marked unavailable with the runner named, and its parameters that parse', async () => {
     const dir = await writePackFolder({
       'pack.yaml': minimalPackYaml,
-      'actions/remote.yaml': 'name: remote\nrunner_type: run-remote\nparameters:\n  cmd: {type: string, required: true}\n  sudo: {immutable: true}\n',
+      'actions/winrm.yaml': 'name: winrm\nrunner_type: winrm-cmd\nparameters:\n  command: {type: string, required: true}\n  sudo: {immutable: true}\n',
+      'actions/remote.yaml': 'name: remote\nrunner_type: run-remote\nparameters:\n  cmd: {type: string, required: true}\n',
       'actions/made_up.yaml': 'name: made_up\nrunner_type: teleport\n',
       'actions/trigger.yaml': 'name: trigger\nrunner_type: inject-trigger\n',
     });
     const pack = await loadPack(dir);
     expect(pack.problems).toEqual([]);
     const byName = Object.fromEntries(pack.actions.map((action) => [action.name, action]));
-    expect(byName['remote']).toMatchObject({
-      runnerType: 'remote-shell-cmd',
-      unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'remote-shell-cmd', message: expect.stringContaining("StackStorm's SSH runner") },
+    expect(byName['winrm']).toMatchObject({
+      runnerType: 'winrm-cmd',
+      unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'winrm-cmd', message: expect.stringContaining("StackStorm's WinRM runner") },
     });
-    expect(Object.keys(byName['remote']!.parameters)).toEqual(['cmd']);
+    expect(Object.keys(byName['winrm']!.parameters)).toEqual(['command']);
+    // StackStorm's old name of its SSH runner, which Packrun has.
+    expect(byName['remote']).toMatchObject({ runnerType: 'remote-shell-cmd' });
+    expect(byName['remote']!.unavailable).toBeUndefined();
     expect(byName['made_up']!.unavailable?.message).toMatch(/actions\/made_up.yaml: runner "teleport" is neither one of Packrun's .* nor one of StackStorm's/);
     // Packrun's own inject-trigger acts for the execution's caller: only the built-in core pack has it.
     expect(byName['trigger']!.unavailable?.message).toContain("reserved for Packrun's built-in core pack");

@@ -1,6 +1,25 @@
 import type { ParameterSpec } from '../pack/types.ts';
 import { parseParameterSpecs } from './parameter-spec.ts';
 
+/** What StackStorm's two SSH runners share (remote_runner/runner.yaml). */
+function remoteShellParameters(what: 'command' | 'script'): Record<string, Record<string, unknown>> {
+  return {
+    bastion_host: { type: 'string', description: 'Host the SSH connections go through, logged in to with the same user, credentials and port (host, or host:port for another port).' },
+    cwd: { type: 'string', default: '/tmp', description: `Working directory of the ${what} on the remote hosts.` },
+    env: { type: 'object', description: `Environment variables exported for the ${what} on the remote hosts.` },
+    hosts: { type: 'string', required: true, description: 'Comma-separated hosts to run on, each host or host:port ([v6addr]:port): example1.com,example2.com:5555.' },
+    parallel: { type: 'boolean', default: false, immutable: true, description: 'Work on the hosts at once rather than one after the other.' },
+    passphrase: { type: 'string', secret: true, description: 'Passphrase of the private key.' },
+    password: { type: 'string', secret: true, description: 'Password to log in with; without it, private_key, then PACKRUN_SSH_KEY_FILE, is used.' },
+    port: { type: 'integer', minimum: 1, maximum: 65535, description: 'SSH port for hosts that name none (default 22).' },
+    private_key: { type: 'string', secret: true, description: 'Private key material, or the path of a key file the operator allows (PACKRUN_SSH_KEY_PATHS).' },
+    sudo: { type: 'boolean', default: false, description: `Run the ${what} with sudo on the remote hosts.` },
+    sudo_password: { type: 'string', default: null, secret: true, description: 'Password for sudo (sent on the session\'s input, never on a command line).' },
+    timeout: { type: 'integer', default: 60, description: `Seconds the ${what} may run on each host before it is killed.` },
+    username: { type: 'string', description: 'User to log in as; default PACKRUN_SSH_USER.' },
+  };
+}
+
 /**
  * The runners Packrun runs and the parameters each runner adds to every action that uses it
  * (StackStorm's runner.yaml files; `node-script` and `inject-trigger` are Packrun's own). The API
@@ -44,6 +63,17 @@ const runnerParameterMetadata: Record<string, Record<string, Record<string, unkn
     verify_ssl_cert: { type: 'boolean', default: true, description: 'Verify the HTTPS certificate against the system\'s CAs; false skips it.' },
     url_hosts_blacklist: { type: 'array', items: { type: 'string' }, description: 'Hosts the action may not reach (mutually exclusive with url_hosts_whitelist).' },
     url_hosts_whitelist: { type: 'array', items: { type: 'string' }, description: 'The only hosts the action may reach (mutually exclusive with url_hosts_blacklist).' },
+  },
+  'remote-shell-cmd': {
+    ...remoteShellParameters('command'),
+    cmd: { type: 'string', description: 'Command run on each host by its login shell.' },
+    dir: { type: 'string', default: '/tmp', immutable: true, description: 'Working folder on the remote hosts (what templates mean by {{dir}}).' },
+    kwarg_op: { type: 'string', default: '--', description: 'Prefix of keyword arguments, "--" or "-" (declared by StackStorm\'s runner; a command takes no arguments).' },
+  },
+  'remote-shell-script': {
+    ...remoteShellParameters('script'),
+    dir: { type: 'string', default: '/tmp', description: 'Folder on the remote hosts under which the script is copied (into a folder of its own, removed afterwards).' },
+    kwarg_op: { type: 'string', default: '--', description: 'Prefix of keyword arguments, "--" or "-".' },
   },
   noop: {},
   inquirer: {
@@ -107,8 +137,6 @@ const runnerAliases: Record<string, string> = {
  * unavailable with this reason, so that running it says what is missing instead of "not found".
  */
 const missingRunners: Record<string, string> = {
-  'remote-shell-cmd': "StackStorm's SSH runner",
-  'remote-shell-script': "StackStorm's SSH runner",
   'winrm-cmd': "StackStorm's WinRM runner",
   'winrm-ps-cmd': "StackStorm's WinRM runner",
   'winrm-ps-script': "StackStorm's WinRM runner",

@@ -1,0 +1,1 @@
+greeting() { echo "hello from lib"; }
