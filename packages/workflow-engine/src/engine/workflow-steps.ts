@@ -35,8 +35,9 @@ export interface WorkflowStepsOptions extends ChildEffectsOptions {
 const finalStatuses = new Set<WorkflowStatus>(['succeeded', 'failed', 'canceled']);
 const openWorkflowStatuses: ExecutionStatus[] = ['running', 'pausing', 'paused', 'resuming', 'canceling'];
 
-/** The inspected definitions of the workflows this process steps, by workflow id. */
+/** The inspected definitions of the workflows this process steps, by workflow id (the most recent few). */
 const definitions = new Map<string, { version: string; definition: unknown }>();
+const maxCachedDefinitions = 1000;
 
 /**
  * Advances one workflow execution as far as the store says it can go: start it, carry out an
@@ -117,6 +118,8 @@ function definitionOf(record: WorkflowRecord, driver: WorkflowDriver): unknown {
   const cached = definitions.get(record.id);
   if (cached?.version === key) return cached.definition;
   const definition = driver.inspect(record.source);
+  // Another engine may close a workflow this one stepped: the oldest entries go, not only closed ones.
+  if (definitions.size >= maxCachedDefinitions) definitions.delete(definitions.keys().next().value as string);
   definitions.set(record.id, { version: key, definition });
   return definition;
 }
@@ -266,7 +269,8 @@ async function closeWorkflow(options: WorkflowStepsOptions, record: WorkflowReco
   const status = statusOfDriver[record.status as WorkflowStatus];
   const result = (record.result ?? {}) as Record<string, unknown>;
   if (!isCompleted(workflow.status)) await endExecution(options, workflow, status, result);
-  await options.store.workflows.update({ id: record.id }, { set: { phase: 'closed', updatedAt: nowIso() } });
+  // Timers a finished workflow left are dropped, so the timer poll never meets it again.
+  await options.store.workflows.update({ id: record.id }, { set: { phase: 'closed', timers: [], updatedAt: nowIso() }, unset: ['nextTimerAt'] });
   definitions.delete(record.id);
 }
 
