@@ -190,4 +190,31 @@ describe('the workflow engine', () => {
     expect(tasks.map((task) => [task.name, task.state])).toEqual([['ask', 'succeeded'], ['answer', 'succeeded']]);
     expect(tasks[1]?.result['stdout']).toBe('approved=True');
   }, 60_000);
+
+  it('a re-run from tasks is refused for what is not a completed Orquesta workflow', async () => {
+    const chain = await runThroughApi(stack, 'wftest.three_steps');
+    await waitFor(stack, chain.id);
+    const refused = await stack.call('POST', `/api/v1/executions/${chain.id}/rerun`, { tasks: ['second'] });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'EXECUTION_STATE_INVALID', details: { runner: 'action-chain' } });
+    // Without tasks, it runs again from the start.
+    const again = await stack.call('POST', `/api/v1/executions/${chain.id}/rerun`, {});
+    expect(again.statusCode).toBe(201);
+    expect((await waitFor(stack, again.json<ExecutionRecord>().id)).status).toBe('succeeded');
+  }, 60_000);
+
+  it.skipIf(findWorkflowDriver('orquesta') === undefined)('an Orquesta workflow re-runs from a failed task: a new execution that keeps what the other tasks did and runs only that one again', async () => {
+    const tempfile = path.join(scratch, 'flaky');
+    writeFileSync(tempfile, '1');
+    const failed = await waitFor(stack, (await runThroughApi(stack, 'wftest.orquesta_flaky', { tempfile })).id);
+    expect(failed.status).toBe('failed');
+    expect((await childrenOf(stack, failed.id)).map((child) => [child.action, child.status])).toEqual([['core.echo', 'succeeded'], ['core.local', 'failed']]);
+    writeFileSync(tempfile, '0');
+    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['flaky'] });
+    expect(rerun.statusCode, rerun.body).toBe(201);
+    const done = await waitFor(stack, rerun.json<ExecutionRecord>().id);
+    expect(done).toMatchObject({ status: 'succeeded', rerunOf: failed.id, rerunTasks: ['flaky'] });
+    // Only the re-run task ran again; the first one's result was kept.
+    expect((await childrenOf(stack, done.id)).map((child) => [child.action, child.status])).toEqual([['core.local', 'succeeded']]);
+  }, 60_000);
 });

@@ -38,6 +38,8 @@ export interface CreateExecutionInput {
   rerunOf?: string;
   /** The workflow execution that asks for this one as one of its tasks (the workflow engine). */
   parent?: string;
+  /** With rerunOf: the tasks a workflow re-runs from (ExecutionRecord.rerunTasks). */
+  rerunTasks?: string[];
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -70,7 +72,8 @@ export interface ExecutionService {
   pause(id: string, user: string): Promise<ExecutionRecord>;
   /** Asks a paused or pausing workflow to go on. */
   resume(id: string, user: string): Promise<ExecutionRecord>;
-  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
+  /** `tasks` re-runs a completed Orquesta workflow from those tasks (none named: its failed ones), keeping what the others did. */
+  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin, tasks?: string[]): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
@@ -194,6 +197,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     }
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
     if (input.parent !== undefined) record.parent = input.parent;
+    if (input.rerunOf !== undefined && input.rerunTasks !== undefined) record.rerunTasks = input.rerunTasks;
     if (isWorkflowRunner(action.runnerType)) record.children = [];
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
@@ -273,8 +277,14 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
    * A re-run by `caller`: the original's parameters stay data when they were (a rule's), and are
    * otherwise rendered with the re-running caller's rights, never the original caller's.
    */
-  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller): Promise<ExecutionRecord> {
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller, tasks?: string[]): Promise<ExecutionRecord> {
     const original = await get(id);
+    if (tasks !== undefined && (original.runnerType !== 'orquesta' || !isCompleted(original.status))) {
+      throw new PackrunError('EXECUTION_STATE_INVALID', `execution "${id}" is ${original.status} ${original.runnerType ?? 'action'}: only a completed Orquesta workflow re-runs from its tasks`, {
+        hint: 're-run it without tasks to run it again from the start',
+        details: { execution: id, status: original.status, runner: original.runnerType },
+      });
+    }
     const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
     const parameters = { ...original.parameters, ...kept, ...overrides };
     const masked = Object.keys(parameters).find((name) => parameters[name] === maskedValue && !(name in kept));
@@ -285,7 +295,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
-    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin });
+    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }) });
   }
 
   async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {

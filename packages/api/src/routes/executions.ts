@@ -244,18 +244,21 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
   app.post('/api/v1/executions/:id/rerun', {
     config: { access: 'operate' },
     schema: {
-      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set',
+      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set. With tasks, a completed Orquesta workflow runs again from those tasks (an empty list: its failed ones), keeping what the others did, as st2 execution re-run --tasks',
       params: idParams,
       body: {
         type: 'object',
         additionalProperties: false,
-        properties: { parameters: looseObject },
+        properties: {
+          parameters: looseObject,
+          tasks: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
+        },
       },
       response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
-    const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides, callerOrigin(request));
+    const body = request.body as { parameters?: Record<string, unknown>; tasks?: string[] } | undefined;
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', body?.parameters ?? {}, callerOrigin(request), body?.tasks);
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 

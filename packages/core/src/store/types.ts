@@ -316,6 +316,12 @@ export interface ExecutionRecord {
   parameterOrigin?: ParameterOrigin;
   /** Id of the execution this one re-runs. */
   rerunOf?: string;
+  /**
+   * For a workflow re-run from some of its tasks (Orquesta): those tasks (empty: the failed ones).
+   * The engine then starts from the original's state instead of from the start. Set only by the
+   * execution service's re-run, never taken from a request's context.
+   */
+  rerunTasks?: string[];
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;

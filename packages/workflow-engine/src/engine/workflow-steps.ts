@@ -2,6 +2,7 @@ import {
   completedStatuses,
   isCompleted,
   isPackrunError,
+  PackrunError,
   newId,
   nowIso,
   prepareResult,
@@ -142,8 +143,10 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
   let record: WorkflowRecord;
   try {
     const driver = workflowDriver(current.runnerType ?? '', current.action);
+    const rerun = current.rerunOf !== undefined && current.rerunTasks !== undefined ? await rerunSource(options, current) : undefined;
     const secrets = current.secretParameters === undefined ? {} : options.openSecrets(current.secretParameters, current.id);
     const loaded = await loadWorkflowInput({ paths: options.paths, keyValues: options.keyValues, execution: current, secrets });
+    if (rerun) loaded.source = rerun.source;
     const user = current.user ?? 'anonymous';
     const base: WorkflowRecord = {
       id: current.id,
@@ -167,8 +170,8 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
     const step = await runStep({
       driver,
       definition,
-      state: undefined,
-      event: { kind: 'start', input: loaded.input, context },
+      state: rerun?.state,
+      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [] } : { kind: 'start', input: loaded.input, context },
       now: at,
       kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
       mayDecrypt: decryptRightsOf(current),
@@ -190,6 +193,21 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
     if (!isPackrunError(error) || error.code !== 'STORE_DUPLICATE_ID') throw error;
   }
   return true;
+}
+
+/**
+ * What a re-run from some tasks starts from: the original workflow's file and final state (the
+ * driver's rerun event then runs the tasks again, keeping what the others did).
+ */
+async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRecord): Promise<{ source: WorkflowRecord['source']; state: Json }> {
+  const original = await options.store.workflows.get(execution.rerunOf ?? '');
+  if (!original || !finalStatuses.has(original.status as WorkflowStatus) || original.action !== execution.action) {
+    throw new PackrunError('WORKFLOW_RERUN_INVALID', `workflow execution "${execution.rerunOf}" has no finished state of ${execution.action} to re-run from`, {
+      hint: 'a workflow re-runs from its tasks once it has ended; its state goes with it when it is purged',
+      details: { execution: execution.id, rerunOf: execution.rerunOf },
+    });
+  }
+  return { source: original.source, state: (original.state ?? null) as Json };
 }
 
 /** The fields a step changes: its state, status, result, the children it starts and the outbox of its effects. */
