@@ -140,3 +140,19 @@ describe('workflows and the scope of the rule that started them', () => {
     expect(await deployment.store.ruleEnforcements.find({ rule: 'victim.on_deploy' })).toEqual([]);
   });
 });
+
+describe('workflows and re-runs', () => {
+  it("a caller cannot make a new execution start from another workflow's state: rerunOf and rerunTasks come only from the re-run route", async () => {
+    const victim = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'theirs' } });
+    const victimId = victim.json<ExecutionRecord>().id;
+    await finished(victimId);
+    const forged = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, rerunOf: victimId, rerunTasks: [] });
+    expect(forged.statusCode).toBe(400);
+    const viaContext = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, context: { rerunOf: victimId, rerunTasks: [], 're-run': { ref: victimId, tasks: [] } } });
+    const done = await finished(viaContext.json<ExecutionRecord>().id);
+    expect(done.rerunOf).toBeUndefined();
+    expect(done.rerunTasks).toBeUndefined();
+    expect((await childrenOf(done.id)).map((child) => child.parameters['message'])).toEqual(['mine', 'mine / mine']);
+  });
+});
+

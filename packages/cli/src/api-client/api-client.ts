@@ -98,8 +98,9 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('PUT', `/api/v1/executions/${encodeURIComponent(id)}`, { status })).data;
   }
 
-  async rerunExecution(id: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
-    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, { parameters })).data;
+  async rerunExecution(id: string, parameters: Record<string, unknown>, tasks?: string[]): Promise<ExecutionRecord> {
+    const body = tasks === undefined ? { parameters } : { parameters, tasks };
+    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, body)).data;
   }
 
   async installPack(source: string, force: boolean): Promise<ExecutionRecord> {

@@ -120,7 +120,8 @@ export function register(program: Command): void {
     .argument('<id>')
     .argument('[parameters...]', 'overrides as name=value (values parsed as JSON when they are JSON)')
     .option('--async', 'print the new id and return at once')
-    .action(async (id: string, words: string[], options: { async?: boolean }) => {
+    .option('--tasks <names>', 'an Orquesta workflow: run again from these tasks (comma-separated; "" for its failed ones), keeping what the others did')
+    .action(async (id: string, words: string[], options: { async?: boolean; tasks?: string }) => {
       const overrides: Record<string, unknown> = {};
       for (const word of words) {
         const eq = word.indexOf('=');
@@ -133,7 +134,8 @@ export function register(program: Command): void {
         }
       }
       const client = await requireApi(loadConfig());
-      const record = await client.rerunExecution(id, overrides);
+      const tasks = options.tasks === undefined ? undefined : options.tasks.split(',').map((task) => task.trim()).filter((task) => task !== '');
+      const record = await client.rerunExecution(id, overrides, tasks);
       if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
         return;
