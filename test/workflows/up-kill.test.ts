@@ -65,6 +65,18 @@ async function holdTheRunner(api: Api): Promise<string> {
 }
 
 describe('a workflow across packrun up being SIGKILLed', () => {
+  it('packrun run runs a workflow through the server, and says without one that the workflow engine runs workflows', async () => {
+    const alone = await runPackrunCli(['run', 'wftest.three_steps'], env);
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toContain('WORKFLOW_NEEDS_ENGINE');
+    await up();
+    const run = await runPackrunCli(['run', 'wftest.three_steps', 'word=cli', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout) as { status: string; result: { tasks: Array<{ result: { stdout: string } }> } };
+    expect(document.status).toBe('succeeded');
+    expect(document.result.tasks.map((task) => task.result.stdout)).toEqual(['1 cli', '2 1 cli', '3 2 1 cli']);
+  }, 120_000);
+
   it('resumes after each kill between two tasks and runs every task exactly once', async () => {
     let server = await up();
     let api = await apiAt(env['PACKRUN_API_URL']!, home.home);
