@@ -381,7 +381,6 @@ export function storeContract(open: () => Promise<Store>): void {
         version: 0,
         status: 'running',
         state: { 'task.one': { result: { '$weird': 1 } } },
-        children: [],
         waiting: [],
         timers: [],
         control: [],
@@ -401,7 +400,7 @@ export function storeContract(open: () => Promise<Store>): void {
             set: {
               version: 1,
               state: { by },
-              waiting: [`child-${by}`],
+              waiting: [{ requestId: 'a:1', execution: `child-${by}` }],
               outbox: { id: `o-${by}`, start: [{ requestId: 'a:1', action: 'core.echo', parameters: { message: '{{ x }}' }, context: {} }], cancel: [], pause: [], resume: [] },
             },
           },

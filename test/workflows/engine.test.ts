@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type ExecutionRecord } from '@packrun/core';
-import { findWorkflowDriver, startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
+import { childExecutionId, findWorkflowDriver, startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -76,12 +76,12 @@ describe('the workflow engine', () => {
     const workflow = await runThroughApi(stack, 'wftest.three_steps', { word: 'again' });
     await waitFor(stack, workflow.id);
     const before = await childrenOf(stack, workflow.id);
-    const stored = await stack.store.workflows.get(workflow.id);
     const first = before[0]!;
+    expect(first.id).toBe(childExecutionId(workflow.id, 'first:1'));
     // As if the process died after storing the first step and before clearing its outbox.
     await stack.store.workflows.update(
       { id: workflow.id },
-      { set: { phase: 'open', outbox: { id: 'replayed', start: [{ requestId: stored!.children[0]!.requestId, action: 'core.echo', parameters: first.parameters, context: first.context }], cancel: [], pause: [], resume: [] } } },
+      { set: { phase: 'open', outbox: { id: 'replayed', start: [{ requestId: 'first:1', action: 'core.echo', parameters: first.parameters, context: first.context }], cancel: [], pause: [], resume: [] } } },
     );
     await stack.workflows!.advance(workflow.id);
     const after = await childrenOf(stack, workflow.id);

@@ -492,7 +492,7 @@ export interface WorkflowOutbox {
   resume: string[];
 }
 
-/** One child of a workflow: the request and the execution made for it. */
+/** A child a workflow waits for: the request and the execution made for it. */
 export interface WorkflowChildLink {
   requestId: string;
   execution: string;
@@ -521,9 +521,12 @@ export interface WorkflowRecord extends Timestamps {
   status: string;
   /** The driver's state, as it returned it. */
   state?: unknown;
-  children: WorkflowChildLink[];
-  /** Execution ids of children whose end the driver has not been told yet. */
-  waiting: string[];
+  /**
+   * The children whose end the driver has not been told yet: only the outstanding ones (bounded by
+   * what runs at once), so a step's write does not grow with the workflow's history. The whole
+   * list of children is the workflow execution's `children`.
+   */
+  waiting: WorkflowChildLink[];
   outbox?: WorkflowOutbox;
   timers: Array<{ timerId: string; fireAt: number }>;
   /** The earliest `fireAt` of `timers` (ms since the epoch), for the engines' timer poll. */

@@ -85,26 +85,24 @@ async function nextEvent(options: WorkflowStepsOptions, record: WorkflowRecord, 
   if (control) return { event: { kind: control.kind }, consumed: { controlSeen: record.controlSeen + 1 } };
   if (record.waiting.length > 0) {
     const ended = await options.store.executions.find(
-      { id: { $in: record.waiting }, status: { $in: [...completedStatuses] } },
+      { id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: [...completedStatuses] } },
       { sort: { endedAt: 1, id: 1 }, limit: 1 },
     );
     const child = ended[0];
-    if (child) {
-      const link = record.children.find((candidate) => candidate.execution === child.id);
-      if (link) {
-        const result = (await readExecutionResult(options.store.executionBlobs, child)) ?? null;
-        return {
-          event: { kind: 'child-ended', requestId: link.requestId, status: child.status, result: result as Json },
-          consumed: { waiting: record.waiting.filter((waiting) => waiting !== child.id) },
-        };
-      }
+    const link = child && record.waiting.find((candidate) => candidate.execution === child.id);
+    if (child && link) {
+      const result = (await readExecutionResult(options.store.executionBlobs, child)) ?? null;
+      return {
+        event: { kind: 'child-ended', requestId: link.requestId, status: child.status, result: result as Json },
+        consumed: { waiting: record.waiting.filter((waiting) => waiting !== link) },
+      };
     }
   }
   if ((record.status === 'running' || record.status === 'pausing') && record.waiting.length > 0) {
     // A child workflow that paused, or an inquiry waiting for its response: the driver hears of it
     // (the child stays waited for) and pauses on it; it hears again when the child ends.
-    const stopped = await options.store.executions.findOne({ id: { $in: record.waiting }, status: { $in: ['paused', 'pending'] } });
-    const link = stopped && record.children.find((candidate) => candidate.execution === stopped.id);
+    const stopped = await options.store.executions.findOne({ id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: ['paused', 'pending'] } });
+    const link = stopped && record.waiting.find((candidate) => candidate.execution === stopped.id);
     if (stopped && link) return { event: { kind: 'child-ended', requestId: link.requestId, status: stopped.status, result: null }, consumed: {} };
   }
   const due = record.timers.find((timer) => timer.fireAt <= at);
@@ -156,7 +154,6 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
       user,
       version: 0,
       status: 'running',
-      children: [],
       waiting: [],
       timers: [],
       control: [],
@@ -219,8 +216,7 @@ function stepFields(record: WorkflowRecord, step: StepResult, consumed: Partial<
     version: record.version + 1,
     state: step.state,
     status: step.status,
-    children: [...record.children, ...started],
-    waiting: [...(consumed.waiting ?? record.waiting), ...started.map((child) => child.execution)],
+    waiting: [...(consumed.waiting ?? record.waiting), ...started],
     timers,
     updatedAt: nowIso(),
   };
