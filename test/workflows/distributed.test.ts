@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 async function deployment(extra: Record<string, string> = {}): Promise<{ home: PackrunHome; env: Record<string, string>; api: Awaited<ReturnType<typeof apiAt>> }> {
-  const home = await homeWithPacks(['core', 'test/workflows/packs/wftest']);
+  const home = await homeWithPacks(['core', '../test/workflows/packs/wftest']);
   const port = await freePort();
   const prefix = `packrun-test-wf-${process.pid}-${Date.now().toString(36)}`;
   prefixes.push(prefix);

@@ -19,7 +19,7 @@ let scratch: string;
 const extraEngines: WorkflowEngine[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ packs: ['core', 'test/workflows/packs/wftest'], workflows: true });
+  stack = await startStack({ packs: ['core', '../test/workflows/packs/wftest'], workflows: true });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'packrun-engine-'));
 }, 120_000);
 

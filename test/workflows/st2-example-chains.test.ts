@@ -16,7 +16,7 @@ let stack: ServiceStack;
 let scratch: string;
 
 beforeAll(async () => {
-  stack = await startStack({ packs: ['core', 'test/fixtures/st2-example-chains'], workflows: true });
+  stack = await startStack({ packs: ['core', '../test/fixtures/st2-example-chains'], workflows: true });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'packrun-chains-'));
 }, 120_000);
 

@@ -15,7 +15,7 @@ let env: Record<string, string>;
 const running: PackrunProcess[] = [];
 
 beforeAll(async () => {
-  home = await homeWithPacks(['core', 'test/workflows/packs/wftest']);
+  home = await homeWithPacks(['core', '../test/workflows/packs/wftest']);
   const port = await freePort();
   env = {
     ...home.env,
