@@ -114,4 +114,9 @@ if ! cmp -s "$yaql_requirements" "$yaql_reference/.requirements.txt"; then
   cp "$yaql_requirements" "$yaql_reference/.requirements.txt"
 fi
 # --- end the yaql reference ---
+# nx-27017, a MongoDB wire-protocol server on SQLite, for the distributed-shape smoke test; only
+# when asked (the test's helper installs it too when PACKRUN_TEST_NX27017=1 and it is missing).
+if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then
+  PACKRUN_PYTHON="$python" bash "$repo/scripts/setup-nx27017.sh"
+fi
 say "ready: put $repo/bin on your PATH to use the packrun command"

@@ -3,8 +3,12 @@
 # (tests talk to the real broker on 127.0.0.1:5672), type-checks, then runs every test, and the
 # runner's and the sandbox's suites once more with warm spawning off.
 # MongoDB contract tests run only when PACKRUN_TEST_MONGODB_URL is set; the suite says when they skip.
+# The distributed shape against nx-27017 (a MongoDB wire-protocol server from PyPI, ~30 s) runs
+# unless PACKRUN_TEST_NX27017=0; setup.sh installs nx-27017 for it.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PACKRUN_TEST_NX27017="${PACKRUN_TEST_NX27017:-1}"
+if [ "$PACKRUN_TEST_NX27017" = 1 ]; then export PACKRUN_SETUP_NX27017=1; fi
 bash "$repo/scripts/setup.sh"
 if command -v rabbitmq-diagnostics >/dev/null && ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   echo "==> starting RabbitMQ"

@@ -8,7 +8,8 @@
  * Run: node --import tsx bench/memory/run.ts [packs, default 20]
  */
 import { readFileSync } from 'node:fs';
-import { LocalFileKeyValues, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { LocalFileKeyValues } from '../../test/helpers/file-key-values.ts';
 import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 import { printRows } from '../lib/report.ts';
 import { round } from '../lib/stats.ts';

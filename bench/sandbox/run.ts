@@ -22,7 +22,8 @@ import { launchCommand, seccompFd, type LaunchLayers } from '../../packages/core
 import { createNetworkNamespacePool } from '../../packages/core/src/sandbox/network-namespace-pool.ts';
 import { startJobNetworkNamespace } from '../../packages/core/src/sandbox/network-namespace.ts';
 import { readHostAddresses } from '../../packages/core/src/sandbox/host-addresses.ts';
-import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { LocalFileKeyValues } from '../../test/helpers/file-key-values.ts';
 import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 
 const iterations = Number(process.argv[2] ?? 25);

@@ -12,7 +12,8 @@
 // bench/ is not a workspace package, so it reaches the packages by path.
 import { chmodSync } from 'node:fs';
 import { createSandboxDecorator, detectSandbox, type ActionOutcome, type PackrunConfig, type SpawnDecorator } from '../../packages/core/src/index.ts';
-import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { LocalFileKeyValues } from '../../test/helpers/file-key-values.ts';
 import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 import { printRows, type BenchRow } from '../lib/report.ts';
 import { round, summary, timeEach } from '../lib/stats.ts';

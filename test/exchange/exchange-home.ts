@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { dataPaths, loadConfig, type PackrunConfig, type SpawnDecorator } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
-import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { runAction } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { realPython, repoRoot } from '../runner/fixtures.ts';
 
 const exchangeFixtures = path.join(repoRoot, 'test/fixtures/exchange');

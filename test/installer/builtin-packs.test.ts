@@ -5,7 +5,6 @@ import { dataPaths, installRecordName, readInstalledPack } from '@packrun/core';
 import { ensureBuiltinPacks, outdatedBuiltinPacks, packInfo, removePack } from '@packrun/pack-installer';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { repoRoot } from '../runner/fixtures.ts';
-import { freePort } from '../services/packrun-process.ts';
 import { installerConfig, tempDir } from './fixtures.ts';
 
 const shippedCore = path.join(repoRoot, 'packs', 'core');
@@ -39,7 +38,7 @@ describe('built-in packs', () => {
     const { digest: _digest, ...older } = JSON.parse(await readFile(recordFile, 'utf8')) as Record<string, unknown>;
     await writeFile(recordFile, JSON.stringify({ ...older, version: '1.0.0' }));
     // Another process: this one keeps the record it read before.
-    const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: config.python, PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+    const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: config.python };
     const run = await runPackrunCli(['run', 'core.noop', '--json'], env);
     expect(run.stderr).toContain('built-in pack core 3.9.0 installed');
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', result: { succeeded: true, return_code: 0 } });

@@ -7,7 +7,6 @@ import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { realPython } from '../runner/fixtures.ts';
-import { freePort } from '../services/packrun-process.ts';
 
 /**
  * A pack whose actions use runners Packrun lacks installs, and says which actions were skipped
@@ -21,8 +20,8 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'packrun-skipped-'));
-  // No server at this URL: the CLI installs and runs in its own process.
-  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+  // No server runs on this home: the CLI installs and runs in its own process.
+  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython() };
 });
 
 afterAll(async () => {

@@ -5,8 +5,8 @@ import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 let home: PackrunHome;
 
 beforeAll(async () => {
-  // Local mode: no API may answer, even if another test has a server on the default port.
-  home = await homeWithPacks(['core'], { PACKRUN_API_URL: 'http://127.0.0.1:1' });
+  // No server runs on this home: the CLI works on its store (a server elsewhere is never asked).
+  home = await homeWithPacks(['core']);
 });
 
 /** Runs the real `packrun` bin with PACKRUN_HOME pointing at the test's home. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@packrun/core';
-import { LocalFileKeyValues, runAction, type RunActionOptions } from '@packrun/action-runner';
+import { runAction, type RunActionOptions } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 import { startHttpServer, startHttpsServer, startProxy, type SeenRequest, type TestServer } from './http-servers.ts';

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { runAction } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { dataPaths, loadConfig, type ActionOutcome } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describePlan, LocalFileKeyValues, prepareAction, runAction, type JobPlanDescription } from '@packrun/action-runner';
+import { describePlan, prepareAction, runAction, type JobPlanDescription } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { installPack } from '@packrun/pack-installer';
 import { homeWithPacks, type PackrunHome } from './fixtures.ts';
 

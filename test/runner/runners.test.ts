@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, nodeRuntime, readInstalledPack } from '@packrun/core';
-import { LocalFileKeyValues, runAction, type RunActionOptions } from '@packrun/action-runner';
+import { runAction, type RunActionOptions } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { alive, homeWithPacks, type PackrunHome } from './fixtures.ts';
 

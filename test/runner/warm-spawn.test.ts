@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, loadConfig, type DataPaths, type PackrunConfig } from '@packrun/core';
-import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
+import { processPrespawnPool, processZygotePool, runAction, ZygotePool } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { alive, realPython } from './fixtures.ts';
@@ -192,7 +193,8 @@ describe('a process using warm spawning', () => {
       script,
       [
         `import { dataPaths, loadConfig } from ${source('core/src/index.ts')};`,
-        `import { LocalFileKeyValues, processZygotePool, runAction } from ${source('action-runner/src/index.ts')};`,
+        `import { processZygotePool, runAction } from ${source('action-runner/src/index.ts')};`,
+        `import { LocalFileKeyValues } from ${JSON.stringify(path.join(import.meta.dirname, '../helpers/file-key-values.ts'))};`,
         `const config = loadConfig({ PACKRUN_HOME: ${JSON.stringify(warm.home)}, PACKRUN_PYTHON: ${JSON.stringify(warm.python)}, PACKRUN_WARM_SPAWN: 'on' });`,
         'const paths = dataPaths(config.home);',
         "const outcome = await runAction({ paths, config, ref: 'warmpack.info', input: {}, datastore: new LocalFileKeyValues(paths) });",

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxDecorator, dataPaths, detectSandbox, loadConfig, readInstalledPack, type InstalledPack, type PackrunConfig, type SandboxHost, type SpawnDecorator } from '@packrun/core';
-import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { runAction } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { installPack, type InstallProgressEvent } from '@packrun/pack-installer';
 import { leftoverJobCgroups, testUidRange } from './sandbox-fixture.ts';
 

@@ -12,7 +12,8 @@ import {
   type PackrunConfig,
   type SandboxHost,
 } from '@packrun/core';
-import { LocalFileKeyValues, runAction } from '@packrun/action-runner';
+import { runAction } from '@packrun/action-runner';
+import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { installPack } from '@packrun/pack-installer';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

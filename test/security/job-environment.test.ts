@@ -157,8 +157,8 @@ describe('the in-process packrun run', () => {
 
   beforeAll(async () => {
     home = sandboxedHome();
-    // No server at this URL: `packrun run` runs the action in its own process.
-    env = { ...baseEnv, PACKRUN_HOME: home, PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+    // No server runs on this home: `packrun run` runs the action in its own process.
+    env = { ...baseEnv, PACKRUN_HOME: home };
     const install = await runPackrunCli(['pack', 'install', packDir], env);
     expect(install.code).toBe(0);
   }, 120_000);

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
-import { freePort } from '../services/packrun-process.ts';
 import { realPython, writePack } from '../sensors/sensor-fixtures.ts';
 
 /**
@@ -39,7 +38,7 @@ beforeAll(async () => {
     'actions/connect.py': 'from st2common.runners.base_action import Action\nclass Connect(Action):\n    def run(self, **kwargs):\n        return True\n',
   });
   await chmod(packDir, 0o755);
-  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython() };
   expect((await runPackrunCli(['pack', 'install', packDir], env)).code).toBe(0);
   await mkdir(path.join(env['PACKRUN_HOME']!, 'configs'), { recursive: true });
   await writeFile(

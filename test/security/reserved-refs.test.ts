@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { repoRoot } from '../runner/fixtures.ts';
-import { freePort } from '../services/packrun-process.ts';
 import { realPython } from '../sensors/sensor-fixtures.ts';
 
 /**
@@ -29,8 +28,8 @@ const packYaml = (fields: string) => `${fields}\ndescription: takes a built-in r
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'packrun-reserved-'));
-  // No server at this URL: the CLI installs and runs in its own process.
-  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+  // No server runs on this home: the CLI installs and runs in its own process.
+  env = { PACKRUN_HOME: path.join(scratch, 'home'), PACKRUN_PYTHON: realPython() };
   expect((await runPackrunCli(['pack', 'install', path.join(repoRoot, 'packs', 'core')], env)).code).toBe(0);
 }, 120_000);
 

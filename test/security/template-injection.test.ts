@@ -238,7 +238,7 @@ describe('the entry paths, end to end', () => {
   it("refuses a pack's parameter default through packrun run", async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'packrun-injection-cli-'));
     try {
-      const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: 'http://127.0.0.1:1' };
+      const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython() };
       await installPack([path.join(repoRoot, 'packs/core'), packDir], { config: loadConfig(env) });
       const run = await runPackrunCli(['run', 'injection.default_payload'], env);
       expect(run.code).not.toBe(0);

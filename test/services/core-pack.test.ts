@@ -165,7 +165,7 @@ describe('packrun up on a fresh data folder', () => {
 
 describe('packrun run without a server', () => {
   it("runs core's actions right away in a fresh data folder, installing core on the first run only", async () => {
-    const local = { PACKRUN_HOME: path.join(scratch, 'local-home'), PACKRUN_PYTHON: realPython(), PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` };
+    const local = { PACKRUN_HOME: path.join(scratch, 'local-home'), PACKRUN_PYTHON: realPython() };
     const first = await runPackrunCli(['run', 'core.local', 'cmd=echo first', '--json'], local);
     expect(first.stderr).toContain('built-in pack core 3.9.0 installed');
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', result: { stdout: 'first' } });

@@ -1,5 +1,4 @@
 export { runAction, prepareAction, findAction, splitActionRef, type RunActionOptions, type PreparedAction, type FoundAction } from './run-action.ts';
-export { LocalFileKeyValues } from './local-key-values.ts';
 export { shellArguments } from './shell-arguments.ts';
 export type { Runner, RunnerInput, RunnerPlan, WrapperReport } from './runner.ts';
 export { createStoreLedger, type StoreLedger, type StoreLedgerOptions, type TriggerInjector } from './service/store-ledger.ts';

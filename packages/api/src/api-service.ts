@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, loadDatastoreKey, PackrunError, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, PackrunError, recordApiAddress, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
@@ -91,6 +91,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     await hub.stop();
     throw error;
   }
+  // The CLI and the separate services on this data folder find this API here.
+  const forgetAddress = url === undefined ? () => undefined : recordApiAddress(config.home, connectableUrl(app));
 
   // The in-process bus loses its queue with the process: what was queued before a restart is queued again.
   const restored = await executions.requeueUnqueued({ includeScheduled: bus.kind === 'inprocess', olderThanMs: 0 });
@@ -121,6 +123,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     openSecrets: secrets.open,
     inquiries,
     async close(): Promise<void> {
+      forgetAddress();
       clearInterval(sweeper);
       stalls.stop();
       await retention.stop();
@@ -150,4 +153,12 @@ async function listenOrReady(app: FastifyInstance, listen: boolean, config: Pack
       cause: error,
     });
   }
+}
+
+/** Where a client on this host reaches the API: a wildcard listen address is reached on loopback. */
+function connectableUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the API is not listening on a TCP port');
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

@@ -2,13 +2,16 @@ import { Command, CommanderError } from 'commander';
 import { isPackrunError } from '@packrun/core';
 import { registerCommands } from './commands/index.ts';
 import { CliExit } from './exit.ts';
+import { setVerbose } from './verbose.ts';
 
 /** Builds the `packrun` program for these arguments; every subcommand lives in its own module under commands/. */
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('packrun')
     .description('Packrun: run integration packs (actions, sensors, rules), each in its own environment')
+    .option('-v, --verbose', 'say on stderr which path each command takes: the server it talks to (and how it found it) or the store it uses directly')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .hook('preAction', (command) => setVerbose(command.opts()['verbose'] === true));
   await registerCommands(program, argv);
   return program;
 }

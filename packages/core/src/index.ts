@@ -67,6 +67,7 @@ export { collectionNames } from './store/collections.ts';
 export { KeyValueService, type KeyValueServiceOptions } from './store/key-value-service.ts';
 export { loadDatastoreKey } from './store/datastore-crypto.ts';
 export { openStore, openKeyValues } from './store/open-store.ts';
+export { apiAddressFile, readRecordedApi, recordApiAddress } from './api-address.ts';
 export { openBus } from './bus/open-bus.ts';
 export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './pack/site-config.ts';
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';

@@ -19,6 +19,8 @@ export interface DataPaths {
   /** Per-execution job folders (the only writable place for sandboxed code). */
   jobs: string;
   cache: string;
+  /** What running processes record for others to find (the API's address: run/api.json). */
+  run: string;
 }
 
 export function dataPaths(home: string): DataPaths {
@@ -33,5 +35,6 @@ export function dataPaths(home: string): DataPaths {
     staging: path.join(root, 'staging'),
     jobs: path.join(root, 'jobs'),
     cache: path.join(root, 'cache'),
+    run: path.join(root, 'run'),
   };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
 import { HttpKeyValues, createHttpLedger, runnerIdentity, startActionRunnerService } from '@packrun/action-runner';
-import { cliApiKey } from '../api-client/connect.ts';
+import { cliApiKey, serviceApiUrl } from '../api-client/connect.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openReadyBus } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
@@ -25,11 +25,11 @@ export function register(program: Command): void {
       }
       const logger = createLogger({ level: config.logLevel });
       await installBuiltinPacks(config);
-      const endpoint = { url: config.apiUrl, apiKey };
       const host = await detectSandbox(config);
       // The broker's credentials are checked before anything else is contacted (guest is refused
       // where jobs could reach the broker), then the key's runner identity is asked of the API.
       const bus = await openReadyBus(config, logger, host);
+      const endpoint = { url: await serviceApiUrl(config, 'the action runner'), apiKey };
       const identity = await runnerIdentity(endpoint);
       const runner = await startActionRunnerService({
         config,
@@ -42,7 +42,7 @@ export function register(program: Command): void {
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
         decorator: createSandboxDecorator({ host, config }),
       });
-      process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${config.apiUrl}\n`);
+      process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${endpoint.url}\n`);
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping (grace ${config.shutdownGraceSeconds} s)\n`);
       await runner.stop(config.shutdownGraceSeconds * 1000);

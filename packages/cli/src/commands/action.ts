@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dataPaths, loadConfig, loadPack, readInstalledPack, runnerParameters, type ActionMeta, type DataPaths } from '@packrun/core';
 import { findAction } from '@packrun/action-runner';
+import { sayPath } from '../verbose.ts';
 
 async function installedActions(paths: DataPaths, onlyPack?: string): Promise<ActionMeta[]> {
   let refs: string[];
@@ -44,7 +45,9 @@ export function register(program: Command): void {
     .option('--pack <ref>', 'only this pack')
     .option('--json', 'print JSON')
     .action(async (options: { pack?: string; json?: boolean }) => {
-      const actions = await installedActions(dataPaths(loadConfig().home), options.pack);
+      const paths = dataPaths(loadConfig().home);
+      sayPath(`reading the packs installed in ${paths.packs}, which the server of PACKRUN_HOME runs`);
+      const actions = await installedActions(paths, options.pack);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(actions.map(({ ref, runnerType, description, enabled, unavailable }) => ({ ref, runner: runnerType, description, enabled, ...(unavailable ? { unavailable } : {}) })), null, 2)}\n`);
         return;
@@ -63,7 +66,9 @@ export function register(program: Command): void {
     .argument('<ref>', 'action ref, <pack>.<action>')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
-      const { action: meta } = await findAction(dataPaths(loadConfig().home), ref);
+      const paths = dataPaths(loadConfig().home);
+      sayPath(`reading the packs installed in ${paths.packs}, which the server of PACKRUN_HOME runs`);
+      const { action: meta } = await findAction(paths, ref);
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ ref: meta.ref, runner: meta.runnerType, description: meta.description, enabled: meta.enabled, entryPoint: meta.entryPoint, parameters: meta.raw['parameters'] ?? {}, ...(meta.unavailable ? { unavailable: meta.unavailable } : {}) }, null, 2)}\n`);
         return;

@@ -5,6 +5,9 @@ import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
 import { executionTree } from './execution-tree.ts';
+import { chooseDataPath } from '../local-store/data-path.ts';
+import { descendantsFromStore, getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
+import type { LocalStore } from '../local-store/local-store.ts';
 import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
@@ -33,6 +36,20 @@ function printRecord(record: ExecutionRecord, json: boolean, descendants: Execut
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * Does `viaApi` through the server of PACKRUN_HOME when it runs, else `inStore` on the store it
+ * uses (chooseDataPath), closing the store after.
+ */
+async function onDataPath<T>(viaApi: (client: ApiClient) => Promise<T>, inStore: (local: LocalStore) => Promise<T>): Promise<T> {
+  const path = await chooseDataPath(loadConfig());
+  if (path.kind === 'api') return viaApi(path.client);
+  try {
+    return await inStore(path.local);
+  } finally {
+    await path.local.close();
+  }
+}
+
 /** Prints the output live and returns the final record; exit code 1 unless it succeeded. */
 async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
   const final = await waitForExecution(client, id, {
@@ -42,16 +59,20 @@ async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
 }
 
 export function register(program: Command): void {
-  const command = program.command('execution').description('Executions on the running server');
+  const command = program.command('execution').description('Executions: through the server of PACKRUN_HOME when it runs, else in the store it uses (cancel and rerun need the server)');
 
   command
     .command('get')
     .argument('<id>')
     .option('--json', 'print the execution as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const client = await requireApi(loadConfig());
-      const record = await client.withWholeResult(await client.getExecution(id));
-      const descendants = (record.children?.length ?? 0) > 0 ? await client.executionChildren(id) : [];
+      const { record, descendants } = await onDataPath(
+        async (client) => {
+          const found = await client.withWholeResult(await client.getExecution(id));
+          return { record: found, descendants: (found.children?.length ?? 0) > 0 ? await client.executionChildren(id) : [] };
+        },
+        async (local) => ({ record: await getFromStore(local, id), descendants: await descendantsFromStore(local, id) }),
+      );
       printRecord(record, options.json === true, descendants);
     });
 
@@ -67,8 +88,7 @@ export function register(program: Command): void {
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
     .action(async (options: Record<string, string | boolean | undefined>) => {
-      const client = await requireApi(loadConfig());
-      const { items, total } = await client.listExecutions({
+      const query = {
         action: options['action'] as string | undefined,
         status: options['status'] as string | undefined,
         since: options['since'] as string | undefined,
@@ -76,7 +96,11 @@ export function register(program: Command): void {
         parent: options['parent'] as string | undefined,
         limit: options['limit'] as string,
         offset: options['offset'] as string,
-      });
+      };
+      const { items, total } = await onDataPath(
+        (client) => client.listExecutions(query),
+        (local) => listFromStore(local, query),
+      );
       if (options['json']) {
         process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
         return;
@@ -90,8 +114,12 @@ export function register(program: Command): void {
     .description('Follow an execution: its output as it comes, then its final status')
     .argument('<id>')
     .action(async (id: string) => {
-      const final = await follow(await requireApi(loadConfig()), id);
-      process.stderr.write(`${final.id}: ${final.status}\n`);
+      const final = await onDataPath(
+        (client) => follow(client, id),
+        (local) => printStoredOutput(local, id),
+      );
+      const stuck = isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)';
+      process.stderr.write(`${final.id}: ${final.status}${stuck}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
 

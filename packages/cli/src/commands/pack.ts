@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -13,6 +13,7 @@ import {
 
 import { connectApi } from '../api-client/connect.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
+import { sayPath } from '../verbose.ts';
 
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -102,6 +103,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const server = await connectApi(config);
       if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
+      sayPath(`no server runs on ${config.home}: installing into it directly`);
       // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
       await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress, decorator }));
@@ -115,6 +117,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
+      sayPath(`upgrading in ${dataPaths(config.home).packs} directly`);
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
       await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress, decorator }));
     });
@@ -124,7 +127,9 @@ export function register(program: Command): void {
     .description('List installed packs with their version, source and env state')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const packs = await listInstalledPacks(loadConfig());
+      const config = loadConfig();
+      sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
+      const packs = await listInstalledPacks(config);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(packs, null, 2)}\n`);
         return;
@@ -143,6 +148,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
       const config = loadConfig();
+      sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
       const info = await packInfo(ref, config);
       // What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS).
       const hostPaths = config.sandboxHostPaths.filter((grant) => grant.scope === info.ref || grant.scope.startsWith(`${info.ref}.`));
@@ -174,6 +180,7 @@ export function register(program: Command): void {
     .action(async (ref: string, options: { force?: boolean }) => {
       const server = await connectApi(loadConfig());
       if (server) return removeThroughApi(server, ref, options.force ?? false);
+      sayPath(`no server runs on ${loadConfig().home}: removing from it directly`);
       await removePack(ref, { config: loadConfig(), force: options.force ?? false });
       process.stdout.write(`removed ${ref}\n`);
     });

@@ -13,7 +13,7 @@ import {
 } from '@packrun/core';
 import { executionRequester, startRulesEngine } from '@packrun/rules-engine';
 import { ApiClient } from '../api-client/api-client.ts';
-import { cliApiKey, requireApi } from '../api-client/connect.ts';
+import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
@@ -147,9 +147,9 @@ export function register(program: Command): void {
           hint: 'create one with `packrun api-key create --user rules --role operator` and set PACKRUN_API_KEY',
         });
       }
+      const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
       const logger = createLogger({ level: config.logLevel });
       const backends = await openStoreBackends(config, logger);
-      const client = new ApiClient(config.apiUrl, apiKey);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       // With the rule's id for the execution, a retried request gets the one it made (200), never a second.
       const creator = {
@@ -174,7 +174,7 @@ export function register(program: Command): void {
         requestExecution: executionRequester(creator, backends.store),
         concurrency: config.rulesConcurrency,
       });
-      process.stdout.write(`rules engine consuming trigger instances (concurrency ${config.rulesConcurrency}), executions through ${config.apiUrl}\n`);
+      process.stdout.write(`rules engine consuming trigger instances (concurrency ${config.rulesConcurrency}), executions through ${client.url}\n`);
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping\n`);
       await engine.stop();

@@ -1,8 +1,11 @@
-import { createSandboxDecorator, dataPaths, detectSandbox, type ActionOutcome, type PackrunConfig, type ParameterOrigin } from '@packrun/core';
-import { describePlan, LocalFileKeyValues, prepareAction, runAction, type PlanDescription } from '@packrun/action-runner';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, type ActionMeta, type ActionOutcome, type PackrunConfig, type ParameterOrigin } from '@packrun/core';
+import { describePlan, prepareAction, type PlanDescription } from '@packrun/action-runner';
 import path from 'node:path';
-import { connectApi, requireApi } from '../api-client/connect.ts';
+import { apiKeyValues } from '../api-client/api-key-values.ts';
+import { requireApi } from '../api-client/connect.ts';
 import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.ts';
+import { chooseDataPath, type DataPath } from '../local-store/data-path.ts';
+import { runInStore } from '../local-store/local-executions.ts';
 
 export interface RunRequest {
   ref: string;
@@ -12,34 +15,38 @@ export interface RunRequest {
 }
 
 /**
- * In local mode the caller is whoever can read PACKRUN_HOME, datastore key included: the operator,
- * whose templates may decrypt what `packrun key get --decrypt` would show them anyway.
+ * Without a server the caller is whoever can read PACKRUN_HOME, datastore key included: the
+ * operator, whose templates may decrypt what `packrun key get --decrypt` would show them anyway.
  */
 const localOperator: ParameterOrigin = { from: 'caller', mayDecrypt: { system: true, user: true } };
 
 /**
- * The one place `packrun run` executes an action. Local mode: in this process, against the packs
- * installed in PACKRUN_HOME and the local datastore file, inside the sandbox layers this host
- * has (`packrun doctor`). When a server answers at PACKRUN_API_URL, it runs there instead.
+ * The one place `packrun run` executes an action: on the server of PACKRUN_HOME when it runs;
+ * else in this process, against the packs installed in PACKRUN_HOME and the store that server
+ * uses (recorded there, so `packrun up` shows it after), inside the sandbox layers this host has.
  */
-export async function executeAction(config: PackrunConfig, request: RunRequest): Promise<ActionOutcome> {
-  const client = await connectApi(config);
-  if (client) return runThroughApi(client, request);
-  const paths = dataPaths(config.home);
-  return runAction({
-    paths,
-    // One execution in a process that then exits: a zygote would cost its start-up and never be
-    // forked from again, so the action starts cold.
-    config: { ...config, warmSpawn: false },
-    ref: request.ref,
-    input: request.parameters,
-    parameterOrigin: localOperator,
-    datastore: new LocalFileKeyValues(paths),
-    executionId: request.executionId,
-    signal: request.signal,
-    // Nor would network namespaces made ahead for the next job serve anything.
-    decorator: createSandboxDecorator({ host: await detectSandbox(config), config: { ...config, sandboxNetnsSpares: 0 } }),
-  });
+export async function executeAction(config: PackrunConfig, request: RunRequest & { action: ActionMeta }): Promise<ActionOutcome> {
+  const chosen = await chooseDataPath(config);
+  if (chosen.kind === 'api') return runThroughApi(chosen.client, request);
+  try {
+    const logger = createLogger({ level: config.logLevel, name: 'packrun-cli' });
+    return await runInStore(
+      config,
+      chosen.local,
+      {
+        action: request.action,
+        parameters: request.parameters,
+        executionId: request.executionId,
+        signal: request.signal,
+        parameterOrigin: localOperator,
+        // Network namespaces made ahead for the next job would serve nothing in a process that runs one.
+        decorator: createSandboxDecorator({ host: await detectSandbox(config), config: { ...config, sandboxNetnsSpares: 0 } }),
+      },
+      logger,
+    );
+  } finally {
+    await chosen.local.close();
+  }
 }
 
 /** `packrun run --async`: queues the execution on the server and returns its id; needs a server. */
@@ -47,13 +54,22 @@ export async function submitAction(config: PackrunConfig, request: Omit<RunReque
   return (await submitThroughApi(await requireApi(config), request)).id;
 }
 
-/** The exact command line Packrun would start, and the job it would send (secrets masked), without starting it. */
+/**
+ * The exact command line Packrun would start, and the job it would send (secrets masked), without
+ * starting it; datastore templates read the datastore on the one data path.
+ */
 export async function describeAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<PlanDescription> {
   const paths = dataPaths(config.home);
-  const prepared = await prepareAction(
-    { paths, config, ref: request.ref, input: request.parameters, parameterOrigin: localOperator, datastore: new LocalFileKeyValues(paths) },
-    request.executionId,
-    path.join(paths.jobs, request.executionId),
-  );
-  return describePlan(prepared);
+  const chosen: DataPath = await chooseDataPath(config);
+  try {
+    const datastore = chosen.kind === 'api' ? apiKeyValues(chosen.client) : chosen.local.keyValues;
+    const prepared = await prepareAction(
+      { paths, config, ref: request.ref, input: request.parameters, parameterOrigin: localOperator, datastore },
+      request.executionId,
+      path.join(paths.jobs, request.executionId),
+    );
+    return describePlan(prepared);
+  } finally {
+    if (chosen.kind === 'store') await chosen.local.close();
+  }
 }

@@ -77,7 +77,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', cancel);
       let outcome: ActionOutcome;
       try {
-        outcome = await executeAction(config, { ref, parameters, executionId, signal: controller.signal });
+        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal });
       } finally {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);

@@ -1,4 +1,7 @@
-import { brokerEndpoint, detectSandbox, openBus, openKeyValues, openStore, refuseExposedGuest, type Bus, type KeyValues, type Logger, type PackrunConfig, type SandboxHost, type Store } from '@packrun/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { brokerEndpoint, detectSandbox, isPackrunError, openBus, openKeyValues, openStore, refuseExposedGuest, type Bus, type KeyValues, type Logger, type PackrunConfig, type SandboxHost, type Store } from '@packrun/core';
+import { cliKeyUser } from '../api-client/connect.ts';
+import { importLegacyDatastore } from '../local-store/local-store.ts';
 
 export interface StoreBackends {
   store: Store;
@@ -13,9 +16,11 @@ export interface StoreBackends {
  */
 export async function openStoreBackends(config: PackrunConfig, logger: Logger, host?: SandboxHost): Promise<StoreBackends> {
   await guardBroker(config, host);
-  const store = await openStore(config, logger);
+  const store = await openStoreWhenFree(config, logger);
+  const keyValues = openKeyValues(store, config);
   let bus: Bus;
   try {
+    await importLegacyDatastore(config, keyValues, cliKeyUser);
     bus = await openReadyBus(config, logger, host);
   } catch (error) {
     await store.close();
@@ -24,12 +29,32 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger, h
   return {
     store,
     bus,
-    keyValues: openKeyValues(store, config),
+    keyValues,
     async close() {
       await bus.close().catch((error: unknown) => logger.warn({ err: error }, 'bus did not close cleanly'));
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));
     },
   };
+}
+
+/**
+ * A CLI command working on the store while no server runs holds the embedded store's lock for a
+ * moment (packrun key, packrun execution): a service starting just then waits that moment out
+ * rather than refuse. A store held longer (another server, a `packrun run` still running) is
+ * refused with STORE_LOCKED naming its holder.
+ */
+const lockedStoreWaitMs = 3000;
+
+async function openStoreWhenFree(config: PackrunConfig, logger: Logger): Promise<Store> {
+  const deadline = Date.now() + lockedStoreWaitMs;
+  for (;;) {
+    try {
+      return await openStore(config, logger);
+    } catch (error) {
+      if (!isPackrunError(error) || error.code !== 'STORE_LOCKED' || Date.now() >= deadline) throw error;
+    }
+    await sleep(100);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashApiKey, type Logger, type Store } from '@packrun/core';
 import { createApiKey } from '@packrun/api';
-import { cliKeyFile } from '../api-client/connect.ts';
+import { cliKeyFile, cliKeyUser } from '../api-client/connect.ts';
 
 /**
  * Makes sure PACKRUN_HOME/secrets/cli-api-key holds a key the store knows: created on first start,
@@ -22,7 +22,7 @@ export async function ensureCliKey(store: Store, home: string, logger: Logger): 
     }
     if (record?.enabled) return file;
   }
-  const { key } = await createApiKey(store, { user: 'admin', role: 'system_admin', description: 'CLI key written by packrun up' });
+  const { key } = await createApiKey(store, { user: cliKeyUser, role: 'system_admin', description: 'CLI key written by packrun up' });
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${key}\n`, { mode: 0o600 });

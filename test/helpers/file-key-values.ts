@@ -13,9 +13,10 @@ interface StoredKey {
 }
 
 /**
- * The CLI's local datastore for `packrun run` without a server: one JSON file, PACKRUN_HOME/kv.json,
- * secrets encrypted with AES-256-GCM under a key in PACKRUN_HOME/secrets/local-kv.key. It is for
- * one user at a terminal, not concurrent services; those use the Store's key-value service.
+ * A datastore in one JSON file, PACKRUN_HOME/kv.json, secrets encrypted with AES-256-GCM under a
+ * key in PACKRUN_HOME/secrets/local-kv.key: for tests that run actions with runAction and no store.
+ * It is the format of the CLI's separate datastore in earlier versions, so tests also use it to
+ * write a kv.json the import (packages/cli/src/local-store/legacy-kv-import.ts) must read.
  */
 export class LocalFileKeyValues implements KeyValues {
   private readonly file: string;

@@ -1,0 +1,196 @@
+import os from 'node:os';
+import {
+  createInProcessBus,
+  dataPaths,
+  isPackrunError,
+  maskSecrets,
+  nowIso,
+  openExecutionOutput,
+  readExecutionResult,
+  toFailure,
+  PackrunError,
+  type ActionMeta,
+  type ActionOutcome,
+  type ExecutionRecord,
+  type Filter,
+  type Logger,
+  type ParameterOrigin,
+  type PackrunConfig,
+  type SpawnDecorator,
+} from '@packrun/core';
+import { createStoreLedger, runAction } from '@packrun/action-runner';
+import type { LocalStore } from './local-store.ts';
+
+/**
+ * Executions in the store of PACKRUN_HOME while no server runs: `packrun run` records its
+ * execution there as the server's runner would (running, then its outcome, big output in blobs),
+ * and `packrun execution get/list/tail` read them, so what was done offline is in the server's
+ * history after `packrun up`.
+ */
+export interface LocalRunRequest {
+  action: ActionMeta;
+  parameters: Record<string, unknown>;
+  executionId: string;
+  signal: AbortSignal;
+  parameterOrigin: ParameterOrigin;
+  decorator: SpawnDecorator;
+}
+
+/** Execution records never shown: the sealed secret values and where the blobs are. */
+export type ShownExecution = Omit<ExecutionRecord, 'secretParameters' | 'resultBlobs'>;
+
+/**
+ * Runs the action in this process against the store's datastore and records it in the store. The
+ * store stays open (and the embedded store locked) until the outcome is stored: a server started
+ * meanwhile refuses with STORE_LOCKED naming this process, rather than reaping a run it cannot see.
+ */
+export async function runInStore(config: PackrunConfig, local: LocalStore, request: LocalRunRequest, logger: Logger): Promise<ActionOutcome> {
+  const { store } = local;
+  const runnerId = `cli-${os.hostname()}-${process.pid}`;
+  const secretNames = Object.entries(request.action.parameters).filter(([, spec]) => spec.secret).map(([name]) => name);
+  const at = nowIso();
+  await store.executions.insert({
+    id: request.executionId,
+    action: request.action.ref,
+    pack: request.action.pack,
+    runnerType: request.action.runnerType,
+    parameters: maskSecrets(request.parameters, secretNames),
+    status: 'running',
+    log: [
+      { status: 'requested', at, by: local.user },
+      { status: 'running', at, by: runnerId },
+    ],
+    createdAt: at,
+    startedAt: at,
+    runnerId,
+    context: { user: local.user, via: 'packrun run without a server' },
+    user: local.user,
+    parameterOrigin: request.parameterOrigin,
+  });
+  // The ledger the server's runners report to, over this store: the outcome is stored as theirs is.
+  const ledger = createStoreLedger({
+    store,
+    bus: createInProcessBus({ logger }),
+    logger,
+    staleAfterMs: 3 * config.runnerHeartbeatSeconds * 1000,
+    // Nothing is claimed here (the run holds its parameters already): no sealed secrets to open.
+    openSecrets: () => ({}),
+    resultInlineBytes: config.resultInlineBytes,
+  });
+  let outcome: ActionOutcome;
+  try {
+    outcome = await runAction({
+      paths: dataPaths(config.home),
+      // One execution in a process that then exits: a zygote would cost its start-up and never be
+      // forked from again, so the action starts cold.
+      config: { ...config, warmSpawn: false },
+      ref: request.action.ref,
+      input: request.parameters,
+      parameterOrigin: request.parameterOrigin,
+      datastore: local.keyValues,
+      user: local.user,
+      executionId: request.executionId,
+      signal: request.signal,
+      decorator: request.decorator,
+      logger,
+    });
+  } catch (error) {
+    if (isPackrunError(error) && error.userError) {
+      // Refused (a bad parameter, a pack missing): as through the API, nothing is recorded.
+      await store.removeExecutions({ id: request.executionId });
+    } else {
+      await ledger.complete({ executionId: request.executionId, runnerId, error: toFailure(error) });
+    }
+    throw error;
+  }
+  await ledger.complete({ executionId: request.executionId, runnerId, outcome });
+  return outcome;
+}
+
+/** The execution as the API shows it, its whole result read from the blobs. */
+export async function getFromStore(local: LocalStore, id: string): Promise<ShownExecution> {
+  const record = await local.store.executions.get(id);
+  if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
+  const { secretParameters: _sealed, resultBlobs: _blobs, ...shown } = record;
+  const result = await readExecutionResult(local.store.executionBlobs, record);
+  return result === undefined ? shown : { ...shown, result };
+}
+
+export interface LocalListQuery {
+  action?: string;
+  status?: string;
+  parent?: string;
+  since?: string;
+  until?: string;
+  limit: string;
+  offset: string;
+}
+
+function wholeNumber(raw: string, option: string, least: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < least) {
+    throw new PackrunError('CLI_PARAMETERS_INVALID', `--${option} must be a whole number of at least ${least}, got "${raw}"`);
+  }
+  return value;
+}
+
+function instant(raw: string, option: string): string {
+  const time = new Date(raw);
+  if (Number.isNaN(time.getTime())) throw new PackrunError('CLI_PARAMETERS_INVALID', `--${option} must be an ISO-8601 time, got "${raw}"`);
+  return time.toISOString();
+}
+
+/** Executions newest first, filtered as GET /api/v1/executions filters them; results stay in their blobs. */
+export async function listFromStore(local: LocalStore, query: LocalListQuery): Promise<{ items: ShownExecution[]; total: number }> {
+  const filter: Filter<ExecutionRecord> = {};
+  if (query.action) filter.action = query.action;
+  if (query.status) filter.status = query.status as ExecutionRecord['status'];
+  if (query.parent) filter.parent = query.parent;
+  if (query.since || query.until) {
+    filter.createdAt = {
+      ...(query.since ? { $gte: instant(query.since, 'since') } : {}),
+      ...(query.until ? { $lt: instant(query.until, 'until') } : {}),
+    };
+  }
+  const limit = Math.min(wholeNumber(query.limit, 'limit', 1), 1000);
+  const skip = wholeNumber(query.offset, 'offset', 0);
+  const [total, records] = await Promise.all([
+    local.store.executions.count(filter),
+    local.store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip, limit }),
+  ]);
+  const items = records.map(({ secretParameters: _sealed, resultBlobs: _blobs, ...shown }) => shown);
+  return { items, total };
+}
+
+/**
+ * Writes an execution's stored stdout and stderr (from its blobs when they are big) to this
+ * process's own; returns the record. Nothing runs while no server does, so what is stored is all.
+ */
+export async function printStoredOutput(local: LocalStore, id: string): Promise<ExecutionRecord> {
+  const record = await local.store.executions.get(id);
+  if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
+  for (const [field, sink] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    let last: Buffer | undefined;
+    for await (const chunk of await openExecutionOutput(local.store.executionBlobs, record, field)) {
+      if ((chunk as Buffer).length === 0) continue;
+      last = chunk as Buffer;
+      sink.write(last);
+    }
+    // Stored output loses its final newline (as StackStorm's results do): the lines after it start on their own.
+    if (last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
+  }
+  return record;
+}
+
+/** The executions a workflow execution started, each followed by its own (as GET /executions/{id}/children). */
+export async function descendantsFromStore(local: LocalStore, id: string): Promise<ShownExecution[]> {
+  const found: ShownExecution[] = [];
+  const walk = async (parent: string): Promise<void> => {
+    for (const { secretParameters: _sealed, resultBlobs: _blobs, ...child } of await local.store.executions.find({ parent }, { sort: { createdAt: 1, id: 1 }, limit: 10_000 })) {
+      found.push(child);
+      if ((child.children?.length ?? 0) > 0) await walk(child.id);
+    }
+  };
+  await walk(id);
+  return found;
+}
