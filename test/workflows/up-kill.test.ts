@@ -53,6 +53,12 @@ async function kill(server: PackrunProcess): Promise<void> {
 
 type Api = Awaited<ReturnType<typeof apiAt>>;
 
+/** The CLI's environment with no server named: it works on the store itself (a named one that does not answer is an error). */
+function withoutServer(): Record<string, string> {
+  const { PACKRUN_API_URL: _named, ...rest } = env;
+  return rest;
+}
+
 async function children(api: Api, id: string): Promise<ExecutionRecord[]> {
   return (await api.call<ExecutionRecord[]>('GET', `/api/v1/executions/${id}/children`)).body;
 }
@@ -66,7 +72,7 @@ async function holdTheRunner(api: Api): Promise<string> {
 
 describe('a workflow across packrun up being SIGKILLed', () => {
   it('packrun run runs a workflow through the server, and says without one that the workflow engine runs workflows', async () => {
-    const alone = await runPackrunCli(['run', 'wftest.three_steps'], env);
+    const alone = await runPackrunCli(['run', 'wftest.three_steps'], withoutServer());
     expect(alone.code).not.toBe(0);
     expect(alone.stderr).toContain('WORKFLOW_NEEDS_ENGINE');
     await up();
@@ -99,7 +105,7 @@ describe('a workflow across packrun up being SIGKILLed', () => {
     await kill(server);
 
     // Third life: it finishes.
-    await up();
+    server = await up();
     api = await apiAt(env['PACKRUN_API_URL']!, home.home);
     let done: ExecutionRecord | undefined;
     await retryUntil(
@@ -132,5 +138,12 @@ describe('a workflow across packrun up being SIGKILLed', () => {
     expect(tree.stdout).toMatch(/└─ third: core\.echo {2}succeeded/);
     const listed = await runPackrunCli(['execution', 'list', '--parent', workflow.id, '--json'], env);
     expect((JSON.parse(listed.stdout) as { total: number }).total).toBe(3);
+    // Without the server, the CLI reads the same tree from the store.
+    await kill(server);
+    const offline = await runPackrunCli(['execution', 'get', workflow.id], withoutServer());
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/tasks:\n {2}├─ first: core\.echo {2}succeeded/);
+    const offlineList = await runPackrunCli(['execution', 'list', '--parent', workflow.id, '--json'], withoutServer());
+    expect((JSON.parse(offlineList.stdout) as { total: number }).total).toBe(3);
   }, 300_000);
 });
