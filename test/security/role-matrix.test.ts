@@ -42,6 +42,10 @@ function rows(): Row[] {
     { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
+    // Not a workflow, and already canceled: an allowed role gets 409, after authorization.
+    { route: 'PUT /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, body: { status: 'pausing' }, allowed: operators },
+    { route: 'DELETE /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, allowed: operators },
+    { route: 'GET /api/v1/executions/:id/children', path: () => `/api/v1/executions/${runnersExecution}/children`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
     { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },

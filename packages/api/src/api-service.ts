@@ -9,8 +9,8 @@ import { createBuiltinExecutions } from './executions/builtin-executions.ts';
 import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
 import { createExecutionTriggers, createInquiryTrigger } from './executions/execution-triggers.ts';
 import { createRetryPolicy } from './executions/retry-policy.ts';
-import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
-import { packParameterValidator } from './executions/parameter-validator.ts';
+import type { ExecutionService, ParameterValidator } from './executions/execution-service.ts';
+import { createExecutionAuthority } from './executions/execution-authority.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
@@ -38,6 +38,8 @@ export interface ApiService {
   url: string | undefined;
   ledger: StoreLedger;
   executions: ExecutionService;
+  /** Opens an execution's sealed secret parameters (the workflow engine's, for the workflow's own). */
+  openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
   inquiries: InquiryService;
   close(): Promise<void>;
 }
@@ -73,14 +75,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   });
   const hub = new EventHub();
   await hub.start(bus);
-  const executions = createExecutionService({
-    store,
-    bus,
-    logger,
-    validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
-    secrets,
-    onCompleted,
-  });
+  const { executions } = createExecutionAuthority({ config, store, bus, keyValues, logger, onCompleted, ...(options.validate ? { validate: options.validate } : {}) });
   completionSteps = [
     { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
     { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
@@ -147,6 +142,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     url,
     ledger,
     executions,
+    openSecrets: secrets.open,
     inquiries,
     async close(): Promise<void> {
       forgetAddress();

@@ -14,6 +14,10 @@ export const executionStatuses = [
   'canceling',
   'canceled',
   'abandoned',
+  // Workflows only (StackStorm's): a pause asked for, taken effect, and a resume asked for.
+  'pausing',
+  'paused',
+  'resuming',
   // An inquiry waiting for its response (the inquirer runner); neither running nor ended.
   'pending',
 ] as const;
