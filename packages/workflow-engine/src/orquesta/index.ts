@@ -1,0 +1,1 @@
+export { orquestaDriver, OrquestaDriver, type OrquestaDefinition } from './driver.ts';
