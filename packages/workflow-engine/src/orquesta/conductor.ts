@@ -33,6 +33,8 @@ export interface TaskEntry {
   term?: boolean;
   /** The task's result (a list for with-items), kept for `task()`. */
   result?: Json;
+  /** With-items: each item's `{status, result}`, as StackStorm's task record holds them. */
+  items?: Json[];
   startedAt?: number;
   endedAt?: number;
 }
@@ -97,6 +99,8 @@ export interface TaskEvent {
   itemId?: number;
   /** With-items: the results of every item so far, in item order. */
   accumulated?: Json[];
+  /** With-items: every item's `{status, result}` so far (null for an item not run). */
+  itemRecords?: Json[];
 }
 
 export const entryKey = (taskId: string, route: number): string => `${taskId}__r${route}`;
@@ -181,7 +185,7 @@ export class Conductor {
       task_name: entry.id,
       task_id: entry.id,
       route: entry.route,
-      result: hasItems ? { items: clone(entry.result ?? []) } : clone(entry.result ?? null),
+      result: hasItems ? { items: clone(entry.items ?? []) } : clone(entry.result ?? null),
       status: entry.status ?? unset,
       start_timestamp: entry.startedAt === undefined ? null : new Date(entry.startedAt).toISOString(),
       end_timestamp: entry.endedAt === undefined ? null : new Date(entry.endedAt).toISOString(),
@@ -462,6 +466,7 @@ export class Conductor {
       }
       result = hasItems ? (event.accumulated ?? event.result ?? []) : (event.result ?? null);
       entry.result = clone(result);
+      if (event.itemRecords !== undefined) entry.items = clone(event.itemRecords);
       if (now !== undefined) entry.endedAt = now;
       vars = this.context(entry.ctxs.in);
       if (activeStatuses.has(this.state.status) && this.shouldRetry(entry, vars, result)) {
@@ -674,6 +679,8 @@ export class Conductor {
   /** Renders `output` once the workflow is completed; an error fails it (unless it was canceled). */
   renderOutput(): void {
     if (!completedStatuses.has(this.state.status) || this.state.output !== null) return;
+    // Input or vars failed to render: the workflow never started, and st2 renders no output.
+    if (this.state.contexts.length === 0) return;
     const rolling = this.terminalContext();
     const output: Vars = {};
     let failed = false;

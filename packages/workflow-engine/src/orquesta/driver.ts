@@ -35,7 +35,7 @@ interface DriverState {
   held: Record<string, ChildRequest>;
   /** How many times each task entry has started, which numbers its request ids. */
   runs: Record<string, number>;
-  /** With-items: each item's result in the current run, by task entry. */
+  /** With-items: each item's `{status, result}` in the current run, by task entry (null: not run). */
   items: Record<string, Json[]>;
 }
 
@@ -89,7 +89,7 @@ class Step {
             return;
           }
           // An action-less task, or one with no items, succeeds as soon as it runs.
-          this.conductor.updateTask(task.id, task.route, task.itemsCount === 0 ? { status: 'succeeded', accumulated: [] } : { status: 'succeeded', result: null }, this.env.now);
+          this.conductor.updateTask(task.id, task.route, task.itemsCount === 0 ? { status: 'succeeded', accumulated: [], itemRecords: [] } : { status: 'succeeded', result: null }, this.env.now);
         } else {
           this.requestChildren(task);
         }
@@ -160,10 +160,11 @@ class Step {
     request.status = status;
     const key = entryKey(request.task, request.route);
     if (request.item !== undefined) {
-      const accumulated = this.state.items[key] ?? [];
-      if (completedStatuses.has(status)) accumulated[request.item] = result;
-      this.state.items[key] = accumulated;
-      this.conductor.updateTask(request.task, request.route, { status, result, itemId: request.item, accumulated: [...accumulated] }, this.env.now);
+      const records = this.state.items[key] ?? [];
+      if (completedStatuses.has(status)) records[request.item] = { status, result };
+      this.state.items[key] = records;
+      const accumulated = records.map((record) => (record !== null && typeof record === 'object' && !Array.isArray(record) ? (record['result'] ?? null) : null));
+      this.conductor.updateTask(request.task, request.route, { status, result, itemId: request.item, accumulated, itemRecords: [...records] }, this.env.now);
     } else {
       this.conductor.updateTask(request.task, request.route, { status, result }, this.env.now);
     }

@@ -115,18 +115,18 @@ function task(args: FunctionArguments, scope: EvaluationScope): unknown {
   return record;
 }
 
-/** st2kv('system.key' | 'user.key' | 'key', decrypt=false, default=...): a datastore value. */
+/** st2kv('system.key' | 'user.key' | 'key', decrypt=false, default=...): a datastore value; a bare key is the user's, as in st2. */
 function st2kv(args: FunctionArguments, scope: EvaluationScope): unknown {
   const key = args.positional[0];
   if (typeof key !== 'string') throw new FunctionFailure('TypeError', 'Given key is not typeof string.');
   const decrypt = args.keywords['decrypt'] ?? args.positional[1] ?? false;
   if (typeof decrypt !== 'boolean') throw new FunctionFailure('TypeError', 'Decrypt parameter is not typeof bool.');
-  const [kvScope, name] = key.startsWith('user.') ? (['user', key.slice(5)] as const) : key.startsWith('system.') ? (['system', key.slice(7)] as const) : (['system', key] as const);
+  const [kvScope, name] = key.startsWith('user.') ? (['user', key.slice(5)] as const) : key.startsWith('system.') ? (['system', key.slice(7)] as const) : (['user', key] as const);
   if (scope.keyValue === undefined) throw new FunctionFailure('ExpressionEvaluationException', 'The datastore is not available here.');
   const value = scope.keyValue(name, kvScope, decrypt);
   if (value !== undefined) return value;
   if (Object.hasOwn(args.keywords, 'default')) return args.keywords['default'];
-  throw new FunctionFailure('ExpressionEvaluationException', `The key "${key}" does not exist in the StackStorm datastore.`);
+  throw new FunctionFailure('ExpressionEvaluationException', `The key "${name}" does not exist in the StackStorm datastore.`);
 }
 
 export const orquestaFunctions: ReadonlyMap<string, OrquestaFunction> = new Map<string, OrquestaFunction>([

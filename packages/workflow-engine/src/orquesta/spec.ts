@@ -299,7 +299,7 @@ export function readWorkflowSpec(source: WorkflowSource): WorkflowSpec {
   }
   const fields = reader.fields(root, workflowKeys, '(workflow)');
   const version = reader.json(fields.get('version'));
-  if (version === null || String(version) !== '1.0') {
+  if (version !== 1 && version !== '1.0' && version !== '1') {
     reader.problem('WORKFLOW_SYNTAX', `version must be 1.0 (orquesta), not ${JSON.stringify(version)}`, { node: fields.get('version') ?? root, path: 'version' });
   }
   const tasksNode = fields.get('tasks');
@@ -317,7 +317,7 @@ export function readWorkflowSpec(source: WorkflowSource): WorkflowSpec {
   const spec: WorkflowSpec = {
     file: source.file,
     pack: source.pack,
-    version: String(version),
+    version: '1.0',
     description: typeof description === 'string' ? description : undefined,
     input: reader.oneKeyList(fields.get('input'), 'input', true).map(([name, value, hasDefault]) => ({ name, default: value, hasDefault })),
     vars: reader.oneKeyList(fields.get('vars'), 'vars', false).map(([name, value]) => [name, value]),
