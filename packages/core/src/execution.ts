@@ -12,6 +12,10 @@ export const executionStatuses = [
   'canceling',
   'canceled',
   'abandoned',
+  // Workflows only (StackStorm's): a pause asked for, taken effect, and a resume asked for.
+  'pausing',
+  'paused',
+  'resuming',
 ] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
 

@@ -12,7 +12,7 @@ const knownKeys = new Set([
 ]);
 
 /** Runners that run the file named by `entry_point`; for the others it is ignored. */
-const entryPointRunners = new Set(['python-script', 'local-shell-script', 'node-script']);
+const entryPointRunners = new Set(['python-script', 'local-shell-script', 'node-script', 'orquesta', 'action-chain']);
 
 export interface ParsedMeta<T> {
   meta: T;

@@ -103,6 +103,8 @@ export interface Store {
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
   readonly runners: Collection<RunnerRecord>;
+  /** The workflow engine's state of each workflow execution (packages/workflow-engine). */
+  readonly workflows: Collection<WorkflowRecord>;
   /**
    * The parts of execution results too big for their records (ExecutionRecord.resultBlobs):
    * files beside the embedded store's database, GridFS in MongoDB. Written and read through
@@ -318,6 +320,10 @@ export interface ExecutionRecord {
   rule?: string;
   triggerInstance?: string;
   user?: string;
+  /** The workflow execution that started this one as one of its tasks. */
+  parent?: string;
+  /** The executions this workflow execution started, in the order it started them. */
+  children?: string[];
 }
 
 export type TriggerInstanceStatus = 'pending' | 'processing' | 'processed' | 'processing_failed';
@@ -439,4 +445,76 @@ export interface KeyValues {
   /** True if a key was removed. */
   delete(name: string, options?: Pick<KeyValueGetOptions, 'scope' | 'user'>): Promise<boolean>;
   list(options?: KeyValueListOptions): Promise<KeyValueEntry[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows (packages/workflow-engine).
+
+/** A child execution a workflow step asked for: rendered parameters, inserted as data. */
+export interface WorkflowChildRequest {
+  /** Unique within the workflow and deterministic; the child's execution id is derived from it. */
+  requestId: string;
+  action: string;
+  parameters: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+/**
+ * Effects a step decided, stored in the same write as the state they came from (an outbox) and
+ * cleared once carried out. Carrying them out again is harmless: a child's id is derived from
+ * its request, so a replayed start finds the child already made.
+ */
+export interface WorkflowOutbox {
+  /** Changes with each step that fills the outbox; clearing it is a compare-and-set on it. */
+  id: string;
+  start: WorkflowChildRequest[];
+  /** requestIds of children to cancel, pause or resume. */
+  cancel: string[];
+  pause: string[];
+  resume: string[];
+}
+
+/** One child of a workflow: the request and the execution made for it. */
+export interface WorkflowChildLink {
+  requestId: string;
+  execution: string;
+}
+
+/** A pause, resume or cancel asked of a workflow through the API, in the order asked. */
+export interface WorkflowControlRequest {
+  kind: 'pause' | 'resume' | 'cancel';
+  by: string;
+  at: string;
+}
+
+/**
+ * A workflow execution as the engine keeps it. `id` is the workflow execution's id. Every step is
+ * a compare-and-set on `version`, so engines in several processes never apply two steps at once.
+ */
+export interface WorkflowRecord extends Timestamps {
+  id: string;
+  action: string;
+  runnerType: string;
+  /** The workflow file as it was when the execution started: an upgrade of its pack does not change a running workflow. */
+  source: { pack: string; file: string; text: string };
+  user: string;
+  version: number;
+  /** The driver's status (running, pausing, paused, resuming, canceling, canceled, succeeded, failed). */
+  status: string;
+  /** The driver's state, as it returned it. */
+  state?: unknown;
+  children: WorkflowChildLink[];
+  /** Execution ids of children whose end the driver has not been told yet. */
+  waiting: string[];
+  outbox?: WorkflowOutbox;
+  timers: Array<{ timerId: string; fireAt: number }>;
+  /** The earliest `fireAt` of `timers` (ms since the epoch), for the engines' timer poll. */
+  nextTimerAt?: number;
+  /** Control requests, appended by the API; `controlSeen` of them were given to the driver. */
+  control: WorkflowControlRequest[];
+  controlSeen: number;
+  /** Set when the driver finished: the execution's result as StackStorm stores it. */
+  result?: unknown;
+  /** `closed` once the workflow execution's record holds the final status and result. */
+  phase: 'open' | 'closed';
 }
