@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
 import { WorkflowInspectionError, type Json, type WorkflowProblem, type WorkflowSource } from '../driver.ts';
 import { parseInlineParameters } from './inline-parameters.ts';
 
@@ -282,10 +282,28 @@ class SpecReader {
   }
 }
 
+/**
+ * PyYAML's booleans (what st2 reads workflows with): YAML 1.1's words but not its `y` and `n`,
+ * which are plain strings there (a variable named `y` stays `y`).
+ */
+const pyyamlBool: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (value) => typeof value === 'boolean',
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(text),
+};
+
 /** Reads the YAML text; throws WorkflowInspectionError for bad YAML or a bad shape. */
 export function readWorkflowSpec(source: WorkflowSource): WorkflowSpec {
   const counter = new LineCounter();
-  const document = parseDocument(source.text, { lineCounter: counter, version: '1.1', uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(source.text, {
+    lineCounter: counter,
+    version: '1.1',
+    uniqueKeys: true,
+    prettyErrors: false,
+    customTags: (tags) => [...tags.filter((tag) => typeof tag === 'string' || tag.tag !== pyyamlBool.tag), pyyamlBool],
+  });
   const reader = new SpecReader(source, counter);
   if (document.errors.length > 0) {
     throw new WorkflowInspectionError(
