@@ -11,4 +11,4 @@ export {
   type StepResult,
   type WorkflowDriver,
 } from './driver.ts';
-export { orquestaDriver, OrquestaDriver, type OrquestaDefinition } from './orquesta/index.ts';
+export { orquestaDriver, OrquestaDriver, st2InspectionErrors, type OrquestaDefinition } from './orquesta/index.ts';

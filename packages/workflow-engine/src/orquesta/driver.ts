@@ -214,9 +214,9 @@ export class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
   private readonly expressions = new Expressions();
 
   inspect(source: WorkflowSource): OrquestaDefinition {
-    const spec = readWorkflowSpec(source);
+    const { spec, problems: shape } = readWorkflowSpec(source);
     const graph = new WorkflowGraph(spec);
-    const problems = inspectWorkflow(spec, graph, this.expressions);
+    const problems = [...shape, ...inspectWorkflow(spec, graph, this.expressions)];
     if (problems.length > 0) throw new WorkflowInspectionError(problems);
     return { graph };
   }

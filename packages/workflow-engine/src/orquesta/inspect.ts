@@ -1,5 +1,5 @@
 import type { Json, WorkflowProblem } from '../driver.ts';
-import type { Expressions } from './expressions.ts';
+import { isExpression, type Expressions } from './expressions.ts';
 import { nextTasksOf, type WorkflowGraph } from './graph.ts';
 import { engineCommands, type TaskSpec, type WorkflowSpec } from './spec.ts';
 
@@ -9,6 +9,9 @@ import { engineCommands, type TaskSpec, type WorkflowSpec } from './spec.ts';
  * action) and context (a `ctx()` variable read before any path assigns it). Each problem names the
  * file, the task and the line.
  */
+
+/** `pack.action`, as StackStorm's action references are written. */
+const actionReference = /^[\w-]+\.[\w.-]+$/;
 
 /** Variables StackStorm puts in every workflow's context before the inputs. */
 const runtimeVariables = ['st2', 'parent'];
@@ -99,6 +102,9 @@ export function inspectWorkflow(spec: WorkflowSpec, graph: WorkflowGraph, expres
 
   // Semantics.
   for (const task of spec.tasks.values()) {
+    if (task.action !== undefined && !isExpression(task.action) && !actionReference.test(task.action)) {
+      inspection.add('WORKFLOW_CONTENT', `The action reference "${task.action}" is not formatted correctly.`, `tasks.${task.name}.action`, task.name);
+    }
     if (engineCommands.has(task.name)) inspection.add('WORKFLOW_SEMANTIC', `The task name "${task.name}" is reserved with special function.`, `tasks.${task.name}`, task.name);
     if (task.with !== undefined && task.action === undefined) inspection.add('WORKFLOW_SEMANTIC', 'The action property is required for with items task.', `tasks.${task.name}`, task.name);
     for (const transition of task.next) {
@@ -227,4 +233,28 @@ function unreachableJoins(spec: WorkflowSpec, graph: WorkflowGraph): string[] {
     }
   }
   return unreachable;
+}
+
+const st2Types: Record<string, string> = {
+  WORKFLOW_YAML: 'syntax',
+  WORKFLOW_SYNTAX: 'syntax',
+  WORKFLOW_EXPRESSION: 'expression',
+  WORKFLOW_CONTEXT: 'context',
+  WORKFLOW_SEMANTIC: 'semantic',
+  WORKFLOW_CONTENT: 'content',
+};
+
+/**
+ * Inspection problems as StackStorm reports them in a failed workflow's result
+ * (`{errors: [...], output: null}`): `type` by category, `spec_path`, sorted by type and path.
+ */
+export function st2InspectionErrors(problems: WorkflowProblem[]): Json[] {
+  return problems
+    .map((problem) => {
+      const entry: Record<string, Json> = { type: st2Types[problem.code] ?? 'syntax', message: problem.message, spec_path: problem.path ?? null };
+      if (problem.task !== undefined) entry['task_id'] = problem.task;
+      if (problem.line !== undefined) entry['line'] = problem.line;
+      return entry;
+    })
+    .sort((a, b) => (`${String(a['type'])}\u0000${String(a['spec_path'])}` < `${String(b['type'])}\u0000${String(b['spec_path'])}` ? -1 : 1));
 }

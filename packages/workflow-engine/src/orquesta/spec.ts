@@ -294,8 +294,11 @@ const pyyamlBool: ScalarTag = {
   resolve: (text) => /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(text),
 };
 
-/** Reads the YAML text; throws WorkflowInspectionError for bad YAML or a bad shape. */
-export function readWorkflowSpec(source: WorkflowSource): WorkflowSpec {
+/**
+ * Reads the YAML text. Bad YAML, or YAML that is no mapping, throws WorkflowInspectionError; the
+ * shape problems of the parts are returned with the spec, so inspection reports them with the rest.
+ */
+export function readWorkflowSpec(source: WorkflowSource): { spec: WorkflowSpec; problems: WorkflowProblem[] } {
   const counter = new LineCounter();
   const document = parseDocument(source.text, {
     lineCounter: counter,
@@ -343,6 +346,5 @@ export function readWorkflowSpec(source: WorkflowSource): WorkflowSpec {
     tasks,
     lines: reader.lines,
   };
-  if (reader.problems.length > 0) throw new WorkflowInspectionError(reader.problems);
-  return spec;
+  return { spec, problems: reader.problems };
 }
