@@ -347,6 +347,33 @@ describe('pause, resume and cancel', () => {
     expect(simulation.status).toBe('succeeded');
   });
 
+  it('a child workflow paused on its own pauses the parent once the rest is done; resuming the child resumes the parent', () => {
+    const simulation = new Simulation('version: 1.0\ntasks:\n  a:\n    action: examples.sub\n  b:\n    action: core.b\n', { respond: () => 'hold' }).run();
+    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'paused' as never, result: null });
+    expect(simulation.status).toBe('running');
+    simulation.finish('b:0:1', 'succeeded');
+    expect(simulation.status).toBe('paused');
+    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'running', result: null });
+    expect(simulation.status).toBe('running');
+    simulation.finish('a:0:1', 'succeeded');
+    expect(simulation.status).toBe('succeeded');
+  });
+
+  it('an inquiry (a pending child) pauses the workflow until it is answered and the workflow resumed', () => {
+    const simulation = new Simulation(
+      'version: 1.0\ntasks:\n  ask:\n    action: core.ask\n    next:\n      - when: <% succeeded() %>\n        publish: answer=<% result().response.approved %>\n        do: act\n  act:\n    action: core.echo message=<% ctx().answer %>\n',
+      { respond: () => 'hold' },
+    ).run();
+    simulation.send({ kind: 'child-ended', requestId: 'ask:0:1', status: 'pending' as never, result: null });
+    expect(simulation.status).toBe('paused');
+    simulation.finish('ask:0:1', 'succeeded', { response: { approved: true } });
+    expect(simulation.status).toBe('paused');
+    expect(simulation.last!.start).toEqual([]);
+    simulation.send({ kind: 'resume' });
+    expect(simulation.last!.start.map((request) => request.parameters)).toEqual([{ message: true }]);
+    expect(simulation.status).toBe('running');
+  });
+
   it('canceling asks running children to cancel and ends canceled when they end', () => {
     const simulation = new Simulation('version: 1.0\ntasks:\n  a:\n    action: core.a\n  b:\n    action: core.b\n', { respond: () => 'hold' }).run();
     simulation.send({ kind: 'cancel' });
