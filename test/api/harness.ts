@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, openKeyValues, type Bus, type KeyValues, type Store } from '@packrun/core';
 import { createApiKey, startApiService, type ApiService } from '@packrun/api';
 import { startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
+import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 
 export interface ServiceStack {
@@ -11,6 +12,8 @@ export interface ServiceStack {
   keyValues: KeyValues;
   api: ApiService;
   runner: ActionRunnerService;
+  /** The workflow engine, when the stack was started with `workflows: true`. */
+  workflows: WorkflowEngine | undefined;
   apiKey: string;
   /** fastify inject with the API key set. */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Awaited<ReturnType<ApiService['app']['inject']>>>;
@@ -23,7 +26,7 @@ export const apiTestPack = path.join(repoRoot, 'test/api/fixtures/apitest');
  * The embedded deployment in the test process: embedded store, in-process bus, the API (not
  * listening unless asked) and one action runner, over a fresh PACKRUN_HOME with real packs.
  */
-export async function startStack(options: { packs: string[]; env?: Record<string, string>; listen?: boolean }): Promise<ServiceStack> {
+export async function startStack(options: { packs: string[]; env?: Record<string, string>; listen?: boolean; workflows?: boolean }): Promise<ServiceStack> {
   const home = await homeWithPacks(options.packs, { PACKRUN_RUNNER_HEARTBEAT: '1', PACKRUN_API_PORT: '0', ...options.env });
   const config = loadConfig(home.env);
   const logger = createLogger({ level: process.env['PACKRUN_TEST_LOG_LEVEL'] ?? 'silent' });
@@ -40,6 +43,9 @@ export async function startStack(options: { packs: string[]; env?: Record<string
     logger,
     heartbeatMs: 1000,
   });
+  const workflows = options.workflows
+    ? await startWorkflowEngine({ store, bus, logger, paths: home.paths, keyValues, executions: api.executions, openSecrets: api.openSecrets, resultInlineBytes: config.resultInlineBytes, sweepMs: 2000 })
+    : undefined;
   const { key } = await createApiKey(store, { user: 'tester', role: 'admin' });
   return {
     home,
@@ -48,6 +54,7 @@ export async function startStack(options: { packs: string[]; env?: Record<string
     keyValues,
     api,
     runner,
+    workflows,
     apiKey: key,
     call(method, url, body, headers) {
       return api.app.inject({
@@ -58,6 +65,7 @@ export async function startStack(options: { packs: string[]; env?: Record<string
       });
     },
     async close() {
+      await workflows?.stop();
       await runner.stop(2000);
       await api.close();
       await bus.close();

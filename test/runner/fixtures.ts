@@ -27,7 +27,8 @@ export async function homeWithPacks(packs: string[], extraEnv: Record<string, st
   const env = { PACKRUN_HOME: home, PACKRUN_PYTHON: realPython(), PACKRUN_KILL_GRACE: '1', ...(warm ? { PACKRUN_WARM_SPAWN: warm } : {}), ...extraEnv };
   const config = loadConfig(env);
   await installPack(
-    packs.map((pack) => path.join(repoRoot, 'packs', pack)),
+    // A built-in pack by name, or a test pack by its path from the repository's root.
+    packs.map((pack) => (pack.includes('/') ? path.join(repoRoot, pack) : path.join(repoRoot, 'packs', pack))),
     { config },
   );
   return { home, paths: dataPaths(home), config, env };

@@ -32,6 +32,8 @@ export interface ApiService {
   url: string | undefined;
   ledger: StoreLedger;
   executions: ExecutionService;
+  /** Opens an execution's sealed secret parameters (the workflow engine's, for the workflow's own). */
+  openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     url,
     ledger,
     executions,
+    openSecrets: secrets.open,
     async close(): Promise<void> {
       clearInterval(sweeper);
       builtins.stop();

@@ -16,6 +16,7 @@ import {
   type PackProblem,
   type SpawnDecorator,
 } from '@packrun/core';
+import { checkWorkflowActions } from '@packrun/workflow-engine';
 import { deactivate, placeVersion, retireVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
 import { ensureEnv, removeSharedCaches } from './env-store.ts';
@@ -147,7 +148,8 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
       ...(options.signal && { signal: options.signal }),
     });
     emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
-    const loaded = await loadPack(planned.dir);
+    // Workflows are checked by their drivers here, so a refused one is said with the other skipped actions.
+    const loaded = await checkWorkflowActions(await loadPack(planned.dir), planned.dir);
     const summary = summariseActions(loaded);
     actions[ref] = summary;
     for (const line of describeSkippedActions(ref, summary)) emit({ stage: 'validating', pack: ref, message: `warning: ${line}`, warning: true });

@@ -12,3 +12,8 @@ export {
   type WorkflowDriver,
 } from './driver.ts';
 export { orquestaDriver, OrquestaDriver, st2InspectionErrors, type OrquestaDefinition } from './orquesta/index.ts';
+export { childExecutionId } from './child-id.ts';
+export { findWorkflowDriver, workflowDriver } from './drivers.ts';
+export { startWorkflowEngine, type WorkflowEngine, type WorkflowEngineOptions } from './engine/workflow-engine-service.ts';
+export type { ExecutionAuthority } from './engine/execution-authority.ts';
+export { checkWorkflowActions } from './inspect-pack.ts';

@@ -1,5 +1,6 @@
 import {
   isPackrunError,
+  isWorkflowRunner,
   nowIso,
   prepareResult,
   PackrunError,
@@ -199,6 +200,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       const alive = new Map<string, boolean>();
       let reaped = 0;
       for (const execution of held) {
+        // A workflow is held by no runner: the workflow engines resume it from its stored state.
+        if (isWorkflowRunner(execution.runnerType)) continue;
         const runnerId = execution.runnerId;
         if (runnerId !== undefined && !alive.has(runnerId)) alive.set(runnerId, await isAlive(runnerId));
         if (runnerId !== undefined && alive.get(runnerId)) continue;

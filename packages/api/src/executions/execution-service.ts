@@ -13,9 +13,11 @@ import {
   type Logger,
   type ParameterOrigin,
   type Store,
+  isWorkflowRunner,
   unavailableActionError,
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
+import { workflowDriver } from '@packrun/workflow-engine';
 import { secretParameterNames } from './masking.ts';
 import type { SecretParameterSealer } from './secret-parameters.ts';
 
@@ -33,6 +35,8 @@ export interface CreateExecutionInput {
   user: string;
   context?: Record<string, unknown>;
   rerunOf?: string;
+  /** The workflow execution that asks for this one as one of its tasks (the workflow engine). */
+  parent?: string;
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -55,6 +59,10 @@ export interface ExecutionService {
   get(id: string): Promise<ExecutionRecord>;
   create(input: CreateExecutionInput): Promise<ExecutionRecord>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
+  /** Asks a running workflow to pause (its running children that are workflows pause too). */
+  pause(id: string, user: string): Promise<ExecutionRecord>;
+  /** Asks a paused or pausing workflow to go on. */
+  resume(id: string, user: string): Promise<ExecutionRecord>;
   rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
@@ -105,10 +113,16 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return updated;
   }
 
+  /** Workflows go to the workflow engines, every other action to the action runners. */
+  async function queue(record: ExecutionRecord): Promise<void> {
+    if (isWorkflowRunner(record.runnerType)) await bus.enqueue('workflows', { workflowId: record.id, reason: 'requested' });
+    else await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
+  }
+
   async function enqueue(record: ExecutionRecord): Promise<void> {
     enqueuing.add(record.id);
     try {
-      await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
+      await queue(record);
       await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
     } catch (error) {
       // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
@@ -124,6 +138,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (!action.enabled) {
       throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
     }
+    if (isWorkflowRunner(action.runnerType)) workflowDriver(action.runnerType, action.ref);
     const parameterOrigin = input.parameterOrigin ?? leastPrivilegedCaller;
     const parameters = await options.validate(action, input.parameters, parameterOrigin, input.user);
     const id = input.id ?? newId();
@@ -149,6 +164,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
     }
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    if (input.parent !== undefined) record.parent = input.parent;
+    if (isWorkflowRunner(action.runnerType)) record.children = [];
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
@@ -173,12 +190,51 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       'canceled before a runner took it',
     );
     if (queued) return queued;
+    if (isWorkflowRunner(current.runnerType)) return controlWorkflow(current, 'cancel', user);
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
     // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
     bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() }).catch((error: unknown) => {
       logger.warn({ err: error, executionId: id }, 'cancel request not broadcast; retry the cancel');
     });
     return running ?? (await get(id));
+  }
+
+  /**
+   * A pause, resume or cancel of a workflow: the request is appended to the workflow's record (the
+   * engine feeds it to the driver, in order) and the execution shows the status it asked for.
+   */
+  async function controlWorkflow(current: ExecutionRecord, kind: 'pause' | 'resume' | 'cancel', user: string): Promise<ExecutionRecord> {
+    const from: Record<typeof kind, ExecutionStatus[]> = {
+      pause: ['running', 'resuming'],
+      resume: ['paused', 'pausing'],
+      cancel: ['running', 'pausing', 'paused', 'resuming'],
+    };
+    const to: Record<typeof kind, ExecutionStatus> = { pause: 'pausing', resume: 'resuming', cancel: 'canceling' };
+    if (!from[kind].includes(current.status)) {
+      throw new PackrunError(kind === 'cancel' ? 'EXECUTION_NOT_CANCELABLE' : 'EXECUTION_STATE_INVALID', `workflow execution "${current.id}" is ${current.status}; it cannot ${kind} now`, {
+        hint: kind === 'resume' ? 'only a paused (or pausing) workflow resumes' : 'only a running workflow pauses',
+        details: { execution: current.id, status: current.status },
+      });
+    }
+    const at = nowIso();
+    const changed = await setStatus({ id: current.id, status: { $in: from[kind] } }, to[kind], {}, user);
+    if (!changed) return get(current.id);
+    await store.workflows.update({ id: current.id }, { push: { control: { kind, by: user, at } } });
+    await bus.enqueue('workflows', { workflowId: current.id, reason: 'control' }).catch((error: unknown) => {
+      // The engines' sweep finds the request without the wake-up.
+      logger.warn({ err: error, executionId: current.id }, 'workflow not woken for its control request; the sweep will');
+    });
+    return changed;
+  }
+
+  async function pauseOrResume(id: string, kind: 'pause' | 'resume', user: string): Promise<ExecutionRecord> {
+    const current = await get(id);
+    if (!isWorkflowRunner(current.runnerType)) {
+      throw new PackrunError('EXECUTION_STATE_INVALID', `execution "${id}" runs ${current.action}, which is not a workflow: only workflows ${kind}`, {
+        details: { execution: id, runner: current.runnerType },
+      });
+    }
+    return controlWorkflow(current, kind, user);
   }
 
   /**
@@ -208,7 +264,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     for (const record of pending) {
       if (enqueuing.has(record.id)) continue;
       try {
-        await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
+        await queue(record);
         if (record.status === 'requested') {
           await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
         }
@@ -221,5 +277,14 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
-  return { getAction, get, create, cancel, rerun, requeueUnqueued };
+  return {
+    getAction,
+    get,
+    create,
+    cancel,
+    pause: (id, user) => pauseOrResume(id, 'pause', user),
+    resume: (id, user) => pauseOrResume(id, 'resume', user),
+    rerun,
+    requeueUnqueued,
+  };
 }

@@ -14,6 +14,7 @@ import {
 } from '@packrun/core';
 import { registerPackRules, unregisterPackRules } from '@packrun/rules-engine';
 import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-container';
+import { checkWorkflowActions } from '@packrun/workflow-engine';
 
 /**
  * The store's view of installed packs: a pack record and its actions, written when the installer
@@ -21,8 +22,10 @@ import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-cont
  * services that own them. Returns the pack's rules that could not be registered (an unknown
  * trigger type, bad parameters), which the pack's other rules do not wait for.
  */
-export async function registerPack(store: Store, installed: InstalledPack, loaded: LoadedPack): Promise<PackProblem[]> {
+export async function registerPack(store: Store, installed: InstalledPack, loadedPack: LoadedPack): Promise<PackProblem[]> {
   const now = nowIso();
+  // A workflow its driver refuses is registered unavailable (WORKFLOW_INVALID), never run.
+  const loaded = await checkWorkflowActions(loadedPack, installed.dir);
   const existing = await store.packs.get(loaded.ref);
   const meta = loaded.meta;
   const pack: PackRecord = {

@@ -43,7 +43,7 @@ export interface TriggerInstanceMessage {
  */
 export interface WorkflowWakeMessage {
   workflowId: string;
-  reason: 'requested' | 'child-ended' | 'control' | 'recovery';
+  reason: 'requested' | 'child-ended' | 'control';
 }
 
 export interface QueueMessages {

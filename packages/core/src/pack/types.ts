@@ -92,10 +92,15 @@ export interface ActionMeta {
 
 /** Why a loaded action cannot run; `code` is the error code running it fails with. */
 export interface ActionUnavailable {
-  code: 'ACTION_RUNNER_MISSING';
+  /** ACTION_RUNNER_MISSING, or WORKFLOW_INVALID for a workflow whose file its driver refused. */
+  code: 'ACTION_RUNNER_MISSING' | 'WORKFLOW_INVALID';
   /** The runner named by `runner_type` (canonical name when it is a known alias). */
   runner: string;
   message: string;
+  /** The field at fault: `runner_type` when absent. */
+  field?: string;
+  /** A workflow's problems, each naming its file and, where known, task and line. */
+  problems?: Array<{ code: string; message: string; file: string; task?: string; line?: number; path?: string }>;
 }
 
 export interface TriggerTypeSpec {

@@ -88,6 +88,8 @@ export const actionChainDriver: WorkflowDriver<ChainDefinition> = {
       case 'resume':
         if (state.status === 'pausing') return result(state, 'running', state.current ? { resume: [state.current.requestId] } : {});
         if (state.status !== 'paused') return unchanged(state);
+        // Paused on a paused child workflow: it resumes, and the chain waits for it again.
+        if (state.current) return result(state, 'running', { resume: [state.current.requestId] });
         state.status = 'running';
         if (state.next === undefined) return finish(state);
         return runNode(definition, state, state.next, env);
@@ -204,7 +206,10 @@ function chainContext(node: ChainNode): Record<string, Json> {
 
 function childEnded(definition: ChainDefinition, state: ChainState, event: Extract<WorkflowEvent, { kind: 'child-ended' }>, env: StepEnvironment): StepResult {
   const current = state.current;
-  if (!current || current.requestId !== event.requestId || !isCompleted(event.status)) return unchanged(state);
+  if (!current || current.requestId !== event.requestId) return unchanged(state);
+  // A child workflow that paused pauses the chain on it (StackStorm's runner does the same).
+  if (event.status === 'paused' && (state.status === 'running' || state.status === 'pausing')) return result(state, 'paused');
+  if (!isCompleted(event.status)) return unchanged(state);
   const node = definition.nodes.find((candidate) => candidate.name === current.name);
   delete state.current;
   const childId = childExecutionId(state.workflowId, current.requestId);
