@@ -210,7 +210,7 @@ tasks:
     expect(simulation.sequence).not.toContain('together');
     simulation.finish('c:0:1', 'succeeded');
     expect(simulation.sequence).toEqual(['a', 'b', 'c', 'together']);
-    expect(simulation.last!.start[0]!.parameters).toEqual({ seen: ['from_a', 'from_b'] });
+    expect(simulation.last!.start[0]!.parameters).toEqual({ seen: ['from_a', 'from_b', 'parent', 'st2'] });
   });
 
   it('join: 2 runs once two branches arrive', () => {

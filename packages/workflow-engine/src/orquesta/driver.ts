@@ -209,6 +209,21 @@ class Step {
   }
 }
 
+/**
+ * The context a workflow starts with, as st2's orquesta runner builds it: `st2` (the execution id,
+ * user, pack, action, API URL) and `parent`, the execution's own context. A runtime that passes
+ * `st2` itself has it used as given.
+ */
+function workflowContext(context: Record<string, Json>): Record<string, Json> {
+  const { st2, ...parent } = context;
+  if (st2 !== undefined && st2 !== null && typeof st2 === 'object' && !Array.isArray(st2)) return { st2, parent };
+  const field = (name: string): Json => parent[name] ?? null;
+  return {
+    st2: { action_execution_id: field('execution_id'), api_url: field('api_url'), user: field('user'), pack: field('pack'), action: field('action'), runner: 'orquesta' },
+    parent,
+  };
+}
+
 export class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
   readonly runnerType = 'orquesta';
   private readonly expressions = new Expressions();
@@ -231,7 +246,7 @@ export class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
     switch (event.kind) {
       case 'start':
         if (conductor.state.status !== 'null') break;
-        conductor.begin(event.input, event.context);
+        conductor.begin(event.input, workflowContext(event.context));
         step.advance();
         break;
       case 'child-ended':
