@@ -103,6 +103,9 @@ export interface TaskEvent {
   itemRecords?: Json[];
 }
 
+/** How many inherited contexts a task keeps listed before they are merged into one. */
+const maxContextList = 6;
+
 export const entryKey = (taskId: string, route: number): string => `${taskId}__r${route}`;
 const transitionId = (taskId: string, key: number): string => `${taskId}__t${key}`;
 
@@ -343,8 +346,7 @@ export class Conductor {
     let failed = false;
     for (const entry of remediation.length > 0 ? remediation : staged) {
       try {
-        const task = this.renderTask(entry.id, entry.route);
-        this.trimItems(task, entry);
+        const task = this.renderTask(entry);
         if (entry.retry !== undefined) task.delay = entry.retry.delay;
         if (task.actions.length > 0 || task.itemsCount === 0) next.push(task);
       } catch (error) {
@@ -359,7 +361,8 @@ export class Conductor {
     return next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.route - b.route));
   }
 
-  private renderTask(taskId: string, route: number): NextTask {
+  private renderTask(staged: StagedTask): NextTask {
+    const { id: taskId, route } = staged;
     const spec = this.graph.task(taskId) ?? { name: taskId, action: undefined, input: undefined, next: [], join: undefined, with: undefined, retry: undefined, delay: undefined, line: undefined };
     const vars = this.initialContext(taskId, route);
     const current = { id: taskId, route, hasResult: false };
@@ -378,36 +381,35 @@ export class Conductor {
     }
     const items = this.evaluate(spec.with.expression, scope);
     if (!Array.isArray(items)) throw new TypeError(`The value of "${spec.with.expression}" is not type of list.`);
+    task.itemsCount = items.length;
+    const concurrency = spec.with.concurrency === undefined ? null : this.evaluate(spec.with.concurrency, scope);
+    if (concurrency !== null && !Number.isInteger(concurrency)) throw new TypeError('The value of concurrency is not type of integer.');
+    task.concurrency = concurrency === null ? null : Math.max(1, concurrency as number);
     const keys = spec.with.keys;
-    items.forEach((raw, index) => {
+    // Only the items that start now are rendered: a long list costs one render per item in all.
+    for (const index of this.itemsToStart(staged, items.length, task.concurrency)) {
+      const raw = items[index]!;
       let value: Json = raw;
       if (keys !== undefined && Array.isArray(raw)) value = Object.fromEntries(keys.map((key, position) => [key, raw[position] ?? null]));
       else if (keys !== undefined && keys.length === 1) value = { [keys[0]!]: raw };
       const itemScope = this.scope(vars, current, { value });
       task.actions.push({ action: String(this.evaluate(spec.action ?? null, itemScope)), input: spec.input === undefined ? {} : this.evaluate(spec.input, itemScope), itemId: index });
-    });
-    task.itemsCount = items.length;
-    const concurrency = spec.with.concurrency === undefined ? null : this.evaluate(spec.with.concurrency, scope);
-    if (concurrency !== null && !Number.isInteger(concurrency)) throw new TypeError('The value of concurrency is not type of integer.');
-    task.concurrency = concurrency as number | null;
+    }
     return task;
   }
 
-  /** With-items: only items not run yet, as many as the concurrency leaves room for. */
-  private trimItems(task: NextTask, staged: StagedTask): void {
-    if (task.spec.with === undefined) return;
-    if (staged.items === undefined || staged.items.length === 0) staged.items = Array.from({ length: task.itemsCount ?? 0 }, () => ({ status: unset }));
+  /** With-items: the items not run yet, as many as the concurrency leaves room for (all without one). */
+  private itemsToStart(staged: StagedTask, count: number, concurrency: number | null): number[] {
+    if (staged.items === undefined || staged.items.length === 0) staged.items = Array.from({ length: count }, () => ({ status: unset }));
     const items = staged.items;
-    const notRun = task.actions.filter((action) => items[action.itemId!]?.status === unset);
-    const active = items.filter((item) => activeStatuses.has(item.status)).length;
-    if (task.concurrency === null || task.concurrency === undefined) {
-      task.actions = notRun;
-      return;
+    let room = concurrency === null ? count : concurrency - items.filter((item) => activeStatuses.has(item.status)).length;
+    const start: number[] = [];
+    for (let index = 0; index < items.length && room > 0; index++) {
+      if (items[index]!.status !== unset) continue;
+      start.push(index);
+      room -= 1;
     }
-    const concurrency = task.concurrency <= 0 ? 1 : task.concurrency;
-    task.concurrency = concurrency;
-    const room = concurrency - active;
-    task.actions = room > 0 ? notRun.slice(0, room) : [];
+    return start;
   }
 
   // ---- task events ---------------------------------------------------------------------------
@@ -519,13 +521,14 @@ export class Conductor {
         this.requestStatus('failed');
         continue;
       }
-      const outgoing = [...entry.ctxs.in];
+      let outgoing = [...entry.ctxs.in];
       if (Object.keys(published.vars).length > 0) {
         this.state.contexts.push(published.vars);
         const index = this.state.contexts.length - 1;
         outgoing.push(index);
         entry.ctxs.out = { [id]: index };
       }
+      outgoing = this.collapse(outgoing);
       const nextRoute = this.routeFor(transition, route);
       let next = this.staged(transition.to, nextRoute);
       const backref = transitionId(taskId, transition.key);
@@ -549,6 +552,19 @@ export class Conductor {
     }
     // A remediation task named beside `fail` still runs although the workflow is failed.
     if (manualFail) for (const next of readyNext) next.run_on_fail = true;
+  }
+
+  /**
+   * Orquesta lists every context a task inherits, so down a long chain each task's list grows
+   * with the chain and so does the state. Past a few entries, the ones after the workflow's own
+   * context are merged into one new context: the task sees the same values, and its state entry
+   * stays small.
+   */
+  private collapse(indexes: number[]): number[] {
+    if (indexes.length <= maxContextList) return indexes;
+    const rest = indexes[0] === 0 ? indexes.slice(1) : indexes;
+    this.state.contexts.push(this.context(rest));
+    return indexes[0] === 0 ? [0, this.state.contexts.length - 1] : [this.state.contexts.length - 1];
   }
 
   private publish(transition: Transition, scope: EvaluationScope): { vars: Vars; errors: unknown[] } {

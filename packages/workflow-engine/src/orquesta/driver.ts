@@ -30,6 +30,7 @@ interface RequestRecord {
 
 interface DriverState {
   conductor: ConductorState;
+  /** The children not ended yet, by request id. */
   requests: Record<string, RequestRecord>;
   /** Children waiting for their delay, by timer id. */
   held: Record<string, ChildRequest>;
@@ -158,6 +159,8 @@ class Step {
     const status = taskStatusOf(reported);
     if (status === request.status) return;
     request.status = status;
+    // Only children still running are kept: an event for one that ended, replayed, finds nothing.
+    if (completedStatuses.has(status)) delete this.state.requests[requestId];
     const key = entryKey(request.task, request.route);
     if (request.item !== undefined) {
       const records = this.state.items[key] ?? [];
