@@ -1,5 +1,5 @@
 import { st2Filters } from '@packrun/core';
-import { Environment, TemplateError, pyStr, type CallArguments } from '@packrun/jinja';
+import { Environment, TemplateError, pyStr, type CallArguments, type CallContext as JinjaCallContext, type FilterImpl } from '@packrun/jinja';
 import { YaqlEngine, YaqlError } from '@packrun/yaql';
 import { KeyValueNeeded, type Json } from '../driver.ts';
 import { FunctionFailure, orquestaFunctions, type EvaluationScope } from './functions.ts';
@@ -79,11 +79,26 @@ export class Expressions {
       this.jinja.addFunction(name, (args) => this.call(() => impl(args, this.scope), (message) => new TemplateError('call', message)));
     }
     // StackStorm registers its data, regex, path, time and version functions with orquesta, which
-    // makes each a Jinja function and filter alike (`json_dump(x)` and `x | json_dump`).
-    for (const [name, filter] of Object.entries(st2Filters)) {
+    // makes each a Jinja function and filter alike (`json_dump(x)` and `x | json_dump`) and a YAQL
+    // function (`json_dump($x)`).
+    for (const [name, filter] of st2Functions()) {
       this.jinja.addFilter(name, filter);
       this.jinja.addFunction(name, (args: CallArguments, context) =>
         filter(args.positional[0], { positional: args.positional.slice(1), keywords: args.keywords }, context),
+      );
+      this.yaql.addFunction(name, (args, context) =>
+        filter(args.positional[0], { positional: args.positional.slice(1), keywords: args.keywords }, {
+          // The filters charge the same kinds of work to whichever meter they are given.
+          meter: context.meter as unknown as JinjaCallContext['meter'],
+          lenient: false,
+          applyFilter: () => {
+            throw new YaqlError('call', `${name}() cannot apply a filter in YAQL`);
+          },
+          applyTest: () => {
+            throw new YaqlError('call', `${name}() cannot apply a test in YAQL`);
+          },
+          newDict: () => ({}),
+        }),
       );
     }
     this.jinja.addFilter('json', (value) => this.call(() => orquestaFunctions.get('json')!({ positional: [value], keywords: {} }, this.scope), (message) => new TemplateError('call', message)));
@@ -229,4 +244,12 @@ function keyValueNeeded(error: unknown): KeyValueNeeded | undefined {
     if (current instanceof KeyValueNeeded) return current;
   }
   return undefined;
+}
+
+/** st2's functions for orquesta: its Jinja filters, and the names orquesta adds for some of them. */
+function st2Functions(): [string, FilterImpl][] {
+  const aliases: Record<string, string> = { json_dump: 'to_json_string', json_parse: 'from_json_string', yaml_dump: 'to_yaml_string', yaml_parse: 'from_yaml_string' };
+  const functions = Object.entries(st2Filters).filter(([name]) => name !== 'decrypt_kv');
+  for (const [alias, name] of Object.entries(aliases)) functions.push([alias, st2Filters[name]!]);
+  return functions;
 }

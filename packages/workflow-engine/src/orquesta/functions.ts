@@ -109,7 +109,7 @@ function zip(args: FunctionArguments): unknown {
 
 function task(args: FunctionArguments, scope: EvaluationScope): unknown {
   const id = args.positional[0] === undefined || args.positional[0] === null ? currentTask(scope).id : taskId(args.positional[0]);
-  const route = optionalRoute(args.positional[1], scope);
+  const route = optionalRoute(args.positional[1] ?? args.keywords['route'], scope);
   const record = scope.tasks?.record(id, route);
   if (record === undefined) throw new FunctionFailure('ExpressionEvaluationException', `Unable to find task execution for "${id}".`);
   return record;

@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
+import { load as loadYaml } from 'js-yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
 import { WorkflowInspectionError, type Json, type WorkflowProblem, type WorkflowSource } from '../driver.ts';
 import { parseInlineParameters } from './inline-parameters.ts';
 
@@ -308,12 +309,19 @@ export function readWorkflowSpec(source: WorkflowSource): { spec: WorkflowSpec; 
     customTags: (tags) => [...tags.filter((tag) => typeof tag === 'string' || tag.tag !== pyyamlBool.tag), pyyamlBool],
   });
   const reader = new SpecReader(source, counter);
+  let root = document.contents as Node | null;
   if (document.errors.length > 0) {
-    throw new WorkflowInspectionError(
-      document.errors.map((error) => ({ code: 'WORKFLOW_YAML', message: `bad YAML: ${error.message.split('\n')[0]}`, file: source.file, line: counter.linePos(error.pos[0]).line })),
-    );
+    // PyYAML (st2's reader) accepts some layouts this parser refuses, such as a quoted scalar whose
+    // later lines are indented no deeper than its key; st2's own examples have them.
+    const lenient = lenientLoad(source.text);
+    if (lenient === undefined) {
+      throw new WorkflowInspectionError(
+        document.errors.map((error) => ({ code: 'WORKFLOW_YAML', message: `bad YAML: ${error.message.split('\n')[0]}`, file: source.file, line: counter.linePos(error.pos[0]).line })),
+      );
+    }
+    root = new Document(lenient).contents as Node | null;
+    recordTaskLinesFromText(source.text, reader.lines);
   }
-  const root = document.contents as Node | null;
   if (!isMap(root)) throw new WorkflowInspectionError([{ code: 'WORKFLOW_SYNTAX', message: 'a workflow must be a YAML mapping', file: source.file }]);
   for (const pair of root.items) {
     if (isScalar(pair.key)) reader.record(String(pair.key.value), pair.value as Node);
@@ -347,4 +355,29 @@ export function readWorkflowSpec(source: WorkflowSource): { spec: WorkflowSpec; 
     lines: reader.lines,
   };
   return { spec, problems: reader.problems };
+}
+
+function lenientLoad(text: string): unknown {
+  try {
+    return loadYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Without a syntax tree's positions: each task's line, found as its key under `tasks:`. */
+function recordTaskLinesFromText(text: string, lines: Map<string, number>): void {
+  const rows = text.split(/\r?\n/);
+  const start = rows.findIndex((row) => /^tasks:\s*(#.*)?$/.test(row));
+  if (start === -1) return;
+  lines.set('tasks', start + 1);
+  let indent: number | undefined;
+  for (let index = start + 1; index < rows.length; index++) {
+    const row = rows[index]!;
+    if (/^\S/.test(row)) break;
+    const match = /^(\s+)(\w+):/.exec(row);
+    if (match === null) continue;
+    indent ??= match[1]!.length;
+    if (match[1]!.length === indent && !lines.has(`tasks.${match[2]}`)) lines.set(`tasks.${match[2]}`, index + 1);
+  }
 }

@@ -30,7 +30,7 @@ function core(request: ChildRequest): ChildOutcome {
       const code = cmd.includes('%') ? Number(exit[1]) % 2 : Number(exit[1]);
       return code === 0 ? succeed(shellSuccess('')) : { status: 'failed', result: shellFailure(code) };
     }
-    const echo = /^echo (.*)$/.exec(cmd.trim());
+    const echo = /^echo\s+"?([^";]*)"?/.exec(cmd.trim());
     return succeed(shellSuccess(echo === null ? '' : echo[1]!));
   }
   throw new Error(`no stand-in for ${request.action}`);
@@ -330,4 +330,85 @@ describe('StackStorm examples workflows (st2tests/integration/orquesta)', () => 
     expect(simulation.status).toBe('succeeded');
     expect(simulation.result).toEqual({ output: { value_from_yaql: 'stanley', value_from_jinja: 'stanley' } });
   });
+
+  const dataOutput = {
+    data_json_str_1: '{"foo": {"bar": "foobar"}}',
+    data_json_str_2: '{"foo": {"bar": "foobar"}}',
+    data_json_str_3: '{"foo": {"bar": "foobar"}}',
+    data_json_obj_1: { foo: { bar: 'foobar' } },
+    data_json_obj_2: { foo: { bar: 'foobar' } },
+    data_json_obj_3: { foo: { bar: 'foobar' } },
+    data_json_obj_4: { foo: { bar: 'foobar' } },
+    data_yaml_str_1: 'foo:\n  bar: foobar\n',
+    data_yaml_str_2: 'foo:\n  bar: foobar\n',
+    data_query_1: ['foobar'],
+    data_none_str: '%*****__%NONE%__*****%',
+    data_str: 'foobar',
+  };
+  const taskOutput = {
+    last_task4_result: 'False',
+    task9__1__parent: 'task8__1',
+    task9__2__parent: 'task8__2',
+    that_task_by_name: 'task1',
+    this_task_by_name: 'task1',
+    this_task_no_arg: 'task1',
+  };
+  const functionCases: [string, string, Json][] = [
+    ['yaql data functions', 'tests/orquesta-test-yaql-data-functions.yaml', dataOutput],
+    // st2 prints `y: 4`; core's to_yaml_string (js-yaml) quotes the key 'y', which YAML 1.1 reads as a boolean.
+    ['jinja data functions', 'tests/orquesta-test-jinja-data-functions.yaml', { ...dataOutput, data_pipe_str_1: '{"foo": {"bar": "foobar"}}', data_list_str: "- a: 1\n  b: 2\n- x: 3\n  'y': 4\n" }],
+    ['yaql path functions', 'tests/orquesta-test-yaql-path-functions.yaml', { basename: 'file.txt', dirname: '/path/to/some' }],
+    ['jinja path functions', 'tests/orquesta-test-jinja-path-functions.yaml', { basename: 'file.txt', dirname: '/path/to/some' }],
+    ['yaql regex functions', 'tests/orquesta-test-yaql-regex-functions.yaml', { match: true, replace: 'wxyz', search: true, substring: '668 Infinite Dr' }],
+    ['jinja regex functions', 'tests/orquesta-test-jinja-regex-functions.yaml', { match: true, replace: 'wxyz', search: true, substring: '668 Infinite Dr' }],
+    ['yaql time functions', 'tests/orquesta-test-yaql-time-functions.yaml', { time: '3h25m45s' }],
+    ['jinja time functions', 'tests/orquesta-test-jinja-time-functions.yaml', { time: '3h25m45s' }],
+    ['yaql task functions', 'tests/orquesta-test-yaql-task-functions.yaml', taskOutput],
+    ['jinja task functions', 'tests/orquesta-test-jinja-task-functions.yaml', taskOutput],
+  ];
+  const versionOutput = {
+    compare_equal: 0,
+    compare_more_than: -1,
+    compare_less_than: 1,
+    equal: true,
+    more_than: false,
+    less_than: false,
+    match: true,
+    bump_major: '1.0.0',
+    bump_minor: '0.11.0',
+    bump_patch: '0.10.1',
+    strip_patch: '0.10',
+  };
+  functionCases.push(['yaql version functions', 'tests/orquesta-test-yaql-version-functions.yaml', versionOutput]);
+  functionCases.push(['jinja version functions', 'tests/orquesta-test-jinja-version-functions.yaml', versionOutput]);
+
+  for (const [name, file, output] of functionCases) {
+    it(`${name} (test_wiring_functions)`, () => {
+      const simulation = run(file);
+      expect(simulation.result).toEqual({ output });
+      expect(simulation.status).toBe('succeeded');
+    });
+  }
+
+  for (const [language, expression] of [
+    ['yaql', '<% task("task0") %>'],
+    ['jinja', '{{ task("task0") }}'],
+  ] as const) {
+    it(`${language}: task() of a task that never ran fails the transition (test_wiring_functions_task.test_task_nonexistent_in_${language})`, () => {
+      const simulation = run(`tests/orquesta-test-${language}-task-nonexistent.yaml`);
+      expect(simulation.status).toBe('failed');
+      expect(simulation.result).toEqual({
+        output: null,
+        errors: [
+          {
+            type: 'error',
+            message: `${language === 'yaql' ? 'Yaql' : 'Jinja'}EvaluationException: Unable to evaluate expression '${expression}'. ExpressionEvaluationException: Unable to find task execution for "task0".`,
+            task_transition_id: 'continue__t0',
+            task_id: 'task1',
+            route: 0,
+          },
+        ],
+      });
+    });
+  }
 });
