@@ -735,7 +735,10 @@ export class Conductor {
         .map(([, entry]) => entry);
     }
     this.state.reruns.push(candidates.map((entry) => this.state.sequence.indexOf(entry)));
-    for (const entry of [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.route - b.route))) this.rerunTask(entry);
+    // st2 runs every item of a with-items task named in the request again (`no_reset` aside), and
+    // only the failed items of one it picks itself.
+    const named = new Set(requested.keys());
+    for (const entry of [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.route - b.route))) this.rerunTask(entry, named.has(entryKey(entry.id, entry.route)));
     for (const entry of this.state.sequence) {
       if (entry.term === true && Object.values(entry.next).some(Boolean)) delete entry.term;
     }
@@ -759,13 +762,13 @@ export class Conductor {
     return indexes;
   }
 
-  private rerunTask(entry: TaskEntry): void {
+  private rerunTask(entry: TaskEntry, resetItems: boolean): void {
     delete entry.term;
     const staged = this.staged(entry.id, entry.route);
     if (staged !== undefined) delete staged.completed;
     this.state.errors = this.state.errors.filter((error) => error.task_id !== entry.id);
     if (this.graph.task(entry.id)?.with !== undefined && staged !== undefined) {
-      for (const item of staged.items ?? []) if (abendedStatuses.has(item.status)) item.status = unset;
+      for (const item of staged.items ?? []) if (resetItems || abendedStatuses.has(item.status)) item.status = unset;
     } else {
       this.addEntry(entry.id, entry.route, entry.ctxs.in, entry.prev);
       this.addStaged(entry.id, entry.route, entry.ctxs.in, entry.prev, true);

@@ -447,7 +447,7 @@ output:
     expect(simulation.status).toBe('failed');
     round = 1;
     simulation.send({ kind: 'rerun', tasks: [] });
-    expect(simulation.last!.start.map((request) => request.requestId)).toEqual(['t:0:1:1']);
+    expect(simulation.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:1']);
     simulation.drain();
     expect(simulation.status).toBe('succeeded');
   });

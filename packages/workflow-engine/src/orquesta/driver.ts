@@ -103,10 +103,12 @@ class Step {
     const entry = this.conductor.entry(task.id, task.route);
     const items = this.conductor.staged(task.id, task.route)?.items;
     const freshItems = items === undefined || items.every((item) => item.status === 'null');
-    const newRun = entry === undefined || entry.status === undefined || entry.status === 'retrying' || completedStatuses.has(entry.status) || (task.spec.with !== undefined && freshItems);
-    if (newRun && (task.spec.with === undefined || freshItems || entry?.status === 'retrying')) {
-      this.state.runs[key] = (this.state.runs[key] ?? 0) + 1;
-      if (task.spec.with !== undefined && (freshItems || entry?.status === 'retrying')) this.state.items[key] = Array.from({ length: task.itemsCount ?? 0 }, () => null);
+    // A new run (first, retry, loop, rerun) gets request ids of its own; with-items keep the
+    // results of items a rerun does not run again.
+    const newRun = entry === undefined || entry.status === undefined || entry.status === 'retrying' || completedStatuses.has(entry.status);
+    if (newRun) this.state.runs[key] = (this.state.runs[key] ?? 0) + 1;
+    if (task.spec.with !== undefined && newRun && (freshItems || entry?.status === 'retrying')) {
+      this.state.items[key] = Array.from({ length: task.itemsCount ?? 0 }, () => null);
     }
     if (task.itemsCount === 0) {
       this.conductor.updateTask(task.id, task.route, { status: 'running' }, this.env.now);

@@ -411,4 +411,59 @@ describe('StackStorm examples workflows (st2tests/integration/orquesta)', () => 
       });
     });
   }
+
+  /** core.local reading the rerun examples' temp file: `exit \`cat f\`` fails while it holds 1. */
+  function tempfileShell(flag: { value: number }): (request: ChildRequest) => ChildOutcome {
+    return (request) => {
+      const cmd = String(request.parameters['cmd'] ?? '');
+      if (request.action !== 'core.local' || !cmd.includes('cat')) return core(request);
+      const item = /<% item\(\) %>|\* (\d+) % 2/.exec(cmd);
+      const code = item?.[1] === undefined ? flag.value : (flag.value * Number(item[1])) % 2;
+      return code === 0 ? succeed(shellSuccess('')) : { status: 'failed', result: shellFailure(code) };
+    };
+  }
+
+  it('orquesta-test-rerun: rerun from task2 after the failure is fixed (test_wiring_rerun.test_rerun_task)', () => {
+    const flag = { value: 1 };
+    const simulation = run('tests/orquesta-test-rerun.yaml', { input: { tempfile: '/tmp/flag' }, respond: tempfileShell(flag) });
+    expect(simulation.status).toBe('failed');
+    flag.value = 0;
+    simulation.send({ kind: 'rerun', tasks: ['task2'] });
+    simulation.drain();
+    expect(simulation.status).toBe('succeeded');
+    expect(simulation.sequence).toEqual(['task1', 'task2', 'task2', 'task3']);
+    expect(simulation.result).toEqual({ output: null });
+  });
+
+  it('orquesta-test-rerun: a task of a workflow that succeeded can run again (test_wiring_rerun.test_rerun_task_of_workflow_already_succeeded)', () => {
+    const simulation = run('tests/orquesta-test-rerun.yaml', { input: { tempfile: '/tmp/flag' }, respond: tempfileShell({ value: 0 }) });
+    expect(simulation.status).toBe('succeeded');
+    simulation.send({ kind: 'rerun', tasks: ['task2'] });
+    simulation.drain();
+    expect(simulation.status).toBe('succeeded');
+    expect(simulation.sequence).toEqual(['task1', 'task2', 'task3', 'task2', 'task3']);
+  });
+
+  it('orquesta-test-rerun-with-items: a rerun of the task runs all four items again (test_wiring_rerun.test_rerun_and_reset_with_items_task)', () => {
+    const flag = { value: 1 };
+    const simulation = run('tests/orquesta-test-rerun-with-items.yaml', { input: { tempfile: '/tmp/flag' }, respond: tempfileShell(flag) });
+    expect(simulation.status).toBe('failed');
+    expect(simulation.started).toHaveLength(4);
+    flag.value = 0;
+    simulation.send({ kind: 'rerun', tasks: ['task1'] });
+    simulation.drain();
+    expect(simulation.status).toBe('succeeded');
+    expect(simulation.started.slice(4).map((request) => request.requestId)).toEqual(['task1:0:2:0', 'task1:0:2:1', 'task1:0:2:2', 'task1:0:2:3']);
+  });
+
+  it('orquesta-test-subworkflow-empty-with-items: the subworkflow is a child like any action', () => {
+    const simulation = run('tests/orquesta-test-subworkflow-empty-with-items.yaml', {
+      respond: (request) => (request.action === 'examples.orquesta-test-with-items' ? succeed({ output: null }) : core(request)),
+    });
+    expect(simulation.started.map((request) => [request.action, request.parameters])).toEqual([
+      ['examples.orquesta-test-with-items', { tempfiles: [] }],
+      ['core.noop', {}],
+    ]);
+    expect(simulation.status).toBe('succeeded');
+  });
 });
