@@ -1,8 +1,9 @@
 import { KeyValueNeeded, type Json } from '../driver.ts';
+import { clone, entryKey, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
 import { ExpressionFailure, type Expressions } from './expressions.ts';
 import type { EvaluationScope } from './functions.ts';
 import type { Transition, WorkflowGraph } from './graph.ts';
-import { engineCommands, type TaskSpec } from './spec.ts';
+import { engineCommands } from './spec.ts';
 import { abendedStatuses, activeStatuses, completedStatuses, runningStatuses, startingStatuses, unset, workflowStatusOnRequest, workflowStatusOnTask } from './statuses.ts';
 
 /**
@@ -12,127 +13,6 @@ import { abendedStatuses, activeStatuses, completedStatuses, runningStatuses, st
  * reached from several places gets a route of its own. The data layout follows orquesta's, so
  * routes, transition ids and the workflow's output come out as StackStorm reports them.
  */
-
-export type Vars = Record<string, Json>;
-
-export interface RetryState {
-  when: string | null;
-  count: number;
-  delay: number;
-  tally: number;
-}
-
-export interface TaskEntry {
-  id: string;
-  route: number;
-  ctxs: { in: number[]; out?: Record<string, number> };
-  prev: Record<string, number>;
-  next: Record<string, boolean>;
-  status?: string;
-  retry?: RetryState;
-  term?: boolean;
-  /** The task's result (a list for with-items), kept for `task()`. */
-  result?: Json;
-  /** With-items: each item's `{status, result}`, as StackStorm's task record holds them. */
-  items?: Json[];
-  startedAt?: number;
-  endedAt?: number;
-}
-
-export interface ItemState {
-  status: string;
-}
-
-export interface StagedTask {
-  id: string;
-  route: number;
-  ctxs: { in: number[] };
-  prev: Record<string, number>;
-  ready: boolean;
-  retry?: RetryState;
-  items?: ItemState[];
-  completed?: boolean;
-  run_on_fail?: boolean;
-}
-
-export interface ErrorEntry {
-  type: 'error';
-  message: string;
-  task_id?: string;
-  route?: number;
-  task_transition_id?: string;
-  result?: Json;
-}
-
-export interface ConductorState {
-  status: string;
-  contexts: Vars[];
-  routes: string[][];
-  sequence: TaskEntry[];
-  tasks: Record<string, number>;
-  staged: StagedTask[];
-  errors: ErrorEntry[];
-  output: Json | null;
-  reruns: number[][];
-}
-
-export interface ActionRequest {
-  action: string | null;
-  input: Json;
-  itemId?: number;
-}
-
-export interface NextTask {
-  id: string;
-  route: number;
-  spec: TaskSpec;
-  vars: Vars;
-  actions: ActionRequest[];
-  delay?: number;
-  itemsCount?: number;
-  concurrency?: number | null;
-}
-
-export interface TaskEvent {
-  status: string;
-  result?: Json;
-  itemId?: number;
-  /** With-items: the results of every item so far, in item order. */
-  accumulated?: Json[];
-  /** With-items: every item's `{status, result}` so far (null for an item not run). */
-  itemRecords?: Json[];
-}
-
-/** How many inherited contexts a task keeps listed before they are merged into one. */
-const maxContextList = 6;
-
-export const entryKey = (taskId: string, route: number): string => `${taskId}__r${route}`;
-const transitionId = (taskId: string, key: number): string => `${taskId}__t${key}`;
-
-function clone<T extends Json | undefined>(value: T): T {
-  return value === undefined ? value : (structuredClone(value) as T);
-}
-
-/** Python's truth of a value, which is what orquesta tests `when` with. */
-export function truthy(value: Json): boolean {
-  if (value === null || value === false || value === 0 || value === '') return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') return Object.keys(value).length > 0;
-  return true;
-}
-
-function mergeInto(left: Vars, right: Vars): Vars {
-  for (const [key, value] of Object.entries(right)) {
-    const existing = left[key];
-    if (existing !== undefined && isDict(existing) && isDict(value)) mergeInto(existing, value);
-    else Object.defineProperty(left, key, { value: clone(value), enumerable: true, writable: true, configurable: true });
-  }
-  return left;
-}
-
-function isDict(value: Json | undefined): value is Vars {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 export class Conductor {
   constructor(
@@ -274,7 +154,7 @@ export class Conductor {
     return this.state.staged.find((staged) => staged.id === taskId && staged.route === route);
   }
 
-  private addStaged(taskId: string, route: number, ctxs: number[], prev: Record<string, number>, ready: boolean, retry?: RetryState): StagedTask {
+  addStaged(taskId: string, route: number, ctxs: number[], prev: Record<string, number>, ready: boolean, retry?: RetryState): StagedTask {
     const entry: StagedTask = { id: taskId, ctxs: { in: ctxs.length > 0 ? ctxs : [0] }, route, prev, ready };
     if (retry !== undefined) entry.retry = retry;
     this.state.staged.push(entry);
@@ -414,7 +294,7 @@ export class Conductor {
 
   // ---- task events ---------------------------------------------------------------------------
 
-  private addEntry(taskId: string, route: number, ctxs: number[], prev: Record<string, number>): TaskEntry {
+  addEntry(taskId: string, route: number, ctxs: number[], prev: Record<string, number>): TaskEntry {
     const entry: TaskEntry = { id: taskId, route, ctxs: { in: ctxs.length > 0 ? [...ctxs] : [0] }, prev: { ...prev }, next: {} };
     const retry = this.graph.retries.get(taskId);
     if (retry !== undefined) {
@@ -712,67 +592,5 @@ export class Conductor {
     }
     if (Object.keys(output).length > 0) this.state.output = output;
     if (failed && !['canceled', 'abandoned', 'timeout'].includes(this.state.status)) this.state.status = 'failed';
-  }
-
-  // ---- rerun ---------------------------------------------------------------------------------
-
-  /** Orquesta's request_workflow_rerun: runs the given tasks (or the failed terminal ones) again. */
-  rerun(taskIds: string[]): void {
-    const requested = new Map<string, TaskEntry>();
-    for (const taskId of taskIds) {
-      const [id, routeText] = taskId.includes('__r') ? taskId.split('__r') : [taskId, '0'];
-      const entry = this.entry(id!, Number(routeText));
-      if (entry === undefined) throw new Error(`The task "${taskId}" did not run in this workflow, so it cannot be run again.`);
-      requested.set(entryKey(entry.id, entry.route), entry);
-    }
-    let candidates: TaskEntry[];
-    if (requested.size === 0) {
-      candidates = this.state.sequence.filter((entry) => entry.term === true && entry.status !== undefined && abendedStatuses.has(entry.status));
-    } else {
-      const following = new Map([...requested].map(([key, entry]) => [key, new Set(this.sequenceFrom(entry))]));
-      candidates = [...requested.entries()]
-        .filter(([key]) => requested.size === 1 || [...following.entries()].some(([other, set]) => other !== key && [...following.get(key)!].some((index) => !set.has(index))))
-        .map(([, entry]) => entry);
-    }
-    this.state.reruns.push(candidates.map((entry) => this.state.sequence.indexOf(entry)));
-    // st2 runs every item of a with-items task named in the request again (`no_reset` aside), and
-    // only the failed items of one it picks itself.
-    const named = new Set(requested.keys());
-    for (const entry of [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.route - b.route))) this.rerunTask(entry, named.has(entryKey(entry.id, entry.route)));
-    for (const entry of this.state.sequence) {
-      if (entry.term === true && Object.values(entry.next).some(Boolean)) delete entry.term;
-    }
-    this.state.output = null;
-    this.state.status = 'resuming';
-  }
-
-  private sequenceFrom(start: TaskEntry): number[] {
-    const indexes = [this.state.sequence.indexOf(start)];
-    const queue: TaskEntry[] = [start];
-    while (queue.length > 0) {
-      const current = queue.shift()!;
-      const currentIndex = this.state.sequence.indexOf(current);
-      this.state.sequence.forEach((entry, index) => {
-        if (Object.values(entry.prev).includes(currentIndex) && !indexes.includes(index)) {
-          indexes.push(index);
-          queue.push(entry);
-        }
-      });
-    }
-    return indexes;
-  }
-
-  private rerunTask(entry: TaskEntry, resetItems: boolean): void {
-    delete entry.term;
-    const staged = this.staged(entry.id, entry.route);
-    if (staged !== undefined) delete staged.completed;
-    this.state.errors = this.state.errors.filter((error) => error.task_id !== entry.id);
-    if (this.graph.task(entry.id)?.with !== undefined && staged !== undefined) {
-      for (const item of staged.items ?? []) if (resetItems || abendedStatuses.has(item.status)) item.status = unset;
-    } else {
-      this.addEntry(entry.id, entry.route, entry.ctxs.in, entry.prev);
-      this.addStaged(entry.id, entry.route, entry.ctxs.in, entry.prev, true);
-    }
-    for (const index of this.sequenceFrom(entry)) delete this.state.sequence[index]!.term;
   }
 }

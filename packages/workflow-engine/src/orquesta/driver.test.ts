@@ -338,7 +338,7 @@ describe('pause, resume and cancel', () => {
 
   it('a child workflow that pauses pauses the parent, and resume passes down to it', () => {
     const simulation = new Simulation(two, { respond: () => 'hold' }).run();
-    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'paused' as never, result: null });
+    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'paused', result: null });
     expect(simulation.status).toBe('paused');
     simulation.send({ kind: 'resume' });
     expect(simulation.last!.resume).toEqual(['a:0:1']);
@@ -349,7 +349,7 @@ describe('pause, resume and cancel', () => {
 
   it('a child workflow paused on its own pauses the parent once the rest is done; resuming the child resumes the parent', () => {
     const simulation = new Simulation('version: 1.0\ntasks:\n  a:\n    action: examples.sub\n  b:\n    action: core.b\n', { respond: () => 'hold' }).run();
-    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'paused' as never, result: null });
+    simulation.send({ kind: 'child-ended', requestId: 'a:0:1', status: 'paused', result: null });
     expect(simulation.status).toBe('running');
     simulation.finish('b:0:1', 'succeeded');
     expect(simulation.status).toBe('paused');

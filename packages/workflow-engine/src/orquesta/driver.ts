@@ -1,9 +1,11 @@
 import type { ChildRequest, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
 import { WorkflowInspectionError } from '../driver.ts';
-import { Conductor, entryKey, type ConductorState, type NextTask } from './conductor.ts';
+import { Conductor } from './conductor.ts';
+import { entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
 import { Expressions } from './expressions.ts';
 import { WorkflowGraph } from './graph.ts';
 import { inspectWorkflow } from './inspect.ts';
+import { rerunWorkflow } from './rerun.ts';
 import { readWorkflowSpec } from './spec.ts';
 import { abendedStatuses, completedStatuses } from './statuses.ts';
 
@@ -221,7 +223,7 @@ class Step {
  */
 function workflowContext(context: Record<string, Json>): Record<string, Json> {
   const { st2, ...parent } = context;
-  if (st2 !== undefined && st2 !== null && typeof st2 === 'object' && !Array.isArray(st2)) return { st2, parent };
+  if (isDict(st2)) return { st2, parent };
   const field = (name: string): Json => parent[name] ?? null;
   return {
     st2: { action_execution_id: field('execution_id'), api_url: field('api_url'), user: field('user'), pack: field('pack'), action: field('action'), runner: 'orquesta' },
@@ -278,7 +280,7 @@ export class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
         break;
       case 'rerun':
         if (!completedStatuses.has(conductor.state.status)) throw new Error('Only a completed workflow can be run again from its tasks.');
-        conductor.rerun(event.tasks);
+        rerunWorkflow(conductor, event.tasks);
         step.advance();
         break;
     }
