@@ -125,4 +125,29 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     ]);
     expect((children[1]!.result as Record<string, unknown>)['stdout']).toBe(`${tempfile} is deleted.`);
   }, 60_000);
+
+  it('orquesta-st2kv reads a system key, a user key and a secret it decrypts (test_wiring_functions_st2kv)', async () => {
+    expect((await stack.call('PUT', '/api/v1/keys/lakshmi', { value: 'kanahansnasnasdlsajks' })).statusCode).toBe(200);
+    expect((await stack.call('PUT', '/api/v1/keys/winson', { value: 'SoDiamondEng', scope: 'user' })).statusCode).toBe(200);
+    expect((await stack.call('PUT', '/api/v1/keys/kami', { value: 'eggplant', secret: true })).statusCode).toBe(200);
+    for (const [parameters, value] of [
+      [{ key_name: 'system.lakshmi' }, 'kanahansnasnasdlsajks'],
+      [{ key_name: 'winson' }, 'SoDiamondEng'],
+      [{ key_name: 'system.kami', decrypt: true }, 'eggplant'],
+    ] as const) {
+      const done = await waitFor(stack, (await runThroughApi(stack, 'examples.orquesta-st2kv', parameters)).id);
+      expect(done.status).toBe('succeeded');
+      expect(done.result).toEqual({ output: { value } });
+    }
+    const missing = await waitFor(stack, (await runThroughApi(stack, 'examples.orquesta-st2kv', { key_name: 'system.matt', decrypt: true })).id);
+    expect(missing.status).toBe('failed');
+    expect(JSON.stringify(missing.result)).toContain('The key \\"matt\\" does not exist in the StackStorm datastore.');
+  }, 90_000);
+
+  it('orquesta-st2-ctx sees its own execution id in ctx().st2', async () => {
+    const started = await runThroughApi(stack, 'examples.orquesta-st2-ctx');
+    const done = await waitFor(stack, started.id);
+    expect(done.status).toBe('succeeded');
+    expect(String((done.result as { output: { callback: string } }).output.callback)).toMatch(new RegExp(`/executions/${started.id}$`));
+  }, 60_000);
 });
