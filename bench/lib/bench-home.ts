@@ -76,6 +76,8 @@ export function writeBenchPack(root: string, ref: string, heavyDeps: boolean): s
   writeFileSync(path.join(dir, 'pack.yaml'), `ref: ${ref}\nname: ${ref}\ndescription: Packrun benchmark pack\nversion: 0.1.0\nauthor: Packrun\nemail: packrun@example.invalid${preload}\n`);
   writeFileSync(path.join(dir, 'actions', 'trivial.py'), trivial);
   writeFileSync(path.join(dir, 'actions', 'trivial.yaml'), actionYaml('trivial'));
+  // The same without network: under the sandbox, a zygote (or a cold job) with no network namespace of its own.
+  writeFileSync(path.join(dir, 'actions', 'trivial_offline.yaml'), `${actionYaml('trivial_offline').replace('trivial_offline.py', 'trivial.py')}sandbox:\n  network: false\n`);
   writeFileSync(path.join(dir, 'actions', 'ntrivial.mjs'), 'export default async function trivial({ n }) {\n  return { n };\n}\n');
   writeFileSync(path.join(dir, 'actions', 'ntrivial.yaml'), actionYaml('ntrivial').replace('python-script', 'node-script').replace('ntrivial.py', 'ntrivial.mjs'));
   writeFileSync(path.join(dir, 'actions', 'strivial.sh'), '#!/bin/sh\necho "$@"\n');

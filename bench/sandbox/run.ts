@@ -5,9 +5,12 @@
  * `all, ... (decorator)` is the real SpawnDecorator path the launcher takes, including creating and
  * removing the job cgroup, for a job without network and one with (its namespace from the pool). bench/ is not a workspace
  * package, so it imports the sandbox modules by path: it measures internals on purpose.
+ * Then the network layer under warm spawning: a trivial Python action through the runner, forked
+ * from its pack's zygote with network (the zygote in a namespace of its own, shared by its
+ * children) and without, beside the same started cold, interleaved in one run.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../packages/core/src/config.ts';
@@ -19,6 +22,8 @@ import { launchCommand, seccompFd, type LaunchLayers } from '../../packages/core
 import { createNetworkNamespacePool } from '../../packages/core/src/sandbox/network-namespace-pool.ts';
 import { startJobNetworkNamespace } from '../../packages/core/src/sandbox/network-namespace.ts';
 import { readHostAddresses } from '../../packages/core/src/sandbox/host-addresses.ts';
+import { LocalFileKeyValues, processPrespawnPool, processZygotePool, runAction } from '../../packages/action-runner/src/index.ts';
+import { benchHome, installBenchPacks } from '../lib/bench-home.ts';
 
 const iterations = Number(process.argv[2] ?? 25);
 const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-bench-'));
@@ -137,4 +142,49 @@ for (const workload of workloads) {
     const value = median(samples[index]!);
     console.log(`| ${row.name} | ${value.toFixed(1)} | ${(value / base).toFixed(2)} |`);
   });
+}
+
+// Warm spawning with and without network, through the runner (runAction, every layer): the
+// zygote with network was started in a namespace of its own, which its children inherit by fork,
+// so an execution's path is the same with or without it. Executions 20 ms apart (not counted), as
+// bench/spawn's: the zygote forks the next child as one ends.
+const inactive = host.layers.filter((layer) => !layer.active);
+if (inactive.length > 0) {
+  console.log(`\nwarm rows skipped: layers not active here: ${inactive.map((layer) => layer.name).join(', ')}`);
+} else {
+  const warmHome = benchHome();
+  await installBenchPacks(warmHome, [{ ref: 'benchpy', heavy: false }]);
+  // Job uids reach their pack through the bench's data folder.
+  chmodSync(warmHome.root, 0o711);
+  const warmDecorator = createSandboxDecorator({ host: await detectSandbox(warmHome.warm), config: warmHome.warm });
+  const datastore = new LocalFileKeyValues(warmHome.paths);
+  const execute = async (warm: boolean, action: string): Promise<number> => {
+    if (warm) await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = process.hrtime.bigint();
+    const outcome = await runAction({ paths: warmHome.paths, config: warm ? warmHome.warm : warmHome.cold, ref: `benchpy.${action}`, input: { n: 1 }, datastore, decorator: warmDecorator });
+    if (outcome.status !== 'succeeded') throw new Error(`benchpy.${action} ${outcome.status}: ${JSON.stringify(outcome.result)}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const warmRows: Array<{ name: string; run: () => Promise<number> }> = [
+    { name: 'zygote, no network', run: () => execute(true, 'trivial_offline') },
+    { name: 'zygote, network (the zygote\'s namespace)', run: () => execute(true, 'trivial') },
+    { name: 'cold, no network', run: () => execute(false, 'trivial_offline') },
+    { name: 'cold, network (a namespace made ahead)', run: () => execute(false, 'trivial') },
+  ];
+  // Unmeasured: each zygote's start, file caches.
+  for (const row of warmRows) for (let i = 0; i < 2; i++) await row.run();
+  const samples = warmRows.map(() => [] as number[]);
+  for (let i = 0; i < iterations; i++) {
+    for (const [index, row] of warmRows.entries()) samples[index]!.push(await row.run());
+  }
+  const base = median(samples[0]!);
+  console.log('\ntrivial Python action through the runner, every layer');
+  console.log('| started | median ms | x zygote without network |');
+  console.log('|---|---|---|');
+  warmRows.forEach((row, index) => {
+    const value = median(samples[index]!);
+    console.log(`| ${row.name} | ${value.toFixed(1)} | ${(value / base).toFixed(2)} |`);
+  });
+  await processZygotePool(warmHome.warm).close();
+  await processPrespawnPool(warmHome.warm).close();
 }

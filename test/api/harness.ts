@@ -26,8 +26,17 @@ export const apiTestPack = path.join(repoRoot, 'test/api/fixtures/apitest');
  * The embedded deployment in the test process: embedded store, in-process bus, the API (not
  * listening unless asked) and one action runner, over a fresh PACKRUN_HOME with real packs.
  */
-export async function startStack(options: { packs: string[]; env?: Record<string, string>; listen?: boolean; workflows?: boolean }): Promise<ServiceStack> {
+export async function startStack(options: {
+  packs: string[];
+  env?: Record<string, string>;
+  listen?: boolean;
+  /** Runs before the store is opened (a test mounting a small filesystem on the store folder). */
+  beforeStore?: (home: PackrunHome) => Promise<void> | void;
+  /** Runs the workflow engine too. */
+  workflows?: boolean;
+}): Promise<ServiceStack> {
   const home = await homeWithPacks(options.packs, { PACKRUN_RUNNER_HEARTBEAT: '1', PACKRUN_API_PORT: '0', ...options.env });
+  await options.beforeStore?.(home);
   const config = loadConfig(home.env);
   const logger = createLogger({ level: process.env['PACKRUN_TEST_LOG_LEVEL'] ?? 'silent' });
   const store = await openEmbeddedStore({ dir: home.paths.store, logger });

@@ -108,8 +108,10 @@ describe('live stream over a real port', () => {
     // What a broker that keeps no order between two queues may do: the completion event comes
     // first, the output events later or never.
     const id = `late-output-${Date.now()}`;
+    // Held by the stack's live runner: a running execution of no runner is the reaper's to abandon
+    // at its next beat, which ended the stream early in one run of five.
     await stack.store.executions.insert({
-      id, action: 'core.local', pack: 'core', parameters: {}, status: 'running', context: {},
+      id, action: 'core.local', pack: 'core', parameters: {}, status: 'running', context: {}, runnerId: stack.runner.id,
       log: [{ status: 'running', at: new Date().toISOString() }], createdAt: new Date().toISOString(), startedAt: new Date().toISOString(),
     });
     const events = await readEvents(`/api/v1/executions/${id}/stream`, () => false, async () => {
@@ -119,7 +121,12 @@ describe('live stream over a real port', () => {
       await stack.store.executions.update({ id }, { set: { status: 'succeeded', endedAt, result: { stdout: 'first part, second part\n' }, outputSize: { stdout: 24, stderr: 0 } } });
       await stack.bus.publish('execution-updates', { executionId: id, status: 'succeeded', at: endedAt, changes: {} });
     });
-    expect(events.map((e) => e.event)).toEqual(['execution', 'execution-output', 'execution-output', 'execution-updates']);
+    // The live chunk may or may not reach the stream before the completion (under load it comes
+    // late); either way every byte of the output comes before the completion, and only once.
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('execution');
+    expect(names.at(-1)).toBe('execution-updates');
+    expect(names.slice(1, -1).every((name) => name === 'execution-output') && names.length >= 3, names.join(',')).toBe(true);
     expect(events.filter((e) => e.event === 'execution-output').map((e) => e.data['data']).join('')).toBe('first part, second part\n');
   });
 

@@ -35,9 +35,11 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     const network = report.layers.find((layer) => layer.name === 'network');
     expect(network?.reason).toContain('pasta');
     expect(network?.reason).toContain('rejects every address of this host');
-    // The known gap, said where the operator looks (docs/sandbox.md, "Network").
-    expect(network?.reason).toContain('warm zygotes with network');
-    expect(report.warmSpawn.reason).toContain('PACKRUN_WARM_SPAWN=off closes that gap');
+    // Warm zygotes with network included: no gap left to name (docs/sandbox.md, "Network").
+    expect(network?.reason).toContain('warm zygote with network gets a network namespace of its own');
+    expect(network?.reason).not.toContain('gap');
+    expect(report.warmSpawn.reason).toContain('a zygote with network runs in a network namespace of its own');
+    expect(report.warmSpawn.reason).not.toContain('gap');
     expect(report.limits.defaults).toMatchObject({ memoryMb: 512, network: true });
     expect(report.warmSpawn.active).toBe(true);
     expect(report.warmSpawn.reason).toContain('inside the sandbox');
@@ -63,33 +65,35 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect(inactive).toMatchObject({ active: false, mode: 'off' });
     expect(inactive?.reason).toContain('PACKRUN_SANDBOX_NETNS=off');
     expect(inactive?.reason).toContain("share the host's network namespace");
-    expect(off.report.warmSpawn.reason).not.toContain('gap');
+    expect(off.report.warmSpawn.reason).not.toContain('network namespace of its own');
 
     const required = await doctor({ PACKRUN_SANDBOX_NETNS: 'required', PACKRUN_SANDBOX_NETWORK_UID: '1000005' });
     expect(required.code).toBe(1);
     expect(required.report.missingRequired).toEqual(['network']);
     expect(required.report.layers.find((layer) => layer.name === 'network')?.reason).toContain('job uid range');
 
-    const granted = await doctor({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432,mypack=6379,*=3141', PACKRUN_WARM_SPAWN: 'off' });
+    const granted = await doctor({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432,mypack=6379,*=3141' });
     const active = granted.report.layers.find((layer) => layer.name === 'network');
     expect(active?.active).toBe(true);
     expect(active?.reason).toContain('mypack=5432+6379');
     expect(active?.reason).toContain('*=3141');
-    expect(active?.reason).not.toContain('warm zygotes');
   });
 
   it('with RabbitMQ, says whether the services take its credentials and how sensors would publish', async () => {
-    // The machine's broker, as guest: refused while warm zygotes with network share the host's
-    // network namespace, taken when every job has one of its own; sensors never publish directly.
+    // The machine's broker, as guest: taken, warm spawning on or off, as every job (a warm
+    // zygote's children included) has a network namespace of its own; refused once a pack is
+    // granted its port. Sensors never publish directly as guest.
     const guest = 'amqp://guest:guest@127.0.0.1:5672';
-    const warm = (await doctor({ PACKRUN_RABBITMQ_URL: guest })).report;
-    expect(warm.brokerCredentials?.ok).toBe(false);
-    expect(warm.brokerCredentials?.reason).toContain("RabbitMQ's guest user");
-    expect(warm.brokerCredentials?.reason).toContain('warm zygotes');
-    expect(warm.sensorPublishing).toMatchObject({ path: 'container' });
-    expect(warm.sensorPublishing?.reason).toContain('is guest');
-    const cold = (await doctor({ PACKRUN_RABBITMQ_URL: guest, PACKRUN_WARM_SPAWN: 'off' })).report;
-    expect(cold.brokerCredentials?.ok).toBe(true);
+    for (const warmSpawn of ['on', 'off']) {
+      const report = (await doctor({ PACKRUN_RABBITMQ_URL: guest, PACKRUN_WARM_SPAWN: warmSpawn })).report;
+      expect(report.brokerCredentials, warmSpawn).toMatchObject({ ok: true });
+      expect(report.sensorPublishing).toMatchObject({ path: 'container' });
+      expect(report.sensorPublishing?.reason).toContain('is guest');
+    }
+    const granted = (await doctor({ PACKRUN_RABBITMQ_URL: guest, PACKRUN_SANDBOX_HOST_PORTS: 'chatty=5672' })).report;
+    expect(granted.brokerCredentials?.ok).toBe(false);
+    expect(granted.brokerCredentials?.reason).toContain("RabbitMQ's guest user");
+    expect(granted.brokerCredentials?.reason).toContain('grants the broker');
     // Without RabbitMQ, neither line.
     expect((await doctor({})).report.sensorPublishing).toBeUndefined();
   });

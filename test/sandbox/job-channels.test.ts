@@ -11,7 +11,8 @@ import { hostilePackDir, sandboxFixture, testUidRange, type SandboxFixture } fro
 /**
  * Case 24 of docs/sandbox.md: a job connects to another job's control or output channel. The
  * hostile pack's `hijack` attack watches /proc/net/unix for the runner's listening job sockets
- * and poses as the forked child on each new one (control stream first, as the real child
+ * (and tries those not listed there, in another network namespace, by the addresses this test
+ * names) and poses as the forked child on each new one (control stream first, as the real child
  * connects it last), reads whatever frames the runner sends (a victim's `start` and `job`
  * frames: its environment, parameters, config) and answers with a forged result. Its victims,
  * while it watches: executions of another pack, of its own pack (the same zygote when warm), and
@@ -130,11 +131,9 @@ describe.runIf(process.getuid?.() === 0)('24: a job connecting to another job ch
     expect(report.forged).toBe(0);
     const everythingTheAttackerGot = JSON.stringify(stolen);
     for (const value of secrets) expect(everythingTheAttackerGot).not.toContain(value);
-    // Warm, the zygotes' stream sockets are in plain sight in /proc/net/unix: the attack was
-    // tried on them, and the kernel refused the connection.
-    if (fixture.config.warmSpawn) {
-      expect(report.seen.length).toBeGreaterThan(0);
-      expect(report.refused.length).toBeGreaterThan(0);
-    }
+    // Warm, the attack was tried on the zygotes' stream sockets, and the kernel refused each
+    // connection. They are not even listed in the attacker's /proc/net/unix (its zygote has a
+    // network namespace of its own), so it went by the paths this test names.
+    if (fixture.config.warmSpawn) expect(report.refused.length).toBeGreaterThan(0);
   });
 });

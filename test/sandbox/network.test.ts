@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processPrespawnPool, processZygotePool } from '@packrun/action-runner';
 import { retryUntil } from '../helpers/retry-until.ts';
-import { outsideWorldUnavailable, startOutsideWorld, type OutsideWorld } from './outside-world.ts';
+import { isOtherOutsideWorld, outsideWorldUnavailable, startOutsideWorld, type OutsideWorld } from './outside-world.ts';
 import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixture } from './sandbox-fixture.ts';
 
 /**
@@ -13,8 +13,9 @@ import { leftoverJobCgroups, sandboxFixture, sandboxProcesses, type SandboxFixtu
  * the host's other addresses where services bound to 0.0.0.0 or :: listen, not through a socket
  * bound to a device; only the host port the operator granted its pack. Played by the hostile
  * pack's actions with network through the real runner: a Node action (a wrapper started ahead
- * under warm spawning, a cold one without) and a Python action started cold. Warm Python zygotes
- * with network still share the host's network namespace: that known gap is pinned down below.
+ * under warm spawning, a cold one without), a Python action started cold, and one forked from its
+ * pack's warm zygote, which runs in a network namespace of its own that its children share.
+ * test/sandbox/warm-network-attack.test.ts plays the rest of the attacks from a warm child.
  */
 type Probe = Record<string, { ok: boolean; value?: unknown; error?: string }>;
 
@@ -49,6 +50,9 @@ function defaultInterface(): string {
 function hostAddressTargets(inJob: boolean): string[] {
   const targets: string[] = [];
   for (const [name, entries] of Object.entries(os.networkInterfaces())) {
+    // Another test process's stand-in for the outside world comes and goes while this one runs
+    // (its link-local address then fails with EADDRNOTAVAIL); this process's own stays.
+    if (isOtherOutsideWorld(name)) continue;
     for (const entry of entries ?? []) {
       if (entry.internal) continue;
       if (entry.family === 'IPv4') targets.push(`${entry.address}:${ports.any}`);
@@ -62,6 +66,47 @@ function hostAddressTargets(inJob: boolean): string[] {
 /** Every way into the host a job might try, each of which must be refused. */
 function hostTargets(inJob = true): string[] {
   return [`127.0.0.1:${ports.loopback}`, `127.0.0.2:${ports.any}`, `[::1]:${ports.loopback6}`, `[::1]:${ports.any6}`, ...hostAddressTargets(inJob)];
+}
+
+/** Pids of every live process in the network namespace `netns` (as /proc/<pid>/ns/net reads: `net:[inode]`). */
+function processesIn(netns: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/ns/net`) === netns && !/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Whether this process still holds a descriptor of the namespace `netns`. */
+function runtimeHolds(netns: string): boolean {
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === netns;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function expectOnlyOutsideAndAllowed(probe: Probe, refused: string[]): void {
@@ -140,13 +185,46 @@ describe.runIf(process.getuid?.() === 0)('23: a job with network reaches the out
     for (const target of targets) expect(probe[target]?.ok, `${target}: ${JSON.stringify(probe[target])}`).toBe(false);
   });
 
-  // The known gap (docs/sandbox.md, "Network"): a zygote's children reach the runtime over abstract
-  // Unix sockets, which need the runtime's network namespace, until the job channels stop depending
-  // on it. This pins the gap down; it fails, and must be turned around, once zygotes get namespaces.
-  it.runIf(process.env['PACKRUN_WARM_SPAWN'] !== 'off')('known gap: a Python action forked from a warm zygote with network shares the host\'s network namespace', async (context) => {
+  it('a Python action forked from a warm zygote with network: the same, in its zygote\'s namespace of its own', async (context) => {
     if (skipReason) return context.skip(skipReason);
-    if (!fixture.config.warmSpawn) return context.skip('warm spawning is off');
-    const outcome = await fixture.run('hostile.attack_network', { case: 'connect_many', paths: [`127.0.0.1:${ports.loopback}`] });
-    expect((outcome.result['result'] as Probe)[`127.0.0.1:${ports.loopback}`]).toMatchObject({ ok: true, value: 'host loopback\n' });
+    // Warm whatever the suite's mode: the zygote pool is the process's own.
+    const where = await fixture.run('hostile.attack_network', { case: 'where' }, { warmSpawn: true });
+    expect(where.status, JSON.stringify(where.result)).toBe('succeeded');
+    const seen = where.result['result'] as { parent: string; netns: string };
+    expect(seen.parent).toContain('packrun_zygote.py');
+    expect(seen.netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(processZygotePool(fixture.config).hostPids().map((pid) => readlinkSync(`/proc/${pid}/ns/net`))).toContain(seen.netns);
+    const tap = defaultInterface();
+    const ipv4Hosts = hostTargets().filter((target) => /^\d/.test(target));
+    const refused = [...hostTargets(), ...ipv4Hosts.map((target) => `${target}@${tap}`)];
+    const outcome = await fixture.run('hostile.attack_network', { case: 'connect_many', paths: [`${outside!.address}:${outside!.port}`, `127.0.0.1:${ports.allowed}`, ...refused] }, { warmSpawn: true });
+    expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
+    expectOnlyOutsideAndAllowed(outcome.result['result'] as Probe, refused);
+  });
+
+  it('a zygote with network that crashes leaves neither its namespace nor its pasta behind, and the next execution gets both anew', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const where = async (): Promise<{ parent: string; netns: string }> => {
+      const outcome = await fixture.run('hostile.attack_network', { case: 'where' }, { warmSpawn: true });
+      expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
+      return outcome.result['result'] as { parent: string; netns: string };
+    };
+    const { netns } = await where();
+    const zygote = processZygotePool(fixture.config).hostPids().find((pid) => readlinkSync(`/proc/${pid}/ns/net`) === netns);
+    expect(zygote).toBeDefined();
+    // What keeps the namespace besides the zygote: the holder pasta runs in it, and pasta itself
+    // (Debian runs it as passt.avx2 where the CPU has AVX2).
+    const pastas = processesIn(netns).map(parentOf).filter((pid): pid is number => pid !== undefined && /^pas(ta|st)/.test(commandOf(pid)));
+    expect(pastas, `processes in ${netns}: ${processesIn(netns).map((pid) => `${pid} ${commandOf(pid)} <- ${parentOf(pid)} ${commandOf(parentOf(pid) ?? 0)}`).join(', ')}`).toHaveLength(1);
+    expect(runtimeHolds(netns)).toBe(true);
+    process.kill(zygote!, 'SIGKILL');
+    await retryUntil(() => processesIn(netns).length === 0 && commandOf(pastas[0]!) === '' && !runtimeHolds(netns), {
+      withinMs: 10_000,
+      what: `no process left in ${netns}, its pasta gone and no descriptor of it held`,
+    });
+    const next = await where();
+    expect(next.parent).toContain('packrun_zygote.py');
+    expect(next.netns).not.toBe(netns);
+    expect(next.netns).not.toBe(readlinkSync('/proc/self/ns/net'));
   });
 });

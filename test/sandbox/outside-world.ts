@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -52,9 +52,24 @@ export function outsideWorldUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Whether an interface is the host end of the outside world of another test process. */
+export function isOtherOutsideWorld(interfaceName: string): boolean {
+  return /^prw\d+h$/.test(interfaceName) && interfaceName !== `prw${process.pid}h`;
+}
+
+/**
+ * The host end's IPv6 link-local address would stay tentative for a second or two after the link
+ * comes up (duplicate address detection), and connecting to it meanwhile fails with EADDRNOTAVAIL;
+ * nothing else is on this veth, so there is nothing to detect.
+ */
+function skipDuplicateAddressDetection(interfaceName: string): void {
+  const setting = `/proc/sys/net/ipv6/conf/${interfaceName}/accept_dad`;
+  if (existsSync(setting)) writeFileSync(setting, '0');
+}
+
 export async function startOutsideWorld(): Promise<OutsideWorld> {
   if (!ip) throw new Error('iproute2 is not installed');
-  const name = `prw${process.pid}`;
+  const name = `prw${process.pid}`; // isOtherOutsideWorld knows this name
   const block = freeBlock() * 4;
   const hostSide = `198.51.100.${block + 1}`;
   const outside = `198.51.100.${block + 2}`;
@@ -78,6 +93,7 @@ export async function startOutsideWorld(): Promise<OutsideWorld> {
     run('link', 'add', `${name}h`, 'type', 'veth', 'peer', 'name', `${name}o`);
     run('link', 'set', `${name}o`, 'netns', name);
     run('addr', 'add', `${hostSide}/30`, 'dev', `${name}h`);
+    skipDuplicateAddressDetection(`${name}h`);
     run('link', 'set', `${name}h`, 'up');
     run('-n', name, 'addr', 'add', `${outside}/30`, 'dev', `${name}o`);
     run('-n', name, 'link', 'set', `${name}o`, 'up');

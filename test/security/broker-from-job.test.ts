@@ -10,9 +10,8 @@ import { repoRoot, sandboxFixture, type SandboxFixture } from '../sandbox/sandbo
  * on 127.0.0.1 and publishes a forged message, as it could into the queue of trigger instances
  * the rules engine acts on. Here it aims at a queue of this test's own. Before the network layer
  * the job shared the host's network namespace and the message arrived; now the job's namespace has
- * no way to the host's loopback. Played cold (a Python action started fresh): warm zygotes with
- * network still share the host's namespace (docs/sandbox.md, "Network"), which is why the
- * distributed services refuse guest while they run (test/sandbox/broker-guest.test.ts).
+ * no way to the host's loopback. Played by a Python action started cold and by one forked from its
+ * pack's warm zygote (which runs in a network namespace of its own, shared by its children).
  */
 const brokerUrl = process.env['PACKRUN_TEST_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const queue = `packrun-security-forged-${process.pid}`;
@@ -43,9 +42,12 @@ afterAll(async () => {
 });
 
 describe.runIf(process.getuid?.() === 0)('a job with network against the broker on the host loopback', () => {
-  it('cannot log in as guest and publish a forged message', async (context) => {
+  it.for([
+    ['started cold', false],
+    ['forked from a warm zygote', true],
+  ] as const)('cannot log in as guest and publish a forged message (%s)', async ([, warmSpawn], context) => {
     if (skipReason) return context.skip(skipReason);
-    const outcome = await fixture.run('hostile.attack_network', { case: 'amqp_publish', paths: [pika, brokerUrl, queue] }, { warmSpawn: false });
+    const outcome = await fixture.run('hostile.attack_network', { case: 'amqp_publish', paths: [pika, brokerUrl, queue] }, { warmSpawn });
     expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
     const attempt = outcome.result['result'] as { ok: boolean; error?: string };
     expect(attempt.ok, JSON.stringify(attempt)).toBe(false);

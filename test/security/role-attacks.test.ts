@@ -148,6 +148,40 @@ describe('an admin key', () => {
   });
 });
 
+describe('a key below admin', () => {
+  it('cannot purge executions, however it spells the request', async () => {
+    const victim = await insertExecution(stack.store);
+    await stack.store.executions.update({ id: victim }, { set: { status: 'succeeded', endedAt: new Date().toISOString() } });
+    const future = new Date(Date.now() + 60_000).toISOString();
+    for (const role of ['operator', 'observer', 'runner'] as const) {
+      for (const path of ['/api/v1/executions/purge', '/api/v1/executions//purge', '/api/v1/executions/%70urge', '/api/v1/executions/x/../purge']) {
+        const response = await as(role, 'POST', path, { timestamp: future });
+        // A spelling that routes to the purge is refused by role; one that routes nowhere is 404.
+        expect([403, 404], `${role} ${path}`).toContain(response.status);
+        if (path === '/api/v1/executions/purge' || response.status === 403) expect(codeOf(response), `${role} ${path}`).toBe('API_ROLE_FORBIDDEN');
+      }
+    }
+    expect(await stack.store.executions.get(victim)).toBeDefined();
+  });
+});
+
+describe('a retried create', () => {
+  it("never hands another user's execution to a caller naming its id", async () => {
+    const id = `mine-${Date.now()}`;
+    const created = await as('operator', 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'echo operator-secret-marker' } });
+    expect(created.status, created.body).toBe(201);
+    const again = await as('operator', 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'echo operator-secret-marker' } });
+    expect(again.status).toBe(200);
+    for (const role of ['admin', 'system_admin'] as const) {
+      const stolen = await as(role, 'POST', '/api/v1/executions', { id, action: 'core.local', parameters: { cmd: 'true' } });
+      expect(stolen.status, role).toBe(409);
+      expect(codeOf(stolen)).toBe('EXECUTION_EXISTS');
+      expect(stolen.body).not.toContain('operator-secret-marker');
+    }
+    expect(await stack.store.executions.count({ id })).toBe(1);
+  });
+});
+
 describe('an operator key', () => {
   it("cannot write system-scoped keys, decrypt system secrets or reach another user's keys", async () => {
     const attempts = [

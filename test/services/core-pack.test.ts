@@ -73,7 +73,7 @@ describe('packrun up on a fresh data folder', () => {
       'announcement', 'ask', 'echo', 'error', 'http', 'inject_trigger', 'local', 'local_sudo', 'noop', 'pause', 'remote', 'remote_sudo', 'sendmail', 'uuid', 'winrm_cmd', 'winrm_ps_cmd',
     ]);
     const missing = Object.fromEntries(actions.filter((action) => action.unavailable).map((action) => [action.name, action.unavailable!.runner]));
-    expect(missing).toEqual({ ask: 'inquirer', remote: 'remote-shell-cmd', remote_sudo: 'remote-shell-cmd', winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
+    expect(missing).toEqual({ remote: 'remote-shell-cmd', remote_sudo: 'remote-shell-cmd', winrm_cmd: 'winrm-cmd', winrm_ps_cmd: 'winrm-ps-cmd' });
   });
 
   it("runs core's actions with StackStorm's results", async () => {
@@ -103,6 +103,23 @@ describe('packrun up on a fresh data folder', () => {
     expect(remote.body).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { runner: 'remote-shell-cmd' } });
     const mail = await run('core.sendmail', { to: 'ann@example.com', subject: 's', body: 'b', sendmail_binary: '/nonexistent/sendmail' });
     expect(mail).toMatchObject({ status: 'failed', result: { return_code: 2 } });
+  });
+
+  it('asks with core.ask: packrun run stops at pending, packrun inquiry lists it and takes the response', async () => {
+    const asked = await runPackrunCli(['run', 'core.ask', '--params-json', JSON.stringify({ schema: { type: 'object', properties: { approved: { type: 'boolean', required: true } } }, ttl: 5 })], env);
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toContain('status: pending');
+    const id = /^id: (\S+)$/m.exec(asked.stdout)?.[1];
+    expect(asked.stdout).toContain(`packrun inquiry respond ${id}`);
+    const listed = await runPackrunCli(['inquiry', 'list'], env);
+    expect(listed.stdout).toContain(`${id}  ttl 5 min  anyone who may respond`);
+    const wrong = await runPackrunCli(['inquiry', 'respond', id!, '-r', '{"approved": "yes"}'], env);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('INQUIRY_RESPONSE_INVALID');
+    const answered = await runPackrunCli(['inquiry', 'respond', id!, '-r', '{"approved": true}'], env);
+    expect(answered.code, answered.stderr).toBe(0);
+    const shown = await runPackrunCli(['execution', 'get', id!, '--json'], env);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'succeeded', result: { response: { approved: true } } });
   });
 
   it('streams an announcement as st2.announcement__<route>, and fires a trigger the rules engine records', async () => {
@@ -158,5 +175,9 @@ describe('packrun run without a server', () => {
     const announce = await runPackrunCli(['run', 'core.announcement'], local);
     expect(announce.code).not.toBe(0);
     expect(announce.stderr).toContain('ACTION_NEEDS_SERVER');
+    // Nothing could answer an inquiry without a server.
+    const ask = await runPackrunCli(['run', 'core.ask'], local);
+    expect(ask.code).not.toBe(0);
+    expect(ask.stderr).toContain('ACTION_NEEDS_SERVER');
   });
 });

@@ -28,10 +28,6 @@ beforeAll(async () => {
     PACKRUN_API_URL: `http://127.0.0.1:${port}`,
     PACKRUN_RUNNER_HEARTBEAT: '1',
     PACKRUN_LOG_LEVEL: 'warn',
-    // The machine's broker logs in as guest, which a service accepts only where no job can reach
-    // the broker: every job in a network namespace of its own, so no warm zygote with network
-    // (docs/deployment.md, "Broker users"). These runners run shell actions anyway.
-    PACKRUN_WARM_SPAWN: 'off',
   };
   const server = startPackrun(['api'], env);
   processes.push(server);

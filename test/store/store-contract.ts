@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Readable } from 'node:stream';
 import {
+  applyRetention,
   isPackrunError,
+  loadConfig,
+  purgeExecutions,
+  retentionPolicy,
   maxRecordDepth,
   openExecutionOutput,
   openExecutionResult,
@@ -9,7 +13,9 @@ import {
   readExecutionResult,
   type ExecutionRecord,
   type ExecutionStatus,
+  type RuleEnforcementRecord,
   type Store,
+  type TriggerInstanceRecord,
   type WorkflowRecord,
 } from '@packrun/core';
 
@@ -437,6 +443,10 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await store.executions.get(parent.id))?.children).toEqual(['child-1', 'child-2']);
       const listed = await store.executions.find({ parent: parent.id }, { sort: { createdAt: 1, id: 1 } });
       expect(listed.map((record) => record.id)).toEqual(['child-1', 'child-2']);
+      // Removing a workflow execution removes its engine state with it.
+      await store.workflows.insert({ ...workflow(parent.id), phase: 'closed' });
+      expect(await store.removeExecutions({ id: parent.id })).toBe(1);
+      expect(await store.workflows.get(parent.id)).toBeUndefined();
     });
   });
 
@@ -496,6 +506,93 @@ export function storeContract(open: () => Promise<Store>): void {
       expect(Buffer.byteLength(streamed)).toBe(storedLarge.resultSize);
       expect(await text(openExecutionOutput(store.executionBlobs, storedLarge, 'stdout'))).toBe(largeResult.stdout);
       expect(await text(openExecutionOutput(store.executionBlobs, storedSmall, 'stdout'))).toBe('hi');
+    });
+  });
+
+  describe('retention and purge', () => {
+    const dayMs = 24 * 60 * 60 * 1000;
+    const now = Date.parse('2026-06-01T00:00:00.000Z');
+    const daysAgo = (days: number, seconds = 0): string => new Date(now - days * dayMs - seconds * 1000).toISOString();
+    let instanceSeq = 0;
+    const instance = (occurredAt: string, status: TriggerInstanceRecord['status'] = 'processed'): TriggerInstanceRecord => ({
+      id: `ti-${String((instanceSeq += 1)).padStart(5, '0')}`,
+      trigger: 'core.st2.webhook',
+      payload: {},
+      occurredAt,
+      status,
+    });
+    const enforcement = (enforcedAt: string): RuleEnforcementRecord => ({
+      id: `re-${String((instanceSeq += 1)).padStart(5, '0')}`,
+      rule: 'examples.rule',
+      triggerInstance: 'ti-00001',
+      status: 'succeeded',
+      enforcedAt,
+    });
+
+    it('purges completed executions before a time, by action and status, with their blobs, never unfinished ones', async () => {
+      const old = (status: ExecutionStatus, action = 'core.echo'): ExecutionRecord => execution({ status, action, createdAt: daysAgo(10, seq) });
+      const records = [old('succeeded'), old('failed'), old('failed', 'core.local'), old('running'), old('requested'), old('scheduled'), old('canceling'), old('pending'), execution({ status: 'succeeded', createdAt: daysAgo(1) })];
+      for (const record of records) await store.executions.insert(record);
+      const ref = await store.executionBlobs.put(records[0]!.id, 'stdout', 'big output');
+      await store.executions.update({ id: records[0]!.id }, { set: { resultBlobs: { stdout: ref } } });
+
+      expect(await codeOf(purgeExecutions(store, { before: daysAgo(5), status: 'running' }))).toBe('PURGE_STATUS_INVALID');
+      expect(await codeOf(purgeExecutions(store, { before: daysAgo(5), status: 'pending' }))).toBe('PURGE_STATUS_INVALID');
+      expect(await purgeExecutions(store, { before: daysAgo(5), action: 'core.local' })).toBe(1);
+      expect(await purgeExecutions(store, { before: daysAgo(5), status: 'failed' })).toBe(1);
+      expect(await purgeExecutions(store, { before: daysAgo(5) })).toBe(1);
+      expect(await codeOf(store.executionBlobs.open(records[0]!.id, ref))).toBe('STORE_BLOB_MISSING');
+      const left = (await store.executions.find({}, { sort: { id: 1 } })).map((record) => record.status);
+      expect(left).toEqual(['running', 'requested', 'scheduled', 'canceling', 'pending', 'succeeded']);
+    });
+
+    it('applies age and count rules to executions, trigger instances and enforcements, sparing what is not finished', async () => {
+      for (let day = 0; day < 6; day += 1) {
+        await store.executions.insert(execution({ status: 'succeeded', createdAt: daysAgo(day, 1) }));
+        await store.triggerInstances.insert(instance(daysAgo(day, 1)));
+        await store.ruleEnforcements.insert(enforcement(daysAgo(day, 1)));
+      }
+      const running = execution({ status: 'running', createdAt: daysAgo(40) });
+      const pending = instance(daysAgo(40), 'pending');
+      await store.executions.insert(running);
+      await store.triggerInstances.insert(pending);
+
+      const report = await applyRetention(store, {
+        executions: { maxAgeMs: 4 * dayMs, maxCount: 2 },
+        triggerInstances: { maxCount: 3 },
+        ruleEnforcements: { maxAgeMs: 2 * dayMs },
+      }, now);
+      expect(report).toEqual({ executions: 4, triggerInstances: 3, ruleEnforcements: 4 });
+      const executions = await store.executions.find({}, { sort: { createdAt: -1 } });
+      expect(executions.map((record) => record.createdAt)).toEqual([daysAgo(0, 1), daysAgo(1, 1), running.createdAt]);
+      expect((await store.triggerInstances.find({}, { sort: { occurredAt: -1 } })).map((record) => record.occurredAt)).toEqual([daysAgo(0, 1), daysAgo(1, 1), daysAgo(2, 1), pending.occurredAt]);
+      expect((await store.ruleEnforcements.find({}, { sort: { enforcedAt: -1 } })).map((record) => record.enforcedAt)).toEqual([daysAgo(0, 1), daysAgo(1, 1)]);
+    });
+
+    it('keeps executions for ever and trigger instances and enforcements 30 days by default', async () => {
+      await store.executions.insert(execution({ status: 'succeeded', createdAt: daysAgo(400) }));
+      await store.triggerInstances.insert(instance(daysAgo(31)));
+      await store.triggerInstances.insert(instance(daysAgo(29)));
+      await store.ruleEnforcements.insert(enforcement(daysAgo(31)));
+      await store.ruleEnforcements.insert(enforcement(daysAgo(29)));
+      expect(await applyRetention(store, retentionPolicy(loadConfig({})), now)).toEqual({ executions: 0, triggerInstances: 1, ruleEnforcements: 1 });
+    });
+
+    it('removes in batches that leave the event loop free in between', async () => {
+      const total = 1300;
+      for (let start = 0; start < total; start += 100) {
+        await Promise.all(Array.from({ length: 100 }, () => store.executions.insert(execution({ status: 'succeeded', createdAt: daysAgo(10, seq) }))));
+      }
+      let turns = 0;
+      const ticker = setInterval(() => (turns += 1), 0);
+      try {
+        expect(await purgeExecutions(store, { before: daysAgo(5) })).toBe(total);
+      } finally {
+        clearInterval(ticker);
+      }
+      // Three batches of at most 500, and timers ran between them.
+      expect(turns).toBeGreaterThanOrEqual(2);
+      expect(await store.executions.count({})).toBe(0);
     });
   });
 }

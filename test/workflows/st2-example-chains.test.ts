@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { ExecutionRecord, ExecutionUpdateEvent } from '@packrun/core';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, executionOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -110,6 +110,8 @@ describe("StackStorm's example chains", () => {
   it('chain-test-pause-resume: pausing while task1 runs pauses after it; resuming runs task2', async () => {
     const tempfile = path.join(scratch, 'pause-flag');
     writeFileSync(tempfile, '');
+    const updates: ExecutionUpdateEvent[] = [];
+    const subscription = await stack.bus.subscribe('execution-updates', (event) => void updates.push(event));
     const started = await runThroughApi(stack, 'examples.chain-test-pause-resume', { tempfile, message: 'resumed' });
     await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.status === 'running'), { withinMs: 30_000, what: 'task1 running' });
     const pause = await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'pausing' });
@@ -128,6 +130,14 @@ describe("StackStorm's example chains", () => {
       ['task2', 'succeeded', 'resumed'],
     ]);
     expect(done.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'pausing', 'paused', 'resuming', 'running', 'succeeded']);
+    // Live: the stream's execution-updates tell the workflow's every status, and its tasks' with their parent.
+    await subscription.unsubscribe();
+    expect(updates.filter((event) => event.executionId === started.id).map((event) => event.status)).toEqual([
+      'requested', 'scheduled', 'running', 'pausing', 'paused', 'resuming', 'running', 'succeeded',
+    ]);
+    const taskUpdates = updates.filter((event) => event.changes?.['parent'] === started.id);
+    expect(new Set(taskUpdates.map((event) => event.executionId))).toEqual(new Set(tasksOf(done).map((task) => task.execution_id)));
+    expect(taskUpdates.filter((event) => event.status === 'succeeded')).toHaveLength(2);
   }, 60_000);
 
   it('chain-test-pause-resume-with-subchain: the pause cascades to the sub-chain, the resume too; the tree is two levels deep', async () => {

@@ -70,6 +70,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
     context: {
       kind: 'action',
       pack: input.pack.ref,
+      action: input.action.name,
       packDir: input.pack.dir,
       ...(input.pack.env.path ? { envDir: input.pack.env.path } : {}),
       jobDir: input.jobDir,

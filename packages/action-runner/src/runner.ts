@@ -81,6 +81,8 @@ export interface InlineServices {
   announce?(route: string, payload: Record<string, unknown>): Promise<void>;
   /** Fires a trigger on behalf of the execution, through the execution authority (the API). */
   injectTrigger?(injection: TriggerInjection): Promise<Record<string, unknown>>;
+  /** Set where the execution is stored and served by an API that takes responses to inquiries. */
+  takesResponses?: true;
 }
 
 /** What arrived on the control channel. */

@@ -2,6 +2,7 @@ import { PackrunError, isWorkflowRunner, unavailableActionError, type ActionMeta
 import { announcementRunner } from './announcement-runner.ts';
 import { httpRequestRunner } from './http/http-request-runner.ts';
 import { injectTriggerRunner } from './inject-trigger-runner.ts';
+import { inquirerRunner } from './inquirer-runner.ts';
 import { nodeRunner } from './node-runner.ts';
 import { noopRunner } from './noop-runner.ts';
 import { pythonRunner } from './python-runner.ts';
@@ -16,6 +17,7 @@ const runners: Record<string, AnyRunner> = {
   'local-shell-script': shellScriptRunner,
   'http-request': httpRequestRunner,
   noop: noopRunner,
+  inquirer: inquirerRunner,
   announcement: announcementRunner,
   'inject-trigger': injectTriggerRunner,
 };

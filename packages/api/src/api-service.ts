@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { dataPaths, loadDatastoreKey, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
+import { dataPaths, loadDatastoreKey, PackrunError, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
 import { buildApiApp } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
-import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
-import { packParameterValidator } from './executions/parameter-validator.ts';
+import type { ExecutionService, ParameterValidator } from './executions/execution-service.ts';
+import { createExecutionAuthority } from './executions/execution-authority.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
+import { createInquiryService, type InquiryService } from './inquiries/inquiry-service.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
+import { startRetentionJob } from './retention-job.ts';
+import { startStallMonitor } from './stall-monitor.ts';
 
 export interface ApiServiceOptions {
   config: PackrunConfig;
@@ -34,6 +37,7 @@ export interface ApiService {
   executions: ExecutionService;
   /** Opens an execution's sealed secret parameters (the workflow engine's, for the workflow's own). */
   openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
+  inquiries: InquiryService;
   close(): Promise<void>;
 }
 
@@ -42,40 +46,51 @@ const requeueAfterMs = 15_000;
 
 /**
  * The API process: REST routes, the live stream, the execution authority runners report to, the
- * reaper of executions whose runner died, and the requeue of executions the bus never confirmed.
+ * reaper of executions whose runner died, the requeue of executions the bus never confirmed, and
+ * the retention job.
  */
 export async function startApiService(options: ApiServiceOptions): Promise<ApiService> {
   const { config, store, bus, keyValues } = options;
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
+  const stalls = startStallMonitor({ thresholdMs: heartbeatMs, logger });
   const ledger = createStoreLedger({
     store,
     bus,
     logger,
     staleAfterMs: 3 * heartbeatMs,
+    awakeSince: stalls.awakeSince,
     openSecrets: secrets.open,
     resultInlineBytes: config.resultInlineBytes,
     injectTrigger: createTriggerInjector({ store, bus }),
   });
   const hub = new EventHub();
   await hub.start(bus);
-  const executions = createExecutionService({
-    store,
-    bus,
-    logger,
-    validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
-    secrets,
-  });
+  const { executions } = createExecutionAuthority({ config, store, bus, keyValues, logger, ...(options.validate ? { validate: options.validate } : {}) });
+  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
   await assignLegacyKeyRoles(store, logger);
 
   const app = await buildApiApp({
-    config, store, bus, keyValues, logger, executions, ledger, hub, packs, requireApiKey: config.apiAuth,
+    config, store, bus, keyValues, logger, executions, inquiries, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
   });
+
+  // Listening comes before any work is taken (queued executions, the reaper): a taken address
+  // then fails the start at once, leaving nothing running that the caller must stop.
+  let url: string | undefined;
+  try {
+    url = await listenOrReady(app, options.listen !== false, config);
+  } catch (error) {
+    stalls.stop();
+    builtins.stop();
+    await app.close().catch(() => undefined);
+    await hub.stop();
+    throw error;
+  }
 
   // The in-process bus loses its queue with the process: what was queued before a restart is queued again.
   const restored = await executions.requeueUnqueued({ includeScheduled: bus.kind === 'inprocess', olderThanMs: 0 });
@@ -87,6 +102,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     sweeping = true;
     try {
       await ledger.reapStaleRunners();
+      await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {
       logger.warn({ err: error }, 'execution sweep failed; retrying next beat');
@@ -95,14 +111,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     }
   };
   const sweeper = setInterval(() => void sweep(), heartbeatMs);
-
-  let url: string | undefined;
-  if (options.listen !== false) {
-    url = await app.listen({ host: config.apiHost, port: config.apiPort });
-    logger.info({ url }, 'API listening');
-  } else {
-    await app.ready();
-  }
+  const retention = startRetentionJob({ store, policy: retentionPolicy(config), intervalMs: config.retentionIntervalSeconds * 1000, logger });
 
   return {
     app,
@@ -110,11 +119,35 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     ledger,
     executions,
     openSecrets: secrets.open,
+    inquiries,
     async close(): Promise<void> {
       clearInterval(sweeper);
+      stalls.stop();
+      await retention.stop();
       builtins.stop();
       await app.close();
       await hub.stop();
     },
   };
+}
+
+/** Listens on the configured address (or only readies the app); a taken address is API_ADDRESS_IN_USE. */
+async function listenOrReady(app: FastifyInstance, listen: boolean, config: PackrunConfig): Promise<string | undefined> {
+  if (!listen) {
+    await app.ready();
+    return undefined;
+  }
+  try {
+    const url = await app.listen({ host: config.apiHost, port: config.apiPort });
+    app.log.info({ url }, 'API listening');
+    return url;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const address = config.apiHost.includes(':') ? `[${config.apiHost}]:${config.apiPort}` : `${config.apiHost}:${config.apiPort}`;
+    throw new PackrunError('API_ADDRESS_IN_USE', `the API cannot listen on ${address}: another process is listening there`, {
+      hint: 'stop that process, or give Packrun another address (PACKRUN_API_PORT, PACKRUN_API_HOST)',
+      details: { host: config.apiHost, port: config.apiPort },
+      cause: error,
+    });
+  }
 }

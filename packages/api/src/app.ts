@@ -19,6 +19,8 @@ import { runnerRoutes } from './routes/runners.ts';
 import { rulesApiRoutes } from '@packrun/rules-engine';
 import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { inquiryRoutes } from './routes/inquiries.ts';
+import type { InquiryService } from './inquiries/inquiry-service.ts';
 
 export interface ApiAppDeps {
   config: PackrunConfig;
@@ -27,6 +29,7 @@ export interface ApiAppDeps {
   keyValues: KeyValues;
   logger: Logger;
   executions: ExecutionService;
+  inquiries: InquiryService;
   ledger: StoreLedger;
   hub: EventHub;
   packs: PackOperations;
@@ -61,6 +64,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   packRoutes(app, deps);
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
+  inquiryRoutes(app, deps);
   rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)) });
   sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);

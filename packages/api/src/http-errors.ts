@@ -11,7 +11,9 @@ const statusByCode: Record<string, number> = {
   API_RUNNER_FORBIDDEN: 403,
   ROUTE_ACCESS_UNDECLARED: 403,
   RULE_DECRYPT_FORBIDDEN: 403,
+  INQUIRY_FORBIDDEN: 403,
   EXECUTION_NOT_FOUND: 404,
+  INQUIRY_NOT_FOUND: 404,
   EXECUTION_NO_RESULT: 404,
   ACTION_NOT_FOUND: 404,
   PACK_NOT_FOUND: 404,
@@ -35,6 +37,10 @@ const statusByCode: Record<string, number> = {
   EXECUTION_STATE_INVALID: 409,
   TRIGGER_NOT_OWNED: 403,
   SERVICE_UNAVAILABLE: 503,
+  // The store's disk refused the write: nothing of the request was stored (or what was, a retry
+  // with the same id finds), so the caller may retry once space is back.
+  STORE_FULL: 507,
+  STORE_WRITE_FAILED: 503,
 };
 
 export interface ErrorBody {

@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads retention settings: executions for ever and the others 30 days by default, off, fractions, and a bad value named', () => {
+    expect(loadConfig({})).toMatchObject({ retentionExecutionsDays: undefined, retentionTriggerInstancesDays: 30, retentionEnforcementsDays: 30, retentionExecutionsCount: undefined });
+    const set = loadConfig({ PACKRUN_RETENTION_EXECUTIONS_DAYS: '0.5', PACKRUN_RETENTION_TRIGGER_INSTANCES_DAYS: 'off', PACKRUN_RETENTION_ENFORCEMENTS_COUNT: '1000' });
+    expect(set).toMatchObject({ retentionExecutionsDays: 0.5, retentionTriggerInstancesDays: undefined, retentionEnforcementsCount: 1000 });
+    expect(() => loadConfig({ PACKRUN_RETENTION_EXECUTIONS_DAYS: '0' })).toThrow(/PACKRUN_RETENTION_EXECUTIONS_DAYS must be a positive number/);
+    expect(() => loadConfig({ PACKRUN_RETENTION_EXECUTIONS_COUNT: '2.5' })).toThrow(/PACKRUN_RETENTION_EXECUTIONS_COUNT must be an integer/);
+  });
+
   it('has every variable documented in docs/configuration.md', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/configuration.md'), 'utf8');
     const missing = configFields.filter((field) => !doc.includes(`\`${field.env}\``)).map((field) => field.env);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from './errors.ts';
 import { parseAllowedDestination, type AllowedDestination } from './net/host-destinations.ts';
+import { parseHostPathGrants, type HostPathGrant } from './sandbox/host-paths.ts';
 
 /**
  * Packrun's one typed configuration. Every field has an environment variable, a default and a
@@ -97,6 +98,11 @@ const storeSync: Parser<StoreSync> = (raw, variable) => {
   throw new PackrunError('CONFIG_INVALID', `${variable} must be normal or full, got "${raw}"`, { details: { variable } });
 };
 
+/** A retention setting: a positive number, or `off` (or empty) for none. */
+const optional =
+  <T>(parse: Parser<T>): Parser<T | undefined> =>
+  (raw, variable) => (raw === '' || /^off$/i.test(raw) ? undefined : parse(raw, variable));
+
 /** Host loopback ports each pack's jobs may reach (`*`: every pack's), from `pack=port` entries. */
 type HostPortGrants = Readonly<Record<string, readonly number[]>>;
 const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
@@ -151,6 +157,13 @@ const fields = {
   packIndex: { env: 'PACKRUN_PACK_INDEX', doc: 'Pack index (JSON file path or URL) used to resolve pack names.', default: (): string | undefined => undefined, parse: optionalText },
   datastoreSystemWriters: { env: 'PACKRUN_DATASTORE_SYSTEM_WRITERS', doc: 'Packs (comma-separated refs) whose actions and sensors may write and delete system-scope datastore keys outside their own `<pack>.<Class>:` keys (set_value/delete_value with local=False); default none. Every pack may read system keys, and no pack may touch another pack\'s local keys.', default: (): string[] => [], parse: packRefList },
   datastoreKey: { env: 'PACKRUN_DATASTORE_KEY', doc: 'Base64 of the 32-byte AES-256-GCM key that encrypts datastore secrets; unset: PACKRUN_HOME/secrets/datastore.key, created on first use.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
+  retentionExecutionsDays: { env: 'PACKRUN_RETENTION_EXECUTIONS_DAYS', doc: 'Completed executions older than this many days (fractions allowed) are removed with their stored output; off (the default): kept for ever. Running ones never are.', default: (): number | undefined => undefined, parse: optional(positiveNumber) },
+  retentionExecutionsCount: { env: 'PACKRUN_RETENTION_EXECUTIONS_COUNT', doc: 'Only the newest this many completed executions are kept; off (the default): no limit.', default: (): number | undefined => undefined, parse: optional(integer(1)) },
+  retentionTriggerInstancesDays: { env: 'PACKRUN_RETENTION_TRIGGER_INSTANCES_DAYS', doc: 'Processed trigger instances older than this many days are removed (default 30; off: kept for ever).', default: (): number | undefined => 30, parse: optional(positiveNumber) },
+  retentionTriggerInstancesCount: { env: 'PACKRUN_RETENTION_TRIGGER_INSTANCES_COUNT', doc: 'Only the newest this many processed trigger instances are kept; off (the default): no limit.', default: (): number | undefined => undefined, parse: optional(integer(1)) },
+  retentionEnforcementsDays: { env: 'PACKRUN_RETENTION_ENFORCEMENTS_DAYS', doc: 'Rule enforcements older than this many days are removed (default 30; off: kept for ever).', default: (): number | undefined => 30, parse: optional(positiveNumber) },
+  retentionEnforcementsCount: { env: 'PACKRUN_RETENTION_ENFORCEMENTS_COUNT', doc: 'Only the newest this many rule enforcements are kept; off (the default): no limit.', default: (): number | undefined => undefined, parse: optional(integer(1)) },
+  retentionIntervalSeconds: { env: 'PACKRUN_RETENTION_INTERVAL', doc: 'Seconds between two passes of the retention job in the API process (default 600); the first runs a minute after start.', default: () => 600, parse: positiveNumber },
   busWaitSeconds: { env: 'PACKRUN_BUS_WAIT', doc: 'Seconds a message waits for an unreachable RabbitMQ before the send fails (it is resent after a reconnect until then).', default: () => 30, parse: positiveNumber },
   apiAuth: { env: 'PACKRUN_API_AUTH', doc: 'Require an API key on every API route but health and the OpenAPI description; off, every caller is treated as a system_admin (turn off only on a trusted loopback).', default: () => true, parse: flag },
   runnerHeartbeatSeconds: { env: 'PACKRUN_RUNNER_HEARTBEAT', doc: 'Seconds between action runner heartbeats; a runner silent for 3 of them is dead and its executions end abandoned.', default: () => 5, parse: positiveNumber },
@@ -179,6 +192,7 @@ const fields = {
   sandboxNetworkUid: { env: 'PACKRUN_SANDBOX_NETWORK_UID', doc: 'Uid (gid the same) pasta runs as, giving jobs their network: it owns the jobs\' network namespaces, so it must be no real account, outside the job uid range and neither the build nor the zygote uid.', default: () => 999_997, parse: integer(1) },
   sandboxNetnsSpares: { env: 'PACKRUN_SANDBOX_NETNS_SPARES', doc: 'Network namespaces made ahead and kept ready per set of forwarded host ports in use (0: each job with network waits for its own, ~100 ms).', default: () => 2, parse: integer(0) },
   sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: hostPortGrants },
+  sandboxHostPaths: { env: 'PACKRUN_SANDBOX_HOST_PATHS', doc: 'Host folders granted to a pack\'s jobs and sensors (pack=/path) or to one action\'s jobs (pack.action=/path), bound at the same path inside the sandbox, read-only unless the entry ends in :rw; entries separated by commas (csv=/srv/reports,git=/var/lib/git-clones:rw). A writable folder is given to the pack\'s group (setgid, group-writable) so that every job of the pack, each under a uid of its own, writes there. Never Packrun\'s data folder, /proc, /sys, /dev, /run or /boot; no folder inside another. Nothing by default.', default: (): HostPathGrant[] => [], parse: parseHostPathGrants },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },
   sandboxBuildTimeoutSeconds: { env: 'PACKRUN_SANDBOX_BUILD_TIMEOUT', doc: 'Longest time in seconds one env build step (uv venv, uv pip install, pip install, npm install) may take before it is killed.', default: () => 900, parse: positiveNumber },

@@ -16,6 +16,8 @@ export const executionStatuses = [
   'pausing',
   'paused',
   'resuming',
+  // An inquiry waiting for its response (the inquirer runner); neither running nor ended.
+  'pending',
 ] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
 
@@ -31,12 +33,24 @@ export function isCompleted(status: ExecutionStatus): boolean {
   return completedStatuses.has(status);
 }
 
+/** Statuses in which something is under way: queued, taken by a runner, or being stopped. */
+const underWayStatuses: ReadonlySet<ExecutionStatus> = new Set(['requested', 'scheduled', 'running', 'canceling']);
+
+/**
+ * Whether nothing more happens to the execution until someone acts: ended, or waiting for a
+ * person (`pending`: an inquiry). A client waiting for an execution stops here, as st2's does.
+ */
+export function isSettled(status: ExecutionStatus): boolean {
+  return !underWayStatuses.has(status);
+}
+
 /** Why a job stopped when it did not simply exit: shown beside the status. */
 export type StopReason = 'timeout' | 'canceled' | 'out_of_memory' | 'output_limit' | 'pids_limit';
 
 /** What running one action produced, before it is stored. */
 export interface ActionOutcome {
-  status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'timeout' | 'canceled'>;
+  /** `pending`: the runner is done but the execution is not (an inquiry awaits its response). */
+  status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'timeout' | 'canceled' | 'pending'>;
   /** The runner's result document: `{result, stdout, stderr, exit_code, error?}` for python-script and
    * node-script, `{succeeded, failed, return_code, stdout, stderr}` for the shell runners. */
   result: Record<string, unknown>;

@@ -3,15 +3,17 @@ export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync 
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { executionStatuses, completedStatuses, isCompleted, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
+export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';
-export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, WorkflowRecord, WorkflowOutbox, WorkflowChildRequest, WorkflowChildLink, WorkflowControlRequest, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
+export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, RunnerRecord, RunnerProcessIdentity, WorkflowRecord, WorkflowOutbox, WorkflowChildRequest, WorkflowChildLink, WorkflowControlRequest, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
+export { isStoreWriteFault } from './store/store-write-faults.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
+export { applyRetention, purgeExecutions, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type WorkflowWakeMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
@@ -26,6 +28,8 @@ export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/chi
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
 export { CappedOutput } from './process/capped-output.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
+export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
+export { currentProcessIdentity, isRunningHere, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.ts';
 export { pythonRuntime } from './python-runtime.ts';
 export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type ActionUnavailable, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';

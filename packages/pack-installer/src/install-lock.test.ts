@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths, type DataPaths } from '@packrun/core';
+import { currentProcessIdentity, dataPaths, type DataPaths } from '@packrun/core';
 import { withPackLocks } from './install-lock.ts';
 
 /** Resolves when a locker reports that it found the lock held and is waiting. */
@@ -71,6 +71,20 @@ describe('withPackLocks', () => {
     const lockFile = path.join(paths.home, 'locks', 'delta.lock');
     await writeFile(lockFile, JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() }));
     await expect(withPackLocks(paths, ['delta'], async () => 'done')).resolves.toBe('done');
+  });
+
+  it('takes over a lock whose pid now belongs to another process, our own included (a restarted container runs as the same pid)', async () => {
+    const me = currentProcessIdentity();
+    const reused = { ...me, startTime: String(Number(me.startTime ?? 0) + 1), since: new Date().toISOString() };
+    const lockFile = path.join(paths.home, 'locks', 'zeta.lock');
+    await writeFile(lockFile, JSON.stringify(reused));
+    await expect(withPackLocks(paths, ['zeta'], async () => 'done', { timeoutMs: 300 })).resolves.toBe('done');
+  });
+
+  it('takes over a lock written before the machine booted again', async () => {
+    const lockFile = path.join(paths.home, 'locks', 'eta.lock');
+    await writeFile(lockFile, JSON.stringify({ ...currentProcessIdentity(), bootId: 'another-boot', since: new Date().toISOString() }));
+    await expect(withPackLocks(paths, ['eta'], async () => 'done', { timeoutMs: 300 })).resolves.toBe('done');
   });
 
   it('gives up with PACK_LOCKED after the timeout and releases on failure', async () => {

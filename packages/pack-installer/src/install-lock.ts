@@ -1,12 +1,8 @@
 import { open, readFile, rename, rm, mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { PackrunError, type DataPaths } from '@packrun/core';
-import { isAlive } from './pid-alive.ts';
+import { PackrunError, currentProcessIdentity, parseProcessIdentity, whyProcessIsGone, type DataPaths, type ProcessIdentity } from '@packrun/core';
 
-interface LockOwner {
-  pid: number;
-  host: string;
+interface LockOwner extends ProcessIdentity {
   since: string;
 }
 
@@ -28,7 +24,7 @@ function lockFile(paths: DataPaths, ref: string): string {
 async function tryAcquire(file: string): Promise<boolean> {
   try {
     const handle = await open(file, 'wx');
-    const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+    const owner: LockOwner = { ...currentProcessIdentity(), since: new Date().toISOString() };
     await handle.writeFile(JSON.stringify(owner));
     await handle.close();
     return true;
@@ -43,14 +39,16 @@ async function tryAcquire(file: string): Promise<boolean> {
  * our own, so that of two processes noticing the same stale lock only one removes it.
  */
 async function removeIfStale(file: string): Promise<void> {
-  let owner: LockOwner;
+  let owner: ProcessIdentity | undefined;
   try {
-    owner = JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+    owner = parseProcessIdentity(JSON.parse(await readFile(file, 'utf8')));
   } catch {
     // Being written right now, or already gone: look again on the next poll.
     return;
   }
-  if (owner.host !== os.hostname() || isAlive(owner.pid)) return;
+  // A pid alone is not enough: it may now belong to another process, or be our own pid in a
+  // restarted container (whyProcessIsGone compares start times and boot ids).
+  if (owner === undefined || whyProcessIsGone(owner) === undefined) return;
   const claimed = `${file}.stale-${process.pid}-${Date.now()}`;
   try {
     await rename(file, claimed);

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DataPaths } from '@packrun/core';
-import { isAlive } from './pid-alive.ts';
+import { pidExists, type DataPaths } from '@packrun/core';
 
 
 /**
@@ -15,7 +14,7 @@ export async function createStagingDir(paths: DataPaths): Promise<string> {
   const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
   for (const name of await readdir(paths.staging)) {
     const match = /^(.+)-(\d+)-[0-9a-f-]{36}$/.exec(name);
-    if (match?.[1] === host && !isAlive(Number(match[2]))) await rm(path.join(paths.staging, name), { recursive: true, force: true });
+    if (match?.[1] === host && !pidExists(Number(match[2]))) await rm(path.join(paths.staging, name), { recursive: true, force: true });
   }
   const dir = path.join(paths.staging, `${host}-${process.pid}-${randomUUID()}`);
   await mkdir(dir);

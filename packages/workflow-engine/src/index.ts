@@ -15,5 +15,5 @@ export { orquestaDriver, OrquestaDriver, st2InspectionErrors, type OrquestaDefin
 export { childExecutionId } from './child-id.ts';
 export { findWorkflowDriver, workflowDriver } from './drivers.ts';
 export { startWorkflowEngine, type WorkflowEngine, type WorkflowEngineOptions } from './engine/workflow-engine-service.ts';
-export type { ExecutionAuthority } from './engine/execution-authority.ts';
+export type { TaskExecutions } from './engine/task-executions.ts';
 export { checkWorkflowActions } from './inspect-pack.ts';

@@ -14,7 +14,8 @@ function where(problem: WorkflowProblem): string {
  * Checks every workflow action of a loaded pack with its driver before anything runs. A workflow
  * its driver refuses stays registered, marked unavailable with WORKFLOW_INVALID and each problem's
  * file, task and line, and the rest of the pack installs; running it is refused with them. A
- * workflow whose runner has no driver yet is left as it is (running it says so).
+ * workflow whose runner has no driver yet is registered unavailable with WORKFLOW_DRIVER_MISSING
+ * (checked again at every start, so it runs once the driver is there).
  */
 export async function checkWorkflowActions(pack: LoadedPack, packDir: string): Promise<LoadedPack> {
   const actions: ActionMeta[] = [];
@@ -27,7 +28,10 @@ export async function checkWorkflowActions(pack: LoadedPack, packDir: string): P
 async function checkWorkflowAction(action: ActionMeta, packDir: string): Promise<ActionMeta> {
   if (action.unavailable || !isWorkflowRunner(action.runnerType) || action.entryPoint === undefined) return action;
   const driver = findWorkflowDriver(action.runnerType);
-  if (!driver) return action;
+  if (!driver) {
+    const message = `${action.file}: ${action.runnerType} workflows have no driver in this Packrun yet; the action runs once it is there`;
+    return { ...action, unavailable: { code: 'WORKFLOW_DRIVER_MISSING', runner: action.runnerType, field: 'runner_type', message } };
+  }
   const file = path.posix.join('actions', action.entryPoint);
   let problems: WorkflowProblem[];
   try {

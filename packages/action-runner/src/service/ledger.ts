@@ -1,4 +1,4 @@
-import type { ActionOutcome, ExecutionRecord, Failure } from '@packrun/core';
+import type { ActionOutcome, ExecutionRecord, Failure, RunnerProcessIdentity } from '@packrun/core';
 import type { TriggerInjection } from '../runner.ts';
 
 /**
@@ -60,6 +60,8 @@ export interface RunnerInfo {
   host: string;
   pid: number;
   concurrency: number;
+  /** Which process it runs in, so that a late heartbeat from a live process is told from a dead one. */
+  processIdentity?: RunnerProcessIdentity;
   /** Executions it is running right now. */
   running: string[];
 }

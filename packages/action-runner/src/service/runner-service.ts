@@ -2,6 +2,8 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  currentProcessIdentity,
+  isStoreWriteFault,
   nowIso,
   toFailure,
   type ActionOutcome,
@@ -63,9 +65,11 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
   const inFlight = new Map<string, AbortController>();
   let stopping = false;
 
+  // Which process this is, so that an API on this host tells late heartbeats from a dead runner.
+  const { pid, host: _host, ...processIdentity } = currentProcessIdentity();
   const beat = async (): Promise<void> => {
     try {
-      const { cancel } = await ledger.heartbeat({ id, host: os.hostname(), pid: process.pid, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });
+      const { cancel } = await ledger.heartbeat({ id, host: os.hostname(), pid, processIdentity, concurrency: config.runnerConcurrency, running: [...inFlight.keys()] });
       for (const executionId of cancel) inFlight.get(executionId)?.abort('canceled');
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat not delivered');
@@ -73,6 +77,25 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
   };
   await beat();
   const heartbeat = setInterval(() => void beat(), options.heartbeatMs);
+
+  /**
+   * Stores the end of an execution, again and again while the store's disk refuses even the
+   * failure the ledger makes of a refused result: handed back instead, the request would come to
+   * this runner again and be skipped as its own, leaving the execution running for ever. The
+   * execution stays in flight meanwhile, so heartbeats keep saying this runner holds it.
+   */
+  async function completeDurably(request: Parameters<ExecutionLedger['complete']>[0]): Promise<void> {
+    for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+      try {
+        await ledger.complete(request);
+        return;
+      } catch (error) {
+        if (!isStoreWriteFault(error) || stopping) throw error;
+        logger.error({ err: error, executionId: request.executionId, retryInMs: delayMs }, 'the store refuses to record the end of an execution; trying again');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
 
   async function handle(message: ExecutionRequestMessage, redelivered: boolean): Promise<void> {
     // Nack while stopping: the message goes back to the queue for another runner.
@@ -115,6 +138,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           services: {
             announce: (route, payload) => bus.publish('announcements', { route, payload, executionId, at: nowIso() }),
             injectTrigger: (injection) => ledger.injectTrigger({ ...injection, executionId, runnerId: id }),
+            takesResponses: true,
           },
           ...(options.decorator ? { decorator: options.decorator } : {}),
           onOutput: (stream, chunk) => {
@@ -131,8 +155,7 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
         await ledger.release({ executionId, runnerId: id });
         throw new Error(shutdownReason);
       }
-      if (outcome) await ledger.complete({ executionId, runnerId: id, outcome });
-      else await ledger.complete({ executionId, runnerId: id, error: failure ?? { type: 'Error', message: 'no outcome' } });
+      await completeDurably(outcome ? { executionId, runnerId: id, outcome } : { executionId, runnerId: id, error: failure ?? { type: 'Error', message: 'no outcome' } });
     } finally {
       inFlight.delete(executionId);
     }

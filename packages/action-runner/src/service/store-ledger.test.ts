@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, readExecutionResult, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
+import { createInProcessBus, createLogger, newId, nowIso, openEmbeddedStore, currentProcessIdentity, readExecutionResult, type Bus, type ExecutionRecord, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from './store-ledger.ts';
 
 let store: Store;
@@ -96,6 +96,37 @@ describe('store ledger', () => {
     expect(await ledger.reapStaleRunners()).toBe(1);
     expect((await store.executions.get(dead.id))?.status).toBe('abandoned');
     expect((await store.executions.get(live.id))?.status).toBe('running');
+  });
+
+  it('judges a runner by its process where it can: alive while the same process runs, however late its heartbeats', async () => {
+    const { pid, host: _host, ...identity } = currentProcessIdentity();
+    const mine = await queued();
+    const gone = await queued();
+    await ledger.heartbeat({ id: 'same-process', host: 'test', pid, processIdentity: identity, concurrency: 1, running: [] });
+    // Same pid, another start time: another process now wears the pid.
+    await ledger.heartbeat({ id: 'pid-reused', host: 'test', pid, processIdentity: { ...identity, startTime: '1' }, concurrency: 1, running: [] });
+    await ledger.claim({ executionId: mine.id, runnerId: 'same-process', redelivered: false });
+    await ledger.claim({ executionId: gone.id, runnerId: 'pid-reused', redelivered: false });
+    clock += 60_000;
+    expect(await ledger.reapStaleRunners()).toBe(1);
+    expect((await store.executions.get(mine.id))?.status).toBe('running');
+    expect((await store.executions.get(gone.id))?.status).toBe('abandoned');
+  });
+
+  it('after a stall of its own, gives runners a whole heartbeat window before judging them', async () => {
+    let awake = clock;
+    const woken = createStoreLedger({ store, bus, logger, staleAfterMs: 200, now: () => clock, awakeSince: () => awake, openSecrets: () => ({}) });
+    const execution = await queued();
+    await woken.heartbeat({ id: 'far', host: 'elsewhere', pid: 1, concurrency: 1, running: [] });
+    await woken.claim({ executionId: execution.id, runnerId: 'far', redelivered: false });
+    // Stalled for 1000 ms: the runner's heartbeats meanwhile were never read.
+    clock += 1000;
+    awake = clock;
+    expect(await woken.reapStaleRunners()).toBe(0);
+    clock += 150;
+    expect(await woken.reapStaleRunners()).toBe(0);
+    clock += 100;
+    expect(await woken.reapStaleRunners()).toBe(1);
   });
 
   it('stores a result only from the runner holding the execution', async () => {

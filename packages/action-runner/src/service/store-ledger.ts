@@ -1,6 +1,8 @@
 import {
   isPackrunError,
   isWorkflowRunner,
+  isRunningHere,
+  isStoreWriteFault,
   nowIso,
   prepareResult,
   PackrunError,
@@ -36,6 +38,13 @@ export interface StoreLedgerOptions {
   /** Clock in ms, for tests of staleness. */
   now?: () => number;
   /**
+   * When this process last woke from a stall (its event loop held, the process stopped), in the
+   * clock of `now`: heartbeats that arrived meanwhile could not be read, so a runner is judged by
+   * its heartbeats only once this process has been awake for a whole staleness window. Default:
+   * the ledger's creation.
+   */
+  awakeSince?: () => number;
+  /**
    * Fires a trigger for a running execution once the ledger knows the runner holds it, deciding
    * whether that execution may (the API's, over the rules engine's dispatch). Without one,
    * core.inject_trigger fails with ACTION_NEEDS_SERVER.
@@ -64,10 +73,18 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   const now = options.now ?? Date.now;
   const startedAt = now();
 
-  // A runner with no heartbeat on record gets the staleness window counted from this process's
-  // start before it is declared dead.
-  const aliveAt = (record: RunnerRecord | undefined, at: number): boolean =>
-    at - (record ? Date.parse(record.heartbeatAt) : startedAt) < options.staleAfterMs;
+  const awakeSince = options.awakeSince ?? (() => startedAt);
+
+  // A runner is alive while its process is, where this process can tell (the same host, boot and
+  // pid namespace: always so for `packrun up`'s own runner), however late its heartbeats; else by
+  // its heartbeats. Those are counted from when this process last woke at the earliest, so a runner
+  // with no heartbeat on record, or whose heartbeats a stall kept from being read, gets a whole
+  // staleness window before it is declared dead.
+  const aliveAt = (record: RunnerRecord | undefined, at: number): boolean => {
+    if (record && isRunningHere({ pid: record.pid, ...record.processIdentity })) return true;
+    const lastHeard = Math.max(record ? Date.parse(record.heartbeatAt) : startedAt, awakeSince());
+    return at - lastHeard < options.staleAfterMs;
+  };
   const isAlive = async (runnerId: string): Promise<boolean> => aliveAt(await store.runners.get(runnerId), now());
 
   async function transition(
@@ -146,13 +163,16 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
       } catch (cause) {
         await store.executionBlobs.discard(executionId, written).catch(() => undefined);
-        // A result the store refuses (too deep for a record, say) must still end the execution:
-        // left running, its request would be redelivered and refused again for ever.
-        if (!isPackrunError(cause) || !cause.userError) throw cause;
+        written = [];
+        // A result the store refuses (too deep for a record, a full disk) must still end the
+        // execution: left running, its request would be redelivered to this live runner and
+        // skipped for ever. The failure without the result is a small write, which a disk that
+        // refused a large blob usually still takes; it is tried a few times before giving up.
+        const refused = isStoreWriteFault(cause) || (isPackrunError(cause) && cause.userError);
+        if (!refused) throw cause;
         const failure = toFailure(cause);
         logger.warn({ executionId, err: cause }, 'result refused by the store; the execution ends failed');
-        done = await transition(held, 'failed', completionFields(undefined, failure, undefined), runnerId, failure.message);
-        written = [];
+        done = await withRetries(() => transition(held, 'failed', { ...completionFields(undefined, failure, undefined), ...(outcome ? { durationMs: outcome.durationMs } : {}) }, runnerId, failure.message));
       }
       if (!done) {
         await store.executionBlobs.discard(executionId, written).catch(() => undefined);
@@ -220,11 +240,24 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   };
 }
 
+/** Tries a small write again while the store's disk refuses it: space may come back (a log rotated, a purge). */
+async function withRetries<R>(write: () => Promise<R>, attempts = 4, delayMs = 250): Promise<R> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isStoreWriteFault(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
+}
+
 function completionFields(outcome: ActionOutcome | undefined, error: Failure | undefined, data: CompletionData | undefined): Partial<ExecutionRecord> {
-  const set: Partial<ExecutionRecord> = { endedAt: nowIso(), ...data };
+  // A pending execution (an inquiry) has not ended: it ends when answered or timed out.
+  const set: Partial<ExecutionRecord> = { ...(outcome?.status === 'pending' ? {} : { endedAt: nowIso() }), ...data };
   if (error) set.error = error;
   if (!outcome) return set;
-  set.durationMs = outcome.durationMs;
+  if (outcome.status !== 'pending') set.durationMs = outcome.durationMs;
   if (outcome.stopReason) set.stopReason = outcome.stopReason;
   if (outcome.truncated) set.truncated = outcome.truncated;
   return set;

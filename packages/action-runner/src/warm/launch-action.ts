@@ -3,6 +3,7 @@ import {
   execShimArgs,
   fitsExecShim,
   launchJob,
+  needsOwnSpawn,
   nodeRuntime,
   noSandbox,
   pythonRuntime,
@@ -48,6 +49,7 @@ export function processPrespawnPool(config: PackrunConfig, logger?: Logger): Pre
 
 /** Warm spawning on, and the job unsandboxed or under a sandbox that can contain zygotes (and so, processes started ahead). */
 function warmAllowed(spec: LaunchSpec, warm: WarmChoice): boolean {
+  if (needsOwnSpawn(warm.config, spec.context.pack, spec.context.action)) return false;
   return warm.config.warmSpawn && (isUnsandboxed(spec) || spec.decorator?.warm !== undefined);
 }
 

@@ -1,6 +1,7 @@
 import {
   PackrunError,
   isCompleted,
+  isPackrunError,
   leastPrivilegedCaller,
   maskSecrets,
   maskedValue,
@@ -58,6 +59,12 @@ export interface ExecutionService {
   getAction(ref: string): Promise<ActionRecord>;
   get(id: string): Promise<ExecutionRecord>;
   create(input: CreateExecutionInput): Promise<ExecutionRecord>;
+  /**
+   * `create`, made idempotent by the client's id: when an execution with `input.id` exists already,
+   * requested by the same user for the same action (a retry after a timeout, a 500 or a 507), it
+   * is answered instead of a new one (`created: false`); of another user or action, EXECUTION_EXISTS.
+   */
+  createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
   /** Asks a running workflow to pause (its running children that are workflows pause too). */
   pause(id: string, user: string): Promise<ExecutionRecord>;
@@ -132,6 +139,31 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     }
   }
 
+  /** The execution a retried create names, if it is the same request's; EXECUTION_EXISTS otherwise. */
+  function sameRequest(existing: ExecutionRecord, input: CreateExecutionInput): ExecutionRecord {
+    if (existing.user === input.user && existing.action === input.action) return existing;
+    throw new PackrunError('EXECUTION_EXISTS', `execution "${existing.id}" already exists, requested by another caller or for another action`, {
+      hint: 'choose a new id for a new execution; a retry gets the execution back only with the same action, as the same user',
+      details: { execution: existing.id },
+    });
+  }
+
+  async function createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }> {
+    if (input.id !== undefined) {
+      const existing = await store.executions.get(input.id);
+      if (existing) return { record: sameRequest(existing, input), created: false };
+    }
+    try {
+      return { record: await create(input), created: true };
+    } catch (error) {
+      // Two tries of the same request at once: the store let one insert win.
+      if (input.id === undefined || !isPackrunError(error) || error.code !== 'STORE_DUPLICATE_ID') throw error;
+      const existing = await store.executions.get(input.id);
+      if (!existing) throw error;
+      return { record: sameRequest(existing, input), created: false };
+    }
+  }
+
   async function create(input: CreateExecutionInput): Promise<ExecutionRecord> {
     const action = await getAction(input.action);
     if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
@@ -142,9 +174,6 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const parameterOrigin = input.parameterOrigin ?? leastPrivilegedCaller;
     const parameters = await options.validate(action, input.parameters, parameterOrigin, input.user);
     const id = input.id ?? newId();
-    if (input.id !== undefined && (await store.executions.get(input.id))) {
-      throw new PackrunError('EXECUTION_EXISTS', `execution "${input.id}" already exists`, { details: { execution: input.id } });
-    }
     const secretNames = secretParameterNames(action.parameters).filter((name) => parameters[name] !== undefined && parameters[name] !== null);
     const createdAt = nowIso();
     const record: ExecutionRecord = {
@@ -190,6 +219,9 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       'canceled before a runner took it',
     );
     if (queued) return queued;
+    // An inquiry waiting for its response has no runner to stop: it ends at once.
+    const waiting = await setStatus({ id, status: 'pending' }, 'canceled', { endedAt: nowIso() }, user, 'canceled while waiting for a response');
+    if (waiting) return waiting;
     if (isWorkflowRunner(current.runnerType)) return controlWorkflow(current, 'cancel', user);
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
     // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
@@ -281,6 +313,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     getAction,
     get,
     create,
+    createOrGet,
     cancel,
     pause: (id, user) => pauseOrResume(id, 'pause', user),
     resume: (id, user) => pauseOrResume(id, 'resume', user),

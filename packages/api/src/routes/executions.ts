@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  completedStatuses,
   executionStatuses,
   openExecutionOutput,
   openExecutionResult,
   PackrunError,
+  purgeExecutions,
   type ExecutionRecord,
   type Filter,
   type PackrunConfig,
@@ -67,7 +69,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
           id: {
             type: 'string',
             pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$',
-            description: 'optional id chosen by the client; a retried create with the same id gets 409 instead of a duplicate',
+            description: 'optional id chosen by the client: a retried create with the same id (same user, same action) answers 200 with the execution it created, never a duplicate; with another user or action, 409',
           },
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
@@ -80,11 +82,11 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         },
         required: ['action'],
       },
-      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
     },
   }, async (request, reply) => {
     const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
-    const record = await executions.create({
+    const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
@@ -92,7 +94,35 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       ...(body.context ? { context: body.context } : {}),
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+  });
+
+  app.post('/api/v1/executions/purge', {
+    config: { access: 'admin' },
+    schema: {
+      summary: 'Remove completed executions created before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running, canceling or pending (st2 execution purge)',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          timestamp: { type: 'string', format: 'date-time', description: 'purge executions created before this time (ISO-8601)' },
+          olderThanDays: { type: 'number', exclusiveMinimum: 0, maximum: 100_000, description: 'purge executions created more than this many days ago' },
+          action: { type: 'string', minLength: 1, description: 'only executions of this action ref' },
+          status: { type: 'string', enum: [...completedStatuses], description: 'only executions that ended with this status' },
+        },
+        oneOf: [{ required: ['timestamp'] }, { required: ['olderThanDays'] }],
+      },
+      response: {
+        200: { type: 'object', properties: { removed: { type: 'integer' }, before: { type: 'string' } }, required: ['removed', 'before'] },
+        400: errorSchema,
+      },
+    },
+  }, async (request) => {
+    const body = request.body as { timestamp?: string; olderThanDays?: number; action?: string; status?: ExecutionRecord['status'] };
+    const before = body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : new Date(Date.now() - (body.olderThanDays ?? 0) * 24 * 60 * 60 * 1000).toISOString();
+    const removed = await purgeExecutions(store, { before, ...(body.action ? { action: body.action } : {}), ...(body.status ? { status: body.status } : {}) });
+    request.log.info({ removed, before, action: body.action, status: body.status, user: request.user }, 'executions purged');
+    return { removed, before };
   });
 
   app.get('/api/v1/executions', {

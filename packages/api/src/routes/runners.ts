@@ -73,7 +73,7 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
             type: 'object',
             additionalProperties: false,
             properties: {
-              status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled'] },
+              status: { type: 'string', enum: ['succeeded', 'failed', 'timeout', 'canceled', 'pending'] },
               result: looseObject,
               stopReason: { type: 'string', enum: ['timeout', 'canceled', 'out_of_memory', 'output_limit', 'pids_limit'] },
               truncated: {
@@ -131,6 +131,16 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
           host: { type: 'string', maxLength: 255 },
           pid: { type: 'integer', minimum: 0 },
           concurrency: { type: 'integer', minimum: 1, maximum: maxRunning },
+          processIdentity: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'which process pid is: /proc/<pid>/stat start time, boot id, pid namespace (an API on the same host then tells a late runner from a dead one)',
+            properties: {
+              startTime: { type: 'string', pattern: '^[0-9]{1,20}$' },
+              bootId: { type: 'string', maxLength: 64 },
+              pidNamespace: { type: 'string', maxLength: 64 },
+            },
+          },
           running: { type: 'array', maxItems: maxRunning, items: executionId },
         },
         required: ['host', 'pid', 'concurrency', 'running'],

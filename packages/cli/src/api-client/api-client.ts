@@ -89,6 +89,15 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/cancel`)).data;
   }
 
+  /** Every execution under a workflow execution, each after its parent. */
+  async executionChildren(id: string): Promise<ExecutionRecord[]> {
+    return (await this.request<ExecutionRecord[]>('GET', `/api/v1/executions/${encodeURIComponent(id)}/children?depth=-1`)).data;
+  }
+
+  async setExecutionStatus(id: string, status: 'pausing' | 'resuming'): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('PUT', `/api/v1/executions/${encodeURIComponent(id)}`, { status })).data;
+  }
+
   async rerunExecution(id: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
     return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, { parameters })).data;
   }

@@ -38,7 +38,7 @@ function outcomeOf(record: ExecutionRecord): ActionOutcome {
   const ended = record.endedAt ? Date.parse(record.endedAt) : started;
   const outcome: ActionOutcome = {
     // An abandoned execution (its runner died) is a failure from the caller's point of view.
-    status: record.status === 'succeeded' || record.status === 'timeout' || record.status === 'canceled' ? record.status : 'failed',
+    status: record.status === 'succeeded' || record.status === 'timeout' || record.status === 'canceled' || record.status === 'pending' ? record.status : 'failed',
     result: record.result ?? (record.error ? { error: `[${record.error.type}] ${record.error.message}` } : {}),
     durationMs: record.durationMs ?? ended - started,
   };

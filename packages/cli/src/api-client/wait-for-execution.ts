@@ -1,4 +1,4 @@
-import { isCompleted, type ExecutionRecord, type OutputChunkEvent } from '@packrun/core';
+import { isCompleted, isSettled, type ExecutionRecord, type OutputChunkEvent } from '@packrun/core';
 import type { ApiClient } from './api-client.ts';
 
 /**
@@ -24,17 +24,23 @@ export async function waitForExecution(
       // The server ends the stream after the completion, and sends the output of an execution
       // that completed before the stream attached after its snapshot: a completed snapshot is
       // not the end.
-      if (event === 'execution-updates') return !isCompleted((data as { status: ExecutionRecord['status'] }).status);
+      if (event === 'execution-updates') return !isSettled((data as { status: ExecutionRecord['status'] }).status);
+      // Waiting for a person (an inquiry) when the stream attached: no update comes until someone
+      // answers, and the server keeps the stream open for it.
+      if (event === 'execution') {
+        const { status } = data as { status: ExecutionRecord['status'] };
+        return isCompleted(status) || !isSettled(status);
+      }
       return true;
     }, options.signal);
     ended = await client.getExecution(id);
   } catch (error) {
     if (options.signal?.aborted) throw error;
   }
-  if (ended !== undefined && isCompleted(ended.status)) return ended;
+  if (ended !== undefined && isSettled(ended.status)) return ended;
   for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
     const record = await client.getExecution(id);
-    if (isCompleted(record.status)) {
+    if (isSettled(record.status)) {
       if (options.onOutput) await deliverMissed(client, id, printed, deliver);
       return record;
     }

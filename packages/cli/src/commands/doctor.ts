@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
+import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
 import { chooseSensorPublishing } from '@packrun/sensor-container';
 import { CliExit } from '../exit.ts';
 
@@ -19,8 +19,11 @@ export function register(program: Command): void {
       const limits = operatorSandboxPolicy(config);
       const warmSpawn = warmSpawnStatus(config, host);
       const broker = await brokerReport(config, host);
+      // A grant the services would refuse at start is refused here too, with the same error.
+      checkHostPathGrants(config);
+      const hostPaths = config.sandboxHostPaths;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, ...broker }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, hostPaths, ...broker }, null, 2)}\n`);
       } else {
         const width = Math.max(...host.layers.map((layer) => layer.name.length));
         for (const layer of host.layers) {
@@ -29,6 +32,7 @@ export function register(program: Command): void {
         }
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
+        process.stdout.write(`host paths: ${describeHostPathGrants(hostPaths).join('; ')}\n`);
         if (broker.brokerCredentials) process.stdout.write(`broker credentials: ${broker.brokerCredentials.ok ? 'ok' : `refused, ${broker.brokerCredentials.reason}`}\n`);
         if (broker.sensorPublishing) {
           const { path, reason } = broker.sensorPublishing;

@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
-import { isCompleted, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
 import { CliExit } from '../exit.ts';
+import { executionTree } from './execution-tree.ts';
+import { registerExecutionPurge } from './execution-purge.ts';
 
 function summaryLine(record: ExecutionRecord): string {
   const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
   return `${record.id}  ${record.action.padEnd(28)} ${record.status.padEnd(10)} ${record.createdAt}${took}`;
 }
 
-function printRecord(record: ExecutionRecord, json: boolean): void {
+function printRecord(record: ExecutionRecord, json: boolean, descendants: ExecutionRecord[]): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(descendants.length > 0 ? { ...record, descendants } : record, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -24,7 +26,9 @@ function printRecord(record: ExecutionRecord, json: boolean): void {
   ];
   if (record.endedAt) lines.push(`ended: ${record.endedAt}`);
   if (record.rerunOf) lines.push(`re-run of: ${record.rerunOf}`);
+  if (record.parent) lines.push(`parent: ${record.parent}`);
   if (record.error) lines.push(`error: [${record.error.type}] ${record.error.message}`);
+  if (descendants.length > 0) lines.push('tasks:', ...executionTree(record, descendants).map((line) => `  ${line}`));
   if (record.result) lines.push(`result: ${JSON.stringify(record.result, null, 2)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -46,7 +50,9 @@ export function register(program: Command): void {
     .option('--json', 'print the execution as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const client = await requireApi(loadConfig());
-      printRecord(await client.withWholeResult(await client.getExecution(id)), options.json === true);
+      const record = await client.withWholeResult(await client.getExecution(id));
+      const descendants = (record.children?.length ?? 0) > 0 ? await client.executionChildren(id) : [];
+      printRecord(record, options.json === true, descendants);
     });
 
   command
@@ -56,6 +62,7 @@ export function register(program: Command): void {
     .option('--status <status>', 'only this status')
     .option('--since <time>', 'created at or after (ISO-8601)')
     .option('--until <time>', 'created before (ISO-8601)')
+    .option('--parent <id>', 'only the tasks this workflow execution started')
     .option('--limit <n>', 'how many', '20')
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
@@ -66,6 +73,7 @@ export function register(program: Command): void {
         status: options['status'] as string | undefined,
         since: options['since'] as string | undefined,
         until: options['until'] as string | undefined,
+        parent: options['parent'] as string | undefined,
         limit: options['limit'] as string,
         offset: options['offset'] as string,
       });
@@ -95,6 +103,17 @@ export function register(program: Command): void {
       process.stdout.write(`${record.id}: ${record.status}\n`);
     });
 
+  for (const [verb, status] of [['pause', 'pausing'], ['resume', 'resuming']] as const) {
+    command
+      .command(verb)
+      .description(`${verb === 'pause' ? 'Pause a running workflow (its child workflows pause too)' : 'Resume a paused workflow'}`)
+      .argument('<id>')
+      .action(async (id: string) => {
+        const record = await (await requireApi(loadConfig())).setExecutionStatus(id, status);
+        process.stdout.write(`${record.id}: ${record.status}\n`);
+      });
+  }
+
   command
     .command('rerun')
     .description('Run an execution again with the same parameters; name=value words override them')
@@ -115,7 +134,7 @@ export function register(program: Command): void {
       }
       const client = await requireApi(loadConfig());
       const record = await client.rerunExecution(id, overrides);
-      if (options.async || isCompleted(record.status)) {
+      if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
         return;
       }
@@ -123,4 +142,6 @@ export function register(program: Command): void {
       process.stderr.write(`${final.id}: ${final.status}\n`);
       if (final.status !== 'succeeded') throw new CliExit(1);
     });
+
+  registerExecutionPurge(command);
 }

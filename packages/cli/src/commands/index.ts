@@ -25,6 +25,8 @@ const modules: CommandModule[] = [
   { names: ['rule', 'rules-engine'], load: () => import('./rule.ts') },
   { names: ['sensor', 'sensor-container'], load: () => import('./sensor.ts') },
   { names: ['trigger'], load: () => import('./trigger.ts') },
+  { names: ['inquiry'], load: () => import('./inquiry.ts') },
+  { names: ['workflow-engine'], load: () => import('./workflow-engine.ts') },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, describeActionCounts, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -142,9 +142,12 @@ export function register(program: Command): void {
     .argument('<ref>', 'pack ref')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
-      const info = await packInfo(ref, loadConfig());
+      const config = loadConfig();
+      const info = await packInfo(ref, config);
+      // What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS).
+      const hostPaths = config.sandboxHostPaths.filter((grant) => grant.scope === info.ref || grant.scope.startsWith(`${info.ref}.`));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...info, hostPaths }, null, 2)}\n`);
         return;
       }
       const rows = [
@@ -158,6 +161,7 @@ export function register(program: Command): void {
         ...(info.env.python ? [['python', info.env.python]] : []),
         ...(info.env.nodeModules ? [['node_modules', info.env.nodeModules]] : []),
         ['dependencies', info.dependencies.join(', ') || '-'],
+        ['host paths', describeHostPathGrants(hostPaths).join('; ')],
       ];
       process.stdout.write(`${table(rows)}\n`);
     });

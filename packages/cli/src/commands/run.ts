@@ -84,6 +84,11 @@ export function register(program: Command): void {
       }
       if (options.json) process.stdout.write(`${JSON.stringify({ id: executionId, action: ref, ...outcome }, null, 2)}\n`);
       else printOutcome(ref, executionId, outcome);
+      // An inquiry waiting for its response is where st2's CLI stops too: not a failure.
+      if (outcome.status === 'pending') {
+        if (!options.json) process.stdout.write(`waiting for a response: packrun inquiry respond ${executionId} -r '<JSON matching the schema>'\n`);
+        return;
+      }
       if (outcome.status !== 'succeeded') throw new CliExit(1);
     });
 }

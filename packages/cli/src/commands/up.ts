@@ -27,7 +27,12 @@ export function register(program: Command): void {
       await collectRetiredVersions(config.home);
       await installBuiltinPacks(config, decorator);
       const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
-      const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors });
+      // A start that fails here (the API's address taken) stops what it started and lets the store go.
+      const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors }).catch(async (error: unknown) => {
+        await sensors.stop();
+        await backends.close();
+        throw error;
+      });
       const rules = await startRulesEngine({
         ...backends,
         logger,

@@ -92,8 +92,8 @@ export interface ActionMeta {
 
 /** Why a loaded action cannot run; `code` is the error code running it fails with. */
 export interface ActionUnavailable {
-  /** ACTION_RUNNER_MISSING, or WORKFLOW_INVALID for a workflow whose file its driver refused. */
-  code: 'ACTION_RUNNER_MISSING' | 'WORKFLOW_INVALID';
+  /** ACTION_RUNNER_MISSING; for a workflow, WORKFLOW_INVALID (its driver refused its file) or WORKFLOW_DRIVER_MISSING. */
+  code: 'ACTION_RUNNER_MISSING' | 'WORKFLOW_INVALID' | 'WORKFLOW_DRIVER_MISSING';
   /** The runner named by `runner_type` (canonical name when it is a known alias). */
   runner: string;
   message: string;

@@ -1,13 +1,36 @@
 import AjvModule, { type ValidateFunction, type ErrorObject } from 'ajv-draft-04';
+import { underWatchdog } from '../limits/watchdog.ts';
 
 // The package is CommonJS: under nodenext its default import is the module, whose `default` is the class.
 const Ajv = AjvModule.default;
+
+/** How long one `pattern` (or `patternProperties` key) may take to test one string. */
+const patternTimeoutMs = 100;
+
+/**
+ * The regular expressions of `pattern` and `patternProperties`, which come from pack metadata and
+ * inquiry schemas and are tested against callers' values and trigger payloads: JavaScript's engine
+ * backtracks, and `^(a+)+$` against thirty characters held the runtime for half a minute (forty:
+ * hours). Each test runs under V8's watchdog; one past its time does not match, so the value is
+ * refused (fails closed) and the runtime goes on.
+ */
+function boundedRegExp(pattern: string, flags: string): { test: (text: string) => boolean } {
+  const regex = new RegExp(pattern, flags);
+  return {
+    test(text) {
+      const outcome = underWatchdog(() => regex.test(text), patternTimeoutMs);
+      return 'value' in outcome && outcome.value;
+    },
+  };
+}
+// Ajv names the engine by this in code it writes out for standalone use, which Packrun never does.
+boundedRegExp.code = 'boundedRegExp';
 
 /**
  * One draft-04 validator for parameters, config and payload schemas. Not strict: pack schemas carry
  * keywords of their own (e.g. `secret`, `position` in config schemas) that must not fail a pack.
  */
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: boundedRegExp } });
 
 /**
  * Keyed by the schema's text, not its object: services reload pack metadata per request, and a

@@ -46,6 +46,21 @@ const runnerParameterMetadata: Record<string, Record<string, Record<string, unkn
     url_hosts_whitelist: { type: 'array', items: { type: 'string' }, description: 'The only hosts the action may reach (mutually exclusive with url_hosts_blacklist).' },
   },
   noop: {},
+  inquirer: {
+    schema: {
+      type: 'object',
+      default: {
+        title: 'response_data',
+        type: 'object',
+        properties: { continue: { type: 'boolean', description: 'Would you like to continue the workflow?', required: true } },
+      },
+      description: 'JSON schema the response must validate against.',
+    },
+    roles: { type: 'array', default: [], items: { type: 'string' }, description: 'Roles (API key roles) whose holders may respond; with users, anyone in either.' },
+    users: { type: 'array', default: [], items: { type: 'string' }, description: 'Users who may respond; with neither users nor roles, anyone who may respond to inquiries.' },
+    route: { type: 'string', default: '', description: 'Where notifications of the inquiry are routed (core.st2.generic.inquiry payload).' },
+    ttl: { type: 'integer', default: 1440, description: 'Minutes the inquiry waits for a response before it times out (0: no limit).' },
+  },
   announcement: {
     experimental: { type: 'boolean', default: false, required: true, description: 'Acknowledges that the announcement runner is experimental (StackStorm requires it).' },
     route: { type: 'string', default: 'general', minLength: 1, maxLength: 255, description: 'Routing key of the announcement: consumers listen for st2.announcement__<route>.' },
@@ -97,7 +112,6 @@ const missingRunners: Record<string, string> = {
   'winrm-cmd': "StackStorm's WinRM runner",
   'winrm-ps-cmd': "StackStorm's WinRM runner",
   'winrm-ps-script': "StackStorm's WinRM runner",
-  inquirer: "StackStorm's inquiry runner",
   'mistral-v2': 'the Mistral workflow runner, removed from StackStorm in 3.3',
 };
 

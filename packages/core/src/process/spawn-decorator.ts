@@ -11,6 +11,8 @@ export interface SpawnContext {
   /** `build`: a pack's env build (uv, pip, npm), which runs the pack's setup.py or install scripts. */
   kind: 'action' | 'sensor' | 'build';
   pack: string;
+  /** An action job's action (its short name, without the pack): host paths may be granted to it alone. */
+  action?: string;
   /** Absolute path of the pack's content (read-only for the job). */
   packDir: string;
   /** Absolute path of the pack's env (venv or node_modules folder), when it has one. */

@@ -4,7 +4,6 @@ import type { PackrunConfig } from '../config.ts';
 import { PackrunError } from '../errors.ts';
 import { readHostAddresses, type HostAddresses } from './host-addresses.ts';
 import type { SandboxHost } from './detect.ts';
-import { warmSpawnStatus } from './warm-status.ts';
 
 /** Where an amqp(s) URL points, and who it logs in as (amqplib's default is guest). */
 export interface BrokerEndpoint {
@@ -46,9 +45,9 @@ export async function isThisHost(host: string): Promise<boolean> {
 /**
  * Why jobs on this host could reach the broker at `amqpUrl`, or undefined when none can. A broker
  * elsewhere is reached by any job with network through its egress (and env builds always have
- * network). A broker on this host is out of their reach under the network layer, unless a pack is
- * granted its port, or warm zygotes with network share the host's network namespace (the known
- * gap, docs/sandbox.md).
+ * network). A broker on this host is out of their reach under the network layer (every job,
+ * sensor, env build and warm zygote with network in a namespace of its own), unless a pack is
+ * granted its port.
  */
 export async function brokerReachableByJobs(config: PackrunConfig, host: SandboxHost, amqpUrl: string): Promise<string | undefined> {
   const broker = brokerEndpoint(amqpUrl);
@@ -61,9 +60,6 @@ export async function brokerReachableByJobs(config: PackrunConfig, host: Sandbox
     .filter(([, ports]) => ports.includes(broker.port))
     .map(([pack]) => pack);
   if (granted.length > 0) return `PACKRUN_SANDBOX_HOST_PORTS grants the broker's port ${broker.port} to ${granted.join(', ')}`;
-  if (config.sandboxNetwork && warmSpawnStatus(config, host).active) {
-    return "Python actions forked from warm zygotes with network share this host's network namespace (PACKRUN_WARM_SPAWN=off gives them namespaces of their own)";
-  }
   return undefined;
 }
 

@@ -59,7 +59,7 @@ export async function detectNetwork(config: PackrunConfig, setpriv: string | und
   return {
     status: {
       active: true,
-      reason: `pasta (uid ${uid}): each job, sensor and env build with network gets a network namespace of its own with user-mode egress to the outside world; an nftables filter inside it rejects every address of this host; ${grantsText(config)}`,
+      reason: `pasta (uid ${uid}): each job, sensor, env build and warm zygote with network gets a network namespace of its own (a zygote's children share its) with user-mode egress to the outside world; an nftables filter inside it rejects every address of this host; ${grantsText(config)}`,
     },
     tools,
   };

@@ -15,9 +15,6 @@ import type { NetworkTools } from './network-namespace.ts';
 
 const run = promisify(execFile);
 
-/** The known gap of the network layer under warm spawning, in the doctor's words (docs/sandbox.md, "Network"). */
-export const warmNetworkGap = "except Python actions forked from warm zygotes with network, which still share the host's network namespace (their channels to the runtime need it): PACKRUN_WARM_SPAWN=off closes that gap";
-
 export type LayerName = 'environment' | 'rlimits' | 'user' | 'cgroups' | 'bubblewrap' | 'seccomp' | 'network' | 'channels';
 
 export interface LayerStatus {
@@ -173,9 +170,6 @@ export async function detectSandbox(config: PackrunConfig): Promise<SandboxHost>
   const [cgroups, bwrap] = await Promise.all([detectCgroups(config), detectBwrap(config, user.setpriv)]);
   const [seccomp, network] = await Promise.all([detectSeccomp(config, bwrap.bwrap), networkDetected]);
   if (user.setpriv && !bwrap.bwrap) user.status.reason += fallbackReachability(config);
-  // Warm zygotes exist only under bubblewrap and the user layer (warmSpawnStatus); while their
-  // children's channels need the runtime's network namespace, those with network share it.
-  if (network.tools && config.warmSpawn && config.sandboxNetwork && bwrap.bwrap && user.setpriv) network.status.reason += `; ${warmNetworkGap}`;
   const layers: LayerStatus[] = [
     { name: 'environment', mode: 'always', active: true, reason: 'cleared environment plus an allow-list; runtime secrets scrubbed by name and by value' },
     { name: 'rlimits', mode: 'always', active: true, reason: 'open files, file size, core dumps 0, CPU seconds; processes per uid when the user layer is active' },

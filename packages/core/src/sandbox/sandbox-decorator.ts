@@ -9,6 +9,7 @@ import type { SpawnDecorator, SpawnSpec, WrappedSpawn } from '../process/spawn-d
 import { bwrapArgs } from './bwrap-args.ts';
 import { protectDataFolder } from './data-folder-modes.ts';
 import { createJobCgroup, removeCgroup, type JobCgroup } from './cgroups.ts';
+import { checkGrantedPathsExist, checkHostPathGrants, hostPathsFor, packGroupId, packGroups, prepareWritableGrant, type HostPaths } from './host-paths.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
@@ -67,7 +68,7 @@ function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
 }
 
 /** The host loopback ports a job reaches: those granted to every pack and to its own, and its extra ones. */
-function hostPortsOf(config: PackrunConfig, context: SpawnSpec['context']): number[] {
+function hostPortsOf(config: PackrunConfig, context: Pick<SpawnSpec['context'], 'pack' | 'hostPorts'>): number[] {
   const grants = config.sandboxHostPorts;
   return [...(grants['*'] ?? []), ...(grants[context.pack] ?? []), ...(context.hostPorts ?? [])];
 }
@@ -76,11 +77,17 @@ function hostPortsOf(config: PackrunConfig, context: SpawnSpec['context']): numb
  * The SpawnDecorator that puts every job the launcher starts (actions, sensors), and every env
  * build the installer runs (uv, pip, npm, as kind `build`), inside the layers
  * `detectSandbox` found: scrubbed environment, rlimits, a uid of its own, a cgroup, bubblewrap,
- * seccomp, and for a job with network a network namespace of its own. Layers the host lacks are skipped (the doctor says so); a layer the operator marked
+ * seccomp, and for a job with network a network namespace of its own (a warm zygote's too, through
+ * `warm`). Layers the host lacks are skipped (the doctor says so); a layer the operator marked
  * `required` but the host lacks makes every spawn fail instead.
  */
 export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnDecorator {
   const { host, config } = options;
+  // A grant that would hand over Packrun's own data, or two packs' writable folders sharing a
+  // group, stops the service at start rather than at some job.
+  checkHostPathGrants(config);
+  packGroups(config);
+  const preparedGrants = new Set<string>();
   const secrets = runtimeSecrets(config);
   const defaults = operatorSandboxPolicy(config).defaults;
   const uids = host.uidRange ? new UidPool(host.uidRange.first, host.uidRange.count) : undefined;
@@ -109,6 +116,17 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           defaults,
           dataHome,
           protect,
+          // A zygote with network gets a namespace of its own, as a cold job of its pack would
+          // (the same granted ports), which its children share.
+          ...(networkTools
+            ? {
+                networks: {
+                  nsenter: networkTools.nsenter,
+                  take: (pack: string) => namespacePool(networkTools).take(hostPortsOf(config, { pack })),
+                  release: (namespace: JobNetworkNamespace) => namespaces?.release(namespace),
+                },
+              }
+            : {}),
           ...(options.logger ? { logger: options.logger } : {}),
         })
       : undefined;
@@ -125,6 +143,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       const { context } = spec;
       const isBuild = context.kind === 'build';
       const limits = isBuild ? buildSandboxLimits(config) : (context.limits ?? defaults);
+      const granted: HostPaths = isBuild ? { readOnly: [], writable: [] } : hostPathsFor(config, context.pack, context.action);
+      checkGrantedPathsExist(granted);
       // Builds share one fixed uid: uv's, pip's and npm's caches are written across builds and
       // must stay writable by whichever build comes next.
       const uid = isBuild ? (uids ? config.sandboxBuildUid : undefined) : uids?.take();
@@ -134,6 +154,9 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
         return scrubbed.env;
       };
       const env = jobEnv(spec.env);
+      // Each job of a pack runs as a uid of its own: what one writes in a writable grant, the
+      // next reaches through the pack's group (umask 002, setgid folder).
+      const packGroup = granted.writable.length > 0 && uid !== undefined ? packGroupId(context.pack) : undefined;
       const releaseUid = (): void => {
         if (uid !== undefined && !isBuild) uids?.release(uid);
       };
@@ -146,6 +169,13 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           await chownTree(context.jobDir, uid);
           await chmod(context.jobDir, 0o700);
           for (const dir of context.writableDirs ?? []) await claimForBuild(dir, uid);
+        }
+        if (packGroup !== undefined) {
+          for (const folder of granted.writable) {
+            if (preparedGrants.has(folder)) continue;
+            prepareWritableGrant(folder, packGroup);
+            preparedGrants.add(folder);
+          }
         }
         // With network, the outside world through a namespace of its own; never the host's.
         if (limits.network && networkTools) network = await namespacePool(networkTools).take(hostPortsOf(config, context));
@@ -167,7 +197,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
       }
 
       const command = resolveCommand(spec.command, env);
-      const readOnly = jobReadOnlyFolders(context, command, env, dataHome);
+      const readOnly = [...jobReadOnlyFolders(context, command, env, dataHome), ...granted.readOnly];
       const launched = launchCommand(
         {
           cgroupProcsFiles: cgroup?.procsFiles ?? [],
@@ -182,7 +212,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                   // A build's job folder is its TMPDIR, where pip unpacks and builds sdists: on
                   // disk rather than a tmpfs sized for jobs.
                   scratch: isBuild ? [] : [context.jobDir],
-                  writable: isBuild ? [context.jobDir, ...(context.writableDirs ?? [])] : [],
+                  writable: isBuild ? [context.jobDir, ...(context.writableDirs ?? [])] : granted.writable,
                   scratchMb: config.sandboxJobMb,
                   cwd: spec.cwd,
                   // A job with network is already in its own namespace (or, without the network
@@ -194,7 +224,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                 }),
               }
             : undefined,
-          setpriv: uid !== undefined && host.setpriv ? { binary: host.setpriv, uid, gid: uid } : undefined,
+          setpriv: uid !== undefined && host.setpriv ? { binary: host.setpriv, uid, gid: uid, ...(packGroup === undefined ? {} : { groups: [packGroup] }) } : undefined,
+          ...(packGroup === undefined ? {} : { umask: '002' }),
         },
         command ?? spec.command,
         spec.args,

@@ -9,12 +9,14 @@ import type { Logger } from '../logger.ts';
 import type { SandboxReport, SpawnContext } from '../process/spawn-decorator.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { createJobCgroup, removeCgroup, type CgroupHost, type JobCgroup } from './cgroups.ts';
+import { hostPathsFor } from './host-paths.ts';
 import { outsideProcessGroup } from './escaped-processes.ts';
 import { sandboxedJobEnv, scrubEnvironment } from './env-scrub.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import { launchCommand, seccompFd, type RlimitValues } from './launch-prefix.ts';
+import type { JobNetworkNamespace } from './network-namespace.ts';
 import type { SandboxLimits } from './profile.ts';
 import { killUid, pidsOfUid, type UidPool } from './uid-pool.ts';
 import { removeSharedLeftovers, type SysvIpcIds } from './zygote-leftovers.ts';
@@ -80,13 +82,14 @@ export interface SandboxedZygote {
   /** Its job folders, as paths inside its mount namespace: one tmpfs each, empty between executions. */
   slots: string[];
   prepareChild(spec: WarmChildSpec): Promise<WarmChild>;
-  /** After the zygote's process is gone: its cgroup goes too. */
+  /** After the zygote's process is gone: its cgroup and its network namespace go too. */
   afterExit(): Promise<void>;
 }
 
 /**
  * Zygotes under the sandbox (docs/fast-spawn.md). A zygote starts in bubblewrap with the same
- * read-only view, seccomp program and namespaces as a cold job of its pack, but as root inside
+ * read-only view, seccomp program and namespaces as a cold job of its pack (with network, a
+ * network namespace of its own with the same egress, which its children share), but as root inside
  * with CAP_SETUID, CAP_SETGID and CAP_SETPCAP only, so that each forked child can drop to a uid of
  * its own. Each execution then gets, around its child, what a cold job gets around its process: a
  * uid from the pool, a cgroup with its limits (joined before its job frame is sent), rlimits, a
@@ -96,6 +99,15 @@ export interface WarmSandbox {
   /** Jobs whose kinds differ need different zygotes (with or without a network namespace). */
   zygoteKind(context: ZygoteContext): string;
   launchZygote(spec: ZygoteSandboxSpec): Promise<SandboxedZygote>;
+}
+
+/** Where a zygote with network gets its namespace: the decorator's pool (the network layer). */
+export interface ZygoteNetworks {
+  nsenter: string;
+  /** A namespace with egress and the host ports granted to `pack`, its filter loaded. */
+  take(pack: string): Promise<JobNetworkNamespace>;
+  /** Closes it (in the background) once the zygote is gone. */
+  release(namespace: JobNetworkNamespace): void;
 }
 
 export interface WarmSandboxDeps {
@@ -110,6 +122,8 @@ export interface WarmSandboxDeps {
   dataHome: string;
   /** The data folder's modes are set (once) before any job runs. */
   protect(): Promise<void>;
+  /** Set when the network layer is active. */
+  networks?: ZygoteNetworks;
   logger?: Logger;
 }
 
@@ -192,6 +206,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
       const limits = limitsOf(context);
       const slots = Array.from({ length: spec.slots }, (_, index) => `${slotRoot}/${index}`);
       let cgroup: JobCgroup | undefined;
+      let network: JobNetworkNamespace | undefined;
       let seccompFile: string | undefined;
       try {
         await deps.protect();
@@ -202,7 +217,13 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
         await chown(spec.streamFolder, config.sandboxZygoteUid, config.sandboxZygoteUid);
         // Its own cgroup holds the zygote and each child until the child joins its execution's.
         if (deps.cgroups) cgroup = await createJobCgroup(deps.cgroups, `zygote-${context.pack}`, { memoryMb: limits.memoryMb, pids: limits.pids, cpu: limits.cpu });
+        // With network, the outside world through a namespace of its own, never the host's: the
+        // zygote is started in it, and every child it forks stays there. The children share its
+        // loopback as they share its /tmp; their channels to the runtime are path sockets, which
+        // no namespace sharing exposes (docs/sandbox.md, "Network").
+        if (limits.network && deps.networks) network = await deps.networks.take(context.pack);
       } catch (error) {
+        if (cgroup) await removeCgroup(cgroup, (failure) => deps.logger?.warn({ err: failure, pack: context.pack }, 'zygote cgroup left behind'));
         throw setupFailed('the zygote', context.pack, error);
       }
       const env = scrubEnvironment(spec.env, deps.secrets).env;
@@ -213,13 +234,18 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           // Each child sets its own; the zygote's hard limits must stay above them.
           rlimits: undefined,
           seccompFile,
+          ...(network && deps.networks ? { netns: { nsenter: deps.networks.nsenter, path: network.path } } : {}),
           bwrap: {
             binary: deps.bwrap,
             args: bwrapArgs({
-              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder],
+              // The pack's read-only host paths: jobs with more (their action's own, or writable
+              // ones) never come from a zygote (needsOwnSpawn).
+              readOnly: [...jobReadOnlyFolders(context, command, env, deps.dataHome), spec.streamFolder, ...hostPathsFor(config, context.pack).readOnly],
               scratch: slots,
               scratchMb: config.sandboxJobMb,
               cwd: '/',
+              // In its own namespace already (or, without the network layer, the host's); one
+              // without network gets an empty one from bubblewrap.
               network: limits.network,
               tmpMb: config.sandboxTmpMb,
               switchesUser: true,
@@ -241,6 +267,10 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
         env,
         slots,
         async afterExit() {
+          // Its children died with its pid namespace: nothing is left in the network namespace
+          // but its holder, which ends pasta as it goes.
+          if (network) deps.networks?.release(network);
+          network = undefined;
           if (cgroup) await removeCgroup(cgroup, (error) => deps.logger?.warn({ err: error, pack: context.pack }, 'zygote cgroup left behind'));
         },
 

@@ -10,6 +10,7 @@ import { lockStore } from './store-lock.ts';
 import { corrupt, storeFiles, unreadable, type StoreFiles } from './store-files.ts';
 import { removeExecutionsWithBlobs } from './execution-removal.ts';
 import { createFileBlobs, sweepOrphans } from './file-blobs.ts';
+import { faultOfErrno, storeWriteFault } from './store-write-faults.ts';
 import type { Collection, CollectionName, ExecutionRecord, Filter, Store } from './types.ts';
 
 /**
@@ -36,6 +37,13 @@ function sqliteCode(error: unknown): string {
 function storeError(files: StoreFiles, error: unknown): unknown {
   const code = sqliteCode(error);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return corrupt(files, files.database, (error as Error).message, error);
+  const errnoFault = faultOfErrno(code);
+  if (errnoFault !== undefined) return storeWriteFault(errnoFault, `a file of the store in ${files.dir}`, error, { dir: files.dir });
+  // SQLite reports ENOSPC as SQLITE_FULL, and any other failed write (EDQUOT, EIO) as an I/O error.
+  if (code === 'SQLITE_FULL') return storeWriteFault('STORE_FULL', files.database, error, { file: files.database });
+  if (code.startsWith('SQLITE_IOERR') && code !== 'SQLITE_IOERR_READ' && code !== 'SQLITE_IOERR_SHORT_READ') {
+    return storeWriteFault('STORE_WRITE_FAILED', files.database, error, { file: files.database, sqlite: code });
+  }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_READONLY')) return unreadable(files, files.database, error);
   return error;
 }
@@ -43,8 +51,13 @@ function storeError(files: StoreFiles, error: unknown): unknown {
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const logger = options.logger?.child({ component: 'embedded-store' });
-  const lock = lockStore(options.dir, logger);
   const files = storeFiles(options.dir);
+  let lock: ReturnType<typeof lockStore>;
+  try {
+    lock = lockStore(options.dir, logger);
+  } catch (error) {
+    throw storeError(files, error);
+  }
   let db: Database.Database;
   try {
     db = openDatabase(files, { logger, progress: options.progress, sync: options.sync ?? 'normal' });
@@ -71,7 +84,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     kind: 'embedded',
     ...collections,
     executionBlobs,
-    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections.executions, executionBlobs, filter),
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections.executions, executionBlobs, filter, collections.workflows),
     async ping() {
       run(() => db.prepare('SELECT 1').get());
     },

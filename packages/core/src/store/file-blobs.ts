@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PackrunError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { faultOfErrno, storeWriteFault } from './store-write-faults.ts';
 import type { BlobRef, ExecutionBlobField, ExecutionBlobs } from './types.ts';
 
 /**
@@ -47,26 +48,39 @@ export function createFileBlobs(options: FileBlobsOptions): ExecutionBlobs {
   return {
     async put(executionId: string, field: ExecutionBlobField, data: string): Promise<BlobRef> {
       const dir = folder(executionId);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
       const name = `${field}-${randomBytes(8).toString('hex')}`;
       const target = path.join(dir, name);
       const temporary = `${target}.tmp`;
       const bytes = Buffer.from(data, 'utf8');
-      const handle = await open(temporary, 'w', 0o600);
       try {
-        await handle.writeFile(bytes);
-        if (options.durable) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, target);
-      if (options.durable) {
-        const folderHandle = await open(dir, 'r');
+        // The execution's folder alone, not recursively: a recursive mkdir reports a read-only
+        // filesystem as ENOENT, which would hide the fault.
+        await mkdir(options.dir, { recursive: true, mode: 0o700 });
+        await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+        const handle = await open(temporary, 'w', 0o600);
         try {
-          await folderHandle.sync();
+          await handle.writeFile(bytes);
+          if (options.durable) await handle.sync();
         } finally {
-          await folderHandle.close();
+          await handle.close();
         }
+        await rename(temporary, target);
+        if (options.durable) {
+          const folderHandle = await open(dir, 'r');
+          try {
+            await folderHandle.sync();
+          } finally {
+            await folderHandle.close();
+          }
+        }
+      } catch (error) {
+        // What a full disk let through is given back at once: the execution's failure still has to be written.
+        await rm(temporary, { force: true }).catch(() => undefined);
+        const fault = faultOfErrno((error as NodeJS.ErrnoException).code);
+        if (fault === undefined) throw error;
+        throw storeWriteFault(fault, `the ${field} of execution "${executionId}" (${bytes.length} bytes) in ${dir}`, error, { executionId, file: temporary });
       }
       return { $blob: name, size: bytes.length };
     },

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type mongoose from 'mongoose';
 import { PackrunError } from '../errors.ts';
+import { faultOfMongoError, storeWriteFault } from './store-write-faults.ts';
 import type { BlobRef, ExecutionBlobField, ExecutionBlobs } from './types.ts';
 
 /**
@@ -41,11 +42,19 @@ export async function createGridFsBlobs(db: Db, mongo: typeof mongoose.mongo): P
     async put(executionId: string, field: ExecutionBlobField, data: string): Promise<BlobRef> {
       const bytes = Buffer.from(data, 'utf8');
       const upload = bucket.openUploadStream(`${executionId}/${field}`, { metadata: { executionId, field } });
-      await new Promise<void>((resolve, reject) => {
-        upload.once('finish', () => resolve());
-        upload.once('error', reject);
-        upload.end(bytes);
-      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          upload.once('finish', () => resolve());
+          upload.once('error', reject);
+          upload.end(bytes);
+        });
+      } catch (error) {
+        // The chunks written so far are removed, as a file blob's partial copy is.
+        await upload.abort().catch(() => undefined);
+        const fault = faultOfMongoError(error);
+        if (fault === undefined) throw error;
+        throw storeWriteFault(fault, `the ${field} of execution "${executionId}" (${bytes.length} bytes) to GridFS`, error, { executionId });
+      }
       return { $blob: upload.id.toHexString(), size: bytes.length };
     },
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { collectionNames, collectionSpecs, storeCollections } from './collections.ts';
 import { duplicate, fromDocument, toDocument, toQuery, toSort, toUpdate } from './document-codec.ts';
 import { removeExecutionsWithBlobs } from './execution-removal.ts';
+import { faultOfMongoError, storeWriteFault } from './store-write-faults.ts';
 import { createGridFsBlobs } from './gridfs-blobs.ts';
 import type { Collection, CollectionName, ExecutionRecord, Filter, FindOptions, Patch, Store } from './types.ts';
 
@@ -59,6 +60,8 @@ class MongoCollection<T extends { id: string }> implements Collection<T> {
           userError: false,
         });
       }
+      const fault = faultOfMongoError(error);
+      if (fault !== undefined) throw storeWriteFault(fault, `to the ${this.name} collection`, error, { collection: this.name });
       throw error;
     }
   }
@@ -178,7 +181,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     kind: 'mongodb',
     ...collections_,
     executionBlobs,
-    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter),
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter, collections_.workflows),
     async ping() {
       try {
         await db.command({ ping: 1 });

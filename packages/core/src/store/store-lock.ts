@@ -1,94 +1,27 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PackrunError } from '../errors.ts';
+import { currentProcessIdentity, parseProcessIdentity, whyProcessIsGone, type ProcessIdentity } from '../process/process-identity.ts';
 
 /**
  * An exclusive lock on the embedded store folder: one Packrun process owns the store, so services
- * never run twice over the same data. The lock file `.lock` says who holds it: the pid, when that
- * process started (/proc/<pid>/stat field 22, clock ticks since boot), the boot id and the host
- * name. A pid alone identifies nothing once the process is gone: pids are reused, a container
- * restarted runs as pid 1 again, and its host name may change. So a lock is stale when the machine
- * booted since (another boot id), when its pid is gone, or when its pid now belongs to a process
- * that started at another time, our own pid included.
+ * never run twice over the same data. The lock file `.lock` says who holds it (ProcessIdentity:
+ * pid, start time, boot id, host name) and is stale once that process no longer runs
+ * (whyProcessIsGone), our own pid included.
  */
 export interface StoreLock {
   release(): void;
 }
 
-interface LockOwner {
-  pid: number;
-  /** /proc/<pid>/stat field 22; undefined where /proc is not there. */
-  startTime?: string;
-  bootId?: string;
-  host: string;
+interface LockOwner extends ProcessIdentity {
   since: string;
-}
-
-const bootIdFile = '/proc/sys/kernel/random/boot_id';
-
-function readBootId(): string | undefined {
-  try {
-    return readFileSync(bootIdFile, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
-function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Field 2 is the command name in parentheses and may itself hold spaces and parentheses: the
-  // fields after it start past the last ')', with field 3 first.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[22 - 3];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Who this process is, as a lock file records it. */
-function currentOwner(): LockOwner {
-  const startTime = processStartTime(process.pid);
-  const bootId = readBootId();
-  return {
-    pid: process.pid,
-    ...(startTime === undefined ? {} : { startTime }),
-    ...(bootId === undefined ? {} : { bootId }),
-    host: os.hostname(),
-    since: new Date().toISOString(),
-  };
-}
-
-/** Why the recorded owner no longer holds the lock, or undefined while it may still hold it. */
-function staleReason(owner: LockOwner, me: LockOwner = currentOwner()): string | undefined {
-  if (owner.bootId !== undefined && me.bootId !== undefined) {
-    if (owner.bootId !== me.bootId) return 'the machine has booted since (another boot id)';
-    const startTime = processStartTime(owner.pid);
-    if (startTime === undefined) return `process ${owner.pid} is gone`;
-    if (owner.startTime !== undefined && startTime !== owner.startTime) return `pid ${owner.pid} now belongs to a process started at another time`;
-    return undefined;
-  }
-  // Without boot ids (no /proc): only a pid on this host can be judged, and only by existence.
-  if (owner.host === me.host && !isAlive(owner.pid)) return `process ${owner.pid} is gone`;
-  return undefined;
 }
 
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? (parsed as LockOwner) : undefined;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { since?: unknown };
+    const identity = parseProcessIdentity(parsed);
+    return identity === undefined ? undefined : { ...identity, since: String(parsed.since) };
   } catch {
     return undefined;
   }
@@ -148,7 +81,7 @@ function removeStale(file: string, judged: LockOwner): boolean {
 
 export function lockStore(dir: string, logger?: { warn(obj: object, msg: string): void }): StoreLock {
   const file = path.join(dir, '.lock');
-  const me = currentOwner();
+  const me: LockOwner = { ...currentProcessIdentity(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     if (createLock(file, me)) {
       return {
@@ -159,7 +92,7 @@ export function lockStore(dir: string, logger?: { warn(obj: object, msg: string)
       };
     }
     const owner = readOwner(file);
-    const reason = owner === undefined ? undefined : staleReason(owner, me);
+    const reason = owner === undefined ? undefined : whyProcessIsGone(owner, me);
     if (owner === undefined || reason === undefined || attempt > 0 || !removeStale(file, owner)) throw lockedError(dir, file, readOwner(file) ?? owner);
     logger?.warn({ lockFile: file, owner, reason }, 'took over a stale store lock');
   }

@@ -380,10 +380,22 @@ export interface RunnerRecord {
   host: string;
   pid: number;
   concurrency: number;
+  /**
+   * Which process `pid` is (start time, boot id, pid namespace): with it, an API on the same host
+   * tells a runner that is alive but late (its event loop stalled, the process stopped a while)
+   * from one that is gone, without waiting for heartbeats.
+   */
+  processIdentity?: RunnerProcessIdentity;
   /** Executions it reported running at its last heartbeat. */
   running: string[];
   firstSeenAt: string;
   heartbeatAt: string;
+}
+
+export interface RunnerProcessIdentity {
+  startTime?: string;
+  bootId?: string;
+  pidNamespace?: string;
 }
 
 /** An API key. Only `hashApiKey(key)` is stored; the key itself is shown once when created. */

@@ -13,13 +13,13 @@ import {
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { childExecutionId } from '../child-id.ts';
-import type { ExecutionAuthority } from './execution-authority.ts';
+import type { TaskExecutions } from './task-executions.ts';
 
 export interface ChildEffectsOptions {
   store: Store;
   bus: Bus;
   logger: Logger;
-  executions: ExecutionAuthority;
+  executions: TaskExecutions;
 }
 
 /** Context keys of the workflow execution every child keeps: who started it and on whose behalf. */
@@ -77,7 +77,7 @@ async function startChild(options: ChildEffectsOptions, record: WorkflowRecord, 
         parent: record.id,
       });
     } catch (error) {
-      if (isPackrunError(error) && error.code === 'EXECUTION_EXISTS') {
+      if (isPackrunError(error) && (error.code === 'EXECUTION_EXISTS' || error.code === 'STORE_DUPLICATE_ID')) {
         // Made by another engine replaying the same outbox.
       } else if (isPackrunError(error) && error.userError) {
         await recordRefusedChild(options, record, request, id, context, error);

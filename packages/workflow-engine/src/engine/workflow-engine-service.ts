@@ -9,7 +9,7 @@ import {
   type Logger,
   type Store,
 } from '@packrun/core';
-import type { ExecutionAuthority } from './execution-authority.ts';
+import type { TaskExecutions } from './task-executions.ts';
 import { advanceWorkflow, type WorkflowStepsOptions } from './workflow-steps.ts';
 
 export interface WorkflowEngineOptions {
@@ -18,7 +18,7 @@ export interface WorkflowEngineOptions {
   logger: Logger;
   paths: DataPaths;
   keyValues: KeyValues;
-  executions: ExecutionAuthority;
+  executions: TaskExecutions;
   /** Decrypts a workflow execution's sealed secret parameters (the API's sealer). */
   openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
   resultInlineBytes: number;

@@ -5,7 +5,7 @@ import type { ExecutionRecord, ParameterOrigin } from '@packrun/core';
  * and resumed through the same path as any caller's executions, so they are validated, queued
  * and refused alike (an action the workflow's user could not run, the workflow cannot either).
  */
-export interface ExecutionAuthority {
+export interface TaskExecutions {
   create(input: {
     id: string;
     action: string;
