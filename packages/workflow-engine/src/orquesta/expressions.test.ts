@@ -25,7 +25,10 @@ function failure(text: string, extra: Partial<EvaluationScope> = {}): string {
 describe('evaluation', () => {
   it('a lone expression keeps its type in both languages', () => {
     expect(evaluate('<% ctx().list %>')).toEqual([1, 'a']);
-    expect(evaluate('  {{ ctx().dict }} ')).toEqual({ k: 'v' });
+    expect(evaluate('{{ ctx().dict }}')).toEqual({ k: 'v' });
+    // Whitespace around it makes text, as in orquesta (a folded YAML scalar ends with a newline).
+    expect(evaluate('  {{ ctx().dict }}\n')).toBe("  {'k': 'v'}\n");
+    expect(evaluate('<% ctx().n %>\n')).toBe('2\n');
     expect(evaluate('<% ctx(n) + 1 %>')).toBe(3);
     expect(evaluate('{{ ctx("flag") }}')).toBe(true);
   });

@@ -152,7 +152,9 @@ export class Expressions {
 
   private evaluateYaql(text: string): Json {
     const statements = text.match(yaqlStatement) ?? [];
-    const lone = statements.length === 1 && text.trim() === statements[0];
+    // As orquesta: only a string that is exactly one expression keeps the value's type; any text
+    // around it, whitespace included, makes text.
+    const lone = statements.length === 1 && text === statements[0];
     const values = statements.map((statement) => this.yaqlValue(statement));
     if (lone) return values[0]!;
     let index = 0;
@@ -174,13 +176,23 @@ export class Expressions {
     }
   }
 
+  /**
+   * With a `{% %}` block the whole text renders as a template; otherwise each `{{ }}` is evaluated
+   * on its own and, unless it is the whole string, put in the text as Python prints it (orquesta's
+   * way, which keeps the text around the expressions exactly, trailing newline included).
+   */
   private evaluateJinja(text: string): Json {
+    if (jinjaBlock.test(text)) return this.jinjaValue(text, () => this.jinja.compile(text).render({}));
     const statements = text.match(jinjaStatement) ?? [];
-    const where = statements.length === 1 ? statements[0]! : text;
+    const values = statements.map((statement) => this.jinjaValue(statement, () => this.jinja.compile(statement).renderValue({}) as Json));
+    if (statements.length === 1 && text === statements[0]) return values[0]!;
+    let index = 0;
+    return text.replace(jinjaStatement, () => pyStr(values[index++]));
+  }
+
+  private jinjaValue(where: string, run: () => Json): Json {
     try {
-      const template = this.jinja.compile(text);
-      if (!jinjaBlock.test(text) && template.isSingleExpression) return template.renderValue({}) as Json;
-      return template.render({});
+      return run();
     } catch (error) {
       const needed = keyValueNeeded(error);
       if (needed !== undefined) throw needed;
