@@ -50,7 +50,7 @@ function taskStatusOf(status: string): string {
   return status === 'requested' || status === 'scheduled' ? 'running' : status;
 }
 
-export function workflowStatusOf(status: string): WorkflowStatus {
+function workflowStatusOf(status: string): WorkflowStatus {
   if (status === 'timeout' || status === 'abandoned') return 'failed';
   if (['running', 'pausing', 'paused', 'resuming', 'canceling', 'canceled', 'succeeded', 'failed'].includes(status)) return status as WorkflowStatus;
   return 'running';
@@ -231,7 +231,7 @@ function workflowContext(context: Record<string, Json>): Record<string, Json> {
   };
 }
 
-export class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
+class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
   readonly runnerType = 'orquesta';
   private readonly expressions = new Expressions();
 

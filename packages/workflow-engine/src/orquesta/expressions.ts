@@ -18,7 +18,7 @@ const yaqlStatement = /<%[\s\S]*?%>/g;
 const jinjaStatement = /{{[\s\S]*?}}/g;
 const jinjaBlock = /{%[\s\S]*?%}/;
 
-export type Language = 'yaql' | 'jinja';
+type Language = 'yaql' | 'jinja';
 
 export class ExpressionFailure extends Error {
   constructor(message: string, readonly expression: string) {
@@ -27,13 +27,13 @@ export class ExpressionFailure extends Error {
   }
 }
 
-export interface StatementProblem {
+interface StatementProblem {
   language: Language;
   expression: string;
   message: string;
 }
 
-export function languageOf(text: string): Language | undefined {
+function languageOf(text: string): Language | undefined {
   if (/<%[\s\S]*?%>/.test(text)) return 'yaql';
   if (/{{[\s\S]*?}}/.test(text) || jinjaBlock.test(text)) return 'jinja';
   return undefined;

@@ -20,7 +20,7 @@ export interface EvaluationScope {
   keyValue?: (key: string, scope: 'system' | 'user', decrypt: boolean) => string | undefined;
 }
 
-export interface TaskLookup {
+interface TaskLookup {
   status(taskId: string, route: number): string;
   record(taskId: string, route: number): Json | undefined;
 }
@@ -33,12 +33,12 @@ export class FunctionFailure extends Error {
   }
 }
 
-export interface FunctionArguments {
+interface FunctionArguments {
   positional: unknown[];
   keywords: Record<string, unknown>;
 }
 
-export type OrquestaFunction = (args: FunctionArguments, scope: EvaluationScope) => unknown;
+type OrquestaFunction = (args: FunctionArguments, scope: EvaluationScope) => unknown;
 
 function currentTask(scope: EvaluationScope): NonNullable<EvaluationScope['currentTask']> {
   if (scope.currentTask === undefined) throw new FunctionFailure('ExpressionEvaluationException', 'The current task is not set in the context.');

@@ -17,7 +17,7 @@ export interface Transition {
   ref: number;
 }
 
-export interface RetryRule {
+interface RetryRule {
   when: string | undefined;
   count: RetrySpec['count'];
   delay: RetrySpec['delay'];

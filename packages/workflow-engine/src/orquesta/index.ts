@@ -1,2 +1,2 @@
-export { orquestaDriver, OrquestaDriver, type OrquestaDefinition } from './driver.ts';
+export { orquestaDriver } from './driver.ts';
 export { st2InspectionErrors } from './inspect.ts';

@@ -9,7 +9,7 @@ import { parseInlineParameters } from './inline-parameters.ts';
  * task references and context variables are checked by inspect.ts.
  */
 
-export interface TaskTransition {
+interface TaskTransition {
   /** Position in the task's `next` list (orquesta's transition `ref`). */
   index: number;
   when: string | undefined;
@@ -19,7 +19,7 @@ export interface TaskTransition {
   line: number | undefined;
 }
 
-export interface ItemsSpec {
+interface ItemsSpec {
   /** The whole `items` text: `x in <% ... %>`, `x, y in <% zip(...) %>`, or a bare expression. */
   text: string;
   /** The expression that yields the list. */

@@ -33,7 +33,7 @@ export interface TaskEntry {
   endedAt?: number;
 }
 
-export interface ItemState {
+interface ItemState {
   status: string;
 }
 
@@ -70,7 +70,7 @@ export interface ConductorState {
   reruns: number[][];
 }
 
-export interface ActionRequest {
+interface ActionRequest {
   action: string | null;
   input: Json;
   itemId?: number;

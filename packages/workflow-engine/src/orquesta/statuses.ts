@@ -84,7 +84,7 @@ function completion(outcomes: { active: Record<string, string>; dormant: Record<
 /** Statuses whose task event carries whether other tasks are still active. */
 const conditional = new Set(['pending', 'paused', 'succeeded', 'failed', 'remediated', 'canceled', 'retrying']);
 
-export interface TaskEventFacts {
+interface TaskEventFacts {
   status: string;
   remediated: boolean;
   anyActive: boolean;
