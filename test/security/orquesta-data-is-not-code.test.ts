@@ -142,6 +142,15 @@ describe('Orquesta: expressions are bounded', () => {
     });
   }
 
+  it('the evaluations of one step share one budget: a costly expression per item of a long list fails the step', () => {
+    const started = Date.now();
+    // Each item alone is well within an evaluation's limits; all 500 together are not.
+    const { last } = run('version: 1.0\ntasks:\n  t:\n    with: <% range(500) %>\n    action: core.noop\n    input:\n      x: <% range(10000).sum() %>\n', {}, () => ({}));
+    expect(last.status).toBe('failed');
+    expect(JSON.stringify(last.result)).toMatch(/maxSteps|maxMilliseconds/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('a cycle of tasks without actions fails instead of looping forever', () => {
     const { last } = run('version: 1.0\ntasks:\n  start:\n    next:\n      - do: a\n  a:\n    next:\n      - do: b\n  b:\n    next:\n      - do: a\n', {}, () => ({}));
     expect(last.status).toBe('failed');

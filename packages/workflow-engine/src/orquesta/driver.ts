@@ -244,6 +244,10 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
   }
 
   step(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult {
+    return this.expressions.withStepBudget(() => this.takeStep(definition, state, event, env));
+  }
+
+  private takeStep(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult {
     const current: DriverState =
       state === undefined || state === null
         ? { conductor: Conductor.initialState(), requests: {}, held: {}, runs: {}, items: {} }

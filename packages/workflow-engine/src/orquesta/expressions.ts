@@ -1,6 +1,6 @@
 import { st2Filters } from '@packrun/core';
-import { Environment, TemplateError, pyStr, type CallArguments, type CallContext as JinjaCallContext, type FilterImpl } from '@packrun/jinja';
-import { YaqlEngine, YaqlError } from '@packrun/yaql';
+import { Environment, TemplateError, pyStr, type CallArguments, type CallContext as JinjaCallContext, type FilterImpl, type WorkMeter as JinjaMeter } from '@packrun/jinja';
+import { YaqlEngine, YaqlError, type WorkMeter as YaqlMeter } from '@packrun/yaql';
 import { KeyValueNeeded, type Json } from '../driver.ts';
 import { FunctionFailure, orquestaFunctions, type EvaluationScope } from './functions.ts';
 
@@ -72,6 +72,8 @@ export class Expressions {
   private readonly jinja = new Environment({ trimBlocks: true, lstripBlocks: true, undefined: 'strict' });
   /** The scope functions read while an evaluation runs (evaluations are synchronous). */
   private scope: EvaluationScope = { vars: {} };
+  /** The budget every evaluation of the current step draws on (see withStepBudget). */
+  private budget: { yaql: YaqlMeter; jinja: JinjaMeter } | undefined;
 
   constructor() {
     for (const [name, impl] of orquestaFunctions) {
@@ -102,6 +104,21 @@ export class Expressions {
       );
     }
     this.jinja.addFilter('json', (value) => this.call(() => orquestaFunctions.get('json')!({ positional: [value], keywords: {} }, this.scope), (message) => new TemplateError('call', message)));
+  }
+
+  /**
+   * Runs one driver step with one budget of work and time per language for all its evaluations:
+   * each evaluation is bounded, and so is their sum, so a definition that asks for a costly
+   * expression per item of a long list fails the step instead of holding the engine for hours.
+   */
+  withStepBudget<T>(run: () => T): T {
+    const previous = this.budget;
+    this.budget = { yaql: this.yaql.meter(), jinja: this.jinja.meter() };
+    try {
+      return run();
+    } finally {
+      this.budget = previous;
+    }
   }
 
   private call(run: () => unknown, wrap: (message: string) => Error): unknown {
@@ -163,7 +180,7 @@ export class Expressions {
 
   private yaqlValue(statement: string): Json {
     try {
-      return this.yaql.evaluate(strip(statement), { variables: {} }) as Json;
+      return this.yaql.evaluate(strip(statement), this.budget === undefined ? { variables: {} } : { variables: {}, meter: this.budget.yaql }) as Json;
     } catch (error) {
       const needed = keyValueNeeded(error);
       if (needed !== undefined) throw needed;
@@ -182,9 +199,10 @@ export class Expressions {
    * way, which keeps the text around the expressions exactly, trailing newline included).
    */
   private evaluateJinja(text: string): Json {
-    if (jinjaBlock.test(text)) return this.jinjaValue(text, () => this.jinja.compile(text).render({}));
+    const options = this.budget === undefined ? {} : { meter: this.budget.jinja };
+    if (jinjaBlock.test(text)) return this.jinjaValue(text, () => this.jinja.compile(text).render({}, options));
     const statements = text.match(jinjaStatement) ?? [];
-    const values = statements.map((statement) => this.jinjaValue(statement, () => this.jinja.compile(statement).renderValue({}) as Json));
+    const values = statements.map((statement) => this.jinjaValue(statement, () => this.jinja.compile(statement).renderValue({}, options) as Json));
     if (statements.length === 1 && text === statements[0]) return values[0]!;
     let index = 0;
     return text.replace(jinjaStatement, () => pyStr(values[index++]));
