@@ -150,4 +150,48 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     expect(done.status).toBe('succeeded');
     expect(String((done.result as { output: { callback: string } }).output.callback)).toMatch(new RegExp(`/executions/${started.id}$`));
   }, 60_000);
+
+  it('orquesta-test-pause-subworkflow: the pause reaches the subworkflow, the resume too (test_wiring_pause_and_resume.test_pause_and_resume_cascade_to_subworkflow)', async () => {
+    const tempfile = path.join(scratch, 'pause-sub-flag');
+    writeFileSync(tempfile, '');
+    const started = await runThroughApi(stack, 'examples.orquesta-test-pause-subworkflow', { tempfile });
+    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+      withinMs: 30_000,
+      what: "the subworkflow's task1 running",
+    });
+    expect((await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'pausing' })).statusCode).toBe(200);
+    const sub = (await childrenOf(stack, started.id, 1))[0] as ExecutionRecord;
+    expect(sub.action).toBe('examples.orquesta-test-pause');
+    await waitFor(stack, sub.id, ['pausing', 'paused']);
+    rmSync(tempfile);
+    await waitFor(stack, sub.id, ['paused']);
+    await waitFor(stack, started.id, ['paused']);
+    expect((await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'resuming' })).statusCode).toBe(200);
+    const done = await waitFor(stack, started.id);
+    expect(done.status).toBe('succeeded');
+    const tree = await childrenOf(stack, started.id);
+    expect(tree.map((child) => [child.action, child.parent === started.id ? 1 : 2, child.status])).toEqual([
+      ['examples.orquesta-test-pause', 1, 'succeeded'],
+      ['core.local', 2, 'succeeded'],
+      ['core.local', 2, 'succeeded'],
+      ['core.echo', 1, 'succeeded'],
+    ]);
+  }, 90_000);
+
+  it('orquesta-test-cancel-subworkflow: the cancel reaches the subworkflow; both end canceled (test_wiring_cancel.test_cancellation_cascade_down_to_subworkflow)', async () => {
+    const tempfile = path.join(scratch, 'cancel-sub-flag');
+    writeFileSync(tempfile, '');
+    const started = await runThroughApi(stack, 'examples.orquesta-test-cancel-subworkflow', { tempfile, message: 'foobar' });
+    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+      withinMs: 30_000,
+      what: "the subworkflow's task1 running",
+    });
+    expect((await stack.call('DELETE', `/api/v1/executions/${started.id}`)).statusCode).toBe(200);
+    const sub = (await childrenOf(stack, started.id, 1))[0] as ExecutionRecord;
+    await waitFor(stack, started.id, ['canceling']);
+    await waitFor(stack, sub.id, ['canceling']);
+    rmSync(tempfile);
+    expect((await waitFor(stack, sub.id)).status).toBe('canceled');
+    expect((await waitFor(stack, started.id)).status).toBe('canceled');
+  }, 90_000);
 });

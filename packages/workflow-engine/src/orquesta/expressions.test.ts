@@ -60,6 +60,10 @@ describe('evaluation', () => {
     expect(failure('<% result() %>')).toContain('The current task is not set in the context.');
   });
 
+  it('in YAQL, $ is the context', () => {
+    expect(evaluate('<% $.name %> <% $.list.len() %>')).toBe('Ann 2');
+  });
+
   it('json() and zip() as orquesta has them', () => {
     expect(evaluate('<% json(\'{"a": [1]}\') %>')).toEqual({ a: [1] });
     expect(evaluate('{{ zip([1, 2, 3], ["a"], pad="-") }}')).toEqual([[1, 'a'], [2, '-'], [3, '-']]);

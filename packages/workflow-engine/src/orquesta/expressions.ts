@@ -180,7 +180,9 @@ export class Expressions {
 
   private yaqlValue(statement: string): Json {
     try {
-      return this.yaql.evaluate(strip(statement), this.budget === undefined ? { variables: {} } : { variables: {}, meter: this.budget.yaql }) as Json;
+      // `$` is the task's context, as in orquesta (`<% $.name %>` is `<% ctx().name %>`).
+      const root = this.scope.vars;
+      return this.yaql.evaluate(strip(statement), this.budget === undefined ? { root, variables: {} } : { root, variables: {}, meter: this.budget.yaql }) as Json;
     } catch (error) {
       const needed = keyValueNeeded(error);
       if (needed !== undefined) throw needed;
