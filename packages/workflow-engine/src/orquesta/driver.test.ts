@@ -364,7 +364,7 @@ describe('pause, resume and cancel', () => {
       'version: 1.0\ntasks:\n  ask:\n    action: core.ask\n    next:\n      - when: <% succeeded() %>\n        publish: answer=<% result().response.approved %>\n        do: act\n  act:\n    action: core.echo message=<% ctx().answer %>\n',
       { respond: () => 'hold' },
     ).run();
-    simulation.send({ kind: 'child-ended', requestId: 'ask:0:1', status: 'pending' as never, result: null });
+    simulation.send({ kind: 'child-ended', requestId: 'ask:0:1', status: 'pending', result: null });
     expect(simulation.status).toBe('paused');
     simulation.finish('ask:0:1', 'succeeded', { response: { approved: true } });
     expect(simulation.status).toBe('paused');
