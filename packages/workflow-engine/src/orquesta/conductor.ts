@@ -155,8 +155,9 @@ export class Conductor {
   }
 
   addStaged(taskId: string, route: number, ctxs: number[], prev: Record<string, number>, ready: boolean, retry?: RetryState): StagedTask {
-    const entry: StagedTask = { id: taskId, ctxs: { in: ctxs.length > 0 ? ctxs : [0] }, route, prev, ready };
-    if (retry !== undefined) entry.retry = retry;
+    // Copies, never shared with a task entry: the state is persisted as JSON, which shares nothing.
+    const entry: StagedTask = { id: taskId, ctxs: { in: ctxs.length > 0 ? [...ctxs] : [0] }, route, prev: { ...prev }, ready };
+    if (retry !== undefined) entry.retry = { ...retry };
     this.state.staged.push(entry);
     return entry;
   }

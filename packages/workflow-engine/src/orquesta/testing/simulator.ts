@@ -73,9 +73,12 @@ export class Simulation {
 
   /** One event, with the runtime's retry when a datastore key must be loaded first. */
   send(event: WorkflowEvent): StepResult {
+    const before = JSON.stringify(this.state);
     for (;;) {
       try {
         const result = orquestaDriver.step(this.definition, this.state, event, this.environment());
+        // A step is pure: the state it was given is left as it was (the runtime may run it again).
+        if (JSON.stringify(this.state) !== before) throw new Error(`the driver changed the state it was given (${event.kind})`);
         this.apply(result);
         return result;
       } catch (error) {
@@ -86,7 +89,8 @@ export class Simulation {
   }
 
   private apply(result: StepResult): void {
-    this.state = result.state;
+    // As the runtime persists it: JSON, so nothing of one step's objects reaches the next.
+    this.state = JSON.parse(JSON.stringify(result.state)) as Json;
     this.last = result;
     this.started.push(...result.start);
     this.queue.push(...result.start);
