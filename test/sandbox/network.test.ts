@@ -138,7 +138,9 @@ afterAll(async () => {
   await processPrespawnPool(fixture.config).close();
   if (skipReason) return;
   await retryUntil(() => sandboxProcesses(fixture.config, true).length === 0, { withinMs: 5000, what: 'no sandbox process left' });
-  expect(leftoverJobCgroups(fixture.host, true)).toEqual([]);
+  // A child forked ahead that was still joining its cgroup when the pool closed has it removed once
+  // it is gone, a moment after its process.
+  await retryUntil(() => leftoverJobCgroups(fixture.host, true).length === 0, { withinMs: 5000, what: 'no job cgroup left' });
 });
 
 describe.runIf(process.getuid?.() === 0)('23: a job with network reaches the outside world, never the host', () => {
