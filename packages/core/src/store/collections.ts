@@ -50,6 +50,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   },
   keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }, { keys: { scope: 1, user: 1, name: 1 } }] },
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
+  authTokens: { storedName: 'auth_tokens', indexes: [{ keys: { tokenHash: 1 }, unique: true }, { keys: { apiKeyId: 1 } }, { keys: { expiresAt: 1 } }] },
   runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
 };
 
@@ -72,6 +73,7 @@ export function storeCollections(make: <T extends { id: string }>(name: Collecti
     ruleEnforcements: make('ruleEnforcements'),
     keyValues: make('keyValues'),
     apiKeys: make('apiKeys'),
+    authTokens: make('authTokens'),
     runners: make('runners'),
   };
 }
