@@ -72,7 +72,7 @@ export function presentedCredential(
     const found: PresentedCredential | undefined =
       keyFromHeader !== undefined ? { kind: 'api-key', value: keyFromHeader, location: 'header' }
       : keyFromQuery !== undefined ? { kind: 'api-key', value: keyFromQuery, location: 'query' }
-      : basic !== undefined ? { kind: 'api-key', value: basic.password, location: 'basic' }
+      : basic !== undefined && basic.password !== '' ? { kind: 'api-key', value: basic.password, location: 'basic' }
       : undefined;
     return { ...(found ? { credential: found } : {}), tokenPresented };
   }
