@@ -3,7 +3,8 @@
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
 # job with network in a namespace of its own), gcc (the security tests build a shared object), and
-# openssh-server and sudo (the remote-shell tests start an SSH server of their own).
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own), and
+# StackStorm's st2client in .tools/st2client (the st2 compatibility tests drive its real CLI).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
