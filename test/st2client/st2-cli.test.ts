@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/packrun-process.ts';
@@ -19,6 +21,8 @@ let server: PackrunProcess;
 let base: string;
 let adminKey: string;
 let viewerKey: string;
+/** The st2 users' HOME folders. */
+const users = mkdtempSync(path.join(os.tmpdir(), 'packrun-st2-users-'));
 
 const out = (result: St2Result) => `${result.stdout}${result.stderr}`;
 
@@ -36,6 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await rm(users, { recursive: true, force: true });
   if (!server) return;
   server.signal('SIGTERM');
   await server.exited;
@@ -45,7 +50,7 @@ afterAll(async () => {
 describe.skipIf(st2Missing !== undefined)('the st2 CLI against packrun up', () => {
   it('says who it is with an API key under every API URL form st2 documents (/v1 as st2api, /api as behind nginx, /api/v1)', async () => {
     for (const api of [`${base}/v1`, `${base}/api`, `${base}/api/v1`]) {
-      const result = await st2User({ api }).run(['whoami'], { ST2_API_KEY: adminKey });
+      const result = await st2User(users, { api }).run(['whoami'], { ST2_API_KEY: adminKey });
       expect(result.code, out(result)).toBe(0);
       expect(result.stdout).toContain('Currently logged in as "admin".');
       expect(result.stdout).toContain('Authentication method: API key');
@@ -55,7 +60,7 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI against packrun up', () =
 
   it('gets a token with `st2 auth <user> -p <API key>` (both auth URL forms) and works with it: whoami, pack list, action get, key get', async () => {
     for (const auth of [`${base}/auth`, `${base}/auth/v1`]) {
-      const user = st2User({ api: `${base}/api`, auth });
+      const user = st2User(users, { api: `${base}/api`, auth });
       const minted = await user.run(['auth', 'admin', '-p', adminKey, '-l', '600', '--json']);
       expect(minted.code, out(minted)).toBe(0);
       const token = JSON.parse(minted.stdout) as { user: string; token: string; expiry: string };
@@ -79,7 +84,7 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI against packrun up', () =
   });
 
   it('logs in with `st2 login <user> -p <API key>`: the token is cached and used, the key is not written to the config', async () => {
-    const user = st2User({ api: `${base}/v1`, auth: `${base}/auth` });
+    const user = st2User(users, { api: `${base}/v1`, auth: `${base}/auth` });
     const login = await user.run(['login', 'admin', '-p', adminKey]);
     expect(login.code, out(login)).toBe(0);
     expect(login.stdout).toContain('Logged in as admin');
@@ -90,7 +95,7 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI against packrun up', () =
   });
 
   it('prints Packrun\'s reason when a token is refused: another user than the key\'s, a password that is no key, a ttl over the cap', async () => {
-    const user = st2User({ api: `${base}/v1`, auth: `${base}/auth` });
+    const user = st2User(users, { api: `${base}/v1`, auth: `${base}/auth` });
     const cases: Array<[string[], string]> = [
       [['auth', 'bob', '-p', adminKey], 'MESSAGE: the API key belongs to user "admin", not "bob"'],
       [['auth', 'admin', '-p', 'Ch@ngeMe'], 'MESSAGE: the password given is not a valid API key: Packrun has no user/password login'],
@@ -104,7 +109,7 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI against packrun up', () =
   });
 
   it('lets an observer\'s token read a key but not delete it', async () => {
-    const user = st2User({ api: `${base}/api/v1`, auth: `${base}/auth` });
+    const user = st2User(users, { api: `${base}/api/v1`, auth: `${base}/auth` });
     const minted = await user.run(['auth', 'viewer', '-p', viewerKey, '-t']);
     expect(minted.code, out(minted)).toBe(0);
     const withToken = { ST2_AUTH_TOKEN: minted.stdout.trim() };

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../runner/fixtures.ts';
 
 /** StackStorm's real CLI, installed by scripts/setup.sh from test/st2client/requirements.txt. */
-export const st2Bin = path.join(repoRoot, '.tools/st2client/bin/st2');
+const st2Bin = path.join(repoRoot, '.tools/st2client/bin/st2');
 export const st2Missing = existsSync(st2Bin) ? undefined : `${st2Bin} is missing: run scripts/setup.sh (it installs st2client 3.9.0 there)`;
 
 export interface St2Result {
@@ -17,10 +16,11 @@ export interface St2Result {
 /**
  * One user of the st2 CLI: a HOME and an empty ~/.st2/config of its own (st2 caches tokens in
  * ~/.st2, `st2 login` writes the config), pointed at a Packrun API by ST2_API_URL / ST2_AUTH_URL /
- * ST2_STREAM_URL as given. `run` starts the real `st2` in its own process with only these.
+ * ST2_STREAM_URL as given, its HOME made under `root` (the caller removes it). `run` starts the
+ * real `st2` in its own process with only these.
  */
-export function st2User(urls: { api: string; auth?: string; stream?: string }) {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'packrun-st2-user-'));
+export function st2User(root: string, urls: { api: string; auth?: string; stream?: string }) {
+  const home = mkdtempSync(path.join(root, 'st2-user-'));
   const config = path.join(home, 'st2.conf');
   writeFileSync(config, '');
   const base: Record<string, string> = {
