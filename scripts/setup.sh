@@ -23,6 +23,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # The remote-shell tests start an OpenSSH server of their own (and run sudo on it).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v sudo >/dev/null || missing+=(sudo)
+  # A second Python implementation and version (PyPy 3.9, ~75 MB) for the per-pack interpreter
+  # tests (test/installer/pack-python.test.ts): Debian 12 offers no other CPython minor version.
+  command -v pypy3 >/dev/null || missing+=(pypy3)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq

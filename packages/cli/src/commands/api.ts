@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { createLogger, loadConfig } from '@packrun/core';
+import { createLogger, dataPaths, loadConfig } from '@packrun/core';
 import { startApiService } from '@packrun/api';
+import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
@@ -19,9 +20,23 @@ export function register(program: Command): void {
         await backends.close();
         throw error;
       });
+      // The embedded store is this process's alone: no `packrun workflow-engine` can reach it, so
+      // the API steps the workflows itself. With MongoDB, separate engines do.
+      let workflows: WorkflowEngine | undefined;
+      if (backends.store.kind === 'embedded') {
+        workflows = await startWorkflowEngine({
+          ...backends,
+          logger,
+          paths: dataPaths(config.home),
+          executions: api.executions,
+          openSecrets: api.openSecrets,
+          resultInlineBytes: config.resultInlineBytes,
+        });
+      }
       process.stdout.write(`packrun api listening on ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`);
       const signal = await shutdownSignal();
       process.stdout.write(`${signal}: stopping\n`);
+      await workflows?.stop();
       await api.close();
       await backends.close();
     });

@@ -5,6 +5,7 @@ import { startActionRunnerService } from '@packrun/action-runner';
 import { executionRequester, sitePackConfig, startRulesEngine } from '@packrun/rules-engine';
 import { startSensorContainer } from '@packrun/sensor-container';
 import { collectRetiredVersions } from '@packrun/pack-installer';
+import { startWorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
@@ -13,7 +14,7 @@ import { ensureCliKey, shutdownSignal } from './service-process.ts';
 export function register(program: Command): void {
   program
     .command('up')
-    .description('Run Packrun in one process: the API, an action runner, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
+    .description('Run Packrun in one process: the API, an action runner, the workflow engine, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
@@ -39,6 +40,14 @@ export function register(program: Command): void {
         packConfig: sitePackConfig(paths, backends.keyValues),
         concurrency: config.rulesConcurrency,
       });
+      const workflows = await startWorkflowEngine({
+        ...backends,
+        logger,
+        paths,
+        executions: api.executions,
+        openSecrets: api.openSecrets,
+        resultInlineBytes: config.resultInlineBytes,
+      });
       const runner = await startActionRunnerService({
         config,
         paths,
@@ -56,6 +65,7 @@ export function register(program: Command): void {
       process.stdout.write(`${signal}: stopping (grace ${config.shutdownGraceSeconds} s)\n`);
       await sensors.stop();
       await rules.stop();
+      await workflows.stop();
       await runner.stop(config.shutdownGraceSeconds * 1000);
       await api.close();
       await backends.close();

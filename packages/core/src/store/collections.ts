@@ -41,6 +41,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
       newest('createdAt', 'rule'),
       newest('createdAt', 'user'),
       { keys: { rerunOf: 1 } },
+      { keys: { parent: 1, createdAt: 1, id: 1 } },
     ],
   },
   triggerInstances: { storedName: 'trigger_instances', indexes: [newest('occurredAt'), newest('occurredAt', 'trigger')] },
@@ -52,6 +53,9 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
   authTokens: { storedName: 'auth_tokens', indexes: [{ keys: { tokenHash: 1 }, unique: true }, { keys: { apiKeyId: 1 } }, { keys: { expiresAt: 1 } }] },
   runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
+  policies: { storedName: 'policies', indexes: [{ keys: { pack: 1 } }, { keys: { resourceRef: 1 } }] },
+  policySlots: { storedName: 'policy_slots', indexes: [{ keys: { executionId: 1 } }, { keys: { key: 1 } }] },
+  workflows: { storedName: 'workflows', indexes: [{ keys: { phase: 1, updatedAt: 1 } }, { keys: { nextTimerAt: 1 } }] },
 };
 
 export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];
@@ -75,5 +79,8 @@ export function storeCollections(make: <T extends { id: string }>(name: Collecti
     apiKeys: make('apiKeys'),
     authTokens: make('authTokens'),
     runners: make('runners'),
+    policies: make('policies'),
+    policySlots: make('policySlots'),
+    workflows: make('workflows'),
   };
 }
