@@ -59,6 +59,7 @@ export { parsePolicyMeta, policyTypes, type PolicyMeta, type PolicyType, type Po
 export { createRabbitMqBus, type RabbitMqBusOptions } from './bus/rabbitmq-bus.ts';
 export { renderTemplate, renderValue, renderValueWithDatastore, isTemplate, type TemplateContext, type RenderOptions } from './template/render.ts';
 export { buildDatastoreSnapshot, datastoreSnapshotFrom, datastoreReferences, keyValueLookup, mentionsDecrypt, type KeyValueLookup, type DatastoreSnapshot } from './template/datastore-snapshot.ts';
+export { st2Filters } from './template/st2-filters.ts';
 export { pyStr, pyJsonDumps } from '@packrun/jinja';
 export { resolveParameters, givenValuesFrom, maskSecrets, maskedValue, type ResolveParametersOptions, type ResolvedParameters } from './params/resolve-parameters.ts';
 export { jobEnvironment } from './params/job-environment.ts';

@@ -1,6 +1,7 @@
 import { PackrunError } from '@packrun/core';
 import { actionChainDriver } from './action-chain/chain-driver.ts';
 import type { WorkflowDriver } from './driver.ts';
+import { orquestaDriver } from './orquesta/driver.ts';
 
 /**
  * The drivers the engine has, by runner type. An action of a workflow runner without a driver
@@ -8,6 +9,7 @@ import type { WorkflowDriver } from './driver.ts';
  */
 const drivers: ReadonlyMap<string, WorkflowDriver> = new Map<string, WorkflowDriver>([
   [actionChainDriver.runnerType, actionChainDriver as WorkflowDriver],
+  [orquestaDriver.runnerType, orquestaDriver as WorkflowDriver],
 ]);
 
 export function findWorkflowDriver(runnerType: string): WorkflowDriver | undefined {

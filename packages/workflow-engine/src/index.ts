@@ -11,6 +11,7 @@ export {
   type StepResult,
   type WorkflowDriver,
 } from './driver.ts';
+export { orquestaDriver, st2InspectionErrors } from './orquesta/index.ts';
 export { childExecutionId } from './child-id.ts';
 export { findWorkflowDriver, workflowDriver } from './drivers.ts';
 export { startWorkflowEngine, type WorkflowEngine, type WorkflowEngineOptions } from './engine/workflow-engine-service.ts';
