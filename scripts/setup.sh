@@ -3,7 +3,8 @@
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
 # job with network in a namespace of its own), gcc (the security tests build a shared object), and
-# openssh-server and sudo (the remote-shell tests start an SSH server of their own).
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own), and
+# StackStorm's st2client in .tools/st2client (the st2 compatibility tests drive its real CLI).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -117,6 +118,19 @@ if ! cmp -s "$yaql_requirements" "$yaql_reference/.requirements.txt"; then
   cp "$yaql_requirements" "$yaql_reference/.requirements.txt"
 fi
 # --- end the yaql reference ---
+# --- st2client (test/st2client/requirements.txt) ---
+# StackStorm's real `st2` CLI in its own venv, for the tests that drive Packrun with it
+# (test/st2client/); rebuilt only when the pins change.
+st2client="$tools/st2client"
+st2client_requirements="$repo/test/st2client/requirements.txt"
+if ! cmp -s "$st2client_requirements" "$st2client/.requirements.txt"; then
+  say "installing st2client into ${st2client#"$repo"/}"
+  rm -rf "$st2client"
+  "$tools/bin/uv" venv --quiet --python "$python" "$st2client"
+  "$tools/bin/uv" pip install --quiet --python "$st2client/bin/python" -r "$st2client_requirements"
+  cp "$st2client_requirements" "$st2client/.requirements.txt"
+fi
+# --- end st2client ---
 # nx-27017, a MongoDB wire-protocol server on SQLite, for the distributed-shape smoke test; only
 # when asked (the test's helper installs it too when PACKRUN_TEST_NX27017=1 and it is missing).
 if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then

@@ -45,3 +45,18 @@ export function pathSpellings(path: string): Array<{ how: string; path: string }
   add('whole path upper case', path.toUpperCase());
   return out;
 }
+
+/**
+ * The other prefixes a route answers under: the ones StackStorm's clients derive
+ * (packages/api/src/st2/path-aliases.ts). Each is swept with every spelling too.
+ */
+export function st2Aliases(path: string): Array<{ how: string; path: string }> {
+  const out: Array<{ how: string; path: string }> = [];
+  if (path.startsWith('/api/v1/')) {
+    const rest = path.slice('/api/v1/'.length);
+    out.push({ how: 'st2api alias /v1', path: `/v1/${rest}` }, { how: 'st2 nginx alias /api', path: `/api/${rest}` });
+    if (rest === 'stream') out.push({ how: 'st2stream alias', path: '/stream/v1/stream' }, { how: 'st2stream nginx alias', path: '/stream/stream' });
+  }
+  if (path.startsWith('/auth/v1/')) out.push({ how: 'st2auth nginx alias /auth', path: `/auth/${path.slice('/auth/v1/'.length)}` });
+  return out;
+}

@@ -36,6 +36,10 @@ function rows(): Row[] {
     { route: 'GET /api/v1/openapi.json', path: at('/api/v1/openapi.json'), allowed: everyone },
     { route: 'GET /api/v1/ready', path: at('/api/v1/ready'), allowed: readers },
     { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },
+    { route: 'GET /api/v1/user', path: at('/api/v1/user'), allowed: everyone },
+    // Every key may mint a token for itself: the token has the key's role, no more.
+    { route: 'POST /auth/v1/tokens', path: at('/auth/v1/tokens'), body: {}, allowed: everyone },
+    { route: 'POST /auth/v1/tokens/validate', path: at('/auth/v1/tokens/validate'), body: { token: 'nothing-here' }, allowed: everyone },
     { route: 'POST /api/v1/executions', path: at('/api/v1/executions'), body: { action: 'core.local', parameters: { cmd: 'true' } }, allowed: operators },
     { route: 'GET /api/v1/executions', path: at('/api/v1/executions'), allowed: readers },
     // An empty body fails validation: an admin gets 400, after authorization, and nothing is purged.

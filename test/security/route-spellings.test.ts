@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRouteAccess } from '@packrun/api';
 import { injected, rawRequest, startAuthzStack, type AuthzStack, type RawResponse } from './authz-fixture.ts';
-import { pathSpellings } from './path-spellings.ts';
+import { pathSpellings, st2Aliases } from './path-spellings.ts';
 
 /**
- * Every route the real app registers (the API's, the rules engine's and the sensor container's),
- * asked without a key under every other spelling of its path, over a real socket and through
- * inject(): only a public route ever answers 2xx, and no answer carries anything planted.
+ * Every route the real app registers (the API's, the rules engine's, the sensor container's and
+ * StackStorm's auth), asked without a key under every other spelling of its path and of each
+ * prefix StackStorm's clients derive for it (/v1, /api, /auth, /stream), over a real socket and
+ * through inject(): only a public route ever answers 2xx, and no answer carries anything planted.
  */
 let stack: AuthzStack;
 
@@ -66,15 +67,18 @@ async function sweep(send: Send): Promise<string[]> {
     const { path, body } = requestFor(route.method, route.url);
     const [bare, query = ''] = path.split('?');
     const suffix = query ? `?${query}` : '';
-    for (const spelling of [{ how: 'as registered', path: bare! }, ...pathSpellings(bare!)]) {
+    const prefixes = [{ how: 'as registered', path: bare! }, ...st2Aliases(bare!)];
+    const spellings = prefixes.flatMap((prefix) => [prefix, ...pathSpellings(prefix.path).map((spelling) => ({ how: `${prefix.how}, ${spelling.how}`, path: spelling.path }))]);
+    for (const spelling of spellings) {
       const response = await send({ method: route.method, path: `${spelling.path}${suffix}`, ...(body === undefined ? {} : { body }) });
       const where = `${route.method} ${spelling.path}${suffix} (${route.url}, ${spelling.how}): ${response.status} ${response.body.slice(0, 200)}`;
       if (response.status < 300 && !isPublicAnswer(response)) problems.push(`answered without a key: ${where}`);
       if (![200, 400, 401, 404].includes(response.status)) problems.push(`unexpected status: ${where}`);
       if (stack.canaries.some((canary) => response.body.includes(canary))) problems.push(`leaked a canary: ${where}`);
     }
-    // A key under a query parameter the route does not take is no key at all.
-    for (const name of ['apikey', 'key', 'x-api-key', 'X-Api-Key', 'token', 'st2_api_key', 'api-key', ...(route.keyInQuery ? [] : ['api_key', 'st2-api-key'])]) {
+    // A key under a query parameter the route does not take is no key at all (st2's names are
+    // case-sensitive, and Packrun's api_key is taken only where the route says so).
+    for (const name of ['apikey', 'key', 'x-api-key', 'X-Api-Key', 'token', 'st2_api_key', 'api-key', 'St2-Api-Key', 'X-Auth-Token', 'x_auth_token', 'auth-token', 'auth_token', ...(route.keyInQuery ? [] : ['api_key'])]) {
       const separator = suffix ? '&' : '?';
       const withKey = `${bare}${suffix}${separator}${encodeURIComponent(name)}=${encodeURIComponent(stack.keys.system_admin.key)}`;
       const response = await send({ method: route.method, path: withKey, ...(body === undefined ? {} : { body }) });
@@ -91,6 +95,7 @@ async function unchanged(): Promise<void> {
   expect((await stack.keyValues.get(stack.secretName, { scope: 'system', decrypt: true }))?.value).toBe(stack.secretValue);
   expect(await stack.store.runners.count({ host: 'h' })).toBe(0);
   expect(await stack.store.rules.count({})).toBe(0);
+  expect(await stack.store.authTokens.count({})).toBe(0);
 }
 
 describe('every route, every spelling, no key', () => {
@@ -112,10 +117,11 @@ describe('every route, every spelling, no key', () => {
   }, 300_000);
 
   it('answers an unknown route 404 without naming anything but the path asked for', async () => {
-    for (const path of ['/api/v1/nothing', '/%61pi/v1/nothing', '/api/v2/keys', '/']) {
+    for (const path of ['/api/v1/nothing', '/%61pi/v1/nothing', '/api/v2/keys', '/v1/nothing', '/auth/nothing', '/stream/v1/nothing', '/']) {
       const response = await rawRequest(stack.url, { method: 'GET', path });
       expect(response.status).toBe(404);
-      expect(JSON.parse(response.body)).toEqual({ code: 'ROUTE_NOT_FOUND', message: `no route GET ${path}` });
+      const message = `no route GET ${path}`;
+      expect(JSON.parse(response.body)).toEqual({ code: 'ROUTE_NOT_FOUND', message, faultstring: message });
     }
   });
 });

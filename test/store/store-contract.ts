@@ -11,6 +11,7 @@ import {
   openExecutionResult,
   prepareResult,
   readExecutionResult,
+  type AuthTokenRecord,
   type ExecutionRecord,
   type ExecutionStatus,
   type RuleEnforcementRecord,
@@ -162,6 +163,32 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await store.apiKeys.get('k1'))?.role).toBe('admin');
       expect((await store.apiKeys.findOne({ keyHash: 'def' }))?.role).toBe('runner');
       await store.ping();
+    });
+  });
+
+  describe('auth tokens', () => {
+    const token = (id: string, overrides: Partial<AuthTokenRecord> = {}): AuthTokenRecord => ({
+      id,
+      tokenHash: `hash-${id}`,
+      apiKeyId: 'k1',
+      user: 'alice',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+      ...overrides,
+    });
+
+    it('finds a token by its hash, refuses a second token with the same hash, and removes a key\'s tokens and the expired ones', async () => {
+      await store.authTokens.insert(token('t1'));
+      await store.authTokens.insert(token('t2', { expiresAt: '2026-01-01T12:00:00.000Z' }));
+      await store.authTokens.insert(token('t3', { apiKeyId: 'k2', user: 'bob' }));
+      expect((await store.authTokens.findOne({ tokenHash: 'hash-t3' }))?.user).toBe('bob');
+      expect(await store.authTokens.findOne({ tokenHash: 'hash-none' })).toBeUndefined();
+      // The hash is the lookup: two records must never answer to one token.
+      const twin = await store.authTokens.insert(token('t4', { tokenHash: 'hash-t1' })).catch((error: unknown) => error);
+      expect(isPackrunError(twin) && twin.code).toBe('STORE_DUPLICATE_ID');
+      expect(await store.authTokens.remove({ expiresAt: { $lte: '2026-01-01T12:00:00.000Z' } })).toBe(1);
+      expect(await store.authTokens.remove({ apiKeyId: 'k1' })).toBe(1);
+      expect((await store.authTokens.find({})).map((record) => record.id)).toEqual(['t3']);
     });
   });
 

@@ -4,7 +4,7 @@ import { registerBoundedJsonBody } from './bounded-json-body.ts';
 import type { StoreLedger } from '@packrun/action-runner';
 import { callerOfRequest, registerAuthorization } from './auth/authorize.ts';
 import type { ApiCaller } from './auth/caller.ts';
-import { errorHandler } from './http-errors.ts';
+import { errorHandler, sendError } from './http-errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ExecutionService } from './executions/execution-service.ts';
@@ -21,6 +21,10 @@ import { rulesApiRoutes } from '@packrun/rules-engine';
 import { sensorApiRoutes, type SensorContainer } from '@packrun/sensor-container';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inquiryRoutes } from './routes/inquiries.ts';
+import { requestForLog } from './request-log.ts';
+import { st2AuthRoutes } from './st2/auth-routes.ts';
+import { canonicalApiUrl } from './st2/path-aliases.ts';
+import { st2UserRoute } from './st2/user-route.ts';
 import type { InquiryService } from './inquiries/inquiry-service.ts';
 
 export interface ApiAppDeps {
@@ -43,7 +47,10 @@ export interface ApiAppDeps {
 /** The fastify app with every route, without listening: tests drive it with `inject()`. */
 export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // Credentials in query strings (st2's ?x-auth-token=, ?st2-api-key=) never reach the log.
+    loggerInstance: deps.logger.child({ component: 'api' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
+    // The prefixes st2's clients derive (/v1, /api, /auth, /stream) onto the one route table.
+    rewriteUrl: (request) => canonicalApiUrl(request.url ?? '/'),
     // SSE responses stay open; closing the server must not wait for their clients.
     forceCloseConnections: true,
     // Routes carrying a runner's report of a result raise it (runners.ts).
@@ -70,8 +77,11 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)) });
   sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
+  st2AuthRoutes(app, deps);
+  st2UserRoute(app, deps);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    // The path as the client sent it, before the st2 aliases rewrote it.
+    sendError(reply, 404, { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.originalUrl.split('?')[0]}` });
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isPackrunError, JsonLimitError, type Logger } from '@packrun/core';
+import { urlForLog } from './request-log.ts';
 
 /** HTTP status for each PackrunError code the API can meet; anything else user-facing is a 400. */
 const statusByCode: Record<string, number> = {
@@ -7,6 +8,10 @@ const statusByCode: Record<string, number> = {
   PARAMETER_INVALID: 400,
   API_KEY_MISSING: 401,
   API_KEY_INVALID: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_NEEDS_API_KEY: 401,
+  TOKEN_USER_MISMATCH: 401,
   API_ROLE_FORBIDDEN: 403,
   API_RUNNER_FORBIDDEN: 403,
   ROUTE_ACCESS_UNDECLARED: 403,
@@ -52,7 +57,15 @@ export interface ErrorBody {
 }
 
 /**
- * Every failure leaves the API as `{code, message, hint?, details?}`. Schema validation failures
+ * Sends an error with its message also under StackStorm's name, `faultstring`, which st2client
+ * prints after the HTTP status (`MESSAGE: ...`): without it an st2 user sees only "401 Client Error".
+ */
+export function sendError(reply: FastifyReply, status: number, body: ErrorBody): void {
+  void reply.status(status).send({ ...body, faultstring: body.message });
+}
+
+/**
+ * Every failure leaves the API as `{code, message, hint?, details?, faultstring}`. Schema validation failures
  * become REQUEST_INVALID with the offending field named (`body.parameters`, `query.limit`), the
  * same message shape as the rest of Packrun's user errors.
  */
@@ -72,32 +85,32 @@ export function errorHandler(logger: Logger) {
         message: extra ? `${named} is not an accepted field` : `${named} ${reason}`,
         details: { field: named },
       };
-      void reply.status(400).send(body);
+      sendError(reply, 400, body);
       return;
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = request.routeOptions.bodyLimit;
-      void reply.status(413).send({
+      sendError(reply, 413, {
         code: 'INPUT_TOO_LARGE',
         message: `the request body is over the limit of ${limit} bytes (PACKRUN_INPUT_MAX_BYTES)`,
         hint: 'send less, or have the operator raise PACKRUN_INPUT_MAX_BYTES',
         details: { limit: 'bytes', max: limit, setting: 'PACKRUN_INPUT_MAX_BYTES' },
-      } satisfies ErrorBody);
+      });
       return;
     }
     if (isPackrunError(error)) {
       const status = error instanceof JsonLimitError ? error.httpStatus : (statusByCode[error.code] ?? (error.userError ? 400 : 500));
-      if (status >= 500) logger.error({ err: error, url: request.url }, 'request failed');
+      if (status >= 500) logger.error({ err: error, url: urlForLog(request.url) }, 'request failed');
       const body: ErrorBody = { code: error.code, message: error.message, details: error.details };
       if (error.hint) body.hint = error.hint;
-      void reply.status(status).send(body);
+      sendError(reply, status, body);
       return;
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) logger.error({ err: error, url: request.url }, 'request failed unexpectedly');
-    void reply.status(status).send({
+    if (status >= 500) logger.error({ err: error, url: urlForLog(request.url) }, 'request failed unexpectedly');
+    sendError(reply, status, {
       code: status >= 500 ? 'INTERNAL_ERROR' : (error.code ?? 'REQUEST_INVALID'),
       message: status >= 500 ? 'internal error; the API log has the details' : error.message,
-    } satisfies ErrorBody);
+    });
   };
 }

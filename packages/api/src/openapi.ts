@@ -15,9 +15,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
           st2ApiKey: { type: 'apiKey', in: 'header', name: 'St2-Api-Key' },
+          authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          st2ApiKeyQuery: { type: 'apiKey', in: 'query', name: 'st2-api-key' },
+          authTokenQuery: { type: 'apiKey', in: 'query', name: 'x-auth-token' },
         },
       },
-      security: [{ apiKey: [] }, { st2ApiKey: [] }],
+      security: [{ apiKey: [] }, { st2ApiKey: [] }, { authToken: [] }, { st2ApiKeyQuery: [] }, { authTokenQuery: [] }],
     },
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -20,6 +20,7 @@ export const errorSchema = {
     message: { type: 'string' },
     hint: { type: 'string' },
     details: { type: 'object', additionalProperties: true },
+    faultstring: { type: 'string', description: 'the message again, under the name StackStorm\'s clients print' },
   },
   required: ['code', 'message'],
 } as const;

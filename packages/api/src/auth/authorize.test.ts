@@ -42,11 +42,13 @@ describe('routes declare their access (default deny)', () => {
     const instance = app();
     instance.get('/api/v1/open', { config: { access: 'public' } }, async () => ({ ok: true }));
     instance.post('/api/v1/hook', { config: { access: 'operate', keyInQuery: true } }, async () => ({}));
+    instance.post('/auth/v1/mint', { config: { access: 'self', keyOnly: true } }, async () => ({}));
     await instance.ready();
     expect(listRouteAccess(instance)).toEqual([
-      { method: 'GET', url: '/api/v1/open', access: 'public', keyInQuery: false },
-      { method: 'HEAD', url: '/api/v1/open', access: 'public', keyInQuery: false },
-      { method: 'POST', url: '/api/v1/hook', access: 'operate', keyInQuery: true },
+      { method: 'GET', url: '/api/v1/open', access: 'public', keyInQuery: false, keyOnly: false },
+      { method: 'HEAD', url: '/api/v1/open', access: 'public', keyInQuery: false, keyOnly: false },
+      { method: 'POST', url: '/api/v1/hook', access: 'operate', keyInQuery: true, keyOnly: false },
+      { method: 'POST', url: '/auth/v1/mint', access: 'self', keyInQuery: false, keyOnly: true },
     ]);
     expect((await instance.inject({ method: 'GET', url: '/api/v1/open' })).statusCode).toBe(200);
     expect((await instance.inject({ method: 'POST', url: '/api/v1/hook' })).json()).toMatchObject({ code: 'API_KEY_MISSING' });

@@ -1,15 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PackrunError, routeAccessClasses, type RouteAccess, type Store } from '@packrun/core';
 import { findEnabledKey, roleOf } from './api-key-records.ts';
+import { resolveToken } from './auth-tokens.ts';
 import { callerOf, roleForbidden, unauthenticatedCaller, type ApiCaller } from './caller.ts';
+import { basicCredentials, dropCredentialParameters, presentedCredential, type PresentedCredential } from './credentials.ts';
 import { roleHolds } from './roles.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (see RouteAccess); a route without it is refused at start-up. */
     access?: RouteAccess;
-    /** Accept the key as `?api_key=` / `?st2-api-key=` (EventSource streams, webhook senders). */
+    /** Accept the key as Packrun's `?api_key=` too (EventSource streams, webhook senders); st2's `?st2-api-key=` and `?x-auth-token=` are accepted everywhere. */
     keyInQuery?: boolean;
+    /**
+     * Only an API key authenticates here, also as the password of HTTP Basic auth (what `st2 auth`
+     * sends); a token does not, so that no token can mint another and outlive its ttl.
+     */
+    keyOnly?: boolean;
   }
   interface FastifyRequest {
     /** The user the API key belongs to; set before any handler runs. */
@@ -24,6 +31,7 @@ interface DeclaredRoute {
   url: string;
   access: RouteAccess;
   keyInQuery: boolean;
+  keyOnly: boolean;
 }
 
 const declaredRoutes = new WeakMap<FastifyInstance, DeclaredRoute[]>();
@@ -45,13 +53,39 @@ function undeclared(method: string, url: string): PackrunError {
   });
 }
 
-function presentedKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'] ?? request.headers['st2-api-key'];
-  if (typeof header === 'string' && header !== '') return header;
-  if (request.routeOptions.config.keyInQuery !== true) return undefined;
-  const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.['api_key'] ?? query?.['st2-api-key'];
-  return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : undefined;
+/** The caller a credential stands for: an enabled API key's, or a live token's key's. */
+async function authenticate(store: Store, credential: PresentedCredential): Promise<ApiCaller> {
+  if (credential.kind === 'token') {
+    const { record, key } = await resolveToken(store, credential.value);
+    return callerOf({ user: key.user, role: roleOf(key), keyId: key.id, credential: { kind: 'token', location: credential.location, expiresAt: record.expiresAt } });
+  }
+  const record = await findEnabledKey(store, credential.value);
+  if (!record && credential.location === 'basic') {
+    throw new PackrunError('API_KEY_INVALID', 'the password given is not a valid API key: Packrun has no user/password login', {
+      hint: 'give an enabled API key of that user as the password (`st2 auth <user> -p <API key>`), or send the key in the St2-Api-Key header',
+    });
+  }
+  if (!record) {
+    throw new PackrunError('API_KEY_INVALID', 'the API key given is not valid or is disabled', {
+      hint: 'check PACKRUN_API_KEY (ST2_API_KEY for the st2 client) or PACKRUN_HOME/secrets/cli-api-key',
+    });
+  }
+  return callerOf({ user: record.user, role: roleOf(record), keyId: record.id, credential: { kind: 'api-key', location: credential.location } });
+}
+
+/** 401 for a request that presents nothing this route takes, saying what it would take. */
+function missingCredential(request: FastifyRequest, route: { keyOnly: boolean }, tokenPresented: boolean): PackrunError {
+  if (route.keyOnly) {
+    const why = tokenPresented
+      ? 'a token cannot create tokens'
+      : basicCredentials(request) !== undefined ? 'Packrun has no user/password login' : 'no API key was given';
+    return new PackrunError('TOKEN_NEEDS_API_KEY', `creating a token needs an API key: ${why}`, {
+      hint: 'send the key in the St2-Api-Key (or X-Api-Key) header, or as the password of `st2 auth <user> -p <API key>` for the key\'s user',
+    });
+  }
+  return new PackrunError('API_KEY_MISSING', 'this route needs an API key or an authentication token', {
+    hint: 'send a key in the X-Api-Key (or St2-Api-Key) header, or a token (POST /auth/v1/tokens) in X-Auth-Token; `packrun up` wrote a key to PACKRUN_HOME/secrets/cli-api-key',
+  });
 }
 
 /**
@@ -67,7 +101,7 @@ export function registerAuthorization(app: FastifyInstance, store: Store, option
     const method = [route.method].flat().join(',');
     const access = route.config?.access;
     if (!isRouteAccess(access)) throw undeclared(method, route.url);
-    routes.push({ method, url: route.url, access, keyInQuery: route.config?.keyInQuery === true });
+    routes.push({ method, url: route.url, access, keyInQuery: route.config?.keyInQuery === true, keyOnly: route.config?.keyOnly === true });
   });
 
   // onRequest hooks run once the router has chosen the route (or the not-found handler).
@@ -76,6 +110,10 @@ export function registerAuthorization(app: FastifyInstance, store: Store, option
     if (request.is404) return;
     const { access } = request.routeOptions.config;
     if (!isRouteAccess(access)) throw undeclared(request.method, request.routeOptions.url ?? '?');
+    const routeFlags = { keyInQuery: request.routeOptions.config.keyInQuery === true, keyOnly: request.routeOptions.config.keyOnly === true };
+    const { credential, tokenPresented } = presentedCredential(request, routeFlags);
+    // Read here and nowhere else: closed query schemas must not refuse them, handlers never see them.
+    dropCredentialParameters(request, routeFlags);
     if (access === 'public') {
       // No caller: a public route has nobody to authorize anything for.
       request.user = 'anonymous';
@@ -86,19 +124,8 @@ export function registerAuthorization(app: FastifyInstance, store: Store, option
       request.user = unauthenticatedCaller.user;
       return;
     }
-    const key = presentedKey(request);
-    if (key === undefined) {
-      throw new PackrunError('API_KEY_MISSING', 'this route needs an API key', {
-        hint: 'send it in the X-Api-Key (or St2-Api-Key) header; `packrun up` wrote one to PACKRUN_HOME/secrets/cli-api-key',
-      });
-    }
-    const record = await findEnabledKey(store, key);
-    if (!record) {
-      throw new PackrunError('API_KEY_INVALID', 'the API key given is not valid or is disabled', {
-        hint: 'check PACKRUN_API_KEY or PACKRUN_HOME/secrets/cli-api-key',
-      });
-    }
-    const caller = callerOf({ user: record.user, role: roleOf(record), keyId: record.id });
+    if (credential === undefined) throw missingCredential(request, routeFlags, tokenPresented);
+    const caller = await authenticate(store, credential);
     if (!roleHolds(caller.role, access)) {
       throw roleForbidden(caller, `call ${request.method} ${request.routeOptions.url ?? ''}`, `permission "${access}"`, access);
     }

@@ -1,5 +1,14 @@
 import { PackrunError, type ApiKeyRole, type RouteAccess } from '@packrun/core';
+import type { CredentialLocation } from './credentials.ts';
 import { atLeast } from './roles.ts';
+
+/** How the caller proved who it is (StackStorm's `auth_info`, shown by `GET /api/v1/user`). */
+export interface CallerCredential {
+  kind: 'api-key' | 'token';
+  location: CredentialLocation;
+  /** A token's expiry. */
+  expiresAt?: string;
+}
 
 /**
  * Who is calling, as the routes (and the services they call) need it. A route passes this on
@@ -17,9 +26,11 @@ export interface ApiCaller {
    * those of its own user scope (operator and up). An observer and a runner key see neither.
    */
   mayDecrypt: { system: boolean; user: boolean };
+  /** Absent when keys are not required, and for callers made inside the runtime. */
+  credential?: CallerCredential;
 }
 
-export function callerOf(options: { user: string; role: ApiKeyRole; keyId?: string }): ApiCaller {
+export function callerOf(options: { user: string; role: ApiKeyRole; keyId?: string; credential?: CallerCredential }): ApiCaller {
   return {
     ...options,
     mayDecrypt: { system: atLeast(options.role, 'admin'), user: atLeast(options.role, 'operator') },

@@ -70,6 +70,8 @@ export function apiKeyRoutes(app: FastifyInstance, deps: { store: Store }): void
     if (!record) throw new PackrunError('API_KEY_NOT_FOUND', `API key "${id}" does not exist`, { details: { apiKey: id } });
     assertMayManage(callerOfRequest(request), roleOf(record), 'revoke');
     await deps.store.apiKeys.remove({ id });
+    // Its tokens stopped working with it (auth-tokens.ts checks the key); this only tidies them away.
+    await deps.store.authTokens.remove({ apiKeyId: id });
     return reply.status(204).send();
   });
 

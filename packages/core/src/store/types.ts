@@ -102,6 +102,7 @@ export interface Store {
   readonly ruleEnforcements: Collection<RuleEnforcementRecord>;
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
+  readonly authTokens: Collection<AuthTokenRecord>;
   readonly runners: Collection<RunnerRecord>;
   readonly policies: Collection<PolicyRecord>;
   readonly policySlots: Collection<PolicySlotRecord>;
@@ -455,6 +456,22 @@ export interface ApiKeyRecord {
   description?: string;
   createdAt: string;
   lastUsedAt?: string;
+}
+
+/**
+ * An authentication token (StackStorm's `X-Auth-Token`), minted from an API key by
+ * `POST /auth/v1/tokens`. Only `hashApiKey(token)` is stored. It acts with its key's user and
+ * role, until `expiresAt` or until that key is disabled or deleted, whichever comes first.
+ */
+export interface AuthTokenRecord {
+  id: string;
+  tokenHash: string;
+  /** The key that minted it: the token is valid only while this key exists and is enabled. */
+  apiKeyId: string;
+  /** The key's user when it was minted, for listings; the key decides who the token acts as. */
+  user: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------
