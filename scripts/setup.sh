@@ -119,4 +119,8 @@ fi
 if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then
   PACKRUN_PYTHON="$python" bash "$repo/scripts/setup-nx27017.sh"
 fi
+# The production bundle the packrun command runs (packages/cli/bin/packrun.mjs falls back to the
+# sources, through tsx, while it is missing or older than a source): rebuilt on every run, in a second.
+say "building the packrun CLI bundle"
+node "$repo/scripts/build.mjs" >/dev/null
 say "ready: put $repo/bin on your PATH to use the packrun command"
