@@ -3,7 +3,8 @@
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
 # job with network in a namespace of its own), gcc (the security tests build a shared object), and
-# openssh-server and sudo (the remote-shell tests start an SSH server of their own).
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own), zsh and fish
+# (the completion tests).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +23,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # The remote-shell tests start an OpenSSH server of their own (and run sudo on it).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v sudo >/dev/null || missing+=(sudo)
+  # The CLI's completion tests run the zsh and fish scripts in those shells.
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isPackrunError } from '@packrun/core';
-import { registerCommands } from './commands/index.ts';
+import { commandNamed, registerCommands } from './commands/index.ts';
 import { registerCompletion } from './completion.ts';
 import { CliExit } from './exit.ts';
 import { setVerbose } from './verbose.ts';
@@ -8,14 +8,17 @@ import { versionText } from './version.ts';
 
 /** Builds the `packrun` program for these arguments; every subcommand lives in its own module under commands/. */
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
+  const versionAsked = argv.slice(2).some((arg) => arg === '-V' || arg === '--version');
   const program = new Command('packrun')
     .description('Packrun: run integration packs (actions, sensors, rules), each in its own environment')
     .option('-v, --verbose', 'say on stderr which path each command takes: the server it talks to (and how it found it) or the store it uses directly')
     // The version is looked up only when asked for: from source it costs a git call.
-    .version(argv.slice(2).some((arg) => arg === '-V' || arg === '--version') ? versionText() : '', '-V, --version', 'print the version (and the git commit it was built from, when known)')
+    .version(versionAsked ? versionText() : '', '-V, --version', 'print the version (and the git commit it was built from, when known)')
     .exitOverride()
     .showHelpAfterError()
     .hook('preAction', (command) => setVerbose(command.opts()['verbose'] === true));
+  // `packrun --version` alone needs no command module (loading them all is most of a start's time).
+  if (versionAsked && commandNamed(argv) === undefined) return program;
   await registerCommands(program, argv);
   // Registered after the modules: `completion` names no module, so every one is loaded and the
   // script covers the whole tree.
