@@ -5,15 +5,17 @@
 // while it is current (build.json lists every workspace source it was made from) and falls back to
 // the sources otherwise. Run by scripts/setup.sh; `node scripts/build.mjs` after editing sources
 // makes the CLI fast again (until then it runs from source, as before).
+// `node scripts/build.mjs <folder>` builds into <folder>/packages/cli/dist instead (scripts/pack.mjs's
+// staging folder, which has the repository's layout), leaving the checkout's bundle alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const repo = path.resolve(import.meta.dirname, '..');
-const outdir = path.join(repo, 'packages/cli/dist');
 /** The bundle's folder relative to the repository root (and to the npm package's root, which mirrors it). */
 const outdirFromRoot = 'packages/cli/dist';
+const outdir = path.join(path.resolve(process.argv[2] ?? repo), outdirFromRoot);
 
 /**
  * Left as ordinary `import`s, resolved from node_modules at run time: native addons
@@ -99,4 +101,4 @@ const result = await build({
 // newer than the build (or gone), so an edit is never hidden behind a stale bundle.
 const sources = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('packages/') && !input.includes('node_modules/'));
 writeFileSync(path.join(outdir, 'build.json'), `${JSON.stringify({ version, commit, builtAt, sources }, null, 1)}\n`);
-console.log(`built ${path.relative(repo, outdir)} (${sources.length} sources${commit ? `, commit ${commit}` : ''})`);
+console.log(`built ${outdir} (${sources.length} sources${commit ? `, commit ${commit}` : ''})`);
