@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../packages/cli/src/main.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
+import { repoRoot } from '../runner/fixtures.ts';
 
 const run = promisify(execFile);
 /** commander's Command (the root workspace does not depend on commander itself). */
@@ -105,5 +106,34 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     await run('zsh', ['-n', path.join(tmp, 'packrun.zsh')]);
     expect(scripts.zsh).toMatch(/^#compdef packrun/);
     expect(scripts.zsh).toContain("'execution:");
+  });
+
+  it('runs the build only while no source it was made from is newer, and never with PACKRUN_FROM_SOURCE=1', async () => {
+    // The bin's own check, on a copy of the layout: a build made at t=1000 s from one source.
+    const root = path.join(tmp, 'layout');
+    await mkdir(path.join(root, 'packages/cli/bin'), { recursive: true });
+    await mkdir(path.join(root, 'packages/cli/dist'), { recursive: true });
+    await mkdir(path.join(root, 'packages/core/src'), { recursive: true });
+    await copyFile(path.join(repoRoot, 'packages/cli/bin/current-build.mjs'), path.join(root, 'packages/cli/bin/current-build.mjs'));
+    const source = path.join(root, 'packages/core/src/errors.ts');
+    await writeFile(source, '');
+    const buildJson = (extra: object) => writeFile(path.join(root, 'packages/cli/dist/build.json'), JSON.stringify({ builtAt: 1_000_000, sources: ['packages/core/src/errors.ts'], ...extra }));
+    const check = async (env: Record<string, string> = {}) =>
+      (await run(process.execPath, ['--input-type=module', '-e', `import { currentBuild } from ${JSON.stringify(path.join(root, 'packages/cli/bin/current-build.mjs'))}; console.log(currentBuild() ?? 'source')`], { env: { PATH: process.env['PATH'] ?? '', ...env } })).stdout.trim();
+    const entry = path.join(root, 'packages/cli/dist/main.mjs');
+
+    await buildJson({});
+    await utimes(source, 900, 900);
+    expect(await check()).toBe(entry);
+    expect(await check({ PACKRUN_FROM_SOURCE: '1' })).toBe('source');
+    await utimes(source, 1100, 1100);
+    expect(await check()).toBe('source');
+    await rm(source);
+    expect(await check()).toBe('source');
+    // The npm package's build carries no sources and is always current.
+    await buildJson({ packaged: true });
+    expect(await check()).toBe(entry);
+    await rm(path.join(root, 'packages/cli/dist/build.json'));
+    expect(await check()).toBe('source');
   });
 });
