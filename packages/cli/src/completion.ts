@@ -89,20 +89,21 @@ function zshScript(nodes: CommandNode[]): string {
     const options = node.options.map((option) => describeEntry(option.flag, option.description)).join(' ');
     return `    ${quote(node.path)}) commands=(${commands}); options=(${options}) ;;`;
   });
+  // zsh ties `path` to PATH: the command words go in command_path.
   return `#compdef packrun
 # packrun completion for zsh: source <(packrun completion zsh), after compinit
 _packrun() {
-  local path="" candidate word i
+  local command_path="" candidate word i
   local -a commands options
   for ((i = 2; i < CURRENT; i++)); do
     word="\${words[i]}"
     [[ "$word" == -* ]] && continue
-    candidate="\${path:+$path }$word"
+    candidate="\${command_path:+$command_path }$word"
     case "$candidate" in
-      ${known.join('|')}) path="$candidate" ;;
+      ${known.join('|')}) command_path="$candidate" ;;
     esac
   done
-  case "$path" in
+  case "$command_path" in
 ${cases.join('\n')}
   esac
   if [[ "\${words[CURRENT]}" == -* ]]; then
