@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger, loadConfig } from '@packrun/core';
-import { startApiService } from '@packrun/api';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
@@ -10,6 +9,8 @@ export function register(program: Command): void {
     .command('api')
     .description('Run the API alone (distributed deployment): action runners connect to it and to RabbitMQ')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const { startApiService } = await import('@packrun/api');
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       await installBuiltinPacks(config);

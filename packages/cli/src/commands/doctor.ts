@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
-import { chooseSensorPublishing } from '@packrun/sensor-container';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -58,6 +57,8 @@ async function brokerReport(config: PackrunConfig, host: SandboxHost): Promise<B
     () => ({ ok: true }),
     (error: Error) => ({ ok: false, reason: error.message }),
   );
+  // The sensor container's code (fastify among it) only when a broker is configured.
+  const { chooseSensorPublishing } = await import('@packrun/sensor-container');
   const sensorPublishing = await chooseSensorPublishing(config).then(
     (choice) => (choice.path === 'direct' ? { path: choice.path, via: choice.via, reason: choice.reason } : { path: choice.path, reason: choice.reason }),
     (error: Error) => ({ path: 'refused' as const, reason: error.message }),

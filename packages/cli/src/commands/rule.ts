@@ -11,7 +11,6 @@ import {
   type RuleEnforcementRecord,
   type RuleRecord,
 } from '@packrun/core';
-import { executionRequester, startRulesEngine } from '@packrun/rules-engine';
 import { ApiClient } from '../api-client/api-client.ts';
 import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
@@ -139,6 +138,8 @@ export function register(program: Command): void {
     .command('rules-engine')
     .description('Run the rules engine alone (distributed deployment): trigger instances from RabbitMQ, executions requested through the API')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const { executionRequester, startRulesEngine } = await import('@packrun/rules-engine');
       const config = loadConfig();
       if (!config.rabbitmqUrl || !config.mongodbUrl) {
         throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate rules engine needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {

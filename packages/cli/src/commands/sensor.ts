@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, PackrunError } from '@packrun/core';
-import { startSensorContainer, type SensorView } from '@packrun/sensor-container';
+import type { SensorView } from '@packrun/sensor-container';
 import { requireApi } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
@@ -88,6 +88,8 @@ export function register(program: Command): void {
       const logger = createLogger({ level: config.logLevel });
       const host = await detectSandbox(config);
       const backends = await openStoreBackends(config, logger, host);
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const { startSensorContainer } = await import('@packrun/sensor-container');
       const container = await startSensorContainer({
         ...sensorContainerSettings(config),
         store: backends.store,
