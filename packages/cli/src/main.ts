@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { isPackrunError } from '@packrun/core';
 import { commandNamed, registerCommands } from './commands/index.ts';
 import { registerCompletion } from './completion.ts';
 import { CliExit } from './exit.ts';
@@ -34,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;
     if (error instanceof CommanderError) return error.exitCode;
+    // Core is loaded by the command that failed; `packrun --version` and the like never load it.
+    const { isPackrunError } = await import('@packrun/core');
     if (isPackrunError(error) && error.userError) {
       process.stderr.write(`error [${error.code}]: ${error.message}\n`);
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
