@@ -26,6 +26,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # The CLI's completion tests run the zsh and fish scripts in those shells.
   command -v zsh >/dev/null || missing+=(zsh)
   command -v fish >/dev/null || missing+=(fish)
+  # A second Python implementation and version (PyPy 3.9, ~75 MB) for the per-pack interpreter
+  # tests (test/installer/pack-python.test.ts): Debian 12 offers no other CPython minor version.
+  command -v pypy3 >/dev/null || missing+=(pypy3)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq

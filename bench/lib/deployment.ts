@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createLogger, loadConfig, openBus, openKeyValues, openStore, queueNames, type Bus, type ExecutionRecord, type PackrunConfig, type SpawnDecorator } from '../../packages/core/src/index.ts';
 import { startApiService, type ApiService } from '../../packages/api/src/index.ts';
 import { processZygotePool, startActionRunnerService, type ActionRunnerService } from '../../packages/action-runner/src/index.ts';
+import { startWorkflowEngine, type WorkflowEngine } from '../../packages/workflow-engine/src/index.ts';
 import type { BenchHome } from './bench-home.ts';
 import { jsonClient } from './http-client.ts';
 
@@ -23,6 +24,8 @@ export interface Deployment {
   bus: Bus;
   api: ApiService;
   runner: ActionRunnerService;
+  /** The workflow engine, when asked for (`workflows: true`), as `packrun up` runs it. */
+  workflows: WorkflowEngine | undefined;
   /** POST an execution and resolve with its stored record once it reached a final state. */
   execute(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord>;
   /** POST an execution and resolve with its id (no waiting). */
@@ -38,7 +41,7 @@ const finalStatuses = new Set(['succeeded', 'failed', 'timeout', 'canceled', 'ab
  * with the in-process bus or RabbitMQ, requests over real HTTP on loopback. No sandbox decorator
  * unless one is given: warm spawning applies only without one (docs/fast-spawn.md).
  */
-export async function startDeployment(home: BenchHome, options: { rabbit: boolean; warm: boolean; concurrency?: number; decorator?: SpawnDecorator }): Promise<Deployment> {
+export async function startDeployment(home: BenchHome, options: { rabbit: boolean; warm: boolean; concurrency?: number; decorator?: SpawnDecorator; workflows?: boolean }): Promise<Deployment> {
   const prefix = `packrun-bench-${process.pid}-${Date.now().toString(36)}`;
   const config = loadConfig({
     ...home.env,
@@ -64,6 +67,9 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     heartbeatMs: config.runnerHeartbeatSeconds * 1000,
     ...(options.decorator ? { decorator: options.decorator } : {}),
   });
+  const workflows = options.workflows
+    ? await startWorkflowEngine({ store, bus, logger, paths: home.paths, keyValues, executions: api.executions, openSecrets: api.openSecrets, resultInlineBytes: config.resultInlineBytes })
+    : undefined;
   const waiters = new Map<string, () => void>();
   const done = new Set<string>();
   await bus.subscribe('execution-updates', async (event) => {
@@ -92,6 +98,7 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     bus,
     api,
     runner,
+    workflows,
     request,
     fetchExecution,
     async execute(action, parameters) {
@@ -103,6 +110,7 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     },
     async close() {
       client.close();
+      await workflows?.stop();
       await runner.stop(5000);
       await api.close();
       if (options.rabbit) {

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { newId } from '../../packages/core/src/index.ts';
 import { printRows, type BenchRow } from '../lib/report.ts';
+import { measurePackrunUp } from './packrun-up.ts';
 import { round } from '../lib/stats.ts';
 
 const executions = Number(process.argv[2] ?? 100_000);
@@ -116,6 +117,10 @@ writeFileSync(path.join(crashedDir, 'packrun.sqlite-wal'), '');
 const crashed = measure('open', crashedDir);
 // The same process with an empty store: what of (s3) is Node and the code rather than the records.
 const empty = measure('open', path.join(root, 'empty'));
+// packrun up as shipped, in its own process, on the same store and on an empty one.
+process.stdout.write('starting packrun up on the full store, then on an empty one\n');
+const up = await measurePackrunUp(sqliteDir);
+const upEmpty = await measurePackrunUp(path.join(root, 'empty'));
 rmSync(root, { recursive: true, force: true });
 
 const k = `${round(executions / 1000, 0)}k`;
@@ -156,6 +161,22 @@ const rows: BenchRow[] = [
     ...nedb(nedbAt100k.startupMs),
     target: { text: '≤ 1 s', met: opened['startupMs']! <= 1000, limit: 1000 },
     note: `the store after a clean close; the Node process start and the module loading before it are not counted. After a run that did not close, the whole file is checked first (SQLite's quick_check): ${round(crashed['startupMs']!, 0)} ms.`,
+  },
+  {
+    name: `(s7) memory (RSS) of packrun up as shipped, ${k} executions stored`,
+    value: round(up.rssMiB, 0),
+    unit: 'MiB',
+    baseline: { name: 'packrun up on an empty store', value: round(upEmpty.rssMiB, 0) },
+    compare: 'size',
+    target: { text: '≤ 200 MiB', met: up.rssMiB <= 200, limit: 200 },
+    note: `bin/packrun up in its own process (API, action runner, rules engine, sensor container, workflow engine; sandbox as packrun doctor reports it), read after it answered 20 listings of the newest 50 executions over HTTP.`,
+  },
+  {
+    name: `(s8) startup of packrun up as shipped, ${k} executions stored (spawn to the first listing answered)`,
+    value: round(up.startupMs, 0),
+    unit: 'ms',
+    baseline: { name: 'packrun up on an empty store', value: round(upEmpty.startupMs, 0) },
+    note: 'the second start on that data folder (the first installs the built-in packs); includes Node, the code loading and the API listening.',
   },
   {
     name: `(s5) executions written per second with synchronous=FULL (PACKRUN_STORE_SYNC=full), ${k} stored`,

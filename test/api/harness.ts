@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, openKeyValues, type Bus, type KeyValues, type Store } from '@packrun/core';
 import { createApiKey, startApiService, type ApiService } from '@packrun/api';
 import { startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
+import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 
 export interface ServiceStack {
@@ -11,6 +12,8 @@ export interface ServiceStack {
   keyValues: KeyValues;
   api: ApiService;
   runner: ActionRunnerService;
+  /** The workflow engine, when the stack was started with `workflows: true`. */
+  workflows: WorkflowEngine | undefined;
   apiKey: string;
   /** fastify inject with the API key set. */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Awaited<ReturnType<ApiService['app']['inject']>>>;
@@ -29,6 +32,8 @@ export async function startStack(options: {
   listen?: boolean;
   /** Runs before the store is opened (a test mounting a small filesystem on the store folder). */
   beforeStore?: (home: PackrunHome) => Promise<void> | void;
+  /** Runs the workflow engine too. */
+  workflows?: boolean;
 }): Promise<ServiceStack> {
   const home = await homeWithPacks(options.packs, { PACKRUN_RUNNER_HEARTBEAT: '1', PACKRUN_API_PORT: '0', ...options.env });
   await options.beforeStore?.(home);
@@ -47,6 +52,9 @@ export async function startStack(options: {
     logger,
     heartbeatMs: 1000,
   });
+  const workflows = options.workflows
+    ? await startWorkflowEngine({ store, bus, logger, paths: home.paths, keyValues, executions: api.executions, openSecrets: api.openSecrets, resultInlineBytes: config.resultInlineBytes, sweepMs: 2000 })
+    : undefined;
   const { key } = await createApiKey(store, { user: 'tester', role: 'admin' });
   return {
     home,
@@ -55,6 +63,7 @@ export async function startStack(options: {
     keyValues,
     api,
     runner,
+    workflows,
     apiKey: key,
     call(method, url, body, headers) {
       return api.app.inject({
@@ -65,6 +74,7 @@ export async function startStack(options: {
       });
     },
     async close() {
+      await workflows?.stop();
       await runner.stop(2000);
       await api.close();
       await bus.close();

@@ -7,14 +7,10 @@ import { repoRoot } from '../runner/fixtures.ts';
 // StackStorm's own `examples` pack (st2 contrib/examples): its rules and sensors, unmodified.
 const packDir = path.join(repoRoot, 'test/fixtures/st2-examples');
 
-// What the rules point at that neither this pack nor Packrun's core provides. StackStorm itself
-// fires core.st2.generic.* from its action runner and inquiry service, and ships the linux and
-// slack packs separately; these rules therefore load but can never fire (or run) under Packrun
-// until such a trigger or pack exists.
+// What the rules point at that neither this pack nor Packrun's core provides: the linux pack's
+// file watch trigger (StackStorm ships that pack separately). Packrun fires StackStorm's internal
+// triggers (actiontrigger, notifytrigger, inquiry) itself.
 const unknownTriggerTypes: Record<string, string> = {
-  'examples.notify_inquiry': 'core.st2.generic.inquiry',
-  'examples.sample_notify_slack': 'core.st2.generic.notifytrigger',
-  'examples.sample.on_actiontrigger': 'core.st2.generic.actiontrigger',
   'examples.sample_rule_file_watch': 'linux.file_watch.line',
 };
 

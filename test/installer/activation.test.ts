@@ -123,9 +123,9 @@ describe('activation', () => {
     await expect(packInfo('missing', config)).rejects.toMatchObject({ code: 'PACK_NOT_INSTALLED' });
   });
 
-  it('uses the interpreter a pack names in its `python` field, and refuses one that does not exist', async () => {
-    const config = installerConfig(path.join(root, 'python'));
-    const missing = await writePack(path.join(root, 'py-src', 'nopy'), { ref: 'nopy', version: '1.0.0', extra: 'python: python0.9-missing', requirements: '' });
+  it('refuses an interpreter the operator names for a pack that does not exist', async () => {
+    const config = installerConfig(path.join(root, 'python'), { PACKRUN_PACK_PYTHON: 'nopy=python0.9-missing' });
+    const missing = await writePack(path.join(root, 'py-src', 'nopy'), { ref: 'nopy', version: '1.0.0', requirements: '' });
     await expect(installPack(missing, { config })).rejects.toMatchObject({ code: 'PYTHON_NOT_FOUND', message: expect.stringContaining('python0.9-missing') });
   });
 });

@@ -125,22 +125,24 @@ describe('pack environments', () => {
 
   const otherPython = ['/root/.pyenv/versions/3.12.1/bin/python3.12', '/usr/bin/python3.12', '/root/.pyenv/versions/3.10.13/bin/python3.10'].find((file) => existsSync(file));
   if (otherPython === undefined) {
-    console.log('skipping the pack `python` interpreter test: no second Python (3.12 or 3.10) on this machine');
+    console.log("skipping the operator's per-pack interpreter test: no second Python (3.12 or 3.10) on this machine");
   }
-  it.skipIf(otherPython === undefined)('builds the env with the interpreter the pack names in `python`', async () => {
+  it.skipIf(otherPython === undefined)('builds the env with the interpreter the operator names for the pack in PACKRUN_PACK_PYTHON', async () => {
     const dir = await writePack(path.join(root, 'own_python'), {
       ref: 'own_python',
       version: '0.1.0',
       requirements: 'six==1.16.0\n',
-      extra: `python: ${otherPython}\npython_versions:\n  - "3"`,
+      extra: 'python_versions:\n  - "3"',
     });
     const expected = envPython(otherPython as string, 'import platform; print(platform.python_version())');
     // uv, then venv + the configured interpreter's pip installing across Python versions.
     for (const uv of ['', 'off']) {
       await rm(path.join(home, 'envs', 'own_python'), { recursive: true, force: true });
       const progress = recorder();
-      const { installed } = await installPack(dir, { config: installerConfig(home, { PACKRUN_UV: uv }), onProgress: progress.onProgress });
-      expect(progress.tools()).toEqual(uv === 'off' ? ['venv', 'pip'] : ['uv', 'uv']);
+      const { installed } = await installPack(dir, { config: installerConfig(home, { PACKRUN_UV: uv, PACKRUN_PACK_PYTHON: `own_python=${otherPython}` }), onProgress: progress.onProgress });
+      // The first pack on that Python also builds Packrun's libraries for it (once, with uv or pip).
+      expect(progress.tools().slice(-2)).toEqual(uv === 'off' ? ['venv', 'pip'] : ['uv', 'uv']);
+      expect(installed[0]?.env.interpreter).toMatchObject({ version: expected, chosenBy: 'operator' });
       const python = installed[0]?.env.python as string;
       expect(envPython(python, 'import platform, six; print(platform.python_version())')).toBe(expected);
       expect(installed[0]?.env.hash).not.toBe(sixA.env.hash);

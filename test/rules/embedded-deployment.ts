@@ -18,6 +18,7 @@ import { startActionRunnerService, type ActionRunnerService } from '@packrun/act
 import { installPack } from '@packrun/pack-installer';
 import { executionRequester, sitePackConfig, startRulesEngine, type RulesEngine } from '@packrun/rules-engine';
 import { startSensorContainer, type SensorContainer } from '@packrun/sensor-container';
+import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { expect } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { realPython } from '../sensors/sensor-fixtures.ts';
@@ -42,6 +43,7 @@ export interface EmbeddedDeployment {
   runner: ActionRunnerService;
   rules: RulesEngine;
   sensors: SensorContainer;
+  workflows: WorkflowEngine;
   apiKey: string;
   /** An API request with the test's key. */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<InjectedResponse>;
@@ -67,7 +69,8 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
   const paths = dataPaths(home);
   const store = await openEmbeddedStore({ dir: paths.store, logger });
   const bus = createInProcessBus({ logger });
-  const keyValues = openKeyValues(store, config);
+  // As packrun up: datastore changes fire the key_value_pair triggers.
+  const keyValues = openKeyValues(store, config, { bus, logger });
   const sensors = await startSensorContainer({
     store,
     bus,
@@ -82,6 +85,7 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
   const api = await startApiService({ config, store, bus, keyValues, logger, listen: false, sensorContainer: sensors });
   const rules = await startRulesEngine({ store, bus, keyValues, logger, requestExecution: executionRequester(api.executions, store), packConfig: sitePackConfig(paths, keyValues) });
   const runner = await startActionRunnerService({ config, paths, bus, ledger: api.ledger, datastore: keyValues, logger, heartbeatMs: 1000 });
+  const workflows = await startWorkflowEngine({ store, bus, logger, paths, keyValues, executions: api.executions, openSecrets: api.openSecrets, resultInlineBytes: config.resultInlineBytes });
   const apiKey = (await createApiKey(store, { user: 'tester', role: 'admin' })).key;
 
   return {
@@ -93,6 +97,7 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
     runner,
     rules,
     sensors,
+    workflows,
     apiKey,
     call(method, url, body, headers = {}) {
       return api.app.inject({
@@ -118,6 +123,7 @@ export async function startEmbeddedDeployment(options: EmbeddedDeploymentOptions
     async stop() {
       await sensors.stop();
       await rules.stop();
+      await workflows.stop();
       await runner.stop(2000);
       await api.close();
       await bus.close();

@@ -30,12 +30,6 @@ if (flaskPortBusy) console.warn(`st2-examples: 127.0.0.1:${flaskPort} is taken o
  * that are not here, and two of them post to Slack (network, the Exchange slack pack).
  */
 const cannotFire: Record<string, string> = {
-  'examples.notify_inquiry':
-    "core.st2.generic.inquiry is fired by StackStorm's inquiry service (Packrun has no inquiries), and slack.post_message needs the Exchange slack pack and Slack's API",
-  'examples.sample_notify_slack':
-    "core.st2.generic.notifytrigger is fired by StackStorm's notifier for actions with a notify block (Packrun has none), and slack.post_message needs Slack",
-  'examples.sample.on_actiontrigger':
-    "core.st2.generic.actiontrigger is fired by StackStorm's action runner on every finished execution; Packrun does not fire it",
   'examples.sample_rule_file_watch': 'linux.file_watch.line is a trigger type of the linux pack (its FileWatchSensor), which is not installed here',
 };
 
@@ -105,11 +99,14 @@ async function runLocal(cmd: string): Promise<ExecutionRecord> {
 
 describe('StackStorm examples pack under Packrun', () => {
   it('registers the rules that can fire with their enabled flags as written, and the sensors', async () => {
-    // StackStorm also registers the four rules whose trigger types do not exist (it checks
-    // trigger parameters only against known types); Packrun refuses a rule on an unknown trigger
-    // type (TRIGGER_TYPE_NOT_FOUND), so a pack install skips them and lists them as problems.
+    // StackStorm also registers the rule whose trigger type does not exist (it checks trigger
+    // parameters only against known types); Packrun refuses a rule on an unknown trigger type
+    // (TRIGGER_TYPE_NOT_FOUND), so a pack install skips it and lists it as a problem.
     const rules = (await deployment.call('GET', '/api/v1/rules?pack=examples')).json() as Array<{ ref: string; enabled: boolean }>;
     expect(Object.fromEntries(rules.map((rule) => [rule.ref, rule.enabled]))).toEqual({
+      'examples.notify_inquiry': false,
+      'examples.sample.on_actiontrigger': true,
+      'examples.sample_notify_slack': true,
       'examples.sample_rule_with_webhook': true,
       'examples.sample_rule_with_webhook_你好': true,
       'examples.sample_with_timer': false,
@@ -218,6 +215,71 @@ describe('StackStorm examples pack under Packrun', () => {
     });
   });
 
+  describe('sample.on_actiontrigger (core.st2.generic.actiontrigger, action_name "local" and status "error")', () => {
+    it('every finished execution fires the trigger; a real one never matches its criteria, as under StackStorm', async () => {
+      const ran = await runLocal('true');
+      let instance: TriggerInstanceRecord | undefined;
+      await retryUntil(async () => {
+        instance = (await instancesOf('core.st2.generic.actiontrigger')).find((candidate) => candidate.payload['execution_id'] === ran.id);
+        return instance?.status === 'processed';
+      }, { what: 'the actiontrigger of the core.local run' });
+      // st2's action_name is the action's ref since 0.x; no status is ever "error".
+      expect(instance!.payload).toMatchObject({ action_name: 'core.local', action_ref: 'core.local', status: 'succeeded', runner_ref: 'local-shell-cmd' });
+      expect(await deployment.store.ruleEnforcements.find({ triggerInstance: instance!.id })).toEqual([]);
+    });
+
+    it('an actiontrigger fired by hand with the fields it asks for runs core.local echoing start_timestamp', async () => {
+      const payload = { action_name: 'local', status: 'error', start_timestamp: '2026-12-04 21:00:00.123456+00:00' };
+      const fired = await deployment.call('POST', '/api/v1/webhooks/st2', { trigger: 'core.st2.generic.actiontrigger', payload });
+      expect(fired.statusCode).toBe(202);
+      const execution = await deployment.executionOf('examples.sample.on_actiontrigger');
+      expect(execution).toMatchObject({ status: 'succeeded', parameters: { cmd: 'echo "2026-12-04 21:00:00.123456+00:00"' }, result: { stdout: '2026-12-04 21:00:00.123456+00:00' } });
+      await deployment.expectEnforced('examples.sample.on_actiontrigger', execution);
+    });
+  });
+
+  describe('sample_notify_slack (core.st2.generic.notifytrigger, channel "slack")', () => {
+    it('an execution notifying route "slack" fires the rule, whose slack.post_message is not installed here', async () => {
+      const response = await deployment.call('POST', '/api/v1/executions', {
+        action: 'core.local',
+        parameters: { cmd: 'true' },
+        notify: { 'on-complete': { routes: ['slack'], message: 'done: {{ action_results.return_code }}' } },
+      });
+      expect(response.statusCode).toBe(201);
+      const id = (response.json() as { id: string }).id;
+      let instance: TriggerInstanceRecord | undefined;
+      await retryUntil(async () => {
+        instance = (await instancesOf('core.st2.generic.notifytrigger')).find((candidate) => candidate.payload['execution_id'] === id);
+        return instance?.status === 'processed';
+      }, { what: 'the notifytrigger of the run' });
+      expect(instance!.payload).toMatchObject({ channel: 'slack', route: 'slack', message: 'done: 0', status: 'succeeded' });
+      // The rule matched and was enforced; its action is the Exchange slack pack's.
+      const [enforcement] = await deployment.store.ruleEnforcements.find({ triggerInstance: instance!.id });
+      expect(enforcement).toMatchObject({ rule: 'examples.sample_notify_slack', status: 'failed' });
+      expect(enforcement!.failureReason).toContain('slack.post_message');
+    });
+  });
+
+  describe('notify_inquiry (core.st2.generic.inquiry, disabled as shipped)', () => {
+    it('once enabled, an inquiry of core.ask fires it with the route in the channel, for the slack pack it needs', async () => {
+      expect((await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/enable')).json()).toMatchObject({ enabled: true });
+      const response = await deployment.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { route: 'developers' } });
+      expect(response.statusCode).toBe(201);
+      const id = (response.json() as { id: string }).id;
+      let instance: TriggerInstanceRecord | undefined;
+      await retryUntil(async () => {
+        instance = (await instancesOf('core.st2.generic.inquiry')).find((candidate) => candidate.payload['id'] === id);
+        return instance?.status === 'processed';
+      }, { what: 'the inquiry trigger' });
+      expect(instance!.payload).toEqual({ id, route: 'developers' });
+      const [enforcement] = await deployment.store.ruleEnforcements.find({ triggerInstance: instance!.id });
+      expect(enforcement).toMatchObject({ rule: 'examples.notify_inquiry', status: 'failed' });
+      expect(enforcement!.failureReason).toContain('slack.post_message');
+      await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/disable');
+      expect((await deployment.call('POST', `/api/v1/executions/${id}/cancel`)).statusCode).toBe(200);
+    });
+  });
+
   describe('sample_with_timer (core.st2.IntervalTimer every 5 seconds, disabled as shipped)', () => {
     it('does not fire while disabled', async () => {
       // The deployment has been up for more than one 5 s interval (the four fibonacci polls).
@@ -277,7 +339,7 @@ describe('StackStorm examples pack under Packrun', () => {
     const warnings = (done!.result as { warnings: string[] }).warnings;
     const skipped = warnings.filter((warning) => warning.includes('rule not registered'));
     expect(skipped).toHaveLength(Object.keys(cannotFire).length);
-    for (const file of ['notify_inquiry.yaml', 'notify_slack.yaml', 'sample_rule_with_actiontrigger.yaml', 'sample_rule_file_watch.yaml']) {
+    for (const file of ['sample_rule_file_watch.yaml']) {
       expect(skipped.some((warning) => warning.startsWith(`examples: rules/${file}: `))).toBe(true);
     }
     expect(skipped.some((warning) => warning.includes('linux.file_watch.line'))).toBe(true);

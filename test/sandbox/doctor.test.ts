@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,16 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect(report.limits.defaults).toMatchObject({ memoryMb: 512, network: true });
     expect(report.warmSpawn.active).toBe(true);
     expect(report.warmSpawn.reason).toContain('inside the sandbox');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/pypy3'))('lists the interpreters pack envs can be built with: PACKRUN_PYTHON, the per-pack ones and those discovery finds', async () => {
+    const { code, report } = await doctor({ PACKRUN_PYTHON_SEARCH: '/usr/bin', PACKRUN_PACK_PYTHON: 'fast=/usr/bin/pypy3,gone=/nonexistent/python3' });
+    expect(code).toBe(0);
+    const pythons = (report as unknown as { pythons: { configured?: { version: string }; perPack: Record<string, { implementation: string } | null>; found: Array<{ implementation: string; executable: string }> } }).pythons;
+    expect(pythons.configured?.version).toMatch(/^3\./);
+    expect(pythons.perPack['fast']).toMatchObject({ implementation: 'pypy' });
+    expect(pythons.perPack['gone']).toBeUndefined();
+    expect(pythons.found.map((python) => python.executable)).toEqual(expect.arrayContaining(['/usr/bin/python3.11', '/usr/bin/pypy3.9']));
   });
 
   it('says why a switched-off layer is inactive, and fails when a required one is missing', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,26 @@ async function probe(action: string, input: Record<string, unknown> = {}): Promi
   return outcome.result['result'] as Probe;
 }
 
+/**
+ * Waits until a process started ahead for the next job (`node` for a Node wrapper, `sh` for a
+ * shell shim) is up and waiting, then a little longer than the age the tests call "started
+ * ahead" (300 ms beyond the execution's own time).
+ */
+async function startedAheadFor(program: 'node' | 'sh'): Promise<void> {
+  const isProgram = (pid: number): boolean => {
+    try {
+      return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '') === program;
+    } catch {
+      return false;
+    }
+  };
+  await retryUntil(() => {
+    const running = new Set(sandboxProcesses(fixture.config));
+    return sandboxProcesses(fixture.config, true).some((pid) => !running.has(pid) && isProgram(pid));
+  }, { withinMs: 30_000, what: `a ${program} started ahead, waiting for the next job` });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+}
+
 describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root: per-job uids, cgroups and bubblewrap need it)', () => {
   it('fork each execution from the pack zygote, as the job uid with nothing more than a cold job has', async (context) => {
     if (!allLayers) return context.skip(notAllLayers);
@@ -256,8 +276,9 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
     if (!allLayers) return context.skip(notAllLayers);
     const runs: Array<Record<string, unknown> & { durationMs: number }> = [];
     for (let index = 0; index < 3; index++) {
-      // Time for the next wrapper to start and wait, as between executions that do not arrive back to back.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // As between executions that do not arrive back to back: the next wrapper is up and waiting
+      // (under load it takes longer than any fixed pause to start).
+      if (index > 0) await startedAheadFor('node');
       const outcome = await fixture.run('warmprobe.nprobe', {});
       expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
       runs.push({ ...(outcome.result['result'] as Record<string, unknown>), durationMs: outcome.durationMs ?? 0 });
@@ -293,8 +314,8 @@ describe.runIf(process.getuid?.() === 0)('sandboxed zygotes (skipped unless root
     if (!allLayers) return context.skip(notAllLayers);
     const runs: Array<{ seen: Record<string, string>; durationMs: number }> = [];
     for (let index = 0; index < 3; index++) {
-      // Time for the next shim to start and wait, as between executions that do not arrive back to back.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // As between executions that do not arrive back to back: the next shim is up and waiting.
+      if (index > 0) await startedAheadFor('sh');
       const outcome = await fixture.run('warmprobe.shprobe', {});
       expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
       const lines = String(outcome.result['stdout']).trim().split('\n');

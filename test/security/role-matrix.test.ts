@@ -42,6 +42,10 @@ function rows(): Row[] {
     { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
+    // Not a workflow, and already canceled: an allowed role gets 409, after authorization.
+    { route: 'PUT /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, body: { status: 'pausing' }, allowed: operators },
+    { route: 'DELETE /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, allowed: operators },
+    { route: 'GET /api/v1/executions/:id/children', path: () => `/api/v1/executions/${runnersExecution}/children`, allowed: everyone },
     { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
     { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },
@@ -52,6 +56,8 @@ function rows(): Row[] {
     { route: 'PUT /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), body: {}, allowed: operators },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
     { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
+    { route: 'GET /api/v1/policies', path: at('/api/v1/policies'), allowed: readers },
+    { route: 'GET /api/v1/policies/:ref', path: at('/api/v1/policies/core.none'), allowed: readers },
     { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },
     { route: 'GET /api/v1/packs/:ref', path: at('/api/v1/packs/core'), allowed: readers },
     // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.

@@ -109,8 +109,9 @@ describe('packrun rule, sensor and trigger commands', () => {
     expect(id).toMatch(/^[0-9a-f]{24}$/);
     await retryUntil(async () => (await api.call<unknown[]>('GET', `/api/v1/ruleenforcements?triggerInstance=${id}`)).body.length === 1, { what: 'the enforcement' });
     const shown = (await cli('trigger', 'instance', id)).stdout;
-    expect(shown).toMatch(/rule cli\.on_manual_tick: execution [0-9a-f]{24}/);
-    const execution = /execution ([0-9a-f]{24})/.exec(shown)![1]!;
+    // A rule's execution is named after the trigger instance and the rule (enforcementExecutionId).
+    expect(shown).toMatch(/rule cli\.on_manual_tick: execution rule-[0-9a-f]{40}/);
+    const execution = /execution (rule-[0-9a-f]{40})/.exec(shown)![1]!;
     await retryUntil(async () => (await api.call<{ status: string }>('GET', `/api/v1/executions/${execution}`)).body.status === 'succeeded', { what: 'the execution' });
     expect((await cli('execution', 'get', execution)).stdout).toMatch(/manual -7/);
     expect((await cli('rule', 'enforcements', '--rule', 'cli.on_manual_tick')).stdout).toMatch(new RegExp(`execution ${execution}`));

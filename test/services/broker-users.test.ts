@@ -16,11 +16,12 @@ if (unavailable !== undefined) console.log(`skipping the broker users test: ${un
 
 const prefix = 'perm';
 const P = 'perm';
-const permissions: Record<'api' | 'runner' | 'rules' | 'sensors', [configure: string, write: string, read: string]> = {
-  api: [`^(${P}\\.(executions|trigger-instances|events)|amq\\.gen-.*)$`, `^(amq\\.default|${P}\\.events|amq\\.gen-.*)$`, `^(${P}\\.events|amq\\.gen-.*)$`],
-  runner: [`^(${P}\\.(executions|trigger-instances|events)|amq\\.gen-.*)$`, `^(${P}\\.events|amq\\.gen-.*)$`, `^(${P}\\.(executions|events)|amq\\.gen-.*)$`],
-  rules: [`^${P}\\.(executions|trigger-instances|events)$`, '^$', `^${P}\\.trigger-instances$`],
-  sensors: [`^${P}\\.(executions|trigger-instances|events|trigger-dispatch)$`, `^(amq\\.default|${P}\\.trigger-dispatch)$`, `^${P}\\.trigger-dispatch$`],
+const permissions: Record<'api' | 'runner' | 'rules' | 'sensors' | 'workflows', [configure: string, write: string, read: string]> = {
+  api: [`^(${P}\\.(executions|trigger-instances|events|workflows)|amq\\.gen-.*)$`, `^(amq\\.default|${P}\\.events|amq\\.gen-.*)$`, `^(${P}\\.events|amq\\.gen-.*)$`],
+  runner: [`^(${P}\\.(executions|trigger-instances|events|workflows)|amq\\.gen-.*)$`, `^(${P}\\.events|amq\\.gen-.*)$`, `^(${P}\\.(executions|events)|amq\\.gen-.*)$`],
+  rules: [`^${P}\\.(executions|trigger-instances|events|workflows)$`, '^$', `^${P}\\.trigger-instances$`],
+  sensors: [`^${P}\\.(executions|trigger-instances|events|workflows|trigger-dispatch)$`, `^(amq\\.default|${P}\\.trigger-dispatch)$`, `^${P}\\.trigger-dispatch$`],
+  workflows: [`^${P}\\.(executions|trigger-instances|events|workflows)$`, `^(amq\\.default|${P}\\.events)$`, `^${P}\\.workflows$`],
 };
 
 describe.skipIf(unavailable !== undefined)('one broker user per service, with the permissions docs/deployment.md gives it (private node)', () => {
@@ -79,7 +80,9 @@ describe.skipIf(unavailable !== undefined)('one broker user per service, with th
   });
 
   it("lets each service do its own part: queue executions and triggers, take them, fan out events", async () => {
-    const [api, runner, rules, sensors] = [await bus('api'), await bus('runner'), await bus('rules'), await bus('sensors')];
+    const [api, runner, rules, sensors, workflows] = [await bus('api'), await bus('runner'), await bus('rules'), await bus('sensors'), await bus('workflows')];
+    const wakes: string[] = [];
+    await workflows.consume('workflows', async (message) => void wakes.push(message.workflowId), { prefetch: 4 });
     const executions: string[] = [];
     const triggers: string[] = [];
     const updates: ExecutionUpdateEvent[] = [];
@@ -95,7 +98,11 @@ describe.skipIf(unavailable !== undefined)('one broker user per service, with th
     await sensors.enqueue('trigger-instances', instance('from-sensors'));
     await runner.publish('execution-updates', { executionId, status: 'running', at: new Date().toISOString() });
     await api.publish('execution-cancel', { executionId, requestedBy: 'test', at: new Date().toISOString() });
-    await retryUntil(() => executions.includes(executionId) && triggers.length === 2 && updates.length === 1 && cancels.includes(executionId), {
+    // The API wakes an engine for a workflow; an engine wakes one for a parent workflow and tells of its changes.
+    await api.enqueue('workflows', { workflowId: 'from-api', reason: 'requested' });
+    await workflows.enqueue('workflows', { workflowId: 'from-engine', reason: 'child-ended' });
+    await workflows.publish('execution-updates', { executionId, status: 'succeeded', at: new Date().toISOString() });
+    await retryUntil(() => executions.includes(executionId) && triggers.length === 2 && updates.length === 2 && cancels.includes(executionId) && wakes.length === 2, {
       what: 'every message at its service',
     });
     // The sensor container's dispatch intake: its exchange, its queue, the binding, consuming.
@@ -119,7 +126,10 @@ describe.skipIf(unavailable !== undefined)('one broker user per service, with th
     expect(await refused('sensors', (channel) => channel.consume(`${prefix}.executions`, () => undefined))).toBe(403);
     expect(await refused('sensors', (channel) => channel.consume(`${prefix}.trigger-instances`, () => undefined))).toBe(403);
     expect(await refused('api', (channel) => channel.consume(`${prefix}.executions`, () => undefined))).toBe(403);
+    // A workflow engine reads no execution request and no trigger.
+    expect(await refused('workflows', (channel) => channel.consume(`${prefix}.executions`, () => undefined))).toBe(403);
+    expect(await refused('workflows', (channel) => channel.consume(`${prefix}.trigger-instances`, () => undefined))).toBe(403);
     // Nobody but an administrator declares anything outside Packrun's names.
-    for (const service of ['api', 'runner', 'rules', 'sensors'] as const) expect(await refused(service, (channel) => channel.assertQueue('elsewhere'))).toBe(403);
+    for (const service of ['api', 'runner', 'rules', 'sensors', 'workflows'] as const) expect(await refused(service, (channel) => channel.assertQueue('elsewhere'))).toBe(403);
   });
 });

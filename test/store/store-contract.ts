@@ -16,6 +16,7 @@ import {
   type RuleEnforcementRecord,
   type Store,
   type TriggerInstanceRecord,
+  type WorkflowRecord,
 } from '@packrun/core';
 
 /**
@@ -365,6 +366,86 @@ export function storeContract(open: () => Promise<Store>): void {
       const claim = (runnerId: string) => store.executions.updateOne({ id: record.id, status: 'requested' }, { set: { status: 'running', runnerId } });
       const results = await Promise.all([claim('r1'), claim('r2'), claim('r3')]);
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    });
+  });
+
+  describe('workflows', () => {
+    function workflow(id: string): WorkflowRecord {
+      const at = '2026-01-01T00:00:00.000Z';
+      return {
+        id,
+        action: 'p.flow',
+        runnerType: 'action-chain',
+        source: { pack: 'p', file: 'actions/chains/flow.yaml', text: 'chain: []\n' },
+        user: 'admin',
+        version: 0,
+        status: 'running',
+        state: { 'task.one': { result: { '$weird': 1 } } },
+        waiting: [],
+        timers: [],
+        control: [],
+        controlSeen: 0,
+        phase: 'open',
+        createdAt: at,
+        updatedAt: at,
+      };
+    }
+
+    it('steps a workflow by compare-and-set on its version: of two engines applying a step, one wins', async () => {
+      await store.workflows.insert(workflow('wf-1'));
+      const step = (by: string) =>
+        store.workflows.updateOne(
+          { id: 'wf-1', version: 0 },
+          {
+            set: {
+              version: 1,
+              state: { by },
+              waiting: [{ requestId: 'a:1', execution: `child-${by}` }],
+              outbox: { id: `o-${by}`, start: [{ requestId: 'a:1', action: 'core.echo', parameters: { message: '{{ x }}' }, context: {} }], cancel: [], pause: [], resume: [] },
+            },
+          },
+        );
+      const results = await Promise.all([step('a'), step('b')]);
+      expect(results.filter((record) => record !== undefined)).toHaveLength(1);
+      const stored = await store.workflows.get('wf-1');
+      expect(stored?.version).toBe(1);
+      expect(stored?.outbox?.start[0]?.parameters).toEqual({ message: '{{ x }}' });
+      // The outbox is cleared only by the step that filled it.
+      expect(await store.workflows.update({ id: 'wf-1', 'outbox.id': 'o-other' }, { unset: ['outbox'] })).toBe(0);
+      expect(await store.workflows.update({ id: 'wf-1', 'outbox.id': stored?.outbox?.id ?? '' }, { unset: ['outbox'] })).toBe(1);
+      expect((await store.workflows.get('wf-1'))?.outbox).toBeUndefined();
+    });
+
+    it('appends control requests without touching the state, and finds open workflows and due timers', async () => {
+      await store.workflows.insert(workflow('wf-2'));
+      await store.workflows.insert({ ...workflow('wf-3'), phase: 'closed' });
+      await store.workflows.update({ id: 'wf-2' }, { push: { control: { kind: 'pause', by: 'admin', at: '2026-01-01T00:00:01.000Z' } } });
+      await store.workflows.update({ id: 'wf-2', version: 0 }, { set: { version: 1, nextTimerAt: 1000, timers: [{ timerId: 't', fireAt: 1000 }] } });
+      const stored = await store.workflows.get('wf-2');
+      expect(stored?.control).toEqual([{ kind: 'pause', by: 'admin', at: '2026-01-01T00:00:01.000Z' }]);
+      expect(stored?.state).toEqual({ 'task.one': { result: { '$weird': 1 } } });
+      expect((await store.workflows.find({ phase: 'open' })).map((record) => record.id)).toEqual(['wf-2']);
+      expect((await store.workflows.find({ nextTimerAt: { $lte: 1000 } })).map((record) => record.id)).toEqual(['wf-2']);
+      expect(await store.workflows.find({ nextTimerAt: { $lte: 999 } })).toEqual([]);
+    });
+
+    it('links children to their parent execution: listed by parent, pushed once', async () => {
+      const parent = execution({ id: 'wf-parent', runnerType: 'action-chain', children: [] });
+      await store.executions.insert(parent);
+      for (const id of ['child-1', 'child-2']) {
+        await store.executions.insert(execution({ id, parent: parent.id }));
+        // Pushed only when not there yet, so a replayed step adds nothing.
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          await store.executions.update({ id: parent.id, children: { $nin: [id] } }, { push: { children: id } });
+        }
+      }
+      expect((await store.executions.get(parent.id))?.children).toEqual(['child-1', 'child-2']);
+      const listed = await store.executions.find({ parent: parent.id }, { sort: { createdAt: 1, id: 1 } });
+      expect(listed.map((record) => record.id)).toEqual(['child-1', 'child-2']);
+      // Removing a workflow execution removes its engine state with it.
+      await store.workflows.insert({ ...workflow(parent.id), phase: 'closed' });
+      expect(await store.removeExecutions({ id: parent.id })).toBe(1);
+      expect(await store.workflows.get(parent.id)).toBeUndefined();
     });
   });
 

@@ -1,4 +1,4 @@
-import { PackrunError, unavailableActionError, type ActionMeta } from '@packrun/core';
+import { PackrunError, isWorkflowRunner, unavailableActionError, type ActionMeta } from '@packrun/core';
 import { announcementRunner } from './announcement-runner.ts';
 import { httpRequestRunner } from './http/http-request-runner.ts';
 import { injectTriggerRunner } from './inject-trigger-runner.ts';
@@ -27,6 +27,12 @@ const runners: Record<string, AnyRunner> = {
 
 export function runnerFor(action: ActionMeta): AnyRunner {
   if (action.unavailable) throw unavailableActionError(action.ref, action.unavailable);
+  if (isWorkflowRunner(action.runnerType)) {
+    throw new PackrunError('WORKFLOW_NEEDS_ENGINE', `action ${action.ref} is a ${action.runnerType} workflow: the workflow engine runs it, not an action runner`, {
+      hint: 'run it through `packrun up` (or the API with `packrun workflow-engine` beside it): `packrun execution run` / POST /api/v1/executions',
+      details: { action: action.ref, runner: action.runnerType },
+    });
+  }
   const runner = runners[action.runnerType];
   if (!runner) {
     // The loader marks an action whose runner is missing as unavailable; reaching this is a runner

@@ -6,8 +6,11 @@ import { buildApiApp } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
-import { createExecutionService, type ExecutionService, type ParameterValidator } from './executions/execution-service.ts';
-import { packParameterValidator } from './executions/parameter-validator.ts';
+import { createCompletionHandler, type CompletionStep } from './executions/execution-completion.ts';
+import { createExecutionTriggers, createInquiryTrigger } from './executions/execution-triggers.ts';
+import { createRetryPolicy } from './executions/retry-policy.ts';
+import type { ExecutionService, ParameterValidator } from './executions/execution-service.ts';
+import { createExecutionAuthority } from './executions/execution-authority.ts';
 import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
@@ -35,6 +38,8 @@ export interface ApiService {
   url: string | undefined;
   ledger: StoreLedger;
   executions: ExecutionService;
+  /** Opens an execution's sealed secret parameters (the workflow engine's, for the workflow's own). */
+  openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
   inquiries: InquiryService;
   close(): Promise<void>;
 }
@@ -52,6 +57,9 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const logger = options.logger.child({ component: 'api-service' });
   const heartbeatMs = config.runnerHeartbeatSeconds * 1000;
   const secrets = createSecretSealer(() => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }));
+  // Steps that need the execution service are bound once it exists; an execution cannot end before.
+  let completionSteps: CompletionStep[] = [];
+  const onCompleted = createCompletionHandler(logger, () => completionSteps);
   const stalls = startStallMonitor({ thresholdMs: heartbeatMs, logger });
   const ledger = createStoreLedger({
     store,
@@ -62,17 +70,26 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     openSecrets: secrets.open,
     resultInlineBytes: config.resultInlineBytes,
     injectTrigger: createTriggerInjector({ store, bus }),
+    onCompleted,
+    onPending: createInquiryTrigger({ store, bus, logger }),
   });
   const hub = new EventHub();
   await hub.start(bus);
-  const executions = createExecutionService({
+  const { executions } = createExecutionAuthority({ config, store, bus, keyValues, logger, onCompleted, ...(options.validate ? { validate: options.validate } : {}) });
+  completionSteps = [
+    { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
+    { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
+  ];
+  const inquiries = createInquiryService({
     store,
     bus,
     logger,
-    validate: options.validate ?? packParameterValidator({ home: config.home, keyValues }),
-    secrets,
+    resultInlineBytes: config.resultInlineBytes,
+    onCompleted: (record) => {
+      ledger.releasePlaces(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'concurrency places not given back yet; the sweep will'));
+      onCompleted(record);
+    },
   });
-  const inquiries = createInquiryService({ store, bus, logger, resultInlineBytes: config.resultInlineBytes });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });
   const packs = createPackOperations({ config, store, builtins, logger });
   await syncInstalledPacks(store, dataPaths(config.home), logger);
@@ -108,6 +125,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     sweeping = true;
     try {
       await ledger.reapStaleRunners();
+      await ledger.reconcilePolicies();
       await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
     } catch (error) {
@@ -124,6 +142,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     url,
     ledger,
     executions,
+    openSecrets: secrets.open,
     inquiries,
     async close(): Promise<void> {
       forgetAddress();

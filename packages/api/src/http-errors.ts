@@ -21,6 +21,7 @@ const statusByCode: Record<string, number> = {
   KEY_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   RULE_NOT_FOUND: 404,
+  POLICY_NOT_FOUND: 404,
   TRIGGER_NOT_FOUND: 404,
   TRIGGER_INSTANCE_NOT_FOUND: 404,
   WEBHOOK_NOT_FOUND: 404,
@@ -32,6 +33,9 @@ const statusByCode: Record<string, number> = {
   STORE_DUPLICATE_ID: 409,
   ACTION_DISABLED: 409,
   ACTION_RUNNER_MISSING: 409,
+  WORKFLOW_DRIVER_MISSING: 409,
+  WORKFLOW_INVALID: 409,
+  EXECUTION_STATE_INVALID: 409,
   TRIGGER_NOT_OWNED: 403,
   SERVICE_UNAVAILABLE: 503,
   // The store's disk refused the write: nothing of the request was stored (or what was, a retry

@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PACKRUN_ALLOW_NPM_SCRIPTS: 'maybe' })).toThrow(/PACKRUN_ALLOW_NPM_SCRIPTS/);
   });
 
+  it("reads the operator's interpreters per pack and where to look for others, refusing malformed entries", () => {
+    expect(loadConfig({}).packPython).toEqual({});
+    expect(loadConfig({ PACKRUN_PACK_PYTHON: 'old_pack=/usr/bin/python3.9, fast=pypy3' }).packPython).toEqual({ old_pack: '/usr/bin/python3.9', fast: 'pypy3' });
+    for (const bad of ['old_pack', 'old_pack=', '=python3', '../x=python3', 'My-Pack=python3']) {
+      expect(() => loadConfig({ PACKRUN_PACK_PYTHON: bad }), bad).toThrow(/PACKRUN_PACK_PYTHON.*pack=interpreter/);
+    }
+    expect(loadConfig({}).pythonSearch).toBe('auto');
+    expect(loadConfig({ PACKRUN_PYTHON_SEARCH: 'off' }).pythonSearch).toBe('off');
+    expect(loadConfig({ PACKRUN_PYTHON_SEARCH: '/usr/bin/pypy3, /opt/pythons' }).pythonSearch).toEqual(['/usr/bin/pypy3', '/opt/pythons']);
+    expect(() => loadConfig({ PACKRUN_PYTHON_SEARCH: 'pypy3' })).toThrow(/PACKRUN_PYTHON_SEARCH.*absolute/);
+  });
+
   it('reads the host ports granted per pack, and refuses a malformed entry naming it', () => {
     expect(loadConfig({}).sandboxHostPorts).toEqual({});
     expect(loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432, othpack=6379,mypack=6380 *=3141' }).sandboxHostPorts).toEqual({

@@ -87,6 +87,35 @@ const packRefList: Parser<string[]> = (raw, variable) => {
   return refs;
 };
 
+/** `pack=interpreter,...`: the operator's choice of interpreter for a pack's env (a name on PATH or a path). */
+const packPythonMap: Parser<Record<string, string>> = (raw, variable) => {
+  const out: Record<string, string> = {};
+  for (const entry of raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+    const at = entry.indexOf('=');
+    const ref = entry.slice(0, at).trim();
+    const python = entry.slice(at + 1).trim();
+    if (at <= 0 || !/^[a-z0-9_]+$/.test(ref) || python === '') {
+      throw new PackrunError('CONFIG_INVALID', `${variable} must be a comma-separated list of pack=interpreter, got "${entry}"`, {
+        hint: 'e.g. PACKRUN_PACK_PYTHON=old_pack=/usr/bin/python3.9,fast_pack=pypy3',
+        details: { variable },
+      });
+    }
+    out[ref] = python;
+  }
+  return out;
+};
+
+const pythonSearchList: Parser<string[] | 'auto' | 'off'> = (raw, variable) => {
+  const value = raw.trim();
+  if (value === 'auto' || value === 'off') return value;
+  const entries = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const bad = entries.find((entry) => !path.isAbsolute(entry));
+  if (bad !== undefined || entries.length === 0) {
+    throw new PackrunError('CONFIG_INVALID', `${variable} must be auto, off, or a comma-separated list of absolute paths, got "${bad ?? raw}"`, { details: { variable } });
+  }
+  return entries;
+};
+
 const destinationList: Parser<AllowedDestination[]> = (raw, variable) =>
   raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => parseAllowedDestination(entry, variable));
 
@@ -147,6 +176,8 @@ const fields = {
   logLevel: { env: 'PACKRUN_LOG_LEVEL', doc: 'pino log level (trace, debug, info, warn, error).', default: () => 'warn', parse: text },
   python: { env: 'PACKRUN_PYTHON', doc: 'Python interpreter used to build pack virtualenvs (resolved to the real binary, not a pyenv shim).', default: () => 'python3', parse: text },
   node: { env: 'PACKRUN_NODE', doc: 'Node.js binary that runs node-script actions and Node sensors.', default: () => process.execPath, parse: text },
+  packPython: { env: 'PACKRUN_PACK_PYTHON', doc: 'Interpreter for given packs\' envs, chosen by the operator over the pack\'s `python_versions`: comma-separated `pack=interpreter` (a name on PATH or a path, e.g. `old_pack=/usr/bin/python3.9,fast_pack=pypy3`); default none. Other packs get PACKRUN_PYTHON when it fits their `python_versions`, else the best fitting interpreter found on the host (see docs/configuration.md, "Python per pack").', default: (): Record<string, string> => ({}), parse: packPythonMap },
+  pythonSearch: { env: 'PACKRUN_PYTHON_SEARCH', doc: 'Where Packrun looks for interpreters when PACKRUN_PYTHON does not fit a pack\'s `python_versions`: `auto` (uv\'s installed interpreters, pyenv\'s versions under PYENV_ROOT or ~/.pyenv, python3.X and pypy3 in /usr/bin and /usr/local/bin), `off` (none: only PACKRUN_PYTHON and PACKRUN_PACK_PYTHON), or a comma-separated list of absolute interpreter paths and folders to look in instead.', default: (): string[] | 'auto' | 'off' => 'auto', parse: pythonSearchList },
   uv: { env: 'PACKRUN_UV', doc: 'Path to uv for building Python envs; empty: look on PATH and in the repository tools folder; `off`: always use `python -m venv` and pip.', default: (): string | undefined => undefined, parse: optionalText },
   mongodbUrl: { env: 'PACKRUN_MONGODB_URL', doc: 'MongoDB URL; unset: the embedded store in PACKRUN_HOME/store.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   storeSync: { env: 'PACKRUN_STORE_SYNC', doc: 'How the embedded store commits: normal (each commit goes to the write-ahead log, which is synced to disk at checkpoints: always consistent, but a power cut may take back the last commits) or full (the log is synced on every commit; every write costs an fsync).', default: (): StoreSync => 'normal', parse: storeSync },

@@ -4,6 +4,8 @@
  */
 export const executionStatuses = [
   'requested',
+  // Held back by a concurrency policy until a place frees (StackStorm's `delayed`).
+  'delayed',
   'scheduled',
   'running',
   'succeeded',
@@ -12,6 +14,10 @@ export const executionStatuses = [
   'canceling',
   'canceled',
   'abandoned',
+  // Workflows only (StackStorm's): a pause asked for, taken effect, and a resume asked for.
+  'pausing',
+  'paused',
+  'resuming',
   // An inquiry waiting for its response (the inquirer runner); neither running nor ended.
   'pending',
 ] as const;
@@ -29,8 +35,8 @@ export function isCompleted(status: ExecutionStatus): boolean {
   return completedStatuses.has(status);
 }
 
-/** Statuses in which something is under way: queued, taken by a runner, or being stopped. */
-const underWayStatuses: ReadonlySet<ExecutionStatus> = new Set(['requested', 'scheduled', 'running', 'canceling']);
+/** Statuses in which something is under way: queued, held back by a policy until a place frees, taken by a runner, or being stopped. */
+const underWayStatuses: ReadonlySet<ExecutionStatus> = new Set(['requested', 'delayed', 'scheduled', 'running', 'canceling']);
 
 /**
  * Whether nothing more happens to the execution until someone acts: ended, or waiting for a

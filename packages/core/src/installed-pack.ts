@@ -18,6 +18,21 @@ export interface PackEnvironment {
   nodeModules?: string;
   /** Hash of the dependency files and interpreter the env was built from. */
   hash?: string;
+  /** The interpreter a Python env was built from, and who chose it (absent in records older than the choice). */
+  interpreter?: PackPythonChoice;
+}
+
+/**
+ * How a pack's interpreter was chosen: `operator` (PACKRUN_PACK_PYTHON), `default` (PACKRUN_PYTHON,
+ * which fits the pack's python_versions), `python_versions` (another interpreter found on the
+ * host, because PACKRUN_PYTHON does not fit).
+ */
+export interface PackPythonChoice {
+  /** Real path of the base interpreter the venv was made from. */
+  executable: string;
+  version: string;
+  implementation: string;
+  chosenBy: 'operator' | 'default' | 'python_versions';
 }
 
 export interface InstalledPack {

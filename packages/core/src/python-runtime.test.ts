@@ -38,6 +38,17 @@ describe('python runtime', () => {
     expect(run.stderr).toMatch(/\nOK/);
   });
 
+  // A pack may pick another interpreter (python_versions): the wrappers must run there too. Here
+  // that is Debian's PyPy 3.9 (scripts/setup.sh installs it as root); its suite runs without the
+  // libraries built per interpreter when no pack on PyPy was installed yet (those tests skip).
+  const pypy = '/usr/bin/pypy3';
+  it.skipIf(!existsSync(pypy))('passes its Python unittest suite on PyPy 3.9 too', () => {
+    const tests = path.join(path.dirname(pythonRuntime.actionWrapper), 'tests');
+    const run = spawnSync(pypy, ['-m', 'unittest', 'discover', '-s', tests, '-t', tests, '-p', 'test_*.py'], { cwd: tests, encoding: 'utf8', timeout: 110_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Ran \d+ tests/);
+  }, 120_000);
+
   it('runs an action by hand and prints the result as the last stdout line', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'packrun-pyrt-'));
     const actions = path.join(root, 'hello', 'actions');

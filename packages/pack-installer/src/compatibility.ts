@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { PackrunError, type PackMeta } from '@packrun/core';
+import { fitsPythonVersions, parsePythonVersions } from './python-versions.ts';
 
 /** The StackStorm version whose behaviour Packrun emulates, checked against `stackstorm_version`. */
 export const STACKSTORM_VERSION = '3.9.0';
@@ -20,8 +21,7 @@ export function checkCompatibility(meta: PackMeta, pythonVersion: string | undef
     }
   }
   if (pythonVersion !== undefined && meta.pythonVersions.length > 0) {
-    const fits = meta.pythonVersions.some((wanted) => pythonVersion === wanted || pythonVersion.startsWith(`${wanted}.`));
-    if (!fits) problems.push(`supports Python ${meta.pythonVersions.join(', ')}; its env would use Python ${pythonVersion}`);
+    if (!fitsPythonVersions(pythonVersion, parsePythonVersions(meta))) problems.push(`supports Python ${meta.pythonVersions.join(', ')}; its env would use Python ${pythonVersion}`);
   }
   if (problems.length === 0 || force) return problems;
   throw new PackrunError('PACK_INCOMPATIBLE', `pack "${meta.ref}" ${meta.version} ${problems.join('; ')}`, {

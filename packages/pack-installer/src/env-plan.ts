@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { resolvePython, type PythonInterpreter } from './interpreter.ts';
+import type { ChosenPython } from './python-choice.ts';
 
 /** Bump when the env layout or the way envs are built changes, so old envs are not reused. */
 const envLayoutVersion = 1;
@@ -14,7 +14,7 @@ const envLayoutVersion = 1;
 export interface EnvPlan {
   kind: 'python' | 'node' | 'none';
   hash: string;
-  python?: PythonInterpreter;
+  python?: ChosenPython;
   requirements?: string;
   packageJson?: string;
   packageLock?: string;
@@ -22,8 +22,8 @@ export interface EnvPlan {
 
 export interface EnvPlanInput {
   packDir: string;
-  /** The pack's own `python` field, if any; else the configured interpreter. */
-  python: string;
+  /** The interpreter chosen for the pack (python-choice.ts); used only when the pack has Python code. */
+  python: ChosenPython;
   allowNpmScripts: boolean;
 }
 
@@ -56,7 +56,7 @@ export async function planEnv(input: EnvPlanInput): Promise<EnvPlan> {
   const packageLock = packageJson === undefined ? undefined : await readOptional(path.join(input.packDir, 'package-lock.json'));
   const needsPython = requirements !== undefined || (await hasPythonCode(input.packDir));
   const kind = needsPython ? 'python' : packageJson !== undefined ? 'node' : 'none';
-  const python = needsPython ? await resolvePython(input.python) : undefined;
+  const python = needsPython ? input.python : undefined;
 
   const hash = createHash('sha256');
   const part = (name: string, value: string | undefined) => {

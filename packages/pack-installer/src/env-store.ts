@@ -68,7 +68,10 @@ function describeEnv(paths: DataPaths, ref: string, plan: EnvPlan): PackEnvironm
     kind: plan.kind,
     path: dir,
     hash: plan.hash,
-    ...(plan.python && { python: path.join(dir, 'bin', 'python') }),
+    ...(plan.python && {
+      python: path.join(dir, 'bin', 'python'),
+      interpreter: { executable: plan.python.executable, version: plan.python.version, implementation: plan.python.implementation, chosenBy: plan.python.chosenBy },
+    }),
     ...(plan.packageJson !== undefined && { nodeModules: path.join(dir, 'node_modules') }),
   };
 }

@@ -5,5 +5,7 @@ export { collectRetiredVersions } from './version-gc.ts';
 export { removePack, dependentsOf, type RemoveOptions } from './remove-pack.ts';
 export { listInstalledPacks, packInfo, type InstalledPackSummary, type InstalledPackRecord, type EnvState } from './installed-packs.ts';
 export { STACKSTORM_VERSION } from './compatibility.ts';
+export { hostPythons } from './python-choice.ts';
+export { describePython, type PythonInterpreter } from './interpreter.ts';
 export type { ArchiveLimits } from './sources/archive-check.ts';
 export type { InstallProgressEvent, InstallStage, InstallTool, ProgressListener } from './progress.ts';

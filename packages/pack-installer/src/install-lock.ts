@@ -58,7 +58,7 @@ async function removeIfStale(file: string): Promise<void> {
   await rm(claimed, { force: true });
 }
 
-async function acquire(file: string, ref: string, deadline: number, options: LockOptions): Promise<void> {
+async function acquire(file: string, ref: string, deadline: number, options: LockOptions, holder: string): Promise<void> {
   const { signal } = options;
   await mkdir(path.dirname(file), { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -68,7 +68,7 @@ async function acquire(file: string, ref: string, deadline: number, options: Loc
     if (attempt === 0) options.onWait?.(ref);
     signal?.throwIfAborted();
     if (Date.now() > deadline) {
-      throw new PackrunError('PACK_LOCKED', `another install or removal of pack "${ref}" is still running`, {
+      throw new PackrunError('PACK_LOCKED', `${holder} is still running`, {
         hint: `wait for it to finish; if no packrun process is running, remove ${file}`,
         details: { pack: ref, lockFile: file },
       });
@@ -84,12 +84,19 @@ async function acquire(file: string, ref: string, deadline: number, options: Loc
  */
 export async function withPackLocks<T>(paths: DataPaths, refs: Iterable<string>, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const sorted = [...new Set(refs)].sort();
+  return withLockFiles(sorted.map((ref) => ({ file: lockFile(paths, ref), name: ref, holder: `another install or removal of pack "${ref}"` })), work, options);
+}
+
+/**
+ * The same locks for anything else shared across processes: each `file` is taken in the order
+ * given (callers sort them); `name` is what `onWait` gets, `holder` what PACK_LOCKED says is running.
+ */
+export async function withLockFiles<T>(locks: Array<{ file: string; name: string; holder: string }>, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
   const held: string[] = [];
   try {
-    for (const ref of sorted) {
-      const file = lockFile(paths, ref);
-      await acquire(file, ref, deadline, options);
+    for (const { file, name, holder } of locks) {
+      await acquire(file, name, deadline, options, holder);
       held.push(file);
     }
     return await work();

@@ -16,10 +16,14 @@ import {
   type PackProblem,
   type SpawnDecorator,
 } from '@packrun/core';
+import { checkWorkflowActions } from '@packrun/workflow-engine';
 import { deactivate, placeVersion, retireVersion, switchActive } from './activation.ts';
 import { planEnv } from './env-plan.ts';
+import { describePython } from './interpreter.ts';
+import type { ChosenPython } from './python-choice.ts';
+import { ensurePythonLibs } from './python-libs.ts';
 import { ensureEnv, removeSharedCaches } from './env-store.ts';
-import { checkConflicts, packPython, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
+import { checkConflicts, planInstall, type InstallPlan, type PlannedPack } from './install-plan.ts';
 import { withPackLocks } from './install-lock.ts';
 import { readInstalledPacks, type InstalledPackRecord, type InstalledPackState } from './installed-packs.ts';
 import { packDigest } from './pack-digest.ts';
@@ -31,7 +35,7 @@ import { createStagingDir } from './staging.ts';
 import { locateUv } from './uv-locate.ts';
 import { collectPackGarbage, collectRetiredVersions } from './version-gc.ts';
 
-export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'> &
+export type InstallerConfig = Pick<PackrunConfig, 'home' | 'python' | 'packPython' | 'pythonSearch' | 'uv' | 'allowUnsafeRequirements' | 'allowNpmScripts' | 'packIndex'> &
   Partial<Pick<PackrunConfig, 'sandboxBuildTimeoutSeconds'>>;
 
 export interface InstallOptions {
@@ -89,7 +93,11 @@ export async function installPack(sources: string | string[], options: InstallOp
     const plan = await planInstall(list, {
       stagingDir,
       installed: await readInstalledPacks(paths),
-      python: options.config.python,
+      python: {
+        configured: options.config.python,
+        overrides: options.config.packPython,
+        discovery: { search: options.config.pythonSearch, uv: await locateUv(options.config.uv) },
+      },
       force: options.force ?? false,
       onProgress: emit,
       packIndex: options.config.packIndex,
@@ -130,8 +138,16 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
       warnings.push({ file: 'pack.yaml', message, code: 'PACK_INCOMPATIBLE' });
       emit({ stage: 'validating', pack: ref, message: `warning: ${message} (installing anyway: --force)`, warning: true });
     }
-    const envPlan = await planEnv({ packDir: planned.dir, python: packPython(planned.meta, options.config.python), allowNpmScripts: options.config.allowNpmScripts });
+    const envPlan = await planEnv({ packDir: planned.dir, python: planned.python, allowNpmScripts: options.config.allowNpmScripts });
     emit({ stage: 'building-env', pack: ref, message: envPlan.kind === 'none' ? 'no environment needed (no Python or Node code)' : `${envPlan.kind} env ${envPlan.hash}` });
+    if (envPlan.python) {
+      packEmit({ message: `Python: ${describePython(envPlan.python)} (${envPlan.python.executable}, ${choiceReason[envPlan.python.chosenBy]})` });
+      const problem = await buildPythonLibs(envPlan.python, uv, options, packEmit);
+      if (problem) {
+        warnings.push({ file: 'pack.yaml', message: problem, code: 'PYTHON_LIBS_BUILD_FAILED' });
+        emit({ stage: 'building-env', pack: ref, message: `warning: ${problem}`, warning: true });
+      }
+    }
     const { env } = await ensureEnv({
       paths,
       stagingDir,
@@ -147,7 +163,9 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
       ...(options.signal && { signal: options.signal }),
     });
     emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
-    const loaded = await loadPack(planned.dir);
+    // Workflows are checked by their drivers here, so a refused one is said with the other skipped actions.
+    const loaded = await checkWorkflowActions(await loadPack(planned.dir), planned.dir);
+    assertValidPolicies(ref, loaded.problems);
     const summary = summariseActions(loaded);
     actions[ref] = summary;
     for (const line of describeSkippedActions(ref, summary)) emit({ stage: 'validating', pack: ref, message: `warning: ${line}`, warning: true });
@@ -195,6 +213,53 @@ async function withoutIdentical(plan: InstallPlan, current: Map<string, Installe
     else packs.push(planned);
   }
   return { ...plan, packs, kept };
+}
+
+/**
+ * A broken policy fails the install, before anything is activated: skipped like a broken rule, it
+ * would leave the pack's actions running without the limits (concurrency, retries) it declares.
+ */
+function assertValidPolicies(ref: string, problems: readonly PackProblem[]): void {
+  const invalid = problems.filter((problem) => problem.code === 'POLICY_INVALID');
+  if (invalid.length === 0) return;
+  const first = invalid[0]!;
+  throw new PackrunError('POLICY_INVALID', `pack "${ref}": ${invalid.map((problem) => problem.message).join('; ')}`, {
+    hint: 'fix the policy file (policies/*.yaml); nothing was installed',
+    details: { pack: ref, file: first.file, ...(first.field === undefined ? {} : { field: first.field }), problems: invalid },
+  });
+}
+
+const choiceReason: Record<ChosenPython['chosenBy'], string> = {
+  operator: 'PACKRUN_PACK_PYTHON',
+  default: 'PACKRUN_PYTHON',
+  python_versions: "found on this host for the pack's python_versions",
+};
+
+/**
+ * The st2 fallback and Packrun's own libraries for the pack's interpreter, built when this is the
+ * first pack on it. A failure does not stop the install (most packs never import them): it is
+ * returned, to be said as a warning.
+ */
+async function buildPythonLibs(
+  python: ChosenPython,
+  uv: string | undefined,
+  options: InstallOptions,
+  packEmit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void,
+): Promise<string | undefined> {
+  try {
+    await ensurePythonLibs({
+      python,
+      uv,
+      pipHost: options.config.python,
+      onMessage: (message, tool) => packEmit({ message, ...(tool && { tool }) }),
+      onLine: (line) => packEmit({ message: line, output: line }),
+      ...(options.signal && { signal: options.signal }),
+    });
+    return undefined;
+  } catch (error) {
+    if (error instanceof PackrunError && error.code === 'PYTHON_LIBS_BUILD_FAILED') return `${error.message}: pack code that imports them (requests, eventlet) without listing them will fail`;
+    throw error;
+  }
 }
 
 async function assertSafeInputs(planned: PlannedPack, config: InstallerConfig): Promise<void> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PackrunError, checkBuiltinRef, readPackMeta, type PackMeta } from '@packrun/core';
 import { checkCompatibility } from './compatibility.ts';
 import type { InstalledPackState } from './installed-packs.ts';
-import { resolvePython } from './interpreter.ts';
+import { choosePackPython, type ChosenPython, type PythonChoiceInput } from './python-choice.ts';
 import type { ProgressListener } from './progress.ts';
 import { createFetcher, type FetchContext } from './sources/fetch-source.ts';
 import { formatSource, parseDependency, parseSource, type SourceSpec } from './sources/source-spec.ts';
@@ -18,6 +18,8 @@ export interface PlannedPack {
   /** Refs of packs this one depends on that are part of this install or already installed. */
   dependsOn: Set<string>;
   warnings: string[];
+  /** The interpreter its env is built with, and who chose it (python-choice.ts). */
+  python: ChosenPython;
 }
 
 export interface Constraint {
@@ -37,8 +39,8 @@ export interface InstallPlan {
 
 export interface PlanContext extends FetchContext {
   installed: ReadonlyMap<string, InstalledPackState>;
-  /** Configured interpreter; a pack's own `python` field wins. */
-  python: string;
+  /** How each pack's interpreter is chosen: PACKRUN_PYTHON, PACKRUN_PACK_PYTHON and where to search. */
+  python: Omit<PythonChoiceInput, 'meta' | 'force'>;
   force: boolean;
   onProgress: ProgressListener;
 }
@@ -61,12 +63,6 @@ function rangeOf(spec: SourceSpec): string | undefined {
     return version ?? undefined;
   }
   return undefined;
-}
-
-/** The Python a pack's env uses: its own `python` field (a Packrun extension) or the configured one. */
-export function packPython(meta: PackMeta, configured: string): string {
-  const own = meta.raw['python'];
-  return typeof own === 'string' && own.trim() !== '' ? own.trim() : configured;
 }
 
 /**
@@ -160,12 +156,14 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
         kept.set(meta.ref, context.installed.get(meta.ref)?.installed.version ?? '');
         continue;
       }
-      const python = await resolvePython(packPython(meta, context.python));
-      const warnings = checkCompatibility(meta, python.version, context.force);
+      const chosen = await choosePackPython({ ...context.python, meta, force: context.force });
+      const python = chosen.python;
+      // Only the operator's own choice may not fit python_versions: the others were chosen to fit.
+      const warnings = [...chosen.warnings, ...checkCompatibility(meta, python.chosenBy === 'operator' ? python.version : undefined, context.force)];
       // The installed version's own needs no longer count once this plan replaces it.
       dropOwnedBy(meta.ref);
       kept.delete(meta.ref);
-      planned.set(meta.ref, { ref: meta.ref, meta, dir: staged.dir, source: staged.source, dependsOn: new Set(), warnings });
+      planned.set(meta.ref, { ref: meta.ref, meta, dir: staged.dir, source: staged.source, dependsOn: new Set(), warnings, python });
       if (spec.kind === 'index' && !wanted.explicit) fromIndex.add(meta.ref);
       for (const dependency of meta.dependencies) {
         queue.push({ spec: parseDependency(dependency), by: `${meta.ref} ${meta.version}`, explicit: false, parent: meta.ref });

@@ -8,6 +8,25 @@ export interface PythonInterpreter {
   executable: string;
   /** e.g. "3.11.7" */
   version: string;
+  /** `sys.implementation.name`: "cpython", "pypy"... */
+  implementation: string;
+}
+
+/** "CPython 3.11.7", "PyPy 3.9.16": how an interpreter is named to the user. */
+export function describePython(python: Pick<PythonInterpreter, 'implementation' | 'version'>): string {
+  const names: Record<string, string> = { cpython: 'CPython', pypy: 'PyPy' };
+  return `${names[python.implementation] ?? python.implementation} ${python.version}`;
+}
+
+/**
+ * The folder name of Packrun's per-interpreter library builds (st2-fallback/site/<tag>): "py3.11"
+ * for CPython, "pypy3.9" for PyPy (compiled extensions differ between the two). The Python side
+ * computes the same name (packrun_runtime/python_tag.py).
+ */
+export function pythonSiteTag(python: Pick<PythonInterpreter, 'implementation' | 'version'>): string {
+  const [major, minor] = python.version.split('.');
+  const prefix = python.implementation === 'cpython' ? 'py' : python.implementation;
+  return `${prefix}${major}.${minor}`;
 }
 
 const cache = new Map<string, Promise<PythonInterpreter>>();
@@ -27,15 +46,16 @@ export function resolvePython(nameOrPath: string): Promise<PythonInterpreter> {
 }
 
 async function probe(nameOrPath: string): Promise<PythonInterpreter> {
-  const script = 'import os,sys,platform;print(os.path.realpath(sys.executable));print(platform.python_version())';
+  const script = 'import os,sys,platform;print(os.path.realpath(sys.executable));print(platform.python_version());print(sys.implementation.name)';
   try {
-    const { stdout } = await runTool({ command: nameOrPath, args: ['-c', script] });
-    const [executable, version] = stdout.trim().split('\n');
-    if (!executable || !version) throw new Error(`unexpected output: ${stdout}`);
-    return { executable, version };
+    // -I: nothing of the caller's environment (PYTHONPATH, PYTHONSTARTUP) runs with the probe.
+    const { stdout } = await runTool({ command: nameOrPath, args: ['-I', '-c', script] });
+    const [executable, version, implementation] = stdout.trim().split('\n');
+    if (!executable || !version || !implementation || !/^\d+\.\d+/.test(version)) throw new Error(`unexpected output: ${stdout}`);
+    return { executable, version, implementation };
   } catch (cause) {
     throw new PackrunError('PYTHON_NOT_FOUND', `Python interpreter "${nameOrPath}" cannot be run`, {
-      hint: 'install it, or set PACKRUN_PYTHON (or the pack\'s `python` field) to an interpreter that exists',
+      hint: 'install it, or set PACKRUN_PYTHON (or the pack\'s entry in PACKRUN_PACK_PYTHON) to an interpreter that exists',
       details: { python: nameOrPath },
       cause,
     });

@@ -1,9 +1,10 @@
-import { nowIso, type Store, type TriggerTypeRecord } from '@packrun/core';
+import { internalTriggerTypes, nowIso, type Store, type TriggerTypeRecord } from '@packrun/core';
 
 /**
  * The trigger types Packrun provides itself (pack-format.md, "Built-in triggers"), with
  * StackStorm's parameter and payload schemas. The API fires webhooks; the sensor container runs
- * the timers.
+ * the timers; StackStorm's internal triggers (core's internal-triggers.ts) are fired by the
+ * services whose events they report.
  */
 export const webhookTriggerType = 'core.st2.webhook';
 const intervalTimerType = 'core.st2.IntervalTimer';
@@ -84,6 +85,7 @@ export const builtinTriggerTypes: readonly BuiltinType[] = [
     },
     payloadSchema: timerPayloadSchema,
   },
+  ...internalTriggerTypes.map(({ ref, name, description, payloadSchema }) => ({ ref, name, description, payloadSchema })),
 ];
 
 /** Registers (or refreshes) the built-in trigger types; idempotent, run by every service at start. */

@@ -2,6 +2,8 @@ import path from 'node:path';
 import os from 'node:os';
 import {
   payloadFrameBounds,
+  fireInternalTrigger,
+  internalTriggerRefs,
   loadPack,
   leaseInstalledPack,
   loadSiteConfig,
@@ -12,6 +14,7 @@ import {
   type DataPaths,
   type DispatchMessage,
   type InstalledPack,
+  type InternalTriggerRef,
   type KeyValueLookup,
   type KeyValues,
   type Logger,
@@ -105,6 +108,16 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
     await dispatchTrigger(store, bus, { trigger: trigger.ref, payload, source: trigger.type });
   }
 
+  /**
+   * StackStorm's core.st2.sensor.process_spawn / process_exit: `id` is the sensor's class name and
+   * `timestamp` whole seconds, as st2's process container sends them. Not awaited: a sensor starts
+   * and stops whether or not the bus takes the event.
+   */
+  function fireSensorTrigger(sensor: SensorRecord, ref: InternalTriggerRef, fields: Record<string, unknown>): void {
+    const payload = { id: sensor.name, timestamp: Math.floor(Date.now() / 1000), ...fields };
+    fireInternalTrigger(bus, ref, payload).catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref, trigger: ref }, 'sensor trigger not fired'));
+  }
+
   function onDispatch(sensor: SensorRecord, message: DispatchMessage): void {
     const trigger = dispatchedTriggerRef(message.trigger);
     if (!trigger) {
@@ -145,7 +158,9 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         const lease = await leaseInstalledPack(options.paths, sensor.pack);
         try {
           const started = await startLeased(lease.installed, onStderrLine);
+          fireSensorTrigger(sensor, internalTriggerRefs.sensorSpawn, { pid: started.pid, cmd: started.cmd });
           started.exited
+            .then((exit) => fireSensorTrigger(sensor, internalTriggerRefs.sensorExit, { exit_code: exitCodeOf(exit) }))
             .catch(() => undefined)
             .then(() => lease.release())
             .catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref }, 'could not release the pack version lease'));
@@ -349,4 +364,11 @@ function stripTime(runtime: Record<string, unknown> | undefined): Record<string,
 
 function emptyState(ref: string): SensorState {
   return { ref, status: 'stopped', starts: 0, consecutiveFailures: 0, stderrTail: [] };
+}
+
+/** The exit code as Python's subprocess reports it to st2: the negative signal number when a signal ended it. */
+function exitCodeOf(exit: { exitCode: number | null; exitSignal: string | null }): number | null {
+  if (exit.exitCode !== null) return exit.exitCode;
+  const signal = exit.exitSignal === null ? undefined : os.constants.signals[exit.exitSignal as NodeJS.Signals];
+  return signal === undefined ? null : -signal;
 }

@@ -49,6 +49,11 @@ interface SensorProcessSpec {
 
 export interface RunningSensorProcess {
   readonly pid: number;
+  /**
+   * The command line, as StackStorm's process_spawn trigger reports it: the interpreter, the
+   * wrapper, and the sensor's pack-relative entry point and class (no data folder paths).
+   */
+  readonly cmd: string;
   /** Resolves when the process is gone, however it ended. */
   readonly exited: Promise<SensorExit>;
   /** Sends a frame; false when the process no longer listens. */
@@ -181,6 +186,7 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
 
   return {
     pid,
+    cmd: [command, ...args, `--pack=${sensor.pack}`, `--file-path=sensors/${sensor.entryPoint}`, `--class-name=${sensor.name}`].join(' '),
     exited,
     send: (message) => send(message),
     async stop(graceMs) {

@@ -1,5 +1,7 @@
 import {
+  isCompleted,
   isPackrunError,
+  isWorkflowRunner,
   isRunningHere,
   isStoreWriteFault,
   nowIso,
@@ -20,6 +22,8 @@ import {
 import type { TriggerInjection } from '../runner.ts';
 import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, InjectTriggerRequest, RunnerInfo } from './ledger.ts';
 import { publishExecutionUpdate } from './execution-events.ts';
+import { createConcurrencyPolicy } from './concurrency-policy.ts';
+import { applyOutputSchema } from './output-schema.ts';
 
 /** PACKRUN_RESULT_INLINE_BYTES' default. */
 const defaultInlineBytes = 16 * 1024;
@@ -49,6 +53,14 @@ export interface StoreLedgerOptions {
    * core.inject_trigger fails with ACTION_NEEDS_SERVER.
    */
   injectTrigger?: TriggerInjector;
+  /**
+   * Told once of every execution that reached a completed status through this ledger (the
+   * compare-and-set that made it so succeeded here and nowhere else): the API fires StackStorm's
+   * internal triggers and applies post-run policies. Not awaited.
+   */
+  onCompleted?: (record: ExecutionRecord) => void;
+  /** Told once of every execution that became `pending` through this ledger (an inquiry waits for its response). Not awaited. */
+  onPending?: (record: ExecutionRecord) => void;
 }
 
 export type TriggerInjector = (execution: ExecutionRecord, injection: TriggerInjection) => Promise<Record<string, unknown>>;
@@ -56,6 +68,10 @@ export type TriggerInjector = (execution: ExecutionRecord, injection: TriggerInj
 export interface StoreLedger extends ExecutionLedger {
   /** Ends `abandoned` every running execution whose runner stopped beating; returns how many. */
   reapStaleRunners(): Promise<number>;
+  /** Frees concurrency places left by executions that ended and wakes delayed executions that now fit (concurrency-policy.ts). */
+  reconcilePolicies(): Promise<void>;
+  /** Gives back the concurrency places of an execution that ended outside this ledger (an inquiry answered or timed out). */
+  releasePlaces(record: ExecutionRecord): Promise<void>;
   runners(): Promise<Array<RunnerRecord & { alive: boolean }>>;
 }
 
@@ -99,7 +115,19 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
     const patch = { set: { ...set, status }, push: { log: change }, ...(unset ? { unset } : {}) };
     const updated = await store.executions.updateOne(filter, patch);
     if (updated) publishExecutionUpdate(bus, logger, updated);
+    if (updated && isCompleted(updated.status)) {
+      concurrency.completed(updated).catch((error: unknown) => logger.warn({ err: error, executionId: updated.id }, 'concurrency places not given back yet; the sweep will'));
+      options.onCompleted?.(updated);
+    }
+    if (updated?.status === 'pending') options.onPending?.(updated);
     return updated;
+  }
+  const concurrency = createConcurrencyPolicy({ store, bus, logger, transition });
+
+  /** The action's output_schema applied to what its runner reported (output-schema.ts). */
+  async function withOutputSchema(executionId: string, outcome: ActionOutcome): Promise<ActionOutcome> {
+    const execution = await store.executions.get(executionId);
+    return execution ? applyOutputSchema(await store.actions.get(execution.action), outcome) : outcome;
   }
 
   async function abandon(execution: ExecutionRecord, by: string, reason: string): Promise<void> {
@@ -119,6 +147,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
 
   return {
     async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
+      const admission = await concurrency.admit(executionId);
+      if (!admission.admitted) return { decision: 'skip', reason: admission.reason };
       const startedAtIso = nowIso();
       const claimed = await transition(
         { id: executionId, status: { $in: ['requested', 'scheduled'] } },
@@ -126,6 +156,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         { runnerId, startedAt: startedAtIso },
         runnerId,
       );
+      if (!claimed) await concurrency.release(executionId);
       if (claimed) {
         const { secretParameters, ...execution } = claimed;
         try {
@@ -152,11 +183,13 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       return { decision: 'skip', reason: `already ${current.status}` };
     },
 
-    async complete({ executionId, runnerId, outcome, error }: CompleteRequest): Promise<void> {
+    async complete({ executionId, runnerId, outcome: reported, error }: CompleteRequest): Promise<void> {
+      let outcome = reported;
       const held = { id: executionId, runnerId, status: { $in: ['running', 'canceling'] as ExecutionStatus[] } };
       let written: BlobRef[] = [];
       let done: ExecutionRecord | undefined;
       try {
+        if (outcome) outcome = await withOutputSchema(executionId, outcome);
         const data = outcome ? await prepareResult(store.executionBlobs, executionId, outcome.result, options.resultInlineBytes ?? defaultInlineBytes) : undefined;
         written = data?.written ?? [];
         done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
@@ -219,6 +252,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       const alive = new Map<string, boolean>();
       let reaped = 0;
       for (const execution of held) {
+        // A workflow is held by no runner: the workflow engines resume it from its stored state.
+        if (isWorkflowRunner(execution.runnerType)) continue;
         const runnerId = execution.runnerId;
         if (runnerId !== undefined && !alive.has(runnerId)) alive.set(runnerId, await isAlive(runnerId));
         if (runnerId !== undefined && alive.get(runnerId)) continue;
@@ -229,6 +264,9 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       await store.runners.remove({ heartbeatAt: { $lt: new Date(now() - forgetRunnersAfterMs).toISOString() } });
       return reaped;
     },
+
+    reconcilePolicies: () => concurrency.reconcile(),
+    releasePlaces: (record) => concurrency.completed(record),
 
     async runners() {
       const at = now();

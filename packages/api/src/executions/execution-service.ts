@@ -14,9 +14,11 @@ import {
   type Logger,
   type ParameterOrigin,
   type Store,
+  isWorkflowRunner,
   unavailableActionError,
 } from '@packrun/core';
 import { publishExecutionUpdate } from '@packrun/action-runner';
+import { workflowDriver } from '@packrun/workflow-engine';
 import { secretParameterNames } from './masking.ts';
 import type { SecretParameterSealer } from './secret-parameters.ts';
 
@@ -34,6 +36,12 @@ export interface CreateExecutionInput {
   user: string;
   context?: Record<string, unknown>;
   rerunOf?: string;
+  /** The request's notify block (StackStorm's shape), checked by the route's schema. */
+  notify?: Record<string, unknown>;
+  /** The workflow execution that asks for this one as one of its tasks (the workflow engine). */
+  parent?: string;
+  /** With rerunOf: the tasks a workflow re-runs from (ExecutionRecord.rerunTasks). */
+  rerunTasks?: string[];
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -49,6 +57,8 @@ export interface ExecutionServiceOptions {
   logger: Logger;
   validate: ParameterValidator;
   secrets: SecretParameterSealer;
+  /** Told once of every execution this service ended (a cancel before a runner took it); see StoreLedgerOptions.onCompleted. */
+  onCompleted?: (record: ExecutionRecord) => void;
 }
 
 export interface ExecutionService {
@@ -62,7 +72,17 @@ export interface ExecutionService {
    */
   createOrGet(input: CreateExecutionInput): Promise<{ record: ExecutionRecord; created: boolean }>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
-  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin): Promise<ExecutionRecord>;
+  /** Asks a running workflow to pause (its running children that are workflows pause too). */
+  pause(id: string, user: string): Promise<ExecutionRecord>;
+  /** Asks a paused or pausing workflow to go on. */
+  resume(id: string, user: string): Promise<ExecutionRecord>;
+  /** `tasks` re-runs a completed Orquesta workflow from those tasks (none named: its failed ones), keeping what the others did. */
+  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin, tasks?: string[]): Promise<ExecutionRecord>;
+  /**
+   * Asks for `original` again as it was asked (same user, parameters with their secret values,
+   * rendering rights and notify block) under a new context: a retry policy's re-run.
+   */
+  requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
 }
@@ -109,13 +129,20 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const change = reason === undefined ? { status, at, by } : { status, at, by, reason };
     const updated = await store.executions.updateOne(filter, { set: { ...set, status }, push: { log: change } });
     if (updated) publishExecutionUpdate(bus, logger, updated);
+    if (updated && isCompleted(updated.status)) options.onCompleted?.(updated);
     return updated;
+  }
+
+  /** Workflows go to the workflow engines, every other action to the action runners. */
+  async function queue(record: ExecutionRecord): Promise<void> {
+    if (isWorkflowRunner(record.runnerType)) await bus.enqueue('workflows', { workflowId: record.id, reason: 'requested' });
+    else await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
   }
 
   async function enqueue(record: ExecutionRecord): Promise<void> {
     enqueuing.add(record.id);
     try {
-      await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
+      await queue(record);
       await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
     } catch (error) {
       // Stored but not confirmed queued: the requeue loop sends it once the bus is back.
@@ -156,6 +183,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (!action.enabled) {
       throw new PackrunError('ACTION_DISABLED', `action "${action.ref}" is disabled`, { details: { action: action.ref } });
     }
+    if (isWorkflowRunner(action.runnerType)) workflowDriver(action.runnerType, action.ref);
     const parameterOrigin = input.parameterOrigin ?? leastPrivilegedCaller;
     const parameters = await options.validate(action, input.parameters, parameterOrigin, input.user);
     const id = input.id ?? newId();
@@ -178,6 +206,10 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       record.secretParameters = secrets.seal(Object.fromEntries(secretNames.map((name) => [name, parameters[name]])), id);
     }
     if (input.rerunOf !== undefined) record.rerunOf = input.rerunOf;
+    if (input.notify !== undefined) record.notify = input.notify;
+    if (input.parent !== undefined) record.parent = input.parent;
+    if (input.rerunOf !== undefined && input.rerunTasks !== undefined) record.rerunTasks = input.rerunTasks;
+    if (isWorkflowRunner(action.runnerType)) record.children = [];
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
@@ -195,7 +227,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const queued = await setStatus(
-      { id, status: { $in: ['requested', 'scheduled'] } },
+      { id, status: { $in: ['requested', 'scheduled', 'delayed'] } },
       'canceled',
       { endedAt: nowIso() },
       user,
@@ -205,6 +237,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     // An inquiry waiting for its response has no runner to stop: it ends at once.
     const waiting = await setStatus({ id, status: 'pending' }, 'canceled', { endedAt: nowIso() }, user, 'canceled while waiting for a response');
     if (waiting) return waiting;
+    if (isWorkflowRunner(current.runnerType)) return controlWorkflow(current, 'cancel', user);
     const running = await setStatus({ id, status: 'running' }, 'canceling', {}, user);
     // Not awaited: during a broker outage it is sent on reconnect, and the caller has its answer.
     bus.publish('execution-cancel', { executionId: id, requestedBy: user, at: nowIso() }).catch((error: unknown) => {
@@ -214,11 +247,55 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
   }
 
   /**
+   * A pause, resume or cancel of a workflow: the request is appended to the workflow's record (the
+   * engine feeds it to the driver, in order) and the execution shows the status it asked for.
+   */
+  async function controlWorkflow(current: ExecutionRecord, kind: 'pause' | 'resume' | 'cancel', user: string): Promise<ExecutionRecord> {
+    const from: Record<typeof kind, ExecutionStatus[]> = {
+      pause: ['running', 'resuming'],
+      resume: ['paused', 'pausing'],
+      cancel: ['running', 'pausing', 'paused', 'resuming'],
+    };
+    const to: Record<typeof kind, ExecutionStatus> = { pause: 'pausing', resume: 'resuming', cancel: 'canceling' };
+    if (!from[kind].includes(current.status)) {
+      throw new PackrunError(kind === 'cancel' ? 'EXECUTION_NOT_CANCELABLE' : 'EXECUTION_STATE_INVALID', `workflow execution "${current.id}" is ${current.status}; it cannot ${kind} now`, {
+        hint: kind === 'resume' ? 'only a paused (or pausing) workflow resumes' : 'only a running workflow pauses',
+        details: { execution: current.id, status: current.status },
+      });
+    }
+    const at = nowIso();
+    const changed = await setStatus({ id: current.id, status: { $in: from[kind] } }, to[kind], {}, user);
+    if (!changed) return get(current.id);
+    await store.workflows.update({ id: current.id }, { push: { control: { kind, by: user, at } } });
+    await bus.enqueue('workflows', { workflowId: current.id, reason: 'control' }).catch((error: unknown) => {
+      // The engines' sweep finds the request without the wake-up.
+      logger.warn({ err: error, executionId: current.id }, 'workflow not woken for its control request; the sweep will');
+    });
+    return changed;
+  }
+
+  async function pauseOrResume(id: string, kind: 'pause' | 'resume', user: string): Promise<ExecutionRecord> {
+    const current = await get(id);
+    if (!isWorkflowRunner(current.runnerType)) {
+      throw new PackrunError('EXECUTION_STATE_INVALID', `execution "${id}" runs ${current.action}, which is not a workflow: only workflows ${kind}`, {
+        details: { execution: id, runner: current.runnerType },
+      });
+    }
+    return controlWorkflow(current, kind, user);
+  }
+
+  /**
    * A re-run by `caller`: the original's parameters stay data when they were (a rule's), and are
    * otherwise rendered with the re-running caller's rights, never the original caller's.
    */
-  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller): Promise<ExecutionRecord> {
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller, tasks?: string[]): Promise<ExecutionRecord> {
     const original = await get(id);
+    if (tasks !== undefined && (original.runnerType !== 'orquesta' || !isCompleted(original.status))) {
+      throw new PackrunError('EXECUTION_STATE_INVALID', `execution "${id}" is ${original.status} ${original.runnerType ?? 'action'}: only a completed Orquesta workflow re-runs from its tasks`, {
+        hint: 're-run it without tasks to run it again from the start',
+        details: { execution: id, status: original.status, runner: original.runnerType },
+      });
+    }
     const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
     const parameters = { ...original.parameters, ...kept, ...overrides };
     const masked = Object.keys(parameters).find((name) => parameters[name] === maskedValue && !(name in kept));
@@ -229,7 +306,19 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
-    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin });
+    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }) });
+  }
+
+  async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {
+    const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
+    return create({
+      action: original.action,
+      parameters: { ...original.parameters, ...kept },
+      user: original.user ?? String(original.context['user'] ?? 'anonymous'),
+      context,
+      parameterOrigin: original.parameterOrigin ?? leastPrivilegedCaller,
+      ...(original.notify ? { notify: original.notify } : {}),
+    });
   }
 
   async function requeueUnqueued({ includeScheduled, olderThanMs }: { includeScheduled: boolean; olderThanMs: number }): Promise<number> {
@@ -240,7 +329,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     for (const record of pending) {
       if (enqueuing.has(record.id)) continue;
       try {
-        await bus.enqueue('executions', { executionId: record.id, action: record.action, parameters: record.parameters, context: record.context });
+        await queue(record);
         if (record.status === 'requested') {
           await setStatus({ id: record.id, status: 'requested' }, 'scheduled', { scheduledAt: nowIso() }, 'api');
         }
@@ -253,5 +342,16 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
-  return { getAction, get, create, createOrGet, cancel, rerun, requeueUnqueued };
+  return {
+    getAction,
+    get,
+    create,
+    createOrGet,
+    cancel,
+    pause: (id, user) => pauseOrResume(id, 'pause', user),
+    resume: (id, user) => pauseOrResume(id, 'resume', user),
+    rerun,
+    requestAgain,
+    requeueUnqueued,
+  };
 }

@@ -64,7 +64,14 @@ function mayRespond(caller: ApiCaller, inquiry: Inquiry): boolean {
   return inquiry.users.includes(caller.user) || inquiry.roles.includes(caller.role);
 }
 
-export function createInquiryService(deps: { store: Store; bus: Bus; logger: Logger; resultInlineBytes: number }): InquiryService {
+export function createInquiryService(deps: {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  resultInlineBytes: number;
+  /** Told of an inquiry answered or timed out: it has ended (StoreLedgerOptions.onCompleted). */
+  onCompleted?: (record: ExecutionRecord) => void;
+}): InquiryService {
   const { store, bus, logger } = deps;
 
   /** The inquirer runner's result document: the inquiry; read whole even when it went to blobs. */
@@ -110,6 +117,7 @@ export function createInquiryService(deps: { store: Store; bus: Bus; logger: Log
       return undefined;
     }
     publishExecutionUpdate(bus, logger, updated);
+    deps.onCompleted?.(updated);
     return updated;
   }
 

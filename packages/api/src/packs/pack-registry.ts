@@ -10,10 +10,12 @@ import {
   type Logger,
   type PackProblem,
   type PackRecord,
+  type PolicyRecord,
   type Store,
 } from '@packrun/core';
 import { registerPackRules, unregisterPackRules } from '@packrun/rules-engine';
 import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-container';
+import { checkWorkflowActions } from '@packrun/workflow-engine';
 
 /**
  * The store's view of installed packs: a pack record and its actions, written when the installer
@@ -21,8 +23,10 @@ import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-cont
  * services that own them. Returns the pack's rules that could not be registered (an unknown
  * trigger type, bad parameters), which the pack's other rules do not wait for.
  */
-export async function registerPack(store: Store, installed: InstalledPack, loaded: LoadedPack): Promise<PackProblem[]> {
+export async function registerPack(store: Store, installed: InstalledPack, loadedPack: LoadedPack): Promise<PackProblem[]> {
   const now = nowIso();
+  // A workflow its driver refuses is registered unavailable (WORKFLOW_INVALID), never run.
+  const loaded = await checkWorkflowActions(loadedPack, installed.dir);
   const existing = await store.packs.get(loaded.ref);
   const meta = loaded.meta;
   const pack: PackRecord = {
@@ -63,12 +67,35 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
     await store.actions.put(record);
   }
   await store.actions.remove({ pack: loaded.ref, id: { $nin: [...current] } });
+  await registerPackPolicies(store, loaded, now);
   // Sensors first: rules are checked against the trigger types the pack's sensors declare.
   await registerPackSensors(store, installed, loaded);
   return (await registerPackRules(store, loaded, installed)).problems;
 }
 
+/** The pack's action policies, replacing what an earlier version registered (the installer refused invalid ones). */
+async function registerPackPolicies(store: Store, loaded: LoadedPack, now: string): Promise<void> {
+  for (const policy of loaded.policies) {
+    const record: PolicyRecord = {
+      id: policy.ref,
+      ref: policy.ref,
+      pack: loaded.ref,
+      name: policy.name,
+      enabled: policy.enabled,
+      resourceRef: policy.resourceRef,
+      policyType: policy.policyType,
+      parameters: { ...policy.parameters },
+      createdAt: (await store.policies.get(policy.ref))?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (policy.description !== undefined) record.description = policy.description;
+    await store.policies.put(record);
+  }
+  await store.policies.remove({ pack: loaded.ref, id: { $nin: loaded.policies.map((policy) => policy.ref) } });
+}
+
 export async function unregisterPack(store: Store, ref: string): Promise<void> {
+  await store.policies.remove({ pack: ref });
   await unregisterPackRules(store, ref);
   await unregisterPackSensors(store, ref);
   await store.actions.remove({ pack: ref });

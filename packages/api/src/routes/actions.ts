@@ -16,8 +16,8 @@ const actionSchema = {
     parameters: looseObject,
     unavailable: {
       type: 'object',
-      description: 'present when the action cannot run: its runner is missing; running it fails with this code',
-      properties: { code: { type: 'string' }, runner: { type: 'string' }, message: { type: 'string' } },
+      description: 'present when the action cannot run: its runner is missing, or its workflow file was refused; running it fails with this code',
+      properties: { code: { type: 'string' }, runner: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' }, problems: { type: 'array', items: looseObject } },
     },
   },
 } as const;

@@ -30,9 +30,29 @@ const listQuery = {
     rerunOf: { type: 'string' },
     rule: { type: 'string', minLength: 1, description: 'rule ref that requested it' },
     user: { type: 'string', minLength: 1 },
+    parent: { type: 'string', minLength: 1, description: 'the workflow execution that started them' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     offset: { type: 'integer', minimum: 0, default: 0 },
   },
+} as const;
+
+/** One notify section as StackStorm's NotificationSubSchema has it. */
+const notifySection = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    message: { type: 'string', maxLength: 4096 },
+    data: looseObject,
+    routes: { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 255 } },
+    channels: { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 255 }, description: 'deprecated name of routes' },
+  },
+} as const;
+
+const notifyBody = {
+  type: 'object',
+  additionalProperties: false,
+  description: "StackStorm's notify block: core.st2.generic.notifytrigger fired per route when the execution ends (used when the action's metadata has none)",
+  properties: { 'on-complete': notifySection, 'on-success': notifySection, 'on-failure': notifySection },
 } as const;
 
 interface ListQuery {
@@ -43,6 +63,7 @@ interface ListQuery {
   rerunOf?: string;
   rule?: string;
   user?: string;
+  parent?: string;
   limit: number;
   offset: number;
 }
@@ -72,6 +93,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
           action: { type: 'string', minLength: 1, description: 'action ref <pack>.<name>' },
           parameters: looseObject,
           context: looseObject,
+          notify: notifyBody,
           parametersAreData: {
             type: 'boolean',
             default: false,
@@ -83,13 +105,21 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { id?: string; action: string; parameters?: Record<string, unknown>; context?: Record<string, unknown>; parametersAreData: boolean };
+    const body = request.body as {
+      id?: string;
+      action: string;
+      parameters?: Record<string, unknown>;
+      context?: Record<string, unknown>;
+      notify?: Record<string, unknown>;
+      parametersAreData: boolean;
+    };
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
       ...(body.context ? { context: body.context } : {}),
+      ...(body.notify ? { notify: body.notify } : {}),
       parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
@@ -138,6 +168,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     if (query.rerunOf) filter.rerunOf = query.rerunOf;
     if (query.rule) filter.rule = query.rule;
     if (query.user) filter.user = query.user;
+    if (query.parent) filter.parent = query.parent;
     if (query.since || query.until) {
       filter.createdAt = {
         ...(query.since ? { $gte: new Date(query.since).toISOString() } : {}),
@@ -188,21 +219,74 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     },
   }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'), inline));
 
-  app.post('/api/v1/executions/:id/rerun', {
+  app.put('/api/v1/executions/:id', {
     config: { access: 'operate' },
     schema: {
-      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set',
+      summary: "Pause or resume a workflow execution, as StackStorm's API does: status pausing (its running child workflows pause too) or resuming",
       params: idParams,
       body: {
         type: 'object',
         additionalProperties: false,
-        properties: { parameters: looseObject },
+        properties: { status: { type: 'string', enum: ['pausing', 'resuming'] } },
+        required: ['status'],
+      },
+      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
+    },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { status } = request.body as { status: 'pausing' | 'resuming' };
+    const user = request.user ?? 'anonymous';
+    const record = status === 'pausing' ? await executions.pause(id, user) : await executions.resume(id, user);
+    return publicExecution(record, inline);
+  });
+
+  app.delete('/api/v1/executions/:id', {
+    config: { access: 'operate' },
+    schema: {
+      summary: "Cancel, as StackStorm's API does (the same as POST /executions/{id}/cancel); a workflow's running children are canceled too",
+      params: idParams,
+      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
+    },
+  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'), inline));
+
+  app.get('/api/v1/executions/:id/children', {
+    config: { access: 'execution-read' },
+    schema: {
+      summary: 'The executions a workflow started, oldest first; with depth > 1 (or -1 for all), their children too, each after its parent',
+      params: idParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { depth: { type: 'integer', minimum: -1, maximum: 100, default: -1 } },
+      },
+      response: { 200: { type: 'array', items: executionSchema }, 404: errorSchema },
+    },
+  }, async (request) => {
+    const root = await visibleExecution(request, executions);
+    const { depth } = request.query as { depth: number };
+    const found: ExecutionRecord[] = [];
+    await collectChildren(store, root.id, depth === -1 ? Number.POSITIVE_INFINITY : depth, found);
+    return found.map((item) => listedExecution(item, inline));
+  });
+
+  app.post('/api/v1/executions/:id/rerun', {
+    config: { access: 'operate' },
+    schema: {
+      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set. With tasks, a completed Orquesta workflow runs again from those tasks (an empty list: its failed ones), keeping what the others did, as st2 execution re-run --tasks',
+      params: idParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          parameters: looseObject,
+          tasks: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
+        },
       },
       response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
-    const overrides = (request.body as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', overrides, callerOrigin(request));
+    const body = request.body as { parameters?: Record<string, unknown>; tasks?: string[] } | undefined;
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', body?.parameters ?? {}, callerOrigin(request), body?.tasks);
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 
@@ -259,4 +343,17 @@ function liveOutput(record: ExecutionRecord, hub: EventHub): { stdout: string; s
   const chunks = hub.outputOf(record.id);
   const join = (stream: 'stdout' | 'stderr'): string => chunks.filter((c) => c.stream === stream).map((c) => c.data).join('');
   return { stdout: join('stdout'), stderr: join('stderr') };
+}
+
+/** The most descendants one children request lists: a tree is walked one level per query. */
+const maxDescendants = 10_000;
+
+/** Children of `parent` (oldest first), each followed by its own down to `depth` levels. */
+async function collectChildren(store: Store, parent: string, depth: number, found: ExecutionRecord[]): Promise<void> {
+  if (depth < 1 || found.length >= maxDescendants) return;
+  const children = await store.executions.find({ parent }, { sort: { createdAt: 1, id: 1 }, limit: maxDescendants - found.length });
+  for (const child of children) {
+    found.push(child);
+    if (child.children !== undefined && child.children.length > 0) await collectChildren(store, child.id, depth - 1, found);
+  }
 }

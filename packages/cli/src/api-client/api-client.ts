@@ -89,8 +89,18 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/cancel`)).data;
   }
 
-  async rerunExecution(id: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
-    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, { parameters })).data;
+  /** Every execution under a workflow execution, each after its parent. */
+  async executionChildren(id: string): Promise<ExecutionRecord[]> {
+    return (await this.request<ExecutionRecord[]>('GET', `/api/v1/executions/${encodeURIComponent(id)}/children?depth=-1`)).data;
+  }
+
+  async setExecutionStatus(id: string, status: 'pausing' | 'resuming'): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionRecord>('PUT', `/api/v1/executions/${encodeURIComponent(id)}`, { status })).data;
+  }
+
+  async rerunExecution(id: string, parameters: Record<string, unknown>, tasks?: string[]): Promise<ExecutionRecord> {
+    const body = tasks === undefined ? { parameters } : { parameters, tasks };
+    return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, body)).data;
   }
 
   async installPack(source: string, force: boolean): Promise<ExecutionRecord> {

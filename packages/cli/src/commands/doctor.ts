@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
+import { describePython, hostPythons, type PythonInterpreter } from '@packrun/pack-installer';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -21,8 +22,9 @@ export function register(program: Command): void {
       // A grant the services would refuse at start is refused here too, with the same error.
       checkHostPathGrants(config);
       const hostPaths = config.sandboxHostPaths;
+      const pythons = await hostPythons(config);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, hostPaths, ...broker }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, hostPaths, pythons, ...broker }, null, 2)}\n`);
       } else {
         const width = Math.max(...host.layers.map((layer) => layer.name.length));
         for (const layer of host.layers) {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
         process.stdout.write(`host paths: ${describeHostPathGrants(hostPaths).join('; ')}\n`);
+        process.stdout.write(`${describePythons(config, pythons)}\n`);
         if (broker.brokerCredentials) process.stdout.write(`broker credentials: ${broker.brokerCredentials.ok ? 'ok' : `refused, ${broker.brokerCredentials.reason}`}\n`);
         if (broker.sensorPublishing) {
           const { path, reason } = broker.sensorPublishing;
@@ -64,6 +67,16 @@ async function brokerReport(config: PackrunConfig, host: SandboxHost): Promise<B
     (error: Error) => ({ path: 'refused' as const, reason: error.message }),
   );
   return { brokerCredentials, sensorPublishing };
+}
+
+/** The interpreters pack envs can be built with (docs/configuration.md, "Python per pack"). */
+function describePythons(config: PackrunConfig, pythons: Awaited<ReturnType<typeof hostPythons>>): string {
+  const one = (python: PythonInterpreter | undefined, name: string) => (python ? `${describePython(python)} (${python.executable})` : `${name} cannot be run`);
+  const lines = [`python (PACKRUN_PYTHON): ${one(pythons.configured, config.python)}`];
+  for (const [ref, python] of Object.entries(pythons.perPack)) lines.push(`python for pack ${ref} (PACKRUN_PACK_PYTHON): ${one(python, config.packPython[ref] ?? '')}`);
+  const search = Array.isArray(config.pythonSearch) ? config.pythonSearch.join(', ') : config.pythonSearch;
+  lines.push(`pythons packs' python_versions may pick (PACKRUN_PYTHON_SEARCH ${search}): ${pythons.found.map((python) => one(python, '')).join(', ') || 'none'}`);
+  return lines.join('\n');
 }
 
 function describeLimits(defaults: SandboxLimits, caps: SandboxLimits): string {

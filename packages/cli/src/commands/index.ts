@@ -26,6 +26,7 @@ const modules: CommandModule[] = [
   { names: ['sensor', 'sensor-container'], load: () => import('./sensor.ts') },
   { names: ['trigger'], load: () => import('./trigger.ts') },
   { names: ['inquiry'], load: () => import('./inquiry.ts') },
+  { names: ['workflow-engine'], load: () => import('./workflow-engine.ts') },
 ];
 
 /** The first word of argv after the program that is not an option: the command asked for, if any. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice } from '@packrun/core';
 import {
   installPack,
   listInstalledPacks,
@@ -87,7 +87,22 @@ function table(rows: string[][]): string {
 
 function envText(pack: InstalledPackSummary): string {
   if (pack.envState === 'none') return 'none';
-  return `${pack.env.kind} ${pack.envState}`;
+  const interpreter = pack.env.interpreter;
+  return `${pack.env.kind}${interpreter ? ` ${implementationName(interpreter.implementation)} ${interpreter.version}` : ''} ${pack.envState}`;
+}
+
+function implementationName(implementation: string): string {
+  return ({ cpython: 'CPython', pypy: 'PyPy' } as Record<string, string>)[implementation] ?? implementation;
+}
+
+const choiceText: Record<PackPythonChoice['chosenBy'], string> = {
+  operator: 'set by PACKRUN_PACK_PYTHON',
+  default: 'PACKRUN_PYTHON',
+  python_versions: "found on the host for the pack's python_versions",
+};
+
+function interpreterText(interpreter: PackPythonChoice): string {
+  return `${implementationName(interpreter.implementation)} ${interpreter.version} (${interpreter.executable}, ${choiceText[interpreter.chosenBy]})`;
 }
 
 export function register(program: Command): void {
@@ -165,6 +180,7 @@ export function register(program: Command): void {
         ['env', envText(info)],
         ...(info.env.path ? [['env folder', info.env.path]] : []),
         ...(info.env.python ? [['python', info.env.python]] : []),
+        ...(info.env.interpreter ? [['interpreter', interpreterText(info.env.interpreter)]] : []),
         ...(info.env.nodeModules ? [['node_modules', info.env.nodeModules]] : []),
         ['dependencies', info.dependencies.join(', ') || '-'],
         ['host paths', describeHostPathGrants(hostPaths).join('; ')],

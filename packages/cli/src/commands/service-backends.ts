@@ -17,10 +17,10 @@ export interface StoreBackends {
 export async function openStoreBackends(config: PackrunConfig, logger: Logger, host?: SandboxHost): Promise<StoreBackends> {
   await guardBroker(config, host);
   const store = await openStoreWhenFree(config, logger);
-  const keyValues = openKeyValues(store, config);
+  const importing = openKeyValues(store, config);
   let bus: Bus;
   try {
-    await importLegacyDatastore(config, keyValues, cliKeyUser);
+    await importLegacyDatastore(config, importing, cliKeyUser);
     bus = await openReadyBus(config, logger, host);
   } catch (error) {
     await store.close();
@@ -29,7 +29,8 @@ export async function openStoreBackends(config: PackrunConfig, logger: Logger, h
   return {
     store,
     bus,
-    keyValues,
+    // The services' datastore fires the key_value_pair triggers; the import above, before the bus, fires none.
+    keyValues: openKeyValues(store, config, { bus, logger }),
     async close() {
       await bus.close().catch((error: unknown) => logger.warn({ err: error }, 'bus did not close cleanly'));
       await store.close().catch((error: unknown) => logger.warn({ err: error }, 'store did not close cleanly'));

@@ -9,14 +9,15 @@ import { ensureCliKey, shutdownSignal } from './service-process.ts';
 export function register(program: Command): void {
   program
     .command('up')
-    .description('Run Packrun in one process: the API, an action runner, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
+    .description('Run Packrun in one process: the API, an action runner, the workflow engine, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
     .action(async () => {
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
-      const [{ startApiService }, { startActionRunnerService }, { executionRequester, sitePackConfig, startRulesEngine }, { startSensorContainer }] = await Promise.all([
+      const [{ startApiService }, { startActionRunnerService }, { executionRequester, sitePackConfig, startRulesEngine }, { startSensorContainer }, { startWorkflowEngine }] = await Promise.all([
         import('@packrun/api'),
         import('@packrun/action-runner'),
         import('@packrun/rules-engine'),
         import('@packrun/sensor-container'),
+        import('@packrun/workflow-engine'),
       ]);
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
@@ -42,6 +43,14 @@ export function register(program: Command): void {
         packConfig: sitePackConfig(paths, backends.keyValues),
         concurrency: config.rulesConcurrency,
       });
+      const workflows = await startWorkflowEngine({
+        ...backends,
+        logger,
+        paths,
+        executions: api.executions,
+        openSecrets: api.openSecrets,
+        resultInlineBytes: config.resultInlineBytes,
+      });
       const runner = await startActionRunnerService({
         config,
         paths,
@@ -59,6 +68,7 @@ export function register(program: Command): void {
       process.stdout.write(`${signal}: stopping (grace ${config.shutdownGraceSeconds} s)\n`);
       await sensors.stop();
       await rules.stop();
+      await workflows.stop();
       await runner.stop(config.shutdownGraceSeconds * 1000);
       await api.close();
       await backends.close();

@@ -119,6 +119,7 @@ export async function getFromStore(local: LocalStore, id: string): Promise<Shown
 export interface LocalListQuery {
   action?: string;
   status?: string;
+  parent?: string;
   since?: string;
   until?: string;
   limit: string;
@@ -144,6 +145,7 @@ export async function listFromStore(local: LocalStore, query: LocalListQuery): P
   const filter: Filter<ExecutionRecord> = {};
   if (query.action) filter.action = query.action;
   if (query.status) filter.status = query.status as ExecutionRecord['status'];
+  if (query.parent) filter.parent = query.parent;
   if (query.since || query.until) {
     filter.createdAt = {
       ...(query.since ? { $gte: instant(query.since, 'since') } : {}),
@@ -178,4 +180,17 @@ export async function printStoredOutput(local: LocalStore, id: string): Promise<
     if (last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
   }
   return record;
+}
+
+/** The executions a workflow execution started, each followed by its own (as GET /executions/{id}/children). */
+export async function descendantsFromStore(local: LocalStore, id: string): Promise<ShownExecution[]> {
+  const found: ShownExecution[] = [];
+  const walk = async (parent: string): Promise<void> => {
+    for (const { secretParameters: _sealed, resultBlobs: _blobs, ...child } of await local.store.executions.find({ parent }, { sort: { createdAt: 1, id: 1 }, limit: 10_000 })) {
+      found.push(child);
+      if ((child.children?.length ?? 0) > 0) await walk(child.id);
+    }
+  };
+  await walk(id);
+  return found;
 }

@@ -6,13 +6,14 @@ import os
 import sys
 
 from .eventlet_guard import disarm_eventlet_monkey_patch
+from .python_tag import site_tag
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB_DIR = os.path.join(PYTHON_DIR, 'lib')
 # Libraries StackStorm's own virtualenv gave pack code that packs import without requiring
-# (st2-fallback/README.md); built per interpreter version by scripts/setup.sh, absent until then.
-FALLBACK_DIR = os.path.join(PYTHON_DIR, 'st2-fallback', 'site',
-                            'py%d.%d' % (sys.version_info[0], sys.version_info[1]))
+# (st2-fallback/README.md); built per interpreter by scripts/setup.sh for its own Python and by
+# the pack installer for any other when the first pack needing it installs; absent until then.
+FALLBACK_DIR = os.path.join(PYTHON_DIR, 'st2-fallback', 'site', site_tag())
 
 
 def set_pack_path(pack_dir, entry_point, extra_dirs=()):

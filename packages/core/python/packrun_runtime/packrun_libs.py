@@ -6,9 +6,10 @@ import importlib
 import os
 import sys
 
+from .python_tag import site_tag
+
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIBS_DIR = os.path.join(PYTHON_DIR, 'packrun-libs', 'site',
-                        'py%d.%d' % (sys.version_info[0], sys.version_info[1]))
+LIBS_DIR = os.path.join(PYTHON_DIR, 'packrun-libs', 'site', site_tag())
 
 
 def _modules_of(name):

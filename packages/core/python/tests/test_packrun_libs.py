@@ -10,7 +10,10 @@ import unittest
 
 from harness import PYTHON_DIR
 
-LIBS = os.path.join(PYTHON_DIR, 'packrun-libs', 'site', 'py%d.%d' % sys.version_info[:2])
+sys.path.insert(0, PYTHON_DIR)
+from packrun_runtime.python_tag import site_tag  # noqa: E402
+
+LIBS = os.path.join(PYTHON_DIR, 'packrun-libs', 'site', site_tag())
 
 
 def run(script, *args):

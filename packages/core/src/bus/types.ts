@@ -35,12 +35,24 @@ export interface TriggerInstanceMessage {
   source?: string;
 }
 
+/**
+ * Tells a workflow engine that a workflow execution may have something to do: it was requested,
+ * one of its children ended, a pause, resume or cancel was asked. It carries no event: the store
+ * holds the truth, and the engine that takes the message reads what changed from there, so a
+ * duplicate or a lost message costs a wake-up, never a step.
+ */
+export interface WorkflowWakeMessage {
+  workflowId: string;
+  reason: 'requested' | 'child-ended' | 'control';
+}
+
 export interface QueueMessages {
   executions: ExecutionRequestMessage;
   'trigger-instances': TriggerInstanceMessage;
+  workflows: WorkflowWakeMessage;
 }
 export type QueueName = keyof QueueMessages;
-export const queueNames: readonly QueueName[] = ['executions', 'trigger-instances'];
+export const queueNames: readonly QueueName[] = ['executions', 'trigger-instances', 'workflows'];
 
 /** An execution changed state; the live stream and waiting CLIs listen. */
 export interface ExecutionUpdateEvent {

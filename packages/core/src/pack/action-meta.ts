@@ -2,6 +2,7 @@ import { runnerAvailability, runnerParameters } from '../params/runner-parameter
 import { parseParameterSpecs } from '../params/parameter-spec.ts';
 import { checkEntryPoint } from './entry-point.ts';
 import { fieldReader, unknownKeys } from './meta-fields.ts';
+import { checkNotifyMeta } from './notify-meta.ts';
 import { typeOf } from './pack-meta.ts';
 import type { ActionMeta, ActionUnavailable, ParameterSpec } from './types.ts';
 import { isPlainObject } from './yaml-file.ts';
@@ -12,7 +13,7 @@ const knownKeys = new Set([
 ]);
 
 /** Runners that run the file named by `entry_point`; for the others it is ignored. */
-const entryPointRunners = new Set(['python-script', 'local-shell-script', 'node-script']);
+const entryPointRunners = new Set(['python-script', 'local-shell-script', 'node-script', 'orquesta', 'action-chain']);
 
 export interface ParsedMeta<T> {
   meta: T;
@@ -57,6 +58,7 @@ export async function parseActionMeta(
     parameters = readableParameters(value['parameters'], file);
   }
   const outputSchema = read.mapping('output_schema');
+  checkNotifyMeta(value['notify'], read.fail);
   const description = read.optionalString('description');
 
   const meta: ActionMeta = {

@@ -27,7 +27,7 @@ export function summariseActions(pack: LoadedPack): ActionSummary {
   const summary: ActionSummary = { runnable: [], disabled: [], skipped: [] };
   for (const action of pack.actions) {
     if (action.unavailable) {
-      summary.skipped.push({ ref: action.ref, file: action.file, field: 'runner_type', code: action.unavailable.code, reason: action.unavailable.message });
+      summary.skipped.push({ ref: action.ref, file: action.file, field: action.unavailable.field ?? 'runner_type', code: action.unavailable.code, reason: action.unavailable.message });
     } else if (!action.enabled) {
       summary.disabled.push(action.ref);
     } else {
@@ -75,6 +75,12 @@ export function describeActionCounts(summary: Pick<ActionSummary, 'runnable' | '
 
 /** What running an action whose runner is missing fails with (never ACTION_NOT_FOUND: the action exists). */
 export function unavailableActionError(ref: string, unavailable: ActionUnavailable): PackrunError {
+  if (unavailable.code === 'WORKFLOW_INVALID') {
+    return new PackrunError(unavailable.code, `action ${ref} cannot run: ${unavailable.message}`, {
+      hint: 'fix the workflow file at the places named and install the pack again',
+      details: { action: ref, runner: unavailable.runner, field: unavailable.field ?? 'entry_point', problems: unavailable.problems ?? [] },
+    });
+  }
   return new PackrunError(unavailable.code, `action ${ref} cannot run: ${unavailable.message}`, {
     hint: 'docs/stackstorm-compatibility.md lists the runners Packrun has; the rest of the pack runs',
     details: { action: ref, runner: unavailable.runner, field: 'runner_type' },

@@ -104,6 +104,20 @@ action:
     ]);
   });
 
+  it("checks an action's notify block as StackStorm's schema does, naming the field", async () => {
+    const action = (notify: string) => `name: n\nrunner_type: local-shell-cmd\nnotify:\n${notify}`;
+    expect(await problemsOf({ 'actions/ok.yaml': action('  on-complete: {routes: [a, b], message: "done {{ action_results }}", data: {x: 1}}\n  on-failure: {channels: [c]}\n') })).toEqual([]);
+    for (const [notify, field] of [
+      ['  on-done: {routes: [a]}\n', 'notify.on-done'],
+      ['  on-success: {routes: a}\n', 'notify.on-success.routes'],
+      ['  on-success: {routes: [a], message: [x]}\n', 'notify.on-success.message'],
+      ['  on-failure: {routes: [a], data: text}\n', 'notify.on-failure.data'],
+      ['  on-complete: {routes: [a], when: always}\n', 'notify.on-complete.when'],
+    ] as const) {
+      expect(await problemsOf({ 'actions/bad.yaml': action(notify) })).toEqual([expect.objectContaining({ file: 'actions/bad.yaml', field, code: 'ACTION_INVALID' })]);
+    }
+  });
+
   it('fails the whole load when pack.yaml is broken', async () => {
     const dir = await writePackFolder({ 'pack.yaml': 'name: x\n', 'actions/a.yaml': 'name: a\nrunner_type: local-shell-cmd\n' });
     await expect(loadPack(dir)).rejects.toMatchObject({ code: 'PACK_INVALID', details: { field: 'description' } });

@@ -5,12 +5,17 @@ import { parseActionMeta, type ParsedMeta } from './action-meta.ts';
 import { parseConfigSchema } from './config-schema.ts';
 import { metaError } from './meta-fields.ts';
 import { readPackMeta } from './pack-meta.ts';
+import { parsePolicyMeta, type PolicyMeta } from './policy-meta.ts';
 import { parseRuleMeta } from './rule-meta.ts';
 import { parseSensorMeta } from './sensor-meta.ts';
 import type { ActionMeta, ConfigSchema, LoadedPack, PackProblem, RuleMeta, SensorMeta } from './types.ts';
 import { readYamlFile } from './yaml-file.ts';
 
-type Kind = { folder: 'actions'; code: 'ACTION_INVALID' } | { folder: 'sensors'; code: 'SENSOR_INVALID' } | { folder: 'rules'; code: 'RULE_INVALID' };
+type Kind =
+  | { folder: 'actions'; code: 'ACTION_INVALID' }
+  | { folder: 'sensors'; code: 'SENSOR_INVALID' }
+  | { folder: 'rules'; code: 'RULE_INVALID' }
+  | { folder: 'policies'; code: 'POLICY_INVALID' };
 
 /**
  * Loads a pack folder. A broken pack.yaml fails the whole load (PackrunError naming the file and
@@ -65,7 +70,19 @@ export async function loadPack(dir: string): Promise<LoadedPack> {
     (rule) => rule.ref,
   );
 
-  const loaded: LoadedPack = { ref: pack, dir: packDir, meta, actions, sensors, rules, problems, warnings };
+  const policies = (
+    await collect<PolicyMeta>(
+      { folder: 'policies', code: 'POLICY_INVALID' },
+      (value, file) => parsePolicyMeta(value, { file, pack }),
+      (policy) => policy.ref,
+    )
+  ).filter((policy) => {
+    const problem = policyTargetProblem(policy, actions);
+    if (problem) problems.push(problem);
+    return problem === undefined;
+  });
+
+  const loaded: LoadedPack = { ref: pack, dir: packDir, meta, actions, sensors, rules, policies, problems, warnings };
   const configSchema = await readConfigSchema(packDir, problems);
   if (configSchema !== undefined) loaded.configSchema = configSchema;
   return loaded;
@@ -111,6 +128,20 @@ function toProblem(error: unknown, file: string): PackProblem {
   return problem;
 }
 
+/** A policy must name one of the pack's actions, and a per-attribute policy that action's parameters. */
+function policyTargetProblem(policy: PolicyMeta, actions: ActionMeta[]): PackProblem | undefined {
+  const action = actions.find((candidate) => candidate.ref === policy.resourceRef);
+  const problem = (field: string, message: string): PackProblem => ({ file: policy.file, field, code: 'POLICY_INVALID', message: `${policy.file} field "${field}": ${message}` });
+  if (!action) return problem('resource_ref', `"${policy.resourceRef}" is not an action of this pack`);
+  const attributes = 'attributes' in policy.parameters ? (policy.parameters.attributes ?? []) : [];
+  const unknown = attributes.find((name) => !(name in action.parameters));
+  return unknown === undefined ? undefined : problem('parameters.attributes', `"${unknown}" is not a parameter of ${action.ref}`);
+}
+
 function unknownKeyWarning(file: string, key: string): PackProblem {
+  // Packrun once let pack.yaml name its interpreter; an untrusted pack must not choose what runs.
+  if (file === 'pack.yaml' && key === 'python') {
+    return { file, field: key, message: `${file}: "python" is ignored: a pack asks for a Python version with python_versions; the operator names an interpreter with PACKRUN_PACK_PYTHON`, code: 'UNKNOWN_KEY' };
+  }
   return { file, field: key, message: `${file}: unknown key "${key}" is ignored`, code: 'UNKNOWN_KEY' };
 }

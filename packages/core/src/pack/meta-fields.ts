@@ -2,7 +2,7 @@ import { PackrunError } from '../errors.ts';
 import { typeOf } from './pack-meta.ts';
 import { isPlainObject } from './yaml-file.ts';
 
-type Code = 'ACTION_INVALID' | 'SENSOR_INVALID' | 'RULE_INVALID';
+type Code = 'ACTION_INVALID' | 'SENSOR_INVALID' | 'RULE_INVALID' | 'POLICY_INVALID';
 
 /**
  * Field readers for one metadata file. Every failure is a PackrunError naming the file and the

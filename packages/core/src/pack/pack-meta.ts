@@ -4,11 +4,10 @@ import { isValidPackRef, packRefProblem } from './pack-ref.ts';
 import type { PackMeta } from './types.ts';
 import { isPlainObject, readYamlFile } from './yaml-file.ts';
 
-// `python` is a Packrun extension: the interpreter the pack's env is built with (name or path).
-// `preload_imports` is one too: modules the pack's zygote imports up front (docs/fast-spawn.md).
+// `preload_imports` is a Packrun extension: modules the pack's zygote imports up front (docs/fast-spawn.md).
 const knownKeys = new Set([
   'ref', 'name', 'description', 'version', 'author', 'email', 'keywords', 'contributors',
-  'dependencies', 'stackstorm_version', 'python_versions', 'system', 'python', 'preload_imports',
+  'dependencies', 'stackstorm_version', 'python_versions', 'system', 'preload_imports',
 ]);
 
 /** Strict semver 2.0.0 (the grammar from semver.org): three numeric parts, no leading `v`, no leading zeros. */

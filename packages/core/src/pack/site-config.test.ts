@@ -97,7 +97,73 @@ describe('loadSiteConfig', () => {
   it('gives the defaults when there is no config file', async () => {
     const config = await loadSiteConfig(await setup(undefined));
     expect(config.exists).toBe(false);
-    expect(config.values).toEqual({ region: 'eu-west-1', port: 443, hosts: [] });
+    // As StackStorm's loader: an object whose schema has properties is created to hold their defaults.
+    expect(config.values).toEqual({ region: 'eu-west-1', port: 443, hosts: [], auth: { retries: 3 } });
+  });
+
+  // The shape of stackstorm-consul's config.schema.yaml (a required list of profiles, each an
+  // object whose properties mostly have defaults), written here in our own words.
+  const profilesSchema = `
+default_profile: {type: string, required: true}
+consul_profiles:
+  type: array
+  required: true
+  items:
+    type: object
+    required: true
+    additionalProperties: false
+    properties:
+      name: {type: string, required: true}
+      host: {type: string, required: true, default: 127.0.0.1}
+      port: {type: integer, required: true, default: 8500}
+      token: {type: string, secret: true, required: true, default: ""}
+      scheme: {type: string, default: http}
+      verify: {type: boolean, default: false}
+      client_cert_path: {type: string}
+      consistency: {type: string, enum: [default, consistent, stale], default: default}
+tags:
+  type: list
+  items: [{type: string, default: first}, {type: object, properties: {colour: {type: string, default: red}}}]
+  additionalItems: {type: object, properties: {size: {type: integer, default: 1}}}
+labels:
+  type: object
+  patternProperties: {'^x-': {type: object, properties: {enabled: {type: boolean, default: true}}}}
+  additionalProperties: {type: object, properties: {weight: {type: integer, default: 5}}}
+`;
+
+  it('fills defaults inside the items of lists and in pattern and additional properties, as StackStorm does', async () => {
+    const pack = await loadPack(await writePackFolder({ 'pack.yaml': minimalPackYaml, 'config.schema.yaml': profilesSchema }));
+    const configsDir = await mkdtemp(path.join(tmpdir(), 'packrun-configs-'));
+    await writeFile(
+      path.join(configsDir, `${pack.ref}.yaml`),
+      [
+        'default_profile: dc1',
+        'consul_profiles:',
+        '  - {name: dc1}',
+        '  - {name: dc2, host: consul.example, port: 8501, token: "{{ st2kv.system.token }}", verify: true, scheme: null}',
+        'tags: [mine, {}, {}, {size: 3}]',
+        'labels: {x-one: {}, plain: {weight: 2}, other: {}}',
+      ].join('\n'),
+    );
+    const config = await loadSiteConfig({ pack, configsDir, kv });
+    expect(config.values['consul_profiles']).toEqual([
+      { name: 'dc1', host: '127.0.0.1', port: 8500, token: '', scheme: 'http', verify: false, consistency: 'default' },
+      { name: 'dc2', host: 'consul.example', port: 8501, token: 'abc', scheme: 'http', verify: true, consistency: 'default' },
+    ]);
+    expect(config.values['tags']).toEqual(['mine', { colour: 'red' }, { size: 1 }, { size: 3 }]);
+    expect(config.values['labels']).toEqual({ 'x-one': { enabled: true }, plain: { weight: 2 }, other: { weight: 5 } });
+    // The item's secret, rendered from the datastore inside the list, is masked like any other.
+    expect(config.secretValues).toEqual(['abc']);
+    expect((config.masked['consul_profiles'] as Array<Record<string, unknown>>)[1]?.['token']).toBe('********');
+  });
+
+  it('checks each list item against its schema after filling its defaults', async () => {
+    const pack = await loadPack(await writePackFolder({ 'pack.yaml': minimalPackYaml, 'config.schema.yaml': profilesSchema }));
+    const configsDir = await mkdtemp(path.join(tmpdir(), 'packrun-configs-'));
+    await writeFile(path.join(configsDir, `${pack.ref}.yaml`), 'default_profile: dc1\nconsul_profiles: [{name: dc1}, {host: h}]\n');
+    await expect(loadSiteConfig({ pack, configsDir })).rejects.toMatchObject({ code: 'PACK_CONFIG_INVALID', details: { attribute: 'consul_profiles.1.name' } });
+    await writeFile(path.join(configsDir, `${pack.ref}.yaml`), 'default_profile: dc1\nconsul_profiles: [{name: dc1, port: "{{ st2kv.system.user }}"}]\n');
+    await expect(loadSiteConfig({ pack, configsDir, kv })).rejects.toMatchObject({ details: { attribute: 'consul_profiles.0.port' }, message: expect.stringContaining('not of type integer') });
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { compileSchema, pythonTypeAliases } from '../params/json-schema.ts';
 import { buildDatastoreSnapshot, type KeyValueLookup } from '../template/datastore-snapshot.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import type { ConfigAttributeSchema, ConfigSchema, LoadedPack, ParameterSpec, ParameterType } from './types.ts';
+import { fillConfigDefaults, listItemSchemas, objectPropertySchemas } from './config-defaults.ts';
 import { configSecretValues, maskConfigSecrets } from './config-secrets.ts';
 import { readSiteConfigFile } from './site-config-file.ts';
 import { isPlainObject } from './yaml-file.ts';
@@ -32,7 +33,7 @@ export interface SiteConfig {
 
 /**
  * Reads `<configsDir>/<ref>.yaml` the way StackStorm's config loader serves it: defaults from
- * `config.schema.yaml` filled in (nested `properties` too), string values that are Jinja rendered
+ * `config.schema.yaml` filled in (inside objects and list items too, see config-defaults.ts), string values that are Jinja rendered
  * over the datastore (decrypted for `secret: true` attributes), rendered strings cast to the
  * attribute's type, and the result validated against the schema. Errors are PACK_CONFIG_INVALID
  * naming `configs/<ref>.yaml` and the attribute path.
@@ -56,33 +57,34 @@ export async function loadSiteConfig(options: LoadSiteConfigOptions): Promise<Si
   if (!isPlainObject(raw)) return fail(undefined, `must be a mapping of attributes, got ${typeOf(raw)}`);
 
   const schema = pack.configSchema ?? {};
-  const values = withDefaults(raw, schema);
-  await renderTemplates(values, schema, '', options.kv, fail);
-  if (exists) validateAgainstSchema(values, schema, fail);
+  const written = fillConfigDefaults(raw, schema, { createAbsent: false });
+  await renderTemplates(written, schema, '', options.kv, fail);
+  if (exists) validateAgainstSchema(written, schema, fail);
+  const values = fillConfigDefaults(written, schema, { createAbsent: true });
   return { values, secretValues: configSecretValues(values, schema), masked: maskConfigSecrets(values, schema), file, exists };
 }
 
-function withDefaults(values: Record<string, unknown>, schema: ConfigSchema): Record<string, unknown> {
-  const out: Record<string, unknown> = structuredClone(values);
-  for (const [name, attribute] of Object.entries(schema)) {
-    if ((out[name] === undefined || out[name] === null) && 'default' in attribute) out[name] = structuredClone(attribute.default);
-    if (isPlainObject(out[name]) && attribute.properties) out[name] = withDefaults(out[name], attribute.properties);
-  }
-  return out;
-}
-
+/**
+ * Renders every template string in the config, inside objects and lists too (st2's
+ * `_assign_dynamic_config_values`), each with the schema of its own position.
+ */
 async function renderTemplates(
-  values: Record<string, unknown>,
-  schema: ConfigSchema,
+  values: Record<string, unknown> | unknown[],
+  schemas: Record<string, ConfigAttributeSchema | undefined>,
   prefix: string,
   kv: KeyValueLookup | undefined,
   fail: (attribute: string | undefined, message: string, cause?: unknown) => never,
 ): Promise<void> {
-  for (const [name, value] of Object.entries(values)) {
-    const attribute = schema[name];
+  const entries: Array<[string, unknown]> = Array.isArray(values) ? values.map((value, index) => [String(index), value]) : Object.entries(values);
+  for (const [name, value] of entries) {
+    const attribute = schemas[name];
     const where = prefix + name;
     if (isPlainObject(value)) {
-      await renderTemplates(value, attribute?.properties ?? {}, `${where}.`, kv, fail);
+      await renderTemplates(value, attribute ? objectPropertySchemas(attribute, Object.keys(value)) : {}, `${where}.`, kv, fail);
+      continue;
+    }
+    if (Array.isArray(value)) {
+      await renderTemplates(value, attribute ? Object.fromEntries(listItemSchemas(attribute, value.length).map((schema, index) => [String(index), schema])) : {}, `${where}.`, kv, fail);
       continue;
     }
     if (!isTemplate(value)) continue;
@@ -95,7 +97,9 @@ async function renderTemplates(
       if (!isPackrunError(error)) throw error;
       fail(where, error.message, error);
     }
-    values[name] = castRendered(rendered, attribute, where, fail);
+    const cast = castRendered(rendered, attribute, where, fail);
+    if (Array.isArray(values)) values[Number(name)] = cast;
+    else values[name] = cast;
   }
 }
 

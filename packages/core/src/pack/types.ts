@@ -1,3 +1,4 @@
+import type { PolicyMeta } from './policy-meta.ts';
 /**
  * The pack model: what Packrun reads from a StackStorm-format pack folder. Field names are camelCase;
  * each metadata object keeps the parsed YAML as `raw` so StackStorm's own key names stay reachable.
@@ -92,10 +93,15 @@ export interface ActionMeta {
 
 /** Why a loaded action cannot run; `code` is the error code running it fails with. */
 export interface ActionUnavailable {
-  code: 'ACTION_RUNNER_MISSING';
+  /** ACTION_RUNNER_MISSING; for a workflow, WORKFLOW_INVALID (its driver refused its file) or WORKFLOW_DRIVER_MISSING. */
+  code: 'ACTION_RUNNER_MISSING' | 'WORKFLOW_INVALID' | 'WORKFLOW_DRIVER_MISSING';
   /** The runner named by `runner_type` (canonical name when it is a known alias). */
   runner: string;
   message: string;
+  /** The field at fault: `runner_type` when absent. */
+  field?: string;
+  /** A workflow's problems, each naming its file and, where known, task and line. */
+  problems?: Array<{ code: string; message: string; file: string; task?: string; line?: number; path?: string }>;
 }
 
 export interface TriggerTypeSpec {
@@ -177,6 +183,8 @@ export interface LoadedPack {
   actions: ActionMeta[];
   sensors: SensorMeta[];
   rules: RuleMeta[];
+  /** `policies/*.yaml`: action policies (concurrency, retry). */
+  policies: PolicyMeta[];
   configSchema?: ConfigSchema;
   /** Files that could not be loaded; everything else in the pack still loaded. */
   problems: PackProblem[];

@@ -96,6 +96,20 @@ const runnerParameterMetadata: Record<string, Record<string, Record<string, unkn
     route: { type: 'string', default: 'general', minLength: 1, maxLength: 255, description: 'Routing key of the announcement: consumers listen for st2.announcement__<route>.' },
   },
   'inject-trigger': {},
+  // Workflow runners: the workflow engine runs these, never an action runner (workflowRunnerTypes).
+  'action-chain': {
+    display_published: { type: 'boolean', default: true, description: 'Keep the published variables in the result.' },
+    skip_notify: { type: 'array', default: [], description: 'Tasks to skip notifications for.' },
+  },
+  orquesta: {
+    notify: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, pattern: '^\\w+$' },
+      default: [],
+      description: 'Tasks to trigger notifications for.',
+    },
+  },
   'local-shell-script': {
     debug: { type: 'boolean', default: false, description: 'Enable runner debug mode.' },
     content_version: { type: 'string', description: 'Git revision of the pack content to use.' },
@@ -126,10 +140,15 @@ const missingRunners: Record<string, string> = {
   'winrm-cmd': "StackStorm's WinRM runner",
   'winrm-ps-cmd': "StackStorm's WinRM runner",
   'winrm-ps-script': "StackStorm's WinRM runner",
-  orquesta: "StackStorm's workflow runner",
-  'action-chain': "StackStorm's workflow runner",
   'mistral-v2': 'the Mistral workflow runner, removed from StackStorm in 3.3',
 };
+
+/** The runners whose actions are workflows: the workflow engine runs them, with its drivers. */
+export const workflowRunnerTypes: readonly string[] = ['orquesta', 'action-chain'];
+
+export function isWorkflowRunner(runnerType: string | undefined): boolean {
+  return runnerType !== undefined && workflowRunnerTypes.includes(runnerType);
+}
 
 /** Runners only Packrun's built-in `core` pack may use: they act for the execution's caller (core.inject_trigger). */
 const builtinOnlyRunners = new Set(['inject-trigger']);

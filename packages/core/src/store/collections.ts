@@ -41,6 +41,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
       newest('createdAt', 'rule'),
       newest('createdAt', 'user'),
       { keys: { rerunOf: 1 } },
+      { keys: { parent: 1, createdAt: 1, id: 1 } },
     ],
   },
   triggerInstances: { storedName: 'trigger_instances', indexes: [newest('occurredAt'), newest('occurredAt', 'trigger')] },
@@ -51,6 +52,9 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }, { keys: { scope: 1, user: 1, name: 1 } }] },
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
   runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
+  policies: { storedName: 'policies', indexes: [{ keys: { pack: 1 } }, { keys: { resourceRef: 1 } }] },
+  policySlots: { storedName: 'policy_slots', indexes: [{ keys: { executionId: 1 } }, { keys: { key: 1 } }] },
+  workflows: { storedName: 'workflows', indexes: [{ keys: { phase: 1, updatedAt: 1 } }, { keys: { nextTimerAt: 1 } }] },
 };
 
 export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];
@@ -73,5 +77,8 @@ export function storeCollections(make: <T extends { id: string }>(name: Collecti
     keyValues: make('keyValues'),
     apiKeys: make('apiKeys'),
     runners: make('runners'),
+    policies: make('policies'),
+    policySlots: make('policySlots'),
+    workflows: make('workflows'),
   };
 }

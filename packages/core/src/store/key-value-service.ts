@@ -14,7 +14,18 @@ export interface KeyValueServiceOptions {
   loadKey: () => Buffer;
   /** Clock, for tests of expiry. */
   now?: () => Date;
+  /**
+   * Told of every stored change (the datastore's internal triggers: key-value-triggers.ts); not
+   * awaited, so a slow or failing listener never fails or delays the write.
+   */
+  onChange?: (change: KeyValueChange) => void;
 }
+
+/** A stored change, with the records as they were and are (secret values still encrypted). */
+export type KeyValueChange =
+  | { operation: 'create'; record: KeyValueRecord }
+  | { operation: 'update'; record: KeyValueRecord; previous: KeyValueRecord; valueChanged: boolean }
+  | { operation: 'delete'; record: KeyValueRecord };
 
 function invalid(message: string, details: Record<string, unknown>): PackrunError {
   return new PackrunError('KV_INVALID', message, { details });
@@ -96,12 +107,31 @@ export class KeyValueService implements KeyValues {
       updatedAt: now.toISOString(),
     };
     await this.options.store.keyValues.put(record);
+    const live = existing !== undefined && !this.expired(existing) ? existing : undefined;
+    this.options.onChange?.(
+      live === undefined
+        ? { operation: 'create', record }
+        : { operation: 'update', record, previous: live, valueChanged: this.clearValue(live) !== value || live.secret !== secret },
+    );
     return this.entry(record, false);
+  }
+
+  /** A record's value in clear, for comparing an update with what it replaced (undefined if it no longer decrypts). */
+  private clearValue(record: KeyValueRecord): string | undefined {
+    if (!record.secret) return record.value;
+    try {
+      return decryptSecret(this.cryptoKey(), record.value, record.name);
+    } catch {
+      return undefined;
+    }
   }
 
   async delete(name: string, options: Pick<KeyValueGetOptions, 'scope' | 'user'> = {}): Promise<boolean> {
     const { id } = this.where(name, options);
-    return (await this.options.store.keyValues.remove({ id })) > 0;
+    const existing = this.options.onChange ? await this.options.store.keyValues.get(id) : undefined;
+    const removed = (await this.options.store.keyValues.remove({ id })) > 0;
+    if (removed && existing !== undefined) this.options.onChange?.({ operation: 'delete', record: existing });
+    return removed;
   }
 
   async list(options: KeyValueListOptions = {}): Promise<KeyValueEntry[]> {

@@ -181,7 +181,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     kind: 'mongodb',
     ...collections_,
     executionBlobs,
-    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter),
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter, collections_.workflows),
     async ping() {
       try {
         await db.command({ ping: 1 });

@@ -6,6 +6,8 @@ import { openEmbeddedStore } from './embedded-store.ts';
 import { KeyValueService } from './key-value-service.ts';
 import { openMongoStore } from './mongodb-store.ts';
 import type { Store } from './types.ts';
+import type { Bus } from '../bus/types.ts';
+import { keyValueTriggerFirer } from '../triggers/key-value-triggers.ts';
 
 /** The store the configuration names: MongoDB when PACKRUN_MONGODB_URL is set, else the embedded one. */
 export async function openStore(
@@ -22,7 +24,18 @@ export async function openStore(
   });
 }
 
-/** The datastore over `store`, with the configured key (or the key file in PACKRUN_HOME). */
-export function openKeyValues(store: Pick<Store, 'keyValues'>, config: Pick<PackrunConfig, 'home' | 'datastoreKey'>): KeyValueService {
-  return new KeyValueService({ store, loadKey: () => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }) });
+/**
+ * The datastore over `store`, with the configured key (or the key file in PACKRUN_HOME). With a
+ * bus, every change fires StackStorm's key_value_pair triggers.
+ */
+export function openKeyValues(
+  store: Pick<Store, 'keyValues'>,
+  config: Pick<PackrunConfig, 'home' | 'datastoreKey'>,
+  triggers?: { bus: Bus; logger: Logger },
+): KeyValueService {
+  return new KeyValueService({
+    store,
+    loadKey: () => loadDatastoreKey({ home: config.home, configuredKey: config.datastoreKey }),
+    ...(triggers ? { onChange: keyValueTriggerFirer(triggers.bus, triggers.logger) } : {}),
+  });
 }

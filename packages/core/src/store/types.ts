@@ -103,6 +103,10 @@ export interface Store {
   readonly keyValues: Collection<KeyValueRecord>;
   readonly apiKeys: Collection<ApiKeyRecord>;
   readonly runners: Collection<RunnerRecord>;
+  readonly policies: Collection<PolicyRecord>;
+  readonly policySlots: Collection<PolicySlotRecord>;
+  /** The workflow engine's state of each workflow execution (packages/workflow-engine). */
+  readonly workflows: Collection<WorkflowRecord>;
   /**
    * The parts of execution results too big for their records (ExecutionRecord.resultBlobs):
    * files beside the embedded store's database, GridFS in MongoDB. Written and read through
@@ -314,10 +318,25 @@ export interface ExecutionRecord {
   parameterOrigin?: ParameterOrigin;
   /** Id of the execution this one re-runs. */
   rerunOf?: string;
+  /**
+   * The request's `notify` block (`{on-complete, on-success, on-failure}`, StackStorm's shape),
+   * used when the action's metadata has none.
+   */
+  notify?: Record<string, unknown>;
+  /**
+   * For a workflow re-run from some of its tasks (Orquesta): those tasks (empty: the failed ones).
+   * The engine then starts from the original's state instead of from the start. Set only by the
+   * execution service's re-run, never taken from a request's context.
+   */
+  rerunTasks?: string[];
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;
   user?: string;
+  /** The workflow execution that started this one as one of its tasks. */
+  parent?: string;
+  /** The executions this workflow execution started, in the order it started them. */
+  children?: string[];
 }
 
 export type TriggerInstanceStatus = 'pending' | 'processing' | 'processed' | 'processing_failed';
@@ -386,6 +405,36 @@ export interface RunnerRecord {
   heartbeatAt: string;
 }
 
+/** An action policy a pack registered (`policies/*.yaml`). `id` is the ref `<pack>.<name>`. */
+export interface PolicyRecord extends Timestamps {
+  id: string;
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  /** The action it applies to. */
+  resourceRef: string;
+  policyType: 'action.concurrency' | 'action.concurrency.attr' | 'action.retry';
+  /** As validated at install (pack/policy-meta.ts): threshold/action/attributes, or retry_on/max_retry_count/delay. */
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * One of a concurrency policy's `threshold` places, held by a running execution. `id` is
+ * `<policy>|<attribute values>#<n>` with n below the threshold: taking a place is an insert, which
+ * the store refuses for an id that exists, so any number of runners and API processes never hand
+ * out more places than there are.
+ */
+export interface PolicySlotRecord {
+  id: string;
+  policy: string;
+  /** `<policy>|<attribute values>`: the count this place belongs to. */
+  key: string;
+  executionId: string;
+  takenAt: string;
+}
+
 export interface RunnerProcessIdentity {
   startTime?: string;
   bootId?: string;
@@ -451,4 +500,79 @@ export interface KeyValues {
   /** True if a key was removed. */
   delete(name: string, options?: Pick<KeyValueGetOptions, 'scope' | 'user'>): Promise<boolean>;
   list(options?: KeyValueListOptions): Promise<KeyValueEntry[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows (packages/workflow-engine).
+
+/** A child execution a workflow step asked for: rendered parameters, inserted as data. */
+export interface WorkflowChildRequest {
+  /** Unique within the workflow and deterministic; the child's execution id is derived from it. */
+  requestId: string;
+  action: string;
+  parameters: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+/**
+ * Effects a step decided, stored in the same write as the state they came from (an outbox) and
+ * cleared once carried out. Carrying them out again is harmless: a child's id is derived from
+ * its request, so a replayed start finds the child already made.
+ */
+export interface WorkflowOutbox {
+  /** Changes with each step that fills the outbox; clearing it is a compare-and-set on it. */
+  id: string;
+  start: WorkflowChildRequest[];
+  /** requestIds of children to cancel, pause or resume. */
+  cancel: string[];
+  pause: string[];
+  resume: string[];
+}
+
+/** A child a workflow waits for: the request and the execution made for it. */
+export interface WorkflowChildLink {
+  requestId: string;
+  execution: string;
+}
+
+/** A pause, resume or cancel asked of a workflow through the API, in the order asked. */
+export interface WorkflowControlRequest {
+  kind: 'pause' | 'resume' | 'cancel';
+  by: string;
+  at: string;
+}
+
+/**
+ * A workflow execution as the engine keeps it. `id` is the workflow execution's id. Every step is
+ * a compare-and-set on `version`, so engines in several processes never apply two steps at once.
+ */
+export interface WorkflowRecord extends Timestamps {
+  id: string;
+  action: string;
+  runnerType: string;
+  /** The workflow file as it was when the execution started: an upgrade of its pack does not change a running workflow. */
+  source: { pack: string; file: string; text: string };
+  user: string;
+  version: number;
+  /** The driver's status (running, pausing, paused, resuming, canceling, canceled, succeeded, failed). */
+  status: string;
+  /** The driver's state, as it returned it. */
+  state?: unknown;
+  /**
+   * The children whose end the driver has not been told yet: only the outstanding ones (bounded by
+   * what runs at once), so a step's write does not grow with the workflow's history. The whole
+   * list of children is the workflow execution's `children`.
+   */
+  waiting: WorkflowChildLink[];
+  outbox?: WorkflowOutbox;
+  timers: Array<{ timerId: string; fireAt: number }>;
+  /** The earliest `fireAt` of `timers` (ms since the epoch), for the engines' timer poll. */
+  nextTimerAt?: number;
+  /** Control requests, appended by the API; `controlSeen` of them were given to the driver. */
+  control: WorkflowControlRequest[];
+  controlSeen: number;
+  /** Set when the driver finished: the execution's result as StackStorm stores it. */
+  result?: unknown;
+  /** `closed` once the workflow execution's record holds the final status and result. */
+  phase: 'open' | 'closed';
 }

@@ -63,6 +63,18 @@ export function mentionsDecrypt(value: unknown): boolean {
   return false;
 }
 
+/** Every datastore key the references could read: `st2kv.system.a.b` may mean the key `a.b` or attribute `b` of key `a`. */
+function wantedKeys(references: DatastoreReference[]): Array<{ scope: DatastoreScope; name: string }> {
+  const wanted = new Map<string, { scope: DatastoreScope; name: string }>();
+  for (const { scope, path } of references) {
+    for (let length = 1; length <= path.length; length += 1) {
+      const name = path.slice(0, length).join('.');
+      wanted.set(`${scope}\0${name}`, { scope, name });
+    }
+  }
+  return [...wanted.values()];
+}
+
 /**
  * Fetches the keys the templates in `value` refer to and builds the `st2kv` context object.
  * Values are decrypted when `decrypt` is set or when a template uses the `decrypt_kv` filter.
@@ -74,21 +86,36 @@ export async function buildDatastoreSnapshot(
 ): Promise<DatastoreSnapshot> {
   const decrypt = options.decrypt ?? mentionsDecrypt(value);
   const references = datastoreReferences(value);
-  const wanted = new Map<string, { scope: DatastoreScope; name: string }>();
-  for (const { scope, path } of references) {
-    for (let length = 1; length <= path.length; length += 1) {
-      const name = path.slice(0, length).join('.');
-      wanted.set(`${scope}\0${name}`, { scope, name });
-    }
-  }
   const values = new Map<string, string>();
   await Promise.all(
-    [...wanted.entries()].map(async ([id, { scope, name }]) => {
+    wantedKeys(references).map(async ({ scope, name }) => {
       const found = await kv.get(name, { scope, decrypt });
-      if (found !== undefined) values.set(id, found);
+      if (found !== undefined) values.set(`${scope}\0${name}`, found);
     }),
   );
+  return assembleSnapshot(references, values);
+}
 
+/**
+ * The same snapshot from a synchronous lookup, for callers that must not wait (the workflow
+ * drivers, which are pure: their runtime loads the keys and runs the step again).
+ */
+export function datastoreSnapshotFrom(
+  value: unknown,
+  get: (name: string, options: { scope: DatastoreScope; decrypt: boolean }) => string | undefined,
+  options: { decrypt?: boolean } = {},
+): DatastoreSnapshot {
+  const decrypt = options.decrypt ?? mentionsDecrypt(value);
+  const references = datastoreReferences(value);
+  const values = new Map<string, string>();
+  for (const { scope, name } of wantedKeys(references)) {
+    const found = get(name, { scope, decrypt });
+    if (found !== undefined) values.set(`${scope}\0${name}`, found);
+  }
+  return assembleSnapshot(references, values);
+}
+
+function assembleSnapshot(references: DatastoreReference[], values: Map<string, string>): DatastoreSnapshot {
   // Null-prototype objects: the path segments come from template text, and `__proto__` must be only a key.
   const snapshot: DatastoreSnapshot = { system: emptyRecord(), user: emptyRecord() };
   for (const { scope, path } of references) {

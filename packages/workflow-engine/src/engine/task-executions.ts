@@ -1,0 +1,21 @@
+import type { ExecutionRecord, ParameterOrigin } from '@packrun/core';
+
+/**
+ * What the engine needs of the API's execution service: children are created, canceled, paused
+ * and resumed through the same path as any caller's executions, so they are validated, queued
+ * and refused alike (an action the workflow's user could not run, the workflow cannot either).
+ */
+export interface TaskExecutions {
+  create(input: {
+    id: string;
+    action: string;
+    parameters: Record<string, unknown>;
+    user: string;
+    context: Record<string, unknown>;
+    parameterOrigin: ParameterOrigin;
+    parent: string;
+  }): Promise<ExecutionRecord>;
+  cancel(id: string, user: string): Promise<ExecutionRecord>;
+  pause(id: string, user: string): Promise<ExecutionRecord>;
+  resume(id: string, user: string): Promise<ExecutionRecord>;
+}

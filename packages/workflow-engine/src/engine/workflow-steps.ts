@@ -1,0 +1,308 @@
+import {
+  completedStatuses,
+  isCompleted,
+  isPackrunError,
+  PackrunError,
+  newId,
+  nowIso,
+  prepareResult,
+  readExecutionResult,
+  toFailure,
+  type DataPaths,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type Failure,
+  type KeyValues,
+  type WorkflowOutbox,
+  type WorkflowRecord,
+} from '@packrun/core';
+import { publishExecutionUpdate } from '@packrun/action-runner';
+import { childExecutionId } from '../child-id.ts';
+import { workflowDriver } from '../drivers.ts';
+import type { Json, StepResult, WorkflowDriver, WorkflowEvent, WorkflowStatus } from '../driver.ts';
+import { carryOutOutbox, type ChildEffectsOptions } from './child-effects.ts';
+import { runStep } from './step-environment.ts';
+import { decryptRightsOf, loadWorkflowInput, workflowKeyValues } from './workflow-input.ts';
+
+export interface WorkflowStepsOptions extends ChildEffectsOptions {
+  engineId: string;
+  paths: DataPaths;
+  keyValues: KeyValues;
+  openSecrets: (sealed: string, executionId: string) => Record<string, unknown>;
+  resultInlineBytes: number;
+  now?: () => number;
+}
+
+const finalStatuses = new Set<WorkflowStatus>(['succeeded', 'failed', 'canceled']);
+const openWorkflowStatuses: ExecutionStatus[] = ['running', 'pausing', 'paused', 'resuming', 'canceling'];
+
+/** The inspected definitions of the workflows this process steps, by workflow id (the most recent few). */
+const definitions = new Map<string, { version: string; definition: unknown }>();
+const maxCachedDefinitions = 1000;
+
+/**
+ * Advances one workflow execution as far as the store says it can go: start it, carry out an
+ * outbox left by a step, feed the driver every event that is waiting (pause, resume and cancel
+ * requests first, then children that ended, then timers due), and write the final status and
+ * result. Each step is one compare-and-set on the workflow's version with the effects it
+ * decided (the outbox); a step that loses the race to another engine is simply read again.
+ */
+export async function advanceWorkflow(options: WorkflowStepsOptions, id: string): Promise<void> {
+  const now = options.now ?? Date.now;
+  for (let round = 0; round < 10_000; round += 1) {
+    const workflow = await options.store.executions.get(id);
+    if (!workflow) return;
+    let record = await options.store.workflows.get(id);
+    if (!record) {
+      if (isCompleted(workflow.status)) return;
+      const begun = await beginWorkflow(options, workflow);
+      if (!begun) return;
+      continue;
+    }
+    if (record.outbox) {
+      await carryOutOutbox(options, record, workflow, record.outbox);
+      await options.store.workflows.update({ id, 'outbox.id': record.outbox.id }, { unset: ['outbox'] });
+      continue;
+    }
+    if (record.phase === 'closed') return;
+    if (finalStatuses.has(record.status as WorkflowStatus)) {
+      await closeWorkflow(options, record, workflow);
+      return;
+    }
+    const next = await nextEvent(options, record, now());
+    if (!next) {
+      await mirrorStatus(options, record, workflow);
+      return;
+    }
+    record = await applyEvent(options, record, workflow, next, now());
+  }
+}
+
+type PendingEvent = { event: WorkflowEvent; consumed: Partial<WorkflowRecord> };
+
+async function nextEvent(options: WorkflowStepsOptions, record: WorkflowRecord, at: number): Promise<PendingEvent | undefined> {
+  const control = record.control[record.controlSeen];
+  if (control) return { event: { kind: control.kind }, consumed: { controlSeen: record.controlSeen + 1 } };
+  if (record.waiting.length > 0) {
+    const ended = await options.store.executions.find(
+      { id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: [...completedStatuses] } },
+      { sort: { endedAt: 1, id: 1 }, limit: 1 },
+    );
+    const child = ended[0];
+    const link = child && record.waiting.find((candidate) => candidate.execution === child.id);
+    if (child && link) {
+      const result = (await readExecutionResult(options.store.executionBlobs, child)) ?? null;
+      return {
+        event: { kind: 'child-ended', requestId: link.requestId, status: child.status, result: result as Json },
+        consumed: { waiting: record.waiting.filter((waiting) => waiting !== link) },
+      };
+    }
+  }
+  if ((record.status === 'running' || record.status === 'pausing') && record.waiting.length > 0) {
+    // A child workflow that paused, or an inquiry waiting for its response: the driver hears of it
+    // (the child stays waited for) and pauses on it; it hears again when the child ends.
+    const stopped = await options.store.executions.findOne({ id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: ['paused', 'pending'] } });
+    const link = stopped && record.waiting.find((candidate) => candidate.execution === stopped.id);
+    if (stopped && link) return { event: { kind: 'child-ended', requestId: link.requestId, status: stopped.status, result: null }, consumed: {} };
+  }
+  const due = record.timers.find((timer) => timer.fireAt <= at);
+  if (due) {
+    return { event: { kind: 'timer-fired', timerId: due.timerId }, consumed: { timers: record.timers.filter((timer) => timer !== due) } };
+  }
+  return undefined;
+}
+
+function definitionOf(record: WorkflowRecord, driver: WorkflowDriver): unknown {
+  const key = `${record.createdAt}\0${record.source.file}`;
+  const cached = definitions.get(record.id);
+  if (cached?.version === key) return cached.definition;
+  const definition = driver.inspect(record.source);
+  // Another engine may close a workflow this one stepped: the oldest entries go, not only closed ones.
+  if (definitions.size >= maxCachedDefinitions) definitions.delete(definitions.keys().next().value as string);
+  definitions.set(record.id, { version: key, definition });
+  return definition;
+}
+
+/** Claims a requested workflow execution for this engine, resolves its input and runs the driver's first step. */
+async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionRecord): Promise<boolean> {
+  const { store } = options;
+  let current = workflow;
+  if (workflow.status === 'requested' || workflow.status === 'scheduled') {
+    const at = nowIso();
+    const claimed = await store.executions.updateOne(
+      { id: workflow.id, status: { $in: ['requested', 'scheduled'] } },
+      { set: { status: 'running', runnerId: options.engineId, startedAt: at }, push: { log: { status: 'running', at, by: options.engineId } } },
+    );
+    if (!claimed) return true; // canceled meanwhile, or another engine took it: read again
+    publishExecutionUpdate(options.bus, options.logger, claimed);
+    current = claimed;
+  }
+  const at = options.now?.() ?? Date.now();
+  let record: WorkflowRecord;
+  try {
+    const driver = workflowDriver(current.runnerType ?? '', current.action);
+    const rerun = current.rerunOf !== undefined && current.rerunTasks !== undefined ? await rerunSource(options, current) : undefined;
+    const secrets = current.secretParameters === undefined ? {} : options.openSecrets(current.secretParameters, current.id);
+    const loaded = await loadWorkflowInput({ paths: options.paths, keyValues: options.keyValues, execution: current, secrets });
+    if (rerun) loaded.source = rerun.source;
+    const user = current.user ?? 'anonymous';
+    const base: WorkflowRecord = {
+      id: current.id,
+      action: current.action,
+      runnerType: driver.runnerType,
+      source: loaded.source,
+      user,
+      version: 0,
+      status: 'running',
+      waiting: [],
+      timers: [],
+      control: [],
+      controlSeen: 0,
+      phase: 'open',
+      createdAt: nowIso(),
+      updatedAt: nowIso(),
+    };
+    const context: Record<string, Json> = { ...(current.context as Record<string, Json>), execution_id: current.id, user, runner_parameters: loaded.runnerParameters };
+    const definition = definitionOf(base, driver);
+    const step = await runStep({
+      driver,
+      definition,
+      state: rerun?.state,
+      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [] } : { kind: 'start', input: loaded.input, context },
+      now: at,
+      kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
+      mayDecrypt: decryptRightsOf(current),
+      workflow: current.id,
+    });
+    record = { ...base, ...stepFields(base, step, {}) };
+  } catch (error) {
+    if (!isPackrunError(error) || !error.userError) throw error;
+    await endExecution(options, current, 'failed', { error: error.message }, toFailure(error));
+    return false;
+  }
+  // A cancel or pause asked between the claim and now found no record to add its request to.
+  const latest = await store.executions.get(current.id);
+  if (latest?.status === 'canceling') record.control.push({ kind: 'cancel', by: 'api', at: nowIso() });
+  if (latest?.status === 'pausing') record.control.push({ kind: 'pause', by: 'api', at: nowIso() });
+  try {
+    await store.workflows.insert(record);
+  } catch (error) {
+    if (!isPackrunError(error) || error.code !== 'STORE_DUPLICATE_ID') throw error;
+  }
+  return true;
+}
+
+/**
+ * What a re-run from some tasks starts from: the original workflow's file and final state (the
+ * driver's rerun event then runs the tasks again, keeping what the others did).
+ */
+async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRecord): Promise<{ source: WorkflowRecord['source']; state: Json }> {
+  const original = await options.store.workflows.get(execution.rerunOf ?? '');
+  if (!original || !finalStatuses.has(original.status as WorkflowStatus) || original.action !== execution.action) {
+    throw new PackrunError('WORKFLOW_RERUN_INVALID', `workflow execution "${execution.rerunOf}" has no finished state of ${execution.action} to re-run from`, {
+      hint: 'a workflow re-runs from its tasks once it has ended; its state goes with it when it is purged',
+      details: { execution: execution.id, rerunOf: execution.rerunOf },
+    });
+  }
+  return { source: original.source, state: (original.state ?? null) as Json };
+}
+
+/** The fields a step changes: its state, status, result, the children it starts and the outbox of its effects. */
+function stepFields(record: WorkflowRecord, step: StepResult, consumed: Partial<WorkflowRecord>): Partial<WorkflowRecord> {
+  const started = step.start.map((request) => ({ requestId: request.requestId, execution: childExecutionId(record.id, request.requestId) }));
+  const timers = [...(consumed.timers ?? record.timers), ...step.timers];
+  const fields: Partial<WorkflowRecord> = {
+    ...consumed,
+    version: record.version + 1,
+    state: step.state,
+    status: step.status,
+    waiting: [...(consumed.waiting ?? record.waiting), ...started],
+    timers,
+    updatedAt: nowIso(),
+  };
+  const nextTimer = Math.min(...timers.map((timer) => timer.fireAt));
+  if (Number.isFinite(nextTimer)) fields.nextTimerAt = nextTimer;
+  if (step.result !== undefined) fields.result = step.result;
+  const outbox: WorkflowOutbox = { id: newId(), start: step.start, cancel: step.cancel, pause: step.pause, resume: step.resume };
+  if (outbox.start.length + outbox.cancel.length + outbox.pause.length + outbox.resume.length > 0) fields.outbox = outbox;
+  return fields;
+}
+
+async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord, workflow: ExecutionRecord, pending: PendingEvent, at: number): Promise<WorkflowRecord> {
+  let step: StepResult;
+  try {
+    const driver = workflowDriver(record.runnerType, record.action);
+    step = await runStep({
+      driver,
+      definition: definitionOf(record, driver),
+      state: record.state as Json | undefined,
+      event: pending.event,
+      now: at,
+      kv: workflowKeyValues(options.keyValues, record.user, record.source.pack),
+      mayDecrypt: decryptRightsOf(workflow),
+      workflow: record.id,
+    });
+  } catch (error) {
+    if (!isPackrunError(error) || !error.userError) throw error;
+    // A step the driver cannot take (a template that fails, a key its user may not decrypt) ends the workflow failed.
+    step = { state: (record.state ?? null) as Json, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
+  }
+  const fields = stepFields(record, step, pending.consumed);
+  const unset: Array<'outbox' | 'nextTimerAt'> = [];
+  if (fields.outbox === undefined) unset.push('outbox');
+  if (fields.nextTimerAt === undefined) unset.push('nextTimerAt');
+  const updated = await options.store.workflows.updateOne({ id: record.id, version: record.version }, { set: fields, ...(unset.length > 0 ? { unset } : {}) });
+  return updated ?? record;
+}
+
+const statusOfDriver: Record<WorkflowStatus, ExecutionStatus> = {
+  running: 'running',
+  pausing: 'pausing',
+  paused: 'paused',
+  resuming: 'resuming',
+  canceling: 'canceling',
+  canceled: 'canceled',
+  succeeded: 'succeeded',
+  failed: 'failed',
+};
+
+/** Shows the driver's status on the workflow execution (pausing, paused, running again...) once every control request was seen. */
+async function mirrorStatus(options: WorkflowStepsOptions, record: WorkflowRecord, workflow: ExecutionRecord): Promise<void> {
+  const status = statusOfDriver[record.status as WorkflowStatus];
+  if (status === undefined || status === workflow.status || isCompleted(workflow.status)) return;
+  if (record.controlSeen < record.control.length) return;
+  const at = nowIso();
+  const updated = await options.store.executions.updateOne(
+    { id: workflow.id, status: { $in: openWorkflowStatuses } },
+    { set: { status }, push: { log: { status, at, by: options.engineId } } },
+  );
+  if (updated) publishExecutionUpdate(options.bus, options.logger, updated);
+}
+
+async function closeWorkflow(options: WorkflowStepsOptions, record: WorkflowRecord, workflow: ExecutionRecord): Promise<void> {
+  const status = statusOfDriver[record.status as WorkflowStatus];
+  const result = (record.result ?? {}) as Record<string, unknown>;
+  if (!isCompleted(workflow.status)) await endExecution(options, workflow, status, result);
+  // Timers a finished workflow left are dropped, so the timer poll never meets it again.
+  await options.store.workflows.update({ id: record.id }, { set: { phase: 'closed', timers: [], updatedAt: nowIso() }, unset: ['nextTimerAt'] });
+  definitions.delete(record.id);
+}
+
+/** Writes a workflow execution's final status and result, as the ledger does for an action's. */
+async function endExecution(
+  options: WorkflowStepsOptions,
+  workflow: ExecutionRecord,
+  status: ExecutionStatus,
+  result: Record<string, unknown>,
+  error?: Failure,
+): Promise<void> {
+  const data = await prepareResult(options.store.executionBlobs, workflow.id, result, options.resultInlineBytes);
+  const endedAt = nowIso();
+  const started = Date.parse(workflow.startedAt ?? workflow.createdAt);
+  const set: Partial<ExecutionRecord> = { ...data.fields, status, endedAt, durationMs: Math.max(0, Date.parse(endedAt) - started) };
+  if (error) set.error = error;
+  const change = error ? { status, at: endedAt, by: options.engineId, reason: error.message } : { status, at: endedAt, by: options.engineId };
+  const updated = await options.store.executions.updateOne({ id: workflow.id, status: { $nin: [...completedStatuses] } }, { set, push: { log: change } });
+  if (updated) publishExecutionUpdate(options.bus, options.logger, updated);
+  else await options.store.executionBlobs.discard(workflow.id, data.written).catch(() => undefined);
+}

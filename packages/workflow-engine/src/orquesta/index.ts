@@ -1,0 +1,2 @@
+export { orquestaDriver } from './driver.ts';
+export { st2InspectionErrors } from './inspect.ts';

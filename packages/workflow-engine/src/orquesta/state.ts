@@ -1,0 +1,129 @@
+import type { Json } from '../driver.ts';
+import type { TaskSpec } from './spec.ts';
+
+/**
+ * The conductor's state, laid out as orquesta's WorkflowState is (contexts by index, a sequence of
+ * task entries keyed `task__r<route>`, staged tasks, routes, errors), and the small helpers over
+ * its data.
+ */
+
+export type Vars = Record<string, Json>;
+
+export interface RetryState {
+  when: string | null;
+  count: number;
+  delay: number;
+  tally: number;
+}
+
+export interface TaskEntry {
+  id: string;
+  route: number;
+  ctxs: { in: number[]; out?: Record<string, number> };
+  prev: Record<string, number>;
+  next: Record<string, boolean>;
+  status?: string;
+  retry?: RetryState;
+  term?: boolean;
+  /** The task's result (a list for with-items), kept for `task()`. */
+  result?: Json;
+  /** With-items: each item's `{status, result}`, as StackStorm's task record holds them. */
+  items?: Json[];
+  startedAt?: number;
+  endedAt?: number;
+}
+
+interface ItemState {
+  status: string;
+}
+
+export interface StagedTask {
+  id: string;
+  route: number;
+  ctxs: { in: number[] };
+  prev: Record<string, number>;
+  ready: boolean;
+  retry?: RetryState;
+  items?: ItemState[];
+  completed?: boolean;
+  run_on_fail?: boolean;
+}
+
+export interface ErrorEntry {
+  type: 'error';
+  message: string;
+  task_id?: string;
+  route?: number;
+  task_transition_id?: string;
+  result?: Json;
+}
+
+export interface ConductorState {
+  status: string;
+  contexts: Vars[];
+  routes: string[][];
+  sequence: TaskEntry[];
+  tasks: Record<string, number>;
+  staged: StagedTask[];
+  errors: ErrorEntry[];
+  output: Json | null;
+  reruns: number[][];
+}
+
+interface ActionRequest {
+  action: string | null;
+  input: Json;
+  itemId?: number;
+}
+
+export interface NextTask {
+  id: string;
+  route: number;
+  spec: TaskSpec;
+  vars: Vars;
+  actions: ActionRequest[];
+  delay?: number;
+  itemsCount?: number;
+  concurrency?: number | null;
+}
+
+export interface TaskEvent {
+  status: string;
+  result?: Json;
+  itemId?: number;
+  /** With-items: the results of every item so far, in item order. */
+  accumulated?: Json[];
+  /** With-items: every item's `{status, result}` so far (null for an item not run). */
+  itemRecords?: Json[];
+}
+
+/** How many inherited contexts a task keeps listed before they are merged into one. */
+export const maxContextList = 6;
+
+export const entryKey = (taskId: string, route: number): string => `${taskId}__r${route}`;
+export const transitionId = (taskId: string, key: number): string => `${taskId}__t${key}`;
+
+export function clone<T extends Json | undefined>(value: T): T {
+  return value === undefined ? value : (structuredClone(value) as T);
+}
+
+/** Python's truth of a value, which is what orquesta tests `when` with. */
+export function truthy(value: Json): boolean {
+  if (value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+export function mergeInto(left: Vars, right: Vars): Vars {
+  for (const [key, value] of Object.entries(right)) {
+    const existing = left[key];
+    if (existing !== undefined && isDict(existing) && isDict(value)) mergeInto(existing, value);
+    else Object.defineProperty(left, key, { value: clone(value), enumerable: true, writable: true, configurable: true });
+  }
+  return left;
+}
+
+export function isDict(value: Json | undefined): value is Vars {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
