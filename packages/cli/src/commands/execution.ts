@@ -137,7 +137,7 @@ export function register(program: Command): void {
     command
       .command(verb)
       .description(`${verb === 'pause' ? 'Pause a running workflow (its child workflows pause too)' : 'Resume a paused workflow'}`)
-      .argument('<id>')
+      .argument('<id>', 'the workflow execution id')
       .action(async (id: string) => {
         const record = await (await requireApi(loadConfig())).setExecutionStatus(id, status);
         process.stdout.write(`${record.id}: ${record.status}\n`);
