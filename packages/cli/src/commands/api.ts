@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, dataPaths, loadConfig } from '@packrun/core';
-import { startApiService } from '@packrun/api';
-import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
+import type { WorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
@@ -11,6 +10,8 @@ export function register(program: Command): void {
     .command('api')
     .description('Run the API alone (distributed deployment): action runners connect to it and to RabbitMQ')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const [{ startApiService }, { startWorkflowEngine }] = await Promise.all([import('@packrun/api'), import('@packrun/workflow-engine')]);
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       await installBuiltinPacks(config);

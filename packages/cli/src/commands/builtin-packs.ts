@@ -1,5 +1,4 @@
 import { createSandboxDecorator, detectSandbox, type PackrunConfig, type SpawnDecorator } from '@packrun/core';
-import { ensureBuiltinPacks, outdatedBuiltinPacks } from '@packrun/pack-installer';
 
 /**
  * Every start of Packrun (`packrun up`, `packrun api`, `packrun action-runner`, `packrun run`)
@@ -7,6 +6,8 @@ import { ensureBuiltinPacks, outdatedBuiltinPacks } from '@packrun/pack-installe
  * on stderr when it installed or upgraded one.
  */
 export async function installBuiltinPacks(config: PackrunConfig, decorator?: SpawnDecorator): Promise<void> {
+  // Loaded here, when a command starts, never for --help.
+  const { ensureBuiltinPacks, outdatedBuiltinPacks } = await import('@packrun/pack-installer');
   // Checked first so that the sandbox is only probed when there is something to install.
   if ((await outdatedBuiltinPacks(config.home)).length === 0) return;
   const result = await ensureBuiltinPacks({

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
-import { describePython, hostPythons, type PythonInterpreter } from '@packrun/pack-installer';
-import { chooseSensorPublishing } from '@packrun/sensor-container';
+import type { hostPythons, PythonInterpreter } from '@packrun/pack-installer';
 import { CliExit } from '../exit.ts';
 
 /**
@@ -23,6 +22,8 @@ export function register(program: Command): void {
       // A grant the services would refuse at start is refused here too, with the same error.
       checkHostPathGrants(config);
       const hostPaths = config.sandboxHostPaths;
+      // The installer (and the workflow checks it carries) only when doctor runs, never for --help.
+      const { describePython, hostPythons } = await import('@packrun/pack-installer');
       const pythons = await hostPythons(config);
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, hostPaths, pythons, ...broker }, null, 2)}\n`);
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
         process.stdout.write(`host paths: ${describeHostPathGrants(hostPaths).join('; ')}\n`);
-        process.stdout.write(`${describePythons(config, pythons)}\n`);
+        process.stdout.write(`${describePythons(config, pythons, describePython)}\n`);
         if (broker.brokerCredentials) process.stdout.write(`broker credentials: ${broker.brokerCredentials.ok ? 'ok' : `refused, ${broker.brokerCredentials.reason}`}\n`);
         if (broker.sensorPublishing) {
           const { path, reason } = broker.sensorPublishing;
@@ -61,6 +62,8 @@ async function brokerReport(config: PackrunConfig, host: SandboxHost): Promise<B
     () => ({ ok: true }),
     (error: Error) => ({ ok: false, reason: error.message }),
   );
+  // The sensor container's code (fastify among it) only when a broker is configured.
+  const { chooseSensorPublishing } = await import('@packrun/sensor-container');
   const sensorPublishing = await chooseSensorPublishing(config).then(
     (choice) => (choice.path === 'direct' ? { path: choice.path, via: choice.via, reason: choice.reason } : { path: choice.path, reason: choice.reason }),
     (error: Error) => ({ path: 'refused' as const, reason: error.message }),
@@ -69,7 +72,7 @@ async function brokerReport(config: PackrunConfig, host: SandboxHost): Promise<B
 }
 
 /** The interpreters pack envs can be built with (docs/configuration.md, "Python per pack"). */
-function describePythons(config: PackrunConfig, pythons: Awaited<ReturnType<typeof hostPythons>>): string {
+function describePythons(config: PackrunConfig, pythons: Awaited<ReturnType<typeof hostPythons>>, describePython: (python: PythonInterpreter) => string): string {
   const one = (python: PythonInterpreter | undefined, name: string) => (python ? `${describePython(python)} (${python.executable})` : `${name} cannot be run`);
   const lines = [`python (PACKRUN_PYTHON): ${one(pythons.configured, config.python)}`];
   for (const [ref, python] of Object.entries(pythons.perPack)) lines.push(`python for pack ${ref} (PACKRUN_PACK_PYTHON): ${one(python, config.packPython[ref] ?? '')}`);

@@ -63,7 +63,8 @@ export function register(program: Command): void {
 
   command
     .command('get')
-    .argument('<id>')
+    .description('One execution: its status, parameters and result')
+    .argument('<id>', 'the execution id')
     .option('--json', 'print the execution as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const { record, descendants } = await onDataPath(
@@ -112,7 +113,7 @@ export function register(program: Command): void {
   command
     .command('tail')
     .description('Follow an execution: its output as it comes, then its final status')
-    .argument('<id>')
+    .argument('<id>', 'the execution id')
     .action(async (id: string) => {
       const final = await onDataPath(
         (client) => follow(client, id),
@@ -125,7 +126,8 @@ export function register(program: Command): void {
 
   command
     .command('cancel')
-    .argument('<id>')
+    .description('Cancel a running execution (its process is stopped)')
+    .argument('<id>', 'the execution id')
     .action(async (id: string) => {
       const record = await (await requireApi(loadConfig())).cancelExecution(id);
       process.stdout.write(`${record.id}: ${record.status}\n`);
@@ -135,7 +137,7 @@ export function register(program: Command): void {
     command
       .command(verb)
       .description(`${verb === 'pause' ? 'Pause a running workflow (its child workflows pause too)' : 'Resume a paused workflow'}`)
-      .argument('<id>')
+      .argument('<id>', 'the workflow execution id')
       .action(async (id: string) => {
         const record = await (await requireApi(loadConfig())).setExecutionStatus(id, status);
         process.stdout.write(`${record.id}: ${record.status}\n`);
@@ -145,7 +147,7 @@ export function register(program: Command): void {
   command
     .command('rerun')
     .description('Run an execution again with the same parameters; name=value words override them')
-    .argument('<id>')
+    .argument('<id>', 'the execution to run again')
     .argument('[parameters...]', 'overrides as name=value (values parsed as JSON when they are JSON)')
     .option('--async', 'print the new id and return at once')
     .option('--tasks <names>', 'an Orquesta workflow: run again from these tasks (comma-separated; "" for its failed ones), keeping what the others did')

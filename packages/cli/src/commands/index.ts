@@ -29,12 +29,17 @@ const modules: CommandModule[] = [
   { names: ['workflow-engine'], load: () => import('./workflow-engine.ts') },
 ];
 
+/** The first word of argv after the program that is not an option: the command asked for, if any. */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
+
 /**
  * Registers the module of the command named in argv, or every module when none is named (help,
  * an unknown command), so that help always lists the whole surface.
  */
 export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
-  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const named = commandNamed(argv);
   const chosen = modules.filter((module) => named !== undefined && module.names.includes(named));
   for (const module of chosen.length > 0 ? chosen : modules) (await module.load()).register(program);
 }

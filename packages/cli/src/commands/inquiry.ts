@@ -55,7 +55,7 @@ export function register(program: Command): void {
   command
     .command('get')
     .description('One inquiry: who may respond and the schema of the response')
-    .argument('<id>')
+    .argument('<id>', 'the inquiry id (its execution id)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<Inquiry>('GET', `/api/v1/inquiries/${enc(id)}`);
@@ -66,7 +66,7 @@ export function register(program: Command): void {
   command
     .command('respond')
     .description('Respond to an inquiry with a JSON object matching its schema')
-    .argument('<id>')
+    .argument('<id>', 'the inquiry id (its execution id)')
     .requiredOption('-r, --response <json>', 'the response, a JSON object (st2 inquiry respond -r)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { response: string; json?: boolean }) => {

@@ -45,7 +45,7 @@ export function register(program: Command): void {
   const command = program.command('key').description('Datastore keys (st2kv): through the server of PACKRUN_HOME when it runs, else in the store it uses');
   const withScope = (sub: Command): Command => sub.option('--scope <scope>', 'system or user', 'system');
 
-  withScope(command.command('get').argument('<name>'))
+  withScope(command.command('get').description('A key\'s value').argument('<name>', 'the key\'s name'))
     .option('--decrypt', 'show a secret in clear')
     .option('--json', 'print JSON')
     .action(async (name: string, options: ScopeOptions) => {
@@ -56,7 +56,7 @@ export function register(program: Command): void {
       process.stdout.write(options.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.value}\n`);
     });
 
-  withScope(command.command('set').argument('<name>').argument('<value>'))
+  withScope(command.command('set').description('Set a key\'s value').argument('<name>', 'the key\'s name').argument('<value>', 'the value (--secret encrypts it at rest)'))
     .option('--secret', 'store it encrypted; shown as ******** unless asked with --decrypt')
     .option('--ttl <seconds>', 'expire after this many seconds')
     .action(async (name: string, value: string, options: ScopeOptions & { secret?: boolean; ttl?: string }) => {
@@ -70,14 +70,14 @@ export function register(program: Command): void {
       process.stdout.write(`${entry.name} set (${entry.scope}${entry.secret ? ', secret' : ''})\n`);
     });
 
-  withScope(command.command('delete').argument('<name>')).action(async (name: string, options: ScopeOptions) => {
+  withScope(command.command('delete').description('Delete a key').argument('<name>', 'the key\'s name')).action(async (name: string, options: ScopeOptions) => {
     if (!(await withDatastore((datastore, user) => datastore.delete(name, owner(options.scope, user))))) {
       throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${options.scope}`);
     }
     process.stdout.write(`${name} deleted\n`);
   });
 
-  withScope(command.command('list'))
+  withScope(command.command('list').description('Keys and their values'))
     .option('--prefix <prefix>', 'only names starting with this')
     .option('--decrypt', 'show secrets in clear')
     .option('--json', 'print JSON')

@@ -1,19 +1,13 @@
 import type { Command } from 'commander';
 import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice } from '@packrun/core';
-import {
-  installPack,
-  listInstalledPacks,
-  packInfo,
-  removePack,
-  upgradePack,
-  type InstallProgressEvent,
-  type InstallResult,
-  type InstalledPackSummary,
-} from '@packrun/pack-installer';
+import type { InstallProgressEvent, InstallResult, InstalledPackSummary } from '@packrun/pack-installer';
 
 import { connectApi } from '../api-client/connect.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
 import { sayPath } from '../verbose.ts';
+
+/** The installer, loaded when a pack command runs (its workflow checks and tar are not needed for --help). */
+const installer = () => import('@packrun/pack-installer');
 
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -121,7 +115,7 @@ export function register(program: Command): void {
       sayPath(`no server runs on ${config.home}: installing into it directly`);
       // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
-      await withProgress(options.json, (onProgress) => installPack(sources, { config, force: options.force ?? false, onProgress, decorator }));
+      await withProgress(options.json, async (onProgress) => (await installer()).installPack(sources, { config, force: options.force ?? false, onProgress, decorator }));
     });
 
   pack
@@ -134,7 +128,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       sayPath(`upgrading in ${dataPaths(config.home).packs} directly`);
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });
-      await withProgress(options.json, (onProgress) => upgradePack(ref, { config, force: options.force ?? false, onProgress, decorator }));
+      await withProgress(options.json, async (onProgress) => (await installer()).upgradePack(ref, { config, force: options.force ?? false, onProgress, decorator }));
     });
 
   pack
@@ -144,7 +138,7 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
       sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
-      const packs = await listInstalledPacks(config);
+      const packs = await (await installer()).listInstalledPacks(config);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(packs, null, 2)}\n`);
         return;
@@ -164,7 +158,7 @@ export function register(program: Command): void {
     .action(async (ref: string, options: { json?: boolean }) => {
       const config = loadConfig();
       sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
-      const info = await packInfo(ref, config);
+      const info = await (await installer()).packInfo(ref, config);
       // What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS).
       const hostPaths = config.sandboxHostPaths.filter((grant) => grant.scope === info.ref || grant.scope.startsWith(`${info.ref}.`));
       if (options.json) {
@@ -197,7 +191,7 @@ export function register(program: Command): void {
       const server = await connectApi(loadConfig());
       if (server) return removeThroughApi(server, ref, options.force ?? false);
       sayPath(`no server runs on ${loadConfig().home}: removing from it directly`);
-      await removePack(ref, { config: loadConfig(), force: options.force ?? false });
+      await (await installer()).removePack(ref, { config: loadConfig(), force: options.force ?? false });
       process.stdout.write(`removed ${ref}\n`);
     });
 }

@@ -11,7 +11,6 @@ import {
   type RuleEnforcementRecord,
   type RuleRecord,
 } from '@packrun/core';
-import { executionRequester, startRulesEngine } from '@packrun/rules-engine';
 import { ApiClient } from '../api-client/api-client.ts';
 import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
@@ -62,6 +61,7 @@ export function register(program: Command): void {
 
   command
     .command('list')
+    .description('Rules: trigger, action and whether each is enabled')
     .option('--pack <ref>', 'only this pack')
     .option('--json', 'print JSON')
     .action(async (options: { pack?: string; json?: boolean }) => {
@@ -73,7 +73,8 @@ export function register(program: Command): void {
 
   command
     .command('get')
-    .argument('<ref>')
+    .description('One rule: its trigger, criteria and action')
+    .argument('<ref>', 'the rule ref (pack.name)')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('GET', `/api/v1/rules/${enc(ref)}`);
@@ -83,7 +84,7 @@ export function register(program: Command): void {
   command
     .command('create')
     .description('Create a rule from a YAML (or JSON) file in the rules/*.yaml format')
-    .argument('<file>')
+    .argument('<file>', 'the rule file')
     .option('--pack <ref>', 'the pack the rule belongs to, when the file does not say')
     .option('--update', 'replace the rule if it exists')
     .option('--json', 'print JSON')
@@ -99,7 +100,8 @@ export function register(program: Command): void {
 
   command
     .command('delete')
-    .argument('<ref>')
+    .description('Delete a rule')
+    .argument('<ref>', 'the rule ref (pack.name)')
     .action(async (ref: string) => {
       await (await requireApi(loadConfig())).request('DELETE', `/api/v1/rules/${enc(ref)}`);
       process.stdout.write(`deleted ${ref}\n`);
@@ -108,7 +110,8 @@ export function register(program: Command): void {
   for (const verb of ['enable', 'disable'] as const) {
     command
       .command(verb)
-      .argument('<ref>')
+      .description(`${verb === 'enable' ? 'Enable' : 'Disable'} a rule`)
+      .argument('<ref>', 'the rule ref (pack.name)')
       .action(async (ref: string) => {
         const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('POST', `/api/v1/rules/${enc(ref)}/${verb}`);
         process.stdout.write(`${ruleLine(data)}\n`);
@@ -135,6 +138,8 @@ export function register(program: Command): void {
     .command('rules-engine')
     .description('Run the rules engine alone (distributed deployment): trigger instances from RabbitMQ, executions requested through the API')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const { executionRequester, startRulesEngine } = await import('@packrun/rules-engine');
       const config = loadConfig();
       if (!config.rabbitmqUrl || !config.mongodbUrl) {
         throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate rules engine needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {

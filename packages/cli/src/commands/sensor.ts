@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, PackrunError } from '@packrun/core';
-import { startSensorContainer, type SensorView } from '@packrun/sensor-container';
+import type { SensorView } from '@packrun/sensor-container';
 import { requireApi } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
@@ -43,6 +43,7 @@ export function register(program: Command): void {
 
   command
     .command('list')
+    .description('Sensors and their state')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<SensorView[]>('GET', '/api/v1/sensors');
@@ -56,7 +57,7 @@ export function register(program: Command): void {
   command
     .command('get')
     .description('A sensor: its state, last error and last stderr lines')
-    .argument('<ref>')
+    .argument('<ref>', 'the sensor ref (pack.name)')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<SensorView>('GET', `/api/v1/sensors/${enc(ref)}`);
@@ -66,7 +67,8 @@ export function register(program: Command): void {
   for (const verb of ['enable', 'disable', 'restart'] as const) {
     command
       .command(verb)
-      .argument('<ref>')
+      .description({ enable: 'Enable a sensor and start it', disable: 'Disable a sensor and stop it', restart: 'Restart a sensor\'s process' }[verb])
+      .argument('<ref>', 'the sensor ref (pack.name)')
       .action(async (ref: string) => {
         const { data } = await (await requireApi(loadConfig())).request<SensorView>('POST', `/api/v1/sensors/${enc(ref)}/${verb}`);
         process.stdout.write(`${sensorLine(data)}\n`);
@@ -86,6 +88,8 @@ export function register(program: Command): void {
       const logger = createLogger({ level: config.logLevel });
       const host = await detectSandbox(config);
       const backends = await openStoreBackends(config, logger, host);
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const { startSensorContainer } = await import('@packrun/sensor-container');
       const container = await startSensorContainer({
         ...sensorContainerSettings(config),
         store: backends.store,

@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashApiKey, type Logger, type Store } from '@packrun/core';
-import { createApiKey } from '@packrun/api';
 import { cliKeyFile, cliKeyUser } from '../api-client/connect.ts';
 
 /**
@@ -22,6 +21,8 @@ export async function ensureCliKey(store: Store, home: string, logger: Logger): 
     }
     if (record?.enabled) return file;
   }
+  // Loaded here, by the services that write the key, never by the CLI's other commands.
+  const { createApiKey } = await import('@packrun/api');
   const { key } = await createApiKey(store, { user: cliKeyUser, role: 'system_admin', description: 'CLI key written by packrun up' });
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;

@@ -54,7 +54,7 @@ export function register(program: Command): void {
   command
     .command('instance')
     .description('One trigger instance: its payload and what rules did with it')
-    .argument('<id>')
+    .argument('<id>', 'the trigger instance id')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<TriggerInstanceRecord & { enforcements: RuleEnforcementRecord[] }>(

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
-import { startApiService } from '@packrun/api';
-import { startActionRunnerService } from '@packrun/action-runner';
-import { executionRequester, sitePackConfig, startRulesEngine } from '@packrun/rules-engine';
-import { startSensorContainer } from '@packrun/sensor-container';
-import { collectRetiredVersions } from '@packrun/pack-installer';
-import { startWorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
@@ -16,6 +10,15 @@ export function register(program: Command): void {
     .command('up')
     .description('Run Packrun in one process: the API, an action runner, the workflow engine, the rules engine and the sensor container, on the embedded store and in-process bus (MongoDB and RabbitMQ when PACKRUN_MONGODB_URL / PACKRUN_RABBITMQ_URL are set)')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const [{ startApiService }, { startActionRunnerService }, { executionRequester, sitePackConfig, startRulesEngine }, { startSensorContainer }, { startWorkflowEngine }, { collectRetiredVersions }] = await Promise.all([
+        import('@packrun/api'),
+        import('@packrun/action-runner'),
+        import('@packrun/rules-engine'),
+        import('@packrun/sensor-container'),
+        import('@packrun/workflow-engine'),
+        import('@packrun/pack-installer'),
+      ]);
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const host = await detectSandbox(config);

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { PackrunError, createLogger, dataPaths, loadConfig } from '@packrun/core';
-import { createExecutionAuthority } from '@packrun/api';
-import { startWorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
@@ -11,6 +9,8 @@ export function register(program: Command): void {
     .command('workflow-engine')
     .description('Run a workflow engine alone (distributed deployment): wake-ups from RabbitMQ, workflow state in MongoDB; run any number of them')
     .action(async () => {
+      // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
+      const [{ createExecutionAuthority }, { startWorkflowEngine }] = await Promise.all([import('@packrun/api'), import('@packrun/workflow-engine')]);
       const config = loadConfig();
       if (!config.rabbitmqUrl || !config.mongodbUrl) {
         throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate workflow engine needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {
