@@ -98,7 +98,7 @@ afterAll(async () => {
 const deb = {
   repo: 'StackStorm/stable', distro: 'ubuntu', distro_version: 'focal', arch: 'amd64',
   package: 'st2', package_type: 'deb', package_version: '3.8.0', package_revision: '1',
-  api_token: 'tok3n', https_proxy: '', verify_ssl_cert: false,
+  api_token: 'tok3n', verify_ssl_cert: false,
 };
 
 describe('packagecloud (StackStorm-Exchange/stackstorm-packagecloud, unmodified)', () => {
