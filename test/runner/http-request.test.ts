@@ -79,6 +79,13 @@ describe('http-request: request', () => {
     await expect(http({ url: `${plain.url}/echo`, auth: 'x-auth-token=XYZ' })).rejects.toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'auth' } });
   });
 
+  it('makes credentials in the URL basic authentication when no username or password is given, as requests does', async () => {
+    const inUrl = await http({ url: `${plain.url.replace('//', '//t%40ken:@')}/echo`, headers: { Authorization: 'Bearer replaced' } });
+    expect(echoed(inUrl.result).headers['authorization']).toBe(`Basic ${Buffer.from('t@ken:').toString('base64')}`);
+    const given = await http({ url: `${plain.url.replace('//', '//t%40ken:@')}/echo`, username: 'ann', password: 's3cret' });
+    expect(echoed(given.result).headers['authorization']).toBe(`Basic ${Buffer.from('ann:s3cret').toString('base64')}`);
+  });
+
   it('refuses a URL that is not http or https, naming the parameter', async () => {
     await expect(http({ url: 'file:///etc/passwd' })).rejects.toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'url' } });
     await expect(http({ url: 'not a url' })).rejects.toMatchObject({ code: 'PARAMETER_INVALID', details: { parameter: 'url' } });

@@ -151,6 +151,9 @@ export async function startProxy(): Promise<TestServer & { tunnels: string[]; op
     });
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
+    // Either side hanging up ends the tunnel, as a proxy does; the client's side is the runner's.
+    client.on('end', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   });
   const listening = await listen(server, (port) => `http://127.0.0.1:${port}`, seen);
   return {

@@ -92,10 +92,15 @@ async function requestOptions(request: ExchangeRequest): Promise<{ send: typeof 
     return { send: proxySend, options: { ...common, ...viaProxy, path: url.href, headers: { ...request.headers, ...proxyAuthorization(proxy) } } };
   }
   const tunnel = await openTunnel(request, proxySend, viaProxy, `${url.hostname}:${port}`);
+  // No agent here: Node hands a request with an agent (even `agent: false`, a fresh one) to the
+  // agent's own connect, which would ignore createConnection and dial the target directly.
+  const { agent: _directAgent, ...throughTunnel } = common;
   return {
     send: https.request,
     options: {
-      ...common,
+      ...throughTunnel,
+      // What an agent would say: the Host header leaves out the scheme's default port, as requests does.
+      defaultPort: 443,
       ...tlsOptions,
       host,
       port,

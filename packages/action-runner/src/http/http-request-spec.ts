@@ -97,6 +97,22 @@ function multipart(name: string, content: string, contentType: string | undefine
   return { body: Buffer.concat([Buffer.from(head), Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
 }
 
+function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/**
+ * The credentials written in a URL, taken out of it: they are sent only as the Authorization
+ * header, never in a request line (a proxy's) or a message.
+ */
+function credentialsOf(url: URL): { username: string; password: string } | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const credentials = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  url.username = '';
+  url.password = '';
+  return credentials;
+}
+
 export function httpRequestSpec(input: RunnerInput): HttpRequestSpec {
   const runner = input.runnerParameters;
   const action = input.parameters;
@@ -123,11 +139,17 @@ export function httpRequestSpec(input: RunnerInput): HttpRequestSpec {
 
   const username = runner['username'];
   const password = runner['password'];
+  const urlCredentials = credentialsOf(url);
   if ((typeof username === 'string' && username !== '') || (typeof password === 'string' && password !== '')) {
-    setHeader(headers, 'Authorization', `Basic ${Buffer.from(`${String(username ?? '')}:${String(password ?? '')}`).toString('base64')}`);
+    setHeader(headers, 'Authorization', basicAuthorization(String(username ?? ''), String(password ?? '')));
   } else if (typeof action['auth'] === 'string' && action['auth'] !== '') {
     // StackStorm hands this string to requests as an auth object, which fails the execution.
     throw invalid(input, 'auth', 'is not used by the http-request runner: give username and password (basic authentication) or an Authorization header');
+  } else if (urlCredentials !== undefined) {
+    // With no other authentication, requests turns credentials in the URL (https://token:@host/)
+    // into basic authentication, replacing an Authorization header; Exchange packs rely on it
+    // (packagecloud.show_package).
+    setHeader(headers, 'Authorization', basicAuthorization(urlCredentials.username, urlCredentials.password));
   }
 
   let body: Buffer | undefined;
