@@ -116,11 +116,11 @@ describe("StackStorm's example Orquesta workflows with inquiries", () => {
     ]);
   }, 90_000);
 
-  it('an inquiry that times out fails its task: orquesta-ask-basic takes its failure branch and fails, as st2 does (garbage_collection/inquiries.purge_inquiries)', async () => {
+  it('an inquiry that times out ends its task `timeout`: neither succeeded() nor failed() holds (orquesta), so orquesta-ask-basic fails on it without its stop branch, as st2 does', async () => {
     const started = await runThroughApi(stack, 'examples.orquesta-ask-basic');
     await waitFor(stack, started.id, ['paused']);
     const ask = await taskIn(started.id, 'get_approval', 'pending');
-    // core.ask's ttl defaults to 1440 minutes.
+    // core.ask's ttl defaults to 1440 minutes; st2's garbage collector then resumes the root workflow.
     expect(await stack.api.inquiries.expire(Date.now() + 1441 * 60_000)).toBeGreaterThanOrEqual(1);
     expect((await waitFor(stack, ask.id)).status).toBe('timeout');
     const done = await waitFor(stack, started.id);
@@ -128,10 +128,10 @@ describe("StackStorm's example Orquesta workflows with inquiries", () => {
     expect(shape(await childrenOf(stack, started.id))).toEqual([
       ['start', 'core.echo', 'succeeded'],
       ['get_approval', 'core.ask', 'timeout'],
-      ['stop', 'core.echo', 'succeeded'],
     ]);
     const errors = (done.result as { errors: Record<string, unknown>[] }).errors;
-    expect(errors.map((error) => [error['task_id'], error['type']])).toEqual([['get_approval', 'error']]);
+    // orquesta logs an error only for a task event 'failed' (conducting.py), not for 'timeout'.
+    expect(errors).toEqual([]);
   }, 60_000);
 
   it('canceling a workflow paused on an inquiry cancels the inquiry; nothing after it runs and the response is refused', async () => {

@@ -533,6 +533,11 @@ export interface WorkflowOutbox {
 export interface WorkflowChildLink {
   requestId: string;
   execution: string;
+  /**
+   * The length of the child's status log when the driver was told it stopped (paused, or an
+   * inquiry pending): told once per stop, so two children stopped at once are both heard of.
+   */
+  stopHeard?: number;
 }
 
 /** A pause, resume or cancel asked of a workflow through the API, in the order asked. */
