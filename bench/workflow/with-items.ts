@@ -44,8 +44,22 @@ const deployment = await startDeployment(home, { rabbit: false, warm: true, work
 
 const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
 
-async function direct(count: number): Promise<number> {
+interface Run {
+  wallMs: number;
+  /** CPU of this process (API, store, runner, engine), which the engine's cost per item shows in. */
+  cpuMs: number;
+}
+
+async function measured(work: () => Promise<void>): Promise<Run> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function direct(count: number): Promise<Run> {
+  return measured(async () => {
   let next = 0;
   await Promise.all(
     range(concurrency).map(async () => {
@@ -57,43 +71,50 @@ async function direct(count: number): Promise<number> {
       }
     }),
   );
-  return performance.now() - started;
+  });
 }
 
-async function withItems(count: number): Promise<number> {
-  const started = performance.now();
-  const record = await deployment.execute('benchwfi.loop', { items: range(count) });
-  const wall = performance.now() - started;
-  if (record.status !== 'succeeded' || record.children?.length !== count) throw new Error(`workflow ${record.id} ${record.status} after ${record.children?.length ?? 0} items`);
-  return wall;
+async function withItems(count: number): Promise<Run> {
+  return measured(async () => {
+    const record = await deployment.execute('benchwfi.loop', { items: range(count) });
+    if (record.status !== 'succeeded' || record.children?.length !== count) throw new Error(`workflow ${record.id} ${record.status} after ${record.children?.length ?? 0} items`);
+  });
 }
 
 try {
   for (let i = 0; i < 20; i += 1) await deployment.execute('benchpy.trivial', { n: i });
   await withItems(10);
-  const directMs = await direct(items);
-  const fullMs = await withItems(items);
-  const smallMs = await withItems(small);
-  const perItem = (ms: number, count: number): number => ms / count;
-  const ratio = fullMs / directMs;
-  const growth = perItem(fullMs, items) / perItem(smallMs, small);
+  const directRun = await direct(items);
+  const full = await withItems(items);
+  const part = await withItems(small);
+  const ratio = full.wallMs / directRun.wallMs;
+  const wallGrowth = full.wallMs / items / (part.wallMs / small);
+  const cpuGrowth = full.cpuMs / items / (part.cpuMs / small);
   const sandbox = inactive.length === 0 ? 'sandboxed (every layer active)' : `sandbox layers not active here: ${inactive.join(', ')}`;
   printRows('Workflow engine (Orquesta with-items, embedded deployment)', [
     {
       name: `(w) with-items over ${items} items at concurrency ${concurrency}, trivial Python action: total wall time`,
-      value: round(fullMs / 1000, 2),
+      value: round(full.wallMs / 1000, 2),
       unit: 's',
-      baseline: { name: `the same ${items} executions requested directly, ${concurrency} at a time`, value: round(directMs / 1000, 2) },
-      target: { text: 'within 1.5× of the direct run', met: ratio <= 1.5, limit: round((1.5 * directMs) / 1000, 2) },
-      note: `${round(ratio, 2)}× the direct run; ${sandbox}; ${concurrency} runner slots, warm Python.`,
+      baseline: { name: `the same ${items} executions requested directly, ${concurrency} at a time`, value: round(directRun.wallMs / 1000, 2) },
+      target: { text: 'within 1.5× of the direct run', met: ratio <= 1.5, limit: round((1.5 * directRun.wallMs) / 1000, 2) },
+      note: `${round(ratio, 2)}× the direct run; runtime CPU ${round(full.cpuMs / items, 2)} ms per item against ${round(directRun.cpuMs / items, 2)} ms per direct execution; ${sandbox}; ${concurrency} runner slots, warm Python.`,
     },
     {
       name: `(w) with-items wall time per item at ${items} items`,
-      value: round(perItem(fullMs, items), 2),
+      value: round(full.wallMs / items, 2),
       unit: 'ms',
-      baseline: { name: `per item at ${small} items`, value: round(perItem(smallMs, small), 2) },
-      target: { text: 'constant (within 1.25×)', met: growth <= 1.25, limit: round(1.25 * perItem(smallMs, small), 2) },
-      note: `per-item cost ×${round(growth, 2)} from ${small} to ${items} items.`,
+      baseline: { name: `per item at ${small} items`, value: round(part.wallMs / small, 2) },
+      target: { text: 'constant (within 1.25×)', met: wallGrowth <= 1.25, limit: round((1.25 * part.wallMs) / small, 2) },
+      note: `wall time per item ×${round(wallGrowth, 2)} from ${small} to ${items} items.`,
+    },
+    {
+      name: `(w) with-items runtime CPU per item at ${items} items`,
+      value: round(full.cpuMs / items, 2),
+      unit: 'ms',
+      baseline: { name: `per item at ${small} items`, value: round(part.cpuMs / small, 2) },
+      target: { text: 'constant (within 1.25×)', met: cpuGrowth <= 1.25, limit: round((1.25 * part.cpuMs) / small, 2) },
+      note: `CPU of the runtime process (API, store, runner, engine) per item ×${round(cpuGrowth, 2)} from ${small} to ${items} items: what the engine's state costs per step shows here first.`,
     },
   ]);
 } finally {
