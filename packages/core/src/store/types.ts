@@ -561,7 +561,11 @@ export interface WorkflowRecord extends Timestamps {
   version: number;
   /** The driver's status (running, pausing, paused, resuming, canceling, canceled, succeeded, failed). */
   status: string;
-  /** The driver's state, as it returned it. */
+  /**
+   * The driver's state as it returned it, stored as JSON text: the store then copies one string
+   * instead of encoding every key of a state that holds, say, a with-items task's thousand items
+   * at each step. Records written before hold the value itself.
+   */
   state?: unknown;
   /**
    * The children whose end the driver has not been told yet: only the outstanding ones (bounded by

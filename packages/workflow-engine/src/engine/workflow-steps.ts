@@ -217,7 +217,13 @@ async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRe
       details: { execution: execution.id, rerunOf: execution.rerunOf },
     });
   }
-  return { source: original.source, state: (original.state ?? null) as Json };
+  return { source: original.source, state: driverStateOf(original) ?? null };
+}
+
+/** The driver's state of a workflow record: JSON text, or (records written before) the value itself. */
+function driverStateOf(record: WorkflowRecord): Json | undefined {
+  if (typeof record.state === 'string') return JSON.parse(record.state) as Json;
+  return record.state as Json | undefined;
 }
 
 /** The fields a step changes: its state, status, result, the children it starts and the outbox of its effects. */
@@ -227,7 +233,7 @@ function stepFields(record: WorkflowRecord, step: StepResult, consumed: Partial<
   const fields: Partial<WorkflowRecord> = {
     ...consumed,
     version: record.version + 1,
-    state: step.state,
+    state: JSON.stringify(step.state),
     status: step.status,
     waiting: [...(consumed.waiting ?? record.waiting), ...started],
     timers,
@@ -248,7 +254,7 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
     step = await runStep({
       driver,
       definition: definitionOf(record, driver),
-      state: record.state as Json | undefined,
+      state: driverStateOf(record),
       event: pending.event,
       now: at,
       kv: workflowKeyValues(options.keyValues, record.user, record.source.pack),
@@ -258,7 +264,7 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
   } catch (error) {
     if (!isPackrunError(error) || !error.userError) throw error;
     // A step the driver cannot take (a template that fails, a key its user may not decrypt) ends the workflow failed.
-    step = { state: (record.state ?? null) as Json, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
+    step = { state: driverStateOf(record) ?? null, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
   }
   const fields = stepFields(record, step, pending.consumed);
   const unset: Array<'outbox' | 'nextTimerAt'> = [];
