@@ -14,6 +14,9 @@ describe('actions of the vendored StackStorm packs', () => {
     ['fpm', ['create_deb_from_deb', 'create_deb_from_dir', 'create_deb_from_empty', 'create_deb_from_gem', 'create_deb_from_python', 'create_deb_from_rpm', 'create_deb_from_tar', 'create_rpm_from_deb', 'create_rpm_from_dir', 'create_rpm_from_empty', 'create_rpm_from_gem', 'create_rpm_from_python', 'create_rpm_from_rpm', 'create_rpm_from_tar', 'load_metadata'].map((name) => `fpm.${name}`)],
     ['networking_utils', ['networking_utils.contains', 'networking_utils.hosts', 'networking_utils.ip_calc', 'networking_utils.is_valid_hostname', 'networking_utils.subnets']],
     ['packagecloud', ['create_master_token', 'create_read_token', 'destroy_master_token', 'destroy_read_token', 'get_master_token', 'list_master_token', 'list_packages', 'show_package'].map((name) => `packagecloud.${name}`)],
+    // Packs whose actions are all Orquesta workflows (and beertab's two Python helpers).
+    ['beertab', ['beertab.add', 'beertab.aggregate', 'beertab.find', 'beertab.get', 'beertab.modify', 'beertab.remove']],
+    ['backups', ['backups.full_backup', 'backups.mongodb_backup', 'backups.postgres_backup']],
   ])('%s: every action registers and runs', async (name, refs) => {
     const summary = summariseActions(await loadPack(path.join(repoRoot, 'test/fixtures/exchange', name)));
     expect(summary).toEqual({ runnable: refs, disabled: [], skipped: [] });

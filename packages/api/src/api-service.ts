@@ -15,6 +15,7 @@ import { createTriggerInjector } from './executions/trigger-injection.ts';
 import { createSecretSealer } from './executions/secret-parameters.ts';
 import { createPackOperations } from './packs/pack-operations.ts';
 import { createInquiryService, type InquiryService } from './inquiries/inquiry-service.ts';
+import { createInquiryWorkflowResume } from './inquiries/resume-workflow.ts';
 import { syncInstalledPacks } from './packs/pack-registry.ts';
 import { startRetentionJob } from './retention-job.ts';
 import { startStallMonitor } from './stall-monitor.ts';
@@ -80,6 +81,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     { name: 'retry policy', run: createRetryPolicy({ store, executions, logger }) },
     { name: 'internal triggers', run: createExecutionTriggers({ store, bus, keyValues, logger }) },
   ];
+  const resumeWorkflowOf = createInquiryWorkflowResume({ store, executions, logger });
   const inquiries = createInquiryService({
     store,
     bus,
@@ -88,6 +90,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     onCompleted: (record) => {
       ledger.releasePlaces(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'concurrency places not given back yet; the sweep will'));
       onCompleted(record);
+      resumeWorkflowOf(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'the workflow waiting on this inquiry was not resumed; resume it'));
     },
   });
   const builtins = createBuiltinExecutions({ store, bus, ledger, logger });

@@ -550,6 +550,11 @@ export interface WorkflowOutbox {
 export interface WorkflowChildLink {
   requestId: string;
   execution: string;
+  /**
+   * The length of the child's status log when the driver was told it stopped (paused, or an
+   * inquiry pending): told once per stop, so two children stopped at once are both heard of.
+   */
+  stopHeard?: number;
 }
 
 /** A pause, resume or cancel asked of a workflow through the API, in the order asked. */
@@ -573,7 +578,11 @@ export interface WorkflowRecord extends Timestamps {
   version: number;
   /** The driver's status (running, pausing, paused, resuming, canceling, canceled, succeeded, failed). */
   status: string;
-  /** The driver's state, as it returned it. */
+  /**
+   * The driver's state as it returned it, stored as JSON text: the store then copies one string
+   * instead of encoding every key of a state that holds, say, a with-items task's thousand items
+   * at each step. Records written before hold the value itself.
+   */
   state?: unknown;
   /**
    * The children whose end the driver has not been told yet: only the outstanding ones (bounded by

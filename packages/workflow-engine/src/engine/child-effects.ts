@@ -38,8 +38,9 @@ export async function carryOutOutbox(options: ChildEffectsOptions, record: Workf
       const child = await options.store.executions.get(childOf(requestId));
       if (!child || isCompleted(child.status)) continue;
       // StackStorm's cascade: child workflows pause, resume and cancel with their parent; an
-      // action already running is left to finish (its end ends the parent), one still queued is canceled.
-      const queued = child.status === 'requested' || child.status === 'scheduled';
+      // action already running is left to finish (its end ends the parent), one still queued is
+      // canceled, and so is an inquiry waiting for its response (no one may answer it any more).
+      const queued = child.status === 'requested' || child.status === 'scheduled' || child.status === 'pending';
       if (!isWorkflowChild(child) && !(kind === 'cancel' && queued)) continue;
       try {
         await options.executions[kind](child.id, record.user);

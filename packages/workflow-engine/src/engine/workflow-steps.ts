@@ -82,7 +82,14 @@ type PendingEvent = { event: WorkflowEvent; consumed: Partial<WorkflowRecord> };
 
 async function nextEvent(options: WorkflowStepsOptions, record: WorkflowRecord, at: number): Promise<PendingEvent | undefined> {
   const control = record.control[record.controlSeen];
-  if (control) return { event: { kind: control.kind }, consumed: { controlSeen: record.controlSeen + 1 } };
+  if (control) {
+    const consumed: Partial<WorkflowRecord> = { controlSeen: record.controlSeen + 1 };
+    // A resumed workflow hears again of the children still stopped, and pauses on them again.
+    if (control.kind === 'resume' && record.waiting.some((link) => link.stopHeard !== undefined)) {
+      consumed.waiting = record.waiting.map(({ stopHeard: _heard, ...link }) => link);
+    }
+    return { event: { kind: control.kind }, consumed };
+  }
   if (record.waiting.length > 0) {
     const ended = await options.store.executions.find(
       { id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: [...completedStatuses] } },
@@ -100,10 +107,16 @@ async function nextEvent(options: WorkflowStepsOptions, record: WorkflowRecord, 
   }
   if ((record.status === 'running' || record.status === 'pausing') && record.waiting.length > 0) {
     // A child workflow that paused, or an inquiry waiting for its response: the driver hears of it
-    // (the child stays waited for) and pauses on it; it hears again when the child ends.
-    const stopped = await options.store.executions.findOne({ id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: ['paused', 'pending'] } });
-    const link = stopped && record.waiting.find((candidate) => candidate.execution === stopped.id);
-    if (stopped && link) return { event: { kind: 'child-ended', requestId: link.requestId, status: stopped.status, result: null }, consumed: {} };
+    // once per stop (the child stays waited for) and pauses on it; it hears again when the child ends.
+    const stopped = await options.store.executions.find({ id: { $in: record.waiting.map((link) => link.execution) }, status: { $in: ['paused', 'pending'] } }, { sort: { id: 1 } });
+    for (const child of stopped) {
+      const link = record.waiting.find((candidate) => candidate.execution === child.id);
+      if (!link || link.stopHeard === child.log.length) continue;
+      return {
+        event: { kind: 'child-ended', requestId: link.requestId, status: child.status, result: null },
+        consumed: { waiting: record.waiting.map((candidate) => (candidate === link ? { ...link, stopHeard: child.log.length } : candidate)) },
+      };
+    }
   }
   const due = record.timers.find((timer) => timer.fireAt <= at);
   if (due) {
@@ -204,7 +217,13 @@ async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRe
       details: { execution: execution.id, rerunOf: execution.rerunOf },
     });
   }
-  return { source: original.source, state: (original.state ?? null) as Json };
+  return { source: original.source, state: driverStateOf(original) ?? null };
+}
+
+/** The driver's state of a workflow record: JSON text, or (records written before) the value itself. */
+function driverStateOf(record: WorkflowRecord): Json | undefined {
+  if (typeof record.state === 'string') return JSON.parse(record.state) as Json;
+  return record.state as Json | undefined;
 }
 
 /** The fields a step changes: its state, status, result, the children it starts and the outbox of its effects. */
@@ -214,7 +233,7 @@ function stepFields(record: WorkflowRecord, step: StepResult, consumed: Partial<
   const fields: Partial<WorkflowRecord> = {
     ...consumed,
     version: record.version + 1,
-    state: step.state,
+    state: JSON.stringify(step.state),
     status: step.status,
     waiting: [...(consumed.waiting ?? record.waiting), ...started],
     timers,
@@ -235,7 +254,7 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
     step = await runStep({
       driver,
       definition: definitionOf(record, driver),
-      state: record.state as Json | undefined,
+      state: driverStateOf(record),
       event: pending.event,
       now: at,
       kv: workflowKeyValues(options.keyValues, record.user, record.source.pack),
@@ -245,7 +264,7 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
   } catch (error) {
     if (!isPackrunError(error) || !error.userError) throw error;
     // A step the driver cannot take (a template that fails, a key its user may not decrypt) ends the workflow failed.
-    step = { state: (record.state ?? null) as Json, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
+    step = { state: driverStateOf(record) ?? null, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
   }
   const fields = stepFields(record, step, pending.consumed);
   const unset: Array<'outbox' | 'nextTimerAt'> = [];

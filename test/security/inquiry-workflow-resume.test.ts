@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionRecord } from '@packrun/core';
+import { startStack, type ServiceStack } from '../api/harness.ts';
+import { retryUntil } from '../helpers/retry-until.ts';
+import { childrenOf, runThroughApi, waitFor } from '../workflows/workflow-stack.ts';
+
+/**
+ * An answered (or timed-out) inquiry resumes the root of the workflow it belongs to, as st2 does.
+ * The attack: a caller starts an inquiry of their own that claims to belong to someone else's
+ * paused workflow (a `parent` in the request, or the parent's id in its context) and answers it,
+ * to resume that workflow without the right to. Only the engine sets an execution's `parent`.
+ */
+let stack: ServiceStack;
+
+beforeAll(async () => {
+  stack = await startStack({ packs: ['core', '../test/fixtures/st2-example-orquesta'], workflows: true });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('an inquiry claiming a workflow it does not belong to', () => {
+  it('neither a parent in the request nor one in its context makes its answer resume that workflow', async () => {
+    const victim = await runThroughApi(stack, 'examples.orquesta-ask-basic');
+    await waitFor(stack, victim.id, ['paused']);
+    const schema = { type: 'object', properties: { approved: { type: 'boolean' } } };
+    const withParent = await stack.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { schema }, parent: victim.id });
+    // Refused outright, or the field is not taken: either way the record has no parent.
+    if (withParent.statusCode === 201) expect(withParent.json<ExecutionRecord>().parent).toBeUndefined();
+    else expect(withParent.statusCode).toBe(400);
+    const viaContext = await stack.call('POST', '/api/v1/executions', {
+      action: 'core.ask',
+      parameters: { schema },
+      context: { parent: { execution_id: victim.id }, orquesta: { task_name: 'get_approval' } },
+    });
+    expect(viaContext.statusCode, viaContext.body).toBe(201);
+    const forged = viaContext.json<ExecutionRecord>();
+    expect(forged.parent).toBeUndefined();
+    await retryUntil(async () => (await stack.store.executions.get(forged.id))?.status === 'pending', { what: 'the forged inquiry pending' });
+    expect((await stack.call('PUT', `/api/v1/inquiries/${forged.id}`, { response: { approved: true } })).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await waitFor(stack, victim.id, ['paused'])).status).toBe('paused');
+    const [, ask] = await childrenOf(stack, victim.id);
+    expect(ask).toMatchObject({ action: 'core.ask', status: 'pending' });
+  }, 60_000);
+});
