@@ -66,6 +66,10 @@ export class ZygotePool {
       const started = entry;
       void zygote.closed.then(() => {
         if (this.entries.get(key) === started) this.entries.delete(key);
+        // A zygote that crashed took its spare child with it: the spare's cgroup, uid and job
+        // folder go back now (retire does the same for a zygote it stops; when the crash was
+        // seen first, nothing else would).
+        started.spare.close().catch((error: unknown) => this.options.logger?.warn({ err: error, pack: zygote.spec.pack }, 'could not discard the spare child of a zygote that exited'));
       });
     }
     clearTimeout(entry.idleTimer);
