@@ -51,30 +51,41 @@ export async function measurePackrunUp(storeDir: string): Promise<UpFigures> {
     const addressFile = path.join(home, 'run', 'api.json');
     const start = (): ChildProcess => spawn(path.join(repoRoot, 'bin', 'packrun'), ['up'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const first = start();
-    await waitForFile(addressFile, 300_000);
-    await stop(first);
+    try {
+      await waitForFile(addressFile, 300_000);
+    } finally {
+      await stop(first);
+    }
     // The first server's record, if its exit left it, must not be taken for the second's.
     rmSync(addressFile, { force: true });
     const startedAt = performance.now();
     const child = start();
-    await waitForFile(addressFile, 120_000);
-    const { url } = JSON.parse(readFileSync(addressFile, 'utf8')) as { url: string };
-    const key = readFileSync(path.join(home, 'secrets', 'cli-api-key'), 'utf8').trim();
-    const list = async (query: string): Promise<void> => {
-      const response = await fetch(new URL(`/api/v1/executions?${query}`, url), { headers: { 'x-api-key': key } });
-      if (!response.ok) throw new Error(`listing answered ${response.status}`);
-      await response.arrayBuffer();
-    };
-    await list('limit=50');
-    const startupMs = performance.now() - startedAt;
-    for (let index = 0; index < 10; index += 1) {
-      await list('limit=50&status=failed');
-      await list('limit=50');
+    // Whatever fails below, the server started here does not outlive the measurement.
+    try {
+      return await measureRunning(child, home, addressFile, startedAt);
+    } finally {
+      await stop(child);
     }
-    const rssMiB = rssMiBOf(child.pid!);
-    await stop(child);
-    return { startupMs, rssMiB };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** The measured start's figures: spawn to its first listing answered, then its memory after twenty. */
+async function measureRunning(child: ChildProcess, home: string, addressFile: string, startedAt: number): Promise<UpFigures> {
+  await waitForFile(addressFile, 120_000);
+  const { url } = JSON.parse(readFileSync(addressFile, 'utf8')) as { url: string };
+  const key = readFileSync(path.join(home, 'secrets', 'cli-api-key'), 'utf8').trim();
+  const list = async (query: string): Promise<void> => {
+    const response = await fetch(new URL(`/api/v1/executions?${query}`, url), { headers: { 'x-api-key': key } });
+    if (!response.ok) throw new Error(`listing answered ${response.status}`);
+    await response.arrayBuffer();
+  };
+  await list('limit=50');
+  const startupMs = performance.now() - startedAt;
+  for (let index = 0; index < 10; index += 1) {
+    await list('limit=50&status=failed');
+    await list('limit=50');
+  }
+  return { startupMs, rssMiB: rssMiBOf(child.pid!) };
 }
