@@ -31,6 +31,8 @@ export interface Deployment {
   /** POST an execution and resolve with its id (no waiting). */
   request(action: string, parameters: Record<string, unknown>): Promise<string>;
   fetchExecution(id: string): Promise<ExecutionRecord>;
+  /** The whole result document, however large: GET /executions/{id}/result (a large one is not in the record). */
+  fetchResult(id: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,11 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     if (response.status !== 200) throw new Error(`GET /executions/${id}: ${response.status}`);
     return response.body;
   };
+  const fetchResult = async (id: string): Promise<Record<string, unknown>> => {
+    const response = await client.request<Record<string, unknown>>('GET', `/api/v1/executions/${id}/result`);
+    if (response.status !== 200) throw new Error(`GET /executions/${id}/result: ${response.status}`);
+    return response.body;
+  };
   const finished = (id: string): Promise<void> =>
     new Promise((resolve) => {
       if (done.has(id)) return resolve();
@@ -101,6 +108,7 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     workflows,
     request,
     fetchExecution,
+    fetchResult,
     async execute(action, parameters) {
       const id = await request(action, parameters);
       await finished(id);
