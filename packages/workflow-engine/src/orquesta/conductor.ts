@@ -1,5 +1,5 @@
 import { KeyValueNeeded, type Json } from '../driver.ts';
-import { clone, entryKey, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
+import { clone, entryKey, isDict, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
 import { ExpressionFailure, type Expressions } from './expressions.ts';
 import type { EvaluationScope } from './functions.ts';
 import type { Transition, WorkflowGraph } from './graph.ts';
@@ -20,6 +20,8 @@ export class Conductor {
     private readonly expressions: Expressions,
     readonly state: ConductorState,
     private readonly keyValue: EvaluationScope['keyValue'],
+    /** A with-items list's `{status, result}` by item (null: not run), kept out of this state by the runtime. */
+    private readonly itemEnds: (list: string, count: number) => Json[],
   ) {}
 
   static initialState(): ConductorState {
@@ -68,11 +70,17 @@ export class Conductor {
       task_name: entry.id,
       task_id: entry.id,
       route: entry.route,
-      result: hasItems ? { items: clone(entry.items ?? []) } : clone(entry.result ?? null),
+      result: hasItems ? { items: this.itemsOf(entry) } : clone(entry.result ?? null),
       status: entry.status ?? unset,
       start_timestamp: entry.startedAt === undefined ? null : new Date(entry.startedAt).toISOString(),
       end_timestamp: entry.endedAt === undefined ? null : new Date(entry.endedAt).toISOString(),
     };
+  }
+
+  /** A with-items entry's items as StackStorm's task record holds them: `{status, result}` each. */
+  private itemsOf(entry: TaskEntry): Json[] {
+    if (entry.itemList !== undefined) return clone(this.itemEnds(entry.itemList.list, entry.itemList.count));
+    return clone(entry.items ?? []);
   }
 
   // ---- errors --------------------------------------------------------------------------------
@@ -347,9 +355,16 @@ export class Conductor {
         const again = this.staged(taskId, route);
         if (again !== undefined) again.completed = true;
       }
-      result = hasItems ? (event.accumulated ?? event.result ?? []) : (event.result ?? null);
-      entry.result = clone(result);
-      if (event.itemRecords !== undefined) entry.items = clone(event.itemRecords);
+      if (hasItems && event.itemList !== undefined) {
+        // Read once, when the task completes: the items stay in their list, out of this state.
+        entry.itemList = { list: event.itemList, count: staged?.items?.length ?? 0 };
+        delete entry.items;
+        delete entry.result;
+        result = this.itemsOf(entry).map((end) => (isDict(end) ? (end['result'] ?? null) : null));
+      } else {
+        result = hasItems ? (event.accumulated ?? event.result ?? []) : (event.result ?? null);
+        entry.result = clone(result);
+      }
       if (now !== undefined) entry.endedAt = now;
       vars = this.context(entry.ctxs.in);
       if (activeStatuses.has(this.state.status) && this.shouldRetry(entry, vars, result)) {

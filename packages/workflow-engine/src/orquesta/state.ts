@@ -25,9 +25,11 @@ export interface TaskEntry {
   status?: string;
   retry?: RetryState;
   term?: boolean;
-  /** The task's result (a list for with-items), kept for `task()`. */
+  /** The task's result, kept for `task()` (a with-items task's is its item list's). */
   result?: Json;
-  /** With-items: each item's `{status, result}`, as StackStorm's task record holds them. */
+  /** With-items: the list its items' ends are written to (beside the workflow, not in this state) and how many items it has. */
+  itemList?: { list: string; count: number };
+  /** With-items, in states written before item lists: each item's `{status, result}`. */
   items?: Json[];
   startedAt?: number;
   endedAt?: number;
@@ -91,10 +93,10 @@ export interface TaskEvent {
   status: string;
   result?: Json;
   itemId?: number;
-  /** With-items: the results of every item so far, in item order. */
+  /** With-items with no items: the task's (empty) result. */
   accumulated?: Json[];
-  /** With-items: every item's `{status, result}` so far (null for an item not run). */
-  itemRecords?: Json[];
+  /** With-items: the list this run's items end in, read once the task completes. */
+  itemList?: string;
 }
 
 /** How many inherited contexts a task keeps listed before they are merged into one. */
