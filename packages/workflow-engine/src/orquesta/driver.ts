@@ -1,7 +1,8 @@
 import type { ChildRequest, ItemRecord, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
 import { WorkflowInspectionError } from '../driver.ts';
 import { Conductor } from './conductor.ts';
-import { entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
+import { itemsFromList } from './item-statuses.ts';
+import { clone, entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
 import { Expressions } from './expressions.ts';
 import { WorkflowGraph } from './graph.ts';
 import { inspectWorkflow } from './inspect.ts';
@@ -86,6 +87,7 @@ class Step {
       (list, count) => this.itemEnds(list, count),
     );
     this.moveOutStoredItems();
+    this.readItemStatuses();
   }
 
   /** A list's items as they ended, by index (null: not ended), with those this step wrote over what the runtime loaded. */
@@ -111,6 +113,14 @@ class Step {
       });
     }
     delete this.state.items;
+  }
+
+  /** A state written before kept item statuses as `{status}` objects: read as the string they are now. */
+  private readItemStatuses(): void {
+    for (const staged of this.state.conductor.staged) {
+      const items = staged.items as unknown;
+      if (Array.isArray(items)) staged.items = itemsFromList(items as Array<{ status: string }>);
+    }
   }
 
   activeRequests(): string[] {
@@ -144,7 +154,7 @@ class Step {
     const key = entryKey(task.id, task.route);
     const entry = this.conductor.entry(task.id, task.route);
     const items = this.conductor.staged(task.id, task.route)?.items;
-    const freshItems = items === undefined || items.every((item) => item.status === 'null');
+    const freshItems = items === undefined || !/[^-]/.test(items);
     // A new run (first, retry, loop, rerun) gets request ids of its own; with-items keep the
     // results of items a rerun does not run again.
     const newRun = entry === undefined || entry.status === undefined || entry.status === 'retrying' || completedStatuses.has(entry.status);
@@ -291,7 +301,7 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
     const current: DriverState =
       state === undefined || state === null
         ? { conductor: Conductor.initialState(), requests: {}, held: {}, runs: {}, itemLists: {} }
-        : (structuredClone(state) as unknown as DriverState);
+        : (clone(state) as unknown as DriverState);
     current.itemLists ??= {};
     const step = new Step(definition, current, env, this.expressions);
     const conductor = step.conductor;
