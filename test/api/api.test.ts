@@ -233,7 +233,7 @@ describe('secrets', () => {
 
 describe('user-scoped keys', () => {
   it("belong to the API key's user unless another user is named", async () => {
-    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'user' });
+    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'st2kv.user' });
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user')).json()).toMatchObject({ value: 'dark' });
     expect((await stack.call('GET', '/api/v1/keys/theme')).statusCode).toBe(404);
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user&user=someone')).statusCode).toBe(404);
