@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,5 +105,35 @@ describe.skipIf(st2Missing !== undefined)('st2 key', () => {
   it('refuses what a role may not: an observer setting, an operator writing system keys', async () => {
     expect(await st2Refused('viewer', ['key', 'set', 'nope', 'x'])).toContain('a key with role observer may not');
     expect(await st2Refused('olga', ['key', 'set', 'nope', 'x'])).toContain('write system-scoped keys');
+  });
+});
+
+describe.skipIf(st2Missing !== undefined)('st2 apikey', () => {
+  it('creates with st2\'s {user, metadata}, lists, gets by id and by key, disables, enables and deletes', async () => {
+    const created = (await st2('admin', ['apikey', 'create', '-u', 'carol', '-m', '{"purpose": "ci"}', '--json'])).json as { id: string; key: string; user: string; metadata: unknown; key_hash: string };
+    expect(created).toMatchObject({ user: 'carol', metadata: { purpose: 'ci' }, enabled: true, key_hash: '********' });
+    const onlyKey = (await st2('admin', ['apikey', 'create', '-k'])).stdout.trim();
+    expect(onlyKey).toMatch(/^pk_/);
+
+    const listed = (await st2('admin', ['apikey', 'list', '--json'])).json as Array<{ id: string; user: string }>;
+    expect(listed).toContainEqual(expect.objectContaining({ id: created.id, user: 'carol', metadata: { purpose: 'ci' } }));
+    expect((await st2('admin', ['apikey', 'get', created.id, '--json'])).json).toMatchObject({ id: created.id, user: 'carol' });
+    expect((await st2('admin', ['apikey', 'get', created.key, '--json'])).json).toMatchObject({ id: created.id, user: 'carol' });
+
+    await st2('admin', ['apikey', 'disable', created.id]);
+    const refused = await st2User(users, { api: `${base}/v1` }).run(['whoami'], { ST2_API_KEY: created.key });
+    expect(out(refused)).toContain('Unable to retrieve currently logged-in user');
+    expect((await st2('admin', ['apikey', 'enable', created.id, '--json'])).json).toMatchObject({ enabled: true });
+    expect((await st2User(users, { api: `${base}/v1` }).run(['whoami'], { ST2_API_KEY: created.key })).stdout).toContain('Currently logged in as "carol"');
+
+    await st2('admin', ['apikey', 'delete', created.id]);
+    expect(await st2Refused('admin', ['apikey', 'get', created.id])).toContain('not found');
+  });
+
+  it('shows a non-admin its own keys only, and refuses it the rest', async () => {
+    const own = (await st2('olga', ['apikey', 'list', '--json'])).json as Array<{ user: string }>;
+    expect(own.length).toBeGreaterThan(0);
+    expect(new Set(own.map((key) => key.user))).toEqual(new Set(['olga']));
+    expect(await st2Refused('viewer', ['apikey', 'create', '-u', 'viewer'])).toContain('a key with role observer may not');
   });
 });
