@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, apiKeyRoles, hashApiKey, maskedValue, type ApiKeyRecord, type ApiKeyRole, type Filter, type Store } from '@packrun/core';
+import { PackrunError, apiKeyRoles, hashApiKey, maskedValue, type ApiKeyRecord, type ApiKeyRole, type Filter, type Store, st2ListQueryProperties, st2Page, type St2ListQuery } from '@packrun/core';
 import { createApiKey, roleOf } from '../auth/api-key-records.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { roleForbidden, type ApiCaller } from '../auth/caller.ts';
 import { accessOf, atLeast, mayManageKeyOf } from '../auth/roles.ts';
 import { runnerIdPrefix } from '../auth/runner-binding.ts';
 import { errorSchema } from '../schemas.ts';
-import { st2ListQueryProperties, st2Page, type St2ListQuery } from '../st2/list-query.ts';
 
 /** st2's ApiKey (st2common's ApiKeyAPI), plus Packrun's `role`; the hash is never shown. */
 const apiKeySchema = {

@@ -8,10 +8,12 @@ import {
   type KeyValueScope,
   type KeyValues,
   type Store,
+  st2ListQueryProperties,
+  st2Page,
+  type St2ListQuery,
 } from '@packrun/core';
 import { datastoreOwner } from '../auth/datastore-access.ts';
 import { errorSchema } from '../schemas.ts';
-import { st2ListQueryProperties, st2Page, type St2ListQuery } from '../st2/list-query.ts';
 
 /** st2's KeyValuePair (st2common's KeyValuePairAPI); a secret not decrypted shows `********`. */
 const keyValuePairSchema = {

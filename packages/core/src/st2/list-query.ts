@@ -1,5 +1,3 @@
-import type { FastifyReply } from 'fastify';
-
 /**
  * The query parameters StackStorm's list routes take and st2client sends (`?include_attributes=
  * ref,pack&limit=50`): spread into a route's closed query schema. `limit` -1 is st2's "all".
@@ -32,12 +30,17 @@ export function projected<T extends object>(item: T, query: Pick<St2ListQuery, '
   return Object.fromEntries(entries) as Partial<T>;
 }
 
+/** What sends a listing's total: a fastify reply's `header`. */
+interface TotalHeader {
+  header(name: string, value: string): unknown;
+}
+
 /**
  * A page of a listing as st2 answers it: `offset` and `limit` applied, the total in
  * `X-Total-Count` (st2client's `-n` note reads it), each item projected.
  */
-export function st2Page<T extends object>(reply: FastifyReply, items: readonly T[], query: St2ListQuery): Array<Partial<T>> {
-  void reply.header('x-total-count', String(items.length));
+export function st2Page<T extends object>(reply: TotalHeader, items: readonly T[], query: St2ListQuery): Array<Partial<T>> {
+  reply.header('x-total-count', String(items.length));
   const end = query.limit === -1 ? undefined : query.offset + query.limit;
   return items.slice(query.offset, end).map((item) => projected(item, query));
 }
