@@ -38,7 +38,7 @@ function requestFor(method: string, url: string): { path: string; body?: unknown
     'POST /api/v1/runners/:runner/complete': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/release': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/heartbeat': { host: 'h', pid: 1, concurrency: 1, running: [] },
-    'POST /api/v1/packs/install': { source: '/nonexistent' },
+    'POST /api/v1/packs/install': { packs: ['/nonexistent'] },
     'POST /api/v1/webhooks/st2': { trigger: 'core.st2.webhook', payload: {} },
   };
   const query = url.startsWith('/api/v1/keys') && method === 'GET' ? '?decrypt=true' : '';

@@ -103,10 +103,6 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, body)).data;
   }
 
-  async installPack(source: string, force: boolean): Promise<ExecutionRecord> {
-    return (await this.request<ExecutionRecord>('POST', '/api/v1/packs/install', { source, force })).data;
-  }
-
   async getKey(name: string, options: { scope: string; decrypt: boolean }): Promise<KeyValueEntry> {
     const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt) });
     return entryOfKeyValuePair((await this.request<KeyValuePair>('GET', `/api/v1/keys/${encodeURIComponent(name)}?${query}`)).data);
