@@ -107,7 +107,7 @@ describe('triggers to executions, end to end', () => {
       payload: 'kind=deploy&app=form&tag=a&tag=b',
     });
     expect(form.statusCode).toBe(202);
-    const formId = (form.json() as { triggerInstances: string[] }).triggerInstances[0]!;
+    const formId = (form.json() as { trigger_instance_ids: string[] }).trigger_instance_ids[0]!;
     await retryUntil(async () => (await store.triggerInstances.get(formId)) !== undefined, { what: 'the form-encoded instance' });
     const formInstance = await store.triggerInstances.get(formId);
     expect(formInstance?.payload['body']).toEqual({ kind: 'deploy', app: 'form', tag: ['a', 'b'] });

@@ -72,7 +72,7 @@ async function sensorView(ref: string): Promise<Record<string, unknown>> {
 /** The instance a webhook answered with, once the rules engine is done with it. */
 async function processedInstance(response: { statusCode: number; json(): unknown }): Promise<TriggerInstanceRecord> {
   expect(response.statusCode).toBe(202);
-  const id = (response.json() as { triggerInstances: string[] }).triggerInstances[0]!;
+  const id = (response.json() as { trigger_instance_ids: string[] }).trigger_instance_ids[0]!;
   let instance: TriggerInstanceRecord | undefined;
   await retryUntil(async () => {
     instance = await deployment.store.triggerInstances.get(id);

@@ -101,7 +101,7 @@ async function unchanged(): Promise<void> {
 describe('every route, every spelling, no key', () => {
   it('lists the routes of the API, the rules engine and the sensor container, each with its access', () => {
     const urls = listRouteAccess(stack.api.app).map((route) => `${route.method} ${route.url}`);
-    for (const expected of ['GET /api/v1/keys', 'POST /api/v1/apikeys', 'POST /api/v1/rules', 'POST /api/v1/webhooks/*', 'POST /api/v1/sensors/:ref/restart', 'HEAD /api/v1/keys/:name']) {
+    for (const expected of ['GET /api/v1/keys', 'POST /api/v1/apikeys', 'POST /api/v1/rules', 'POST /api/v1/webhooks/*', 'POST /api/v1/sensortypes/:ref/restart', 'HEAD /api/v1/keys/:name']) {
       expect(urls).toContain(expected);
     }
   });
