@@ -233,7 +233,7 @@ describe('secrets', () => {
 
 describe('user-scoped keys', () => {
   it("belong to the API key's user unless another user is named", async () => {
-    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'user' });
+    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'st2kv.user' });
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user')).json()).toMatchObject({ value: 'dark' });
     expect((await stack.call('GET', '/api/v1/keys/theme')).statusCode).toBe(404);
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user&user=someone')).statusCode).toBe(404);
@@ -245,13 +245,13 @@ describe('user-scoped keys', () => {
 
 describe('packs', () => {
   it('installs a pack as a packs.install execution whose output is the progress, registers its actions, and removes it', async () => {
-    const install = await stack.call('POST', '/api/v1/packs/install', { source: lateInstallPack });
+    const install = await stack.call('POST', '/api/v1/packs/install', { packs: [lateInstallPack] });
     expect(install.statusCode).toBe(202);
-    const execution = install.json<ExecutionRecord>();
-    expect(execution.action).toBe('packs.install');
+    const execution = { id: install.json<{ execution_id: string }>().execution_id };
     const done = await final(execution.id, 60_000);
+    expect(done.action).toBe('packs.install');
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-    expect(done.result).toMatchObject({ installed: [{ ref: 'lateinstall', version: '1.2.3' }] });
+    expect(done.result).toMatchObject({ output: { packs_list: ['lateinstall'], warning_list: [] }, installed: [{ ref: 'lateinstall', version: '1.2.3' }] });
     const output = (await stack.call('GET', `/api/v1/executions/${execution.id}/output`)).json<{ stdout: string }>();
     expect(output.stdout).toMatch(/lateinstall/);
     expect(output.stdout.split('\n').length).toBeGreaterThan(2);
@@ -260,17 +260,18 @@ describe('packs', () => {
     const ran = await final((await create('lateinstall.hello', {})).id);
     expect(String(ran.result?.['stdout'])).toContain('hello from a late pack');
 
-    const removal = await stack.call('DELETE', '/api/v1/packs/lateinstall');
+    const removal = await stack.call('POST', '/api/v1/packs/uninstall', { packs: ['lateinstall'] });
     expect(removal.statusCode).toBe(202);
-    expect((await final(removal.json<ExecutionRecord>().id)).status).toBe('succeeded');
+    const removed = await final(removal.json<{ execution_id: string }>().execution_id);
+    expect(removed).toMatchObject({ action: 'packs.uninstall', status: 'succeeded' });
     expect((await stack.call('GET', '/api/v1/actions/lateinstall.hello')).statusCode).toBe(404);
     expect((await stack.call('GET', '/api/v1/packs/lateinstall')).statusCode).toBe(404);
   });
 
   it('reports a failed install as a failed packs.install execution', async () => {
-    const install = await stack.call('POST', '/api/v1/packs/install', { source: '/nonexistent/pack/folder' });
+    const install = await stack.call('POST', '/api/v1/packs/install', { packs: ['/nonexistent/pack/folder'] });
     expect(install.statusCode).toBe(202);
-    const done = await final(install.json<ExecutionRecord>().id);
+    const done = await final(install.json<{ execution_id: string }>().execution_id);
     expect(done.status).toBe('failed');
     expect(done.error?.type).toMatch(/^PACK_/);
   });

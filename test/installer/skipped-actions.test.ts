@@ -72,11 +72,11 @@ describe('the API', () => {
   });
 
   it('lists skipped actions in the packs.install output and result, registers them as unavailable, and refuses to run them with ACTION_RUNNER_MISSING', async () => {
-    const started = await stack.call('POST', '/api/v1/packs/install', { source: [halfway, nothingRuns] });
+    const started = await stack.call('POST', '/api/v1/packs/install', { packs: [halfway, nothingRuns] });
     expect(started.statusCode).toBe(202);
     let done: ExecutionRecord | undefined;
     await retryUntil(async () => {
-      done = (await stack.call('GET', `/api/v1/executions/${started.json<ExecutionRecord>().id}`)).json<ExecutionRecord>();
+      done = (await stack.call('GET', `/api/v1/executions/${started.json<{ execution_id: string }>().execution_id}`)).json<ExecutionRecord>();
       return done.status === 'succeeded' || done.status === 'failed';
     }, { what: 'the install', withinMs: 60_000 });
     expect(done!.status).toBe('succeeded');

@@ -151,11 +151,11 @@ describe('packrun up on a fresh data folder', () => {
   });
 
   it('keeps the built-in pack: removing it fails PACK_REF_RESERVED', async () => {
-    const removal = await api.call<ExecutionRecord>('DELETE', '/api/v1/packs/core');
+    const removal = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/uninstall', { packs: ['core'] });
     expect(removal.status).toBe(202);
     let done: ExecutionRecord | undefined;
     await retryUntil(async () => {
-      done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${removal.body.id}`)).body;
+      done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${removal.body.execution_id}`)).body;
       return done.status === 'failed' || done.status === 'succeeded';
     }, { what: 'the removal to end' });
     expect(done).toMatchObject({ status: 'failed', error: { type: 'PACK_REF_RESERVED' } });

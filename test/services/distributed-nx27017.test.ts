@@ -79,9 +79,9 @@ describe.skipIf(skipped !== undefined)('the distributed shape against nx-27017 (
   });
 
   it("runs a sensor's trigger through a rule to an action whose execution the API shows", async () => {
-    const install = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source: packDir });
+    const install = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [packDir] });
     expect(install.status).toBe(202);
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${install.body.id}`)).body.status === 'succeeded', {
+    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${install.body.execution_id}`)).body.status === 'succeeded', {
       what: 'the sensor pack installed',
       withinMs: 60_000,
     });

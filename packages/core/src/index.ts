@@ -78,3 +78,5 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
+export { keyValuePairOf, entryOfKeyValuePair, parseKeyValueScope, keyValueScopeNames, type KeyValuePair, type St2KeyValueScope } from './st2/key-value-pair.ts';
+export { st2ListQueryProperties, st2Page, projected, type St2ListQuery } from './st2/list-query.ts';

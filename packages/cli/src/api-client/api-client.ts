@@ -1,4 +1,4 @@
-import { PackrunError, type ExecutionRecord, type KeyValueEntry } from '@packrun/core';
+import { PackrunError, entryOfKeyValuePair, type ExecutionRecord, type KeyValueEntry, type KeyValuePair } from '@packrun/core';
 
 export interface ApiErrorBody {
   code?: string;
@@ -103,17 +103,13 @@ export class ApiClient {
     return (await this.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/rerun`, body)).data;
   }
 
-  async installPack(source: string, force: boolean): Promise<ExecutionRecord> {
-    return (await this.request<ExecutionRecord>('POST', '/api/v1/packs/install', { source, force })).data;
-  }
-
   async getKey(name: string, options: { scope: string; decrypt: boolean }): Promise<KeyValueEntry> {
     const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt) });
-    return (await this.request<KeyValueEntry>('GET', `/api/v1/keys/${encodeURIComponent(name)}?${query}`)).data;
+    return entryOfKeyValuePair((await this.request<KeyValuePair>('GET', `/api/v1/keys/${encodeURIComponent(name)}?${query}`)).data);
   }
 
   async setKey(name: string, body: { value: string; secret: boolean; scope: string; ttl?: number }): Promise<KeyValueEntry> {
-    return (await this.request<KeyValueEntry>('PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body)).data;
+    return entryOfKeyValuePair((await this.request<KeyValuePair>('PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body)).data);
   }
 
   async deleteKey(name: string, scope: string): Promise<void> {
@@ -121,8 +117,8 @@ export class ApiClient {
   }
 
   async listKeys(options: { scope: string; prefix?: string; decrypt: boolean }): Promise<KeyValueEntry[]> {
-    const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt), ...(options.prefix ? { prefix: options.prefix } : {}) });
-    return (await this.request<KeyValueEntry[]>('GET', `/api/v1/keys?${query}`)).data;
+    const query = new URLSearchParams({ scope: options.scope, decrypt: String(options.decrypt), limit: '-1', ...(options.prefix ? { prefix: options.prefix } : {}) });
+    return (await this.request<KeyValuePair[]>('GET', `/api/v1/keys?${query}`)).data.map(entryOfKeyValuePair);
   }
 
   /** Reads a Server-Sent Events route until it ends, the handler returns false or the signal aborts. */
