@@ -91,7 +91,8 @@ export class St2StreamEvents {
     if (record === undefined) return;
     const view: St2Execution = await executionView(this.store, { ...record, status: item.event.status });
     this.remember(record.id, { action: view.action.ref, runner: view.runner.name });
-    const verb = item.event.status === 'requested' && record.log.length <= 1 ? 'create' : 'update';
+    // An execution is requested once, when it is made: st2's create.
+    const verb = item.event.status === 'requested' ? 'create' : 'update';
     this.emit({ event: `st2.execution__${verb}`, data: view, executionId: record.id, actionRef: view.action.ref, status: item.event.status });
     this.emit({ event: `st2.liveaction__${verb}`, data: view.liveaction, actionRef: view.action.ref });
   }
