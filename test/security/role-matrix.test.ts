@@ -45,15 +45,16 @@ function rows(): Row[] {
     // An empty body fails validation: an admin gets 400, after authorization, and nothing is purged.
     { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
-    { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
     // Not a workflow, and already canceled: an allowed role gets 409, after authorization.
     { route: 'PUT /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, body: { status: 'pausing' }, allowed: operators },
     { route: 'DELETE /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, allowed: operators },
     { route: 'GET /api/v1/executions/:id/children', path: () => `/api/v1/executions/${runnersExecution}/children`, allowed: everyone },
-    { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
+    { route: 'POST /api/v1/executions/:id/re_run', path: () => `/api/v1/executions/${canceledExecution}/re_run`, body: {}, allowed: operators },
     { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },
-    { route: 'GET /api/v1/executions/:id/stream', path: () => `/api/v1/executions/${runnersExecution}/stream`, allowed: everyone },
+    { route: 'GET /stream/v1/executions/:id/output', path: () => `/stream/v1/executions/${runnersExecution}/output`, allowed: everyone },
+    { route: 'GET /api/v1/runnertypes', path: at('/api/v1/runnertypes'), allowed: readers },
+    { route: 'GET /api/v1/runnertypes/:name', path: at('/api/v1/runnertypes/local-shell-cmd'), allowed: readers },
     { route: 'GET /api/v1/stream', path: at('/api/v1/stream'), allowed: readers },
     { route: 'GET /api/v1/inquiries', path: at('/api/v1/inquiries'), allowed: readers },
     { route: 'GET /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), allowed: readers },
@@ -127,7 +128,7 @@ beforeAll(async () => {
   const outcome = { status: 'succeeded', result: { stdout: '', stderr: '' }, durationMs: 1 };
   expect((await callAs('runner', 'POST', `${runner}/complete`, { executionId: runnersExecution, outcome })).status).toBe(204);
   canceledExecution = await insertExecution(stack.store);
-  expect((await callAs('operator', 'POST', `/api/v1/executions/${canceledExecution}/cancel`)).status).toBe(200);
+  expect((await callAs('operator', 'DELETE', `/api/v1/executions/${canceledExecution}`)).status).toBe(200);
 }, 120_000);
 
 afterAll(async () => {

@@ -30,9 +30,9 @@ function requestFor(method: string, url: string): { path: string; body?: unknown
   const bodies: Record<string, unknown> = {
     'POST /api/v1/apikeys': { user: 'intruder' },
     'POST /api/v1/executions': { action: 'core.local', parameters: { cmd: 'true' } },
-    'POST /api/v1/executions/:id/rerun': {},
+    'POST /api/v1/executions/:id/re_run': {},
     'PUT /api/v1/executions/:id': { status: 'pausing' },
-    'POST /api/v1/executions/purge': { olderThanDays: 0.0001 },
+    'POST /api/v1/executions/purge': { older_than_days: 0.0001 },
     'PUT /api/v1/keys/:name': { value: 'overwritten' },
     'POST /api/v1/runners/:runner/claim': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/complete': { executionId: stack.executionId },

@@ -51,7 +51,8 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: 'api' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     // The prefixes st2's clients derive (/v1, /api, /auth, /stream) onto the one route table.
     rewriteUrl: (request) => canonicalApiUrl(request.url ?? '/'),
-    // st2client asks for listings with a trailing slash (`/keys/?scope=all`, `/rules/?limit=50`).
+    // st2client asks for collections with a trailing slash (`/executions/?limit=50`,
+    // `/keys/?scope=all`); the route matched decides access as it does without one.
     routerOptions: { ignoreTrailingSlash: true },
     // SSE responses stay open; closing the server must not wait for their clients.
     forceCloseConnections: true,

@@ -6,7 +6,7 @@ import {
   PackrunError,
   readYamlFile,
   renderValue,
-  type ExecutionRecord,
+  type St2Execution,
   type ParameterOrigin,
 } from '@packrun/core';
 import { ApiClient } from '../api-client/api-client.ts';
@@ -185,12 +185,12 @@ export function register(program: Command): void {
       const creator = {
         createOrGet: async (input: { id: string; action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) => ({
           record: (
-            await client.request<ExecutionRecord>('POST', '/api/v1/executions', {
+            await client.request<St2Execution>('POST', '/api/v1/executions', {
               id: input.id,
               action: input.action,
               parameters: input.parameters,
               context: input.context,
-              parametersAreData: input.parameterOrigin?.from === 'data',
+              parameters_are_data: input.parameterOrigin?.from === 'data',
             })
           ).data,
         }),
