@@ -23,7 +23,7 @@ export const exitCodes = {
 } as const;
 
 /** Error codes meaning "not now" rather than "not this": the same command may work later. */
-const unavailableCodes = new Set(['API_UNREACHABLE', 'STORE_LOCKED', 'STORE_FULL', 'STORE_WRITE_FAILED', 'PACK_LOCKED', 'SERVICE_NEEDS_API']);
+const unavailableCodes = new Set(['API_UNREACHABLE', 'STORE_LOCKED', 'STORE_FULL', 'STORE_WRITE_FAILED', 'PACK_LOCKED']);
 
 /** The exit status for a Packrun error the CLI reports: `unavailable` for the not-now codes and for server answers 502-504 and 507 (503 is overloaded or a store outage), `refused` otherwise. */
 export function exitCodeForError(code: string, httpStatus: unknown): number {
