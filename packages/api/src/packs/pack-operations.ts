@@ -1,16 +1,11 @@
-import { installPack, removePack, type InstallProgressEvent } from '@packrun/pack-installer';
-import { createSandboxDecorator, describeActionCounts, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
+import { describeProgress, installPack, removePack } from '@packrun/pack-installer';
+import { createSandboxDecorator, describeActionCounts, describeProblem, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
 import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
 export interface PackOperations {
   install(options: { source: string | string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
   remove(options: { ref: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
-}
-
-function progressLine(event: InstallProgressEvent): string {
-  const who = event.pack ? `${event.pack}: ` : '';
-  return event.output !== undefined ? `  ${event.output}` : `[${event.stage}] ${who}${event.message}`;
 }
 
 /** Pack install and remove as `packs.install` / `packs.remove` executions whose output is the progress. */
@@ -34,10 +29,10 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
           config,
           force,
           decorator: await decorator(),
-          onProgress: (event) => emit(progressLine(event)),
+          onProgress: (event) => emit(describeProgress(event)),
           onActivated: async (installed, loaded) => {
             for (const problem of await registerPack(store, installed, loaded)) {
-              const line = `${loaded.ref}: ${problem.file}: rule not registered: ${problem.message}`;
+              const line = `${loaded.ref}: rule not registered: ${describeProblem(problem)}`;
               skippedRules.push(line);
               emit(line);
             }
@@ -50,7 +45,7 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
         return {
           installed: result.installed.map((pack) => ({ ref: pack.ref, version: pack.version })),
           kept: result.kept,
-          warnings: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
+          warnings: [...result.warnings.map((warning) => describeProblem(warning)), ...skippedRules],
           actions: result.actions,
         };
       });
