@@ -130,7 +130,8 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
       const { spec } = wanted;
       const knownRef = spec.kind === 'index' ? spec.name : undefined;
       const range = rangeOf(spec);
-      context.onProgress({ stage: 'resolving', message: `resolving ${wanted.given ?? formatSource(spec)} (wanted by ${wanted.by})` });
+      // An upload is named once its record is read, by the name the user knows (fetch-source.ts).
+      if (spec.kind !== 'upload') context.onProgress({ stage: 'resolving', message: `resolving ${wanted.given ?? formatSource(spec)} (wanted by ${wanted.by})` });
       if (knownRef !== undefined) {
         constrain(knownRef, range, wanted.by, wanted.parent);
         if (!wanted.explicit && !wanted.rechoose && (planned.has(knownRef) || kept.has(knownRef) || fitsInstalled(knownRef))) {

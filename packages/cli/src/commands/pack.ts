@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice } from '@packrun/core';
 import type { InstallProgressEvent, InstallResult, InstalledPackSummary } from '@packrun/pack-installer';
 
-import { connectApi } from '../api-client/connect.ts';
+import { connectApi, serverSeesCallerFiles } from '../api-client/connect.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
 import { sayPath } from '../verbose.ts';
 
@@ -112,7 +112,7 @@ export function register(program: Command): void {
     .action(async (sources: string[], options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
       const server = await connectApi(config);
-      if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
+      if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false, serverSeesFiles: serverSeesCallerFiles(config) });
       sayPath(`no server runs on ${config.home}: installing into it directly`);
       // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });

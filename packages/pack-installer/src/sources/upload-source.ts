@@ -5,10 +5,11 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import * as tar from 'tar';
 import { PackrunError } from '@packrun/core';
 import { defaultArchiveLimits, type ArchiveLimits } from './archive-check.ts';
 import { inspectArchive, stageArchiveFile } from './archive-source.ts';
-import type { StagedSource } from './folder-source.ts';
+import { skippedFolders, type StagedSource } from './folder-source.ts';
 
 /**
  * Pack folders sent by a CLI whose files the server cannot see (`packrun pack install ./x` against
@@ -175,4 +176,16 @@ export async function discardUpload(home: string, id: string): Promise<void> {
   await rm(files.archive, { force: true });
   await rm(files.record, { force: true });
   await rm(path.join(uploadsDir(home), `${id}.part`), { force: true });
+}
+
+/**
+ * A pack folder as the .tar.gz a client uploads: the folder under its own name (which may be the
+ * pack's ref), without what an install never copies (.git, node_modules, venvs: skippedFolders).
+ */
+export async function archivePackFolder(folder: string): Promise<Buffer> {
+  const name = path.basename(folder);
+  const chunks: Buffer[] = [];
+  const stream = tar.c({ gzip: true, portable: true, cwd: path.dirname(folder), filter: (entry) => !entry.split('/').slice(1).some((part) => skippedFolders.has(part)) }, [name]);
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
