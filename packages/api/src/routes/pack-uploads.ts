@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { receiveUpload } from '@packrun/pack-installer';
-import type { PackrunConfig } from '@packrun/core';
+import { PackrunError, type PackrunConfig } from '@packrun/core';
 import { errorSchema } from '../schemas.ts';
 
 const archiveTypes = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
@@ -39,7 +39,14 @@ export function packUploadRoutes(app: FastifyInstance, deps: { config: PackrunCo
       },
     }, async (request, reply) => {
       const { name } = request.query as { name?: string };
-      const upload = await receiveUpload({ home: deps.config.home, body: request.body as Readable, ...(name !== undefined && { name }), user: request.user ?? 'anonymous' });
+      let upload;
+      try {
+        upload = await receiveUpload({ home: deps.config.home, body: request.body as Readable, ...(name !== undefined && { name }), user: request.user ?? 'anonymous' });
+      } catch (error) {
+        // The rest of an oversized body is never read: the connection cannot serve another request.
+        if (error instanceof PackrunError && error.code === 'PACK_UPLOAD_TOO_LARGE') void reply.header('connection', 'close');
+        throw error;
+      }
       return reply.status(201).send({ source: `upload:${upload.id}`, id: upload.id, name: upload.name, bytes: upload.bytes, createdAt: upload.createdAt });
     });
   });
