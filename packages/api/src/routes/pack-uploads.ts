@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Stream, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { receiveUpload } from '@packrun/pack-installer';
 import { PackrunError, type PackrunConfig } from '@packrun/core';
@@ -39,6 +39,9 @@ export function packUploadRoutes(app: FastifyInstance, deps: { config: PackrunCo
       },
     }, async (request, reply) => {
       const { name } = request.query as { name?: string };
+      if (!(request.body instanceof Stream)) {
+        throw new PackrunError('REQUEST_INVALID', `the body of an upload is a .tar.gz (content-type ${archiveTypes.join(' or ')})`, { details: { contentType: request.headers['content-type'] ?? null } });
+      }
       let upload;
       try {
         upload = await receiveUpload({ home: deps.config.home, body: request.body as Readable, ...(name !== undefined && { name }), user: request.user ?? 'anonymous' });
