@@ -21,6 +21,7 @@ interface Bench {
 const benches: Bench[] = [
   { key: 'spawn', script: 'spawn/run.ts', args: ['40'] },
   { key: 'cli', script: 'cli/run.ts', args: ['15'] },
+  { key: 'api-up', script: 'api/packrun-up.ts', args: [] },
   { key: 'api', script: 'api/run.ts', args: [] },
   { key: 'sensor', script: 'sensor/run.ts', args: [] },
   { key: 'memory', script: 'memory/run.ts', args: ['20'] },

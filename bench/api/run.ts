@@ -71,7 +71,7 @@ for (const rabbit of [false, true]) {
   }
   const target = rabbit ? 15 : 10;
   rows.push({
-    name: `(c) REST request to result, ${where}, zygote, p50`,
+    name: `(c, secondary: in-process, no sandbox) REST request to result, ${where}, zygote, p50`,
     value: round(figures.warm.p50),
     unit: 'ms',
     baseline: { name: 'cold p50', value: round(figures.cold.p50) },
@@ -79,9 +79,9 @@ for (const rabbit of [false, true]) {
     note: 'request to result = POST, the runner takes it from the bus, marks it running, forks, stores the result, publishes the final state, then GET of the record.',
     bound: `everything in (a) plus the services: validation and store write of the request, the bus hop${rabbit ? ' through RabbitMQ (publisher confirm)' : ''}, the running and final transitions stored and published, HTTP POST and GET; all in one Node process on 2 cores shared with the children.`,
   });
-  rows.push({ name: `(c) REST request to result, ${where}, zygote, p99`, value: round(figures.warm.p99), unit: 'ms', baseline: { name: 'cold p99', value: round(figures.cold.p99) } });
+  rows.push({ name: `(c, secondary: in-process, no sandbox) REST request to result, ${where}, zygote, p99`, value: round(figures.warm.p99), unit: 'ms', baseline: { name: 'cold p99', value: round(figures.cold.p99) } });
   rows.push({
-    name: `(d) executions per second, trivial Python action, ${where}, zygote`,
+    name: `(d, secondary: in-process, no sandbox) executions per second, trivial Python action, ${where}, zygote`,
     value: round(figures.warm.rate),
     unit: '/s',
     compare: 'rate',
@@ -91,4 +91,4 @@ for (const rabbit of [false, true]) {
     note: `${burst} requests POSTed at once, one runner with concurrency 8, 2 cores shared by the API, the store, the runner and every forked child. CPU per execution: ${cpuText(figures.warm.cpu, rabbit)}.`,
   });
 }
-printRows('REST latency and throughput (embedded and RabbitMQ)', rows);
+printRows('REST latency and throughput in-process, without the sandbox (secondary: the headline is bench/api/packrun-up.ts)', rows);

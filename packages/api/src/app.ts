@@ -14,6 +14,7 @@ import { executionRoutes } from './routes/executions.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { packRoutes } from './routes/packs.ts';
+import { packUploadRoutes } from './routes/pack-uploads.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runnerRoutes } from './routes/runners.ts';
@@ -73,6 +74,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   streamRoutes(app, deps);
   actionRoutes(app, deps);
   packRoutes(app, deps);
+  packUploadRoutes(app, deps);
   policyRoutes(app, deps);
   keyRoutes(app, deps);
   runnerRoutes(app, deps);

@@ -48,6 +48,7 @@ const statusByCode: Record<string, number> = {
   // The store's disk refused the write: nothing of the request was stored (or what was, a retry
   // with the same id finds), so the caller may retry once space is back.
   STORE_FULL: 507,
+  PACK_UPLOAD_TOO_LARGE: 413,
   STORE_WRITE_FAILED: 503,
 };
 

@@ -42,7 +42,7 @@ export { checkBuiltinRef, isBuiltinPackRef, shippedBuiltinPacks } from './pack/b
 export { packScopedLookup } from './pack/pack-key-scope.ts';
 export { secretLeaves } from './pack/config-secrets.ts';
 export { runnerParameters, workflowRunnerTypes, isWorkflowRunner } from './params/runner-parameters.ts';
-export { summariseActions, describeSkippedActions, describeActionCounts, unavailableActionError, type ActionSummary, type SkippedAction } from './pack/action-summary.ts';
+export { summariseActions, describeSkippedActions, describeActionCounts, describeProblem, unavailableActionError, type ActionSummary, type SkippedAction } from './pack/action-summary.ts';
 export { nodeRuntime } from './process/node-wrapper.ts';
 export { createInProcessBus } from './bus/inprocess-bus.ts';
 export { detectSandbox, type SandboxHost, type LayerStatus, type LayerName } from './sandbox/detect.ts';

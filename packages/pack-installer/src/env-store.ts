@@ -5,6 +5,7 @@ import { createBuildSandbox } from './build-sandbox.ts';
 import type { EnvPlan } from './env-plan.ts';
 import { buildNodeEnv } from './node-env.ts';
 import type { InstallProgressEvent } from './progress.ts';
+import { describePython } from './interpreter.ts';
 import { buildPythonEnv } from './python-env.ts';
 
 /** Written last into a finished env: an env folder without it is never used. */
@@ -27,6 +28,8 @@ export interface EnsureEnvOptions {
   /** Runs uv, pip and npm through this decorator as env builds; unsandboxed when absent. */
   sandbox?: { decorator: SpawnDecorator; timeoutSeconds: number };
   emit: (event: Omit<InstallProgressEvent, 'stage' | 'pack'>) => void;
+  /** Told the private folder the env is built in (the tools name the files they read there). */
+  onBuildDir?: (buildDir: string) => void;
   signal?: AbortSignal;
 }
 
@@ -102,7 +105,13 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
   const buildDir = await mkdtemp(path.join(options.stagingDir, `env-${ref}-`));
   // mkdtemp makes the folder private; sandboxed jobs run as another user and must read the env.
   await chmod(buildDir, 0o755);
-  const onTool = (tool: InstallProgressEvent['tool'] & string, message: string) => options.emit({ message, tool });
+  options.onBuildDir?.(buildDir);
+  // The tool step running now, named in the error if it fails (`uv pip install -r requirements.txt`).
+  let step = '';
+  const onTool = (tool: InstallProgressEvent['tool'] & string, message: string) => {
+    step = message;
+    options.emit({ message, tool });
+  };
   const onLine = (line: string) => options.emit({ message: line, output: line });
   const sandbox = options.sandbox
     ? await createBuildSandbox({ ...options.sandbox, ref, packDir: options.packDir, buildDir, stagingDir: options.stagingDir })
@@ -150,18 +159,41 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
   } catch (cause) {
     await sandbox?.discard();
     await rm(buildDir, { recursive: true, force: true });
-    if (cause instanceof PackrunError && cause.code === 'TOOL_FAILED') {
-      throw new PackrunError('PACK_ENV_BUILD_FAILED', `building the environment of pack "${ref}" failed: ${cause.message}`, {
-        hint: 'check the pack\'s requirements.txt / package.json; the previously installed version is unchanged',
-        details: { pack: ref, ...cause.details },
-        cause,
-      });
-    }
+    if (cause instanceof PackrunError && cause.code === 'TOOL_FAILED') throw envBuildFailed(ref, plan, step, cause);
     throw cause;
   } finally {
     await closeCache();
   }
   return { env, reused: false };
+}
+
+const pythonChoiceNames: Record<NonNullable<EnvPlan['python']>['chosenBy'], string> = {
+  operator: 'chosen by PACKRUN_PACK_PYTHON',
+  default: 'PACKRUN_PYTHON, the default',
+  python_versions: "found on this host for the pack's python_versions",
+};
+
+/**
+ * PACK_ENV_BUILD_FAILED says which step failed and, for a Python env, with which interpreter and
+ * how to choose another; not the tool's command line (paths in PACKRUN_HOME the user never wrote)
+ * nor its output, which the install's progress showed as it came (it is kept in details.output).
+ */
+function envBuildFailed(ref: string, plan: EnvPlan, step: string, cause: PackrunError): PackrunError {
+  const stopReason = cause.details['stopReason'];
+  const exitCode = cause.details['exitCode'];
+  const how = typeof stopReason === 'string' ? stopReason : typeof exitCode === 'number' ? `exited with code ${exitCode}` : 'was stopped';
+  const python = plan.python;
+  const usingNpm = step.startsWith('npm');
+  const what = python && !usingNpm ? `the Python environment of pack "${ref}" (${describePython(python)}, ${pythonChoiceNames[python.chosenBy]})` : `the environment of pack "${ref}"`;
+  const hint =
+    python && !usingNpm
+      ? `the tool's output is above (and in details.output); if the pack needs another Python than ${describePython(python)}, list the versions it supports in pack.yaml's python_versions, or name an interpreter for it with PACKRUN_PACK_PYTHON=${ref}=/path/to/python (docs/configuration.md, "Python per pack"); the previously installed version is unchanged`
+      : "the tool's output is above (and in details.output): check the pack's package.json; the previously installed version is unchanged";
+  return new PackrunError('PACK_ENV_BUILD_FAILED', `building ${what} failed: ${step || cause.details['command']} ${how}`, {
+    hint,
+    details: { pack: ref, step, ...(python && { python: { version: python.version, implementation: python.implementation, executable: python.executable, chosenBy: python.chosenBy } }), ...cause.details },
+    cause,
+  });
 }
 
 /** Removes every env of the pack except the ones still referenced. */

@@ -9,3 +9,6 @@ export { hostPythons } from './python-choice.ts';
 export { describePython, type PythonInterpreter } from './interpreter.ts';
 export type { ArchiveLimits } from './sources/archive-check.ts';
 export type { InstallProgressEvent, InstallStage, InstallTool, ProgressListener } from './progress.ts';
+export { describeProgress } from './progress.ts';
+export { archivePackFolder, receiveUpload, uploadsDir, type UploadRecord } from './sources/upload-source.ts';
+export { parseSource, type SourceSpec } from './sources/source-spec.ts';

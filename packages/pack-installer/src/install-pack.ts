@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   PackrunError,
   dataPaths,
+  describeProblem,
   describeSkippedActions,
   isBuiltinPackRef,
   loadPack,
@@ -31,6 +32,8 @@ import type { InstallProgressEvent, ProgressListener } from './progress.ts';
 import { assertSafePackageJson } from './package-json-check.ts';
 import { assertSafeRequirements } from './requirements-check.ts';
 import { defaultArchiveLimits, type ArchiveLimits } from './sources/archive-check.ts';
+import { ShownPaths } from './shown-paths.ts';
+import { discardUpload } from './sources/upload-source.ts';
 import { createStagingDir } from './staging.ts';
 import { locateUv } from './uv-locate.ts';
 import { collectPackGarbage, collectRetiredVersions } from './version-gc.ts';
@@ -87,10 +90,15 @@ interface Prepared {
 export async function installPack(sources: string | string[], options: InstallOptions): Promise<InstallResult> {
   const list = Array.isArray(sources) ? sources : [sources];
   const paths = dataPaths(options.config.home);
-  const emit: ProgressListener = (event) => options.onProgress?.(event);
+  // Progress and errors name the user's files, never the staged copies read here.
+  const shown = new ShownPaths();
+  const emit: ProgressListener = (event) =>
+    options.onProgress?.({ ...event, message: shown.text(event.message), ...(event.output !== undefined && { output: shown.text(event.output) }) });
   const stagingDir = await createStagingDir(paths);
   try {
     const plan = await planInstall(list, {
+      home: options.config.home,
+      onStaged: (dir, as) => shown.add(dir, as),
       stagingDir,
       installed: await readInstalledPacks(paths),
       python: {
@@ -105,19 +113,30 @@ export async function installPack(sources: string | string[], options: InstallOp
       ...(options.signal && { signal: options.signal }),
     });
     checkConflicts(plan, await readInstalledPacks(paths));
-    const result = await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, stagingDir, options, emit), {
+    const result = await withPackLocks(paths, plan.packs.map((pack) => pack.ref), () => installPlanned(plan, paths, stagingDir, options, emit, shown), {
       onWait: (ref) => emit({ stage: 'resolving', pack: ref, message: `waiting for another install of ${ref} to finish` }),
       ...(options.signal && { signal: options.signal }),
     });
     // Versions of any pack that jobs kept past earlier installs, now that those jobs may have ended.
     await collectRetiredVersions(options.config.home);
     return result;
+  } catch (error) {
+    throw shown.error(error);
   } finally {
     await rm(stagingDir, { recursive: true, force: true });
+    // An upload serves one install, whatever its outcome: the client sends it again to retry.
+    for (const id of uploadIds(list)) await discardUpload(options.config.home, id);
   }
 }
 
-async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: string, options: InstallOptions, emit: ProgressListener): Promise<InstallResult> {
+async function installPlanned(
+  given: InstallPlan,
+  paths: DataPaths,
+  stagingDir: string,
+  options: InstallOptions,
+  emit: ProgressListener,
+  shown: ShownPaths,
+): Promise<InstallResult> {
   // Another install may have finished while this one waited for the locks.
   const current = await readInstalledPacks(paths);
   checkConflicts(given, current);
@@ -160,6 +179,10 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
       allowLocalRequirements: options.config.allowUnsafeRequirements,
       ...(options.decorator && { sandbox: { decorator: options.decorator, timeoutSeconds: options.config.sandboxBuildTimeoutSeconds ?? 900 } }),
       emit: packEmit,
+      // The tools read copies of the pack's dependency files there; the user edits the pack's own.
+      onBuildDir: (buildDir) => {
+        for (const file of ['requirements.txt', 'package.json', 'package-lock.json']) shown.add(path.join(buildDir, file), shown.text(path.join(planned.dir, file)));
+      },
       ...(options.signal && { signal: options.signal }),
     });
     emit({ stage: 'validating', pack: ref, message: `loading ${ref} ${planned.meta.version}` });
@@ -176,7 +199,7 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
       warnings.push(problem);
       // Broken action files were said above, as skipped actions.
       if (problem.file.startsWith('actions/') && problem.code === 'ACTION_INVALID') continue;
-      emit({ stage: 'validating', pack: ref, message: `warning: ${problem.file}${problem.field ? ` ${problem.field}` : ''}: ${problem.message}`, warning: true });
+      emit({ stage: 'validating', pack: ref, message: `warning: ${describeProblem(problem)}`, warning: true });
     }
     prepared.push({
       planned,
@@ -196,6 +219,10 @@ async function installPlanned(given: InstallPlan, paths: DataPaths, stagingDir: 
     emit({ stage: 'done', pack: item.ref, message: `${item.ref} ${item.version} installed` });
   }
   return { installed, kept: plan.kept, warnings, actions };
+}
+
+function uploadIds(sources: string[]): string[] {
+  return sources.map((source) => source.trim()).filter((source) => source.startsWith('upload:')).map((source) => source.slice('upload:'.length));
 }
 
 /** The plan without the packs whose installed copy is the same source, version and content. */

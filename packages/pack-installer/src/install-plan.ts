@@ -47,6 +47,8 @@ export interface PlanContext extends FetchContext {
 
 interface Wanted {
   spec: SourceSpec;
+  /** The source as the user wrote it on the command line. */
+  given?: string;
   by: string;
   /** Named on the command line: always (re)installed, even when installed already. */
   explicit: boolean;
@@ -109,7 +111,7 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
   /** An index dependency is fetched at the best version for all constraints; failing that, for its own range. */
   const fetchWanted = async (wanted: Wanted) => {
     const { spec } = wanted;
-    if (spec.kind !== 'index' || wanted.explicit) return fetchSource(spec);
+    if (spec.kind !== 'index' || wanted.explicit) return fetchSource(spec, wanted.given);
     const combined = combinedRange(spec.name);
     if (combined !== undefined && semver.validRange(combined)) {
       try {
@@ -121,14 +123,15 @@ export async function planInstall(sources: string[], context: PlanContext): Prom
     return fetchSource(spec);
   };
 
-  const queue: Wanted[] = sources.map((source) => ({ spec: parseSource(source), by: 'the command line', explicit: true }));
+  const queue: Wanted[] = sources.map((source) => ({ spec: parseSource(source), given: source.trim(), by: 'the command line', explicit: true }));
   for (;;) {
     while (queue.length > 0) {
       const wanted = queue.shift() as Wanted;
       const { spec } = wanted;
       const knownRef = spec.kind === 'index' ? spec.name : undefined;
       const range = rangeOf(spec);
-      context.onProgress({ stage: 'resolving', pack: formatSource(spec), message: `resolving ${formatSource(spec)} (wanted by ${wanted.by})` });
+      // An upload is named once its record is read, by the name the user knows (fetch-source.ts).
+      if (spec.kind !== 'upload') context.onProgress({ stage: 'resolving', message: `resolving ${wanted.given ?? formatSource(spec)} (wanted by ${wanted.by})` });
       if (knownRef !== undefined) {
         constrain(knownRef, range, wanted.by, wanted.parent);
         if (!wanted.explicit && !wanted.rechoose && (planned.has(knownRef) || kept.has(knownRef) || fitsInstalled(knownRef))) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildToolEnv, type BuildSandbox } from './build-sandbox.ts';
 import type { InstallTool } from './progress.ts';
 import { runTool } from './run-tool.ts';
+import { npmProgressLine } from './tool-progress.ts';
 
 export interface NodeEnvBuild {
   buildDir: string;
@@ -29,7 +30,8 @@ export async function buildNodeEnv(build: NodeEnvBuild): Promise<void> {
   const args = [command, '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline', '--cache', cacheDir];
   if (!build.allowScripts) args.push('--ignore-scripts');
   build.onTool('npm', `npm ${command}`);
-  const npmVars = { npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' };
+  // http: a line per package fetched (tool-progress.ts), not silence until the end.
+  const npmVars = { npm_config_update_notifier: 'false', npm_config_loglevel: 'http' };
   const sandbox = await build.sandbox?.forTool({ cacheDir });
   await runTool({
     command: 'npm',
@@ -37,6 +39,7 @@ export async function buildNodeEnv(build: NodeEnvBuild): Promise<void> {
     cwd: build.buildDir,
     env: build.sandbox ? buildToolEnv(process.env, build.sandbox.homeDir, npmVars) : { ...process.env, ...npmVars },
     onLine: build.onLine,
+    lineFilter: npmProgressLine,
     ...(build.signal && { signal: build.signal }),
     ...(sandbox && { sandbox }),
   });

@@ -9,7 +9,7 @@ export type InstallTool = 'uv' | 'pip' | 'venv' | 'npm' | 'git';
 
 export interface InstallProgressEvent {
   stage: InstallStage;
-  /** Pack ref (or the source, before the ref is known). */
+  /** Pack ref, once known (the message names the source before that). */
   pack?: string;
   message: string;
   /** Set when this event announces the start of an external tool. */
@@ -23,3 +23,13 @@ export interface InstallProgressEvent {
 }
 
 export type ProgressListener = (event: InstallProgressEvent) => void;
+
+/**
+ * One progress event as a line, the same in the CLI and in the API's execution output: the stage
+ * and the pack once, then the message (which names the source itself before the ref is known);
+ * a tool's own output line indented under the event that started the tool.
+ */
+export function describeProgress(event: InstallProgressEvent): string {
+  if (event.output !== undefined) return `  ${event.output}`;
+  return event.pack === undefined ? event.message : `${event.stage} ${event.pack}: ${event.message}`;
+}

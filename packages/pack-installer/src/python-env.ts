@@ -4,6 +4,7 @@ import { resolvePython, type PythonInterpreter } from './interpreter.ts';
 import { buildToolEnv, type BuildSandbox } from './build-sandbox.ts';
 import type { InstallTool } from './progress.ts';
 import { runTool } from './run-tool.ts';
+import { uvProgressLine } from './tool-progress.ts';
 
 export interface PythonEnvBuild {
   /** Temporary folder the venv is built in; renamed to `finalDir` by the caller when complete. */
@@ -68,10 +69,12 @@ async function buildWithUv(build: PythonEnvBuild, uv: string): Promise<void> {
   const install = (offline: boolean) =>
     runTool({
       command: uv,
-      args: ['pip', 'install', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', linkMode, ...(offline ? ['--offline'] : []), '-r', requirementsFile],
+      // -v: a line per package as uv resolves and downloads (tool-progress.ts), not silence until the end.
+      args: ['pip', 'install', '-v', '--python', path.join(build.buildDir, 'bin', 'python'), '--compile-bytecode', '--link-mode', linkMode, ...(offline ? ['--offline'] : []), '-r', requirementsFile],
       env,
       cwd: build.workDir,
       onLine: build.onLine,
+      lineFilter: uvProgressLine,
       ...(build.signal && { signal: build.signal }),
       ...(sandbox && { sandbox }),
     });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ToolLineFilter } from './tool-progress.ts';
 import { PackrunError, type SandboxReport, type SpawnContext, type SpawnDecorator, type WrappedSpawn } from '@packrun/core';
 
 /** Runs the tool inside the sandbox, as an env build: see build-sandbox.ts. */
@@ -14,8 +15,10 @@ export interface ToolRun {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Each line the tool prints (stdout and stderr), as it prints it. */
+  /** Each line the tool prints (stdout and stderr), as it prints it (after `lineFilter`). */
   onLine?: (line: string) => void;
+  /** Rewrites or drops (undefined) each line before it is passed on and kept for an error. */
+  lineFilter?: ToolLineFilter;
   signal?: AbortSignal;
   sandbox?: ToolSandbox;
 }
@@ -65,8 +68,9 @@ export async function runTool(run: ToolRun): Promise<ToolResult> {
         pending += chunk.toString('utf8');
         const lines = pending.split(/\r?\n|\r/);
         pending = flush ? '' : (lines.pop() ?? '');
-        for (const line of lines) {
-          if (line.trim() === '') continue;
+        for (const raw of lines) {
+          const line = run.lineFilter ? run.lineFilter(raw) : raw;
+          if (line === undefined || line.trim() === '') continue;
           tail.push(line);
           if (tail.length > keptTailLines) tail.shift();
           run.onLine?.(line);

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { newId, nowIso, toFailure, type ActionOutcome, type Bus, type ExecutionRecord, type Logger, type Store } from '@packrun/core';
+import { PackrunError, newId, nowIso, toFailure, type ActionOutcome, type Bus, type ExecutionRecord, type Logger, type Store } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 
@@ -45,6 +45,7 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
     } catch (error) {
       const failure = toFailure(error);
       emit(`error [${failure.type}]: ${failure.message}`);
+      if (error instanceof PackrunError && error.hint) emit(`hint: ${error.hint}`);
       const outcome: ActionOutcome = {
         status: 'failed',
         result: { error: failure.message, stdout: lines.join('\n') },

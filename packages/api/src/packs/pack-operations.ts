@@ -1,5 +1,5 @@
-import { installPack, removePack, type InstallProgressEvent } from '@packrun/pack-installer';
-import { createSandboxDecorator, describeActionCounts, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
+import { describeProgress, installPack, removePack } from '@packrun/pack-installer';
+import { createSandboxDecorator, describeActionCounts, describeProblem, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
 import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
@@ -8,11 +8,6 @@ export interface PackOperations {
   install(options: { packs: string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
   /** st2's packs.uninstall: the packs removed one after the other, in the order given. */
   uninstall(options: { packs: string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
-}
-
-function progressLine(event: InstallProgressEvent): string {
-  const who = event.pack ? `${event.pack}: ` : '';
-  return event.output !== undefined ? `  ${event.output}` : `[${event.stage}] ${who}${event.message}`;
 }
 
 /**
@@ -40,10 +35,10 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
           config,
           force,
           decorator: await decorator(),
-          onProgress: (event) => emit(progressLine(event)),
+          onProgress: (event) => emit(describeProgress(event)),
           onActivated: async (installed, loaded) => {
             for (const problem of await registerPack(store, installed, loaded)) {
-              const line = `${loaded.ref}: ${problem.file}: rule not registered: ${problem.message}`;
+              const line = `${loaded.ref}: rule not registered: ${describeProblem(problem)}`;
               skippedRules.push(line);
               emit(line);
             }
@@ -57,7 +52,7 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
         return {
           output: {
             packs_list: [...installed, ...result.kept].map((pack) => pack.ref),
-            warning_list: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
+            warning_list: [...result.warnings.map((warning) => describeProblem(warning)), ...skippedRules],
           },
           installed,
           kept: result.kept,

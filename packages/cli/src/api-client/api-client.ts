@@ -34,6 +34,24 @@ export class ApiClient {
         cause,
       });
     }
+    return this.answer<T>(response, method, path);
+  }
+
+  /** POSTs raw bytes (a pack archive: POST /api/v1/packs/upload) and reads the JSON answer. */
+  async upload<T>(path: string, body: Uint8Array, contentType: string): Promise<{ data: T; headers: Headers }> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.url), { method: 'POST', headers: { ...this.headers(false), 'content-type': contentType }, body });
+    } catch (cause) {
+      throw new PackrunError('API_UNREACHABLE', `the Packrun API at ${this.url} does not answer`, {
+        hint: 'start it with `packrun up`, or set PACKRUN_API_URL',
+        cause,
+      });
+    }
+    return this.answer<T>(response, 'POST', path);
+  }
+
+  private async answer<T>(response: Response, method: string, path: string): Promise<{ data: T; headers: Headers }> {
     const text = await response.text();
     const data = text === '' ? undefined : (JSON.parse(text) as unknown);
     if (!response.ok) {

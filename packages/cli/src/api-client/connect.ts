@@ -59,6 +59,16 @@ export async function connectApi(config: PackrunConfig): Promise<ApiClient | und
   return client;
 }
 
+/**
+ * Whether the server this configuration talks to reads this machine's files as the caller does:
+ * only the one serving the caller's own PACKRUN_HOME (it recorded itself there, alive). A server
+ * found through PACKRUN_API_URL may be another host or a container, even on 127.0.0.1, so the
+ * CLI uploads folders to it rather than name paths it may not see, or see as other files.
+ */
+export function serverSeesCallerFiles(config: PackrunConfig): boolean {
+  return readRecordedApi(config.home).state === 'live';
+}
+
 /** A client for commands that need the server; fails plainly when none runs. */
 export async function requireApi(config: PackrunConfig): Promise<ApiClient> {
   const client = await connectApi(config);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice } from '@packrun/core';
 import type { InstallProgressEvent, InstallResult, InstalledPackSummary } from '@packrun/pack-installer';
 
-import { connectApi } from '../api-client/connect.ts';
+import { connectApi, serverSeesCallerFiles } from '../api-client/connect.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
 import { sayPath } from '../verbose.ts';
 
@@ -12,16 +12,15 @@ const installer = () => import('@packrun/pack-installer');
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
- * Shows install progress: on a terminal one status line redrawn under a spinner (tool output
- * flows through it), with warnings kept above; elsewhere plain lines, one per stage event.
+ * Shows install progress: on a terminal one status line redrawn under a spinner, with warnings and
+ * the tools' own lines (a line per package: tool-progress.ts) kept above it; elsewhere plain lines,
+ * one per event. Either way an env build shows its progress as it goes, and a tool's error is
+ * printed once, where it happened (the final error does not repeat it).
  */
-function progressRenderer(stream: NodeJS.WriteStream): { onProgress: (event: InstallProgressEvent) => void; stop: () => void } {
-  const label = (event: InstallProgressEvent) => `${event.stage}${event.pack ? ` ${event.pack}` : ''}: ${event.message}`;
+function progressRenderer(stream: NodeJS.WriteStream, describeProgress: (event: InstallProgressEvent) => string): { onProgress: (event: InstallProgressEvent) => void; stop: () => void } {
   if (!stream.isTTY) {
     return {
-      onProgress: (event) => {
-        if (event.output === undefined) stream.write(`${label(event)}\n`);
-      },
+      onProgress: (event) => stream.write(`${describeProgress(event)}\n`),
       stop: () => undefined,
     };
   }
@@ -39,10 +38,12 @@ function progressRenderer(stream: NodeJS.WriteStream): { onProgress: (event: Ins
   timer.unref();
   return {
     onProgress: (event) => {
-      if (event.warning || event.stage === 'done') {
-        stream.write(`\r\x1b[2K${event.warning ? '! ' : '✓ '}${label(event)}\n`);
+      if (event.output !== undefined) {
+        stream.write(`\r\x1b[2K${describeProgress(event)}\n`);
+      } else if (event.warning || event.stage === 'done') {
+        stream.write(`\r\x1b[2K${event.warning ? '! ' : '✓ '}${describeProgress(event)}\n`);
       } else {
-        status = label(event);
+        status = describeProgress(event);
       }
       draw();
     },
@@ -54,7 +55,7 @@ function progressRenderer(stream: NodeJS.WriteStream): { onProgress: (event: Ins
 }
 
 async function withProgress(json: boolean | undefined, work: (onProgress: (event: InstallProgressEvent) => void) => Promise<InstallResult>): Promise<void> {
-  const renderer = progressRenderer(process.stderr);
+  const renderer = progressRenderer(process.stderr, (await installer()).describeProgress);
   let result: InstallResult;
   try {
     result = await work(renderer.onProgress);
@@ -111,7 +112,7 @@ export function register(program: Command): void {
     .action(async (sources: string[], options: { force?: boolean; json?: boolean }) => {
       const config = loadConfig();
       const server = await connectApi(config);
-      if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false });
+      if (server) return installThroughApi(server, sources, { force: options.force ?? false, json: options.json ?? false, serverSeesFiles: serverSeesCallerFiles(config) });
       sayPath(`no server runs on ${config.home}: installing into it directly`);
       // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox.
       const decorator = createSandboxDecorator({ host: await detectSandbox(config), config });

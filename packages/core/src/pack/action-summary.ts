@@ -51,14 +51,25 @@ function bareReason(skipped: SkippedAction): string {
 /** One line per skipped action, naming the file and field, and a last line when none of the pack's actions runs. */
 export function describeSkippedActions(pack: string, summary: ActionSummary): string[] {
   const lines = summary.skipped.map((skipped) => {
-    const where = `${skipped.file}${skipped.field ? ` field "${skipped.field}"` : ''}`;
-    return `action ${skipped.ref ?? skipped.file} skipped: ${bareReason(skipped)} (${where}, ${skipped.code})`;
+    const field = skipped.field ? `field "${skipped.field}", ` : '';
+    // Without a ref the file leads the line, so it is not said again in the parenthesis.
+    if (skipped.ref === undefined) return `action in ${skipped.file} skipped: ${bareReason(skipped)} (${field}${skipped.code})`;
+    return `action ${skipped.ref} skipped: ${bareReason(skipped)} (${skipped.file}${skipped.field ? ` ${field.slice(0, -2)}` : ''}, ${skipped.code})`;
   });
   const declared = summary.runnable.length + summary.disabled.length + summary.skipped.length;
   if (declared > 0 && summary.runnable.length === 0) {
     lines.push(`pack ${pack} has no runnable action (${summary.skipped.length} skipped, ${summary.disabled.length} disabled)`);
   }
   return lines;
+}
+
+/**
+ * A pack problem as one line naming its file once: most messages already start with the file (and
+ * field); those that do not get it put in front.
+ */
+export function describeProblem(problem: { file: string; field?: string; message: string }): string {
+  if (problem.message.startsWith(problem.file)) return problem.message;
+  return `${problem.file}${problem.field ? ` field "${problem.field}"` : ''}: ${problem.message}`;
 }
 
 /** `3 of 5 actions runnable (2 skipped)`, or that the pack has none. */

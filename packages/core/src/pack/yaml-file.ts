@@ -47,10 +47,14 @@ export async function readYamlFile(file: string): Promise<YamlReadResult> {
   return parseYaml(text, file);
 }
 
-export function parseYaml(text: string, filename: string): YamlReadResult {
+/**
+ * `filename` is not handed to js-yaml: it would write the path into the message (`in "<file>"`),
+ * and every caller names the file itself, as the user knows it, in front of the message.
+ */
+export function parseYaml(text: string, _filename: string): YamlReadResult {
   try {
     // json: true lets a duplicated key override the earlier one, as PyYAML does, instead of failing.
-    return { ok: true, value: yaml.load(text, { schema: packYamlSchema, filename, json: true }) };
+    return { ok: true, value: yaml.load(text, { schema: packYamlSchema, json: true }) };
   } catch (error) {
     const message = error instanceof yaml.YAMLException ? error.message : String(error);
     return { ok: false, reason: 'syntax', message: `invalid YAML: ${message}` };

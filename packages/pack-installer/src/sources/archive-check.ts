@@ -15,6 +15,8 @@ export interface ArchiveLimits {
   maxEntries: number;
   /** Bytes of a downloaded archive (before decompression). */
   maxDownloadBytes: number;
+  /** Refuse symbolic links and hardlinks altogether (uploads: a folder sent by a client needs none). */
+  refuseLinks?: boolean;
 }
 
 export const defaultArchiveLimits: ArchiveLimits = {
@@ -64,6 +66,7 @@ export class ArchiveInspector {
     const refuse = (why: string) => this.problems.push(`${JSON.stringify(entry.path)} ${why}`);
     if (this.entries.length === this.limits.maxEntries + 1) this.problems.push(`archive has more than ${this.limits.maxEntries} entries`);
     if (!allowedTypes.has(entry.type)) refuse(`is a ${entry.type} entry (only files, folders and links are allowed)`);
+    else if (this.limits.refuseLinks && (entry.type === 'SymbolicLink' || entry.type === 'Link')) refuse(`is a ${entry.type === 'Link' ? 'hardlink' : 'symbolic link'} (an upload may hold only files and folders)`);
     const problem = pathProblem(entry.path);
     if (problem) refuse(problem);
     if (entry.mode !== undefined && (entry.mode & 0o6000) !== 0) refuse('has the setuid or setgid bit');

@@ -10,7 +10,7 @@ import { downloadToFile } from './http-download.ts';
  * Reads the whole archive once without writing anything, and refuses it when any entry is
  * unsafe. Only then is it extracted, into staging only, with tar's own path checks still on.
  */
-async function inspectArchive(file: string, limits: ArchiveLimits, shownAs = file): Promise<void> {
+export async function inspectArchive(file: string, limits: ArchiveLimits, shownAs = file): Promise<void> {
   const inspector = new ArchiveInspector(limits);
   try {
     await tar.t({
@@ -49,7 +49,7 @@ async function packFolderIn(dir: string, shownAs: string): Promise<string> {
   });
 }
 
-async function stageArchiveFile(file: string, into: string, limits: ArchiveLimits, shownAs = file): Promise<string> {
+export async function stageArchiveFile(file: string, into: string, limits: ArchiveLimits, shownAs = file): Promise<string> {
   await inspectArchive(file, limits, shownAs);
   const name = path.basename(shownAs.replace(/[?#].*$/, '')).replace(/\.(tar\.gz|tgz)$/i, '');
   const target = path.join(into, name || 'pack');

@@ -8,8 +8,11 @@ import { stageGit } from './git-source.ts';
 import { assertLinksInside } from './link-check.ts';
 import { loadPackIndex, resolveFromIndex, type PackIndex } from './pack-index.ts';
 import { formatSource, type SourceSpec } from './source-spec.ts';
+import { stageUpload, uploadName } from './upload-source.ts';
 
 export interface FetchContext {
+  /** PACKRUN_HOME: uploads are read from its uploads folder. */
+  home: string;
   /** This install's private staging folder. */
   stagingDir: string;
   onProgress: ProgressListener;
@@ -17,29 +20,43 @@ export interface FetchContext {
   packIndex: string | undefined;
   archiveLimits: ArchiveLimits;
   signal?: AbortSignal;
+  /** Told where each source was staged and how the user named it (see ShownPaths). */
+  onStaged?: (stagedDir: string, shown: string) => void;
 }
 
-/** Brings a source's pack files into a fresh folder under this install's staging folder. */
-export function createFetcher(context: FetchContext): (spec: SourceSpec) => Promise<StagedSource> {
+/**
+ * Brings a source's pack files into a fresh folder under this install's staging folder. `given` is
+ * the source as the user wrote it (`./mypack`), which progress lines and errors name; the staged
+ * copy is reported to `onStaged` so that what names it can be put in the user's terms.
+ */
+export function createFetcher(context: FetchContext): (spec: SourceSpec, given?: string) => Promise<StagedSource> {
   let index: Promise<PackIndex> | undefined;
   const { signal } = context;
-  const fetchSource = async (spec: SourceSpec): Promise<StagedSource> => {
-    const shown = formatSource(spec);
+  const fetchSource = async (spec: SourceSpec, given?: string): Promise<StagedSource> => {
+    const shown = given ?? formatSource(spec);
     if (spec.kind === 'index') {
       index ??= loadPackIndex(context.packIndex, signal);
       const resolved = resolveFromIndex(await index, spec.name, spec.range);
-      context.onProgress({ stage: 'resolving', pack: spec.name, message: `${shown} -> ${spec.name} ${resolved.version} from ${formatSource(resolved.spec)}` });
+      context.onProgress({ stage: 'resolving', message: `resolving ${shown}: ${spec.name} ${resolved.version} from ${formatSource(resolved.spec)}` });
       const staged = await fetchSource(resolved.spec);
-      return { ...staged, source: shown };
+      return { ...staged, source: formatSource(spec) };
     }
     const into = await mkdtemp(path.join(context.stagingDir, 'src-'));
-    context.onProgress({ stage: 'fetching', pack: shown, message: `fetching ${shown}` });
+    if (spec.kind === 'upload') {
+      // The user named the folder they uploaded; `upload:<id>` means nothing to them.
+      const name = await uploadName(context.home, spec.id);
+      context.onProgress({ stage: 'fetching', message: `unpacking ${name} (uploaded)` });
+      const staged = await stageUpload(context.home, spec.id, into, context.archiveLimits);
+      context.onStaged?.(staged.dir, name);
+      return staged;
+    }
+    context.onProgress({ stage: 'fetching', message: `fetching ${shown}` });
     const staged = await stage(spec, into);
+    context.onStaged?.(staged.dir, shown);
     await assertLinksInside(staged.dir, shown);
     return staged;
   };
-  const stage = (spec: Exclude<SourceSpec, { kind: 'index' }>, into: string): Promise<StagedSource> => {
-    const shown = formatSource(spec);
+  const stage = (spec: Exclude<SourceSpec, { kind: 'index' | 'upload' }>, into: string): Promise<StagedSource> => {
     switch (spec.kind) {
       case 'folder':
         return stageFolder(spec.path, into);
@@ -51,7 +68,7 @@ export function createFetcher(context: FetchContext): (spec: SourceSpec) => Prom
           url: spec.url,
           ref: spec.ref,
           into,
-          onTool: (tool, message) => context.onProgress({ stage: 'fetching', pack: shown, message, tool }),
+          onTool: (tool, message) => context.onProgress({ stage: 'fetching', message, tool }),
           ...(signal && { signal }),
         });
     }

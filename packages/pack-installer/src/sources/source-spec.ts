@@ -8,7 +8,9 @@ export type SourceSpec =
   | { kind: 'archive-file'; path: string }
   | { kind: 'archive-url'; url: string }
   | { kind: 'git'; url: string; ref?: string }
-  | { kind: 'index'; name: string; range?: string };
+  | { kind: 'index'; name: string; range?: string }
+  /** A folder or archive a client sent to the server (upload-source.ts). */
+  | { kind: 'upload'; id: string };
 
 const archiveName = /\.(tar\.gz|tgz)$/i;
 const indexName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -34,6 +36,7 @@ function isUrlLike(text: string): boolean {
 export function parseSource(text: string, cwd = process.cwd()): SourceSpec {
   const source = text.trim();
   if (source === '') throw new PackrunError('PACK_SOURCE_INVALID', 'empty pack source', { details: { source: text } });
+  if (source.startsWith('upload:')) return { kind: 'upload', id: source.slice('upload:'.length) };
   if (/^https?:\/\//i.test(source) && archiveName.test(withoutQuery(source))) return { kind: 'archive-url', url: source };
   if (isUrlLike(source) || source.startsWith('git+')) {
     const { url, ref } = splitGitRef(source.replace(/^git\+/, ''));
@@ -68,6 +71,8 @@ export function formatSource(spec: SourceSpec): string {
       return spec.ref === undefined ? spec.url : `${spec.url}=${spec.ref}`;
     case 'index':
       return spec.range === undefined ? spec.name : `${spec.name}=${spec.range}`;
+    case 'upload':
+      return `upload:${spec.id}`;
   }
 }
 
