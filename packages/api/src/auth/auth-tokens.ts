@@ -37,8 +37,8 @@ export async function mintToken(
   return { token, record };
 }
 
-/** The token and the key it acts for; TOKEN_INVALID or TOKEN_EXPIRED otherwise. */
-export async function resolveToken(store: Store, token: string): Promise<{ record: AuthTokenRecord; key: ApiKeyRecord }> {
+/** The stored token, whoever minted it, unless unknown (TOKEN_INVALID) or expired (TOKEN_EXPIRED). */
+export async function findLiveToken(store: Store, token: string): Promise<AuthTokenRecord> {
   const record = await store.authTokens.findOne({ tokenHash: hashApiKey(token) });
   if (!record) {
     throw new PackrunError('TOKEN_INVALID', 'the authentication token given is not valid', {
@@ -51,7 +51,13 @@ export async function resolveToken(store: Store, token: string): Promise<{ recor
       details: { expiry: record.expiresAt },
     });
   }
-  const key = await store.apiKeys.get(record.apiKeyId);
+  return record;
+}
+
+/** The token and the key it acts for; TOKEN_INVALID or TOKEN_EXPIRED otherwise (a token minted for pack code has no key: pack-code-access.ts). */
+export async function resolveToken(store: Store, token: string): Promise<{ record: AuthTokenRecord; key: ApiKeyRecord }> {
+  const record = await findLiveToken(store, token);
+  const key = record.apiKeyId === undefined ? undefined : await store.apiKeys.get(record.apiKeyId);
   if (!key?.enabled) {
     throw new PackrunError('TOKEN_INVALID', 'the authentication token given is not valid: the API key it was created with is revoked', {
       hint: 'get a new one with a valid API key',

@@ -17,6 +17,7 @@ import type { EventHub } from '../event-hub.ts';
 import { listedExecution, publicExecution } from '../executions/public-view.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { assertMaySeeExecution } from '../auth/runner-binding.ts';
+import { hiddenExecution, packCodeMayRead, startedByField } from '../auth/pack-code-access.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
 
 const listQuery = {
@@ -113,14 +114,19 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       notify?: Record<string, unknown>;
       parametersAreData: boolean;
     };
+    // Pack code (its execution's token) starts executions linked to its own, as its user, with
+    // parameters that are data: rendered with the caller's rights, templates in them would reach
+    // keys past its pack's scope (pack-code-access.ts).
+    const packCode = callerOfRequest(request).packCode;
+    const context = packCode ? { ...body.context, [startedByField]: packCode.id } : body.context;
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: request.user ?? 'anonymous',
-      ...(body.context ? { context: body.context } : {}),
+      ...(context ? { context } : {}),
       ...(body.notify ? { notify: body.notify } : {}),
-      parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
+      parameterOrigin: body.parametersAreData || packCode ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
@@ -321,7 +327,9 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
 /** The execution of the `:id` path parameter, if the caller may see it (a runner key: its own only). */
 export async function visibleExecution(request: FastifyRequest, executions: ExecutionService): Promise<ExecutionRecord> {
   const record = await executions.get((request.params as { id: string }).id);
-  assertMaySeeExecution(callerOfRequest(request), record);
+  const caller = callerOfRequest(request);
+  assertMaySeeExecution(caller, record);
+  if (!(await packCodeMayRead((id) => executions.get(id).catch(() => undefined), caller, record))) throw hiddenExecution(record.id);
   return record;
 }
 
