@@ -123,7 +123,10 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
     const record = await fixture!.waitFor(child);
     expect(record.user).toBe(other.user);
     expect(record.context['started_by_execution']).toEqual(expect.any(String));
-    // A fresh job may read what an execution it started... of another execution: not.
+    const spawned = resultOf<{ started: number; child: string; read_child: number; read_self: number }>(await fixture!.execute('apiprobe.probe', { case: 'spawn' }));
+    expect(spawned).toMatchObject({ started: 201, read_child: 200, read_self: 200 });
+    await fixture!.waitFor(spawned.child);
+    // Another execution, even of its own pack and user: as if it did not exist.
     const [foreignRead] = await calls([['GET', `/v1/executions/${other.id}`]]);
     expect(foreignRead?.status, JSON.stringify(foreignRead)).toBe(404);
   });
