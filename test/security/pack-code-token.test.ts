@@ -62,6 +62,15 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
     expect(env.same_token).toBe(true);
   });
 
+  it('keeps the API address and token the runtime gave, whatever a caller\'s env says', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const given = { ST2_ACTION_API_URL: 'http://attacker.invalid/v1', ST2_API_URL: 'http://attacker.invalid/v1', ST2_ACTION_AUTH_TOKEN: 'chosen', ST2_AUTH_TOKEN: 'chosen' };
+    const env = resultOf<{ api_url: string; same_token: boolean; token_sha256: string }>(await fixture!.execute('apiprobe.probe', { case: 'env', env: given }));
+    expect(env.api_url).toBe(`http://127.0.0.1:${fixture!.apiPort}/v1`);
+    expect(env.same_token).toBe(true);
+    expect(env.token_sha256).not.toBe(createHash('sha256').update('chosen').digest('hex'));
+  });
+
   it('works while its execution runs and is refused once it ended', async (context) => {
     if (skipReason) return context.skip(skipReason);
     const [actions] = await calls([['GET', '/v1/actions/apiprobe.probe']]);
