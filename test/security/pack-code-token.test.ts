@@ -82,6 +82,26 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
     }
   });
 
+  it('validates (POST /auth/v1/tokens/validate) while its execution runs, and not after', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const id = await fixture!.start('apiprobe.probe', { case: 'stash', seconds: 4 });
+    let token = '';
+    await retryUntil(
+      async () => {
+        const stashed = await fixture!.api.call<{ value?: string }>('GET', `/api/v1/keys/${encodeURIComponent('apiprobe.Stash:token')}`);
+        token = stashed.status === 200 ? (stashed.body.value ?? '') : '';
+        return token !== '';
+      },
+      { what: 'the job to stash its token', withinMs: 60_000, everyMs: 50 },
+    );
+    leaked.push(token);
+    const during = await fixture!.api.call<{ valid: boolean }>('POST', '/auth/v1/tokens/validate', { token });
+    expect(during.body, JSON.stringify(during.body)).toEqual({ valid: true });
+    expect(resultOf(await fixture!.waitFor(id))).toEqual({ stored: 200 });
+    const after = await fixture!.api.call<{ valid: boolean }>('POST', '/auth/v1/tokens/validate', { token });
+    expect(after.body).toEqual({ valid: false });
+  });
+
   it('reaches its own pack\'s keys, never another pack\'s system keys, in clear or not', async (context) => {
     if (skipReason) return context.skip(skipReason);
     const [own, ownList, foreign, foreignDecrypted, foreignPlain, foreignWrite, foreignDelete, listAll, listForeign] = await calls([

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { assertPackCodeTokenLive } from './pack-code-access.ts';
 import { PackrunError, hashApiKey, newId, nowIso, type ApiKeyRecord, type AuthTokenRecord, type Store } from '@packrun/core';
 
 /**
@@ -69,7 +70,10 @@ export async function resolveToken(store: Store, token: string): Promise<{ recor
 /** True for a token that would authenticate now (st2's POST /auth/v1/tokens/validate). */
 export async function isValidToken(store: Store, token: string): Promise<boolean> {
   try {
-    await resolveToken(store, token);
+    const record = await findLiveToken(store, token);
+    // A token minted for pack code has no key: it lives as long as its execution (pack-code-access.ts).
+    if (record.execution) await assertPackCodeTokenLive(store, record);
+    else await resolveToken(store, token);
     return true;
   } catch (error) {
     if (error instanceof PackrunError && (error.code === 'TOKEN_INVALID' || error.code === 'TOKEN_EXPIRED')) return false;

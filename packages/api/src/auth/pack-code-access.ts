@@ -54,6 +54,16 @@ function scopeEnded(scope: PackCodeTokenScope, why: string): PackrunError {
   });
 }
 
+/** TOKEN_EXPIRED unless the execution a pack-code token was minted for still runs under its runner. */
+export async function assertPackCodeTokenLive(store: Store, record: AuthTokenRecord): Promise<void> {
+  const scope = record.execution as PackCodeTokenScope;
+  if (scope.kind !== 'action') return;
+  const execution = await store.executions.get(scope.id);
+  if (!execution || !liveStatuses.has(execution.status) || execution.runnerId !== scope.holder) {
+    throw scopeEnded(scope, execution ? `the execution is ${execution.status}` : 'the execution is gone');
+  }
+}
+
 /** The caller a live pack-code token stands for, or TOKEN_EXPIRED when its execution is over. */
 export async function packCodeCaller(
   store: Store,
@@ -62,12 +72,7 @@ export async function packCodeCaller(
   systemWriters: readonly string[],
 ): Promise<ApiCaller> {
   const scope = record.execution as PackCodeTokenScope;
-  if (scope.kind === 'action') {
-    const execution = await store.executions.get(scope.id);
-    if (!execution || !liveStatuses.has(execution.status) || execution.runnerId !== scope.holder) {
-      throw scopeEnded(scope, execution ? `the execution is ${execution.status}` : 'the execution is gone');
-    }
-  }
+  await assertPackCodeTokenLive(store, record);
   const caller = callerOf({ user: record.user, role: 'operator', credential: { kind: 'token', location, expiresAt: record.expiresAt } });
   // What the action's own datastore channel may decrypt; which names, packKeyRefusal decides.
   return { ...caller, mayDecrypt: { system: true, user: true }, packCode: { ...scope, mayWriteSystem: systemWriters.includes(scope.pack) } };
