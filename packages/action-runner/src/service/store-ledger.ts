@@ -110,6 +110,9 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   };
   const isAlive = async (runnerId: string): Promise<boolean> => aliveAt(await store.runners.get(runnerId), now());
 
+  // Executions whose job was given an API token by this ledger, until they end.
+  const tokened = new Set<string>();
+
   async function transition(
     filter: Parameters<Store['executions']['updateOne']>[0],
     status: ExecutionStatus,
@@ -128,8 +131,11 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       options.onCompleted?.(updated);
     }
     if (updated?.status === 'pending') options.onPending?.(updated);
-    // The job's token ends with its run: completed, or handed back to the queue (a new claim mints another).
-    if (updated && (isCompleted(updated.status) || updated.status === 'scheduled')) {
+    // The job's token ends with its run: completed, or handed back to the queue (a new claim mints
+    // another). Only executions given one here cost the store a delete; a token this process
+    // forgot (a restart) stays refused anyway, its execution no longer running, until it expires.
+    if (updated && tokened.has(updated.id) && (isCompleted(updated.status) || updated.status === 'scheduled')) {
+      tokened.delete(updated.id);
       revokePackCodeTokens(store, updated.id).catch((error: unknown) => logger.warn({ err: error, executionId: updated.id }, 'execution token not deleted; it no longer authenticates (its execution is not running)'));
     }
     return updated;
@@ -138,6 +144,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   /** The token of the job about to run (ST2_ACTION_AUTH_TOKEN): its execution's user, its pack, this claim's runner. */
   async function mintExecutionToken(execution: ExecutionRecord, runnerId: string): Promise<string> {
     const pack = execution.action.slice(0, execution.action.indexOf('.'));
+    tokened.add(execution.id);
     return mintPackCodeToken(store, {
       scope: { kind: 'action', id: execution.id, pack, holder: runnerId },
       user: execution.user ?? 'anonymous',
