@@ -132,7 +132,7 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
       ['POST', '/v1/apikeys', { user: 'attacker' }],
       ['GET', '/v1/apikeys'],
       ['POST', '/v1/packs/install', { packs: ['https://example.invalid/evil.git'] }],
-      ['DELETE', '/v1/packs/apiprobe'],
+      ['POST', '/v1/packs/uninstall', { packs: ['apiprobe'] }],
       ['POST', '/auth/v1/tokens', {}],
       ['GET', '/v1/rules'],
       ['POST', '/v1/rules', { name: 'evil', pack: 'apiprobe', trigger: { type: 'core.st2.webhook' }, action: { ref: 'apiprobe.probe' } }],

@@ -18,16 +18,16 @@ let writeGap: string | undefined;
 /**
  * st2client's key calls need StackStorm's shape of the keys API: `GET /v1/keys/<name>/?decrypt=False`
  * (a trailing slash, Python's spelling of false) and `PUT /v1/keys/<name>` with st2's body
- * (`name`, `value`). That is the st2-resources branch's part of issue 15 (item 1); until it is in,
- * the tests that need it say so and skip, and run by themselves once it is.
+ * (`name`, `value`). That is issue 15 item 1 (branch st2-resources); where the API does not
+ * answer so yet, the tests that need it say so and skip, and run by themselves once it does.
  */
 async function keysApiGap(): Promise<void> {
   const name = 'st2.objects:probe';
   await fixture!.api.call('PUT', `/api/v1/keys/${encodeURIComponent(name)}`, { value: '{}', scope: 'system' });
   const read = await fixture!.api.call('GET', `/v1/keys/${name}/?decrypt=False`);
-  if (read.status !== 200) readGap = `the keys API does not answer st2client's GET /v1/keys/<name>/?decrypt=False yet (${read.status}: ${JSON.stringify(read.body)}); it comes with branch st2-resources`;
+  if (read.status !== 200) readGap = `the keys API does not answer st2client's GET /v1/keys/<name>/?decrypt=False yet (${read.status}: ${JSON.stringify(read.body)}): st2client sends Python's spelling of booleans (False, True), which the keys routes of issue 15 item 1 must take`;
   const write = await fixture!.api.call('PUT', `/v1/keys/${name}`, { name, value: '{}' });
-  if (write.status !== 200) writeGap = `the keys API does not take st2client's PUT body ({name, value}) yet (${write.status}: ${JSON.stringify(write.body)}); it comes with branch st2-resources`;
+  if (write.status !== 200) writeGap = `the keys API does not take st2client's PUT body ({name, value}) yet (${write.status}: ${JSON.stringify(write.body)}): st2's PUT body is issue 15 item 1's`;
 }
 
 beforeAll(async () => {
