@@ -60,7 +60,7 @@ beforeAll(async () => {
   processes.push(server);
   await server.waitForOutput(/packrun api listening/, 120_000);
   api = await apiAt(env['PACKRUN_API_URL']!, env['PACKRUN_HOME']!);
-  const runnerKey = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user: 'runner-api', role: 'runner', description: 'test runner' });
+  const runnerKey = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user: 'runner-api', role: 'runner' });
   expect(runnerKey.status).toBe(201);
   const runner = startPackrun(['action-runner'], { ...env, PACKRUN_API_KEY: runnerKey.body.key, PACKRUN_ACTION_API_PACKS: 'apiprobe' });
   processes.push(runner);
