@@ -93,11 +93,15 @@ fi
 # is compiled); rebuilt only when the pins change.
 fallback="$repo/packages/core/python/st2-fallback"
 fallback_site="$fallback/site/$("$python" -c 'import sys; print("py%d.%d" % sys.version_info[:2])')"
-if ! cmp -s "$fallback/requirements.txt" "$fallback_site/.requirements.txt"; then
+# no-deps-requirements.txt (st2client and what its library modules import) goes in after, without
+# its own exact pins of requests and urllib3; the record of what was built holds both files.
+fallback_pins="$(cat "$fallback/requirements.txt" "$fallback/no-deps-requirements.txt")"
+if [ "$fallback_pins" != "$(cat "$fallback_site/.requirements.txt" 2>/dev/null)" ]; then
   say "installing the st2 fallback libraries into ${fallback_site#"$repo"/}"
   rm -rf "$fallback_site.tmp" && mkdir -p "$fallback_site.tmp"
   "$tools/bin/uv" pip install --quiet --python "$python" --target "$fallback_site.tmp" -r "$fallback/requirements.txt"
-  cp "$fallback/requirements.txt" "$fallback_site.tmp/.requirements.txt"
+  "$tools/bin/uv" pip install --quiet --python "$python" --target "$fallback_site.tmp" --no-deps -r "$fallback/no-deps-requirements.txt"
+  printf '%s\n' "$fallback_pins" > "$fallback_site.tmp/.requirements.txt"
   rm -rf "$fallback_site" && mv "$fallback_site.tmp" "$fallback_site"
 fi
 # --- end st2 fallback libraries ---

@@ -3,6 +3,7 @@ import {
   resultFrameBounds,
   MessageType,
   serveDatastoreRequest,
+  type ActionApiAccess,
   type ActionOutcome,
   type ChildMessage,
   type KeyValues,
@@ -22,6 +23,8 @@ export interface ExecuteOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   decorator?: SpawnDecorator;
   logger?: Logger;
+  /** StackStorm's API for the job (PACKRUN_ACTION_API_PACKS): its variables, and the host ports of the way out. */
+  actionApi?: ActionApiAccess;
 }
 
 /** Starts a planned action, answers its control channel and turns how it ended into an outcome. */
@@ -64,7 +67,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
       pack: input.pack.ref,
       executionId: input.executionId,
       pathPrefix: plan.pathPrefix,
-      extra: plan.env,
+      extra: { ...plan.env, ...options.actionApi?.variables },
     }),
     jobEnv: plan.jobEnv,
     context: {
@@ -75,6 +78,7 @@ export async function executePlan(runner: Runner, plan: RunnerPlan, input: Runne
       ...(input.pack.env.path ? { envDir: input.pack.env.path } : {}),
       jobDir: input.jobDir,
       executionId: input.executionId,
+      ...(options.actionApi?.hostPorts.length ? { hostPorts: options.actionApi.hostPorts } : {}),
       limits: { ...input.sandboxLimits, timeoutSeconds: timeoutSecondsOf(input) },
     },
     timeoutMs: timeoutSecondsOf(input) * 1000,

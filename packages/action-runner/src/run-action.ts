@@ -13,6 +13,7 @@ import {
   readInstalledPack,
   resolveParameters,
   resolveSandboxProfile,
+  type ActionApiAccess,
   type ActionMeta,
   type ActionOutcome,
   type InstalledPack,
@@ -56,6 +57,8 @@ export interface RunActionOptions {
   logger?: Logger;
   /** What runners that start no job reach beyond this process (the bus, the API); none in `packrun run` alone. */
   services?: InlineServices;
+  /** StackStorm's API for the job: its token's variables and the way out to the API (PACKRUN_ACTION_API_PACKS). */
+  actionApi?: ActionApiAccess;
 }
 
 interface PreparedBase {
@@ -223,6 +226,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionOutcom
       ...(options.onOutput ? { onOutput: options.onOutput } : {}),
       ...(options.decorator ? { decorator: options.decorator } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.actionApi ? { actionApi: options.actionApi } : {}),
     });
   } finally {
     await lease.release();

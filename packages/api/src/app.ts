@@ -67,7 +67,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     report: reportBounds(deps.config),
   });
   // First: every route registered after this must declare its access.
-  registerAuthorization(app, deps.store, { required: deps.requireApiKey });
+  registerAuthorization(app, deps.store, { required: deps.requireApiKey, datastoreSystemWriters: deps.config.datastoreSystemWriters });
   await registerOpenApi(app);
   healthRoutes(app, deps);
   executionRoutes(app, deps);

@@ -98,6 +98,9 @@ const packRefList: Parser<string[]> = (raw, variable) => {
 };
 
 /** `pack=interpreter,...`: the operator's choice of interpreter for a pack's env (a name on PATH or a path). */
+/** Like packRefList, with `*` for every pack. */
+const packRefsOrAll: Parser<string[]> = (raw, variable) => (raw.trim() === '*' ? ['*'] : packRefList(raw, variable));
+
 const packPythonMap: Parser<Record<string, string>> = (raw, variable) => {
   const out: Record<string, string> = {};
   for (const entry of raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
@@ -226,6 +229,7 @@ const fields = {
   retentionIntervalSeconds: { env: 'PACKRUN_RETENTION_INTERVAL', doc: 'Seconds between two passes of the retention job in the API process (default 600); the first runs a minute after start.', default: () => 600, parse: positiveNumber },
   busWaitSeconds: { env: 'PACKRUN_BUS_WAIT', doc: 'Seconds a message waits for an unreachable RabbitMQ before the send fails (it is resent after a reconnect until then).', default: () => 30, parse: positiveNumber },
   apiAuth: { env: 'PACKRUN_API_AUTH', doc: 'Require an API key on every API route but health and the OpenAPI description; off, every caller is treated as a system_admin (turn off only on a trusted loopback).', default: () => true, parse: flag },
+  actionApiPacks: { env: 'PACKRUN_ACTION_API_PACKS', doc: 'Packs (comma-separated refs, or * for every pack) whose actions get StackStorm\'s API as StackStorm gives it: ST2_ACTION_API_URL / ST2_API_URL (and ST2_AUTH_URL, ST2_STREAM_URL) and ST2_ACTION_AUTH_TOKEN / ST2_AUTH_TOKEN, a token valid only while that execution runs and limited to what StackStorm lets an action do (its pack\'s datastore keys, reading actions, starting and reading executions of its own); under the network layer the API\'s port is their one more way out of their namespace. Default none: pack code using st2client (the Exchange st2 pack) needs its pack listed. Ignored while PACKRUN_API_AUTH=false. See docs/sandbox.md, "StackStorm\'s API from pack code".', default: (): string[] => [], parse: packRefsOrAll },
   tokenTtlMaxSeconds: { env: 'PACKRUN_TOKEN_TTL_MAX', doc: 'Longest life in seconds of an authentication token (POST /auth/v1/tokens, StackStorm\'s auth.token_ttl), and the life of one asked without a ttl; a longer ttl is refused (400 TOKEN_TTL_TOO_LARGE). Default 86400 (24 h), as StackStorm\'s; at most 10 years.', default: () => 86400, parse: integerBetween(1, 10 * 365 * 86400) },
   runnerHeartbeatSeconds: { env: 'PACKRUN_RUNNER_HEARTBEAT', doc: 'Seconds between action runner heartbeats; a runner silent for 3 of them is dead and its executions end abandoned.', default: () => 5, parse: positiveNumber },
   shutdownGraceSeconds: { env: 'PACKRUN_SHUTDOWN_GRACE', doc: 'Seconds a stopping service lets running executions finish before handing them back to the queue.', default: () => 30, parse: positiveNumber },

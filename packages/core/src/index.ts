@@ -8,7 +8,7 @@ export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPriv
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment, type PackPythonChoice } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
 export type { BlobRef, ExecutionBlobs, ExecutionBlobField } from './store/types.ts';
-export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, AuthTokenRecord, RunnerRecord, RunnerProcessIdentity, PolicyRecord, PolicySlotRecord, WorkflowRecord, WorkflowItemRecord, WorkflowOutbox, WorkflowChildRequest, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
+export type { Store, Collection, CollectionName, Filter, FieldCondition, Scalar, Sort, FindOptions, Patch, PackRecord, ActionRecord, SensorRecord, TriggerTypeRecord, TriggerRecord, RuleRecord, StatusChange, ExecutionRecord, TriggerInstanceStatus, TriggerInstanceRecord, RuleEnforcementRecord, KeyValueScope, KeyValueRecord, ApiKeyRecord, AuthTokenRecord, PackCodeTokenScope, RunnerRecord, RunnerProcessIdentity, PolicyRecord, PolicySlotRecord, WorkflowRecord, WorkflowItemRecord, WorkflowOutbox, WorkflowChildRequest, KeyValues, KeyValueEntry, KeyValueGetOptions, KeyValueSetOptions, KeyValueListOptions } from './store/types.ts';
 export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/record-keys.ts';
 export { jsonFitsIn } from './store/json-value.ts';
 export { isStoreWriteFault } from './store/store-write-faults.ts';
@@ -39,7 +39,7 @@ export { loadInstalledPackMetadata } from './pack/installed-pack-metadata.ts';
 export { readPackMeta } from './pack/pack-meta.ts';
 export { validatePackRef, isValidPackRef } from './pack/pack-ref.ts';
 export { checkBuiltinRef, isBuiltinPackRef, shippedBuiltinPacks } from './pack/builtin-packs.ts';
-export { packScopedLookup } from './pack/pack-key-scope.ts';
+export { packScopedLookup, keyReadRefusal, keyWriteRefusal, localKeyOwner } from './pack/pack-key-scope.ts';
 export { secretLeaves } from './pack/config-secrets.ts';
 export { runnerParameters, workflowRunnerTypes, isWorkflowRunner } from './params/runner-parameters.ts';
 export { summariseActions, describeSkippedActions, describeActionCounts, describeProblem, unavailableActionError, type ActionSummary, type SkippedAction } from './pack/action-summary.ts';
@@ -78,6 +78,8 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
+export { mintPackCodeToken, revokePackCodeTokens } from './pack-api/pack-code-tokens.ts';
+export { actionApiRoute, actionApiVariables, actionApiVariableNames, packGetsApi, type ActionApiRoute, type ActionApiAccess } from './pack-api/action-api-route.ts';
 export { keyValuePairOf, entryOfKeyValuePair, parseKeyValueScope, keyValueScopeNames, type KeyValuePair, type St2KeyValueScope } from './st2/key-value-pair.ts';
 export { st2ListQueryProperties, st2Page, projected, type St2ListQuery } from './st2/list-query.ts';
 export { st2Execution, st2Executions, actionLookup, st2ExecutionFields, type St2Execution, type St2LiveAction, type St2LogEntry, type ExecutionViewOptions } from './st2/execution-view.ts';

@@ -18,7 +18,9 @@ async function copyOfRequirements(): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'packrun-python-libs-'));
   for (const set of ['st2-fallback', 'packrun-libs']) {
     await mkdir(path.join(root, set));
-    await copyFile(path.join(pythonDir, set, 'requirements.txt'), path.join(root, set, 'requirements.txt'));
+    for (const file of (await readdir(path.join(pythonDir, set))).filter((name) => name.endsWith('requirements.txt'))) {
+      await copyFile(path.join(pythonDir, set, file), path.join(root, set, file));
+    }
   }
   return root;
 }
@@ -41,7 +43,7 @@ describe.skipIf(!existsSync(pypy))("Packrun's libraries per interpreter", () => 
 
     const site = path.join(root, 'st2-fallback', 'site', 'pypy3.9');
     expect((await readdir(site)).filter((name) => !name.includes('.') && !name.startsWith('_')).sort()).toEqual(
-      expect.arrayContaining(['certifi', 'charset_normalizer', 'dns', 'eventlet', 'greenlet', 'idna', 'pytz', 'requests', 'urllib3']),
+      expect.arrayContaining(['certifi', 'charset_normalizer', 'dns', 'eventlet', 'greenlet', 'idna', 'pytz', 'requests', 'urllib3', 'st2client', 'dateutil']),
     );
     // Importable by that interpreter from there, as the wrapper appends it.
     const imported = execFileSync(pypy, ['-I', '-c', `import sys; sys.path.append(${JSON.stringify(site)}); import requests, eventlet, pytz; print(requests.__version__)`], { encoding: 'utf8' }).trim();
@@ -56,6 +58,11 @@ describe.skipIf(!existsSync(pypy))("Packrun's libraries per interpreter", () => 
     await ensurePythonLibs({ root, python, uv, pipHost: 'python3', onMessage: () => undefined, onLine: () => undefined });
     await appendFile(path.join(root, 'st2-fallback', 'requirements.txt'), '# changed\n');
     const messages: string[] = [];
+    await ensurePythonLibs({ root, python, uv, pipHost: 'python3', onMessage: (message) => messages.push(message), onLine: () => undefined });
+    expect(messages).toEqual([`building the st2 fallback libraries for PyPy ${python.version} (once per Python version)`]);
+    // The no-deps file counts too (st2client's set).
+    await appendFile(path.join(root, 'st2-fallback', 'no-deps-requirements.txt'), '# changed\n');
+    messages.length = 0;
     await ensurePythonLibs({ root, python, uv, pipHost: 'python3', onMessage: (message) => messages.push(message), onLine: () => undefined });
     expect(messages).toEqual([`building the st2 fallback libraries for PyPy ${python.version} (once per Python version)`]);
   }, 300_000);

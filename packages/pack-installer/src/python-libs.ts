@@ -13,10 +13,19 @@ const pythonDir = path.dirname(pythonRuntime.actionWrapper);
  * Packrun's own (pika for sensors). Each is built once per interpreter implementation and
  * version, into `<set>/site/<tag>` beside the wrappers, where the wrappers look for it.
  */
-const librarySets = (root: string) => [
-  { name: 'the st2 fallback libraries', folder: path.join(root, 'st2-fallback') },
+const librarySets = (root: string): LibrarySet[] => [
+  // st2client pins requests and urllib3 exactly: it and what its library modules import go in
+  // after the rest, without dependencies (st2-fallback/no-deps-requirements.txt says why).
+  { name: 'the st2 fallback libraries', folder: path.join(root, 'st2-fallback'), noDeps: 'no-deps-requirements.txt' },
   { name: "Packrun's Python libraries", folder: path.join(root, 'packrun-libs') },
 ];
+
+interface LibrarySet {
+  name: string;
+  folder: string;
+  /** A second requirements file beside requirements.txt, installed after it with --no-deps. */
+  noDeps?: string;
+}
 
 /** Pins recorded in a finished build: the build is redone when requirements.txt changes. */
 const builtPins = '.requirements.txt';
@@ -37,9 +46,15 @@ async function readOptional(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
 }
 
-async function isCurrent(folder: string, tag: string): Promise<boolean> {
-  const wanted = await readFile(path.join(folder, 'requirements.txt'), 'utf8');
-  return (await readOptional(path.join(folder, 'site', tag, builtPins))) === wanted;
+/** What a finished build records: requirements.txt, and after it the no-deps file (as scripts/setup.sh writes it). */
+async function pinsOf(set: LibrarySet): Promise<string> {
+  const pins = await readFile(path.join(set.folder, 'requirements.txt'), 'utf8');
+  if (set.noDeps === undefined) return pins;
+  return `${(pins + (await readFile(path.join(set.folder, set.noDeps), 'utf8'))).replace(/\n+$/, '')}\n`;
+}
+
+async function isCurrent(set: LibrarySet, tag: string): Promise<boolean> {
+  return (await readOptional(path.join(set.folder, 'site', tag, builtPins))) === (await pinsOf(set));
 }
 
 /**
@@ -52,14 +67,14 @@ async function isCurrent(folder: string, tag: string): Promise<boolean> {
 export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
   const tag = pythonSiteTag(build.python);
   for (const set of librarySets(build.root ?? pythonDir)) {
-    if (await isCurrent(set.folder, tag)) continue;
+    if (await isCurrent(set, tag)) continue;
     // The build goes beside the wrappers, shared by every PACKRUN_HOME on this installation: so
     // is its lock.
     const lock = { file: path.join(set.folder, 'site', `.${tag}.lock`), name: tag, holder: `another install building ${set.name} for ${describePython(build.python)}` };
     await withLockFiles([lock], async () => {
-      if (await isCurrent(set.folder, tag)) return;
+      if (await isCurrent(set, tag)) return;
       build.onMessage(`building ${set.name} for ${describePython(build.python)} (once per Python version)`, build.uv ? 'uv' : 'pip');
-      await installSet(build, set.folder, tag);
+      await installSet(build, set, tag);
     }, {
       onWait: () => build.onMessage(`waiting for another install building ${set.name} for ${describePython(build.python)}`),
       ...(build.signal && { signal: build.signal }),
@@ -67,30 +82,15 @@ export async function ensurePythonLibs(build: PythonLibsBuild): Promise<void> {
   }
 }
 
-async function installSet(build: PythonLibsBuild, folder: string, tag: string): Promise<void> {
-  const site = path.join(folder, 'site', tag);
+async function installSet(build: PythonLibsBuild, set: LibrarySet, tag: string): Promise<void> {
+  const site = path.join(set.folder, 'site', tag);
   const staging = `${site}.building-${process.pid}`;
-  const requirements = path.join(folder, 'requirements.txt');
   try {
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
-    const common = { onLine: build.onLine, ...(build.signal && { signal: build.signal }) };
-    if (build.uv) {
-      await runTool({
-        command: build.uv,
-        args: ['pip', 'install', '--quiet', '--python', build.python.executable, '--target', staging, '-r', requirements],
-        env: { ...process.env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' },
-        ...common,
-      });
-    } else {
-      const host = await resolvePython(build.pipHost);
-      await runTool({
-        command: host.executable,
-        args: ['-m', 'pip', '--python', build.python.executable, 'install', '--disable-pip-version-check', '--no-input', '--target', staging, '-r', requirements],
-        ...common,
-      });
-    }
-    await writeFile(path.join(staging, builtPins), await readFile(requirements, 'utf8'));
+    await installInto(build, staging, ['-r', path.join(set.folder, 'requirements.txt')]);
+    if (set.noDeps !== undefined) await installInto(build, staging, ['--no-deps', '-r', path.join(set.folder, set.noDeps)]);
+    await writeFile(path.join(staging, builtPins), await pinsOf(set));
     await rm(site, { recursive: true, force: true });
     await rename(staging, site);
   } catch (cause) {
@@ -103,4 +103,24 @@ async function installSet(build: PythonLibsBuild, folder: string, tag: string): 
       cause,
     });
   }
+}
+
+/** One uv (or pip) install into `target`. */
+async function installInto(build: PythonLibsBuild, target: string, what: string[]): Promise<void> {
+  const common = { onLine: build.onLine, ...(build.signal && { signal: build.signal }) };
+  if (build.uv) {
+    await runTool({
+      command: build.uv,
+      args: ['pip', 'install', '--quiet', '--python', build.python.executable, '--target', target, ...what],
+      env: { ...process.env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' },
+      ...common,
+    });
+    return;
+  }
+  const host = await resolvePython(build.pipHost);
+  await runTool({
+    command: host.executable,
+    args: ['-m', 'pip', '--python', build.python.executable, 'install', '--disable-pip-version-check', '--no-input', '--target', target, ...what],
+    ...common,
+  });
 }

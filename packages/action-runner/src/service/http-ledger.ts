@@ -21,8 +21,8 @@ import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, Inj
 export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
   const runnerPath = (runnerId: string, what: string): string => `/api/v1/runners/${encodeURIComponent(runnerId)}/${what}`;
   return {
-    async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
-      return (await apiRequest<ClaimDecision>(endpoint, 'POST', runnerPath(runnerId, 'claim'), { executionId, redelivered }))!;
+    async claim({ executionId, runnerId, redelivered, apiToken }: ClaimRequest): Promise<ClaimDecision> {
+      return (await apiRequest<ClaimDecision>(endpoint, 'POST', runnerPath(runnerId, 'claim'), { executionId, redelivered, ...(apiToken ? { apiToken } : {}) }))!;
     },
     async complete({ runnerId, ...rest }: CompleteRequest): Promise<void> {
       // Results are the one thing a runner must not lose: keep retrying while the API is away.

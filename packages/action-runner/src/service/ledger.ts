@@ -40,11 +40,19 @@ export interface ClaimRequest {
   runnerId: string;
   /** The bus handed this message out before (its previous consumer died or failed). */
   redelivered: boolean;
+  /** Mint the job a token for StackStorm's API (its pack is in PACKRUN_ACTION_API_PACKS). */
+  apiToken?: boolean;
 }
 
 export type ClaimDecision =
   /** `parameters` are the execution's own, secret values in clear: only the claiming runner gets them. */
-  | { decision: 'run'; execution: Omit<ExecutionRecord, 'secretParameters'>; parameters: Record<string, unknown> }
+  | {
+      decision: 'run';
+      execution: Omit<ExecutionRecord, 'secretParameters'>;
+      parameters: Record<string, unknown>;
+      /** The job's token (ST2_ACTION_AUTH_TOKEN) when one was asked for; only the claiming runner gets it. */
+      apiToken?: string;
+    }
   | { decision: 'skip'; reason: string };
 
 export interface CompleteRequest {

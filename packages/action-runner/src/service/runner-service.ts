@@ -2,10 +2,13 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  actionApiVariables,
   currentProcessIdentity,
+  packGetsApi,
   isStoreWriteFault,
   nowIso,
   toFailure,
+  type ActionApiRoute,
   type ActionOutcome,
   type Bus,
   type Consumer,
@@ -37,6 +40,11 @@ export interface ActionRunnerServiceOptions {
   runnerId?: string;
   /** What the API requires runner ids of this runner's key to start with (GET /api/v1/whoami). */
   runnerIdPrefix?: string;
+  /**
+   * How jobs reach StackStorm's API (actionApiRoute): jobs of the packs in PACKRUN_ACTION_API_PACKS
+   * get it with a token of their own. Without it no job gets the API.
+   */
+  actionApi?: ActionApiRoute;
 }
 
 export interface ActionRunnerService {
@@ -107,7 +115,8 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
     const controller = new AbortController();
     inFlight.set(executionId, controller);
     try {
-      const claim = await ledger.claim({ executionId, runnerId: id, redelivered }).catch(async (error: unknown) => {
+      const wantsApi = options.actionApi !== undefined && packGetsApi(config.actionApiPacks, message.action.slice(0, message.action.indexOf('.')));
+      const claim = await ledger.claim({ executionId, runnerId: id, redelivered, ...(wantsApi ? { apiToken: true } : {}) }).catch(async (error: unknown) => {
         // The message goes back to the queue; pausing first keeps a runner whose API is away (or
         // whose key was revoked) from spinning through redeliveries.
         logger.warn({ err: error, executionId }, 'claim failed; handing the request back');
@@ -133,6 +142,9 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
           executionId,
           ...(claim.execution.user ? { user: claim.execution.user } : {}),
           ...(claim.execution.parameterOrigin ? { parameterOrigin: claim.execution.parameterOrigin } : {}),
+          ...(claim.apiToken && options.actionApi
+            ? { actionApi: { hostPorts: options.actionApi.hostPorts, variables: actionApiVariables(options.actionApi, claim.apiToken, 'action') } }
+            : {}),
           signal: controller.signal,
           logger,
           services: {

@@ -4,6 +4,8 @@ import {
   isWorkflowRunner,
   isRunningHere,
   isStoreWriteFault,
+  mintPackCodeToken,
+  revokePackCodeTokens,
   nowIso,
   prepareResult,
   PackrunError,
@@ -24,6 +26,12 @@ import type { ClaimDecision, ClaimRequest, CompleteRequest, ExecutionLedger, Inj
 import { publishExecutionUpdate } from './execution-events.ts';
 import { createConcurrencyPolicy } from './concurrency-policy.ts';
 import { applyOutputSchema } from './output-schema.ts';
+
+/**
+ * An execution token's stored expiry: a backstop only. It authenticates while its execution runs
+ * under the runner it was minted for (pack-code-access.ts in the API), and is deleted when that ends.
+ */
+const executionTokenTtlSeconds = 7 * 24 * 60 * 60;
 
 /** PACKRUN_RESULT_INLINE_BYTES' default. */
 const defaultInlineBytes = 16 * 1024;
@@ -102,6 +110,9 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   };
   const isAlive = async (runnerId: string): Promise<boolean> => aliveAt(await store.runners.get(runnerId), now());
 
+  // Executions whose job was given an API token by this ledger, until they end.
+  const tokened = new Set<string>();
+
   async function transition(
     filter: Parameters<Store['executions']['updateOne']>[0],
     status: ExecutionStatus,
@@ -120,7 +131,25 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       options.onCompleted?.(updated);
     }
     if (updated?.status === 'pending') options.onPending?.(updated);
+    // The job's token ends with its run: completed, or handed back to the queue (a new claim mints
+    // another). Only executions given one here cost the store a delete; a token this process
+    // forgot (a restart) stays refused anyway, its execution no longer running, until it expires.
+    if (updated && tokened.has(updated.id) && (isCompleted(updated.status) || updated.status === 'scheduled')) {
+      tokened.delete(updated.id);
+      revokePackCodeTokens(store, updated.id).catch((error: unknown) => logger.warn({ err: error, executionId: updated.id }, 'execution token not deleted; it no longer authenticates (its execution is not running)'));
+    }
     return updated;
+  }
+
+  /** The token of the job about to run (ST2_ACTION_AUTH_TOKEN): its execution's user, its pack, this claim's runner. */
+  async function mintExecutionToken(execution: ExecutionRecord, runnerId: string): Promise<string> {
+    const pack = execution.action.slice(0, execution.action.indexOf('.'));
+    tokened.add(execution.id);
+    return mintPackCodeToken(store, {
+      scope: { kind: 'action', id: execution.id, pack, holder: runnerId },
+      user: execution.user ?? 'anonymous',
+      ttlSeconds: executionTokenTtlSeconds,
+    });
   }
   const concurrency = createConcurrencyPolicy({ store, bus, logger, transition });
 
@@ -146,7 +175,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
   }
 
   return {
-    async claim({ executionId, runnerId, redelivered }: ClaimRequest): Promise<ClaimDecision> {
+    async claim({ executionId, runnerId, redelivered, apiToken }: ClaimRequest): Promise<ClaimDecision> {
       const admission = await concurrency.admit(executionId);
       if (!admission.admitted) return { decision: 'skip', reason: admission.reason };
       const startedAtIso = nowIso();
@@ -161,7 +190,8 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
         const { secretParameters, ...execution } = claimed;
         try {
           const secrets = secretParameters === undefined ? {} : options.openSecrets(secretParameters, executionId);
-          return { decision: 'run', execution, parameters: { ...claimed.parameters, ...secrets } };
+          const token = apiToken ? await mintExecutionToken(claimed, runnerId) : undefined;
+          return { decision: 'run', execution, parameters: { ...claimed.parameters, ...secrets }, ...(token ? { apiToken: token } : {}) };
         } catch (error) {
           const failure = toFailure(error);
           await transition({ id: executionId, runnerId, status: 'running' }, 'failed', { endedAt: nowIso(), error: failure }, runnerId, failure.message);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { assertPackCodeTokenLive } from './pack-code-access.ts';
 import { PackrunError, hashApiKey, newId, nowIso, type ApiKeyRecord, type AuthTokenRecord, type Store } from '@packrun/core';
 
 /**
@@ -37,8 +38,8 @@ export async function mintToken(
   return { token, record };
 }
 
-/** The token and the key it acts for; TOKEN_INVALID or TOKEN_EXPIRED otherwise. */
-export async function resolveToken(store: Store, token: string): Promise<{ record: AuthTokenRecord; key: ApiKeyRecord }> {
+/** The stored token, whoever minted it, unless unknown (TOKEN_INVALID) or expired (TOKEN_EXPIRED). */
+export async function findLiveToken(store: Store, token: string): Promise<AuthTokenRecord> {
   const record = await store.authTokens.findOne({ tokenHash: hashApiKey(token) });
   if (!record) {
     throw new PackrunError('TOKEN_INVALID', 'the authentication token given is not valid', {
@@ -51,7 +52,13 @@ export async function resolveToken(store: Store, token: string): Promise<{ recor
       details: { expiry: record.expiresAt },
     });
   }
-  const key = await store.apiKeys.get(record.apiKeyId);
+  return record;
+}
+
+/** The token and the key it acts for; TOKEN_INVALID or TOKEN_EXPIRED otherwise (a token minted for pack code has no key: pack-code-access.ts). */
+export async function resolveToken(store: Store, token: string): Promise<{ record: AuthTokenRecord; key: ApiKeyRecord }> {
+  const record = await findLiveToken(store, token);
+  const key = record.apiKeyId === undefined ? undefined : await store.apiKeys.get(record.apiKeyId);
   if (!key?.enabled) {
     throw new PackrunError('TOKEN_INVALID', 'the authentication token given is not valid: the API key it was created with is revoked', {
       hint: 'get a new one with a valid API key',
@@ -63,7 +70,10 @@ export async function resolveToken(store: Store, token: string): Promise<{ recor
 /** True for a token that would authenticate now (st2's POST /auth/v1/tokens/validate). */
 export async function isValidToken(store: Store, token: string): Promise<boolean> {
   try {
-    await resolveToken(store, token);
+    const record = await findLiveToken(store, token);
+    // A token minted for pack code has no key: it lives as long as its execution (pack-code-access.ts).
+    if (record.execution) await assertPackCodeTokenLive(store, record);
+    else await resolveToken(store, token);
     return true;
   } catch (error) {
     if (error instanceof PackrunError && (error.code === 'TOKEN_INVALID' || error.code === 'TOKEN_EXPIRED')) return false;

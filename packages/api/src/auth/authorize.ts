@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PackrunError, routeAccessClasses, type RouteAccess, type Store } from '@packrun/core';
 import { findEnabledKey, roleOf } from './api-key-records.ts';
-import { resolveToken } from './auth-tokens.ts';
+import { findLiveToken, resolveToken } from './auth-tokens.ts';
 import { callerOf, roleForbidden, unauthenticatedCaller, type ApiCaller } from './caller.ts';
 import { basicCredentials, dropCredentialParameters, presentedCredential, type PresentedCredential } from './credentials.ts';
+import { assertPackCodeRoute, packCodeCaller } from './pack-code-access.ts';
 import { roleHolds } from './roles.ts';
 
 declare module 'fastify' {
@@ -54,8 +55,10 @@ function undeclared(method: string, url: string): PackrunError {
 }
 
 /** The caller a credential stands for: an enabled API key's, or a live token's key's. */
-async function authenticate(store: Store, credential: PresentedCredential): Promise<ApiCaller> {
+async function authenticate(store: Store, credential: PresentedCredential, systemWriters: readonly string[]): Promise<ApiCaller> {
   if (credential.kind === 'token') {
+    const live = await findLiveToken(store, credential.value);
+    if (live.execution) return packCodeCaller(store, live, credential.location, systemWriters);
     const { record, key } = await resolveToken(store, credential.value);
     return callerOf({ user: key.user, role: roleOf(key), keyId: key.id, credential: { kind: 'token', location: credential.location, expiresAt: record.expiresAt } });
   }
@@ -94,7 +97,15 @@ function missingCredential(request: FastifyRequest, route: { keyOnly: boolean },
  * the route that will answer. Must be installed before any route is registered: a route that
  * declares no `config.access` makes registration throw, so none can be forgotten.
  */
-export function registerAuthorization(app: FastifyInstance, store: Store, options: { required: boolean }): void {
+export function registerAuthorization(
+  app: FastifyInstance,
+  store: Store,
+  options: {
+    required: boolean;
+    /** PACKRUN_DATASTORE_SYSTEM_WRITERS: what pack code calling with its token may write (pack-code-access.ts). */
+    datastoreSystemWriters?: readonly string[];
+  },
+): void {
   const routes: DeclaredRoute[] = [];
   declaredRoutes.set(app, routes);
   app.addHook('onRoute', (route) => {
@@ -125,7 +136,8 @@ export function registerAuthorization(app: FastifyInstance, store: Store, option
       return;
     }
     if (credential === undefined) throw missingCredential(request, routeFlags, tokenPresented);
-    const caller = await authenticate(store, credential);
+    const caller = await authenticate(store, credential, options.datastoreSystemWriters ?? []);
+    assertPackCodeRoute(caller, request.method, request.routeOptions.url ?? '');
     if (!roleHolds(caller.role, access)) {
       throw roleForbidden(caller, `call ${request.method} ${request.routeOptions.url ?? ''}`, `permission "${access}"`, access);
     }

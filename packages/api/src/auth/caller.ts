@@ -1,4 +1,4 @@
-import { PackrunError, type ApiKeyRole, type RouteAccess } from '@packrun/core';
+import { PackrunError, type ApiKeyRole, type PackCodeTokenScope, type RouteAccess } from '@packrun/core';
 import type { CredentialLocation } from './credentials.ts';
 import { atLeast } from './roles.ts';
 
@@ -28,6 +28,11 @@ export interface ApiCaller {
   mayDecrypt: { system: boolean; user: boolean };
   /** Absent when keys are not required, and for callers made inside the runtime. */
   credential?: CallerCredential;
+  /** Pack code calling with the token the runtime minted for it: held to pack-code-access.ts's limits. */
+  packCode?: PackCodeTokenScope & {
+    /** The operator lets this pack write system keys outside its own (PACKRUN_DATASTORE_SYSTEM_WRITERS). */
+    mayWriteSystem: boolean;
+  };
 }
 
 export function callerOf(options: { user: string; role: ApiKeyRole; keyId?: string; credential?: CallerCredential }): ApiCaller {

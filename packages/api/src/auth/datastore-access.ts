@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { servedExecutionHeader, type KeyValueScope, type Store } from '@packrun/core';
 import { callerOfRequest } from './authorize.ts';
 import { roleForbidden, type ApiCaller } from './caller.ts';
+import { assertPackCodeKeys } from './pack-code-access.ts';
 import { assertHoldsExecution } from './runner-binding.ts';
 import { atLeast } from './roles.ts';
 
@@ -27,6 +28,14 @@ interface DatastoreOwner {
  */
 export async function datastoreOwner(request: FastifyRequest, store: Store, wanted: DatastoreRequest): Promise<DatastoreOwner> {
   const caller = callerOfRequest(request);
+  if (caller.packCode) {
+    // Pack code: its pack's keys (pack-code-access.ts) and the user scope of the user it runs as.
+    assertPackCodeKeys(request, caller, wanted);
+    if (wanted.user !== undefined && wanted.user !== caller.user) {
+      throw roleForbidden(caller, `reach the user-scoped keys of user "${wanted.user}"`, `the user of ${caller.packCode.kind} ${caller.packCode.id}`);
+    }
+    return wanted.scope === 'user' ? { scope: 'user', user: caller.user } : { scope: 'system' };
+  }
   const owner = caller.role === 'runner' ? await servedUser(request, store, caller, wanted.user) : ownerFor(caller, wanted);
   return wanted.scope === 'user' ? { scope: 'user', user: owner } : { scope: 'system' };
 }

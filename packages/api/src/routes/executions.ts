@@ -23,6 +23,7 @@ import { executionView, executionViews } from '../executions/execution-view.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { atLeast } from '../auth/roles.ts';
 import { assertMaySeeExecution } from '../auth/runner-binding.ts';
+import { hiddenExecution, packCodeMayRead, startedByField } from '../auth/pack-code-access.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
 
 /** st2's include_attributes / exclude_attributes: comma-separated field names (dotted reaches in). */
@@ -189,14 +190,19 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       parameters_are_data: boolean;
     };
     refuseDelay(body.delay);
+    // Pack code (its execution's token) starts executions linked to its own, as its user, with
+    // parameters that are data: rendered with the caller's rights, templates in them would reach
+    // keys past its pack's scope (pack-code-access.ts).
+    const packCode = callerOfRequest(request).packCode;
+    const context = packCode ? { ...body.context, [startedByField]: packCode.id } : body.context;
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
       user: runAs(request, body.user),
-      ...(body.context ? { context: body.context } : {}),
+      ...(context ? { context } : {}),
       ...(body.notify ? { notify: body.notify } : {}),
-      parameterOrigin: body.parameters_are_data ? { from: 'data' } : callerOrigin(request),
+      parameterOrigin: body.parameters_are_data || packCode ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
   });
@@ -421,7 +427,9 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
 /** The execution of the `:id` path parameter, if the caller may see it (a runner key: its own only). */
 export async function visibleExecution(request: FastifyRequest, executions: ExecutionService): Promise<ExecutionRecord> {
   const record = await executions.get((request.params as { id: string }).id);
-  assertMaySeeExecution(callerOfRequest(request), record);
+  const caller = callerOfRequest(request);
+  assertMaySeeExecution(caller, record);
+  if (!(await packCodeMayRead((id) => executions.get(id).catch(() => undefined), caller, record))) throw hiddenExecution(record.id);
   return record;
 }
 

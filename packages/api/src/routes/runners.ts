@@ -42,11 +42,18 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
     schema: {
       summary: 'A runner takes a queued execution (running under its id) or is told to skip it',
       params: runnerParams,
-      body: { ...executionBody, properties: { ...executionBody.properties, redelivered: { type: 'boolean', default: false } } },
+      body: {
+        ...executionBody,
+        properties: {
+          ...executionBody.properties,
+          redelivered: { type: 'boolean', default: false },
+          apiToken: { type: 'boolean', default: false, description: 'mint the job a token for StackStorm\'s API (its pack is in the runner\'s PACKRUN_ACTION_API_PACKS)' },
+        },
+      },
       response: {
         200: {
           type: 'object',
-          properties: { decision: { type: 'string', enum: ['run', 'skip'] }, reason: { type: 'string' }, execution: looseObject, parameters: looseObject },
+          properties: { decision: { type: 'string', enum: ['run', 'skip'] }, reason: { type: 'string' }, execution: looseObject, parameters: looseObject, apiToken: { type: 'string' } },
           required: ['decision'],
         },
         400: errorSchema,
@@ -54,8 +61,8 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
     },
   }, async (request) => {
     const runner = boundRunner(request);
-    const body = request.body as { executionId: string; redelivered: boolean };
-    return ledger.claim({ executionId: body.executionId, runnerId: runner, redelivered: body.redelivered });
+    const body = request.body as { executionId: string; redelivered: boolean; apiToken: boolean };
+    return ledger.claim({ executionId: body.executionId, runnerId: runner, redelivered: body.redelivered, apiToken: body.apiToken });
   });
 
   app.post('/api/v1/runners/:runner/complete', {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
+import { PackrunError, createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, packGetsApi } from '@packrun/core';
+import { packCodeApiRoute } from './pack-code-api.ts';
 import { HttpKeyValues, createHttpLedger, runnerIdentity, startActionRunnerService } from '@packrun/action-runner';
 import { cliApiKey, serviceApiUrl } from '../api-client/connect.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
@@ -31,6 +32,7 @@ export function register(program: Command): void {
       const bus = await openReadyBus(config, logger, host);
       const endpoint = { url: await serviceApiUrl(config, 'the action runner'), apiKey };
       const identity = await runnerIdentity(endpoint);
+      const actionApi = await packCodeApiRoute(config, endpoint.url, logger);
       const runner = await startActionRunnerService({
         config,
         paths: dataPaths(config.home),
@@ -40,7 +42,12 @@ export function register(program: Command): void {
         runnerIdPrefix: identity.runnerIdPrefix,
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
-        decorator: createSandboxDecorator({ host, config }),
+        decorator: createSandboxDecorator({
+          host,
+          config,
+          packHostPorts: (pack) => (actionApi && packGetsApi(config.actionApiPacks, pack) ? actionApi.hostPorts : []),
+        }),
+        ...(actionApi ? { actionApi } : {}),
       });
       process.stdout.write(`action runner ${runner.id} consuming (concurrency ${config.runnerConcurrency}), reporting to ${endpoint.url}\n`);
       const signal = await shutdownSignal();

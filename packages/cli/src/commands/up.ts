@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig } from '@packrun/core';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, packGetsApi, type ActionApiRoute } from '@packrun/core';
+import { packCodeApiRoute } from './pack-code-api.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
@@ -25,7 +26,13 @@ export function register(program: Command): void {
       const backends = await openStoreBackends(config, logger, host);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
       const paths = dataPaths(config.home);
-      const decorator = createSandboxDecorator({ host, config });
+      // Known once the API listens; a pack's warm zygote asks for it when it starts (later still).
+      let actionApi: ActionApiRoute | undefined;
+      const decorator = createSandboxDecorator({
+        host,
+        config,
+        packHostPorts: (pack) => (actionApi && packGetsApi(config.actionApiPacks, pack) ? actionApi.hostPorts : []),
+      });
       // Pack versions that jobs of an earlier run kept past an install: those jobs are gone now.
       await collectRetiredVersions(config.home);
       await installBuiltinPacks(config, decorator);
@@ -36,6 +43,7 @@ export function register(program: Command): void {
         await backends.close();
         throw error;
       });
+      actionApi = await packCodeApiRoute(config, api.url, logger);
       const rules = await startRulesEngine({
         ...backends,
         logger,
@@ -60,6 +68,7 @@ export function register(program: Command): void {
         logger,
         heartbeatMs: config.runnerHeartbeatSeconds * 1000,
         decorator,
+        ...(actionApi ? { actionApi } : {}),
       });
       process.stdout.write(
         `packrun is up: API ${api.url} (store: ${backends.store.kind}, bus: ${backends.bus.kind}); CLI key in ${keyFile}\n`,

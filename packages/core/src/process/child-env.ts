@@ -1,3 +1,5 @@
+import { actionApiVariableNames } from '../pack-api/variable-names.ts';
+
 /**
  * The environment of a job: built from nothing plus an allow-list, so the runtime's own
  * variables (API keys, database URLs, anything a deployment put there) never reach pack code.
@@ -34,7 +36,8 @@ export function buildChildEnv(options: ChildEnvOptions): Record<string, string> 
   return env;
 }
 
-const identityVariables = ['ST2_ACTION_PACK_NAME', 'ST2_ACTION_EXECUTION_ID', 'PACKRUN_PACK', 'PACKRUN_EXECUTION_ID'];
+// The API's address and the job's token too: a given ST2_ACTION_API_URL would send the token wherever the giver likes.
+const identityVariables = ['ST2_ACTION_PACK_NAME', 'ST2_ACTION_EXECUTION_ID', 'PACKRUN_PACK', 'PACKRUN_EXECUTION_ID', ...actionApiVariableNames];
 
 /**
  * A job's whole environment: the runtime's variables (buildChildEnv), the given ones (an action's

@@ -7,7 +7,9 @@ import { configFields, type PackrunConfig } from '../config.ts';
  * reach pack code through its environment whatever the caller did.
  */
 const secretNamePattern = /^PACKRUN_|(^|_)(API_?KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIALS?)(_|$)/i;
-const allowedPackrunNames = new Set(['PACKRUN_PACK', 'PACKRUN_EXECUTION_ID']);
+// The job's own ids, and the token the runtime minted for this very job (pack-code-tokens.ts): its
+// value is still checked against the runtime's secrets like any other.
+const allowedNames = new Set(['PACKRUN_PACK', 'PACKRUN_EXECUTION_ID', 'ST2_ACTION_AUTH_TOKEN', 'ST2_AUTH_TOKEN']);
 
 export function runtimeSecrets(config: PackrunConfig): string[] {
   return configFields
@@ -30,7 +32,7 @@ export function scrubEnvironment(env: Record<string, string>, secrets: string[])
   const kept: Record<string, string> = {};
   const removed: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    const secretName = secretNamePattern.test(name) && !allowedPackrunNames.has(name);
+    const secretName = secretNamePattern.test(name) && !allowedNames.has(name);
     const carriesSecret = secrets.some((secret) => value.includes(secret));
     if (secretName || carriesSecret) removed.push(name);
     else kept[name] = value;

@@ -25,6 +25,12 @@ export interface SandboxDecoratorOptions {
   host: SandboxHost;
   config: PackrunConfig;
   logger?: Logger;
+  /**
+   * Host loopback ports the runtime itself opens to every job of a pack, asked when the pack's warm
+   * zygote takes its namespace (its children share it): StackStorm's API for the packs in
+   * PACKRUN_ACTION_API_PACKS. A cold job names its own in `SpawnContext.hostPorts`.
+   */
+  packHostPorts?: (pack: string) => readonly number[];
 }
 
 /** Never follows a symlink: one left in a job folder must not hand its target to the job uid. */
@@ -122,7 +128,8 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
             ? {
                 networks: {
                   nsenter: networkTools.nsenter,
-                  take: (pack: string) => namespacePool(networkTools).take(hostPortsOf(config, { pack })),
+                  take: (pack: string) =>
+                    namespacePool(networkTools).take(hostPortsOf(config, { pack, hostPorts: [...(options.packHostPorts?.(pack) ?? [])] })),
                   release: (namespace: JobNetworkNamespace) => namespaces?.release(namespace),
                 },
               }

@@ -51,7 +51,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   },
   keyValues: { storedName: 'key_values', indexes: [{ keys: { scope: 1, name: 1 } }, { keys: { scope: 1, user: 1, name: 1 } }] },
   apiKeys: { storedName: 'api_keys', indexes: [{ keys: { keyHash: 1 }, unique: true }] },
-  authTokens: { storedName: 'auth_tokens', indexes: [{ keys: { tokenHash: 1 }, unique: true }, { keys: { apiKeyId: 1 } }, { keys: { expiresAt: 1 } }] },
+  authTokens: { storedName: 'auth_tokens', indexes: [{ keys: { tokenHash: 1 }, unique: true }, { keys: { apiKeyId: 1 } }, { keys: { expiresAt: 1 } }, { keys: { executionId: 1 } }] },
   runners: { storedName: 'runners', indexes: [{ keys: { heartbeatAt: -1 } }] },
   policies: { storedName: 'policies', indexes: [{ keys: { pack: 1 } }, { keys: { resourceRef: 1 } }] },
   policySlots: { storedName: 'policy_slots', indexes: [{ keys: { executionId: 1 } }, { keys: { key: 1 } }] },

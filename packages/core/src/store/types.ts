@@ -471,12 +471,32 @@ export interface ApiKeyRecord {
 export interface AuthTokenRecord {
   id: string;
   tokenHash: string;
-  /** The key that minted it: the token is valid only while this key exists and is enabled. */
-  apiKeyId: string;
+  /**
+   * The key that minted it: the token is valid only while this key exists and is enabled. Absent
+   * for a token the runtime minted for pack code (`execution`).
+   */
+  apiKeyId?: string;
   /** The key's user when it was minted, for listings; the key decides who the token acts as. */
   user: string;
   createdAt: string;
   expiresAt: string;
+  /**
+   * A token minted for one execution's job (ST2_ACTION_AUTH_TOKEN) or one sensor process
+   * (ST2_AUTH_TOKEN): it acts as `user`, only within what pack code may do (execution-tokens.ts),
+   * and only while that execution is held by `runnerId` and running.
+   */
+  execution?: PackCodeTokenScope;
+  /** The execution (or sensor run) id of `execution`, at the top level so that one query revokes its tokens. */
+  executionId?: string;
+}
+
+export interface PackCodeTokenScope {
+  kind: 'action' | 'sensor';
+  /** The execution id, or for a sensor the id of its run. */
+  id: string;
+  pack: string;
+  /** The runner that claimed the execution (actions) or the sensor's ref (sensors). */
+  holder: string;
 }
 
 // ---------------------------------------------------------------------------------------------

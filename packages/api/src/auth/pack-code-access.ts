@@ -1,0 +1,137 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  PackrunError,
+  keyReadRefusal,
+  keyWriteRefusal,
+  localKeyOwner,
+  type AuthTokenRecord,
+  type ExecutionRecord,
+  type PackCodeTokenScope,
+  type Store,
+} from '@packrun/core';
+import { callerOf, type ApiCaller } from './caller.ts';
+import type { CredentialLocation } from './credentials.ts';
+
+/**
+ * What a token minted for pack code (ST2_ACTION_AUTH_TOKEN, ST2_AUTH_TOKEN; pack-code-tokens.ts in
+ * core) may do: what StackStorm lets an action do through st2client, and nothing else.
+ *
+ * - its pack's datastore keys, by the same rules as the action's own datastore channel
+ *   (pack-key-scope.ts: no other pack's `<pack>.<Class>:` keys, system keys outside its own
+ *   written only with PACKRUN_DATASTORE_SYSTEM_WRITERS), and the user scope of the execution's user;
+ * - reading actions;
+ * - starting executions, which run as the execution's user and are linked to it
+ *   (`context.started_by_execution`), and reading those and itself.
+ *
+ * Every other route (API keys, packs, rules, other executions, webhooks, tokens) is refused,
+ * whatever role the token's user holds: the allow-list below is matched on the route fastify
+ * chose, never on the URL string.
+ */
+const allowedRoutes: ReadonlySet<string> = new Set([
+  'GET /api/v1/user',
+  'GET /api/v1/actions',
+  'GET /api/v1/actions/:ref',
+  'GET /api/v1/keys',
+  'GET /api/v1/keys/:name',
+  'PUT /api/v1/keys/:name',
+  'DELETE /api/v1/keys/:name',
+  'POST /api/v1/executions',
+  'GET /api/v1/executions/:id',
+  'GET /api/v1/executions/:id/result',
+  'GET /api/v1/executions/:id/output',
+]);
+
+/** Where the link from an execution started with a pack-code token to the execution that started it is kept. */
+export const startedByField = 'started_by_execution';
+
+/** Statuses during which an execution's job runs, and its token authenticates. */
+const liveStatuses: ReadonlySet<string> = new Set(['running', 'canceling']);
+
+function scopeEnded(scope: PackCodeTokenScope, why: string): PackrunError {
+  return new PackrunError('TOKEN_EXPIRED', `the authentication token of ${scope.kind} ${scope.id} is no longer valid: ${why}`, {
+    hint: 'a token given to pack code lives only as long as its execution (or sensor process)',
+    details: { [scope.kind === 'action' ? 'execution' : 'sensor']: scope.id },
+  });
+}
+
+/** TOKEN_EXPIRED unless the execution a pack-code token was minted for still runs under its runner. */
+export async function assertPackCodeTokenLive(store: Store, record: AuthTokenRecord): Promise<void> {
+  const scope = record.execution as PackCodeTokenScope;
+  if (scope.kind !== 'action') return;
+  const execution = await store.executions.get(scope.id);
+  if (!execution || !liveStatuses.has(execution.status) || execution.runnerId !== scope.holder) {
+    throw scopeEnded(scope, execution ? `the execution is ${execution.status}` : 'the execution is gone');
+  }
+}
+
+/** The caller a live pack-code token stands for, or TOKEN_EXPIRED when its execution is over. */
+export async function packCodeCaller(
+  store: Store,
+  record: AuthTokenRecord,
+  location: CredentialLocation,
+  systemWriters: readonly string[],
+): Promise<ApiCaller> {
+  const scope = record.execution as PackCodeTokenScope;
+  await assertPackCodeTokenLive(store, record);
+  const caller = callerOf({ user: record.user, role: 'operator', credential: { kind: 'token', location, expiresAt: record.expiresAt } });
+  // What the action's own datastore channel may decrypt; which names, packKeyRefusal decides.
+  return { ...caller, mayDecrypt: { system: true, user: true }, packCode: { ...scope, mayWriteSystem: systemWriters.includes(scope.pack) } };
+}
+
+/** 403 for a route outside what pack code may call. */
+export function assertPackCodeRoute(caller: ApiCaller, method: string, url: string): void {
+  if (!caller.packCode || allowedRoutes.has(`${method} ${url}`)) return;
+  throw new PackrunError('TOKEN_SCOPE_FORBIDDEN', `the token of ${caller.packCode.kind} ${caller.packCode.id} (pack ${caller.packCode.pack}) may not call ${method} ${url}`, {
+    hint: 'a token given to pack code reaches its pack\'s datastore keys, the actions, and the executions it starts; anything else needs an API key',
+    details: { pack: caller.packCode.pack, route: `${method} ${url}` },
+  });
+}
+
+function datastoreDenied(scope: PackCodeTokenScope, reason: string): PackrunError {
+  return new PackrunError('DATASTORE_ACCESS_DENIED', reason, { details: { pack: scope.pack } });
+}
+
+/**
+ * Checks a datastore request of pack code against its pack's key scope: the key named in the
+ * path, or for a listing the prefix, which must lie in the pack's own local keys (a listing is
+ * not filtered after the fact, so one that could reach another pack's keys is refused).
+ */
+export function assertPackCodeKeys(request: FastifyRequest, caller: ApiCaller, wanted: { scope: 'system' | 'user'; write: boolean }): void {
+  const scope = caller.packCode;
+  if (!scope) return;
+  const access = { pack: scope.pack, mayWriteSystem: scope.mayWriteSystem };
+  const name = (request.params as { name?: unknown } | undefined)?.name;
+  if (typeof name === 'string') {
+    const refusal = wanted.write ? keyWriteRefusal(access, name, wanted.scope) : keyReadRefusal(access, name);
+    if (refusal !== undefined) throw datastoreDenied(scope, refusal);
+    return;
+  }
+  const prefix = (request.query as { prefix?: unknown } | undefined)?.prefix;
+  const ownPrefix = typeof prefix === 'string' && prefix.includes(':') && localKeyOwner(prefix) === scope.pack;
+  if (!ownPrefix) {
+    throw datastoreDenied(scope, `pack "${scope.pack}" lists datastore keys through the API only under its own local prefix ("${scope.pack}.<Class>:"); its action_service lists the rest`);
+  }
+}
+
+/** Whether `caller`, pack code, may read `execution`: its own, or one it (or one of those) started. */
+export async function packCodeMayRead(
+  lookup: (id: string) => Promise<ExecutionRecord | undefined>,
+  caller: ApiCaller,
+  execution: ExecutionRecord,
+): Promise<boolean> {
+  const scope = caller.packCode;
+  if (!scope) return true;
+  let current: ExecutionRecord | undefined = execution;
+  for (let depth = 0; current && depth < 32; depth += 1) {
+    if (current.id === scope.id) return true;
+    const startedBy: unknown = current.context?.[startedByField];
+    if (typeof startedBy !== 'string') return false;
+    current = await lookup(startedBy);
+  }
+  return false;
+}
+
+/** EXECUTION_NOT_FOUND, as for an id that does not exist: pack code learns nothing of other executions. */
+export function hiddenExecution(id: string): PackrunError {
+  return new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
+}
