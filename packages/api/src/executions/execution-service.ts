@@ -85,6 +85,8 @@ export interface ExecutionService {
   requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
+  /** Told of an execution ended outside this service and the runners' ledger (a workflow its engine ended): onCompleted follows, as for any end. */
+  completed(record: ExecutionRecord): void;
 }
 
 /** How long a create waits for the broker's confirm before answering anyway. */
@@ -353,5 +355,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     rerun,
     requestAgain,
     requeueUnqueued,
+    completed: (record) => {
+      if (isCompleted(record.status)) options.onCompleted?.(record);
+    },
   };
 }

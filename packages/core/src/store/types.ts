@@ -603,6 +603,22 @@ export interface WorkflowRecord extends Timestamps {
   result?: unknown;
   /** `closed` once the workflow execution's record holds the final status and result. */
   phase: 'open' | 'closed';
+  /** Which tasks' executions notify, and with what block (StackStorm's task notify), fixed when the workflow starts. */
+  notify?: WorkflowNotify;
+}
+
+/**
+ * The notify of a workflow's tasks, as StackStorm's runners set it: Orquesta gives the workflow's
+ * notify block to the tasks its `notify` runner parameter names; an action chain gives each node
+ * its own `notify`, or else the workflow's block, but not to the nodes `skip_notify` names.
+ */
+export interface WorkflowNotify {
+  /** The workflow execution's notify block (its action's, else its request's); absent when it has none. */
+  block?: Record<string, unknown>;
+  /** Orquesta: the tasks that notify. */
+  tasks?: string[];
+  /** Action chain: the nodes that never notify. */
+  skip?: string[];
 }
 
 /**
