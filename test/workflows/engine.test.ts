@@ -138,6 +138,16 @@ describe('the workflow engine', () => {
     ]);
   }, 60_000);
 
+  it("config_context: a chain's task parameters see the workflow pack's config (StackStorm's get_config)", async () => {
+    const done = await waitFor(stack, (await runThroughApi(stack, 'wftest.config_chain')).id);
+    expect(done.status).toBe('succeeded');
+    const tasks = done.result?.['tasks'] as Array<{ name: string; result: Record<string, unknown> }>;
+    expect(tasks[0]?.result['stdout']).toBe('hello from the pack config');
+    // The config stays with the chain: its task's context does not carry it.
+    const [child] = await childrenOf(stack, done.id);
+    expect(JSON.stringify(child?.context)).not.toContain('hello from the pack config');
+  }, 60_000);
+
   it('on-failure: a failed task leads to its on-failure node, and the chain ends as its last branch did (StackStorm)', async () => {
     const workflow = await runThroughApi(stack, 'wftest.fail_then_recover');
     const done = await waitFor(stack, workflow.id);

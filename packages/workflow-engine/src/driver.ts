@@ -97,7 +97,8 @@ export interface ItemRecord extends ItemEnd {
 }
 
 export type WorkflowEvent =
-  | { kind: 'start'; input: Record<string, Json>; context: Record<string, Json> } // input = the workflow action's resolved parameters
+  // input = the workflow action's resolved parameters; config = the workflow pack's config (never passed on in a child's context)
+  | { kind: 'start'; input: Record<string, Json>; context: Record<string, Json>; config?: Record<string, Json> }
   | { kind: 'child-ended'; requestId: string; status: ExecutionStatus; result: Json }
   | { kind: 'timer-fired'; timerId: string }
   | { kind: 'pause' }
