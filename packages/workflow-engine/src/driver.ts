@@ -104,7 +104,8 @@ export type WorkflowEvent =
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'cancel' }
-  | { kind: 'rerun'; tasks: string[] }; // re-run a failed workflow from the given tasks (Orquesta)
+  // re-run a failed workflow from the given tasks (Orquesta); reset: the with-items tasks whose every item runs again (absent: all named)
+  | { kind: 'rerun'; tasks: string[]; reset?: string[] };
 
 /** A child execution to start. requestId is unique within the workflow execution and deterministic
  *  (e.g. `${taskId}:${route}:${attempt}` plus `:${itemIndex}` for with-items); the runtime derives the

@@ -280,13 +280,15 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         properties: {
           parameters: looseObject,
           tasks: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
+          // StackStorm's `reset`: the with-items tasks among `tasks` whose every item runs again; the others only their failed items.
+          reset: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
         },
       },
       response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { parameters?: Record<string, unknown>; tasks?: string[] } | undefined;
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', body?.parameters ?? {}, callerOrigin(request), body?.tasks);
+    const body = request.body as { parameters?: Record<string, unknown>; tasks?: string[]; reset?: string[] } | undefined;
+    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', body?.parameters ?? {}, callerOrigin(request), body?.tasks, body?.reset);
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
   });
 

@@ -332,6 +332,11 @@ export interface ExecutionRecord {
    * execution service's re-run, never taken from a request's context.
    */
   rerunTasks?: string[];
+  /**
+   * With rerunTasks: the with-items tasks among them whose every item runs again (StackStorm's
+   * `reset`; the others run only their failed items). Absent: every task named resets.
+   */
+  rerunReset?: string[];
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;

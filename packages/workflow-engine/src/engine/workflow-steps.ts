@@ -185,7 +185,7 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
       driver,
       definition,
       state: rerun?.state,
-      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [] } : { kind: 'start', input: loaded.input, context, config: loaded.config },
+      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [], ...(current.rerunReset === undefined ? {} : { reset: current.rerunReset }) } : { kind: 'start', input: loaded.input, context, config: loaded.config },
       now: at,
       kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
       mayDecrypt: decryptRightsOf(current),

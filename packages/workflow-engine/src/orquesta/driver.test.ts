@@ -506,6 +506,28 @@ output:
     simulation.drain();
     expect(simulation.status).toBe('succeeded');
   });
+
+  it('a with-items task named runs every item again; left out of reset (st2 --no-reset) only its failed ones, keeping the others\' results', () => {
+    const workflow = 'version: 1.0\ntasks:\n  t:\n    with: <% range(3) %>\n    action: core.echo message=<% item() %>\n    next:\n      - publish: out=<% result().select($.stdout) %>\noutput:\n  - out: <% ctx().out %>\n';
+    const failingFirst = (round: { value: number }) => (request: ChildRequest): ChildOutcome =>
+      orquestaOf(request)['item_id'] === 1 && round.value === 0 ? fail({ stdout: 'broke' }) : succeed({ stdout: `run ${round.value} item ${String(request.parameters['message'])}` });
+    const reset = { value: 0 };
+    const resetAll = simulate(workflow, { respond: failingFirst(reset) });
+    reset.value = 1;
+    resetAll.send({ kind: 'rerun', tasks: ['t'] });
+    expect(resetAll.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:0', 't:0:2:1', 't:0:2:2']);
+    resetAll.drain();
+    expect(resetAll.result).toEqual({ output: { out: ['run 1 item 0', 'run 1 item 1', 'run 1 item 2'] } });
+
+    const kept = { value: 0 };
+    const noReset = simulate(workflow, { respond: failingFirst(kept) });
+    kept.value = 1;
+    noReset.send({ kind: 'rerun', tasks: ['t'], reset: [] });
+    expect(noReset.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:1']);
+    noReset.drain();
+    expect(noReset.status).toBe('succeeded');
+    expect(noReset.result).toEqual({ output: { out: ['run 0 item 0', 'run 1 item 1', 'run 0 item 2'] } });
+  });
 });
 
 describe('replays', () => {

@@ -335,7 +335,7 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
         break;
       case 'rerun':
         if (!completedStatuses.has(conductor.state.status)) throw new Error('Only a completed workflow can be run again from its tasks.');
-        rerunWorkflow(conductor, event.tasks);
+        rerunWorkflow(conductor, event.tasks, event.reset);
         step.advance();
         break;
     }
