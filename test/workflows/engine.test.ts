@@ -227,4 +227,21 @@ describe('the workflow engine', () => {
     // Only the re-run task ran again; the first one's result was kept.
     expect((await childrenOf(stack, done.id)).map((child) => [child.action, child.status])).toEqual([['core.local', 'succeeded']]);
   }, 60_000);
+
+  it.skipIf(findWorkflowDriver('orquesta') === undefined)("a with-items task re-run with reset leaving it out (st2 --no-reset) runs only its failed item; the others' results come along", async () => {
+    const tempfile = path.join(scratch, 'flaky-items');
+    writeFileSync(tempfile, '1');
+    const failed = await waitFor(stack, (await runThroughApi(stack, 'wftest.orquesta_flaky_items', { tempfile })).id);
+    expect(failed.status).toBe('failed');
+    writeFileSync(tempfile, '0');
+    const refused = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['each'], reset: ['other'] });
+    expect(refused.statusCode).toBe(400);
+    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['each'], reset: [] });
+    expect(rerun.statusCode, rerun.body).toBe(201);
+    const done = await waitFor(stack, rerun.json<ExecutionRecord>().id);
+    expect(done.status).toBe('succeeded');
+    const children = await childrenOf(stack, done.id);
+    expect(children.map((child) => [child.action, child.status, (child.context['orquesta'] as { item_id?: number }).item_id])).toEqual([['core.local', 'succeeded', 1]]);
+    expect(done.result).toEqual({ output: { said: ['got a', 'got b', 'got c'] } });
+  }, 60_000);
 });
