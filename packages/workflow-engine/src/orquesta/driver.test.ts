@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChildRequest, Json } from '../driver.ts';
+import { childExecutionId } from '../child-id.ts';
 import { fail, Simulation, simulate, succeed, type ChildOutcome } from './testing/simulator.ts';
 
 /** Each feature of the driver, on small workflows written for it, with simulated children. */
@@ -277,6 +278,19 @@ output:
     simulation.finish('t:0:1:0', 'succeeded');
     simulation.finish('t:0:1:1', 'succeeded');
     expect(simulation.started.slice(2).map((request) => request.parameters['message'])).toEqual([2, 3]);
+  });
+});
+
+describe('task()', () => {
+  it("reports, as st2's, the workflow execution's id and the id of the task's execution (its latest run's child)", () => {
+    const simulation = simulate(
+      'version: 1.0\ntasks:\n  a:\n    action: core.noop\n    next:\n      - do: b\n  b:\n    next:\n      - publish:\n          - a: <% task(a) %>\n          - b: <% task(b) %>\noutput:\n  - a: <% ctx().a %>\n  - b: <% ctx().b %>\n',
+      { context: { execution_id: 'wf-1' } },
+    );
+    const output = (simulation.result as { output: Record<string, Record<string, Json>> }).output;
+    expect(output['a']).toMatchObject({ task_execution_id: childExecutionId('wf-1', 'a:0:1'), workflow_execution_id: 'wf-1', task_id: 'a', route: 0, status: 'succeeded' });
+    // An action-less task runs no child.
+    expect(output['b']).toMatchObject({ task_execution_id: null, workflow_execution_id: 'wf-1', task_id: 'b' });
   });
 });
 
