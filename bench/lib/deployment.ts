@@ -1,7 +1,7 @@
 // bench/ is not a workspace package, so it reaches the packages by path.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createLogger, loadConfig, openBus, openKeyValues, openStore, queueNames, type Bus, type ExecutionRecord, type PackrunConfig, type SpawnDecorator } from '../../packages/core/src/index.ts';
+import { createLogger, loadConfig, openBus, openKeyValues, openStore, queueNames, type Bus, type St2Execution, type PackrunConfig, type SpawnDecorator } from '../../packages/core/src/index.ts';
 import { startApiService, type ApiService } from '../../packages/api/src/index.ts';
 import { processZygotePool, startActionRunnerService, type ActionRunnerService } from '../../packages/action-runner/src/index.ts';
 import { startWorkflowEngine, type WorkflowEngine } from '../../packages/workflow-engine/src/index.ts';
@@ -27,10 +27,10 @@ export interface Deployment {
   /** The workflow engine, when asked for (`workflows: true`), as `packrun up` runs it. */
   workflows: WorkflowEngine | undefined;
   /** POST an execution and resolve with its stored record once it reached a final state. */
-  execute(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord>;
+  execute(action: string, parameters: Record<string, unknown>): Promise<St2Execution>;
   /** POST an execution and resolve with its id (no waiting). */
   request(action: string, parameters: Record<string, unknown>): Promise<string>;
-  fetchExecution(id: string): Promise<ExecutionRecord>;
+  fetchExecution(id: string): Promise<St2Execution>;
   /** The whole result document, however large: GET /executions/{id}/result (a large one is not in the record). */
   fetchResult(id: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -85,8 +85,8 @@ export async function startDeployment(home: BenchHome, options: { rabbit: boolea
     if (response.status !== 201) throw new Error(`POST /executions: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.id;
   };
-  const fetchExecution = async (id: string): Promise<ExecutionRecord> => {
-    const response = await client.request<ExecutionRecord>('GET', `/api/v1/executions/${id}`);
+  const fetchExecution = async (id: string): Promise<St2Execution> => {
+    const response = await client.request<St2Execution>('GET', `/api/v1/executions/${id}`);
     if (response.status !== 200) throw new Error(`GET /executions/${id}: ${response.status}`);
     return response.body;
   };

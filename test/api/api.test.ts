@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type St2Execution } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import path from 'node:path';
 import { repoRoot } from '../runner/fixtures.ts';
@@ -17,18 +17,18 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function create(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+async function create(action: string, parameters: Record<string, unknown>): Promise<St2Execution> {
   const response = await stack.call('POST', '/api/v1/executions', { action, parameters });
   expect(response.statusCode, response.body).toBe(201);
-  return response.json<ExecutionRecord>();
+  return response.json<St2Execution>();
 }
 
-async function get(id: string): Promise<ExecutionRecord> {
-  return (await stack.call('GET', `/api/v1/executions/${id}`)).json<ExecutionRecord>();
+async function get(id: string): Promise<St2Execution> {
+  return (await stack.call('GET', `/api/v1/executions/${id}`)).json<St2Execution>();
 }
 
-async function final(id: string, withinMs = 20_000): Promise<ExecutionRecord> {
-  let record: ExecutionRecord | undefined;
+async function final(id: string, withinMs = 20_000): Promise<St2Execution> {
+  let record: St2Execution | undefined;
   await retryUntil(async () => isCompleted((record = await get(id)).status), { withinMs, what: `execution ${id} completed` });
   return record!;
 }
@@ -67,9 +67,9 @@ describe('request validation', () => {
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json<{ message: string }>().message).toContain('query.limit');
 
-    const badSince = await stack.call('GET', '/api/v1/executions?since=yesterday');
+    const badSince = await stack.call('GET', '/api/v1/executions?timestamp_gt=yesterday');
     expect(badSince.statusCode).toBe(400);
-    expect(badSince.json()).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'query.since' } });
+    expect(badSince.json()).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'query.timestamp_gt' } });
 
     const unknownField = await stack.call('POST', '/api/v1/executions', { action: 'core.echo', parameters: {}, priority: 3 });
     expect(unknownField.statusCode).toBe(400);
@@ -100,17 +100,17 @@ describe('executions', () => {
     const done = await final(created.id);
     expect(done.status).toBe('succeeded');
     expect(done.log.map((change) => change.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
-    expect(done.runnerId).toBe(stack.runner.id);
-    const output = (await stack.call('GET', `/api/v1/executions/${created.id}/output`)).json<{ stdout: string; complete: boolean }>();
-    expect(output).toMatchObject({ complete: true });
-    expect(output.stdout).toContain('hello over the API');
+    expect(done.liveaction.runner_info.runner_id).toBe(stack.runner.id);
+    const output = await stack.call('GET', `/api/v1/executions/${created.id}/output`);
+    expect(output.headers['content-type']).toMatch(/^text\/plain/);
+    expect(output.body).toContain('hello over the API');
   });
 
   it('serves the output while it runs, and stores it capped with the result', async () => {
     const slow = await create('core.local', { cmd: 'echo early; sleep 3; echo late' });
     await retryUntil(async () => {
-      const output = (await stack.call('GET', `/api/v1/executions/${slow.id}/output`)).json<{ stdout: string; complete: boolean }>();
-      return output.stdout.includes('early') && !output.complete;
+      const output = (await stack.call('GET', `/api/v1/executions/${slow.id}/output?output_type=stdout`)).body;
+      return output.includes('early') && !output.includes('late') && (await get(slow.id)).status === 'running';
     }, { what: 'partial output while running' });
     const done = await final(slow.id);
     expect(String(done.result?.['stdout'])).toContain('late');
@@ -118,42 +118,42 @@ describe('executions', () => {
     const loud = await final((await create('core.local', { cmd: 'head -c 300000 /dev/zero | tr "\\0" x' })).id);
     expect(done.status).toBe('succeeded');
     expect(loud.truncated).toMatchObject({ stdout: true });
-    const output = (await stack.call('GET', `/api/v1/executions/${loud.id}/output`)).json<{ stdout: string }>();
-    expect(output.stdout.length).toBeLessThanOrEqual(65536);
-    expect(output.stdout.length).toBeGreaterThan(1000);
+    const output = (await stack.call('GET', `/api/v1/executions/${loud.id}/output?output_type=stdout`)).body;
+    expect(output.length).toBeLessThanOrEqual(65536);
+    expect(output.length).toBeGreaterThan(1000);
   });
 
   it('lists newest first, filtered by action, status and time, paginated with a total header', async () => {
-    const since = new Date().toISOString();
+    const since = new Date(Date.now() - 1).toISOString();
     const echoes: string[] = [];
     for (const word of ['one', 'two', 'three']) echoes.push((await create('core.echo', { message: word })).id);
     const failing = await create('core.local', { cmd: 'exit 3' });
     for (const id of [...echoes, failing.id]) await final(id);
 
-    const page1 = await stack.call('GET', `/api/v1/executions?action=core.echo&since=${encodeURIComponent(since)}&limit=2`);
+    const page1 = await stack.call('GET', `/api/v1/executions?action=core.echo&timestamp_gt=${encodeURIComponent(since)}&limit=2`);
     expect(page1.headers['x-total-count']).toBe('3');
-    expect(page1.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([echoes[2], echoes[1]]);
-    const page2 = await stack.call('GET', `/api/v1/executions?action=core.echo&since=${encodeURIComponent(since)}&limit=2&offset=2`);
-    expect(page2.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([echoes[0]]);
+    expect(page1.json<St2Execution[]>().map((record) => record.id)).toEqual([echoes[2], echoes[1]]);
+    const page2 = await stack.call('GET', `/api/v1/executions?action=core.echo&timestamp_gt=${encodeURIComponent(since)}&limit=2&offset=2`);
+    expect(page2.json<St2Execution[]>().map((record) => record.id)).toEqual([echoes[0]]);
 
-    const failed = await stack.call('GET', `/api/v1/executions?status=failed&since=${encodeURIComponent(since)}`);
-    expect(failed.json<ExecutionRecord[]>().map((record) => record.id)).toEqual([failing.id]);
+    const failed = await stack.call('GET', `/api/v1/executions?status=failed&timestamp_gt=${encodeURIComponent(since)}`);
+    expect(failed.json<St2Execution[]>().map((record) => record.id)).toEqual([failing.id]);
 
-    const before = await stack.call('GET', `/api/v1/executions?until=${encodeURIComponent(since)}&action=core.echo&limit=1000`);
-    expect(before.json<ExecutionRecord[]>().map((record) => record.id)).not.toContain(echoes[0]);
+    const before = await stack.call('GET', `/api/v1/executions?timestamp_lt=${encodeURIComponent(since)}&action=core.echo&limit=1000`);
+    expect(before.json<St2Execution[]>().map((record) => record.id)).not.toContain(echoes[0]);
   });
 
   it('cancels a running action: the process tree is killed and the execution ends canceled', async () => {
     const started = Date.now();
     const sleeper = await create('core.local', { cmd: 'sleep 30' });
     await retryUntil(async () => (await get(sleeper.id)).status === 'running', { what: 'sleep running' });
-    const cancel = await stack.call('POST', `/api/v1/executions/${sleeper.id}/cancel`);
+    const cancel = await stack.call('DELETE', `/api/v1/executions/${sleeper.id}`);
     expect(cancel.statusCode).toBe(200);
-    expect(['canceling', 'canceled']).toContain(cancel.json<ExecutionRecord>().status);
+    expect(['canceling', 'canceled']).toContain(cancel.json<St2Execution>().status);
     const done = await final(sleeper.id);
     expect(done.status).toBe('canceled');
     expect(Date.now() - started).toBeLessThan(25_000);
-    const again = await stack.call('POST', `/api/v1/executions/${sleeper.id}/cancel`);
+    const again = await stack.call('DELETE', `/api/v1/executions/${sleeper.id}`);
     expect(again.statusCode).toBe(409);
   });
 
@@ -163,23 +163,25 @@ describe('executions', () => {
     await retryUntil(async () => (await Promise.all(holders.map((h) => get(h.id)))).every((r) => r.status === 'running'), { what: 'holders running' });
     const queued = await create('core.echo', { message: 'never' });
     expect((await get(queued.id)).status).toBe('scheduled');
-    const cancel = await stack.call('POST', `/api/v1/executions/${queued.id}/cancel`);
-    expect(cancel.json<ExecutionRecord>().status).toBe('canceled');
-    for (const holder of holders) await stack.call('POST', `/api/v1/executions/${holder.id}/cancel`);
+    const cancel = await stack.call('DELETE', `/api/v1/executions/${queued.id}`);
+    expect(cancel.json<St2Execution>().status).toBe('canceled');
+    for (const holder of holders) await stack.call('DELETE', `/api/v1/executions/${holder.id}`);
     for (const holder of holders) expect((await final(holder.id)).status).toBe('canceled');
     const done = await get(queued.id);
     expect(done.status).toBe('canceled');
-    expect(done.runnerId).toBeUndefined();
+    expect(done.liveaction.runner_info).toEqual({});
   });
 
   it('re-runs an execution with the same input as a new execution pointing at the original', async () => {
     const original = await create('core.echo', { message: 'again' });
     await final(original.id);
-    const response = await stack.call('POST', `/api/v1/executions/${original.id}/rerun`, {});
+    const response = await stack.call('POST', `/api/v1/executions/${original.id}/re_run`, {});
     expect(response.statusCode).toBe(201);
-    const rerun = response.json<ExecutionRecord>();
+    const rerun = response.json<St2Execution>();
     expect(rerun.id).not.toBe(original.id);
-    expect(rerun.rerunOf).toBe(original.id);
+    expect(rerun.context['re-run']).toEqual({ ref: original.id });
+    const listed = await stack.call('GET', `/api/v1/executions?rerun_of=${original.id}`);
+    expect(listed.json<St2Execution[]>().map((item) => item.id)).toEqual([rerun.id]);
     expect(rerun.parameters).toEqual({ message: 'again' });
     const done = await final(rerun.id);
     expect(done.status).toBe('succeeded');
@@ -203,17 +205,18 @@ describe('secrets', () => {
   it('keeps secret values sealed at rest: never shown, yet a re-run gets them back', async () => {
     const created = await create('apitest.secret_length', { token: 'abc' });
     expect(created).not.toHaveProperty('secretParameters');
+    expect(created).not.toHaveProperty('secret_parameters');
     await final(created.id);
     const stored = await stack.store.executions.get(created.id);
     expect(stored?.secretParameters).toMatch(/^pk1:/);
     expect(stored?.secretParameters).not.toContain('abc');
-    const again = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, {});
+    const again = await stack.call('POST', `/api/v1/executions/${created.id}/re_run`, {});
     expect(again.statusCode).toBe(201);
-    expect(again.json<ExecutionRecord>().parameters).toMatchObject({ token: '********' });
-    expect(String((await final(again.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('has 3 characters');
-    const overridden = await stack.call('POST', `/api/v1/executions/${created.id}/rerun`, { parameters: { token: 'abcd' } });
+    expect(again.json<St2Execution>().parameters).toMatchObject({ token: '********' });
+    expect(String((await final(again.json<St2Execution>().id)).result?.['stdout'])).toContain('has 3 characters');
+    const overridden = await stack.call('POST', `/api/v1/executions/${created.id}/re_run`, { parameters: { token: 'abcd' } });
     expect(overridden.statusCode).toBe(201);
-    expect(String((await final(overridden.json<ExecutionRecord>().id)).result?.['stdout'])).toContain('has 4 characters');
+    expect(String((await final(overridden.json<St2Execution>().id)).result?.['stdout'])).toContain('has 4 characters');
   });
 
   it('masks secret datastore keys unless decrypt=true', async () => {
@@ -233,7 +236,7 @@ describe('secrets', () => {
 
 describe('user-scoped keys', () => {
   it("belong to the API key's user unless another user is named", async () => {
-    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'user' });
+    expect((await stack.call('PUT', '/api/v1/keys/theme', { value: 'dark', scope: 'user' })).json()).toMatchObject({ user: 'tester', scope: 'st2kv.user' });
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user')).json()).toMatchObject({ value: 'dark' });
     expect((await stack.call('GET', '/api/v1/keys/theme')).statusCode).toBe(404);
     expect((await stack.call('GET', '/api/v1/keys/theme?scope=user&user=someone')).statusCode).toBe(404);
@@ -245,32 +248,33 @@ describe('user-scoped keys', () => {
 
 describe('packs', () => {
   it('installs a pack as a packs.install execution whose output is the progress, registers its actions, and removes it', async () => {
-    const install = await stack.call('POST', '/api/v1/packs/install', { source: lateInstallPack });
+    const install = await stack.call('POST', '/api/v1/packs/install', { packs: [lateInstallPack] });
     expect(install.statusCode).toBe(202);
-    const execution = install.json<ExecutionRecord>();
-    expect(execution.action).toBe('packs.install');
+    const execution = { id: install.json<{ execution_id: string }>().execution_id };
     const done = await final(execution.id, 60_000);
+    expect(done.action.ref).toBe('packs.install');
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-    expect(done.result).toMatchObject({ installed: [{ ref: 'lateinstall', version: '1.2.3' }] });
-    const output = (await stack.call('GET', `/api/v1/executions/${execution.id}/output`)).json<{ stdout: string }>();
-    expect(output.stdout).toMatch(/lateinstall/);
-    expect(output.stdout.split('\n').length).toBeGreaterThan(2);
+    expect(done.result).toMatchObject({ output: { packs_list: ['lateinstall'], warning_list: [] }, installed: [{ ref: 'lateinstall', version: '1.2.3' }] });
+    const output = (await stack.call('GET', `/api/v1/executions/${execution.id}/output?output_type=stdout`)).body;
+    expect(output).toMatch(/lateinstall/);
+    expect(output.split('\n').length).toBeGreaterThan(2);
 
     expect((await stack.call('GET', '/api/v1/packs/lateinstall')).json()).toMatchObject({ ref: 'lateinstall', version: '1.2.3' });
     const ran = await final((await create('lateinstall.hello', {})).id);
     expect(String(ran.result?.['stdout'])).toContain('hello from a late pack');
 
-    const removal = await stack.call('DELETE', '/api/v1/packs/lateinstall');
+    const removal = await stack.call('POST', '/api/v1/packs/uninstall', { packs: ['lateinstall'] });
     expect(removal.statusCode).toBe(202);
-    expect((await final(removal.json<ExecutionRecord>().id)).status).toBe('succeeded');
+    const removed = await final(removal.json<{ execution_id: string }>().execution_id);
+    expect(removed).toMatchObject({ action: { ref: 'packs.uninstall' }, status: 'succeeded' });
     expect((await stack.call('GET', '/api/v1/actions/lateinstall.hello')).statusCode).toBe(404);
     expect((await stack.call('GET', '/api/v1/packs/lateinstall')).statusCode).toBe(404);
   });
 
   it('reports a failed install as a failed packs.install execution', async () => {
-    const install = await stack.call('POST', '/api/v1/packs/install', { source: '/nonexistent/pack/folder' });
+    const install = await stack.call('POST', '/api/v1/packs/install', { packs: ['/nonexistent/pack/folder'] });
     expect(install.statusCode).toBe(202);
-    const done = await final(install.json<ExecutionRecord>().id);
+    const done = await final(install.json<{ execution_id: string }>().execution_id);
     expect(done.status).toBe('failed');
     expect(done.error?.type).toMatch(/^PACK_/);
   });
@@ -282,7 +286,7 @@ describe('description and readiness', () => {
     expect(response.statusCode).toBe(200);
     const document = response.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(document.openapi).toMatch(/^3\./);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/executions', '/api/v1/executions/{id}/cancel', '/api/v1/keys/{name}']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/executions', '/api/v1/executions/{id}/re_run', '/api/v1/runnertypes', '/api/v1/keys/{name}']));
   });
 
   it('is ready when the store and bus are', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type ExecutionRecord, type St2Execution } from '@packrun/core';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from './harness.ts';
@@ -27,7 +27,7 @@ type Shown = ExecutionRecord & { resultOmitted?: boolean; resultUrl?: string; ou
 async function run(action: string, parameters: Record<string, unknown>): Promise<Shown> {
   const created = await stack.call('POST', '/api/v1/executions', { action, parameters });
   expect(created.statusCode, created.body).toBe(201);
-  const id = created.json<ExecutionRecord>().id;
+  const id = created.json<St2Execution>().id;
   let record: Shown | undefined;
   await retryUntil(async () => isCompleted((record = (await stack.call('GET', `/api/v1/executions/${id}`)).json<Shown>()).status), { withinMs: 60_000, what: `${action} done` });
   return record!;

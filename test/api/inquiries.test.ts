@@ -100,7 +100,7 @@ describe('inquiries', () => {
     expect((await deployment.call('PUT', `/api/v1/inquiries/${short.id}`, { response: { continue: true } })).statusCode).toBe(404);
     // ttl 0: no limit.
     expect(await deployment.store.executions.get(long.id)).toMatchObject({ status: 'pending' });
-    const canceled = await deployment.call('POST', `/api/v1/executions/${long.id}/cancel`);
+    const canceled = await deployment.call('DELETE', `/api/v1/executions/${long.id}`);
     expect(canceled.statusCode).toBe(200);
     expect(canceled.json()).toMatchObject({ status: 'canceled' });
   });

@@ -51,7 +51,7 @@ describe('retention', () => {
     const recent = await stored('succeeded', daysAgo(1));
     const queued = await stored('scheduled', daysAgo(20));
 
-    const byAction = await stack.call('POST', '/api/v1/executions/purge', { olderThanDays: 10, action: 'core.noop' });
+    const byAction = await stack.call('POST', '/api/v1/executions/purge', { older_than_days: 10, action: 'core.noop' });
     expect(byAction.statusCode, byAction.body).toBe(200);
     expect(byAction.json()).toMatchObject({ removed: 1 });
     expect(await stack.store.executions.get(old.id)).toBeUndefined();
@@ -65,7 +65,7 @@ describe('retention', () => {
   });
 
   it('refuses a purge without a time, with both, or of an unfinished status, naming the field', async () => {
-    for (const body of [{}, { action: 'core.local' }, { timestamp: daysAgo(1), olderThanDays: 1 }, { olderThanDays: 0 }, { olderThanDays: 1e20 }, { olderThanDays: 1, status: 'running' }, { timestamp: 'yesterday' }]) {
+    for (const body of [{}, { action: 'core.local' }, { timestamp: daysAgo(1), older_than_days: 1 }, { older_than_days: 0 }, { older_than_days: 1e20 }, { older_than_days: 1, status: 'running' }, { timestamp: 'yesterday' }]) {
       const response = await stack.call('POST', '/api/v1/executions/purge', body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
       expect(response.json<{ code: string }>().code).toBe('REQUEST_INVALID');

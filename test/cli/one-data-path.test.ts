@@ -89,10 +89,10 @@ describe('with no server running', () => {
 
     const get = await packrun(['execution', 'get', id, '--json']);
     expect(get.code).toBe(0);
-    const record = JSON.parse(get.stdout) as { status: string; result: { stdout: string; stderr: string }; outputSize: { stdout: number }; resultSize: number };
+    const record = JSON.parse(get.stdout) as { status: string; result: { stdout: string; stderr: string }; output_size: { stdout: number }; result_size: number };
     expect(record.status).toBe('succeeded');
     // Larger than the record keeps: read back from the blobs.
-    expect(record.resultSize).toBeGreaterThan(1024);
+    expect(record.result_size).toBeGreaterThan(1024);
     expect(record.result.stdout.split('\n')).toHaveLength(2000);
     expect(record.result.stderr).toBe('done');
 
@@ -120,9 +120,9 @@ describe('with no server running', () => {
     expect(online.stdout).toBe('set while down\n');
     expect(online.stderr).toContain(`packrun: through the API at http://127.0.0.1:${port}, found from the server of PACKRUN_HOME (process ${up.child.pid}`);
     const api = await apiAt(recorded.url, home.home);
-    const seen = await api.call<{ status: string; outputSize: { stdout: number } }>('GET', `/api/v1/executions/${id}`);
+    const seen = await api.call<{ status: string; output_size: { stdout: number } }>('GET', `/api/v1/executions/${id}`);
     expect(seen.status).toBe(200);
-    expect(seen.body).toMatchObject({ status: 'succeeded', outputSize: { stdout: record.outputSize.stdout } });
+    expect(seen.body).toMatchObject({ status: 'succeeded', output_size: { stdout: record.output_size.stdout } });
     const output = await api.call<{ stdout: string }>('GET', `/api/v1/executions/${id}/output`);
     expect(output.body.stdout.split('\n')).toHaveLength(2000);
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { St2Execution } from '@packrun/core';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from '../api/harness.ts';
@@ -72,11 +72,11 @@ describe('the API', () => {
   });
 
   it('lists skipped actions in the packs.install output and result, registers them as unavailable, and refuses to run them with ACTION_RUNNER_MISSING', async () => {
-    const started = await stack.call('POST', '/api/v1/packs/install', { source: [halfway, nothingRuns] });
+    const started = await stack.call('POST', '/api/v1/packs/install', { packs: [halfway, nothingRuns] });
     expect(started.statusCode).toBe(202);
-    let done: ExecutionRecord | undefined;
+    let done: St2Execution | undefined;
     await retryUntil(async () => {
-      done = (await stack.call('GET', `/api/v1/executions/${started.json<ExecutionRecord>().id}`)).json<ExecutionRecord>();
+      done = (await stack.call('GET', `/api/v1/executions/${started.json<{ execution_id: string }>().execution_id}`)).json<St2Execution>();
       return done.status === 'succeeded' || done.status === 'failed';
     }, { what: 'the install', withinMs: 60_000 });
     expect(done!.status).toBe('succeeded');
@@ -92,7 +92,7 @@ describe('the API', () => {
 
     const action = await stack.call('GET', '/api/v1/actions/halfway.winrm');
     expect(action.statusCode).toBe(200);
-    expect(action.json()).toMatchObject({ ref: 'halfway.winrm', runnerType: 'winrm-cmd', unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'winrm-cmd' } });
+    expect(action.json()).toMatchObject({ ref: 'halfway.winrm', runner_type: 'winrm-cmd', unavailable: { code: 'ACTION_RUNNER_MISSING', runner: 'winrm-cmd' } });
     const run = await stack.call('POST', '/api/v1/executions', { action: 'halfway.winrm', parameters: { command: 'uptime' } });
     expect(run.statusCode).toBe(409);
     expect(run.json()).toMatchObject({ code: 'ACTION_RUNNER_MISSING', details: { action: 'halfway.winrm', runner: 'winrm-cmd' } });

@@ -274,7 +274,7 @@ describe('StackStorm internal triggers', () => {
     const echoed = await ruleExecution('notifyme.on_sensor_spawn', spawned!);
     expect(echoed.result?.['stdout']).toBe('spawned Poller');
 
-    expect((await deployment.call('POST', '/api/v1/sensors/pysense.Poller/restart')).statusCode).toBeLessThan(300);
+    expect((await deployment.call('POST', '/api/v1/sensortypes/pysense.Poller/restart')).statusCode).toBeLessThan(300);
     const [exited] = await instances('core.st2.sensor.process_exit', (payload) => payload['id'] === 'Poller');
     expect(exited!.payload).toEqual({ id: 'Poller', timestamp: expect.any(Number), exit_code: expect.any(Number) });
   });

@@ -57,8 +57,14 @@ async function instancesOf(trigger: string): Promise<TriggerInstanceRecord[]> {
   return deployment.store.triggerInstances.find({ trigger }, { sort: { occurredAt: 1, id: 1 } });
 }
 
+/** As st2 rule enable/disable: the rule read, then sent back with `enabled` changed. */
+async function switchRule(ref: string, enabled: boolean) {
+  const rule = (await deployment.call('GET', `/api/v1/rules/${ref}`)).json() as Record<string, unknown>;
+  return deployment.call('PUT', `/api/v1/rules/${ref}`, { ...rule, enabled });
+}
+
 async function sensorView(ref: string): Promise<Record<string, unknown>> {
-  const response = await deployment.call('GET', `/api/v1/sensors/${ref}`);
+  const response = await deployment.call('GET', `/api/v1/sensortypes/${ref}`);
   expect(response.statusCode).toBe(200);
   return response.json() as Record<string, unknown>;
 }
@@ -66,7 +72,7 @@ async function sensorView(ref: string): Promise<Record<string, unknown>> {
 /** The instance a webhook answered with, once the rules engine is done with it. */
 async function processedInstance(response: { statusCode: number; json(): unknown }): Promise<TriggerInstanceRecord> {
   expect(response.statusCode).toBe(202);
-  const id = (response.json() as { triggerInstances: string[] }).triggerInstances[0]!;
+  const id = (response.json() as { trigger_instance_ids: string[] }).trigger_instance_ids[0]!;
   let instance: TriggerInstanceRecord | undefined;
   await retryUntil(async () => {
     instance = await deployment.store.triggerInstances.get(id);
@@ -111,7 +117,7 @@ describe('StackStorm examples pack under Packrun', () => {
       'examples.sample_rule_with_webhook_你好': true,
       'examples.sample_with_timer': false,
     });
-    const sensors = (await deployment.call('GET', '/api/v1/sensors')).json() as Array<{ ref: string; enabled: boolean }>;
+    const sensors = (await deployment.call('GET', '/api/v1/sensortypes?limit=-1')).json() as Array<{ ref: string; enabled: boolean }>;
     expect(sensors.filter((sensor) => sensor.ref.startsWith('examples.')).map((sensor) => sensor.ref).sort()).toEqual([
       'examples.EchoFlaskSensor',
       'examples.FibonacciSensor',
@@ -201,7 +207,7 @@ describe('StackStorm examples pack under Packrun', () => {
   describe('SamplePollingSensor and SampleSensor (templates whose methods are all `pass`)', () => {
     it('SamplePollingSensor keeps running and never dispatches', async () => {
       // By now the deployment has run through four fibonacci polls (> 12 s): more than one poll_interval (10 s).
-      expect(await sensorView('examples.SamplePollingSensor')).toMatchObject({ status: 'running', starts: 1, consecutiveFailures: 0 });
+      expect(await sensorView('examples.SamplePollingSensor')).toMatchObject({ status: 'running', starts: 1, consecutive_failures: 0 });
       expect(await instancesOf('examples.polling_event')).toEqual([]);
     });
 
@@ -209,9 +215,9 @@ describe('StackStorm examples pack under Packrun', () => {
       // StackStorm respawns an exited sensor twice and then leaves it dead; Packrun keeps
       // restarting it with a growing delay (docs/sensors.md, Supervision).
       await retryUntil(async () => Number((await sensorView('examples.SampleSensor'))['starts']) >= 3, { what: 'three starts', withinMs: 20_000 });
-      expect(await sensorView('examples.SampleSensor')).toMatchObject({ lastExit: { exitCode: 0, signal: null } });
+      expect(await sensorView('examples.SampleSensor')).toMatchObject({ last_exit: { exit_code: 0, signal: null } });
       expect(await instancesOf('examples.execution_trigger')).toEqual([]);
-      expect((await deployment.call('POST', '/api/v1/sensors/examples.SampleSensor/disable')).statusCode).toBe(200);
+      expect((await deployment.call('PUT', '/api/v1/sensortypes/examples.SampleSensor', { enabled: false })).statusCode).toBe(200);
     });
   });
 
@@ -262,7 +268,7 @@ describe('StackStorm examples pack under Packrun', () => {
 
   describe('notify_inquiry (core.st2.generic.inquiry, disabled as shipped)', () => {
     it('once enabled, an inquiry of core.ask fires it with the route in the channel, for the slack pack it needs', async () => {
-      expect((await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/enable')).json()).toMatchObject({ enabled: true });
+      expect((await switchRule('examples.notify_inquiry', true)).json()).toMatchObject({ enabled: true });
       const response = await deployment.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { route: 'developers' } });
       expect(response.statusCode).toBe(201);
       const id = (response.json() as { id: string }).id;
@@ -275,8 +281,8 @@ describe('StackStorm examples pack under Packrun', () => {
       const [enforcement] = await deployment.store.ruleEnforcements.find({ triggerInstance: instance!.id });
       expect(enforcement).toMatchObject({ rule: 'examples.notify_inquiry', status: 'failed' });
       expect(enforcement!.failureReason).toContain('slack.post_message');
-      await deployment.call('POST', '/api/v1/rules/examples.notify_inquiry/disable');
-      expect((await deployment.call('POST', `/api/v1/executions/${id}/cancel`)).statusCode).toBe(200);
+      await switchRule('examples.notify_inquiry', false);
+      expect((await deployment.call('DELETE', `/api/v1/executions/${id}`)).statusCode).toBe(200);
     });
   });
 
@@ -289,7 +295,7 @@ describe('StackStorm examples pack under Packrun', () => {
     });
 
     it('once enabled it runs core.local echoing executed_at in Python\'s str(datetime) form', async () => {
-      const enabled = await deployment.call('POST', '/api/v1/rules/examples.sample_with_timer/enable');
+      const enabled = await switchRule('examples.sample_with_timer', true);
       expect(enabled.json()).toMatchObject({ enabled: true });
       await deployment.sensors.refresh();
       const execution = await deployment.executionOf('examples.sample_with_timer', 20_000);
@@ -300,7 +306,7 @@ describe('StackStorm examples pack under Packrun', () => {
       expect(instance?.payload).toEqual({ executed_at: executedAt, schedule: null });
       expect(execution).toMatchObject({ status: 'succeeded', parameters: { cmd: `echo "${executedAt}"` }, result: { stdout: executedAt } });
       await deployment.expectEnforced('examples.sample_with_timer', execution);
-      await deployment.call('POST', '/api/v1/rules/examples.sample_with_timer/disable');
+      await switchRule('examples.sample_with_timer', false);
     }, 30_000);
   });
 
@@ -327,24 +333,24 @@ describe('StackStorm examples pack under Packrun', () => {
   });
 
   it('installed again through the API (packs.install), it names the rules it could not register and why', async () => {
-    const install = await deployment.call('POST', '/api/v1/packs/install', { source: packDir });
+    const install = await deployment.call('POST', '/api/v1/packs/install', { packs: [packDir] });
     expect(install.statusCode).toBe(202);
-    const id = (install.json() as { id: string }).id;
+    const id = (install.json() as { execution_id: string }).execution_id;
     let done: ExecutionRecord | undefined;
     await retryUntil(async () => {
       done = await deployment.store.executions.get(id);
       return done !== undefined && ['succeeded', 'failed'].includes(done.status);
     }, { what: 'the install', withinMs: 120_000 });
     expect(done!.status, JSON.stringify(done!.error)).toBe('succeeded');
-    const warnings = (done!.result as { warnings: string[] }).warnings;
+    const warnings = (done!.result as { output: { warning_list: string[] } }).output.warning_list;
     const skipped = warnings.filter((warning) => warning.includes('rule not registered'));
     expect(skipped).toHaveLength(Object.keys(cannotFire).length);
     for (const file of ['sample_rule_file_watch.yaml']) {
       expect(skipped.some((warning) => warning.startsWith(`examples: rules/${file}: `))).toBe(true);
     }
     expect(skipped.some((warning) => warning.includes('linux.file_watch.line'))).toBe(true);
-    const output = (await deployment.call('GET', `/api/v1/executions/${id}/output`)).json() as { stdout: string };
-    for (const line of skipped) expect(output.stdout).toContain(line);
+    const output = (await deployment.call('GET', `/api/v1/executions/${id}/output?output_type=stdout`)).body;
+    for (const line of skipped) expect(output).toContain(line);
   }, 150_000);
 
   describe('rules that cannot fire here', () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectSandbox, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { detectSandbox, loadConfig, type St2Execution } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { realPython } from '../runner/fixtures.ts';
@@ -95,13 +95,13 @@ let connection: amqp.ChannelModel | undefined;
 let skipReason: string | undefined;
 const uids = testUidRange();
 
-async function execute(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
-  const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+async function execute(action: string, parameters: Record<string, unknown>): Promise<St2Execution> {
+  const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  let done: ExecutionRecord | undefined;
+  let done: St2Execution | undefined;
   await retryUntil(
     async () => {
-      done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${created.body.id}`)).body;
+      done = (await api.call<St2Execution>('GET', `/api/v1/executions/${created.body.id}`)).body;
       return ['succeeded', 'failed', 'timeout', 'canceled'].includes(done.status);
     },
     { what: `${action} to end`, withinMs: 90_000, everyMs: 50 },
@@ -110,7 +110,7 @@ async function execute(action: string, parameters: Record<string, unknown>): Pro
 }
 
 /** The result an action returned, once it succeeded. */
-function resultOf<T>(record: ExecutionRecord): T {
+function resultOf<T>(record: St2Execution): T {
   expect(record.status, JSON.stringify(record.result)).toBe('succeeded');
   return (record.result as { result: T }).result;
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, type ExecutionRecord } from '@packrun/core';
+import { loadConfig, type St2Execution } from '@packrun/core';
 import { runAction } from '@packrun/action-runner';
 import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { homeWithPacks, realPython } from '../runner/fixtures.ts';
@@ -23,7 +23,7 @@ import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/
 let scratch: string;
 let server: PackrunProcess;
 let apiPort: number;
-let operator: (body: unknown) => Promise<ExecutionRecord>;
+let operator: (body: unknown) => Promise<St2Execution>;
 /** Stands for the outside world: on loopback, but allowed by PACKRUN_HTTP_ALLOW (its port only). */
 let allowed: Server;
 /** A service of the host bound to every address, which nothing allows. */
@@ -67,11 +67,11 @@ beforeAll(async () => {
   const created = await admin.call<{ key: string }>('POST', '/api/v1/apikeys', { user: 'mallory', role: 'operator' });
   const key = created.body.key;
   operator = async (body) => {
-    const response = await admin.call<ExecutionRecord>('POST', '/api/v1/executions', body, { 'x-api-key': key });
+    const response = await admin.call<St2Execution>('POST', '/api/v1/executions', body, { 'x-api-key': key });
     expect(response.status).toBe(201);
-    let done: ExecutionRecord | undefined;
+    let done: St2Execution | undefined;
     await retryUntil(async () => {
-      done = (await admin.call<ExecutionRecord>('GET', `/api/v1/executions/${response.body.id}`)).body;
+      done = (await admin.call<St2Execution>('GET', `/api/v1/executions/${response.body.id}`)).body;
       return ['succeeded', 'failed', 'timeout'].includes(done.status);
     }, { what: 'the execution to end', withinMs: 60_000 });
     return done!;

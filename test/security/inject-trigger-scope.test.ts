@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import type { St2Execution } from '@packrun/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -85,7 +86,7 @@ describe('core.inject_trigger from a caller of the API', () => {
   it('fires any trigger for an operator, as POST /webhooks/st2 would, and the rules on it run', async () => {
     const created = await deployment.call('POST', '/api/v1/executions', { action: 'core.inject_trigger', parameters: { trigger_name: 'victim.deploy', payload: { version: '1.2' } } });
     expect(created.statusCode).toBe(201);
-    const injection = await finished(created.json<ExecutionRecord>().id);
+    const injection = await finished(created.json<St2Execution>().id);
     expect(injection).toMatchObject({ status: 'succeeded', result: { result: { trigger: 'victim.deploy', payload: { version: '1.2' }, trigger_instance: expect.any(String) } } });
     const deployed = await deployment.executionOf('victim.on_deploy');
     expect(deployed).toMatchObject({ status: 'succeeded', result: { stdout: 'deployed 1.2' } });
@@ -97,14 +98,14 @@ describe('core.inject_trigger from a caller of the API', () => {
       parameters: { trigger_name: 'victim.deploy', payload: { version: 'forged' } },
       context: { rule: { ref: 'mallory.forge', pack: 'mallory' } },
     });
-    const injection = await finished(created.json<ExecutionRecord>().id);
+    const injection = await finished(created.json<St2Execution>().id);
     expect(injection).toMatchObject({ status: 'failed', error: { type: 'TRIGGER_NOT_OWNED' } });
   });
 
   it('refuses a trigger that does not exist, and the two trigger parameters together', async () => {
     const unknown = await deployment.call('POST', '/api/v1/executions', { action: 'core.inject_trigger', parameters: { trigger_name: 'nobody.nothing' } });
-    expect(await finished(unknown.json<ExecutionRecord>().id)).toMatchObject({ status: 'failed', error: { type: 'TRIGGER_NOT_FOUND' } });
+    expect(await finished(unknown.json<St2Execution>().id)).toMatchObject({ status: 'failed', error: { type: 'TRIGGER_NOT_FOUND' } });
     const both = await deployment.call('POST', '/api/v1/executions', { action: 'core.inject_trigger', parameters: { trigger: 'a.b', trigger_name: 'c.d' } });
-    expect(await finished(both.json<ExecutionRecord>().id)).toMatchObject({ status: 'failed', error: { type: 'PARAMETER_INVALID' } });
+    expect(await finished(both.json<St2Execution>().id)).toMatchObject({ status: 'failed', error: { type: 'PARAMETER_INVALID' } });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, runThroughApi, waitFor } from '../workflows/workflow-stack.ts';
@@ -27,7 +27,7 @@ describe('an inquiry claiming a workflow it does not belong to', () => {
     const schema = { type: 'object', properties: { approved: { type: 'boolean' } } };
     const withParent = await stack.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { schema }, parent: victim.id });
     // Refused outright, or the field is not taken: either way the record has no parent.
-    if (withParent.statusCode === 201) expect(withParent.json<ExecutionRecord>().parent).toBeUndefined();
+    if (withParent.statusCode === 201) expect(withParent.json<St2Execution>().parent).toBeUndefined();
     else expect(withParent.statusCode).toBe(400);
     const viaContext = await stack.call('POST', '/api/v1/executions', {
       action: 'core.ask',
@@ -35,13 +35,13 @@ describe('an inquiry claiming a workflow it does not belong to', () => {
       context: { parent: { execution_id: victim.id }, orquesta: { task_name: 'get_approval' } },
     });
     expect(viaContext.statusCode, viaContext.body).toBe(201);
-    const forged = viaContext.json<ExecutionRecord>();
+    const forged = viaContext.json<St2Execution>();
     expect(forged.parent).toBeUndefined();
     await retryUntil(async () => (await stack.store.executions.get(forged.id))?.status === 'pending', { what: 'the forged inquiry pending' });
     expect((await stack.call('PUT', `/api/v1/inquiries/${forged.id}`, { response: { approved: true } })).statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await waitFor(stack, victim.id, ['paused'])).status).toBe('paused');
     const [, ask] = await childrenOf(stack, victim.id);
-    expect(ask).toMatchObject({ action: 'core.ask', status: 'pending' });
+    expect(ask).toMatchObject({ action: { ref: 'core.ask' }, status: 'pending' });
   }, 60_000);
 });

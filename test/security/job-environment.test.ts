@@ -91,8 +91,8 @@ beforeAll(async () => {
   await up.waitForOutput(/packrun is up/, 110_000);
   api = await apiAt(url, upHome);
   for (const source of [packDir, markPackDir]) {
-    const install = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source });
-    expect((await finished(install.body.id)).status).toBe('succeeded');
+    const install = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [source] });
+    expect((await finished(install.body.execution_id)).status).toBe('succeeded');
   }
 }, 180_000);
 

@@ -5,7 +5,7 @@ import net, { type AddressInfo, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, type ExecutionRecord } from '@packrun/core';
+import { loadConfig, type St2Execution } from '@packrun/core';
 import { runAction } from '@packrun/action-runner';
 import { LocalFileKeyValues } from '../helpers/file-key-values.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
@@ -172,7 +172,7 @@ describe.skipIf(unavailable !== undefined)('hostile parameters', () => {
 describe.skipIf(unavailable !== undefined)('credentials never show', () => {
   let server: PackrunProcess;
   let env: Record<string, string>;
-  let operator: (body: unknown) => Promise<ExecutionRecord>;
+  let operator: (body: unknown) => Promise<St2Execution>;
   const canary = { password: 'canary-password-5e1f', passphrase: 'canary-passphrase-77ab', sudo: 'canary-sudo-9c3d' };
 
   beforeAll(async () => {
@@ -191,15 +191,15 @@ describe.skipIf(unavailable !== undefined)('credentials never show', () => {
     const admin = await apiAt(env['PACKRUN_API_URL']!, env['PACKRUN_HOME']!);
     const key = (await admin.call<{ key: string }>('POST', '/api/v1/apikeys', { user: 'mallory', role: 'operator' })).body.key;
     operator = async (body) => {
-      const response = await admin.call<ExecutionRecord>('POST', '/api/v1/executions', body, { 'x-api-key': key });
+      const response = await admin.call<St2Execution>('POST', '/api/v1/executions', body, { 'x-api-key': key });
       expect(response.status).toBe(201);
-      let done: ExecutionRecord | undefined;
+      let done: St2Execution | undefined;
       await retryUntil(async () => {
-        done = (await admin.call<ExecutionRecord>('GET', `/api/v1/executions/${response.body.id}`, undefined, { 'x-api-key': key })).body;
+        done = (await admin.call<St2Execution>('GET', `/api/v1/executions/${response.body.id}`, undefined, { 'x-api-key': key })).body;
         return ['succeeded', 'failed', 'timeout'].includes(done.status);
       }, { what: 'the execution to end', withinMs: 60_000 });
       // A large result is kept beside the record: the whole of it is what is checked.
-      if ((done as ExecutionRecord & { resultOmitted?: boolean }).resultOmitted) {
+      if (done?.result_omitted) {
         done = { ...done!, result: (await admin.call<Record<string, unknown>>('GET', `/api/v1/executions/${done!.id}/result`, undefined, { 'x-api-key': key })).body };
       }
       return done!;

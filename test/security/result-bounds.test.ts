@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type St2Execution } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 
@@ -18,12 +18,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function run(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+async function run(action: string, parameters: Record<string, unknown>): Promise<St2Execution> {
   const created = await stack.call('POST', '/api/v1/executions', { action, parameters });
   expect(created.statusCode, created.body).toBe(201);
-  const id = created.json<ExecutionRecord>().id;
-  let record: ExecutionRecord | undefined;
-  await retryUntil(async () => isCompleted((record = (await stack.call('GET', `/api/v1/executions/${id}`)).json<ExecutionRecord>()).status), {
+  const id = created.json<St2Execution>().id;
+  let record: St2Execution | undefined;
+  await retryUntil(async () => isCompleted((record = (await stack.call('GET', `/api/v1/executions/${id}`)).json<St2Execution>()).status), {
     withinMs: 60_000,
     what: `${action} completed`,
   });

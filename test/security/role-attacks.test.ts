@@ -87,7 +87,7 @@ describe('a runner key', () => {
     const runnerB = `${other.id}.host-b`;
     expect((await call(otherKey, 'POST', `/api/v1/runners/${runnerB}/complete`, { executionId, outcome })).status).toBe(204);
     expect(JSON.parse((await call(otherKey, 'POST', `/api/v1/runners/${runnerB}/claim`, { executionId })).body)).toMatchObject({ decision: 'skip' });
-    for (const path of [`/api/v1/executions/${executionId}`, `/api/v1/executions/${executionId}/output`, `/api/v1/executions/${executionId}/result`, `/api/v1/executions/${executionId}/stream`]) {
+    for (const path of [`/api/v1/executions/${executionId}`, `/api/v1/executions/${executionId}/output`, `/api/v1/executions/${executionId}/result`, `/stream/v1/executions/${executionId}/output`]) {
       const response = await call(otherKey, 'GET', path);
       expect(response.status, path).toBe(403);
       expect(codeOf(response)).toBe('API_RUNNER_FORBIDDEN');
@@ -121,8 +121,9 @@ describe('an observer key', () => {
     }
     const changes = [
       { method: 'POST', path: '/api/v1/executions', body: { action: 'core.local', parameters: { cmd: 'true' } } },
-      { method: 'POST', path: `/api/v1/executions/${stack.executionId}/cancel` },
-      { method: 'POST', path: `/api/v1/executions/${stack.executionId}/rerun`, body: {} },
+      { method: 'DELETE', path: `/api/v1/executions/${stack.executionId}` },
+      { method: 'POST', path: `/api/v1/executions/${stack.executionId}/re_run`, body: {} },
+      { method: 'PUT', path: `/api/v1/executions/${stack.executionId}`, body: { status: 'pausing' } },
       { method: 'PUT', path: '/api/v1/keys/mine', body: { value: 'v', scope: 'user' } },
       { method: 'POST', path: `/api/v1/runners/r/claim`, body: { executionId: stack.executionId } },
     ];

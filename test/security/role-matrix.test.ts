@@ -45,15 +45,16 @@ function rows(): Row[] {
     // An empty body fails validation: an admin gets 400, after authorization, and nothing is purged.
     { route: 'POST /api/v1/executions/purge', path: at('/api/v1/executions/purge'), body: {}, allowed: admins },
     { route: 'GET /api/v1/executions/:id', path: () => `/api/v1/executions/${runnersExecution}`, allowed: everyone },
-    { route: 'POST /api/v1/executions/:id/cancel', path: () => `/api/v1/executions/${canceledExecution}/cancel`, allowed: operators },
     // Not a workflow, and already canceled: an allowed role gets 409, after authorization.
     { route: 'PUT /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, body: { status: 'pausing' }, allowed: operators },
     { route: 'DELETE /api/v1/executions/:id', path: () => `/api/v1/executions/${canceledExecution}`, allowed: operators },
     { route: 'GET /api/v1/executions/:id/children', path: () => `/api/v1/executions/${runnersExecution}/children`, allowed: everyone },
-    { route: 'POST /api/v1/executions/:id/rerun', path: () => `/api/v1/executions/${canceledExecution}/rerun`, body: {}, allowed: operators },
+    { route: 'POST /api/v1/executions/:id/re_run', path: () => `/api/v1/executions/${canceledExecution}/re_run`, body: {}, allowed: operators },
     { route: 'GET /api/v1/executions/:id/output', path: () => `/api/v1/executions/${runnersExecution}/output`, allowed: everyone },
     { route: 'GET /api/v1/executions/:id/result', path: () => `/api/v1/executions/${runnersExecution}/result`, allowed: everyone },
-    { route: 'GET /api/v1/executions/:id/stream', path: () => `/api/v1/executions/${runnersExecution}/stream`, allowed: everyone },
+    { route: 'GET /stream/v1/executions/:id/output', path: () => `/stream/v1/executions/${runnersExecution}/output`, allowed: everyone },
+    { route: 'GET /api/v1/runnertypes', path: at('/api/v1/runnertypes'), allowed: readers },
+    { route: 'GET /api/v1/runnertypes/:name', path: at('/api/v1/runnertypes/local-shell-cmd'), allowed: readers },
     { route: 'GET /api/v1/stream', path: at('/api/v1/stream'), allowed: readers },
     { route: 'GET /api/v1/inquiries', path: at('/api/v1/inquiries'), allowed: readers },
     { route: 'GET /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), allowed: readers },
@@ -66,7 +67,7 @@ function rows(): Row[] {
     { route: 'GET /api/v1/packs/:ref', path: at('/api/v1/packs/core'), allowed: readers },
     // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.
     { route: 'POST /api/v1/packs/install', path: at('/api/v1/packs/install'), body: {}, allowed: admins },
-    { route: 'DELETE /api/v1/packs/:ref', path: at('/api/v1/packs/core?force=maybe'), allowed: admins },
+    { route: 'POST /api/v1/packs/uninstall', path: at('/api/v1/packs/uninstall'), body: {}, allowed: admins },
     { route: 'GET /api/v1/keys', path: at('/api/v1/keys'), allowed: readers },
     { route: 'GET /api/v1/keys/:name', path: at('/api/v1/keys/canary-plain'), allowed: readers },
     { route: 'PUT /api/v1/keys/:name', path: at('/api/v1/keys/matrix'), body: { value: 'v', scope: 'user' }, allowed: operators },
@@ -79,28 +80,32 @@ function rows(): Row[] {
     { route: 'POST /api/v1/runners/:runner/triggers', path: runnerPath('triggers'), body: {}, allowed: runners },
     { route: 'GET /api/v1/runners', path: at('/api/v1/runners'), allowed: readers },
     { route: 'POST /api/v1/apikeys', path: at('/api/v1/apikeys'), body: { user: 'made-by-matrix', role: 'observer' }, allowed: admins },
-    { route: 'GET /api/v1/apikeys', path: at('/api/v1/apikeys'), allowed: admins },
-    { route: 'DELETE /api/v1/apikeys/:id', path: at('/api/v1/apikeys/nothing-here'), allowed: admins },
+    // Every key sees its own user's keys (an admin all of them); nobody gets another's by id or key.
+    { route: 'GET /api/v1/apikeys', path: at('/api/v1/apikeys'), allowed: everyone },
+    { route: 'GET /api/v1/apikeys/:id_or_key', path: at('/api/v1/apikeys/nothing-here'), allowed: everyone },
+    { route: 'PUT /api/v1/apikeys/:id_or_key', path: at('/api/v1/apikeys/nothing-here'), body: { enabled: true }, allowed: admins },
+    { route: 'DELETE /api/v1/apikeys/:id_or_key', path: at('/api/v1/apikeys/nothing-here'), allowed: admins },
     { route: 'GET /api/v1/rules', path: at('/api/v1/rules'), allowed: readers },
     { route: 'GET /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), allowed: readers },
     { route: 'POST /api/v1/rules', path: at('/api/v1/rules'), body: {}, allowed: operators },
     { route: 'PUT /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), body: {}, allowed: operators },
     { route: 'DELETE /api/v1/rules/:ref', path: at('/api/v1/rules/core.nothing'), allowed: operators },
-    { route: 'POST /api/v1/rules/:ref/enable', path: at('/api/v1/rules/core.nothing/enable'), allowed: operators },
-    { route: 'POST /api/v1/rules/:ref/disable', path: at('/api/v1/rules/core.nothing/disable'), allowed: operators },
     { route: 'GET /api/v1/triggertypes', path: at('/api/v1/triggertypes'), allowed: readers },
     { route: 'GET /api/v1/triggertypes/:ref', path: at('/api/v1/triggertypes/core.st2.webhook'), allowed: readers },
     { route: 'GET /api/v1/triggers', path: at('/api/v1/triggers'), allowed: readers },
     { route: 'GET /api/v1/triggerinstances', path: at('/api/v1/triggerinstances'), allowed: readers },
     { route: 'GET /api/v1/triggerinstances/:id', path: at('/api/v1/triggerinstances/nothing-here'), allowed: readers },
+    { route: 'POST /api/v1/triggerinstances/:id/re_emit', path: at('/api/v1/triggerinstances/nothing-here/re_emit'), allowed: operators },
     { route: 'GET /api/v1/ruleenforcements', path: at('/api/v1/ruleenforcements'), allowed: readers },
+    { route: 'GET /api/v1/ruleenforcements/:id', path: at('/api/v1/ruleenforcements/nothing-here'), allowed: readers },
+    { route: 'GET /api/v1/webhooks', path: at('/api/v1/webhooks'), allowed: readers },
+    { route: 'GET /api/v1/webhooks/*', path: at('/api/v1/webhooks/nothing-here'), allowed: readers },
     { route: 'POST /api/v1/webhooks/st2', path: at('/api/v1/webhooks/st2'), body: {}, allowed: operators },
     { route: 'POST /api/v1/webhooks/*', path: at('/api/v1/webhooks/nothing-here'), body: {}, allowed: operators },
-    { route: 'GET /api/v1/sensors', path: at('/api/v1/sensors'), allowed: readers },
-    { route: 'GET /api/v1/sensors/:ref', path: at('/api/v1/sensors/core.nothing'), allowed: readers },
-    { route: 'POST /api/v1/sensors/:ref/enable', path: at('/api/v1/sensors/core.nothing/enable'), allowed: operators },
-    { route: 'POST /api/v1/sensors/:ref/disable', path: at('/api/v1/sensors/core.nothing/disable'), allowed: operators },
-    { route: 'POST /api/v1/sensors/:ref/restart', path: at('/api/v1/sensors/core.nothing/restart'), allowed: operators },
+    { route: 'GET /api/v1/sensortypes', path: at('/api/v1/sensortypes'), allowed: readers },
+    { route: 'GET /api/v1/sensortypes/:ref', path: at('/api/v1/sensortypes/core.nothing'), allowed: readers },
+    { route: 'PUT /api/v1/sensortypes/:ref', path: at('/api/v1/sensortypes/core.nothing'), body: { enabled: true }, allowed: operators },
+    { route: 'POST /api/v1/sensortypes/:ref/restart', path: at('/api/v1/sensortypes/core.nothing/restart'), allowed: operators },
   ];
 }
 
@@ -123,7 +128,7 @@ beforeAll(async () => {
   const outcome = { status: 'succeeded', result: { stdout: '', stderr: '' }, durationMs: 1 };
   expect((await callAs('runner', 'POST', `${runner}/complete`, { executionId: runnersExecution, outcome })).status).toBe(204);
   canceledExecution = await insertExecution(stack.store);
-  expect((await callAs('operator', 'POST', `/api/v1/executions/${canceledExecution}/cancel`)).status).toBe(200);
+  expect((await callAs('operator', 'DELETE', `/api/v1/executions/${canceledExecution}`)).status).toBe(200);
 }, 120_000);
 
 afterAll(async () => {

@@ -30,15 +30,15 @@ function requestFor(method: string, url: string): { path: string; body?: unknown
   const bodies: Record<string, unknown> = {
     'POST /api/v1/apikeys': { user: 'intruder' },
     'POST /api/v1/executions': { action: 'core.local', parameters: { cmd: 'true' } },
-    'POST /api/v1/executions/:id/rerun': {},
+    'POST /api/v1/executions/:id/re_run': {},
     'PUT /api/v1/executions/:id': { status: 'pausing' },
-    'POST /api/v1/executions/purge': { olderThanDays: 0.0001 },
+    'POST /api/v1/executions/purge': { older_than_days: 0.0001 },
     'PUT /api/v1/keys/:name': { value: 'overwritten' },
     'POST /api/v1/runners/:runner/claim': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/complete': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/release': { executionId: stack.executionId },
     'POST /api/v1/runners/:runner/heartbeat': { host: 'h', pid: 1, concurrency: 1, running: [] },
-    'POST /api/v1/packs/install': { source: '/nonexistent' },
+    'POST /api/v1/packs/install': { packs: ['/nonexistent'] },
     'POST /api/v1/webhooks/st2': { trigger: 'core.st2.webhook', payload: {} },
   };
   const query = url.startsWith('/api/v1/keys') && method === 'GET' ? '?decrypt=true' : '';
@@ -101,7 +101,7 @@ async function unchanged(): Promise<void> {
 describe('every route, every spelling, no key', () => {
   it('lists the routes of the API, the rules engine and the sensor container, each with its access', () => {
     const urls = listRouteAccess(stack.api.app).map((route) => `${route.method} ${route.url}`);
-    for (const expected of ['GET /api/v1/keys', 'POST /api/v1/apikeys', 'POST /api/v1/rules', 'POST /api/v1/webhooks/*', 'POST /api/v1/sensors/:ref/restart', 'HEAD /api/v1/keys/:name']) {
+    for (const expected of ['GET /api/v1/keys', 'POST /api/v1/apikeys', 'POST /api/v1/rules', 'POST /api/v1/webhooks/*', 'POST /api/v1/sensortypes/:ref/restart', 'HEAD /api/v1/keys/:name']) {
       expect(urls).toContain(expected);
     }
   });

@@ -47,7 +47,9 @@ describe('a token acts with its key\'s role and no more', () => {
     expect((await call('GET', '/api/v1/executions', { 'x-auth-token': token })).status).toBe(200);
     const attempts: Array<[string, string, unknown?]> = [
       ['POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'touch /tmp/pwned' } }],
-      ['POST', `/api/v1/executions/${stack.executionId}/cancel`],
+      ['DELETE', `/api/v1/executions/${stack.executionId}`],
+      ['POST', `/api/v1/executions/${stack.executionId}/re_run`, {}],
+      ['PUT', `/api/v1/executions/${stack.executionId}`, { status: 'pausing' }],
       ['PUT', '/api/v1/keys/planted', { value: 'x', scope: 'user' }],
       ['POST', '/api/v1/apikeys', { user: 'intruder', role: 'admin' }],
       ['GET', `/api/v1/keys/${stack.secretName}?decrypt=true`],

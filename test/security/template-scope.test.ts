@@ -107,7 +107,7 @@ describe('a trigger payload copied by a rule into a parameter', () => {
 describe('parameters a rule sends through the API (the distributed rules engine)', () => {
   it('are data when the request says so, never rendered', async () => {
     const text = '{{ st2kv.system.secret | decrypt_kv }}';
-    const created = await deployment.call('POST', '/api/v1/executions', { action: 'victim.say', parameters: { message: text }, parametersAreData: true });
+    const created = await deployment.call('POST', '/api/v1/executions', { action: 'victim.say', parameters: { message: text }, parameters_are_data: true });
     expect(created.statusCode).toBe(201);
     const execution = await ended((created.json() as { id: string }).id);
     expect(execution.result).toMatchObject({ result: text });

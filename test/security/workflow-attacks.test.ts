@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type ExecutionRecord, type St2Execution } from '@packrun/core';
 import { createApiKey } from '@packrun/api';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startEmbeddedDeployment, type EmbeddedDeployment } from '../rules/embedded-deployment.ts';
@@ -112,7 +112,7 @@ describe('workflows and the rights of who started them', () => {
     const { key } = await createApiKey(deployment.store, { user: 'opal', role: 'operator' });
     const started = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.read_secret' }, { 'x-api-key': key });
     expect(started.statusCode).toBe(201);
-    const done = await finished(started.json<ExecutionRecord>().id);
+    const done = await finished(started.json<St2Execution>().id);
     expect(done.status).toBe('failed');
     expect(String(done.result?.['error'])).toContain('may not decrypt');
     expect(await childrenOf(done.id)).toEqual([]);
@@ -126,7 +126,7 @@ describe('workflows and the rights of who started them', () => {
     expect(await childrenOf(fromRule.id)).toEqual([]);
 
     const started = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.read_secret' });
-    const done = await finished(started.json<ExecutionRecord>().id);
+    const done = await finished(started.json<St2Execution>().id);
     expect(done.status).toBe('succeeded');
     const [reveal] = await childrenOf(done.id);
     expect(reveal).toMatchObject({ user: 'tester', result: { stdout: 'TOPSECRET' } });
@@ -136,7 +136,7 @@ describe('workflows and the rights of who started them', () => {
     await deployment.store.actions.update({ id: 'core.echo' }, { set: { enabled: false } });
     try {
       const started = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'x' } });
-      const done = await finished(started.json<ExecutionRecord>().id);
+      const done = await finished(started.json<St2Execution>().id);
       expect(done.status).toBe('failed');
       const [child] = await childrenOf(done.id);
       expect(child).toMatchObject({ status: 'failed', error: { type: 'ACTION_DISABLED' }, user: 'tester' });
@@ -163,12 +163,12 @@ describe('workflows and the scope of the rule that started them', () => {
 describe('workflows and re-runs', () => {
   it("a caller cannot make a new execution start from another workflow's state: rerunOf and rerunTasks come only from the re-run route", async () => {
     const victim = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'theirs' } });
-    const victimId = victim.json<ExecutionRecord>().id;
+    const victimId = victim.json<St2Execution>().id;
     await finished(victimId);
     const forged = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, rerunOf: victimId, rerunTasks: [] });
     expect(forged.statusCode).toBe(400);
     const viaContext = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, context: { rerunOf: victimId, rerunTasks: [], 're-run': { ref: victimId, tasks: [] } } });
-    const done = await finished(viaContext.json<ExecutionRecord>().id);
+    const done = await finished(viaContext.json<St2Execution>().id);
     expect(done.rerunOf).toBeUndefined();
     expect(done.rerunTasks).toBeUndefined();
     expect((await childrenOf(done.id)).map((child) => child.parameters['message'])).toEqual(['mine', 'mine / mine']);

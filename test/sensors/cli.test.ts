@@ -24,7 +24,7 @@ let api: Awaited<ReturnType<typeof apiAt>>;
 async function sensorStatus(ref: string, status: string): Promise<void> {
   let last: unknown;
   await retryUntil(async () => {
-    last = (await api.call<{ status: string }>('GET', `/api/v1/sensors/${ref}`)).body;
+    last = (await api.call<{ status: string }>('GET', `/api/v1/sensortypes/${ref}`)).body;
     return (last as { status?: string } | undefined)?.status === status;
   }, { what: `${ref} ${status}`, withinMs: 40_000 }).catch((error: Error) => {
     throw new Error(`${error.message}; last seen ${JSON.stringify(last)}`);
@@ -59,8 +59,8 @@ beforeAll(async () => {
   await up.waitForOutput(/packrun is up/, 110_000);
   api = await apiAt(env['PACKRUN_API_URL']!, home);
   for (const source of [path.join(repoRoot, 'packs/core'), packDir]) {
-    const install = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source });
-    await retryUntil(async () => (await api.call<{ status: string }>('GET', `/api/v1/executions/${install.body.id}`)).body.status === 'succeeded', {
+    const install = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [source] });
+    await retryUntil(async () => (await api.call<{ status: string }>('GET', `/api/v1/executions/${install.body.execution_id}`)).body.status === 'succeeded', {
       what: `install of ${source}`,
       withinMs: 60_000,
     });
@@ -107,7 +107,7 @@ describe('packrun rule, sensor and trigger commands', () => {
     const fired = await cli('trigger', 'fire', 'nodesense.tick', '{"n": -7}');
     const id = fired.stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{24}$/);
-    await retryUntil(async () => (await api.call<unknown[]>('GET', `/api/v1/ruleenforcements?triggerInstance=${id}`)).body.length === 1, { what: 'the enforcement' });
+    await retryUntil(async () => (await api.call<unknown[]>('GET', `/api/v1/ruleenforcements?trigger_instance=${id}`)).body.length === 1, { what: 'the enforcement' });
     const shown = (await cli('trigger', 'instance', id)).stdout;
     // A rule's execution is named after the trigger instance and the rule (enforcementExecutionId).
     expect(shown).toMatch(/rule cli\.on_manual_tick: execution rule-[0-9a-f]{40}/);

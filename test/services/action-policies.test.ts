@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPack } from '@packrun/pack-installer';
-import { queueNames, type ExecutionRecord } from '@packrun/core';
+import { queueNames, type St2Execution } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -116,17 +116,17 @@ afterAll(async () => {
 const final = ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'];
 
 async function create(action: string, parameters: Record<string, unknown> = {}): Promise<string> {
-  const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+  const response = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.id;
 }
 
-async function get(id: string): Promise<ExecutionRecord> {
-  return (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+async function get(id: string): Promise<St2Execution> {
+  return (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body;
 }
 
-async function allFinal(ids: string[], withinMs = 60_000): Promise<ExecutionRecord[]> {
-  let records: ExecutionRecord[] = [];
+async function allFinal(ids: string[], withinMs = 60_000): Promise<St2Execution[]> {
+  let records: St2Execution[] = [];
   await retryUntil(async () => {
     records = await Promise.all(ids.map(get));
     return records.every((record) => final.includes(record.status));
@@ -134,11 +134,11 @@ async function allFinal(ids: string[], withinMs = 60_000): Promise<ExecutionReco
   return records;
 }
 
-/** The most executions running at one moment, from their stored start and end times. */
-function peakRunning(records: ExecutionRecord[]): number {
+/** The most executions running at one moment, from when their log says they started running and their end. */
+function peakRunning(records: St2Execution[]): number {
   const edges = records.flatMap((record) => [
-    { at: Date.parse(record.startedAt!), change: 1 },
-    { at: Date.parse(record.endedAt!), change: -1 },
+    { at: Date.parse(record.log.find((change) => change.status === 'running')!.timestamp), change: 1 },
+    { at: Date.parse(record.end_timestamp!), change: -1 },
   ]);
   // An end at the same millisecond as a start comes first: the place was given back before it was taken.
   edges.sort((a, b) => a.at - b.at || a.change - b.change);
@@ -174,7 +174,7 @@ describe('action policies across two action-runner processes', () => {
     expect(delayed.length).toBeGreaterThanOrEqual(10);
     expect(delayed[0]!.log.find((change) => change.status === 'delayed')!.reason).toContain('policy policed.slow_limit');
     // Both runners ran some: the limit held across processes, not within one.
-    expect(new Set(records.map((record) => record.runnerId))).toEqual(new Set(runnerIds));
+    expect(new Set(records.map((record) => record.liveaction.runner_info.runner_id))).toEqual(new Set(runnerIds));
   }, 150_000);
 
   it('action.concurrency threshold 1, cancel: requests over the threshold end canceled', async () => {
@@ -204,15 +204,15 @@ describe('action policies across two action-runner processes', () => {
 
   it('action.retry on failure: retried max_retry_count times after the delay, with context.policies.retry as st2 records it', async () => {
     const first = await create('policed.flaky');
-    let chain: ExecutionRecord[] = [];
+    let chain: St2Execution[] = [];
     await retryUntil(async () => {
-      const all = (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?action=policed.flaky&limit=100')).body;
-      chain = all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      const all = (await api.call<St2Execution[]>('GET', '/api/v1/executions?action=policed.flaky&limit=100')).body;
+      chain = all.sort((a, b) => a.start_timestamp.localeCompare(b.start_timestamp));
       return chain.length >= 3 && chain.every((record) => final.includes(record.status));
     }, { withinMs: 30_000, what: 'the original and two retries' });
     // No third retry comes.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    chain = (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?action=policed.flaky&limit=100')).body.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    chain = (await api.call<St2Execution[]>('GET', '/api/v1/executions?action=policed.flaky&limit=100')).body.sort((a, b) => a.start_timestamp.localeCompare(b.start_timestamp));
     expect(chain).toHaveLength(3);
     expect(chain.map((record) => record.status)).toEqual(['failed', 'failed', 'failed']);
     expect(chain[0]!.id).toBe(first);
@@ -220,14 +220,14 @@ describe('action policies across two action-runner processes', () => {
     expect(chain[1]!.context['policies']).toEqual({ retry: { applied_policy: 'policed.flaky_retry', retry_count: 1, retried_liveaction_id: chain[0]!.id } });
     expect(chain[2]!.context['policies']).toEqual({ retry: { applied_policy: 'policed.flaky_retry', retry_count: 2, retried_liveaction_id: chain[1]!.id } });
     // The delay (0.5 s) between an end and the retry's request.
-    expect(Date.parse(chain[1]!.createdAt) - Date.parse(chain[0]!.endedAt!)).toBeGreaterThanOrEqual(450);
+    expect(Date.parse(chain[1]!.start_timestamp) - Date.parse(chain[0]!.end_timestamp!)).toBeGreaterThanOrEqual(450);
   }, 60_000);
 
   it('action.retry on timeout retries a timed-out execution once', async () => {
     await create('policed.sleepy');
-    let chain: ExecutionRecord[] = [];
+    let chain: St2Execution[] = [];
     await retryUntil(async () => {
-      chain = (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?action=policed.sleepy&limit=100')).body;
+      chain = (await api.call<St2Execution[]>('GET', '/api/v1/executions?action=policed.sleepy&limit=100')).body;
       return chain.length >= 2 && chain.every((record) => final.includes(record.status));
     }, { withinMs: 30_000, what: 'the timed-out execution and its retry' });
     expect(chain.map((record) => record.status)).toEqual(['timeout', 'timeout']);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { homeWithPacks } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { rabbitNodeUnavailable, startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.ts';
@@ -47,13 +47,13 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ restarted while executions 
 
   it('delays them, loses none, and the services recover without a restart', async () => {
     const create = async (cmd: string) => {
-      const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd } });
+      const response = await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd } });
       expect(response.status).toBe(201);
       return response.body.id;
     };
     const ids: string[] = [];
     for (let i = 0; i < 12; i += 1) ids.push(await create('sleep 0.5'));
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${ids[0]}`)).body.status === 'running', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${ids[0]}`)).body.status === 'running', {
       what: 'first execution running',
     });
 
@@ -64,14 +64,14 @@ describe.skipIf(unavailable !== undefined)('RabbitMQ restarted while executions 
     await node!.start();
 
     await retryUntil(async () => {
-      const records = await Promise.all(ids.map(async (id) => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body));
+      const records = await Promise.all(ids.map(async (id) => (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body));
       return records.every((record) => record.status === 'succeeded');
     }, { withinMs: 120_000, everyMs: 250, what: 'every execution succeeded after the restart' });
     await retryUntil(async () => (await api.call('GET', '/api/v1/ready')).status === 200, { what: 'API ready again' });
 
     // The same processes serve new work.
     const after = await create('echo after');
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${after}`)).body.status === 'succeeded', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${after}`)).body.status === 'succeeded', {
       withinMs: 30_000,
       what: 'new execution after recovery',
     });

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { St2Execution } from '@packrun/core';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionRecord, ExecutionRecord } from '@packrun/core';
+import type { ActionRecord } from '@packrun/core';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { realPython } from '../runner/fixtures.ts';
@@ -51,12 +52,12 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function run(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
-  const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+async function run(action: string, parameters: Record<string, unknown>): Promise<St2Execution> {
+  const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  let record: ExecutionRecord | undefined;
+  let record: St2Execution | undefined;
   await retryUntil(async () => {
-    record = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${created.body.id}`)).body;
+    record = (await api.call<St2Execution>('GET', `/api/v1/executions/${created.body.id}`)).body;
     return ['succeeded', 'failed', 'timeout'].includes(record.status);
   }, { what: `${action} to end`, withinMs: 60_000 });
   return record!;
@@ -151,11 +152,11 @@ describe('packrun up on a fresh data folder', () => {
   });
 
   it('keeps the built-in pack: removing it fails PACK_REF_RESERVED', async () => {
-    const removal = await api.call<ExecutionRecord>('DELETE', '/api/v1/packs/core');
+    const removal = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/uninstall', { packs: ['core'] });
     expect(removal.status).toBe(202);
-    let done: ExecutionRecord | undefined;
+    let done: St2Execution | undefined;
     await retryUntil(async () => {
-      done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${removal.body.id}`)).body;
+      done = (await api.call<St2Execution>('GET', `/api/v1/executions/${removal.body.execution_id}`)).body;
       return done.status === 'failed' || done.status === 'succeeded';
     }, { what: 'the removal to end' });
     expect(done).toMatchObject({ status: 'failed', error: { type: 'PACK_REF_RESERVED' } });

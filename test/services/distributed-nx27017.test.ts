@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames, type ExecutionRecord, type RuleEnforcementRecord } from '@packrun/core';
+import { queueNames, type St2Execution, type RuleEnforcementRecord } from '@packrun/core';
 import { nx27017Skipped, startNx27017, type Nx27017 } from '../helpers/nx-27017.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { emitterOnlyPack, writePack } from '../sensors/sensor-fixtures.ts';
@@ -79,9 +79,9 @@ describe.skipIf(skipped !== undefined)('the distributed shape against nx-27017 (
   });
 
   it("runs a sensor's trigger through a rule to an action whose execution the API shows", async () => {
-    const install = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source: packDir });
+    const install = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [packDir] });
     expect(install.status).toBe(202);
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${install.body.id}`)).body.status === 'succeeded', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${install.body.execution_id}`)).body.status === 'succeeded', {
       what: 'the sensor pack installed',
       withinMs: 60_000,
     });
@@ -100,10 +100,10 @@ describe.skipIf(skipped !== undefined)('the distributed shape against nx-27017 (
     await start(['rules-engine'], { PACKRUN_API_KEY: await keyFor('rules', 'operator') }, /rules engine consuming trigger instances/);
     await start(['sensor-container'], {}, /sensor container running 1 sensors/);
 
-    let executions: ExecutionRecord[] = [];
+    let executions: St2Execution[] = [];
     await retryUntil(
       async () => {
-        executions = (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?rule=nodesense.third_tick')).body;
+        executions = (await api.call<St2Execution[]>('GET', '/api/v1/executions?rule=nodesense.third_tick')).body;
         return executions.length > 0 && executions.every((execution) => execution.status === 'succeeded');
       },
       { what: 'the rule execution succeeded', withinMs: 60_000 },
@@ -112,7 +112,7 @@ describe.skipIf(skipped !== undefined)('the distributed shape against nx-27017 (
     });
     expect(executions).toHaveLength(1);
     const [execution] = executions;
-    expect(execution).toMatchObject({ action: 'core.local', rule: 'nodesense.third_tick', result: { stdout: 'tick 3 of 1.0.0' } });
+    expect(execution).toMatchObject({ action: { ref: 'core.local' }, rule: { ref: 'nodesense.third_tick' }, result: { stdout: 'tick 3 of 1.0.0' } });
     const enforcements = (await api.call<RuleEnforcementRecord[]>('GET', '/api/v1/ruleenforcements?rule=nodesense.third_tick')).body;
     expect(enforcements.map((enforcement) => [enforcement.status, enforcement.execution])).toEqual([['succeeded', execution!.id]]);
     const instance = await api.call<{ payload: { n: number } }>('GET', `/api/v1/triggerinstances/${enforcements[0]!.triggerInstance}`);

@@ -1,6 +1,6 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames, type ExecutionRecord } from '@packrun/core';
+import { queueNames, type St2Execution } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
@@ -57,8 +57,8 @@ async function startRunner(name: string): Promise<{ process: PackrunProcess; id:
   return { process: runner, id };
 }
 
-async function allExecutions(): Promise<ExecutionRecord[]> {
-  return (await api.call<ExecutionRecord[]>('GET', '/api/v1/executions?limit=1000')).body;
+async function allExecutions(): Promise<St2Execution[]> {
+  return (await api.call<St2Execution[]>('GET', '/api/v1/executions?limit=1000')).body;
 }
 
 describe('two action-runner processes on RabbitMQ', () => {
@@ -67,7 +67,7 @@ describe('two action-runner processes on RabbitMQ', () => {
     const b = await startRunner('runner-b');
     const ids: string[] = [];
     for (let i = 0; i < 200; i += 1) {
-      const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 0.2' } });
+      const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 0.2' } });
       expect(created.status).toBe(201);
       ids.push(created.body.id);
     }
@@ -75,7 +75,7 @@ describe('two action-runner processes on RabbitMQ', () => {
     // Kill runner A while it holds executions and plenty are still queued.
     await retryUntil(async () => {
       const records = await allExecutions();
-      return records.filter((r) => r.status === 'succeeded').length >= 30 && records.some((r) => r.status === 'running' && r.runnerId === a.id);
+      return records.filter((r) => r.status === 'succeeded').length >= 30 && records.some((r) => r.status === 'running' && r.liveaction.runner_info.runner_id === a.id);
     }, { withinMs: 60_000, everyMs: 50, what: 'runner A mid-run' });
     a.process.signal('SIGKILL');
     await a.process.exited;
@@ -94,11 +94,11 @@ describe('two action-runner processes on RabbitMQ', () => {
     expect(abandoned.length).toBeGreaterThanOrEqual(1);
     expect(abandoned.length).toBeLessThanOrEqual(4);
     for (const record of abandoned) {
-      expect(record.runnerId).toBe(a.id);
+      expect(record.liveaction.runner_info.runner_id).toBe(a.id);
       expect(record.error?.type).toBe('EXECUTION_ABANDONED');
     }
     expect(byStatus('succeeded').length).toBe(200 - abandoned.length);
-    const ranOn = (runner: string) => records.filter((r) => r.runnerId === runner).length;
+    const ranOn = (runner: string) => records.filter((r) => r.liveaction.runner_info.runner_id === runner).length;
     expect(ranOn(a.id)).toBeGreaterThan(0);
     expect(ranOn(b.id)).toBeGreaterThan(ranOn(a.id) - abandoned.length);
   }, 300_000);
@@ -106,15 +106,15 @@ describe('two action-runner processes on RabbitMQ', () => {
   it('cancels a running action on a runner process, and actions reach the datastore through the API', async () => {
     await startRunner('runner-c');
     const create = async (action: string, parameters: Record<string, unknown>) => {
-      const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+      const response = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
       expect(response.status).toBe(201);
       return response.body.id;
     };
-    const get = async (id: string) => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+    const get = async (id: string) => (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body;
 
     const sleeper = await create('core.local', { cmd: 'sleep 60' });
     await retryUntil(async () => (await get(sleeper)).status === 'running', { withinMs: 30_000, what: 'sleeper running' });
-    expect((await api.call('POST', `/api/v1/executions/${sleeper}/cancel`)).status).toBe(200);
+    expect((await api.call('DELETE', `/api/v1/executions/${sleeper}`)).status).toBe(200);
     await retryUntil(async () => (await get(sleeper)).status === 'canceled', { withinMs: 20_000, what: 'sleeper canceled' });
 
     for (const expected of [1, 2]) {
@@ -131,11 +131,11 @@ describe('two action-runner processes on RabbitMQ', () => {
   it("runs core's runners that start no job: inject_trigger through the API's runner route, announcement over RabbitMQ to the API's stream", async () => {
     await startRunner('runner-d');
     const run = async (action: string, parameters: Record<string, unknown>) => {
-      const response = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+      const response = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
       expect(response.status).toBe(201);
-      let record: ExecutionRecord | undefined;
+      let record: St2Execution | undefined;
       await retryUntil(async () => {
-        record = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${response.body.id}`)).body;
+        record = (await api.call<St2Execution>('GET', `/api/v1/executions/${response.body.id}`)).body;
         return ['succeeded', 'failed'].includes(record.status);
       }, { withinMs: 60_000, what: `${action} done` });
       return record!;

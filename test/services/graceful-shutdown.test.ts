@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { homeWithPacks } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
@@ -37,10 +37,10 @@ describe('packrun up on SIGTERM', () => {
     const server = await up();
     const api = await apiAt(env['PACKRUN_API_URL']!, home);
     const create = async (cmd: string) =>
-      (await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd } })).body.id;
+      (await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd } })).body.id;
     const short = await create('sleep 0.5; echo short-done');
     const long = await create('sleep 4; echo long-done');
-    const running = async (id: string) => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body.status === 'running';
+    const running = async (id: string) => (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body.status === 'running';
     await retryUntil(async () => (await running(short)) && (await running(long)), { what: 'both running' });
 
     // Only the service process gets the signal, as from a process supervisor.
@@ -50,7 +50,7 @@ describe('packrun up on SIGTERM', () => {
     expect(Date.now() - stopAt).toBeLessThan(3_900);
 
     const again = await up();
-    const get = async (id: string) => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+    const get = async (id: string) => (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body;
     const shortRecord = await get(short);
     expect(shortRecord.status).toBe('succeeded');
     await retryUntil(async () => (await get(long)).status === 'succeeded', { withinMs: 30_000, what: 'long execution run again' });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, newId, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, newId, type ExecutionRecord, type St2Execution } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { homeWithPacks } from '../runner/fixtures.ts';
@@ -85,7 +85,7 @@ describe.skipIf(!root)('a full disk under the embedded store', () => {
     expect(created.statusCode, created.body).toBe(201);
     const again = await stack.call('POST', '/api/v1/executions', body);
     expect(again.statusCode, again.body).toBe(200);
-    expect(again.json<ExecutionRecord>().id).toBe(id);
+    expect(again.json<St2Execution>().id).toBe(id);
     const [third, fourth] = await Promise.all([stack.call('POST', '/api/v1/executions', body), stack.call('POST', '/api/v1/executions', body)]);
     expect([third.statusCode, fourth.statusCode]).toEqual([200, 200]);
     expect(await stack.store.executions.count({ id })).toBe(1);
@@ -101,21 +101,21 @@ describe.skipIf(!root)('a full disk under the embedded store', () => {
     fillLeaving(1024 * 1024);
     const created = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'head -c 3000000 /dev/zero | tr "\\0" x' } });
     expect(created.statusCode, created.body).toBe(201);
-    const record = await settled(created.json<ExecutionRecord>().id);
+    const record = await settled(created.json<St2Execution>().id);
     expect(record.status).toBe('failed');
     expect(record.error).toMatchObject({ type: 'STORE_FULL' });
     expect(record.error?.message).toMatch(/disk is full/);
 
     emptyFiller();
     const next = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'head -c 3000000 /dev/zero | tr "\\0" x' } });
-    const done = await settled(next.json<ExecutionRecord>().id);
+    const done = await settled(next.json<St2Execution>().id);
     expect(done.status).toBe('succeeded');
     expect(done.outputSize?.stdout).toBe(3_000_000);
   }, 120_000);
 
   it('keeps an execution whose end even a small write cannot record, and stores its result once space is back', async () => {
     const created = await stack.call('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 2; head -c 300000 /dev/zero | tr "\\0" y' } });
-    const id = created.json<ExecutionRecord>().id;
+    const id = created.json<St2Execution>().id;
     await retryUntil(async () => (await stack.store.executions.get(id))?.status === 'running', { withinMs: 30_000, what: 'running' });
     fillLeaving(0);
     // The action ends meanwhile; neither its output nor the failure the ledger makes of it fits.

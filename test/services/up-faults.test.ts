@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type St2Execution } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from './packrun-process.ts';
@@ -55,10 +55,10 @@ describe('packrun up', () => {
     const server = up(port);
     await server.waitForOutput(/packrun is up/);
     const api = await apiAt(`http://127.0.0.1:${port}`, home.home);
-    const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 3; echo woke' } });
+    const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 3; echo woke' } });
     expect(created.status).toBe(201);
     const id = created.body.id;
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body.status === 'running', { withinMs: 30_000, what: 'running' });
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body.status === 'running', { withinMs: 30_000, what: 'running' });
 
     // Heartbeats every second, dead after 3 silent: 8 s stopped is well past that. Only the
     // server's own process is stopped: the action's process runs on and ends meanwhile.
@@ -66,8 +66,8 @@ describe('packrun up', () => {
     await new Promise((resolve) => setTimeout(resolve, 8000));
     process.kill(server.child.pid!, 'SIGCONT');
 
-    let record: ExecutionRecord | undefined;
-    await retryUntil(async () => isCompleted((record = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body).status), { withinMs: 30_000, what: 'completed' });
+    let record: St2Execution | undefined;
+    await retryUntil(async () => isCompleted((record = (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body).status), { withinMs: 30_000, what: 'completed' });
     expect(record?.status, JSON.stringify(record?.error)).toBe('succeeded');
     expect(String(record?.result?.['stdout'])).toContain('woke');
     const runners = await api.call<Array<{ alive: boolean }>>('GET', '/api/v1/runners');

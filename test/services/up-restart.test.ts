@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
+import type { St2Execution } from '@packrun/core';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -61,7 +61,7 @@ describe('packrun up', () => {
     const document = JSON.parse(run.stdout) as { id: string; status: string };
     expect(document.status).toBe('succeeded');
     // It ran on the server: the API knows it.
-    expect((await api.call<ExecutionRecord>('GET', `/api/v1/executions/${document.id}`)).body.status).toBe('succeeded');
+    expect((await api.call<St2Execution>('GET', `/api/v1/executions/${document.id}`)).body.status).toBe('succeeded');
 
     const list = await cli(['execution', 'list', '--action', 'core.echo', '--json']);
     expect(JSON.parse(list.stdout)).toMatchObject({ total: 1, items: [{ id: document.id }] });
@@ -78,12 +78,12 @@ describe('packrun up', () => {
     expect(tail.stderr).toContain('succeeded');
 
     const sleeper = (await cli(['run', 'core.local', 'cmd=sleep 60', '--async'])).stdout.trim();
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'running', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'running', {
       what: 'sleeper running',
     });
     const canceled = await cli(['execution', 'cancel', sleeper]);
     expect(canceled.code, canceled.stderr).toBe(0);
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'canceled', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${sleeper}`)).body.status === 'canceled', {
       what: 'sleeper canceled',
     });
     const rerun = await cli(['execution', 'rerun', document.id]);
@@ -91,7 +91,7 @@ describe('packrun up', () => {
     expect(rerun.stdout).toContain('through the server');
     // Followed only after it completed, an execution still shows its whole output.
     const done = (await cli(['run', 'core.echo', 'message=already done', '--async'])).stdout.trim();
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${done}`)).body.status === 'succeeded', { what: 'the echo done' });
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${done}`)).body.status === 'succeeded', { what: 'the echo done' });
     const late = await cli(['execution', 'tail', done]);
     expect(late.code, late.stderr).toBe(0);
     expect(late.stdout).toContain('already done');
@@ -105,9 +105,9 @@ describe('packrun up', () => {
   it('keeps execution history, packs and keys across a stop and start', async () => {
     const first = await up();
     let api = await apiAt(env['PACKRUN_API_URL']!, home.home);
-    const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.echo', parameters: { message: 'kept' } });
+    const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.echo', parameters: { message: 'kept' } });
     expect(created.status).toBe(201);
-    await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${created.body.id}`)).body.status === 'succeeded', {
+    await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${created.body.id}`)).body.status === 'succeeded', {
       what: 'execution succeeded',
     });
     expect((await api.call('PUT', '/api/v1/keys/kept_key', { value: 'still here' })).status).toBe(200);
@@ -115,7 +115,7 @@ describe('packrun up', () => {
 
     await up();
     api = await apiAt(env['PACKRUN_API_URL']!, home.home);
-    const again = await api.call<ExecutionRecord>('GET', `/api/v1/executions/${created.body.id}`);
+    const again = await api.call<St2Execution>('GET', `/api/v1/executions/${created.body.id}`);
     expect(again.body).toMatchObject({ status: 'succeeded', parameters: { message: 'kept' } });
     expect(String(again.body.result?.['stdout'])).toContain('kept');
     expect((await api.call<Array<{ ref: string }>>('GET', '/api/v1/packs')).body.map((pack) => pack.ref)).toContain('core');

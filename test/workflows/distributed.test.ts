@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, queueNames, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, queueNames, type St2Execution } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/packrun-process.ts';
@@ -70,28 +70,28 @@ async function deployment(extra: Record<string, string> = {}): Promise<{ home: P
 
 type Api = Awaited<ReturnType<typeof apiAt>>;
 
-async function finished(api: Api, id: string): Promise<ExecutionRecord> {
-  let record: ExecutionRecord | undefined;
+async function finished(api: Api, id: string): Promise<St2Execution> {
+  let record: St2Execution | undefined;
   await retryUntil(async () => {
-    record = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+    record = (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body;
     return isCompleted(record.status);
   }, { withinMs: 120_000, everyMs: 100, what: `workflow ${id} to end` });
   return record!;
 }
 
-async function children(api: Api, id: string): Promise<ExecutionRecord[]> {
-  return (await api.call<ExecutionRecord[]>('GET', `/api/v1/executions/${id}/children`)).body;
+async function children(api: Api, id: string): Promise<St2Execution[]> {
+  return (await api.call<St2Execution[]>('GET', `/api/v1/executions/${id}/children`)).body;
 }
 
 describe('workflows in the distributed deployment', () => {
   it('packrun api on the embedded store steps the workflow; its tasks run on a separate action runner over RabbitMQ', async () => {
     const { api } = await deployment();
-    const started = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'wftest.three_steps', parameters: { word: 'far' } });
+    const started = await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'wftest.three_steps', parameters: { word: 'far' } });
     expect(started.status).toBe(201);
     const done = await finished(api, started.body.id);
     expect(done.status).toBe('succeeded');
     const tasks = await children(api, done.id);
-    expect(tasks.map((task) => [task.result?.['stdout'], task.runnerId?.startsWith('api-') ?? false])).toEqual([
+    expect(tasks.map((task) => [task.result?.['stdout'], task.liveaction.runner_info.runner_id?.startsWith('api-') ?? false])).toEqual([
       ['1 far', false],
       ['2 1 far', false],
       ['3 2 1 far', false],
@@ -105,9 +105,9 @@ describe('workflows in the distributed deployment', () => {
     for (const engine of engines) await engine.waitForOutput(/workflow engine \S+ consuming/);
     const tempfile = path.join(scratch, 'distributed-wait');
     writeFileSync(tempfile, '');
-    const started = (await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'wftest.wait_for_file', parameters: { tempfile } })).body;
+    const started = (await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'wftest.wait_for_file', parameters: { tempfile } })).body;
     await retryUntil(async () => (await children(api, started.id)).some((task) => task.status === 'running'), { withinMs: 60_000, what: 'the wait task running' });
-    const holder = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${started.id}`)).body.runnerId!;
+    const holder = (await api.call<St2Execution>('GET', `/api/v1/executions/${started.id}`)).body.liveaction.runner_info.runner_id!;
     const victim = engines.find((engine) => holder.includes(`-${engine.child.pid}-`))!;
     expect(victim).toBeDefined();
     victim.signal('SIGKILL');
@@ -116,7 +116,7 @@ describe('workflows in the distributed deployment', () => {
     const done = await finished(api, started.id);
     expect(done.status).toBe('succeeded');
     const tasks = await children(api, started.id);
-    expect(tasks.map((task) => [task.action, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
+    expect(tasks.map((task) => [task.action.ref, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
       ['core.local', 'succeeded', 1],
       ['core.echo', 'succeeded', 1],
     ]);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, type ExecutionRecord } from '@packrun/core';
+import { createLogger, type St2Execution } from '@packrun/core';
 import { childExecutionId, findWorkflowDriver, startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
@@ -43,7 +43,7 @@ function anotherEngine(): Promise<WorkflowEngine> {
   });
 }
 
-function ranOnce(child: ExecutionRecord): boolean {
+function ranOnce(child: St2Execution): boolean {
   return child.log.filter((change) => change.status === 'running').length === 1;
 }
 
@@ -112,7 +112,7 @@ describe('the workflow engine', () => {
     const done = await waitFor(stack, workflow.id);
     expect(done.status).toBe('succeeded');
     const children = await childrenOf(stack, workflow.id);
-    expect(children.map((child) => [child.action, child.status])).toEqual([['core.local', 'succeeded'], ['core.echo', 'succeeded']]);
+    expect(children.map((child) => [child.action.ref, child.status])).toEqual([['core.local', 'succeeded'], ['core.echo', 'succeeded']]);
     expect(children.every(ranOnce)).toBe(true);
   }, 60_000);
 
@@ -120,19 +120,19 @@ describe('the workflow engine', () => {
     const tempfile = path.join(scratch, 'cascade');
     writeFileSync(tempfile, '');
     const workflow = await runThroughApi(stack, 'wftest.nested_wait', { tempfile });
-    await retryUntil(async () => (await childrenOf(stack, workflow.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+    await retryUntil(async () => (await childrenOf(stack, workflow.id)).some((child) => child.action.ref === 'core.local' && child.status === 'running'), {
       withinMs: 30_000,
       what: 'the nested wait running',
     });
-    const cancel = await stack.call('POST', `/api/v1/executions/${workflow.id}/cancel`);
-    expect(cancel.json<ExecutionRecord>().status).toBe('canceling');
+    const cancel = await stack.call('DELETE', `/api/v1/executions/${workflow.id}`);
+    expect(cancel.json<St2Execution>().status).toBe('canceling');
     const sub = (await childrenOf(stack, workflow.id, 1))[0]!;
     await waitFor(stack, sub.id, ['canceling']);
     rmSync(tempfile);
     expect((await waitFor(stack, workflow.id)).status).toBe('canceled');
     expect((await waitFor(stack, sub.id)).status).toBe('canceled');
     const tree = await childrenOf(stack, workflow.id);
-    expect(tree.map((child) => [child.action, child.status])).toEqual([
+    expect(tree.map((child) => [child.action.ref, child.status])).toEqual([
       ['wftest.wait_for_file', 'canceled'],
       ['core.local', 'succeeded'],
     ]);
@@ -165,7 +165,7 @@ describe('the workflow engine', () => {
       const done = await waitFor(stack, workflow.id);
       expect(done.status).toBe('failed');
       const [child] = await childrenOf(stack, workflow.id);
-      expect(child).toMatchObject({ action: 'core.echo', status: 'failed', error: { type: 'ACTION_DISABLED' }, parent: workflow.id });
+      expect(child).toMatchObject({ action: { ref: 'core.echo' }, status: 'failed', error: { type: 'ACTION_DISABLED' }, parent: workflow.id });
     } finally {
       await stack.store.actions.update({ id: 'core.echo' }, { set: { enabled: true } });
     }
@@ -173,7 +173,7 @@ describe('the workflow engine', () => {
 
   it('an Orquesta workflow is registered at install; without the Orquesta driver, running it says so (WORKFLOW_DRIVER_MISSING)', async () => {
     const action = (await stack.call('GET', '/api/v1/actions/wftest.orquesta_hello')).json<Record<string, unknown>>();
-    expect(action).toMatchObject({ ref: 'wftest.orquesta_hello', runnerType: 'orquesta' });
+    expect(action).toMatchObject({ ref: 'wftest.orquesta_hello', runner_type: 'orquesta' });
     const run = await stack.call('POST', '/api/v1/executions', { action: 'wftest.orquesta_hello' });
     if (findWorkflowDriver('orquesta') === undefined) {
       expect(action['unavailable']).toMatchObject({ code: 'WORKFLOW_DRIVER_MISSING', runner: 'orquesta' });
@@ -183,7 +183,7 @@ describe('the workflow engine', () => {
       // The driver is in: the workflow runs like any other.
       expect(action['unavailable']).toBeUndefined();
       expect(run.statusCode).toBe(201);
-      expect((await waitFor(stack, run.json<ExecutionRecord>().id)).status).toBe('succeeded');
+      expect((await waitFor(stack, run.json<St2Execution>().id)).status).toBe('succeeded');
     }
   });
 
@@ -191,7 +191,7 @@ describe('the workflow engine', () => {
     const workflow = await runThroughApi(stack, 'wftest.ask_then_echo');
     await waitFor(stack, workflow.id, ['paused']);
     const [ask] = await childrenOf(stack, workflow.id);
-    expect(ask).toMatchObject({ action: 'core.ask', status: 'pending' });
+    expect(ask).toMatchObject({ action: { ref: 'core.ask' }, status: 'pending' });
     const answer = await stack.call('PUT', `/api/v1/inquiries/${ask!.id}`, { response: { approved: true } });
     expect(answer.statusCode, answer.body).toBe(200);
     const done = await waitFor(stack, workflow.id);
@@ -204,13 +204,13 @@ describe('the workflow engine', () => {
   it('a re-run from tasks is refused for what is not a completed Orquesta workflow', async () => {
     const chain = await runThroughApi(stack, 'wftest.three_steps');
     await waitFor(stack, chain.id);
-    const refused = await stack.call('POST', `/api/v1/executions/${chain.id}/rerun`, { tasks: ['second'] });
+    const refused = await stack.call('POST', `/api/v1/executions/${chain.id}/re_run`, { tasks: ['second'] });
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'EXECUTION_STATE_INVALID', details: { runner: 'action-chain' } });
     // Without tasks, it runs again from the start.
-    const again = await stack.call('POST', `/api/v1/executions/${chain.id}/rerun`, {});
+    const again = await stack.call('POST', `/api/v1/executions/${chain.id}/re_run`, {});
     expect(again.statusCode).toBe(201);
-    expect((await waitFor(stack, again.json<ExecutionRecord>().id)).status).toBe('succeeded');
+    expect((await waitFor(stack, again.json<St2Execution>().id)).status).toBe('succeeded');
   }, 60_000);
 
   it.skipIf(findWorkflowDriver('orquesta') === undefined)('an Orquesta workflow re-runs from a failed task: a new execution that keeps what the other tasks did and runs only that one again', async () => {
@@ -218,14 +218,15 @@ describe('the workflow engine', () => {
     writeFileSync(tempfile, '1');
     const failed = await waitFor(stack, (await runThroughApi(stack, 'wftest.orquesta_flaky', { tempfile })).id);
     expect(failed.status).toBe('failed');
-    expect((await childrenOf(stack, failed.id)).map((child) => [child.action, child.status])).toEqual([['core.echo', 'succeeded'], ['core.local', 'failed']]);
+    expect((await childrenOf(stack, failed.id)).map((child) => [child.action.ref, child.status])).toEqual([['core.echo', 'succeeded'], ['core.local', 'failed']]);
     writeFileSync(tempfile, '0');
-    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['flaky'] });
+    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/re_run`, { tasks: ['flaky'] });
     expect(rerun.statusCode, rerun.body).toBe(201);
-    const done = await waitFor(stack, rerun.json<ExecutionRecord>().id);
-    expect(done).toMatchObject({ status: 'succeeded', rerunOf: failed.id, rerunTasks: ['flaky'] });
+    const done = await waitFor(stack, rerun.json<St2Execution>().id);
+    expect(done).toMatchObject({ status: 'succeeded', context: { 're-run': { ref: failed.id, tasks: ['flaky'] } } });
+    expect(await stack.store.executions.get(done.id)).toMatchObject({ rerunOf: failed.id, rerunTasks: ['flaky'] });
     // Only the re-run task ran again; the first one's result was kept.
-    expect((await childrenOf(stack, done.id)).map((child) => [child.action, child.status])).toEqual([['core.local', 'succeeded']]);
+    expect((await childrenOf(stack, done.id)).map((child) => [child.action.ref, child.status])).toEqual([['core.local', 'succeeded']]);
   }, 60_000);
 
   it.skipIf(findWorkflowDriver('orquesta') === undefined)("a with-items task re-run with reset leaving it out (st2 --no-reset) runs only its failed item; the others' results come along", async () => {
@@ -234,14 +235,14 @@ describe('the workflow engine', () => {
     const failed = await waitFor(stack, (await runThroughApi(stack, 'wftest.orquesta_flaky_items', { tempfile })).id);
     expect(failed.status).toBe('failed');
     writeFileSync(tempfile, '0');
-    const refused = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['each'], reset: ['other'] });
+    const refused = await stack.call('POST', `/api/v1/executions/${failed.id}/re_run`, { tasks: ['each'], reset: ['other'] });
     expect(refused.statusCode).toBe(400);
-    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/rerun`, { tasks: ['each'], reset: [] });
+    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/re_run`, { tasks: ['each'], reset: [] });
     expect(rerun.statusCode, rerun.body).toBe(201);
-    const done = await waitFor(stack, rerun.json<ExecutionRecord>().id);
+    const done = await waitFor(stack, rerun.json<St2Execution>().id);
     expect(done.status).toBe('succeeded');
     const children = await childrenOf(stack, done.id);
-    expect(children.map((child) => [child.action, child.status, (child.context['orquesta'] as { item_id?: number }).item_id])).toEqual([['core.local', 'succeeded', 1]]);
+    expect(children.map((child) => [child.action.ref, child.status, (child.context['orquesta'] as { item_id?: number }).item_id])).toEqual([['core.local', 'succeeded', 1]]);
     expect(done.result).toEqual({ output: { said: ['got a', 'got b', 'got c'] } });
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord, ExecutionUpdateEvent } from '@packrun/core';
+import type { ExecutionUpdateEvent, St2Execution } from '@packrun/core';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, executionOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -35,7 +35,7 @@ interface ChainTask {
   updated_at: string;
 }
 
-function tasksOf(record: ExecutionRecord): ChainTask[] {
+function tasksOf(record: St2Execution): ChainTask[] {
   return (record.result?.['tasks'] ?? []) as ChainTask[];
 }
 
@@ -53,11 +53,11 @@ describe("StackStorm's example chains", () => {
     expect(done.children).toEqual(children.map((child) => child.id));
     for (const child of children) {
       expect(child.parent).toBe(started.id);
-      expect(child.user).toBe('tester');
+      expect(child.context['user']).toBe('tester');
       expect(child.context['parent']).toMatchObject({ execution_id: started.id, user: 'tester' });
     }
     expect(children[0]?.context['chain']).toMatchObject({ name: 'c1', ref: 'core.local', on_success: 'c2', on_failure: 'c4' });
-    const listed = (await stack.call('GET', `/api/v1/executions?parent=${started.id}`)).json<ExecutionRecord[]>();
+    const listed = (await stack.call('GET', `/api/v1/executions?parent=${started.id}`)).json<St2Execution[]>();
     expect(listed.map((child) => child.id).sort()).toEqual(children.map((child) => child.id).sort());
   }, 60_000);
 
@@ -99,12 +99,12 @@ describe("StackStorm's example chains", () => {
     await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.status === 'running'), { withinMs: 30_000, what: 'task1 running' });
     const cancel = await stack.call('DELETE', `/api/v1/executions/${started.id}`);
     expect(cancel.statusCode).toBe(200);
-    expect(cancel.json<ExecutionRecord>().status).toBe('canceling');
+    expect(cancel.json<St2Execution>().status).toBe('canceling');
     rmSync(tempfile);
     const done = await waitFor(stack, started.id);
     expect(done.status).toBe('canceled');
     expect(tasksOf(done).map((task) => [task.name, task.state])).toEqual([['task1', 'succeeded']]);
-    expect((await childrenOf(stack, started.id)).map((child) => child.action)).toEqual(['core.local']);
+    expect((await childrenOf(stack, started.id)).map((child) => child.action.ref)).toEqual(['core.local']);
   }, 60_000);
 
   it('chain-test-pause-resume: pausing while task1 runs pauses after it; resuming runs task2', async () => {
@@ -116,7 +116,7 @@ describe("StackStorm's example chains", () => {
     await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.status === 'running'), { withinMs: 30_000, what: 'task1 running' });
     const pause = await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'pausing' });
     expect(pause.statusCode).toBe(200);
-    expect(pause.json<ExecutionRecord>().status).toBe('pausing');
+    expect(pause.json<St2Execution>().status).toBe('pausing');
     rmSync(tempfile);
     await waitFor(stack, started.id, ['paused']);
     expect((await childrenOf(stack, started.id)).length).toBe(1);
@@ -144,13 +144,13 @@ describe("StackStorm's example chains", () => {
     const tempfile = path.join(scratch, 'subchain-flag');
     writeFileSync(tempfile, '');
     const started = await runThroughApi(stack, 'examples.chain-test-pause-resume-with-subchain', { tempfile, message: 'deep' });
-    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action.ref === 'core.local' && child.status === 'running'), {
       withinMs: 30_000,
       what: 'the sub-chain task1 running',
     });
     expect((await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'pausing' })).statusCode).toBe(200);
-    const sub = (await childrenOf(stack, started.id, 1))[0] as ExecutionRecord;
-    expect(sub.action).toBe('examples.chain-test-pause-resume');
+    const sub = (await childrenOf(stack, started.id, 1))[0]!;
+    expect(sub.action.ref).toBe('examples.chain-test-pause-resume');
     await waitFor(stack, sub.id, ['pausing', 'paused']);
     rmSync(tempfile);
     await waitFor(stack, sub.id, ['paused']);
@@ -160,7 +160,7 @@ describe("StackStorm's example chains", () => {
     expect(done.status).toBe('succeeded');
     expect((await executionOf(stack, sub.id)).status).toBe('succeeded');
     const tree = await childrenOf(stack, started.id);
-    expect(tree.map((child) => [child.action, child.parent === started.id ? 1 : 2])).toEqual([
+    expect(tree.map((child) => [child.action.ref, child.parent === started.id ? 1 : 2])).toEqual([
       ['examples.chain-test-pause-resume', 1],
       ['core.local', 2],
       ['core.local', 2],

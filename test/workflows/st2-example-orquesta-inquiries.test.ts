@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -21,11 +21,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const taskName = (child: ExecutionRecord): unknown => (child.context['orquesta'] as Record<string, unknown> | undefined)?.['task_name'];
+const taskName = (child: St2Execution): unknown => (child.context['orquesta'] as Record<string, unknown> | undefined)?.['task_name'];
 
 /** Waits for the workflow's direct child running task `name` to be in `status`; returns it. */
-async function taskIn(workflowId: string, name: string, status: string): Promise<ExecutionRecord> {
-  let found: ExecutionRecord | undefined;
+async function taskIn(workflowId: string, name: string, status: string): Promise<St2Execution> {
+  let found: St2Execution | undefined;
   await retryUntil(
     async () => {
       found = (await childrenOf(stack, workflowId, 1)).find((child) => taskName(child) === name && child.status === status);
@@ -33,22 +33,22 @@ async function taskIn(workflowId: string, name: string, status: string): Promise
     },
     { withinMs: 30_000, what: `task ${name} ${status}` },
   );
-  return found as ExecutionRecord;
+  return found as St2Execution;
 }
 
-async function respond(inquiry: ExecutionRecord, response: Record<string, unknown>): Promise<void> {
+async function respond(inquiry: St2Execution, response: Record<string, unknown>): Promise<void> {
   const answer = await stack.call('PUT', `/api/v1/inquiries/${inquiry.id}`, { response });
   expect(answer.statusCode, answer.body).toBe(200);
 }
 
-const shape = (children: ExecutionRecord[]): unknown[] => children.map((child) => [taskName(child), child.action, child.status]);
+const shape = (children: St2Execution[]): unknown[] => children.map((child) => [taskName(child), child.action.ref, child.status]);
 
 describe("StackStorm's example Orquesta workflows with inquiries", () => {
   it('orquesta-ask-basic pauses on its pending inquiry; the response resumes it to the end (test_wiring_inquiry.test_basic_inquiry)', async () => {
     const started = await runThroughApi(stack, 'examples.orquesta-ask-basic');
     await waitFor(stack, started.id, ['paused']);
     const ask = await taskIn(started.id, 'get_approval', 'pending');
-    expect(ask.action).toBe('core.ask');
+    expect(ask.action.ref).toBe('core.ask');
     const inquiry = await stack.call('GET', `/api/v1/inquiries/${ask.id}`);
     expect(inquiry.statusCode).toBe(200);
     expect(inquiry.json()).toMatchObject({ id: ask.id });
@@ -104,7 +104,7 @@ describe("StackStorm's example Orquesta workflows with inquiries", () => {
     const started = await runThroughApi(stack, 'examples.orquesta-ask-nested');
     await waitFor(stack, started.id, ['paused']);
     const sub = await taskIn(started.id, 'get_approval', 'paused');
-    expect(sub.action).toBe('examples.orquesta-ask-basic');
+    expect(sub.action.ref).toBe('examples.orquesta-ask-basic');
     await respond(await taskIn(sub.id, 'get_approval', 'pending'), { approved: true });
     expect((await waitFor(stack, sub.id)).status).toBe('succeeded');
     const done = await waitFor(stack, started.id);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { startStack, type ServiceStack } from '../api/harness.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { childrenOf, runThroughApi, waitFor } from './workflow-stack.ts';
@@ -26,7 +26,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const orquestaOf = (child: ExecutionRecord): Record<string, unknown> => child.context['orquesta'] as Record<string, unknown>;
+const orquestaOf = (child: St2Execution): Record<string, unknown> => child.context['orquesta'] as Record<string, unknown>;
 
 describe("StackStorm's example Orquesta workflows under the workflow engine", () => {
   it('orquesta-sequential (test_wiring.test_sequential); each task is a child with its parent and context.orquesta', async () => {
@@ -35,7 +35,7 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     expect(done.status).toBe('succeeded');
     expect(done.result).toEqual({ output: { greeting: 'Thanos, All your base are belong to us!' } });
     const children = await childrenOf(stack, started.id);
-    expect(children.map((child) => [child.action, orquestaOf(child)['task_name'], orquestaOf(child)['route'], child.status])).toEqual([
+    expect(children.map((child) => [child.action.ref, orquestaOf(child)['task_name'], orquestaOf(child)['route'], child.status])).toEqual([
       ['core.echo', 'task1', 0, 'succeeded'],
       ['core.echo', 'task2', 0, 'succeeded'],
       ['core.echo', 'task3', 0, 'succeeded'],
@@ -86,7 +86,7 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     const done = await waitFor(stack, started.id);
     expect(done.status).toBe('succeeded');
     const tree = await childrenOf(stack, started.id);
-    expect(tree.map((child) => [child.action, child.parent === started.id ? 1 : 2, child.status])).toEqual([
+    expect(tree.map((child) => [child.action.ref, child.parent === started.id ? 1 : 2, child.status])).toEqual([
       ['core.echo', 1, 'succeeded'],
       ['examples.orquesta-sequential', 1, 'succeeded'],
       ['core.echo', 2, 'succeeded'],
@@ -160,13 +160,13 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     const tempfile = path.join(scratch, 'pause-sub-flag');
     writeFileSync(tempfile, '');
     const started = await runThroughApi(stack, 'examples.orquesta-test-pause-subworkflow', { tempfile });
-    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action.ref === 'core.local' && child.status === 'running'), {
       withinMs: 30_000,
       what: "the subworkflow's task1 running",
     });
     expect((await stack.call('PUT', `/api/v1/executions/${started.id}`, { status: 'pausing' })).statusCode).toBe(200);
-    const sub = (await childrenOf(stack, started.id, 1))[0] as ExecutionRecord;
-    expect(sub.action).toBe('examples.orquesta-test-pause');
+    const sub = (await childrenOf(stack, started.id, 1))[0]!;
+    expect(sub.action.ref).toBe('examples.orquesta-test-pause');
     await waitFor(stack, sub.id, ['pausing', 'paused']);
     rmSync(tempfile);
     await waitFor(stack, sub.id, ['paused']);
@@ -175,7 +175,7 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     const done = await waitFor(stack, started.id);
     expect(done.status).toBe('succeeded');
     const tree = await childrenOf(stack, started.id);
-    expect(tree.map((child) => [child.action, child.parent === started.id ? 1 : 2, child.status])).toEqual([
+    expect(tree.map((child) => [child.action.ref, child.parent === started.id ? 1 : 2, child.status])).toEqual([
       ['examples.orquesta-test-pause', 1, 'succeeded'],
       ['core.local', 2, 'succeeded'],
       ['core.local', 2, 'succeeded'],
@@ -187,12 +187,12 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     const tempfile = path.join(scratch, 'cancel-sub-flag');
     writeFileSync(tempfile, '');
     const started = await runThroughApi(stack, 'examples.orquesta-test-cancel-subworkflow', { tempfile, message: 'foobar' });
-    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action === 'core.local' && child.status === 'running'), {
+    await retryUntil(async () => (await childrenOf(stack, started.id)).some((child) => child.action.ref === 'core.local' && child.status === 'running'), {
       withinMs: 30_000,
       what: "the subworkflow's task1 running",
     });
     expect((await stack.call('DELETE', `/api/v1/executions/${started.id}`)).statusCode).toBe(200);
-    const sub = (await childrenOf(stack, started.id, 1))[0] as ExecutionRecord;
+    const sub = (await childrenOf(stack, started.id, 1))[0]!;
     await waitFor(stack, started.id, ['canceling']);
     await waitFor(stack, sub.id, ['canceling']);
     rmSync(tempfile);

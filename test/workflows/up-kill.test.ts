@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord } from '@packrun/core';
+import { isCompleted, type St2Execution } from '@packrun/core';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
@@ -59,14 +59,14 @@ function withoutServer(): Record<string, string> {
   return rest;
 }
 
-async function children(api: Api, id: string): Promise<ExecutionRecord[]> {
-  return (await api.call<ExecutionRecord[]>('GET', `/api/v1/executions/${id}/children`)).body;
+async function children(api: Api, id: string): Promise<St2Execution[]> {
+  return (await api.call<St2Execution[]>('GET', `/api/v1/executions/${id}/children`)).body;
 }
 
 /** Starts a sleeper that holds the only runner slot, and waits until it runs. */
 async function holdTheRunner(api: Api): Promise<string> {
-  const sleeper = (await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 300' } })).body;
-  await retryUntil(async () => (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${sleeper.id}`)).body.status === 'running', { withinMs: 30_000, what: 'the sleeper running' });
+  const sleeper = (await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'sleep 300' } })).body;
+  await retryUntil(async () => (await api.call<St2Execution>('GET', `/api/v1/executions/${sleeper.id}`)).body.status === 'running', { withinMs: 30_000, what: 'the sleeper running' });
   return sleeper.id;
 }
 
@@ -87,7 +87,7 @@ describe('a workflow across packrun up being SIGKILLed', () => {
     let server = await up();
     let api = await apiAt(env['PACKRUN_API_URL']!, home.home);
     await holdTheRunner(api);
-    const workflow = (await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action: 'wftest.three_steps', parameters: { word: 'jump' } })).body;
+    const workflow = (await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'wftest.three_steps', parameters: { word: 'jump' } })).body;
     // The first task is asked for and queued behind the sleeper: the workflow is between tasks.
     await retryUntil(async () => (await children(api, workflow.id)).some((child) => child.status === 'scheduled'), { withinMs: 30_000, what: 'the first task queued' });
     await kill(server);
@@ -95,7 +95,7 @@ describe('a workflow across packrun up being SIGKILLed', () => {
     // Second life: the first task runs; the kill comes with the second queued behind a new sleeper.
     server = await up();
     api = await apiAt(env['PACKRUN_API_URL']!, home.home);
-    await retryUntil(async () => (await children(api, workflow.id)).some((child) => child.action === 'core.echo' && child.status === 'succeeded'), {
+    await retryUntil(async () => (await children(api, workflow.id)).some((child) => child.action.ref === 'core.echo' && child.status === 'succeeded'), {
       withinMs: 60_000,
       what: 'the first task done after the restart',
     });
@@ -107,10 +107,10 @@ describe('a workflow across packrun up being SIGKILLed', () => {
     // Third life: it finishes.
     server = await up();
     api = await apiAt(env['PACKRUN_API_URL']!, home.home);
-    let done: ExecutionRecord | undefined;
+    let done: St2Execution | undefined;
     await retryUntil(
       async () => {
-        done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${workflow.id}`)).body;
+        done = (await api.call<St2Execution>('GET', `/api/v1/executions/${workflow.id}`)).body;
         return isCompleted(done.status);
       },
       { withinMs: 90_000, what: 'the workflow to finish' },

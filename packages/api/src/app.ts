@@ -51,6 +51,9 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: 'api' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     // The prefixes st2's clients derive (/v1, /api, /auth, /stream) onto the one route table.
     rewriteUrl: (request) => canonicalApiUrl(request.url ?? '/'),
+    // st2client asks for collections with a trailing slash (`/executions/?limit=50`,
+    // `/keys/?scope=all`); the route matched decides access as it does without one.
+    routerOptions: { ignoreTrailingSlash: true },
     // SSE responses stay open; closing the server must not wait for their clients.
     forceCloseConnections: true,
     // Routes carrying a runner's report of a result raise it (runners.ts).

@@ -10,4 +10,10 @@ describe('URLs in the log', () => {
     expect(urlForLog('/s?x-auth-token')).toBe('/s?x-auth-token=[redacted]');
     expect(urlForLog('/s?bad=%E0%A4%A&x-auth-token=abc')).toBe('/s?bad=%E0%A4%A&x-auth-token=[redacted]');
   });
+
+  it('redacts an API key given in the path of /apikeys/{id_or_key}, keeping key ids', () => {
+    expect(urlForLog('/api/v1/apikeys/pk_secret')).toBe('/api/v1/apikeys/[redacted]');
+    expect(urlForLog('/v1/APIKEYS/%70k_secret/x?st2-api-key=k')).toBe('/v1/APIKEYS/[redacted]/x?st2-api-key=[redacted]');
+    expect(urlForLog('/api/v1/apikeys/65a1b2c3d4e5f60718293a4b')).toBe('/api/v1/apikeys/65a1b2c3d4e5f60718293a4b');
+  });
 });

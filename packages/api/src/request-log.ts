@@ -18,13 +18,21 @@ function decodedName(name: string): string {
  */
 export function urlForLog(url: string): string {
   const queryAt = url.indexOf('?');
-  if (queryAt === -1) return url;
+  if (queryAt === -1) return pathForLog(url);
   const pairs = url.slice(queryAt + 1).split('&').map((pair) => {
     const equals = pair.indexOf('=');
     const name = equals === -1 ? pair : pair.slice(0, equals);
     return credentialQueryParameters.includes(decodedName(name)) ? `${name}=${redacted}` : pair;
   });
-  return `${url.slice(0, queryAt)}?${pairs.join('&')}`;
+  return `${pathForLog(url.slice(0, queryAt))}?${pairs.join('&')}`;
+}
+
+/**
+ * st2's `/apikeys/{api_key_id_or_key}` takes the key itself in the path: whatever follows
+ * `/apikeys/` is logged only when it has the shape of a key id (24 hex digits), however spelled.
+ */
+function pathForLog(path: string): string {
+  return path.replace(/(\/apikeys\/)([^/]+)/gi, (_whole, prefix: string, segment: string) => (/^[0-9a-f]{24}$/i.test(segment) ? `${prefix}${segment}` : `${prefix}${redacted}`));
 }
 
 /**

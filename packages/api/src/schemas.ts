@@ -25,35 +25,18 @@ export const errorSchema = {
   required: ['code', 'message'],
 } as const;
 
-const statusChange = {
-  type: 'object',
-  properties: { status: { type: 'string' }, at: { type: 'string' }, by: { type: 'string' }, reason: { type: 'string' } },
-} as const;
-
+/**
+ * An execution in StackStorm's shape (core's st2Execution: snake_case, `action` and `runner`
+ * objects, `liveaction`); loose, since include_attributes may leave any field but `id` out.
+ */
 export const executionSchema = {
   type: 'object',
   additionalProperties: true,
+  description: "StackStorm's ActionExecution: id, action {ref, runner_type, ...}, runner, liveaction, status, start_timestamp, end_timestamp, elapsed_seconds, parameters (secrets as ********), context, result, result_size, parent, children, log [{status, timestamp}], rule, trigger_instance; Packrun's own: error, stop_reason, truncated, output_size, result_omitted, result_url, output_url",
   properties: {
     id: { type: 'string' },
-    action: { type: 'string' },
-    pack: { type: 'string' },
-    runnerType: { type: 'string' },
-    parameters: { type: 'object', additionalProperties: true, description: 'secret values are shown as ********' },
     status: { type: 'string', enum: [...executionStatuses] },
-    result: { type: 'object', additionalProperties: true },
-    error: { type: 'object', additionalProperties: true },
-    log: { type: 'array', items: statusChange },
-    createdAt: { type: 'string' },
-    scheduledAt: { type: 'string' },
-    startedAt: { type: 'string' },
-    endedAt: { type: 'string' },
-    durationMs: { type: 'number' },
-    runnerId: { type: 'string' },
-    rerunOf: { type: 'string' },
-    user: { type: 'string' },
-    context: { type: 'object', additionalProperties: true },
   },
-  required: ['id', 'action', 'status', 'createdAt'],
 } as const;
 
 export const looseObject = { type: 'object', additionalProperties: true } as const;

@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface SseChannel {
   send(event: string, data: unknown): void;
+  /** An event whose data line is `text` as it is (one line: st2's `EOF` event carries `''`). */
+  sendText(event: string, text: string): void;
   close(): void;
   readonly closed: Promise<void>;
 }
@@ -37,16 +39,22 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseChanne
   };
   request.raw.on('close', finish);
   raw.on('close', finish);
+  const write = (event: string, line: string): void => {
+    if (done) return;
+    if (raw.writableLength > maxUnreadBytes) {
+      request.log.warn({ unread: raw.writableLength }, 'event stream ended: its client reads too slowly');
+      raw.destroy();
+      finish();
+      return;
+    }
+    raw.write(`event: ${event}\ndata: ${line}\n\n`);
+  };
   return {
     send(event, data) {
-      if (done) return;
-      if (raw.writableLength > maxUnreadBytes) {
-        request.log.warn({ unread: raw.writableLength }, 'event stream ended: its client reads too slowly');
-        raw.destroy();
-        finish();
-        return;
-      }
-      raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      write(event, JSON.stringify(data));
+    },
+    sendText(event, text) {
+      write(event, text.replace(/[\r\n]/g, ' '));
     },
     close() {
       if (!done) raw.end();

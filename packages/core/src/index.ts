@@ -1,8 +1,9 @@
 export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErrorOptions } from './errors.ts';
-export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync } from './config.ts';
+export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync, type LogFormat } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
+export { terminalStyle, colourWanted, escapeControlCharacters, type TerminalStyle } from './terminal/terminal-style.ts';
 export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment, type PackPythonChoice } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';
@@ -77,3 +78,9 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
+export { keyValuePairOf, entryOfKeyValuePair, parseKeyValueScope, keyValueScopeNames, type KeyValuePair, type St2KeyValueScope } from './st2/key-value-pair.ts';
+export { st2ListQueryProperties, st2Page, projected, type St2ListQuery } from './st2/list-query.ts';
+export { st2Execution, st2Executions, actionLookup, st2ExecutionFields, type St2Execution, type St2LiveAction, type St2LogEntry, type ExecutionViewOptions } from './st2/execution-view.ts';
+export { st2Action, st2ActionOfRef, type St2Action, type St2ActionOfExecution } from './st2/action-view.ts';
+export { st2RunnerType, st2RunnerTypes, type St2RunnerType } from './st2/runner-types.ts';
+export { attributeList, checkAttributes, selectAttributes, type AttributeSelection } from './st2/attribute-selection.ts';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, type SensorRecord, type Store } from '@packrun/core';
-import type { SensorContainer, SensorView } from './sensor-container.ts';
+import { PackrunError, st2ListQueryProperties, st2Page, type Filter, type SensorRecord, type St2ListQuery, type Store } from '@packrun/core';
+import type { SensorContainer } from './sensor-container.ts';
+import { st2SensorType, type St2SensorType } from './st2-sensor-type.ts';
 
 /**
  * REST routes for sensors. With a container in this process (embedded `packrun up`) the live
@@ -14,52 +15,71 @@ const refParams = {
   required: ['ref'],
 } as const;
 
-/** A sensor as seen from an API without the container: its record and the container's last report. */
-type RemoteSensorView = Omit<SensorRecord, 'runtime'> & Record<string, unknown> & { status: string };
-
-function remoteView(record: SensorRecord): RemoteSensorView {
-  const { runtime, ...rest } = record;
-  return { ...rest, ...(runtime ?? {}), ref: record.ref, enabled: record.enabled, status: typeof runtime?.['status'] === 'string' ? runtime['status'] : 'unknown' };
-}
-
 export interface SensorRoutesDeps {
   store: Store;
   container?: SensorContainer;
 }
 
+/**
+ * StackStorm's `/sensortypes` (st2 sensor list/get/enable/disable): st2's SensorType with the
+ * process state beside it (st2-sensor-type.ts). Enabling and disabling is st2's PUT of the sensor
+ * with `enabled` changed; only `enabled` is taken from the body, the rest comes from the pack.
+ */
 export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): void {
   const { store, container } = deps;
 
-  async function views(): Promise<Array<SensorView | RemoteSensorView>> {
-    if (container) return container.list();
-    return (await store.sensors.find({}, { sort: { id: 1 } })).map(remoteView);
+  async function views(filter: Filter<SensorRecord> = {}): Promise<St2SensorType[]> {
+    const states = new Map((container ? await container.list() : []).map((state) => [state.ref, state]));
+    return (await store.sensors.find(filter, { sort: { id: 1 } })).map((record) => st2SensorType(record, states.get(record.ref)));
   }
 
-  async function view(ref: string) {
-    const found = (await views()).find((item) => item.ref === ref);
+  async function view(ref: string): Promise<St2SensorType> {
+    const found = (await views({ id: ref }))[0];
     if (!found) {
-      throw new PackrunError('SENSOR_NOT_FOUND', `no sensor "${ref}"`, { hint: 'See `packrun sensor list`.', details: { sensor: ref } });
+      throw new PackrunError('SENSOR_NOT_FOUND', `no sensor "${ref}"`, { hint: 'See `packrun sensor list` (`st2 sensor list`).', details: { sensor: ref } });
     }
     return found;
   }
 
-  app.get('/api/v1/sensors', { config: { access: 'read' }, schema: { summary: 'Sensors with their process state', tags: ['sensors'] } }, async () => views());
+  app.get('/api/v1/sensortypes', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'Sensors with their process state',
+      tags: ['sensors'],
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { pack: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, enabled: { type: 'boolean' }, trigger_type: { type: 'string', minLength: 1 }, ...st2ListQueryProperties },
+      },
+    },
+  }, async (request, reply) => {
+    const query = request.query as St2ListQuery & { pack?: string; name?: string; enabled?: boolean; trigger_type?: string };
+    const all = await views({ ...(query.pack ? { pack: query.pack } : {}), ...(query.name ? { name: query.name } : {}), ...(query.enabled === undefined ? {} : { enabled: query.enabled }) });
+    return st2Page(reply, query.trigger_type ? all.filter((sensor) => sensor.trigger_types.includes(query.trigger_type!)) : all, query);
+  });
 
-  app.get('/api/v1/sensors/:ref', { config: { access: 'read' }, schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
+  app.get('/api/v1/sensortypes/:ref', { config: { access: 'read' }, schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
     view((request.params as { ref: string }).ref),
   );
 
-  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-    app.post(`/api/v1/sensors/:ref/${verb}`, { config: { access: 'operate' }, schema: { summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a sensor`, tags: ['sensors'], params: refParams } }, async (request) => {
-      const ref = (request.params as { ref: string }).ref;
-      await view(ref);
-      await store.sensors.update({ id: ref }, { set: { enabled } });
-      await container?.refresh();
-      return view(ref);
-    });
-  }
+  app.put('/api/v1/sensortypes/:ref', {
+    config: { access: 'operate' },
+    schema: {
+      summary: 'Enable or disable a sensor (st2 sensor enable/disable send the sensor back with `enabled` changed)',
+      tags: ['sensors'],
+      params: refParams,
+      body: { type: 'object', additionalProperties: true, properties: { enabled: { type: 'boolean' } }, required: ['enabled'] },
+    },
+  }, async (request) => {
+    const ref = (request.params as { ref: string }).ref;
+    const { enabled } = request.body as { enabled: boolean };
+    await view(ref);
+    await store.sensors.update({ id: ref }, { set: { enabled } });
+    await container?.refresh();
+    return view(ref);
+  });
 
-  app.post('/api/v1/sensors/:ref/restart', { config: { access: 'operate' }, schema: { summary: 'Restart a running sensor now', tags: ['sensors'], params: refParams } }, async (request) => {
+  app.post('/api/v1/sensortypes/:ref/restart', { config: { access: 'operate' }, schema: { summary: 'Restart a running sensor now (Packrun\'s own)', tags: ['sensors'], params: refParams } }, async (request) => {
     const ref = (request.params as { ref: string }).ref;
     const current = await view(ref);
     if (!current.enabled) {

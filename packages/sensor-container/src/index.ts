@@ -5,3 +5,4 @@ export type { BackoffPolicy } from './backoff.ts';
 export { sensorApiRoutes, type SensorRoutesDeps } from './api-routes.ts';
 export type { DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
 export { chooseSensorPublishing, type SensorPublishing } from './broker-dispatch/publishing-choice.ts';
+export { st2SensorType, type St2SensorType } from './st2-sensor-type.ts';

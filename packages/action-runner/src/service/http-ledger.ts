@@ -1,8 +1,10 @@
 import {
   isPackrunError,
   PackrunError,
+  entryOfKeyValuePair,
   servedExecutionHeader,
   type KeyValueEntry,
+  type KeyValuePair,
   type KeyValueGetOptions,
   type KeyValueListOptions,
   type KeyValues,
@@ -56,8 +58,9 @@ export class HttpKeyValues implements KeyValues {
     this.endpoint = { ...endpoint, headers: { ...endpoint.headers, [servedExecutionHeader]: executionId } };
   }
 
-  private query(options: { scope?: string; user?: string; decrypt?: boolean; prefix?: string }): string {
+  private query(options: { scope?: string; user?: string; decrypt?: boolean; prefix?: string; limit?: number }): string {
     const params = new URLSearchParams();
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
     if (options.scope) params.set('scope', options.scope);
     if (options.scope === 'user' && options.user) params.set('user', options.user);
     if (options.decrypt) params.set('decrypt', 'true');
@@ -67,9 +70,10 @@ export class HttpKeyValues implements KeyValues {
   }
 
   async get(name: string, options: KeyValueGetOptions = {}): Promise<KeyValueEntry | undefined> {
-    return apiRequest<KeyValueEntry>(this.endpoint, 'GET', `/api/v1/keys/${encodeURIComponent(name)}${this.query(options)}`, undefined, {
+    const pair = await apiRequest<KeyValuePair>(this.endpoint, 'GET', `/api/v1/keys/${encodeURIComponent(name)}${this.query(options)}`, undefined, {
       allowNotFound: true,
     });
+    return pair === undefined ? undefined : entryOfKeyValuePair(pair);
   }
 
   async set(name: string, value: string, options: KeyValueSetOptions = {}): Promise<KeyValueEntry> {
@@ -80,7 +84,7 @@ export class HttpKeyValues implements KeyValues {
       ...(options.scope === 'user' && options.user ? { user: options.user } : {}),
       ...(options.ttl ? { ttl: options.ttl } : {}),
     };
-    return (await apiRequest<KeyValueEntry>(this.endpoint, 'PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body))!;
+    return entryOfKeyValuePair((await apiRequest<KeyValuePair>(this.endpoint, 'PUT', `/api/v1/keys/${encodeURIComponent(name)}`, body))!);
   }
 
   async delete(name: string, options: Pick<KeyValueGetOptions, 'scope' | 'user'> = {}): Promise<boolean> {
@@ -92,6 +96,8 @@ export class HttpKeyValues implements KeyValues {
   }
 
   async list(options: KeyValueListOptions = {}): Promise<KeyValueEntry[]> {
-    return (await apiRequest<KeyValueEntry[]>(this.endpoint, 'GET', `/api/v1/keys${this.query(options)}`)) ?? [];
+    // -1: every key, not the API's first page.
+    const pairs = (await apiRequest<KeyValuePair[]>(this.endpoint, 'GET', `/api/v1/keys${this.query({ ...options, limit: -1 })}`)) ?? [];
+    return pairs.map(entryOfKeyValuePair);
   }
 }

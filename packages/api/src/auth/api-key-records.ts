@@ -7,7 +7,7 @@ import { hashApiKey, newId, nowIso, type ApiKeyRecord, type ApiKeyRole, type Log
  */
 export async function createApiKey(
   store: Store,
-  options: { user: string; role: ApiKeyRole; description?: string },
+  options: { user: string; role: ApiKeyRole; description?: string; metadata?: Record<string, unknown> },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = `pk_${randomBytes(32).toString('base64url')}`;
   const record: ApiKeyRecord = {
@@ -19,6 +19,7 @@ export async function createApiKey(
     createdAt: nowIso(),
   };
   if (options.description !== undefined) record.description = options.description;
+  if (options.metadata !== undefined) record.metadata = options.metadata;
   await store.apiKeys.insert(record);
   return { key, record };
 }

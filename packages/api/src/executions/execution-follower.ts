@@ -1,4 +1,4 @@
-import { isCompleted, openExecutionOutput, type ExecutionRecord, type OutputChunkEvent, type Store } from '@packrun/core';
+import { isCompleted, openExecutionOutput, type ExecutionRecord, type ExecutionStatus, type OutputChunkEvent, type Store } from '@packrun/core';
 import type { HubEvent } from '../event-hub.ts';
 
 type Stream = OutputChunkEvent['stream'];
@@ -8,8 +8,17 @@ const streams: Stream[] = ['stdout', 'stderr'];
 const catchUpChunkChars = 64 * 1024;
 
 /**
- * What one execution's event stream sends, in an order a reader can trust: its output always
- * before its completion. Output and state changes travel separately (two topics; over RabbitMQ
+ * Where an execution's output stream ends (st2's CLOSE_STREAM_LIVEACTION_STATES: completed,
+ * pausing, resuming), and where nothing comes until someone acts (paused; pending, an inquiry):
+ * a reader waiting there would wait for a person.
+ */
+export function endsOutputStream(status: ExecutionStatus): boolean {
+  return isCompleted(status) || status === 'pausing' || status === 'resuming' || status === 'paused' || status === 'pending';
+}
+
+/**
+ * What one execution's output stream sends, in an order a reader can trust: all its output
+ * before the end. Output and state changes travel separately (two topics; over RabbitMQ
  * two queues, which keep no order between them), and the output of an execution that completed
  * before the reader attached is no longer live anywhere. So on completion the stored output is
  * compared with what was sent, and what is missing is sent first, from the store.
@@ -28,7 +37,7 @@ export class ExecutionFollower {
 
   constructor(
     private readonly store: Store,
-    private readonly send: (event: string, data: unknown) => void,
+    private readonly send: (chunk: OutputChunkEvent) => void,
   ) {}
 
   get finished(): boolean {
@@ -42,34 +51,36 @@ export class ExecutionFollower {
     this.nextSeq[chunk.stream] = chunk.seq + 1;
     this.sentChars[chunk.stream] += chunk.data.length;
     this.sentBytes[chunk.stream] += Buffer.byteLength(chunk.data, 'utf8');
-    this.send('execution-output', chunk);
+    this.send(chunk);
   }
 
   /**
-   * A live event: output is sent; a completion first sends the stored output not yet sent, then
-   * itself, and finishes the stream.
+   * A live event: output is sent; a completion first sends the stored output not yet sent and
+   * finishes; a pause or a wait for a person finishes (endsOutputStream).
    */
   async event(item: HubEvent): Promise<void> {
-    // Announcements are not an execution's events: the per-execution stream leaves them out.
+    // Announcements are not an execution's events: the output stream leaves them out.
     if (this.done || item.topic === 'announcements') return;
     if (item.topic === 'execution-output') {
       this.output(item.event);
       return;
     }
-    if (!isCompleted(item.event.status)) {
-      this.send(item.topic, item.event);
-      return;
-    }
+    if (!endsOutputStream(item.event.status)) return;
     this.done = true;
+    if (!isCompleted(item.event.status)) return;
     const record = await this.store.executions.get(item.event.executionId).catch(() => undefined);
     if (record !== undefined) await this.catchUp(record);
-    this.send(item.topic, item.event);
   }
 
   /** The snapshot of an execution already completed: all its stored output, then the end. */
   async completed(record: ExecutionRecord): Promise<void> {
     this.done = true;
     await this.catchUp(record);
+  }
+
+  /** The snapshot of an execution paused or waiting for a person: the end, the output so far sent. */
+  stop(): void {
+    this.done = true;
   }
 
   private async catchUp(record: ExecutionRecord): Promise<void> {
@@ -87,7 +98,7 @@ export class ExecutionFollower {
       const missing = Buffer.concat(chunks).toString('utf8').slice(this.sentChars[stream]);
       for (let start = 0; start < missing.length; start += catchUpChunkChars) {
         const data = missing.slice(start, start + catchUpChunkChars);
-        this.send('execution-output', { executionId: record.id, stream, seq: this.nextSeq[stream], data } satisfies OutputChunkEvent);
+        this.send({ executionId: record.id, stream, seq: this.nextSeq[stream], data });
         this.nextSeq[stream] += 1;
         this.sentChars[stream] += data.length;
       }

@@ -318,7 +318,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       });
     }
     const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
-    return create({ action: original.action, parameters, user, context: { rerunOf: id }, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }), ...(tasks !== undefined && reset !== undefined ? { rerunReset: reset } : {}) });
+    const rerunContext = { 're-run': { ref: id, ...(tasks === undefined ? {} : { tasks }) } };
+    return create({ action: original.action, parameters, user, context: rerunContext, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }), ...(tasks !== undefined && reset !== undefined ? { rerunReset: reset } : {}) });
   }
 
   async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {

@@ -4,8 +4,10 @@ import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
 export interface PackOperations {
-  install(options: { source: string | string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
-  remove(options: { ref: string; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
+  /** st2's packs.install: `packs` are st2's list items (name, name=version, git URL=ref) or Packrun's folders and archives. */
+  install(options: { packs: string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
+  /** st2's packs.uninstall: the packs removed one after the other, in the order given. */
+  uninstall(options: { packs: string[]; force: boolean; user: string }): ReturnType<BuiltinExecutions['start']>;
 }
 
 function progressLine(event: InstallProgressEvent): string {
@@ -13,7 +15,11 @@ function progressLine(event: InstallProgressEvent): string {
   return event.output !== undefined ? `  ${event.output}` : `[${event.stage}] ${who}${event.message}`;
 }
 
-/** Pack install and remove as `packs.install` / `packs.remove` executions whose output is the progress. */
+/**
+ * Pack install and removal as StackStorm shows them: `packs.install` / `packs.uninstall`
+ * executions whose output is the progress and whose result carries st2's
+ * `output: {packs_list, warning_list}` (what `st2 pack install` reads) beside Packrun's detail.
+ */
 export function createPackOperations(options: { config: PackrunConfig; store: Store; builtins: BuiltinExecutions; logger: Logger }): PackOperations {
   const { config, store, builtins } = options;
   // uv, pip and npm run the pack's own setup.py and install scripts: in the sandbox, found once.
@@ -27,10 +33,10 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
       },
     ));
   return {
-    install({ source, force, user }) {
-      return builtins.start('packs.install', { source, force }, user, async (emit) => {
+    install({ packs, force, user }) {
+      return builtins.start('packs.install', { packs, force }, user, async (emit) => {
         const skippedRules: string[] = [];
-        const result = await installPack(source, {
+        const result = await installPack(packs, {
           config,
           force,
           decorator: await decorator(),
@@ -47,19 +53,25 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
           const actions = result.actions[pack.ref];
           if (actions) emit(`${pack.ref} ${pack.version}: ${describeActionCounts(actions)}`);
         }
+        const installed = result.installed.map((pack) => ({ ref: pack.ref, version: pack.version }));
         return {
-          installed: result.installed.map((pack) => ({ ref: pack.ref, version: pack.version })),
+          output: {
+            packs_list: [...installed, ...result.kept].map((pack) => pack.ref),
+            warning_list: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
+          },
+          installed,
           kept: result.kept,
-          warnings: [...result.warnings.map((warning) => `${warning.file}: ${warning.message}`), ...skippedRules],
           actions: result.actions,
         };
       });
     },
-    remove({ ref, force, user }) {
-      return builtins.start('packs.remove', { ref, force }, user, async (emit) => {
-        await removePack(ref, { config, force, onRemoved: (removed) => unregisterPack(store, removed) });
-        emit(`removed ${ref}`);
-        return { removed: ref };
+    uninstall({ packs, force, user }) {
+      return builtins.start('packs.uninstall', { packs, force }, user, async (emit) => {
+        for (const ref of packs) {
+          await removePack(ref, { config, force, onRemoved: (removed) => unregisterPack(store, removed) });
+          emit(`removed ${ref}`);
+        }
+        return { output: { packs_list: packs }, removed: packs };
       });
     },
   };

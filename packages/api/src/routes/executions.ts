@@ -1,11 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  attributeList,
+  checkAttributes,
   completedStatuses,
   executionStatuses,
   openExecutionOutput,
   openExecutionResult,
   PackrunError,
   purgeExecutions,
+  selectAttributes,
+  st2ExecutionFields,
+  type AttributeSelection,
   type ExecutionRecord,
   type Filter,
   type PackrunConfig,
@@ -14,27 +19,66 @@ import {
 } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
-import { listedExecution, publicExecution } from '../executions/public-view.ts';
+import { executionView, executionViews } from '../executions/execution-view.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
+import { atLeast } from '../auth/roles.ts';
 import { assertMaySeeExecution } from '../auth/runner-binding.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
+
+/** st2's include_attributes / exclude_attributes: comma-separated field names (dotted reaches in). */
+const attributeQuery = {
+  include_attributes: { type: 'string', maxLength: 2000, description: 'comma-separated fields to show (id always); a dotted name (action.ref) reaches into an object field' },
+  exclude_attributes: { type: 'string', maxLength: 2000, description: 'comma-separated fields to leave out' },
+  show_secrets: { type: 'boolean', description: "st2's; taken and ignored: Packrun keeps no secret value it could show (they are sealed for the runner)" },
+} as const;
+
+/** st2's boolean query flags as st2client sends them (`True`). */
+const flag = { type: 'string', enum: ['True', 'true', 'False', 'false', '1', '0'] } as const;
+const isSet = (value: string | undefined): boolean => value === 'True' || value === 'true' || value === '1';
 
 const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    action: { type: 'string', minLength: 1 },
+    ...attributeQuery,
+    action: { type: 'string', minLength: 1, description: 'action ref' },
     status: { type: 'string', enum: [...executionStatuses] },
-    since: { type: 'string', format: 'date-time', description: 'created at or after (ISO-8601)' },
-    until: { type: 'string', format: 'date-time', description: 'created before (ISO-8601)' },
-    rerunOf: { type: 'string' },
+    parent: { type: 'string', minLength: 1, description: "the workflow execution that started them; `null`: only executions no workflow started (st2's)" },
     rule: { type: 'string', minLength: 1, description: 'rule ref that requested it' },
+    trigger_instance: { type: 'string', minLength: 1, description: 'the trigger instance whose rule requested it' },
+    runner: { type: 'string', minLength: 1, description: 'runner type' },
     user: { type: 'string', minLength: 1 },
-    parent: { type: 'string', minLength: 1, description: 'the workflow execution that started them' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    rerun_of: { type: 'string', minLength: 1, description: "Packrun's own: re-runs of this execution" },
+    timestamp_gt: { type: 'string', format: 'date-time', description: 'requested after (ISO-8601)' },
+    timestamp_lt: { type: 'string', format: 'date-time', description: 'requested before (ISO-8601)' },
+    sort_desc: { ...flag, description: 'newest first (the default)' },
+    sort_asc: { ...flag, description: 'oldest first' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
     offset: { type: 'integer', minimum: 0, default: 0 },
   },
 } as const;
+
+interface AttributeQuery {
+  include_attributes?: string;
+  exclude_attributes?: string;
+}
+
+interface ListQuery extends AttributeQuery {
+  action?: string;
+  status?: ExecutionRecord['status'];
+  parent?: string;
+  rule?: string;
+  trigger_instance?: string;
+  runner?: string;
+  user?: string;
+  rerun_of?: string;
+  timestamp_gt?: string;
+  timestamp_lt?: string;
+  sort_desc?: string;
+  sort_asc?: string;
+  limit: number;
+  offset: number;
+}
 
 /** One notify section as StackStorm's NotificationSubSchema has it. */
 const notifySection = {
@@ -55,32 +99,58 @@ const notifyBody = {
   properties: { 'on-complete': notifySection, 'on-success': notifySection, 'on-failure': notifySection },
 } as const;
 
-interface ListQuery {
-  action?: string;
-  status?: ExecutionRecord['status'];
-  since?: string;
-  until?: string;
-  rerunOf?: string;
-  rule?: string;
-  user?: string;
-  parent?: string;
-  limit: number;
-  offset: number;
-}
+/** st2's `user` in a body: whom to run as, admins only; null or empty is the caller. */
+const userField = { type: ['string', 'null'], maxLength: 255, description: 'run as this user (admins only, as st2); null or empty: the caller' } as const;
+/** st2's `delay` in milliseconds: only 0 (no delay) is served. */
+const delayField = { type: ['integer', 'null'], minimum: 0, description: "st2's delay before scheduling, in milliseconds; Packrun serves only 0" } as const;
 
 /** The rights a caller's parameter templates render with: the caller's own, scope by scope. */
 function callerOrigin(request: FastifyRequest): ParameterOrigin {
   return { from: 'caller', mayDecrypt: callerOfRequest(request).mayDecrypt };
 }
 
+/**
+ * The user an execution runs as: the caller, or the body's `user` when an admin names another
+ * (st2's rule: "only admins can run as another user").
+ */
+function runAs(request: FastifyRequest, asked: string | null | undefined): string {
+  const caller = callerOfRequest(request);
+  if (asked === undefined || asked === null || asked === '' || asked === caller.user) return caller.user;
+  if (!atLeast(caller.role, 'admin')) {
+    throw new PackrunError('API_ROLE_FORBIDDEN', `a key with role ${caller.role} may not run an action as another user ("${asked}")`, {
+      hint: 'leave `user` out (or null) to run as yourself; only admin and system_admin keys run as another user',
+      details: { role: caller.role, user: asked, needs: 'admin' },
+    });
+  }
+  return asked;
+}
+
+function refuseDelay(delay: number | null | undefined): void {
+  if (delay === undefined || delay === null || delay === 0) return;
+  throw new PackrunError('EXECUTION_DELAY_UNSUPPORTED', `delay ${delay} ms is not served: Packrun schedules an execution when it is requested`, {
+    hint: 'leave delay out (or 0); a concurrency policy is how Packrun holds executions back',
+    details: { parameter: 'delay' },
+  });
+}
+
+/** The include/exclude selection of a request, checked against the execution's fields. */
+export function executionSelection(query: AttributeQuery): AttributeSelection {
+  const include = attributeList(query.include_attributes);
+  const exclude = attributeList(query.exclude_attributes);
+  const selection: AttributeSelection = { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) };
+  checkAttributes(selection, st2ExecutionFields, 'an execution');
+  return selection;
+}
+
 export function executionRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { store, executions, hub } = deps;
   const inline = deps.config.resultInlineBytes;
+  const view = (record: ExecutionRecord) => executionView(store, record, { inlineBytes: inline });
 
   app.post('/api/v1/executions', {
     config: { access: 'operate' },
     schema: {
-      summary: 'Run an action: validates the parameters, stores the execution and queues it',
+      summary: "Run an action (st2's ExecutionRequest): validates the parameters, stores the execution and queues it; 201 with the execution",
       body: {
         type: 'object',
         additionalProperties: false,
@@ -94,15 +164,18 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
           parameters: looseObject,
           context: looseObject,
           notify: notifyBody,
-          parametersAreData: {
+          user: userField,
+          delay: delayField,
+          parameters_are_data: {
             type: 'boolean',
             default: false,
-            description: 'the parameters are data (a rule rendered them over a trigger payload): inserted as they are, templates in them never rendered; it only ever takes rendering away',
+            description: "Packrun's own: the parameters are data (a rule rendered them over a trigger payload), inserted as they are, templates in them never rendered; it only ever takes rendering away",
           },
         },
         required: ['action'],
       },
-      response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { show_secrets: attributeQuery.show_secrets } },
+      response: { 200: executionSchema, 201: executionSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema, 507: errorSchema },
     },
   }, async (request, reply) => {
     const body = request.body as {
@@ -111,34 +184,37 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       parameters?: Record<string, unknown>;
       context?: Record<string, unknown>;
       notify?: Record<string, unknown>;
-      parametersAreData: boolean;
+      user?: string | null;
+      delay?: number | null;
+      parameters_are_data: boolean;
     };
+    refuseDelay(body.delay);
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,
       parameters: body.parameters ?? {},
-      user: request.user ?? 'anonymous',
+      user: runAs(request, body.user),
       ...(body.context ? { context: body.context } : {}),
       ...(body.notify ? { notify: body.notify } : {}),
-      parameterOrigin: body.parametersAreData ? { from: 'data' } : callerOrigin(request),
+      parameterOrigin: body.parameters_are_data ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
   });
 
   app.post('/api/v1/executions/purge', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Remove completed executions created before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running, canceling or pending (st2 execution purge)',
+      summary: 'Remove completed executions requested before a time (optionally of one action or status), with their stored output; never one still requested, scheduled, running, canceling or pending (st2 execution purge)',
       body: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          timestamp: { type: 'string', format: 'date-time', description: 'purge executions created before this time (ISO-8601)' },
-          olderThanDays: { type: 'number', exclusiveMinimum: 0, maximum: 100_000, description: 'purge executions created more than this many days ago' },
+          timestamp: { type: 'string', format: 'date-time', description: 'purge executions requested before this time (ISO-8601)' },
+          older_than_days: { type: 'number', exclusiveMinimum: 0, maximum: 100_000, description: 'purge executions requested more than this many days ago' },
           action: { type: 'string', minLength: 1, description: 'only executions of this action ref' },
           status: { type: 'string', enum: [...completedStatuses], description: 'only executions that ended with this status' },
         },
-        oneOf: [{ required: ['timestamp'] }, { required: ['olderThanDays'] }],
+        oneOf: [{ required: ['timestamp'] }, { required: ['older_than_days'] }],
       },
       response: {
         200: { type: 'object', properties: { removed: { type: 'integer' }, before: { type: 'string' } }, required: ['removed', 'before'] },
@@ -146,8 +222,8 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       },
     },
   }, async (request) => {
-    const body = request.body as { timestamp?: string; olderThanDays?: number; action?: string; status?: ExecutionRecord['status'] };
-    const before = body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : new Date(Date.now() - (body.olderThanDays ?? 0) * 24 * 60 * 60 * 1000).toISOString();
+    const body = request.body as { timestamp?: string; older_than_days?: number; action?: string; status?: ExecutionRecord['status'] };
+    const before = body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : new Date(Date.now() - (body.older_than_days ?? 0) * 24 * 60 * 60 * 1000).toISOString();
     const removed = await purgeExecutions(store, { before, ...(body.action ? { action: body.action } : {}), ...(body.status ? { status: body.status } : {}) });
     request.log.info({ removed, before, action: body.action, status: body.status, user: request.user }, 'executions purged');
     return { removed, before };
@@ -156,40 +232,55 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
   app.get('/api/v1/executions', {
     config: { access: 'read' },
     schema: {
-      summary: 'List executions, newest first; the total matching is in the X-Total-Count header. A result over PACKRUN_RESULT_INLINE_BYTES is left out (resultOmitted, resultSize, resultUrl)',
+      summary: 'List executions, newest first (sort_asc: oldest first); the total matching is in the X-Total-Count header. A result over PACKRUN_RESULT_INLINE_BYTES is left out (result_omitted, result_size, result_url)',
       querystring: listQuery,
       response: { 200: { type: 'array', items: executionSchema }, 400: errorSchema },
     },
   }, async (request, reply) => {
     const query = request.query as ListQuery;
+    const selection = executionSelection(query);
     const filter: Filter<ExecutionRecord> = {};
     if (query.action) filter.action = query.action;
     if (query.status) filter.status = query.status;
-    if (query.rerunOf) filter.rerunOf = query.rerunOf;
+    if (query.rerun_of) filter.rerunOf = query.rerun_of;
     if (query.rule) filter.rule = query.rule;
+    if (query.trigger_instance) filter.triggerInstance = query.trigger_instance;
+    if (query.runner) filter.runnerType = query.runner;
     if (query.user) filter.user = query.user;
-    if (query.parent) filter.parent = query.parent;
-    if (query.since || query.until) {
+    if (query.parent) filter.parent = query.parent === 'null' ? { $exists: false } : query.parent;
+    if (query.timestamp_gt || query.timestamp_lt) {
       filter.createdAt = {
-        ...(query.since ? { $gte: new Date(query.since).toISOString() } : {}),
-        ...(query.until ? { $lt: new Date(query.until).toISOString() } : {}),
+        ...(query.timestamp_gt ? { $gt: new Date(query.timestamp_gt).toISOString() } : {}),
+        ...(query.timestamp_lt ? { $lt: new Date(query.timestamp_lt).toISOString() } : {}),
       };
     }
+    const order = isSet(query.sort_asc) && !isSet(query.sort_desc) ? 1 : -1;
     const [total, items] = await Promise.all([
       store.executions.count(filter),
-      store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip: query.offset, limit: query.limit }),
+      store.executions.find(filter, { sort: { createdAt: order, id: order }, skip: query.offset, limit: query.limit }),
     ]);
-    return reply.header('x-total-count', String(total)).send(items.map((item) => listedExecution(item, inline)));
+    const views = await executionViews(store, items, { inlineBytes: inline, listed: true });
+    return reply.header('x-total-count', String(total)).send(views.map((item) => selectAttributes(item, selection)));
   });
 
   app.get('/api/v1/executions/:id', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'One execution; a result over PACKRUN_RESULT_INLINE_BYTES is left out (resultOmitted, resultSize, resultUrl)',
+      summary: 'One execution; with max_result_size, a result over that many bytes is left out (result_omitted, result_size, result_url), as one too big for the record always is',
       params: idParams,
-      response: { 200: executionSchema, 404: errorSchema },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...attributeQuery, max_result_size: { type: 'integer', minimum: 0 } },
+      },
+      response: { 200: executionSchema, 400: errorSchema, 404: errorSchema },
     },
-  }, async (request) => publicExecution(await visibleExecution(request, executions), inline));
+  }, async (request) => {
+    const query = request.query as AttributeQuery & { max_result_size?: number };
+    const selection = executionSelection(query);
+    const record = await visibleExecution(request, executions);
+    return selectAttributes(await executionView(store, record, query.max_result_size === undefined ? {} : { inlineBytes: query.max_result_size }), selection);
+  });
 
   app.get('/api/v1/executions/:id/result', {
     config: { access: 'execution-read' },
@@ -210,15 +301,6 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     return reply.type('application/json; charset=utf-8').send(body);
   });
 
-  app.post('/api/v1/executions/:id/cancel', {
-    config: { access: 'operate' },
-    schema: {
-      summary: 'Cancel: a queued execution ends canceled at once, a running one goes canceling until its runner stops it',
-      params: idParams,
-      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
-    },
-  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'), inline));
-
   app.put('/api/v1/executions/:id', {
     config: { access: 'operate' },
     schema: {
@@ -230,24 +312,26 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         properties: { status: { type: 'string', enum: ['pausing', 'resuming'] } },
         required: ['status'],
       },
-      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { show_secrets: attributeQuery.show_secrets } },
+      response: { 200: executionSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (request) => {
     const { id } = request.params as { id: string };
     const { status } = request.body as { status: 'pausing' | 'resuming' };
     const user = request.user ?? 'anonymous';
     const record = status === 'pausing' ? await executions.pause(id, user) : await executions.resume(id, user);
-    return publicExecution(record, inline);
+    return executionView(store, record, { inlineBytes: inline });
   });
 
   app.delete('/api/v1/executions/:id', {
     config: { access: 'operate' },
     schema: {
-      summary: "Cancel, as StackStorm's API does (the same as POST /executions/{id}/cancel); a workflow's running children are canceled too",
+      summary: "Cancel, as StackStorm's API does: a queued execution ends canceled at once, a running one goes canceling until its runner stops it; a workflow's running children are canceled too",
       params: idParams,
-      response: { 200: executionSchema, 404: errorSchema, 409: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { show_secrets: attributeQuery.show_secrets } },
+      response: { 200: executionSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
     },
-  }, async (request) => publicExecution(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous'), inline));
+  }, async (request) => view(await executions.cancel((request.params as { id: string }).id, request.user ?? 'anonymous')));
 
   app.get('/api/v1/executions/:id/children', {
     config: { access: 'execution-read' },
@@ -257,7 +341,10 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { depth: { type: 'integer', minimum: -1, maximum: 100, default: -1 } },
+        properties: {
+          depth: { type: 'integer', minimum: -1, maximum: 100, default: -1 },
+          result_fmt: { type: 'string', maxLength: 50, description: "st2's; taken and ignored" },
+        },
       },
       response: { 200: { type: 'array', items: executionSchema }, 404: errorSchema },
     },
@@ -266,13 +353,13 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const { depth } = request.query as { depth: number };
     const found: ExecutionRecord[] = [];
     await collectChildren(store, root.id, depth === -1 ? Number.POSITIVE_INFINITY : depth, found);
-    return found.map((item) => listedExecution(item, inline));
+    return executionViews(store, found, { inlineBytes: inline, listed: true });
   });
 
-  app.post('/api/v1/executions/:id/rerun', {
+  app.post('/api/v1/executions/:id/re_run', {
     config: { access: 'operate' },
     schema: {
-      summary: 'Run the same action again with the same parameters (overridable); the new execution has rerunOf set. With tasks, a completed Orquesta workflow runs again from those tasks (an empty list: its failed ones), keeping what the others did, as st2 execution re-run --tasks',
+      summary: "Run the same action again with the same parameters (overridable), as st2's re_run; the new execution's context has re-run.ref. With tasks, a completed Orquesta workflow runs again from those tasks, keeping what the others did (st2 execution re-run --tasks)",
       params: idParams,
       body: {
         type: 'object',
@@ -280,43 +367,49 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         properties: {
           parameters: looseObject,
           tasks: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
-          // StackStorm's `reset`: the with-items tasks among `tasks` whose every item runs again; the others only their failed items.
+          // StackStorm's `reset`: the with-items tasks among `tasks` whose every item runs again; the others only their failed items (st2 --no-reset).
           reset: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
+          user: userField,
+          delay: delayField,
         },
       },
-      response: { 201: executionSchema, 400: errorSchema, 404: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { show_secrets: attributeQuery.show_secrets } },
+      response: { 201: executionSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { parameters?: Record<string, unknown>; tasks?: string[]; reset?: string[] } | undefined;
-    const record = await executions.rerun((request.params as { id: string }).id, request.user ?? 'anonymous', body?.parameters ?? {}, callerOrigin(request), body?.tasks, body?.reset);
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(publicExecution(record, inline));
+    const body = (request.body ?? {}) as { parameters?: Record<string, unknown>; tasks?: string[]; reset?: string[]; user?: string | null; delay?: number | null };
+    refuseDelay(body.delay);
+    const tasks = body.tasks ?? [];
+    const record = await executions.rerun(
+      (request.params as { id: string }).id,
+      runAs(request, body.user),
+      body.parameters ?? {},
+      callerOrigin(request),
+      tasks.length === 0 ? undefined : tasks,
+      tasks.length === 0 ? undefined : body.reset,
+    );
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
   });
 
   app.get('/api/v1/executions/:id/output', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'stdout and stderr: the live part while running, the stored (capped) output once completed; with ?stream=stdout or stderr, that stream alone as text/plain',
+      summary: 'The output as text (st2): stdout then stderr, or the one output_type names; the live part while running, the stored (capped) output once completed',
       params: idParams,
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { stream: { type: 'string', enum: ['stdout', 'stderr'] } },
+        properties: { output_type: { type: 'string', enum: ['all', 'stdout', 'stderr'], default: 'all' } },
       },
-      response: {
-        200: {
-          type: 'object',
-          properties: { stdout: { type: 'string' }, stderr: { type: 'string' }, complete: { type: 'boolean' } },
-          required: ['stdout', 'stderr', 'complete'],
-        },
-        404: errorSchema,
-      },
+      response: { 404: errorSchema },
     },
   }, async (request, reply) => {
     const record = await visibleExecution(request, executions);
-    const { stream } = request.query as { stream?: 'stdout' | 'stderr' };
-    if (stream === undefined) return outputOf(store, record, hub);
-    const text = record.endedAt === undefined ? liveOutput(record, hub)[stream] : await openExecutionOutput(store.executionBlobs, record, stream);
-    return reply.type('text/plain; charset=utf-8').send(text);
+    const { output_type: outputType } = request.query as { output_type: 'all' | 'stdout' | 'stderr' };
+    const streams = outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType];
+    const parts: string[] = [];
+    for (const stream of streams) parts.push(await outputText(store, record, hub, stream));
+    return reply.type('text/plain; charset=utf-8').send(parts.join(''));
   });
 }
 
@@ -327,24 +420,12 @@ export async function visibleExecution(request: FastifyRequest, executions: Exec
   return record;
 }
 
-/**
- * Both streams as one JSON document: the stored output once completed (each at most the output
- * cap, from the record or its blobs), the live part while running.
- */
-async function outputOf(store: Store, record: ExecutionRecord, hub: EventHub): Promise<{ stdout: string; stderr: string; complete: boolean }> {
-  if (record.endedAt === undefined) return { ...liveOutput(record, hub), complete: false };
-  const text = async (field: 'stdout' | 'stderr'): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await openExecutionOutput(store.executionBlobs, record, field)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  return { stdout: await text('stdout'), stderr: await text('stderr'), complete: true };
-}
-
-function liveOutput(record: ExecutionRecord, hub: EventHub): { stdout: string; stderr: string } {
-  const chunks = hub.outputOf(record.id);
-  const join = (stream: 'stdout' | 'stderr'): string => chunks.filter((c) => c.stream === stream).map((c) => c.data).join('');
-  return { stdout: join('stdout'), stderr: join('stderr') };
+/** One stream's output: the stored one once completed (at most the output cap), the live part while running. */
+async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, stream: 'stdout' | 'stderr'): Promise<string> {
+  if (record.endedAt === undefined) return hub.outputOf(record.id).filter((chunk) => chunk.stream === stream).map((chunk) => chunk.data).join('');
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The most descendants one children request lists: a tree is walked one level per query. */

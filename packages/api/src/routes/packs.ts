@@ -1,29 +1,53 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, type Store } from '@packrun/core';
+import { PackrunError, st2ListQueryProperties, st2Page, type PackRecord, type St2ListQuery, type Store } from '@packrun/core';
+import { checkApiPackSource } from '../packs/api-pack-sources.ts';
 import type { PackOperations } from '../packs/pack-operations.ts';
-import { errorSchema, executionSchema, looseObject, refParams } from '../schemas.ts';
+import { errorSchema, refParams } from '../schemas.ts';
 
-const packSchema = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    ref: { type: 'string' },
-    name: { type: 'string' },
-    version: { type: 'string' },
-    description: { type: 'string' },
-    path: { type: 'string' },
-    source: { type: 'string' },
-    metadata: looseObject,
-  },
-} as const;
+const packSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ref: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } } } as const;
+
+/**
+ * A pack as StackStorm's API shows it (st2common's PackAPI): its pack.yaml's fields (`name`,
+ * `version`, `author`, `keywords`, `stackstorm_version`, `python_versions`, `dependencies`...) with
+ * `id`, `uid`, `ref` and `path`; Packrun's own: `source` (where it was installed from), timestamps.
+ */
+export function st2Pack(pack: PackRecord): Record<string, unknown> {
+  return {
+    ...pack.metadata,
+    id: pack.id,
+    uid: `pack:${pack.ref}`,
+    ref: pack.ref,
+    name: pack.name,
+    version: pack.version,
+    ...(pack.description === undefined ? {} : { description: pack.description }),
+    ...(pack.author === undefined ? {} : { author: pack.author }),
+    ...(pack.email === undefined ? {} : { email: pack.email }),
+    keywords: pack.keywords ?? [],
+    path: pack.path,
+    ...(pack.source === undefined ? {} : { source: pack.source }),
+    created_at: pack.createdAt,
+    updated_at: pack.updatedAt,
+  };
+}
+
+const packList = { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } as const;
+const asyncRequest = { type: 'object', properties: { execution_id: { type: 'string' } }, required: ['execution_id'] } as const;
 
 export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: PackOperations }): void {
   const { store, packs } = deps;
 
   app.get('/api/v1/packs', {
     config: { access: 'read' },
-    schema: { summary: 'Installed packs', response: { 200: { type: 'array', items: packSchema } } },
-  }, async () => store.packs.find({}, { sort: { id: 1 } }));
+    schema: {
+      summary: 'Installed packs',
+      querystring: { type: 'object', additionalProperties: false, properties: { name: { type: 'string', minLength: 1 }, ref: { type: 'string', minLength: 1 }, ...st2ListQueryProperties } },
+      response: { 200: { type: 'array', items: packSchema } },
+    },
+  }, async (request, reply) => {
+    const query = request.query as St2ListQuery & { name?: string; ref?: string };
+    const found = await store.packs.find({ ...(query.name ? { name: query.name } : {}), ...(query.ref ? { ref: query.ref } : {}) }, { sort: { id: 1 } });
+    return st2Page(reply, found.map(st2Pack), query);
+  });
 
   app.get('/api/v1/packs/:ref', {
     config: { access: 'read' },
@@ -32,48 +56,54 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
     const { ref } = request.params as { ref: string };
     const pack = await store.packs.get(ref);
     if (!pack) throw new PackrunError('PACK_NOT_INSTALLED', `pack "${ref}" is not installed`, { details: { pack: ref } });
-    return pack;
+    return st2Pack(pack);
   });
 
   app.post('/api/v1/packs/install', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Install a pack (folder, git URL, archive or index name): returns the packs.install execution; its output is the progress',
+      summary: 'Install packs (st2\'s body): a packs.install execution, whose output is the progress; answers its id',
       body: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          source: {
-            anyOf: [
-              { type: 'string', minLength: 1 },
-              { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 50 },
-            ],
-            description: 'one source or several (installed together, dependencies first)',
-          },
+          packs: { ...packList, description: 'name, name=version (pack index), git URL, URL=ref; Packrun\'s too: an absolute folder or .tar.gz path on the server, a .tar.gz URL. Installed together, dependencies first' },
           force: { type: 'boolean', default: false, description: 'install even if stackstorm_version or python_versions do not fit' },
+          skip_dependencies: { type: 'boolean', default: false, description: 'only false: Packrun always installs a pack\'s dependencies' },
+          python3: { type: 'boolean', description: 'accepted from older st2 clients; Packrun picks the pack\'s Python itself' },
         },
-        required: ['source'],
+        required: ['packs'],
       },
-      response: { 202: executionSchema, 400: errorSchema },
+      response: { 202: asyncRequest, 400: errorSchema, 403: errorSchema },
     },
   }, async (request, reply) => {
-    const body = request.body as { source: string | string[]; force: boolean };
-    const record = await packs.install({ source: body.source, force: body.force, user: request.user ?? 'anonymous' });
-    return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send(record);
+    const body = request.body as { packs: string[]; force: boolean; skip_dependencies: boolean };
+    if (body.skip_dependencies) {
+      throw new PackrunError('REQUEST_INVALID', 'skip_dependencies is not supported: a pack is installed with its dependencies', { details: { field: 'body.skip_dependencies' } });
+    }
+    const sources = body.packs.map(checkApiPackSource);
+    const record = await packs.install({ packs: sources, force: body.force, user: request.user ?? 'anonymous' });
+    return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send({ execution_id: record.id });
   });
 
-  app.delete('/api/v1/packs/:ref', {
+  app.post('/api/v1/packs/uninstall', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Remove a pack: returns the packs.remove execution',
-      params: refParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean', default: false } } },
-      response: { 202: executionSchema, 400: errorSchema },
+      summary: 'Remove packs (st2\'s body): a packs.uninstall execution; answers its id',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          packs: { ...packList, items: { type: 'string', minLength: 1, maxLength: 300 } },
+          force: { type: 'boolean', default: false, description: 'Packrun\'s: remove even if other installed packs depend on it' },
+        },
+        required: ['packs'],
+      },
+      response: { 202: asyncRequest, 400: errorSchema, 403: errorSchema },
     },
   }, async (request, reply) => {
-    const { ref } = request.params as { ref: string };
-    const { force } = request.query as { force: boolean };
-    const record = await packs.remove({ ref, force, user: request.user ?? 'anonymous' });
-    return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send(record);
+    const body = request.body as { packs: string[]; force: boolean };
+    const record = await packs.uninstall({ packs: body.packs, force: body.force, user: request.user ?? 'anonymous' });
+    return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send({ execution_id: record.id });
   });
 }

@@ -1,61 +1,116 @@
 import type { FastifyInstance } from 'fastify';
-import { isCompleted, type PackrunConfig, type Store } from '@packrun/core';
+import { attributeList, isCompleted, type PackrunConfig, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
-import { ExecutionFollower } from '../executions/execution-follower.ts';
+import { endsOutputStream, ExecutionFollower } from '../executions/execution-follower.ts';
+import { St2StreamEvents, st2OutputEvent, type St2StreamEvent } from '../executions/st2-stream-events.ts';
 import type { EventHub, HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
-import { publicExecution } from '../executions/public-view.ts';
 import { idParams } from '../schemas.ts';
 import { visibleExecution } from './executions.ts';
 
+const listParameter = { type: 'string', maxLength: 10_000 } as const;
+
+const streamQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    api_key: { type: 'string', description: 'for EventSource clients, which cannot set headers' },
+    events: { ...listParameter, description: 'comma-separated event names to send (globs: st2.execution__*); all when absent' },
+    action_refs: { ...listParameter, description: 'comma-separated action refs: only their execution, liveaction and output events' },
+    execution_ids: { ...listParameter, description: 'comma-separated execution ids: only their execution and output events' },
+    end_execution_id: { type: 'string', maxLength: 200, description: 'with end_event: the stream ends after that event of this execution in a completed status' },
+    end_event: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+interface StreamQuery {
+  events?: string;
+  action_refs?: string;
+  execution_ids?: string;
+  end_execution_id?: string;
+  end_event?: string;
+}
+
+/** st2's event filter: fnmatch globs, where `*` is any run of characters and `?` one. */
+function globMatcher(globs: string[]): (name: string) => boolean {
+  const patterns = globs.map((glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  return (name) => patterns.some((pattern) => pattern.test(name));
+}
+
+/** Whether a subscriber's filters (st2's events, action_refs, execution_ids) let the event through. */
+function subscriberFilter(query: StreamQuery): (event: St2StreamEvent) => boolean {
+  const events = attributeList(query.events);
+  const actionRefs = attributeList(query.action_refs);
+  const executionIds = attributeList(query.execution_ids);
+  const eventMatches = events === undefined ? () => true : globMatcher(events);
+  return (event) =>
+    eventMatches(event.event) &&
+    (actionRefs === undefined || (event.actionRef !== undefined && actionRefs.includes(event.actionRef))) &&
+    (executionIds === undefined || (event.executionId !== undefined && executionIds.includes(event.executionId)));
+}
+
 /**
- * Server-Sent Events. Events are named after their topic: `execution-updates` carries
- * `{executionId, status, at, changes}`, `execution-output` carries `{executionId, stream, seq, data}`.
- * An announcement (core.announcement) is the event `st2.announcement__<route>` carrying the
- * announced payload, as StackStorm's stream names and sends it.
+ * StackStorm's stream (st2stream): `/api/v1/stream` (served also as /stream/v1/stream, /v1/stream,
+ * /stream/stream) sends st2's events with st2's payloads; `/stream/v1/executions/{id}/output`
+ * sends one execution's output as st2.execution.output__create events, then `EOF`.
  */
 export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
   const { executions, hub, store } = deps;
-  const streamQuery = {
-    type: 'object',
-    properties: { api_key: { type: 'string', description: 'for EventSource clients, which cannot set headers' } },
-  } as const;
+  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'));
 
   app.get('/api/v1/stream', {
     config: { access: 'read', keyInQuery: true },
-    schema: { summary: 'Live events of every execution (text/event-stream)', querystring: streamQuery },
+    schema: {
+      summary: "StackStorm's event stream (text/event-stream): st2.execution__create/__update, st2.liveaction__create/__update, st2.execution.output__create, st2.announcement__<route>",
+      querystring: streamQuery,
+    },
   }, async (request, reply) => {
+    const query = request.query as StreamQuery;
+    const passes = subscriberFilter(query);
     const channel = openSse(request, reply);
-    const detach = hub.on((item: HubEvent) => {
-      if (item.topic === 'announcements') channel.send(`st2.announcement__${item.event.route}`, item.event.payload);
-      else channel.send(item.topic, item.event);
+    const detach = feed.subscribe((event) => {
+      const last = query.end_event !== undefined && event.event === query.end_event && event.executionId === query.end_execution_id && event.status !== undefined && isCompleted(event.status);
+      if (passes(event)) channel.send(event.event, event.data);
+      if (last) channel.close();
     });
     await channel.closed;
     detach();
   });
 
-  app.get('/api/v1/executions/:id/stream', {
+  app.get('/stream/v1/executions/:id/output', {
     config: { access: 'execution-read', keyInQuery: true },
     schema: {
-      summary: 'Live events of one execution: its current state first, output so far, then changes until it completes; all its output comes before the completion',
+      summary: "One execution's output (st2stream): what it printed so far, then live, as st2.execution.output__create events; all of it before `EOF`, sent when the execution completes, pauses or waits for a response",
       params: idParams,
-      querystring: streamQuery,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { api_key: streamQuery.properties.api_key, output_type: { type: 'string', enum: ['all', 'stdout', 'stderr'], default: 'all' } },
+      },
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
+    const { output_type: outputType } = request.query as { output_type: 'all' | 'stdout' | 'stderr' };
     const first = await visibleExecution(request, executions);
+    const of = { action: first.action, runner: first.runnerType ?? '' };
     const channel = openSse(request, reply);
-    const follower = new ExecutionFollower(store, (event, data) => channel.send(event, data));
+    const follower = new ExecutionFollower(store, (chunk) => {
+      if (outputType === 'all' || chunk.stream === outputType) channel.send('st2.execution.output__create', st2OutputEvent(chunk, of));
+    });
+    const end = (): void => {
+      channel.sendText('EOF', "''");
+      channel.close();
+    };
     // Events are handled one after the other: a completion may read the store before it is sent.
     let handled = Promise.resolve();
     const handle = (item: HubEvent): void => {
       handled = handled
         .then(() => follower.event(item))
         .then(() => {
-          if (follower.finished) channel.close();
+          if (follower.finished) end();
         })
         .catch((error: unknown) => {
-          request.log.warn({ err: error, executionId: id }, 'execution stream ended on an error');
+          request.log.warn({ err: error, executionId: id }, 'execution output stream ended on an error');
           channel.close();
         });
     };
@@ -69,14 +124,18 @@ export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig
       else held.push(item);
     });
     const current = await executions.get(id).catch(() => first);
-    channel.send('execution', publicExecution(current, deps.config.resultInlineBytes));
     if (isCompleted(current.status)) {
       await follower.completed(current).catch(() => undefined);
-      channel.close();
+      end();
     } else {
       for (const chunk of hub.outputOf(id)) follower.output(chunk);
-      live = true;
-      for (const item of held.splice(0)) handle(item);
+      if (endsOutputStream(current.status)) {
+        follower.stop();
+        end();
+      } else {
+        live = true;
+        for (const item of held.splice(0)) handle(item);
+      }
     }
     await channel.closed;
     detach();

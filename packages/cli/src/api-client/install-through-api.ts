@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describeActionCounts, type ActionSummary, type ExecutionRecord } from '@packrun/core';
-import { CliExit } from '../exit.ts';
+import { describeActionCounts, type ActionSummary } from '@packrun/core';
+import { CliExit, exitCodes } from '../exit.ts';
 import type { ApiClient } from './api-client.ts';
 import { waitForExecution } from './wait-for-execution.ts';
 
@@ -12,9 +12,9 @@ import { waitForExecution } from './wait-for-execution.ts';
 export async function installThroughApi(client: ApiClient, sources: string[], options: { force: boolean; json: boolean }): Promise<void> {
   // A folder or archive named relative to where the user stands means nothing to the server.
   const absolute = sources.map((source) => (existsSync(source) ? path.resolve(source) : source));
-  const { data: created } = await client.request<ExecutionRecord>('POST', '/api/v1/packs/install', { source: absolute, force: options.force });
-  process.stderr.write(`installing on the server at ${client.url} (execution ${created.id})\n`);
-  const done = await waitForExecution(client, created.id, { onOutput: (chunk) => process.stderr.write(chunk.data) });
+  const { data: created } = await client.request<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: absolute, force: options.force });
+  process.stderr.write(`installing on the server at ${client.url} (execution ${created.execution_id})\n`);
+  const done = await waitForExecution(client, created.execution_id, { onOutput: (chunk) => process.stderr.write(chunk.data) });
   const result = (done.result ?? {}) as {
     installed?: Array<{ ref: string; version: string }>;
     kept?: Array<{ ref: string; version: string }>;
@@ -30,17 +30,17 @@ export async function installThroughApi(client: ApiClient, sources: string[], op
   }
   if (done.status !== 'succeeded') {
     process.stderr.write(`install ${done.status}${done.error ? `: [${done.error.type}] ${done.error.message}` : ''}\n`);
-    throw new CliExit(1);
+    throw new CliExit(exitCodes.failed);
   }
 }
 
-/** `packrun pack remove` while a server runs: a `packs.remove` execution, so the store forgets the pack too. */
+/** `packrun pack remove` while a server runs: a `packs.uninstall` execution, so the store forgets the pack too. */
 export async function removeThroughApi(client: ApiClient, ref: string, force: boolean): Promise<void> {
-  const { data: created } = await client.request<ExecutionRecord>('DELETE', `/api/v1/packs/${encodeURIComponent(ref)}?force=${force}`);
-  const done = await waitForExecution(client, created.id);
+  const { data: created } = await client.request<{ execution_id: string }>('POST', '/api/v1/packs/uninstall', { packs: [ref], force });
+  const done = await waitForExecution(client, created.execution_id);
   if (done.status !== 'succeeded') {
     process.stderr.write(`remove ${done.status}${done.error ? `: [${done.error.type}] ${done.error.message}` : ''}\n`);
-    throw new CliExit(1);
+    throw new CliExit(exitCodes.failed);
   }
   process.stdout.write(`removed ${ref}\n`);
 }

@@ -1,4 +1,4 @@
-import { isPackrunError, type ActionOutcome, type ExecutionRecord } from '@packrun/core';
+import { isPackrunError, type ActionOutcome, type St2Execution } from '@packrun/core';
 import type { ApiClient } from './api-client.ts';
 import { waitForExecution } from './wait-for-execution.ts';
 
@@ -11,7 +11,7 @@ export async function runThroughApi(
   client: ApiClient,
   request: { ref: string; parameters: Record<string, unknown>; executionId: string; signal: AbortSignal },
 ): Promise<ActionOutcome> {
-  await client.request<ExecutionRecord>('POST', '/api/v1/executions', { id: request.executionId, action: request.ref, parameters: request.parameters });
+  await client.request<St2Execution>('POST', '/api/v1/executions', { id: request.executionId, action: request.ref, parameters: request.parameters });
   const cancel = (): void => {
     void client.cancelExecution(request.executionId).catch((error: unknown) => {
       if (!isPackrunError(error) || error.code !== 'EXECUTION_NOT_CANCELABLE') throw error;
@@ -29,20 +29,18 @@ export async function runThroughApi(
 export async function submitThroughApi(
   client: ApiClient,
   request: { ref: string; parameters: Record<string, unknown>; executionId: string },
-): Promise<ExecutionRecord> {
-  return (await client.request<ExecutionRecord>('POST', '/api/v1/executions', { id: request.executionId, action: request.ref, parameters: request.parameters })).data;
+): Promise<St2Execution> {
+  return (await client.request<St2Execution>('POST', '/api/v1/executions', { id: request.executionId, action: request.ref, parameters: request.parameters })).data;
 }
 
-function outcomeOf(record: ExecutionRecord): ActionOutcome {
-  const started = record.startedAt ? Date.parse(record.startedAt) : Date.parse(record.createdAt);
-  const ended = record.endedAt ? Date.parse(record.endedAt) : started;
+function outcomeOf(execution: St2Execution): ActionOutcome {
   const outcome: ActionOutcome = {
     // An abandoned execution (its runner died) is a failure from the caller's point of view.
-    status: record.status === 'succeeded' || record.status === 'timeout' || record.status === 'canceled' || record.status === 'pending' ? record.status : 'failed',
-    result: record.result ?? (record.error ? { error: `[${record.error.type}] ${record.error.message}` } : {}),
-    durationMs: record.durationMs ?? ended - started,
+    status: execution.status === 'succeeded' || execution.status === 'timeout' || execution.status === 'canceled' || execution.status === 'pending' ? execution.status : 'failed',
+    result: execution.result ?? (execution.error ? { error: `[${execution.error.type}] ${execution.error.message}` } : {}),
+    durationMs: Math.round((execution.elapsed_seconds ?? 0) * 1000),
   };
-  if (record.stopReason) outcome.stopReason = record.stopReason;
-  if (record.truncated) outcome.truncated = record.truncated;
+  if (execution.stop_reason) outcome.stopReason = execution.stop_reason;
+  if (execution.truncated) outcome.truncated = execution.truncated;
   return outcome;
 }

@@ -1,48 +1,51 @@
-import { isCompleted, isSettled, type ExecutionRecord, type OutputChunkEvent } from '@packrun/core';
+import { isSettled, type OutputChunkEvent, type St2Execution } from '@packrun/core';
 import type { ApiClient } from './api-client.ts';
 
+/** st2's output event (`st2.execution.output__create`), the fields read here. */
+interface St2OutputEvent {
+  execution_id: string;
+  output_type: 'stdout' | 'stderr';
+  data: string;
+}
+
 /**
- * Follows an execution until it completes: the per-execution SSE stream when it works, polling
- * when the stream drops (a proxy, an API restart). Output chunks go to `onOutput` as they arrive.
- * The stream sends all of an execution's output before its completion; when it dropped, the
- * output it did not deliver is fetched once the execution has completed, so none is lost either way.
+ * Follows an execution until it settles: its output from st2's output stream
+ * (`/stream/v1/executions/{id}/output`, which sends all of it before `EOF`), then its state;
+ * polling when the stream drops (a proxy, an API restart) or when it ended at a pause. Output
+ * goes to `onOutput` as it arrives; when the stream did not last to `EOF`, the output it did not
+ * deliver is fetched once the execution has settled, so none is lost either way.
  */
 export async function waitForExecution(
   client: ApiClient,
   id: string,
   options: { onOutput?: (chunk: OutputChunkEvent) => void; signal?: AbortSignal } = {},
-): Promise<ExecutionRecord> {
+): Promise<St2Execution> {
   const printed = { stdout: 0, stderr: 0 };
   const deliver = (chunk: OutputChunkEvent): void => {
     printed[chunk.stream] += chunk.data.length;
     options.onOutput?.(chunk);
   };
-  let ended: ExecutionRecord | undefined;
+  let whole = false;
   try {
-    await client.stream(`/api/v1/executions/${encodeURIComponent(id)}/stream`, ({ event, data }) => {
-      if (event === 'execution-output') deliver(data as OutputChunkEvent);
-      // The server ends the stream after the completion, and sends the output of an execution
-      // that completed before the stream attached after its snapshot: a completed snapshot is
-      // not the end.
-      if (event === 'execution-updates') return !isSettled((data as { status: ExecutionRecord['status'] }).status);
-      // Waiting for a person (an inquiry) when the stream attached: no update comes until someone
-      // answers, and the server keeps the stream open for it.
-      if (event === 'execution') {
-        const { status } = data as { status: ExecutionRecord['status'] };
-        return isCompleted(status) || !isSettled(status);
+    await client.stream(`/stream/v1/executions/${encodeURIComponent(id)}/output`, ({ event, data }) => {
+      if (event === 'st2.execution.output__create') {
+        const output = data as St2OutputEvent;
+        deliver({ executionId: output.execution_id, stream: output.output_type, seq: -1, data: output.data });
+      }
+      if (event === 'EOF') {
+        whole = true;
+        return false;
       }
       return true;
     }, options.signal);
-    ended = await client.getExecution(id);
   } catch (error) {
     if (options.signal?.aborted) throw error;
   }
-  if (ended !== undefined && isSettled(ended.status)) return ended;
   for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-    const record = await client.getExecution(id);
-    if (isSettled(record.status)) {
-      if (options.onOutput) await deliverMissed(client, id, printed, deliver);
-      return record;
+    const execution = await client.getExecution(id);
+    if (isSettled(execution.status)) {
+      if (!whole && options.onOutput) await deliverMissed(client, id, printed, deliver);
+      return execution;
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
@@ -50,9 +53,8 @@ export async function waitForExecution(
 
 /** The stored output past what was already delivered, when the stream did not last to the end. */
 async function deliverMissed(client: ApiClient, id: string, printed: Record<OutputChunkEvent['stream'], number>, deliver: (chunk: OutputChunkEvent) => void): Promise<void> {
-  const output = await client.getOutput(id);
   for (const stream of ['stdout', 'stderr'] as const) {
-    const rest = output[stream].slice(printed[stream]);
+    const rest = (await client.getOutput(id, stream)).slice(printed[stream]);
     if (rest !== '') deliver({ executionId: id, stream, seq: -1, data: rest });
   }
 }

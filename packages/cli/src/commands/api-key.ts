@@ -2,13 +2,14 @@ import { Option, type Command } from 'commander';
 import { apiKeyRoles, loadConfig } from '@packrun/core';
 import { requireApi } from '../api-client/connect.ts';
 
+/** st2's ApiKey as the API answers it (routes/api-keys.ts). */
 interface KeyRecord {
   id: string;
   user: string;
   role: string;
   enabled: boolean;
-  description?: string;
-  createdAt: string;
+  metadata: { description?: unknown };
+  created_at: string;
   key?: string;
 }
 
@@ -26,7 +27,8 @@ export function register(program: Command): void {
     .option('--description <text>', 'what it is for')
     .action(async (options: { user: string; role: string; description?: string }) => {
       const client = await requireApi(loadConfig());
-      const { data } = await client.request<KeyRecord>('POST', '/api/v1/apikeys', options);
+      const body = { user: options.user, role: options.role, ...(options.description === undefined ? {} : { metadata: { description: options.description } }) };
+      const { data } = await client.request<KeyRecord>('POST', '/api/v1/apikeys', body);
       process.stdout.write(`${data.key}\n`);
       process.stderr.write(`api key ${data.id} for ${data.user} (role ${data.role}) created; store it now, it cannot be shown again\n`);
     });
@@ -35,11 +37,23 @@ export function register(program: Command): void {
     .description('List API keys (ids, owners and roles, never the keys)')
     .action(async () => {
       const client = await requireApi(loadConfig());
-      const { data } = await client.request<KeyRecord[]>('GET', '/api/v1/apikeys');
+      const { data } = await client.request<KeyRecord[]>('GET', '/api/v1/apikeys?limit=-1');
       for (const key of data) {
-        process.stdout.write(`${key.id}  ${key.user}  ${key.role}  ${key.enabled ? 'enabled' : 'disabled'}  ${key.createdAt}  ${key.description ?? ''}\n`);
+        const description = typeof key.metadata.description === 'string' ? key.metadata.description : '';
+        process.stdout.write(`${key.id}  ${key.user}  ${key.role}  ${key.enabled ? 'enabled' : 'disabled'}  ${key.created_at}  ${description}\n`);
       }
     });
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    command
+      .command(verb)
+      .description(enabled ? 'Enable an API key again' : 'Disable an API key: it and its tokens stop working until enabled')
+      .argument('<id>', 'key id from `packrun api-key list`')
+      .action(async (id: string) => {
+        const client = await requireApi(loadConfig());
+        await client.request('PUT', `/api/v1/apikeys/${encodeURIComponent(id)}`, { enabled });
+        process.stdout.write(`api key ${id} ${verb}d\n`);
+      });
+  }
   command
     .command('delete')
     .description('Revoke an API key')

@@ -25,7 +25,7 @@ function purgeBody(options: PurgeOptions): Record<string, unknown> {
   if (options.olderThan !== undefined) {
     const days = Number(options.olderThan);
     if (!Number.isFinite(days) || days <= 0) throw new PackrunError('CLI_PARAMETERS_INVALID', `--older-than must be a positive number of days, got "${options.olderThan}"`);
-    body['olderThanDays'] = days;
+    body['older_than_days'] = days;
   }
   if (options.status !== undefined && !completedStatuses.has(options.status as never)) {
     throw new PackrunError('CLI_PARAMETERS_INVALID', `--status must be a completed status (${[...completedStatuses].join(', ')}): unfinished executions are never purged`);

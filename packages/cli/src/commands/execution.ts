@@ -1,34 +1,41 @@
 import type { Command } from 'commander';
-import { executionStatuses, isSettled, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { executionStatuses, isSettled, loadConfig, type St2Execution } from '@packrun/core';
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
-import { CliExit } from '../exit.ts';
+import { CliExit, exitCodes } from '../exit.ts';
 import { executionTree } from './execution-tree.ts';
 import { chooseDataPath } from '../local-store/data-path.ts';
 import { descendantsFromStore, getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
 import type { LocalStore } from '../local-store/local-store.ts';
 import { registerExecutionPurge } from './execution-purge.ts';
 
-function summaryLine(record: ExecutionRecord): string {
-  const took = record.durationMs !== undefined ? ` ${(record.durationMs / 1000).toFixed(2)}s` : '';
-  return `${record.id}  ${record.action.padEnd(28)} ${record.status.padEnd(10)} ${record.createdAt}${took}`;
+function summaryLine(record: St2Execution): string {
+  const took = record.elapsed_seconds !== undefined ? ` ${record.elapsed_seconds.toFixed(2)}s` : '';
+  return `${record.id}  ${record.action.ref.padEnd(28)} ${record.status.padEnd(10)} ${record.start_timestamp}${took}`;
 }
 
-function printRecord(record: ExecutionRecord, json: boolean, descendants: ExecutionRecord[]): void {
+/** The execution this one re-runs (st2's context `re-run.ref`). */
+function rerunOf(record: St2Execution): string | undefined {
+  const rerun = record.context['re-run'];
+  return typeof rerun === 'object' && rerun !== null && typeof (rerun as { ref?: unknown }).ref === 'string' ? (rerun as { ref: string }).ref : undefined;
+}
+
+function printRecord(record: St2Execution, json: boolean, descendants: St2Execution[]): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(descendants.length > 0 ? { ...record, descendants } : record, null, 2)}\n`);
     return;
   }
   const lines = [
     `id: ${record.id}`,
-    `action: ${record.action}`,
-    `status: ${record.status}${record.stopReason ? ` (${record.stopReason})` : ''}${policyReason(record)}`,
+    `action: ${record.action.ref}`,
+    `status: ${record.status}${record.stop_reason ? ` (${record.stop_reason})` : ''}${policyReason(record)}`,
     `parameters: ${JSON.stringify(record.parameters)}`,
-    `created: ${record.createdAt}`,
+    `requested: ${record.start_timestamp}`,
   ];
-  if (record.endedAt) lines.push(`ended: ${record.endedAt}`);
-  if (record.rerunOf) lines.push(`re-run of: ${record.rerunOf}`);
+  if (record.end_timestamp) lines.push(`ended: ${record.end_timestamp}`);
+  const original = rerunOf(record);
+  if (original) lines.push(`re-run of: ${original}`);
   if (record.parent) lines.push(`parent: ${record.parent}`);
   if (record.error) lines.push(`error: [${record.error.type}] ${record.error.message}`);
   if (descendants.length > 0) lines.push('tasks:', ...executionTree(record, descendants).map((line) => `  ${line}`));
@@ -51,7 +58,7 @@ async function onDataPath<T>(viaApi: (client: ApiClient) => Promise<T>, inStore:
 }
 
 /** Prints the output live and returns the final record; exit code 1 unless it succeeded. */
-async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
+async function follow(client: ApiClient, id: string): Promise<St2Execution> {
   const final = await waitForExecution(client, id, {
     onOutput: (chunk) => (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data),
   });
@@ -82,8 +89,8 @@ export function register(program: Command): void {
     .description('Executions, newest first')
     .option('--action <ref>', 'only this action')
     .option('--status <status>', `only this status (${executionStatuses.join(', ')})`)
-    .option('--since <time>', 'created at or after (ISO-8601)')
-    .option('--until <time>', 'created before (ISO-8601)')
+    .option('--since <time>', 'requested after (ISO-8601; st2\'s timestamp_gt)')
+    .option('--until <time>', 'requested before (ISO-8601; st2\'s timestamp_lt)')
     .option('--parent <id>', 'only the tasks this workflow execution started')
     .option('--limit <n>', 'how many', '20')
     .option('--offset <n>', 'skip this many', '0')
@@ -92,8 +99,8 @@ export function register(program: Command): void {
       const query = {
         action: options['action'] as string | undefined,
         status: options['status'] as string | undefined,
-        since: options['since'] as string | undefined,
-        until: options['until'] as string | undefined,
+        timestamp_gt: options['since'] as string | undefined,
+        timestamp_lt: options['until'] as string | undefined,
         parent: options['parent'] as string | undefined,
         limit: options['limit'] as string,
         offset: options['offset'] as string,
@@ -121,7 +128,7 @@ export function register(program: Command): void {
       );
       const stuck = isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)';
       process.stderr.write(`${final.id}: ${final.status}${stuck}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(1);
+      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
     });
 
   command
@@ -150,7 +157,7 @@ export function register(program: Command): void {
     .argument('<id>', 'the execution to run again')
     .argument('[parameters...]', 'overrides as name=value (values parsed as JSON when they are JSON)')
     .option('--async', 'print the new id and return at once')
-    .option('--tasks <names>', 'an Orquesta workflow: run again from these tasks (comma-separated; "" for its failed ones), keeping what the others did')
+    .option('--tasks <names>', 'an Orquesta workflow: run again from these tasks (comma-separated), keeping what the others did')
     .action(async (id: string, words: string[], options: { async?: boolean; tasks?: string }) => {
       const overrides: Record<string, unknown> = {};
       for (const word of words) {
@@ -164,7 +171,7 @@ export function register(program: Command): void {
         }
       }
       const client = await requireApi(loadConfig());
-      const tasks = options.tasks === undefined ? undefined : options.tasks.split(',').map((task) => task.trim()).filter((task) => task !== '');
+      const tasks = options.tasks === undefined ? [] : options.tasks.split(',').map((task) => task.trim()).filter((task) => task !== '');
       const record = await client.rerunExecution(id, overrides, tasks);
       if (options.async || isSettled(record.status)) {
         process.stdout.write(`${record.id}\n`);
@@ -172,14 +179,14 @@ export function register(program: Command): void {
       }
       const final = await follow(client, record.id);
       process.stderr.write(`${final.id}: ${final.status}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(1);
+      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
     });
 
   registerExecutionPurge(command);
 }
 
 /** Why a policy holds an execution back (delayed) or ended it (canceled by a concurrency policy), from its status log. */
-function policyReason(record: ExecutionRecord): string {
+function policyReason(record: St2Execution): string {
   const last = record.log.at(-1);
   return last?.by === 'policy' && last.reason !== undefined && last.status === record.status ? ` (${last.reason})` : '';
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PackrunError, loadConfig, maskedValue, type KeyValueEntry, type KeyValues, type KeyValueScope } from '@packrun/core';
+import { PackrunError, keyValuePairOf, loadConfig, maskedValue, type KeyValueEntry, type KeyValues, type KeyValueScope } from '@packrun/core';
 import { apiKeyValues } from '../api-client/api-key-values.ts';
 import { chooseDataPath } from '../local-store/data-path.ts';
 
@@ -52,8 +52,8 @@ export function register(program: Command): void {
       const decrypt = options.decrypt === true;
       const entry = await withDatastore((datastore, user) => datastore.get(name, { ...owner(options.scope, user), decrypt }));
       if (!entry) throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${options.scope}`);
-      const printed = shown(entry, decrypt);
-      process.stdout.write(options.json ? `${JSON.stringify(printed, null, 2)}\n` : `${printed.value}\n`);
+      // --json prints st2's KeyValuePair, as the API answers it.
+      process.stdout.write(options.json ? `${JSON.stringify(keyValuePairOf(entry, { decrypted: decrypt }), null, 2)}\n` : `${shown(entry, decrypt).value}\n`);
     });
 
   withScope(command.command('set').description('Set a key\'s value').argument('<name>', 'the key\'s name').argument('<value>', 'the value (--secret encrypts it at rest)'))
@@ -83,10 +83,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: ScopeOptions & { prefix?: string }) => {
       const decrypt = options.decrypt === true;
-      const entries = (
-        await withDatastore((datastore, user) => datastore.list({ ...owner(options.scope, user), decrypt, ...(options.prefix ? { prefix: options.prefix } : {}) }))
-      ).map((entry) => shown(entry, decrypt));
-      if (options.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      else for (const entry of entries) process.stdout.write(`${entry.name}\t${entry.value}${entry.secret ? '\t(secret)' : ''}\n`);
+      const entries = await withDatastore((datastore, user) => datastore.list({ ...owner(options.scope, user), decrypt, ...(options.prefix ? { prefix: options.prefix } : {}) }));
+      if (options.json) process.stdout.write(`${JSON.stringify(entries.map((entry) => keyValuePairOf(entry, { decrypted: decrypt })), null, 2)}\n`);
+      else for (const entry of entries.map((each) => shown(each, decrypt))) process.stdout.write(`${entry.name}\t${entry.value}${entry.secret ? '\t(secret)' : ''}\n`);
     });
 }

@@ -6,10 +6,8 @@ import {
   PackrunError,
   readYamlFile,
   renderValue,
-  type ExecutionRecord,
+  type St2Execution,
   type ParameterOrigin,
-  type RuleEnforcementRecord,
-  type RuleRecord,
 } from '@packrun/core';
 import { ApiClient } from '../api-client/api-client.ts';
 import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
@@ -22,12 +20,36 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function ruleLine(rule: RuleRecord): string {
+/** st2's Rule, as the API answers it (rules-engine/st2-views.ts). */
+interface RuleView {
+  ref: string;
+  name: string;
+  pack: string;
+  description?: string;
+  enabled: boolean;
+  trigger: { type: string; parameters: Record<string, unknown>; ref?: string };
+  criteria: Record<string, unknown>;
+  action: { ref: string; parameters: Record<string, unknown> };
+  metadata_file?: string;
+  [field: string]: unknown;
+}
+
+/** st2's RuleEnforcement. */
+interface RuleEnforcementView {
+  rule: { ref: string };
+  trigger_instance_id: string;
+  execution_id?: string;
+  failure_reason?: string;
+  enforced_at: string;
+  status: string;
+}
+
+function ruleLine(rule: RuleView): string {
   const trigger = Object.keys(rule.trigger.parameters).length > 0 ? `${rule.trigger.type} ${JSON.stringify(rule.trigger.parameters)}` : rule.trigger.type;
   return `${rule.ref.padEnd(36)} ${(rule.enabled ? 'enabled' : 'disabled').padEnd(9)} ${trigger} -> ${rule.action.ref}`;
 }
 
-function printRule(rule: RuleRecord, json: boolean): void {
+function printRule(rule: RuleView, json: boolean): void {
   if (json) return printJson(rule);
   const lines = [
     `ref: ${rule.ref}`,
@@ -36,7 +58,7 @@ function printRule(rule: RuleRecord, json: boolean): void {
     `trigger: ${rule.trigger.type}${Object.keys(rule.trigger.parameters).length > 0 ? ` ${JSON.stringify(rule.trigger.parameters)}` : ''}`,
     `criteria: ${JSON.stringify(rule.criteria)}`,
     `action: ${rule.action.ref} ${JSON.stringify(rule.action.parameters)}`,
-    `source: ${String(rule.metadata?.['source'] ?? 'unknown')}`,
+    `source: ${rule.metadata_file ?? 'the API'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -65,8 +87,8 @@ export function register(program: Command): void {
     .option('--pack <ref>', 'only this pack')
     .option('--json', 'print JSON')
     .action(async (options: { pack?: string; json?: boolean }) => {
-      const query = options.pack ? `?pack=${enc(options.pack)}` : '';
-      const { data } = await (await requireApi(loadConfig())).request<RuleRecord[]>('GET', `/api/v1/rules${query}`);
+      const query = `?limit=-1${options.pack ? `&pack=${enc(options.pack)}` : ''}`;
+      const { data } = await (await requireApi(loadConfig())).request<RuleView[]>('GET', `/api/v1/rules${query}`);
       if (options.json) return printJson(data);
       for (const rule of data) process.stdout.write(`${ruleLine(rule)}\n`);
     });
@@ -77,7 +99,7 @@ export function register(program: Command): void {
     .argument('<ref>', 'the rule ref (pack.name)')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
-      const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('GET', `/api/v1/rules/${enc(ref)}`);
+      const { data } = await (await requireApi(loadConfig())).request<RuleView>('GET', `/api/v1/rules/${enc(ref)}`);
       printRule(data, options.json === true);
     });
 
@@ -93,8 +115,8 @@ export function register(program: Command): void {
       const client = await requireApi(loadConfig());
       const ref = `${String(body['pack'])}.${String(body['name'])}`;
       const { data } = options.update
-        ? await client.request<RuleRecord>('PUT', `/api/v1/rules/${enc(ref)}`, body)
-        : await client.request<RuleRecord>('POST', '/api/v1/rules', body);
+        ? await client.request<RuleView>('PUT', `/api/v1/rules/${enc(ref)}`, body)
+        : await client.request<RuleView>('POST', '/api/v1/rules', body);
       printRule(data, options.json === true);
     });
 
@@ -113,7 +135,10 @@ export function register(program: Command): void {
       .description(`${verb === 'enable' ? 'Enable' : 'Disable'} a rule`)
       .argument('<ref>', 'the rule ref (pack.name)')
       .action(async (ref: string) => {
-        const { data } = await (await requireApi(loadConfig())).request<RuleRecord>('POST', `/api/v1/rules/${enc(ref)}/${verb}`);
+        // As st2 rule enable/disable: the rule back with `enabled` changed.
+        const client = await requireApi(loadConfig());
+        const { data: rule } = await client.request<RuleView>('GET', `/api/v1/rules/${enc(ref)}`);
+        const { data } = await client.request<RuleView>('PUT', `/api/v1/rules/${enc(ref)}`, { ...rule, enabled: verb === 'enable' });
         process.stdout.write(`${ruleLine(data)}\n`);
       });
   }
@@ -125,12 +150,12 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
     .action(async (options: { rule?: string; limit: string; json?: boolean }) => {
-      const query = new URLSearchParams({ limit: options.limit, ...(options.rule ? { rule: options.rule } : {}) });
-      const { data } = await (await requireApi(loadConfig())).request<RuleEnforcementRecord[]>('GET', `/api/v1/ruleenforcements?${query}`);
+      const query = new URLSearchParams({ limit: options.limit, ...(options.rule ? { rule_ref: options.rule } : {}) });
+      const { data } = await (await requireApi(loadConfig())).request<RuleEnforcementView[]>('GET', `/api/v1/ruleenforcements?${query}`);
       if (options.json) return printJson(data);
       for (const item of data) {
-        const outcome = item.status === 'succeeded' ? `execution ${item.execution}` : `failed: ${item.failureReason ?? ''}`;
-        process.stdout.write(`${item.enforcedAt}  ${item.rule.padEnd(32)} trigger instance ${item.triggerInstance}  ${outcome}\n`);
+        const outcome = item.status === 'succeeded' ? `execution ${item.execution_id}` : `failed: ${item.failure_reason ?? ''}`;
+        process.stdout.write(`${item.enforced_at}  ${item.rule.ref.padEnd(32)} trigger instance ${item.trigger_instance_id}  ${outcome}\n`);
       }
     });
 
@@ -153,19 +178,19 @@ export function register(program: Command): void {
         });
       }
       const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const backends = await openStoreBackends(config, logger);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       // With the rule's id for the execution, a retried request gets the one it made (200), never a second.
       const creator = {
         createOrGet: async (input: { id: string; action: string; parameters: Record<string, unknown>; context?: Record<string, unknown>; parameterOrigin?: ParameterOrigin }) => ({
           record: (
-            await client.request<ExecutionRecord>('POST', '/api/v1/executions', {
+            await client.request<St2Execution>('POST', '/api/v1/executions', {
               id: input.id,
               action: input.action,
               parameters: input.parameters,
               context: input.context,
-              parametersAreData: input.parameterOrigin?.from === 'data',
+              parameters_are_data: input.parameterOrigin?.from === 'data',
             })
           ).data,
         }),

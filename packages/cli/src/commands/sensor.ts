@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, PackrunError } from '@packrun/core';
-import type { SensorView } from '@packrun/sensor-container';
+import type { St2SensorType } from '@packrun/sensor-container';
 import { requireApi } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 
 const enc = encodeURIComponent;
 
-function sensorLine(sensor: SensorView): string {
-  const retry = sensor.nextStartAt ? ` (next start ${sensor.nextStartAt})` : '';
+function sensorLine(sensor: St2SensorType): string {
+  const retry = sensor.next_start_at ? ` (next start ${sensor.next_start_at})` : '';
   return `${sensor.ref.padEnd(36)} ${(sensor.enabled ? 'enabled' : 'disabled').padEnd(9)} ${sensor.status}${retry}`;
 }
 
@@ -16,7 +16,7 @@ function indented(lines: string[]): string[] {
   return lines.map((line) => `  ${line}`);
 }
 
-function printSensor(sensor: SensorView, json: boolean): void {
+function printSensor(sensor: St2SensorType, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(sensor, null, 2)}\n`);
     return;
@@ -26,15 +26,15 @@ function printSensor(sensor: SensorView, json: boolean): void {
     `enabled: ${sensor.enabled}`,
     `status: ${sensor.status}`,
     ...(sensor.pid !== undefined ? [`pid: ${sensor.pid}`] : []),
-    ...(sensor.startedAt ? [`started: ${sensor.startedAt}`] : []),
-    `starts: ${sensor.starts}, crashes in a row: ${sensor.consecutiveFailures}`,
-    ...(sensor.nextStartAt ? [`next start: ${sensor.nextStartAt} (after ${sensor.backoffMs} ms)`] : []),
-    ...(sensor.lastError ? [`last error: ${sensor.lastError}`] : []),
-    ...(sensor.lastErrorStderr?.length ? ['last stderr lines before that error:', ...indented(sensor.lastErrorStderr)] : []),
-    `trigger types: ${(sensor.triggerTypes ?? []).join(', ') || '-'}`,
+    ...(sensor.started_at ? [`started: ${sensor.started_at}`] : []),
+    `starts: ${sensor.starts ?? 0}, crashes in a row: ${sensor.consecutive_failures ?? 0}`,
+    ...(sensor.next_start_at ? [`next start: ${sensor.next_start_at} (after ${sensor.backoff_ms} ms)`] : []),
+    ...(sensor.last_error ? [`last error: ${sensor.last_error}`] : []),
+    ...(sensor.last_error_stderr?.length ? ['last stderr lines before that error:', ...indented(sensor.last_error_stderr)] : []),
+    `trigger types: ${sensor.trigger_types.join(', ') || '-'}`,
   ];
   // Between two crashes the current run's lines may be none yet; the failed run's are above.
-  if (sensor.status === 'running' && sensor.stderrTail.length > 0) lines.push('stderr lines of this run:', ...indented(sensor.stderrTail));
+  if (sensor.status === 'running' && sensor.stderr_tail?.length) lines.push('stderr lines of this run:', ...indented(sensor.stderr_tail));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .description('Sensors and their state')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { data } = await (await requireApi(loadConfig())).request<SensorView[]>('GET', '/api/v1/sensors');
+      const { data } = await (await requireApi(loadConfig())).request<St2SensorType[]>('GET', '/api/v1/sensortypes?limit=-1');
       if (options.json) {
         process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
         return;
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .argument('<ref>', 'the sensor ref (pack.name)')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
-      const { data } = await (await requireApi(loadConfig())).request<SensorView>('GET', `/api/v1/sensors/${enc(ref)}`);
+      const { data } = await (await requireApi(loadConfig())).request<St2SensorType>('GET', `/api/v1/sensortypes/${enc(ref)}`);
       printSensor(data, options.json === true);
     });
 
@@ -70,7 +70,11 @@ export function register(program: Command): void {
       .description({ enable: 'Enable a sensor and start it', disable: 'Disable a sensor and stop it', restart: 'Restart a sensor\'s process' }[verb])
       .argument('<ref>', 'the sensor ref (pack.name)')
       .action(async (ref: string) => {
-        const { data } = await (await requireApi(loadConfig())).request<SensorView>('POST', `/api/v1/sensors/${enc(ref)}/${verb}`);
+        const client = await requireApi(loadConfig());
+        const { data } =
+          verb === 'restart'
+            ? await client.request<St2SensorType>('POST', `/api/v1/sensortypes/${enc(ref)}/restart`)
+            : await client.request<St2SensorType>('PUT', `/api/v1/sensortypes/${enc(ref)}`, { enabled: verb === 'enable' });
         process.stdout.write(`${sensorLine(data)}\n`);
       });
   }
@@ -85,7 +89,7 @@ export function register(program: Command): void {
           hint: 'point it at the broker and database the API uses, or run everything in one process with `packrun up`',
         });
       }
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const host = await detectSandbox(config);
       const backends = await openStoreBackends(config, logger, host);
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.

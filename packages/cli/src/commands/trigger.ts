@@ -1,8 +1,29 @@
 import type { Command } from 'commander';
-import { loadConfig, PackrunError, type RuleEnforcementRecord, type TriggerInstanceRecord, type TriggerTypeRecord } from '@packrun/core';
+import { loadConfig, PackrunError } from '@packrun/core';
 import { requireApi } from '../api-client/connect.ts';
 
 const enc = encodeURIComponent;
+
+/** st2's TriggerType, TriggerInstance and RuleEnforcement, as the API answers them (rules-engine/st2-views.ts). */
+interface TriggerTypeView {
+  ref: string;
+  description?: string;
+  parameters_schema: Record<string, unknown>;
+}
+interface TriggerInstanceView {
+  id: string;
+  trigger: string;
+  occurrence_time: string;
+  payload: Record<string, unknown>;
+  status: string;
+  source?: string;
+}
+interface RuleEnforcementView {
+  rule: { ref: string };
+  execution_id?: string;
+  failure_reason?: string;
+  status: string;
+}
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -30,10 +51,10 @@ export function register(program: Command): void {
     .description('Registered trigger types (built-in and declared by sensors)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { data } = await (await requireApi(loadConfig())).request<TriggerTypeRecord[]>('GET', '/api/v1/triggertypes');
+      const { data } = await (await requireApi(loadConfig())).request<TriggerTypeView[]>('GET', '/api/v1/triggertypes?limit=-1');
       if (options.json) return printJson(data);
       for (const type of data) {
-        const parameters = type.parametersSchema ? ' (parameters)' : '';
+        const parameters = Object.keys(type.parameters_schema).length > 0 ? ' (parameters)' : '';
         process.stdout.write(`${type.ref.padEnd(40)} ${type.description ?? ''}${parameters}\n`);
       }
     });
@@ -46,9 +67,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { trigger?: string; limit: string; json?: boolean }) => {
       const query = new URLSearchParams({ limit: options.limit, ...(options.trigger ? { trigger: options.trigger } : {}) });
-      const { data } = await (await requireApi(loadConfig())).request<TriggerInstanceRecord[]>('GET', `/api/v1/triggerinstances?${query}`);
+      const { data } = await (await requireApi(loadConfig())).request<TriggerInstanceView[]>('GET', `/api/v1/triggerinstances?${query}`);
       if (options.json) return printJson(data);
-      for (const item of data) process.stdout.write(`${item.id}  ${item.occurredAt}  ${item.trigger.padEnd(36)} ${item.status}\n`);
+      for (const item of data) process.stdout.write(`${item.id}  ${item.occurrence_time}  ${item.trigger.padEnd(36)} ${item.status}\n`);
     });
 
   command
@@ -57,14 +78,14 @@ export function register(program: Command): void {
     .argument('<id>', 'the trigger instance id')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { data } = await (await requireApi(loadConfig())).request<TriggerInstanceRecord & { enforcements: RuleEnforcementRecord[] }>(
-        'GET',
-        `/api/v1/triggerinstances/${enc(id)}`,
-      );
-      if (options.json) return printJson(data);
-      const lines = [`id: ${data.id}`, `trigger: ${data.trigger}`, `occurred: ${data.occurredAt}`, `status: ${data.status}`, `source: ${data.source ?? '-'}`, `payload: ${JSON.stringify(data.payload, null, 2)}`];
-      for (const item of data.enforcements) {
-        lines.push(`rule ${item.rule}: ${item.status === 'succeeded' ? `execution ${item.execution}` : `failed: ${item.failureReason ?? ''}`}`);
+      const client = await requireApi(loadConfig());
+      const { data } = await client.request<TriggerInstanceView>('GET', `/api/v1/triggerinstances/${enc(id)}`);
+      const { data: enforcements } = await client.request<RuleEnforcementView[]>('GET', `/api/v1/ruleenforcements?trigger_instance=${enc(id)}&limit=-1`);
+      if (options.json) return printJson({ ...data, enforcements });
+      const lines = [`id: ${data.id}`, `trigger: ${data.trigger}`, `occurred: ${data.occurrence_time}`, `status: ${data.status}`, `source: ${data.source ?? '-'}`, `payload: ${JSON.stringify(data.payload, null, 2)}`];
+      // Oldest first, as they happened.
+      for (const item of [...enforcements].reverse()) {
+        lines.push(`rule ${item.rule.ref}: ${item.status === 'succeeded' ? `execution ${item.execution_id}` : `failed: ${item.failure_reason ?? ''}`}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -75,10 +96,10 @@ export function register(program: Command): void {
     .argument('<ref>', 'trigger type ref (or the ref of a parameterised trigger)')
     .argument('[payload]', 'the payload as a JSON object', '{}')
     .action(async (ref: string, payload: string) => {
-      const { data } = await (await requireApi(loadConfig())).request<{ triggerInstance: string }>('POST', '/api/v1/webhooks/st2', {
+      const { data } = await (await requireApi(loadConfig())).request<{ trigger_instance_id: string }>('POST', '/api/v1/webhooks/st2', {
         trigger: ref,
         payload: parsePayload(payload),
       });
-      process.stdout.write(`${data.triggerInstance}\n`);
+      process.stdout.write(`${data.trigger_instance_id}\n`);
     });
 }

@@ -7,6 +7,8 @@ import {
   nowIso,
   openExecutionOutput,
   readExecutionResult,
+  st2Execution,
+  st2Executions,
   toFailure,
   PackrunError,
   type ActionMeta,
@@ -17,6 +19,7 @@ import {
   type ParameterOrigin,
   type PackrunConfig,
   type SpawnDecorator,
+  type St2Execution,
 } from '@packrun/core';
 import { createStoreLedger, runAction } from '@packrun/action-runner';
 import type { LocalStore } from './local-store.ts';
@@ -35,9 +38,6 @@ export interface LocalRunRequest {
   parameterOrigin: ParameterOrigin;
   decorator: SpawnDecorator;
 }
-
-/** Execution records never shown: the sealed secret values and where the blobs are. */
-export type ShownExecution = Omit<ExecutionRecord, 'secretParameters' | 'resultBlobs'>;
 
 /**
  * Runs the action in this process against the store's datastore and records it in the store. The
@@ -107,21 +107,24 @@ export async function runInStore(config: PackrunConfig, local: LocalStore, reque
   return outcome;
 }
 
-/** The execution as the API shows it, its whole result read from the blobs. */
-export async function getFromStore(local: LocalStore, id: string): Promise<ShownExecution> {
+/** The execution as the API shows it (core's st2Execution), its whole result read from the blobs. */
+export async function getFromStore(local: LocalStore, id: string): Promise<St2Execution> {
   const record = await local.store.executions.get(id);
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
-  const { secretParameters: _sealed, resultBlobs: _blobs, ...shown } = record;
+  const action = await local.store.actions.get(record.action);
+  const view = st2Execution(record, action ? { action } : {});
   const result = await readExecutionResult(local.store.executionBlobs, record);
-  return result === undefined ? shown : { ...shown, result };
+  if (result === undefined) return view;
+  const { result_omitted: _omitted, ...whole } = view;
+  return { ...whole, result };
 }
 
 export interface LocalListQuery {
   action?: string;
   status?: string;
   parent?: string;
-  since?: string;
-  until?: string;
+  timestamp_gt?: string;
+  timestamp_lt?: string;
   limit: string;
   offset: string;
 }
@@ -141,15 +144,15 @@ function instant(raw: string, option: string): string {
 }
 
 /** Executions newest first, filtered as GET /api/v1/executions filters them; results stay in their blobs. */
-export async function listFromStore(local: LocalStore, query: LocalListQuery): Promise<{ items: ShownExecution[]; total: number }> {
+export async function listFromStore(local: LocalStore, query: LocalListQuery): Promise<{ items: St2Execution[]; total: number }> {
   const filter: Filter<ExecutionRecord> = {};
   if (query.action) filter.action = query.action;
   if (query.status) filter.status = query.status as ExecutionRecord['status'];
   if (query.parent) filter.parent = query.parent;
-  if (query.since || query.until) {
+  if (query.timestamp_gt || query.timestamp_lt) {
     filter.createdAt = {
-      ...(query.since ? { $gte: instant(query.since, 'since') } : {}),
-      ...(query.until ? { $lt: instant(query.until, 'until') } : {}),
+      ...(query.timestamp_gt ? { $gt: instant(query.timestamp_gt, 'since') } : {}),
+      ...(query.timestamp_lt ? { $lt: instant(query.timestamp_lt, 'until') } : {}),
     };
   }
   const limit = Math.min(wholeNumber(query.limit, 'limit', 1), 1000);
@@ -158,15 +161,14 @@ export async function listFromStore(local: LocalStore, query: LocalListQuery): P
     local.store.executions.count(filter),
     local.store.executions.find(filter, { sort: { createdAt: -1, id: -1 }, skip, limit }),
   ]);
-  const items = records.map(({ secretParameters: _sealed, resultBlobs: _blobs, ...shown }) => shown);
-  return { items, total };
+  return { items: await st2Executions(local.store.actions, records, { listed: true }), total };
 }
 
 /**
  * Writes an execution's stored stdout and stderr (from its blobs when they are big) to this
  * process's own; returns the record. Nothing runs while no server does, so what is stored is all.
  */
-export async function printStoredOutput(local: LocalStore, id: string): Promise<ExecutionRecord> {
+export async function printStoredOutput(local: LocalStore, id: string): Promise<St2Execution> {
   const record = await local.store.executions.get(id);
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
   for (const [field, sink] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
@@ -179,18 +181,19 @@ export async function printStoredOutput(local: LocalStore, id: string): Promise<
     // Stored output loses its final newline (as StackStorm's results do): the lines after it start on their own.
     if (last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
   }
-  return record;
+  const action = await local.store.actions.get(record.action);
+  return st2Execution(record, action ? { action } : {});
 }
 
 /** The executions a workflow execution started, each followed by its own (as GET /executions/{id}/children). */
-export async function descendantsFromStore(local: LocalStore, id: string): Promise<ShownExecution[]> {
-  const found: ShownExecution[] = [];
+export async function descendantsFromStore(local: LocalStore, id: string): Promise<St2Execution[]> {
+  const found: ExecutionRecord[] = [];
   const walk = async (parent: string): Promise<void> => {
-    for (const { secretParameters: _sealed, resultBlobs: _blobs, ...child } of await local.store.executions.find({ parent }, { sort: { createdAt: 1, id: 1 }, limit: 10_000 })) {
+    for (const child of await local.store.executions.find({ parent }, { sort: { createdAt: 1, id: 1 }, limit: 10_000 })) {
       found.push(child);
       if ((child.children?.length ?? 0) > 0) await walk(child.id);
     }
   };
   await walk(id);
-  return found;
+  return st2Executions(local.store.actions, found, { listed: true });
 }

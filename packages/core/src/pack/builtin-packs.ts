@@ -6,7 +6,7 @@ import type { PackMeta } from './types.ts';
 /**
  * Refs whose packs are Packrun's own: `core` (core.local, core.echo... and the built-in trigger
  * types core.st2.webhook and the timers) and `packs` (pack install and remove, recorded as
- * executions of packs.install and packs.remove). A pack taking one of them would replace what
+ * executions of packs.install and packs.uninstall). A pack taking one of them would replace what
  * every other pack and rule relies on, so only the operator's own copy, the repository's
  * `packs/<ref>` folder, may be installed under them. StackStorm refuses the same two for user packs
  * (USER_PACK_NAME_BLACKLIST). Its other system packs (`chatops`, `linux`) and the Exchange's `st2`
@@ -25,7 +25,7 @@ export function isBuiltinPackRef(ref: string): boolean {
 /**
  * The built-in packs shipped in the repository's `packs/` folder, `{ref, dir}`: what every start of
  * Packrun installs (or upgrades) at the shipped version. `packs` has no folder: its operations
- * (packs.install, packs.remove) are the API's own executions.
+ * (packs.install, packs.uninstall) are the API's own executions.
  */
 export function shippedBuiltinPacks(): Array<{ ref: string; dir: string }> {
   return [...builtinPackRefs].flatMap((ref) => {

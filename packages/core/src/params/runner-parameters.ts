@@ -177,6 +177,20 @@ export function runnerAvailability(runnerType: string, pack: string): RunnerAvai
   return { missing: runnerType, reason: `runner "${runnerType}" is neither one of Packrun's (${supportedRunnerTypes.join(', ')}) nor one of StackStorm's` };
 }
 
+/** Every runner Packrun has, by its canonical (StackStorm) name. */
+export function runnerTypeNames(): string[] {
+  return Object.keys(runnerParameterMetadata);
+}
+
+/**
+ * A runner's parameters as its runner.yaml declares them (StackStorm's RunnerType
+ * `runner_parameters`), or undefined for a runner Packrun does not have; an old alias is resolved.
+ */
+export function declaredRunnerParameters(runnerType: string): Record<string, Record<string, unknown>> | undefined {
+  const name = canonicalRunnerType(runnerType);
+  return name === undefined ? undefined : runnerParameterMetadata[name];
+}
+
 const parsed = new Map<string, Record<string, ParameterSpec>>();
 
 /** The runner's parameter specs (empty for an unknown runner). */

@@ -460,7 +460,10 @@ export interface ApiKeyRecord {
    */
   role?: ApiKeyRole;
   enabled: boolean;
+  /** What it is for, in words (the CLI key's); shown in st2's `metadata` as `description`. */
   description?: string;
+  /** st2's free-form `metadata` of an API key, as given at creation. */
+  metadata?: Record<string, unknown>;
   createdAt: string;
   lastUsedAt?: string;
 }
