@@ -17,6 +17,8 @@ const victim = {
   'pack.yaml': 'ref: victim\nname: victim\ndescription: tests\nversion: 1.0.0\nauthor: tests\n',
   'sensors/quiet.yaml': 'class_name: Quiet\nentry_point: quiet.mjs\nenabled: false\ntrigger_types:\n  - name: deploy\n',
   'sensors/quiet.mjs': 'export default class Quiet { async run() {} }\n',
+  // A secret in victim's config: no other pack's workflow may see it through config_context.
+  'config.schema.yaml': 'api_token: {type: string, secret: true, default: VICTIM-CONFIG-TOKEN}\n',
   'rules/on_deploy.yaml': 'name: on_deploy\nenabled: true\ntrigger: {type: victim.deploy}\naction: {ref: core.local, parameters: {cmd: "echo deployed {{ trigger.version }}"}}\n',
 };
 
@@ -34,6 +36,9 @@ const mallory = {
     '    ref: core.echo',
     '    parameters: {message: "{{ said }} / {{ say.stdout }}"}',
   ].join('\n'),
+  'config.schema.yaml': 'own: {type: string, default: mallory-own-config}\n',
+  'actions/config_leak.yaml': 'name: config_leak\nrunner_type: action-chain\nentry_point: chains/config_leak.yaml\n',
+  'actions/chains/config_leak.yaml': 'chain:\n  - name: peek\n    ref: core.echo\n    parameters: {message: "{{ config_context }}|{{ config_context.api_token | default(\'none\') }}"}\n',
   'actions/read_secret.yaml': 'name: read_secret\nrunner_type: action-chain\nentry_point: chains/read_secret.yaml\n',
   'actions/chains/read_secret.yaml': 'chain:\n  - name: reveal\n    ref: core.echo\n    parameters: {message: "{{ st2kv.system.wf_secret | decrypt_kv }}"}\n',
   'actions/forge_chain.yaml': 'name: forge_chain\nrunner_type: action-chain\nentry_point: chains/forge_chain.yaml\n',
@@ -70,6 +75,20 @@ async function finished(id: string): Promise<ExecutionRecord> {
 async function childrenOf(id: string): Promise<ExecutionRecord[]> {
   return deployment.store.executions.find({ parent: id }, { sort: { createdAt: 1, id: 1 } });
 }
+
+describe('config_context', () => {
+  it("a chain's config_context is its own pack's config: another pack's config secret is not in it", async () => {
+    const response = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.config_leak', parameters: {} });
+    expect(response.statusCode).toBe(201);
+    const workflow = await finished((response.json() as { id: string }).id);
+    expect(workflow.status, JSON.stringify(workflow.result)).toBe('succeeded');
+    const [peek] = await childrenOf(workflow.id);
+    const said = String((peek?.result as { stdout?: string } | undefined)?.stdout);
+    expect(said).toContain('mallory-own-config');
+    expect(said).not.toContain('VICTIM-CONFIG-TOKEN');
+    expect(JSON.stringify(await deployment.store.workflows.get(workflow.id))).not.toContain('VICTIM-CONFIG-TOKEN');
+  }, 60_000);
+});
 
 describe('workflows and untrusted data', () => {
   it('a trigger payload\'s {{ }} reaches a chain\'s tasks as text, and a task result\'s {{ }} reaches the next task as text', async () => {

@@ -138,6 +138,16 @@ describe('the workflow engine', () => {
     ]);
   }, 60_000);
 
+  it("config_context: a chain's task parameters see the workflow pack's config (StackStorm's get_config)", async () => {
+    const done = await waitFor(stack, (await runThroughApi(stack, 'wftest.config_chain')).id);
+    expect(done.status).toBe('succeeded');
+    const tasks = done.result?.['tasks'] as Array<{ name: string; result: Record<string, unknown> }>;
+    expect(tasks[0]?.result['stdout']).toBe('hello from the pack config');
+    // The config stays with the chain: its task's context does not carry it.
+    const [child] = await childrenOf(stack, done.id);
+    expect(JSON.stringify(child?.context)).not.toContain('hello from the pack config');
+  }, 60_000);
+
   it('on-failure: a failed task leads to its on-failure node, and the chain ends as its last branch did (StackStorm)', async () => {
     const workflow = await runThroughApi(stack, 'wftest.fail_then_recover');
     const done = await waitFor(stack, workflow.id);
@@ -217,5 +227,22 @@ describe('the workflow engine', () => {
     expect(await stack.store.executions.get(done.id)).toMatchObject({ rerunOf: failed.id, rerunTasks: ['flaky'] });
     // Only the re-run task ran again; the first one's result was kept.
     expect((await childrenOf(stack, done.id)).map((child) => [child.action.ref, child.status])).toEqual([['core.local', 'succeeded']]);
+  }, 60_000);
+
+  it.skipIf(findWorkflowDriver('orquesta') === undefined)("a with-items task re-run with reset leaving it out (st2 --no-reset) runs only its failed item; the others' results come along", async () => {
+    const tempfile = path.join(scratch, 'flaky-items');
+    writeFileSync(tempfile, '1');
+    const failed = await waitFor(stack, (await runThroughApi(stack, 'wftest.orquesta_flaky_items', { tempfile })).id);
+    expect(failed.status).toBe('failed');
+    writeFileSync(tempfile, '0');
+    const refused = await stack.call('POST', `/api/v1/executions/${failed.id}/re_run`, { tasks: ['each'], reset: ['other'] });
+    expect(refused.statusCode).toBe(400);
+    const rerun = await stack.call('POST', `/api/v1/executions/${failed.id}/re_run`, { tasks: ['each'], reset: [] });
+    expect(rerun.statusCode, rerun.body).toBe(201);
+    const done = await waitFor(stack, rerun.json<St2Execution>().id);
+    expect(done.status).toBe('succeeded');
+    const children = await childrenOf(stack, done.id);
+    expect(children.map((child) => [child.action.ref, child.status, (child.context['orquesta'] as { item_id?: number }).item_id])).toEqual([['core.local', 'succeeded', 1]]);
+    expect(done.result).toEqual({ output: { said: ['got a', 'got b', 'got c'] } });
   }, 60_000);
 });

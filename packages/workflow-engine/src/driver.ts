@@ -97,13 +97,15 @@ export interface ItemRecord extends ItemEnd {
 }
 
 export type WorkflowEvent =
-  | { kind: 'start'; input: Record<string, Json>; context: Record<string, Json> } // input = the workflow action's resolved parameters
+  // input = the workflow action's resolved parameters; config = the workflow pack's config (never passed on in a child's context)
+  | { kind: 'start'; input: Record<string, Json>; context: Record<string, Json>; config?: Record<string, Json> }
   | { kind: 'child-ended'; requestId: string; status: ExecutionStatus; result: Json }
   | { kind: 'timer-fired'; timerId: string }
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'cancel' }
-  | { kind: 'rerun'; tasks: string[] }; // re-run a failed workflow from the given tasks (Orquesta)
+  // re-run a failed workflow from the given tasks (Orquesta); reset: the with-items tasks whose every item runs again (absent: all named)
+  | { kind: 'rerun'; tasks: string[]; reset?: string[] };
 
 /** A child execution to start. requestId is unique within the workflow execution and deterministic
  *  (e.g. `${taskId}:${route}:${attempt}` plus `:${itemIndex}` for with-items); the runtime derives the

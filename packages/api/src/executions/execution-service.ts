@@ -42,6 +42,8 @@ export interface CreateExecutionInput {
   parent?: string;
   /** With rerunOf: the tasks a workflow re-runs from (ExecutionRecord.rerunTasks). */
   rerunTasks?: string[];
+  /** With rerunTasks: ExecutionRecord.rerunReset. */
+  rerunReset?: string[];
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -77,7 +79,7 @@ export interface ExecutionService {
   /** Asks a paused or pausing workflow to go on. */
   resume(id: string, user: string): Promise<ExecutionRecord>;
   /** `tasks` re-runs a completed Orquesta workflow from those tasks (none named: its failed ones), keeping what the others did. */
-  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin, tasks?: string[]): Promise<ExecutionRecord>;
+  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin, tasks?: string[], reset?: string[]): Promise<ExecutionRecord>;
   /**
    * Asks for `original` again as it was asked (same user, parameters with their secret values,
    * rendering rights and notify block) under a new context: a retry policy's re-run.
@@ -85,6 +87,8 @@ export interface ExecutionService {
   requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
+  /** Told of an execution ended outside this service and the runners' ledger (a workflow its engine ended): onCompleted follows, as for any end. */
+  completed(record: ExecutionRecord): void;
 }
 
 /** How long a create waits for the broker's confirm before answering anyway. */
@@ -209,6 +213,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (input.notify !== undefined) record.notify = input.notify;
     if (input.parent !== undefined) record.parent = input.parent;
     if (input.rerunOf !== undefined && input.rerunTasks !== undefined) record.rerunTasks = input.rerunTasks;
+    if (input.rerunOf !== undefined && input.rerunTasks !== undefined && input.rerunReset !== undefined) record.rerunReset = input.rerunReset;
     if (isWorkflowRunner(action.runnerType)) record.children = [];
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
@@ -288,8 +293,15 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
    * A re-run by `caller`: the original's parameters stay data when they were (a rule's), and are
    * otherwise rendered with the re-running caller's rights, never the original caller's.
    */
-  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller, tasks?: string[]): Promise<ExecutionRecord> {
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller, tasks?: string[], reset?: string[]): Promise<ExecutionRecord> {
     const original = await get(id);
+    const notNamed = (reset ?? []).filter((task) => !(tasks ?? []).includes(task));
+    if (notNamed.length > 0) {
+      throw new PackrunError('PARAMETER_INVALID', `reset names tasks the re-run does not run again: ${notNamed.join(', ')}`, {
+        hint: 'reset lists the with-items tasks among `tasks` whose every item runs again (st2 execution re-run --tasks t1 --no-reset t1 keeps t1\'s items that succeeded)',
+        details: { field: 'reset', tasks: notNamed },
+      });
+    }
     if (tasks !== undefined && (original.runnerType !== 'orquesta' || !isCompleted(original.status))) {
       throw new PackrunError('EXECUTION_STATE_INVALID', `execution "${id}" is ${original.status} ${original.runnerType ?? 'action'}: only a completed Orquesta workflow re-runs from its tasks`, {
         hint: 're-run it without tasks to run it again from the start',
@@ -307,7 +319,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     }
     const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
     const rerunContext = { 're-run': { ref: id, ...(tasks === undefined ? {} : { tasks }) } };
-    return create({ action: original.action, parameters, user, context: rerunContext, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }) });
+    return create({ action: original.action, parameters, user, context: rerunContext, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }), ...(tasks !== undefined && reset !== undefined ? { rerunReset: reset } : {}) });
   }
 
   async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {
@@ -354,5 +366,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     rerun,
     requestAgain,
     requeueUnqueued,
+    completed: (record) => {
+      if (isCompleted(record.status)) options.onCompleted?.(record);
+    },
   };
 }

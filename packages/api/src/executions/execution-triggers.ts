@@ -7,7 +7,6 @@ import {
   pyJsonDumps,
   readExecutionResult,
   renderValue,
-  type ActionRecord,
   type Bus,
   type ExecutionRecord,
   type KeyValueLookup,
@@ -70,7 +69,7 @@ export function createExecutionTriggers(options: ExecutionTriggersOptions): (rec
     ];
     for (const [section, suffix] of sections) {
       if (!section || section.routes.length === 0) continue;
-      const lookup = notify.from === 'action' ? packLookup(action!) : callerLookup(record);
+      const lookup = notify.from === 'action' ? packLookup(action!.pack) : await requestLookup(record);
       const context = {
         st2kv: { system: (await buildDatastoreSnapshot([section.message, section.data], lookup)).system },
         action_parameters: record.parameters,
@@ -112,9 +111,20 @@ export function createExecutionTriggers(options: ExecutionTriggersOptions): (rec
     }
   }
 
-  /** The action's pack's metadata: no other pack's local keys, no secret in clear. */
-  function packLookup(action: ActionRecord): KeyValueLookup {
-    const lookup = packScopedLookup(keyValueLookup(options.keyValues), action.pack);
+  /**
+   * A task of a workflow has the notify its workflow's file (a chain node's `notify`) or its
+   * workflow's block gave it: pack content of the workflow's pack, read as the action's metadata
+   * is (that pack's scope, nothing decrypted). Any other request's block is its caller's.
+   */
+  async function requestLookup(record: ExecutionRecord): Promise<KeyValueLookup> {
+    if (record.parent === undefined) return callerLookup(record);
+    const workflow = await store.executions.get(record.parent);
+    return packLookup(workflow?.pack ?? record.parent);
+  }
+
+  /** A pack's metadata: no other pack's local keys, no secret in clear. */
+  function packLookup(pack: string): KeyValueLookup {
+    const lookup = packScopedLookup(keyValueLookup(options.keyValues), pack);
     return { get: (name, lookupOptions) => lookup.get(name, { ...lookupOptions, decrypt: false }) };
   }
 

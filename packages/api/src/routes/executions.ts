@@ -373,7 +373,8 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
         properties: {
           parameters: looseObject,
           tasks: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
-          reset: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 }, description: 'tasks run again from scratch: Packrun resets every task it re-runs, so only the tasks themselves are taken' },
+          // StackStorm's `reset`: the with-items tasks among `tasks` whose every item runs again; the others only their failed items (st2 --no-reset).
+          reset: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 255 } },
           user: userField,
           delay: delayField,
         },
@@ -385,19 +386,13 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const body = (request.body ?? {}) as { parameters?: Record<string, unknown>; tasks?: string[]; reset?: string[]; user?: string | null; delay?: number | null };
     refuseDelay(body.delay);
     const tasks = body.tasks ?? [];
-    const kept = (body.reset ?? tasks).length === tasks.length ? undefined : tasks.find((task) => !(body.reset ?? []).includes(task));
-    if (kept !== undefined) {
-      throw new PackrunError('RERUN_NO_RESET_UNSUPPORTED', `task "${kept}" is re-run without reset (st2's --no-reset): Packrun re-runs a task from scratch`, {
-        hint: 'leave --no-reset out; every task named re-runs whole',
-        details: { parameter: 'reset', task: kept },
-      });
-    }
     const record = await executions.rerun(
       (request.params as { id: string }).id,
       runAs(request, body.user),
       body.parameters ?? {},
       callerOrigin(request),
       tasks.length === 0 ? undefined : tasks,
+      tasks.length === 0 ? undefined : body.reset,
     );
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
   });

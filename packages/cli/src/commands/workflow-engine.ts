@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .description('Run a workflow engine alone (distributed deployment): wake-ups from RabbitMQ, workflow state in MongoDB; run any number of them')
     .action(async () => {
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
-      const [{ createExecutionAuthority }, { startWorkflowEngine }] = await Promise.all([import('@packrun/api'), import('@packrun/workflow-engine')]);
+      const [{ createExecutionAuthority, createExecutionTriggers }, { startWorkflowEngine }] = await Promise.all([import('@packrun/api'), import('@packrun/workflow-engine')]);
       const config = loadConfig();
       if (!config.rabbitmqUrl || !config.mongodbUrl) {
         throw new PackrunError('SERVICE_NEEDS_SHARED_BACKENDS', 'a separate workflow engine needs PACKRUN_RABBITMQ_URL and PACKRUN_MONGODB_URL', {
@@ -21,7 +21,14 @@ export function register(program: Command): void {
       // The engine reads workflow files and resolves parameters from the installed packs, like a runner.
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
-      const authority = createExecutionAuthority({ config, ...backends, logger });
+      // The workflows this engine ends (and children it cancels) fire their internal triggers and notify from here.
+      const triggers = createExecutionTriggers({ ...backends, logger });
+      const authority = createExecutionAuthority({
+        config,
+        ...backends,
+        logger,
+        onCompleted: (record) => void triggers(record).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'internal triggers not fired')),
+      });
       const engine = await startWorkflowEngine({
         ...backends,
         logger,

@@ -332,6 +332,11 @@ export interface ExecutionRecord {
    * execution service's re-run, never taken from a request's context.
    */
   rerunTasks?: string[];
+  /**
+   * With rerunTasks: the with-items tasks among them whose every item runs again (StackStorm's
+   * `reset`; the others run only their failed items). Absent: every task named resets.
+   */
+  rerunReset?: string[];
   /** Rule ref when a rule requested it (copied out of context so the API can filter on it). */
   rule?: string;
   triggerInstance?: string;
@@ -626,6 +631,22 @@ export interface WorkflowRecord extends Timestamps {
   result?: unknown;
   /** `closed` once the workflow execution's record holds the final status and result. */
   phase: 'open' | 'closed';
+  /** Which tasks' executions notify, and with what block (StackStorm's task notify), fixed when the workflow starts. */
+  notify?: WorkflowNotify;
+}
+
+/**
+ * The notify of a workflow's tasks, as StackStorm's runners set it: Orquesta gives the workflow's
+ * notify block to the tasks its `notify` runner parameter names; an action chain gives each node
+ * its own `notify`, or else the workflow's block, but not to the nodes `skip_notify` names.
+ */
+export interface WorkflowNotify {
+  /** The workflow execution's notify block (its action's, else its request's); absent when it has none. */
+  block?: Record<string, unknown>;
+  /** Orquesta: the tasks that notify. */
+  tasks?: string[];
+  /** Action chain: the nodes that never notify. */
+  skip?: string[];
 }
 
 /**

@@ -24,6 +24,8 @@ interface ChainState {
   /** `action_context.parent` of every task: the workflow execution's context and id. */
   parentContext: Record<string, Json>;
   displayPublished: boolean;
+  /** The workflow pack's config: `config_context` of the task parameters (states written before have none). */
+  config?: Record<string, Json>;
   vars: Record<string, Json>;
   published: Record<string, Json>;
   /** Each finished task's result by task name (`{{ c1.stdout }}`, `__results`). */
@@ -128,6 +130,7 @@ function start(definition: ChainDefinition, event: Extract<WorkflowEvent, { kind
     input: event.input,
     parentContext: { ...context, execution_id: workflowId },
     displayPublished,
+    config: event.config ?? {},
     vars: {},
     published: {},
     results: {},
@@ -186,7 +189,8 @@ function parameterContext(state: ChainState): Record<string, unknown> {
     ...state.vars,
     __results: state.results,
     action_context: { parent: state.parentContext },
-    config_context: {},
+    // StackStorm's get_config(pack, user) of the workflow's pack: only task parameters see it.
+    config_context: state.config ?? {},
   };
 }
 

@@ -76,6 +76,7 @@ async function startChild(options: ChildEffectsOptions, record: WorkflowRecord, 
         context,
         parameterOrigin: { from: 'data' },
         parent: record.id,
+        ...notifyOf(record, request),
       });
     } catch (error) {
       if (isPackrunError(error) && (error.code === 'EXECUTION_EXISTS' || error.code === 'STORE_DUPLICATE_ID')) {
@@ -88,6 +89,29 @@ async function startChild(options: ChildEffectsOptions, record: WorkflowRecord, 
     }
   }
   await store.executions.update({ id: record.id, children: { $nin: [id] } }, { push: { children: id } });
+}
+
+/**
+ * A task's notify, as StackStorm's runners give it: an Orquesta task the workflow's `notify`
+ * runner parameter names gets the workflow's block; an action-chain node its own `notify`, else
+ * the workflow's, unless `skip_notify` names it.
+ */
+function notifyOf(record: WorkflowRecord, request: WorkflowChildRequest): { notify?: Record<string, unknown> } {
+  const notify = record.notify;
+  if (notify === undefined) return {};
+  const context = request.context as Record<string, unknown>;
+  const orquesta = context['orquesta'] as Record<string, unknown> | undefined;
+  const chain = context['chain'] as Record<string, unknown> | undefined;
+  if (orquesta !== undefined) {
+    const task = orquesta['task_name'];
+    return notify.block && typeof task === 'string' && notify.tasks?.includes(task) ? { notify: notify.block } : {};
+  }
+  if (chain === undefined) return {};
+  const name = chain['name'];
+  if (typeof name === 'string' && notify.skip?.includes(name)) return {};
+  const own = chain['notify'];
+  if (typeof own === 'object' && own !== null && !Array.isArray(own) && Object.keys(own).length > 0) return { notify: own as Record<string, unknown> };
+  return notify.block ? { notify: notify.block } : {};
 }
 
 /**

@@ -14,8 +14,12 @@ export interface TaskExecutions {
     context: Record<string, unknown>;
     parameterOrigin: ParameterOrigin;
     parent: string;
+    /** The task's notify block (StackStorm's task notify). */
+    notify?: Record<string, unknown>;
   }): Promise<ExecutionRecord>;
   cancel(id: string, user: string): Promise<ExecutionRecord>;
   pause(id: string, user: string): Promise<ExecutionRecord>;
   resume(id: string, user: string): Promise<ExecutionRecord>;
+  /** Told of a workflow execution the engine ended: what follows any execution's end (internal triggers, notify) follows it too. */
+  completed?(record: ExecutionRecord): void;
 }

@@ -21,6 +21,8 @@ export interface WorkflowInput {
   /** The workflow action's parameters, resolved as an action runner resolves an action's. */
   input: Record<string, Json>;
   runnerParameters: Record<string, Json>;
+  /** The workflow pack's config as its actions get it (an action chain's `config_context`). */
+  config: Record<string, Json>;
 }
 
 /** What the user who started the workflow may decrypt: a caller's own rights; a rule's data decrypts nothing. */
@@ -77,5 +79,6 @@ export async function loadWorkflowInput(options: {
     source: { pack: pack.ref, file, text },
     input: resolved.actionParameters as Record<string, Json>,
     runnerParameters: resolved.runnerParameters as Record<string, Json>,
+    config: siteConfig.values as Record<string, Json>,
   };
 }

@@ -13,6 +13,7 @@ import {
   type ExecutionStatus,
   type Failure,
   type KeyValues,
+  type WorkflowNotify,
   type WorkflowOutbox,
   type WorkflowRecord,
 } from '@packrun/core';
@@ -175,6 +176,8 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
       createdAt: nowIso(),
       updatedAt: nowIso(),
     };
+    const notify = await workflowNotify(options, current, driver.runnerType, loaded.runnerParameters);
+    if (notify) base.notify = notify;
     const context: Record<string, Json> = { ...(current.context as Record<string, Json>), execution_id: current.id, user, runner_parameters: loaded.runnerParameters };
     const definition = definitionOf(base, driver);
     if (rerun) await copyItems(options, current.rerunOf!, current.id);
@@ -182,7 +185,7 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
       driver,
       definition,
       state: rerun?.state,
-      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [] } : { kind: 'start', input: loaded.input, context },
+      event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [], ...(current.rerunReset === undefined ? {} : { reset: current.rerunReset }) } : { kind: 'start', input: loaded.input, context, config: loaded.config },
       now: at,
       kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
       mayDecrypt: decryptRightsOf(current),
@@ -221,6 +224,33 @@ async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRe
     });
   }
   return { source: original.source, state: driverStateOf(original) ?? null };
+}
+
+/**
+ * What the workflow's tasks notify with (StackStorm's runners): the workflow's notify block (its
+ * action's when it has one, else its request's) and the Orquesta `notify` or action-chain
+ * `skip_notify` runner parameter. Undefined when no task can notify.
+ */
+async function workflowNotify(options: WorkflowStepsOptions, execution: ExecutionRecord, runnerType: string, runnerParameters: Record<string, Json>): Promise<WorkflowNotify | undefined> {
+  const action = await options.store.actions.get(execution.action);
+  const ofAction = action?.metadata['notify'];
+  const block = isNotifyBlock(ofAction) ? ofAction : isNotifyBlock(execution.notify) ? execution.notify : undefined;
+  const names = (value: Json | undefined): string[] => (Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : []);
+  const notify: WorkflowNotify = {};
+  if (block) notify.block = block;
+  if (runnerType === 'orquesta') {
+    const tasks = names(runnerParameters['notify']);
+    if (tasks.length === 0 || !block) return undefined;
+    notify.tasks = tasks;
+  } else {
+    // A chain's nodes may have a notify of their own, with or without the workflow's.
+    notify.skip = names(runnerParameters['skip_notify']);
+  }
+  return notify;
+}
+
+function isNotifyBlock(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0;
 }
 
 /** A with-items list's items as written beside the workflow, by index (null: not ended). */
@@ -356,6 +386,9 @@ async function endExecution(
   if (error) set.error = error;
   const change = error ? { status, at: endedAt, by: options.engineId, reason: error.message } : { status, at: endedAt, by: options.engineId };
   const updated = await options.store.executions.updateOne({ id: workflow.id, status: { $nin: [...completedStatuses] } }, { set, push: { log: change } });
-  if (updated) publishExecutionUpdate(options.bus, options.logger, updated);
-  else await options.store.executionBlobs.discard(workflow.id, data.written).catch(() => undefined);
+  if (updated) {
+    publishExecutionUpdate(options.bus, options.logger, updated);
+    // Only the engine that ended it: the workflow's own notify and actiontrigger, once.
+    options.executions.completed?.(updated);
+  } else await options.store.executionBlobs.discard(workflow.id, data.written).catch(() => undefined);
 }

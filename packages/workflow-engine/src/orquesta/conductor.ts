@@ -26,6 +26,8 @@ export class Conductor {
     private readonly keyValue: EvaluationScope['keyValue'],
     /** A with-items list's `{status, result}` by item (null: not run), kept out of this state by the runtime. */
     private readonly itemEnds: (list: string, count: number) => Json[],
+    /** The ids `task()` reports of a task entry's latest run: the workflow execution's and the task's child execution's (null unless the task runs one child: with-items and action-less tasks). */
+    private readonly executionIds: (taskId: string, route: number, oneChild: boolean) => { workflow: string | null; task: string | null } = () => ({ workflow: null, task: null }),
   ) {}
 
   static initialState(): ConductorState {
@@ -70,7 +72,11 @@ export class Conductor {
     const entry = this.findEntry(taskId, route);
     if (entry === undefined) return undefined;
     const hasItems = this.graph.task(taskId)?.with !== undefined;
+    const ids = this.executionIds(entry.id, entry.route, !hasItems && this.graph.task(taskId)?.action !== undefined);
     return {
+      // As st2's task(): its task execution's id is, here, the task's child execution's.
+      task_execution_id: ids.task,
+      workflow_execution_id: ids.workflow,
       task_name: entry.id,
       task_id: entry.id,
       route: entry.route,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChildRequest, Json } from '../driver.ts';
+import { childExecutionId } from '../child-id.ts';
 import { fail, Simulation, simulate, succeed, type ChildOutcome } from './testing/simulator.ts';
 
 /** Each feature of the driver, on small workflows written for it, with simulated children. */
@@ -280,6 +281,19 @@ output:
   });
 });
 
+describe('task()', () => {
+  it("reports, as st2's, the workflow execution's id and the id of the task's execution (its latest run's child)", () => {
+    const simulation = simulate(
+      'version: 1.0\ntasks:\n  a:\n    action: core.noop\n    next:\n      - do: b\n  b:\n    next:\n      - publish:\n          - a: <% task(a) %>\n          - b: <% task(b) %>\noutput:\n  - a: <% ctx().a %>\n  - b: <% ctx().b %>\n',
+      { context: { execution_id: 'wf-1' } },
+    );
+    const output = (simulation.result as { output: Record<string, Record<string, Json>> }).output;
+    expect(output['a']).toMatchObject({ task_execution_id: childExecutionId('wf-1', 'a:0:1'), workflow_execution_id: 'wf-1', task_id: 'a', route: 0, status: 'succeeded' });
+    // An action-less task runs no child.
+    expect(output['b']).toMatchObject({ task_execution_id: null, workflow_execution_id: 'wf-1', task_id: 'b' });
+  });
+});
+
 describe('with items: the items live beside the state', () => {
   const loop = `
 version: 1.0
@@ -505,6 +519,28 @@ output:
     expect(simulation.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:1']);
     simulation.drain();
     expect(simulation.status).toBe('succeeded');
+  });
+
+  it('a with-items task named runs every item again; left out of reset (st2 --no-reset) only its failed ones, keeping the others\' results', () => {
+    const workflow = 'version: 1.0\ntasks:\n  t:\n    with: <% range(3) %>\n    action: core.echo message=<% item() %>\n    next:\n      - publish: out=<% result().select($.stdout) %>\noutput:\n  - out: <% ctx().out %>\n';
+    const failingFirst = (round: { value: number }) => (request: ChildRequest): ChildOutcome =>
+      orquestaOf(request)['item_id'] === 1 && round.value === 0 ? fail({ stdout: 'broke' }) : succeed({ stdout: `run ${round.value} item ${String(request.parameters['message'])}` });
+    const reset = { value: 0 };
+    const resetAll = simulate(workflow, { respond: failingFirst(reset) });
+    reset.value = 1;
+    resetAll.send({ kind: 'rerun', tasks: ['t'] });
+    expect(resetAll.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:0', 't:0:2:1', 't:0:2:2']);
+    resetAll.drain();
+    expect(resetAll.result).toEqual({ output: { out: ['run 1 item 0', 'run 1 item 1', 'run 1 item 2'] } });
+
+    const kept = { value: 0 };
+    const noReset = simulate(workflow, { respond: failingFirst(kept) });
+    kept.value = 1;
+    noReset.send({ kind: 'rerun', tasks: ['t'], reset: [] });
+    expect(noReset.last!.start.map((request) => request.requestId)).toEqual(['t:0:2:1']);
+    noReset.drain();
+    expect(noReset.status).toBe('succeeded');
+    expect(noReset.result).toEqual({ output: { out: ['run 0 item 0', 'run 1 item 1', 'run 0 item 2'] } });
   });
 });
 

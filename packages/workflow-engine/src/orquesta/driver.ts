@@ -1,5 +1,6 @@
 import type { ChildRequest, ItemRecord, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
 import { WorkflowInspectionError } from '../driver.ts';
+import { childExecutionId } from '../child-id.ts';
 import { Conductor } from './conductor.ts';
 import { itemsFromList } from './item-statuses.ts';
 import { clone, entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
@@ -85,6 +86,7 @@ class Step {
       state.conductor,
       (name, scope, decrypt) => env.keyValue(name, { scope, decrypt }),
       (list, count) => this.itemEnds(list, count),
+      (taskId, route, oneChild) => this.executionIds(taskId, route, oneChild),
     );
     this.moveOutStoredItems();
     this.readItemStatuses();
@@ -101,6 +103,15 @@ class Step {
       if (written.list === list && written.index < count) ends[written.index] = { status: written.status, result: written.result };
     }
     return ends;
+  }
+
+  /** The workflow execution's id and the child execution of a task entry's latest run (derived as the runtime derives it). */
+  private executionIds(taskId: string, route: number, oneChild: boolean): { workflow: string | null; task: string | null } {
+    const st2 = this.state.conductor.contexts[0]?.['st2'];
+    const workflow = isDict(st2) && typeof st2['action_execution_id'] === 'string' ? st2['action_execution_id'] : null;
+    const run = this.state.runs[entryKey(taskId, route)];
+    const task = workflow === null || run === undefined || !oneChild ? null : childExecutionId(workflow, `${taskId}:${route}:${run}`);
+    return { workflow, task };
   }
 
   /** A state written before item lists keeps its items inside: they are written out to lists named after their entries. */
@@ -335,7 +346,7 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
         break;
       case 'rerun':
         if (!completedStatuses.has(conductor.state.status)) throw new Error('Only a completed workflow can be run again from its tasks.');
-        rerunWorkflow(conductor, event.tasks);
+        rerunWorkflow(conductor, event.tasks, event.reset);
         step.advance();
         break;
     }

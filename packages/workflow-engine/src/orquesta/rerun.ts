@@ -8,7 +8,7 @@ import { freshItems, itemStatuses, withItemStatus } from './item-statuses.ts';
  * names, the failed terminal ones) are staged to run again, with the tasks after them, and the
  * workflow resumes. A task named that ran after another one named is left to that one's run.
  */
-export function rerunWorkflow(conductor: Conductor, taskIds: string[]): void {
+export function rerunWorkflow(conductor: Conductor, taskIds: string[], reset?: string[]): void {
   const { state } = conductor;
   const requested = new Map<string, TaskEntry>();
   for (const taskId of taskIds) {
@@ -27,10 +27,12 @@ export function rerunWorkflow(conductor: Conductor, taskIds: string[]): void {
       .map(([, entry]) => entry);
   }
   state.reruns.push(candidates.map((entry) => state.sequence.indexOf(entry)));
-  // st2 runs every item of a with-items task named in the request again (`no_reset` aside), and
-  // only the failed items of one it picks itself.
+  // st2 runs every item of a with-items task named in the request again unless `reset` leaves it
+  // out (st2 execution re-run --no-reset), and only the failed items of one it picks itself.
+  const resets = (entry: TaskEntry): boolean =>
+    requested.has(entryKey(entry.id, entry.route)) && (reset === undefined || reset.includes(entry.id) || reset.includes(entryKey(entry.id, entry.route)));
   for (const entry of [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.route - b.route))) {
-    rerunTask(conductor, entry, requested.has(entryKey(entry.id, entry.route)));
+    rerunTask(conductor, entry, resets(entry));
   }
   for (const entry of state.sequence) {
     if (entry.term === true && Object.values(entry.next).some(Boolean)) delete entry.term;
