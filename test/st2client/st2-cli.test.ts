@@ -222,8 +222,9 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI runs and follows executio
     expect(resume.code, out(resume)).toBe(0);
     expect(resume.stdout).toContain('"status": "resuming"');
     await retryUntil(async () => (await statusOf(id)) === 'running', { what: 'the workflow running again' });
+    // A workflow's cancel waits for its running task, which here never ends by itself: canceling.
     expect((await asAdmin(admin(), ['execution', 'cancel', id])).code).toBe(0);
-    await retryUntil(async () => (await statusOf(id)) === 'canceled', { what: 'the workflow canceled', withinMs: 30_000 });
+    expect(['canceling', 'canceled']).toContain(await statusOf(id));
   });
 
   it("refuses an observer's run, cancel, re-run and pause, and a run as another user by a non-admin, with Packrun's reason", async () => {
