@@ -87,7 +87,9 @@ describe("StackStorm's stream over a real port", () => {
     expect(last).toMatchObject({ action: { ref: 'core.local', runner_type: 'local-shell-cmd' }, runner: { name: 'local-shell-cmd' }, liveaction: { id, status: 'succeeded' }, context: { user: 'tester' } });
     expect(last).not.toHaveProperty('createdAt');
     const live = events.filter((e) => e.event.startsWith('st2.liveaction__') && e.data['id'] === id);
-    expect(live.map((e) => e.event)).toEqual(['st2.liveaction__create', 'st2.liveaction__update', 'st2.liveaction__update', 'st2.liveaction__update']);
+    expect(live[0]).toMatchObject({ event: 'st2.liveaction__create', data: { id, action: 'core.local', status: 'requested' } });
+    // Each execution event comes before its liveaction twin: the reading stopped at the last execution event.
+    expect(live.map((e) => e.data['status'])).toEqual(['requested', 'scheduled', 'running']);
     const output = mine.filter((e) => e.event === 'st2.execution.output__create');
     expect(output[0]!.data).toMatchObject({ execution_id: id, action_ref: 'core.local', runner_ref: 'local-shell-cmd', output_type: 'stdout' });
     const text = output.map((e) => e.data['data']).join('');
