@@ -187,8 +187,9 @@ describe.skipIf(st2Missing !== undefined)('st2 sensor, trigger, rule, rule-enfor
     expect((await st2('olga', ['rule', 'disable', 'st2res.on_hook', '--json'])).json).toMatchObject({ enabled: false });
     expect((await st2('olga', ['rule', 'enable', 'st2res.on_hook', '--json'])).json).toMatchObject({ enabled: true });
 
-    const webhooks = (await st2('viewer', ['webhook', 'list', '--json'])).json as Array<{ parameters: { url: string } }>;
-    expect(webhooks.map((hook) => hook.parameters.url)).toContain('st2res/hook');
+    // st2 webhook list reads each trigger's parameters.url and prints it as `url`.
+    const webhooks = (await st2('viewer', ['webhook', 'list', '--json'])).json as Array<{ url: string; type: string }>;
+    expect(webhooks).toContainEqual(expect.objectContaining({ url: 'st2res/hook', type: 'core.st2.webhook' }));
 
     expect((await api.call('POST', '/api/v1/webhooks/st2res/hook', { deploy: 'web' })).status).toBe(202);
     type Enforcement = { id: string; rule: { ref: string }; trigger_instance_id: string; execution_id?: string };
