@@ -202,7 +202,9 @@ describe.skipIf(st2Missing !== undefined)('st2 sensor, trigger, rule, rule-enfor
     expect(listed).toEqual([expect.objectContaining({ id: enforcements[0]!.id, rule: expect.objectContaining({ ref: 'st2res.on_hook' }) })]);
     expect((await st2('viewer', ['rule-enforcement', 'get', enforcements[0]!.id, '--json'])).json).toMatchObject({ trigger_instance_id: enforcements[0]!.trigger_instance_id });
 
-    const instances = (await st2('viewer', ['trigger-instance', 'list', '--trigger', 'core.st2.webhook', '--json'])).json as Array<{ id: string; trigger: string; occurrence_time: string }>;
+    // A webhook's instances name its trigger (the rule's core.st2.webhook with its url), as st2's do.
+    const fired = (await api.call<{ trigger: string }>('GET', `/api/v1/triggerinstances/${enforcements[0]!.trigger_instance_id}`)).body.trigger;
+    const instances = (await st2('viewer', ['trigger-instance', 'list', '--trigger', fired, '--json'])).json as Array<{ id: string; trigger: string; occurrence_time: string }>;
     expect(instances.map((instance) => instance.id)).toContain(enforcements[0]!.trigger_instance_id);
     expect(await st2Refused('viewer', ['trigger-instance', 're-emit', enforcements[0]!.trigger_instance_id])).toContain('a key with role observer may not');
     expect((await st2('olga', ['trigger-instance', 're-emit', enforcements[0]!.trigger_instance_id])).stdout).toContain(`Trigger instance ${enforcements[0]!.trigger_instance_id} succesfully re-sent.`);
