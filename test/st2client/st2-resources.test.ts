@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryUntil } from '../helpers/retry-until.ts';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
+import { nodeSensorPack, writePack } from '../sensors/sensor-fixtures.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/packrun-process.ts';
 import { st2Missing, st2User, type St2Result } from './st2-cli.ts';
 
@@ -135,5 +137,107 @@ describe.skipIf(st2Missing !== undefined)('st2 apikey', () => {
     expect(own.length).toBeGreaterThan(0);
     expect(new Set(own.map((key) => key.user))).toEqual(new Set(['olga']));
     expect(await st2Refused('viewer', ['apikey', 'create', '-u', 'viewer'])).toContain('a key with role observer may not');
+  });
+});
+
+/** Polls the API until `check` holds (cheaper than a CLI process per try). */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  await retryUntil(check, { what, withinMs: 60_000 });
+}
+
+describe.skipIf(st2Missing !== undefined)('st2 sensor, trigger, rule, rule-enforcement, trigger-instance, webhook', () => {
+  beforeAll(async () => {
+    const pack = nodeSensorPack('1.0.0');
+    delete pack['sensors/crasher.yaml'];
+    delete pack['sensors/crasher.js'];
+    const dir = await writePack(pack, mkdtempSync(path.join(users, 'nodesense-')));
+    const install = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [dir] });
+    expect(install.status).toBe(202);
+    await until('nodesense installed', async () => (await api.call<{ status: string }>('GET', `/api/v1/executions/${install.body.execution_id}`)).body.status === 'succeeded');
+  }, 90_000);
+
+  it('lists, gets, disables and enables a sensor (st2\'s PUT /sensortypes); an observer may only look', async () => {
+    const listed = (await st2('viewer', ['sensor', 'list', '--json'])).json as Array<{ ref: string; enabled: boolean }>;
+    expect(listed).toContainEqual(expect.objectContaining({ ref: 'nodesense.Emitter', pack: 'nodesense', enabled: true }));
+    expect((await st2('viewer', ['sensor', 'get', 'nodesense.Emitter', '--json'])).json).toMatchObject({ ref: 'nodesense.Emitter', entry_point: 'emitter.mjs', trigger_types: expect.arrayContaining(['nodesense.tick']) });
+    expect(await st2Refused('viewer', ['sensor', 'disable', 'nodesense.Emitter'])).toContain('a key with role observer may not');
+    expect((await st2('olga', ['sensor', 'disable', 'nodesense.Emitter', '--json'])).json).toMatchObject({ enabled: false });
+    expect((await st2('olga', ['sensor', 'enable', 'nodesense.Emitter', '--json'])).json).toMatchObject({ enabled: true });
+  });
+
+  it('lists trigger types', async () => {
+    const refs = ((await st2('viewer', ['trigger', 'list', '--json'])).json as Array<{ ref: string }>).map((type) => type.ref);
+    expect(refs).toEqual(expect.arrayContaining(['core.st2.webhook', 'nodesense.tick']));
+  });
+
+  it('creates a rule from a file, lists, gets, disables and enables it; its enforcements, trigger instances and webhook show; re-emit fires it again; delete removes it', async () => {
+    const file = path.join(users, 'st2res-rule.yaml');
+    writeFileSync(file, [
+      'name: on_hook',
+      'pack: st2res',
+      'description: st2 CLI test rule',
+      'enabled: true',
+      'trigger: {type: core.st2.webhook, parameters: {url: st2res/hook}}',
+      'action: {ref: core.noop}',
+    ].join('\n'));
+    expect((await st2('olga', ['rule', 'create', file, '--json'])).json).toMatchObject({ ref: 'st2res.on_hook', pack: 'st2res', enabled: true, trigger: { type: 'core.st2.webhook' } });
+    const rules = (await st2('viewer', ['rule', 'list', '--pack', 'st2res', '--json'])).json as Array<{ ref: string }>;
+    expect(rules.map((rule) => rule.ref)).toEqual(['st2res.on_hook']);
+    expect((await st2('viewer', ['rule', 'get', 'st2res.on_hook', '--json'])).json).toMatchObject({ ref: 'st2res.on_hook', uid: 'rule:st2res:on_hook', action: { ref: 'core.noop' } });
+    expect((await st2('olga', ['rule', 'disable', 'st2res.on_hook', '--json'])).json).toMatchObject({ enabled: false });
+    expect((await st2('olga', ['rule', 'enable', 'st2res.on_hook', '--json'])).json).toMatchObject({ enabled: true });
+
+    // st2 webhook list reads each trigger's parameters.url and prints it as `url`.
+    const webhooks = (await st2('viewer', ['webhook', 'list', '--json'])).json as Array<{ url: string; type: string }>;
+    expect(webhooks).toContainEqual(expect.objectContaining({ url: 'st2res/hook', type: 'core.st2.webhook' }));
+
+    expect((await api.call('POST', '/api/v1/webhooks/st2res/hook', { deploy: 'web' })).status).toBe(202);
+    type Enforcement = { id: string; rule: { ref: string }; trigger_instance_id: string; execution_id?: string };
+    let enforcements: Enforcement[] = [];
+    await until('the enforcement', async () => {
+      enforcements = (await api.call<Enforcement[]>('GET', '/api/v1/ruleenforcements?rule_ref=st2res.on_hook')).body;
+      return enforcements.length === 1;
+    });
+    const listed = (await st2('viewer', ['rule-enforcement', 'list', '--rule', 'st2res.on_hook', '--json'])).json as Enforcement[];
+    expect(listed).toEqual([expect.objectContaining({ id: enforcements[0]!.id, rule: expect.objectContaining({ ref: 'st2res.on_hook' }) })]);
+    expect((await st2('viewer', ['rule-enforcement', 'get', enforcements[0]!.id, '--json'])).json).toMatchObject({ trigger_instance_id: enforcements[0]!.trigger_instance_id });
+
+    // A webhook's instances name its trigger (the rule's core.st2.webhook with its url), as st2's do.
+    const fired = (await api.call<{ trigger: string }>('GET', `/api/v1/triggerinstances/${enforcements[0]!.trigger_instance_id}`)).body.trigger;
+    const instances = (await st2('viewer', ['trigger-instance', 'list', '--trigger', fired, '--json'])).json as Array<{ id: string; trigger: string; occurrence_time: string }>;
+    expect(instances.map((instance) => instance.id)).toContain(enforcements[0]!.trigger_instance_id);
+    expect(await st2Refused('viewer', ['trigger-instance', 're-emit', enforcements[0]!.trigger_instance_id])).toContain('a key with role observer may not');
+    expect((await st2('olga', ['trigger-instance', 're-emit', enforcements[0]!.trigger_instance_id])).stdout).toContain(`Trigger instance ${enforcements[0]!.trigger_instance_id} succesfully re-sent.`);
+    await until('the re-emitted instance enforced', async () => (await api.call<Enforcement[]>('GET', '/api/v1/ruleenforcements?rule_ref=st2res.on_hook')).body.length === 2);
+
+    await st2('olga', ['rule', 'delete', 'st2res.on_hook']);
+    expect((await api.call('GET', '/api/v1/rules/st2res.on_hook')).status).toBe(404);
+  });
+});
+
+describe.skipIf(st2Missing !== undefined)('st2 inquiry', () => {
+  it('lists, gets and responds to a pending core.ask', async () => {
+    const asked = await api.call<{ id: string }>('POST', '/api/v1/executions', { action: 'core.ask', parameters: { route: 'st2res' } });
+    expect(asked.status).toBe(201);
+    await until('the inquiry pending', async () => (await api.call('GET', `/api/v1/inquiries/${asked.body.id}`)).status === 200);
+    const listed = (await st2('viewer', ['inquiry', 'list', '--json'])).json as Array<{ id: string; route: string }>;
+    expect(listed).toContainEqual(expect.objectContaining({ id: asked.body.id, route: 'st2res' }));
+    expect((await st2('viewer', ['inquiry', 'get', asked.body.id, '--json'])).json).toMatchObject({ id: asked.body.id, schema: expect.any(Object) });
+    expect((await st2('olga', ['inquiry', 'respond', '-r', '{"continue": true}', asked.body.id])).stdout).toContain(`Response accepted for inquiry ${asked.body.id}`);
+    await until('the inquiry answered', async () => (await api.call<{ status: string }>('GET', `/api/v1/executions/${asked.body.id}`)).body.status === 'succeeded');
+  });
+});
+
+describe.skipIf(st2Missing !== undefined)('st2 pack', () => {
+  it('lists and gets packs with st2\'s Pack fields', async () => {
+    const listed = (await st2('viewer', ['pack', 'list', '--json'])).json as Array<{ ref: string }>;
+    expect(listed.map((pack) => pack.ref)).toEqual(expect.arrayContaining(['core']));
+    expect((await st2('viewer', ['pack', 'get', 'core', '--json'])).json).toMatchObject({ name: 'core', version: '3.9.0' });
+  });
+
+  it('sends st2\'s install body: a source that would escape is refused before anything runs, with the reason', async () => {
+    expect(await st2Refused('admin', ['pack', 'install', 'file:///etc'])).toContain('local-repository and transport-helper URLs');
+    expect(await st2Refused('admin', ['pack', 'install', 'https://example.invalid/x.git=--upload-pack=touch'])).toContain('starts with "-"');
+    expect(await st2Refused('olga', ['pack', 'install', 'core'])).toContain('a key with role operator may not');
   });
 });

@@ -32,8 +32,9 @@ export function checkApiPackSource(raw: string): string {
   const host = hostOf(url);
   if (host !== undefined) {
     if (host.startsWith('-')) throw refused(source, `its host "${host}" starts with "-" (ssh would read it as an option)`, 'give the repository\'s real host name');
-    const ref = url.lastIndexOf('=') > 0 ? url.slice(url.lastIndexOf('=') + 1) : '';
-    if (ref.startsWith('-')) throw refused(source, `its ref "${ref}" starts with "-" (git would read it as an option)`, 'give a branch, tag, commit or version after "="');
+    // Any part after an "=" may end up as the ref git is given: none may read as an option.
+    const optionLike = url.split('=').slice(1).find((part) => part.startsWith('-'));
+    if (optionLike !== undefined) throw refused(source, `"${optionLike}" after "=" starts with "-" (git would read it as an option)`, 'give a branch, tag, commit or version after "="');
     return source;
   }
   const looksLikePath = source.startsWith('/') || source.startsWith('.') || source.startsWith('~') || source.includes('/') || source.includes('\\');

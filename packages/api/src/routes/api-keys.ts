@@ -73,9 +73,9 @@ function sees(caller: ApiCaller, record: ApiKeyRecord): boolean {
 async function visibleKey(store: Store, caller: ApiCaller, idOrKey: string): Promise<ApiKeyRecord> {
   const record = (await store.apiKeys.get(idOrKey)) ?? (await store.apiKeys.findOne({ keyHash: hashApiKey(idOrKey) }));
   if (!record || !sees(caller, record)) {
-    // The key itself, when it was one, is not repeated back.
-    const named = record === undefined && idOrKey.startsWith('pk_') ? 'given' : `"${idOrKey}"`;
-    throw new PackrunError('API_KEY_NOT_FOUND', `API key ${named} does not exist`, { details: named === 'given' ? {} : { apiKey: idOrKey } });
+    // Only what has the shape of a key id is repeated back: a key itself never is.
+    const isId = /^[0-9a-f]{24}$/i.test(idOrKey);
+    throw new PackrunError('API_KEY_NOT_FOUND', `API key ${isId ? `"${idOrKey}"` : 'given'} does not exist`, { details: isId ? { apiKey: idOrKey } : {} });
   }
   return record;
 }
