@@ -33,6 +33,8 @@ export interface ApiServiceOptions {
   sensorContainer?: SensorContainer;
   /** The running Packrun's version (GET /api/v1/version). */
   version?: string;
+  /** The web UI's folder, when not the built packages/web/dist (tests). */
+  webUiRoot?: string;
 }
 
 export interface ApiService {
@@ -104,6 +106,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     config, store, bus, keyValues, logger, executions, inquiries, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
     ...(options.version ? { version: options.version } : {}),
+    ...(options.webUiRoot ? { webUiRoot: options.webUiRoot } : {}),
   });
 
   // Listening comes before any work is taken (queued executions, the reaper): a taken address
