@@ -38,7 +38,7 @@ export interface Api {
   executionOutput(id: string): Promise<ExecutionOutput>;
   runAction(ref: string, parameters: Record<string, unknown>): Promise<Execution>;
   cancelExecution(id: string): Promise<Execution>;
-  rerunExecution(id: string, parameters: Record<string, unknown>): Promise<Execution>;
+  rerunExecution(execution: Execution, parameters: Record<string, unknown>): Promise<Execution>;
   listActions(): Promise<Action[]>;
   getAction(ref: string): Promise<Action>;
   /**
@@ -110,14 +110,11 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     },
     runAction: async (ref, parameters) => readExecution((await call('POST', '/api/v1/executions', { action: ref, parameters })).data),
     cancelExecution: async (id) => readExecution((await call('DELETE', executionPath(id))).data),
-    async rerunExecution(id, parameters) {
-      // st2's route is re_run; a server from before the move to st2's routes has only rerun.
-      try {
-        return readExecution((await call('POST', `${executionPath(id)}/re_run`, { parameters })).data);
-      } catch (error) {
-        if (!(error instanceof ApiError && error.code === 'ROUTE_NOT_FOUND')) throw error;
-        return readExecution((await call('POST', `${executionPath(id)}/rerun`, { parameters })).data);
-      }
+    async rerunExecution(execution, parameters) {
+      // st2's route is re_run; a server still answering in Packrun's earlier shape (`action` a
+      // ref, not an object) has only rerun.
+      const route = typeof execution.raw['action'] === 'object' ? 're_run' : 'rerun';
+      return readExecution((await call('POST', `${executionPath(execution.id)}/${route}`, { parameters })).data);
     },
     listActions: async () => {
       const data = await get('/api/v1/actions');

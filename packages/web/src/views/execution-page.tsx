@@ -96,7 +96,7 @@ export function ExecutionPage({ id }: { id: string }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      const created = await api.rerunExecution(id, changedParameters(execution.parameters, edited as Record<string, unknown>));
+      const created = await api.rerunExecution(execution, changedParameters(execution.parameters, edited as Record<string, unknown>));
       navigate(`/executions/${encodeURIComponent(created.id)}`);
     } catch (caught) {
       setActionError(caught);
