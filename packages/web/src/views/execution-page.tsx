@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { openStream } from '../api/stream.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { followExecution, type StreamHandle } from '../api/stream.ts';
 import { isCompleted, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { JsonTree } from '../components/json-tree.tsx';
@@ -25,44 +25,30 @@ export function ExecutionPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>();
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const completed = useRef(false);
 
   useEffect(() => {
     let live = true;
-    completed.current = false;
+    let stream: StreamHandle | undefined;
     setExecution(undefined);
     setOutput({ stdout: '', stderr: '' });
     setError(undefined);
     const show = (next: Execution): void => {
-      if (!live || next.id !== id) return;
-      if (isCompleted(next.status)) completed.current = true;
-      setExecution(next);
+      if (live && next.id === id) setExecution(next);
     };
-    // The execution's own stream: its state, its output so far, then what changes until it has
-    // completed, all its output before the completion.
-    const stream = openStream(
-      api,
-      `/api/v1/executions/${encodeURIComponent(id)}/stream`,
-      (event) => {
-        if (event.type === 'execution') show(event.execution);
-        if (event.type === 'output' && event.chunk.executionId === id) {
-          const { stream: which, data } = event.chunk;
-          setOutput((current) => ({ ...current, [which]: current[which] + data }));
-        }
-        if (event.type === 'status' && event.id === id) {
-          setExecution((current) => (current ? { ...current, status: event.status } : current));
-          // A status event says little; the execution as stored has its result, times and log.
-          if (isCompleted(event.status)) completed.current = true;
-          api.getExecution(id).then(show, () => undefined);
-        }
+    api.getExecution(id).then(
+      (first) => {
+        if (!live) return;
+        show(first);
+        stream = followExecution(api, first, {
+          execution: show,
+          output: ({ stream: which, data }) => live && setOutput((current) => ({ ...current, [which]: current[which] + data })),
+        });
       },
-      { shouldStop: () => completed.current },
+      (caught: unknown) => live && setError(caught),
     );
-    // The stream's first event is the execution; asked here too, so a missing one shows why.
-    api.getExecution(id).then(show, (caught: unknown) => live && setError(caught));
     return () => {
       live = false;
-      stream.close();
+      stream?.close();
     };
   }, [api, id]);
 
