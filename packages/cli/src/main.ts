@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { commandNamed, registerCommands } from './commands/index.ts';
 import { registerCompletion } from './completion.ts';
-import { CliExit } from './exit.ts';
+import { CliExit, exitCodeForError, exitCodes } from './exit.ts';
 import { setVerbose } from './verbose.ts';
 import { versionText } from './version.ts';
 
@@ -29,18 +29,20 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
 export async function main(argv: string[]): Promise<number> {
   try {
     await (await buildProgram(argv)).parseAsync(argv);
-    return 0;
+    return exitCodes.ok;
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and --version end with 0; every usage error (unknown command or option, missing
+    // argument) is a refusal, whichever commander raised.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.refused;
     // Core is loaded by the command that failed; `packrun --version` and the like never load it.
     const { isPackrunError } = await import('@packrun/core');
     if (isPackrunError(error) && error.userError) {
       process.stderr.write(`error [${error.code}]: ${error.message}\n`);
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
-      return 2;
+      return exitCodeForError(error.code, error.details?.['status']);
     }
     process.stderr.write(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 70;
+    return exitCodes.internal;
   }
 }

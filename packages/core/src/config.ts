@@ -75,6 +75,16 @@ const layerMode: Parser<LayerMode> = (raw, variable) => {
   });
 };
 
+/** How logs are written: `pretty` lines for a person, pino's JSON lines for a collector, or `auto` (pretty when stderr is a terminal). */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+const logFormat: Parser<LogFormat> = (raw, variable) => {
+  const value = raw.toLowerCase();
+  if (value === 'auto' || value === 'pretty' || value === 'json') return value;
+  throw new PackrunError('CONFIG_INVALID', `${variable} must be auto, pretty or json, got "${raw}"`, {
+    details: { variable },
+  });
+};
+
 /** Comma-separated pack refs; each must be a valid ref, so a typo is an error rather than a grant to nobody. */
 const packRefList: Parser<string[]> = (raw, variable) => {
   const refs = raw.split(',').map((ref) => ref.trim()).filter((ref) => ref !== '');
@@ -202,6 +212,7 @@ const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join
 const fields = {
   home: { env: 'PACKRUN_HOME', doc: 'Data folder: installed packs, envs, configs, embedded store, logs.', default: home, parse: (raw: string) => (raw === '' ? home({}) : path.resolve(raw)) },
   logLevel: { env: 'PACKRUN_LOG_LEVEL', doc: 'pino log level (trace, debug, info, warn, error).', default: () => 'warn', parse: text },
+  logFormat: { env: 'PACKRUN_LOG_FORMAT', doc: 'How logs are written to stderr: auto (readable lines on a terminal, JSON lines otherwise), pretty, or json (pino\'s JSON, one object per line, for a log collector).', default: (): LogFormat => 'auto', parse: logFormat },
   python: { env: 'PACKRUN_PYTHON', doc: 'Python interpreter used to build pack virtualenvs (resolved to the real binary, not a pyenv shim).', default: () => 'python3', parse: text },
   node: { env: 'PACKRUN_NODE', doc: 'Node.js binary that runs node-script actions and Node sensors.', default: () => process.execPath, parse: text },
   packPython: { env: 'PACKRUN_PACK_PYTHON', doc: 'Interpreter for given packs\' envs, chosen by the operator over the pack\'s `python_versions`: comma-separated `pack=interpreter` (a name on PATH or a path, e.g. `old_pack=/usr/bin/python3.9,fast_pack=pypy3`); default none. Other packs get PACKRUN_PYTHON when it fits their `python_versions`, else the best fitting interpreter found on the host (see docs/configuration.md, "Python per pack").', default: (): Record<string, string> => ({}), parse: packPythonMap },

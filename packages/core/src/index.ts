@@ -1,8 +1,9 @@
 export { PackrunError, isPackrunError, toFailure, type Failure, type PackrunErrorOptions } from './errors.ts';
-export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync } from './config.ts';
+export { loadConfig, configFields, type PackrunConfig, type Env, type StoreSync, type LogFormat } from './config.ts';
 export { dataPaths, type DataPaths } from './paths.ts';
 export { apiKeyRoles, routeAccessClasses, servedExecutionHeader, type ApiKeyRole, type RouteAccess } from './api-access.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
+export { terminalStyle, colourWanted, escapeControlCharacters, type TerminalStyle } from './terminal/terminal-style.ts';
 export { executionStatuses, completedStatuses, isCompleted, isSettled, leastPrivilegedCaller, type ExecutionStatus, type StopReason, type ActionOutcome, type DecryptRights, type ParameterOrigin } from './execution.ts';
 export { readInstalledPack, installRecordName, versionHolder, type InstalledPack, type PackEnvironment, type PackPythonChoice } from './installed-pack.ts';
 export { leaseInstalledPack, collectVersion, readVersionRecord, type PackLease } from './version-lease.ts';

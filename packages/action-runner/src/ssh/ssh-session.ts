@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { knownHostKeyAlgorithms, verifyHostKey } from './known-hosts.ts';
 import { connectResolved, type ResolvedHost } from './ssh-destination.ts';
 import type { SshHost } from './ssh-hosts.ts';
@@ -51,11 +51,20 @@ function handshakeError(host: SshHost, login: SshLogin, error: Error & { level?:
 }
 
 /** SSH over `sock` to `host`: the host key checked against known_hosts, then the login. */
+/**
+ * ssh2 (with its optional native crypto bindings) is loaded by the first SSH connection, not with
+ * the runner: most runtimes never run a remote-shell action, and every CLI command would pay for it.
+ */
+async function sshClient(): Promise<typeof Client> {
+  return (await import('ssh2')).Client;
+}
+
 async function handshake(sock: Duplex, host: SshHost, options: SessionOptions): Promise<Client> {
   const { login, hostKeys } = options;
   const algorithms = hostKeys.mode === 'off' ? undefined : await knownHostKeyAlgorithms(hostKeys.file, host.hostname, host.port);
+  const SshClient = await sshClient();
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new SshClient();
     let hostKeyRefusal: string | undefined;
     client.once('ready', () => {
       client.removeAllListeners('error');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeActionCounts, type ActionSummary, type ExecutionRecord } from '@packrun/core';
-import { CliExit } from '../exit.ts';
+import { CliExit, exitCodes } from '../exit.ts';
 import type { ApiClient } from './api-client.ts';
 import { waitForExecution } from './wait-for-execution.ts';
 
@@ -30,7 +30,7 @@ export async function installThroughApi(client: ApiClient, sources: string[], op
   }
   if (done.status !== 'succeeded') {
     process.stderr.write(`install ${done.status}${done.error ? `: [${done.error.type}] ${done.error.message}` : ''}\n`);
-    throw new CliExit(1);
+    throw new CliExit(exitCodes.failed);
   }
 }
 
@@ -40,7 +40,7 @@ export async function removeThroughApi(client: ApiClient, ref: string, force: bo
   const done = await waitForExecution(client, created.id);
   if (done.status !== 'succeeded') {
     process.stderr.write(`remove ${done.status}${done.error ? `: [${done.error.type}] ${done.error.message}` : ''}\n`);
-    throw new CliExit(1);
+    throw new CliExit(exitCodes.failed);
   }
   process.stdout.write(`removed ${ref}\n`);
 }

@@ -23,7 +23,7 @@ export function register(program: Command): void {
           hint: 'create one with `packrun api-key create --user runner-1 --role runner` and set PACKRUN_API_KEY',
         });
       }
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       await installBuiltinPacks(config);
       const host = await detectSandbox(config);
       // The broker's credentials are checked before anything else is contacted (guest is refused

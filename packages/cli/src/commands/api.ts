@@ -14,7 +14,7 @@ export function register(program: Command): void {
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
       const [{ startApiService }, { startWorkflowEngine }] = await Promise.all([import('@packrun/api'), import('@packrun/workflow-engine')]);
       const config = loadConfig();
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
 import type { hostPythons, PythonInterpreter } from '@packrun/pack-installer';
-import { CliExit } from '../exit.ts';
+import { CliExit, exitCodes } from '../exit.ts';
 
 /**
  * `packrun doctor`: what this host gives the sandbox. Each layer is probed for real (a namespace
@@ -44,7 +44,7 @@ export function register(program: Command): void {
         }
         if (host.missingRequired.length > 0) process.stdout.write(`\nrequired but missing: ${host.missingRequired.join(', ')}\n`);
       }
-      if (host.missingRequired.length > 0) throw new CliExit(1);
+      if (host.missingRequired.length > 0) throw new CliExit(exitCodes.failed);
     });
 }
 

@@ -3,7 +3,7 @@ import { executionStatuses, isSettled, loadConfig, type ExecutionRecord } from '
 import type { ApiClient } from '../api-client/api-client.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { waitForExecution } from '../api-client/wait-for-execution.ts';
-import { CliExit } from '../exit.ts';
+import { CliExit, exitCodes } from '../exit.ts';
 import { executionTree } from './execution-tree.ts';
 import { chooseDataPath } from '../local-store/data-path.ts';
 import { descendantsFromStore, getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
@@ -121,7 +121,7 @@ export function register(program: Command): void {
       );
       const stuck = isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)';
       process.stderr.write(`${final.id}: ${final.status}${stuck}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(1);
+      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
     });
 
   command
@@ -172,7 +172,7 @@ export function register(program: Command): void {
       }
       const final = await follow(client, record.id);
       process.stderr.write(`${final.id}: ${final.status}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(1);
+      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
     });
 
   registerExecutionPurge(command);

@@ -153,7 +153,7 @@ export function register(program: Command): void {
         });
       }
       const client = new ApiClient(await serviceApiUrl(config, 'the rules engine'), apiKey);
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const backends = await openStoreBackends(config, logger);
       // The rule's parameters are data by now (rendered over the payload): the API must not render them again.
       // With the rule's id for the execution, a retried request gets the one it made (200), never a second.

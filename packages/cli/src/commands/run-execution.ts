@@ -29,7 +29,7 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
   const chosen = await chooseDataPath(config);
   if (chosen.kind === 'api') return runThroughApi(chosen.client, request);
   try {
-    const logger = createLogger({ level: config.logLevel, name: 'packrun-cli' });
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'packrun-cli' });
     return await runInStore(
       config,
       chosen.local,

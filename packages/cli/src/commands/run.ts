@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { dataPaths, loadConfig, PackrunError, unavailableActionError, type ActionOutcome } from '@packrun/core';
 import { findAction } from '@packrun/action-runner';
-import { CliExit } from '../exit.ts';
+import { CliExit, exitCodes } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { describeAction, executeAction, submitAction } from './run-execution.ts';
@@ -89,6 +89,6 @@ export function register(program: Command): void {
         if (!options.json) process.stdout.write(`waiting for a response: packrun inquiry respond ${executionId} -r '<JSON matching the schema>'\n`);
         return;
       }
-      if (outcome.status !== 'succeeded') throw new CliExit(1);
+      if (outcome.status !== 'succeeded') throw new CliExit(exitCodes.failed);
     });
 }

@@ -85,7 +85,7 @@ export function register(program: Command): void {
           hint: 'point it at the broker and database the API uses, or run everything in one process with `packrun up`',
         });
       }
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const host = await detectSandbox(config);
       const backends = await openStoreBackends(config, logger, host);
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.

@@ -21,7 +21,7 @@ export function register(program: Command): void {
         import('@packrun/pack-installer'),
       ]);
       const config = loadConfig();
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const host = await detectSandbox(config);
       const backends = await openStoreBackends(config, logger, host);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);

@@ -17,7 +17,7 @@ export function register(program: Command): void {
           hint: 'point it at the broker and database the API uses; with the embedded store, `packrun api` and `packrun up` run the workflow engine themselves',
         });
       }
-      const logger = createLogger({ level: config.logLevel });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       // The engine reads workflow files and resolves parameters from the installed packs, like a runner.
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);

@@ -22,7 +22,7 @@ const lockPollMs = 200;
  * the embedded store and no server answers, the command fails saying so.
  */
 export async function chooseDataPath(config: PackrunConfig): Promise<DataPath> {
-  const logger = createLogger({ level: config.logLevel, name: 'packrun-cli' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'packrun-cli' });
   const deadline = Date.now() + lockWaitMs;
   let waiting = false;
   for (;;) {

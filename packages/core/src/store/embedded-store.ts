@@ -60,7 +60,10 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   }
   let db: Database.Database;
   try {
-    db = openDatabase(files, { logger, progress: options.progress, sync: options.sync ?? 'normal' });
+    // A native addon, loaded when a store is opened rather than with the module: commands that
+    // never open the embedded store (`packrun --help`, a CLI talking to a server) skip it.
+    const { default: Sqlite } = await import('better-sqlite3');
+    db = openDatabase(Sqlite, files, { logger, progress: options.progress, sync: options.sync ?? 'normal' });
   } catch (error) {
     lock.release();
     throw storeError(files, error);

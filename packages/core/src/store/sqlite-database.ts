@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { PackrunError } from '../errors.ts';
 import type { StoreSync } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +12,9 @@ import { checkDatabaseFile, corrupt, missing, readManifest, writeManifest, type 
  * The embedded store's database file through its life: created (importing an earlier version's
  * NeDB files once), checked and opened, closed cleanly. The collections know nothing of this.
  */
+/** better-sqlite3's constructor, loaded by the caller when a store is opened (see openEmbeddedStore). */
+export type SqliteConstructor = typeof Database;
+
 interface DatabaseOptions {
   sync: StoreSync;
   logger?: Logger | undefined;
@@ -73,12 +76,12 @@ interface ImportRecord {
  * Builds a new database under a temporary name, renamed into place once complete: a crash in
  * between leaves no file that looks like a store, and the next start builds it again.
  */
-function createDatabase(files: StoreFiles, options: DatabaseOptions): void {
+function createDatabase(Sqlite: SqliteConstructor, files: StoreFiles, options: DatabaseOptions): void {
   const building = `${files.database}.new`;
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${building}${suffix}`, { force: true });
   const sources = findNedbFiles(files.dir);
   const at = new Date().toISOString();
-  const db = new Database(building);
+  const db = new Sqlite(building);
   try {
     // A temporary file, rebuilt from scratch after any failure: no journal needed while filling it.
     db.pragma('journal_mode = OFF');
@@ -139,11 +142,11 @@ function keepImportedNedbFiles(files: StoreFiles, db: Database.Database, options
 }
 
 /** Opens the store's database, creating it on first use; refuses a damaged, cut or missing one. */
-export function openDatabase(files: StoreFiles, options: DatabaseOptions): Database.Database {
+export function openDatabase(Sqlite: SqliteConstructor, files: StoreFiles, options: DatabaseOptions): Database.Database {
   let manifest = readManifest(files);
   if (!existsSync(files.database)) {
     if (manifest !== undefined) throw missing(files, files.database, `${files.manifest} says a store was created here on ${manifest.createdAt}`);
-    createDatabase(files, options);
+    createDatabase(Sqlite, files, options);
     manifest = { format: 'packrun-sqlite', database: path.basename(files.database), createdAt: new Date().toISOString(), open: false };
     writeManifest(files, manifest);
   } else {
@@ -152,7 +155,7 @@ export function openDatabase(files: StoreFiles, options: DatabaseOptions): Datab
       throw missing(files, files.wal, 'the last run did not close the store, and this write-ahead log held its latest changes (if another SQLite tool opened the database since, it folded the log in: then set "open" to false in store.json)');
     }
   }
-  const db = new Database(files.database, { fileMustExist: true });
+  const db = new Sqlite(files.database, { fileMustExist: true });
   try {
     configure(db, options.sync);
     const version = db.pragma('user_version', { simple: true }) as number;
