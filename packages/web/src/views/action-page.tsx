@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Action } from '../api/types.ts';
 import { ErrorNote, Link, Loading } from '../components/common.tsx';
-import { orderedParameters, ParameterForm } from '../components/parameter-form.tsx';
+import { ParameterForm } from '../components/parameter-form.tsx';
+import { orderedParameters } from '../components/parameter-values.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
 
