@@ -30,6 +30,8 @@ function run(text: string, input: Record<string, Json>, respond: (request: Child
       if (!loaded.has(`${scope}.${name}`)) throw new KeyValueNeeded(name, scope, decrypt);
       return keyValues[`${scope}.${name}`];
     },
+    // No with-items here: no item list is ever read.
+    items: () => [],
   };
   let state: Json | undefined;
   const started: ChildRequest[] = [];

@@ -56,6 +56,11 @@ describe("StackStorm's example Orquesta workflows under the workflow engine", ()
     const done = await waitFor(stack, (await runThroughApi(stack, 'examples.orquesta-with-items', { members })).id);
     expect(done.status).toBe('succeeded');
     expect(done.result).toEqual({ output: { items: members.map((member) => `${member}, resistance is futile!`) } });
+    // Each item's end is a record of its own beside the workflow; the workflow's stored state holds no item's result.
+    const items = await stack.store.workflowItems.find({ workflow: done.id }, { sort: { index: 1 } });
+    expect(items.map((item) => [item.index, item.status, (item.result as { stdout?: string }).stdout])).toEqual(members.map((member, index) => [index, 'succeeded', `${member}, resistance is futile!`]));
+    const record = await stack.store.workflows.get(done.id);
+    expect(String(record?.state)).not.toContain('"stdout"');
   }, 60_000);
 
   it('orquesta-test-action-less-tasks (test_wiring.test_action_less)', async () => {

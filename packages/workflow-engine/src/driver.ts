@@ -55,6 +55,10 @@ export class WorkflowInspectionError extends PackrunError {
  *  loads it (with the workflow user's rights) and re-runs the same step (steps are pure, so re-running is safe). */
 export interface StepEnvironment {
   keyValue(name: string, options: { scope: 'system' | 'user'; decrypt: boolean }): string | undefined;
+  /** The items of a with-items list the driver wrote in earlier steps (ItemRecord), by index; the
+   *  runtime keeps them out of the state. Throws ItemsNeeded(list) until the runtime has loaded them
+   *  (as keyValue does): the driver asks only when a task's items all ended, or for `task()`. */
+  items(list: string): Array<ItemEnd | null>;
   /** Wall-clock milliseconds for this step, supplied by the runtime (persisted with the event). */
   now: number;
 }
@@ -69,6 +73,27 @@ export class KeyValueNeeded extends Error {
     super(`datastore key ${scope}.${key} is needed by this step`);
     this.name = 'KeyValueNeeded';
   }
+}
+
+/** Thrown by StepEnvironment.items for a list the runtime has not loaded yet; it loads it and re-runs the step. */
+export class ItemsNeeded extends Error {
+  constructor(readonly list: string) {
+    super(`with-items list ${list} is needed by this step`);
+    this.name = 'ItemsNeeded';
+  }
+}
+
+/** How one with-items item ended: its status and the child's result. */
+export interface ItemEnd {
+  status: string;
+  result: Json;
+}
+
+/** An item's end for the runtime to write beside the workflow (never in the state) before the step's
+ *  state is stored. Writing the same item again replaces it, so a step re-applied writes the same. */
+export interface ItemRecord extends ItemEnd {
+  list: string;
+  index: number;
 }
 
 export type WorkflowEvent =
@@ -109,6 +134,8 @@ export interface StepResult {
   /** requestIds of paused child workflows to resume (cascade). */
   resume: string[];
   status: WorkflowStatus;
+  /** With-items items that ended in this step, to write beside the workflow. */
+  items?: ItemRecord[];
   /** When status is final: the workflow's result as st2 stores it, e.g. Orquesta {output: {...}} or
    *  {output: ..., errors: [...]}; action-chain {tasks: [...], published: {...}} as st2 does. */
   result?: Json;

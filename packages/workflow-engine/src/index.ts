@@ -1,6 +1,7 @@
 export {
   WorkflowInspectionError,
   KeyValueNeeded,
+  ItemsNeeded,
   type Json,
   type WorkflowSource,
   type WorkflowProblem,

@@ -56,6 +56,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
   policies: { storedName: 'policies', indexes: [{ keys: { pack: 1 } }, { keys: { resourceRef: 1 } }] },
   policySlots: { storedName: 'policy_slots', indexes: [{ keys: { executionId: 1 } }, { keys: { key: 1 } }] },
   workflows: { storedName: 'workflows', indexes: [{ keys: { phase: 1, updatedAt: 1 } }, { keys: { nextTimerAt: 1 } }] },
+  workflowItems: { storedName: 'workflow_items', indexes: [{ keys: { workflow: 1, list: 1, index: 1 } }] },
 };
 
 export const collectionNames = Object.keys(collectionSpecs) as CollectionName[];
@@ -82,5 +83,6 @@ export function storeCollections(make: <T extends { id: string }>(name: Collecti
     policies: make('policies'),
     policySlots: make('policySlots'),
     workflows: make('workflows'),
+    workflowItems: make('workflowItems'),
   };
 }

@@ -87,7 +87,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     kind: 'embedded',
     ...collections,
     executionBlobs,
-    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections.executions, executionBlobs, filter, collections.workflows),
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections.executions, executionBlobs, filter, collections.workflows, collections.workflowItems),
     async ping() {
       run(() => db.prepare('SELECT 1').get());
     },

@@ -181,7 +181,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     kind: 'mongodb',
     ...collections_,
     executionBlobs,
-    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter, collections_.workflows),
+    removeExecutions: (filter: Filter<ExecutionRecord>) => removeExecutionsWithBlobs(collections_.executions, executionBlobs, filter, collections_.workflows, collections_.workflowItems),
     async ping() {
       try {
         await db.command({ ping: 1 });

@@ -108,6 +108,8 @@ export interface Store {
   readonly policySlots: Collection<PolicySlotRecord>;
   /** The workflow engine's state of each workflow execution (packages/workflow-engine). */
   readonly workflows: Collection<WorkflowRecord>;
+  /** The ends of a with-items task's items, one record per item beside its workflow (packages/workflow-engine). */
+  readonly workflowItems: Collection<WorkflowItemRecord>;
   /**
    * The parts of execution results too big for their records (ExecutionRecord.resultBlobs):
    * files beside the embedded store's database, GridFS in MongoDB. Written and read through
@@ -601,4 +603,19 @@ export interface WorkflowRecord extends Timestamps {
   result?: unknown;
   /** `closed` once the workflow execution's record holds the final status and result. */
   phase: 'open' | 'closed';
+}
+
+/**
+ * One item of a with-items task, as it ended: written once per item beside the workflow (an item
+ * run again replaces its record), never inside the workflow's state, so a step's write does not
+ * grow with the item count. The id is `<workflow>:<list>:<index>`; `list` names one run of the
+ * task's items (the driver chooses it).
+ */
+export interface WorkflowItemRecord {
+  id: string;
+  workflow: string;
+  list: string;
+  index: number;
+  status: string;
+  result: unknown;
 }

@@ -12,6 +12,7 @@ const env = (keys: Record<string, string> = {}): StepEnvironment => ({
     if (!(key in keys)) throw new KeyValueNeeded(name, scope, decrypt);
     return keys[key] === '<absent>' ? undefined : keys[key];
   },
+  items: () => [],
 });
 
 const start = (definition: ReturnType<typeof inspect>, input: Record<string, Json> = {}, keys: Record<string, string> = {}): StepResult =>

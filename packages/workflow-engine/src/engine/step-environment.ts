@@ -1,14 +1,14 @@
 import { PackrunError, type DecryptRights, type KeyValueLookup } from '@packrun/core';
-import { KeyValueNeeded, type Json, type StepEnvironment, type StepResult, type WorkflowDriver, type WorkflowEvent } from '../driver.ts';
+import { ItemsNeeded, KeyValueNeeded, type ItemEnd, type Json, type StepEnvironment, type StepResult, type WorkflowDriver, type WorkflowEvent } from '../driver.ts';
 
 /** Enough for any real step; a driver asking for more keys than this is looping. */
 const maxKeyRounds = 64;
 
 /**
- * Runs one driver step with the datastore keys it reads. Drivers are synchronous, the datastore
- * is not: a key the step needs and this step has not loaded yet makes the driver throw
- * KeyValueNeeded; the key is loaded here with the workflow user's view and rights, and the same
- * step runs again (steps are pure, so running one again is safe).
+ * Runs one driver step with the datastore keys and with-items lists it reads. Drivers are
+ * synchronous, the store is not: a key or list the step needs and this step has not loaded yet
+ * makes the driver throw KeyValueNeeded (ItemsNeeded); it is loaded here (a key with the workflow
+ * user's view and rights) and the same step runs again (steps are pure, so running one again is safe).
  */
 export async function runStep(options: {
   driver: WorkflowDriver;
@@ -19,8 +19,11 @@ export async function runStep(options: {
   kv: KeyValueLookup;
   mayDecrypt: DecryptRights;
   workflow: string;
+  /** A with-items list's items as stored beside the workflow, by index. */
+  items: (list: string) => Promise<Array<ItemEnd | null>>;
 }): Promise<StepResult> {
   const loaded = new Map<string, string | undefined>();
+  const lists = new Map<string, Array<ItemEnd | null>>();
   const keyOf = (name: string, scope: string, decrypt: boolean): string => `${scope}\0${decrypt ? 1 : 0}\0${name}`;
   const env: StepEnvironment = {
     now: options.now,
@@ -29,11 +32,20 @@ export async function runStep(options: {
       if (!loaded.has(key)) throw new KeyValueNeeded(name, scope, decrypt);
       return loaded.get(key);
     },
+    items(list) {
+      const items = lists.get(list);
+      if (items === undefined) throw new ItemsNeeded(list);
+      return items;
+    },
   };
   for (let round = 0; round < maxKeyRounds; round += 1) {
     try {
       return options.driver.step(options.definition, options.state, options.event, env);
     } catch (error) {
+      if (error instanceof ItemsNeeded) {
+        lists.set(error.list, await options.items(error.list));
+        continue;
+      }
       if (!(error instanceof KeyValueNeeded)) throw error;
       if (error.decrypt && !options.mayDecrypt[error.scope]) {
         throw new PackrunError('WORKFLOW_DECRYPT_FORBIDDEN', `workflow ${options.workflow} decrypts the ${error.scope}-scoped datastore key "${error.key}", which its user may not decrypt`, {
@@ -44,7 +56,7 @@ export async function runStep(options: {
       loaded.set(keyOf(error.key, error.scope, error.decrypt), await options.kv.get(error.key, { scope: error.scope, decrypt: error.decrypt }));
     }
   }
-  throw new PackrunError('WORKFLOW_STEP_FAILED', `workflow ${options.workflow} read more than ${maxKeyRounds} datastore keys in one step`, {
+  throw new PackrunError('WORKFLOW_STEP_FAILED', `workflow ${options.workflow} read more than ${maxKeyRounds} datastore keys or item lists in one step`, {
     details: { execution: options.workflow },
   });
 }

@@ -19,7 +19,7 @@ import {
 import { publishExecutionUpdate } from '@packrun/action-runner';
 import { childExecutionId } from '../child-id.ts';
 import { workflowDriver } from '../drivers.ts';
-import type { Json, StepResult, WorkflowDriver, WorkflowEvent, WorkflowStatus } from '../driver.ts';
+import type { ItemEnd, ItemRecord, Json, StepResult, WorkflowDriver, WorkflowEvent, WorkflowStatus } from '../driver.ts';
 import { carryOutOutbox, type ChildEffectsOptions } from './child-effects.ts';
 import { runStep } from './step-environment.ts';
 import { decryptRightsOf, loadWorkflowInput, workflowKeyValues } from './workflow-input.ts';
@@ -177,6 +177,7 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
     };
     const context: Record<string, Json> = { ...(current.context as Record<string, Json>), execution_id: current.id, user, runner_parameters: loaded.runnerParameters };
     const definition = definitionOf(base, driver);
+    if (rerun) await copyItems(options, current.rerunOf!, current.id);
     const step = await runStep({
       driver,
       definition,
@@ -186,7 +187,9 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
       kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
       mayDecrypt: decryptRightsOf(current),
       workflow: current.id,
+      items: (list) => loadItems(options, current.id, list),
     });
+    await writeItems(options, current.id, step.items);
     record = { ...base, ...stepFields(base, step, {}) };
   } catch (error) {
     if (!isPackrunError(error) || !error.userError) throw error;
@@ -218,6 +221,33 @@ async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRe
     });
   }
   return { source: original.source, state: driverStateOf(original) ?? null };
+}
+
+/** A with-items list's items as written beside the workflow, by index (null: not ended). */
+async function loadItems(options: WorkflowStepsOptions, workflow: string, list: string): Promise<Array<ItemEnd | null>> {
+  const records = await options.store.workflowItems.find({ workflow, list }, { sort: { index: 1 } });
+  const items: Array<ItemEnd | null> = [];
+  for (const record of records) {
+    while (items.length < record.index) items.push(null);
+    items[record.index] = { status: record.status, result: record.result as Json };
+  }
+  return items;
+}
+
+/** One record per item that ended: a step's write of the workflow's state never carries them. */
+async function writeItems(options: WorkflowStepsOptions, workflow: string, items: ItemRecord[] | undefined): Promise<void> {
+  for (const item of items ?? []) {
+    await options.store.workflowItems.put({ id: `${workflow}:${item.list}:${item.index}`, workflow, list: item.list, index: item.index, status: item.status, result: item.result });
+  }
+}
+
+/** A re-run starts from the original's state, whose lists are the original's: the re-run gets copies of its own. */
+async function copyItems(options: WorkflowStepsOptions, from: string, to: string): Promise<void> {
+  for (let skip = 0; ; skip += 500) {
+    const records = await options.store.workflowItems.find({ workflow: from }, { sort: { id: 1 }, skip, limit: 500 });
+    for (const record of records) await options.store.workflowItems.put({ ...record, id: `${to}:${record.list}:${record.index}`, workflow: to });
+    if (records.length < 500) return;
+  }
 }
 
 /** The driver's state of a workflow record: JSON text, or (records written before) the value itself. */
@@ -260,12 +290,16 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
       kv: workflowKeyValues(options.keyValues, record.user, record.source.pack),
       mayDecrypt: decryptRightsOf(workflow),
       workflow: record.id,
+      items: (list) => loadItems(options, record.id, list),
     });
   } catch (error) {
     if (!isPackrunError(error) || !error.userError) throw error;
     // A step the driver cannot take (a template that fails, a key its user may not decrypt) ends the workflow failed.
     step = { state: driverStateOf(record) ?? null, start: [], timers: [], cancel: [], pause: [], resume: [], status: 'failed', result: { error: error.message } };
   }
+  // Before the state that counts them: a step that loses its compare-and-set to another engine
+  // applying the same event wrote the same items (a child's end does not change).
+  await writeItems(options, record.id, step.items);
   const fields = stepFields(record, step, pending.consumed);
   const unset: Array<'outbox' | 'nextTimerAt'> = [];
   if (fields.outbox === undefined) unset.push('outbox');

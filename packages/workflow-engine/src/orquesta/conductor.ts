@@ -1,9 +1,10 @@
 import { KeyValueNeeded, type Json } from '../driver.ts';
-import { clone, entryKey, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
+import { clone, entryKey, isDict, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
 import { ExpressionFailure, type Expressions } from './expressions.ts';
 import type { EvaluationScope } from './functions.ts';
 import type { Transition, WorkflowGraph } from './graph.ts';
 import { engineCommands } from './spec.ts';
+import { anyItemIn, countItemsIn, freshItems, incompleteStatuses, withItemStatus } from './item-statuses.ts';
 import { abendedStatuses, activeStatuses, completedStatuses, runningStatuses, startingStatuses, unset, workflowStatusOnRequest, workflowStatusOnTask } from './statuses.ts';
 
 /**
@@ -14,12 +15,17 @@ import { abendedStatuses, activeStatuses, completedStatuses, runningStatuses, st
  * routes, transition ids and the workflow's output come out as StackStorm reports them.
  */
 
+const stoppedStatuses: ReadonlySet<string> = new Set(['pending', 'paused']);
+const canceledStatus: ReadonlySet<string> = new Set(['canceled']);
+
 export class Conductor {
   constructor(
     readonly graph: WorkflowGraph,
     private readonly expressions: Expressions,
     readonly state: ConductorState,
     private readonly keyValue: EvaluationScope['keyValue'],
+    /** A with-items list's `{status, result}` by item (null: not run), kept out of this state by the runtime. */
+    private readonly itemEnds: (list: string, count: number) => Json[],
   ) {}
 
   static initialState(): ConductorState {
@@ -68,11 +74,17 @@ export class Conductor {
       task_name: entry.id,
       task_id: entry.id,
       route: entry.route,
-      result: hasItems ? { items: clone(entry.items ?? []) } : clone(entry.result ?? null),
+      result: hasItems ? { items: this.itemsOf(entry) } : clone(entry.result ?? null),
       status: entry.status ?? unset,
       start_timestamp: entry.startedAt === undefined ? null : new Date(entry.startedAt).toISOString(),
       end_timestamp: entry.endedAt === undefined ? null : new Date(entry.endedAt).toISOString(),
     };
+  }
+
+  /** A with-items entry's items as StackStorm's task record holds them: `{status, result}` each. */
+  private itemsOf(entry: TaskEntry): Json[] {
+    if (entry.itemList !== undefined) return clone(this.itemEnds(entry.itemList.list, entry.itemList.count));
+    return clone(entry.items ?? []);
   }
 
   // ---- errors --------------------------------------------------------------------------------
@@ -165,7 +177,7 @@ export class Conductor {
   private removeStaged(taskId: string, route: number): void {
     const staged = this.staged(taskId, route);
     if (staged === undefined) return;
-    if ((staged.items ?? []).some((item) => activeStatuses.has(item.status))) return;
+    if (anyItemIn(staged.items ?? '', activeStatuses)) return;
     this.state.staged.splice(this.state.staged.indexOf(staged), 1);
   }
 
@@ -245,6 +257,10 @@ export class Conductor {
   private renderTask(staged: StagedTask): NextTask {
     const { id: taskId, route } = staged;
     const spec = this.graph.task(taskId) ?? { name: taskId, action: undefined, input: undefined, next: [], join: undefined, with: undefined, retry: undefined, delay: undefined, line: undefined };
+    if (spec.with !== undefined && !this.mayStartItems(staged)) {
+      // Nothing to start: the items are not rendered again (a step then costs the same for ten items or a thousand).
+      return { id: taskId, route, spec, vars: {}, actions: [], itemsCount: staged.items!.length };
+    }
     const vars = this.initialContext(taskId, route);
     const current = { id: taskId, route, hasResult: false };
     const scope = this.scope(vars, current);
@@ -266,6 +282,7 @@ export class Conductor {
     const concurrency = spec.with.concurrency === undefined ? null : this.evaluate(spec.with.concurrency, scope);
     if (concurrency !== null && !Number.isInteger(concurrency)) throw new TypeError('The value of concurrency is not type of integer.');
     task.concurrency = concurrency === null ? null : Math.max(1, concurrency as number);
+    staged.concurrency = task.concurrency;
     const keys = spec.with.keys;
     // Only the items that start now are rendered: a long list costs one render per item in all.
     for (const index of this.itemsToStart(staged, items.length, task.concurrency)) {
@@ -279,14 +296,22 @@ export class Conductor {
     return task;
   }
 
+  /** With-items already rendered once: whether an item is still to run and the concurrency it was rendered with leaves room for it. */
+  private mayStartItems(staged: StagedTask): boolean {
+    const items = staged.items;
+    if (items === undefined || items.length === 0 || staged.concurrency === undefined) return true;
+    if (!items.includes(freshItems(1))) return false;
+    return staged.concurrency === null || countItemsIn(items, activeStatuses) < staged.concurrency;
+  }
+
   /** With-items: the items not run yet, as many as the concurrency leaves room for (all without one). */
   private itemsToStart(staged: StagedTask, count: number, concurrency: number | null): number[] {
-    if (staged.items === undefined || staged.items.length === 0) staged.items = Array.from({ length: count }, () => ({ status: unset }));
+    if (staged.items === undefined || staged.items.length === 0) staged.items = freshItems(count);
     const items = staged.items;
-    let room = concurrency === null ? count : concurrency - items.filter((item) => activeStatuses.has(item.status)).length;
+    let room = concurrency === null ? count : concurrency - countItemsIn(items, activeStatuses);
     const start: number[] = [];
-    for (let index = 0; index < items.length && room > 0; index++) {
-      if (items[index]!.status !== unset) continue;
+    const notRun = freshItems(1);
+    for (let index = items.indexOf(notRun); index !== -1 && room > 0; index = items.indexOf(notRun, index + 1)) {
       start.push(index);
       room -= 1;
     }
@@ -325,7 +350,7 @@ export class Conductor {
     }
     const entryIndex = this.state.tasks[entryKey(taskId, route)]!;
     if (staged !== undefined && staged.items === undefined) this.removeStaged(taskId, route);
-    if (staged?.items !== undefined && event.itemId !== undefined) staged.items[event.itemId] = { status: event.status };
+    if (staged?.items !== undefined && event.itemId !== undefined) staged.items = withItemStatus(staged.items, event.itemId, event.status);
     if (event.status === 'failed') this.logError('Execution failed. See result for details.', { taskId, result: event.result ?? null });
 
     const oldStatus = entry.status ?? unset;
@@ -347,9 +372,16 @@ export class Conductor {
         const again = this.staged(taskId, route);
         if (again !== undefined) again.completed = true;
       }
-      result = hasItems ? (event.accumulated ?? event.result ?? []) : (event.result ?? null);
-      entry.result = clone(result);
-      if (event.itemRecords !== undefined) entry.items = clone(event.itemRecords);
+      if (hasItems && event.itemList !== undefined) {
+        // Read once, when the task completes: the items stay in their list, out of this state.
+        entry.itemList = { list: event.itemList, count: staged?.items?.length ?? 0 };
+        delete entry.items;
+        delete entry.result;
+        result = this.itemsOf(entry).map((end) => (isDict(end) ? (end['result'] ?? null) : null));
+      } else {
+        result = hasItems ? (event.accumulated ?? event.result ?? []) : (event.result ?? null);
+        entry.result = clone(result);
+      }
       if (now !== undefined) entry.endedAt = now;
       vars = this.context(entry.ctxs.in);
       if (activeStatuses.has(this.state.status) && this.shouldRetry(entry, vars, result)) {
@@ -419,6 +451,7 @@ export class Conductor {
         next.ctxs.in.push(...outgoing);
         next.prev[backref] = entryIndex;
         delete next.items;
+        delete next.concurrency;
         delete next.completed;
       } else {
         next = this.addStaged(transition.to, nextRoute, outgoing, { [backref]: entryIndex }, false);
@@ -478,16 +511,17 @@ export class Conductor {
   /** A with-items task's status from one item's event and the other items' statuses. */
   private itemTaskStatus(current: string, taskId: string, route: number, event: TaskEvent): string {
     const staged = this.staged(taskId, route);
-    const others = (staged?.items ?? []).filter((_, index) => index !== event.itemId).map((item) => item.status);
+    const items = staged?.items ?? '';
     if (!['resuming', 'pending', 'paused', 'succeeded', 'failed', 'timeout', 'abandoned', 'canceled'].includes(event.status)) {
       if (event.status === 'running' && ['null', 'running', 'retrying'].includes(current)) return 'running';
       return current === unset ? event.status : current;
     }
-    const active = others.some((status) => activeStatuses.has(status));
-    const incomplete = others.some((status) => !completedStatuses.has(status));
-    const paused = others.some((status) => status === 'pending' || status === 'paused');
-    const canceled = others.some((status) => status === 'canceled');
-    const failed = others.some((status) => abendedStatuses.has(status));
+    const others = (statuses: ReadonlySet<string>): boolean => anyItemIn(items, statuses, event.itemId);
+    const active = others(activeStatuses);
+    const incomplete = others(incompleteStatuses);
+    const paused = others(stoppedStatuses);
+    const canceled = others(canceledStatus);
+    const failed = others(abendedStatuses);
     const status = event.status;
     if (current === 'canceling') {
       if (active) return 'canceling';
@@ -542,8 +576,8 @@ export class Conductor {
       if (entry.status === undefined || this.graph.task(entry.id)?.with === undefined) continue;
       const staged = this.staged(entry.id, entry.route);
       if (staged?.items === undefined) continue;
-      const active = staged.items.some((item) => activeStatuses.has(item.status));
-      const incomplete = staged.items.some((item) => !completedStatuses.has(item.status));
+      const active = anyItemIn(staged.items, activeStatuses);
+      const incomplete = anyItemIn(staged.items, incompleteStatuses);
       if (!incomplete) continue;
       if (request === 'pausing' && ['running', 'resuming'].includes(entry.status)) entry.status = active ? 'pausing' : 'paused';
       else if (request === 'canceling' && ['running', 'resuming', 'pausing', 'paused'].includes(entry.status)) entry.status = active ? 'canceling' : 'canceled';

@@ -280,6 +280,61 @@ output:
   });
 });
 
+describe('with items: the items live beside the state', () => {
+  const loop = `
+version: 1.0
+tasks:
+  t:
+    with:
+      items: <% range(6) %>
+      concurrency: 2
+    action: core.echo message=<% item() %>
+    next:
+      - when: <% succeeded() %>
+        publish:
+          - said: <% result().select($.stdout) %>
+          - record: <% task(t).result.items.select($.status) %>
+        do: after
+  after:
+    action: core.noop
+output:
+  - said: <% ctx().said %>
+  - record: <% ctx().record %>
+`;
+
+  it('writes each item that ends beside the workflow and keeps neither results nor per-item objects in the state', () => {
+    const simulation = new Simulation(loop, { respond: () => 'hold' }).run();
+    simulation.finish('t:0:1:0', 'succeeded', { stdout: 'marker-result-0' });
+    expect(simulation.last?.items).toEqual([{ list: 't__r0:1', index: 0, status: 'succeeded', result: { stdout: 'marker-result-0' } }]);
+    for (let item = 1; item < 5; item++) simulation.finish(`t:0:1:${item}`, 'succeeded', { stdout: `marker-result-${item}` });
+    const state = JSON.stringify(simulation.state);
+    expect(state).not.toContain('marker-result');
+    expect(simulation.status).toBe('running');
+    simulation.finish('t:0:1:5', 'succeeded', { stdout: 'marker-result-5' });
+    // The task completed: its items were read once for `result()` and `task()`; only what was published is in the state.
+    expect(JSON.stringify(simulation.state)).not.toContain('"stdout"');
+    simulation.finish(simulation.started.at(-1)!.requestId, 'succeeded');
+    expect(simulation.result).toEqual({
+      output: { said: [0, 1, 2, 3, 4, 5].map((item) => `marker-result-${item}`), record: Array.from({ length: 6 }, () => 'succeeded') },
+    });
+  });
+
+  it('a state written before item lists moves its items out when next read', () => {
+    const simulation = new Simulation(loop, { respond: () => 'hold' }).run();
+    simulation.finish('t:0:1:0', 'succeeded', { stdout: 'old-0' });
+    // The shape of that state: results inside (`items` by entry) and item statuses as objects.
+    const state = simulation.state as { conductor: { staged: Array<{ items?: unknown }> }; itemLists?: unknown; items?: unknown };
+    delete state.itemLists;
+    state.items = { t__r0: [{ status: 'succeeded', result: { stdout: 'old-0' } }, null, null, null, null, null] };
+    const staged = state.conductor.staged[0]!;
+    staged.items = Array.from(String(staged.items), (code) => ({ status: code === 's' ? 'succeeded' : code === 'r' ? 'running' : 'null' }));
+    simulation.itemLists.clear();
+    for (let item = 1; item < 6; item++) simulation.finish(`t:0:1:${item}`, 'succeeded', { stdout: `new-${item}` });
+    simulation.finish(simulation.started.at(-1)!.requestId, 'succeeded');
+    expect((simulation.result as { output: { said: Json[] } }).output.said).toEqual(['old-0', 'new-1', 'new-2', 'new-3', 'new-4', 'new-5']);
+  });
+});
+
 describe('retry and delay', () => {
   it('retries with its delay while the condition holds, up to count', () => {
     const simulation = new Simulation(

@@ -1,7 +1,8 @@
-import type { ChildRequest, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
+import type { ChildRequest, ItemRecord, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
 import { WorkflowInspectionError } from '../driver.ts';
 import { Conductor } from './conductor.ts';
-import { entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
+import { itemsFromList } from './item-statuses.ts';
+import { clone, entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
 import { Expressions } from './expressions.ts';
 import { WorkflowGraph } from './graph.ts';
 import { inspectWorkflow } from './inspect.ts';
@@ -38,8 +39,14 @@ interface DriverState {
   held: Record<string, ChildRequest>;
   /** How many times each task entry has started, which numbers its request ids. */
   runs: Record<string, number>;
-  /** With-items: each item's `{status, result}` in the current run, by task entry (null: not run). */
-  items: Record<string, Json[]>;
+  /**
+   * With-items: the list each task entry's items end in, by task entry. The items themselves are
+   * written beside the workflow (StepResult.items), never here: a step then copies a state whose
+   * size does not grow with the items that ended.
+   */
+  itemLists: Record<string, string>;
+  /** States written before item lists: each item's `{status, result}` by task entry (moved out when read). */
+  items?: Record<string, Json[]>;
 }
 
 /** How many action-less tasks one step runs in a row before it calls it a loop. */
@@ -62,6 +69,8 @@ class Step {
   readonly cancel: string[] = [];
   readonly pause: string[] = [];
   readonly resume: string[] = [];
+  /** Items that ended in this step, for the runtime to write beside the workflow. */
+  readonly itemWrites: ItemRecord[] = [];
   readonly conductor: Conductor;
 
   constructor(
@@ -70,7 +79,48 @@ class Step {
     readonly env: StepEnvironment,
     expressions: Expressions,
   ) {
-    this.conductor = new Conductor(definition.graph, expressions, state.conductor, (name, scope, decrypt) => env.keyValue(name, { scope, decrypt }));
+    this.conductor = new Conductor(
+      definition.graph,
+      expressions,
+      state.conductor,
+      (name, scope, decrypt) => env.keyValue(name, { scope, decrypt }),
+      (list, count) => this.itemEnds(list, count),
+    );
+    this.moveOutStoredItems();
+    this.readItemStatuses();
+  }
+
+  /** A list's items as they ended, by index (null: not ended), with those this step wrote over what the runtime loaded. */
+  itemEnds(list: string, count: number): Json[] {
+    const loaded = this.env.items(list);
+    const ends: Json[] = Array.from({ length: count }, (_, index) => {
+      const end = loaded[index];
+      return end === undefined || end === null ? null : { status: end.status, result: end.result };
+    });
+    for (const written of this.itemWrites) {
+      if (written.list === list && written.index < count) ends[written.index] = { status: written.status, result: written.result };
+    }
+    return ends;
+  }
+
+  /** A state written before item lists keeps its items inside: they are written out to lists named after their entries. */
+  private moveOutStoredItems(): void {
+    if (this.state.items === undefined) return;
+    for (const [key, records] of Object.entries(this.state.items)) {
+      this.state.itemLists[key] = key;
+      records.forEach((record, index) => {
+        if (isDict(record) && typeof record['status'] === 'string') this.itemWrites.push({ list: key, index, status: record['status'], result: record['result'] ?? null });
+      });
+    }
+    delete this.state.items;
+  }
+
+  /** A state written before kept item statuses as `{status}` objects: read as the string they are now. */
+  private readItemStatuses(): void {
+    for (const staged of this.state.conductor.staged) {
+      const items = staged.items as unknown;
+      if (Array.isArray(items)) staged.items = itemsFromList(items as Array<{ status: string }>);
+    }
   }
 
   activeRequests(): string[] {
@@ -92,7 +142,7 @@ class Step {
             return;
           }
           // An action-less task, or one with no items, succeeds as soon as it runs.
-          this.conductor.updateTask(task.id, task.route, task.itemsCount === 0 ? { status: 'succeeded', accumulated: [], itemRecords: [] } : { status: 'succeeded', result: null }, this.env.now);
+          this.conductor.updateTask(task.id, task.route, task.itemsCount === 0 ? { status: 'succeeded', accumulated: [] } : { status: 'succeeded', result: null }, this.env.now);
         } else {
           this.requestChildren(task);
         }
@@ -104,13 +154,14 @@ class Step {
     const key = entryKey(task.id, task.route);
     const entry = this.conductor.entry(task.id, task.route);
     const items = this.conductor.staged(task.id, task.route)?.items;
-    const freshItems = items === undefined || items.every((item) => item.status === 'null');
+    const freshItems = items === undefined || !/[^-]/.test(items);
     // A new run (first, retry, loop, rerun) gets request ids of its own; with-items keep the
     // results of items a rerun does not run again.
     const newRun = entry === undefined || entry.status === undefined || entry.status === 'retrying' || completedStatuses.has(entry.status);
     if (newRun) this.state.runs[key] = (this.state.runs[key] ?? 0) + 1;
     if (task.spec.with !== undefined && newRun && (freshItems || entry?.status === 'retrying')) {
-      this.state.items[key] = Array.from({ length: task.itemsCount ?? 0 }, () => null);
+      // A run of fresh items gets a list of its own; a rerun of some items keeps the others' list.
+      this.state.itemLists[key] = `${key}:${this.state.runs[key]}`;
     }
     if (task.itemsCount === 0) {
       this.conductor.updateTask(task.id, task.route, { status: 'running' }, this.env.now);
@@ -167,11 +218,9 @@ class Step {
     if (completedStatuses.has(status)) delete this.state.requests[requestId];
     const key = entryKey(request.task, request.route);
     if (request.item !== undefined) {
-      const records = this.state.items[key] ?? [];
-      if (completedStatuses.has(status)) records[request.item] = { status, result };
-      this.state.items[key] = records;
-      const accumulated = records.map((record) => (record !== null && typeof record === 'object' && !Array.isArray(record) ? (record['result'] ?? null) : null));
-      this.conductor.updateTask(request.task, request.route, { status, result, itemId: request.item, accumulated, itemRecords: [...records] }, this.env.now);
+      const list = this.state.itemLists[key] ?? key;
+      if (completedStatuses.has(status)) this.itemWrites.push({ list, index: request.item, status, result });
+      this.conductor.updateTask(request.task, request.route, { status, result, itemId: request.item, itemList: list }, this.env.now);
     } else {
       this.conductor.updateTask(request.task, request.route, { status, result }, this.env.now);
     }
@@ -207,6 +256,7 @@ class Step {
       resume: this.resume,
       status,
     };
+    if (this.itemWrites.length > 0) step.items = this.itemWrites;
     if (status === 'succeeded' || status === 'failed' || status === 'canceled') {
       const result: Record<string, Json> = { output: this.conductor.state.output };
       if (abendedStatuses.has(this.conductor.state.status)) result['errors'] = this.conductor.state.errors as unknown as Json;
@@ -250,8 +300,9 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
   private takeStep(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult {
     const current: DriverState =
       state === undefined || state === null
-        ? { conductor: Conductor.initialState(), requests: {}, held: {}, runs: {}, items: {} }
-        : (structuredClone(state) as unknown as DriverState);
+        ? { conductor: Conductor.initialState(), requests: {}, held: {}, runs: {}, itemLists: {} }
+        : (clone(state) as unknown as DriverState);
+    current.itemLists ??= {};
     const step = new Step(definition, current, env, this.expressions);
     const conductor = step.conductor;
     switch (event.kind) {

@@ -1,6 +1,7 @@
 import type { Conductor } from './conductor.ts';
 import { entryKey, type TaskEntry } from './state.ts';
 import { abendedStatuses, unset } from './statuses.ts';
+import { freshItems, itemStatuses, withItemStatus } from './item-statuses.ts';
 
 /**
  * Orquesta's request_workflow_rerun over a completed workflow: the named tasks (or, without
@@ -55,6 +56,12 @@ function sequenceFrom(conductor: Conductor, start: TaskEntry): number[] {
   return indexes;
 }
 
+/** The items a rerun runs again marked not run: all of them, or the failed ones. */
+function freshItemsFor(items: string, all: boolean): string {
+  if (all) return freshItems(items.length);
+  return itemStatuses(items).reduce((kept, status, index) => (abendedStatuses.has(status) ? withItemStatus(kept, index, unset) : kept), items);
+}
+
 function rerunTask(conductor: Conductor, entry: TaskEntry, resetItems: boolean): void {
   const { state } = conductor;
   delete entry.term;
@@ -62,7 +69,7 @@ function rerunTask(conductor: Conductor, entry: TaskEntry, resetItems: boolean):
   if (staged !== undefined) delete staged.completed;
   state.errors = state.errors.filter((error) => error.task_id !== entry.id);
   if (conductor.graph.task(entry.id)?.with !== undefined && staged !== undefined) {
-    for (const item of staged.items ?? []) if (resetItems || abendedStatuses.has(item.status)) item.status = unset;
+    staged.items = freshItemsFor(staged.items ?? '', resetItems);
   } else {
     conductor.addEntry(entry.id, entry.route, entry.ctxs.in, entry.prev);
     conductor.addStaged(entry.id, entry.route, entry.ctxs.in, entry.prev, true);

@@ -1,5 +1,5 @@
-import type { ChildRequest, Json, StepEnvironment, StepResult, WorkflowEvent } from '../../driver.ts';
-import { KeyValueNeeded } from '../../driver.ts';
+import type { ChildRequest, ItemEnd, Json, StepEnvironment, StepResult, WorkflowEvent } from '../../driver.ts';
+import { ItemsNeeded, KeyValueNeeded } from '../../driver.ts';
 import { orquestaDriver, type OrquestaDefinition } from '../driver.ts';
 
 /**
@@ -36,6 +36,9 @@ export class Simulation {
   private timers: { timerId: string; fireAt: number }[] = [];
   /** Keys the runtime has loaded, as `scope.name`. */
   private readonly loaded = new Set<string>();
+  /** With-items lists as the runtime keeps them beside the workflow, and those loaded for the current step. */
+  readonly itemLists = new Map<string, Array<ItemEnd | null>>();
+  private readonly loadedLists = new Set<string>();
 
   constructor(
     yaml: string,
@@ -68,6 +71,10 @@ export class Simulation {
         if (!this.loaded.has(key)) throw new KeyValueNeeded(name, scope, false);
         return this.options.keyValues?.[key];
       },
+      items: (list) => {
+        if (!this.loadedLists.has(list)) throw new ItemsNeeded(list);
+        return [...(this.itemLists.get(list) ?? [])];
+      },
     };
   }
 
@@ -80,8 +87,14 @@ export class Simulation {
         // A step is pure: the state it was given is left as it was (the runtime may run it again).
         if (JSON.stringify(this.state) !== before) throw new Error(`the driver changed the state it was given (${event.kind})`);
         this.apply(result);
+        // The runtime loads lists afresh for every step.
+        this.loadedLists.clear();
         return result;
       } catch (error) {
+        if (error instanceof ItemsNeeded) {
+          this.loadedLists.add(error.list);
+          continue;
+        }
         if (!(error instanceof KeyValueNeeded)) throw error;
         this.loaded.add(`${error.scope}.${error.key}`);
       }
@@ -92,6 +105,11 @@ export class Simulation {
     // As the runtime persists it: JSON, so nothing of one step's objects reaches the next.
     this.state = JSON.parse(JSON.stringify(result.state)) as Json;
     this.last = result;
+    for (const item of result.items ?? []) {
+      const list = this.itemLists.get(item.list) ?? [];
+      list[item.index] = JSON.parse(JSON.stringify({ status: item.status, result: item.result })) as ItemEnd;
+      this.itemLists.set(item.list, list);
+    }
     this.started.push(...result.start);
     this.queue.push(...result.start);
     this.timers.push(...result.timers);
