@@ -9,6 +9,9 @@ import { ActionsListView } from './views/actions-list.tsx';
 import { ExecutionPage } from './views/execution-page.tsx';
 import { ExecutionsListView } from './views/executions-list.tsx';
 import { HealthView } from './views/health.tsx';
+import { InquiriesView, InquiryPage } from './views/inquiries.tsx';
+import { PacksView } from './views/packs.tsx';
+import { RuleCreateView, RulePage, RulesView } from './views/rules.tsx';
 import { LoginView } from './views/login.tsx';
 
 /** A path inside the app to return to after signing in; anything else goes to the executions. */
@@ -30,6 +33,12 @@ function viewFor(location: Location) {
   if (section === 'executions') return <ExecutionsListView location={location} />;
   if (section === 'actions' && item) return <ActionPage refName={item} />;
   if (section === 'actions') return <ActionsListView location={location} />;
+  if (section === 'inquiries' && item) return <InquiryPage id={item} />;
+  if (section === 'inquiries') return <InquiriesView />;
+  if (section === 'packs') return <PacksView />;
+  if (section === 'rules' && item === 'new') return <RuleCreateView />;
+  if (section === 'rules' && item) return <RulePage refName={item} />;
+  if (section === 'rules') return <RulesView />;
   if (section === 'health') return <HealthView />;
   return (
     <main id="main">
@@ -44,6 +53,9 @@ function viewFor(location: Location) {
 const sections = [
   { href: '/executions', label: 'Executions' },
   { href: '/actions', label: 'Actions' },
+  { href: '/packs', label: 'Packs' },
+  { href: '/rules', label: 'Rules' },
+  { href: '/inquiries', label: 'Inquiries' },
   { href: '/health', label: 'Health' },
 ];
 

@@ -32,16 +32,21 @@ export function forgetCredential(): void {
 /** Roles that may run, cancel and re-run (the API's `operate` permission, docs/api.md "Roles"). */
 const operatorRoles = new Set(['system_admin', 'admin', 'operator']);
 
+/** Roles with the API's `admin` permission. */
+const adminRoles = new Set(['system_admin', 'admin']);
+
 export interface Session {
   api: Api;
   user: User;
   /** The role may run actions and cancel or re-run executions; the server refuses them otherwise anyway. */
   mayOperate: boolean;
+  /** The role may install and remove packs, and create rules (the API's `admin` permission). */
+  mayAdminister: boolean;
   signOut(): void;
 }
 
 export function sessionFor(api: Api, user: User, signOut: () => void): Session {
-  return { api, user, mayOperate: user.rbac.roles.some((role) => operatorRoles.has(role)), signOut };
+  return { api, user, mayOperate: user.rbac.roles.some((role) => operatorRoles.has(role)), mayAdminister: user.rbac.roles.some((role) => adminRoles.has(role)), signOut };
 }
 
 export const SessionContext = createContext<Session | undefined>(undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAction, readExecution, readOutputChunk, readStatusChange } from './shapes.ts';
+import { inquiryFields, readAction, readEnforcement, readExecution, readInquiry, readOutputChunk, readPack, readRule } from './shapes.ts';
 
 describe("reading the API's records", () => {
   it("reads an execution in StackStorm's shape as it is", () => {
@@ -30,51 +30,46 @@ describe("reading the API's records", () => {
     });
   });
 
-  it("reads an execution in Packrun's earlier shape into StackStorm's", () => {
-    const execution = readExecution({
-      id: 'e2',
-      action: 'examples.hello',
-      pack: 'examples',
-      runnerType: 'python-script',
-      status: 'running',
-      createdAt: '2026-01-02T03:04:05.000Z',
-      durationMs: 2500,
-      parameters: {},
-      context: {},
-      user: 'bob',
-      rule: 'examples.on_tick',
-      log: [{ status: 'running', at: '2026-01-02T03:04:06.000Z' }],
-    });
-    expect(execution).toMatchObject({
-      action: { ref: 'examples.hello', pack: 'examples', name: 'hello', runner_type: 'python-script' },
-      start_timestamp: '2026-01-02T03:04:05.000Z',
-      elapsed_seconds: 2.5,
-      context: { user: 'bob' },
-      rule: { ref: 'examples.on_tick' },
-      log: [{ status: 'running', timestamp: '2026-01-02T03:04:06.000Z' }],
-    });
-    expect(execution.end_timestamp).toBeUndefined();
-  });
-
   it('refuses a record without an id rather than show a broken row', () => {
     expect(() => readExecution({ action: 'x.y' })).toThrow();
     expect(() => readExecution('<img src=x>')).toThrow();
   });
 
-  it('reads actions in either shape', () => {
+  it('reads actions', () => {
     expect(readAction({ ref: 'core.local', pack: 'core', name: 'local', runner_type: 'local-shell-cmd', enabled: true, parameters: { cmd: { type: 'string' } } })).toMatchObject({
       runner_type: 'local-shell-cmd',
       parameters: { cmd: { type: 'string' } },
     });
-    expect(readAction({ ref: 'core.local', runnerType: 'local-shell-cmd', entryPoint: 'x.sh', enabled: false })).toMatchObject({ pack: 'core', runner_type: 'local-shell-cmd', entry_point: 'x.sh', enabled: false });
+    expect(readAction({ ref: 'core.local', runner_type: 'local-shell-cmd', entry_point: 'x.sh', enabled: false })).toMatchObject({ pack: 'core', runner_type: 'local-shell-cmd', entry_point: 'x.sh', enabled: false });
   });
 
-  it("reads output events under st2's names and Packrun's earlier ones, and nothing else", () => {
+  it("reads st2's output events, and nothing else", () => {
     expect(readOutputChunk({ execution_id: 'e1', output_type: 'stdout', data: 'a' })).toEqual({ executionId: 'e1', stream: 'stdout', data: 'a' });
-    expect(readOutputChunk({ executionId: 'e1', stream: 'stderr', seq: 0, data: 'b' })).toEqual({ executionId: 'e1', stream: 'stderr', data: 'b' });
+    expect(readOutputChunk({ executionId: 'e1', stream: 'stderr', seq: 0, data: 'b' })).toBeUndefined();
     expect(readOutputChunk({ execution_id: 'e1', output_type: 'other', data: 'a' })).toBeUndefined();
     expect(readOutputChunk({ execution_id: 'e1', output_type: 'stdout', data: 5 })).toBeUndefined();
-    expect(readStatusChange({ executionId: 'e1', status: 'failed', at: 't', changes: { endedAt: 'u' } })).toEqual({ id: 'e1', status: 'failed', at: 't', changes: { endedAt: 'u' } });
-    expect(readStatusChange({ id: 'e1' })).toBeUndefined();
+  });
+
+  it("turns an inquiry's schema into the run form's fields, required from either spelling", () => {
+    const inquiry = readInquiry({
+      id: 'i1',
+      route: '',
+      ttl: 0,
+      users: ['alice', 5],
+      roles: [],
+      schema: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'boolean', required: true }, c: { type: 'integer' }, bad: 'x' }, required: ['a'] },
+    });
+    expect(inquiry.users).toEqual(['alice']);
+    expect(inquiryFields(inquiry)).toEqual({ a: { type: 'string', required: true }, b: { type: 'boolean', required: true }, c: { type: 'integer', required: false } });
+    expect(() => readInquiry({ schema: {} })).toThrow();
+  });
+
+  it('reads packs, rules and enforcements', () => {
+    expect(readPack({ ref: 'p', name: 'p', version: '1.0.0', source: '/srv/p', python_versions: ['3'] })).toMatchObject({ ref: 'p', version: '1.0.0', source: '/srv/p', python_versions: ['3'] });
+    expect(readRule({ ref: 'p.r', name: 'r', pack: 'p', enabled: false, trigger: { type: 't' }, criteria: {}, action: { ref: 'core.local' } })).toMatchObject({ ref: 'p.r', enabled: false, trigger: { type: 't' }, action: { ref: 'core.local' } });
+    expect(readEnforcement({ id: 'x', rule: { ref: 'p.r' }, trigger_instance_id: 't1', execution_id: 'e1', enforced_at: 'now', status: 'succeeded' })).toEqual({
+      id: 'x', rule_ref: 'p.r', trigger_instance_id: 't1', execution_id: 'e1', enforced_at: 'now', status: 'succeeded',
+    });
+    expect(() => readRule({ name: 'r' })).toThrow();
   });
 });

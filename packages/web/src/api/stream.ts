@@ -1,27 +1,23 @@
 import type { Api } from './client.ts';
-import { readExecution, readOutputChunk, readStatusChange } from './shapes.ts';
-import { isCompleted, type Execution, type ExecutionStatus, type OutputChunk } from './types.ts';
+import { readExecution, readOutputChunk } from './shapes.ts';
+import { isCompleted, type Execution, type OutputChunk } from './types.ts';
 
-export type StreamEvent =
-  | { type: 'execution'; execution: Execution }
-  | { type: 'status'; id: string; status: ExecutionStatus; at?: string; changes: Record<string, unknown> }
-  | { type: 'output'; chunk: OutputChunk };
+export type StreamEvent = { type: 'execution'; execution: Execution } | { type: 'output'; chunk: OutputChunk };
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-/** Event names carrying a whole execution: st2's, and Packrun's per-execution snapshot. */
-const executionEvents = ['st2.execution__create', 'st2.execution__update', 'execution'];
-const outputEvents = ['st2.execution.output__create', 'execution-output'];
-const statusEvents = ['execution-updates'];
+/** st2's event names carrying a whole execution, and a piece of output. */
+const executionEvents = ['st2.execution__create', 'st2.execution__update'];
+const outputEvents = ['st2.execution.output__create'];
 
 export interface StreamHandle {
   close(): void;
 }
 
 /**
- * Follows an event stream of the API. Events are read into StreamEvents whatever their name on
- * this server; `shouldStop` is asked after each connection loss (a per-execution stream ends
- * when its execution has), so a finished stream is not reopened by EventSource's retry.
+ * Follows an event stream of the API, its st2 events read into StreamEvents. `shouldStop` is
+ * asked after each connection loss (an output stream ends when its execution has), so a finished
+ * stream is not reopened by EventSource's retry.
  */
 export function openStream(
   api: Api,
@@ -55,12 +51,6 @@ export function openStream(
       if (chunk) onEvent({ type: 'output', chunk });
     });
   }
-  for (const name of statusEvents) {
-    source.addEventListener(name, (message) => {
-      const change = readStatusChange(parse(message as MessageEvent));
-      if (change) onEvent({ type: 'status', ...change });
-    });
-  }
   if (options.endEvent !== undefined) {
     // st2stream's output stream says `EOF` when the execution's output is all sent.
     source.addEventListener(options.endEvent, () => {
@@ -87,11 +77,9 @@ export function openStream(
 
 /**
  * Follows one execution: `execution` gets each new state of it, `output` its output from the
- * start, then live, until it has completed. A server in StackStorm's shape (`action` an object)
- * has st2's routes: the states come from the event stream filtered to this execution, the output
- * from st2stream's `/stream/v1/executions/{id}/output`, which ends with `EOF`. A server still in
- * Packrun's earlier shape has one stream per execution (`/api/v1/executions/{id}/stream`) with
- * its state first, its output, and status changes until it completes.
+ * start, then live, until it has completed. The states come from the event stream filtered to
+ * this execution, the output from st2stream's `/stream/v1/executions/{id}/output`, which ends
+ * with `EOF`.
  */
 export function followExecution(
   api: Api,
@@ -111,40 +99,24 @@ export function followExecution(
   const output = (event: StreamEvent): void => {
     if (event.type === 'output' && event.chunk.executionId === id) handlers.output(event.chunk);
   };
-  if (typeof first.raw['action'] === 'object') {
-    const states = completed
-      ? undefined
-      : openStream(
-          api,
-          `/api/v1/stream?events=st2.execution__update&execution_ids=${encodeURIComponent(id)}`,
-          (event) => {
-            if (event.type !== 'execution') return;
-            seen(event.execution);
-            if (completed) states?.close();
-          },
-          // A change between the first read and the stream's start would be missed: read again once live.
-          { onState: (state) => state === 'live' && refresh(), shouldStop: () => completed },
-        );
-    const outputStream = openStream(api, `/stream/v1/executions/${encodeURIComponent(id)}/output`, output, { endEvent: 'EOF', shouldStop: () => completed });
-    return {
-      close() {
-        states?.close();
-        outputStream.close();
-      },
-    };
-  }
-  return openStream(
-    api,
-    `/api/v1/executions/${encodeURIComponent(id)}/stream`,
-    (event) => {
-      if (event.type === 'execution') seen(event.execution);
-      output(event);
-      if (event.type === 'status' && event.id === id) {
-        if (isCompleted(event.status)) completed = true;
-        // A status event says little; the execution as stored has its result, times and log.
-        refresh();
-      }
+  const states = completed
+    ? undefined
+    : openStream(
+        api,
+        `/api/v1/stream?events=st2.execution__update&execution_ids=${encodeURIComponent(id)}`,
+        (event) => {
+          if (event.type !== 'execution') return;
+          seen(event.execution);
+          if (completed) states?.close();
+        },
+        // A change between the first read and the stream's start would be missed: read again once live.
+        { onState: (state) => state === 'live' && refresh(), shouldStop: () => completed },
+      );
+  const outputStream = openStream(api, `/stream/v1/executions/${encodeURIComponent(id)}/output`, output, { endEvent: 'EOF', shouldStop: () => completed });
+  return {
+    close() {
+      states?.close();
+      outputStream.close();
     },
-    { shouldStop: () => completed },
-  );
+  };
 }

@@ -109,7 +109,51 @@ export interface OutputChunk {
   data: string;
 }
 
-export interface ExecutionOutput {
-  stdout: string;
-  stderr: string;
+/** A pending inquiry (st2's InquiryResponseAPI): who may respond, and the JSON Schema a response must match. */
+export interface Inquiry {
+  id: string;
+  route: string;
+  /** Minutes it waits for a response; 0: no limit. */
+  ttl: number;
+  users: string[];
+  roles: string[];
+  schema: { type?: string; properties?: Record<string, ParameterSpec>; required?: string[] | boolean; [field: string]: unknown };
+  /** The execution of the workflow that asked, if any. */
+  parent?: string;
+}
+
+/** An installed pack (st2's PackAPI), with Packrun's `source`. */
+export interface Pack {
+  ref: string;
+  name: string;
+  version: string;
+  description?: string;
+  source?: string;
+  python_versions?: string[];
+  path?: string;
+  raw: Record<string, unknown>;
+}
+
+/** A rule (st2's RuleAPI): when its trigger fires and its criteria match, it runs its action. */
+export interface Rule {
+  ref: string;
+  name: string;
+  pack: string;
+  description?: string;
+  enabled: boolean;
+  trigger: { type?: string; parameters?: Record<string, unknown> };
+  criteria: Record<string, unknown>;
+  action: { ref?: string; parameters?: Record<string, unknown> };
+  raw: Record<string, unknown>;
+}
+
+/** One time a rule's trigger fired and its criteria matched (st2's RuleEnforcementAPI). */
+export interface Enforcement {
+  id: string;
+  rule_ref: string;
+  trigger_instance_id: string;
+  execution_id?: string;
+  failure_reason?: string;
+  enforced_at: string;
+  status: string;
 }

@@ -7,7 +7,15 @@ import { fieldValue, initialText, kindOf, orderedParameters } from './parameter-
  * as password fields), enums as selects, numbers as number fields, booleans as checkboxes, arrays
  * and objects as JSON checked before anything is sent. Immutable parameters are shown, not sent.
  */
-export function ParameterForm(props: { parameters: Record<string, ParameterSpec>; busy: boolean; onSubmit: (parameters: Record<string, unknown>) => void }) {
+export function ParameterForm(props: {
+  parameters: Record<string, ParameterSpec>;
+  busy: boolean;
+  onSubmit: (parameters: Record<string, unknown>) => void;
+  /** The submit button's label, and while busy (Run, Starting…). */
+  submitLabel?: [idle: string, busy: string];
+  /** Send fields left at their defaults too (fieldValue's sendDefaults). */
+  sendDefaults?: boolean;
+}) {
   const [problems, setProblems] = useState<Record<string, string>>({});
   const fields = orderedParameters(props.parameters);
 
@@ -21,7 +29,7 @@ export function ParameterForm(props: { parameters: Record<string, ParameterSpec>
       const element = form.elements.namedItem(`param-${name}`) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | null;
       if (!element) continue;
       const raw = element instanceof HTMLInputElement && element.type === 'checkbox' ? element.checked : element.value;
-      const { value, problem } = fieldValue(spec, raw);
+      const { value, problem } = fieldValue(spec, raw, { sendDefaults: props.sendDefaults === true });
       if (problem) found[name] = `${name} ${problem}`;
       else if (value !== undefined) values[name] = value;
     }
@@ -36,7 +44,7 @@ export function ParameterForm(props: { parameters: Record<string, ParameterSpec>
 
   return (
     <form class="run-form card" onSubmit={submit} noValidate>
-      {fields.length === 0 ? <p class="muted">This action takes no parameters.</p> : null}
+      {fields.length === 0 ? <p class="muted">No parameters.</p> : null}
       {fields.map(([name, spec]) => {
         const id = `param-${name}`;
         const kind = kindOf(spec);
@@ -85,7 +93,7 @@ export function ParameterForm(props: { parameters: Record<string, ParameterSpec>
         );
       })}
       <button type="submit" class="primary" disabled={props.busy}>
-        {props.busy ? 'Starting…' : 'Run'}
+        {props.busy ? (props.submitLabel?.[1] ?? 'Starting…') : (props.submitLabel?.[0] ?? 'Run')}
       </button>
     </form>
   );

@@ -32,4 +32,11 @@ describe('run form values', () => {
     const order = orderedParameters({ b: {}, a: {}, r: { required: true }, p1: { position: 1 }, p0: { position: 0 } }).map(([name]) => name);
     expect(order).toEqual(['p0', 'p1', 'r', 'a', 'b']);
   });
+
+  it('sends defaults too when asked (an inquiry applies none), and requires a required field even with a default', () => {
+    expect(fieldValue({ type: 'string', default: 'low' }, 'low', { sendDefaults: true })).toEqual({ value: 'low' });
+    expect(fieldValue({ type: 'boolean' }, false, { sendDefaults: true })).toEqual({ value: false });
+    expect(fieldValue({ type: 'string', required: true, default: 'x' }, '', { sendDefaults: true })).toEqual({ problem: 'is required' });
+    expect(fieldValue({ type: 'string' }, '', { sendDefaults: true })).toEqual({});
+  });
 });

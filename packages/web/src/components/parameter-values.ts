@@ -30,17 +30,18 @@ export function initialText(spec: ParameterSpec): string {
 
 /**
  * A field's text as the value to send, or a message saying what is wrong with it. undefined:
- * nothing to send (left empty, or left at its default, which the server applies itself).
+ * nothing to send (left empty, or left at its default, which the server applies itself; with
+ * `sendDefaults`, for a receiver that applies none, such as an inquiry, a default is sent too).
  */
-export function fieldValue(spec: ParameterSpec, raw: string | boolean): { value?: unknown; problem?: string } {
+export function fieldValue(spec: ParameterSpec, raw: string | boolean, options: { sendDefaults?: boolean } = {}): { value?: unknown; problem?: string } {
   const kind = kindOf(spec);
   if (kind === 'boolean') {
     const checked = raw === true;
-    return checked === (spec.default === true) ? {} : { value: checked };
+    return checked === (spec.default === true) && !options.sendDefaults ? {} : { value: checked };
   }
   const text = String(raw);
-  if (text.trim() === '') return spec.required && spec.default === undefined ? { problem: 'is required' } : {};
-  if (text === initialText(spec)) return {};
+  if (text.trim() === '') return spec.required && (spec.default === undefined || options.sendDefaults) ? { problem: 'is required' } : {};
+  if (text === initialText(spec) && !options.sendDefaults) return {};
   if (kind === 'string') return { value: text };
   if (kind === 'integer' || kind === 'number') {
     const number = Number(text);

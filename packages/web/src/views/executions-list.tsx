@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { openStream, type StreamEvent, type StreamState } from '../api/stream.ts';
+import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { navigate, withQuery, type Location } from '../router.ts';
@@ -21,13 +21,6 @@ function filtersOf(location: Location): Filters {
 const matches = (execution: Execution, filters: Filters): boolean =>
   (filters.action === '' || execution.action.ref === filters.action) && (filters.status === '' || execution.status === filters.status);
 
-/** Applies Packrun's earlier status-only event to a listed execution. */
-function withStatus(execution: Execution, event: Extract<StreamEvent, { type: 'status' }>): Execution {
-  const ended = typeof event.changes['endedAt'] === 'string' ? event.changes['endedAt'] : undefined;
-  const elapsed = typeof event.changes['durationMs'] === 'number' ? event.changes['durationMs'] / 1000 : undefined;
-  return { ...execution, status: event.status, ...(ended ? { end_timestamp: ended } : {}), ...(elapsed !== undefined ? { elapsed_seconds: elapsed } : {}) };
-}
-
 /**
  * The executions, newest first, a page at a time (the server counts and pages; the page never
  * holds more than 50 rows), kept current by the event stream: rows change state as their
@@ -42,7 +35,6 @@ export function ExecutionsListView({ location }: { location: Location }) {
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
-  const fetching = useRef(new Set<string>());
   const itemsRef = useRef(items);
   itemsRef.current = items;
 
@@ -77,19 +69,10 @@ export function ExecutionsListView({ location }: { location: Location }) {
     };
     const stream = openStream(
       api,
-      // Only executions' changes: the list has no use for every execution's output (a server from
-      // before st2's stream sends what it has; the handler takes what it needs).
+      // Only executions' changes: the list has no use for every execution's output.
       '/api/v1/stream?events=st2.execution__create,st2.execution__update',
       (event) => {
         if (event.type === 'execution') arrive(event.execution);
-        if (event.type !== 'status') return;
-        const known = itemsRef.current?.some((item) => item.id === event.id) === true;
-        if (known) setItems((current) => current?.map((item) => (item.id === event.id ? withStatus(item, event) : item)));
-        // A new execution announced by its id only: fetched once, then it arrives as a whole.
-        if (!known && filtersRef.current.page === 1 && !fetching.current.has(event.id)) {
-          fetching.current.add(event.id);
-          api.getExecution(event.id).then(arrive, () => undefined).finally(() => fetching.current.delete(event.id));
-        }
       },
       { onState: setStreamState },
     );
