@@ -23,6 +23,9 @@ async function shot(target: Page, name: string): Promise<void> {
   await target.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
+/** A link of the header's section menu (a page may have other links of the same name). */
+const section = (target: Page, name: string) => target.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name });
+
 describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiries in a real browser (skipped without /usr/bin/chromium or a built UI: run scripts/setup.sh)', () => {
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -58,7 +61,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     const id = asked.body.id;
     await retryUntil(async () => (await stack.api<{ status: string }>('GET', `/api/v1/executions/${id}`)).body.status === 'pending', { what: 'the inquiry pending' });
 
-    await page.getByRole('link', { name: 'Inquiries' }).click();
+    await section(page, 'Inquiries').click();
     await page.waitForURL(/\/inquiries$/);
     await page.locator(`tr[data-inquiry="${id}"]`).waitFor();
     await shot(page, 'inquiries');
@@ -92,7 +95,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     await writeFile(path.join(folder, 'pack.yaml'), 'ref: webdemo\nname: webdemo\nversion: 1.2.3\ndescription: A pack the web UI installs\nauthor: tests\nemail: tests@example.com\n');
     await writeFile(path.join(folder, 'actions', 'hi.yaml'), 'name: hi\nrunner_type: local-shell-cmd\ndescription: says hi\nparameters:\n  cmd:\n    default: echo hi\n');
 
-    await page.getByRole('link', { name: 'Packs' }).click();
+    await section(page, 'Packs').click();
     await page.waitForURL(/\/packs$/);
     await page.locator('tr[data-pack="core"]').waitFor();
     await page.locator('#pack-source').fill(folder);
@@ -104,7 +107,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     expect(await page.locator('pre[data-stream="stdout"]').textContent()).toContain('webdemo 1.2.3');
     await shot(page, 'pack-install');
 
-    await page.getByRole('link', { name: 'Packs' }).click();
+    await section(page, 'Packs').click();
     const row = page.locator('tr[data-pack="webdemo"]');
     await row.waitFor();
     expect(await row.locator('[data-label="Version"]').textContent()).toBe('1.2.3');
@@ -116,4 +119,79 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     await page.locator('.title-row .status', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
     expect((await stack.api('GET', '/api/v1/packs/webdemo')).status).toBe(404);
   }, 300_000);
+
+  it('creates a rule from YAML, the server\'s refusal shown in place, switches it, and shows the enforcement its webhook caused', async () => {
+    await section(page, 'Rules').click();
+    await page.waitForURL(/\/rules$/);
+    await page.getByRole('link', { name: 'Create a rule…' }).click();
+    await page.waitForURL(/\/rules\/new$/);
+    const yaml = page.locator('#rule-yaml');
+    // YAML that does not parse: the line is named, nothing is sent.
+    await yaml.fill('name: broken\npack: webtests\ntrigger: [unclosed\n');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#rule-yaml-problem').getByText(/line \d+: the YAML does not parse/).waitFor();
+    // A rule the server refuses (its trigger type does not exist): the server's message and code, under the text.
+    await yaml.fill('name: on_hook\npack: webtests\ntrigger:\n  type: nosuch.trigger\naction:\n  ref: core.local\n');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const refusal = page.locator('#rule-yaml-problem');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/nosuch\.trigger[\s\S]*TRIGGER_TYPE_NOT_FOUND/);
+    expect(await yaml.getAttribute('aria-invalid')).toBe('true');
+    await shot(page, 'rule-create-refused');
+    expect((await stack.api('GET', '/api/v1/rules/webtests.on_hook')).status).toBe(404);
+    // The refusal's 400 is the browser's own console line about the request, not the app's.
+    const refusedRequest = watch.problems.findIndex((problem) => problem.includes('status of 400') && problem.includes('/api/v1/rules'));
+    expect(refusedRequest).toBeGreaterThanOrEqual(0);
+    watch.problems.splice(refusedRequest, 1);
+
+    await yaml.fill(
+      'name: on_hook\npack: webtests\ndescription: Echo the <i>hook</i>\nenabled: true\ntrigger:\n  type: core.st2.webhook\n  parameters:\n    url: web-ui-hook\ncriteria: {}\naction:\n  ref: core.local\n  parameters:\n    cmd: echo "{{ trigger.body.word }}"\n',
+    );
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL((address) => address.pathname === '/rules/webtests.on_hook');
+    await page.getByText('Echo the <i>hook</i>').waitFor();
+    expect(await page.locator('main i').count()).toBe(0);
+    await page.getByText(/None yet/).waitFor();
+
+    // Fired from outside: the enforcement arrives on the open page, with the execution it started.
+    expect((await stack.api('POST', '/api/v1/webhooks/web-ui-hook', { word: 'hello-rule' })).status).toBe(202);
+    const enforcement = page.locator('tr[data-enforcement]').first();
+    await enforcement.waitFor({ timeout: 60_000 });
+    await shot(page, 'rule');
+    await enforcement.locator('[data-label="Execution"] a').click();
+    await page.waitForURL(/\/executions\/[^/]+$/);
+    await page.locator('pre[data-stream="stdout"]').getByText('hello-rule').waitFor({ timeout: 60_000 });
+
+    // Switched off and on again from the list.
+    await page.goto(`${stack.url}/rules`);
+    const toggle = page.getByRole('checkbox', { name: 'webtests.on_hook enabled' });
+    expect(await toggle.isChecked()).toBe(true);
+    await toggle.click();
+    await page.locator('tr[data-rule="webtests.on_hook"]').getByText('off').waitFor();
+    expect((await stack.api<{ enabled: boolean }>('GET', '/api/v1/rules/webtests.on_hook')).body.enabled).toBe(false);
+    await shot(page, 'rules');
+    await toggle.click();
+    await page.locator('tr[data-rule="webtests.on_hook"]').getByText('on', { exact: true }).waitFor();
+    expect((await stack.api<{ enabled: boolean }>('GET', '/api/v1/rules/webtests.on_hook')).body.enabled).toBe(true);
+  }, 180_000);
+
+  it('offers an observer no install, remove, rule creation or response, and the server refuses them anyway', async () => {
+    const created = await stack.api<{ key: string }>('POST', '/api/v1/apikeys', { user: 'looker', role: 'observer' });
+    expect(created.status).toBe(201);
+    const observer = await newWatchedPage(stack.browser);
+    watches.push(observer.watch);
+    await signIn(observer.page, stack.url, created.body.key);
+    await observer.page.goto(`${stack.url}/packs`);
+    await observer.page.locator('tr[data-pack="core"]').waitFor();
+    expect(await observer.page.getByRole('button', { name: 'Install' }).count()).toBe(0);
+    expect(await observer.page.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    await observer.page.goto(`${stack.url}/rules`);
+    await observer.page.getByRole('heading', { name: 'Rules' }).waitFor();
+    expect(await observer.page.getByRole('link', { name: 'Create a rule…' }).count()).toBe(0);
+    expect(await observer.page.getByRole('checkbox').count()).toBe(0);
+    await observer.page.goto(`${stack.url}/rules/new`);
+    await observer.page.getByText('Your role may look at rules but not create them.').waitFor();
+    expect(await observer.page.locator('#rule-yaml').count()).toBe(0);
+    await observer.context.close();
+  });
 });

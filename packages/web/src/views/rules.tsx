@@ -186,7 +186,8 @@ export function RulePage({ refName }: { refName: string }) {
     api.getRule(refName).then((found) => live && setRule(found), (caught: unknown) => live && setError(caught));
     const stream = openStream(
       api,
-      '/api/v1/stream?events=st2.execution__create',
+      // The enforcement is stored once its execution is: read again as that execution changes too.
+      '/api/v1/stream?events=st2.execution__create,st2.execution__update',
       (event) => {
         if (event.type === 'execution' && event.execution.rule?.ref === refName) reload();
       },
