@@ -13,6 +13,8 @@ let stack: BrowserStack;
 let observerKey: string;
 
 const img = '<img src=x onerror="alert(1)">';
+/** Markup without spaces: the install field takes several sources separated by spaces. */
+const spaceless = '<svg/onload=alert(1)><img/src=x/onerror=alert(2)>';
 
 describe.skipIf(!haveChromium || !builtWebUi)('the web UI management views under attack (skipped without /usr/bin/chromium or a built UI: run scripts/setup.sh)', () => {
   beforeAll(async () => {
@@ -29,11 +31,11 @@ describe.skipIf(!haveChromium || !builtWebUi)('the web UI management views under
     const { page, watch, context } = await newWatchedPage(stack.browser);
     await signIn(page, stack.url, stack.key);
     await page.goto(`${stack.url}/packs`);
-    await page.locator('#pack-source').fill(`relative/${img}`);
+    await page.locator('#pack-source').fill(`relative/${spaceless}`);
     await page.getByRole('button', { name: 'Install' }).click();
     // The server's refusal echoes the source: on the page as characters, not as an element.
     await page.getByRole('alert').getByText('PACK_SOURCE_INVALID').waitFor();
-    expect(await page.getByRole('alert').first().textContent()).toContain(img);
+    expect(await page.getByRole('alert').first().textContent()).toContain(spaceless);
 
     await page.goto(`${stack.url}/rules/new`);
     await page.locator('#rule-yaml').fill('name: evil\npack: webtests\ntrigger:\n  type: core.st2.webhook\n  parameters:\n    url: evil\naction: !!js/function "function () { alert(1) }"\n');
@@ -50,7 +52,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('the web UI management views under
     await page.goto(`${stack.url}/rules`);
     await page.locator('tr[data-rule="webtests.shown"]').waitFor();
 
-    expect(await page.locator('img, main script, iframe').count()).toBe(0);
+    expect(await page.locator('img, svg, main script, iframe').count()).toBe(0);
     expect(watch.dialogs).toEqual([]);
     // The refused install's 400 is the browser's own console line about the request.
     expect(watch.problems.filter((problem) => !problem.includes('400'))).toEqual([]);
