@@ -8,6 +8,7 @@
 //                                        says packaged)
 //   packages/core/{node,python}, packages/sensor-container/node   the wrapper runtimes
 //   packs/core                           the built-in pack
+//   packages/web/dist                    the built web UI (scripts/setup.sh builds it; built here when missing)
 // Not carried: the sources, tsx, the st2 fallback libraries (compiled for the builder's Python;
 // see docs/deployment.md). Run: node scripts/pack.mjs [destination folder, default the repository]
 import { execFileSync } from 'node:child_process';
@@ -27,7 +28,7 @@ const readJson = (file) => JSON.parse(readFileSync(path.join(repo, file), 'utf8'
 const runtimeDependencies = { 'better-sqlite3': 'packages/cli', mongoose: 'packages/cli', ssh2: 'packages/cli', amqplib: 'packages/sensor-container' };
 
 /** The folders copied as they are (paths from the repository root), and what in them is left out. */
-const carried = ['packages/cli/bin', 'packages/core/node', 'packages/core/python', 'packages/sensor-container/node', 'packs/core', 'README.md'];
+const carried = ['packages/cli/bin', 'packages/core/node', 'packages/core/python', 'packages/sensor-container/node', 'packs/core', 'packages/web/dist', 'README.md'];
 const leftOut = new Set(['__pycache__', 'tests', 'node_modules']);
 const leftOutPaths = new Set(['packages/core/python/st2-fallback/site']);
 
@@ -43,6 +44,9 @@ const dependencies = Object.fromEntries(
 const stage = mkdtempSync(path.join(os.tmpdir(), 'packrun-pack-'));
 try {
   execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), stage], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!existsSync(path.join(repo, 'packages/web/dist/index.html'))) {
+    execFileSync(path.join(repo, '.tools/bin/pnpm'), ['run', '--silent', 'build'], { cwd: path.join(repo, 'packages/web'), stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   for (const entry of carried) {
     cpSync(path.join(repo, entry), path.join(stage, entry), {
       recursive: true,

@@ -5,7 +5,8 @@
 # job with network in a namespace of its own), gcc (the security tests build a shared object), and
 # openssh-server and sudo (the remote-shell tests start an SSH server of their own), zsh and fish
 # (the completion tests), and StackStorm's st2client in .tools/st2client (the st2 compatibility
-# tests drive its real CLI).
+# tests drive its real CLI), chromium (the web UI's browser tests drive Debian's build through
+# playwright-core), and it builds the web UI (packages/web/dist, served by the API at /).
 # Safe to run again: it skips what is there.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # A second Python implementation and version (PyPy 3.9, ~75 MB) for the per-pack interpreter
   # tests (test/installer/pack-python.test.ts): Debian 12 offers no other CPython minor version.
   command -v pypy3 >/dev/null || missing+=(pypy3)
+  # The web UI's end-to-end tests (test/web/) drive Debian's chromium through playwright-core.
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
@@ -148,6 +151,13 @@ fi
 # when asked (the test's helper installs it too when PACKRUN_TEST_NX27017=1 and it is missing).
 if [ "${PACKRUN_SETUP_NX27017:-}" = 1 ]; then
   PACKRUN_PYTHON="$python" bash "$repo/scripts/setup-nx27017.sh"
+fi
+# The web UI (packages/web): type-checked and bundled by Vite into packages/web/dist, which the API
+# serves at /; rebuilt only when a source of it is newer than the last build (a few seconds).
+web="$repo/packages/web"
+if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/vite.config.ts" "$web/package.json" "$web/tsconfig.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+  say "building the web UI into ${web#"$repo"/}/dist"
+  (cd "$web" && "$tools/bin/pnpm" run --silent build >/dev/null)
 fi
 # The production bundle the packrun command runs (packages/cli/bin/packrun.mjs falls back to the
 # sources, through tsx, while it is missing or older than a source): rebuilt on every run, in a second.

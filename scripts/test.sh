@@ -21,6 +21,8 @@ fi
 cd "$repo"
 echo "==> type-checking"
 .tools/bin/pnpm exec tsc -p tsconfig.json
+# The web UI has its own compiler settings (the DOM, Preact's JSX): packages/web/tsconfig.json.
+.tools/bin/pnpm --dir packages/web exec tsc -p tsconfig.json
 # One plain closing line per run, whatever the reporter printed above it.
 summarize() {
   node -e '

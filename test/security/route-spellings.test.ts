@@ -117,11 +117,15 @@ describe('every route, every spelling, no key', () => {
   }, 300_000);
 
   it('answers an unknown route 404 without naming anything but the path asked for', async () => {
-    for (const path of ['/api/v1/nothing', '/%61pi/v1/nothing', '/api/v2/keys', '/v1/nothing', '/auth/nothing', '/stream/v1/nothing', '/']) {
+    for (const path of ['/api/v1/nothing', '/%61pi/v1/nothing', '/api/v2/keys', '/v1/nothing', '/auth/nothing', '/stream/v1/nothing', '/nothing']) {
       const response = await rawRequest(stack.url, { method: 'GET', path });
       expect(response.status).toBe(404);
       const message = `no route GET ${path}`;
       expect(JSON.parse(response.body)).toEqual({ code: 'ROUTE_NOT_FOUND', message, faultstring: message });
     }
+    // `/` is the web UI's page (or, with no UI built, says so): it holds no data of the API.
+    const root = await rawRequest(stack.url, { method: 'GET', path: '/' });
+    if (root.status === 200) expect(root.contentType).toBe('text/html; charset=utf-8');
+    else expect(JSON.parse(root.body)).toMatchObject({ code: 'WEB_UI_NOT_BUILT' });
   });
 });

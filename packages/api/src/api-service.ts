@@ -31,6 +31,10 @@ export interface ApiServiceOptions {
   validate?: ParameterValidator;
   /** The sensor container running in this process, if any (see ApiAppDeps). */
   sensorContainer?: SensorContainer;
+  /** The running Packrun's version (GET /api/v1/version). */
+  version?: string;
+  /** The web UI's folder, when not the built packages/web/dist (tests). */
+  webUiRoot?: string;
 }
 
 export interface ApiService {
@@ -101,6 +105,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const app = await buildApiApp({
     config, store, bus, keyValues, logger, executions, inquiries, ledger, hub, packs, requireApiKey: config.apiAuth,
     ...(options.sensorContainer ? { sensorContainer: options.sensorContainer } : {}),
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.webUiRoot ? { webUiRoot: options.webUiRoot } : {}),
   });
 
   // Listening comes before any work is taken (queued executions, the reaper): a taken address

@@ -27,6 +27,9 @@ import { st2AuthRoutes } from './st2/auth-routes.ts';
 import { canonicalApiUrl } from './st2/path-aliases.ts';
 import { st2UserRoute } from './st2/user-route.ts';
 import type { InquiryService } from './inquiries/inquiry-service.ts';
+import { registerCors } from './web/cors.ts';
+import { builtWebUiRoot, createWebUi } from './web/static-files.ts';
+import { versionRoute } from './routes/version.ts';
 
 export interface ApiAppDeps {
   config: PackrunConfig;
@@ -43,6 +46,10 @@ export interface ApiAppDeps {
   sensorContainer?: SensorContainer;
   /** false only for tests of the unauthenticated surface; `packrun up` always requires keys. */
   requireApiKey: boolean;
+  /** The running Packrun's version as `packrun --version` prints it (GET /api/v1/version). */
+  version?: string;
+  /** The built web UI's folder; default packages/web/dist (tests give a folder of their own). */
+  webUiRoot?: string;
 }
 
 /** The fastify app with every route, without listening: tests drive it with `inject()`. */
@@ -66,10 +73,13 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     input: { limits: inputLimits(deps.config), subject: inputSubject('the request body') },
     report: reportBounds(deps.config),
   });
+  // Before authorization: a CORS preflight carries no credentials.
+  registerCors(app, deps.config.apiCorsOrigins);
   // First: every route registered after this must declare its access.
   registerAuthorization(app, deps.store, { required: deps.requireApiKey, datastoreSystemWriters: deps.config.datastoreSystemWriters });
   await registerOpenApi(app);
   healthRoutes(app, deps);
+  versionRoute(app, { version: deps.version });
   executionRoutes(app, deps);
   streamRoutes(app, deps);
   actionRoutes(app, deps);
@@ -84,7 +94,10 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   apiKeyRoutes(app, deps);
   st2AuthRoutes(app, deps);
   st2UserRoute(app, deps);
-  app.setNotFoundHandler((request, reply) => {
+  const webUi = deps.config.webUi ? createWebUi(deps.webUiRoot ?? builtWebUiRoot) : undefined;
+  app.setNotFoundHandler(async (request, reply) => {
+    // The web UI answers the paths no route has outside the API's prefixes (its deep links).
+    if (webUi?.owns(request) && (await webUi.send(request, reply))) return;
     // The path as the client sent it, before the st2 aliases rewrote it.
     sendError(reply, 404, { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.originalUrl.split('?')[0]}` });
   });

@@ -182,6 +182,34 @@ const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
   return grants;
 };
 
+/**
+ * Origins (scheme://host[:port]) a browser page may call the API from, besides its own: each is
+ * checked here so that a typo (a path, a trailing slash, a wildcard) is an error, not a silent
+ * refusal. `*` is refused: an operator names the origins they trust.
+ */
+const originList: Parser<string[]> = (raw, variable) => {
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      const bare = (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+      // Only a bare origin: `https://host/` or `https://host/app` names a page, not an origin.
+      if (bare && !entry.endsWith('/') && url.pathname === '/') origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) {
+      throw new PackrunError('CONFIG_INVALID', `${variable} takes origins (scheme://host[:port], no path, no wildcard) separated by commas, got "${entry}"`, {
+        hint: 'e.g. PACKRUN_API_CORS_ORIGINS=https://ops.example.com,http://localhost:5173',
+        details: { variable, entry },
+      });
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+};
+
 const home = (env: Env): string => path.resolve(env['PACKRUN_HOME'] ?? path.join(os.homedir(), '.packrun'));
 
 const fields = {
@@ -202,6 +230,8 @@ const fields = {
   rabbitmqPrefix: { env: 'PACKRUN_RABBITMQ_PREFIX', doc: 'Prefix of the queue and exchange names, so several installations can share one RabbitMQ vhost.', default: () => 'packrun', parse: text },
   apiHost: { env: 'PACKRUN_API_HOST', doc: 'Address the API listens on.', default: () => '127.0.0.1', parse: text },
   apiPort: { env: 'PACKRUN_API_PORT', doc: 'Port the API listens on.', default: () => 9101, parse: integer(0) },
+  apiCorsOrigins: { env: 'PACKRUN_API_CORS_ORIGINS', doc: 'Origins (scheme://host[:port], comma-separated) whose web pages may call the API from a browser (CORS preflights answered, Access-Control-Allow-Origin sent); default none: only the web UI the API serves itself (same origin). A preflight from any other origin is refused (403 CORS_ORIGIN_REFUSED).', default: (): string[] => [], parse: originList },
+  webUi: { env: 'PACKRUN_WEB_UI', doc: 'Serve the web UI (packages/web, built by scripts/setup.sh) at / of the API\'s address (on, off).', default: () => true, parse: flag },
   apiUrl: { env: 'PACKRUN_API_URL', doc: 'Where the CLI and the separate services find the API; unset: the address the API serving PACKRUN_HOME recorded in PACKRUN_HOME/run/api.json (the CLI then works on the store directly when no server runs).', default: (): string | undefined => undefined, parse: optionalText },
   apiKey: { env: 'PACKRUN_API_KEY', doc: 'API key the CLI sends; unset: the key `packrun up` wrote to PACKRUN_HOME/secrets/cli-api-key.', default: (): string | undefined => undefined, parse: optionalText, secret: true },
   runnerConcurrency: { env: 'PACKRUN_RUNNER_CONCURRENCY', doc: 'Executions one action runner runs at once (also its RabbitMQ prefetch).', default: () => 4, parse: integer(1) },

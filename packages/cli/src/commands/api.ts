@@ -4,6 +4,7 @@ import type { WorkflowEngine } from '@packrun/workflow-engine';
 import { installBuiltinPacks } from './builtin-packs.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
+import { versionText } from '../version.ts';
 
 export function register(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function register(program: Command): void {
       await installBuiltinPacks(config);
       const backends = await openStoreBackends(config, logger);
       const keyFile = await ensureCliKey(backends.store, config.home, logger);
-      const api = await startApiService({ config, ...backends, logger }).catch(async (error: unknown) => {
+      const api = await startApiService({ config, ...backends, logger , version: versionText() }).catch(async (error: unknown) => {
         await backends.close();
         throw error;
       });

@@ -5,6 +5,7 @@ import { installBuiltinPacks } from './builtin-packs.ts';
 import { sensorContainerSettings } from './sensor.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { ensureCliKey, shutdownSignal } from './service-process.ts';
+import { versionText } from '../version.ts';
 
 export function register(program: Command): void {
   program
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       await installBuiltinPacks(config, decorator);
       const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
       // A start that fails here (the API's address taken) stops what it started and lets the store go.
-      const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors }).catch(async (error: unknown) => {
+      const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors , version: versionText() }).catch(async (error: unknown) => {
         await sensors.stop();
         await backends.close();
         throw error;

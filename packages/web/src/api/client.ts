@@ -1,0 +1,162 @@
+import { readAction, readEnforcement, readExecution, readInquiry, readPack, readRule } from './shapes.ts';
+import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, User } from './types.ts';
+
+/** How the user signed in: an API key (St2-Api-Key) or an authentication token (X-Auth-Token). */
+export interface Credential {
+  kind: 'api-key' | 'token';
+  value: string;
+}
+
+/** A refusal or failure of the API, with its stable code (docs/errors.md). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    /** The error's details as the API sent them (e.g. `field`, `parameter`, `file`: where the problem is). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ExecutionQuery {
+  action?: string;
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface Api {
+  readonly credential: Credential;
+  whoami(): Promise<User>;
+  health(): Promise<{ status: string }>;
+  readiness(): Promise<Readiness>;
+  version(): Promise<string>;
+  listExecutions(query: ExecutionQuery): Promise<{ items: Execution[]; total: number }>;
+  getExecution(id: string): Promise<Execution>;
+  runAction(ref: string, parameters: Record<string, unknown>): Promise<Execution>;
+  cancelExecution(id: string): Promise<Execution>;
+  rerunExecution(execution: Execution, parameters: Record<string, unknown>): Promise<Execution>;
+  listActions(): Promise<Action[]>;
+  getAction(ref: string): Promise<Action>;
+  listInquiries(): Promise<Inquiry[]>;
+  getInquiry(id: string): Promise<Inquiry>;
+  respondToInquiry(id: string, response: Record<string, unknown>): Promise<void>;
+  listPacks(): Promise<Pack[]>;
+  /** Starts a packs.install execution; answers its id (its output is the install's progress). */
+  installPacks(sources: string[]): Promise<string>;
+  /** Starts a packs.uninstall execution; answers its id. */
+  removePacks(refs: string[]): Promise<string>;
+  /**
+   * The URL of an event stream with the credential in its query: EventSource cannot set headers.
+   * The URL is handed to EventSource only, never logged, shown or put in the page's address.
+   */
+  streamUrl(path: string): string;
+  listRules(): Promise<Rule[]>;
+  getRule(ref: string): Promise<Rule>;
+  /** Creates a rule from its file's content as JSON (with its pack). */
+  createRule(definition: Record<string, unknown>): Promise<Rule>;
+  setRuleEnabled(rule: Rule, enabled: boolean): Promise<Rule>;
+  listEnforcements(ruleRef: string): Promise<Enforcement[]>;
+}
+
+const credentialHeader = (credential: Credential): Record<string, string> =>
+  credential.kind === 'token' ? { 'X-Auth-Token': credential.value } : { 'St2-Api-Key': credential.value };
+
+const credentialQuery = (credential: Credential): string => (credential.kind === 'token' ? 'x-auth-token' : 'st2-api-key');
+
+function executionIdOf(data: unknown): string {
+  const id = typeof data === 'object' && data !== null ? (data as { execution_id?: unknown }).execution_id : undefined;
+  if (typeof id !== 'string') throw new Error('the API did not answer the id of the execution it started');
+  return id;
+}
+
+/**
+ * The one module that talks to Packrun's public API: the user's credential on every request, the
+ * API's st2 shapes read into types.ts's. `onUnauthorized` is told when the server stops taking the
+ * credential (revoked key, expired token).
+ */
+export function createApi(credential: Credential, onUnauthorized: () => void = () => undefined): Api {
+  async function call(method: string, path: string, body?: unknown): Promise<{ data: unknown; response: Response }> {
+    const response = await fetch(path, {
+      method,
+      headers: { Accept: 'application/json', ...credentialHeader(credential), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    const raw = await response.text();
+    let data: unknown = raw;
+    if ((response.headers.get('content-type') ?? '').includes('json') && raw !== '') {
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        data = raw;
+      }
+    }
+    if (!response.ok && !(method === 'GET' && path === '/api/v1/ready' && response.status === 503)) {
+      const error = typeof data === 'object' && data !== null ? (data as { code?: string; message?: string; hint?: string; details?: unknown }) : {};
+      if (response.status === 401) onUnauthorized();
+      const details = typeof error.details === 'object' && error.details !== null && !Array.isArray(error.details) ? (error.details as Record<string, unknown>) : undefined;
+      throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? `${method} ${path} answered ${response.status}`, error.hint, details);
+    }
+    return { data, response };
+  }
+  const get = async (path: string): Promise<unknown> => (await call('GET', path)).data;
+  const executionPath = (id: string): string => `/api/v1/executions/${encodeURIComponent(id)}`;
+
+  return {
+    credential,
+    whoami: async () => (await get('/api/v1/user')) as User,
+    health: async () => (await get('/api/v1/health')) as { status: string },
+    readiness: async () => (await get('/api/v1/ready')) as Readiness,
+    version: async () => ((await get('/api/v1/version')) as { version: string }).version,
+    async listExecutions(query) {
+      const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
+      if (query.action) params.set('action', query.action);
+      if (query.status) params.set('status', query.status);
+      const { data, response } = await call('GET', `/api/v1/executions?${params}`);
+      const items = (Array.isArray(data) ? data : []).map(readExecution);
+      return { items, total: Number(response.headers.get('x-total-count') ?? items.length) };
+    },
+    getExecution: async (id) => readExecution(await get(executionPath(id))),
+    runAction: async (ref, parameters) => readExecution((await call('POST', '/api/v1/executions', { action: ref, parameters })).data),
+    cancelExecution: async (id) => readExecution((await call('DELETE', executionPath(id))).data),
+    rerunExecution: async (execution, parameters) => readExecution((await call('POST', `${executionPath(execution.id)}/re_run`, { parameters })).data),
+    listActions: async () => {
+      const data = await get('/api/v1/actions');
+      return (Array.isArray(data) ? data : []).map(readAction);
+    },
+    getAction: async (ref) => readAction(await get(`/api/v1/actions/${encodeURIComponent(ref)}`)),
+    listRules: async () => {
+      const data = await get('/api/v1/rules');
+      return (Array.isArray(data) ? data : []).map(readRule);
+    },
+    getRule: async (ref) => readRule(await get(`/api/v1/rules/${encodeURIComponent(ref)}`)),
+    createRule: async (definition) => readRule((await call('POST', '/api/v1/rules', definition)).data),
+    // st2 rule enable/disable: the rule sent back as read, only `enabled` changed.
+    setRuleEnabled: async (rule, enabled) => readRule((await call('PUT', `/api/v1/rules/${encodeURIComponent(rule.ref)}`, { ...rule.raw, enabled })).data),
+    listEnforcements: async (ruleRef) => {
+      const data = await get(`/api/v1/ruleenforcements?rule_ref=${encodeURIComponent(ruleRef)}&limit=50`);
+      return (Array.isArray(data) ? data : []).map(readEnforcement);
+    },
+    listInquiries: async () => {
+      const data = await get('/api/v1/inquiries?limit=100');
+      return (Array.isArray(data) ? data : []).map(readInquiry);
+    },
+    getInquiry: async (id) => readInquiry(await get(`/api/v1/inquiries/${encodeURIComponent(id)}`)),
+    async respondToInquiry(id, response) {
+      await call('PUT', `/api/v1/inquiries/${encodeURIComponent(id)}`, { id, response });
+    },
+    listPacks: async () => {
+      const data = await get('/api/v1/packs');
+      return (Array.isArray(data) ? data : []).map(readPack);
+    },
+    installPacks: async (sources) => executionIdOf((await call('POST', '/api/v1/packs/install', { packs: sources })).data),
+    removePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/uninstall', { packs: refs })).data),
+    streamUrl: (path) => `${path}${path.includes('?') ? '&' : '?'}${credentialQuery(credential)}=${encodeURIComponent(credential.value)}`,
+  };
+}

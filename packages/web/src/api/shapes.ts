@@ -1,0 +1,157 @@
+import type { Action, Enforcement, Execution, ExecutionAction, ExecutionStatus, Inquiry, OutputChunk, Pack, ParameterSpec, Rule, StatusLogEntry } from './types.ts';
+
+/**
+ * Reads the API's records (StackStorm's shapes: snake_case, `action` an object,
+ * `start_timestamp`) into types.ts's, checking what the views rely on.
+ */
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function executionAction(raw: Json): ExecutionAction {
+  const action = raw['action'];
+  if (isObject(action)) {
+    return {
+      ref: text(action['ref']) ?? '',
+      ...(text(action['pack']) ? { pack: text(action['pack'])! } : {}),
+      ...(text(action['name']) ? { name: text(action['name'])! } : {}),
+      ...(text(action['runner_type']) ? { runner_type: text(action['runner_type'])! } : {}),
+      ...(isObject(action['parameters']) ? { parameters: action['parameters'] as Record<string, ParameterSpec> } : {}),
+    };
+  }
+  // A liveaction-style record names its action by ref only.
+  const ref = text(action) ?? '';
+  return { ref, pack: ref.split('.')[0] ?? '', name: ref.split('.').slice(1).join('.') };
+}
+
+function statusLog(raw: Json): StatusLogEntry[] {
+  const log = Array.isArray(raw['log']) ? raw['log'] : [];
+  return log.filter(isObject).map((entry) => ({ status: text(entry['status']) ?? '?', timestamp: text(entry['timestamp']) ?? '' }));
+}
+
+export function readExecution(raw: unknown): Execution {
+  if (!isObject(raw) || typeof raw['id'] !== 'string') throw new Error('the API sent an execution without an id');
+  const started = text(raw['start_timestamp']);
+  const ended = text(raw['end_timestamp']);
+  const elapsed = typeof raw['elapsed_seconds'] === 'number' ? raw['elapsed_seconds'] : undefined;
+  const context = isObject(raw['context']) ? raw['context'] : {};
+  const rule = isObject(raw['rule']) ? raw['rule'] : undefined;
+  return {
+    id: raw['id'],
+    action: executionAction(raw),
+    status: (text(raw['status']) ?? 'requested') as ExecutionStatus,
+    ...(started ? { start_timestamp: started } : {}),
+    ...(ended ? { end_timestamp: ended } : {}),
+    ...(elapsed !== undefined ? { elapsed_seconds: elapsed } : {}),
+    parameters: isObject(raw['parameters']) ? raw['parameters'] : {},
+    context,
+    ...('result' in raw ? { result: raw['result'] } : {}),
+    log: statusLog(raw),
+    ...(text(raw['parent']) ? { parent: text(raw['parent'])! } : {}),
+    ...(Array.isArray(raw['children']) ? { children: raw['children'].filter((child): child is string => typeof child === 'string') } : {}),
+    rule,
+    raw,
+  };
+}
+
+export function readAction(raw: unknown): Action {
+  if (!isObject(raw) || typeof raw['ref'] !== 'string') throw new Error('the API sent an action without a ref');
+  const unavailable = isObject(raw['unavailable']) ? (raw['unavailable'] as Action['unavailable']) : undefined;
+  return {
+    ref: raw['ref'],
+    pack: text(raw['pack']) ?? raw['ref'].split('.')[0] ?? '',
+    name: text(raw['name']) ?? raw['ref'],
+    ...(text(raw['description']) ? { description: text(raw['description'])! } : {}),
+    enabled: raw['enabled'] !== false,
+    runner_type: text(raw['runner_type']) ?? '',
+    ...(text(raw['entry_point']) ? { entry_point: text(raw['entry_point'])! } : {}),
+    parameters: isObject(raw['parameters']) ? (raw['parameters'] as Record<string, ParameterSpec>) : {},
+    ...(unavailable ? { unavailable } : {}),
+  };
+}
+
+/** An output event: st2's `st2.execution.output__create` payload. */
+export function readOutputChunk(raw: unknown): OutputChunk | undefined {
+  if (!isObject(raw)) return undefined;
+  const executionId = text(raw['execution_id']);
+  const stream = text(raw['output_type']);
+  const data = text(raw['data']);
+  if (executionId === undefined || data === undefined || (stream !== 'stdout' && stream !== 'stderr')) return undefined;
+  return { executionId, stream, data };
+}
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+
+export function readInquiry(raw: unknown): Inquiry {
+  if (!isObject(raw) || typeof raw['id'] !== 'string') throw new Error('the API sent an inquiry without an id');
+  return {
+    id: raw['id'],
+    route: text(raw['route']) ?? '',
+    ttl: typeof raw['ttl'] === 'number' ? raw['ttl'] : 0,
+    users: strings(raw['users']),
+    roles: strings(raw['roles']),
+    schema: isObject(raw['schema']) ? (raw['schema'] as Inquiry['schema']) : {},
+    ...(text(raw['parent']) ? { parent: text(raw['parent'])! } : {}),
+  };
+}
+
+export function readPack(raw: unknown): Pack {
+  if (!isObject(raw) || typeof raw['ref'] !== 'string') throw new Error('the API sent a pack without a ref');
+  const pythons = raw['python_versions'];
+  return {
+    ref: raw['ref'],
+    name: text(raw['name']) ?? raw['ref'],
+    version: text(raw['version']) ?? '',
+    ...(text(raw['description']) ? { description: text(raw['description'])! } : {}),
+    ...(text(raw['source']) ? { source: text(raw['source'])! } : {}),
+    ...(Array.isArray(pythons) ? { python_versions: pythons.map(String) } : {}),
+    ...(text(raw['path']) ? { path: text(raw['path'])! } : {}),
+    raw,
+  };
+}
+
+/**
+ * An inquiry's response schema as the run form's parameters: each property a field, required
+ * when the schema's `required` list names it (draft 4) or the property says `required: true`
+ * (st2's core.ask default schema does).
+ */
+export function inquiryFields(inquiry: Inquiry): Record<string, ParameterSpec> {
+  const required = new Set(Array.isArray(inquiry.schema.required) ? inquiry.schema.required : []);
+  const fields: Record<string, ParameterSpec> = {};
+  for (const [name, spec] of Object.entries(inquiry.schema.properties ?? {})) {
+    if (!isObject(spec)) continue;
+    fields[name] = { ...spec, required: required.has(name) || spec.required === true };
+  }
+  return fields;
+}
+
+export function readRule(raw: unknown): Rule {
+  if (!isObject(raw) || typeof raw['ref'] !== 'string') throw new Error('the API sent a rule without a ref');
+  return {
+    ref: raw['ref'],
+    name: text(raw['name']) ?? raw['ref'],
+    pack: text(raw['pack']) ?? raw['ref'].split('.')[0] ?? '',
+    ...(text(raw['description']) ? { description: text(raw['description'])! } : {}),
+    enabled: raw['enabled'] !== false,
+    trigger: isObject(raw['trigger']) ? (raw['trigger'] as Rule['trigger']) : {},
+    criteria: isObject(raw['criteria']) ? raw['criteria'] : {},
+    action: isObject(raw['action']) ? (raw['action'] as Rule['action']) : {},
+    raw,
+  };
+}
+
+export function readEnforcement(raw: unknown): Enforcement {
+  if (!isObject(raw) || typeof raw['id'] !== 'string') throw new Error('the API sent a rule enforcement without an id');
+  const rule = isObject(raw['rule']) ? raw['rule'] : {};
+  return {
+    id: raw['id'],
+    rule_ref: text(rule['ref']) ?? '',
+    trigger_instance_id: text(raw['trigger_instance_id']) ?? '',
+    ...(text(raw['execution_id']) ? { execution_id: text(raw['execution_id'])! } : {}),
+    ...(text(raw['failure_reason']) ? { failure_reason: text(raw['failure_reason'])! } : {}),
+    enforced_at: text(raw['enforced_at']) ?? '',
+    status: text(raw['status']) ?? '',
+  };
+}

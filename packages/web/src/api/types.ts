@@ -1,0 +1,159 @@
+/**
+ * The API's resources as the web UI reads them: StackStorm 3.9's shapes (snake_case, st2's field
+ * names; docs/stackstorm-compatibility.md). Only the fields the views use are typed; the rest is
+ * kept as it came (the raw JSON view shows it all).
+ */
+
+export type ExecutionStatus =
+  | 'requested'
+  | 'scheduled'
+  | 'delayed'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timeout'
+  | 'abandoned'
+  | 'canceling'
+  | 'canceled'
+  | 'pending'
+  | 'pausing'
+  | 'paused'
+  | 'resuming';
+
+export const executionStatuses: readonly ExecutionStatus[] = [
+  'requested', 'scheduled', 'delayed', 'running', 'succeeded', 'failed', 'timeout', 'abandoned', 'canceling', 'canceled', 'pending', 'pausing', 'paused', 'resuming',
+];
+
+const completedStatuses: ReadonlySet<string> = new Set(['succeeded', 'failed', 'timeout', 'abandoned', 'canceled']);
+
+export function isCompleted(status: string): boolean {
+  return completedStatuses.has(status);
+}
+
+/** A parameter's metadata: JSON Schema (draft 4) plus st2's required, default, secret, immutable, position. */
+export interface ParameterSpec {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  required?: boolean;
+  enum?: unknown[];
+  secret?: boolean;
+  immutable?: boolean;
+  position?: number;
+  minimum?: number;
+  maximum?: number;
+  items?: unknown;
+}
+
+export interface Action {
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  runner_type: string;
+  entry_point?: string;
+  parameters: Record<string, ParameterSpec>;
+  /** Packrun's: why it cannot run (its runner is missing). */
+  unavailable?: { code?: string; message?: string; runner?: string };
+}
+
+export interface ExecutionAction {
+  ref: string;
+  pack?: string;
+  name?: string;
+  runner_type?: string;
+  parameters?: Record<string, ParameterSpec>;
+}
+
+export interface StatusLogEntry {
+  status: string;
+  timestamp: string;
+}
+
+export interface Execution {
+  id: string;
+  action: ExecutionAction;
+  status: ExecutionStatus;
+  /** When it was requested (st2's start_timestamp). */
+  start_timestamp?: string;
+  end_timestamp?: string;
+  elapsed_seconds?: number;
+  parameters: Record<string, unknown>;
+  context: Record<string, unknown>;
+  result?: unknown;
+  log: StatusLogEntry[];
+  parent?: string;
+  children?: string[];
+  rule?: { ref?: string; name?: string } | undefined;
+  /** The record as the API sent it, for the raw JSON view. */
+  raw: Record<string, unknown>;
+}
+
+export interface User {
+  username: string;
+  authentication: { method: string; location: string; token_expire?: string };
+  rbac: { enabled: boolean; roles: string[]; is_admin: boolean };
+}
+
+export interface Readiness {
+  status: string;
+  store: string;
+  bus: string;
+}
+
+/** One piece of live output. */
+export interface OutputChunk {
+  executionId: string;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+/** A pending inquiry (st2's InquiryResponseAPI): who may respond, and the JSON Schema a response must match. */
+export interface Inquiry {
+  id: string;
+  route: string;
+  /** Minutes it waits for a response; 0: no limit. */
+  ttl: number;
+  users: string[];
+  roles: string[];
+  schema: { type?: string; properties?: Record<string, ParameterSpec>; required?: string[] | boolean; [field: string]: unknown };
+  /** The execution of the workflow that asked, if any. */
+  parent?: string;
+}
+
+/** An installed pack (st2's PackAPI), with Packrun's `source`. */
+export interface Pack {
+  ref: string;
+  name: string;
+  version: string;
+  description?: string;
+  source?: string;
+  python_versions?: string[];
+  path?: string;
+  raw: Record<string, unknown>;
+}
+
+/** A rule (st2's RuleAPI): when its trigger fires and its criteria match, it runs its action. */
+export interface Rule {
+  ref: string;
+  name: string;
+  pack: string;
+  description?: string;
+  enabled: boolean;
+  trigger: { type?: string; parameters?: Record<string, unknown> };
+  criteria: Record<string, unknown>;
+  action: { ref?: string; parameters?: Record<string, unknown> };
+  raw: Record<string, unknown>;
+}
+
+/** One time a rule's trigger fired and its criteria matched (st2's RuleEnforcementAPI). */
+export interface Enforcement {
+  id: string;
+  rule_ref: string;
+  trigger_instance_id: string;
+  execution_id?: string;
+  failure_reason?: string;
+  enforced_at: string;
+  status: string;
+}

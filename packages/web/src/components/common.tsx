@@ -1,0 +1,52 @@
+import type { ComponentChildren } from 'preact';
+import { ApiError } from '../api/client.ts';
+import { followLink } from '../router.ts';
+
+export function Link(props: { href: string; class?: string; children: ComponentChildren; 'aria-current'?: 'page' | undefined }) {
+  return (
+    <a href={props.href} class={props.class} onClick={followLink} aria-current={props['aria-current']}>
+      {props.children}
+    </a>
+  );
+}
+
+/** A time in the browser's zone, the ISO form (UTC) in its title and datetime. */
+export function Time({ value }: { value: string | undefined }) {
+  if (!value) return <span class="muted">—</span>;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return <span>{value}</span>;
+  return (
+    <time dateTime={date.toISOString()} title={date.toISOString()}>
+      {date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })}
+    </time>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`status status-${status.replace(/[^a-z_]/g, '')}`}>{status}</span>;
+}
+
+export function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return '—';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+/** An error of the API as the user can act on it: its message, its hint and its code. */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (error === undefined || error === null) return null;
+  const apiError = error instanceof ApiError ? error : undefined;
+  return (
+    <div class="error" role="alert">
+      <strong>{apiError ? apiError.message : error instanceof Error ? error.message : String(error)}</strong>
+      {apiError?.hint ? <p>{apiError.hint}</p> : null}
+      {apiError ? <p class="muted small">{apiError.code}</p> : null}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return <p class="muted" role="status">Loading {what}…</p>;
+}

@@ -1,0 +1,109 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Pack } from '../api/types.ts';
+import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { navigate } from '../router.ts';
+import { useSession } from '../session.ts';
+
+/**
+ * The installed packs, with install (from a folder on the server, a git URL, a tarball or an index
+ * name) and remove for a role that may. Both start an execution (packs.install, packs.uninstall)
+ * whose page shows its progress live.
+ */
+export function PacksView() {
+  const { api, mayAdminister } = useSession();
+  const [packs, setPacks] = useState<Pack[]>();
+  const [error, setError] = useState<unknown>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    let live = true;
+    api.listPacks().then((found) => live && setPacks(found), (caught: unknown) => live && setError(caught));
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  async function start(operation: () => Promise<string>): Promise<void> {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      navigate(`/executions/${encodeURIComponent(await operation())}`);
+    } catch (caught) {
+      setActionError(caught);
+      setBusy(false);
+    }
+  }
+
+  function install(event: Event): void {
+    event.preventDefault();
+    const sources = String(new FormData(event.currentTarget as HTMLFormElement).get('source') ?? '')
+      .split(/\s+/)
+      .filter(Boolean);
+    if (sources.length === 0) {
+      setActionError(new Error('Name a pack to install: a folder or tarball on the server, a git or tarball URL, or an index name.'));
+      return;
+    }
+    void start(() => api.installPacks(sources));
+  }
+
+  return (
+    <main id="main">
+      <h1>Packs</h1>
+      {mayAdminister ? (
+        <form class="card" onSubmit={install} aria-label="Install packs">
+          <div class="field field-text">
+            <label for="pack-source">Install from</label>
+            <input id="pack-source" name="source" type="text" autocomplete="off" spellcheck={false} placeholder="/srv/packs/mypack, https://github.com/org/pack.git, pack.tar.gz, or an index name" aria-describedby="pack-source-help" />
+            <p id="pack-source-help" class="muted small">
+              Several separated by spaces; name=version or URL=ref picks a version. The install's progress opens as its execution.
+            </p>
+          </div>
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Starting…' : 'Install'}
+          </button>
+        </form>
+      ) : null}
+      <ErrorNote error={actionError} />
+      <ErrorNote error={error} />
+      {packs === undefined && !error ? <Loading what="the packs" /> : null}
+      {packs ? (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Pack</th>
+                <th scope="col">Version</th>
+                <th scope="col">Source</th>
+                <th scope="col">Python</th>
+                <th scope="col">Description</th>
+                {mayAdminister ? <th scope="col"><span class="visually-hidden">Remove</span></th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {packs.map((pack) => (
+                <tr key={pack.ref} data-pack={pack.ref}>
+                  <th scope="row" data-label="Pack">
+                    <Link href={`/actions?pack=${encodeURIComponent(pack.ref)}`}>{pack.ref}</Link>
+                  </th>
+                  <td data-label="Version">{pack.version}</td>
+                  <td data-label="Source" class="mono">{pack.source ?? <span class="muted">—</span>}</td>
+                  <td data-label="Python">{pack.python_versions?.join(', ') ?? <span class="muted">—</span>}</td>
+                  <td data-label="Description">{pack.description ?? ''}</td>
+                  {mayAdminister ? (
+                    <td data-label="">
+                      {pack.ref === 'core' || pack.ref === 'packs' ? null : (
+                        <button type="button" disabled={busy} onClick={() => void start(() => api.removePacks([pack.ref]))} aria-label={`Remove ${pack.ref}`}>
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </main>
+  );
+}

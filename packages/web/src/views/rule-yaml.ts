@@ -1,0 +1,28 @@
+/** A rule's YAML that does not parse, or is not a mapping: where, when the parser says. */
+export class RuleYamlError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'RuleYamlError';
+  }
+}
+
+/**
+ * A rule file's YAML as the JSON the API takes. js-yaml is loaded only when a rule is created (it
+ * is not part of the first page load), with its core schema: data only, no tags that build
+ * objects or run anything.
+ */
+export async function parseRuleYaml(source: string): Promise<Record<string, unknown>> {
+  const { load, CORE_SCHEMA, YAMLException } = await import('js-yaml');
+  let parsed: unknown;
+  try {
+    parsed = load(source, { schema: CORE_SCHEMA });
+  } catch (error) {
+    if (error instanceof YAMLException) throw new RuleYamlError(`the YAML does not parse: ${error.reason}`, error.mark ? error.mark.line + 1 : undefined);
+    throw error;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RuleYamlError('a rule is a YAML mapping (name, pack, trigger, criteria, action)');
+  return parsed as Record<string, unknown>;
+}
