@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCompleted, type ExecutionRecord, type St2Execution } from '@packrun/core';
+import { isCompleted, type St2Execution } from '@packrun/core';
 import { runPackrunCli } from '../helpers/packrun-cli.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from './harness.ts';
@@ -22,7 +22,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type Shown = ExecutionRecord & { resultOmitted?: boolean; resultUrl?: string; outputUrl?: string };
+type Shown = St2Execution;
 
 async function run(action: string, parameters: Record<string, unknown>): Promise<Shown> {
   const created = await stack.call('POST', '/api/v1/executions', { action, parameters });
@@ -38,31 +38,33 @@ describe('big results and output', () => {
     const record = await run('hostile_results.big_result', { mib: 1 });
     expect(record.status).toBe('succeeded');
     expect(record.result).toBeUndefined();
-    expect(record).toMatchObject({ resultOmitted: true, resultUrl: `/api/v1/executions/${record.id}/result`, outputUrl: `/api/v1/executions/${record.id}/output` });
-    expect(record.resultSize).toBeGreaterThan(1024 * 1024);
+    expect(record).toMatchObject({ result_omitted: true, result_url: `/api/v1/executions/${record.id}/result`, output_url: `/api/v1/executions/${record.id}/output` });
+    expect(record.result_size).toBeGreaterThan(1024 * 1024);
     expect(record).not.toHaveProperty('resultBlobs');
+    expect(record).not.toHaveProperty('result_blobs');
 
     const list = await stack.call('GET', '/api/v1/executions?action=hostile_results.big_result&limit=10');
     expect(list.body.length).toBeLessThan(16 * 1024);
-    expect(list.json<Shown[]>()[0]).toMatchObject({ id: record.id, resultOmitted: true, resultSize: record.resultSize });
+    expect(list.json<Shown[]>()[0]).toMatchObject({ id: record.id, result_omitted: true, result_size: record.result_size });
 
-    const whole = await stack.call('GET', record.resultUrl!);
+    const whole = await stack.call('GET', record.result_url!);
     expect(whole.statusCode).toBe(200);
     expect(whole.headers['content-type']).toMatch(/^application\/json/);
-    expect(whole.rawPayload.length).toBe(record.resultSize);
+    expect(whole.rawPayload.length).toBe(record.result_size);
     expect(whole.json<{ result: string; exit_code: number }>()).toMatchObject({ result: 'x'.repeat(1024 * 1024), exit_code: 0 });
   });
 
-  it('streams 200 KiB of output from its blob, and the JSON output route still has both streams', async () => {
+  it("streams 200 KiB of output from its blob, each stream alone or both as st2's output route gives them", async () => {
     const record = await run('core.local', { cmd: 'head -c 204800 /dev/zero | tr "\\0" o; echo; echo to-stderr >&2' });
     expect(record.status).toBe('succeeded');
-    expect(record.outputSize).toMatchObject({ stdout: 204_800 });
-    const stdout = await stack.call('GET', `/api/v1/executions/${record.id}/output?stream=stdout`);
+    expect(record.output_size).toMatchObject({ stdout: 204_800 });
+    const stdout = await stack.call('GET', `/api/v1/executions/${record.id}/output?output_type=stdout`);
     expect(stdout.headers['content-type']).toMatch(/^text\/plain/);
     expect(stdout.body).toBe('o'.repeat(204_800));
-    const both = (await stack.call('GET', `/api/v1/executions/${record.id}/output`)).json<{ stdout: string; stderr: string; complete: boolean }>();
-    expect(both).toMatchObject({ stderr: 'to-stderr', complete: true });
-    expect(both.stdout).toHaveLength(204_800);
+    const stderr = await stack.call('GET', `/api/v1/executions/${record.id}/output?output_type=stderr`);
+    expect(stderr.body).toBe('to-stderr');
+    const both = await stack.call('GET', `/api/v1/executions/${record.id}/output`);
+    expect(both.body).toBe(`${'o'.repeat(204_800)}to-stderr`);
   });
 
   it('answers the result route of an execution without a result with EXECUTION_NO_RESULT', async () => {

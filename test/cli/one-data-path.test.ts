@@ -123,8 +123,8 @@ describe('with no server running', () => {
     const seen = await api.call<{ status: string; output_size: { stdout: number } }>('GET', `/api/v1/executions/${id}`);
     expect(seen.status).toBe(200);
     expect(seen.body).toMatchObject({ status: 'succeeded', output_size: { stdout: record.output_size.stdout } });
-    const output = await api.call<{ stdout: string }>('GET', `/api/v1/executions/${id}/output`);
-    expect(output.body.stdout.split('\n')).toHaveLength(2000);
+    const output = await fetch(`${recorded.url}/api/v1/executions/${id}/output?output_type=stdout`, { headers: { 'x-api-key': api.key } });
+    expect((await output.text()).split('\n')).toHaveLength(2000);
 
     // Done through the server now, seen offline after it stops: one store.
     const onServer = await packrun(['run', 'core.echo', 'message=on the server', '--json']);
@@ -154,7 +154,8 @@ describe('with no server running', () => {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     await writeFile(file, JSON.stringify({ url: deadUrl, pid: process.pid, startTime, bootId, host: 'vm', startedAt: new Date().toISOString() }));
     const unreachable = await packrun(['key', 'set', 'offline', 'changed behind its back']);
-    expect(unreachable.code).toBe(2);
+    // Not available now (docs/errors.md, exit statuses): 3, not a refusal.
+    expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toContain(`error [API_UNREACHABLE]: the Packrun API at ${deadUrl} (the server of PACKRUN_HOME (process ${process.pid}`);
     await rm(file);
     expect((await packrun(['key', 'get', 'offline'])).stdout).toBe('set while down\n');
@@ -174,9 +175,10 @@ describe('with no server running', () => {
     ]);
     clearInterval(watch);
     // A server started meanwhile refuses too, naming the run, rather than reap an execution it cannot see.
-    expect(server.code).toBe(2);
+    // Held by another process: not available now (docs/errors.md, exit statuses).
+    expect(server.code).toBe(3);
     expect(server.stderr).toContain(`error [STORE_LOCKED]: the embedded store in ${home.paths.store} is in use by process ${holder.child.pid}`);
-    expect(blocked.code).toBe(2);
+    expect(blocked.code).toBe(3);
     expect(blocked.stderr).toContain('error [STORE_LOCKED]');
     expect(blocked.stderr).toContain(`in use by process ${holder.child.pid}`);
     expect(blocked.stderr).toContain(`no Packrun server answers for ${home.home}`);
@@ -187,7 +189,7 @@ describe('with no server running', () => {
 
     // A PACKRUN_API_URL named and not answering is an error, not a reason to work elsewhere.
     const named = await packrun(['key', 'get', 'offline'], { ...cli, PACKRUN_API_URL: `http://127.0.0.1:${await freePort()}` });
-    expect(named.code).toBe(2);
+    expect(named.code).toBe(3);
     expect(named.stderr).toContain('API_UNREACHABLE');
     expect(named.stderr).toContain('unset PACKRUN_API_URL');
   });

@@ -346,7 +346,7 @@ describe('StackStorm examples pack under Packrun', () => {
     const skipped = warnings.filter((warning) => warning.includes('rule not registered'));
     expect(skipped).toHaveLength(Object.keys(cannotFire).length);
     for (const file of ['sample_rule_file_watch.yaml']) {
-      expect(skipped.some((warning) => warning.startsWith(`examples: rules/${file}: `))).toBe(true);
+      expect(skipped.some((warning) => warning.startsWith(`examples: rule not registered: rules/${file}`))).toBe(true);
     }
     expect(skipped.some((warning) => warning.includes('linux.file_watch.line'))).toBe(true);
     const output = (await deployment.call('GET', `/api/v1/executions/${id}/output?output_type=stdout`)).body;

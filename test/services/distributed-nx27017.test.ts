@@ -35,7 +35,7 @@ function start(args: string[], extra: Record<string, string>, ready: RegExp): Pr
 }
 
 async function keyFor(user: string, role: string): Promise<string> {
-  const created = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user, role, description: `${user} of the nx-27017 test` });
+  const created = await api.call<{ key: string }>('POST', '/api/v1/apikeys', { user, role, metadata: { description: `${user} of the nx-27017 test` } });
   expect(created.status).toBe(201);
   return created.body.key;
 }

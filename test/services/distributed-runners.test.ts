@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 async function startRunner(name: string): Promise<{ process: PackrunProcess; id: string }> {
-  const created = await api.call<{ key: string; id: string }>('POST', '/api/v1/apikeys', { user: name, role: 'runner', description: 'test runner' });
+  const created = await api.call<{ key: string; id: string }>('POST', '/api/v1/apikeys', { user: name, role: 'runner', metadata: { description: 'test runner' } });
   expect(created.status).toBe(201);
   const runner = startPackrun(['action-runner'], { ...env, PACKRUN_API_KEY: created.body.key, PACKRUN_RUNNER_CONCURRENCY: '4' });
   processes.push(runner);

@@ -25,6 +25,7 @@ import { inquiryRoutes } from './routes/inquiries.ts';
 import { requestForLog } from './request-log.ts';
 import { st2AuthRoutes } from './st2/auth-routes.ts';
 import { canonicalApiUrl } from './st2/path-aliases.ts';
+import { acceptPythonBooleans } from './st2/query-booleans.ts';
 import { st2UserRoute } from './st2/user-route.ts';
 import type { InquiryService } from './inquiries/inquiry-service.ts';
 import { registerCors } from './web/cors.ts';
@@ -75,6 +76,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   });
   // Before authorization: a CORS preflight carries no credentials.
   registerCors(app, deps.config.apiCorsOrigins);
+  acceptPythonBooleans(app);
   // First: every route registered after this must declare its access.
   registerAuthorization(app, deps.store, { required: deps.requireApiKey, datastoreSystemWriters: deps.config.datastoreSystemWriters });
   await registerOpenApi(app);
