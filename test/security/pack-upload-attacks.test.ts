@@ -115,9 +115,17 @@ describe('pack uploads refuse hostile archives', () => {
 
   it('never reads outside the uploads folder for an install naming upload:<anything>', async () => {
     const api = await apiAt(url, home);
-    for (const source of ['upload:../../etc/passwd', 'upload:/etc/passwd', 'upload:']) {
-      const created = await api.call<{ id: string }>('POST', '/api/v1/packs/install', { source });
-      const id = created.body.id;
+    // A path in it is refused by the API's source check before any execution starts.
+    for (const source of ['upload:../../etc/passwd', 'upload:/etc/passwd']) {
+      const refused = await api.call<{ code: string }>('POST', '/api/v1/packs/install', { packs: [source] });
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('PACK_SOURCE_INVALID');
+    }
+    // Anything else that is not an upload's id fails in the installer, which reads no file for it.
+    for (const source of ['upload:', 'upload:0123456789abcdef', 'upload:..']) {
+      const created = await api.call<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [source] });
+      expect(created.status).toBe(202);
+      const id = created.body.execution_id;
       let record: { status?: string; error?: { type: string } } = {};
       await retryUntil(async () => {
         record = (await api.call<typeof record>('GET', `/api/v1/executions/${id}`)).body;
