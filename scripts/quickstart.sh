@@ -40,5 +40,6 @@ echo "==> a shell script action"
 packrun run examples.greet name=Ann times=2 shout=true
 echo
 echo "Packrun is up on its embedded store (data in $PACKRUN_HOME)."
+echo "Web UI: ${PACKRUN_API_URL:-http://127.0.0.1:9101}/ (sign in with the API key in $PACKRUN_HOME/secrets/cli-api-key)"
 echo "Try: export PATH=\"$repo/bin:\$PATH\"; packrun execution list; packrun action list"
 echo "Stop it with: kill \$(cat $pidfile)"
