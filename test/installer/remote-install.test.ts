@@ -122,8 +122,8 @@ exec "${realUv}" "$@"
     const id = /\(execution ([0-9a-f]+)\)/.exec(cli.stderr())?.[1];
     const running = await api.call<{ status: string }>('GET', `/api/v1/executions/${id}`);
     expect(running.body.status).toBe('running');
-    const output = await api.call<{ stdout: string }>('GET', `/api/v1/executions/${id}/output`);
-    expect(output.body.stdout).toContain('  downloading gated-1.0-py3-none-any.whl');
+    const output = await fetch(`${remoteEnv['PACKRUN_API_URL']}/api/v1/executions/${id}/output?output_type=stdout`, { headers: { 'x-api-key': api.key } });
+    expect(await output.text()).toContain('  downloading gated-1.0-py3-none-any.whl');
     await writeFile(gate(), '');
     const result = await cli.done;
     expect(result.code).toBe(0);
