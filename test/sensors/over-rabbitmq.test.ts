@@ -95,11 +95,11 @@ describe('sensor container and rules engine over RabbitMQ', () => {
   it('shows sensor state to an API without the container, and restarts through the store', async () => {
     const app = Fastify();
     sensorApiRoutes(app, { store });
-    const get = async () => (await app.inject({ method: 'GET', url: '/api/v1/sensors/nodesense.Emitter' })).json() as { status: string; pid?: number; starts: number };
+    const get = async () => (await app.inject({ method: 'GET', url: '/api/v1/sensortypes/nodesense.Emitter' })).json() as { status: string; pid?: number; starts: number };
     await retryUntil(async () => (await get()).status === 'running', { what: 'the reported state' });
     const before = await get();
     expect(before.pid).toBeGreaterThan(0);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/sensors/nodesense.Emitter/restart' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/sensortypes/nodesense.Emitter/restart' })).statusCode).toBe(200);
     await retryUntil(async () => {
       const now = await get();
       return now.status === 'running' && now.pid !== before.pid;
