@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames, type St2Execution, type RuleEnforcementRecord } from '@packrun/core';
+import { queueNames, type St2Execution } from '@packrun/core';
 import { nx27017Skipped, startNx27017, type Nx27017 } from '../helpers/nx-27017.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { emitterOnlyPack, writePack } from '../sensors/sensor-fixtures.ts';
@@ -113,9 +113,9 @@ describe.skipIf(skipped !== undefined)('the distributed shape against nx-27017 (
     expect(executions).toHaveLength(1);
     const [execution] = executions;
     expect(execution).toMatchObject({ action: { ref: 'core.local' }, rule: { ref: 'nodesense.third_tick' }, result: { stdout: 'tick 3 of 1.0.0' } });
-    const enforcements = (await api.call<RuleEnforcementRecord[]>('GET', '/api/v1/ruleenforcements?rule=nodesense.third_tick')).body;
-    expect(enforcements.map((enforcement) => [enforcement.status, enforcement.execution])).toEqual([['succeeded', execution!.id]]);
-    const instance = await api.call<{ payload: { n: number } }>('GET', `/api/v1/triggerinstances/${enforcements[0]!.triggerInstance}`);
+    const enforcements = (await api.call<Array<{ status: string; execution_id: string; trigger_instance_id: string }>>('GET', '/api/v1/ruleenforcements?rule_ref=nodesense.third_tick')).body;
+    expect(enforcements.map((enforcement) => [enforcement.status, enforcement.execution_id])).toEqual([['succeeded', execution!.id]]);
+    const instance = await api.call<{ payload: { n: number } }>('GET', `/api/v1/triggerinstances/${enforcements[0]!.trigger_instance_id}`);
     expect(instance.body.payload.n).toBe(3);
   });
 });
