@@ -85,7 +85,10 @@ const lines: string[] = [
   '# Benchmarks',
   '',
   `Written by \`node --import tsx bench/run-all.ts\` on ${startedAt.toISOString()}: ${os.cpus().length} cores, load average at start ${load}`,
-  '(other work was running on the machine: read the ratios to the baseline of the same run, not the absolute figures).',
+  // The 1-minute load average beside the core count says whether absolute figures can be trusted.
+  (os.loadavg()[0] ?? 0) < 0.5 * os.cpus().length
+    ? '(the machine was otherwise quiet; still, the ratios to the baseline of the same run are the figures to compare across machines).'
+    : '(other work was running on the machine: read the ratios to the baseline of the same run, not the absolute figures).',
   'Benchmarks are never timed assertions in tests. Warm spawning and what bounds each figure: docs/fast-spawn.md.',
   '',
 ];
