@@ -72,7 +72,8 @@ function runBench(bench: Bench): Promise<Ran> {
 }
 
 const startedAt = new Date();
-const load = os.loadavg().map((value) => value.toFixed(1)).join(', ');
+const loadAtStart = os.loadavg();
+const load = loadAtStart.map((value) => value.toFixed(1)).join(', ');
 const results: Ran[] = [];
 for (const bench of benches) {
   if (only && !only.has(bench.key)) continue;
@@ -86,7 +87,7 @@ const lines: string[] = [
   '',
   `Written by \`node --import tsx bench/run-all.ts\` on ${startedAt.toISOString()}: ${os.cpus().length} cores, load average at start ${load}`,
   // The 1-minute load average beside the core count says whether absolute figures can be trusted.
-  (os.loadavg()[0] ?? 0) < 0.5 * os.cpus().length
+  (loadAtStart[0] ?? 0) < 0.5 * os.cpus().length
     ? '(the machine was otherwise quiet; still, the ratios to the baseline of the same run are the figures to compare across machines).'
     : '(other work was running on the machine: read the ratios to the baseline of the same run, not the absolute figures).',
   'Benchmarks are never timed assertions in tests. Warm spawning and what bounds each figure: docs/fast-spawn.md.',
