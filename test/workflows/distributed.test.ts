@@ -13,7 +13,8 @@ import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/
  * MongoDB, `packrun api` owns the embedded store and steps the workflows itself, and a separate
  * `packrun action-runner` runs their tasks. With MongoDB (PACKRUN_TEST_MONGODB_URL), two
  * `packrun workflow-engine` processes share the workflows, and the one holding a workflow is
- * SIGKILLed mid-way: the other finishes it, every task run once.
+ * SIGKILLed mid-way: the other finishes it, every task run once. Without it, the process stepping
+ * the workflows is `packrun api` itself, and it is the one SIGKILLed and started again.
  */
 const rabbitUrl = process.env['PACKRUN_TEST_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const mongoUrl = process.env['PACKRUN_TEST_MONGODB_URL'];
@@ -40,7 +41,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function deployment(extra: Record<string, string> = {}): Promise<{ home: PackrunHome; env: Record<string, string>; api: Awaited<ReturnType<typeof apiAt>> }> {
+async function deployment(extra: Record<string, string> = {}): Promise<{ home: PackrunHome; env: Record<string, string>; api: Awaited<ReturnType<typeof apiAt>>; server: PackrunProcess }> {
   const home = await homeWithPacks(['core', '../test/workflows/packs/wftest']);
   const port = await freePort();
   const prefix = `packrun-test-wf-${process.pid}-${Date.now().toString(36)}`;
@@ -65,7 +66,7 @@ async function deployment(extra: Record<string, string> = {}): Promise<{ home: P
   const runner = startPackrun(['action-runner'], { ...env, PACKRUN_API_KEY: created.body.key });
   processes.push(runner);
   await runner.waitForOutput(/action runner \S+ consuming/);
-  return { home, env, api };
+  return { home, env, api, server };
 }
 
 type Api = Awaited<ReturnType<typeof apiAt>>;
@@ -97,6 +98,28 @@ describe('workflows in the distributed deployment', () => {
       ['3 2 1 far', false],
     ]);
   }, 180_000);
+
+  it('packrun api, stepping the workflows on the embedded store, is SIGKILLed while a task runs on the action runner: started again, it finishes the workflow, every task once', async () => {
+    const { env, api, server } = await deployment();
+    const tempfile = path.join(scratch, 'api-killed-wait');
+    writeFileSync(tempfile, '');
+    const started = (await api.call<St2Execution>('POST', '/api/v1/executions', { action: 'wftest.wait_for_file', parameters: { tempfile } })).body;
+    await retryUntil(async () => (await children(api, started.id)).some((task) => task.status === 'running'), { withinMs: 60_000, what: 'the wait task running' });
+    server.signal('SIGKILL');
+    await server.exited;
+    // The task ends while nothing steps the workflow: the runner holds its outcome until the API is back.
+    rmSync(tempfile);
+    const again = startPackrun(['api'], env);
+    processes.push(again);
+    await again.waitForOutput(/packrun api listening/);
+    const done = await finished(api, started.id);
+    expect(done.status).toBe('succeeded');
+    const tasks = await children(api, started.id);
+    expect(tasks.map((task) => [task.action.ref, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
+      ['core.local', 'succeeded', 1],
+      ['core.echo', 'succeeded', 1],
+    ]);
+  }, 240_000);
 
   it.skipIf(mongoUrl === undefined)('two workflow-engine processes on MongoDB: the one holding a workflow is SIGKILLed mid-way, the other finishes it, every task once', async () => {
     const { env, api } = await deployment({ PACKRUN_MONGODB_URL: mongoUrl! });
