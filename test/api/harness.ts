@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createInProcessBus, createLogger, loadConfig, openEmbeddedStore, openKeyValues, type Bus, type KeyValues, type Store } from '@packrun/core';
 import { createApiKey, startApiService, type ApiService } from '@packrun/api';
-import { startActionRunnerService, type ActionRunnerService } from '@packrun/action-runner';
+import { startActionRunnerService, type ActionRunnerService, type ExecutionLedger } from '@packrun/action-runner';
 import { startWorkflowEngine, type WorkflowEngine } from '@packrun/workflow-engine';
 import { homeWithPacks, repoRoot, type PackrunHome } from '../runner/fixtures.ts';
 
@@ -34,6 +34,8 @@ export async function startStack(options: {
   beforeStore?: (home: PackrunHome) => Promise<void> | void;
   /** Runs the workflow engine too. */
   workflows?: boolean;
+  /** The ledger the runner is given, made from the API's (a test injecting a fault). */
+  runnerLedger?: (ledger: ExecutionLedger) => ExecutionLedger;
 }): Promise<ServiceStack> {
   const home = await homeWithPacks(options.packs, { PACKRUN_RUNNER_HEARTBEAT: '1', PACKRUN_API_PORT: '0', ...options.env });
   await options.beforeStore?.(home);
@@ -47,7 +49,7 @@ export async function startStack(options: {
     config,
     paths: home.paths,
     bus,
-    ledger: api.ledger,
+    ledger: options.runnerLedger ? options.runnerLedger(api.ledger) : api.ledger,
     datastore: keyValues,
     logger,
     heartbeatMs: 1000,

@@ -25,8 +25,9 @@ export function createHttpLedger(endpoint: ApiEndpoint): ExecutionLedger {
       return (await apiRequest<ClaimDecision>(endpoint, 'POST', runnerPath(runnerId, 'claim'), { executionId, redelivered, ...(apiToken ? { apiToken } : {}) }))!;
     },
     async complete({ runnerId, ...rest }: CompleteRequest): Promise<void> {
-      // Results are the one thing a runner must not lose: keep retrying while the API is away.
-      await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'complete'), rest, { retryForMs: 10 * 60_000 });
+      // Results are the one thing a runner must not lose: the runner service retries this for as
+      // long as the API stays away; each call gives up after a minute so that it says so meanwhile.
+      await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'complete'), rest, { retryForMs: 60_000 });
     },
     async release({ executionId, runnerId }): Promise<void> {
       await apiRequest(endpoint, 'POST', runnerPath(runnerId, 'release'), { executionId });

@@ -5,6 +5,7 @@ import {
   actionApiVariables,
   currentProcessIdentity,
   packGetsApi,
+  isPackrunError,
   isStoreWriteFault,
   nowIso,
   toFailure,
@@ -88,9 +89,10 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
 
   /**
    * Stores the end of an execution, again and again while the store's disk refuses even the
-   * failure the ledger makes of a refused result: handed back instead, the request would come to
-   * this runner again and be skipped as its own, leaving the execution running for ever. The
-   * execution stays in flight meanwhile, so heartbeats keep saying this runner holds it.
+   * failure the ledger makes of a refused result, or while the API (a distributed runner's ledger)
+   * stays away: handed back instead, the request would come to this runner again and be skipped
+   * as its own, leaving the execution running for ever. The execution stays in flight meanwhile,
+   * so heartbeats keep saying this runner holds it.
    */
   async function completeDurably(request: Parameters<ExecutionLedger['complete']>[0]): Promise<void> {
     for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 30_000)) {
@@ -98,8 +100,10 @@ export async function startActionRunnerService(options: ActionRunnerServiceOptio
         await ledger.complete(request);
         return;
       } catch (error) {
-        if (!isStoreWriteFault(error) || stopping) throw error;
-        logger.error({ err: error, executionId: request.executionId, retryInMs: delayMs }, 'the store refuses to record the end of an execution; trying again');
+        const apiAway = isPackrunError(error) && error.code === 'RUNNER_API_UNREACHABLE';
+        if (!(isStoreWriteFault(error) || apiAway) || stopping) throw error;
+        const why = apiAway ? 'the API does not answer' : 'the store refuses';
+        logger.error({ err: error, executionId: request.executionId, retryInMs: delayMs }, `${why} to record the end of an execution; holding it and trying again`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
