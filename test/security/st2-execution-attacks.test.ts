@@ -58,6 +58,23 @@ describe("st2's execution routes under attack", () => {
     }
   });
 
+  it('a delay changes nothing of who may do what: an observer cannot start one, an operator cannot run it as another user, nor hold it past 7 days', async () => {
+    const before = await stack.store.executions.count({});
+    const observer = await as('observer', 'POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true' }, delay: 60_000 });
+    expect(observer.statusCode).toBe(403);
+    const asAnother = await as('operator', 'POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true' }, user: 'tester', delay: 60_000 });
+    expect(asAnother.statusCode).toBe(403);
+    const tooLong = await as('operator', 'POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true' }, delay: 7 * 24 * 3600 * 1000 + 1 });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json<{ message: string }>().message).toMatch(/delay/);
+    expect(await stack.store.executions.count({})).toBe(before);
+    // A delayed execution of the operator's own is canceled by an observer no more than a running one.
+    const own = (await as('operator', 'POST', '/api/v1/executions', { action: 'core.local', parameters: { cmd: 'true' }, delay: 60_000 })).json<St2Execution>();
+    expect(own.status).toBe('delayed');
+    expect((await as('observer', 'DELETE', `/api/v1/executions/${own.id}`)).statusCode).toBe(403);
+    expect((await as('operator', 'DELETE', `/api/v1/executions/${own.id}`)).json<St2Execution>().status).toBe('canceled');
+  });
+
   it('never shows a secret parameter, however include_attributes or exclude_attributes ask', async () => {
     const created = await stack.call('POST', '/api/v1/executions', { action: 'apitest.secret_length', parameters: { token: secret, label: 'x' } });
     expect(created.statusCode).toBe(201);

@@ -219,8 +219,12 @@ describe('action policies across two action-runner processes', () => {
     expect(chain[0]!.context['policies']).toBeUndefined();
     expect(chain[1]!.context['policies']).toEqual({ retry: { applied_policy: 'policed.flaky_retry', retry_count: 1, retried_liveaction_id: chain[0]!.id } });
     expect(chain[2]!.context['policies']).toEqual({ retry: { applied_policy: 'policed.flaky_retry', retry_count: 2, retried_liveaction_id: chain[1]!.id } });
-    // The delay (0.5 s) between an end and the retry's request.
-    expect(Date.parse(chain[1]!.start_timestamp) - Date.parse(chain[0]!.end_timestamp!)).toBeGreaterThanOrEqual(450);
+    // The retry is requested when the execution ends and waits `delayed` for the delay (0.5 s), kept in the store.
+    expect(chain[1]!.delay).toBe(500);
+    expect(chain[1]!.log.map((change) => change.status).slice(0, 3)).toEqual(['requested', 'delayed', 'requested']);
+    // Released (requested again) once the delay passed; a runner may take it before it is marked scheduled.
+    const released = chain[1]!.log[2]!;
+    expect(Date.parse(released.timestamp) - Date.parse(chain[0]!.end_timestamp!)).toBeGreaterThanOrEqual(450);
   }, 60_000);
 
   it('action.retry on timeout retries a timed-out execution once', async () => {

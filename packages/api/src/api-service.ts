@@ -127,6 +127,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   // The in-process bus loses its queue with the process: what was queued before a restart is queued again.
   const restored = await executions.requeueUnqueued({ includeScheduled: bus.kind === 'inprocess', olderThanMs: 0 });
   if (restored > 0) logger.info({ restored }, 'executions queued again after a restart');
+  // Delays that ran out while no API ran are scheduled now; the next one due gets a timer.
+  await executions.releaseDelayed();
 
   let sweeping = false;
   const sweep = async (): Promise<void> => {
@@ -137,6 +139,8 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
       await ledger.reconcilePolicies();
       await inquiries.expire();
       if (bus.ready) await executions.requeueUnqueued({ includeScheduled: false, olderThanMs: requeueAfterMs });
+      // Another API on the same store may have taken a delayed execution this one's timer waits for.
+      await executions.releaseDelayed();
     } catch (error) {
       logger.warn({ err: error }, 'execution sweep failed; retrying next beat');
     } finally {
@@ -156,6 +160,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     async close(): Promise<void> {
       forgetAddress();
       clearInterval(sweeper);
+      executions.stop();
       stalls.stop();
       await retention.stop();
       builtins.stop();

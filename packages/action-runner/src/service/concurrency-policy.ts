@@ -36,7 +36,7 @@ export interface ConcurrencyPolicyOptions {
 /** What a claim may do with an execution as far as concurrency goes. */
 export type Admission = { admitted: true } | { admitted: false; reason: string };
 
-/** Delayed executions looked at per wake-up: the oldest first. */
+/** Executions a policy holds (delayed, with no delayUntil: a caller's delay is the API's to end) looked at per wake-up: the oldest first. */
 const wakeScanLimit = 200;
 
 const concurrencyTypes: ReadonlySet<string> = new Set(['action.concurrency', 'action.concurrency.attr']);
@@ -138,7 +138,7 @@ export function createConcurrencyPolicy(options: ConcurrencyPolicyOptions): Conc
   /** Wakes up to `free` delayed executions of the policy's action whose place key is `key`. */
   async function wakeFor(policy: PolicyRecord, key: string, free: number): Promise<void> {
     if (free <= 0) return;
-    const delayed = await store.executions.find({ action: policy.resourceRef, status: 'delayed' }, { sort: { createdAt: 1, id: 1 }, limit: wakeScanLimit });
+    const delayed = await store.executions.find({ action: policy.resourceRef, status: 'delayed', delayUntil: { $exists: false } }, { sort: { createdAt: 1, id: 1 }, limit: wakeScanLimit });
     let woken = 0;
     for (const execution of delayed) {
       if (woken >= free) return;
@@ -177,7 +177,7 @@ export function createConcurrencyPolicy(options: ConcurrencyPolicyOptions): Conc
         const holder = await store.executions.get(place.executionId);
         if (!holder || isCompleted(holder.status)) await store.policySlots.remove({ id: place.id, executionId: place.executionId });
       }
-      const delayed = await store.executions.find({ status: 'delayed' }, { sort: { createdAt: 1, id: 1 }, limit: wakeScanLimit });
+      const delayed = await store.executions.find({ status: 'delayed', delayUntil: { $exists: false } }, { sort: { createdAt: 1, id: 1 }, limit: wakeScanLimit });
       const checked = new Set<string>();
       for (const execution of delayed) {
         const policies = await policiesOf(execution.action);

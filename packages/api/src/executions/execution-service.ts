@@ -44,6 +44,8 @@ export interface CreateExecutionInput {
   rerunTasks?: string[];
   /** With rerunTasks: ExecutionRecord.rerunReset. */
   rerunReset?: string[];
+  /** st2's `delay`: held `delayed` this many milliseconds before it is scheduled (at most maxDelayMs). */
+  delayMs?: number;
   /**
    * What the parameters are: `{from: 'caller', mayDecrypt: {system, user}}` for values a caller
    * typed, rendered with that caller's rights when the execution runs (the API route passes the
@@ -79,20 +81,41 @@ export interface ExecutionService {
   /** Asks a paused or pausing workflow to go on. */
   resume(id: string, user: string): Promise<ExecutionRecord>;
   /** `tasks` re-runs a completed Orquesta workflow from those tasks (none named: its failed ones), keeping what the others did. */
-  rerun(id: string, user: string, overrides: Record<string, unknown>, caller?: ParameterOrigin, tasks?: string[], reset?: string[]): Promise<ExecutionRecord>;
+  rerun(id: string, user: string, overrides: Record<string, unknown>, options?: RerunOptions): Promise<ExecutionRecord>;
   /**
    * Asks for `original` again as it was asked (same user, parameters with their secret values,
-   * rendering rights and notify block) under a new context: a retry policy's re-run.
+   * rendering rights and notify block) under a new context: a retry policy's re-run, held
+   * `delayed` for `delayMs` first when given.
    */
-  requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord>;
+  requestAgain(original: ExecutionRecord, context: Record<string, unknown>, delayMs?: number): Promise<ExecutionRecord>;
   /** Queues again what was stored but never confirmed queued (bus outage, restart); returns how many. */
   requeueUnqueued(options: { includeScheduled: boolean; olderThanMs: number }): Promise<number>;
+  /**
+   * Schedules the executions whose delay has passed (also those due while no API ran), and keeps
+   * a timer for the next one due; returns how many it scheduled.
+   */
+  releaseDelayed(): Promise<number>;
+  /** Stops the timer of the next delayed execution. */
+  stop(): void;
   /** Told of an execution ended outside this service and the runners' ledger (a workflow its engine ended): onCompleted follows, as for any end. */
   completed(record: ExecutionRecord): void;
 }
 
+export interface RerunOptions {
+  /** Whose rights render the caller's parameters (leastPrivilegedCaller when absent). */
+  caller?: ParameterOrigin;
+  /** Re-runs a completed Orquesta workflow from these tasks (empty: its failed ones). */
+  tasks?: string[];
+  /** With tasks: the with-items tasks whose every item runs again. */
+  reset?: string[];
+  delayMs?: number;
+}
+
 /** How long a create waits for the broker's confirm before answering anyway. */
 const answerWithinMs = 2000;
+
+/** The longest delay a caller may ask for: held executions are stored records, not free. */
+export const maxDelayMs = 7 * 24 * 3600 * 1000;
 
 /**
  * The API side of the execution lifecycle: validate, store as `requested`, queue (confirmed), mark
@@ -193,15 +216,20 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     const id = input.id ?? newId();
     const secretNames = secretParameterNames(action.parameters).filter((name) => parameters[name] !== undefined && parameters[name] !== null);
     const createdAt = nowIso();
+    const delayMs = input.delayMs ?? 0;
+    if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > maxDelayMs) {
+      throw new PackrunError('PARAMETER_INVALID', `delay ${delayMs} ms is out of range: 0 to ${maxDelayMs} ms (7 days)`, { details: { parameter: 'delay' } });
+    }
     const record: ExecutionRecord = {
       id,
       action: action.ref,
       pack: action.pack,
       runnerType: action.runnerType,
       parameters: maskSecrets(parameters, secretNames),
-      status: 'requested',
-      log: [{ status: 'requested', at: createdAt, by: input.user }],
+      status: delayMs > 0 ? 'delayed' : 'requested',
+      log: [{ status: 'requested', at: createdAt, by: input.user }, ...(delayMs > 0 ? [{ status: 'delayed' as const, at: createdAt, by: 'api', reason: `delay of ${delayMs} ms` }] : [])],
       createdAt,
+      ...(delayMs > 0 ? { delayMs, delayUntil: new Date(Date.parse(createdAt) + delayMs).toISOString() } : {}),
       context: { ...input.context, user: input.user },
       user: input.user,
       parameterOrigin,
@@ -217,6 +245,10 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     if (isWorkflowRunner(action.runnerType)) record.children = [];
     await store.executions.insert(record);
     publishExecutionUpdate(bus, logger, record);
+    if (record.delayUntil !== undefined) {
+      releaseAt(record.delayUntil);
+      return record;
+    }
     // During a broker outage the bus holds the message until it reconnects; the caller gets its
     // 201 (status requested) without waiting for that.
     const queued = enqueue(record);
@@ -293,7 +325,8 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
    * A re-run by `caller`: the original's parameters stay data when they were (a rule's), and are
    * otherwise rendered with the re-running caller's rights, never the original caller's.
    */
-  async function rerun(id: string, user: string, overrides: Record<string, unknown>, caller: ParameterOrigin = leastPrivilegedCaller, tasks?: string[], reset?: string[]): Promise<ExecutionRecord> {
+  async function rerun(id: string, user: string, overrides: Record<string, unknown>, rerunOptions: RerunOptions = {}): Promise<ExecutionRecord> {
+    const { caller = leastPrivilegedCaller, tasks, reset, delayMs } = rerunOptions;
     const original = await get(id);
     const notNamed = (reset ?? []).filter((task) => !(tasks ?? []).includes(task));
     if (notNamed.length > 0) {
@@ -319,10 +352,20 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     }
     const parameterOrigin = original.parameterOrigin?.from === 'data' ? original.parameterOrigin : caller;
     const rerunContext = { 're-run': { ref: id, ...(tasks === undefined ? {} : { tasks }) } };
-    return create({ action: original.action, parameters, user, context: rerunContext, rerunOf: id, parameterOrigin, ...(tasks === undefined ? {} : { rerunTasks: tasks }), ...(tasks !== undefined && reset !== undefined ? { rerunReset: reset } : {}) });
+    return create({
+      action: original.action,
+      parameters,
+      user,
+      context: rerunContext,
+      rerunOf: id,
+      parameterOrigin,
+      ...(tasks === undefined ? {} : { rerunTasks: tasks }),
+      ...(tasks !== undefined && reset !== undefined ? { rerunReset: reset } : {}),
+      ...(delayMs === undefined ? {} : { delayMs }),
+    });
   }
 
-  async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>): Promise<ExecutionRecord> {
+  async function requestAgain(original: ExecutionRecord, context: Record<string, unknown>, delayMs?: number): Promise<ExecutionRecord> {
     const kept = original.secretParameters ? secrets.open(original.secretParameters, original.id) : {};
     return create({
       action: original.action,
@@ -331,6 +374,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       context,
       parameterOrigin: original.parameterOrigin ?? leastPrivilegedCaller,
       ...(original.notify ? { notify: original.notify } : {}),
+      ...(delayMs ? { delayMs } : {}),
     });
   }
 
@@ -355,6 +399,35 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     return queued;
   }
 
+  // The next delayed execution due, as far as this process knows: one timer, re-armed after each release.
+  let nextRelease: { at: number; timer: NodeJS.Timeout } | undefined;
+  function releaseAt(due: string): void {
+    const at = Date.parse(due);
+    if (nextRelease && nextRelease.at <= at) return;
+    if (nextRelease) clearTimeout(nextRelease.timer);
+    const timer = setTimeout(() => {
+      nextRelease = undefined;
+      releaseDelayed().catch((error: unknown) => logger.warn({ err: error }, 'delayed executions not released; the sweep tries again'));
+    }, Math.max(0, at - Date.now()));
+    timer.unref();
+    nextRelease = { at, timer };
+  }
+
+  async function releaseDelayed(): Promise<number> {
+    const due = await store.executions.find({ status: 'delayed', delayUntil: { $lte: nowIso() } }, { sort: { delayUntil: 1 }, limit: 500 });
+    let released = 0;
+    for (const record of due) {
+      // Of two APIs on one store, the one whose compare-and-set wins schedules it.
+      const requested = await setStatus({ id: record.id, status: 'delayed' }, 'requested', {}, 'api', 'its delay passed');
+      if (!requested) continue;
+      await enqueue(requested);
+      released += 1;
+    }
+    const [next] = await store.executions.find({ status: 'delayed', delayUntil: { $exists: true } }, { sort: { delayUntil: 1 }, limit: 1 });
+    if (next?.delayUntil !== undefined) releaseAt(next.delayUntil);
+    return released;
+  }
+
   return {
     getAction,
     get,
@@ -366,6 +439,11 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
     rerun,
     requestAgain,
     requeueUnqueued,
+    releaseDelayed,
+    stop() {
+      if (nextRelease) clearTimeout(nextRelease.timer);
+      nextRelease = undefined;
+    },
     completed: (record) => {
       if (isCompleted(record.status)) options.onCompleted?.(record);
     },

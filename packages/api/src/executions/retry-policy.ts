@@ -8,8 +8,8 @@ import type { ExecutionService } from './execution-service.ts';
  * old one's with `policies.retry = {applied_policy, retry_count, retried_liveaction_id}`, as st2
  * records it. Executions under a workflow are left to the workflow's own retry, as in st2.
  *
- * The delay is a timer in the process that saw the execution end: a restart during it loses that
- * retry (logged when it is set).
+ * The retry is requested at once, held `delayed` for the policy's delay (st2 sleeps in the
+ * process instead): the delay is kept in the store, so a restart during it does not lose it.
  */
 export function createRetryPolicy(options: { store: Store; executions: ExecutionService; logger: Logger }): (record: ExecutionRecord) => Promise<void> {
   const { store, executions, logger } = options;
@@ -27,15 +27,12 @@ export function createRetryPolicy(options: { store: Store; executions: Execution
         ...record.context,
         policies: { retry: { applied_policy: policy.ref, retry_count: retryCount + 1, retried_liveaction_id: record.id } },
       };
-      const retry = (): void => {
-        executions
-          .requestAgain(record, context)
-          .then((again) => logger.info({ executionId: record.id, retry: again.id, policy: policy.ref, retryCount: retryCount + 1 }, 'execution retried by policy'))
-          .catch((error: unknown) => logger.warn({ err: error, executionId: record.id, policy: policy.ref }, 'retry policy could not request the execution again'));
-      };
-      logger.info({ executionId: record.id, policy: policy.ref, delaySeconds: parameters.delay }, `retrying ${record.status} execution`);
-      if (parameters.delay > 0) setTimeout(retry, parameters.delay * 1000).unref();
-      else retry();
+      try {
+        const again = await executions.requestAgain(record, context, Math.round(parameters.delay * 1000));
+        logger.info({ executionId: record.id, retry: again.id, policy: policy.ref, retryCount: retryCount + 1, delaySeconds: parameters.delay }, `${record.status} execution retried by policy`);
+      } catch (error) {
+        logger.warn({ err: error, executionId: record.id, policy: policy.ref }, 'retry policy could not request the execution again');
+      }
       return;
     }
   };

@@ -17,7 +17,7 @@ import {
   type ParameterOrigin,
   type Store,
 } from '@packrun/core';
-import type { ExecutionService } from '../executions/execution-service.ts';
+import { maxDelayMs, type ExecutionService } from '../executions/execution-service.ts';
 import type { EventHub } from '../event-hub.ts';
 import { executionView, executionViews } from '../executions/execution-view.ts';
 import { callerOfRequest } from '../auth/authorize.ts';
@@ -102,8 +102,8 @@ const notifyBody = {
 
 /** st2's `user` in a body: whom to run as, admins only; null or empty is the caller. */
 const userField = { type: ['string', 'null'], maxLength: 255, description: 'run as this user (admins only, as st2); null or empty: the caller' } as const;
-/** st2's `delay` in milliseconds: only 0 (no delay) is served. */
-const delayField = { type: ['integer', 'null'], minimum: 0, description: "st2's delay before scheduling, in milliseconds; Packrun serves only 0" } as const;
+/** st2's `delay` in milliseconds: the execution waits `delayed` that long before it is scheduled. */
+const delayField = { type: ['integer', 'null'], minimum: 0, maximum: maxDelayMs, description: "st2's delay before scheduling, in milliseconds (at most 7 days): the execution is `delayed` until then" } as const;
 
 /** The rights a caller's parameter templates render with: the caller's own, scope by scope. */
 function callerOrigin(request: FastifyRequest): ParameterOrigin {
@@ -126,12 +126,9 @@ function runAs(request: FastifyRequest, asked: string | null | undefined): strin
   return asked;
 }
 
-function refuseDelay(delay: number | null | undefined): void {
-  if (delay === undefined || delay === null || delay === 0) return;
-  throw new PackrunError('EXECUTION_DELAY_UNSUPPORTED', `delay ${delay} ms is not served: Packrun schedules an execution when it is requested`, {
-    hint: 'leave delay out (or 0); a concurrency policy is how Packrun holds executions back',
-    details: { parameter: 'delay' },
-  });
+/** st2's body `delay`, as the execution service takes it (null and 0: none). */
+function delayOf(delay: number | null | undefined): { delayMs?: number } {
+  return delay === undefined || delay === null || delay === 0 ? {} : { delayMs: delay };
 }
 
 /** The include/exclude selection of a request, checked against the execution's fields. */
@@ -189,7 +186,6 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       delay?: number | null;
       parameters_are_data: boolean;
     };
-    refuseDelay(body.delay);
     // Pack code (its execution's token) starts executions linked to its own, as its user, with
     // parameters that are data: rendered with the caller's rights, templates in them would reach
     // keys past its pack's scope (pack-code-access.ts).
@@ -202,6 +198,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       user: runAs(request, body.user),
       ...(context ? { context } : {}),
       ...(body.notify ? { notify: body.notify } : {}),
+      ...delayOf(body.delay),
       parameterOrigin: body.parameters_are_data || packCode ? { from: 'data' } : callerOrigin(request),
     });
     return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
@@ -384,16 +381,12 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     },
   }, async (request, reply) => {
     const body = (request.body ?? {}) as { parameters?: Record<string, unknown>; tasks?: string[]; reset?: string[]; user?: string | null; delay?: number | null };
-    refuseDelay(body.delay);
     const tasks = body.tasks ?? [];
-    const record = await executions.rerun(
-      (request.params as { id: string }).id,
-      runAs(request, body.user),
-      body.parameters ?? {},
-      callerOrigin(request),
-      tasks.length === 0 ? undefined : tasks,
-      tasks.length === 0 ? undefined : body.reset,
-    );
+    const record = await executions.rerun((request.params as { id: string }).id, runAs(request, body.user), body.parameters ?? {}, {
+      caller: callerOrigin(request),
+      ...(tasks.length === 0 ? {} : { tasks, ...(body.reset === undefined ? {} : { reset: body.reset }) }),
+      ...delayOf(body.delay),
+    });
     return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
   });
 

@@ -26,6 +26,8 @@ export interface St2LiveAction {
   /** Which of Packrun's action runners took it (st2: the host and pid of its runner). */
   runner_info: { runner_id?: string };
   notify?: Record<string, unknown>;
+  /** st2's: the milliseconds it was asked to wait `delayed` before it was scheduled. */
+  delay?: number;
   start_timestamp: string;
   end_timestamp?: string;
 }
@@ -41,6 +43,8 @@ export interface St2Execution {
   runner: St2RunnerType | { name: string };
   liveaction: St2LiveAction;
   status: ExecutionStatus;
+  /** st2's: the milliseconds it was asked to wait `delayed` before it was scheduled. */
+  delay?: number;
   /** When it was requested (st2's meaning), not when a runner started it: `log` has that. */
   start_timestamp: string;
   end_timestamp?: string;
@@ -121,6 +125,7 @@ export function st2Execution(record: ExecutionRecord, options: ExecutionViewOpti
     runner_info: record.runnerId === undefined ? {} : { runner_id: record.runnerId },
     start_timestamp: record.createdAt,
     ...(record.notify ? { notify: record.notify } : {}),
+    ...(record.delayMs ? { delay: record.delayMs } : {}),
     ...(record.endedAt ? { end_timestamp: record.endedAt } : {}),
   };
   const view: St2Execution = {
@@ -129,6 +134,7 @@ export function st2Execution(record: ExecutionRecord, options: ExecutionViewOpti
     runner: (runnerType === undefined ? undefined : st2RunnerType(runnerType)) ?? { name: runnerType ?? '' },
     liveaction,
     status: record.status,
+    ...(record.delayMs ? { delay: record.delayMs } : {}),
     start_timestamp: record.createdAt,
     parameters: record.parameters,
     context,

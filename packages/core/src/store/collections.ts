@@ -42,6 +42,7 @@ export const collectionSpecs: Record<CollectionName, CollectionSpec> = {
       newest('createdAt', 'user'),
       { keys: { rerunOf: 1 } },
       { keys: { parent: 1, createdAt: 1, id: 1 } },
+      { keys: { delayUntil: 1 } },
     ],
   },
   triggerInstances: { storedName: 'trigger_instances', indexes: [newest('occurredAt'), newest('occurredAt', 'trigger')] },

@@ -305,6 +305,10 @@ export interface ExecutionRecord {
   error?: Failure;
   log: StatusChange[];
   createdAt: string;
+  /** st2's `delay`: milliseconds the caller asked it held back (`delayed`) before it is scheduled. */
+  delayMs?: number;
+  /** When a `delayed` execution asked with a delay is due to be scheduled; absent on executions a concurrency policy holds. */
+  delayUntil?: string;
   scheduledAt?: string;
   startedAt?: string;
   endedAt?: string;
