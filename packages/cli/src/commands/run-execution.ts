@@ -7,11 +7,15 @@ import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.t
 import { chooseDataPath, type DataPath } from '../local-store/data-path.ts';
 import { runInStore } from '../local-store/local-executions.ts';
 
+/** The action's output as it is written: `packrun run` shows it live, as `st2 run` does. */
+export type OnOutput = (stream: 'stdout' | 'stderr', data: string | Uint8Array) => void;
+
 export interface RunRequest {
   ref: string;
   parameters: Record<string, unknown>;
   executionId: string;
   signal: AbortSignal;
+  onOutput?: OnOutput;
 }
 
 /**
@@ -41,6 +45,7 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
         parameterOrigin: localOperator,
         // Network namespaces made ahead for the next job would serve nothing in a process that runs one.
         decorator: createSandboxDecorator({ host: await detectSandbox(config), config: { ...config, sandboxNetnsSpares: 0 } }),
+        ...(request.onOutput ? { onOutput: request.onOutput } : {}),
       },
       logger,
     );

@@ -38,6 +38,8 @@ export interface LocalRunRequest {
   signal: AbortSignal;
   parameterOrigin: ParameterOrigin;
   decorator: SpawnDecorator;
+  /** Each chunk of the action's output as the job writes it. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function runInStore(config: PackrunConfig, local: LocalStore, reque
       signal: request.signal,
       decorator: request.decorator,
       logger,
+      ...(request.onOutput ? { onOutput: request.onOutput } : {}),
     });
   } catch (error) {
     if (isPackrunError(error) && error.userError) {
