@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -67,5 +67,19 @@ describe('list output', () => {
     expect(terminal).toContain(`${esc}[1mid`);
     expect(await onTerminal(['execution', 'list'], { NO_COLOR: '1' })).not.toContain(esc);
     expect((await packrun(['execution', 'list'], { FORCE_COLOR: '1' })).stdout).toContain(`${esc}[32msucceeded${esc}[39m`);
+  });
+
+  it('ends quietly, with 0, when its reader has gone (`packrun doctor | head -1`)', async () => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/packrun.mjs'), 'doctor'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...home.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader leaves before the CLI has started: its first write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
