@@ -50,9 +50,10 @@ describe('--json against packrun up', () => {
   });
 
   it('prints executions as st2 executions, and tail as JSON lines ending with the execution', async () => {
-    const queued = await runPackrunCli(['run', 'core.local', 'cmd=echo out; echo err >&2', '--async'], home.env);
-    expect(queued.code, queued.stderr).toBe(0);
-    const id = queued.stdout.trim();
+    // Queued: the execution as POST /api/v1/executions answered it.
+    const queued = (await json(['run', 'core.local', 'cmd=echo out; echo err >&2', '--async'])) as Record<string, unknown>;
+    expect(queued).toMatchObject({ action: { ref: 'core.local' }, parameters: { cmd: 'echo out; echo err >&2' }, start_timestamp: expect.any(String) });
+    const id = String(queued['id']);
     const tail = await runPackrunCli(['execution', 'tail', id, '--json'], home.env);
     expect(tail.code, tail.stderr).toBe(0);
     const lines = tail.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);

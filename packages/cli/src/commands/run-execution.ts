@@ -1,4 +1,4 @@
-import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, type ActionMeta, type ActionOutcome, type PackrunConfig, type ParameterOrigin } from '@packrun/core';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, type ActionMeta, type ActionOutcome, type PackrunConfig, type ParameterOrigin, type St2Execution } from '@packrun/core';
 import { describePlan, prepareAction, type PlanDescription } from '@packrun/action-runner';
 import path from 'node:path';
 import { apiKeyValues } from '../api-client/api-key-values.ts';
@@ -54,9 +54,9 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
   }
 }
 
-/** `packrun run --async`: queues the execution on the server and returns its id; needs a server. */
-export async function submitAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<string> {
-  return (await submitThroughApi(await requireApi(config), request)).id;
+/** `packrun run --async`: queues the execution on the server and returns it as the API does; needs a server. */
+export async function submitAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<St2Execution> {
+  return submitThroughApi(await requireApi(config), request);
 }
 
 /**

@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .argument('[parameters...]', 'parameters as name=value, coerced by their declared types')
     .option('--params-json <json>', 'parameters as one JSON object (name=value words override it)')
     .option('--timeout <seconds>', "stop the action after this many seconds (overrides the action's timeout)")
-    .option('--json', 'print one JSON document with the status and result (no live output)')
+    .option('--json', 'print one JSON document with the status and result (no live output); with --async, the queued st2 execution')
     .option('--print-command', 'print the command line and job Packrun would start, and stop there')
     .option('--async', 'queue it on the running server, print the execution id and return')
     .action(async (ref: string, words: string[], options: RunOptions) => {
@@ -98,7 +98,9 @@ export function register(program: Command): void {
       }
 
       if (options.async) {
-        process.stdout.write(`${await submitAction(config, { ref, parameters, executionId })}\n`);
+        const queued = await submitAction(config, { ref, parameters, executionId });
+        if (options.json) printJson(queued);
+        else process.stdout.write(`${queued.id}\n`);
         return;
       }
 
