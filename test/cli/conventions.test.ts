@@ -54,6 +54,16 @@ describe('packrun conventions', () => {
     expect(commands.map(({ words }) => words.join(' '))).toEqual(expect.arrayContaining(['execution get', 'key set', 'rule enable', 'sensor restart', 'completion']));
   });
 
+  it('gives every command that prints about a resource --json: every leaf but the services and completion', () => {
+    const services = new Set(['up', 'api', 'action-runner', 'rules-engine', 'sensor-container', 'workflow-engine', 'completion']);
+    const leaves = everyCommand(program).filter(({ command }) => command.commands.length === 0);
+    const without = leaves.filter(({ words, command }) => !services.has(words.join(' ')) && !command.options.some((option) => option.long === '--json'));
+    expect(without.map(({ words }) => words.join(' '))).toEqual([]);
+    // The exemption names only commands that exist (a renamed service must not hide a command).
+    expect(leaves.map(({ words }) => words.join(' '))).toEqual(expect.arrayContaining([...services]));
+    expect(leaves.length).toBeGreaterThan(40);
+  });
+
   it('prints the package version and the commit it was built from', async () => {
     const { version } = (await import('../../packages/cli/package.json', { with: { type: 'json' } })).default;
     const result = await runPackrunCli(['--version'], { PACKRUN_HOME: path.join(tmp, 'home') });

@@ -65,8 +65,8 @@ describe('with no server running', () => {
     expect(list.stderr).toContain(`imported 3 datastore keys from ${file}`);
     expect(list.stderr).toContain('skipped 1 expired keys: stale');
     expect(list.stderr).toContain(`renamed to ${file}.imported`);
-    expect(list.stdout).toContain('greeting\tfrom kv.json');
-    expect(list.stdout).toMatch(/token\t\*{8}\t\(secret\)/);
+    expect(list.stdout).toMatch(/^greeting\s+from kv\.json$/m);
+    expect(list.stdout).toMatch(/^token\s+\*{8}\s+secret$/m);
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.imported`)).toBe(true);
 

@@ -62,8 +62,8 @@ describe('API keys stored without a role', () => {
     // `packrun api-key list` shows each key's role.
     const list = await runPackrunCli(['api-key', 'list'], env);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`${runnerKeyId}  runner-1  admin  enabled`));
-    expect(list.stdout).toMatch(/ {2}admin {2}system_admin {2}enabled/);
+    expect(list.stdout).toMatch(new RegExp(`${runnerKeyId}\\s+runner-1\\s+admin\\s+enabled`));
+    expect(list.stdout).toMatch(/\s+admin\s+system_admin\s+enabled/);
 
     first.signal('SIGTERM');
     await first.exited;

@@ -101,7 +101,7 @@ describe('packrun rule, sensor and trigger commands', () => {
     );
     const created = await cli('rule', 'create', file, '--pack', 'cli');
     expect(created.stdout).toMatch(/ref: cli\.on_manual_tick/);
-    expect((await cli('rule', 'list')).stdout).toMatch(/cli\.on_manual_tick\s+enabled\s+nodesense\.tick -> core\.local/);
+    expect((await cli('rule', 'list')).stdout).toMatch(/cli\.on_manual_tick\s+enabled\s+nodesense\.tick\s+core\.local/);
     expect((await cli('trigger', 'types')).stdout).toMatch(/nodesense\.tick/);
 
     const fired = await cli('trigger', 'fire', 'nodesense.tick', '{"n": -7}');

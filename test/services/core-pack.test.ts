@@ -113,7 +113,7 @@ describe('packrun up on a fresh data folder', () => {
     const id = /^id: (\S+)$/m.exec(asked.stdout)?.[1];
     expect(asked.stdout).toContain(`packrun inquiry respond ${id}`);
     const listed = await runPackrunCli(['inquiry', 'list'], env);
-    expect(listed.stdout).toContain(`${id}  ttl 5 min  anyone who may respond`);
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+5 min\\s+anyone who may respond$`, 'm'));
     const wrong = await runPackrunCli(['inquiry', 'respond', id!, '-r', '{"approved": "yes"}'], env);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('INQUIRY_RESPONSE_INVALID');

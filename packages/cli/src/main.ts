@@ -27,6 +27,11 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
 
 /** Runs the CLI and returns the process exit code. User errors are printed plainly, with their code and hint. */
 export async function main(argv: string[]): Promise<number> {
+  // `packrun execution list | head`: the reader left, which ends the command quietly (as cat does).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(exitCodes.ok);
+  });
   try {
     await (await buildProgram(argv)).parseAsync(argv);
     return exitCodes.ok;

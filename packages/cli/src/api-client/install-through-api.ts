@@ -98,5 +98,4 @@ export async function removeThroughApi(client: ApiClient, ref: string, force: bo
     process.stderr.write(`remove ${done.status}${done.error ? `: [${done.error.type}] ${done.error.message}` : ''}\n`);
     throw new CliExit(exitCodes.failed);
   }
-  process.stdout.write(`removed ${ref}\n`);
 }

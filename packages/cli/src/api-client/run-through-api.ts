@@ -4,12 +4,12 @@ import { waitForExecution } from './wait-for-execution.ts';
 
 /**
  * `packrun run` against a running server: the execution is created under the id the CLI chose
- * (so what it prints is the server's id), followed to its end over SSE, and canceled on the
- * server when the user interrupts the CLI.
+ * (so what it prints is the server's id), followed to its end over SSE (its output handed to
+ * `onOutput` as the server streams it), and canceled on the server when the user interrupts the CLI.
  */
 export async function runThroughApi(
   client: ApiClient,
-  request: { ref: string; parameters: Record<string, unknown>; executionId: string; signal: AbortSignal },
+  request: { ref: string; parameters: Record<string, unknown>; executionId: string; signal: AbortSignal; onOutput?: (stream: 'stdout' | 'stderr', data: string) => void },
 ): Promise<ActionOutcome> {
   await client.request<St2Execution>('POST', '/api/v1/executions', { id: request.executionId, action: request.ref, parameters: request.parameters });
   const cancel = (): void => {
@@ -19,7 +19,9 @@ export async function runThroughApi(
   };
   request.signal.addEventListener('abort', cancel, { once: true });
   try {
-    return outcomeOf(await client.withWholeResult(await waitForExecution(client, request.executionId)));
+    const onOutput = request.onOutput;
+    const followed = await waitForExecution(client, request.executionId, onOutput ? { onOutput: (chunk) => onOutput(chunk.stream, chunk.data) } : {});
+    return outcomeOf(await client.withWholeResult(followed));
   } finally {
     request.signal.removeEventListener('abort', cancel);
   }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { dataPaths, loadConfig, loadPack, readInstalledPack, runnerParameters, type ActionMeta, type DataPaths } from '@packrun/core';
 import { findAction } from '@packrun/action-runner';
 import { sayPath } from '../verbose.ts';
+import { printJson } from '../output/json.ts';
+import { printList, renderTable } from '../output/table.ts';
 
 async function installedActions(paths: DataPaths, onlyPack?: string): Promise<ActionMeta[]> {
   let refs: string[];
@@ -26,12 +28,6 @@ async function installedActions(paths: DataPaths, onlyPack?: string): Promise<Ac
   return actions.sort((a, b) => a.ref.localeCompare(b.ref));
 }
 
-/** Plain aligned columns; no colours, so output pipes cleanly. */
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
-}
-
 function shown(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value);
 }
@@ -48,16 +44,9 @@ export function register(program: Command): void {
       const paths = dataPaths(loadConfig().home);
       sayPath(`reading the packs installed in ${paths.packs}, which the server of PACKRUN_HOME runs`);
       const actions = await installedActions(paths, options.pack);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(actions.map(({ ref, runnerType, description, enabled, unavailable }) => ({ ref, runner: runnerType, description, enabled, ...(unavailable ? { unavailable } : {}) })), null, 2)}\n`);
-        return;
-      }
-      if (actions.length === 0) {
-        process.stdout.write('no actions: install a pack with `packrun pack install <folder>`\n');
-        return;
-      }
-      const rows = [['ref', 'runner', 'description'], ...actions.map((a) => [a.ref + (a.enabled ? '' : ' (disabled)'), a.runnerType + (a.unavailable ? ' (missing)' : ''), a.description ?? ''])];
-      process.stdout.write(`${table(rows)}\n`);
+      if (options.json) return printJson(actions.map(({ ref, runnerType, description, enabled, unavailable }) => ({ ref, runner: runnerType, description, enabled, ...(unavailable ? { unavailable } : {}) })));
+      const rows = actions.map((a) => [a.ref + (a.enabled ? '' : ' (disabled)'), a.runnerType + (a.unavailable ? ' (missing)' : ''), a.description ?? '']);
+      printList(['ref', 'runner', 'description'], rows, 'no actions: install a pack with `packrun pack install <folder>`');
     });
 
   action
@@ -69,27 +58,21 @@ export function register(program: Command): void {
       const paths = dataPaths(loadConfig().home);
       sayPath(`reading the packs installed in ${paths.packs}, which the server of PACKRUN_HOME runs`);
       const { action: meta } = await findAction(paths, ref);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ref: meta.ref, runner: meta.runnerType, description: meta.description, enabled: meta.enabled, entryPoint: meta.entryPoint, parameters: meta.raw['parameters'] ?? {}, ...(meta.unavailable ? { unavailable: meta.unavailable } : {}) }, null, 2)}\n`);
-        return;
-      }
+      if (options.json) return printJson({ ref: meta.ref, runner: meta.runnerType, description: meta.description, enabled: meta.enabled, entryPoint: meta.entryPoint, parameters: meta.raw['parameters'] ?? {}, ...(meta.unavailable ? { unavailable: meta.unavailable } : {}) });
       const fromRunner = new Set(Object.keys(runnerParameters(meta.runnerType)));
       const own = meta.raw['parameters'];
       const declared = new Set(typeof own === 'object' && own !== null ? Object.keys(own) : []);
       const specs = Object.values(meta.parameters)
         .filter((spec) => declared.has(spec.name) || !fromRunner.has(spec.name) || spec.required)
         .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.name.localeCompare(b.name));
-      const rows = [
-        ['name', 'type', 'required', 'default', 'position', 'description'],
-        ...specs.map((spec) => [
+      const rows = specs.map((spec) => [
           spec.name + (spec.secret ? ' (secret)' : '') + (spec.immutable ? ' (immutable)' : ''),
           spec.type ?? 'any',
           spec.required ? 'yes' : '',
           spec.secret ? (spec.hasDefault ? '****' : '') : shown(spec.default),
           spec.position === undefined ? '' : String(spec.position),
           spec.description ?? '',
-        ]),
-      ];
+        ]);
       const header = [
         `ref: ${meta.ref}`,
         `runner: ${meta.runnerType}`,
@@ -101,6 +84,7 @@ export function register(program: Command): void {
       ];
       const runnerOnly = [...fromRunner].filter((name) => !declared.has(name)).sort();
       const footer = runnerOnly.length > 0 ? [`runner parameters also accepted: ${runnerOnly.join(', ')}`] : [];
-      process.stdout.write(`${[...header, table(rows), ...footer].join('\n')}\n`);
+      const parameters = rows.length > 0 ? renderTable(['name', 'type', 'required', 'default', 'position', 'description'], rows) : 'no parameters';
+      process.stdout.write(`${[...header, parameters, ...footer].join('\n')}\n`);
     });
 }

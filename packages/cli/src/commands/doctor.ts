@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkHostPathGrants, describeHostPathGrants, detectSandbox, loadConfig, operatorSandboxPolicy, refuseExposedGuest, warmSpawnStatus, type PackrunConfig, type SandboxHost, type SandboxLimits } from '@packrun/core';
 import type { hostPythons, PythonInterpreter } from '@packrun/pack-installer';
 import { CliExit, exitCodes } from '../exit.ts';
+import { renderTable } from '../output/table.ts';
 
 /**
  * `packrun doctor`: what this host gives the sandbox. Each layer is probed for real (a namespace
@@ -28,11 +29,13 @@ export function register(program: Command): void {
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ layers: host.layers, missingRequired: host.missingRequired, limits, warmSpawn, hostPaths, pythons, ...broker }, null, 2)}\n`);
       } else {
-        const width = Math.max(...host.layers.map((layer) => layer.name.length));
-        for (const layer of host.layers) {
-          const state = layer.active ? 'active  ' : 'inactive';
-          process.stdout.write(`${layer.name.padEnd(width)}  ${state}  ${layer.reason}${layer.mode === 'required' ? ' [required]' : ''}\n`);
-        }
+        const rows = host.layers.map((layer) => [
+          layer.name,
+          // A missing layer the configuration requires is the one that fails the check: red.
+          { text: layer.active ? 'active' : 'inactive', colour: layer.active ? ('green' as const) : layer.mode === 'required' ? ('red' as const) : ('yellow' as const) },
+          `${layer.reason}${layer.mode === 'required' ? ' [required]' : ''}`,
+        ]);
+        process.stdout.write(`${renderTable(undefined, rows)}\n`);
         process.stdout.write(`\njob limits (default / largest a pack may ask for): ${describeLimits(limits.defaults, limits.caps)}\n`);
         process.stdout.write(`warm spawning: ${warmSpawn.active ? 'on' : 'off'}, ${warmSpawn.reason}\n`);
         process.stdout.write(`host paths: ${describeHostPathGrants(hostPaths).join('; ')}\n`);

@@ -9,10 +9,12 @@ import { chooseDataPath } from '../local-store/data-path.ts';
 import { descendantsFromStore, getFromStore, listFromStore, printStoredOutput } from '../local-store/local-executions.ts';
 import type { LocalStore } from '../local-store/local-store.ts';
 import { registerExecutionPurge } from './execution-purge.ts';
+import { printJson, printJsonLine } from '../output/json.ts';
+import { printList, statusCell, type Cell } from '../output/table.ts';
 
-function summaryLine(record: St2Execution): string {
-  const took = record.elapsed_seconds !== undefined ? ` ${record.elapsed_seconds.toFixed(2)}s` : '';
-  return `${record.id}  ${record.action.ref.padEnd(28)} ${record.status.padEnd(10)} ${record.start_timestamp}${took}`;
+/** One execution as a row of `execution list`. */
+function summaryRow(record: St2Execution): Array<string | Cell> {
+  return [record.id, record.action.ref, statusCell(record.status), record.start_timestamp, record.elapsed_seconds !== undefined ? `${record.elapsed_seconds.toFixed(2)}s` : ''];
 }
 
 /** The execution this one re-runs (st2's context `re-run.ref`). */
@@ -22,10 +24,7 @@ function rerunOf(record: St2Execution): string | undefined {
 }
 
 function printRecord(record: St2Execution, json: boolean, descendants: St2Execution[]): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(descendants.length > 0 ? { ...record, descendants } : record, null, 2)}\n`);
-    return;
-  }
+  if (json) return printJson(descendants.length > 0 ? { ...record, descendants } : record);
   const lines = [
     `id: ${record.id}`,
     `action: ${record.action.ref}`,
@@ -57,12 +56,30 @@ async function onDataPath<T>(viaApi: (client: ApiClient) => Promise<T>, inStore:
   }
 }
 
-/** Prints the output live and returns the final record; exit code 1 unless it succeeded. */
-async function follow(client: ApiClient, id: string): Promise<St2Execution> {
-  const final = await waitForExecution(client, id, {
-    onOutput: (chunk) => (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data),
+/**
+ * Prints the output live and returns the final record. With --json, each chunk is a line of its
+ * own on stdout: st2's output event (`execution_id`, `output_type`, `data`), as the API streams it.
+ */
+async function follow(client: ApiClient, id: string, json: boolean): Promise<St2Execution> {
+  return waitForExecution(client, id, {
+    onOutput: (chunk) => {
+      if (json) printJsonLine({ execution_id: chunk.executionId, output_type: chunk.stream, data: chunk.data });
+      else (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data);
+    },
   });
-  return final;
+}
+
+/** After a follow: the final execution (the last --json line), or its status on stderr; exit code 1 unless it succeeded. */
+function settled(final: St2Execution, json: boolean, note = ''): void {
+  if (json) printJsonLine(final);
+  else process.stderr.write(`${final.id}: ${final.status}${note}\n`);
+  if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
+}
+
+/** An execution after an action on it (cancel, pause, resume): st2's execution with --json, else its status. */
+function printActedOn(record: St2Execution, json: boolean): void {
+  if (json) printJson(record);
+  else process.stdout.write(`${record.id}: ${record.status}\n`);
 }
 
 export function register(program: Command): void {
@@ -109,35 +126,32 @@ export function register(program: Command): void {
         (client) => client.listExecutions(query),
         (local) => listFromStore(local, query),
       );
-      if (options['json']) {
-        process.stdout.write(`${JSON.stringify({ total, items }, null, 2)}\n`);
-        return;
-      }
-      for (const record of items) process.stdout.write(`${summaryLine(record)}\n`);
-      process.stderr.write(`${items.length} of ${total}\n`);
+      if (options['json']) return printJson({ total, items });
+      printList(['id', 'action', 'status', 'requested', 'took'], items.map(summaryRow), total === 0 ? 'no executions' : `no executions on this page (offset ${String(options['offset'])}, ${total} in all)`);
+      if (items.length > 0) process.stderr.write(`${items.length} of ${total}\n`);
     });
 
   command
     .command('tail')
     .description('Follow an execution: its output as it comes, then its final status')
     .argument('<id>', 'the execution id')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON lines: an st2 output event per chunk of output, then the execution')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const json = options.json === true;
       const final = await onDataPath(
-        (client) => follow(client, id),
-        (local) => printStoredOutput(local, id),
+        (client) => follow(client, id, json),
+        (local) => printStoredOutput(local, id, json ? (chunk) => printJsonLine({ execution_id: id, output_type: chunk.stream, data: chunk.data }) : undefined),
       );
-      const stuck = isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)';
-      process.stderr.write(`${final.id}: ${final.status}${stuck}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
+      settled(final, json, isSettled(final.status) ? '' : ' (no server runs on PACKRUN_HOME to advance it: start one with `packrun up`)');
     });
 
   command
     .command('cancel')
     .description('Cancel a running execution (its process is stopped)')
     .argument('<id>', 'the execution id')
-    .action(async (id: string) => {
-      const record = await (await requireApi(loadConfig())).cancelExecution(id);
-      process.stdout.write(`${record.id}: ${record.status}\n`);
+    .option('--json', 'print the execution as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      printActedOn(await (await requireApi(loadConfig())).cancelExecution(id), options.json === true);
     });
 
   for (const [verb, status] of [['pause', 'pausing'], ['resume', 'resuming']] as const) {
@@ -145,9 +159,9 @@ export function register(program: Command): void {
       .command(verb)
       .description(`${verb === 'pause' ? 'Pause a running workflow (its child workflows pause too)' : 'Resume a paused workflow'}`)
       .argument('<id>', 'the workflow execution id')
-      .action(async (id: string) => {
-        const record = await (await requireApi(loadConfig())).setExecutionStatus(id, status);
-        process.stdout.write(`${record.id}: ${record.status}\n`);
+      .option('--json', 'print the execution as JSON')
+      .action(async (id: string, options: { json?: boolean }) => {
+        printActedOn(await (await requireApi(loadConfig())).setExecutionStatus(id, status), options.json === true);
       });
   }
 
@@ -158,7 +172,8 @@ export function register(program: Command): void {
     .argument('[parameters...]', 'overrides as name=value (values parsed as JSON when they are JSON)')
     .option('--async', 'print the new id and return at once')
     .option('--tasks <names>', 'an Orquesta workflow: run again from these tasks (comma-separated), keeping what the others did')
-    .action(async (id: string, words: string[], options: { async?: boolean; tasks?: string }) => {
+    .option('--json', 'print JSON: the new execution with --async, else JSON lines as `execution tail --json`')
+    .action(async (id: string, words: string[], options: { async?: boolean; tasks?: string; json?: boolean }) => {
       const overrides: Record<string, unknown> = {};
       for (const word of words) {
         const eq = word.indexOf('=');
@@ -173,13 +188,13 @@ export function register(program: Command): void {
       const client = await requireApi(loadConfig());
       const tasks = options.tasks === undefined ? [] : options.tasks.split(',').map((task) => task.trim()).filter((task) => task !== '');
       const record = await client.rerunExecution(id, overrides, tasks);
+      const json = options.json === true;
       if (options.async || isSettled(record.status)) {
-        process.stdout.write(`${record.id}\n`);
+        if (json) printJson(record);
+        else process.stdout.write(`${record.id}\n`);
         return;
       }
-      const final = await follow(client, record.id);
-      process.stderr.write(`${final.id}: ${final.status}\n`);
-      if (final.status !== 'succeeded') throw new CliExit(exitCodes.failed);
+      settled(await follow(client, record.id, json), json);
     });
 
   registerExecutionPurge(command);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, PackrunError } from '@packrun/core';
 import { requireApi } from '../api-client/connect.ts';
+import { printJson } from '../output/json.ts';
+import { printList } from '../output/table.ts';
 
 interface Inquiry {
   id: string;
@@ -13,10 +15,6 @@ interface Inquiry {
 }
 
 const enc = encodeURIComponent;
-
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 function parseResponse(text: string): Record<string, unknown> {
   let value: unknown;
@@ -48,8 +46,8 @@ export function register(program: Command): void {
     .action(async (options: { limit: string; json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<Inquiry[]>('GET', `/api/v1/inquiries?limit=${enc(options.limit)}`);
       if (options.json) return printJson(data);
-      if (data.length === 0) return void process.stdout.write('no inquiry is waiting for a response\n');
-      for (const inquiry of data) process.stdout.write(`${inquiry.id}  ttl ${inquiry.ttl} min  ${who(inquiry)}${inquiry.route ? `  route ${inquiry.route}` : ''}\n`);
+      const rows = data.map((inquiry) => [inquiry.id, `${inquiry.ttl} min`, who(inquiry), inquiry.route]);
+      printList(['id', 'ttl', 'may respond', 'route'], rows, 'no inquiries waiting for a response');
     });
 
   command

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { PackrunError, keyValuePairOf, loadConfig, maskedValue, type KeyValueEntry, type KeyValues, type KeyValueScope } from '@packrun/core';
 import { apiKeyValues } from '../api-client/api-key-values.ts';
 import { chooseDataPath } from '../local-store/data-path.ts';
+import { printJson } from '../output/json.ts';
+import { printList } from '../output/table.ts';
 
 interface ScopeOptions {
   scope: string;
@@ -53,12 +55,14 @@ export function register(program: Command): void {
       const entry = await withDatastore((datastore, user) => datastore.get(name, { ...owner(options.scope, user), decrypt }));
       if (!entry) throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${options.scope}`);
       // --json prints st2's KeyValuePair, as the API answers it.
-      process.stdout.write(options.json ? `${JSON.stringify(keyValuePairOf(entry, { decrypted: decrypt }), null, 2)}\n` : `${shown(entry, decrypt).value}\n`);
+      if (options.json) printJson(keyValuePairOf(entry, { decrypted: decrypt }));
+      else process.stdout.write(`${shown(entry, decrypt).value}\n`);
     });
 
   withScope(command.command('set').description('Set a key\'s value').argument('<name>', 'the key\'s name').argument('<value>', 'the value (--secret encrypts it at rest)'))
     .option('--secret', 'store it encrypted; shown as ******** unless asked with --decrypt')
     .option('--ttl <seconds>', 'expire after this many seconds')
+    .option('--json', 'print the key as JSON (st2 KeyValuePair; a secret masked)')
     .action(async (name: string, value: string, options: ScopeOptions & { secret?: boolean; ttl?: string }) => {
       const ttl = options.ttl === undefined ? undefined : Number(options.ttl);
       if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) {
@@ -67,15 +71,21 @@ export function register(program: Command): void {
       const entry = await withDatastore((datastore, user) =>
         datastore.set(name, value, { ...owner(options.scope, user), encrypt: options.secret === true, ...(ttl ? { ttl } : {}) }),
       );
-      process.stdout.write(`${entry.name} set (${entry.scope}${entry.secret ? ', secret' : ''})\n`);
+      if (options.json) printJson(keyValuePairOf(entry, { decrypted: false }));
+      else process.stdout.write(`${entry.name} set (${entry.scope}${entry.secret ? ', secret' : ''})\n`);
     });
 
-  withScope(command.command('delete').description('Delete a key').argument('<name>', 'the key\'s name')).action(async (name: string, options: ScopeOptions) => {
-    if (!(await withDatastore((datastore, user) => datastore.delete(name, owner(options.scope, user))))) {
-      throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${options.scope}`);
-    }
-    process.stdout.write(`${name} deleted\n`);
-  });
+  withScope(command.command('delete').description('Delete a key').argument('<name>', 'the key\'s name'))
+    .option('--json', 'print the key as it was before it was deleted, as JSON (st2 KeyValuePair; a secret masked)')
+    .action(async (name: string, options: ScopeOptions) => {
+      const gone = await withDatastore(async (datastore, user) => {
+        const entry = await datastore.get(name, { ...owner(options.scope, user), decrypt: false });
+        return entry && (await datastore.delete(name, owner(options.scope, user))) ? entry : undefined;
+      });
+      if (!gone) throw new PackrunError('KEY_NOT_FOUND', `datastore key "${name}" does not exist in scope ${options.scope}`);
+      if (options.json) printJson(keyValuePairOf(gone, { decrypted: false }));
+      else process.stdout.write(`${name} deleted\n`);
+    });
 
   withScope(command.command('list').description('Keys and their values'))
     .option('--prefix <prefix>', 'only names starting with this')
@@ -84,7 +94,7 @@ export function register(program: Command): void {
     .action(async (options: ScopeOptions & { prefix?: string }) => {
       const decrypt = options.decrypt === true;
       const entries = await withDatastore((datastore, user) => datastore.list({ ...owner(options.scope, user), decrypt, ...(options.prefix ? { prefix: options.prefix } : {}) }));
-      if (options.json) process.stdout.write(`${JSON.stringify(entries.map((entry) => keyValuePairOf(entry, { decrypted: decrypt })), null, 2)}\n`);
-      else for (const entry of entries.map((each) => shown(each, decrypt))) process.stdout.write(`${entry.name}\t${entry.value}${entry.secret ? '\t(secret)' : ''}\n`);
+      if (options.json) return printJson(entries.map((entry) => keyValuePairOf(entry, { decrypted: decrypt })));
+      printList(['name', 'value', 'secret'], entries.map((each) => shown(each, decrypt)).map((entry) => [entry.name, entry.value, entry.secret ? 'secret' : '']), 'no keys');
     });
 }

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice } from '@packrun/core';
+import { createSandboxDecorator, dataPaths, describeActionCounts, describeHostPathGrants, detectSandbox, loadConfig, type PackPythonChoice, type PackrunConfig } from '@packrun/core';
 import type { InstallProgressEvent, InstallResult, InstalledPackSummary } from '@packrun/pack-installer';
 
 import { connectApi, serverSeesCallerFiles } from '../api-client/connect.ts';
 import { installThroughApi, removeThroughApi } from '../api-client/install-through-api.ts';
 import { sayPath } from '../verbose.ts';
+import { printJson } from '../output/json.ts';
+import { printList, renderTable } from '../output/table.ts';
 
 /** The installer, loaded when a pack command runs (its workflow checks and tar are not needed for --help). */
 const installer = () => import('@packrun/pack-installer');
@@ -75,11 +77,6 @@ async function withProgress(json: boolean | undefined, work: (onProgress: (event
   if (result.warnings.length > 0) process.stdout.write(`${result.warnings.length} warning(s), shown above\n`);
 }
 
-function table(rows: string[][]): string {
-  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
-}
-
 function envText(pack: InstalledPackSummary): string {
   if (pack.envState === 'none') return 'none';
   const interpreter = pack.env.interpreter;
@@ -98,6 +95,11 @@ const choiceText: Record<PackPythonChoice['chosenBy'], string> = {
 
 function interpreterText(interpreter: PackPythonChoice): string {
   return `${implementationName(interpreter.implementation)} ${interpreter.version} (${interpreter.executable}, ${choiceText[interpreter.chosenBy]})`;
+}
+
+/** What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS). */
+function hostPathsOf(ref: string, config: PackrunConfig): PackrunConfig['sandboxHostPaths'] {
+  return config.sandboxHostPaths.filter((grant) => grant.scope === ref || grant.scope.startsWith(`${ref}.`));
 }
 
 export function register(program: Command): void {
@@ -140,15 +142,8 @@ export function register(program: Command): void {
       const config = loadConfig();
       sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
       const packs = await (await installer()).listInstalledPacks(config);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(packs, null, 2)}\n`);
-        return;
-      }
-      if (packs.length === 0) {
-        process.stdout.write('no packs installed: `packrun pack install <folder|git url|archive|name>`\n');
-        return;
-      }
-      process.stdout.write(`${table([['ref', 'version', 'env', 'source'], ...packs.map((p) => [p.ref, p.version, envText(p), p.source])])}\n`);
+      if (options.json) return printJson(packs);
+      printList(['ref', 'version', 'env', 'source'], packs.map((p) => [p.ref, p.version, envText(p), p.source]), 'no packs installed: `packrun pack install <folder|git url|archive|name>`');
     });
 
   pack
@@ -160,12 +155,8 @@ export function register(program: Command): void {
       const config = loadConfig();
       sayPath(`reading the packs installed in ${dataPaths(config.home).packs}`);
       const info = await (await installer()).packInfo(ref, config);
-      // What the operator grants this pack and its actions of the host (PACKRUN_SANDBOX_HOST_PATHS).
-      const hostPaths = config.sandboxHostPaths.filter((grant) => grant.scope === info.ref || grant.scope.startsWith(`${info.ref}.`));
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...info, hostPaths }, null, 2)}\n`);
-        return;
-      }
+      const hostPaths = hostPathsOf(info.ref, config);
+      if (options.json) return printJson({ ...info, hostPaths });
       const rows = [
         ['ref', info.ref],
         ['version', info.version],
@@ -180,7 +171,7 @@ export function register(program: Command): void {
         ['dependencies', info.dependencies.join(', ') || '-'],
         ['host paths', describeHostPathGrants(hostPaths).join('; ')],
       ];
-      process.stdout.write(`${table(rows)}\n`);
+      process.stdout.write(`${renderTable(undefined, rows)}\n`);
     });
 
   pack
@@ -188,11 +179,18 @@ export function register(program: Command): void {
     .description('Remove an installed pack, its content and its envs')
     .argument('<ref>', 'pack ref')
     .option('--force', 'remove even when installed packs depend on it')
-    .action(async (ref: string, options: { force?: boolean }) => {
-      const server = await connectApi(loadConfig());
-      if (server) return removeThroughApi(server, ref, options.force ?? false);
-      sayPath(`no server runs on ${loadConfig().home}: removing from it directly`);
-      await (await installer()).removePack(ref, { config: loadConfig(), force: options.force ?? false });
-      process.stdout.write(`removed ${ref}\n`);
+    .option('--json', 'print the pack as `pack info --json` showed it before it was removed')
+    .action(async (ref: string, options: { force?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      // Read before it goes: what --json prints is the pack that was removed.
+      const info = options.json ? await (await installer()).packInfo(ref, config) : undefined;
+      const server = await connectApi(config);
+      if (server) await removeThroughApi(server, ref, options.force ?? false);
+      else {
+        sayPath(`no server runs on ${config.home}: removing from it directly`);
+        await (await installer()).removePack(ref, { config, force: options.force ?? false });
+      }
+      if (info) printJson({ ...info, hostPaths: hostPathsOf(info.ref, config) });
+      else process.stdout.write(`removed ${ref}\n`);
     });
 }

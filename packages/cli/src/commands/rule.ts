@@ -13,12 +13,10 @@ import { ApiClient } from '../api-client/api-client.ts';
 import { cliApiKey, requireApi, serviceApiUrl } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
+import { printJson } from '../output/json.ts';
+import { printList, renderTable, statusCell, type Cell } from '../output/table.ts';
 
 const enc = encodeURIComponent;
-
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 /** st2's Rule, as the API answers it (rules-engine/st2-views.ts). */
 interface RuleView {
@@ -44,9 +42,12 @@ interface RuleEnforcementView {
   status: string;
 }
 
-function ruleLine(rule: RuleView): string {
+const ruleHeader = ['ref', 'state', 'trigger', 'action'];
+
+/** One rule as a row of `rule list` (and of enable/disable, which show the rule after). */
+function ruleRow(rule: RuleView): Array<string | Cell> {
   const trigger = Object.keys(rule.trigger.parameters).length > 0 ? `${rule.trigger.type} ${JSON.stringify(rule.trigger.parameters)}` : rule.trigger.type;
-  return `${rule.ref.padEnd(36)} ${(rule.enabled ? 'enabled' : 'disabled').padEnd(9)} ${trigger} -> ${rule.action.ref}`;
+  return [rule.ref, statusCell(rule.enabled ? 'enabled' : 'disabled'), trigger, rule.action.ref];
 }
 
 function printRule(rule: RuleView, json: boolean): void {
@@ -90,7 +91,7 @@ export function register(program: Command): void {
       const query = `?limit=-1${options.pack ? `&pack=${enc(options.pack)}` : ''}`;
       const { data } = await (await requireApi(loadConfig())).request<RuleView[]>('GET', `/api/v1/rules${query}`);
       if (options.json) return printJson(data);
-      for (const rule of data) process.stdout.write(`${ruleLine(rule)}\n`);
+      printList(ruleHeader, data.map(ruleRow), options.pack ? `no rules in pack ${options.pack}` : 'no rules');
     });
 
   command
@@ -124,9 +125,13 @@ export function register(program: Command): void {
     .command('delete')
     .description('Delete a rule')
     .argument('<ref>', 'the rule ref (pack.name)')
-    .action(async (ref: string) => {
-      await (await requireApi(loadConfig())).request('DELETE', `/api/v1/rules/${enc(ref)}`);
-      process.stdout.write(`deleted ${ref}\n`);
+    .option('--json', 'print the rule as it was before it was deleted, as JSON (st2 Rule)')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const client = await requireApi(loadConfig());
+      const { data } = await client.request<RuleView>('GET', `/api/v1/rules/${enc(ref)}`);
+      await client.request('DELETE', `/api/v1/rules/${enc(ref)}`);
+      if (options.json) printJson(data);
+      else process.stdout.write(`deleted ${ref}\n`);
     });
 
   for (const verb of ['enable', 'disable'] as const) {
@@ -134,12 +139,14 @@ export function register(program: Command): void {
       .command(verb)
       .description(`${verb === 'enable' ? 'Enable' : 'Disable'} a rule`)
       .argument('<ref>', 'the rule ref (pack.name)')
-      .action(async (ref: string) => {
+      .option('--json', 'print the rule as JSON (st2 Rule)')
+      .action(async (ref: string, options: { json?: boolean }) => {
         // As st2 rule enable/disable: the rule back with `enabled` changed.
         const client = await requireApi(loadConfig());
         const { data: rule } = await client.request<RuleView>('GET', `/api/v1/rules/${enc(ref)}`);
         const { data } = await client.request<RuleView>('PUT', `/api/v1/rules/${enc(ref)}`, { ...rule, enabled: verb === 'enable' });
-        process.stdout.write(`${ruleLine(data)}\n`);
+        if (options.json) printJson(data);
+        else process.stdout.write(`${renderTable(ruleHeader, [ruleRow(data)])}\n`);
       });
   }
 
@@ -153,10 +160,14 @@ export function register(program: Command): void {
       const query = new URLSearchParams({ limit: options.limit, ...(options.rule ? { rule_ref: options.rule } : {}) });
       const { data } = await (await requireApi(loadConfig())).request<RuleEnforcementView[]>('GET', `/api/v1/ruleenforcements?${query}`);
       if (options.json) return printJson(data);
-      for (const item of data) {
-        const outcome = item.status === 'succeeded' ? `execution ${item.execution_id}` : `failed: ${item.failure_reason ?? ''}`;
-        process.stdout.write(`${item.enforced_at}  ${item.rule.ref.padEnd(32)} trigger instance ${item.trigger_instance_id}  ${outcome}\n`);
-      }
+      const rows = data.map((item) => [
+        item.enforced_at,
+        item.rule.ref,
+        item.trigger_instance_id,
+        statusCell(item.status),
+        item.status === 'succeeded' ? `execution ${item.execution_id ?? ''}` : (item.failure_reason ?? ''),
+      ]);
+      printList(['enforced', 'rule', 'trigger instance', 'status', 'outcome'], rows, options.rule ? `no enforcements of rule ${options.rule}` : 'no rule enforcements');
     });
 
   program

@@ -1,4 +1,4 @@
-import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, type ActionMeta, type ActionOutcome, type PackrunConfig, type ParameterOrigin } from '@packrun/core';
+import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, type ActionMeta, type ActionOutcome, type PackrunConfig, type ParameterOrigin, type St2Execution } from '@packrun/core';
 import { describePlan, prepareAction, type PlanDescription } from '@packrun/action-runner';
 import path from 'node:path';
 import { apiKeyValues } from '../api-client/api-key-values.ts';
@@ -7,11 +7,15 @@ import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.t
 import { chooseDataPath, type DataPath } from '../local-store/data-path.ts';
 import { runInStore } from '../local-store/local-executions.ts';
 
+/** The action's output as it is written: `packrun run` shows it live, as `st2 run` does. */
+export type OnOutput = (stream: 'stdout' | 'stderr', data: string | Uint8Array) => void;
+
 export interface RunRequest {
   ref: string;
   parameters: Record<string, unknown>;
   executionId: string;
   signal: AbortSignal;
+  onOutput?: OnOutput;
 }
 
 /**
@@ -41,6 +45,7 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
         parameterOrigin: localOperator,
         // Network namespaces made ahead for the next job would serve nothing in a process that runs one.
         decorator: createSandboxDecorator({ host: await detectSandbox(config), config: { ...config, sandboxNetnsSpares: 0 } }),
+        ...(request.onOutput ? { onOutput: request.onOutput } : {}),
       },
       logger,
     );
@@ -49,9 +54,9 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
   }
 }
 
-/** `packrun run --async`: queues the execution on the server and returns its id; needs a server. */
-export async function submitAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<string> {
-  return (await submitThroughApi(await requireApi(config), request)).id;
+/** `packrun run --async`: queues the execution on the server and returns it as the API does; needs a server. */
+export async function submitAction(config: PackrunConfig, request: Omit<RunRequest, 'signal'>): Promise<St2Execution> {
+  return submitThroughApi(await requireApi(config), request);
 }
 
 /**

@@ -5,7 +5,8 @@ import { findAction } from '@packrun/action-runner';
 import { CliExit, exitCodes } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
-import { describeAction, executeAction, submitAction } from './run-execution.ts';
+import { describeAction, executeAction, submitAction, type OnOutput } from './run-execution.ts';
+import { printJson } from '../output/json.ts';
 
 interface RunOptions {
   paramsJson?: string;
@@ -23,8 +24,13 @@ function timeoutSeconds(raw: string): number {
   return seconds;
 }
 
-function printOutcome(ref: string, executionId: string, outcome: ActionOutcome): void {
+/**
+ * The result after the run. Output already shown live is not repeated: only a note when it was
+ * cut at the output cap. The result starts on a line of its own after output that did not end one.
+ */
+function printOutcome(ref: string, executionId: string, outcome: ActionOutcome, live: LiveOutput): void {
   const { stdout, stderr, ...rest } = outcome.result;
+  if (live.stdoutOpenLine) process.stdout.write('\n');
   const lines = [
     `id: ${executionId}`,
     `action: ${ref}`,
@@ -32,12 +38,37 @@ function printOutcome(ref: string, executionId: string, outcome: ActionOutcome):
     `result: ${JSON.stringify(rest, null, 2)}`,
   ];
   for (const [name, value] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    if (live.shown[name]) {
+      if (outcome.truncated?.[name]) lines.push(`${name} was truncated at the output cap (shown above up to it)`);
+      continue;
+    }
     if (value === undefined || value === '') continue;
     const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
     const cut = outcome.truncated?.[name] ? ' (truncated at the output cap)' : '';
     lines.push(`${name}${cut}:`, text.replace(/\n$/, ''));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** What `packrun run` showed as the action wrote it: which streams, and whether stdout ended mid-line. */
+interface LiveOutput {
+  shown: Record<'stdout' | 'stderr', boolean>;
+  stdoutOpenLine: boolean;
+}
+
+/** Writes the action's output to this process's stdout and stderr as it arrives, and keeps track of it. */
+function liveOutput(): LiveOutput & { onOutput: OnOutput } {
+  const live = {
+    shown: { stdout: false, stderr: false },
+    stdoutOpenLine: false,
+    onOutput: (stream: 'stdout' | 'stderr', data: string | Uint8Array) => {
+      if (data.length === 0) return;
+      live.shown[stream] = true;
+      (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+      if (stream === 'stdout') live.stdoutOpenLine = (typeof data === 'string' ? data.at(-1) : String.fromCharCode(data[data.length - 1]!)) !== '\n';
+    },
+  };
+  return live;
 }
 
 export function register(program: Command): void {
@@ -48,7 +79,7 @@ export function register(program: Command): void {
     .argument('[parameters...]', 'parameters as name=value, coerced by their declared types')
     .option('--params-json <json>', 'parameters as one JSON object (name=value words override it)')
     .option('--timeout <seconds>', "stop the action after this many seconds (overrides the action's timeout)")
-    .option('--json', 'print one JSON document with the status and result')
+    .option('--json', 'print one JSON document with the status and result (no live output); with --async, the queued st2 execution')
     .option('--print-command', 'print the command line and job Packrun would start, and stop there')
     .option('--async', 'queue it on the running server, print the execution id and return')
     .action(async (ref: string, words: string[], options: RunOptions) => {
@@ -67,7 +98,9 @@ export function register(program: Command): void {
       }
 
       if (options.async) {
-        process.stdout.write(`${await submitAction(config, { ref, parameters, executionId })}\n`);
+        const queued = await submitAction(config, { ref, parameters, executionId });
+        if (options.json) printJson(queued);
+        else process.stdout.write(`${queued.id}\n`);
         return;
       }
 
@@ -75,15 +108,17 @@ export function register(program: Command): void {
       const cancel = (): void => controller.abort();
       process.once('SIGINT', cancel);
       process.once('SIGTERM', cancel);
+      // Live output as st2 run shows it; --json keeps stdout one document (the output is in its result).
+      const live = options.json ? undefined : liveOutput();
       let outcome: ActionOutcome;
       try {
-        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal });
+        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal, ...(live ? { onOutput: live.onOutput } : {}) });
       } finally {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);
       }
-      if (options.json) process.stdout.write(`${JSON.stringify({ id: executionId, action: ref, ...outcome }, null, 2)}\n`);
-      else printOutcome(ref, executionId, outcome);
+      if (!live) printJson({ id: executionId, action: ref, ...outcome });
+      else printOutcome(ref, executionId, outcome, live);
       // An inquiry waiting for its response is where st2's CLI stops too: not a failure.
       if (outcome.status === 'pending') {
         if (!options.json) process.stdout.write(`waiting for a response: packrun inquiry respond ${executionId} -r '<JSON matching the schema>'\n`);

@@ -4,12 +4,16 @@ import type { St2SensorType } from '@packrun/sensor-container';
 import { requireApi } from '../api-client/connect.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
+import { printJson } from '../output/json.ts';
+import { printList, renderTable, statusCell, type Cell } from '../output/table.ts';
 
 const enc = encodeURIComponent;
 
-function sensorLine(sensor: St2SensorType): string {
-  const retry = sensor.next_start_at ? ` (next start ${sensor.next_start_at})` : '';
-  return `${sensor.ref.padEnd(36)} ${(sensor.enabled ? 'enabled' : 'disabled').padEnd(9)} ${sensor.status}${retry}`;
+const sensorHeader = ['ref', 'state', 'status', 'next start'];
+
+/** One sensor as a row of `sensor list` (and of enable/disable/restart, which show it after). */
+function sensorRow(sensor: St2SensorType): Array<string | Cell> {
+  return [sensor.ref, statusCell(sensor.enabled ? 'enabled' : 'disabled'), statusCell(sensor.status), sensor.next_start_at ?? ''];
 }
 
 function indented(lines: string[]): string[] {
@@ -17,10 +21,7 @@ function indented(lines: string[]): string[] {
 }
 
 function printSensor(sensor: St2SensorType, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(sensor, null, 2)}\n`);
-    return;
-  }
+  if (json) return printJson(sensor);
   const lines = [
     `ref: ${sensor.ref}`,
     `enabled: ${sensor.enabled}`,
@@ -47,11 +48,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<St2SensorType[]>('GET', '/api/v1/sensortypes?limit=-1');
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-        return;
-      }
-      for (const sensor of data) process.stdout.write(`${sensorLine(sensor)}\n`);
+      if (options.json) return printJson(data);
+      printList(sensorHeader, data.map(sensorRow), 'no sensors');
     });
 
   command
@@ -69,13 +67,15 @@ export function register(program: Command): void {
       .command(verb)
       .description({ enable: 'Enable a sensor and start it', disable: 'Disable a sensor and stop it', restart: 'Restart a sensor\'s process' }[verb])
       .argument('<ref>', 'the sensor ref (pack.name)')
-      .action(async (ref: string) => {
+      .option('--json', 'print the sensor as JSON (st2 SensorType with its state)')
+      .action(async (ref: string, options: { json?: boolean }) => {
         const client = await requireApi(loadConfig());
         const { data } =
           verb === 'restart'
             ? await client.request<St2SensorType>('POST', `/api/v1/sensortypes/${enc(ref)}/restart`)
             : await client.request<St2SensorType>('PUT', `/api/v1/sensortypes/${enc(ref)}`, { enabled: verb === 'enable' });
-        process.stdout.write(`${sensorLine(data)}\n`);
+        if (options.json) printJson(data);
+        else process.stdout.write(`${renderTable(sensorHeader, [sensorRow(data)])}\n`);
       });
   }
 

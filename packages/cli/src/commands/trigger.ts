@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, PackrunError } from '@packrun/core';
 import { requireApi } from '../api-client/connect.ts';
+import { printJson } from '../output/json.ts';
+import { printList, statusCell } from '../output/table.ts';
 
 const enc = encodeURIComponent;
 
@@ -23,10 +25,6 @@ interface RuleEnforcementView {
   execution_id?: string;
   failure_reason?: string;
   status: string;
-}
-
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 function parsePayload(text: string | undefined): Record<string, unknown> {
@@ -53,10 +51,8 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const { data } = await (await requireApi(loadConfig())).request<TriggerTypeView[]>('GET', '/api/v1/triggertypes?limit=-1');
       if (options.json) return printJson(data);
-      for (const type of data) {
-        const parameters = Object.keys(type.parameters_schema).length > 0 ? ' (parameters)' : '';
-        process.stdout.write(`${type.ref.padEnd(40)} ${type.description ?? ''}${parameters}\n`);
-      }
+      const rows = data.map((type) => [type.ref, Object.keys(type.parameters_schema).length > 0 ? 'yes' : '', type.description ?? '']);
+      printList(['ref', 'parameters', 'description'], rows, 'no trigger types');
     });
 
   command
@@ -69,7 +65,8 @@ export function register(program: Command): void {
       const query = new URLSearchParams({ limit: options.limit, ...(options.trigger ? { trigger: options.trigger } : {}) });
       const { data } = await (await requireApi(loadConfig())).request<TriggerInstanceView[]>('GET', `/api/v1/triggerinstances?${query}`);
       if (options.json) return printJson(data);
-      for (const item of data) process.stdout.write(`${item.id}  ${item.occurrence_time}  ${item.trigger.padEnd(36)} ${item.status}\n`);
+      const rows = data.map((item) => [item.id, item.occurrence_time, item.trigger, statusCell(item.status)]);
+      printList(['id', 'occurred', 'trigger', 'status'], rows, options.trigger ? `no trigger instances of ${options.trigger}` : 'no trigger instances');
     });
 
   command
@@ -95,11 +92,14 @@ export function register(program: Command): void {
     .description('Fire a trigger by hand with a JSON payload; rules on it run as for a sensor dispatch')
     .argument('<ref>', 'trigger type ref (or the ref of a parameterised trigger)')
     .argument('[payload]', 'the payload as a JSON object', '{}')
-    .action(async (ref: string, payload: string) => {
-      const { data } = await (await requireApi(loadConfig())).request<{ trigger_instance_id: string }>('POST', '/api/v1/webhooks/st2', {
+    .option('--json', 'print the trigger instance it made as JSON (st2 TriggerInstance)')
+    .action(async (ref: string, payload: string, options: { json?: boolean }) => {
+      const client = await requireApi(loadConfig());
+      const { data } = await client.request<{ trigger_instance_id: string }>('POST', '/api/v1/webhooks/st2', {
         trigger: ref,
         payload: parsePayload(payload),
       });
-      process.stdout.write(`${data.trigger_instance_id}\n`);
+      if (!options.json) return void process.stdout.write(`${data.trigger_instance_id}\n`);
+      printJson((await client.request<TriggerInstanceView>('GET', `/api/v1/triggerinstances/${enc(data.trigger_instance_id)}`)).data);
     });
 }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import {
   createInProcessBus,
   dataPaths,
@@ -37,6 +38,8 @@ export interface LocalRunRequest {
   signal: AbortSignal;
   parameterOrigin: ParameterOrigin;
   decorator: SpawnDecorator;
+  /** Each chunk of the action's output as the job writes it. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function runInStore(config: PackrunConfig, local: LocalStore, reque
       signal: request.signal,
       decorator: request.decorator,
       logger,
+      ...(request.onOutput ? { onOutput: request.onOutput } : {}),
     });
   } catch (error) {
     if (isPackrunError(error) && error.userError) {
@@ -166,20 +170,26 @@ export async function listFromStore(local: LocalStore, query: LocalListQuery): P
 
 /**
  * Writes an execution's stored stdout and stderr (from its blobs when they are big) to this
- * process's own; returns the record. Nothing runs while no server does, so what is stored is all.
+ * process's own, or hands each chunk to `onChunk` (`execution tail --json`); returns the record.
+ * Nothing runs while no server does, so what is stored is all.
  */
-export async function printStoredOutput(local: LocalStore, id: string): Promise<St2Execution> {
+export async function printStoredOutput(local: LocalStore, id: string, onChunk?: (chunk: { stream: 'stdout' | 'stderr'; data: string }) => void): Promise<St2Execution> {
   const record = await local.store.executions.get(id);
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
   for (const [field, sink] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
     let last: Buffer | undefined;
+    // A chunk may end inside a UTF-8 character: the decoder carries it over to the next.
+    const decoder = new StringDecoder('utf8');
     for await (const chunk of await openExecutionOutput(local.store.executionBlobs, record, field)) {
       if ((chunk as Buffer).length === 0) continue;
       last = chunk as Buffer;
-      sink.write(last);
+      if (onChunk) onChunk({ stream: field, data: decoder.write(last) });
+      else sink.write(last);
     }
+    const rest = decoder.end();
+    if (onChunk && rest !== '') onChunk({ stream: field, data: rest });
     // Stored output loses its final newline (as StackStorm's results do): the lines after it start on their own.
-    if (last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
+    if (!onChunk && last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
   }
   const action = await local.store.actions.get(record.action);
   return st2Execution(record, action ? { action } : {});
