@@ -33,7 +33,7 @@ describe('packrun run', () => {
   it('takes --params-json and --timeout', async () => {
     const run = await packrun(['run', 'core.local', '--params-json', '{"cmd": "sleep 20"}', '--timeout', '1', '--json']);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'timeout', stopReason: 'timeout' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'timeout', stop_reason: 'timeout', action: { ref: expect.any(String) } });
   });
 
   it('refuses a parameter of the wrong type, naming it, with the user-error exit code', async () => {

@@ -5,7 +5,7 @@ import { apiKeyValues } from '../api-client/api-key-values.ts';
 import { requireApi } from '../api-client/connect.ts';
 import { runThroughApi, submitThroughApi } from '../api-client/run-through-api.ts';
 import { chooseDataPath, type DataPath } from '../local-store/data-path.ts';
-import { runInStore } from '../local-store/local-executions.ts';
+import { getFromStore, runInStore } from '../local-store/local-executions.ts';
 
 /** The action's output as it is written: `packrun run` shows it live, as `st2 run` does. */
 export type OnOutput = (stream: 'stdout' | 'stderr', data: string | Uint8Array) => void;
@@ -49,6 +49,20 @@ export async function executeAction(config: PackrunConfig, request: RunRequest &
       },
       logger,
     );
+  } finally {
+    await chosen.local.close();
+  }
+}
+
+/**
+ * The execution `packrun run` made, as the API and `packrun execution get --json` show it (one
+ * shape per resource): read from the server it ran on, or from the store it was recorded in.
+ */
+export async function recordedExecution(config: PackrunConfig, executionId: string): Promise<St2Execution> {
+  const chosen = await chooseDataPath(config);
+  if (chosen.kind === 'api') return chosen.client.withWholeResult(await chosen.client.getExecution(executionId));
+  try {
+    return await getFromStore(chosen.local, executionId);
   } finally {
     await chosen.local.close();
   }

@@ -5,7 +5,7 @@ import { findAction } from '@packrun/action-runner';
 import { CliExit, exitCodes } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
-import { describeAction, executeAction, submitAction, type OnOutput } from './run-execution.ts';
+import { describeAction, executeAction, recordedExecution, submitAction, type OnOutput } from './run-execution.ts';
 import { printJson } from '../output/json.ts';
 
 interface RunOptions {
@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .argument('[parameters...]', 'parameters as name=value, coerced by their declared types')
     .option('--params-json <json>', 'parameters as one JSON object (name=value words override it)')
     .option('--timeout <seconds>', "stop the action after this many seconds (overrides the action's timeout)")
-    .option('--json', 'print one JSON document with the status and result (no live output); with --async, the queued st2 execution')
+    .option('--json', 'print the execution once it ends, as `execution get --json` does (no live output); with --async, the queued execution')
     .option('--print-command', 'print the command line and job Packrun would start, and stop there')
     .option('--async', 'queue it on the running server, print the execution id and return')
     .action(async (ref: string, words: string[], options: RunOptions) => {
@@ -117,7 +117,7 @@ export function register(program: Command): void {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);
       }
-      if (!live) printJson({ id: executionId, action: ref, ...outcome });
+      if (!live) printJson(await recordedExecution(config, executionId));
       else printOutcome(ref, executionId, outcome, live);
       // An inquiry waiting for its response is where st2's CLI stops too: not a failure.
       if (outcome.status === 'pending') {
