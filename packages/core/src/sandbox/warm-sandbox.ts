@@ -321,7 +321,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               // The group's SIGKILL reached everything still in it: only what left it needs the
               // cgroup-wide kill (freeze, kill, thaw), which costs milliseconds.
               else if (groupLeader === undefined || outsideProcessGroup(jobCgroup.pidsNow(), groupLeader).length > 0) await jobCgroup.killAll();
-              const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
+              const stats = jobCgroup ? jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
               const cgroup = jobCgroup;
               cleanup ??= (() => {
                 // First, as the next execution of this zygote waits for it: what the job left where
