@@ -316,7 +316,10 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               } catch (error) {
                 throw setupFailed(jobContext.kind, jobContext.pack, error);
               }
-              for (const file of jobCgroup?.procsFiles ?? []) await writeFile(file, String(hostPid));
+              // Into every hierarchy (cgroup v1: memory, pids, cpu, freezer) at once rather than one
+              // after another: a spare is taken only once it joined, and a child forked for an
+              // execution joins on its critical path.
+              await Promise.all((jobCgroup?.procsFiles ?? []).map((file) => writeFile(file, String(hostPid))));
             },
             async killAll() {
               if (jobCgroup) await jobCgroup.killAll();
