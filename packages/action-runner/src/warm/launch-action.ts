@@ -82,6 +82,19 @@ async function launchStartedAhead(spec: LaunchSpec, warm: WarmChoice, kind: Pres
   }
 }
 
+/**
+ * Job folders of a sandboxed zygote: one for each execution running at once, one for the child
+ * forked ahead, and one more for each execution running at once, because a folder comes back only
+ * after its execution's cgroup is removed and the folder emptied, in the background, while the
+ * runner already runs the next one. With one folder per execution only, back-to-back executions
+ * found none free one time in fifteen (bench/api/packrun-up.ts, a burst of 200) and started cold:
+ * bubblewrap, a cgroup and a network namespace of their own, tens of milliseconds of CPU each.
+ * A folder is a tmpfs, which takes memory only for what a job writes in it.
+ */
+function zygoteSlots(concurrency: number): number {
+  return 2 * concurrency + 1;
+}
+
 function isUnsandboxed(spec: LaunchSpec): boolean {
   return spec.decorator === undefined || spec.decorator === noSandbox;
 }
@@ -138,8 +151,7 @@ export async function launchAction(spec: LaunchSpec, warm: WarmChoice): Promise<
       env: { PATH: spec.env['PATH'] ?? '/usr/bin:/bin', LANG: spec.env['LANG'] ?? 'C.UTF-8' },
       jobsDir: path.dirname(spec.context.jobDir),
       identity: JSON.stringify([warm.pack.env.hash ?? '', warm.pack.installedAt, warm.preload]),
-      // One job folder for each execution running at once, and one for the child forked ahead.
-      ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: warm.config.runnerConcurrency + 1 } } : {}),
+      ...(warmSandbox ? { sandbox: { warm: warmSandbox, context: spec.context, slots: zygoteSlots(warm.config.runnerConcurrency) } } : {}),
     });
   } catch (error) {
     warm.logger?.warn({ err: error, pack: warm.pack.ref }, 'no zygote: starting the action cold');

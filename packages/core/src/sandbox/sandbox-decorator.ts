@@ -270,7 +270,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           swept = true;
         },
         async afterExit() {
-          const stats = cgroup ? await cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
+          const stats = cgroup ? cgroup.stats() : { oomKilled: false, pidsLimitHit: false };
           if (!released) {
             released = true;
             if (network) namespaces?.release(network);

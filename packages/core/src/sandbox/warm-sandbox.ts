@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, chown, lchown, readdir, rename, writeFile } from 'node:fs/promises';
+import { chmodSync, existsSync, lchownSync } from 'node:fs';
+import { chown, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackrunConfig } from '../config.ts';
@@ -154,6 +154,17 @@ function setupFailed(what: string, pack: string, error: unknown): PackrunError {
 }
 
 /**
+ * Gives a job folder (the root of its own tmpfs, seen from the host) to `uid`, 0700. Two system
+ * calls on one inode, made synchronously: through the thread pool each cost about ten times its
+ * CPU (docs/fast-spawn.md, "What bounds the figures"). What is inside the folder, which a job
+ * decides the size of, is only ever read asynchronously.
+ */
+function handSlot(slotOnHost: string, uid: number): void {
+  lchownSync(slotOnHost, uid, uid);
+  chmodSync(slotOnHost, 0o700);
+}
+
+/**
  * Empties a finished execution's job folder. Deletion runs inside the zygote's mount namespace
  * (nsenter): walking its files through /proc/<pid>/root from the host would follow a symlink a job
  * planted with an absolute target to the host's own files. Inside, every path outside the job
@@ -175,8 +186,7 @@ async function sweepSlot(nsenter: string, zygoteHostPid: number, slot: string): 
       env: { PATH: '/usr/bin:/bin' },
     });
   }
-  await lchown(`${root}${slot}`, 0, 0);
-  await chmod(`${root}${slot}`, 0o700);
+  handSlot(`${root}${slot}`, 0);
 }
 
 /**
@@ -280,9 +290,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
           const uid = deps.uids.take();
           try {
             // Only this execution's uid may enter its job folder, as a cold job's.
-            const slotOnHost = `/proc/${zygoteHostPid}/root${slot}`;
-            await lchown(slotOnHost, uid, uid);
-            await chmod(slotOnHost, 0o700);
+            handSlot(`/proc/${zygoteHostPid}/root${slot}`, uid);
           } catch (error) {
             deps.uids.release(uid);
             throw setupFailed(jobContext.kind, jobContext.pack, error);
@@ -308,7 +316,10 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               } catch (error) {
                 throw setupFailed(jobContext.kind, jobContext.pack, error);
               }
-              for (const file of jobCgroup?.procsFiles ?? []) await writeFile(file, String(hostPid));
+              // Into every hierarchy (cgroup v1: memory, pids, cpu, freezer) at once rather than one
+              // after another: a spare is taken only once it joined, and a child forked for an
+              // execution joins on its critical path.
+              await Promise.all((jobCgroup?.procsFiles ?? []).map((file) => writeFile(file, String(hostPid))));
             },
             async killAll() {
               if (jobCgroup) await jobCgroup.killAll();
@@ -321,7 +332,7 @@ export function createWarmSandbox(deps: WarmSandboxDeps): WarmSandbox {
               // The group's SIGKILL reached everything still in it: only what left it needs the
               // cgroup-wide kill (freeze, kill, thaw), which costs milliseconds.
               else if (groupLeader === undefined || outsideProcessGroup(jobCgroup.pidsNow(), groupLeader).length > 0) await jobCgroup.killAll();
-              const stats = jobCgroup ? await jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
+              const stats = jobCgroup ? jobCgroup.stats() : { oomKilled: false, pidsLimitHit: false };
               const cgroup = jobCgroup;
               cleanup ??= (() => {
                 // First, as the next execution of this zygote waits for it: what the job left where
