@@ -23,6 +23,8 @@ export interface PackrunUp {
   readonly stream: ExecutionStream;
   readonly url: string;
   readonly apiKey: string;
+  /** The packrun up process (its own, not bin/packrun's shell). */
+  readonly pid: number;
   /** The sandbox layers `packrun doctor` reports active on this host, for the figures' notes. */
   readonly layers: string;
   /** Installs packs through POST /api/v1/packs/install and waits for the install to succeed. */
@@ -87,6 +89,7 @@ export async function startPackrunUp(extraEnv: Record<string, string> = {}): Pro
       stream,
       url,
       apiKey,
+      pid,
       layers,
       async install(packDirs) {
         const install = await client.request<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: packDirs });
