@@ -91,7 +91,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
   inquiryRoutes(app, deps);
-  rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)) });
+  rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)), packCodeOf: (request) => callerOfRequest(request).packCode?.pack });
   sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
   st2AuthRoutes(app, deps);

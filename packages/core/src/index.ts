@@ -78,7 +78,7 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
-export { mintPackCodeToken, revokePackCodeTokens } from './pack-api/pack-code-tokens.ts';
+export { mintPackCodeToken, revokePackCodeTokens, sensorTokenScopeId } from './pack-api/pack-code-tokens.ts';
 export { actionApiRoute, actionApiVariables, actionApiVariableNames, packGetsApi, type ActionApiRoute, type ActionApiAccess } from './pack-api/action-api-route.ts';
 export { keyValuePairOf, entryOfKeyValuePair, parseKeyValueScope, keyValueScopeNames, type KeyValuePair, type St2KeyValueScope } from './st2/key-value-pair.ts';
 export { st2ListQueryProperties, st2Page, projected, type St2ListQuery } from './st2/list-query.ts';
