@@ -114,6 +114,14 @@ describe("StackStorm's stream over a real port", () => {
     expect(other).not.toBe('');
   });
 
+  it('ends at once with the final update when end_execution_id completed before the subscription (st2 pack install of a small pack)', async () => {
+    const created = await createOverHttp({ cmd: 'echo quick' });
+    await retryUntil(async () => (await stack.store.executions.get(created.id))?.status === 'succeeded', { what: 'execution done' });
+    const query = `events=st2.execution__create,st2.execution__update&end_event=st2.execution__update&end_execution_id=${created.id}`;
+    const events = await readEvents(`/stream/v1/stream?${query}`, () => false, async () => undefined);
+    expect(events).toEqual([expect.objectContaining({ event: 'st2.execution__update', data: expect.objectContaining({ id: created.id, status: 'succeeded' }) })]);
+  });
+
   it('/stream/v1/executions/{id}/output sends the output as it comes, then EOF when it completes', async () => {
     const created = await createOverHttp({ cmd: 'sleep 0.3; echo done-here' });
     const events = await readEvents(`/stream/v1/executions/${created.id}/output`, () => false, async () => undefined);

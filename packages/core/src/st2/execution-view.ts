@@ -101,9 +101,23 @@ function ruleOf(ref: string): NonNullable<St2Execution['rule']> {
   return { ref, name, pack, uid: `rule:${pack}:${name}` };
 }
 
+/**
+ * Packrun installs and removes packs itself (the API's built-in executions); st2 runs them as
+ * workflows, packs.install in Orquesta and packs.uninstall in action-chain, whose tasks its CLI
+ * prints as the progress and whose failure it prints as a workflow's. Those executions, with their
+ * stages as child tasks, are shown with st2's runner so that clients treat them as st2's.
+ */
+const builtinWorkflowRunners: Readonly<Record<string, 'orquesta' | 'action-chain'>> = { 'packs.install': 'orquesta', 'packs.uninstall': 'action-chain' };
+
+/** The workflow runner st2 runs built-in operation `action` with, if it is one of those. */
+export function builtinWorkflowRunner(action: string): 'orquesta' | 'action-chain' | undefined {
+  return builtinWorkflowRunners[action];
+}
+
 /** The one serializer of an execution record (routes, stream payloads, the CLI's offline reads). */
 export function st2Execution(record: ExecutionRecord, options: ExecutionViewOptions = {}): St2Execution {
-  const runnerType = record.runnerType ?? options.action?.runnerType;
+  const stored = record.runnerType ?? options.action?.runnerType;
+  const runnerType = stored === 'builtin' ? (builtinWorkflowRunner(record.action) ?? stored) : stored;
   const inlineBytes = options.inlineBytes ?? Number.POSITIVE_INFINITY;
   const context: Record<string, unknown> = { ...record.context };
   if (context['user'] === undefined && record.user !== undefined) context['user'] = record.user;
