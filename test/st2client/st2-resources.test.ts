@@ -173,9 +173,19 @@ describe.skipIf(st2Missing !== undefined)('st2 sensor, trigger, rule, rule-enfor
     expect((await st2('olga', ['sensor', 'enable', 'nodesense.Emitter', '--json'])).json).toMatchObject({ enabled: true });
   });
 
-  it('lists trigger types', async () => {
+  it('lists trigger types and gets one with st2\'s TriggerType fields', async () => {
     const refs = ((await st2('viewer', ['trigger', 'list', '--json'])).json as Array<{ ref: string }>).map((type) => type.ref);
     expect(refs).toEqual(expect.arrayContaining(['core.st2.webhook', 'nodesense.tick']));
+    expect((await st2('viewer', ['trigger', 'get', 'core.st2.webhook', '--json'])).json).toMatchObject({
+      ref: 'core.st2.webhook',
+      pack: 'core',
+      name: 'st2.webhook',
+      uid: 'trigger_type:core:st2.webhook',
+      parameters_schema: { required: ['url'] },
+      payload_schema: { properties: { headers: { type: 'object' } } },
+    });
+    expect((await st2('viewer', ['trigger', 'get', 'nodesense.tick'])).stdout).toMatch(/\| pack\s+\| nodesense\s+\|/);
+    expect(await st2Refused('viewer', ['trigger', 'get', 'nodesense.nosuch'])).toContain('not found');
   });
 
   it('creates a rule from a file, lists, gets, disables and enables it; its enforcements, trigger instances and webhook show; re-emit fires it again; delete removes it', async () => {
