@@ -12,6 +12,7 @@ import {
   st2ExecutionFields,
   type AttributeSelection,
   type ExecutionRecord,
+  type ExecutionViewOptions,
   type Filter,
   type PackrunConfig,
   type ParameterOrigin,
@@ -143,10 +144,18 @@ export function executionSelection(query: AttributeQuery): AttributeSelection {
   return selection;
 }
 
-export function executionRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
+export function executionRoutes(
+  app: FastifyInstance,
+  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined },
+): void {
   const { store, executions, hub } = deps;
   const inline = deps.config.resultInlineBytes;
-  const view = (record: ExecutionRecord) => executionView(store, record, { inlineBytes: inline });
+  /** The view options every answer shares: st2's web_url while the web UI is served. */
+  const shown = (options: Omit<ExecutionViewOptions, 'action' | 'webUiBase'>): Omit<ExecutionViewOptions, 'action'> => {
+    const webUiBase = deps.webUiBase();
+    return webUiBase === undefined ? options : { ...options, webUiBase };
+  };
+  const view = (record: ExecutionRecord) => executionView(store, record, shown({ inlineBytes: inline }));
 
   app.post('/api/v1/executions', {
     config: { access: 'operate' },
@@ -204,7 +213,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       ...(body.notify ? { notify: body.notify } : {}),
       parameterOrigin: body.parameters_are_data || packCode ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
+    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, shown({ inlineBytes: inline })));
   });
 
   app.post('/api/v1/executions/purge', {
@@ -265,7 +274,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       store.executions.count(filter),
       store.executions.find(filter, { sort: { createdAt: order, id: order }, skip: query.offset, limit: query.limit }),
     ]);
-    const views = await executionViews(store, items, { inlineBytes: inline, listed: true });
+    const views = await executionViews(store, items, shown({ inlineBytes: inline, listed: true }));
     return reply.header('x-total-count', String(total)).send(views.map((item) => selectAttributes(item, selection)));
   });
 
@@ -285,7 +294,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const query = request.query as AttributeQuery & { max_result_size?: number };
     const selection = executionSelection(query);
     const record = await visibleExecution(request, executions);
-    return selectAttributes(await executionView(store, record, query.max_result_size === undefined ? {} : { inlineBytes: query.max_result_size }), selection);
+    return selectAttributes(await executionView(store, record, shown(query.max_result_size === undefined ? {} : { inlineBytes: query.max_result_size })), selection);
   });
 
   app.get('/api/v1/executions/:id/result', {
@@ -326,7 +335,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const { status } = request.body as { status: 'pausing' | 'resuming' };
     const user = request.user ?? 'anonymous';
     const record = status === 'pausing' ? await executions.pause(id, user) : await executions.resume(id, user);
-    return executionView(store, record, { inlineBytes: inline });
+    return executionView(store, record, shown({ inlineBytes: inline }));
   });
 
   app.delete('/api/v1/executions/:id', {
@@ -359,7 +368,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const { depth } = request.query as { depth: number };
     const found: ExecutionRecord[] = [];
     await collectChildren(store, root.id, depth === -1 ? Number.POSITIVE_INFINITY : depth, found);
-    return executionViews(store, found, { inlineBytes: inline, listed: true });
+    return executionViews(store, found, shown({ inlineBytes: inline, listed: true }));
   });
 
   app.post('/api/v1/executions/:id/re_run', {
@@ -394,7 +403,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       tasks.length === 0 ? undefined : tasks,
       tasks.length === 0 ? undefined : body.reset,
     );
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, shown({ inlineBytes: inline })));
   });
 
   app.get('/api/v1/executions/:id/output', {

@@ -55,9 +55,12 @@ function subscriberFilter(query: StreamQuery): (event: St2StreamEvent) => boolea
  * /stream/stream) sends st2's events with st2's payloads; `/stream/v1/executions/{id}/output`
  * sends one execution's output as st2.execution.output__create events, then `EOF`.
  */
-export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
+export function streamRoutes(
+  app: FastifyInstance,
+  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined },
+): void {
   const { executions, hub, store } = deps;
-  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'));
+  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'), deps.webUiBase);
 
   app.get('/api/v1/stream', {
     config: { access: 'read', keyInQuery: true },
@@ -84,7 +87,8 @@ export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig
     if (query.end_event === 'st2.execution__update' && query.end_execution_id !== undefined) {
       const record = await store.executions.get(query.end_execution_id);
       if (record !== undefined && isCompleted(record.status)) {
-        const view = await executionView(store, record);
+        const webUiBase = deps.webUiBase();
+        const view = await executionView(store, record, webUiBase === undefined ? {} : { webUiBase });
         deliver({ event: 'st2.execution__update', data: view, executionId: record.id, actionRef: view.action.ref, status: record.status });
       }
     }

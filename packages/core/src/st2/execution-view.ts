@@ -55,6 +55,8 @@ export interface St2Execution {
   log: St2LogEntry[];
   rule?: { ref: string; name: string; pack: string; uid: string };
   trigger_instance?: { id: string };
+  /** The execution's page in the web UI, when the UI is served. */
+  web_url?: string;
   // Packrun's own.
   /** Why it failed when the failure is Packrun's, not the action's (a bad pack, a lost runner). */
   error?: Failure;
@@ -76,7 +78,7 @@ export interface St2Execution {
 /** Top-level fields of an execution, for `include_attributes` / `exclude_attributes`. */
 export const st2ExecutionFields: readonly string[] = [
   'id', 'action', 'runner', 'liveaction', 'status', 'start_timestamp', 'end_timestamp', 'elapsed_seconds',
-  'parameters', 'context', 'result', 'result_size', 'parent', 'children', 'log', 'rule', 'trigger_instance',
+  'parameters', 'context', 'result', 'result_size', 'parent', 'children', 'log', 'rule', 'trigger_instance', 'web_url',
   'error', 'stop_reason', 'truncated', 'output_size', 'result_omitted', 'result_url', 'output_url', 'stdout_tail', 'stderr_tail',
 ];
 
@@ -90,6 +92,8 @@ export interface ExecutionViewOptions {
   inlineBytes?: number;
   /** In a list: the output tails of old records are left out too. */
   listed?: boolean;
+  /** The web UI's address, when it is served: the execution gets st2's `web_url`, its page there. */
+  webUiBase?: string;
 }
 
 const base = (id: string): string => `/api/v1/executions/${encodeURIComponent(id)}`;
@@ -162,6 +166,7 @@ export function st2Execution(record: ExecutionRecord, options: ExecutionViewOpti
   if (record.children !== undefined) view.children = record.children;
   if (record.rule !== undefined) view.rule = ruleOf(record.rule);
   if (record.triggerInstance !== undefined) view.trigger_instance = { id: record.triggerInstance };
+  if (options.webUiBase !== undefined) view.web_url = `${options.webUiBase.replace(/\/+$/, '')}/executions/${encodeURIComponent(record.id)}`;
   if (record.error !== undefined) view.error = record.error;
   if (record.stopReason !== undefined) view.stop_reason = record.stopReason;
   if (record.truncated !== undefined) view.truncated = record.truncated;
