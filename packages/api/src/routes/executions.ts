@@ -409,7 +409,7 @@ export function executionRoutes(
   app.get('/api/v1/executions/:id/output', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'The output as text (st2): stdout then stderr, or the one output_type names; the live part while running, the stored (capped) output once completed',
+      summary: 'The output as text (st2), all or the stream output_type names: while running the live part, stdout and stderr in the order they came; once completed the stored (capped) output, stdout then stderr',
       params: idParams,
       querystring: {
         type: 'object',
@@ -421,10 +421,7 @@ export function executionRoutes(
   }, async (request, reply) => {
     const record = await visibleExecution(request, executions);
     const { output_type: outputType } = request.query as { output_type: 'all' | 'stdout' | 'stderr' };
-    const streams = outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType];
-    const parts: string[] = [];
-    for (const stream of streams) parts.push(await outputText(store, record, hub, stream));
-    return reply.type('text/plain; charset=utf-8').send(parts.join(''));
+    return reply.type('text/plain; charset=utf-8').send(await outputText(store, record, hub, outputType));
   });
 }
 
@@ -437,11 +434,19 @@ export async function visibleExecution(request: FastifyRequest, executions: Exec
   return record;
 }
 
-/** One stream's output: the stored one once completed (at most the output cap), the live part while running. */
-async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, stream: 'stdout' | 'stderr'): Promise<string> {
-  if (record.endedAt === undefined) return hub.outputOf(record.id).filter((chunk) => chunk.stream === stream).map((chunk) => chunk.data).join('');
+/**
+ * The output `outputType` names. While running, the live chunks, `all` of them in the order they
+ * arrived (st2 interleaves stdout and stderr by time); once completed, the stored output (at most
+ * the output cap), kept per stream: `all` is then stdout, then stderr.
+ */
+async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, outputType: 'all' | 'stdout' | 'stderr'): Promise<string> {
+  if (record.endedAt === undefined) {
+    return hub.outputOf(record.id).filter((chunk) => outputType === 'all' || chunk.stream === outputType).map((chunk) => chunk.data).join('');
+  }
   const chunks: Buffer[] = [];
-  for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+  for (const stream of outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType]) {
+    for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
