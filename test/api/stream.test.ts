@@ -114,6 +114,24 @@ describe("StackStorm's stream over a real port", () => {
     expect(other).not.toBe('');
   });
 
+  it('ends at once with the final update when end_execution_id completed before the subscription (st2 pack install of a small pack)', async () => {
+    const created = await createOverHttp({ cmd: 'echo quick' });
+    await retryUntil(async () => (await stack.store.executions.get(created.id))?.status === 'succeeded', { what: 'execution done' });
+    const query = `events=st2.execution__create,st2.execution__update&end_event=st2.execution__update&end_execution_id=${created.id}`;
+    const events = await readEvents(`/stream/v1/stream?${query}`, () => false, async () => undefined);
+    expect(events).toEqual([expect.objectContaining({ event: 'st2.execution__update', data: expect.objectContaining({ id: created.id, status: 'succeeded' }) })]);
+  });
+
+  it('answers output_type=all of a running execution with stdout and stderr in the order they came', async () => {
+    const created = await createOverHttp({ cmd: 'echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three; sleep 30' });
+    const output = async (type: string) => (await stack.call('GET', `/api/v1/executions/${created.id}/output?output_type=${type}`)).body;
+    await retryUntil(async () => (await output('all')).includes('three'), { what: 'the third line' });
+    expect(await output('all')).toBe('one\ntwo\nthree\n');
+    expect(await output('stderr')).toBe('two\n');
+    expect(await output('stdout')).toBe('one\nthree\n');
+    expect((await stack.call('DELETE', `/api/v1/executions/${created.id}`)).statusCode).toBe(200);
+  });
+
   it('/stream/v1/executions/{id}/output sends the output as it comes, then EOF when it completes', async () => {
     const created = await createOverHttp({ cmd: 'sleep 0.3; echo done-here' });
     const events = await readEvents(`/stream/v1/executions/${created.id}/output`, () => false, async () => undefined);

@@ -169,6 +169,12 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI runs and follows executio
     const got = await asAdmin(admin(), ['execution', 'get', id, '--json']);
     expect(got.code, out(got)).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ id, action: { ref: 'core.local' } });
+    // st2's web_url: the execution's page in the web UI this API serves.
+    const linked = await asAdmin(admin(), ['execution', 'get', id, '--attr', 'web_url', '--json']);
+    const webUrl = (JSON.parse(linked.stdout) as { web_url: string }).web_url;
+    expect(webUrl).toBe(`${base}/executions/${id}`);
+    const page = await fetch(webUrl);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     const listed = await asAdmin(admin(), ['execution', 'list', '-n', '5', '--json']);
     expect(listed.code, out(listed)).toBe(0);
     expect((JSON.parse(listed.stdout) as Array<{ id: string }>).map((item) => item.id)).toContain(id);

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryUntil } from '../helpers/retry-until.ts';
+import { packEntries, tarGz, writePack as writeInstallerPack } from '../installer/fixtures.ts';
 import { homeWithPacks, type PackrunHome } from '../runner/fixtures.ts';
 import { nodeSensorPack, writePack } from '../sensors/sensor-fixtures.ts';
 import { apiAt, freePort, startPackrun, type PackrunProcess } from '../services/packrun-process.ts';
@@ -43,7 +44,14 @@ async function st2Refused(who: keyof typeof keys, args: string[]): Promise<strin
 
 beforeAll(async () => {
   if (st2Missing) return;
-  home = await homeWithPacks(['core'], { PACKRUN_API_PORT: String(await freePort()) });
+  // A pack index of the operator's (PACKRUN_PACK_INDEX), for `st2 pack install <name>`.
+  const index = path.join(users, 'index');
+  mkdirSync(path.join(index, 'archives'), { recursive: true });
+  writeFileSync(path.join(index, 'archives', 'indexed.tar.gz'), tarGz(packEntries('indexed', { ref: 'indexed', version: '1.2.0' })));
+  writeFileSync(path.join(index, 'index.json'), JSON.stringify({ packs: { indexed: { version: '1.2.0', tarball: 'archives/indexed.tar.gz' } } }));
+  home = await homeWithPacks(['core'], { PACKRUN_API_PORT: String(await freePort()), PACKRUN_PACK_INDEX: path.join(index, 'index.json') });
+  // The sandbox's build and job uids reach the packs and envs through the data folder.
+  chmodSync(home.home, 0o711);
   server = startPackrun(['up'], home.env);
   await server.waitForOutput(/packrun is up/);
   base = `http://127.0.0.1:${home.env['PACKRUN_API_PORT']}`;
@@ -165,9 +173,19 @@ describe.skipIf(st2Missing !== undefined)('st2 sensor, trigger, rule, rule-enfor
     expect((await st2('olga', ['sensor', 'enable', 'nodesense.Emitter', '--json'])).json).toMatchObject({ enabled: true });
   });
 
-  it('lists trigger types', async () => {
+  it('lists trigger types and gets one with st2\'s TriggerType fields', async () => {
     const refs = ((await st2('viewer', ['trigger', 'list', '--json'])).json as Array<{ ref: string }>).map((type) => type.ref);
     expect(refs).toEqual(expect.arrayContaining(['core.st2.webhook', 'nodesense.tick']));
+    expect((await st2('viewer', ['trigger', 'get', 'core.st2.webhook', '--json'])).json).toMatchObject({
+      ref: 'core.st2.webhook',
+      pack: 'core',
+      name: 'st2.webhook',
+      uid: 'trigger_type:core:st2.webhook',
+      parameters_schema: { required: ['url'] },
+      payload_schema: { properties: { headers: { type: 'object' } } },
+    });
+    expect((await st2('viewer', ['trigger', 'get', 'nodesense.tick'])).stdout).toMatch(/\| pack\s+\| nodesense\s+\|/);
+    expect(await st2Refused('viewer', ['trigger', 'get', 'nodesense.nosuch'])).toContain('not found');
   });
 
   it('creates a rule from a file, lists, gets, disables and enables it; its enforcements, trigger instances and webhook show; re-emit fires it again; delete removes it', async () => {
@@ -239,5 +257,69 @@ describe.skipIf(st2Missing !== undefined)('st2 pack', () => {
     expect(await st2Refused('admin', ['pack', 'install', 'file:///etc'])).toContain('local-repository and transport-helper URLs');
     expect(await st2Refused('admin', ['pack', 'install', 'https://example.invalid/x.git=--upload-pack=touch'])).toContain('starts with "-"');
     expect(await st2Refused('olga', ['pack', 'install', 'core'])).toContain('a key with role operator may not');
+  });
+
+  /** `st2 <args>` as the admin, with the stream URL st2's pack commands follow the execution on. */
+  const st2Streaming = (args: string[]) => st2User(users, { api: `${base}/api`, stream: `${base}/stream` }).run(args, { ST2_API_KEY: keys.admin });
+  /** The stages st2's TaskIndicator printed, each as its last state (`\r` overwrites within a line). */
+  const stages = (stdout: string) =>
+    stdout
+      .split('\n')
+      .map((line) => line.split('\r').at(-1)!.replace(/\x1b\[[0-9;]*m/g, '').trim())
+      .filter((line) => line.startsWith('['))
+      .map((line) => line.replace(/^\[\s*(\w+)\s*\]\s*/, '$1 '));
+
+  it('installs a folder and a name from the index, printing st2\'s install tasks as they run, then removes them', async () => {
+    const folder = await writeInstallerPack(mkdtempSync(path.join(users, 'folder-pack-')), { ref: 'st2folder', version: '0.3.0' });
+    // The env build's tools (uv, as the sandbox's build uid) look into the folder given.
+    chmodSync(users, 0o711);
+    chmodSync(folder, 0o755);
+    // A Python action: the install builds the pack's virtualenv, so it is still running when the
+    // CLI starts following it (one over before then ends the stream at once, without the stages).
+    writeFileSync(path.join(folder, 'actions', 'py.yaml'), 'name: py\nrunner_type: python-script\nentry_point: py.py\n');
+    writeFileSync(path.join(folder, 'actions', 'py.py'), 'from st2common.runners.base_action import Action\n\n\nclass Py(Action):\n    def run(self):\n        return 1\n');
+    const installed = await st2Streaming(['pack', 'install', folder]);
+    expect(installed.code, out(installed)).toBe(0);
+    expect(stages(installed.stdout)).toEqual([
+      'succeeded download_pack',
+      'succeeded install_pack_requirements',
+      'succeeded get_pack_warnings',
+      'succeeded register_pack',
+    ]);
+    expect(installed.stdout).toMatch(/\| ref\s+\| st2folder\s+\|/);
+    expect(installed.stdout).toMatch(/\| version\s+\| 0\.3\.0\s+\|/);
+    expect((await st2('viewer', ['action', 'get', 'st2folder.hello', '--json'])).json).toMatchObject({ ref: 'st2folder.hello' });
+
+    const byName = await st2Streaming(['pack', 'install', 'indexed']);
+    expect(byName.code, out(byName)).toBe(0);
+    expect(stages(byName.stdout)).toContain('succeeded register_pack');
+    expect((await st2('viewer', ['pack', 'get', 'indexed', '--json'])).json).toMatchObject({ name: 'indexed', version: '1.2.0' });
+
+    // st2's CLI lists the install's tasks as the execution's children.
+    const listed = (await st2('viewer', ['execution', 'list', '--action', 'packs.install', '-n', '1', '--json'])).json as Array<{ id: string }>;
+    const children = await api.call<Array<{ parent: string; context: { orquesta: { task_name: string } } }>>('GET', `/api/v1/executions/${listed[0]!.id}/children`);
+    expect(children.body.map((child) => [child.parent, child.context.orquesta.task_name])).toContainEqual([listed[0]!.id, 'register_pack']);
+
+    for (const ref of ['st2folder', 'indexed']) {
+      const removed = await st2Streaming(['pack', 'remove', ref]);
+      expect(removed.code, out(removed)).toBe(0);
+      expect(stages(removed.stdout)).toEqual(['succeeded delete packs']);
+    }
+    const left = (await st2('viewer', ['pack', 'list', '--json'])).json as Array<{ ref: string }>;
+    expect(left.map((pack) => pack.ref)).not.toContain('st2folder');
+    expect(left.map((pack) => pack.ref)).not.toContain('indexed');
+  });
+
+  it('prints a failed install or removal as st2 prints a failed workflow: the error and the failed task, exit 1', async () => {
+    const broken = mkdtempSync(path.join(users, 'broken-pack-'));
+    writeFileSync(path.join(broken, 'pack.yaml'), 'ref: broken\n');
+    const install = await st2Streaming(['pack', 'install', broken]);
+    expect(install.code, out(install)).toBe(1);
+    expect(install.stdout).toContain('field "name": is required');
+    expect(install.stdout).toMatch(/failed.*download_pack.*packs\.download/s);
+
+    const remove = await st2Streaming(['pack', 'remove', 'nosuchpack']);
+    expect(remove.code, out(remove)).toBe(1);
+    expect(remove.stdout).toContain('pack "nosuchpack" is not installed');
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { dataPaths, loadDatastoreKey, PackrunError, recordApiAddress, retentionPolicy, type Bus, type KeyValues, type Logger, type PackrunConfig, type Store } from '@packrun/core';
 import { createStoreLedger, type StoreLedger } from '@packrun/action-runner';
 import type { SensorContainer } from '@packrun/sensor-container';
-import { buildApiApp } from './app.ts';
+import { buildApiApp, listeningAddress } from './app.ts';
 import { assignLegacyKeyRoles } from './auth/api-key-records.ts';
 import { EventHub } from './event-hub.ts';
 import { createBuiltinExecutions } from './executions/builtin-executions.ts';
@@ -193,8 +193,7 @@ async function listenOrReady(app: FastifyInstance, listen: boolean, config: Pack
 
 /** Where a client on this host reaches the API: a wildcard listen address is reached on loopback. */
 function connectableUrl(app: FastifyInstance): string {
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('the API is not listening on a TCP port');
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = listeningAddress(app);
+  if (url === undefined) throw new Error('the API is not listening on a TCP port');
+  return url;
 }

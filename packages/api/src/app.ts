@@ -82,8 +82,11 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   healthRoutes(app, deps);
   versionRoute(app, { version: deps.version });
-  executionRoutes(app, deps);
-  streamRoutes(app, deps);
+  const webUi = deps.config.webUi ? createWebUi(deps.webUiRoot ?? builtWebUiRoot) : undefined;
+  // st2's web_url: the UI's address as the operator names it, else the one this API listens on.
+  const webUiBase = (): string | undefined => (webUi?.served() ? (deps.config.webUiUrl ?? listeningAddress(app)) : undefined);
+  executionRoutes(app, { ...deps, webUiBase });
+  streamRoutes(app, { ...deps, webUiBase });
   actionRoutes(app, deps);
   packRoutes(app, deps);
   packUploadRoutes(app, deps);
@@ -91,12 +94,11 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   keyRoutes(app, deps);
   runnerRoutes(app, deps);
   inquiryRoutes(app, deps);
-  rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)) });
+  rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)), packCodeOf: (request) => callerOfRequest(request).packCode?.pack });
   sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
   st2AuthRoutes(app, deps);
   st2UserRoute(app, deps);
-  const webUi = deps.config.webUi ? createWebUi(deps.webUiRoot ?? builtWebUiRoot) : undefined;
   app.setNotFoundHandler(async (request, reply) => {
     // The web UI answers the paths no route has outside the API's prefixes (its deep links).
     if (webUi?.owns(request) && (await webUi.send(request, reply))) return;
@@ -104,6 +106,14 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
     sendError(reply, 404, { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.originalUrl.split('?')[0]}` });
   });
   return app;
+}
+
+/** Where a client on this host reaches the API once it listens: a wildcard listen address is reached on loopback. */
+export function listeningAddress(app: FastifyInstance): string | undefined {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') return undefined;
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 /** The part of a caller a rule keeps: whose user scope it reads and what it may decrypt. */

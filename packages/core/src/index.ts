@@ -78,11 +78,11 @@ export { loadSiteConfig, type LoadSiteConfigOptions, type SiteConfig } from './p
 export { readYamlFile, parseYaml, type YamlReadResult } from './pack/yaml-file.ts';
 export { shareReadOnly } from './sandbox/share-read-only.ts';
 export { destinationAllowed, type AllowedDestination } from './net/host-destinations.ts';
-export { mintPackCodeToken, revokePackCodeTokens } from './pack-api/pack-code-tokens.ts';
+export { mintPackCodeToken, revokePackCodeTokens, sensorTokenScopeId } from './pack-api/pack-code-tokens.ts';
 export { actionApiRoute, actionApiVariables, actionApiVariableNames, packGetsApi, type ActionApiRoute, type ActionApiAccess } from './pack-api/action-api-route.ts';
 export { keyValuePairOf, entryOfKeyValuePair, parseKeyValueScope, keyValueScopeNames, type KeyValuePair, type St2KeyValueScope } from './st2/key-value-pair.ts';
 export { st2ListQueryProperties, st2Page, projected, type St2ListQuery } from './st2/list-query.ts';
-export { st2Execution, st2Executions, actionLookup, st2ExecutionFields, type St2Execution, type St2LiveAction, type St2LogEntry, type ExecutionViewOptions } from './st2/execution-view.ts';
+export { st2Execution, st2Executions, actionLookup, builtinWorkflowRunner, st2ExecutionFields, type St2Execution, type St2LiveAction, type St2LogEntry, type ExecutionViewOptions } from './st2/execution-view.ts';
 export { st2Action, st2ActionOfRef, type St2Action, type St2ActionOfExecution } from './st2/action-view.ts';
 export { st2RunnerType, st2RunnerTypes, type St2RunnerType } from './st2/runner-types.ts';
 export { attributeList, checkAttributes, selectAttributes, type AttributeSelection } from './st2/attribute-selection.ts';

@@ -61,6 +61,8 @@ export interface RulesApiDeps {
   config: PackrunConfig;
   /** The caller of a request, as the API's authorization found it: the author of the rules it saves. */
   authorOf: (request: FastifyRequest) => RuleAuthor;
+  /** The pack whose code calls (a sensor with the token its container gave it): it dispatches only its own pack's triggers. */
+  packCodeOf: (request: FastifyRequest) => string | undefined;
 }
 
 export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
@@ -283,10 +285,12 @@ export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
     },
   }, async (request, reply) => {
     const body = request.body as { trigger: string; payload?: Record<string, unknown>; trace_tag?: string };
+    const pack = deps.packCodeOf(request);
     const fired = await dispatchTrigger(store, bus, {
       trigger: body.trigger,
       payload: body.payload ?? {},
       source: 'webhook:st2',
+      ...(pack === undefined ? {} : { fromPack: pack }),
       ...(body.trace_tag === undefined ? {} : { traceTag: body.trace_tag }),
     });
     // st2 answers the body it was sent; the instance's id is Packrun's.

@@ -11,6 +11,7 @@ import {
   operatorSandboxPolicy,
   resolveSandboxProfile,
   type Bus,
+  type ActionApiRoute,
   type DataPaths,
   type DispatchMessage,
   type InstalledPack,
@@ -32,6 +33,7 @@ import { chooseSensorPublishing } from './broker-dispatch/publishing-choice.ts';
 import { sensorBrokerRoute } from './broker-dispatch/sensor-route.ts';
 import { startDispatchIntake, type DispatchIntake, type DispatchIntakeCounts } from './broker-dispatch/dispatch-intake.ts';
 import { BuiltinTimers } from './builtin-timers.ts';
+import { sensorApiAccess, type SensorApiAccess } from './sensor-api-access.ts';
 import { sensorRuntime, startSensorProcess, type RunningSensorProcess } from './sensor-process.ts';
 import { SensorSupervisor, type SensorState } from './sensor-supervisor.ts';
 import { TriggerFeed } from './trigger-feed.ts';
@@ -53,6 +55,12 @@ export interface SensorContainerOptions {
   maxDispatchesInFlight?: number;
   /** Run the built-in timers in this container (one container per deployment should). */
   timers?: boolean;
+  /**
+   * How sensors of the packs in PACKRUN_ACTION_API_PACKS reach StackStorm's API (undefined: none
+   * does). A promise because `packrun up` starts this container before its API listens; those
+   * sensors' starts wait for it.
+   */
+  packCodeApi?: Promise<ActionApiRoute | undefined>;
 }
 
 export interface SensorView extends SensorState {
@@ -156,17 +164,23 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         // The version folder (and its env) stays on disk while this process runs, even if an
         // install switches the pack meanwhile; the restart onto the new version comes from reconcile.
         const lease = await leaseInstalledPack(options.paths, sensor.pack);
+        let api: SensorApiAccess | undefined;
+        const ended = async (): Promise<void> => {
+          await api?.revoke().catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref }, 'sensor token not deleted; it is revoked when the sensor next starts'));
+          await lease.release();
+        };
         try {
-          const started = await startLeased(lease.installed, onStderrLine);
+          api = await sensorApiAccess({ store, config: options.config, sensor, route: options.packCodeApi });
+          const started = await startLeased(lease.installed, onStderrLine, api);
           fireSensorTrigger(sensor, internalTriggerRefs.sensorSpawn, { pid: started.pid, cmd: started.cmd });
           started.exited
             .then((exit) => fireSensorTrigger(sensor, internalTriggerRefs.sensorExit, { exit_code: exitCodeOf(exit) }))
             .catch(() => undefined)
-            .then(() => lease.release())
+            .then(ended)
             .catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref }, 'could not release the pack version lease'));
           return started;
         } catch (error) {
-          await lease.release();
+          await ended();
           throw error;
         }
       },
@@ -174,7 +188,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
     supervisor.begin();
     return { supervisor, version: sensor.updatedAt, triggers: feed };
 
-    async function startLeased(installed: InstalledPack, onStderrLine: (line: string) => void): Promise<RunningSensorProcess> {
+    async function startLeased(installed: InstalledPack, onStderrLine: (line: string) => void, api: SensorApiAccess | undefined): Promise<RunningSensorProcess> {
       const pack = await loadPack(installed.dir);
       const siteConfig = await loadSiteConfig({ pack, configsDir: options.paths.configs, kv: packScopedLookup(keyValueLookup(options.keyValues), sensor.pack) });
       // The triggers current at this start go in the job; later changes follow as frames.
@@ -201,6 +215,7 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
         ...(options.decorator ? { decorator: options.decorator } : {}),
         limits,
         ...(broker ? { broker, brokerHostPorts: direct?.hostPorts ?? [] } : {}),
+        ...(api ? { api } : {}),
         logger,
       });
     }

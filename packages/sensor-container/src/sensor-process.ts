@@ -6,7 +6,9 @@ import {
   launchJob,
   MessageType,
   pythonRuntime,
+  sensorTokenScopeId,
   serveDatastoreRequest,
+  type ActionApiAccess,
   type DataPaths,
   type DispatchMessage,
   type InstalledPack,
@@ -44,6 +46,8 @@ interface SensorProcessSpec {
   broker?: SensorBroker;
   /** The broker's port on this host's loopback, forwarded into the sensor's network namespace with `broker`. */
   brokerHostPorts?: number[];
+  /** StackStorm's API for a sensor of a pack in PACKRUN_ACTION_API_PACKS: ST2_API_URL, its token, and the API's port forwarded in. */
+  api?: ActionApiAccess;
   logger: Logger;
 }
 
@@ -80,7 +84,8 @@ export function sensorRuntime(entryPoint: string): 'python' | 'node' | undefined
 export async function startSensorProcess(spec: SensorProcessSpec): Promise<RunningSensorProcess> {
   const { sensor, installed, config } = spec;
   const runtime = sensorRuntime(sensor.entryPoint);
-  const jobDir = path.join(spec.paths.jobs, `sensor-${sensor.ref}`);
+  const jobId = sensorTokenScopeId(sensor.ref);
+  const jobDir = path.join(spec.paths.jobs, jobId);
   await rm(jobDir, { recursive: true, force: true });
   await mkdir(jobDir, { recursive: true, mode: 0o700 });
 
@@ -105,6 +110,8 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
     ...(spec.broker ? { broker: spec.broker } : {}),
   };
 
+  const hostPorts = [...(spec.broker ? (spec.brokerHostPorts ?? []) : []), ...(spec.api?.hostPorts ?? [])];
+
   let send: (message: ParentMessage) => boolean = () => false;
   let started: (pid: number) => void = () => undefined;
   const pidKnown = new Promise<number | undefined>((resolve) => {
@@ -122,9 +129,9 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
     env: buildChildEnv({
       jobDir,
       pack: sensor.pack,
-      executionId: `sensor-${sensor.ref}`,
+      executionId: jobId,
       pathPrefix,
-      extra: { ST2_SENSOR_REF: sensor.ref, PACKRUN_SENSOR: sensor.ref, ...(nodeModules ? { NODE_PATH: nodeModules } : {}) },
+      extra: { ...spec.api?.variables, ST2_SENSOR_REF: sensor.ref, PACKRUN_SENSOR: sensor.ref, ...(nodeModules ? { NODE_PATH: nodeModules } : {}) },
     }),
     context: {
       kind: 'sensor',
@@ -132,10 +139,10 @@ export async function startSensorProcess(spec: SensorProcessSpec): Promise<Runni
       packDir: installed.dir,
       ...(installed.env.path ? { envDir: installed.env.path } : {}),
       jobDir,
-      executionId: `sensor-${sensor.ref}`,
+      executionId: jobId,
       ...(spec.limits ? { limits: spec.limits } : {}),
       ...(runtime === 'node' && spec.broker ? { readOnlyDirs: nodeBrokerClientDirs() } : {}),
-      ...(spec.broker && spec.brokerHostPorts?.length ? { hostPorts: spec.brokerHostPorts } : {}),
+      ...(hostPorts.length > 0 ? { hostPorts } : {}),
     },
     killGraceMs: config.killGraceSeconds * 1000,
     // Output is streamed line by line to the log and the last lines are kept by the supervisor;

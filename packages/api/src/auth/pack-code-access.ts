@@ -14,32 +14,32 @@ import type { CredentialLocation } from './credentials.ts';
 
 /**
  * What a token minted for pack code (ST2_ACTION_AUTH_TOKEN, ST2_AUTH_TOKEN; pack-code-tokens.ts in
- * core) may do: what StackStorm lets an action do through st2client, and nothing else.
+ * core) may do: what StackStorm lets pack code do through st2client, and nothing else.
  *
- * - its pack's datastore keys, by the same rules as the action's own datastore channel
- *   (pack-key-scope.ts: no other pack's `<pack>.<Class>:` keys, system keys outside its own
- *   written only with PACKRUN_DATASTORE_SYSTEM_WRITERS), and the user scope of the execution's user;
- * - reading actions;
- * - starting executions, which run as the execution's user and are linked to it
- *   (`context.started_by_execution`), and reading those and itself.
+ * Both kinds reach their pack's datastore keys, by the same rules as the job's own datastore
+ * channel (pack-key-scope.ts: no other pack's `<pack>.<Class>:` keys, system keys outside its own
+ * written only with PACKRUN_DATASTORE_SYSTEM_WRITERS), and the user scope of the token's user.
+ * An action's also reads actions and starts executions, which run as the execution's user and
+ * are linked to it (`context.started_by_execution`), and reads those and itself. A sensor's also
+ * dispatches triggers through st2's webhook, only its own pack's (as its sensor_service.dispatch).
  *
- * Every other route (API keys, packs, rules, other executions, webhooks, tokens) is refused,
- * whatever role the token's user holds: the allow-list below is matched on the route fastify
- * chose, never on the URL string.
+ * Every other route (API keys, packs, rules, other executions, tokens) is refused, whatever role
+ * the token's user holds: the allow-lists below are matched on the route fastify chose, never on
+ * the URL string.
  */
-const allowedRoutes: ReadonlySet<string> = new Set([
-  'GET /api/v1/user',
-  'GET /api/v1/actions',
-  'GET /api/v1/actions/:ref',
-  'GET /api/v1/keys',
-  'GET /api/v1/keys/:name',
-  'PUT /api/v1/keys/:name',
-  'DELETE /api/v1/keys/:name',
-  'POST /api/v1/executions',
-  'GET /api/v1/executions/:id',
-  'GET /api/v1/executions/:id/result',
-  'GET /api/v1/executions/:id/output',
-]);
+const datastoreRoutes = ['GET /api/v1/user', 'GET /api/v1/keys', 'GET /api/v1/keys/:name', 'PUT /api/v1/keys/:name', 'DELETE /api/v1/keys/:name'];
+const allowedRoutes: Readonly<Record<PackCodeTokenScope['kind'], ReadonlySet<string>>> = {
+  action: new Set([
+    ...datastoreRoutes,
+    'GET /api/v1/actions',
+    'GET /api/v1/actions/:ref',
+    'POST /api/v1/executions',
+    'GET /api/v1/executions/:id',
+    'GET /api/v1/executions/:id/result',
+    'GET /api/v1/executions/:id/output',
+  ]),
+  sensor: new Set([...datastoreRoutes, 'POST /api/v1/webhooks/st2']),
+};
 
 /** Where the link from an execution started with a pack-code token to the execution that started it is kept. */
 export const startedByField = 'started_by_execution';
@@ -54,10 +54,18 @@ function scopeEnded(scope: PackCodeTokenScope, why: string): PackrunError {
   });
 }
 
-/** TOKEN_EXPIRED unless the execution a pack-code token was minted for still runs under its runner. */
+/**
+ * TOKEN_EXPIRED unless the execution a pack-code token was minted for still runs under its runner,
+ * or the sensor it was minted for is still installed and enabled (its container deletes the token
+ * when the process ends).
+ */
 export async function assertPackCodeTokenLive(store: Store, record: AuthTokenRecord): Promise<void> {
   const scope = record.execution as PackCodeTokenScope;
-  if (scope.kind !== 'action') return;
+  if (scope.kind === 'sensor') {
+    const sensor = await store.sensors.get(scope.holder);
+    if (!sensor?.enabled) throw scopeEnded(scope, sensor ? 'the sensor is disabled' : 'the sensor is gone');
+    return;
+  }
   const execution = await store.executions.get(scope.id);
   if (!execution || !liveStatuses.has(execution.status) || execution.runnerId !== scope.holder) {
     throw scopeEnded(scope, execution ? `the execution is ${execution.status}` : 'the execution is gone');
@@ -80,9 +88,11 @@ export async function packCodeCaller(
 
 /** 403 for a route outside what pack code may call. */
 export function assertPackCodeRoute(caller: ApiCaller, method: string, url: string): void {
-  if (!caller.packCode || allowedRoutes.has(`${method} ${url}`)) return;
+  if (!caller.packCode || allowedRoutes[caller.packCode.kind].has(`${method} ${url}`)) return;
   throw new PackrunError('TOKEN_SCOPE_FORBIDDEN', `the token of ${caller.packCode.kind} ${caller.packCode.id} (pack ${caller.packCode.pack}) may not call ${method} ${url}`, {
-    hint: 'a token given to pack code reaches its pack\'s datastore keys, the actions, and the executions it starts; anything else needs an API key',
+    hint: caller.packCode.kind === 'action'
+      ? 'a token given to an action reaches its pack\'s datastore keys, the actions, and the executions it starts; anything else needs an API key'
+      : 'a token given to a sensor reaches its pack\'s datastore keys and dispatches its pack\'s triggers; anything else needs an API key',
     details: { pack: caller.packCode.pack, route: `${method} ${url}` },
   });
 }

@@ -1,9 +1,28 @@
 import os from 'node:os';
-import { PackrunError, newId, nowIso, toFailure, type ActionOutcome, type Bus, type ExecutionRecord, type Logger, type Store } from '@packrun/core';
+import { PackrunError, builtinWorkflowRunner, newId, nowIso, toFailure, type ActionOutcome, type Bus, type ExecutionRecord, type ExecutionStatus, type Logger, type Store } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
 import { publishExecutionUpdate } from '@packrun/action-runner';
 
-export type BuiltinWork = (emit: (line: string) => void) => Promise<Record<string, unknown>>;
+/** A stage of a built-in operation, as st2 names the workflow task that does the same work. */
+export interface BuiltinTask {
+  /** st2's task name (Orquesta) or step name (action-chain). */
+  name: string;
+  /** The action st2's task runs. */
+  action: string;
+}
+
+export interface BuiltinProgress {
+  /** One line of the operation's output. */
+  emit(line: string): void;
+  /**
+   * The operation moves on to `task`: the current task's child execution ends succeeded and one
+   * for `task` starts (nothing when it is the current task already). st2's CLI prints these
+   * children as the operation's progress.
+   */
+  task(task: BuiltinTask): void;
+}
+
+export type BuiltinWork = (progress: BuiltinProgress) => Promise<Record<string, unknown>>;
 
 /**
  * Runs Packrun's own operations (pack install and remove) as executions in the API process, so
@@ -26,6 +45,79 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
   }, 1000);
   timer.unref();
 
+  /**
+   * The stage children of one operation, written in order: each one scheduled, running, then
+   * ended, under the parent's `children`, on the stream like any execution's update, and ended
+   * before the parent is, so that a client following the parent sees every stage first.
+   */
+  function taskChildren(record: ExecutionRecord) {
+    const runner = builtinWorkflowRunner(record.action);
+    let writes: Promise<unknown> = Promise.resolve();
+    let current: { name: string; id: string } | undefined;
+
+    const change = async (id: string, status: ExecutionStatus, set: Partial<ExecutionRecord> = {}): Promise<void> => {
+      const updated = await store.executions.updateOne({ id }, { set: { ...set, status }, push: { log: { status, at: nowIso(), by: runnerId } } });
+      if (updated) publishExecutionUpdate(bus, logger, updated);
+    };
+    const end = async (id: string, status: ExecutionStatus): Promise<void> => {
+      const record = await store.executions.get(id);
+      const endedAt = nowIso();
+      const durationMs = record?.startedAt === undefined ? 0 : Date.parse(endedAt) - Date.parse(record.startedAt);
+      running.delete(id);
+      await change(id, status, { endedAt, durationMs });
+    };
+    const begin = async (task: BuiltinTask, id: string): Promise<void> => {
+      const at = nowIso();
+      const context: Record<string, unknown> = {
+        user: record.user,
+        parent: { execution_id: record.id },
+        ...(runner === 'action-chain' ? { chain: { name: task.name } } : { orquesta: { task_name: task.name, task_id: task.name } }),
+      };
+      const child: ExecutionRecord = {
+        id,
+        action: task.action,
+        pack: 'packs',
+        runnerType: 'builtin',
+        parameters: {},
+        status: 'scheduled',
+        log: [{ status: 'requested', at, by: runnerId }, { status: 'scheduled', at, by: runnerId }],
+        createdAt: at,
+        scheduledAt: at,
+        context,
+        ...(record.user === undefined ? {} : { user: record.user }),
+        parent: record.id,
+        runnerId,
+      };
+      running.add(id);
+      await store.executions.insert(child);
+      publishExecutionUpdate(bus, logger, child);
+      await store.executions.updateOne({ id: record.id }, { push: { children: id } });
+      await change(id, 'running', { startedAt: nowIso() });
+    };
+    const queue = (write: () => Promise<void>): void => {
+      writes = writes.then(write).catch((error: unknown) => logger.warn({ err: error, executionId: record.id }, 'a stage of a built-in execution was not recorded'));
+    };
+    return {
+      task(task: BuiltinTask): void {
+        if (current?.name === task.name) return;
+        const previous = current;
+        current = { name: task.name, id: newId() };
+        const next = current;
+        queue(async () => {
+          if (previous) await end(previous.id, 'succeeded');
+          await begin(task, next.id);
+        });
+      },
+      /** Ends the current task as the operation ended, once every stage write is done. */
+      async finish(status: ExecutionStatus): Promise<void> {
+        const last = current;
+        current = undefined;
+        if (last) queue(() => end(last.id, status));
+        await writes;
+      },
+    };
+  }
+
   async function run(record: ExecutionRecord, work: BuiltinWork): Promise<void> {
     await beat();
     const claim = await ledger.claim({ executionId: record.id, runnerId, redelivered: false });
@@ -38,11 +130,14 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
       lines.push(line);
       void bus.publish('execution-output', { executionId: record.id, stream: 'stdout', seq: seq++, data: `${line}\n` }).catch(() => undefined);
     };
+    const tasks = taskChildren(record);
     try {
-      const result = await work(emit);
+      const result = await work({ emit, task: (task) => tasks.task(task) });
+      await tasks.finish('succeeded');
       const outcome: ActionOutcome = { status: 'succeeded', result: { ...result, stdout: lines.join('\n') }, durationMs: Date.now() - started };
       await ledger.complete({ executionId: record.id, runnerId, outcome });
     } catch (error) {
+      await tasks.finish('failed');
       const failure = toFailure(error);
       emit(`error [${failure.type}]: ${failure.message}`);
       if (error instanceof PackrunError && error.hint) emit(`hint: ${error.hint}`);
@@ -72,6 +167,7 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
         createdAt,
         context: { user },
         user,
+        ...(builtinWorkflowRunner(action) ? { children: [] } : {}),
       };
       await store.executions.insert(record);
       publishExecutionUpdate(bus, logger, record);

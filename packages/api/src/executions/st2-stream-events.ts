@@ -57,6 +57,8 @@ export class St2StreamEvents {
     private readonly hub: EventHub,
     private readonly store: Store,
     private readonly onError: (error: unknown) => void,
+    /** The web UI's address while it is served, for st2's web_url. */
+    private readonly webUiBase: () => string | undefined = () => undefined,
   ) {}
 
   subscribe(listener: (event: St2StreamEvent) => void): () => void {
@@ -89,7 +91,8 @@ export class St2StreamEvents {
     }
     const record = await this.store.executions.get(item.event.executionId);
     if (record === undefined) return;
-    const view: St2Execution = await executionView(this.store, { ...record, status: item.event.status });
+    const webUiBase = this.webUiBase();
+    const view: St2Execution = await executionView(this.store, { ...record, status: item.event.status }, webUiBase === undefined ? {} : { webUiBase });
     this.remember(record.id, { action: view.action.ref, runner: view.runner.name });
     // An execution is requested once, when it is made: st2's create.
     const verb = item.event.status === 'requested' ? 'create' : 'update';

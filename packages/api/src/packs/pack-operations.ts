@@ -1,7 +1,21 @@
-import { describeProgress, installPack, removePack } from '@packrun/pack-installer';
+import { describeProgress, installPack, removePack, type InstallStage } from '@packrun/pack-installer';
 import { createSandboxDecorator, describeActionCounts, describeProblem, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
-import type { BuiltinExecutions } from '../executions/builtin-executions.ts';
+import type { BuiltinExecutions, BuiltinTask } from '../executions/builtin-executions.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
+
+/**
+ * The task of st2's packs.install workflow (contrib/packs/actions/workflows/install.yaml) that does
+ * what each stage of Packrun's install does; `done` stays in the task before it.
+ */
+const installTasks: Readonly<Record<Exclude<InstallStage, 'done'>, BuiltinTask>> = {
+  resolving: { name: 'download_pack', action: 'packs.download' },
+  fetching: { name: 'download_pack', action: 'packs.download' },
+  'building-env': { name: 'install_pack_requirements', action: 'packs.setup_virtualenv' },
+  validating: { name: 'get_pack_warnings', action: 'packs.get_pack_warnings' },
+  registering: { name: 'register_pack', action: 'packs.load' },
+};
+/** packs.uninstall's action-chain step that removes a pack's content and registrations. */
+const deleteStep: BuiltinTask = { name: 'delete packs', action: 'packs.delete' };
 
 export interface PackOperations {
   /** st2's packs.install: `packs` are st2's list items (name, name=version, git URL=ref) or Packrun's folders and archives. */
@@ -29,13 +43,16 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
     ));
   return {
     install({ packs, force, user }) {
-      return builtins.start('packs.install', { packs, force }, user, async (emit) => {
+      return builtins.start('packs.install', { packs, force }, user, async ({ emit, task }) => {
         const skippedRules: string[] = [];
         const result = await installPack(packs, {
           config,
           force,
           decorator: await decorator(),
-          onProgress: (event) => emit(describeProgress(event)),
+          onProgress: (event) => {
+            if (event.stage !== 'done') task(installTasks[event.stage]);
+            emit(describeProgress(event));
+          },
           onActivated: async (installed, loaded) => {
             for (const problem of await registerPack(store, installed, loaded)) {
               const line = `${loaded.ref}: rule not registered: ${describeProblem(problem)}`;
@@ -61,7 +78,8 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
       });
     },
     uninstall({ packs, force, user }) {
-      return builtins.start('packs.uninstall', { packs, force }, user, async (emit) => {
+      return builtins.start('packs.uninstall', { packs, force }, user, async ({ emit, task }) => {
+        task(deleteStep);
         for (const ref of packs) {
           await removePack(ref, { config, force, onRemoved: (removed) => unregisterPack(store, removed) });
           emit(`removed ${ref}`);

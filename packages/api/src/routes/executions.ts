@@ -12,6 +12,7 @@ import {
   st2ExecutionFields,
   type AttributeSelection,
   type ExecutionRecord,
+  type ExecutionViewOptions,
   type Filter,
   type PackrunConfig,
   type ParameterOrigin,
@@ -140,10 +141,18 @@ export function executionSelection(query: AttributeQuery): AttributeSelection {
   return selection;
 }
 
-export function executionRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
+export function executionRoutes(
+  app: FastifyInstance,
+  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined },
+): void {
   const { store, executions, hub } = deps;
   const inline = deps.config.resultInlineBytes;
-  const view = (record: ExecutionRecord) => executionView(store, record, { inlineBytes: inline });
+  /** The view options every answer shares: st2's web_url while the web UI is served. */
+  const shown = (options: Omit<ExecutionViewOptions, 'action' | 'webUiBase'>): Omit<ExecutionViewOptions, 'action'> => {
+    const webUiBase = deps.webUiBase();
+    return webUiBase === undefined ? options : { ...options, webUiBase };
+  };
+  const view = (record: ExecutionRecord) => executionView(store, record, shown({ inlineBytes: inline }));
 
   app.post('/api/v1/executions', {
     config: { access: 'operate' },
@@ -201,7 +210,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       ...delayOf(body.delay),
       parameterOrigin: body.parameters_are_data || packCode ? { from: 'data' } : callerOrigin(request),
     });
-    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
+    return reply.status(created ? 201 : 200).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, shown({ inlineBytes: inline })));
   });
 
   app.post('/api/v1/executions/purge', {
@@ -262,7 +271,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       store.executions.count(filter),
       store.executions.find(filter, { sort: { createdAt: order, id: order }, skip: query.offset, limit: query.limit }),
     ]);
-    const views = await executionViews(store, items, { inlineBytes: inline, listed: true });
+    const views = await executionViews(store, items, shown({ inlineBytes: inline, listed: true }));
     return reply.header('x-total-count', String(total)).send(views.map((item) => selectAttributes(item, selection)));
   });
 
@@ -282,7 +291,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const query = request.query as AttributeQuery & { max_result_size?: number };
     const selection = executionSelection(query);
     const record = await visibleExecution(request, executions);
-    return selectAttributes(await executionView(store, record, query.max_result_size === undefined ? {} : { inlineBytes: query.max_result_size }), selection);
+    return selectAttributes(await executionView(store, record, shown(query.max_result_size === undefined ? {} : { inlineBytes: query.max_result_size })), selection);
   });
 
   app.get('/api/v1/executions/:id/result', {
@@ -323,7 +332,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const { status } = request.body as { status: 'pausing' | 'resuming' };
     const user = request.user ?? 'anonymous';
     const record = status === 'pausing' ? await executions.pause(id, user) : await executions.resume(id, user);
-    return executionView(store, record, { inlineBytes: inline });
+    return executionView(store, record, shown({ inlineBytes: inline }));
   });
 
   app.delete('/api/v1/executions/:id', {
@@ -356,7 +365,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
     const { depth } = request.query as { depth: number };
     const found: ExecutionRecord[] = [];
     await collectChildren(store, root.id, depth === -1 ? Number.POSITIVE_INFINITY : depth, found);
-    return executionViews(store, found, { inlineBytes: inline, listed: true });
+    return executionViews(store, found, shown({ inlineBytes: inline, listed: true }));
   });
 
   app.post('/api/v1/executions/:id/re_run', {
@@ -387,13 +396,13 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
       ...(tasks.length === 0 ? {} : { tasks, ...(body.reset === undefined ? {} : { reset: body.reset }) }),
       ...delayOf(body.delay),
     });
-    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, { inlineBytes: inline }));
+    return reply.status(201).header('location', `/api/v1/executions/${record.id}`).send(await executionView(store, record, shown({ inlineBytes: inline })));
   });
 
   app.get('/api/v1/executions/:id/output', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'The output as text (st2): stdout then stderr, or the one output_type names; the live part while running, the stored (capped) output once completed',
+      summary: 'The output as text (st2), all or the stream output_type names: while running the live part, stdout and stderr in the order they came; once completed the stored (capped) output, stdout then stderr',
       params: idParams,
       querystring: {
         type: 'object',
@@ -405,10 +414,7 @@ export function executionRoutes(app: FastifyInstance, deps: { config: PackrunCon
   }, async (request, reply) => {
     const record = await visibleExecution(request, executions);
     const { output_type: outputType } = request.query as { output_type: 'all' | 'stdout' | 'stderr' };
-    const streams = outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType];
-    const parts: string[] = [];
-    for (const stream of streams) parts.push(await outputText(store, record, hub, stream));
-    return reply.type('text/plain; charset=utf-8').send(parts.join(''));
+    return reply.type('text/plain; charset=utf-8').send(await outputText(store, record, hub, outputType));
   });
 }
 
@@ -421,11 +427,19 @@ export async function visibleExecution(request: FastifyRequest, executions: Exec
   return record;
 }
 
-/** One stream's output: the stored one once completed (at most the output cap), the live part while running. */
-async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, stream: 'stdout' | 'stderr'): Promise<string> {
-  if (record.endedAt === undefined) return hub.outputOf(record.id).filter((chunk) => chunk.stream === stream).map((chunk) => chunk.data).join('');
+/**
+ * The output `outputType` names. While running, the live chunks, `all` of them in the order they
+ * arrived (st2 interleaves stdout and stderr by time); once completed, the stored output (at most
+ * the output cap), kept per stream: `all` is then stdout, then stderr.
+ */
+async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, outputType: 'all' | 'stdout' | 'stderr'): Promise<string> {
+  if (record.endedAt === undefined) {
+    return hub.outputOf(record.id).filter((chunk) => outputType === 'all' || chunk.stream === outputType).map((chunk) => chunk.data).join('');
+  }
   const chunks: Buffer[] = [];
-  for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+  for (const stream of outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType]) {
+    for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

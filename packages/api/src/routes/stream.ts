@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { attributeList, isCompleted, type PackrunConfig, type Store } from '@packrun/core';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import { endsOutputStream, ExecutionFollower } from '../executions/execution-follower.ts';
+import { executionView } from '../executions/execution-view.ts';
 import { St2StreamEvents, st2OutputEvent, type St2StreamEvent } from '../executions/st2-stream-events.ts';
 import type { EventHub, HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
@@ -54,9 +55,12 @@ function subscriberFilter(query: StreamQuery): (event: St2StreamEvent) => boolea
  * /stream/stream) sends st2's events with st2's payloads; `/stream/v1/executions/{id}/output`
  * sends one execution's output as st2.execution.output__create events, then `EOF`.
  */
-export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub }): void {
+export function streamRoutes(
+  app: FastifyInstance,
+  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined },
+): void {
   const { executions, hub, store } = deps;
-  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'));
+  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'), deps.webUiBase);
 
   app.get('/api/v1/stream', {
     config: { access: 'read', keyInQuery: true },
@@ -68,11 +72,26 @@ export function streamRoutes(app: FastifyInstance, deps: { config: PackrunConfig
     const query = request.query as StreamQuery;
     const passes = subscriberFilter(query);
     const channel = openSse(request, reply);
-    const detach = feed.subscribe((event) => {
+    let ended = false;
+    const deliver = (event: St2StreamEvent): void => {
+      if (ended) return;
       const last = query.end_event !== undefined && event.event === query.end_event && event.executionId === query.end_execution_id && event.status !== undefined && isCompleted(event.status);
       if (passes(event)) channel.send(event.event, event.data);
-      if (last) channel.close();
-    });
+      if (!last) return;
+      ended = true;
+      channel.close();
+    };
+    const detach = feed.subscribe(deliver);
+    // st2's CLI asks for the end of an execution it has just started (st2 pack install): one that
+    // completed before the subscription would never send it, so its final update is sent now.
+    if (query.end_event === 'st2.execution__update' && query.end_execution_id !== undefined) {
+      const record = await store.executions.get(query.end_execution_id);
+      if (record !== undefined && isCompleted(record.status)) {
+        const webUiBase = deps.webUiBase();
+        const view = await executionView(store, record, webUiBase === undefined ? {} : { webUiBase });
+        deliver({ event: 'st2.execution__update', data: view, executionId: record.id, actionRef: view.action.ref, status: record.status });
+      }
+    }
     await channel.closed;
     detach();
   });

@@ -57,6 +57,8 @@ const commonHeaders = {
 const appRoute = /^\/(?:login|health|executions|actions|packs|rules|sensors|triggers|datastore|inquiries|api-keys)(?:\/[A-Za-z0-9._~:@-]+)*\/?$/;
 
 export interface WebUi {
+  /** Whether the built UI is there to serve (scripts/setup.sh builds it). */
+  served(): boolean;
   /** Whether a GET/HEAD of this path is the UI's to look at (never one under the API's prefixes). */
   owns(request: FastifyRequest): boolean;
   /** Answers with a file, the app, or a refusal; false: nothing of the UI's, the API's 404 answers. */
@@ -127,6 +129,7 @@ export function createWebUi(root: string): WebUi {
   }
 
   return {
+    served: () => rootPath() !== undefined,
     owns(request) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return false;
       const pathOnly = request.url.split('?')[0] ?? '/';

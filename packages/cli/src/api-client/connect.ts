@@ -26,7 +26,7 @@ const healthWithinMs = 1000;
  * answer undefined when a server is named but does not answer: working around it on the store
  * would go behind its back (a live server owns the embedded store) or use another store than it.
  */
-async function findApiUrl(config: PackrunConfig): Promise<{ url: string; how: string } | undefined> {
+export async function findApiUrl(config: PackrunConfig): Promise<{ url: string; how: string } | undefined> {
   const recorded = readRecordedApi(config.home);
   if (recorded.state === 'live') {
     const { url, pid } = recorded.record;

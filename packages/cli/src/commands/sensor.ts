@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createLogger, createSandboxDecorator, dataPaths, detectSandbox, loadConfig, PackrunError } from '@packrun/core';
 import type { St2SensorType } from '@packrun/sensor-container';
-import { requireApi } from '../api-client/connect.ts';
+import { findApiUrl, requireApi } from '../api-client/connect.ts';
+import { packCodeApiRoute } from './pack-code-api.ts';
 import { openStoreBackends } from './service-backends.ts';
 import { shutdownSignal } from './service-process.ts';
 import { printJson } from '../output/json.ts';
@@ -94,6 +95,8 @@ export function register(program: Command): void {
       const backends = await openStoreBackends(config, logger, host);
       // Loaded when the service starts: the rest of the CLI (its help included) never pays for it.
       const { startSensorContainer } = await import('@packrun/sensor-container');
+      // Sensors of the packs in PACKRUN_ACTION_API_PACKS reach the API this deployment's others use.
+      const packCodeApi = config.actionApiPacks.length > 0 ? await packCodeApiRoute(config, (await findApiUrl(config))?.url, logger) : undefined;
       const container = await startSensorContainer({
         ...sensorContainerSettings(config),
         store: backends.store,
@@ -103,6 +106,7 @@ export function register(program: Command): void {
         config,
         logger,
         decorator: createSandboxDecorator({ host, config }),
+        ...(packCodeApi ? { packCodeApi: Promise.resolve(packCodeApi) } : {}),
       });
       process.stdout.write(`sensor container running ${(await container.list()).filter((sensor) => sensor.status !== 'stopped').length} sensors\n`);
       const signal = await shutdownSignal();

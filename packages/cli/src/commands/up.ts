@@ -37,14 +37,30 @@ export function register(program: Command): void {
       // Pack versions that jobs of an earlier run kept past an install: those jobs are gone now.
       await collectRetiredVersions(config.home);
       await installBuiltinPacks(config, decorator);
-      const sensors = await startSensorContainer({ ...sensorContainerSettings(config), ...backends, paths, config, logger, decorator });
+      // The API takes the sensor container, so it listens after the sensors start: those of packs
+      // given StackStorm's API wait for its address, which is handed over here once known.
+      let handSensorsApi: (route: ActionApiRoute | undefined) => void = () => undefined;
+      const sensorsApi = new Promise<ActionApiRoute | undefined>((resolve) => {
+        handSensorsApi = resolve;
+      });
+      const sensors = await startSensorContainer({
+        ...sensorContainerSettings(config),
+        ...backends,
+        paths,
+        config,
+        logger,
+        decorator,
+        ...(config.actionApiPacks.length > 0 ? { packCodeApi: sensorsApi } : {}),
+      });
       // A start that fails here (the API's address taken) stops what it started and lets the store go.
       const api = await startApiService({ config, ...backends, logger, sensorContainer: sensors , version: versionText() }).catch(async (error: unknown) => {
+        handSensorsApi(undefined);
         await sensors.stop();
         await backends.close();
         throw error;
       });
       actionApi = await packCodeApiRoute(config, api.url, logger);
+      handSensorsApi(actionApi);
       const rules = await startRulesEngine({
         ...backends,
         logger,

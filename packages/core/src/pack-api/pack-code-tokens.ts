@@ -29,6 +29,15 @@ export async function mintPackCodeToken(
   return token;
 }
 
+/**
+ * The id a sensor's tokens are minted under: the sensor's job id (its PACKRUN_EXECUTION_ID), the
+ * same for every run, so that a run's start revokes whatever an earlier run of it left behind (a
+ * runtime that died before it could revoke) and only one run's token authenticates at a time.
+ */
+export function sensorTokenScopeId(sensorRef: string): string {
+  return `sensor-${sensorRef}`;
+}
+
 /** Deletes every token minted for execution (or sensor run) `id`: from now on they authenticate nobody. */
 export async function revokePackCodeTokens(store: Store, id: string): Promise<void> {
   await store.authTokens.remove({ executionId: id });

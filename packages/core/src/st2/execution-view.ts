@@ -59,6 +59,8 @@ export interface St2Execution {
   log: St2LogEntry[];
   rule?: { ref: string; name: string; pack: string; uid: string };
   trigger_instance?: { id: string };
+  /** The execution's page in the web UI, when the UI is served. */
+  web_url?: string;
   // Packrun's own.
   /** Why it failed when the failure is Packrun's, not the action's (a bad pack, a lost runner). */
   error?: Failure;
@@ -80,7 +82,7 @@ export interface St2Execution {
 /** Top-level fields of an execution, for `include_attributes` / `exclude_attributes`. */
 export const st2ExecutionFields: readonly string[] = [
   'id', 'action', 'runner', 'liveaction', 'status', 'start_timestamp', 'end_timestamp', 'elapsed_seconds',
-  'parameters', 'context', 'result', 'result_size', 'parent', 'children', 'log', 'rule', 'trigger_instance',
+  'parameters', 'context', 'result', 'result_size', 'parent', 'children', 'log', 'rule', 'trigger_instance', 'web_url',
   'error', 'stop_reason', 'truncated', 'output_size', 'result_omitted', 'result_url', 'output_url', 'stdout_tail', 'stderr_tail',
 ];
 
@@ -94,6 +96,8 @@ export interface ExecutionViewOptions {
   inlineBytes?: number;
   /** In a list: the output tails of old records are left out too. */
   listed?: boolean;
+  /** The web UI's address, when it is served: the execution gets st2's `web_url`, its page there. */
+  webUiBase?: string;
 }
 
 const base = (id: string): string => `/api/v1/executions/${encodeURIComponent(id)}`;
@@ -105,9 +109,23 @@ function ruleOf(ref: string): NonNullable<St2Execution['rule']> {
   return { ref, name, pack, uid: `rule:${pack}:${name}` };
 }
 
+/**
+ * Packrun installs and removes packs itself (the API's built-in executions); st2 runs them as
+ * workflows, packs.install in Orquesta and packs.uninstall in action-chain, whose tasks its CLI
+ * prints as the progress and whose failure it prints as a workflow's. Those executions, with their
+ * stages as child tasks, are shown with st2's runner so that clients treat them as st2's.
+ */
+const builtinWorkflowRunners: Readonly<Record<string, 'orquesta' | 'action-chain'>> = { 'packs.install': 'orquesta', 'packs.uninstall': 'action-chain' };
+
+/** The workflow runner st2 runs built-in operation `action` with, if it is one of those. */
+export function builtinWorkflowRunner(action: string): 'orquesta' | 'action-chain' | undefined {
+  return builtinWorkflowRunners[action];
+}
+
 /** The one serializer of an execution record (routes, stream payloads, the CLI's offline reads). */
 export function st2Execution(record: ExecutionRecord, options: ExecutionViewOptions = {}): St2Execution {
-  const runnerType = record.runnerType ?? options.action?.runnerType;
+  const stored = record.runnerType ?? options.action?.runnerType;
+  const runnerType = stored === 'builtin' ? (builtinWorkflowRunner(record.action) ?? stored) : stored;
   const inlineBytes = options.inlineBytes ?? Number.POSITIVE_INFINITY;
   const context: Record<string, unknown> = { ...record.context };
   if (context['user'] === undefined && record.user !== undefined) context['user'] = record.user;
@@ -154,6 +172,7 @@ export function st2Execution(record: ExecutionRecord, options: ExecutionViewOpti
   if (record.children !== undefined) view.children = record.children;
   if (record.rule !== undefined) view.rule = ruleOf(record.rule);
   if (record.triggerInstance !== undefined) view.trigger_instance = { id: record.triggerInstance };
+  if (options.webUiBase !== undefined) view.web_url = `${options.webUiBase.replace(/\/+$/, '')}/executions/${encodeURIComponent(record.id)}`;
   if (record.error !== undefined) view.error = record.error;
   if (record.stopReason !== undefined) view.stop_reason = record.stopReason;
   if (record.truncated !== undefined) view.truncated = record.truncated;

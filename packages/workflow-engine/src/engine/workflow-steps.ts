@@ -2,6 +2,7 @@ import {
   completedStatuses,
   isCompleted,
   isPackrunError,
+  isWorkflowRunner,
   PackrunError,
   newId,
   nowIso,
@@ -52,7 +53,9 @@ export async function advanceWorkflow(options: WorkflowStepsOptions, id: string)
   const now = options.now ?? Date.now;
   for (let round = 0; round < 10_000; round += 1) {
     const workflow = await options.store.executions.get(id);
-    if (!workflow) return;
+    // A wake-up for an execution no workflow runner runs is not the engine's: the parent of the
+    // API's built-in pack operations, whose stages are child executions, is woken when one ends.
+    if (!workflow || (workflow.runnerType !== undefined && !isWorkflowRunner(workflow.runnerType))) return;
     let record = await options.store.workflows.get(id);
     if (!record) {
       if (isCompleted(workflow.status)) return;
