@@ -62,6 +62,7 @@ function rows(): Row[] {
     { route: 'PUT /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), body: {}, allowed: operators },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
     { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
+    { route: 'GET /api/v1/actions/views/entry_point/:ref', path: at('/api/v1/actions/views/entry_point/core.echo'), allowed: readers },
     { route: 'GET /api/v1/policies', path: at('/api/v1/policies'), allowed: readers },
     { route: 'GET /api/v1/policies/:ref', path: at('/api/v1/policies/core.none'), allowed: readers },
     { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },

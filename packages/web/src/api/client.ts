@@ -37,11 +37,15 @@ export interface Api {
   version(): Promise<string>;
   listExecutions(query: ExecutionQuery): Promise<{ items: Execution[]; total: number }>;
   getExecution(id: string): Promise<Execution>;
+  /** A workflow's child executions (its tasks' runs), oldest first. */
+  listChildren(id: string): Promise<Execution[]>;
   runAction(ref: string, parameters: Record<string, unknown>): Promise<Execution>;
   cancelExecution(id: string): Promise<Execution>;
   rerunExecution(execution: Execution, parameters: Record<string, unknown>): Promise<Execution>;
   listActions(): Promise<Action[]>;
   getAction(ref: string): Promise<Action>;
+  /** The action's entry_point file as text (a workflow's definition). */
+  getEntryPoint(ref: string): Promise<string>;
   listInquiries(): Promise<Inquiry[]>;
   getInquiry(id: string): Promise<Inquiry>;
   respondToInquiry(id: string, response: Record<string, unknown>): Promise<void>;
@@ -123,6 +127,10 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return { items, total: Number(response.headers.get('x-total-count') ?? items.length) };
     },
     getExecution: async (id) => readExecution(await get(executionPath(id))),
+    listChildren: async (id) => {
+      const data = await get(`${executionPath(id)}/children?depth=1`);
+      return (Array.isArray(data) ? data : []).map(readExecution);
+    },
     runAction: async (ref, parameters) => readExecution((await call('POST', '/api/v1/executions', { action: ref, parameters })).data),
     cancelExecution: async (id) => readExecution((await call('DELETE', executionPath(id))).data),
     rerunExecution: async (execution, parameters) => readExecution((await call('POST', `${executionPath(execution.id)}/re_run`, { parameters })).data),
@@ -131,6 +139,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return (Array.isArray(data) ? data : []).map(readAction);
     },
     getAction: async (ref) => readAction(await get(`/api/v1/actions/${encodeURIComponent(ref)}`)),
+    getEntryPoint: async (ref) => String(await get(`/api/v1/actions/views/entry_point/${encodeURIComponent(ref)}`)),
     listRules: async () => {
       const data = await get('/api/v1/rules');
       return (Array.isArray(data) ? data : []).map(readRule);
