@@ -9,7 +9,9 @@ import { installFolderPack } from '../web/folder-pack.ts';
  * The task graph's sources attacked, against a real `packrun up` and in a real chromium: the entry
  * point route (`GET /api/v1/actions/views/entry_point/{ref}`) refuses a caller without a
  * credential and will not follow a link in a pack's folder out to a host file; markup in a
- * workflow's task names and conditions is drawn as text, never as elements.
+ * workflow's task names and conditions is drawn as text, never as elements. The execution list's
+ * filters, taken from the page's address, are shown as text and sent as query values only; a time
+ * that is not one is dropped, not sent.
  */
 let stack: BrowserStack;
 const img = '<img src=x onerror="alert(1)">';
@@ -64,6 +66,28 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow graph under attack (
     expect(watch.problems).toEqual([]);
     await context.close();
   });
+  it("shows hostile filter values from the address as text and sends them only as values", async () => {
+    const { page, watch, context } = await newWatchedPage(stack.browser);
+    await signIn(page, stack.url, stack.key);
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/v1/executions?')) requests.push(request.url());
+    });
+    const hostile = `"><script>alert(3)</script>${img}`;
+    await page.goto(`${stack.url}/executions?pack=${encodeURIComponent(hostile)}&user=${encodeURIComponent('bob&user=admin')}&timestamp_gt=${encodeURIComponent('<b>soon</b>')}`);
+    await page.getByText('No executions match these filters.').waitFor();
+    expect(await page.getByLabel('Pack').inputValue()).toBe(hostile);
+    expect(await page.getByLabel('User').inputValue()).toBe('bob&user=admin');
+    const sent = new URL(requests.at(-1)!);
+    expect(sent.searchParams.get('pack')).toBe(hostile);
+    expect(sent.searchParams.getAll('user')).toEqual(['bob&user=admin']);
+    expect(sent.searchParams.has('timestamp_gt')).toBe(false);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(watch.dialogs).toEqual([]);
+    expect(watch.problems).toEqual([]);
+    await context.close();
+  });
+
   it("will not follow a link in the pack's folder out to a host file", async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'packrun-host-file-'));
     const secret = path.join(outside, 'host-secret');

@@ -22,9 +22,15 @@ export class ApiError extends Error {
   }
 }
 
+/** GET /api/v1/executions's filters, by the API's (st2's) names; an empty one is not sent. */
 export interface ExecutionQuery {
   action?: string;
+  pack?: string;
   status?: string;
+  rule?: string;
+  user?: string;
+  timestamp_gt?: string;
+  timestamp_lt?: string;
   limit: number;
   offset: number;
 }
@@ -120,8 +126,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     version: async () => ((await get('/api/v1/version')) as { version: string }).version,
     async listExecutions(query) {
       const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
-      if (query.action) params.set('action', query.action);
-      if (query.status) params.set('status', query.status);
+      for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && value !== '') params.set(name, value);
       const { data, response } = await call('GET', `/api/v1/executions?${params}`);
       const items = (Array.isArray(data) ? data : []).map(readExecution);
       return { items, total: Number(response.headers.get('x-total-count') ?? items.length) };

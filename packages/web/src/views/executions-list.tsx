@@ -4,22 +4,14 @@ import { executionStatuses, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
+import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, matchesFilters, type ExecutionFilters } from './execution-filters.ts';
 
 const pageSize = 50;
 
-interface Filters {
-  action: string;
-  status: string;
-  page: number;
-}
-
-function filtersOf(location: Location): Filters {
+function pageOf(location: Location): number {
   const page = Number(location.query.get('page') ?? '1');
-  return { action: location.query.get('action') ?? '', status: location.query.get('status') ?? '', page: Number.isInteger(page) && page > 0 ? page : 1 };
+  return Number.isInteger(page) && page > 0 ? page : 1;
 }
-
-const matches = (execution: Execution, filters: Filters): boolean =>
-  (filters.action === '' || execution.action.ref === filters.action) && (filters.status === '' || execution.status === filters.status);
 
 /**
  * The executions, newest first, a page at a time (the server counts and pages; the page never
@@ -29,6 +21,11 @@ const matches = (execution: Execution, filters: Filters): boolean =>
 export function ExecutionsListView({ location }: { location: Location }) {
   const { api } = useSession();
   const filters = filtersOf(location);
+  const page = pageOf(location);
+  const pageRef = useRef(page);
+  pageRef.current = page;
+  // One key for the filters: a change of any of them reads the list again.
+  const filterKey = JSON.stringify(filters);
   const [items, setItems] = useState<Execution[]>();
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<unknown>();
@@ -43,17 +40,17 @@ export function ExecutionsListView({ location }: { location: Location }) {
     setItems(undefined);
     setError(undefined);
     api
-      .listExecutions({ action: filters.action, status: filters.status, limit: pageSize, offset: (filters.page - 1) * pageSize })
-      .then((page) => {
+      .listExecutions({ ...filters, limit: pageSize, offset: (page - 1) * pageSize })
+      .then((found) => {
         if (!live) return;
-        setItems(page.items);
-        setTotal(page.total);
+        setItems(found.items);
+        setTotal(found.total);
       })
       .catch((caught: unknown) => live && setError(caught));
     return () => {
       live = false;
     };
-  }, [api, filters.action, filters.status, filters.page]);
+  }, [api, filterKey, page]);
 
   useEffect(() => {
     const arrive = (execution: Execution): void => {
@@ -63,7 +60,7 @@ export function ExecutionsListView({ location }: { location: Location }) {
         setItems((latest) => latest?.map((item) => (item.id === execution.id ? execution : item)));
         return;
       }
-      if (filtersRef.current.page !== 1 || !matches(execution, filtersRef.current)) return;
+      if (pageRef.current !== 1 || !matchesFilters(execution, filtersRef.current)) return;
       setTotal((count) => count + 1);
       setItems((latest) => (latest === undefined || latest.some((item) => item.id === execution.id) ? latest : [execution, ...latest].slice(0, pageSize)));
     };
@@ -80,12 +77,14 @@ export function ExecutionsListView({ location }: { location: Location }) {
   }, [api]);
 
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const at = (page: number): string => withQuery('/executions', { action: filters.action, status: filters.status, page: page === 1 ? undefined : page });
+  const at = (to: number): string => withQuery('/executions', { ...filters, page: to === 1 ? undefined : to });
 
   function applyFilters(event: Event): void {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    navigate(withQuery('/executions', { action: String(form.get('action') ?? '').trim(), status: String(form.get('status') ?? '') }));
+    const field = (name: keyof ExecutionFilters): string => String(form.get(name) ?? '').trim();
+    const chosen = Object.fromEntries(filterNames.map((name) => [name, name.startsWith('timestamp_') ? isoFromLocalInput(field(name)) : field(name)]));
+    navigate(withQuery('/executions', chosen));
   }
 
   return (
@@ -102,6 +101,10 @@ export function ExecutionsListView({ location }: { location: Location }) {
           <input name="action" type="search" placeholder="pack.action" defaultValue={filters.action} key={`a-${filters.action}`} />
         </label>
         <label>
+          Pack
+          <input name="pack" type="search" placeholder="pack" defaultValue={filters.pack} key={`p-${filters.pack}`} />
+        </label>
+        <label>
           Status
           <select name="status" key={`s-${filters.status}`}>
             <option value="">any</option>
@@ -112,8 +115,24 @@ export function ExecutionsListView({ location }: { location: Location }) {
             ))}
           </select>
         </label>
+        <label>
+          Rule
+          <input name="rule" type="search" placeholder="pack.rule" defaultValue={filters.rule} key={`r-${filters.rule}`} />
+        </label>
+        <label>
+          User
+          <input name="user" type="search" defaultValue={filters.user} key={`u-${filters.user}`} />
+        </label>
+        <label>
+          Requested after
+          <input name="timestamp_gt" type="datetime-local" defaultValue={localInputValue(filters.timestamp_gt)} key={`g-${filters.timestamp_gt}`} />
+        </label>
+        <label>
+          Requested before
+          <input name="timestamp_lt" type="datetime-local" defaultValue={localInputValue(filters.timestamp_lt)} key={`l-${filters.timestamp_lt}`} />
+        </label>
         <button type="submit">Filter</button>
-        {filters.action || filters.status ? <Link href="/executions">Clear</Link> : null}
+        {anyFilter(filters) ? <Link href="/executions">Clear</Link> : null}
       </form>
       <ErrorNote error={error} />
       {items === undefined && error === undefined ? <Loading what="executions" /> : null}
@@ -154,13 +173,13 @@ export function ExecutionsListView({ location }: { location: Location }) {
               </tbody>
             </table>
           </div>
-          {items.length === 0 ? <p class="muted">No executions{filters.action || filters.status ? ' match these filters' : ' yet'}.</p> : null}
+          {items.length === 0 ? <p class="muted">No executions{anyFilter(filters) ? ' match these filters' : ' yet'}.</p> : null}
           <nav class="pager" aria-label="Pages">
-            {filters.page > 1 ? <Link href={at(filters.page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}
+            {page > 1 ? <Link href={at(page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}
             <span>
-              Page {filters.page} of {pages} ({total} executions)
+              Page {page} of {pages} ({total} executions)
             </span>
-            {filters.page < pages ? <Link href={at(filters.page + 1)}>Older →</Link> : <span class="muted">Older →</span>}
+            {page < pages ? <Link href={at(page + 1)}>Older →</Link> : <span class="muted">Older →</span>}
           </nav>
         </>
       ) : null}
