@@ -138,6 +138,10 @@ describe.skipIf(!haveChromium || !builtWebUi)('the execution list filters in a r
   });
 
   it('opens filtered from a deep link and adds only matching executions live', async () => {
+    const listed: URL[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/v1/executions?')) listed.push(new URL(request.url()));
+    });
     await page.goto(`${stack.url}/executions?pack=filterdemo`);
     expect(await page.getByLabel('Pack').inputValue()).toBe('filterdemo');
     await retryUntil(async () => JSON.stringify(await rowIds()) === JSON.stringify([ids['hello']]), { what: 'the deep link filtered' });
@@ -147,5 +151,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('the execution list filters in a r
     await page.locator(`tr[data-execution="${mine}"]`).waitFor({ timeout: 60_000 });
     await finished(other);
     expect(await page.locator(`tr[data-execution="${other}"]`).count()).toBe(0);
+    // The list asked for one page, once: the new executions came from the stream, not a re-read.
+    expect(listed.map((address) => [address.searchParams.get('limit'), address.searchParams.get('offset'), address.searchParams.get('pack')])).toEqual([['50', '0', 'filterdemo']]);
   });
 });

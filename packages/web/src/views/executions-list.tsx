@@ -1,3 +1,4 @@
+import { Component } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
@@ -7,6 +8,36 @@ import { useSession } from '../session.ts';
 import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, matchesFilters, type ExecutionFilters } from './execution-filters.ts';
 
 const pageSize = 50;
+const flushMs = 100;
+
+/** One row; drawn again only when its execution changed (a stream update replaces only its own row's object). */
+class ExecutionRow extends Component<{ execution: Execution }> {
+  override shouldComponentUpdate(next: { execution: Execution }): boolean {
+    return next.execution !== this.props.execution;
+  }
+
+  override render() {
+    const { execution } = this.props;
+    return (
+      <tr data-execution={execution.id}>
+        <td data-label="Action">
+          <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
+        </td>
+        <td data-label="Status">
+          <StatusBadge status={execution.status} />
+        </td>
+        <td data-label="Started">
+          <Time value={execution.start_timestamp} />
+        </td>
+        <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
+        <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
+        <td data-label="Id" class="mono small">
+          {execution.id}
+        </td>
+      </tr>
+    );
+  }
+}
 
 function pageOf(location: Location): number {
   const page = Number(location.query.get('page') ?? '1');
@@ -53,16 +84,28 @@ export function ExecutionsListView({ location }: { location: Location }) {
   }, [api, filterKey, page]);
 
   useEffect(() => {
-    const arrive = (execution: Execution): void => {
+    // Stream events are applied together, at most every `flushMs`: a hundred updates a second
+    // become ten renders, so typing in the filters is never queued behind them.
+    const pending = new Map<string, Execution>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      const arrived = [...pending.values()];
+      pending.clear();
       const current = itemsRef.current;
       if (current === undefined) return;
-      if (current.some((item) => item.id === execution.id)) {
-        setItems((latest) => latest?.map((item) => (item.id === execution.id ? execution : item)));
-        return;
-      }
-      if (pageRef.current !== 1 || !matchesFilters(execution, filtersRef.current)) return;
-      setTotal((count) => count + 1);
-      setItems((latest) => (latest === undefined || latest.some((item) => item.id === execution.id) ? latest : [execution, ...latest].slice(0, pageSize)));
+      const shown = new Set(current.map((item) => item.id));
+      const changed = new Map(arrived.filter((execution) => shown.has(execution.id)).map((execution) => [execution.id, execution]));
+      // Newest first, as the server lists them.
+      const added = pageRef.current === 1 ? arrived.filter((execution) => !shown.has(execution.id) && matchesFilters(execution, filtersRef.current)).reverse() : [];
+      if (changed.size === 0 && added.length === 0) return;
+      if (added.length > 0) setTotal((count) => count + added.length);
+      setItems((latest) => latest && [...added, ...latest.map((item) => changed.get(item.id) ?? item)].slice(0, pageSize));
+    };
+    const arrive = (execution: Execution): void => {
+      // Map order is first arrival: a later state of the same execution keeps its place.
+      pending.set(execution.id, execution);
+      timer ??= setTimeout(flush, flushMs);
     };
     const stream = openStream(
       api,
@@ -73,7 +116,10 @@ export function ExecutionsListView({ location }: { location: Location }) {
       },
       { onState: setStreamState },
     );
-    return () => stream.close();
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      stream.close();
+    };
   }, [api]);
 
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -153,22 +199,7 @@ export function ExecutionsListView({ location }: { location: Location }) {
               </thead>
               <tbody>
                 {items.map((execution) => (
-                  <tr key={execution.id} data-execution={execution.id}>
-                    <td data-label="Action">
-                      <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={execution.status} />
-                    </td>
-                    <td data-label="Started">
-                      <Time value={execution.start_timestamp} />
-                    </td>
-                    <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
-                    <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
-                    <td data-label="Id" class="mono small">
-                      {execution.id}
-                    </td>
-                  </tr>
+                  <ExecutionRow key={execution.id} execution={execution} />
                 ))}
               </tbody>
             </table>
