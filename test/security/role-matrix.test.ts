@@ -34,6 +34,7 @@ function rows(): Row[] {
   return [
     { route: 'GET /api/v1/health', path: at('/api/v1/health'), allowed: everyone },
     { route: 'GET /api/v1/version', path: at('/api/v1/version'), allowed: readers },
+    { route: 'GET /api/v1/sandbox', path: at('/api/v1/sandbox'), allowed: readers },
     { route: 'GET /api/v1/openapi.json', path: at('/api/v1/openapi.json'), allowed: everyone },
     { route: 'GET /api/v1/ready', path: at('/api/v1/ready'), allowed: readers },
     { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },

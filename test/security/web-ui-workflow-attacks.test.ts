@@ -11,7 +11,9 @@ import { installFolderPack } from '../web/folder-pack.ts';
  * credential and will not follow a link in a pack's folder out to a host file; markup in a
  * workflow's task names and conditions is drawn as text, never as elements. The execution list's
  * filters, taken from the page's address, are shown as text and sent as query values only; a time
- * that is not one is dropped, not sent.
+ * that is not one is dropped, not sent. The health page's sandbox report (`GET /api/v1/sandbox`)
+ * refuses a caller without a credential and tells an observer only about the layers: no host path
+ * granted, no key, no secret of the server's.
  */
 let stack: BrowserStack;
 const img = '<img src=x onerror="alert(1)">';
@@ -86,6 +88,22 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow graph under attack (
     expect(watch.dialogs).toEqual([]);
     expect(watch.problems).toEqual([]);
     await context.close();
+  });
+
+  it('tells what doctor says of the layers and nothing of the host: no grant, key or secret', async () => {
+    expect((await fetch(`${stack.url}/api/v1/sandbox`)).status).toBe(401);
+    const observer = (await stack.api<{ key: string }>('POST', '/api/v1/apikeys', { user: 'looker', role: 'observer' })).body.key;
+    const response = await fetch(`${stack.url}/api/v1/sandbox`, { headers: { 'St2-Api-Key': observer } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(['layers', 'limits', 'missing_required', 'warm_spawn']);
+    // The stack grants core's jobs a host folder (PACKRUN_SANDBOX_HOST_PATHS): doctor prints it, the API does not.
+    expect(text).not.toContain(stack.gate);
+    expect(text).not.toContain(stack.key);
+    expect(text).not.toContain(observer);
+    // Nothing under the server's data folder (its secrets/ among it), no broker URL.
+    expect(text).not.toContain(path.dirname(stack.gate));
+    expect(text).not.toMatch(/amqps?:\/\//);
   });
 
   it("will not follow a link in the pack's folder out to a host file", async () => {

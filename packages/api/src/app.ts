@@ -30,6 +30,7 @@ import { st2UserRoute } from './st2/user-route.ts';
 import type { InquiryService } from './inquiries/inquiry-service.ts';
 import { registerCors } from './web/cors.ts';
 import { builtWebUiRoot, createWebUi } from './web/static-files.ts';
+import { sandboxRoute } from './routes/sandbox.ts';
 import { versionRoute } from './routes/version.ts';
 
 export interface ApiAppDeps {
@@ -82,6 +83,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   healthRoutes(app, deps);
   versionRoute(app, { version: deps.version });
+  sandboxRoute(app, deps);
   executionRoutes(app, deps);
   streamRoutes(app, deps);
   actionRoutes(app, deps);

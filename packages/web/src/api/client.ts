@@ -1,5 +1,5 @@
 import { readAction, readEnforcement, readExecution, readInquiry, readPack, readRule } from './shapes.ts';
-import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, User } from './types.ts';
+import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, SandboxReport, User } from './types.ts';
 
 /** How the user signed in: an API key (St2-Api-Key) or an authentication token (X-Auth-Token). */
 export interface Credential {
@@ -41,6 +41,8 @@ export interface Api {
   health(): Promise<{ status: string }>;
   readiness(): Promise<Readiness>;
   version(): Promise<string>;
+  /** The sandbox layers the server's host provides, as `packrun doctor` reports them. */
+  sandbox(): Promise<SandboxReport>;
   listExecutions(query: ExecutionQuery): Promise<{ items: Execution[]; total: number }>;
   getExecution(id: string): Promise<Execution>;
   /** A workflow's child executions (its tasks' runs), oldest first. */
@@ -124,6 +126,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     health: async () => (await get('/api/v1/health')) as { status: string },
     readiness: async () => (await get('/api/v1/ready')) as Readiness,
     version: async () => ((await get('/api/v1/version')) as { version: string }).version,
+    sandbox: async () => (await get('/api/v1/sandbox')) as SandboxReport,
     async listExecutions(query) {
       const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
       for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && value !== '') params.set(name, value);
