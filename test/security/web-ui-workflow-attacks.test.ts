@@ -13,7 +13,7 @@ import { installFolderPack } from '../web/folder-pack.ts';
  * filters, taken from the page's address, are shown as text and sent as query values only; a time
  * that is not one is dropped, not sent. The health page's sandbox report (`GET /api/v1/sandbox`)
  * refuses a caller without a credential and tells an observer only about the layers: no host path
- * granted, no key, no secret of the server's.
+ * granted, no key, no secret of the server's. A rule's markup is put in its YAML editor as text.
  */
 let stack: BrowserStack;
 const img = '<img src=x onerror="alert(1)">';
@@ -104,6 +104,25 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow graph under attack (
     // Nothing under the server's data folder (its secrets/ among it), no broker URL.
     expect(text).not.toContain(path.dirname(stack.gate));
     expect(text).not.toMatch(/amqps?:\/\//);
+  });
+
+  it("puts a rule's markup in its YAML editor as text", async () => {
+    const created = await stack.api('POST', '/api/v1/rules', {
+      name: 'marked', pack: 'wfevil', description: `${img}</textarea><script>alert(4)</script>`,
+      trigger: { type: 'core.st2.webhook', parameters: { url: 'marked-edit' } }, criteria: {},
+      action: { ref: 'core.local', parameters: { cmd: `echo '${img}'` } },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { page, watch, context } = await newWatchedPage(stack.browser);
+    await signIn(page, stack.url, stack.key);
+    await page.goto(`${stack.url}/rules/wfevil.marked/edit`);
+    const editor = page.locator('#rule-yaml');
+    await editor.waitFor();
+    expect(await editor.inputValue()).toContain('</textarea><script>alert(4)</script>');
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(watch.dialogs).toEqual([]);
+    expect(watch.problems).toEqual([]);
+    await context.close();
   });
 
   it("will not follow a link in the pack's folder out to a host file", async () => {

@@ -72,6 +72,8 @@ export interface Api {
   /** Creates a rule from its file's content as JSON (with its pack). */
   createRule(definition: Record<string, unknown>): Promise<Rule>;
   setRuleEnabled(rule: Rule, enabled: boolean): Promise<Rule>;
+  /** Replaces a rule with its file's content as JSON (st2 rule update). */
+  updateRule(ref: string, definition: Record<string, unknown>): Promise<Rule>;
   listEnforcements(ruleRef: string): Promise<Enforcement[]>;
 }
 
@@ -156,6 +158,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     createRule: async (definition) => readRule((await call('POST', '/api/v1/rules', definition)).data),
     // st2 rule enable/disable: the rule sent back as read, only `enabled` changed.
     setRuleEnabled: async (rule, enabled) => readRule((await call('PUT', `/api/v1/rules/${encodeURIComponent(rule.ref)}`, { ...rule.raw, enabled })).data),
+    updateRule: async (ref, definition) => readRule((await call('PUT', `/api/v1/rules/${encodeURIComponent(ref)}`, definition)).data),
     listEnforcements: async (ruleRef) => {
       const data = await get(`/api/v1/ruleenforcements?rule_ref=${encodeURIComponent(ruleRef)}&limit=50`);
       return (Array.isArray(data) ? data : []).map(readEnforcement);
