@@ -71,6 +71,7 @@ function rows(): Row[] {
     // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.
     { route: 'POST /api/v1/packs/install', path: at('/api/v1/packs/install'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/uninstall', path: at('/api/v1/packs/uninstall'), body: {}, allowed: admins },
+    { route: 'POST /api/v1/packs/upgrade', path: at('/api/v1/packs/upgrade'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/upload', path: at('/api/v1/packs/upload'), body: {}, allowed: admins },
     { route: 'GET /api/v1/keys', path: at('/api/v1/keys'), allowed: readers },
     { route: 'GET /api/v1/keys/:name', path: at('/api/v1/keys/canary-plain'), allowed: readers },

@@ -60,6 +60,8 @@ export interface Api {
   listPacks(): Promise<Pack[]>;
   /** Starts a packs.install execution; answers its id (its output is the install's progress). */
   installPacks(sources: string[]): Promise<string>;
+  /** Installs packs again from their recorded sources (packrun pack upgrade): a packs.install execution; answers its id. */
+  upgradePacks(refs: string[]): Promise<string>;
   /** Starts a packs.uninstall execution; answers its id. */
   removePacks(refs: string[]): Promise<string>;
   /**
@@ -176,6 +178,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return (Array.isArray(data) ? data : []).map(readPack);
     },
     installPacks: async (sources) => executionIdOf((await call('POST', '/api/v1/packs/install', { packs: sources })).data),
+    upgradePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/upgrade', { packs: refs })).data),
     removePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/uninstall', { packs: refs })).data),
     streamUrl: (path) => `${path}${path.includes('?') ? '&' : '?'}${credentialQuery(credential)}=${encodeURIComponent(credential.value)}`,
   };
