@@ -29,6 +29,7 @@ const benches: Bench[] = [
   { key: 'store', script: 'store/run.ts', args: [] },
   { key: 'big-data', script: 'big-data/run.ts', args: [] },
   { key: 'workflow', script: 'workflow/run.ts', args: ['100'] },
+  { key: 'web', script: 'web/run.ts', args: [] },
   { key: 'workflow-with-items', script: 'workflow/with-items.ts', args: ['1000'] },
   { key: 'sandbox', script: 'sandbox/run.ts', args: ['15'], verbatim: true },
   { key: 'pack-install', script: 'pack-install/run.ts', args: ['2'], verbatim: true },

@@ -34,6 +34,7 @@ function rows(): Row[] {
   return [
     { route: 'GET /api/v1/health', path: at('/api/v1/health'), allowed: everyone },
     { route: 'GET /api/v1/version', path: at('/api/v1/version'), allowed: readers },
+    { route: 'GET /api/v1/sandbox', path: at('/api/v1/sandbox'), allowed: readers },
     { route: 'GET /api/v1/openapi.json', path: at('/api/v1/openapi.json'), allowed: everyone },
     { route: 'GET /api/v1/ready', path: at('/api/v1/ready'), allowed: readers },
     { route: 'GET /api/v1/whoami', path: at('/api/v1/whoami'), allowed: everyone },
@@ -62,6 +63,7 @@ function rows(): Row[] {
     { route: 'PUT /api/v1/inquiries/:id', path: at('/api/v1/inquiries/nothing-here'), body: {}, allowed: operators },
     { route: 'GET /api/v1/actions', path: at('/api/v1/actions'), allowed: readers },
     { route: 'GET /api/v1/actions/:ref', path: at('/api/v1/actions/core.local'), allowed: readers },
+    { route: 'GET /api/v1/actions/views/entry_point/:ref', path: at('/api/v1/actions/views/entry_point/core.echo'), allowed: readers },
     { route: 'GET /api/v1/policies', path: at('/api/v1/policies'), allowed: readers },
     { route: 'GET /api/v1/policies/:ref', path: at('/api/v1/policies/core.none'), allowed: readers },
     { route: 'GET /api/v1/packs', path: at('/api/v1/packs'), allowed: readers },
@@ -69,6 +71,7 @@ function rows(): Row[] {
     // Bodies and queries that fail validation: an allowed role gets 400, which comes after authorization.
     { route: 'POST /api/v1/packs/install', path: at('/api/v1/packs/install'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/uninstall', path: at('/api/v1/packs/uninstall'), body: {}, allowed: admins },
+    { route: 'POST /api/v1/packs/upgrade', path: at('/api/v1/packs/upgrade'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/upload', path: at('/api/v1/packs/upload'), body: {}, allowed: admins },
     { route: 'GET /api/v1/keys', path: at('/api/v1/keys'), allowed: readers },
     { route: 'GET /api/v1/keys/:name', path: at('/api/v1/keys/canary-plain'), allowed: readers },

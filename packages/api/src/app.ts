@@ -30,6 +30,7 @@ import { st2UserRoute } from './st2/user-route.ts';
 import type { InquiryService } from './inquiries/inquiry-service.ts';
 import { registerCors } from './web/cors.ts';
 import { builtWebUiRoot, createWebUi } from './web/static-files.ts';
+import { sandboxRoute } from './routes/sandbox.ts';
 import { versionRoute } from './routes/version.ts';
 
 export interface ApiAppDeps {
@@ -85,6 +86,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   const webUi = deps.config.webUi ? createWebUi(deps.webUiRoot ?? builtWebUiRoot) : undefined;
   // st2's web_url: the UI's address as the operator names it, else the one this API listens on.
   const webUiBase = (): string | undefined => (webUi?.served() ? (deps.config.webUiUrl ?? listeningAddress(app)) : undefined);
+  sandboxRoute(app, deps);
   executionRoutes(app, { ...deps, webUiBase });
   streamRoutes(app, { ...deps, webUiBase });
   actionRoutes(app, deps);

@@ -35,6 +35,7 @@ export { openEmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-s
 export { pythonRuntime } from './python-runtime.ts';
 export { parameterTypes, type PackProblem, type PackMeta, type ParameterType, type ParameterSpec, type ActionMeta, type ActionUnavailable, type TriggerTypeSpec, type SensorMeta, type RuleCriterion, type RuleMeta, type ConfigAttributeSchema, type ConfigSchema, type LoadedPack } from './pack/types.ts';
 export { loadPack } from './pack/load-pack.ts';
+export { checkEntryPoint } from './pack/entry-point.ts';
 export { loadInstalledPackMetadata } from './pack/installed-pack-metadata.ts';
 export { readPackMeta } from './pack/pack-meta.ts';
 export { validatePackRef, isValidPackRef } from './pack/pack-ref.ts';

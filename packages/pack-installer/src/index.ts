@@ -1,5 +1,5 @@
 export { installPack, type InstallOptions, type InstallResult, type InstallerConfig } from './install-pack.ts';
-export { upgradePack } from './upgrade-pack.ts';
+export { upgradePack, upgradeSource } from './upgrade-pack.ts';
 export { ensureBuiltinPacks, outdatedBuiltinPacks } from './builtin-packs.ts';
 export { collectRetiredVersions } from './version-gc.ts';
 export { removePack, dependentsOf, type RemoveOptions } from './remove-pack.ts';

@@ -11,6 +11,7 @@ import { ExecutionsListView } from './views/executions-list.tsx';
 import { HealthView } from './views/health.tsx';
 import { InquiriesView, InquiryPage } from './views/inquiries.tsx';
 import { PacksView } from './views/packs.tsx';
+import { RuleEditView } from './views/rule-edit.tsx';
 import { RuleCreateView, RulePage, RulesView } from './views/rules.tsx';
 import { LoginView } from './views/login.tsx';
 
@@ -28,7 +29,7 @@ function viewFor(location: Location) {
       return segment;
     }
   });
-  const [section, item] = segments;
+  const [section, item, part] = segments;
   if (section === 'executions' && item) return <ExecutionPage id={item} />;
   if (section === 'executions') return <ExecutionsListView location={location} />;
   if (section === 'actions' && item) return <ActionPage refName={item} />;
@@ -37,6 +38,7 @@ function viewFor(location: Location) {
   if (section === 'inquiries') return <InquiriesView />;
   if (section === 'packs') return <PacksView />;
   if (section === 'rules' && item === 'new') return <RuleCreateView />;
+  if (section === 'rules' && item && part === 'edit') return <RuleEditView refName={item} />;
   if (section === 'rules' && item) return <RulePage refName={item} />;
   if (section === 'rules') return <RulesView />;
   if (section === 'health') return <HealthView />;

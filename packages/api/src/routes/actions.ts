@@ -1,7 +1,10 @@
+import { open, realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
   attributeList,
   checkAttributes,
+  checkEntryPoint,
   PackrunError,
   selectAttributes,
   st2Action,
@@ -89,6 +92,20 @@ export function actionRoutes(app: FastifyInstance, deps: { store: Store; executi
     return selectAttributes(st2Action(await deps.executions.getAction((request.params as { ref: string }).ref)), chosen);
   });
 
+  app.get('/api/v1/actions/views/entry_point/:ref', {
+    config: { access: 'read' },
+    schema: {
+      summary: "The action's entry_point file as text (st2's entry point view): a workflow's definition, a script's source",
+      params: refParams,
+      response: { 200: { type: 'string' }, 404: errorSchema, 409: errorSchema },
+    },
+  }, async (request, reply) => {
+    const action = await deps.executions.getAction((request.params as { ref: string }).ref);
+    const text = await readEntryPoint(deps.store, action);
+    // text/plain with nosniff: a file of a pack is shown, never rendered as a page.
+    return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(text);
+  });
+
   app.get('/api/v1/runnertypes', {
     config: { access: 'read' },
     schema: {
@@ -133,6 +150,38 @@ export function actionRoutes(app: FastifyInstance, deps: { store: Store; executi
     }
     return selectAttributes(runner, chosen);
   });
+}
+
+/** Larger than any workflow or script a pack should ship; bounds what one request reads. */
+const entryPointBytes = 1024 * 1024;
+
+/**
+ * The action's entry_point file, read only from inside its pack's folder: the path is checked as
+ * registration checks it, and again after symlinks are resolved, so a link in a pack cannot
+ * expose a host file.
+ */
+async function readEntryPoint(store: Store, action: ActionRecord): Promise<string> {
+  const refuse = (reason: string): PackrunError =>
+    new PackrunError('ENTRY_POINT_UNREADABLE', `the entry_point of ${action.ref} cannot be read: ${reason}`, { details: { action: action.ref } });
+  if (!action.entryPoint) {
+    throw new PackrunError('ACTION_NO_ENTRY_POINT', `action ${action.ref} has no entry_point`, { details: { action: action.ref } });
+  }
+  const pack = await store.packs.get(action.pack);
+  if (!pack) throw new PackrunError('PACK_NOT_INSTALLED', `pack "${action.pack}" is not installed`, { details: { pack: action.pack } });
+  const problem = await checkEntryPoint(pack.path, 'actions', action.entryPoint);
+  if (problem !== undefined) throw refuse(problem);
+  const root = await realpath(pack.path);
+  const file = await realpath(path.resolve(pack.path, 'actions', action.entryPoint));
+  if (!file.startsWith(root + path.sep)) throw refuse('it leads out of the pack folder');
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(entryPointBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > entryPointBytes) throw refuse(`it is larger than ${entryPointBytes} bytes`);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A tag as st2 declares them (`{name, value}`) or a bare string. */

@@ -44,6 +44,7 @@ const listQuery = {
   properties: {
     ...attributeQuery,
     action: { type: 'string', minLength: 1, description: 'action ref' },
+    pack: { type: 'string', minLength: 1, description: "Packrun's own: the action's pack" },
     status: { type: 'string', enum: [...executionStatuses] },
     parent: { type: 'string', minLength: 1, description: "the workflow execution that started them; `null`: only executions no workflow started (st2's)" },
     rule: { type: 'string', minLength: 1, description: 'rule ref that requested it' },
@@ -67,6 +68,7 @@ interface AttributeQuery {
 
 interface ListQuery extends AttributeQuery {
   action?: string;
+  pack?: string;
   status?: ExecutionRecord['status'];
   parent?: string;
   rule?: string;
@@ -253,6 +255,7 @@ export function executionRoutes(
     const selection = executionSelection(query);
     const filter: Filter<ExecutionRecord> = {};
     if (query.action) filter.action = query.action;
+    if (query.pack) filter.pack = query.pack;
     if (query.status) filter.status = query.status;
     if (query.rerun_of) filter.rerunOf = query.rerun_of;
     if (query.rule) filter.rule = query.rule;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, st2ListQueryProperties, st2Page, type PackRecord, type St2ListQuery, type Store } from '@packrun/core';
+import { PackrunError, st2ListQueryProperties, st2Page, validatePackRef, type PackRecord, type St2ListQuery, type Store } from '@packrun/core';
+import { upgradeSource } from '@packrun/pack-installer';
 import { checkApiPackSource } from '../packs/api-pack-sources.ts';
 import type { PackOperations } from '../packs/pack-operations.ts';
 import { errorSchema, refParams } from '../schemas.ts';
@@ -82,6 +83,36 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
       throw new PackrunError('REQUEST_INVALID', 'skip_dependencies is not supported: a pack is installed with its dependencies', { details: { field: 'body.skip_dependencies' } });
     }
     const sources = body.packs.map(checkApiPackSource);
+    const record = await packs.install({ packs: sources, force: body.force, user: request.user ?? 'anonymous' });
+    return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send({ execution_id: record.id });
+  });
+
+  app.post('/api/v1/packs/upgrade', {
+    config: { access: 'admin' },
+    schema: {
+      summary: "Packrun's own (st2 installs again): install installed packs again from the sources they were installed from, as `packrun pack upgrade` (an index pack: its newest version); a packs.install execution, answers its id",
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          packs: { ...packList, description: 'refs of installed packs' },
+          force: { type: 'boolean', default: false, description: 'install even if stackstorm_version or python_versions do not fit' },
+        },
+        required: ['packs'],
+      },
+      response: { 202: asyncRequest, 400: errorSchema, 403: errorSchema, 404: errorSchema },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { packs: string[]; force: boolean };
+    const sources: string[] = [];
+    for (const ref of body.packs) {
+      const pack = await store.packs.get(validatePackRef(ref));
+      if (!pack) throw new PackrunError('PACK_NOT_INSTALLED', `pack "${ref}" is not installed`, { details: { pack: ref } });
+      if (pack.source === undefined) {
+        throw new PackrunError('PACK_SOURCE_NOT_FOUND', `pack "${ref}" has no recorded source to install again from`, { details: { pack: ref } });
+      }
+      sources.push(checkApiPackSource(upgradeSource({ ref: pack.ref, source: pack.source })));
+    }
     const record = await packs.install({ packs: sources, force: body.force, user: request.user ?? 'anonymous' });
     return reply.status(202).header('location', `/api/v1/executions/${record.id}`).send({ execution_id: record.id });
   });

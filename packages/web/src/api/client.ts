@@ -1,5 +1,5 @@
 import { readAction, readEnforcement, readExecution, readInquiry, readPack, readRule } from './shapes.ts';
-import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, User } from './types.ts';
+import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, SandboxReport, User } from './types.ts';
 
 /** How the user signed in: an API key (St2-Api-Key) or an authentication token (X-Auth-Token). */
 export interface Credential {
@@ -22,9 +22,15 @@ export class ApiError extends Error {
   }
 }
 
+/** GET /api/v1/executions's filters, by the API's (st2's) names; an empty one is not sent. */
 export interface ExecutionQuery {
   action?: string;
+  pack?: string;
   status?: string;
+  rule?: string;
+  user?: string;
+  timestamp_gt?: string;
+  timestamp_lt?: string;
   limit: number;
   offset: number;
 }
@@ -35,19 +41,27 @@ export interface Api {
   health(): Promise<{ status: string }>;
   readiness(): Promise<Readiness>;
   version(): Promise<string>;
+  /** The sandbox layers the server's host provides, as `packrun doctor` reports them. */
+  sandbox(): Promise<SandboxReport>;
   listExecutions(query: ExecutionQuery): Promise<{ items: Execution[]; total: number }>;
   getExecution(id: string): Promise<Execution>;
+  /** A workflow's child executions (its tasks' runs), oldest first. */
+  listChildren(id: string): Promise<Execution[]>;
   runAction(ref: string, parameters: Record<string, unknown>): Promise<Execution>;
   cancelExecution(id: string): Promise<Execution>;
   rerunExecution(execution: Execution, parameters: Record<string, unknown>): Promise<Execution>;
   listActions(): Promise<Action[]>;
   getAction(ref: string): Promise<Action>;
+  /** The action's entry_point file as text (a workflow's definition). */
+  getEntryPoint(ref: string): Promise<string>;
   listInquiries(): Promise<Inquiry[]>;
   getInquiry(id: string): Promise<Inquiry>;
   respondToInquiry(id: string, response: Record<string, unknown>): Promise<void>;
   listPacks(): Promise<Pack[]>;
   /** Starts a packs.install execution; answers its id (its output is the install's progress). */
   installPacks(sources: string[]): Promise<string>;
+  /** Installs packs again from their recorded sources (packrun pack upgrade): a packs.install execution; answers its id. */
+  upgradePacks(refs: string[]): Promise<string>;
   /** Starts a packs.uninstall execution; answers its id. */
   removePacks(refs: string[]): Promise<string>;
   /**
@@ -60,6 +74,8 @@ export interface Api {
   /** Creates a rule from its file's content as JSON (with its pack). */
   createRule(definition: Record<string, unknown>): Promise<Rule>;
   setRuleEnabled(rule: Rule, enabled: boolean): Promise<Rule>;
+  /** Replaces a rule with its file's content as JSON (st2 rule update). */
+  updateRule(ref: string, definition: Record<string, unknown>): Promise<Rule>;
   listEnforcements(ruleRef: string): Promise<Enforcement[]>;
 }
 
@@ -114,15 +130,19 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     health: async () => (await get('/api/v1/health')) as { status: string },
     readiness: async () => (await get('/api/v1/ready')) as Readiness,
     version: async () => ((await get('/api/v1/version')) as { version: string }).version,
+    sandbox: async () => (await get('/api/v1/sandbox')) as SandboxReport,
     async listExecutions(query) {
       const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
-      if (query.action) params.set('action', query.action);
-      if (query.status) params.set('status', query.status);
+      for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && value !== '') params.set(name, value);
       const { data, response } = await call('GET', `/api/v1/executions?${params}`);
       const items = (Array.isArray(data) ? data : []).map(readExecution);
       return { items, total: Number(response.headers.get('x-total-count') ?? items.length) };
     },
     getExecution: async (id) => readExecution(await get(executionPath(id))),
+    listChildren: async (id) => {
+      const data = await get(`${executionPath(id)}/children?depth=1`);
+      return (Array.isArray(data) ? data : []).map(readExecution);
+    },
     runAction: async (ref, parameters) => readExecution((await call('POST', '/api/v1/executions', { action: ref, parameters })).data),
     cancelExecution: async (id) => readExecution((await call('DELETE', executionPath(id))).data),
     rerunExecution: async (execution, parameters) => readExecution((await call('POST', `${executionPath(execution.id)}/re_run`, { parameters })).data),
@@ -131,6 +151,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return (Array.isArray(data) ? data : []).map(readAction);
     },
     getAction: async (ref) => readAction(await get(`/api/v1/actions/${encodeURIComponent(ref)}`)),
+    getEntryPoint: async (ref) => String(await get(`/api/v1/actions/views/entry_point/${encodeURIComponent(ref)}`)),
     listRules: async () => {
       const data = await get('/api/v1/rules');
       return (Array.isArray(data) ? data : []).map(readRule);
@@ -139,6 +160,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     createRule: async (definition) => readRule((await call('POST', '/api/v1/rules', definition)).data),
     // st2 rule enable/disable: the rule sent back as read, only `enabled` changed.
     setRuleEnabled: async (rule, enabled) => readRule((await call('PUT', `/api/v1/rules/${encodeURIComponent(rule.ref)}`, { ...rule.raw, enabled })).data),
+    updateRule: async (ref, definition) => readRule((await call('PUT', `/api/v1/rules/${encodeURIComponent(ref)}`, definition)).data),
     listEnforcements: async (ruleRef) => {
       const data = await get(`/api/v1/ruleenforcements?rule_ref=${encodeURIComponent(ruleRef)}&limit=50`);
       return (Array.isArray(data) ? data : []).map(readEnforcement);
@@ -156,6 +178,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return (Array.isArray(data) ? data : []).map(readPack);
     },
     installPacks: async (sources) => executionIdOf((await call('POST', '/api/v1/packs/install', { packs: sources })).data),
+    upgradePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/upgrade', { packs: refs })).data),
     removePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/uninstall', { packs: refs })).data),
     streamUrl: (path) => `${path}${path.includes('?') ? '&' : '?'}${credentialQuery(credential)}=${encodeURIComponent(credential.value)}`,
   };

@@ -157,3 +157,20 @@ export interface Enforcement {
   enforced_at: string;
   status: string;
 }
+
+/** Job limits as GET /api/v1/sandbox gives them. */
+export interface SandboxLimits {
+  memory_mb: number;
+  pids: number;
+  cpu: number;
+  network: boolean;
+  timeout_seconds: number;
+}
+
+/** The sandbox layers the server's host provides (GET /api/v1/sandbox, what `packrun doctor` reports). */
+export interface SandboxReport {
+  layers: { name: string; active: boolean; mode: string; reason: string }[];
+  missing_required: string[];
+  limits: { defaults: SandboxLimits; caps: SandboxLimits };
+  warm_spawn: { active: boolean; reason: string };
+}

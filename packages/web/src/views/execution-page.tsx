@@ -3,8 +3,10 @@ import { followExecution, type StreamHandle } from '../api/stream.ts';
 import { isCompleted, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { JsonTree } from '../components/json-tree.tsx';
+import { workflowRunners } from '../components/workflow-graph.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
+import { WorkflowTasks } from './workflow-tasks.tsx';
 
 /** The parameters of `edited` that differ from `original`: a re-run sends only what was changed, so masked secrets stay the stored ones. */
 function changedParameters(original: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
@@ -169,6 +171,8 @@ export function ExecutionPage({ id }: { id: string }) {
         </div>
       ) : null}
       <ErrorNote error={actionError} />
+
+      {workflowRunners.has(execution.action.runner_type ?? '') ? <WorkflowTasks workflow={execution} /> : null}
 
       <section>
         <h2>Parameters</h2>

@@ -1,25 +1,48 @@
+import { Component } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
+import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, matchesFilters, type ExecutionFilters } from './execution-filters.ts';
 
 const pageSize = 50;
+const flushMs = 100;
 
-interface Filters {
-  action: string;
-  status: string;
-  page: number;
+/** One row; drawn again only when its execution changed (a stream update replaces only its own row's object). */
+class ExecutionRow extends Component<{ execution: Execution }> {
+  override shouldComponentUpdate(next: { execution: Execution }): boolean {
+    return next.execution !== this.props.execution;
+  }
+
+  override render() {
+    const { execution } = this.props;
+    return (
+      <tr data-execution={execution.id}>
+        <td data-label="Action">
+          <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
+        </td>
+        <td data-label="Status">
+          <StatusBadge status={execution.status} />
+        </td>
+        <td data-label="Started">
+          <Time value={execution.start_timestamp} />
+        </td>
+        <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
+        <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
+        <td data-label="Id" class="mono small">
+          {execution.id}
+        </td>
+      </tr>
+    );
+  }
 }
 
-function filtersOf(location: Location): Filters {
+function pageOf(location: Location): number {
   const page = Number(location.query.get('page') ?? '1');
-  return { action: location.query.get('action') ?? '', status: location.query.get('status') ?? '', page: Number.isInteger(page) && page > 0 ? page : 1 };
+  return Number.isInteger(page) && page > 0 ? page : 1;
 }
-
-const matches = (execution: Execution, filters: Filters): boolean =>
-  (filters.action === '' || execution.action.ref === filters.action) && (filters.status === '' || execution.status === filters.status);
 
 /**
  * The executions, newest first, a page at a time (the server counts and pages; the page never
@@ -29,6 +52,11 @@ const matches = (execution: Execution, filters: Filters): boolean =>
 export function ExecutionsListView({ location }: { location: Location }) {
   const { api } = useSession();
   const filters = filtersOf(location);
+  const page = pageOf(location);
+  const pageRef = useRef(page);
+  pageRef.current = page;
+  // One key for the filters: a change of any of them reads the list again.
+  const filterKey = JSON.stringify(filters);
   const [items, setItems] = useState<Execution[]>();
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<unknown>();
@@ -43,29 +71,41 @@ export function ExecutionsListView({ location }: { location: Location }) {
     setItems(undefined);
     setError(undefined);
     api
-      .listExecutions({ action: filters.action, status: filters.status, limit: pageSize, offset: (filters.page - 1) * pageSize })
-      .then((page) => {
+      .listExecutions({ ...filters, limit: pageSize, offset: (page - 1) * pageSize })
+      .then((found) => {
         if (!live) return;
-        setItems(page.items);
-        setTotal(page.total);
+        setItems(found.items);
+        setTotal(found.total);
       })
       .catch((caught: unknown) => live && setError(caught));
     return () => {
       live = false;
     };
-  }, [api, filters.action, filters.status, filters.page]);
+  }, [api, filterKey, page]);
 
   useEffect(() => {
-    const arrive = (execution: Execution): void => {
+    // Stream events are applied together, at most every `flushMs`: a hundred updates a second
+    // become ten renders, so typing in the filters is never queued behind them.
+    const pending = new Map<string, Execution>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      const arrived = [...pending.values()];
+      pending.clear();
       const current = itemsRef.current;
       if (current === undefined) return;
-      if (current.some((item) => item.id === execution.id)) {
-        setItems((latest) => latest?.map((item) => (item.id === execution.id ? execution : item)));
-        return;
-      }
-      if (filtersRef.current.page !== 1 || !matches(execution, filtersRef.current)) return;
-      setTotal((count) => count + 1);
-      setItems((latest) => (latest === undefined || latest.some((item) => item.id === execution.id) ? latest : [execution, ...latest].slice(0, pageSize)));
+      const shown = new Set(current.map((item) => item.id));
+      const changed = new Map(arrived.filter((execution) => shown.has(execution.id)).map((execution) => [execution.id, execution]));
+      // Newest first, as the server lists them.
+      const added = pageRef.current === 1 ? arrived.filter((execution) => !shown.has(execution.id) && matchesFilters(execution, filtersRef.current)).reverse() : [];
+      if (changed.size === 0 && added.length === 0) return;
+      if (added.length > 0) setTotal((count) => count + added.length);
+      setItems((latest) => latest && [...added, ...latest.map((item) => changed.get(item.id) ?? item)].slice(0, pageSize));
+    };
+    const arrive = (execution: Execution): void => {
+      // Map order is first arrival: a later state of the same execution keeps its place.
+      pending.set(execution.id, execution);
+      timer ??= setTimeout(flush, flushMs);
     };
     const stream = openStream(
       api,
@@ -76,16 +116,21 @@ export function ExecutionsListView({ location }: { location: Location }) {
       },
       { onState: setStreamState },
     );
-    return () => stream.close();
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      stream.close();
+    };
   }, [api]);
 
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const at = (page: number): string => withQuery('/executions', { action: filters.action, status: filters.status, page: page === 1 ? undefined : page });
+  const at = (to: number): string => withQuery('/executions', { ...filters, page: to === 1 ? undefined : to });
 
   function applyFilters(event: Event): void {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    navigate(withQuery('/executions', { action: String(form.get('action') ?? '').trim(), status: String(form.get('status') ?? '') }));
+    const field = (name: keyof ExecutionFilters): string => String(form.get(name) ?? '').trim();
+    const chosen = Object.fromEntries(filterNames.map((name) => [name, name.startsWith('timestamp_') ? isoFromLocalInput(field(name)) : field(name)]));
+    navigate(withQuery('/executions', chosen));
   }
 
   return (
@@ -102,6 +147,10 @@ export function ExecutionsListView({ location }: { location: Location }) {
           <input name="action" type="search" placeholder="pack.action" defaultValue={filters.action} key={`a-${filters.action}`} />
         </label>
         <label>
+          Pack
+          <input name="pack" type="search" placeholder="pack" defaultValue={filters.pack} key={`p-${filters.pack}`} />
+        </label>
+        <label>
           Status
           <select name="status" key={`s-${filters.status}`}>
             <option value="">any</option>
@@ -112,8 +161,24 @@ export function ExecutionsListView({ location }: { location: Location }) {
             ))}
           </select>
         </label>
+        <label>
+          Rule
+          <input name="rule" type="search" placeholder="pack.rule" defaultValue={filters.rule} key={`r-${filters.rule}`} />
+        </label>
+        <label>
+          User
+          <input name="user" type="search" defaultValue={filters.user} key={`u-${filters.user}`} />
+        </label>
+        <label>
+          Requested after
+          <input name="timestamp_gt" type="datetime-local" defaultValue={localInputValue(filters.timestamp_gt)} key={`g-${filters.timestamp_gt}`} />
+        </label>
+        <label>
+          Requested before
+          <input name="timestamp_lt" type="datetime-local" defaultValue={localInputValue(filters.timestamp_lt)} key={`l-${filters.timestamp_lt}`} />
+        </label>
         <button type="submit">Filter</button>
-        {filters.action || filters.status ? <Link href="/executions">Clear</Link> : null}
+        {anyFilter(filters) ? <Link href="/executions">Clear</Link> : null}
       </form>
       <ErrorNote error={error} />
       {items === undefined && error === undefined ? <Loading what="executions" /> : null}
@@ -134,33 +199,18 @@ export function ExecutionsListView({ location }: { location: Location }) {
               </thead>
               <tbody>
                 {items.map((execution) => (
-                  <tr key={execution.id} data-execution={execution.id}>
-                    <td data-label="Action">
-                      <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={execution.status} />
-                    </td>
-                    <td data-label="Started">
-                      <Time value={execution.start_timestamp} />
-                    </td>
-                    <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
-                    <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
-                    <td data-label="Id" class="mono small">
-                      {execution.id}
-                    </td>
-                  </tr>
+                  <ExecutionRow key={execution.id} execution={execution} />
                 ))}
               </tbody>
             </table>
           </div>
-          {items.length === 0 ? <p class="muted">No executions{filters.action || filters.status ? ' match these filters' : ' yet'}.</p> : null}
+          {items.length === 0 ? <p class="muted">No executions{anyFilter(filters) ? ' match these filters' : ' yet'}.</p> : null}
           <nav class="pager" aria-label="Pages">
-            {filters.page > 1 ? <Link href={at(filters.page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}
+            {page > 1 ? <Link href={at(page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}
             <span>
-              Page {filters.page} of {pages} ({total} executions)
+              Page {page} of {pages} ({total} executions)
             </span>
-            {filters.page < pages ? <Link href={at(filters.page + 1)}>Older →</Link> : <span class="muted">Older →</span>}
+            {page < pages ? <Link href={at(page + 1)}>Older →</Link> : <span class="muted">Older →</span>}
           </nav>
         </>
       ) : null}

@@ -1,15 +1,28 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Readiness } from '../api/types.ts';
+import type { Readiness, SandboxLimits, SandboxReport } from '../api/types.ts';
 import { ErrorNote, Time } from '../components/common.tsx';
 import { useSession } from '../session.ts';
 
-/** The server's liveness and readiness (store, bus), its version, and who is signed in with what role. */
+/** As `packrun doctor` prints them. */
+function describeLimits(defaults: SandboxLimits, caps: SandboxLimits): string {
+  return [
+    `memory ${defaults.memory_mb} / ${caps.memory_mb} MiB`,
+    `pids ${defaults.pids} / ${caps.pids}`,
+    `cpu ${defaults.cpu} / ${caps.cpu} cores`,
+    `timeout ${defaults.timeout_seconds} / ${caps.timeout_seconds} s`,
+    `network ${caps.network ? 'allowed unless a pack turns it off' : 'off for every job'}`,
+  ].join(', ');
+}
+
+/** The server's liveness and readiness (store, bus), its version, its sandbox layers, and who is signed in with what role. */
 export function HealthView() {
   const { api, user } = useSession();
   const [health, setHealth] = useState<string>();
   const [ready, setReady] = useState<Readiness>();
   const [version, setVersion] = useState<string>();
   const [error, setError] = useState<unknown>();
+  const [sandbox, setSandbox] = useState<SandboxReport>();
+  const [sandboxError, setSandboxError] = useState<unknown>();
 
   useEffect(() => {
     let live = true;
@@ -25,6 +38,11 @@ export function HealthView() {
       }
     };
     void load();
+    // Apart: the first probe of the host takes a moment, and the rest need not wait for it.
+    api.sandbox().then(
+      (report) => live && setSandbox(report),
+      (caught: unknown) => live && setSandboxError(caught),
+    );
     return () => {
       live = false;
     };
@@ -55,6 +73,51 @@ export function HealthView() {
             <dd>{version ?? '…'}</dd>
           </div>
         </dl>
+      </section>
+      <section class="card">
+        <h2>Sandbox</h2>
+        <p class="muted small">The layers around each job on the server's host, as <code>packrun doctor</code> reports them.</p>
+        <ErrorNote error={sandboxError} />
+        {sandbox ? (
+          <>
+            <div class="table-wrap">
+              <table class="sandbox-layers">
+                <thead>
+                  <tr>
+                    <th scope="col">Layer</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Why</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sandbox.layers.map((layer) => (
+                    <tr key={layer.name} data-layer={layer.name}>
+                      <th scope="row">{layer.name}</th>
+                      <td data-label="State">
+                        <span class={layer.active ? 'ok' : layer.mode === 'required' ? 'bad' : 'muted'}>{layer.active ? 'active' : 'inactive'}</span>
+                        {layer.mode === 'required' ? <span class="muted small"> (required)</span> : null}
+                      </td>
+                      <td data-label="Why">{layer.reason}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {sandbox.missing_required.length > 0 ? (
+              <p class="error" role="alert">
+                Required but missing: {sandbox.missing_required.join(', ')}
+              </p>
+            ) : null}
+            <p>
+              <strong>Job limits</strong> (default / largest a pack may ask for): {describeLimits(sandbox.limits.defaults, sandbox.limits.caps)}
+            </p>
+            <p>
+              <strong>Warm spawning</strong>: {sandbox.warm_spawn.active ? 'on' : 'off'}, {sandbox.warm_spawn.reason}
+            </p>
+          </>
+        ) : sandboxError ? null : (
+          <p class="muted">Probing the host…</p>
+        )}
       </section>
       <section class="card">
         <h2>You</h2>

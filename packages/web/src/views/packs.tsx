@@ -6,7 +6,8 @@ import { useSession } from '../session.ts';
 
 /**
  * The installed packs, with install (from a folder on the server, a git URL, a tarball or an index
- * name) and remove for a role that may. Both start an execution (packs.install, packs.uninstall)
+ * name), upgrade (install again from its recorded source) and remove for a role that may. Each
+ * starts an execution (packs.install, packs.uninstall)
  * whose page shows its progress live.
  */
 export function PacksView() {
@@ -92,9 +93,17 @@ export function PacksView() {
                   {mayAdminister ? (
                     <td data-label="">
                       {pack.ref === 'core' || pack.ref === 'packs' ? null : (
-                        <button type="button" disabled={busy} onClick={() => void start(() => api.removePacks([pack.ref]))} aria-label={`Remove ${pack.ref}`}>
-                          Remove
-                        </button>
+                        <>
+                          {/* A pack uploaded by a client has no source the server keeps to install again from. */}
+                          {pack.source && !pack.source.startsWith('upload:') ? (
+                            <button type="button" disabled={busy} onClick={() => void start(() => api.upgradePacks([pack.ref]))} aria-label={`Upgrade ${pack.ref}`}>
+                              Upgrade
+                            </button>
+                          ) : null}{' '}
+                          <button type="button" disabled={busy} onClick={() => void start(() => api.removePacks([pack.ref]))} aria-label={`Remove ${pack.ref}`}>
+                            Remove
+                          </button>
+                        </>
                       )}
                     </td>
                   ) : null}

@@ -1,11 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api/client.ts';
 import { openStream } from '../api/stream.ts';
 import type { Enforcement, Rule } from '../api/types.ts';
 import { ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
-import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
-import { parseRuleYaml, RuleYamlError } from './rule-yaml.ts';
+import { RuleYamlForm } from '../components/rule-yaml-form.tsx';
 
 /** The rules, each with its trigger and action, switched on and off in place (a role that may operate). */
 export function RulesView() {
@@ -96,36 +94,9 @@ action:
     cmd: echo "{{ trigger.body.message }}"
 `;
 
-/**
- * A rule created from its YAML (a rule file's content, with its pack). The YAML is parsed in the
- * browser (data only: no tags that make objects); the server checks the rule, and its refusal is
- * shown under the text, naming the field or line.
- */
+/** A rule created from its YAML (components/rule-yaml-form.tsx). */
 export function RuleCreateView() {
   const { api, mayOperate } = useSession();
-  const [problem, setProblem] = useState<{ message: string; where?: string; code?: string; hint?: string }>();
-  const [busy, setBusy] = useState(false);
-
-  async function create(event: Event): Promise<void> {
-    event.preventDefault();
-    const source = String(new FormData(event.currentTarget as HTMLFormElement).get('yaml') ?? '');
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      const rule = await api.createRule(await parseRuleYaml(source));
-      navigate(`/rules/${encodeURIComponent(rule.ref)}`);
-    } catch (caught) {
-      if (caught instanceof RuleYamlError) setProblem({ message: caught.message, ...(caught.line === undefined ? {} : { where: `line ${caught.line}` }) });
-      else if (caught instanceof ApiError) {
-        const field = caught.details?.['field'] ?? caught.details?.['parameter'];
-        setProblem({ message: caught.message, code: caught.code, ...(caught.hint ? { hint: caught.hint } : {}), ...(typeof field === 'string' ? { where: field } : {}) });
-      } else setProblem({ message: caught instanceof Error ? caught.message : String(caught) });
-      (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.focus();
-    } finally {
-      setBusy(false);
-    }
-  }
-
   if (!mayOperate) {
     return (
       <main id="main">
@@ -137,31 +108,7 @@ export function RuleCreateView() {
   return (
     <main id="main">
       <h1>Create a rule</h1>
-      <form class="card" onSubmit={(event) => void create(event)} noValidate>
-        <div class="field field-text">
-          <label for="rule-yaml">The rule, as YAML</label>
-          <textarea
-            id="rule-yaml"
-            name="yaml"
-            class="mono"
-            rows={18}
-            spellcheck={false}
-            defaultValue={example}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? 'rule-yaml-problem' : undefined}
-          />
-          {problem ? (
-            <div id="rule-yaml-problem" class="problem" role="alert">
-              <strong>{problem.where ? `${problem.where}: ` : ''}{problem.message}</strong>
-              {problem.hint ? <p>{problem.hint}</p> : null}
-              {problem.code ? <p class="muted small">{problem.code}</p> : null}
-            </div>
-          ) : null}
-        </div>
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create'}
-        </button>
-      </form>
+      <RuleYamlForm initial={example} label="Create" busyLabel="Creating…" save={(definition) => api.createRule(definition)} />
     </main>
   );
 }
@@ -171,7 +118,7 @@ export function RuleCreateView() {
  * started. Kept current by the event stream: an execution a rule started brings its enforcement in.
  */
 export function RulePage({ refName }: { refName: string }) {
-  const { api } = useSession();
+  const { api, mayOperate } = useSession();
   const [rule, setRule] = useState<Rule>();
   const [enforcements, setEnforcements] = useState<Enforcement[]>();
   const [error, setError] = useState<unknown>();
@@ -212,6 +159,11 @@ export function RulePage({ refName }: { refName: string }) {
             {rule.enabled ? 'Enabled' : 'Disabled'} · when <span class="mono">{rule.trigger.type}</span> fires, runs{' '}
             {rule.action.ref ? <Link href={`/actions/${encodeURIComponent(rule.action.ref)}`}>{rule.action.ref}</Link> : '?'}
           </p>
+          {mayOperate ? (
+            <p>
+              <Link href={`/rules/${encodeURIComponent(refName)}/edit`}>Edit as YAML…</Link>
+            </p>
+          ) : null}
           <details>
             <summary>Definition</summary>
             <pre class="mono" data-testid="rule-json">
