@@ -178,6 +178,8 @@ describe.skipIf(!haveChromium || !builtWebUi)('the web UI in a real browser (ski
     await fresh.getByRole('button', { name: 'Sign in' }).click();
     await fresh.waitForURL((address) => address.pathname === `/executions/${firstExecution}`);
     await fresh.locator('.title-row .status', { hasText: 'succeeded' }).waitFor();
+    // The output arrives on its own stream after the record: wait for its last line, then read it all.
+    await fresh.locator('pre[data-stream="stdout"]', { hasText: 'second-line' }).waitFor();
     expect(await fresh.locator('pre[data-stream="stdout"]').textContent()).toMatch(/^first-line\nsecond-line\n?$/);
     await fresh.close();
   });
