@@ -60,6 +60,23 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow task graph in a real
         '    action: core.noop',
         '',
       ].join('\n'),
+      'actions/held.yaml': 'name: held\nrunner_type: orquesta\nentry_point: workflows/held.yaml\ndescription: a task held on a gate, then one more\nenabled: true\n',
+      'actions/workflows/held.yaml': [
+        'version: 1.0',
+        'tasks:',
+        '  hold:',
+        '    action: core.local',
+        '    input:',
+        `      cmd: while [ ! -e ${path.join(stack.gate, 'release-held')} ]; do sleep 0.1; done; echo held`,
+        '    next:',
+        '      - when: <% succeeded() %>',
+        '        do: after',
+        '  after:',
+        '    action: core.local',
+        '    input:',
+        '      cmd: echo after',
+        '',
+      ].join('\n'),
       'actions/chained.yaml': 'name: chained\nrunner_type: action-chain\nentry_point: chains/chained.yaml\ndescription: two links and a failure path\nenabled: true\n',
       'actions/chains/chained.yaml': [
         'chain:',
@@ -135,6 +152,26 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow task graph in a real
     await page.waitForURL((address) => address.pathname === `/executions/${left!.id}`);
     await page.locator('pre[data-stream="stdout"]').getByText('left').waitFor();
     await page.getByRole('link', { name: started.body.id }).waitFor();
+  });
+
+  it('pauses a workflow from its page: its running task finishes, the next waits until Resume', async () => {
+    const started = await stack.api<{ id: string }>('POST', '/api/v1/executions', { action: 'wfdemo.held' });
+    expect(started.status).toBe(201);
+    await page.goto(`${stack.url}/executions/${started.body.id}`);
+    await task('hold', 'running').waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('.title-row .status', { hasText: 'pausing' }).waitFor({ timeout: 60_000 });
+    // The running task ends; the workflow stops before the next one.
+    await writeFile(path.join(stack.gate, 'release-held'), '');
+    await task('hold', 'succeeded').waitFor({ timeout: 60_000 });
+    await page.locator('.title-row .status', { hasText: 'paused' }).waitFor({ timeout: 60_000 });
+    expect(await task('after').getAttribute('data-status')).toBe('not started');
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await task('after', 'succeeded').waitFor({ timeout: 60_000 });
+    await page.locator('.title-row .status', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
   });
 
   it("draws an action chain's links from its default, on-success and on-failure", async () => {

@@ -49,6 +49,8 @@ export interface Api {
   listChildren(id: string): Promise<Execution[]>;
   runAction(ref: string, parameters: Record<string, unknown>): Promise<Execution>;
   cancelExecution(id: string): Promise<Execution>;
+  /** Asks a workflow to pause (`pausing`) or a paused one to go on (`resuming`): st2's PUT of the execution. */
+  pauseOrResume(id: string, status: 'pausing' | 'resuming'): Promise<Execution>;
   rerunExecution(execution: Execution, parameters: Record<string, unknown>): Promise<Execution>;
   listActions(): Promise<Action[]>;
   getAction(ref: string): Promise<Action>;
@@ -145,6 +147,7 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     },
     runAction: async (ref, parameters) => readExecution((await call('POST', '/api/v1/executions', { action: ref, parameters })).data),
     cancelExecution: async (id) => readExecution((await call('DELETE', executionPath(id))).data),
+    pauseOrResume: async (id, status) => readExecution((await call('PUT', executionPath(id), { status })).data),
     rerunExecution: async (execution, parameters) => readExecution((await call('POST', `${executionPath(execution.id)}/re_run`, { parameters })).data),
     listActions: async () => {
       const data = await get('/api/v1/actions');

@@ -17,7 +17,8 @@ function changedParameters(original: Record<string, unknown>, edited: Record<str
 
 /**
  * One execution: what ran with which parameters, its status history, its output arriving live,
- * its result as a tree and as JSON; cancel while it runs, re-run with edited parameters.
+ * its result as a tree and as JSON; cancel while it runs, pause and resume a workflow, re-run with
+ * edited parameters.
  * Everything the execution produced is rendered as text.
  */
 export function ExecutionPage({ id }: { id: string }) {
@@ -54,11 +55,12 @@ export function ExecutionPage({ id }: { id: string }) {
     };
   }, [api, id]);
 
-  async function cancel(): Promise<void> {
+  /** One control request; the stream brings the states that follow it. */
+  async function control(request: () => Promise<Execution>): Promise<void> {
     setBusy(true);
     setActionError(undefined);
     try {
-      setExecution(await api.cancelExecution(id));
+      setExecution(await request());
     } catch (caught) {
       setActionError(caught);
     } finally {
@@ -110,6 +112,9 @@ export function ExecutionPage({ id }: { id: string }) {
     );
   }
   const running = !isCompleted(execution.status);
+  const workflow = workflowRunners.has(execution.action.runner_type ?? '');
+  const mayPause = workflow && execution.status === 'running';
+  const mayResume = workflow && (execution.status === 'paused' || execution.status === 'pausing');
   const resultOmitted = execution.raw['resultOmitted'] === true || execution.raw['result_omitted'] === true;
 
   return (
@@ -153,8 +158,18 @@ export function ExecutionPage({ id }: { id: string }) {
       </dl>
       {mayOperate ? (
         <div class="toolbar">
+          {mayPause ? (
+            <button type="button" onClick={() => void control(() => api.pauseOrResume(id, 'pausing'))} disabled={busy}>
+              Pause
+            </button>
+          ) : null}
+          {mayResume ? (
+            <button type="button" onClick={() => void control(() => api.pauseOrResume(id, 'resuming'))} disabled={busy}>
+              Resume
+            </button>
+          ) : null}
           {running ? (
-            <button type="button" class="danger" onClick={() => void cancel()} disabled={busy || execution.status === 'canceling'}>
+            <button type="button" class="danger" onClick={() => void control(() => api.cancelExecution(id))} disabled={busy || execution.status === 'canceling'}>
               {execution.status === 'canceling' ? 'Canceling…' : 'Cancel'}
             </button>
           ) : null}
@@ -172,7 +187,7 @@ export function ExecutionPage({ id }: { id: string }) {
       ) : null}
       <ErrorNote error={actionError} />
 
-      {workflowRunners.has(execution.action.runner_type ?? '') ? <WorkflowTasks workflow={execution} /> : null}
+      {workflow ? <WorkflowTasks workflow={execution} /> : null}
 
       <section>
         <h2>Parameters</h2>
