@@ -73,6 +73,13 @@ function rows(): Row[] {
     { route: 'POST /api/v1/packs/uninstall', path: at('/api/v1/packs/uninstall'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/upgrade', path: at('/api/v1/packs/upgrade'), body: {}, allowed: admins },
     { route: 'POST /api/v1/packs/upload', path: at('/api/v1/packs/upload'), body: {}, allowed: admins },
+    { route: 'GET /api/v1/configs', path: at('/api/v1/configs'), allowed: readers },
+    // core has no config: an allowed role gets 404, after authorization.
+    { route: 'GET /api/v1/configs/:pack_ref', path: at('/api/v1/configs/core'), allowed: readers },
+    // A body that is not an object fails validation: an admin gets 400, and nothing is written.
+    { route: 'PUT /api/v1/configs/:pack_ref', path: at('/api/v1/configs/core'), body: [], allowed: admins },
+    { route: 'GET /api/v1/config_schemas', path: at('/api/v1/config_schemas'), allowed: readers },
+    { route: 'GET /api/v1/config_schemas/:pack_ref', path: at('/api/v1/config_schemas/core'), allowed: readers },
     { route: 'GET /api/v1/keys', path: at('/api/v1/keys'), allowed: readers },
     { route: 'GET /api/v1/keys/:name', path: at('/api/v1/keys/canary-plain'), allowed: readers },
     { route: 'PUT /api/v1/keys/:name', path: at('/api/v1/keys/matrix'), body: { value: 'v', scope: 'user' }, allowed: operators },

@@ -31,6 +31,7 @@ import type { InquiryService } from './inquiries/inquiry-service.ts';
 import { registerCors } from './web/cors.ts';
 import { builtWebUiRoot, createWebUi } from './web/static-files.ts';
 import { sandboxRoute } from './routes/sandbox.ts';
+import { packConfigRoutes } from './routes/pack-configs.ts';
 import { versionRoute } from './routes/version.ts';
 
 export interface ApiAppDeps {
@@ -91,6 +92,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   streamRoutes(app, { ...deps, webUiBase });
   actionRoutes(app, deps);
   packRoutes(app, deps);
+  packConfigRoutes(app, deps);
   packUploadRoutes(app, deps);
   policyRoutes(app, deps);
   keyRoutes(app, deps);

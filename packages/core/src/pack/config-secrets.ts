@@ -2,7 +2,8 @@ import type { ConfigAttributeSchema, ConfigSchema } from './types.ts';
 import { isPlainObject } from './yaml-file.ts';
 
 /** What StackStorm shows in place of a secret value. */
-const masked = '********';
+export const maskedConfigSecret = '********';
+const masked = maskedConfigSecret;
 
 /**
  * The parts of a site config its schema marks `secret: true`, wherever they sit: top-level
@@ -53,4 +54,33 @@ export function configSecretValues(values: Record<string, unknown>, schema: Conf
 /** A copy of a config with every secret value replaced by `********`. */
 export function maskConfigSecrets(values: Record<string, unknown>, schema: ConfigSchema): Record<string, unknown> {
   return walkSecrets(values, schema, () => masked);
+}
+
+/**
+ * `incoming` (a config as a client sends it back) with every secret it left as `********` (as it
+ * was shown) replaced by the value stored at the same place: secrets are written, never read
+ * back. A masked secret with nothing stored there is left out.
+ */
+export function keepStoredSecrets(incoming: Record<string, unknown>, stored: Record<string, unknown>, schema: ConfigSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...incoming };
+  for (const [name, attribute] of Object.entries(schema)) {
+    if (!(name in out)) continue;
+    const kept = keepValue(out[name], stored[name], attribute);
+    if (kept === undefined) delete out[name];
+    else out[name] = kept;
+  }
+  return out;
+}
+
+function keepValue(value: unknown, stored: unknown, attribute: ConfigAttributeSchema): unknown {
+  if (attribute.secret === true) return value === masked ? stored : value;
+  if (attribute.properties && isPlainObject(value)) return keepStoredSecrets(value, isPlainObject(stored) ? stored : {}, attribute.properties);
+  const items = attribute.items;
+  if (Array.isArray(value) && items !== undefined) {
+    return value.map((item, index) => {
+      const itemSchema = Array.isArray(items) ? items[index] : items;
+      return itemSchema === undefined ? item : keepValue(item, Array.isArray(stored) ? stored[index] : undefined, itemSchema);
+    });
+  }
+  return value;
 }
