@@ -86,6 +86,7 @@ try {
       compare: 'size',
       baseline: { name: 'packrun up with the packs installed, before any action ran, PSS', value: mb(before.pss) },
       target: { text: '≤ 1024 MiB', met: total.pss / 1024 <= 1024 },
+      bound: "each pack's zygote holds a network namespace of its own (its children inherit it by fork; packs never share one, so one pack's jobs cannot reach another's sockets), and pasta, which gives the namespace its user-mode network, touches about 30 MiB of buffers in each: with 20 packs, pasta is about half of the total. Actions that need no network (`sandbox: network: false`) get a zygote without one.",
       note: `\`packrun up\` as shipped in its own process (sandbox: ${up.layers || 'as packrun doctor reports it'}); its whole process tree (${tree.length} processes): the runtime ${mb(runtime.pss)} MiB PSS, ${python.length} Python processes (zygotes and the children they forked ahead) ${mb(sum(python.map(memoryOf)).pss)} MiB PSS, the rest ${others || 'nothing'}; RSS summed over all processes (shared pages counted again each time): ${mb(total.rss)} MiB; idle zygotes stop after PACKRUN_WARM_IDLE seconds.`,
     },
   ]);
