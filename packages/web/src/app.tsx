@@ -10,6 +10,7 @@ import { ExecutionPage } from './views/execution-page.tsx';
 import { ExecutionsListView } from './views/executions-list.tsx';
 import { HealthView } from './views/health.tsx';
 import { InquiriesView, InquiryPage } from './views/inquiries.tsx';
+import { PackConfigView } from './views/pack-config.tsx';
 import { PacksView } from './views/packs.tsx';
 import { RuleEditView } from './views/rule-edit.tsx';
 import { RuleCreateView, RulePage, RulesView } from './views/rules.tsx';
@@ -36,6 +37,7 @@ function viewFor(location: Location) {
   if (section === 'actions') return <ActionsListView location={location} />;
   if (section === 'inquiries' && item) return <InquiryPage id={item} />;
   if (section === 'inquiries') return <InquiriesView />;
+  if (section === 'packs' && item && part === 'config') return <PackConfigView packRef={item} />;
   if (section === 'packs') return <PacksView />;
   if (section === 'rules' && item === 'new') return <RuleCreateView />;
   if (section === 'rules' && item && part === 'edit') return <RuleEditView refName={item} />;

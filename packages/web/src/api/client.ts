@@ -1,5 +1,5 @@
 import { readAction, readEnforcement, readExecution, readInquiry, readPack, readRule } from './shapes.ts';
-import type { Action, Enforcement, Execution, Inquiry, Pack, Readiness, Rule, SandboxReport, User } from './types.ts';
+import type { Action, Enforcement, Execution, Inquiry, Pack, ParameterSpec, Readiness, Rule, SandboxReport, User } from './types.ts';
 
 /** How the user signed in: an API key (St2-Api-Key) or an authentication token (X-Auth-Token). */
 export interface Credential {
@@ -66,6 +66,12 @@ export interface Api {
   upgradePacks(refs: string[]): Promise<string>;
   /** Starts a packs.uninstall execution; answers its id. */
   removePacks(refs: string[]): Promise<string>;
+  /** A pack's config.schema.yaml attributes (st2's ConfigSchema); undefined when the pack has none. */
+  getConfigSchema(ref: string): Promise<Record<string, ParameterSpec> | undefined>;
+  /** A pack's config as written, its secrets as ********; undefined when it has none yet. */
+  getPackConfig(ref: string): Promise<Record<string, unknown> | undefined>;
+  /** Writes a pack's config (admins); a secret sent back as ******** keeps its stored value. */
+  savePackConfig(ref: string, values: Record<string, unknown>): Promise<Record<string, unknown>>;
   /**
    * The URL of an event stream with the credential in its query: EventSource cannot set headers.
    * The URL is handed to EventSource only, never logged, shown or put in the page's address.
@@ -79,6 +85,20 @@ export interface Api {
   /** Replaces a rule with its file's content as JSON (st2 rule update). */
   updateRule(ref: string, definition: Record<string, unknown>): Promise<Rule>;
   listEnforcements(ruleRef: string): Promise<Enforcement[]>;
+}
+
+/**
+ * The pack of one item of st2's /configs or /config_schemas lists. The UI reads a pack's config
+ * and schema from the lists, never a 404: the browser reports every 404 it loads as an error.
+ */
+function packOf(item: unknown): unknown {
+  return typeof item === 'object' && item !== null ? (item as { pack?: unknown }).pack : undefined;
+}
+
+/** The values of st2's PackConfig `{id, pack, values}`. */
+function valuesOf(config: unknown): Record<string, unknown> | undefined {
+  const values = typeof config === 'object' && config !== null ? (config as { values?: unknown }).values : undefined;
+  return typeof values === 'object' && values !== null && !Array.isArray(values) ? (values as Record<string, unknown>) : undefined;
 }
 
 const credentialHeader = (credential: Credential): Record<string, string> =>
@@ -183,6 +203,16 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
     installPacks: async (sources) => executionIdOf((await call('POST', '/api/v1/packs/install', { packs: sources })).data),
     upgradePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/upgrade', { packs: refs })).data),
     removePacks: async (refs) => executionIdOf((await call('POST', '/api/v1/packs/uninstall', { packs: refs })).data),
+    getConfigSchema: async (ref) => {
+      const schemas = await get('/api/v1/config_schemas');
+      const schema = (Array.isArray(schemas) ? schemas : []).find((item: unknown) => packOf(item) === ref) as { attributes?: unknown } | undefined;
+      return typeof schema?.attributes === 'object' && schema.attributes !== null ? (schema.attributes as Record<string, ParameterSpec>) : undefined;
+    },
+    getPackConfig: async (ref) => {
+      const configs = await get('/api/v1/configs');
+      return valuesOf((Array.isArray(configs) ? configs : []).find((config: unknown) => packOf(config) === ref));
+    },
+    savePackConfig: async (ref, values) => valuesOf((await call('PUT', `/api/v1/configs/${encodeURIComponent(ref)}`, values)).data) ?? {},
     streamUrl: (path) => `${path}${path.includes('?') ? '&' : '?'}${credentialQuery(credential)}=${encodeURIComponent(credential.value)}`,
   };
 }
