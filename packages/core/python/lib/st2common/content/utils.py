@@ -1,11 +1,11 @@
 """st2common.content.utils: where packs are installed, as the job sees it.
 
 StackStorm searched its packs_base_paths (/opt/stackstorm/packs, ...) for a pack's folder. Under
-Packrun every installed pack is `<PACKRUN_HOME>/packs/<ref>`, so there is one base path: the
-folder holding the running pack's own, at the path the job sees it (the sandbox binds the pack
-at its host path). Inside the sandbox only the job's own pack is there; another pack's path is
-still returned, as st2 returns one for a pack it did not find, and opening anything under it
-fails: the sandbox shows a job no other pack."""
+Packrun a pack is installed in `<PACKRUN_HOME>/packs/.versions/<id>/<ref>`, `packs/<ref>` naming
+the active version, so there is one base path, `<PACKRUN_HOME>/packs`. The running pack's own
+folder is the one its job was given (the sandbox binds it at that path); another pack's is
+`packs/<name>`, as st2 answered `<base>/<name>` for any name, and inside the sandbox nothing is
+there: a job sees no other pack."""
 
 import os
 
@@ -13,24 +13,35 @@ from packrun_runtime.loader import running_pack_dir
 
 __all__ = ['get_packs_base_paths', 'get_pack_base_path']
 
+_VERSIONS_DIR = '.versions'
+
 
 def get_packs_base_paths():
     pack_dir = running_pack_dir()
-    return [os.path.dirname(pack_dir)] if pack_dir else []
+    if not pack_dir:
+        return []
+    version_dir = os.path.dirname(pack_dir)
+    if os.path.basename(os.path.dirname(version_dir)) == _VERSIONS_DIR:
+        return [os.path.dirname(os.path.dirname(version_dir))]
+    # A pack run from a folder of its own (packrun's development runs): its parent folder.
+    return [version_dir]
 
 
 def get_pack_base_path(pack_name, include_trailing_slash=False, use_pack_cache=False):
     """The absolute folder of pack `pack_name` (with a trailing separator if asked), whether or
-    not it is there; None for no name or outside a pack's job. use_pack_cache is accepted for
-    st2's signature: there is one base path, so nothing to cache."""
-    bases = get_packs_base_paths()
-    if not pack_name or not bases:
+    not it is there; None for no name or outside a pack's job. use_pack_cache is taken for st2's
+    signature: nothing is searched, so nothing is cached."""
+    pack_dir = running_pack_dir()
+    if not pack_name or not pack_dir:
         return None
-    # st2 quotes the name for a shell (quote_unix) before joining; a pack ref ([a-z0-9_]+)
-    # never needs it, and a name with a separator or '..' must not climb out of the packs folder.
+    # st2 quotes the name for a shell (quote_unix) before joining; a pack ref ([a-z0-9_]+) never
+    # needs it, and a name holding a separator or '..' must not climb out of the packs folder.
     if os.path.basename(pack_name) != pack_name or pack_name in ('.', '..'):
         raise ValueError('"%s" is not a pack name' % (pack_name,))
-    pack_base_path = os.path.abspath(os.path.join(bases[0], pack_name))
-    if include_trailing_slash and not pack_base_path.endswith(os.path.sep):
-        pack_base_path += os.path.sep
-    return pack_base_path
+    if pack_name == os.path.basename(pack_dir):
+        base = pack_dir
+    else:
+        base = os.path.abspath(os.path.join(get_packs_base_paths()[0], pack_name))
+    if include_trailing_slash and not base.endswith(os.path.sep):
+        base += os.path.sep
+    return base
