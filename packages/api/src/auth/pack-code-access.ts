@@ -125,13 +125,12 @@ export function assertPackCodeKeys(request: FastifyRequest, caller: ApiCaller, w
 }
 
 /**
- * What led to `execution`: the workflow it is a task of (`context.parent`) or the execution whose
- * pack code started it (`context.started_by_execution`).
+ * What led to `execution`: the workflow it is a task of (`parent`, which only the execution service
+ * sets, never a request's context) or the execution whose pack code started it (the route sets
+ * `context.started_by_execution` and drops any a caller gave).
  */
 function originOf(execution: ExecutionRecord): string | undefined {
-  const parent: unknown = execution.context?.['parent'];
-  const parentId: unknown = typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)['execution_id'] : undefined;
-  if (typeof parentId === 'string') return parentId;
+  if (execution.parent !== undefined) return execution.parent;
   const startedBy: unknown = execution.context?.[startedByField];
   return typeof startedBy === 'string' ? startedBy : undefined;
 }
