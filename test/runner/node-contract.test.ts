@@ -86,6 +86,12 @@ describe('python-script failures', () => {
     expect(outcome.result['error']).toMatch(/ValueError: no good/);
     expect(outcome.result['result']).toBeNull();
   });
+
+  it('passes run() every parameter the action declares, None for one nobody set (StackStorm\'s python runner)', async () => {
+    const outcome = await run('runner_contract.py_params', { given: 'g' });
+    expect(outcome.status, String(outcome.result['error'])).toBe('succeeded');
+    expect(outcome.result['result']).toEqual({ given: 'g', unset: null, with_default: 'd' });
+  });
 });
 
 describe('secret parameters', () => {

@@ -20,7 +20,8 @@ import type { CredentialLocation } from './credentials.ts';
  * channel (pack-key-scope.ts: no other pack's `<pack>.<Class>:` keys, system keys outside its own
  * written only with PACKRUN_DATASTORE_SYSTEM_WRITERS), and the user scope of the token's user.
  * An action's also reads actions and starts executions, which run as the execution's user and
- * are linked to it (`context.started_by_execution`), and reads those and itself. A sensor's also
+ * are linked to it (`context.started_by_execution`), and reads those, itself and what it descends
+ * from (its workflows, the execution that started it). A sensor's also
  * dispatches triggers through st2's webhook, only its own pack's (as its sensor_service.dispatch).
  *
  * Every other route (API keys, packs, rules, other executions, tokens) is refused, whatever role
@@ -123,7 +124,35 @@ export function assertPackCodeKeys(request: FastifyRequest, caller: ApiCaller, w
   }
 }
 
-/** Whether `caller`, pack code, may read `execution`: its own, or one it (or one of those) started. */
+/**
+ * What led to `execution`: the workflow it is a task of (`parent`, which only the execution service
+ * sets, never a request's context) or the execution whose pack code started it (the route sets
+ * `context.started_by_execution` and drops any a caller gave).
+ */
+function originOf(execution: ExecutionRecord): string | undefined {
+  if (execution.parent !== undefined) return execution.parent;
+  const startedBy: unknown = execution.context?.[startedByField];
+  return typeof startedBy === 'string' ? startedBy : undefined;
+}
+
+/** Whether `ancestor` is among the executions `from` descends from (`from` itself included). */
+async function descendsFrom(lookup: (id: string) => Promise<ExecutionRecord | undefined>, from: ExecutionRecord | undefined, ancestor: string, via: (record: ExecutionRecord) => string | undefined): Promise<boolean> {
+  let current = from;
+  for (let depth = 0; current && depth < 32; depth += 1) {
+    if (current.id === ancestor) return true;
+    const next = via(current);
+    if (next === undefined) return false;
+    current = await lookup(next);
+  }
+  return false;
+}
+
+/**
+ * Whether `caller`, pack code, may read `execution`: its own, one it (or one of those) started,
+ * or one its own descends from: the workflows it is a task of and the execution that started it
+ * (StackStorm's jinja.render_file reads its workflow's execution with include_execution). Never a
+ * sibling, another task's, or anything else of the user's.
+ */
 export async function packCodeMayRead(
   lookup: (id: string) => Promise<ExecutionRecord | undefined>,
   caller: ApiCaller,
@@ -131,14 +160,12 @@ export async function packCodeMayRead(
 ): Promise<boolean> {
   const scope = caller.packCode;
   if (!scope) return true;
-  let current: ExecutionRecord | undefined = execution;
-  for (let depth = 0; current && depth < 32; depth += 1) {
-    if (current.id === scope.id) return true;
-    const startedBy: unknown = current.context?.[startedByField];
-    if (typeof startedBy !== 'string') return false;
-    current = await lookup(startedBy);
-  }
-  return false;
+  const startedByOf = (record: ExecutionRecord): string | undefined => {
+    const startedBy: unknown = record.context?.[startedByField];
+    return typeof startedBy === 'string' ? startedBy : undefined;
+  };
+  if (await descendsFrom(lookup, execution, scope.id, startedByOf)) return true;
+  return descendsFrom(lookup, await lookup(scope.id), execution.id, originOf);
 }
 
 /** EXECUTION_NOT_FOUND, as for an id that does not exist: pack code learns nothing of other executions. */

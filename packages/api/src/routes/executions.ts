@@ -200,8 +200,11 @@ export function executionRoutes(
     // Pack code (its execution's token) starts executions linked to its own, as its user, with
     // parameters that are data: rendered with the caller's rights, templates in them would reach
     // keys past its pack's scope (pack-code-access.ts).
+    // The link is the route's to set: one a caller gave would let that execution's pack code read
+    // the execution it names (packCodeMayRead).
     const packCode = callerOfRequest(request).packCode;
-    const context = packCode ? { ...body.context, [startedByField]: packCode.id } : body.context;
+    const { [startedByField]: _givenLink, ...givenContext } = body.context ?? {};
+    const context = packCode ? { ...givenContext, [startedByField]: packCode.id } : body.context && givenContext;
     const { record, created } = await executions.createOrGet({
       ...(body.id ? { id: body.id } : {}),
       action: body.action,

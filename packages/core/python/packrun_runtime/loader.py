@@ -15,6 +15,15 @@ LIB_DIR = os.path.join(PYTHON_DIR, 'lib')
 # the pack installer for any other when the first pack needing it installs; absent until then.
 FALLBACK_DIR = os.path.join(PYTHON_DIR, 'st2-fallback', 'site', site_tag())
 
+# The folder of the pack whose code this process runs (set_pack_path), for the st2common stand-in
+# (content.utils.get_pack_base_path): StackStorm read its packs' location from its configuration.
+_running_pack_dir = None
+
+
+def running_pack_dir():
+    """The running pack's folder as this process sees it, or None before a pack is loaded."""
+    return _running_pack_dir
+
 
 def set_pack_path(pack_dir, entry_point, extra_dirs=()):
     """Append the pack's folders, then Packrun's compatibility library, then the st2 fallback
@@ -23,6 +32,8 @@ def set_pack_path(pack_dir, entry_point, extra_dirs=()):
     The interpreter runs with -I, so sys.path already holds only its stdlib and the venv's
     site-packages: a dependency the pack pinned always wins over a Packrun module of the same
     name, and a pack's own module in actions/lib wins over Packrun's too."""
+    global _running_pack_dir
+    _running_pack_dir = os.path.abspath(pack_dir)
     wanted = list(extra_dirs) + [os.path.dirname(os.path.realpath(entry_point)), LIB_DIR,
                                  FALLBACK_DIR]
     for folder in wanted:
