@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
-import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
+import { duration, Link, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { ListTable } from '../components/list-table.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
 
@@ -29,43 +31,31 @@ const matches = (execution: Execution, filters: Filters): boolean =>
 export function ExecutionsListView({ location }: { location: Location }) {
   const { api } = useSession();
   const filters = filtersOf(location);
-  const [items, setItems] = useState<Execution[]>();
-  const [total, setTotal] = useState(0);
-  const [error, setError] = useState<unknown>();
+  const load = useApiLoad(
+    (client) => client.listExecutions({ action: filters.action, status: filters.status, limit: pageSize, offset: (filters.page - 1) * pageSize }),
+    [filters.action, filters.status, filters.page],
+  );
+  const items = load.data?.items;
+  const total = load.data?.total ?? 0;
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const itemsRef = useRef(items);
   itemsRef.current = items;
-
-  useEffect(() => {
-    let live = true;
-    setItems(undefined);
-    setError(undefined);
-    api
-      .listExecutions({ action: filters.action, status: filters.status, limit: pageSize, offset: (filters.page - 1) * pageSize })
-      .then((page) => {
-        if (!live) return;
-        setItems(page.items);
-        setTotal(page.total);
-      })
-      .catch((caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, filters.action, filters.status, filters.page]);
+  const { setData } = load;
 
   useEffect(() => {
     const arrive = (execution: Execution): void => {
       const current = itemsRef.current;
       if (current === undefined) return;
       if (current.some((item) => item.id === execution.id)) {
-        setItems((latest) => latest?.map((item) => (item.id === execution.id ? execution : item)));
+        setData((latest) => latest && { ...latest, items: latest.items.map((item) => (item.id === execution.id ? execution : item)) });
         return;
       }
       if (filtersRef.current.page !== 1 || !matches(execution, filtersRef.current)) return;
-      setTotal((count) => count + 1);
-      setItems((latest) => (latest === undefined || latest.some((item) => item.id === execution.id) ? latest : [execution, ...latest].slice(0, pageSize)));
+      setData((latest) =>
+        latest === undefined || latest.items.some((item) => item.id === execution.id) ? latest : { items: [execution, ...latest.items].slice(0, pageSize), total: latest.total + 1 },
+      );
     };
     const stream = openStream(
       api,
@@ -115,45 +105,24 @@ export function ExecutionsListView({ location }: { location: Location }) {
         <button type="submit">Filter</button>
         {filters.action || filters.status ? <Link href="/executions">Clear</Link> : null}
       </form>
-      <ErrorNote error={error} />
-      {items === undefined && error === undefined ? <Loading what="executions" /> : null}
+      <LoadStatus load={load} what="executions" />
       {items !== undefined ? (
         <>
-          <div class="table-wrap">
-            <table class="executions">
-              <caption class="visually-hidden">Executions, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Action</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Took</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Id</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((execution) => (
-                  <tr key={execution.id} data-execution={execution.id}>
-                    <td data-label="Action">
-                      <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={execution.status} />
-                    </td>
-                    <td data-label="Started">
-                      <Time value={execution.start_timestamp} />
-                    </td>
-                    <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
-                    <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
-                    <td data-label="Id" class="mono small">
-                      {execution.id}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable<Execution>
+            items={items}
+            class="executions"
+            caption="Executions, newest first"
+            rowKey={(execution) => execution.id}
+            rowAttributes={(execution) => ({ 'data-execution': execution.id })}
+            columns={[
+              { label: 'Action', cell: (execution) => <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link> },
+              { label: 'Status', cell: (execution) => <StatusBadge status={execution.status} /> },
+              { label: 'Started', cell: (execution) => <Time value={execution.start_timestamp} /> },
+              { label: 'Took', cell: (execution) => duration(execution.elapsed_seconds) },
+              { label: 'User', cell: (execution) => String(execution.context['user'] ?? '—') },
+              { label: 'Id', class: 'mono small', cell: (execution) => execution.id },
+            ]}
+          />
           {items.length === 0 ? <p class="muted">No executions{filters.action || filters.status ? ' match these filters' : ' yet'}.</p> : null}
           <nav class="pager" aria-label="Pages">
             {filters.page > 1 ? <Link href={at(filters.page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}

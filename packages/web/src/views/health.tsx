@@ -1,34 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { Readiness } from '../api/types.ts';
 import { ErrorNote, Time } from '../components/common.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { useSession } from '../session.ts';
 
 /** The server's liveness and readiness (store, bus), its version, and who is signed in with what role. */
 export function HealthView() {
-  const { api, user } = useSession();
-  const [health, setHealth] = useState<string>();
-  const [ready, setReady] = useState<Readiness>();
-  const [version, setVersion] = useState<string>();
-  const [error, setError] = useState<unknown>();
-
-  useEffect(() => {
-    let live = true;
-    const load = async (): Promise<void> => {
-      try {
-        const [liveness, readiness, running] = await Promise.all([api.health(), api.readiness(), api.version()]);
-        if (!live) return;
-        setHealth(liveness.status);
-        setReady(readiness);
-        setVersion(running);
-      } catch (caught) {
-        if (live) setError(caught);
-      }
-    };
-    void load();
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const { user } = useSession();
+  const load = useApiLoad(async (api) => {
+    const [liveness, readiness, version] = await Promise.all([api.health(), api.readiness(), api.version()]);
+    return { health: liveness.status, ready: readiness, version };
+  });
+  const health = load.data?.health;
+  const ready = load.data?.ready;
+  const version = load.data?.version;
 
   const check = (label: string, value: string | undefined, good: string) => (
     <div class="check">
@@ -42,7 +25,7 @@ export function HealthView() {
   return (
     <main id="main">
       <h1>Server health</h1>
-      <ErrorNote error={error} />
+      <ErrorNote error={load.error} />
       <section class="card">
         <h2>Server</h2>
         <dl class="facts">
