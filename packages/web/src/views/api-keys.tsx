@@ -120,19 +120,18 @@ function ApiKeysManager() {
             { label: 'Role', cell: (key) => key.role },
             { label: 'Created', cell: (key) => <Time value={key.created_at} /> },
             { label: 'Description', cell: (key) => (typeof key.metadata['description'] === 'string' ? key.metadata['description'] : '') },
+            { label: 'Enabled', cell: (key) => (key.enabled ? 'yes' : 'no') },
             {
-              label: 'Enabled',
-              cell: (key) => (
-                <label class="switch">
-                  <input type="checkbox" checked={key.enabled} disabled={busy} onChange={() => void act(() => api.setApiKeyEnabled(key.id, !key.enabled))} aria-label={`key ${key.id} enabled`} />{' '}
-                  {key.enabled ? 'on' : 'off'}
-                </label>
-              ),
-            },
-            {
-              label: 'Delete',
+              label: 'Actions',
               hideLabel: true,
-              cell: (key) => <ConfirmButton label="Delete" confirmLabel="Really delete" name={`key ${key.id}`} disabled={busy} onConfirm={() => void act(() => api.deleteApiKey(key.id))} />,
+              cell: (key) => (
+                <span class="row-actions">
+                  <button type="button" disabled={busy} onClick={() => void act(() => api.setApiKeyEnabled(key.id, !key.enabled))} aria-label={`${key.enabled ? 'Disable' : 'Enable'} key ${key.id}`}>
+                    {key.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <ConfirmButton label="Delete" confirmLabel="Really delete" name={`key ${key.id}`} disabled={busy} onConfirm={() => void act(() => api.deleteApiKey(key.id))} />
+                </span>
+              ),
             },
           ]}
         />

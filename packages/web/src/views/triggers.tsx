@@ -91,6 +91,7 @@ export function TriggersView({ location }: { location: Location }) {
               mayOperate && {
                 label: 'Fire',
                 hideLabel: true,
+                class: 'nowrap',
                 cell: (type) => (
                   <Link href={withQuery('/triggers', { fire: type.ref })} aria-current={type.ref === firing ? 'page' : undefined}>
                     <span aria-hidden="true">Fire…</span>
