@@ -80,7 +80,9 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
 
     const plainRow = page.locator('tr[data-key="region"]');
     await plainRow.getByRole('button', { name: 'Delete region' }).click();
-    // Asked twice: the confirmation has the focus, Enter confirms.
+    // Asked twice: the confirmation takes the focus, and Enter confirms.
+    const confirm = page.getByRole('button', { name: 'Really delete region' });
+    await retryUntil(() => confirm.evaluate((element) => element === document.activeElement), { what: 'the confirmation focused' });
     await page.keyboard.press('Enter');
     await plainRow.waitFor({ state: 'detached' });
     expect((await stack.api('GET', '/api/v1/keys/region')).status).toBe(404);
