@@ -24,7 +24,9 @@ export function DatastoreView({ location }: { location: Location }) {
   const { api } = session;
   const scope: KeyScope = location.query.get('scope') === 'user' ? 'st2kv.user' : 'st2kv.system';
   const keys = useApiLoad((client) => client.listKeys(scope), [scope]);
+  // Revealed values by scope and name: the other scope may have a key of the same name.
   const [revealed, setRevealed] = useState<Record<string, string>>({});
+  const shown = (name: string): string | undefined => revealed[`${scope}/${name}`];
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState(false);
@@ -48,12 +50,12 @@ export function DatastoreView({ location }: { location: Location }) {
   function reveal(name: string): void {
     void act(async () => {
       const key = await api.revealKey(name, scope);
-      setRevealed((current) => ({ ...current, [name]: key.value }));
+      setRevealed((current) => ({ ...current, [`${scope}/${name}`]: key.value }));
     });
   }
 
   function hide(name: string): void {
-    setRevealed(({ [name]: _hidden, ...rest }) => rest);
+    setRevealed(({ [`${scope}/${name}`]: _hidden, ...rest }) => rest);
   }
 
   async function save(event: Event): Promise<void> {
@@ -127,12 +129,12 @@ export function DatastoreView({ location }: { location: Location }) {
               label: 'Value',
               class: 'mono',
               cell: (key) =>
-                key.secret && revealed[key.name] === undefined ? (
+                key.secret && shown(key.name) === undefined ? (
                   <span class="masked" aria-label="secret, masked">
                     ••••••••
                   </span>
                 ) : (
-                  revealed[key.name] ?? key.value
+                  shown(key.name) ?? key.value
                 ),
             },
             { label: 'Secret', cell: (key) => (key.secret ? 'yes' : 'no') },
@@ -143,7 +145,7 @@ export function DatastoreView({ location }: { location: Location }) {
               cell: (key) => (
                 <span class="row-actions">
                   {key.secret ? (
-                    revealed[key.name] === undefined ? (
+                    shown(key.name) === undefined ? (
                       <button type="button" disabled={busy} onClick={() => reveal(key.name)} aria-label={`Show ${key.name}`}>
                         Show
                       </button>
