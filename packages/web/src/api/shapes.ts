@@ -202,7 +202,6 @@ export function readSensorType(raw: unknown): SensorType {
     enabled: raw['enabled'] !== false,
     trigger_types: strings(raw['trigger_types']),
     status: text(raw['status']) ?? 'unknown',
-    ...(count(raw['pid']) === undefined ? {} : { pid: count(raw['pid'])! }),
     ...(text(raw['started_at']) ? { started_at: text(raw['started_at'])! } : {}),
     ...(count(raw['starts']) === undefined ? {} : { starts: count(raw['starts'])! }),
     ...(count(raw['consecutive_failures']) === undefined ? {} : { consecutive_failures: count(raw['consecutive_failures'])! }),
@@ -210,7 +209,6 @@ export function readSensorType(raw: unknown): SensorType {
     ...(text(raw['last_error']) ? { last_error: text(raw['last_error'])! } : {}),
     last_error_stderr: strings(raw['last_error_stderr']),
     stderr_tail: strings(raw['stderr_tail']),
-    raw,
   };
 }
 

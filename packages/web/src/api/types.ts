@@ -192,7 +192,6 @@ export interface SensorType {
   trigger_types: string[];
   /** running, backoff, failed, stopped…; unknown when no container reported it. */
   status: string;
-  pid?: number;
   started_at?: string;
   starts?: number;
   consecutive_failures?: number;
@@ -200,7 +199,6 @@ export interface SensorType {
   last_error?: string;
   last_error_stderr: string[];
   stderr_tail: string[];
-  raw: Record<string, unknown>;
 }
 
 /** A trigger type (st2's TriggerTypeAPI): what a rule can listen for, and its payload's schema. */

@@ -69,7 +69,19 @@ export function SensorsView() {
                 </>
               ),
             },
-            { label: 'State', cell: (sensor) => <StatusBadge status={sensor.enabled ? sensor.status : 'disabled'} /> },
+            {
+              label: 'State',
+              cell: (sensor) => (
+                <>
+                  <StatusBadge status={sensor.enabled ? sensor.status : 'disabled'} />
+                  {sensor.enabled && sensor.next_start_at ? (
+                    <p class="muted small">
+                      next start <Time value={sensor.next_start_at} />
+                    </p>
+                  ) : null}
+                </>
+              ),
+            },
             // Restarts: every start after the first.
             { label: 'Restarts', cell: (sensor) => (sensor.starts === undefined ? '—' : String(Math.max(0, sensor.starts - 1))) },
             { label: 'Started', cell: (sensor) => <Time value={sensor.started_at} /> },
