@@ -73,7 +73,8 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     expect(await secretRow.locator('[data-label="Expires"] time').count()).toBe(1);
     await shot(page, 'datastore');
 
-    await secretRow.getByRole('button', { name: 'Show db_password' }).click();
+    await secretRow.getByRole('button', { name: 'Show db_password' }).focus();
+    await page.keyboard.press('Space');
     await secretRow.getByText('hunter2-very-secret').waitFor();
     await secretRow.getByRole('button', { name: 'Hide db_password' }).click();
     await secretRow.getByText('••••••••').waitFor();
@@ -117,7 +118,8 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     expect(await crasher.locator('[data-label="Last error"] .bad').textContent()).toMatch(/\S/);
     await shot(page, 'sensors');
 
-    await quiet.getByRole('button', { name: 'Disable websense.Quiet' }).click();
+    await quiet.getByRole('button', { name: 'Disable websense.Quiet' }).focus();
+    await page.keyboard.press('Enter');
     await quiet.locator('.status', { hasText: 'disabled' }).waitFor();
     expect((await stack.api<{ enabled: boolean }>('GET', '/api/v1/sensortypes/websense.Quiet')).body.enabled).toBe(false);
     expect(await quiet.getByRole('button', { name: 'Restart websense.Quiet' }).count()).toBe(0);
@@ -134,7 +136,9 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
   it('fires a trigger from a form generated from its payload schema, and re-emits an instance', async () => {
     await section(page, 'Triggers').click();
     await page.waitForURL(/\/triggers$/);
-    await page.locator('tr[data-trigger-type="websense.order"]').getByRole('link', { name: 'Fire websense.order' }).click();
+    // From the keyboard: the link takes the focus, Enter follows it.
+    await page.locator('tr[data-trigger-type="websense.order"]').getByRole('link', { name: 'Fire websense.order' }).focus();
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/triggers\?fire=websense.order$/);
     expect(await page.locator('#param-speed').evaluate((element) => element.tagName)).toBe('SELECT');
     expect(await page.locator('#param-gift').getAttribute('type')).toBe('checkbox');
