@@ -165,6 +165,12 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     const reEmitted = await stack.api<{ payload: Record<string, unknown> }>('GET', `/api/v1/triggerinstances/${again}`);
     expect(reEmitted.body.payload).toMatchObject({ order_id: 'A-1001', __context: { original_id: id } });
     await page.locator(`tr[data-trigger-instance="${again}"]`).waitFor();
+
+    // Narrowed to one trigger (in the address): only its instances, the two of this test.
+    await page.getByRole('search', { name: 'Filter trigger instances' }).getByLabel('Trigger').selectOption('websense.order');
+    await page.waitForURL((address) => address.searchParams.get('trigger') === 'websense.order');
+    await retryUntil(async () => (await page.locator('tr[data-trigger-instance]').count()) === 2, { what: 'only the two websense.order instances listed' });
+    expect(await page.locator('tr[data-trigger-instance] [data-label="Trigger"]').allTextContents()).toEqual(['websense.order', 'websense.order']);
   });
 
   it('creates an API key shown once, which signs in with only its role, then disables and deletes it', async () => {

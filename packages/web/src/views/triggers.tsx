@@ -5,7 +5,7 @@ import { ErrorNote, Link, LoadStatus, StatusBadge, Time } from '../components/co
 import { ListTable } from '../components/list-table.tsx';
 import { ParameterForm } from '../components/parameter-form.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
-import { withQuery, type Location } from '../router.ts';
+import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
 
 /** A trigger fired by hand: its payload from a form generated from the type's payload schema. */
@@ -47,10 +47,12 @@ function FireForm({ type, onFired }: { type: TriggerType; onFired: (id: string) 
 export function TriggersView({ location }: { location: Location }) {
   const { api, mayOperate } = useSession();
   const types = useApiLoad((client) => client.listTriggerTypes());
-  const instances = useApiLoad((client) => client.listTriggerInstances());
+  const firing = location.query.get('fire') ?? '';
+  // The instances of one trigger only (the sensors' process events alone can fill the list).
+  const only = location.query.get('trigger') ?? '';
+  const instances = useApiLoad((client) => client.listTriggerInstances(only || undefined), [only]);
   const [fired, setFired] = useState<string>();
   const [reEmitError, setReEmitError] = useState<unknown>();
-  const firing = location.query.get('fire') ?? '';
   const firingType = types.data?.find((type) => type.ref === firing);
 
   function arrived(id: string): void {
@@ -93,7 +95,7 @@ export function TriggersView({ location }: { location: Location }) {
                 hideLabel: true,
                 class: 'nowrap',
                 cell: (type) => (
-                  <Link href={withQuery('/triggers', { fire: type.ref })} aria-current={type.ref === firing ? 'page' : undefined}>
+                  <Link href={withQuery('/triggers', { fire: type.ref, trigger: only })} aria-current={type.ref === firing ? 'page' : undefined}>
                     <span aria-hidden="true">Fire…</span>
                     <span class="visually-hidden">Fire {type.ref}</span>
                   </Link>
@@ -110,6 +112,22 @@ export function TriggersView({ location }: { location: Location }) {
             Refresh
           </button>
         </div>
+        <form class="filters" role="search" aria-label="Filter trigger instances" onSubmit={(event) => event.preventDefault()}>
+          <label>
+            Trigger
+            <select
+              name="trigger"
+              onChange={(event) => navigate(withQuery('/triggers', { fire: firing, trigger: (event.currentTarget as HTMLSelectElement).value }), { replace: true })}
+            >
+              <option value="">all</option>
+              {(types.data ?? []).map((type) => (
+                <option value={type.ref} selected={type.ref === only}>
+                  {type.ref}
+                </option>
+              ))}
+            </select>
+          </label>
+        </form>
         <ErrorNote error={reEmitError} />
         <LoadStatus load={instances} what="the trigger instances" />
         {instances.data ? (
