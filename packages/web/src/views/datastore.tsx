@@ -47,11 +47,15 @@ export function DatastoreView({ location }: { location: Location }) {
     }
   }
 
-  function reveal(name: string): void {
-    void act(async () => {
+  // Asks for this one key decrypted; the list itself stays as it was read (masked).
+  async function reveal(name: string): Promise<void> {
+    setActionError(undefined);
+    try {
       const key = await api.revealKey(name, scope);
       setRevealed((current) => ({ ...current, [`${scope}/${name}`]: key.value }));
-    });
+    } catch (caught) {
+      setActionError(caught);
+    }
   }
 
   function hide(name: string): void {
@@ -146,7 +150,7 @@ export function DatastoreView({ location }: { location: Location }) {
                 <span class="row-actions">
                   {key.secret ? (
                     shown(key.name) === undefined ? (
-                      <button type="button" disabled={busy} onClick={() => reveal(key.name)} aria-label={`Show ${key.name}`}>
+                      <button type="button" disabled={busy} onClick={() => void reveal(key.name)} aria-label={`Show ${key.name}`}>
                         Show
                       </button>
                     ) : (
