@@ -35,6 +35,7 @@ function executionAction(raw: Json): ExecutionAction {
       ...(text(action['pack']) ? { pack: text(action['pack'])! } : {}),
       ...(text(action['name']) ? { name: text(action['name'])! } : {}),
       ...(text(action['runner_type']) ? { runner_type: text(action['runner_type'])! } : {}),
+      ...(text(action['entry_point']) ? { entry_point: text(action['entry_point'])! } : {}),
       ...(isObject(action['parameters']) ? { parameters: action['parameters'] as Record<string, ParameterSpec> } : {}),
     };
   }

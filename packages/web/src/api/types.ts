@@ -63,6 +63,8 @@ export interface ExecutionAction {
   pack?: string;
   name?: string;
   runner_type?: string;
+  /** The action's file in its pack; none for Packrun's own operations (packs.install, packs.uninstall). */
+  entry_point?: string;
   parameters?: Record<string, ParameterSpec>;
 }
 
