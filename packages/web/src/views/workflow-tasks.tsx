@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { openStream } from '../api/stream.ts';
 import type { Execution } from '../api/types.ts';
 import { ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
-import { ListTable } from '../components/list-table.tsx';
 import { TaskGraph, taskNameOf } from '../components/task-graph.tsx';
 import { workflowGraph, WorkflowGraphError, type WorkflowGraph } from '../components/workflow-graph.ts';
 import { useSession } from '../session.ts';
@@ -102,19 +101,38 @@ export function WorkflowTasks({ workflow }: { workflow: Execution }) {
         <p class="muted">Packrun's own operation: no workflow file to draw. Its stages are the child executions below.</p>
       ) : graphError ? <ErrorNote error={graphError} /> : graph ? <div class="graph-wrap" tabIndex={0}><TaskGraph graph={graph} runs={runs} /></div> : <Loading what="the workflow" />}
       <h3>Child executions</h3>
-      <ListTable<Execution>
-        items={ordered}
-        empty="None yet."
-        class="children"
-        rowKey={(child) => child.id}
-        rowAttributes={(child) => ({ 'data-child': child.id })}
-        columns={[
-          { label: 'Task', cell: (child) => taskNameOf(child) ?? '—' },
-          { label: 'Action', cell: (child) => <Link href={`/executions/${encodeURIComponent(child.id)}`}>{child.action.ref}</Link> },
-          { label: 'Status', cell: (child) => <StatusBadge status={child.status} /> },
-          { label: 'Started', cell: (child) => <Time value={child.start_timestamp} /> },
-        ]}
-      />
+      {ordered.length === 0 ? (
+        <p class="muted">None yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="children">
+            <thead>
+              <tr>
+                <th scope="col">Task</th>
+                <th scope="col">Action</th>
+                <th scope="col">Status</th>
+                <th scope="col">Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ordered.map((child) => (
+                <tr key={child.id} data-child={child.id}>
+                  <td data-label="Task">{taskNameOf(child) ?? '—'}</td>
+                  <td data-label="Action">
+                    <Link href={`/executions/${encodeURIComponent(child.id)}`}>{child.action.ref}</Link>
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge status={child.status} />
+                  </td>
+                  <td data-label="Started">
+                    <Time value={child.start_timestamp} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }
