@@ -15,6 +15,10 @@ import { PacksView } from './views/packs.tsx';
 import { RuleEditView } from './views/rule-edit.tsx';
 import { RuleCreateView, RulePage, RulesView } from './views/rules.tsx';
 import { LoginView } from './views/login.tsx';
+import { ApiKeysView } from './views/api-keys.tsx';
+import { DatastoreView } from './views/datastore.tsx';
+import { SensorsView } from './views/sensors.tsx';
+import { TriggersView } from './views/triggers.tsx';
 
 /** A path inside the app to return to after signing in; anything else goes to the executions. */
 function safeNext(location: Location): string {
@@ -44,6 +48,10 @@ function viewFor(location: Location) {
   if (section === 'rules' && item) return <RulePage refName={item} />;
   if (section === 'rules') return <RulesView />;
   if (section === 'health') return <HealthView />;
+  if (section === 'datastore') return <DatastoreView location={location} />;
+  if (section === 'sensors') return <SensorsView />;
+  if (section === 'triggers') return <TriggersView location={location} />;
+  if (section === 'api-keys') return <ApiKeysView />;
   return (
     <main id="main">
       <h1>Not found</h1>
@@ -60,6 +68,10 @@ const sections = [
   { href: '/packs', label: 'Packs' },
   { href: '/rules', label: 'Rules' },
   { href: '/inquiries', label: 'Inquiries' },
+  { href: '/sensors', label: 'Sensors' },
+  { href: '/triggers', label: 'Triggers' },
+  { href: '/datastore', label: 'Datastore' },
+  { href: '/api-keys', label: 'API keys', adminOnly: true },
   { href: '/health', label: 'Health' },
 ];
 
@@ -122,7 +134,7 @@ export function App() {
           Packrun
         </Link>
         <nav aria-label="Sections">
-          {sections.map((item) => (
+          {sections.filter((item) => !item.adminOnly || session.mayAdminister).map((item) => (
             <Link href={item.href} aria-current={location.path.startsWith(item.href) ? 'page' : undefined}>
               {item.label}
             </Link>

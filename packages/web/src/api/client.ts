@@ -1,5 +1,5 @@
-import { readAction, readEnforcement, readExecution, readInquiry, readPack, readRule } from './shapes.ts';
-import type { Action, Enforcement, Execution, Inquiry, Pack, ParameterSpec, Readiness, Rule, SandboxReport, User } from './types.ts';
+import { readAction, readApiKey, readEnforcement, readExecution, readInquiry, readKeyValuePair, readPack, readRule, readSensorType, readTriggerInstance, readTriggerType } from './shapes.ts';
+import type { Action, ApiKey, Enforcement, Execution, Inquiry, KeyScope, KeySetting, KeyValuePair, Pack, ParameterSpec, Readiness, Rule, SandboxReport, SensorType, TriggerInstance, TriggerType, User } from './types.ts';
 
 /** How the user signed in: an API key (St2-Api-Key) or an authentication token (X-Auth-Token). */
 export interface Credential {
@@ -85,6 +85,26 @@ export interface Api {
   /** Replaces a rule with its file's content as JSON (st2 rule update). */
   updateRule(ref: string, definition: Record<string, unknown>): Promise<Rule>;
   listEnforcements(ruleRef: string): Promise<Enforcement[]>;
+  /** A scope's keys, secrets masked (the API decrypts only when asked). */
+  listKeys(scope: KeyScope): Promise<KeyValuePair[]>;
+  /** One key decrypted: asked only when the user asks to see a secret. */
+  revealKey(name: string, scope: KeyScope): Promise<KeyValuePair>;
+  setKey(setting: KeySetting): Promise<KeyValuePair>;
+  deleteKey(name: string, scope: KeyScope): Promise<void>;
+  listSensors(): Promise<SensorType[]>;
+  setSensorEnabled(ref: string, enabled: boolean): Promise<SensorType>;
+  restartSensor(ref: string): Promise<SensorType>;
+  listTriggerTypes(): Promise<TriggerType[]>;
+  listTriggerInstances(trigger?: string): Promise<TriggerInstance[]>;
+  /** Fires a trigger with a payload (st2's POST /webhooks/st2); answers the new instance's id. */
+  fireTrigger(trigger: string, payload: Record<string, unknown>): Promise<string>;
+  /** Fires an instance's trigger again with its payload; answers the new instance's id. */
+  reEmitTriggerInstance(id: string): Promise<string>;
+  listApiKeys(): Promise<ApiKey[]>;
+  /** Creates a key; the answer's `key` is the only time the key itself is shown. */
+  createApiKey(request: { user: string; role: string; description?: string }): Promise<{ apiKey: ApiKey; key: string }>;
+  setApiKeyEnabled(id: string, enabled: boolean): Promise<ApiKey>;
+  deleteApiKey(id: string): Promise<void>;
 }
 
 /**
@@ -105,6 +125,12 @@ const credentialHeader = (credential: Credential): Record<string, string> =>
   credential.kind === 'token' ? { 'X-Auth-Token': credential.value } : { 'St2-Api-Key': credential.value };
 
 const credentialQuery = (credential: Credential): string => (credential.kind === 'token' ? 'x-auth-token' : 'st2-api-key');
+
+function triggerInstanceIdOf(data: unknown): string {
+  const id = typeof data === 'object' && data !== null ? (data as { trigger_instance_id?: unknown }).trigger_instance_id : undefined;
+  if (typeof id !== 'string') throw new Error('the API did not answer the id of the trigger instance it made');
+  return id;
+}
 
 function executionIdOf(data: unknown): string {
   const id = typeof data === 'object' && data !== null ? (data as { execution_id?: unknown }).execution_id : undefined;
@@ -145,6 +171,12 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
   }
   const get = async (path: string): Promise<unknown> => (await call('GET', path)).data;
   const executionPath = (id: string): string => `/api/v1/executions/${encodeURIComponent(id)}`;
+  const list = async <T>(path: string, read: (raw: unknown) => T): Promise<T[]> => {
+    const data = await get(path);
+    return (Array.isArray(data) ? data : []).map(read);
+  };
+  // st2's scope names in a query: system or user.
+  const keyPath = (name: string, scope: KeyScope, query = ''): string => `/api/v1/keys/${encodeURIComponent(name)}?scope=${scope === 'st2kv.user' ? 'user' : 'system'}${query}`;
 
   return {
     credential,
@@ -213,6 +245,34 @@ export function createApi(credential: Credential, onUnauthorized: () => void = (
       return valuesOf((Array.isArray(configs) ? configs : []).find((config: unknown) => packOf(config) === ref));
     },
     savePackConfig: async (ref, values) => valuesOf((await call('PUT', `/api/v1/configs/${encodeURIComponent(ref)}`, values)).data) ?? {},
+    listKeys: (scope) => list(`/api/v1/keys?scope=${scope === 'st2kv.user' ? 'user' : 'system'}`, readKeyValuePair),
+    revealKey: async (name, scope) => readKeyValuePair(await get(keyPath(name, scope, '&decrypt=true'))),
+    setKey: async (setting) =>
+      readKeyValuePair(
+        (await call('PUT', keyPath(setting.name, setting.scope), { name: setting.name, value: setting.value, secret: setting.secret, scope: setting.scope, ...(setting.ttl ? { ttl: setting.ttl } : {}) })).data,
+      ),
+    async deleteKey(name, scope) {
+      await call('DELETE', keyPath(name, scope));
+    },
+    listSensors: () => list('/api/v1/sensortypes', readSensorType),
+    // st2 sensor enable/disable: a PUT with `enabled` (the server takes only that field).
+    setSensorEnabled: async (ref, enabled) => readSensorType((await call('PUT', `/api/v1/sensortypes/${encodeURIComponent(ref)}`, { enabled })).data),
+    restartSensor: async (ref) => readSensorType((await call('POST', `/api/v1/sensortypes/${encodeURIComponent(ref)}/restart`)).data),
+    listTriggerTypes: () => list('/api/v1/triggertypes', readTriggerType),
+    listTriggerInstances: (trigger) => list(`/api/v1/triggerinstances?limit=50${trigger ? `&trigger=${encodeURIComponent(trigger)}` : ''}`, readTriggerInstance),
+    fireTrigger: async (trigger, payload) => triggerInstanceIdOf((await call('POST', '/api/v1/webhooks/st2', { trigger, payload })).data),
+    reEmitTriggerInstance: async (id) => triggerInstanceIdOf((await call('POST', `/api/v1/triggerinstances/${encodeURIComponent(id)}/re_emit`)).data),
+    listApiKeys: () => list('/api/v1/apikeys', readApiKey),
+    async createApiKey(request) {
+      const { data } = await call('POST', '/api/v1/apikeys', { user: request.user, role: request.role, ...(request.description ? { metadata: { description: request.description } } : {}) });
+      const key = typeof data === 'object' && data !== null ? (data as { key?: unknown }).key : undefined;
+      if (typeof key !== 'string') throw new Error('the API did not answer the key it made');
+      return { apiKey: readApiKey(data), key };
+    },
+    setApiKeyEnabled: async (id, enabled) => readApiKey((await call('PUT', `/api/v1/apikeys/${encodeURIComponent(id)}`, { enabled })).data),
+    async deleteApiKey(id) {
+      await call('DELETE', `/api/v1/apikeys/${encodeURIComponent(id)}`);
+    },
     streamUrl: (path) => `${path}${path.includes('?') ? '&' : '?'}${credentialQuery(credential)}=${encodeURIComponent(credential.value)}`,
   };
 }

@@ -30,6 +30,13 @@ describe("reading the API's records", () => {
     });
   });
 
+  it("keeps an execution's action file, and none for Packrun's own operations (the page draws no graph for those)", () => {
+    const workflow = readExecution({ id: 'e2', action: { ref: 'examples.flow', runner_type: 'orquesta', entry_point: 'workflows/flow.yaml' }, status: 'running', log: [] });
+    expect(workflow.action.entry_point).toBe('workflows/flow.yaml');
+    const install = readExecution({ id: 'e3', action: { ref: 'packs.install', pack: 'packs', name: 'install', uid: 'action:packs:install', runner_type: 'orquesta' }, status: 'running', log: [] });
+    expect(install.action).not.toHaveProperty('entry_point');
+  });
+
   it('refuses a record without an id rather than show a broken row', () => {
     expect(() => readExecution({ action: 'x.y' })).toThrow();
     expect(() => readExecution('<img src=x>')).toThrow();

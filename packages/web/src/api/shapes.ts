@@ -1,4 +1,21 @@
-import type { Action, Enforcement, Execution, ExecutionAction, ExecutionStatus, Inquiry, OutputChunk, Pack, ParameterSpec, Rule, StatusLogEntry } from './types.ts';
+import type {
+  Action,
+  ApiKey,
+  Enforcement,
+  Execution,
+  ExecutionAction,
+  ExecutionStatus,
+  Inquiry,
+  KeyValuePair,
+  OutputChunk,
+  Pack,
+  ParameterSpec,
+  Rule,
+  SensorType,
+  StatusLogEntry,
+  TriggerInstance,
+  TriggerType,
+} from './types.ts';
 
 /**
  * Reads the API's records (StackStorm's shapes: snake_case, `action` an object,
@@ -18,6 +35,7 @@ function executionAction(raw: Json): ExecutionAction {
       ...(text(action['pack']) ? { pack: text(action['pack'])! } : {}),
       ...(text(action['name']) ? { name: text(action['name'])! } : {}),
       ...(text(action['runner_type']) ? { runner_type: text(action['runner_type'])! } : {}),
+      ...(text(action['entry_point']) ? { entry_point: text(action['entry_point'])! } : {}),
       ...(isObject(action['parameters']) ? { parameters: action['parameters'] as Record<string, ParameterSpec> } : {}),
     };
   }
@@ -118,11 +136,16 @@ export function readPack(raw: unknown): Pack {
  * (st2's core.ask default schema does).
  */
 export function inquiryFields(inquiry: Inquiry): Record<string, ParameterSpec> {
-  const required = new Set(Array.isArray(inquiry.schema.required) ? inquiry.schema.required : []);
+  return schemaFields(inquiry.schema);
+}
+
+/** The fields of an object's JSON Schema (an inquiry's response, a trigger type's payload) as form parameters. */
+export function schemaFields(schema: Record<string, unknown>): Record<string, ParameterSpec> {
+  const required = new Set(Array.isArray(schema['required']) ? (schema['required'] as unknown[]) : []);
   const fields: Record<string, ParameterSpec> = {};
-  for (const [name, spec] of Object.entries(inquiry.schema.properties ?? {})) {
+  for (const [name, spec] of Object.entries(isObject(schema['properties']) ? schema['properties'] : {})) {
     if (!isObject(spec)) continue;
-    fields[name] = { ...spec, required: required.has(name) || spec.required === true };
+    fields[name] = { ...(spec as ParameterSpec), required: required.has(name) || spec['required'] === true };
   }
   return fields;
 }
@@ -153,5 +176,73 @@ export function readEnforcement(raw: unknown): Enforcement {
     ...(text(raw['failure_reason']) ? { failure_reason: text(raw['failure_reason'])! } : {}),
     enforced_at: text(raw['enforced_at']) ?? '',
     status: text(raw['status']) ?? '',
+  };
+}
+
+export function readKeyValuePair(raw: unknown): KeyValuePair {
+  if (!isObject(raw) || typeof raw['name'] !== 'string') throw new Error('the API sent a datastore key without a name');
+  return {
+    name: raw['name'],
+    value: text(raw['value']) ?? '',
+    secret: raw['secret'] === true,
+    encrypted: raw['encrypted'] === true,
+    scope: raw['scope'] === 'st2kv.user' ? 'st2kv.user' : 'st2kv.system',
+    ...(text(raw['user']) ? { user: text(raw['user'])! } : {}),
+    ...(text(raw['expire_timestamp']) ? { expire_timestamp: text(raw['expire_timestamp'])! } : {}),
+  };
+}
+
+export function readSensorType(raw: unknown): SensorType {
+  if (!isObject(raw) || typeof raw['ref'] !== 'string') throw new Error('the API sent a sensor without a ref');
+  const count = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  return {
+    ref: raw['ref'],
+    pack: text(raw['pack']) ?? raw['ref'].split('.')[0] ?? '',
+    name: text(raw['name']) ?? raw['ref'],
+    ...(text(raw['description']) ? { description: text(raw['description'])! } : {}),
+    enabled: raw['enabled'] !== false,
+    trigger_types: strings(raw['trigger_types']),
+    status: text(raw['status']) ?? 'unknown',
+    ...(text(raw['started_at']) ? { started_at: text(raw['started_at'])! } : {}),
+    ...(count(raw['starts']) === undefined ? {} : { starts: count(raw['starts'])! }),
+    ...(count(raw['consecutive_failures']) === undefined ? {} : { consecutive_failures: count(raw['consecutive_failures'])! }),
+    ...(text(raw['next_start_at']) ? { next_start_at: text(raw['next_start_at'])! } : {}),
+    ...(text(raw['last_error']) ? { last_error: text(raw['last_error'])! } : {}),
+    last_error_stderr: strings(raw['last_error_stderr']),
+    stderr_tail: strings(raw['stderr_tail']),
+  };
+}
+
+export function readTriggerType(raw: unknown): TriggerType {
+  if (!isObject(raw) || typeof raw['ref'] !== 'string') throw new Error('the API sent a trigger type without a ref');
+  return {
+    ref: raw['ref'],
+    pack: text(raw['pack']) ?? raw['ref'].split('.')[0] ?? '',
+    ...(text(raw['description']) ? { description: text(raw['description'])! } : {}),
+    payload_schema: isObject(raw['payload_schema']) ? raw['payload_schema'] : {},
+  };
+}
+
+export function readTriggerInstance(raw: unknown): TriggerInstance {
+  if (!isObject(raw) || typeof raw['id'] !== 'string') throw new Error('the API sent a trigger instance without an id');
+  return {
+    id: raw['id'],
+    trigger: text(raw['trigger']) ?? '',
+    occurrence_time: text(raw['occurrence_time']) ?? '',
+    payload: isObject(raw['payload']) ? raw['payload'] : {},
+    status: text(raw['status']) ?? '',
+    ...(text(raw['source']) ? { source: text(raw['source'])! } : {}),
+  };
+}
+
+export function readApiKey(raw: unknown): ApiKey {
+  if (!isObject(raw) || typeof raw['id'] !== 'string') throw new Error('the API sent an API key without an id');
+  return {
+    id: raw['id'],
+    user: text(raw['user']) ?? '',
+    role: text(raw['role']) ?? '',
+    enabled: raw['enabled'] !== false,
+    created_at: text(raw['created_at']) ?? '',
+    metadata: isObject(raw['metadata']) ? raw['metadata'] : {},
   };
 }

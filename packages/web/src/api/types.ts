@@ -63,6 +63,8 @@ export interface ExecutionAction {
   pack?: string;
   name?: string;
   runner_type?: string;
+  /** The action's file in its pack; none for Packrun's own operations (packs.install, packs.uninstall). */
+  entry_point?: string;
   parameters?: Record<string, ParameterSpec>;
 }
 
@@ -173,4 +175,75 @@ export interface SandboxReport {
   missing_required: string[];
   limits: { defaults: SandboxLimits; caps: SandboxLimits };
   warm_spawn: { active: boolean; reason: string };
+}
+
+/** The datastore's scopes as st2 names them. */
+export type KeyScope = 'st2kv.system' | 'st2kv.user';
+
+/** A datastore key (st2's KeyValuePairAPI); a secret not decrypted has `value` `********`. */
+export interface KeyValuePair {
+  name: string;
+  value: string;
+  secret: boolean;
+  /** The value shown is not the clear text (a secret not decrypted). */
+  encrypted: boolean;
+  scope: KeyScope;
+  user?: string;
+  expire_timestamp?: string;
+}
+
+/** What a key is set to (st2 key set): secret stores it encrypted, ttl in seconds. */
+export interface KeySetting {
+  name: string;
+  value: string;
+  scope: KeyScope;
+  secret: boolean;
+  ttl?: number;
+}
+
+/** A sensor (st2's SensorTypeAPI) with Packrun's process state beside it. */
+export interface SensorType {
+  ref: string;
+  pack: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  trigger_types: string[];
+  /** running, backoff, failed, stopped…; unknown when no container reported it. */
+  status: string;
+  started_at?: string;
+  starts?: number;
+  consecutive_failures?: number;
+  next_start_at?: string;
+  last_error?: string;
+  last_error_stderr: string[];
+  stderr_tail: string[];
+}
+
+/** A trigger type (st2's TriggerTypeAPI): what a rule can listen for, and its payload's schema. */
+export interface TriggerType {
+  ref: string;
+  pack: string;
+  description?: string;
+  payload_schema: Record<string, unknown>;
+}
+
+/** One time a trigger fired (st2's TriggerInstanceAPI). */
+export interface TriggerInstance {
+  id: string;
+  trigger: string;
+  occurrence_time: string;
+  payload: Record<string, unknown>;
+  status: string;
+  source?: string;
+}
+
+/** An API key (st2's ApiKeyAPI) with Packrun's role; the key itself is shown only when created. */
+export interface ApiKey {
+  id: string;
+  user: string;
+  role: string;
+  enabled: boolean;
+  created_at: string;
+  metadata: Record<string, unknown>;
 }

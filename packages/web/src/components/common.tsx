@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError } from '../api/client.ts';
+import type { ApiLoad } from '../hooks/use-api-load.ts';
 import { followLink } from '../router.ts';
 
 export function Link(props: { href: string; class?: string; children: ComponentChildren; 'aria-current'?: 'page' | undefined }) {
@@ -49,4 +50,10 @@ export function ErrorNote({ error }: { error: unknown }) {
 
 export function Loading({ what }: { what: string }) {
   return <p class="muted" role="status">Loading {what}…</p>;
+}
+
+/** A load's state while it has nothing to show: its error, or that it is loading. */
+export function LoadStatus({ load, what }: { load: ApiLoad<unknown>; what: string }) {
+  if (load.error !== undefined) return <ErrorNote error={load.error} />;
+  return load.data === undefined ? <Loading what={what} /> : null;
 }

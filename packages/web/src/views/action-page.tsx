@@ -1,28 +1,18 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { Action } from '../api/types.ts';
-import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { useState } from 'preact/hooks';
+import { ErrorNote, Link, LoadStatus } from '../components/common.tsx';
 import { ParameterForm } from '../components/parameter-form.tsx';
 import { orderedParameters } from '../components/parameter-values.ts';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
 
 /** One action: what it is, its parameters, and (for a role that may run it) its run form. */
 export function ActionPage({ refName }: { refName: string }) {
   const { api, mayOperate } = useSession();
-  const [action, setAction] = useState<Action>();
-  const [error, setError] = useState<unknown>();
+  const load = useApiLoad((client) => client.getAction(refName), [refName]);
+  const action = load.data;
   const [runError, setRunError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    setAction(undefined);
-    setError(undefined);
-    api.getAction(refName).then((found) => live && setAction(found), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, refName]);
 
   async function run(parameters: Record<string, unknown>): Promise<void> {
     setBusy(true);
@@ -36,11 +26,11 @@ export function ActionPage({ refName }: { refName: string }) {
     }
   }
 
-  if (error) {
+  if (load.error) {
     return (
       <main id="main">
         <h1>{refName}</h1>
-        <ErrorNote error={error} />
+        <ErrorNote error={load.error} />
         <Link href="/actions">All actions</Link>
       </main>
     );
@@ -48,7 +38,7 @@ export function ActionPage({ refName }: { refName: string }) {
   if (!action) {
     return (
       <main id="main">
-        <Loading what="the action" />
+        <LoadStatus load={load} what="the action" />
       </main>
     );
   }

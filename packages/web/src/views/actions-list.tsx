@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
 import type { Action } from '../api/types.ts';
-import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { Link, LoadStatus } from '../components/common.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
-import { useSession } from '../session.ts';
 
 /** Whether every word of the search is in the action's ref, pack or description. */
 function found(action: Action, words: string[]): boolean {
@@ -12,19 +11,10 @@ function found(action: Action, words: string[]): boolean {
 
 /** The registered actions, searched by ref, pack and description, narrowed to one pack. */
 export function ActionsListView({ location }: { location: Location }) {
-  const { api } = useSession();
-  const [actions, setActions] = useState<Action[]>();
-  const [error, setError] = useState<unknown>();
+  const load = useApiLoad((api) => api.listActions());
+  const actions = load.data;
   const search = location.query.get('q') ?? '';
   const pack = location.query.get('pack') ?? '';
-
-  useEffect(() => {
-    let live = true;
-    api.listActions().then((list) => live && setActions(list), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api]);
 
   const words = search.toLowerCase().split(/\s+/).filter(Boolean);
   const packs = [...new Set((actions ?? []).map((action) => action.pack))].sort();
@@ -58,8 +48,7 @@ export function ActionsListView({ location }: { location: Location }) {
           </select>
         </label>
       </form>
-      <ErrorNote error={error} />
-      {actions === undefined && error === undefined ? <Loading what="actions" /> : null}
+      <LoadStatus load={load} what="actions" />
       {actions !== undefined ? (
         <>
           <p class="muted small" role="status">

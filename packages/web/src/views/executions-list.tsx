@@ -1,8 +1,9 @@
-import { Component } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
-import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
+import { duration, Link, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { ListTable, type Column } from '../components/list-table.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
 import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, matchesFilters, type ExecutionFilters } from './execution-filters.ts';
@@ -10,34 +11,18 @@ import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, 
 const pageSize = 50;
 const flushMs = 100;
 
-/** One row; drawn again only when its execution changed (a stream update replaces only its own row's object). */
-class ExecutionRow extends Component<{ execution: Execution }> {
-  override shouldComponentUpdate(next: { execution: Execution }): boolean {
-    return next.execution !== this.props.execution;
-  }
-
-  override render() {
-    const { execution } = this.props;
-    return (
-      <tr data-execution={execution.id}>
-        <td data-label="Action">
-          <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link>
-        </td>
-        <td data-label="Status">
-          <StatusBadge status={execution.status} />
-        </td>
-        <td data-label="Started">
-          <Time value={execution.start_timestamp} />
-        </td>
-        <td data-label="Took">{duration(execution.elapsed_seconds)}</td>
-        <td data-label="User">{String(execution.context['user'] ?? '—')}</td>
-        <td data-label="Id" class="mono small">
-          {execution.id}
-        </td>
-      </tr>
-    );
-  }
-}
+// Module constants: the same objects every render, so ListTable redraws only the rows whose
+// execution changed (a stream update replaces only its own row's object).
+const columns: readonly Column<Execution>[] = [
+  { label: 'Action', cell: (execution) => <Link href={`/executions/${encodeURIComponent(execution.id)}`}>{execution.action.ref}</Link> },
+  { label: 'Status', cell: (execution) => <StatusBadge status={execution.status} /> },
+  { label: 'Started', cell: (execution) => <Time value={execution.start_timestamp} /> },
+  { label: 'Took', cell: (execution) => duration(execution.elapsed_seconds) },
+  { label: 'User', cell: (execution) => String(execution.context['user'] ?? '—') },
+  { label: 'Id', class: 'mono small', cell: (execution) => execution.id },
+];
+const rowKey = (execution: Execution): string => execution.id;
+const rowAttributes = (execution: Execution): Record<string, string> => ({ 'data-execution': execution.id });
 
 function pageOf(location: Location): number {
   const page = Number(location.query.get('page') ?? '1');
@@ -57,31 +42,15 @@ export function ExecutionsListView({ location }: { location: Location }) {
   pageRef.current = page;
   // One key for the filters: a change of any of them reads the list again.
   const filterKey = JSON.stringify(filters);
-  const [items, setItems] = useState<Execution[]>();
-  const [total, setTotal] = useState(0);
-  const [error, setError] = useState<unknown>();
+  const load = useApiLoad((client) => client.listExecutions({ ...filters, limit: pageSize, offset: (page - 1) * pageSize }), [filterKey, page]);
+  const items = load.data?.items;
+  const total = load.data?.total ?? 0;
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const itemsRef = useRef(items);
   itemsRef.current = items;
-
-  useEffect(() => {
-    let live = true;
-    setItems(undefined);
-    setError(undefined);
-    api
-      .listExecutions({ ...filters, limit: pageSize, offset: (page - 1) * pageSize })
-      .then((found) => {
-        if (!live) return;
-        setItems(found.items);
-        setTotal(found.total);
-      })
-      .catch((caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, filterKey, page]);
+  const { setData } = load;
 
   useEffect(() => {
     // Stream events are applied together, at most every `flushMs`: a hundred updates a second
@@ -99,8 +68,13 @@ export function ExecutionsListView({ location }: { location: Location }) {
       // Newest first, as the server lists them.
       const added = pageRef.current === 1 ? arrived.filter((execution) => !shown.has(execution.id) && matchesFilters(execution, filtersRef.current)).reverse() : [];
       if (changed.size === 0 && added.length === 0) return;
-      if (added.length > 0) setTotal((count) => count + added.length);
-      setItems((latest) => latest && [...added, ...latest.map((item) => changed.get(item.id) ?? item)].slice(0, pageSize));
+      setData(
+        (latest) =>
+          latest && {
+            items: [...added, ...latest.items.map((item) => changed.get(item.id) ?? item)].slice(0, pageSize),
+            total: latest.total + added.length,
+          },
+      );
     };
     const arrive = (execution: Execution): void => {
       // Map order is first arrival: a later state of the same execution keeps its place.
@@ -180,30 +154,17 @@ export function ExecutionsListView({ location }: { location: Location }) {
         <button type="submit">Filter</button>
         {anyFilter(filters) ? <Link href="/executions">Clear</Link> : null}
       </form>
-      <ErrorNote error={error} />
-      {items === undefined && error === undefined ? <Loading what="executions" /> : null}
+      <LoadStatus load={load} what="executions" />
       {items !== undefined ? (
         <>
-          <div class="table-wrap">
-            <table class="executions">
-              <caption class="visually-hidden">Executions, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Action</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Took</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Id</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((execution) => (
-                  <ExecutionRow key={execution.id} execution={execution} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable<Execution>
+            items={items}
+            class="executions"
+            caption="Executions, newest first"
+            rowKey={rowKey}
+            rowAttributes={rowAttributes}
+            columns={columns}
+          />
           {items.length === 0 ? <p class="muted">No executions{anyFilter(filters) ? ' match these filters' : ' yet'}.</p> : null}
           <nav class="pager" aria-label="Pages">
             {page > 1 ? <Link href={at(page - 1)}>← Newer</Link> : <span class="muted">← Newer</span>}

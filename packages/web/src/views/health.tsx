@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { Readiness, SandboxLimits, SandboxReport } from '../api/types.ts';
+import type { SandboxLimits } from '../api/types.ts';
 import { ErrorNote, Time } from '../components/common.tsx';
+import { ListTable } from '../components/list-table.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { useSession } from '../session.ts';
 
 /** As `packrun doctor` prints them. */
@@ -16,37 +17,17 @@ function describeLimits(defaults: SandboxLimits, caps: SandboxLimits): string {
 
 /** The server's liveness and readiness (store, bus), its version, its sandbox layers, and who is signed in with what role. */
 export function HealthView() {
-  const { api, user } = useSession();
-  const [health, setHealth] = useState<string>();
-  const [ready, setReady] = useState<Readiness>();
-  const [version, setVersion] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const [sandbox, setSandbox] = useState<SandboxReport>();
-  const [sandboxError, setSandboxError] = useState<unknown>();
-
-  useEffect(() => {
-    let live = true;
-    const load = async (): Promise<void> => {
-      try {
-        const [liveness, readiness, running] = await Promise.all([api.health(), api.readiness(), api.version()]);
-        if (!live) return;
-        setHealth(liveness.status);
-        setReady(readiness);
-        setVersion(running);
-      } catch (caught) {
-        if (live) setError(caught);
-      }
-    };
-    void load();
-    // Apart: the first probe of the host takes a moment, and the rest need not wait for it.
-    api.sandbox().then(
-      (report) => live && setSandbox(report),
-      (caught: unknown) => live && setSandboxError(caught),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const { user } = useSession();
+  const load = useApiLoad(async (api) => {
+    const [liveness, readiness, version] = await Promise.all([api.health(), api.readiness(), api.version()]);
+    return { health: liveness.status, ready: readiness, version };
+  });
+  const health = load.data?.health;
+  const ready = load.data?.ready;
+  const version = load.data?.version;
+  // Apart: the first probe of the host takes a moment, and the rest need not wait for it.
+  const sandboxLoad = useApiLoad((api) => api.sandbox());
+  const sandbox = sandboxLoad.data;
 
   const check = (label: string, value: string | undefined, good: string) => (
     <div class="check">
@@ -60,7 +41,7 @@ export function HealthView() {
   return (
     <main id="main">
       <h1>Server health</h1>
-      <ErrorNote error={error} />
+      <ErrorNote error={load.error} />
       <section class="card">
         <h2>Server</h2>
         <dl class="facts">
@@ -77,32 +58,28 @@ export function HealthView() {
       <section class="card">
         <h2>Sandbox</h2>
         <p class="muted small">The layers around each job on the server's host, as <code>packrun doctor</code> reports them.</p>
-        <ErrorNote error={sandboxError} />
+        <ErrorNote error={sandboxLoad.error} />
         {sandbox ? (
           <>
-            <div class="table-wrap">
-              <table class="sandbox-layers">
-                <thead>
-                  <tr>
-                    <th scope="col">Layer</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Why</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {sandbox.layers.map((layer) => (
-                    <tr key={layer.name} data-layer={layer.name}>
-                      <th scope="row">{layer.name}</th>
-                      <td data-label="State">
-                        <span class={layer.active ? 'ok' : layer.mode === 'required' ? 'bad' : 'muted'}>{layer.active ? 'active' : 'inactive'}</span>
-                        {layer.mode === 'required' ? <span class="muted small"> (required)</span> : null}
-                      </td>
-                      <td data-label="Why">{layer.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ListTable
+              class="sandbox-layers"
+              items={sandbox.layers}
+              rowKey={(layer) => layer.name}
+              rowAttributes={(layer) => ({ 'data-layer': layer.name })}
+              columns={[
+                { label: 'Layer', rowHeader: true, cell: (layer) => layer.name },
+                {
+                  label: 'State',
+                  cell: (layer) => (
+                    <>
+                      <span class={layer.active ? 'ok' : layer.mode === 'required' ? 'bad' : 'muted'}>{layer.active ? 'active' : 'inactive'}</span>
+                      {layer.mode === 'required' ? <span class="muted small"> (required)</span> : null}
+                    </>
+                  ),
+                },
+                { label: 'Why', cell: (layer) => layer.reason },
+              ]}
+            />
             {sandbox.missing_required.length > 0 ? (
               <p class="error" role="alert">
                 Required but missing: {sandbox.missing_required.join(', ')}
@@ -115,7 +92,7 @@ export function HealthView() {
               <strong>Warm spawning</strong>: {sandbox.warm_spawn.active ? 'on' : 'off'}, {sandbox.warm_spawn.reason}
             </p>
           </>
-        ) : sandboxError ? null : (
+        ) : sandboxLoad.error !== undefined ? null : (
           <p class="muted">Probing the host…</p>
         )}
       </section>

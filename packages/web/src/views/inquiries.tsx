@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { inquiryFields } from '../api/shapes.ts';
 import type { Inquiry } from '../api/types.ts';
-import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { ErrorNote, Link, LoadStatus } from '../components/common.tsx';
+import { ListTable } from '../components/list-table.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { ParameterForm } from '../components/parameter-form.tsx';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
@@ -11,47 +13,27 @@ const whoMay = (inquiry: Inquiry): string =>
 
 /** The inquiries waiting for a response (core.ask executions, paused workflows), newest first. */
 export function InquiriesView() {
-  const { api } = useSession();
-  const [items, setItems] = useState<Inquiry[]>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    let live = true;
-    api.listInquiries().then((found) => live && setItems(found), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const inquiries = useApiLoad((api) => api.listInquiries());
   return (
     <main id="main">
       <h1>Inquiries</h1>
-      <ErrorNote error={error} />
-      {items === undefined && !error ? <Loading what="the inquiries" /> : null}
-      {items?.length === 0 ? <p class="muted">No inquiry is waiting for a response.</p> : null}
-      {items && items.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Inquiry</th>
-                <th scope="col">Asked by</th>
-                <th scope="col">Who may respond</th>
-                <th scope="col">Waits</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((inquiry) => (
-                <tr key={inquiry.id} data-inquiry={inquiry.id}>
-                  <td data-label="Inquiry">
-                    <Link href={`/inquiries/${encodeURIComponent(inquiry.id)}`}>{inquiry.id}</Link>
-                  </td>
-                  <td data-label="Asked by">{inquiry.parent ? <Link href={`/executions/${encodeURIComponent(inquiry.parent)}`}>workflow {inquiry.parent}</Link> : <span class="muted">—</span>}</td>
-                  <td data-label="Who may respond">{whoMay(inquiry)}</td>
-                  <td data-label="Waits">{inquiry.ttl === 0 ? 'no limit' : `${inquiry.ttl} min`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <LoadStatus load={inquiries} what="the inquiries" />
+      {inquiries.data ? (
+        <ListTable<Inquiry>
+          items={inquiries.data}
+          empty="No inquiry is waiting for a response."
+          rowKey={(inquiry) => inquiry.id}
+          rowAttributes={(inquiry) => ({ 'data-inquiry': inquiry.id })}
+          columns={[
+            { label: 'Inquiry', cell: (inquiry) => <Link href={`/inquiries/${encodeURIComponent(inquiry.id)}`}>{inquiry.id}</Link> },
+            {
+              label: 'Asked by',
+              cell: (inquiry) => (inquiry.parent ? <Link href={`/executions/${encodeURIComponent(inquiry.parent)}`}>workflow {inquiry.parent}</Link> : <span class="muted">—</span>),
+            },
+            { label: 'Who may respond', cell: whoMay },
+            { label: 'Waits', cell: (inquiry) => (inquiry.ttl === 0 ? 'no limit' : `${inquiry.ttl} min`) },
+          ]}
+        />
       ) : null}
     </main>
   );
@@ -63,20 +45,10 @@ export function InquiriesView() {
  */
 export function InquiryPage({ id }: { id: string }) {
   const { api, mayOperate } = useSession();
-  const [inquiry, setInquiry] = useState<Inquiry>();
-  const [error, setError] = useState<unknown>();
+  const load = useApiLoad((client) => client.getInquiry(id), [id]);
+  const inquiry = load.data;
   const [respondError, setRespondError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    let live = true;
-    setInquiry(undefined);
-    setError(undefined);
-    api.getInquiry(id).then((found) => live && setInquiry(found), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, id]);
-
   async function respond(response: Record<string, unknown>): Promise<void> {
     setBusy(true);
     setRespondError(undefined);
@@ -93,8 +65,7 @@ export function InquiryPage({ id }: { id: string }) {
   return (
     <main id="main">
       <h1>Inquiry {id}</h1>
-      <ErrorNote error={error} />
-      {!inquiry && !error ? <Loading what="the inquiry" /> : null}
+      <LoadStatus load={load} what="the inquiry" />
       {inquiry ? (
         <>
           <p class="muted small">

@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Pack } from '../api/types.ts';
-import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { ErrorNote, Link, LoadStatus } from '../components/common.tsx';
+import { ListTable } from '../components/list-table.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
 
@@ -12,17 +14,9 @@ import { useSession } from '../session.ts';
  */
 export function PacksView() {
   const { api, mayAdminister } = useSession();
-  const [packs, setPacks] = useState<Pack[]>();
-  const [error, setError] = useState<unknown>();
+  const packs = useApiLoad((client) => client.listPacks());
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    let live = true;
-    api.listPacks().then((found) => live && setPacks(found), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api]);
 
   async function start(operation: () => Promise<string>): Promise<void> {
     setBusy(true);
@@ -65,53 +59,39 @@ export function PacksView() {
         </form>
       ) : null}
       <ErrorNote error={actionError} />
-      <ErrorNote error={error} />
-      {packs === undefined && !error ? <Loading what="the packs" /> : null}
-      {packs ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Pack</th>
-                <th scope="col">Version</th>
-                <th scope="col">Source</th>
-                <th scope="col">Python</th>
-                <th scope="col">Description</th>
-                {mayAdminister ? <th scope="col"><span class="visually-hidden">Remove</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {packs.map((pack) => (
-                <tr key={pack.ref} data-pack={pack.ref}>
-                  <th scope="row" data-label="Pack">
-                    <Link href={`/actions?pack=${encodeURIComponent(pack.ref)}`}>{pack.ref}</Link>
-                  </th>
-                  <td data-label="Version">{pack.version}</td>
-                  <td data-label="Source" class="mono">{pack.source ?? <span class="muted">—</span>}</td>
-                  <td data-label="Python">{pack.python_versions?.join(', ') ?? <span class="muted">—</span>}</td>
-                  <td data-label="Description">{pack.description ?? ''}</td>
-                  {mayAdminister ? (
-                    <td data-label="">
-                      {pack.ref === 'core' || pack.ref === 'packs' ? null : (
-                        <>
-                          {/* A pack uploaded by a client has no source the server keeps to install again from. */}
-                          {pack.source && !pack.source.startsWith('upload:') ? (
-                            <button type="button" disabled={busy} onClick={() => void start(() => api.upgradePacks([pack.ref]))} aria-label={`Upgrade ${pack.ref}`}>
-                              Upgrade
-                            </button>
-                          ) : null}{' '}
-                          <button type="button" disabled={busy} onClick={() => void start(() => api.removePacks([pack.ref]))} aria-label={`Remove ${pack.ref}`}>
-                            Remove
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <LoadStatus load={packs} what="the packs" />
+      {packs.data ? (
+        <ListTable<Pack>
+          items={packs.data}
+          rowKey={(pack) => pack.ref}
+          rowAttributes={(pack) => ({ 'data-pack': pack.ref })}
+          columns={[
+            { label: 'Pack', rowHeader: true, cell: (pack) => <Link href={`/actions?pack=${encodeURIComponent(pack.ref)}`}>{pack.ref}</Link> },
+            { label: 'Version', cell: (pack) => pack.version },
+            { label: 'Source', class: 'mono', cell: (pack) => pack.source ?? <span class="muted">—</span> },
+            { label: 'Python', cell: (pack) => pack.python_versions?.join(', ') ?? <span class="muted">—</span> },
+            { label: 'Description', cell: (pack) => pack.description ?? '' },
+            { label: 'Config', hideLabel: true, cell: (pack) => <Link href={`/packs/${encodeURIComponent(pack.ref)}/config`}>Config</Link> },
+            mayAdminister && {
+              label: 'Remove',
+              hideLabel: true,
+              cell: (pack) =>
+                pack.ref === 'core' || pack.ref === 'packs' ? null : (
+                  <>
+                    {/* A pack uploaded by a client has no source the server keeps to install again from. */}
+                    {pack.source && !pack.source.startsWith('upload:') ? (
+                      <button type="button" disabled={busy} onClick={() => void start(() => api.upgradePacks([pack.ref]))} aria-label={`Upgrade ${pack.ref}`}>
+                        Upgrade
+                      </button>
+                    ) : null}{' '}
+                    <button type="button" disabled={busy} onClick={() => void start(() => api.removePacks([pack.ref]))} aria-label={`Remove ${pack.ref}`}>
+                      Remove
+                    </button>
+                  </>
+                ),
+            },
+          ]}
+        />
       ) : null}
     </main>
   );

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ErrorNote, Link, Loading } from '../components/common.tsx';
+import { ErrorNote, Link, LoadStatus } from '../components/common.tsx';
 import { RuleYamlForm } from '../components/rule-yaml-form.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
 import { useSession } from '../session.ts';
 import { ruleAsYaml } from './rule-yaml.ts';
 
@@ -10,28 +10,14 @@ import { ruleAsYaml } from './rule-yaml.ts';
  */
 export function RuleEditView({ refName }: { refName: string }) {
   const { api, mayOperate } = useSession();
-  const [yaml, setYaml] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    let live = true;
-    setYaml(undefined);
-    setError(undefined);
-    api
-      .getRule(refName)
-      .then((rule) => ruleAsYaml(rule.raw))
-      .then((text) => live && setYaml(text), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, refName]);
+  const yaml = useApiLoad(async (client) => ruleAsYaml((await client.getRule(refName)).raw), [refName]);
 
   return (
     <main id="main">
       <h1>Edit {refName}</h1>
       {!mayOperate ? <p class="muted">Your role may look at rules but not change them.</p> : null}
-      <ErrorNote error={error} />
-      {mayOperate && yaml === undefined && !error ? <Loading what="the rule" /> : null}
-      {mayOperate && yaml !== undefined ? <RuleYamlForm key={refName} initial={yaml} label="Save" busyLabel="Saving…" save={(definition) => api.updateRule(refName, definition)} /> : null}
+      {mayOperate ? <LoadStatus load={yaml} what="the rule" /> : <ErrorNote error={yaml.error} />}
+      {mayOperate && yaml.data !== undefined ? <RuleYamlForm key={refName} initial={yaml.data} label="Save" busyLabel="Saving…" save={(definition) => api.updateRule(refName, definition)} /> : null}
       <p>
         <Link href={`/rules/${encodeURIComponent(refName)}`}>Back to the rule</Link>
       </p>

@@ -1,29 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
 import { openStream } from '../api/stream.ts';
 import type { Enforcement, Rule } from '../api/types.ts';
-import { ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
-import { useSession } from '../session.ts';
+import { ErrorNote, Link, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { ListTable } from '../components/list-table.tsx';
 import { RuleYamlForm } from '../components/rule-yaml-form.tsx';
+import { useApiLoad } from '../hooks/use-api-load.ts';
+import { useSession } from '../session.ts';
 
 /** The rules, each with its trigger and action, switched on and off in place (a role that may operate). */
 export function RulesView() {
   const { api, mayOperate } = useSession();
-  const [rules, setRules] = useState<Rule[]>();
-  const [error, setError] = useState<unknown>();
+  const rules = useApiLoad((client) => client.listRules());
   const [switchError, setSwitchError] = useState<unknown>();
-  useEffect(() => {
-    let live = true;
-    api.listRules().then((found) => live && setRules(found), (caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api]);
 
   async function toggle(rule: Rule): Promise<void> {
     setSwitchError(undefined);
     try {
       const changed = await api.setRuleEnabled(rule, !rule.enabled);
-      setRules((current) => current?.map((item) => (item.ref === changed.ref ? changed : item)));
+      rules.setData((current) => current?.map((item) => (item.ref === changed.ref ? changed : item)));
     } catch (caught) {
       setSwitchError(caught);
     }
@@ -36,44 +30,32 @@ export function RulesView() {
         {mayOperate ? <Link href="/rules/new">Create a rule…</Link> : null}
       </div>
       <ErrorNote error={switchError} />
-      <ErrorNote error={error} />
-      {rules === undefined && !error ? <Loading what="the rules" /> : null}
-      {rules?.length === 0 ? <p class="muted">No rules yet.</p> : null}
-      {rules && rules.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Action</th>
-                <th scope="col">Enabled</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((rule) => (
-                <tr key={rule.ref} data-rule={rule.ref}>
-                  <th scope="row" data-label="Rule">
-                    <Link href={`/rules/${encodeURIComponent(rule.ref)}`}>{rule.ref}</Link>
-                  </th>
-                  <td data-label="Trigger" class="mono">{rule.trigger.type ?? ''}</td>
-                  <td data-label="Action" class="mono">{rule.action.ref ?? ''}</td>
-                  <td data-label="Enabled">
-                    {mayOperate ? (
-                      <label class="switch">
-                        <input type="checkbox" checked={rule.enabled} onChange={() => void toggle(rule)} aria-label={`${rule.ref} enabled`} /> {rule.enabled ? 'on' : 'off'}
-                      </label>
-                    ) : rule.enabled ? (
-                      'on'
-                    ) : (
-                      'off'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <LoadStatus load={rules} what="the rules" />
+      {rules.data ? (
+        <ListTable<Rule>
+          items={rules.data}
+          empty="No rules yet."
+          rowKey={(rule) => rule.ref}
+          rowAttributes={(rule) => ({ 'data-rule': rule.ref })}
+          columns={[
+            { label: 'Rule', rowHeader: true, cell: (rule) => <Link href={`/rules/${encodeURIComponent(rule.ref)}`}>{rule.ref}</Link> },
+            { label: 'Trigger', class: 'mono', cell: (rule) => rule.trigger.type ?? '' },
+            { label: 'Action', class: 'mono', cell: (rule) => rule.action.ref ?? '' },
+            {
+              label: 'Enabled',
+              cell: (rule) =>
+                mayOperate ? (
+                  <label class="switch">
+                    <input type="checkbox" checked={rule.enabled} onChange={() => void toggle(rule)} aria-label={`${rule.ref} enabled`} /> {rule.enabled ? 'on' : 'off'}
+                  </label>
+                ) : rule.enabled ? (
+                  'on'
+                ) : (
+                  'off'
+                ),
+            },
+          ]}
+        />
       ) : null}
     </main>
   );
@@ -119,18 +101,10 @@ export function RuleCreateView() {
  */
 export function RulePage({ refName }: { refName: string }) {
   const { api, mayOperate } = useSession();
-  const [rule, setRule] = useState<Rule>();
-  const [enforcements, setEnforcements] = useState<Enforcement[]>();
-  const [error, setError] = useState<unknown>();
+  const rule = useApiLoad((client) => client.getRule(refName), [refName]);
+  const enforcements = useApiLoad((client) => client.listEnforcements(refName), [refName]);
+  const { reload } = enforcements;
   useEffect(() => {
-    let live = true;
-    setRule(undefined);
-    setEnforcements(undefined);
-    setError(undefined);
-    const reload = (): void => {
-      api.listEnforcements(refName).then((found) => live && setEnforcements(found), (caught: unknown) => live && setError(caught));
-    };
-    api.getRule(refName).then((found) => live && setRule(found), (caught: unknown) => live && setError(caught));
     const stream = openStream(
       api,
       // The enforcement is stored once its execution is: read again as that execution changes too.
@@ -141,76 +115,71 @@ export function RulePage({ refName }: { refName: string }) {
       // Whatever happened before the stream was live is read once it is.
       { onState: (state) => state === 'live' && reload() },
     );
-    return () => {
-      live = false;
-      stream.close();
-    };
+    return () => stream.close();
   }, [api, refName]);
 
   return (
     <main id="main">
       <h1>{refName}</h1>
-      <ErrorNote error={error} />
-      {!rule && !error ? <Loading what="the rule" /> : null}
-      {rule ? (
-        <>
-          {rule.description ? <p>{rule.description}</p> : null}
-          <p class="muted small">
-            {rule.enabled ? 'Enabled' : 'Disabled'} · when <span class="mono">{rule.trigger.type}</span> fires, runs{' '}
-            {rule.action.ref ? <Link href={`/actions/${encodeURIComponent(rule.action.ref)}`}>{rule.action.ref}</Link> : '?'}
-          </p>
-          {mayOperate ? (
-            <p>
-              <Link href={`/rules/${encodeURIComponent(refName)}/edit`}>Edit as YAML…</Link>
-            </p>
-          ) : null}
-          <details>
-            <summary>Definition</summary>
-            <pre class="mono" data-testid="rule-json">
-              {JSON.stringify({ trigger: rule.trigger, criteria: rule.criteria, action: rule.action }, null, 2)}
-            </pre>
-          </details>
-        </>
-      ) : null}
+      <LoadStatus load={rule} what="the rule" />
+      {rule.data ? <RuleSummary rule={rule.data} editable={mayOperate} /> : null}
       <section>
         <h2>Enforcements</h2>
-        {enforcements === undefined ? <Loading what="the enforcements" /> : null}
-        {enforcements?.length === 0 ? <p class="muted">None yet: its trigger has not fired with its criteria matching.</p> : null}
-        {enforcements && enforcements.length > 0 ? (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Enforced</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Execution</th>
-                  <th scope="col">Trigger instance</th>
-                </tr>
-              </thead>
-              <tbody>
-                {enforcements.map((enforcement) => (
-                  <tr key={enforcement.id} data-enforcement={enforcement.id}>
-                    <td data-label="Enforced">
-                      <Time value={enforcement.enforced_at} />
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={enforcement.status} />
-                      {enforcement.failure_reason ? <span class="small"> {enforcement.failure_reason}</span> : null}
-                    </td>
-                    <td data-label="Execution">
-                      {enforcement.execution_id ? <Link href={`/executions/${encodeURIComponent(enforcement.execution_id)}`}>{enforcement.execution_id}</Link> : <span class="muted">—</span>}
-                    </td>
-                    <td data-label="Trigger instance" class="mono">{enforcement.trigger_instance_id}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+        <LoadStatus load={enforcements} what="the enforcements" />
+        {enforcements.data ? (
+          <ListTable<Enforcement>
+            items={enforcements.data}
+            empty="None yet: its trigger has not fired with its criteria matching."
+            rowKey={(enforcement) => enforcement.id}
+            rowAttributes={(enforcement) => ({ 'data-enforcement': enforcement.id })}
+            columns={[
+              { label: 'Enforced', cell: (enforcement) => <Time value={enforcement.enforced_at} /> },
+              {
+                label: 'Status',
+                cell: (enforcement) => (
+                  <>
+                    <StatusBadge status={enforcement.status} />
+                    {enforcement.failure_reason ? <span class="small"> {enforcement.failure_reason}</span> : null}
+                  </>
+                ),
+              },
+              {
+                label: 'Execution',
+                cell: (enforcement) =>
+                  enforcement.execution_id ? <Link href={`/executions/${encodeURIComponent(enforcement.execution_id)}`}>{enforcement.execution_id}</Link> : <span class="muted">—</span>,
+              },
+              { label: 'Trigger instance', class: 'mono', cell: (enforcement) => enforcement.trigger_instance_id },
+            ]}
+          />
         ) : null}
       </section>
       <p>
         <Link href="/rules">All rules</Link>
       </p>
     </main>
+  );
+}
+
+/** `editable`: the role may change the rule, so the page links its edit view. */
+function RuleSummary({ rule, editable }: { rule: Rule; editable: boolean }) {
+  return (
+    <>
+      {rule.description ? <p>{rule.description}</p> : null}
+      <p class="muted small">
+        {rule.enabled ? 'Enabled' : 'Disabled'} · when <span class="mono">{rule.trigger.type}</span> fires, runs{' '}
+        {rule.action.ref ? <Link href={`/actions/${encodeURIComponent(rule.action.ref)}`}>{rule.action.ref}</Link> : '?'}
+      </p>
+      {editable ? (
+        <p>
+          <Link href={`/rules/${encodeURIComponent(rule.ref)}/edit`}>Edit as YAML…</Link>
+        </p>
+      ) : null}
+      <details>
+        <summary>Definition</summary>
+        <pre class="mono" data-testid="rule-json">
+          {JSON.stringify({ trigger: rule.trigger, criteria: rule.criteria, action: rule.action }, null, 2)}
+        </pre>
+      </details>
+    </>
   );
 }

@@ -38,11 +38,15 @@ export function WorkflowTasks({ workflow }: { workflow: Execution }) {
   const ref = workflow.action.ref;
   const runner = workflow.action.runner_type ?? 'orquesta';
   const id = workflow.id;
+  // Packrun's own operations shown as st2's workflows (packs.install, packs.uninstall) have no
+  // file to draw: asking for one would only be answered 404.
+  const file = workflow.action.entry_point;
 
   useEffect(() => {
-    let live = true;
     setGraph(undefined);
     setGraphError(undefined);
+    if (!file) return undefined;
+    let live = true;
     api
       .getEntryPoint(ref)
       .then(parseDefinition)
@@ -51,7 +55,7 @@ export function WorkflowTasks({ workflow }: { workflow: Execution }) {
     return () => {
       live = false;
     };
-  }, [api, ref, runner]);
+  }, [api, ref, runner, file]);
 
   useEffect(() => {
     let live = true;
@@ -93,7 +97,9 @@ export function WorkflowTasks({ workflow }: { workflow: Execution }) {
   return (
     <section>
       <h2>Tasks</h2>
-      {graphError ? <ErrorNote error={graphError} /> : graph ? <div class="graph-wrap" tabIndex={0}><TaskGraph graph={graph} runs={runs} /></div> : <Loading what="the workflow" />}
+      {!file ? (
+        <p class="muted">Packrun's own operation: no workflow file to draw. Its stages are the child executions below.</p>
+      ) : graphError ? <ErrorNote error={graphError} /> : graph ? <div class="graph-wrap" tabIndex={0}><TaskGraph graph={graph} runs={runs} /></div> : <Loading what="the workflow" />}
       <h3>Child executions</h3>
       {ordered.length === 0 ? (
         <p class="muted">None yet.</p>
