@@ -30,6 +30,15 @@ export function isCompleted(status: string): boolean {
   return completedStatuses.has(status);
 }
 
+/**
+ * The newer of two states of one execution: the one with the longer status history. A stream
+ * update may arrive before the answer to a read or to a control request (cancel, pause, resume)
+ * made earlier, and an older state must never replace it.
+ */
+export function newerExecution(current: Execution | undefined, next: Execution): Execution {
+  return current !== undefined && current.log.length > next.log.length ? current : next;
+}
+
 /** A parameter's metadata: JSON Schema (draft 4) plus st2's required, default, secret, immutable, position. */
 export interface ParameterSpec {
   type?: string | string[];

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followExecution, type StreamHandle } from '../api/stream.ts';
-import { isCompleted, type Execution } from '../api/types.ts';
+import { isCompleted, newerExecution, type Execution } from '../api/types.ts';
 import { duration, ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { JsonTree } from '../components/json-tree.tsx';
 import { workflowRunners } from '../components/workflow-graph.ts';
@@ -36,7 +36,7 @@ export function ExecutionPage({ id }: { id: string }) {
     setOutput({ stdout: '', stderr: '' });
     setError(undefined);
     const show = (next: Execution): void => {
-      if (live && next.id === id) setExecution(next);
+      if (live && next.id === id) setExecution((current) => newerExecution(current, next));
     };
     api.getExecution(id).then(
       (first) => {
@@ -60,7 +60,8 @@ export function ExecutionPage({ id }: { id: string }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      setExecution(await request());
+      const answered = await request();
+      setExecution((current) => newerExecution(current, answered));
     } catch (caught) {
       setActionError(caught);
     } finally {

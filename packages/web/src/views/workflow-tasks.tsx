@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { openStream } from '../api/stream.ts';
-import type { Execution } from '../api/types.ts';
+import { newerExecution, type Execution } from '../api/types.ts';
 import { ErrorNote, Link, Loading, StatusBadge, Time } from '../components/common.tsx';
 import { TaskGraph, taskNameOf } from '../components/task-graph.tsx';
 import { workflowGraph, WorkflowGraphError, type WorkflowGraph } from '../components/workflow-graph.ts';
@@ -20,8 +20,6 @@ async function parseDefinition(text: string): Promise<unknown> {
   }
 }
 
-/** The newer of two states of one execution: the one with the longer status history (a stream update may arrive before a read answers). */
-const newer = (current: Execution | undefined, next: Execution): Execution => (current !== undefined && current.log.length > next.log.length ? current : next);
 
 /**
  * A workflow's tasks: its graph from the action's workflow file (`GET
@@ -64,7 +62,7 @@ export function WorkflowTasks({ workflow }: { workflow: Execution }) {
       if (!live) return;
       setChildren((current) => {
         const next = new Map(current);
-        for (const child of arrived) if (child.parent === id) next.set(child.id, newer(next.get(child.id), child));
+        for (const child of arrived) if (child.parent === id) next.set(child.id, newerExecution(next.get(child.id), child));
         return next;
       });
     };
