@@ -16,6 +16,13 @@ let stack: BrowserStack;
 let page: Page;
 let watch: PageWatch;
 
+/** A node's top: laid out once the page has read the workflow's children too, so waited for until it has a box. */
+async function top(name: string): Promise<number> {
+  let box: { y: number } | null = null;
+  await expect.poll(async () => (box = await task(name).boundingBox()) !== null, { timeout: 30_000 }).toBe(true);
+  return box!.y;
+}
+
 const task = (name: string, status?: string) => page.locator(`svg.task-graph g[data-task="${name}"]${status === undefined ? '' : `[data-status="${status}"]`}`);
 
 describe.skipIf(!haveChromium || !builtWebUi)('the workflow task graph in a real browser (skipped without /usr/bin/chromium or a built UI: run scripts/setup.sh)', () => {
@@ -119,7 +126,6 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow task graph in a real
     expect(await page.locator('svg.task-graph path.transition-success').count()).toBe(4);
     expect(await page.locator('svg.task-graph path.transition-failure').count()).toBe(1);
     // Rows: prepare above both branches, the branches above the join.
-    const top = async (name: string): Promise<number> => (await task(name).boundingBox())!.y;
     expect(await top('prepare')).toBeLessThan(await top('left'));
     expect(await top('left')).toBe(await top('right'));
     expect(await top('right')).toBeLessThan(await top('merge'));
@@ -184,8 +190,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('the workflow task graph in a real
     expect(await page.locator('svg.task-graph path.transition-success').count()).toBe(1);
     expect(await page.locator('svg.task-graph path.transition-failure').count()).toBe(1);
     // The chain's start is drawn first, in the top row.
-    const first = (await task('first').boundingBox())!.y;
-    expect(first).toBeLessThan((await task('second').boundingBox())!.y);
-    expect((await task('recover').boundingBox())!.y).toBe((await task('second').boundingBox())!.y);
+    expect(await top('first')).toBeLessThan(await top('second'));
+    expect(await top('recover')).toBe(await top('second'));
   });
 });

@@ -73,8 +73,11 @@ export function streamRoutes(
     const passes = subscriberFilter(query);
     const channel = openSse(request, reply);
     let ended = false;
+    // The executions this subscriber was sent an update of, so the catch-up below sends none of them again.
+    const sentUpdates = new Set<string>();
     const deliver = (event: St2StreamEvent): void => {
       if (ended) return;
+      if (event.executionId !== undefined && event.event === 'st2.execution__update') sentUpdates.add(event.executionId);
       const last = query.end_event !== undefined && event.event === query.end_event && event.executionId === query.end_execution_id && event.status !== undefined && isCompleted(event.status);
       if (passes(event)) channel.send(event.event, event.data);
       if (!last) return;
@@ -82,14 +85,20 @@ export function streamRoutes(
       channel.close();
     };
     const detach = feed.subscribe(deliver);
-    // st2's CLI asks for the end of an execution it has just started (st2 pack install): one that
-    // completed before the subscription would never send it, so its final update is sent now.
+    // st2's CLI asks for the end of an execution it has just started (st2 pack install) and shows
+    // its tasks from their updates: what happened before the subscription would never be sent, so
+    // the tasks' current states, then the execution's own if it has completed, are sent now.
     if (query.end_event === 'st2.execution__update' && query.end_execution_id !== undefined) {
       const record = await store.executions.get(query.end_execution_id);
-      if (record !== undefined && isCompleted(record.status)) {
-        const webUiBase = deps.webUiBase();
-        const view = await executionView(store, record, webUiBase === undefined ? {} : { webUiBase });
-        deliver({ event: 'st2.execution__update', data: view, executionId: record.id, actionRef: view.action.ref, status: record.status });
+      if (record !== undefined) {
+        const children = await store.executions.find({ parent: record.id }, { sort: { createdAt: 1, id: 1 }, limit: 1000 });
+        for (const current of [...children, ...(isCompleted(record.status) ? [record] : [])]) {
+          // One sent live meanwhile is newer than what was read.
+          if (sentUpdates.has(current.id)) continue;
+          const webUiBase = deps.webUiBase();
+          const view = await executionView(store, current, webUiBase === undefined ? {} : { webUiBase });
+          deliver({ event: 'st2.execution__update', data: view, executionId: current.id, actionRef: view.action.ref, status: current.status });
+        }
       }
     }
     await channel.closed;
