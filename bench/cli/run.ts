@@ -6,8 +6,9 @@
  * Run: node --import tsx bench/cli/run.ts [iterations, default 15]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+// @ts-expect-error: the bin's helper is plain JavaScript without types.
+import { currentBuild } from '../../packages/cli/bin/current-build.mjs';
 import { printRows, type BenchRow } from '../lib/report.ts';
 import { round, summary } from '../lib/stats.ts';
 
@@ -15,7 +16,8 @@ const iterations = Number(process.argv[2] ?? 15);
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'packages/cli/bin/packrun.mjs');
 
-if (!existsSync(path.join(repo, 'packages/cli/dist/build.json'))) execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { stdio: 'inherit' });
+// A bundle older than a source would send every call to tsx: the figure would be the sources'.
+if (currentBuild() === undefined) execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { stdio: 'inherit' });
 
 interface Subject {
   name: string;
