@@ -84,6 +84,16 @@ async function children(api: Api, id: string): Promise<St2Execution[]> {
   return (await api.call<St2Execution[]>('GET', `/api/v1/executions/${id}/children`)).body;
 }
 
+/** wftest.wait_for_file ended succeeded, each of its two tasks started (running) once and succeeded. */
+async function expectEachTaskRanOnce(api: Api, id: string): Promise<void> {
+  expect((await finished(api, id)).status).toBe('succeeded');
+  const tasks = await children(api, id);
+  expect(tasks.map((task) => [task.action.ref, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
+    ['core.local', 'succeeded', 1],
+    ['core.echo', 'succeeded', 1],
+  ]);
+}
+
 describe('workflows in the distributed deployment', () => {
   it('packrun api on the embedded store steps the workflow; its tasks run on a separate action runner over RabbitMQ', async () => {
     const { api } = await deployment();
@@ -112,13 +122,7 @@ describe('workflows in the distributed deployment', () => {
     const again = startPackrun(['api'], env);
     processes.push(again);
     await again.waitForOutput(/packrun api listening/);
-    const done = await finished(api, started.id);
-    expect(done.status).toBe('succeeded');
-    const tasks = await children(api, started.id);
-    expect(tasks.map((task) => [task.action.ref, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
-      ['core.local', 'succeeded', 1],
-      ['core.echo', 'succeeded', 1],
-    ]);
+    await expectEachTaskRanOnce(api, started.id);
   }, 240_000);
 
   it.skipIf(mongoUrl === undefined)('two workflow-engine processes on MongoDB: the one holding a workflow is SIGKILLed mid-way, the other finishes it, every task once', async () => {
@@ -136,12 +140,6 @@ describe('workflows in the distributed deployment', () => {
     victim.signal('SIGKILL');
     await victim.exited;
     rmSync(tempfile);
-    const done = await finished(api, started.id);
-    expect(done.status).toBe('succeeded');
-    const tasks = await children(api, started.id);
-    expect(tasks.map((task) => [task.action.ref, task.status, task.log.filter((change) => change.status === 'running').length])).toEqual([
-      ['core.local', 'succeeded', 1],
-      ['core.echo', 'succeeded', 1],
-    ]);
+    await expectEachTaskRanOnce(api, started.id);
   }, 240_000);
 });
