@@ -148,5 +148,16 @@ export interface WorkflowDriver<Definition = unknown> {
   readonly runnerType: string;
   /** Throws WorkflowInspectionError. */
   inspect(source: WorkflowSource): Definition;
-  step(definition: Definition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult;
+  /**
+   * One step from `state`. The driver leaves `state` as it found it, copying it before changing
+   * it, unless `options.stateOwned` says the caller handed over a copy of its own (the engine
+   * parses one from the stored text for every attempt): copying a long state costs more than the
+   * rest of a step.
+   */
+  step(definition: Definition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment, options?: StepOptions): StepResult;
+}
+
+export interface StepOptions {
+  /** The driver may change `state` in place: nobody else holds it. */
+  stateOwned?: boolean;
 }

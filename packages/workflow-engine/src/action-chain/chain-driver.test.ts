@@ -125,6 +125,54 @@ describe('action-chain driver', () => {
     expect(canceled.start).toEqual([]);
   });
 
+  it('stores each result once (in its task entry); a task run again counts by its last run, whatever the task names', () => {
+    const loop = inspect(`
+chain:
+  - name: opener
+    ref: core.echo
+    parameters:
+      message: "first"
+    on-success: again
+  - name: again
+    ref: core.echo
+    parameters:
+      message: "{{ __results['opener'].stdout }} {% if again is defined %}{{ again.stdout }}{% else %}none{% endif %}"
+    on-failure: again
+`);
+    const first = start(loop);
+    const second = ended(loop, first, 'succeeded', { stdout: 'p' });
+    expect(second.start[0]?.parameters).toEqual({ message: 'p none' });
+    const third = ended(loop, second, 'failed', { stdout: 'run1' });
+    expect(third.start[0]?.parameters).toEqual({ message: 'p run1' });
+    const fourth = ended(loop, third, 'failed', { stdout: 'run2' });
+    expect(fourth.start[0]?.parameters).toEqual({ message: 'p run2' });
+    const state = fourth.state as Record<string, unknown>;
+    expect(state['results']).toBeUndefined();
+    expect(JSON.stringify(state).split('"run1"').length - 1).toBe(1);
+  });
+
+  it('steps on from a state written before, which kept the results beside the tasks', () => {
+    const definition = inspect(chain);
+    const second = ended(definition, start(definition, { who: 'world' }), 'succeeded', { stdout: 'hello world' });
+    const written = second.state as { tasks: Array<{ name: string; result: Json }> };
+    const before = { ...written, results: Object.fromEntries(written.tasks.map((task) => [task.name, task.result])) } as unknown as Json;
+    const last = ended(definition, { ...second, state: before }, 'succeeded', { stdout: 'done' });
+    expect(last.status).toBe('succeeded');
+    expect(last.result).toMatchObject({ tasks: [expect.objectContaining({ name: 'one' }), expect.objectContaining({ name: 'two' })], published: { said: 'hello world' } });
+    expect((last.state as Record<string, unknown>)['results']).toBeUndefined();
+  });
+
+  it('leaves the state it is given as it was unless told the state is its own', () => {
+    const definition = inspect(chain);
+    const first = start(definition, { who: 'w' });
+    const kept = JSON.stringify(first.state);
+    ended(definition, first, 'succeeded', { stdout: 'hello w' });
+    expect(JSON.stringify(first.state)).toBe(kept);
+    const owned = JSON.parse(kept) as Json;
+    const next = actionChainDriver.step(definition, owned, { kind: 'child-ended', requestId: 'one:1', status: 'succeeded', result: { stdout: 'x' } }, env(), { stateOwned: true });
+    expect(next.state).toBe(owned);
+  });
+
   it('ignores an end it is not waiting for (a replayed or stray event)', () => {
     const definition = inspect(chain);
     const first = start(definition, { who: 'w' });

@@ -1,6 +1,7 @@
 import { datastoreSnapshotFrom, isCompleted, PackrunError, renderValue, type ExecutionStatus } from '@packrun/core';
 import { childExecutionId } from '../child-id.ts';
 import type { ChildRequest, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowStatus } from '../driver.ts';
+import { clone } from '../clone-json.ts';
 import { inspectChain, type ChainDefinition, type ChainNode } from './chain-definition.ts';
 
 /** One entry of the chain's result `tasks`, as StackStorm's runner formats it (_format_action_exec_result). */
@@ -12,6 +13,19 @@ interface TaskEntry {
   workflow: null;
   created_at: string;
   updated_at: string;
+  state: string;
+  result: Json;
+}
+
+/**
+ * A task that ended, as the state keeps it: the rest of its TaskEntry (its execution's id, twice,
+ * its name, twice) follows from these, and the state is written whole at every step.
+ */
+interface EndedTask {
+  name: string;
+  requestId: string;
+  createdAt: string;
+  updatedAt: string;
   state: string;
   result: Json;
 }
@@ -28,9 +42,17 @@ interface ChainState {
   config?: Record<string, Json>;
   vars: Record<string, Json>;
   published: Record<string, Json>;
-  /** Each finished task's result by task name (`{{ c1.stdout }}`, `__results`). */
-  results: Record<string, Json>;
-  tasks: TaskEntry[];
+  /**
+   * Each finished task's result by task name, as states written before kept it beside `tasks`:
+   * dropped when read (resultsOf gives the same from `tasks`), since writing every result twice
+   * doubled what each step stores.
+   */
+  results?: Record<string, Json>;
+  /**
+   * The tasks that ended, in order; their results by name are resultsOf(state). States written
+   * before kept each as the TaskEntry the result shows; an EndedTask holds only what differs.
+   */
+  tasks: Array<EndedTask | TaskEntry>;
   /** The task running now. */
   current?: { name: string; requestId: string; createdAt: string };
   /** The node to run when a paused chain resumes. */
@@ -74,12 +96,13 @@ function message(error: unknown): string {
 export const actionChainDriver: WorkflowDriver<ChainDefinition> = {
   runnerType: 'action-chain',
   inspect: inspectChain,
-  step(definition, stored, event, env) {
+  step(definition, stored, event, env, options) {
     if (event.kind === 'start') return start(definition, event, env);
     if (stored === undefined || stored === null) {
       throw new PackrunError('WORKFLOW_STATE_MISSING', `chain ${definition.file} got "${event.kind}" before it started`, { userError: false });
     }
-    const state = structuredClone(stored) as unknown as ChainState;
+    const state = (options?.stateOwned ? stored : clone(stored)) as unknown as ChainState;
+    delete state.results;
     switch (event.kind) {
       case 'child-ended':
         return childEnded(definition, state, event, env);
@@ -133,7 +156,6 @@ function start(definition: ChainDefinition, event: Extract<WorkflowEvent, { kind
     config: event.config ?? {},
     vars: {},
     published: {},
-    results: {},
     tasks: [],
     outcome: 'failed',
     started: 0,
@@ -183,15 +205,40 @@ function runNode(definition: ChainDefinition, state: ChainState, name: string, e
 
 /** What a task's parameter templates see (StackStorm's _resolve_params). */
 function parameterContext(state: ChainState): Record<string, unknown> {
+  const results = resultsOf(state);
   return {
     ...state.input,
-    ...state.results,
+    ...results,
     ...state.vars,
-    __results: state.results,
+    __results: results,
     action_context: { parent: state.parentContext },
     // StackStorm's get_config(pack, user) of the workflow's pack: only task parameters see it.
     config_context: state.config ?? {},
   };
+}
+
+/** A task as the chain's result lists it. */
+function taskEntry(state: ChainState, task: EndedTask | TaskEntry): TaskEntry {
+  if (!('requestId' in task)) return task;
+  const executionId = childExecutionId(state.workflowId, task.requestId);
+  return {
+    id: task.name,
+    name: task.name,
+    execution_id: executionId,
+    liveaction_id: executionId,
+    workflow: null,
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+    state: task.state,
+    result: task.result,
+  };
+}
+
+/** Each ended task's result by its name: a task run again (a loop in the chain) counts by its last run. */
+function resultsOf(state: ChainState): Record<string, Json> {
+  const results: Record<string, Json> = {};
+  for (const task of state.tasks) Object.defineProperty(results, task.name, { value: task.result, enumerable: true, writable: true, configurable: true });
+  return results;
 }
 
 /** `context.chain` of a child: the node's fields under StackStorm's attribute names. */
@@ -217,30 +264,18 @@ function childEnded(definition: ChainDefinition, state: ChainState, event: Extra
   if (!isCompleted(event.status)) return unchanged(state);
   const node = definition.nodes.find((candidate) => candidate.name === current.name);
   delete state.current;
-  const childId = childExecutionId(state.workflowId, current.requestId);
-  const entry: TaskEntry = {
-    id: current.name,
-    name: current.name,
-    execution_id: childId,
-    liveaction_id: childId,
-    workflow: null,
-    created_at: current.createdAt,
-    updated_at: iso(env.now),
-    state: event.status,
-    result: event.result,
-  };
-  state.results[current.name] = event.result;
+  const entry: EndedTask = { name: current.name, requestId: current.requestId, createdAt: current.createdAt, updatedAt: iso(env.now), state: event.status, result: event.result };
   let succeeded = event.status === 'succeeded';
   if (succeeded && node?.publish) {
     try {
-      const context = { ...state.input, [current.name]: event.result, ...state.results, ...state.vars, __results: state.results };
+      const results = { ...resultsOf(state), [current.name]: event.result };
+      const context = { ...state.input, ...results, ...state.vars, __results: results };
       const published = render(node.publish, env, context, `publish of task "${current.name}" in ${definition.file}`);
       Object.assign(state.vars, published);
       if (state.displayPublished) Object.assign(state.published, published);
     } catch (error) {
       if (isKeyValueNeeded(error)) throw error;
       const failure = { error: `Failed running task "${current.name}". ${message(error)}`, traceback: '' };
-      state.results[current.name] = failure;
       entry.state = 'failed';
       entry.result = failure;
       succeeded = false;
@@ -261,7 +296,7 @@ function childEnded(definition: ChainDefinition, state: ChainState, event: Extra
 }
 
 function finish(state: ChainState, status: 'succeeded' | 'failed' | 'canceled' = state.outcome): StepResult {
-  const final: Record<string, Json> = { tasks: state.tasks as unknown as Json };
+  const final: Record<string, Json> = { tasks: state.tasks.map((task) => taskEntry(state, task)) as unknown as Json };
   if (state.displayPublished) final['published'] = state.published;
   if (state.error) Object.assign(final, state.error);
   const outcome = state.error ? 'failed' : status;

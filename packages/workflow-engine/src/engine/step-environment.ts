@@ -13,7 +13,8 @@ const maxKeyRounds = 64;
 export async function runStep(options: {
   driver: WorkflowDriver;
   definition: unknown;
-  state: Json | undefined;
+  /** The driver's state as stored (JSON text): parsed afresh for every attempt, each copy the driver's own. */
+  stateText: string | undefined;
   event: WorkflowEvent;
   now: number;
   kv: KeyValueLookup;
@@ -40,7 +41,8 @@ export async function runStep(options: {
   };
   for (let round = 0; round < maxKeyRounds; round += 1) {
     try {
-      return options.driver.step(options.definition, options.state, options.event, env);
+      const state = options.stateText === undefined ? undefined : (JSON.parse(options.stateText) as Json);
+      return options.driver.step(options.definition, state, options.event, env, { stateOwned: true });
     } catch (error) {
       if (error instanceof ItemsNeeded) {
         lists.set(error.list, await options.items(error.list));

@@ -51,21 +51,35 @@ const maxCachedDefinitions = 1000;
  */
 export async function advanceWorkflow(options: WorkflowStepsOptions, id: string): Promise<void> {
   const now = options.now ?? Date.now;
+  // The record as this process last wrote it: a compare-and-set that succeeded returns what the
+  // store holds, so reading it again would only cost a parse of the workflow's whole state. A
+  // request that changes it meanwhile (pause, cancel) wakes this workflow again once this ends.
+  let written: WorkflowRecord | undefined;
   for (let round = 0; round < 10_000; round += 1) {
     const workflow = await options.store.executions.get(id);
     // A wake-up for an execution no workflow runner runs is not the engine's: the parent of the
     // API's built-in pack operations, whose stages are child executions, is woken when one ends.
     if (!workflow || (workflow.runnerType !== undefined && !isWorkflowRunner(workflow.runnerType))) return;
-    let record = await options.store.workflows.get(id);
+    const record = written ?? (await options.store.workflows.get(id));
+    written = undefined;
     if (!record) {
       if (isCompleted(workflow.status)) return;
       const begun = await beginWorkflow(options, workflow);
       if (!begun) return;
       continue;
     }
-    if (record.outbox) {
+    if (record.outbox && !carriedOut(record)) {
       await carryOutOutbox(options, record, workflow, record.outbox);
-      await options.store.workflows.update({ id, 'outbox.id': record.outbox.id }, { unset: ['outbox'] });
+      if (onlyStarts(record.outbox)) {
+        // Left in the record for the next step's write to replace: carrying it out again starts
+        // nothing (each child's id comes from its request), and clearing it here would cost a
+        // second write of the whole state on every step.
+        rememberCarriedOut(record);
+        written = record;
+      } else {
+        // Cancel, pause and resume go once: carried out again later they could undo a later request.
+        await options.store.workflows.update({ id, 'outbox.id': record.outbox.id }, { unset: ['outbox'] });
+      }
       continue;
     }
     if (record.phase === 'closed') return;
@@ -78,8 +92,26 @@ export async function advanceWorkflow(options: WorkflowStepsOptions, id: string)
       await mirrorStatus(options, record, workflow);
       return;
     }
-    record = await applyEvent(options, record, workflow, next, now());
+    written = await applyEvent(options, record, workflow, next, now());
   }
+}
+
+/** Outboxes of start requests this process carried out and left in their records, by workflow id. */
+const carriedOutboxes = new Map<string, string>();
+
+function carriedOut(record: WorkflowRecord): boolean {
+  return record.outbox !== undefined && carriedOutboxes.get(record.id) === record.outbox.id;
+}
+
+function rememberCarriedOut(record: WorkflowRecord): void {
+  if (!record.outbox) return;
+  carriedOutboxes.delete(record.id);
+  if (carriedOutboxes.size >= maxCachedDefinitions) carriedOutboxes.delete(carriedOutboxes.keys().next().value as string);
+  carriedOutboxes.set(record.id, record.outbox.id);
+}
+
+function onlyStarts(outbox: WorkflowOutbox): boolean {
+  return outbox.cancel.length + outbox.pause.length + outbox.resume.length === 0;
 }
 
 type PendingEvent = { event: WorkflowEvent; consumed: Partial<WorkflowRecord> };
@@ -187,7 +219,7 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
     const step = await runStep({
       driver,
       definition,
-      state: rerun?.state,
+      stateText: rerun?.state,
       event: rerun ? { kind: 'rerun', tasks: current.rerunTasks ?? [], ...(current.rerunReset === undefined ? {} : { reset: current.rerunReset }) } : { kind: 'start', input: loaded.input, context, config: loaded.config },
       now: at,
       kv: workflowKeyValues(options.keyValues, current.user, loaded.source.pack),
@@ -218,7 +250,7 @@ async function beginWorkflow(options: WorkflowStepsOptions, workflow: ExecutionR
  * What a re-run from some tasks starts from: the original workflow's file and final state (the
  * driver's rerun event then runs the tasks again, keeping what the others did).
  */
-async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRecord): Promise<{ source: WorkflowRecord['source']; state: Json }> {
+async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRecord): Promise<{ source: WorkflowRecord['source']; state: string }> {
   const original = await options.store.workflows.get(execution.rerunOf ?? '');
   if (!original || !finalStatuses.has(original.status as WorkflowStatus) || original.action !== execution.action) {
     throw new PackrunError('WORKFLOW_RERUN_INVALID', `workflow execution "${execution.rerunOf}" has no finished state of ${execution.action} to re-run from`, {
@@ -226,7 +258,7 @@ async function rerunSource(options: WorkflowStepsOptions, execution: ExecutionRe
       details: { execution: execution.id, rerunOf: execution.rerunOf },
     });
   }
-  return { source: original.source, state: driverStateOf(original) ?? null };
+  return { source: original.source, state: stateTextOf(original) ?? 'null' };
 }
 
 /**
@@ -283,10 +315,15 @@ async function copyItems(options: WorkflowStepsOptions, from: string, to: string
   }
 }
 
-/** The driver's state of a workflow record: JSON text, or (records written before) the value itself. */
+/** The driver's state of a workflow record as JSON text (records written before kept the value itself). */
+function stateTextOf(record: WorkflowRecord): string | undefined {
+  if (typeof record.state === 'string') return record.state;
+  return record.state === undefined ? undefined : JSON.stringify(record.state);
+}
+
 function driverStateOf(record: WorkflowRecord): Json | undefined {
-  if (typeof record.state === 'string') return JSON.parse(record.state) as Json;
-  return record.state as Json | undefined;
+  const text = stateTextOf(record);
+  return text === undefined ? undefined : (JSON.parse(text) as Json);
 }
 
 /** The fields a step changes: its state, status, result, the children it starts and the outbox of its effects. */
@@ -310,14 +347,14 @@ function stepFields(record: WorkflowRecord, step: StepResult, consumed: Partial<
   return fields;
 }
 
-async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord, workflow: ExecutionRecord, pending: PendingEvent, at: number): Promise<WorkflowRecord> {
+async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord, workflow: ExecutionRecord, pending: PendingEvent, at: number): Promise<WorkflowRecord | undefined> {
   let step: StepResult;
   try {
     const driver = workflowDriver(record.runnerType, record.action);
     step = await runStep({
       driver,
       definition: definitionOf(record, driver),
-      state: driverStateOf(record),
+      stateText: stateTextOf(record),
       event: pending.event,
       now: at,
       kv: workflowKeyValues(options.keyValues, record.user, record.source.pack),
@@ -337,8 +374,8 @@ async function applyEvent(options: WorkflowStepsOptions, record: WorkflowRecord,
   const unset: Array<'outbox' | 'nextTimerAt'> = [];
   if (fields.outbox === undefined) unset.push('outbox');
   if (fields.nextTimerAt === undefined) unset.push('nextTimerAt');
-  const updated = await options.store.workflows.updateOne({ id: record.id, version: record.version }, { set: fields, ...(unset.length > 0 ? { unset } : {}) });
-  return updated ?? record;
+  // Undefined when another engine stepped it first: the next round reads what that one wrote.
+  return options.store.workflows.updateOne({ id: record.id, version: record.version }, { set: fields, ...(unset.length > 0 ? { unset } : {}) });
 }
 
 const statusOfDriver: Record<WorkflowStatus, ExecutionStatus> = {
@@ -370,8 +407,9 @@ async function closeWorkflow(options: WorkflowStepsOptions, record: WorkflowReco
   const result = (record.result ?? {}) as Record<string, unknown>;
   if (!isCompleted(workflow.status)) await endExecution(options, workflow, status, result);
   // Timers a finished workflow left are dropped, so the timer poll never meets it again.
-  await options.store.workflows.update({ id: record.id }, { set: { phase: 'closed', timers: [], updatedAt: nowIso() }, unset: ['nextTimerAt'] });
+  await options.store.workflows.update({ id: record.id }, { set: { phase: 'closed', timers: [], updatedAt: nowIso() }, unset: ['nextTimerAt', 'outbox'] });
   definitions.delete(record.id);
+  carriedOutboxes.delete(record.id);
 }
 
 /** Writes a workflow execution's final status and result, as the ledger does for an action's. */

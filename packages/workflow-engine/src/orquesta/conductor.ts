@@ -1,5 +1,6 @@
 import { KeyValueNeeded, type Json } from '../driver.ts';
-import { clone, entryKey, isDict, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
+import { clone } from '../clone-json.ts';
+import { entryKey, isDict, maxContextList, mergeInto, transitionId, truthy, type ConductorState, type ErrorEntry, type NextTask, type RetryState, type StagedTask, type TaskEntry, type TaskEvent, type Vars } from './state.ts';
 import { ExpressionFailure, type Expressions } from './expressions.ts';
 import type { EvaluationScope } from './functions.ts';
 import type { Transition, WorkflowGraph } from './graph.ts';

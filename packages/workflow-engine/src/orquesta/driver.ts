@@ -1,9 +1,10 @@
-import type { ChildRequest, ItemRecord, Json, StepEnvironment, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
+import type { ChildRequest, ItemRecord, Json, StepEnvironment, StepOptions, StepResult, WorkflowDriver, WorkflowEvent, WorkflowSource, WorkflowStatus } from '../driver.ts';
 import { WorkflowInspectionError } from '../driver.ts';
 import { childExecutionId } from '../child-id.ts';
 import { Conductor } from './conductor.ts';
 import { itemsFromList } from './item-statuses.ts';
-import { clone, entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
+import { clone } from '../clone-json.ts';
+import { entryKey, isDict, type ConductorState, type NextTask } from './state.ts';
 import { Expressions } from './expressions.ts';
 import { WorkflowGraph } from './graph.ts';
 import { inspectWorkflow } from './inspect.ts';
@@ -304,15 +305,15 @@ class OrquestaDriver implements WorkflowDriver<OrquestaDefinition> {
     return { graph };
   }
 
-  step(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult {
-    return this.expressions.withStepBudget(() => this.takeStep(definition, state, event, env));
+  step(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment, options?: StepOptions): StepResult {
+    return this.expressions.withStepBudget(() => this.takeStep(definition, state, event, env, options?.stateOwned === true));
   }
 
-  private takeStep(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment): StepResult {
+  private takeStep(definition: OrquestaDefinition, state: Json | undefined, event: WorkflowEvent, env: StepEnvironment, stateOwned: boolean): StepResult {
     const current: DriverState =
       state === undefined || state === null
         ? { conductor: Conductor.initialState(), requests: {}, held: {}, runs: {}, itemLists: {} }
-        : (clone(state) as unknown as DriverState);
+        : ((stateOwned ? state : clone(state)) as unknown as DriverState);
     current.itemLists ??= {};
     const step = new Step(definition, current, env, this.expressions);
     const conductor = step.conductor;
