@@ -123,7 +123,7 @@ export function assertPackCodeRoute(caller: ApiCaller, method: string, url: stri
   if (!caller.packCode || allowedRoutes[caller.packCode.kind].has(route) || (caller.packCode.readsAnyExecution && executionReaderRoutes.has(route))) return;
   throw new PackrunError('TOKEN_SCOPE_FORBIDDEN', `the token of ${caller.packCode.kind} ${caller.packCode.id} (pack ${caller.packCode.pack}) may not call ${method} ${url}`, {
     hint: caller.packCode.kind === 'action'
-      ? 'a token given to an action reaches its pack\'s datastore keys, the actions, and the executions it starts; anything else needs an API key'
+      ? 'a token given to an action reaches its pack\'s datastore keys, the actions, and the executions it starts (other executions, read only, with the operator\'s PACKRUN_ACTION_API_EXECUTION_READERS); anything else needs an API key'
       : 'a token given to a sensor reaches its pack\'s datastore keys and dispatches its pack\'s triggers; anything else needs an API key',
     details: { pack: caller.packCode.pack, route: `${method} ${url}` },
   });
