@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionRecord } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { repoRoot } from '../runner/fixtures.ts';
 import { apiProbePackDir, packCodeApiFixture, resultOf, type PackCodeApiFixture } from '../st2client/pack-code-api-fixture.ts';
@@ -10,8 +11,9 @@ import { apiProbePackDir, packCodeApiFixture, resultOf, type PackCodeApiFixture 
  * log_via_syslog chain around it, inside a real `packrun up` with every sandbox layer. Both read
  * an execution they did not start (the one a rule names) through st2client with the job's token:
  * the operator lists the pack in PACKRUN_ACTION_API_EXECUTION_READERS as well as in
- * PACKRUN_ACTION_API_PACKS, and the executions run as the CLI key's user, a system_admin, who
- * reads every execution. What the grant still refuses is test/security/pack-code-execution-reader.test.ts.
+ * PACKRUN_ACTION_API_PACKS, and the executions run as a user who reads every execution: the CLI
+ * key's (a system_admin), or for the pack's own rule `packrun`, once the operator gives it an
+ * observer key. What the grant still refuses is test/security/pack-code-execution-reader.test.ts.
  */
 const syslogPackDir = path.join(repoRoot, 'test/fixtures/exchange/syslog_client');
 let fixture: PackCodeApiFixture | undefined;
@@ -80,5 +82,40 @@ describe.runIf(process.getuid?.() === 0)('syslog_client reading another executio
     expect(record.status, JSON.stringify(record.result)).toBe('succeeded');
     await retryUntil(async () => received.join('').includes(`execution: ${other.id}`), { what: 'the formatted execution over syslog', withinMs: 30_000 });
     expect(received.join('')).toContain('Action apiprobe.probe completed.');
+  });
+
+  it("the pack's own rule (write_log, on a notify route) logs an execution once the user rules run as may read it", async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    /** The log_via_syslog the rule started for a probe run with a `syslog` notify route, once it ended. */
+    async function loggedBy(): Promise<{ probe: string; log: ExecutionRecord }> {
+      const probe = await fixture!.api.call<ExecutionRecord>('POST', '/api/v1/executions', {
+        action: 'apiprobe.probe',
+        parameters: { case: 'hold', seconds: 0 },
+        notify: { 'on-complete': { routes: ['syslog'] } },
+      });
+      expect(probe.status, JSON.stringify(probe.body)).toBe(201);
+      let log: ExecutionRecord | undefined;
+      await retryUntil(
+        async () => {
+          const listed = await fixture!.api.call<ExecutionRecord[]>('GET', '/api/v1/executions?action=syslog_client.log_via_syslog&limit=20');
+          log = listed.body.find((item) => item.parameters['execution_id'] === probe.body.id);
+          return log !== undefined;
+        },
+        { what: 'the rule to start log_via_syslog', withinMs: 60_000 },
+      );
+      expect(log!.context['user']).toBe('packrun');
+      return { probe: probe.body.id, log: await fixture!.waitFor(log!.id) };
+    }
+    // `packrun` holds no key: its pack code reads no execution it did not start.
+    const refused = await loggedBy();
+    // The API answered 404, as for an id that does not exist: st2client gives None, the pack fails on it.
+    expect(refused.log.status).toBe('failed');
+    expect(JSON.stringify(refused.log.result)).toContain("TypeError: 'NoneType' object is not subscriptable");
+    expect(received.join('')).not.toContain(`execution: ${refused.probe}`);
+    const key = await fixture!.api.call('POST', '/api/v1/apikeys', { user: 'packrun', role: 'observer' });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    const logged = await loggedBy();
+    expect(logged.log.status, JSON.stringify(logged.log.result)).toBe('succeeded');
+    await retryUntil(async () => received.join('').includes(`execution: ${logged.probe}`), { what: 'the rule\'s syslog line', withinMs: 30_000 });
   });
 });
