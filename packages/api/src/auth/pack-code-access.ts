@@ -47,6 +47,7 @@ const allowedRoutes: Readonly<Record<PackCodeTokenScope['kind'], ReadonlySet<str
   ]),
   sensor: new Set([...datastoreRoutes, 'POST /api/v1/webhooks/st2']),
 };
+
 /** What PACKRUN_ACTION_API_EXECUTION_READERS adds to an action's routes: reading, never cancel, re-run, pause or delete. */
 const executionReaderRoutes: ReadonlySet<string> = new Set(['GET /api/v1/executions']);
 
