@@ -80,7 +80,11 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   registerCors(app, deps.config.apiCorsOrigins);
   acceptPythonBooleans(app);
   // First: every route registered after this must declare its access.
-  registerAuthorization(app, deps.store, { required: deps.requireApiKey, datastoreSystemWriters: deps.config.datastoreSystemWriters });
+  registerAuthorization(app, deps.store, {
+    required: deps.requireApiKey,
+    datastoreSystemWriters: deps.config.datastoreSystemWriters,
+    executionReaders: deps.config.actionApiExecutionReaders,
+  });
   await registerOpenApi(app);
   healthRoutes(app, deps);
   versionRoute(app, { version: deps.version });

@@ -4,7 +4,7 @@ import { findEnabledKey, roleOf } from './api-key-records.ts';
 import { findLiveToken, resolveToken } from './auth-tokens.ts';
 import { callerOf, roleForbidden, unauthenticatedCaller, type ApiCaller } from './caller.ts';
 import { basicCredentials, dropCredentialParameters, presentedCredential, type PresentedCredential } from './credentials.ts';
-import { assertPackCodeRoute, packCodeCaller } from './pack-code-access.ts';
+import { assertPackCodeRoute, packCodeCaller, type PackCodeGrants } from './pack-code-access.ts';
 import { roleHolds } from './roles.ts';
 
 declare module 'fastify' {
@@ -55,10 +55,10 @@ function undeclared(method: string, url: string): PackrunError {
 }
 
 /** The caller a credential stands for: an enabled API key's, or a live token's key's. */
-async function authenticate(store: Store, credential: PresentedCredential, systemWriters: readonly string[]): Promise<ApiCaller> {
+async function authenticate(store: Store, credential: PresentedCredential, grants: PackCodeGrants): Promise<ApiCaller> {
   if (credential.kind === 'token') {
     const live = await findLiveToken(store, credential.value);
-    if (live.execution) return packCodeCaller(store, live, credential.location, systemWriters);
+    if (live.execution) return packCodeCaller(store, live, credential.location, grants);
     const { record, key } = await resolveToken(store, credential.value);
     return callerOf({ user: key.user, role: roleOf(key), keyId: key.id, credential: { kind: 'token', location: credential.location, expiresAt: record.expiresAt } });
   }
@@ -104,6 +104,8 @@ export function registerAuthorization(
     required: boolean;
     /** PACKRUN_DATASTORE_SYSTEM_WRITERS: what pack code calling with its token may write (pack-code-access.ts). */
     datastoreSystemWriters?: readonly string[];
+    /** PACKRUN_ACTION_API_EXECUTION_READERS: which packs' action tokens read executions beyond their own (pack-code-access.ts). */
+    executionReaders?: readonly string[];
   },
 ): void {
   const routes: DeclaredRoute[] = [];
@@ -136,7 +138,7 @@ export function registerAuthorization(
       return;
     }
     if (credential === undefined) throw missingCredential(request, routeFlags, tokenPresented);
-    const caller = await authenticate(store, credential, options.datastoreSystemWriters ?? []);
+    const caller = await authenticate(store, credential, { systemWriters: options.datastoreSystemWriters ?? [], executionReaders: options.executionReaders ?? [] });
     assertPackCodeRoute(caller, request.method, request.routeOptions.url ?? '');
     if (!roleHolds(caller.role, access)) {
       throw roleForbidden(caller, `call ${request.method} ${request.routeOptions.url ?? ''}`, `permission "${access}"`, access);

@@ -32,6 +32,8 @@ export interface ApiCaller {
   packCode?: PackCodeTokenScope & {
     /** The operator lets this pack write system keys outside its own (PACKRUN_DATASTORE_SYSTEM_WRITERS). */
     mayWriteSystem: boolean;
+    /** The operator lets this pack read executions (PACKRUN_ACTION_API_EXECUTION_READERS) and its user reads every one. */
+    readsAnyExecution: boolean;
   };
 }
 

@@ -4,13 +4,16 @@ import {
   keyReadRefusal,
   keyWriteRefusal,
   localKeyOwner,
+  packGetsApi,
   type AuthTokenRecord,
   type ExecutionRecord,
   type PackCodeTokenScope,
   type Store,
 } from '@packrun/core';
+import { roleOf } from './api-key-records.ts';
 import { callerOf, type ApiCaller } from './caller.ts';
 import type { CredentialLocation } from './credentials.ts';
+import { roleHolds } from './roles.ts';
 
 /**
  * What a token minted for pack code (ST2_ACTION_AUTH_TOKEN, ST2_AUTH_TOKEN; pack-code-tokens.ts in
@@ -23,6 +26,9 @@ import type { CredentialLocation } from './credentials.ts';
  * are linked to it (`context.started_by_execution`), and reads those, itself and what it descends
  * from (its workflows, the execution that started it). A sensor's also
  * dispatches triggers through st2's webhook, only its own pack's (as its sensor_service.dispatch).
+ * An action of a pack the operator names in PACKRUN_ACTION_API_EXECUTION_READERS also reads and
+ * lists any execution, while its user could (StackStorm's syslog_client reads the execution a
+ * rule names; there an action's token is its user's).
  *
  * Every other route (API keys, packs, rules, other executions, tokens) is refused, whatever role
  * the token's user holds: the allow-lists below are matched on the route fastify chose, never on
@@ -41,6 +47,9 @@ const allowedRoutes: Readonly<Record<PackCodeTokenScope['kind'], ReadonlySet<str
   ]),
   sensor: new Set([...datastoreRoutes, 'POST /api/v1/webhooks/st2']),
 };
+
+/** What PACKRUN_ACTION_API_EXECUTION_READERS adds to an action's routes: reading, never cancel, re-run, pause or delete. */
+const executionReaderRoutes: ReadonlySet<string> = new Set(['GET /api/v1/executions']);
 
 /** Where the link from an execution started with a pack-code token to the execution that started it is kept. */
 export const startedByField = 'started_by_execution';
@@ -73,26 +82,49 @@ export async function assertPackCodeTokenLive(store: Store, record: AuthTokenRec
   }
 }
 
+/** What the operator grants some packs' code beyond its scope (PACKRUN_DATASTORE_SYSTEM_WRITERS, PACKRUN_ACTION_API_EXECUTION_READERS). */
+export interface PackCodeGrants {
+  systemWriters: readonly string[];
+  executionReaders: readonly string[];
+}
+
+/**
+ * Whether `user` could read every execution through the role of one of their enabled API keys
+ * (observer and up), asked at each request so that disabling the key withdraws what pack code
+ * borrowed from it. A runner key's sight (its runners' executions) is not lent: it is bound to
+ * that key's runners, not to the user.
+ */
+async function userReadsEveryExecution(store: Store, user: string): Promise<boolean> {
+  const keys = await store.apiKeys.find({ user, enabled: true });
+  return keys.some((key) => roleHolds(roleOf(key), 'read'));
+}
+
 /** The caller a live pack-code token stands for, or TOKEN_EXPIRED when its execution is over. */
 export async function packCodeCaller(
   store: Store,
   record: AuthTokenRecord,
   location: CredentialLocation,
-  systemWriters: readonly string[],
+  grants: PackCodeGrants,
 ): Promise<ApiCaller> {
   const scope = record.execution as PackCodeTokenScope;
   await assertPackCodeTokenLive(store, record);
   const caller = callerOf({ user: record.user, role: 'operator', credential: { kind: 'token', location, expiresAt: record.expiresAt } });
+  const readsAnyExecution = scope.kind === 'action' && packGetsApi(grants.executionReaders, scope.pack) && (await userReadsEveryExecution(store, record.user));
   // What the action's own datastore channel may decrypt; which names, packKeyRefusal decides.
-  return { ...caller, mayDecrypt: { system: true, user: true }, packCode: { ...scope, mayWriteSystem: systemWriters.includes(scope.pack) } };
+  return {
+    ...caller,
+    mayDecrypt: { system: true, user: true },
+    packCode: { ...scope, mayWriteSystem: grants.systemWriters.includes(scope.pack), readsAnyExecution },
+  };
 }
 
 /** 403 for a route outside what pack code may call. */
 export function assertPackCodeRoute(caller: ApiCaller, method: string, url: string): void {
-  if (!caller.packCode || allowedRoutes[caller.packCode.kind].has(`${method} ${url}`)) return;
+  const route = `${method} ${url}`;
+  if (!caller.packCode || allowedRoutes[caller.packCode.kind].has(route) || (caller.packCode.readsAnyExecution && executionReaderRoutes.has(route))) return;
   throw new PackrunError('TOKEN_SCOPE_FORBIDDEN', `the token of ${caller.packCode.kind} ${caller.packCode.id} (pack ${caller.packCode.pack}) may not call ${method} ${url}`, {
     hint: caller.packCode.kind === 'action'
-      ? 'a token given to an action reaches its pack\'s datastore keys, the actions, and the executions it starts; anything else needs an API key'
+      ? 'a token given to an action reaches its pack\'s datastore keys, the actions, and the executions it starts (other executions, read only, with the operator\'s PACKRUN_ACTION_API_EXECUTION_READERS); anything else needs an API key'
       : 'a token given to a sensor reaches its pack\'s datastore keys and dispatches its pack\'s triggers; anything else needs an API key',
     details: { pack: caller.packCode.pack, route: `${method} ${url}` },
   });
@@ -151,7 +183,8 @@ async function descendsFrom(lookup: (id: string) => Promise<ExecutionRecord | un
  * Whether `caller`, pack code, may read `execution`: its own, one it (or one of those) started,
  * or one its own descends from: the workflows it is a task of and the execution that started it
  * (StackStorm's jinja.render_file reads its workflow's execution with include_execution). Never a
- * sibling, another task's, or anything else of the user's.
+ * sibling, another task's, or anything else of the user's, unless the operator made its pack an
+ * execution reader and its user reads every execution anyway.
  */
 export async function packCodeMayRead(
   lookup: (id: string) => Promise<ExecutionRecord | undefined>,
@@ -159,7 +192,7 @@ export async function packCodeMayRead(
   execution: ExecutionRecord,
 ): Promise<boolean> {
   const scope = caller.packCode;
-  if (!scope) return true;
+  if (!scope || scope.readsAnyExecution) return true;
   const startedByOf = (record: ExecutionRecord): string | undefined => {
     const startedBy: unknown = record.context?.[startedByField];
     return typeof startedBy === 'string' ? startedBy : undefined;

@@ -1,4 +1,4 @@
-import { actionApiRoute, type ActionApiRoute, type Logger, type PackrunConfig } from '@packrun/core';
+import { actionApiRoute, packGetsApi, type ActionApiRoute, type Logger, type PackrunConfig } from '@packrun/core';
 
 /**
  * How the jobs of the packs in PACKRUN_ACTION_API_PACKS reach StackStorm's API at `apiUrl`, or
@@ -7,6 +7,11 @@ import { actionApiRoute, type ActionApiRoute, type Logger, type PackrunConfig } 
  * that to pack code.
  */
 export async function packCodeApiRoute(config: PackrunConfig, apiUrl: string | undefined, logger: Logger): Promise<ActionApiRoute | undefined> {
+  // A reader's grant rides on the token PACKRUN_ACTION_API_PACKS gives; without one it grants nothing.
+  const tokenless = config.actionApiExecutionReaders.filter((pack) => pack !== '*' && !packGetsApi(config.actionApiPacks, pack));
+  if (tokenless.length > 0) {
+    logger.warn({ packs: tokenless }, 'PACKRUN_ACTION_API_EXECUTION_READERS names packs not in PACKRUN_ACTION_API_PACKS: their code gets no API token, so they read no execution');
+  }
   if (config.actionApiPacks.length === 0 || apiUrl === undefined) return undefined;
   if (!config.apiAuth) {
     logger.warn({ packs: config.actionApiPacks }, 'PACKRUN_ACTION_API_PACKS ignored: the API takes callers without a key (PACKRUN_API_AUTH=false)');

@@ -26,7 +26,7 @@ export async function actionApiRoute(apiUrl: string): Promise<ActionApiRoute> {
   return { base: `${url.protocol}//${net.isIPv6(host) ? '[::1]' : '127.0.0.1'}:${port}`, hostPorts: [port] };
 }
 
-/** Whether the operator gave `pack`'s code the API (PACKRUN_ACTION_API_PACKS). */
+/** Whether `pack` is in a list of packs the operator gave (comma-separated refs or `*`): PACKRUN_ACTION_API_PACKS, PACKRUN_ACTION_API_EXECUTION_READERS. */
 export function packGetsApi(packs: readonly string[], pack: string): boolean {
   return packs.includes('*') || packs.includes(pack);
 }
