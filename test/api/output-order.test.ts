@@ -18,16 +18,7 @@ const capBytes = 8192;
 let stack: ServiceStack;
 const users = mkdtempSync(path.join(os.tmpdir(), 'packrun-output-order-'));
 
-beforeAll(async () => {
-  stack = await startStack({
-    packs: ['core', '../test/api/fixtures/output_order'],
-    env: { PACKRUN_RESULT_INLINE_BYTES: String(inlineBytes), PACKRUN_OUTPUT_CAP: String(capBytes) },
-    listen: true,
-  });
-}, 240_000);
-
 afterAll(async () => {
-  await stack?.close();
   await rm(users, { recursive: true, force: true });
 });
 
@@ -52,7 +43,23 @@ async function output(id: string, type?: 'all' | 'stdout' | 'stderr'): Promise<s
 
 const turns = (texts: string[], repeat = 1): Part[] => texts.map((text, index) => ({ stream: index % 2 === 0 ? 'stdout' : 'stderr', text, repeat }));
 
-describe('completed output in the order it was written', () => {
+// Python actions forked from a warm zygote (job-supervisor.ts) and started cold (launcher.ts) capture output apart.
+describe.each([
+  ['forked warm', 'on'],
+  ['started cold', 'off'],
+])('completed output in the order it was written, actions %s', (_how, warmSpawn) => {
+  beforeAll(async () => {
+    stack = await startStack({
+      packs: ['core', '../test/api/fixtures/output_order'],
+      env: { PACKRUN_RESULT_INLINE_BYTES: String(inlineBytes), PACKRUN_OUTPUT_CAP: String(capBytes), PACKRUN_WARM_SPAWN: warmSpawn },
+      listen: true,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
   it('interleaves small output kept in the record; each stream alone is still only that stream', async () => {
     const record = await takeTurns(turns(['out-1\n', 'err-1\n', 'out-2\n', 'err-2\n']));
     expect(record.result).toMatchObject({ stdout: 'out-1\nout-2\n', stderr: 'err-1\nerr-2\n' });
@@ -104,7 +111,7 @@ describe('completed output in the order it was written', () => {
     expect(await output(record.id)).toBe(`é日本\nü${'語'.repeat(kept)}\uFFFD…`);
   });
 
-  it.skipIf(st2Missing !== undefined)('shows them interleaved in `st2 execution tail` of a completed execution', async () => {
+  it.skipIf(st2Missing !== undefined || warmSpawn === 'off')('shows them interleaved in `st2 execution tail` of a completed execution', async () => {
     const record = await takeTurns(turns(['out-1\n', 'err-1\n', 'out-2\n', 'err-2\n']));
     const user = st2User(users, { api: `${stack.api.url!}/api` });
     const tail = await user.run(['execution', 'tail', record.id], { ST2_API_KEY: stack.apiKey });
