@@ -29,7 +29,7 @@ export { encodeJobFrames, streamClosed } from './process/job-streams.ts';
 export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
 export { OutputCapture } from './process/output-capture.ts';
-export { maxOutputRuns, type OutputRun } from './process/output-runs.ts';
+export { maxOutputRuns } from './process/output-runs.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
 export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
 export { currentProcessIdentity, isRunningHere, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';
