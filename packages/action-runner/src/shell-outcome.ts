@@ -35,5 +35,7 @@ export function shellOutcome(exit: JobExit, timeoutSeconds: number): Omit<Action
     result,
     ...(exit.stopReason ? { stopReason: exit.stopReason } : {}),
     ...(exit.truncated.stdout || exit.truncated.stderr ? { truncated: exit.truncated } : {}),
+    // Stripped output is a prefix of what was captured, which the store fits the runs to; output parsed as JSON drops them there.
+    outputRuns: exit.outputRuns,
   };
 }

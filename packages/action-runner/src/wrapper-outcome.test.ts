@@ -3,7 +3,7 @@ import type { JobExit } from '@packrun/core';
 import { wrapperOutcome } from './wrapper-outcome.ts';
 
 function exit(extra: Partial<JobExit> = {}): JobExit {
-  return { exitCode: 0, exitSignal: null, stdout: 'out', stderr: 'err', truncated: { stdout: false, stderr: false }, durationMs: 5, pid: 1, ...extra };
+  return { exitCode: 0, exitSignal: null, stdout: 'out', stderr: 'err', truncated: { stdout: false, stderr: false }, outputRuns: [[0, 3], [1, 3]], durationMs: 5, pid: 1, ...extra };
 }
 
 describe('wrapperOutcome', () => {

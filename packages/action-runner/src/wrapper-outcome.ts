@@ -50,6 +50,7 @@ export function wrapperOutcome(exit: JobExit, report: WrapperReport, timeoutSeco
       result,
       ...(exit.stopReason ? { stopReason: exit.stopReason } : {}),
       ...(exit.truncated.stdout || exit.truncated.stderr ? { truncated: exit.truncated } : {}),
+      outputRuns: exit.outputRuns,
     };
   };
 

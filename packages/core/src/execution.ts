@@ -1,3 +1,5 @@
+import type { OutputRun } from './process/output-runs.ts';
+
 /**
  * Execution statuses and result shapes shared by the runner, the store, the API and the CLI.
  * They follow StackStorm's (pack-format.md, "Execution result and statuses").
@@ -59,6 +61,8 @@ export interface ActionOutcome {
   stopReason?: StopReason;
   /** Whether stdout/stderr were cut at the output cap. */
   truncated?: { stdout: boolean; stderr: boolean };
+  /** The order stdout and stderr came in (output-runs.ts), when the result's stdout and stderr are the text captured. */
+  outputRuns?: OutputRun[];
   durationMs: number;
 }
 

@@ -13,6 +13,7 @@ export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/re
 export { jsonFitsIn } from './store/json-value.ts';
 export { isStoreWriteFault } from './store/store-write-faults.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
+export { openExecutionOutputInOrder } from './store/output-replay.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
 export { applyRetention, purgeExecutions, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
@@ -27,7 +28,8 @@ export { launchJob, signalGroup, type LaunchSpec, type JobExit } from './process
 export { encodeJobFrames, streamClosed } from './process/job-streams.ts';
 export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';
-export { CappedOutput } from './process/capped-output.ts';
+export { OutputCapture } from './process/output-capture.ts';
+export { maxOutputRuns } from './process/output-runs.ts';
 export { noSandbox, type SpawnDecorator, type SpawnSpec, type SpawnContext, type WrappedSpawn, type SandboxReport } from './process/spawn-decorator.ts';
 export { hostPathsFor, needsOwnSpawn, checkHostPathGrants, describeHostPathGrants, packGroupId, type HostPathGrant, type HostPaths } from './sandbox/host-paths.ts';
 export { currentProcessIdentity, isRunningHere, whyProcessIsGone, parseProcessIdentity, pidExists, type ProcessIdentity } from './process/process-identity.ts';

@@ -220,7 +220,7 @@ export function createStoreLedger(options: StoreLedgerOptions): StoreLedger {
       let done: ExecutionRecord | undefined;
       try {
         if (outcome) outcome = await withOutputSchema(executionId, outcome);
-        const data = outcome ? await prepareResult(store.executionBlobs, executionId, outcome.result, options.resultInlineBytes ?? defaultInlineBytes) : undefined;
+        const data = outcome ? await prepareResult(store.executionBlobs, executionId, outcome.result, options.resultInlineBytes ?? defaultInlineBytes, outcome.outputRuns) : undefined;
         written = data?.written ?? [];
         done = await transition(held, outcome?.status ?? 'failed', completionFields(outcome, error, data?.fields), runnerId);
       } catch (cause) {

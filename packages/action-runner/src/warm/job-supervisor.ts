@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import {
-  CappedOutput,
   encodeFrame,
   FrameDecoder,
   MessageType,
+  OutputCapture,
   parseChildMessage,
   streamClosed,
   type ChildMessage,
@@ -42,8 +42,7 @@ export interface StartedJob {
 export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Buffer[], startedAt: number): Promise<JobExit> {
   const pid = job.pid;
   const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId, warm: true });
-  const stdout = new CappedOutput(spec.outputCapBytes);
-  const stderr = new CappedOutput(spec.outputCapBytes);
+  const output = new OutputCapture(spec.outputCapBytes);
   let stopReason: StopReason | undefined;
   let protocolError: string | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -75,20 +74,20 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
 
   const sockets = await job.streams;
   const checkOutputLimit = (): void => {
-    if (spec.outputLimitBytes !== undefined && stdout.totalBytes + stderr.totalBytes > spec.outputLimitBytes) stop('output_limit');
+    if (spec.outputLimitBytes !== undefined && output.totalBytes > spec.outputLimitBytes) stop('output_limit');
   };
-  const onOutput = (stream: 'stdout' | 'stderr', capped: CappedOutput) => (chunk: Buffer) => {
-    capped.push(chunk);
+  const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    output.push(stream, chunk);
     spec.onOutput?.(stream, chunk);
     checkOutputLimit();
   };
 
   let channelSend: ((frame: Buffer) => boolean) | undefined;
   if (sockets) {
-    for (const chunk of sockets.early?.stdout ?? []) onOutput('stdout', stdout)(chunk);
-    for (const chunk of sockets.early?.stderr ?? []) onOutput('stderr', stderr)(chunk);
-    sockets.stdout.on('data', onOutput('stdout', stdout)).resume();
-    sockets.stderr.on('data', onOutput('stderr', stderr)).resume();
+    for (const chunk of sockets.early?.stdout ?? []) onOutput('stdout')(chunk);
+    for (const chunk of sockets.early?.stderr ?? []) onOutput('stderr')(chunk);
+    sockets.stdout.on('data', onOutput('stdout')).resume();
+    sockets.stderr.on('data', onOutput('stderr')).resume();
     const control = sockets.control;
     const decoder = new FrameDecoder(spec.frameBounds);
     let open = true;
@@ -150,9 +149,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     exitCode: code,
     exitSignal: signal,
     ...(stopReason ? { stopReason } : {}),
-    stdout: stdout.text(),
-    stderr: stderr.text(),
-    truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+    ...output.finish(),
     ...(protocolError ? { protocolError } : {}),
     durationMs: Date.now() - startedAt,
     pid,

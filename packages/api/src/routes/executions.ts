@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   attributeList,
@@ -5,6 +6,7 @@ import {
   completedStatuses,
   executionStatuses,
   openExecutionOutput,
+  openExecutionOutputInOrder,
   openExecutionResult,
   PackrunError,
   purgeExecutions,
@@ -408,7 +410,7 @@ export function executionRoutes(
   app.get('/api/v1/executions/:id/output', {
     config: { access: 'execution-read' },
     schema: {
-      summary: 'The output as text (st2), all or the stream output_type names: while running the live part, stdout and stderr in the order they came; once completed the stored (capped) output, stdout then stderr',
+      summary: 'The output as text (st2), all or the stream output_type names, stdout and stderr in the order they came: while running the live part; once completed the stored (capped) output',
       params: idParams,
       querystring: {
         type: 'object',
@@ -420,7 +422,7 @@ export function executionRoutes(
   }, async (request, reply) => {
     const record = await visibleExecution(request, executions);
     const { output_type: outputType } = request.query as { output_type: 'all' | 'stdout' | 'stderr' };
-    return reply.type('text/plain; charset=utf-8').send(await outputText(store, record, hub, outputType));
+    return reply.type('text/plain; charset=utf-8').send(await outputOf(store, record, hub, outputType));
   });
 }
 
@@ -436,17 +438,15 @@ export async function visibleExecution(request: FastifyRequest, executions: Exec
 /**
  * The output `outputType` names. While running, the live chunks, `all` of them in the order they
  * arrived (st2 interleaves stdout and stderr by time); once completed, the stored output (at most
- * the output cap), kept per stream: `all` is then stdout, then stderr.
+ * the output cap), streamed from where it is kept, `all` of it replayed in the order it came
+ * (store/output-replay.ts).
  */
-async function outputText(store: Store, record: ExecutionRecord, hub: EventHub, outputType: 'all' | 'stdout' | 'stderr'): Promise<string> {
+async function outputOf(store: Store, record: ExecutionRecord, hub: EventHub, outputType: 'all' | 'stdout' | 'stderr'): Promise<string | Readable> {
   if (record.endedAt === undefined) {
     return hub.outputOf(record.id).filter((chunk) => outputType === 'all' || chunk.stream === outputType).map((chunk) => chunk.data).join('');
   }
-  const chunks: Buffer[] = [];
-  for (const stream of outputType === 'all' ? (['stdout', 'stderr'] as const) : [outputType]) {
-    for await (const chunk of await openExecutionOutput(store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  if (outputType !== 'all') return await openExecutionOutput(store.executionBlobs, record, outputType);
+  return await openExecutionOutputInOrder(store.executionBlobs, record);
 }
 
 /** The most descendants one children request lists: a tree is walked one level per query. */

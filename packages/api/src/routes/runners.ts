@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { reportBounds, type PackrunConfig } from '@packrun/core';
+import { maxOutputRuns, reportBounds, type PackrunConfig } from '@packrun/core';
 import type { StoreLedger } from '@packrun/action-runner';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { assertRunnerIdBound } from '../auth/runner-binding.ts';
@@ -88,6 +88,12 @@ export function runnerRoutes(app: FastifyInstance, deps: { ledger: StoreLedger; 
                 additionalProperties: false,
                 properties: { stdout: { type: 'boolean' }, stderr: { type: 'boolean' } },
                 required: ['stdout', 'stderr'],
+              },
+              // The order of stdout and stderr; the store still fits it to the output stored (fitOutputRuns).
+              outputRuns: {
+                type: 'array',
+                maxItems: maxOutputRuns,
+                items: { type: 'array', minItems: 2, maxItems: 2, items: [{ type: 'integer', enum: [0, 1] }, { type: 'integer', minimum: 1 }] },
               },
               durationMs: { type: 'number', minimum: 0 },
             },

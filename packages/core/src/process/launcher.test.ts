@@ -132,6 +132,26 @@ describe('launchJob', () => {
     expect(exit.stderr).toBe('done\n');
   });
 
+  // The pauses let each write reach us before the next: two pipes carry no order of their own.
+  const alternating = (writes: string) => `import sys, time\nfor stream, data in ${writes}:\n    stream.write(data)\n    stream.flush()\n    time.sleep(0.15)\n`;
+
+  it('records the order stdout and stderr came in, over the text kept', async () => {
+    const exit = await launchJob(spec(python, ['-I', '-c', alternating('[(sys.stdout, "one\\n"), (sys.stderr, "two\\n"), (sys.stdout, "three\\n"), (sys.stdout, "four\\n"), (sys.stderr, "é!")]')]));
+    expect(exit.stdout).toBe('one\nthree\nfour\n');
+    expect(exit.stderr).toBe('two\né!');
+    expect(exit.outputRuns).toEqual([[0, 4], [1, 4], [0, 11], [1, 3]]);
+  });
+
+  it('counts a character split across writes with the write that completes it, and cut at the cap as U+FFFD', async () => {
+    const writes = '[(sys.stdout.buffer, b"a\\xc3"), (sys.stderr.buffer, b"b"), (sys.stdout.buffer, b"\\xa9" + "日".encode() * 3000)]';
+    const exit = await launchJob(spec(python, ['-I', '-c', alternating(writes)], { outputCapBytes: 4096 }));
+    // 4096 bytes kept: "a", the two halves of é, 1364 whole 日 and one byte of the next.
+    expect(exit.stdout).toBe(`aé${'日'.repeat(1364)}\uFFFD`);
+    expect(exit.truncated).toEqual({ stdout: true, stderr: false });
+    expect(exit.outputRuns).toEqual([[0, 1], [1, 1], [0, 2 + 1364 * 3 + 3]]);
+    expect(exit.outputRuns.filter(([stream]) => stream === 0).reduce((sum, [, bytes]) => sum + bytes, 0)).toBe(Buffer.byteLength(exit.stdout));
+  });
+
   it('stops a job whose output passes the limit and says why', async () => {
     const exit = await launchJob(spec('/bin/sh', ['-c', 'yes; sleep 60'], { outputCapBytes: 4096, outputLimitBytes: 1024 * 1024 }));
     expect(exit.stopReason).toBe('output_limit');

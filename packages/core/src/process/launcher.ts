@@ -6,11 +6,12 @@ import type { StopReason } from '../execution.ts';
 import type { Logger } from '../logger.ts';
 import type { ChildMessage, ParentMessage } from '../protocol/messages.ts';
 import { resolveCommand } from '../sandbox/job-mounts.ts';
-import { CappedOutput } from './capped-output.ts';
 import { withGivenEnv } from './child-env.ts';
 import { execShimArgs, execShimScript } from './exec-shim.ts';
 import { encodeJobFrames, streamClosed } from './job-streams.ts';
 import { ControlChannel } from './control-channel.ts';
+import { OutputCapture } from './output-capture.ts';
+import type { OutputRun } from './output-runs.ts';
 import type { FrameBounds } from '../protocol/framing.ts';
 import { noSandbox, type SpawnContext, type SpawnDecorator, type WrappedSpawn } from './spawn-decorator.ts';
 
@@ -62,6 +63,8 @@ export interface JobExit {
   stdout: string;
   stderr: string;
   truncated: { stdout: boolean; stderr: boolean };
+  /** The order stdout and stderr came in, over their kept text (output-runs.ts). */
+  outputRuns: OutputRun[];
   /** Set when the child broke the wire protocol (bad frame, oversize frame); the job was stopped. */
   protocolError?: string;
   durationMs: number;
@@ -146,8 +149,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   const pid = child.pid;
   const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId });
 
-  const stdout = new CappedOutput(spec.outputCapBytes);
-  const stderr = new CappedOutput(spec.outputCapBytes);
+  const output = new OutputCapture(spec.outputCapBytes);
   let stopReason: StopReason | undefined;
   let protocolError: string | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -165,15 +167,15 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   };
 
   const checkOutputLimit = (): void => {
-    if (spec.outputLimitBytes !== undefined && stdout.totalBytes + stderr.totalBytes > spec.outputLimitBytes) stop('output_limit');
+    if (spec.outputLimitBytes !== undefined && output.totalBytes > spec.outputLimitBytes) stop('output_limit');
   };
   child.stdout!.on('data', (chunk: Buffer) => {
-    stdout.push(chunk);
+    output.push('stdout', chunk);
     spec.onOutput?.('stdout', chunk);
     checkOutputLimit();
   });
   child.stderr!.on('data', (chunk: Buffer) => {
-    stderr.push(chunk);
+    output.push('stderr', chunk);
     spec.onOutput?.('stderr', chunk);
     checkOutputLimit();
   });
@@ -240,9 +242,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
     exitCode: code,
     exitSignal: signal,
     ...(stopReason ? { stopReason } : {}),
-    stdout: stdout.text(),
-    stderr: stderr.text(),
-    truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+    ...output.finish(),
     ...(protocolError ? { protocolError } : {}),
     durationMs: Date.now() - started,
     pid,

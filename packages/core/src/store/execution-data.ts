@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { fitOutputRuns, type OutputRun } from '../process/output-runs.ts';
 import { jsonFitsIn } from './json-value.ts';
 import type { BlobRef, ExecutionBlobField, ExecutionBlobs, ExecutionRecord } from './types.ts';
 
@@ -11,7 +12,7 @@ import type { BlobRef, ExecutionBlobField, ExecutionBlobs, ExecutionRecord } fro
  * as JSON. The record then says how big each part is, and lists never carry more than the limit.
  */
 
-export type CompletionData = Pick<ExecutionRecord, 'result' | 'resultBlobs' | 'resultSize' | 'outputSize'>;
+export type CompletionData = Pick<ExecutionRecord, 'result' | 'resultBlobs' | 'resultSize' | 'outputSize' | 'outputRuns'>;
 
 const outputFields = ['stdout', 'stderr'] as const;
 type OutputField = (typeof outputFields)[number];
@@ -20,19 +21,25 @@ const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
  * The record fields for a result document, writing its large parts to `blobs` first. `written`
- * lists the blobs, for the caller to discard if the record is then not stored.
+ * lists the blobs, for the caller to discard if the record is then not stored. `outputRuns`, the
+ * order the runner saw the output in, is kept fitted to stdout and stderr as stored, and only
+ * while both are text: output the shell runners parsed as JSON is no longer what was captured.
  */
 export async function prepareResult(
   blobs: ExecutionBlobs,
   executionId: string,
   result: Record<string, unknown>,
   inlineBytes: number,
+  outputRuns?: OutputRun[],
 ): Promise<{ fields: CompletionData; written: BlobRef[] }> {
   const output = (field: OutputField): string | undefined => (typeof result[field] === 'string' ? (result[field] as string) : undefined);
   const outputSize = { stdout: utf8Bytes(output('stdout') ?? ''), stderr: utf8Bytes(output('stderr') ?? '') };
+  const asText = outputFields.every((field) => result[field] === undefined || output(field) !== undefined);
+  const runs = outputRuns !== undefined && asText ? fitOutputRuns(outputRuns, outputSize) : undefined;
+  const order: Pick<CompletionData, 'outputRuns'> = runs === undefined || runs.length === 0 ? {} : { outputRuns: runs };
   if (jsonFitsIn(result, inlineBytes)) {
     const text = JSON.stringify(result);
-    if (utf8Bytes(text) <= inlineBytes) return { fields: { result, resultSize: utf8Bytes(text), outputSize }, written: [] };
+    if (utf8Bytes(text) <= inlineBytes) return { fields: { result, resultSize: utf8Bytes(text), outputSize, ...order }, written: [] };
   }
   const rest: Record<string, unknown> = { ...result };
   const resultBlobs: Partial<Record<ExecutionBlobField, BlobRef>> = {};
@@ -51,7 +58,7 @@ export async function prepareResult(
     }
     const restText = JSON.stringify(rest);
     size += utf8Bytes(restText) - (restText === '{}' ? 1 : 0);
-    const fields: CompletionData = { resultBlobs, resultSize: size, outputSize };
+    const fields: CompletionData = { resultBlobs, resultSize: size, outputSize, ...order };
     if (utf8Bytes(restText) <= inlineBytes) fields.result = rest;
     else {
       const ref = await blobs.put(executionId, 'result', restText);

@@ -3,6 +3,7 @@ import type { ApiKeyRole } from '../api-access.ts';
 import type { Failure } from '../errors.ts';
 import type { ExecutionStatus, ParameterOrigin, StopReason } from '../execution.ts';
 import type { ActionUnavailable } from '../pack/types.ts';
+import type { OutputRun } from '../process/output-runs.ts';
 
 /**
  * The Store: one interface over the embedded store (SQLite) and MongoDB. Services talk only to
@@ -296,6 +297,11 @@ export interface ExecutionRecord {
   resultSize?: number;
   /** Bytes of stdout and stderr as kept (after the output cap). */
   outputSize?: { stdout: number; stderr: number };
+  /**
+   * The order stdout and stderr came in, fitted to them (process/output-runs.ts); absent when
+   * unknown (records from before it, a runner that does not say, output stored as parsed JSON).
+   */
+  outputRuns?: OutputRun[];
   /** The last part of the output, kept with the records of earlier versions. */
   stdoutTail?: string;
   stderrTail?: string;
