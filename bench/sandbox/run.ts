@@ -81,7 +81,7 @@ const netPool = host.network ? createNetworkNamespacePool({ tools: host.network,
 const withNetns = (layers: LaunchLayers) => async (command: string, args: string[]) => {
   if (!netPool || !host.network) return Number.NaN;
   const started = process.hrtime.bigint();
-  const namespace = await netPool.take([]);
+  const namespace = await netPool.take({ tcp: [], udp: [] });
   await withCgroup({ ...layers, netns: { nsenter: host.network.nsenter, path: namespace.path } })(command, args);
   netPool.release(namespace);
   return Number(process.hrtime.bigint() - started) / 1e6;
@@ -89,7 +89,7 @@ const withNetns = (layers: LaunchLayers) => async (command: string, args: string
 const withFreshNetns = (layers: LaunchLayers) => async (command: string, args: string[]) => {
   if (!host.network) return Number.NaN;
   const started = process.hrtime.bigint();
-  const namespace = await startJobNetworkNamespace(host.network, [], readHostAddresses());
+  const namespace = await startJobNetworkNamespace(host.network, { tcp: [], udp: [] }, readHostAddresses());
   await withCgroup({ ...layers, netns: { nsenter: host.network.nsenter, path: namespace.path } })(command, args);
   await namespace.close();
   return Number(process.hrtime.bigint() - started) / 1e6;

@@ -10,19 +10,22 @@ import { homeWithPackFolders, type ExchangeHome } from './exchange-home.ts';
 
 /**
  * StackStorm-Exchange/stackstorm-syslog_client, unmodified, its write_syslog action run with
- * every sandbox layer against real syslog listeners on this host: over TCP through the port the
- * operator grants the pack (PACKRUN_SANDBOX_HOST_PORTS), and over UDP, which the sandbox keeps
- * from reaching the host at all.
+ * every sandbox layer against real syslog listeners on this host, over TCP and over UDP through
+ * the ports the operator grants the pack (PACKRUN_SANDBOX_HOST_PORTS=syslog_client=<port>,
+ * syslog_client=<port>/udp); a UDP port not granted reaches nothing of the host.
  */
 let pack: ExchangeHome;
 let decorator: SpawnDecorator | undefined;
 let skipReason: string | undefined;
 const tcpReceived: string[] = [];
 const udpReceived: string[] = [];
+const ungrantedReceived: string[] = [];
 const tcp = net.createServer((socket) => socket.on('data', (chunk: Buffer) => tcpReceived.push(chunk.toString('utf8'))));
 const udp = dgram.createSocket('udp4', (message) => udpReceived.push(message.toString('utf8')));
+const ungranted = dgram.createSocket('udp4', (message) => ungrantedReceived.push(message.toString('utf8')));
 let tcpPort = 0;
 let udpPort = 0;
+let ungrantedPort = 0;
 
 function configure(protocol: 'TCP' | 'UDP', port: number): void {
   const configs = dataPaths(pack.home).configs;
@@ -33,7 +36,8 @@ function configure(protocol: 'TCP' | 'UDP', port: number): void {
 beforeAll(async () => {
   tcpPort = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as net.AddressInfo).port)));
   udpPort = await new Promise<number>((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
-  pack = await homeWithPackFolders([path.join(repoRoot, 'test/fixtures/exchange/syslog_client')], { PACKRUN_SANDBOX_HOST_PORTS: `syslog_client=${tcpPort}` });
+  ungrantedPort = await new Promise<number>((resolve) => ungranted.bind(0, '127.0.0.1', () => resolve(ungranted.address().port)));
+  pack = await homeWithPackFolders([path.join(repoRoot, 'test/fixtures/exchange/syslog_client')], { PACKRUN_SANDBOX_HOST_PORTS: `syslog_client=${tcpPort},syslog_client=${udpPort}/udp` });
   const host = await detectSandbox(pack.config);
   const inactive = host.layers.filter((layer) => !layer.active).map((layer) => `${layer.name}: ${layer.reason}`);
   if (inactive.length > 0) skipReason = `not every sandbox layer is active here (${inactive.join('; ')})`;
@@ -43,6 +47,7 @@ beforeAll(async () => {
 afterAll(() => {
   tcp.close();
   udp.close();
+  ungranted.close();
 });
 
 describe('syslog_client (StackStorm-Exchange/stackstorm-syslog_client, unmodified)', () => {
@@ -58,13 +63,23 @@ describe('syslog_client (StackStorm-Exchange/stackstorm-syslog_client, unmodifie
     expect(tcpReceived.join('')).toMatch(/^<30>write_syslog\[\d+\]: disk almost full\0$/);
   });
 
-  it('write_syslog over UDP reaches nothing of the host: the sandbox forwards no UDP port', async (context) => {
+  it('write_syslog sends the message over UDP to the listener on the UDP port the operator grants the pack', async (context) => {
     if (skipReason) return context.skip(skipReason);
     configure('UDP', udpPort);
     const outcome = await pack.run('syslog_client.write_syslog', { message: 'over udp', facility: 'user', priority: 'info' }, decorator);
+    expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
+    await retryUntil(() => udpReceived.length > 0, { what: 'the syslog datagram over UDP' });
+    // <14>: facility user (1) * 8 + info (6); one datagram, NUL-terminated as SysLogHandler sends it.
+    expect(udpReceived).toEqual([expect.stringMatching(/^<14>write_syslog\[\d+\]: over udp\0$/)]);
+  });
+
+  it('write_syslog over UDP to a port not granted reaches nothing of the host', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    configure('UDP', ungrantedPort);
+    const outcome = await pack.run('syslog_client.write_syslog', { message: 'not granted', facility: 'user', priority: 'info' }, decorator);
     // A datagram is sent whether or not anything can receive it: the action cannot tell.
     expect(outcome.status, JSON.stringify(outcome.result)).toBe('succeeded');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(udpReceived).toEqual([]);
+    expect(ungrantedReceived).toEqual([]);
   });
 });

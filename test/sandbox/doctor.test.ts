@@ -82,10 +82,10 @@ describe.runIf(process.getuid?.() === 0)('packrun doctor', () => {
     expect(required.report.missingRequired).toEqual(['network']);
     expect(required.report.layers.find((layer) => layer.name === 'network')?.reason).toContain('job uid range');
 
-    const granted = await doctor({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432,mypack=6379,*=3141' });
+    const granted = await doctor({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432,mypack=514/udp,mypack=6379,*=3141' });
     const active = granted.report.layers.find((layer) => layer.name === 'network');
     expect(active?.active).toBe(true);
-    expect(active?.reason).toContain('mypack=5432+6379');
+    expect(active?.reason).toContain('mypack=5432+6379+514/udp');
     expect(active?.reason).toContain('*=3141');
   });
 

@@ -40,12 +40,31 @@ describe('loadConfig', () => {
   it('reads the host ports granted per pack, and refuses a malformed entry naming it', () => {
     expect(loadConfig({}).sandboxHostPorts).toEqual({});
     expect(loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: 'mypack=5432, othpack=6379,mypack=6380 *=3141' }).sandboxHostPorts).toEqual({
-      mypack: [5432, 6380],
-      othpack: [6379],
-      '*': [3141],
+      mypack: { tcp: [5432, 6380], udp: [] },
+      othpack: { tcp: [6379], udp: [] },
+      '*': { tcp: [3141], udp: [] },
     });
     for (const bad of ['mypack', 'mypack=', 'mypack=0', 'mypack=70000', '../x=5432', 'MyPack=5432', 'my-pack=5432', 'mypack=54a']) {
       expect(() => loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: bad }), bad).toThrow(/PACKRUN_SANDBOX_HOST_PORTS.*pack=port/);
+    }
+  });
+
+  it('reads a port marked /udp as UDP and /tcp or bare as TCP, the same number apart per protocol', () => {
+    expect(loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: 'syslog_client=514/udp,db=5432/tcp,db=5433,syslog_client=514,*=8125/udp,syslog_client=514/udp' }).sandboxHostPorts).toEqual({
+      syslog_client: { tcp: [514], udp: [514] },
+      db: { tcp: [5432, 5433], udp: [] },
+      '*': { tcp: [], udp: [8125] },
+    });
+    for (const bad of ['syslog_client=514/UDP', 'syslog_client=514/sctp', 'syslog_client=514/', 'syslog_client=/udp', 'syslog_client=0/udp', 'syslog_client=65536/udp', 'syslog_client=514/udp/tcp', 'syslog_client=514:udp', 'syslog_client=udp/514']) {
+      let thrown: unknown;
+      try {
+        loadConfig({ PACKRUN_SANDBOX_HOST_PORTS: `ok=1,${bad}` });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, bad).toMatchObject({ code: 'CONFIG_INVALID', details: { variable: 'PACKRUN_SANDBOX_HOST_PORTS', entry: bad } });
+      expect((thrown as Error).message, bad).toContain(`PACKRUN_SANDBOX_HOST_PORTS takes pack=port entries`);
+      expect((thrown as Error).message, bad).toContain(`got "${bad}"`);
     }
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PackrunError } from './errors.ts';
 import { parseAllowedDestination, type AllowedDestination } from './net/host-destinations.ts';
 import { parseHostPathGrants, type HostPathGrant } from './sandbox/host-paths.ts';
+import { parseHostPortGrants, type HostPortGrants } from './sandbox/host-port-grants.ts';
 
 /**
  * Packrun's one typed configuration. Every field has an environment variable, a default and a
@@ -163,25 +164,6 @@ const optional =
   <T>(parse: Parser<T>): Parser<T | undefined> =>
   (raw, variable) => (raw === '' || /^off$/i.test(raw) ? undefined : parse(raw, variable));
 
-/** Host loopback ports each pack's jobs may reach (`*`: every pack's), from `pack=port` entries. */
-type HostPortGrants = Readonly<Record<string, readonly number[]>>;
-const hostPortGrants: Parser<HostPortGrants> = (raw, variable) => {
-  const grants: Record<string, number[]> = {};
-  for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
-    // A pack ref as packs have them, so a typo is an error rather than a grant to nobody.
-    const match = /^(\*|[a-z0-9_]+)=(\d{1,5})$/.exec(entry);
-    const port = Number(match?.[2]);
-    if (!match || port < 1 || port > 65535) {
-      throw new PackrunError('CONFIG_INVALID', `${variable} takes pack=port entries separated by commas (e.g. mypack=5432,othpack=6379), got "${entry}"`, {
-        details: { variable, entry },
-      });
-    }
-    const pack = match[1] as string;
-    grants[pack] = [...new Set([...(grants[pack] ?? []), port])].sort((a, b) => a - b);
-  }
-  return grants;
-};
-
 /**
  * Origins (scheme://host[:port]) a browser page may call the API from, besides its own: each is
  * checked here so that a typo (a path, a trailing slash, a wildcard) is an error, not a silent
@@ -288,7 +270,7 @@ const fields = {
   sandboxNetns: { env: 'PACKRUN_SANDBOX_NETNS', doc: 'Sandbox layer: a network namespace of its own for every job, sensor and env build that has network, with user-mode egress (pasta) that reaches the outside world but none of the host\'s addresses (auto, required, off).', default: (): LayerMode => 'auto', parse: layerMode },
   sandboxNetworkUid: { env: 'PACKRUN_SANDBOX_NETWORK_UID', doc: 'Uid (gid the same) pasta runs as, giving jobs their network: it owns the jobs\' network namespaces, so it must be no real account, outside the job uid range and neither the build nor the zygote uid.', default: () => 999_997, parse: integer(1) },
   sandboxNetnsSpares: { env: 'PACKRUN_SANDBOX_NETNS_SPARES', doc: 'Network namespaces made ahead and kept ready per set of forwarded host ports in use (0: each job with network waits for its own, ~100 ms).', default: () => 2, parse: integer(0) },
-  sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: hostPortGrants },
+  sandboxHostPorts: { env: 'PACKRUN_SANDBOX_HOST_PORTS', doc: 'Host loopback ports a pack\'s jobs (actions, sensors, env builds) may reach, as pack=port entries separated by commas (mypack=5432,othpack=6379; repeat a pack for more ports; * for every pack), a port TCP unless it ends in /udp (syslog_client=514/udp; /tcp may be written); they reach exactly those ports on 127.0.0.1 and nothing else of the host. Empty by default.', default: (): HostPortGrants => ({}), parse: parseHostPortGrants },
   sandboxHostPaths: { env: 'PACKRUN_SANDBOX_HOST_PATHS', doc: 'Host folders granted to a pack\'s jobs and sensors (pack=/path) or to one action\'s jobs (pack.action=/path), bound at the same path inside the sandbox, read-only unless the entry ends in :rw; entries separated by commas (csv=/srv/reports,git=/var/lib/git-clones:rw). A writable folder is given to the pack\'s group (setgid, group-writable) so that every job of the pack, each under a uid of its own, writes there. Never Packrun\'s data folder, /proc, /sys, /dev, /run or /boot; no folder inside another. Nothing by default.', default: (): HostPathGrant[] => [], parse: parseHostPathGrants },
   sandboxBuildMemoryMb: { env: 'PACKRUN_SANDBOX_BUILD_MEMORY_MB', doc: 'Memory limit of one env build in MiB (cgroups).', default: () => 2048, parse: integer(64) },
   sandboxBuildPids: { env: 'PACKRUN_SANDBOX_BUILD_PIDS', doc: 'Limit of processes and threads in one env build.', default: () => 512, parse: integer(16) },

@@ -57,7 +57,7 @@ export async function brokerReachableByJobs(config: PackrunConfig, host: Sandbox
     return `jobs with network share this host's network namespace (the network layer is inactive: ${layer?.reason ?? 'not detected'})`;
   }
   const granted = Object.entries(config.sandboxHostPorts)
-    .filter(([, ports]) => ports.includes(broker.port))
+    .filter(([, ports]) => ports.tcp.includes(broker.port))
     .map(([pack]) => pack);
   if (granted.length > 0) return `PACKRUN_SANDBOX_HOST_PORTS grants the broker's port ${broker.port} to ${granted.join(', ')}`;
   return undefined;

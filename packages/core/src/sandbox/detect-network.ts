@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { PackrunConfig } from '../config.ts';
 import { readHostAddresses } from './host-addresses.ts';
 import { accountsInRange, findBinary } from './host-lookup.ts';
+import { describePorts } from './host-port-grants.ts';
 import { startJobNetworkNamespace, type NetworkTools } from './network-namespace.ts';
 import type { LayerStatus } from './detect.ts';
 
@@ -21,7 +22,7 @@ function tunHint(): string {
 }
 
 function grantsText(config: PackrunConfig): string {
-  const grants = Object.entries(config.sandboxHostPorts).map(([pack, ports]) => `${pack}=${ports.join('+')}`);
+  const grants = Object.entries(config.sandboxHostPorts).map(([pack, ports]) => `${pack}=${describePorts(ports)}`);
   return grants.length > 0 ? `host loopback ports forwarded: ${grants.join(', ')}` : 'no host port forwarded (PACKRUN_SANDBOX_HOST_PORTS)';
 }
 
@@ -51,7 +52,7 @@ export async function detectNetwork(config: PackrunConfig, setpriv: string | und
   if (!nsenter) return inactive('nsenter (util-linux) not found');
   const tools: NetworkTools = { pasta, nft, nsenter, setpriv, uid };
   try {
-    const probe = await startJobNetworkNamespace(tools, [], readHostAddresses());
+    const probe = await startJobNetworkNamespace(tools, { tcp: [], udp: [] }, readHostAddresses());
     await probe.close();
   } catch (error) {
     return inactive(`pasta cannot give a namespace its network here: ${(error as Error).message}${tunHint()}`);

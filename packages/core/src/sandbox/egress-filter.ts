@@ -11,8 +11,16 @@ import type { HostAddresses } from './host-addresses.ts';
  * prohibit routes) gets around it; the job has no capability in the namespace to change it.
  * Loopback traffic stays inside the namespace: its 127.0.0.1 is its own (plus the host ports the
  * operator forwards, which pasta serves there).
+ *
+ * A datagram to a forwarded UDP port leaves the host's loopback from the job's own source port:
+ * pasta binds that port there, as its uid, for as long as the flow lives, and hands the job what
+ * reaches it. So such a datagram must come from the namespace's ephemeral range (what the kernel
+ * gives an unbound socket, as syslog's): a job must not take a fixed port of the host's
+ * loopback from a service that binds it later, nor receive what is sent to that service.
  */
 const egressTable = 'packrun_egress';
+/** Linux's default ip_local_port_range, every new network namespace's; the job cannot change it. */
+const ephemeralPorts = '32768-60999';
 
 function set(name: string, type: 'ipv4_addr' | 'ipv6_addr', elements: string[]): string {
   const body = elements.length > 0 ? ` elements = { ${elements.join(', ')} };` : '';
@@ -20,8 +28,11 @@ function set(name: string, type: 'ipv4_addr' | 'ipv6_addr', elements: string[]):
   return `  set ${name} { type ${type}; flags interval; auto-merge;${body} }`;
 }
 
-/** A complete script for `nft -f -`, replacing any earlier version of the table atomically. */
-export function egressRuleset(addresses: HostAddresses): string {
+/**
+ * A complete script for `nft -f -`, replacing any earlier version of the table atomically.
+ * `udpPorts`: the host ports the namespace forwards over UDP.
+ */
+export function egressRuleset(addresses: HostAddresses, udpPorts: readonly number[] = []): string {
   return [
     `add table inet ${egressTable}`,
     `delete table inet ${egressTable}`,
@@ -30,6 +41,7 @@ export function egressRuleset(addresses: HostAddresses): string {
     set('host6', 'ipv6_addr', addresses.ipv6),
     '  chain egress {',
     '    type filter hook output priority 0; policy accept;',
+    ...(udpPorts.length > 0 ? [`    oif "lo" udp dport { ${udpPorts.join(', ')} } udp sport != ${ephemeralPorts} reject with icmpx type admin-prohibited`] : []),
     '    oif "lo" accept',
     '    ip daddr @host4 meta l4proto tcp reject with tcp reset',
     '    ip daddr @host4 reject with icmp type admin-prohibited',

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import { readHostAddresses, sameAddresses, type HostAddresses } from './host-addresses.ts';
+import { mergePorts, portSetKey, type ForwardedPorts } from './host-port-grants.ts';
 import { startJobNetworkNamespace, type JobNetworkNamespace, type NetworkTools } from './network-namespace.ts';
 
 /**
@@ -7,7 +8,8 @@ import { startJobNetworkNamespace, type JobNetworkNamespace, type NetworkTools }
  * to set one up: after each take, the pool starts the next one in the background. Each namespace
  * serves one job and is closed after it (never reused: nothing a job leaves in its namespace, a
  * listening socket of a process that escaped, reaches the next). Namespaces differ by the host
- * ports they forward, so there is one set of spares per port set in use; a port set unused for
+ * ports they forward (TCP and UDP apart: 514/udp never serves for 514/tcp), so there is one set
+ * of spares per port set in use; a port set unused for
  * `idleMs` keeps no spare.
  *
  * The egress filter holds the host's addresses as they were when it was loaded. Before a
@@ -15,8 +17,8 @@ import { startJobNetworkNamespace, type JobNetworkNamespace, type NetworkTools }
  * pool compares them with the host's current ones and reloads the filter where they changed.
  */
 export interface NetworkNamespacePool {
-  /** A namespace with egress that forwards exactly `hostPorts` to the host's loopback. */
-  take(hostPorts: readonly number[]): Promise<JobNetworkNamespace>;
+  /** A namespace with egress that forwards exactly `ports` to the host's loopback. */
+  take(ports: ForwardedPorts): Promise<JobNetworkNamespace>;
   /** Closes a namespace taken from the pool (in the background). */
   release(namespace: JobNetworkNamespace): void;
 }
@@ -38,7 +40,8 @@ interface Made {
 }
 
 interface PortSet {
-  ports: number[];
+  key: string;
+  ports: ForwardedPorts;
   spares: Array<Promise<Made>>;
   lastUsed: number;
   refill: NodeJS.Timeout | undefined;
@@ -59,7 +62,7 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
   let addresses = readAddresses();
   let watcher: NodeJS.Timeout | undefined;
 
-  const make = (ports: number[]): Promise<Made> => {
+  const make = (ports: ForwardedPorts): Promise<Made> => {
     const current = addresses;
     const made = startJobNetworkNamespace(options.tools, ports, current).then((namespace) => ({ namespace, addresses: current }));
     // A spare that failed is reported when it is taken; it must not be an unhandled rejection.
@@ -115,19 +118,19 @@ export function createNetworkNamespacePool(options: NetworkNamespacePoolOptions)
     if (set.refill || options.spares === 0) return;
     set.refill = setTimeout(() => {
       set.refill = undefined;
-      if (sets.get(set.ports.join(',')) !== set) return;
+      if (sets.get(set.key) !== set) return;
       while (set.spares.length < options.spares) set.spares.push(make(set.ports));
     }, refillAfterMs);
     set.refill.unref();
   };
 
   return {
-    async take(hostPorts) {
-      const ports = [...new Set(hostPorts)].sort((a, b) => a - b);
-      const key = ports.join(',');
+    async take(asked) {
+      const ports = mergePorts(asked);
+      const key = portSetKey(ports);
       let set = sets.get(key);
       if (!set) {
-        set = { ports, spares: [], lastUsed: Date.now(), refill: undefined };
+        set = { key, ports, spares: [], lastUsed: Date.now(), refill: undefined };
         sets.set(key, set);
       }
       set.lastUsed = Date.now();

@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { egressRuleset } from './egress-filter.ts';
 import type { HostAddresses } from './host-addresses.ts';
+import { mergePorts, type ForwardedPorts } from './host-port-grants.ts';
 
 /** The programs and the uid a job's network namespace is made with (detectNetwork finds them). */
 export interface NetworkTools {
@@ -27,8 +28,8 @@ export interface NetworkTools {
 export interface JobNetworkNamespace {
   /** What `nsenter --net=` takes to put a process into the namespace. */
   readonly path: string;
-  /** Host ports on 127.0.0.1 the namespace's own loopback forwards to (pasta's -T). */
-  readonly hostPorts: readonly number[];
+  /** Host ports on 127.0.0.1 the namespace's own loopback forwards to (pasta's -T and -U). */
+  readonly ports: ForwardedPorts;
   /** Reloads the egress filter (the host's addresses changed). */
   refresh(addresses: HostAddresses): Promise<void>;
   /** Ends the holder, which ends pasta; the namespace goes with its last process. */
@@ -41,20 +42,24 @@ const readyWithinMs = 15_000;
  * The holder, run by pasta inside the namespace it makes, as root of pasta's user namespace (with
  * the capabilities pasta leaves it there, CAP_NET_ADMIN among them). This pasta runs its command
  * as soon as the namespace exists, before it has configured it, so the holder waits until the
- * default route and the listening sockets of the forwarded ports appear, loads the egress filter,
- * then prints its pid as the host sees it (/proc is the host's) and waits for the end of its
- * stdin. $1: nft, $2: the ruleset, then the forwarded ports in hex.
+ * default route and the sockets of the forwarded ports appear (TCP listening, state 0A; UDP bound
+ * to the loopback, state 07 as every unconnected UDP socket), loads the egress filter, then
+ * prints its pid as the host sees it (/proc is the host's) and waits for the end of its stdin.
+ * $1: nft, $2: the ruleset, $3 and $4: the forwarded TCP and UDP ports in hex, space-separated.
  */
 const holderScript = [
-  'nft=$1; rules=$2; shift 2',
+  'nft=$1; rules=$2; tcp=$3; udp=$4',
   'tries=0',
   'ready() {',
   "  grep -qE '^[^[:space:]]+[[:space:]]+00000000[[:space:]]' /proc/net/route || return 1",
-  '  for port in "$@"; do',
+  '  for port in $tcp; do',
   "    grep -qE \"^ *[0-9]+: [0-9A-F]{8}:$port [0-9A-F]{8}:0000 0A \" /proc/net/tcp || return 1",
   '  done',
+  '  for port in $udp; do',
+  "    grep -qE \"^ *[0-9]+: [0-9A-F]{8}:$port [0-9A-F]{8}:0000 07 \" /proc/net/udp || return 1",
+  '  done',
   '}',
-  'until ready "$@"; do',
+  'until ready; do',
   '  tries=$((tries+1)); [ "$tries" -gt 3000 ] && exit 1',
   '  sleep 0.005',
   'done',
@@ -64,31 +69,31 @@ const holderScript = [
   'exec cat > /dev/null',
 ].join('\n');
 
-function pastaArgs(hostPorts: readonly number[]): string[] {
+function pastaArgs(ports: ForwardedPorts): string[] {
   return [
     '--config-net',
     '--quiet',
-    // Nothing from the host into the namespace, no UDP out to the host.
+    // Nothing from the host into the namespace (but the replies to what a job sent over UDP).
     '--tcp-ports', 'none',
     '--udp-ports', 'none',
-    '--udp-ns', 'none',
     // From the namespace's loopback to the host's: exactly the ports the operator allows. Left
     // unset, pasta would forward every port the host listens on (its default is auto).
-    '--tcp-ns', hostPorts.length > 0 ? hostPorts.join(',') : 'none',
+    '--tcp-ns', ports.tcp.length > 0 ? ports.tcp.join(',') : 'none',
+    '--udp-ns', ports.udp.length > 0 ? ports.udp.join(',') : 'none',
     // The gateway's address is the real gateway, not an alias of the host's loopback.
     '--no-map-gw',
   ];
 }
 
 /** Runs `nft -f -` inside the namespace (a reload: the holder loads the first version itself). */
-function loadRules(tools: NetworkTools, path: string, addresses: HostAddresses): Promise<void> {
+function loadRules(tools: NetworkTools, path: string, addresses: HostAddresses, udpPorts: readonly number[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(tools.nsenter, [`--net=${path}`, '--', tools.nft, '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft could not load the egress filter (exit ${code}): ${stderr.trim().slice(0, 500)}`))));
-    child.stdin.end(egressRuleset(addresses));
+    child.stdin.end(egressRuleset(addresses, udpPorts));
   });
 }
 
@@ -131,8 +136,9 @@ function waitForHolder(child: ChildProcessWithoutNullStreams): Promise<number> {
 }
 
 /** Makes a namespace with egress and the forwarded host ports, its egress filter loaded. */
-export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: readonly number[], addresses: HostAddresses): Promise<JobNetworkNamespace> {
-  const ports = [...new Set(hostPorts)].sort((a, b) => a - b);
+export async function startJobNetworkNamespace(tools: NetworkTools, forwarded: ForwardedPorts, addresses: HostAddresses): Promise<JobNetworkNamespace> {
+  const ports = mergePorts(forwarded);
+  const hex = (list: readonly number[]): string => list.map((port) => port.toString(16).toUpperCase().padStart(4, '0')).join(' ');
   const child = spawn(
     tools.setpriv,
     [
@@ -151,8 +157,9 @@ export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: r
       holderScript,
       'packrun-netns',
       tools.nft,
-      egressRuleset(addresses),
-      ...ports.map((port) => port.toString(16).toUpperCase().padStart(4, '0')),
+      egressRuleset(addresses, ports.udp),
+      hex(ports.tcp),
+      hex(ports.udp),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
   );
@@ -194,8 +201,8 @@ export async function startJobNetworkNamespace(tools: NetworkTools, hostPorts: r
     const path = `/proc/${process.pid}/fd/${fd}`;
     return {
       path,
-      hostPorts: ports,
-      refresh: (latest) => loadRules(tools, path, latest),
+      ports,
+      refresh: (latest) => loadRules(tools, path, latest, ports.udp),
       close: end,
     };
   } catch (error) {

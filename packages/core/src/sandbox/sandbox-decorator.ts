@@ -10,6 +10,7 @@ import { bwrapArgs } from './bwrap-args.ts';
 import { protectDataFolder } from './data-folder-modes.ts';
 import { createJobCgroup, removeCgroup, type JobCgroup } from './cgroups.ts';
 import { checkGrantedPathsExist, checkHostPathGrants, hostPathsFor, packGroupId, packGroups, prepareWritableGrant, type HostPaths } from './host-paths.ts';
+import { grantedPorts } from './host-port-grants.ts';
 import { jobReadOnlyFolders, resolveCommand } from './job-mounts.ts';
 import { jobRlimits } from './job-rlimits.ts';
 import type { SandboxHost } from './detect.ts';
@@ -73,12 +74,6 @@ function buildSandboxLimits(config: PackrunConfig): SandboxLimits {
   };
 }
 
-/** The host loopback ports a job reaches: those granted to every pack and to its own, and its extra ones. */
-function hostPortsOf(config: PackrunConfig, context: Pick<SpawnSpec['context'], 'pack' | 'hostPorts'>): number[] {
-  const grants = config.sandboxHostPorts;
-  return [...(grants['*'] ?? []), ...(grants[context.pack] ?? []), ...(context.hostPorts ?? [])];
-}
-
 /**
  * The SpawnDecorator that puts every job the launcher starts (actions, sensors), and every env
  * build the installer runs (uv, pip, npm, as kind `build`), inside the layers
@@ -129,7 +124,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
                 networks: {
                   nsenter: networkTools.nsenter,
                   take: (pack: string) =>
-                    namespacePool(networkTools).take(hostPortsOf(config, { pack, hostPorts: [...(options.packHostPorts?.(pack) ?? [])] })),
+                    namespacePool(networkTools).take(grantedPorts(config.sandboxHostPorts, pack, options.packHostPorts?.(pack))),
                   release: (namespace: JobNetworkNamespace) => namespaces?.release(namespace),
                 },
               }
@@ -185,7 +180,7 @@ export function createSandboxDecorator(options: SandboxDecoratorOptions): SpawnD
           }
         }
         // With network, the outside world through a namespace of its own; never the host's.
-        if (limits.network && networkTools) network = await namespacePool(networkTools).take(hostPortsOf(config, context));
+        if (limits.network && networkTools) network = await namespacePool(networkTools).take(grantedPorts(config.sandboxHostPorts, context.pack, context.hostPorts));
         if (host.cgroups) {
           cgroup = await createJobCgroup(host.cgroups, `${context.kind}-${context.pack}-${context.executionId}`, {
             memoryMb: limits.memoryMb,
