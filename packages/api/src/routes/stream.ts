@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { attributeList, isCompleted, type PackrunConfig, type Store } from '@packrun/core';
+import type { SensorContainer } from '@packrun/sensor-container';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import { endsOutputStream, ExecutionFollower } from '../executions/execution-follower.ts';
 import { executionView } from '../executions/execution-view.ts';
-import type { SensorContainer } from '@packrun/sensor-container';
 import { callerOfRequest } from '../auth/authorize.ts';
 import { roleHolds } from '../auth/roles.ts';
 import { St2StreamEvents, st2OutputEvent, type St2StreamEvent } from '../executions/st2-stream-events.ts';
