@@ -107,4 +107,30 @@ describe('sensor container and rules engine over RabbitMQ', () => {
     expect((await get()).starts).toBe(before.starts + 1);
     await app.close();
   });
+
+  it('publishes the sensor\'s new state and the trigger instances through the broker, to another connection (the API\'s)', async () => {
+    // What the API's stream would show when each event arrives: the record as it is then.
+    const seen: Array<{ status: unknown; pid: unknown }> = [];
+    const sensorEvents = await engineBus.subscribe('sensor-updates', async (event) => {
+      if (event.ref !== 'nodesense.Emitter') return;
+      const runtime = (await store.sensors.get(event.ref))?.runtime;
+      seen.push({ status: runtime?.['status'], pid: runtime?.['pid'] });
+    });
+    const instances: Array<{ id: string; status: string; created: boolean }> = [];
+    const instanceEvents = await containerBus.subscribe('trigger-instance-updates', (event) => {
+      instances.push(event);
+    });
+    try {
+      const before = (await store.sensors.get('nodesense.Emitter'))?.runtime?.['pid'];
+      await store.sensors.update({ id: 'nodesense.Emitter' }, { set: { restartRequestedAt: new Date().toISOString() } });
+      await retryUntil(() => seen.some((state) => state.status === 'running' && state.pid !== before), { what: 'the restarted state published after it was stored', withinMs: 10_000 });
+      // The rules engine, on its own connection, publishes what it stores and processes.
+      await retryUntil(() => instances.some((event) => !event.created && event.status === 'processed' && instances.some((other) => other.id === event.id && other.created)), {
+        what: 'an instance created and processed',
+      });
+    } finally {
+      await sensorEvents.unsubscribe();
+      await instanceEvents.unsubscribe();
+    }
+  });
 });

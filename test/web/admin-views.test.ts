@@ -9,7 +9,8 @@ import { installSensorPack, sensorState } from './sensor-pack.ts';
 /**
  * The web UI's datastore, sensors, triggers and API-key views, end to end in Debian's chromium
  * against a real `packrun up` with a pack of real Node sensors: keys set (secret, ttl), revealed
- * on request and deleted; sensors disabled, enabled and restarted; a trigger fired from its
+ * on request and deleted; sensors disabled, enabled and restarted, and their crashes and restarts
+ * shown live from the event stream as new trigger instances are; a trigger fired from its
  * payload schema's form and an instance re-emitted; an API key created (shown once), used,
  * disabled and deleted; and what a read-only key is offered. Any console error fails a test;
  * the screenshots go to docs/web-ui/.
@@ -108,11 +109,7 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     const crasher = page.locator('tr[data-sensor="websense.Crasher"]');
     // The crash loop restarts it all the time: its stderr is the tail, or that of the last failure.
     const stderr = crasher.locator('details').filter({ hasText: 'boom: the upstream is gone' }).first();
-    await retryUntil(async () => {
-      if ((await stderr.count()) > 0) return true;
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      return false;
-    }, { what: 'the crasher\'s stderr on the page', everyMs: 300 });
+    await stderr.waitFor();
     await stderr.locator('summary').click();
     await stderr.locator('pre').getByText('boom: the upstream is gone').waitFor();
     expect(await crasher.locator('[data-label="Last error"] .bad').textContent()).toMatch(/\S/);
@@ -129,8 +126,40 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     const before = (await stack.api<{ starts: number }>('GET', '/api/v1/sensortypes/websense.Quiet')).body.starts;
     await quiet.getByRole('button', { name: 'Restart websense.Quiet' }).click();
     await retryUntil(async () => (await stack.api<{ starts: number }>('GET', '/api/v1/sensortypes/websense.Quiet')).body.starts > before, { what: 'Quiet restarted', withinMs: 20_000 });
-    await page.getByRole('button', { name: 'Refresh' }).click();
     await retryUntil(async () => Number(await quiet.locator('[data-label="Restarts"]').textContent()) >= before, { what: 'the restart counted on the page' });
+  });
+
+  it('shows a restart and a crash that happen elsewhere as they happen, without a reload or a poll', async () => {
+    await section(page, 'Sensors').click();
+    await page.waitForURL(/\/sensors$/);
+    await page.locator('.live-live').waitFor();
+    // A reload would lose this; a poll would show in the requests.
+    await page.evaluate('window.packrunUnreloaded = true');
+    const listReads: string[] = [];
+    const onRequest = (request: { url(): string; method(): string }): void => {
+      if (request.method() === 'GET' && request.url().includes('/api/v1/sensortypes')) listReads.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      const quiet = page.locator('tr[data-sensor="websense.Quiet"]');
+      const restarts = async (row: typeof quiet): Promise<number> => Number(await row.locator('[data-label="Restarts"]').textContent());
+      const quietBefore = await restarts(quiet);
+      expect((await stack.api('POST', '/api/v1/sensortypes/websense.Quiet/restart')).status).toBe(200);
+      await retryUntil(async () => (await restarts(quiet)) > quietBefore, { what: 'Quiet\'s restart shown', withinMs: 20_000 });
+      await quiet.locator('.status', { hasText: 'running' }).waitFor();
+
+      // The crasher started again by another client crashes at once: its new start and its error show.
+      const crasher = page.locator('tr[data-sensor="websense.Crasher"]');
+      const crasherBefore = await restarts(crasher);
+      expect((await stack.api('POST', '/api/v1/sensortypes/websense.Crasher/restart')).status).toBe(200);
+      await retryUntil(async () => (await restarts(crasher)) > crasherBefore, { what: 'the crasher\'s restart shown', withinMs: 20_000 });
+      await crasher.locator('[data-label="Last error"] .bad', { hasText: 'exited with code 3' }).waitFor();
+      await crasher.locator('.status', { hasText: /backing_off|failing/ }).waitFor();
+    } finally {
+      page.off('request', onRequest);
+    }
+    expect(await page.evaluate('window.packrunUnreloaded')).toBe(true);
+    expect(listReads).toEqual([]);
   });
 
   it('fires a trigger from a form generated from its payload schema, and re-emits an instance', async () => {
@@ -171,6 +200,31 @@ describe.skipIf(!haveChromium || !builtWebUi)('the datastore, sensors, triggers 
     await page.waitForURL((address) => address.searchParams.get('trigger') === 'websense.order');
     await retryUntil(async () => (await page.locator('tr[data-trigger-instance]').count()) === 2, { what: 'only the two websense.order instances listed' });
     expect(await page.locator('tr[data-trigger-instance] [data-label="Trigger"]').allTextContents()).toEqual(['websense.order', 'websense.order']);
+  });
+
+  it('shows a trigger instance fired elsewhere, and its processing, without a reload or a poll', async () => {
+    await section(page, 'Triggers').click();
+    await page.waitForURL(/\/triggers$/);
+    await page.locator('.live-live').waitFor();
+    await page.evaluate('window.packrunUnreloaded = true');
+    const listReads: string[] = [];
+    const onRequest = (request: { url(): string; method(): string }): void => {
+      if (request.method() === 'GET' && request.url().includes('/api/v1/triggerinstances')) listReads.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      const fired = await stack.api<{ trigger_instance_id: string }>('POST', '/api/v1/webhooks/st2', { trigger: 'websense.order', payload: { order_id: 'LIVE-7' } });
+      expect(fired.status).toBe(202);
+      const row = page.locator(`tr[data-trigger-instance="${fired.body.trigger_instance_id}"]`);
+      await row.locator('.status', { hasText: 'processed' }).waitFor();
+      // Newest first: it came in on top.
+      expect(await page.locator('tr[data-trigger-instance]').first().getAttribute('data-trigger-instance')).toBe(fired.body.trigger_instance_id);
+      expect(await row.locator('[data-label="Trigger"]').textContent()).toBe('websense.order');
+    } finally {
+      page.off('request', onRequest);
+    }
+    expect(await page.evaluate('window.packrunUnreloaded')).toBe(true);
+    expect(listReads).toEqual([]);
   });
 
   it('creates an API key shown once, which signs in with only its role, then disables and deletes it', async () => {

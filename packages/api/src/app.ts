@@ -103,7 +103,7 @@ export async function buildApiApp(deps: ApiAppDeps): Promise<FastifyInstance> {
   runnerRoutes(app, deps);
   inquiryRoutes(app, deps);
   rulesApiRoutes(app, { ...deps, authorOf: (request) => ruleAuthorOf(callerOfRequest(request)), packCodeOf: (request) => callerOfRequest(request).packCode?.pack });
-  sensorApiRoutes(app, { store: deps.store, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
+  sensorApiRoutes(app, { store: deps.store, bus: deps.bus, ...(deps.sensorContainer ? { container: deps.sensorContainer } : {}) });
   apiKeyRoutes(app, deps);
   st2AuthRoutes(app, deps);
   st2UserRoute(app, deps);

@@ -4,7 +4,16 @@ import { announcementRoute, isCompleted, type Bus, type OutputChunkEvent, type S
 export type HubEvent =
   | { topic: 'execution-updates'; event: TopicEvents['execution-updates'] }
   | { topic: 'execution-output'; event: TopicEvents['execution-output'] }
-  | { topic: 'announcements'; event: TopicEvents['announcements'] };
+  | { topic: 'announcements'; event: TopicEvents['announcements'] }
+  | { topic: 'sensor-updates'; event: TopicEvents['sensor-updates'] }
+  | { topic: 'trigger-instance-updates'; event: TopicEvents['trigger-instance-updates'] };
+
+/** The hub's events about one execution. */
+export type ExecutionHubEvent = Extract<HubEvent, { topic: 'execution-updates' | 'execution-output' }>;
+
+export function isExecutionEvent(item: HubEvent): item is ExecutionHubEvent {
+  return item.topic === 'execution-updates' || item.topic === 'execution-output';
+}
 
 
 /** Output kept per running execution for late readers, until it completes. */
@@ -44,6 +53,12 @@ export class EventHub {
       bus.subscribe('announcements', (event) => {
         if (!announcementRoute.test(event.route)) return;
         this.emitter.emit('event', { topic: 'announcements', event } satisfies HubEvent);
+      }),
+      bus.subscribe('sensor-updates', (event) => {
+        this.emitter.emit('event', { topic: 'sensor-updates', event } satisfies HubEvent);
+      }),
+      bus.subscribe('trigger-instance-updates', (event) => {
+        this.emitter.emit('event', { topic: 'trigger-instance-updates', event } satisfies HubEvent);
       }),
     ]);
   }

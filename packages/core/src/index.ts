@@ -16,7 +16,7 @@ export { prepareResult, readExecutionResult, openExecutionResult, openExecutionO
 export { openExecutionOutputInOrder } from './store/output-replay.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
 export { applyRetention, purgeExecutions, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
-export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
+export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type SensorUpdateEvent, type TriggerInstanceUpdateEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';
 export { MessageType, maxFrameBytes, type ActionJob, type ChildMessage, type ParentMessage, type JobMessage, type ResultMessage, type ErrorMessage, type DatastoreRequestMessage, type DatastoreReplyMessage, type DatastoreArgs, type DatastoreOp, type DatastoreScope, type WireError } from './protocol/messages.ts';
 export { encodeFrame, FrameDecoder, FrameError } from './protocol/framing.ts';
 export { checkJsonBytes, checkJsonValue, parseBoundedJson, JsonLimitError, type JsonBounds } from './limits/json-limits.ts';

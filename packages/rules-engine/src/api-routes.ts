@@ -13,6 +13,7 @@ import {
   type Store,
   type TriggerInstanceRecord,
   type RuleEnforcementRecord,
+  type RouteAccess,
   st2ListQueryProperties,
   st2Page,
   type St2ListQuery,
@@ -28,6 +29,12 @@ import { st2Rule, st2RuleEnforcement, st2Trigger, st2TriggerInstance, st2Trigger
  * webhooks. Registered by the API app (`rulesApiRoutes(app, {store, bus})`), which authorizes
  * each by the `config.access` it declares.
  */
+/**
+ * Who may read trigger instances (their payloads carry what sensors and webhooks received,
+ * secrets included): the REST routes, and the API's stream for its trigger instance events.
+ */
+export const triggerInstanceReadAccess = 'read' satisfies RouteAccess;
+
 const refParams = {
   type: 'object',
   properties: { ref: { type: 'string', minLength: 1, maxLength: 300 } },
@@ -159,7 +166,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
   }, async (request, reply) => st2Page(reply, (await store.triggers.find({}, { sort: { id: 1 } })).map(st2Trigger), request.query as St2ListQuery));
 
   app.get('/api/v1/triggerinstances', {
-    config: { access: 'read' },
+    config: { access: triggerInstanceReadAccess },
     schema: {
       summary: 'Trigger instances, newest first',
       tags: ['triggers'],
@@ -194,7 +201,7 @@ export function rulesApiRoutes(app: FastifyInstance, deps: RulesApiDeps): void {
   });
 
   app.get('/api/v1/triggerinstances/:id', {
-    config: { access: 'read' },
+    config: { access: triggerInstanceReadAccess },
     schema: { summary: 'One trigger instance', tags: ['triggers'], params: idParams },
   }, async (request) => st2TriggerInstance(await triggerInstance(store, (request.params as { id: string }).id)));
 

@@ -6,6 +6,7 @@ export { saveRule, setRuleEnabled, deleteRule, registerPackRules, unregisterPack
 export { dispatchTrigger, type DispatchRequest } from './trigger-dispatch.ts';
 export type { ExecutionRequest, ExecutionRequester } from './trigger-processor.ts';
 export { startRulesEngine, type RulesEngine, type RulesEngineOptions } from './rules-engine-service.ts';
-export { rulesApiRoutes } from './api-routes.ts';
+export { rulesApiRoutes, triggerInstanceReadAccess } from './api-routes.ts';
+export { st2TriggerInstance } from './st2-views.ts';
 export { executionRequester, type ExecutionCreator } from './execution-requester.ts';
 export { sitePackConfig } from './pack-config.ts';

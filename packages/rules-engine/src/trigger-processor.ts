@@ -15,6 +15,7 @@ import {
   type Store,
   type TriggerInstanceMessage,
   type TriggerInstanceRecord,
+  type Bus,
 } from '@packrun/core';
 import { renderActionParameters, type ParameterTypes } from './action-parameters.ts';
 import { authorScopedLookup, ruleAuthor } from './rule-author.ts';
@@ -48,6 +49,8 @@ export interface TriggerProcessorDeps {
   packConfig?: (pack: string) => Promise<Record<string, unknown>>;
   logger: Logger;
   now?: () => number;
+  /** Where the instance's creation and status changes are published (`trigger-instance-updates`), for the API's stream. */
+  bus?: Pick<Bus, 'publish'>;
 }
 
 /** The user rules act as, as StackStorm's `stanley` system user. */
@@ -79,17 +82,26 @@ export function createTriggerProcessor(deps: TriggerProcessorDeps): (message: Tr
   };
 
   async function processInstance(message: TriggerInstanceMessage): Promise<TriggerInstanceRecord> {
-    const instance = await recordInstance(deps.store, message);
+    const { instance, created } = await recordInstance(deps.store, message);
+    if (created) announce(instance.id, instance.status, true);
     if (instance.status === 'processed') return instance;
     try {
       const rules = await deps.store.rules.find({ 'trigger.ref': message.trigger, enabled: true }, { sort: { id: 1 } });
       for (const rule of rules) await applyRule(rule, instance);
-      return (await deps.store.triggerInstances.updateOne({ id: instance.id }, { set: { status: 'processed' } })) ?? instance;
+      const processed = (await deps.store.triggerInstances.updateOne({ id: instance.id }, { set: { status: 'processed' } })) ?? instance;
+      announce(instance.id, 'processed', false);
+      return processed;
     } catch (error) {
       log.error({ err: error, triggerInstance: instance.id }, 'processing a trigger instance failed');
       await deps.store.triggerInstances.update({ id: instance.id }, { set: { status: 'processing_failed' } });
+      announce(instance.id, 'processing_failed', false);
       throw error;
     }
+  }
+
+  /** Not awaited: the stream's event is best effort, the instance's processing is not held up by the bus. */
+  function announce(id: string, status: TriggerInstanceRecord['status'], created: boolean): void {
+    deps.bus?.publish('trigger-instance-updates', { id, status, created, at: nowIso() }).catch((error: unknown) => log.warn({ err: error, triggerInstance: id }, 'trigger instance event not published'));
   }
 
   async function applyRule(rule: RuleRecord, instance: TriggerInstanceRecord): Promise<void> {
@@ -186,9 +198,9 @@ function fromPack(rule: RuleRecord): boolean {
   return rule.metadata?.['source'] === 'pack';
 }
 
-async function recordInstance(store: Store, message: TriggerInstanceMessage): Promise<TriggerInstanceRecord> {
+async function recordInstance(store: Store, message: TriggerInstanceMessage): Promise<{ instance: TriggerInstanceRecord; created: boolean }> {
   const existing = await store.triggerInstances.get(message.id);
-  if (existing) return existing;
+  if (existing) return { instance: existing, created: false };
   const record: TriggerInstanceRecord = {
     id: message.id,
     trigger: message.trigger,
@@ -198,5 +210,5 @@ async function recordInstance(store: Store, message: TriggerInstanceMessage): Pr
     ...(message.source === undefined ? {} : { source: message.source }),
     ...(message.traceTag === undefined ? {} : { traceTag: message.traceTag }),
   };
-  return store.triggerInstances.put(record);
+  return { instance: await store.triggerInstances.put(record), created: true };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, st2ListQueryProperties, st2Page, type Filter, type SensorRecord, type St2ListQuery, type Store } from '@packrun/core';
+import { PackrunError, st2ListQueryProperties, st2Page, type Bus, type Filter, type RouteAccess, type SensorRecord, type St2ListQuery, type Store } from '@packrun/core';
 import type { SensorContainer } from './sensor-container.ts';
 import { st2SensorType, type St2SensorType } from './st2-sensor-type.ts';
 
@@ -15,9 +15,20 @@ const refParams = {
   required: ['ref'],
 } as const;
 
+/** Who may read sensors (their stderr may carry what the sensor printed): the REST routes and the stream's sensor events. */
+export const sensorReadAccess = 'read' satisfies RouteAccess;
+
 export interface SensorRoutesDeps {
   store: Store;
   container?: SensorContainer;
+  /** Where an enable or disable is published (`sensor-updates`), for the event stream. */
+  bus?: Pick<Bus, 'publish'>;
+}
+
+/** The sensors as `/sensortypes` shows them: the container's live state when it runs here, else what was written to their records. */
+export async function sensorTypeViews(deps: Pick<SensorRoutesDeps, 'store' | 'container'>, filter: Filter<SensorRecord> = {}): Promise<St2SensorType[]> {
+  const states = new Map((deps.container ? await deps.container.list() : []).map((state) => [state.ref, state]));
+  return (await deps.store.sensors.find(filter, { sort: { id: 1 } })).map((record) => st2SensorType(record, states.get(record.ref)));
 }
 
 /**
@@ -27,11 +38,7 @@ export interface SensorRoutesDeps {
  */
 export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): void {
   const { store, container } = deps;
-
-  async function views(filter: Filter<SensorRecord> = {}): Promise<St2SensorType[]> {
-    const states = new Map((container ? await container.list() : []).map((state) => [state.ref, state]));
-    return (await store.sensors.find(filter, { sort: { id: 1 } })).map((record) => st2SensorType(record, states.get(record.ref)));
-  }
+  const views = (filter: Filter<SensorRecord> = {}): Promise<St2SensorType[]> => sensorTypeViews(deps, filter);
 
   async function view(ref: string): Promise<St2SensorType> {
     const found = (await views({ id: ref }))[0];
@@ -42,7 +49,7 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
   }
 
   app.get('/api/v1/sensortypes', {
-    config: { access: 'read' },
+    config: { access: sensorReadAccess },
     schema: {
       summary: 'Sensors with their process state',
       tags: ['sensors'],
@@ -58,7 +65,7 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
     return st2Page(reply, query.trigger_type ? all.filter((sensor) => sensor.trigger_types.includes(query.trigger_type!)) : all, query);
   });
 
-  app.get('/api/v1/sensortypes/:ref', { config: { access: 'read' }, schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
+  app.get('/api/v1/sensortypes/:ref', { config: { access: sensorReadAccess }, schema: { summary: 'One sensor: state, last error, last stderr lines', tags: ['sensors'], params: refParams } }, async (request) =>
     view((request.params as { ref: string }).ref),
   );
 
@@ -76,6 +83,8 @@ export function sensorApiRoutes(app: FastifyInstance, deps: SensorRoutesDeps): v
     await view(ref);
     await store.sensors.update({ id: ref }, { set: { enabled } });
     await container?.refresh();
+    // The process's start or stop is published by its container; the flag itself is published here.
+    await deps.bus?.publish('sensor-updates', { ref, at: new Date().toISOString() }).catch((error: unknown) => request.log.warn({ err: error, sensor: ref }, 'sensor event not published'));
     return view(ref);
   });
 

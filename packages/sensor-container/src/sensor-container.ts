@@ -160,6 +160,10 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
       backoff: options.backoff,
       stopGraceMs: options.stopGraceMs,
       logger,
+      // Reported (and published) by the next reconcile, which runs at once; at shutdown stop() reports.
+      onChange: () => {
+        if (!closing) refresh().catch((error: unknown) => log.warn({ err: error }, 'sensor refresh failed; retrying'));
+      },
       start: async ({ onStderrLine }) => {
         // The version folder (and its env) stays on disk while this process runs, even if an
         // install switches the pack meanwhile; the restart onto the new version comes from reconcile.
@@ -271,13 +275,19 @@ export async function startSensorContainer(options: SensorContainerOptions): Pro
     }
   }
 
-  /** Writes each sensor's state to its record when it changed, for APIs in other processes. */
+  /**
+   * Writes each sensor's state to its record when it changed, for APIs in other processes, then
+   * publishes `sensor-updates` for their event streams (not awaited: a broker outage must not hold
+   * up the sensors; a missed event leaves the state in the record).
+   */
   async function reportStates(sensors: readonly SensorRecord[]): Promise<void> {
     for (const sensor of sensors) {
       const state = running.get(sensor.ref)?.supervisor.snapshot() ?? stopped.get(sensor.ref) ?? emptyState(sensor.ref);
       const runtime = { ...state, ...(running.has(sensor.ref) ? {} : { status: 'stopped' }), reportedBy: containerId };
       if (JSON.stringify(stripTime(sensor.runtime)) === JSON.stringify(stripTime(runtime))) continue;
-      await store.sensors.update({ id: sensor.ref }, { set: { runtime: { ...runtime, reportedAt: new Date().toISOString() } } });
+      const at = new Date().toISOString();
+      await store.sensors.update({ id: sensor.ref }, { set: { runtime: { ...runtime, reportedAt: at } } });
+      bus.publish('sensor-updates', { ref: sensor.ref, at }).catch((error: unknown) => log.warn({ err: error, sensor: sensor.ref }, 'sensor state event not published'));
     }
   }
 

@@ -40,6 +40,8 @@ interface SupervisorOptions {
   stopGraceMs: number;
   logger: Logger;
   stderrLines?: number;
+  /** Told after each change of status (started, crashed, stopped): the container reports the new state. */
+  onChange?: () => void;
 }
 
 export class SensorSupervisor {
@@ -101,12 +103,14 @@ export class SensorSupervisor {
     this.process = undefined;
     if (current) {
       this.state.status = 'stopping';
+      this.options.onChange?.();
       await current.stop(this.options.stopGraceMs);
     }
     this.state.status = 'stopped';
     delete this.state.pid;
     delete this.state.nextStartAt;
     delete this.state.backoffMs;
+    this.options.onChange?.();
   }
 
   private startNow(): void {
@@ -131,6 +135,7 @@ export class SensorSupervisor {
     let running: RunningSensorProcess;
     this.runStartedAt = Date.now();
     this.state.starts += 1;
+    this.options.onChange?.();
     try {
       running = await this.options.start({ onStderrLine });
     } catch (error) {
@@ -145,6 +150,7 @@ export class SensorSupervisor {
     this.state.status = 'running';
     this.state.startedAt = new Date(this.runStartedAt).toISOString();
     this.state.pid = running.pid;
+    this.options.onChange?.();
     void running.exited.then((exit) => {
       if (this.process !== running) return;
       this.process = undefined;
@@ -167,6 +173,7 @@ export class SensorSupervisor {
     this.state.nextStartAt = new Date(Date.now() + delay).toISOString();
     this.log.warn({ reason, failures: this.state.consecutiveFailures, restartInMs: delay }, 'sensor died; restarting after backoff');
     this.timer = setTimeout(() => this.startNow(), delay);
+    this.options.onChange?.();
   }
 }
 

@@ -1,5 +1,5 @@
 import { isCompleted, openExecutionOutput, type ExecutionRecord, type ExecutionStatus, type OutputChunkEvent, type Store } from '@packrun/core';
-import type { HubEvent } from '../event-hub.ts';
+import type { ExecutionHubEvent } from '../event-hub.ts';
 
 type Stream = OutputChunkEvent['stream'];
 const streams: Stream[] = ['stdout', 'stderr'];
@@ -58,9 +58,8 @@ export class ExecutionFollower {
    * A live event: output is sent; a completion first sends the stored output not yet sent and
    * finishes; a pause or a wait for a person finishes (endsOutputStream).
    */
-  async event(item: HubEvent): Promise<void> {
-    // Announcements are not an execution's events: the output stream leaves them out.
-    if (this.done || item.topic === 'announcements') return;
+  async event(item: ExecutionHubEvent): Promise<void> {
+    if (this.done) return;
     if (item.topic === 'execution-output') {
       this.output(item.event);
       return;

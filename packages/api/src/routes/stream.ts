@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { attributeList, isCompleted, type PackrunConfig, type Store } from '@packrun/core';
+import type { SensorContainer } from '@packrun/sensor-container';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import { endsOutputStream, ExecutionFollower } from '../executions/execution-follower.ts';
 import { executionView } from '../executions/execution-view.ts';
+import { callerOfRequest } from '../auth/authorize.ts';
+import { roleHolds } from '../auth/roles.ts';
 import { St2StreamEvents, st2OutputEvent, type St2StreamEvent } from '../executions/st2-stream-events.ts';
-import type { EventHub, HubEvent } from '../event-hub.ts';
+import { isExecutionEvent, type EventHub, type ExecutionHubEvent, type HubEvent } from '../event-hub.ts';
 import { openSse } from '../sse.ts';
 import { idParams } from '../schemas.ts';
 import { visibleExecution } from './executions.ts';
@@ -57,20 +60,27 @@ function subscriberFilter(query: StreamQuery): (event: St2StreamEvent) => boolea
  */
 export function streamRoutes(
   app: FastifyInstance,
-  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined },
+  deps: { config: PackrunConfig; store: Store; executions: ExecutionService; hub: EventHub; webUiBase: () => string | undefined; sensorContainer?: SensorContainer },
 ): void {
   const { executions, hub, store } = deps;
-  const feed = new St2StreamEvents(hub, store, (error) => app.log.warn({ err: error }, 'a stream event could not be made'), deps.webUiBase);
+  const feed = new St2StreamEvents(hub, store, {
+    onError: (error) => app.log.warn({ err: error }, 'a stream event could not be made'),
+    webUiBase: deps.webUiBase,
+    ...(deps.sensorContainer ? { sensorContainer: deps.sensorContainer } : {}),
+  });
 
   app.get('/api/v1/stream', {
     config: { access: 'read', keyInQuery: true },
     schema: {
-      summary: "StackStorm's event stream (text/event-stream): st2.execution__create/__update, st2.liveaction__create/__update, st2.execution.output__create, st2.announcement__<route>",
+      summary: "StackStorm's event stream (text/event-stream): st2.execution__create/__update, st2.liveaction__create/__update, st2.execution.output__create, st2.announcement__<route>, st2.sensor__update, st2.trigger_instance__create/__update",
       querystring: streamQuery,
     },
   }, async (request, reply) => {
     const query = request.query as StreamQuery;
     const passes = subscriberFilter(query);
+    const caller = callerOfRequest(request);
+    // What the caller could not read through the resource's own REST route (pack code's tokens reach none of them).
+    const mayRead = (event: St2StreamEvent): boolean => event.readAccess === undefined || (caller.packCode === undefined && roleHolds(caller.role, event.readAccess));
     const channel = openSse(request, reply);
     let ended = false;
     // The executions this subscriber was sent an update of, so the catch-up below sends none of them again.
@@ -79,7 +89,7 @@ export function streamRoutes(
       if (ended) return;
       if (event.executionId !== undefined && event.event === 'st2.execution__update') sentUpdates.add(event.executionId);
       const last = query.end_event !== undefined && event.event === query.end_event && event.executionId === query.end_execution_id && event.status !== undefined && isCompleted(event.status);
-      if (passes(event)) channel.send(event.event, event.data);
+      if (passes(event) && mayRead(event)) channel.send(event.event, event.data);
       if (!last) return;
       ended = true;
       channel.close();
@@ -131,7 +141,7 @@ export function streamRoutes(
     };
     // Events are handled one after the other: a completion may read the store before it is sent.
     let handled = Promise.resolve();
-    const handle = (item: HubEvent): void => {
+    const handle = (item: ExecutionHubEvent): void => {
       handled = handled
         .then(() => follower.event(item))
         .then(() => {
@@ -144,10 +154,10 @@ export function streamRoutes(
     };
     // Attached before the snapshot is read, so that nothing falls between the two; held back
     // until the snapshot and the output so far are sent.
-    const held: HubEvent[] = [];
+    const held: ExecutionHubEvent[] = [];
     let live = false;
     const detach = hub.on((item: HubEvent) => {
-      if (item.topic === 'announcements' || item.event.executionId !== id) return;
+      if (!isExecutionEvent(item) || item.event.executionId !== id) return;
       if (live) handle(item);
       else held.push(item);
     });

@@ -1,4 +1,5 @@
 import type { ExecutionStatus } from '../execution.ts';
+import type { TriggerInstanceRecord } from '../store/types.ts';
 
 /**
  * The Bus: durable work queues plus transient fan-out topics, over RabbitMQ (distributed) or in
@@ -98,11 +99,32 @@ export interface AnnouncementEvent {
 /** StackStorm's routing keys: words separated by dots; never anything that could break an event stream's framing. */
 export const announcementRoute = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
+/**
+ * A sensor's state changed: its process started, stopped, crashed or was restarted, or it was
+ * enabled or disabled. It names the sensor only: whoever streams it reads the state from where
+ * the REST API does (the container in the process, else the state it wrote to the record, which it
+ * has written before it publishes), so an event from anyone on the broker shows nothing new.
+ */
+export interface SensorUpdateEvent {
+  ref: string;
+  at: string;
+}
+
+/** A trigger instance was stored (`created`) or its status changed; the store holds it. */
+export interface TriggerInstanceUpdateEvent {
+  id: string;
+  status: TriggerInstanceRecord['status'];
+  created: boolean;
+  at: string;
+}
+
 export interface TopicEvents {
   'execution-updates': ExecutionUpdateEvent;
   'execution-output': OutputChunkEvent;
   'execution-cancel': CancelRequestEvent;
   announcements: AnnouncementEvent;
+  'sensor-updates': SensorUpdateEvent;
+  'trigger-instance-updates': TriggerInstanceUpdateEvent;
 }
 export type TopicName = keyof TopicEvents;
 

@@ -1,14 +1,21 @@
 import type { Api } from './client.ts';
-import { readExecution, readOutputChunk } from './shapes.ts';
-import { isCompleted, type Execution, type OutputChunk } from './types.ts';
+import { readExecution, readOutputChunk, readSensorType, readTriggerInstance } from './shapes.ts';
+import { isCompleted, type Execution, type OutputChunk, type SensorType, type TriggerInstance } from './types.ts';
 
-export type StreamEvent = { type: 'execution'; execution: Execution } | { type: 'output'; chunk: OutputChunk };
+export type StreamEvent =
+  | { type: 'execution'; execution: Execution }
+  | { type: 'output'; chunk: OutputChunk }
+  | { type: 'sensor'; sensor: SensorType }
+  | { type: 'trigger-instance'; instance: TriggerInstance };
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 /** st2's event names carrying a whole execution, and a piece of output. */
 const executionEvents = ['st2.execution__create', 'st2.execution__update'];
 const outputEvents = ['st2.execution.output__create'];
+/** A sensor's new state; a trigger instance stored or processed (Packrun's, named as st2 names its exchanges' events). */
+export const sensorEvents = ['st2.sensor__update'];
+export const triggerInstanceEvents = ['st2.trigger_instance__create', 'st2.trigger_instance__update'];
 
 export interface StreamHandle {
   close(): void;
@@ -49,6 +56,25 @@ export function openStream(
     source.addEventListener(name, (message) => {
       const chunk = readOutputChunk(parse(message as MessageEvent));
       if (chunk) onEvent({ type: 'output', chunk });
+    });
+  }
+  const read = <T,>(reader: (raw: unknown) => T, message: Event): T | undefined => {
+    try {
+      return reader(parse(message as MessageEvent));
+    } catch {
+      return undefined;
+    }
+  };
+  for (const name of sensorEvents) {
+    source.addEventListener(name, (message) => {
+      const sensor = read(readSensorType, message);
+      if (sensor) onEvent({ type: 'sensor', sensor });
+    });
+  }
+  for (const name of triggerInstanceEvents) {
+    source.addEventListener(name, (message) => {
+      const instance = read(readTriggerInstance, message);
+      if (instance) onEvent({ type: 'trigger-instance', instance });
     });
   }
   if (options.endEvent !== undefined) {

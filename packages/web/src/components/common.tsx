@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError } from '../api/client.ts';
+import type { StreamState } from '../api/stream.ts';
 import type { ApiLoad } from '../hooks/use-api-load.ts';
 import { followLink } from '../router.ts';
 
@@ -45,6 +46,15 @@ export function ErrorNote({ error }: { error: unknown }) {
       {apiError?.hint ? <p>{apiError.hint}</p> : null}
       {apiError ? <p class="muted small">{apiError.code}</p> : null}
     </div>
+  );
+}
+
+/** Whether a view is kept current by the event stream. */
+export function LiveState({ state }: { state: StreamState }) {
+  return (
+    <span class={`live live-${state}`} role="status" aria-live="polite">
+      {state === 'live' ? 'Live' : state === 'closed' ? 'Not live' : 'Connecting…'}
+    </span>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { openStream, type StreamState } from '../api/stream.ts';
 import { executionStatuses, type Execution } from '../api/types.ts';
-import { duration, Link, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { duration, Link, LiveState, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
 import { ListTable, type Column } from '../components/list-table.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
@@ -111,9 +111,7 @@ export function ExecutionsListView({ location }: { location: Location }) {
     <main id="main">
       <div class="title-row">
         <h1>Executions</h1>
-        <span class={`live live-${streamState}`} role="status" aria-live="polite">
-          {streamState === 'live' ? 'Live' : streamState === 'closed' ? 'Not live' : 'Connecting…'}
-        </span>
+        <LiveState state={streamState} />
       </div>
       <form class="filters" onSubmit={applyFilters} role="search" aria-label="Filter executions">
         <label>

@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { SensorType } from '../api/types.ts';
-import { ErrorNote, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { sensorEvents } from '../api/stream.ts';
+import { ErrorNote, LiveState, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
 import { ListTable } from '../components/list-table.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
+import { useLiveStream } from '../hooks/use-live-stream.ts';
 import { useSession } from '../session.ts';
 
 /** Lines of a sensor's stderr, folded away: they can be long, and most of the time nobody needs them. */
@@ -18,23 +20,39 @@ function StderrLines({ lines, label }: { lines: string[]; label: string }) {
   );
 }
 
+/** A sensor's new state in place of its row; a sensor not listed yet (a pack just installed) in ref order. */
+function withSensor(sensors: SensorType[], changed: SensorType): SensorType[] {
+  if (sensors.some((sensor) => sensor.ref === changed.ref)) return sensors.map((sensor) => (sensor.ref === changed.ref ? changed : sensor));
+  return [...sensors, changed].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+}
+
+const streamPath = `/api/v1/stream?events=${sensorEvents.join(',')}`;
+
 /**
  * The sensors with their processes' state (running, backing off, failing), how often each was
  * started, its last error and stderr, and restart / enable / disable for a role that may operate
- * (st2's /sensortypes routes).
+ * (st2's /sensortypes routes). Kept current by the event stream's st2.sensor__update: a crash, a
+ * restart or another user's disable shows without a reload.
  */
 export function SensorsView() {
   const { api, mayOperate } = useSession();
   const sensors = useApiLoad((client) => client.listSensors());
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
+  const streamState = useLiveStream(
+    streamPath,
+    (event) => {
+      if (event.type === 'sensor') sensors.setData((current) => current && withSensor(current, event.sensor));
+    },
+    sensors.reload,
+  );
 
   async function act(ref: string, operation: () => Promise<SensorType>): Promise<void> {
     setBusy(ref);
     setActionError(undefined);
     try {
       const changed = await operation();
-      sensors.setData((current) => current?.map((sensor) => (sensor.ref === changed.ref ? changed : sensor)));
+      sensors.setData((current) => current && withSensor(current, changed));
     } catch (caught) {
       setActionError(caught);
     } finally {
@@ -46,9 +64,7 @@ export function SensorsView() {
     <main id="main">
       <div class="title-row">
         <h1>Sensors</h1>
-        <button type="button" onClick={sensors.reload} disabled={sensors.loading}>
-          Refresh
-        </button>
+        <LiveState state={streamState} />
       </div>
       <ErrorNote error={actionError} />
       <LoadStatus load={sensors} what="the sensors" />

@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import { schemaFields } from '../api/shapes.ts';
 import type { TriggerInstance, TriggerType } from '../api/types.ts';
-import { ErrorNote, Link, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
+import { triggerInstanceEvents } from '../api/stream.ts';
+import { ErrorNote, Link, LiveState, LoadStatus, StatusBadge, Time } from '../components/common.tsx';
 import { ListTable } from '../components/list-table.tsx';
 import { ParameterForm } from '../components/parameter-form.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
+import { useLiveStream } from '../hooks/use-live-stream.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
 
@@ -39,10 +41,21 @@ function FireForm({ type, onFired }: { type: TriggerType; onFired: (id: string) 
   );
 }
 
+/** As many instances as the API lists at once: the newest arriving push the oldest out. */
+const recentInstances = 50;
+const streamPath = `/api/v1/stream?events=${triggerInstanceEvents.join(',')}`;
+
+/** An instance's new state in place of its row, or a new instance on top (newest first, as listed). */
+function withInstance(instances: TriggerInstance[], changed: TriggerInstance): TriggerInstance[] {
+  if (instances.some((instance) => instance.id === changed.id)) return instances.map((instance) => (instance.id === changed.id ? changed : instance));
+  return [changed, ...instances].slice(0, recentInstances);
+}
+
 /**
- * Trigger types (what rules listen for), the recent trigger instances (newest first), a trigger
- * fired by hand and an instance re-emitted, for a role that may operate. The type being fired is
- * in the address (`/triggers?fire=<ref>`).
+ * Trigger types (what rules listen for), the recent trigger instances (newest first, kept current
+ * by the event stream's st2.trigger_instance__create/__update), a trigger fired by hand and an
+ * instance re-emitted, for a role that may operate. The type being fired is in the address
+ * (`/triggers?fire=<ref>`).
  */
 export function TriggersView({ location }: { location: Location }) {
   const { api, mayOperate } = useSession();
@@ -54,10 +67,19 @@ export function TriggersView({ location }: { location: Location }) {
   const [fired, setFired] = useState<string>();
   const [reEmitError, setReEmitError] = useState<unknown>();
   const firingType = types.data?.find((type) => type.ref === firing);
+  const streamState = useLiveStream(
+    streamPath,
+    (event) => {
+      if (event.type !== 'trigger-instance' || (only !== '' && event.instance.trigger !== only)) return;
+      instances.setData((current) => current && withInstance(current, event.instance));
+    },
+    instances.reload,
+  );
 
   function arrived(id: string): void {
     setFired(id);
-    instances.reload();
+    // The instance comes in through the stream; without it, from the list read again.
+    if (streamState !== 'live') instances.reload();
   }
 
   async function reEmit(instance: TriggerInstance): Promise<void> {
@@ -108,9 +130,7 @@ export function TriggersView({ location }: { location: Location }) {
       <section>
         <div class="title-row">
           <h2>Recent trigger instances</h2>
-          <button type="button" onClick={instances.reload} disabled={instances.loading}>
-            Refresh
-          </button>
+          <LiveState state={streamState} />
         </div>
         <form class="filters" role="search" aria-label="Filter trigger instances" onSubmit={(event) => event.preventDefault()}>
           <label>
