@@ -9,7 +9,7 @@ import { describePython } from './interpreter.ts';
 import { buildPythonEnv } from './python-env.ts';
 
 /** Written last into a finished env: an env folder without it is never used. */
-const envReadyMarker = '.packrun-env.json';
+export const envReadyMarker = '.packrun-env.json';
 
 export interface EnsureEnvOptions {
   paths: DataPaths;
