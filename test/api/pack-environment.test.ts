@@ -30,11 +30,15 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-/** Installs through the API and waits for the packs.install execution to end. */
-async function install(folder: string): Promise<St2Execution> {
+async function startInstall(folder: string): Promise<string> {
   const response = await stack.call('POST', '/api/v1/packs/install', { packs: [folder] });
   expect(response.statusCode, response.body).toBe(202);
-  const id = response.json<{ execution_id: string }>().execution_id;
+  return response.json<{ execution_id: string }>().execution_id;
+}
+
+/** Installs through the API and waits for the packs.install execution to end. */
+async function install(folder: string, started?: string): Promise<St2Execution> {
+  const id = started ?? (await startInstall(folder));
   let record: St2Execution | undefined;
   await retryUntil(async () => isCompleted((record = (await stack.call('GET', `/api/v1/executions/${id}`)).json<St2Execution>()).status), { withinMs: 180_000, what: `install ${id} ended` });
   return record!;
@@ -91,7 +95,12 @@ describe("a pack's environment in the pack API", () => {
   it('reports a failed build of a new version with its error beside the env the active version keeps, until an install succeeds', async () => {
     const before = (await environment('pyenv')).environment;
     await writePack(path.join(root, 'pyenv-broken'), { ref: 'pyenv', version: '1.1.0', requirements: 'packrun-no-such-distribution-7f3a==9.9.9\n' });
-    const failed = await install(path.join(root, 'pyenv-broken'));
+    const id = await startInstall(path.join(root, 'pyenv-broken'));
+    // While uv works, the installed version's record says a build is under way, and by which install.
+    await retryUntil(async () => (await stack.store.packs.get('pyenv'))?.environment?.build !== undefined, { withinMs: 60_000, what: 'the build marked' });
+    const during = (await environment('pyenv')).environment;
+    expect(during).toMatchObject({ state: 'ready', python: before.python, build: { state: 'building', execution_id: id } });
+    const failed = await install(path.join(root, 'pyenv-broken'), id);
     expect(failed.status).toBe('failed');
     expect(failed.error?.type).toBe('PACK_ENV_BUILD_FAILED');
 

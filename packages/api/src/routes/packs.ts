@@ -5,7 +5,17 @@ import { checkApiPackSource } from '../packs/api-pack-sources.ts';
 import type { PackOperations } from '../packs/pack-operations.ts';
 import { errorSchema, refParams } from '../schemas.ts';
 
-const packSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ref: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } } } as const;
+const packSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    ref: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    environment: { type: 'object', additionalProperties: true, description: "Packrun's: the active version's env (kind, state, python) and a later install's build (docs/api.md)" },
+  },
+} as const;
 
 /**
  * A pack as StackStorm's API shows it (st2common's PackAPI): its pack.yaml's fields (`name`,
