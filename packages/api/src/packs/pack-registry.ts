@@ -35,7 +35,8 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
   // action runner reads the pack and its env from (docs/deployment.md, "Packs").
   const environment = await readEnvStatus(installed.env);
   const build = existing?.environment?.build;
-  if (options.keepBuild && build) environment.build = build;
+  // Kept only over the same active version: one activated meanwhile (a local install) ends it.
+  if (options.keepBuild && build && existing?.path === installed.dir) environment.build = build;
   const pack: PackRecord = {
     id: loaded.ref,
     ref: loaded.ref,
