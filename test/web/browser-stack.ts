@@ -18,6 +18,8 @@ export const builtWebUi = existsSync(path.resolve(import.meta.dirname, '../../pa
  */
 export interface BrowserStack {
   url: string;
+  /** The server's PACKRUN_HOME. */
+  home: string;
   /** The system_admin key `packrun up` wrote for the CLI. */
   key: string;
   gate: string;
@@ -60,6 +62,7 @@ export async function startBrowserStack(name: string): Promise<BrowserStack> {
   const opened = browser;
   return {
     url,
+    home: env.PACKRUN_HOME,
     key,
     gate,
     server,

@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { dataPaths, readInstalledPack } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { builtWebUi, haveChromium, newWatchedPage, signIn, startBrowserStack, type BrowserStack, type PageWatch } from './browser-stack.ts';
 
@@ -89,11 +91,14 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     await page.getByText('No inquiry is waiting for a response.').waitFor();
   });
 
-  it('installs a pack from a folder, its progress arriving live, then removes it', async () => {
+  it('installs a pack from a folder, its progress arriving live, shows its env and a failed build of the next version, then removes it', async () => {
     const folder = path.join(packs, 'webdemo');
     await mkdir(path.join(folder, 'actions'), { recursive: true });
-    await writeFile(path.join(folder, 'pack.yaml'), 'ref: webdemo\nname: webdemo\nversion: 1.2.3\ndescription: A pack the web UI installs\nauthor: tests\nemail: tests@example.com\n');
+    await writeFile(path.join(folder, 'pack.yaml'), 'ref: webdemo\nname: webdemo\nversion: 1.2.3\ndescription: A pack the web UI installs\nauthor: tests\nemail: tests@example.com\npython_versions:\n  - "3"\n');
     await writeFile(path.join(folder, 'actions', 'hi.yaml'), 'name: hi\nrunner_type: local-shell-cmd\ndescription: says hi\nparameters:\n  cmd:\n    default: echo hi\n');
+    // Python code gives the pack a virtualenv (without requirements: nothing to download).
+    await mkdir(path.join(folder, 'actions', 'lib'));
+    await writeFile(path.join(folder, 'actions', 'lib', 'greeting.py'), 'GREETING = "hi"\n');
 
     await section(page, 'Packs').click();
     await page.waitForURL(/\/packs$/);
@@ -103,7 +108,9 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     await page.waitForURL(/\/executions\/[^/]+$/);
     // The install's execution page: its progress lines arrive as it goes, then it succeeds.
     await page.locator('pre[data-stream="stdout"]').getByText(/webdemo/).first().waitFor({ timeout: 120_000 });
-    await page.locator('.title-row .status', { hasText: 'succeeded' }).waitFor({ timeout: 180_000 });
+    const ended = page.locator('.title-row .status', { hasText: /^(succeeded|failed)$/ });
+    await ended.waitFor({ timeout: 180_000 });
+    expect(await ended.textContent(), (await page.locator('pre[data-stream="stdout"]').textContent()) ?? '').toBe('succeeded');
     expect(await page.locator('pre[data-stream="stdout"]').textContent()).toContain('webdemo 1.2.3');
     await shot(page, 'pack-install');
 
@@ -112,7 +119,32 @@ describe.skipIf(!haveChromium || !builtWebUi)('managing packs, rules and inquiri
     await row.waitFor();
     expect(await row.locator('[data-label="Version"]').textContent()).toBe('1.2.3');
     expect(await row.locator('[data-label="Source"]').textContent()).toContain(folder);
+    // The env its actions run with and the interpreter that built it, as that venv's python says.
+    const venvPython = (await readInstalledPack(dataPaths(stack.home), 'webdemo')).env.python!;
+    const [implementation, version] = execFileSync(venvPython, ['-I', '-c', 'import sys,platform;print(sys.implementation.name);print(platform.python_version())'], { encoding: 'utf8' }).trim().split('\n');
+    expect(await row.locator('[data-label="Environment"]').textContent()).toBe('Python virtualenv ready');
+    expect(await row.locator('[data-label="Environment"] .status-ready').count()).toBe(1);
+    expect(await row.locator('[data-label="Python"]').textContent()).toBe(`${implementation === 'cpython' ? 'CPython' : implementation} ${version}`);
+    expect(await page.locator('tr[data-pack="core"] [data-label="Environment"]').textContent()).toMatch(/ready|None needed/);
     await shot(page, 'packs');
+
+    // A next version whose requirements cannot be installed: the active one stays, the failure is said beside it.
+    const broken = path.join(packs, 'broken', 'webdemo');
+    await mkdir(path.dirname(broken), { recursive: true });
+    await cp(folder, broken, { recursive: true });
+    await writeFile(path.join(broken, 'pack.yaml'), 'ref: webdemo\nname: webdemo\nversion: 1.3.0\ndescription: A pack the web UI installs\nauthor: tests\n');
+    await writeFile(path.join(broken, 'requirements.txt'), 'packrun-no-such-distribution-7f3a==9.9.9\n');
+    const failing = await stack.api<{ execution_id: string }>('POST', '/api/v1/packs/install', { packs: [broken] });
+    expect(failing.status).toBe(202);
+    await retryUntil(async () => (await stack.api<{ status: string }>('GET', `/api/v1/executions/${failing.body.execution_id}`)).body.status === 'failed', { withinMs: 120_000, what: 'the broken install failed' });
+    await page.reload();
+    const build = row.locator('[data-label="Environment"] .env-build');
+    await build.waitFor();
+    expect(await row.locator('[data-label="Version"]').textContent()).toBe('1.2.3');
+    expect(await build.locator('.status-failed').textContent()).toBe('failed');
+    expect(await build.textContent()).toMatch(/the last install failed: building the Python environment of pack "webdemo"/);
+    expect(await build.getByRole('link').getAttribute('href')).toBe(`/executions/${failing.body.execution_id}`);
+    expect(await row.locator('[data-label="Environment"] .status-ready').count()).toBe(1);
 
     await row.getByRole('button', { name: 'Remove webdemo' }).click();
     await page.waitForURL(/\/executions\/[^/]+$/);

@@ -9,7 +9,7 @@ import { describePython } from './interpreter.ts';
 import { buildPythonEnv } from './python-env.ts';
 
 /** Written last into a finished env: an env folder without it is never used. */
-const envReadyMarker = '.packrun-env.json';
+export const envReadyMarker = '.packrun-env.json';
 
 export interface EnsureEnvOptions {
   paths: DataPaths;
@@ -148,10 +148,11 @@ export async function ensureEnv(options: EnsureEnvOptions): Promise<{ env: PackE
       });
     }
     await sandbox?.finish();
-    await writeFile(
-      path.join(buildDir, envReadyMarker),
-      JSON.stringify({ ref, hash: plan.hash, kind: plan.kind, python: plan.python, builtAt: new Date().toISOString() }, null, 2),
-    );
+    // The build could write in this folder: whatever it left under the marker's name (a link to a
+    // file of the host's, which writing would follow) goes, and the marker is created, never opened.
+    const marker = path.join(buildDir, envReadyMarker);
+    await rm(marker, { force: true, recursive: true });
+    await writeFile(marker, JSON.stringify({ ref, hash: plan.hash, kind: plan.kind, python: plan.python, builtAt: new Date().toISOString() }, null, 2), { flag: 'wx' });
     await mkdir(path.dirname(finalDir), { recursive: true });
     // A leftover without the ready marker is an aborted build of some earlier process.
     await rm(finalDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ export { ensureBuiltinPacks, outdatedBuiltinPacks } from './builtin-packs.ts';
 export { collectRetiredVersions } from './version-gc.ts';
 export { removePack, dependentsOf, type RemoveOptions } from './remove-pack.ts';
 export { listInstalledPacks, packInfo, type InstalledPackSummary, type InstalledPackRecord, type EnvState } from './installed-packs.ts';
+export { readEnvStatus } from './env-status.ts';
 export { STACKSTORM_VERSION } from './compatibility.ts';
 export { hostPythons } from './python-choice.ts';
 export { describePython, type PythonInterpreter } from './interpreter.ts';

@@ -12,6 +12,8 @@ export interface BuiltinTask {
 }
 
 export interface BuiltinProgress {
+  /** The operation's execution. */
+  executionId: string;
   /** One line of the operation's output. */
   emit(line: string): void;
   /**
@@ -132,7 +134,7 @@ export function createBuiltinExecutions(options: { store: Store; bus: Bus; ledge
     };
     const tasks = taskChildren(record);
     try {
-      const result = await work({ emit, task: (task) => tasks.task(task) });
+      const result = await work({ executionId: record.id, emit, task: (task) => tasks.task(task) });
       await tasks.finish('succeeded');
       const outcome: ActionOutcome = { status: 'succeeded', result: { ...result, stdout: lines.join('\n') }, durationMs: Date.now() - started };
       await ledger.complete({ executionId: record.id, runnerId, outcome });

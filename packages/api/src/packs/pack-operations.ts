@@ -1,6 +1,7 @@
 import { describeProgress, installPack, removePack, type InstallStage } from '@packrun/pack-installer';
 import { createSandboxDecorator, describeActionCounts, describeProblem, detectSandbox, type Logger, type PackrunConfig, type SpawnDecorator, type Store } from '@packrun/core';
 import type { BuiltinExecutions, BuiltinTask } from '../executions/builtin-executions.ts';
+import { trackEnvBuilds } from './env-builds.ts';
 import { registerPack, unregisterPack } from './pack-registry.ts';
 
 /**
@@ -43,23 +44,29 @@ export function createPackOperations(options: { config: PackrunConfig; store: St
     ));
   return {
     install({ packs, force, user }) {
-      return builtins.start('packs.install', { packs, force }, user, async ({ emit, task }) => {
+      return builtins.start('packs.install', { packs, force }, user, async ({ executionId, emit, task }) => {
         const skippedRules: string[] = [];
+        const builds = trackEnvBuilds(store, executionId);
         const result = await installPack(packs, {
           config,
           force,
           decorator: await decorator(),
           onProgress: (event) => {
             if (event.stage !== 'done') task(installTasks[event.stage]);
+            if (event.stage === 'building-env' && event.pack !== undefined) builds.building(event.pack);
             emit(describeProgress(event));
           },
           onActivated: async (installed, loaded) => {
+            await builds.settled();
             for (const problem of await registerPack(store, installed, loaded)) {
               const line = `${loaded.ref}: rule not registered: ${describeProblem(problem)}`;
               skippedRules.push(line);
               emit(line);
             }
           },
+        }).catch(async (error: unknown) => {
+          await builds.failed(error);
+          throw error;
         });
         for (const pack of result.installed) {
           const actions = result.actions[pack.ref];

@@ -13,6 +13,7 @@ import {
   type PolicyRecord,
   type Store,
 } from '@packrun/core';
+import { readEnvStatus } from '@packrun/pack-installer';
 import { registerPackRules, unregisterPackRules } from '@packrun/rules-engine';
 import { registerPackSensors, unregisterPackSensors } from '@packrun/sensor-container';
 import { checkWorkflowActions } from '@packrun/workflow-engine';
@@ -21,14 +22,21 @@ import { checkWorkflowActions } from '@packrun/workflow-engine';
  * The store's view of installed packs: a pack record and its actions, written when the installer
  * activates a pack and removed with it. Sensors, rules and trigger types are registered by the
  * services that own them. Returns the pack's rules that could not be registered (an unknown
- * trigger type, bad parameters), which the pack's other rules do not wait for.
+ * trigger type, bad parameters), which the pack's other rules do not wait for. An activation
+ * clears the record of an earlier install's env build (`keepBuild` keeps it).
  */
-export async function registerPack(store: Store, installed: InstalledPack, loadedPack: LoadedPack): Promise<PackProblem[]> {
+export async function registerPack(store: Store, installed: InstalledPack, loadedPack: LoadedPack, options: { keepBuild?: boolean } = {}): Promise<PackProblem[]> {
   const now = nowIso();
   // A workflow its driver refuses is registered unavailable (WORKFLOW_INVALID), never run.
   const loaded = await checkWorkflowActions(loadedPack, installed.dir);
   const existing = await store.packs.get(loaded.ref);
   const meta = loaded.meta;
+  // The env is read where it was built: the installing process's PACKRUN_HOME, the folder every
+  // action runner reads the pack and its env from (docs/deployment.md, "Packs").
+  const environment = await readEnvStatus(installed.env);
+  const build = existing?.environment?.build;
+  // Kept only over the same active version: one activated meanwhile (a local install) ends it.
+  if (options.keepBuild && build && existing?.path === installed.dir) environment.build = build;
   const pack: PackRecord = {
     id: loaded.ref,
     ref: loaded.ref,
@@ -40,6 +48,7 @@ export async function registerPack(store: Store, installed: InstalledPack, loade
     path: installed.dir,
     source: installed.source,
     metadata: meta.raw,
+    environment,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
@@ -112,7 +121,8 @@ export async function syncInstalledPacks(store: Store, paths: DataPaths, logger:
   for (const name of names) {
     try {
       const installed = await readInstalledPack(paths, name);
-      const problems = await registerPack(store, installed, await loadPack(installed.dir));
+      // Start-up changes no version: an install's build still under way or failed is still news.
+      const problems = await registerPack(store, installed, await loadPack(installed.dir), { keepBuild: true });
       for (const problem of problems) logger.warn({ pack: name, file: problem.file, code: problem.code }, `rule not registered: ${problem.message}`);
       onDisk.add(name);
     } catch (error) {

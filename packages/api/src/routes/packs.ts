@@ -1,16 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import { PackrunError, st2ListQueryProperties, st2Page, validatePackRef, type PackRecord, type St2ListQuery, type Store } from '@packrun/core';
-import { upgradeSource } from '@packrun/pack-installer';
+import { isSettled, PackrunError, st2ListQueryProperties, st2Page, validatePackRef, type PackEnvironmentStatus, type PackRecord, type St2ListQuery, type Store } from '@packrun/core';
+import { describePython, upgradeSource } from '@packrun/pack-installer';
 import { checkApiPackSource } from '../packs/api-pack-sources.ts';
 import type { PackOperations } from '../packs/pack-operations.ts';
 import { errorSchema, refParams } from '../schemas.ts';
 
-const packSchema = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ref: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } } } as const;
+const packSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    ref: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    environment: { type: 'object', additionalProperties: true, description: "Packrun's: the active version's env (kind, state, python) and a later install's build (docs/api.md)" },
+  },
+} as const;
 
 /**
  * A pack as StackStorm's API shows it (st2common's PackAPI): its pack.yaml's fields (`name`,
  * `version`, `author`, `keywords`, `stackstorm_version`, `python_versions`, `dependencies`...) with
- * `id`, `uid`, `ref` and `path`; Packrun's own: `source` (where it was installed from), timestamps.
+ * `id`, `uid`, `ref` and `path`; Packrun's own: `source` (where it was installed from), timestamps,
+ * and `environment` (packEnvironment).
  */
 export function st2Pack(pack: PackRecord): Record<string, unknown> {
   return {
@@ -26,9 +37,39 @@ export function st2Pack(pack: PackRecord): Record<string, unknown> {
     keywords: pack.keywords ?? [],
     path: pack.path,
     ...(pack.source === undefined ? {} : { source: pack.source }),
+    ...(pack.environment === undefined ? {} : { environment: packEnvironment(pack.environment) }),
     created_at: pack.createdAt,
     updated_at: pack.updatedAt,
   };
+}
+
+/**
+ * The env as any reader sees it: kind, state, the interpreter it was built from, and an install's
+ * build under way or failed. Never a path: the stored status holds none.
+ */
+function packEnvironment(environment: PackEnvironmentStatus): Record<string, unknown> {
+  const { kind, state, python, builtAt, build } = environment;
+  return {
+    kind,
+    state,
+    ...(python && { python: { ...python, name: describePython(python) } }),
+    ...(builtAt !== undefined && { built_at: builtAt }),
+    ...(build && { build: { state: build.state, execution_id: build.execution, at: build.at, ...(build.error && { error: build.error }) } }),
+  };
+}
+
+/**
+ * The record without a build said to be under way by an execution that has ended: its process
+ * died mid-install (the execution was abandoned), and nothing builds that env any more.
+ */
+async function withLiveBuild(store: Store, pack: PackRecord): Promise<PackRecord> {
+  const build = pack.environment?.build;
+  if (build?.state !== 'building') return pack;
+  const execution = await store.executions.get(build.execution);
+  if (execution && !isSettled(execution.status)) return pack;
+  const environment = { ...pack.environment! };
+  delete environment.build;
+  return { ...pack, environment };
 }
 
 const packList = { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } as const;
@@ -47,7 +88,8 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
   }, async (request, reply) => {
     const query = request.query as St2ListQuery & { name?: string; ref?: string };
     const found = await store.packs.find({ ...(query.name ? { name: query.name } : {}), ...(query.ref ? { ref: query.ref } : {}) }, { sort: { id: 1 } });
-    return st2Page(reply, found.map(st2Pack), query);
+    const packs = await Promise.all(found.map((pack) => withLiveBuild(store, pack)));
+    return st2Page(reply, packs.map(st2Pack), query);
   });
 
   app.get('/api/v1/packs/:ref', {
@@ -57,7 +99,7 @@ export function packRoutes(app: FastifyInstance, deps: { store: Store; packs: Pa
     const { ref } = request.params as { ref: string };
     const pack = await store.packs.get(ref);
     if (!pack) throw new PackrunError('PACK_NOT_INSTALLED', `pack "${ref}" is not installed`, { details: { pack: ref } });
-    return st2Pack(pack);
+    return st2Pack(await withLiveBuild(store, pack));
   });
 
   app.post('/api/v1/packs/install', {

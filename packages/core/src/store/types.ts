@@ -174,6 +174,38 @@ export interface PackRecord extends Timestamps {
   source?: string;
   /** The parsed pack.yaml. */
   metadata: Record<string, unknown>;
+  /** The active version's env, and the latest install's build of another (absent in records older than it). */
+  environment?: PackEnvironmentStatus;
+}
+
+/**
+ * A pack's environment as the API shows it to any reader: what kind, whether it is ready and with
+ * which interpreter. Never a host path (the env folder, the interpreter's executable).
+ */
+export interface PackEnvironmentStatus {
+  kind: 'python' | 'node' | 'none';
+  /**
+   * `ready`: the env of the active version carries its ready marker; `missing`: the install record
+   * names an env whose folder has no marker (removed by hand); `none`: the pack needs none.
+   */
+  state: 'ready' | 'missing' | 'none';
+  /** The interpreter the env was built from, as it reported itself (kind python). */
+  python?: { implementation: string; version: string };
+  builtAt?: string;
+  /**
+   * An install of the pack after the active version: its env is being built, or its build failed
+   * and the active version stayed. Cleared when an install activates a version.
+   */
+  build?: PackEnvironmentBuild;
+}
+
+export interface PackEnvironmentBuild {
+  state: 'building' | 'failed';
+  /** The packs.install execution, whose output has the build's progress. */
+  execution: string;
+  at: string;
+  /** The failure's code and message (PACK_ENV_BUILD_FAILED...), never its details (the tool's output). */
+  error?: { code: string; message: string };
 }
 
 /** A registered action. `id` is the action ref `<pack>.<name>`. */

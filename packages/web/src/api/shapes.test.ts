@@ -79,4 +79,31 @@ describe("reading the API's records", () => {
     });
     expect(() => readRule({ name: 'r' })).toThrow();
   });
+
+  it("reads a pack's environment: the interpreter it was built with, and a later install's build", () => {
+    const environment = {
+      kind: 'python',
+      state: 'ready',
+      python: { implementation: 'cpython', version: '3.11.7', name: 'CPython 3.11.7' },
+      built_at: '2026-01-02T03:04:05.000Z',
+      build: { state: 'failed', execution_id: 'e9', at: '2026-01-03T00:00:00.000Z', error: { code: 'PACK_ENV_BUILD_FAILED', message: 'building failed' } },
+    };
+    expect(readPack({ ref: 'p', version: '1.0.0', python_versions: ['3.8'], environment }).environment).toEqual({
+      kind: 'python',
+      state: 'ready',
+      python: 'CPython 3.11.7',
+      builtAt: '2026-01-02T03:04:05.000Z',
+      build: { state: 'failed', executionId: 'e9', error: { code: 'PACK_ENV_BUILD_FAILED', message: 'building failed' } },
+    });
+    expect(readPack({ ref: 'n', version: '1', environment: { kind: 'node', state: 'ready', build: { state: 'building', execution_id: 'e10' } } }).environment).toEqual({
+      kind: 'node',
+      state: 'ready',
+      build: { state: 'building', executionId: 'e10' },
+    });
+    // What the page cannot show truthfully is left out, never guessed.
+    expect(readPack({ ref: 'q', version: '1' }).environment).toBeUndefined();
+    expect(readPack({ ref: 'q', version: '1', environment: { kind: 'conda', state: 'ready' } }).environment).toBeUndefined();
+    expect(readPack({ ref: 'q', version: '1', environment: { kind: 'python', state: 'installing' } }).environment).toBeUndefined();
+    expect(readPack({ ref: 'q', version: '1', environment: { kind: 'python', state: 'ready', build: { state: 'queued', execution_id: 'e' } } }).environment).toEqual({ kind: 'python', state: 'ready' });
+  });
 });

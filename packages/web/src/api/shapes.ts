@@ -9,6 +9,7 @@ import type {
   KeyValuePair,
   OutputChunk,
   Pack,
+  PackEnvironment,
   ParameterSpec,
   Rule,
   SensorType,
@@ -126,7 +127,33 @@ export function readPack(raw: unknown): Pack {
     ...(text(raw['source']) ? { source: text(raw['source'])! } : {}),
     ...(Array.isArray(pythons) ? { python_versions: pythons.map(String) } : {}),
     ...(text(raw['path']) ? { path: text(raw['path'])! } : {}),
+    ...(readPackEnvironment(raw['environment']) ?? {}),
     raw,
+  };
+}
+
+const envKinds: readonly string[] = ['python', 'node', 'none'] satisfies PackEnvironment['kind'][];
+const envStates: readonly string[] = ['ready', 'missing', 'none'] satisfies PackEnvironment['state'][];
+const buildStates: readonly string[] = ['building', 'failed'] satisfies NonNullable<PackEnvironment['build']>['state'][];
+
+/** Packrun's `environment` of a pack; nothing when it is absent or says what this page does not know. */
+function readPackEnvironment(raw: unknown): { environment: PackEnvironment } | undefined {
+  if (!isObject(raw) || !envKinds.includes(String(raw['kind'])) || !envStates.includes(String(raw['state']))) return undefined;
+  const python = isObject(raw['python']) ? text(raw['python']['name']) : undefined;
+  const build = raw['build'];
+  const error = isObject(build) && isObject(build['error']) && text(build['error']['code']) && text(build['error']['message'])
+    ? { code: text(build['error']['code'])!, message: text(build['error']['message'])! }
+    : undefined;
+  return {
+    environment: {
+      kind: raw['kind'] as PackEnvironment['kind'],
+      state: raw['state'] as PackEnvironment['state'],
+      ...(python ? { python } : {}),
+      ...(text(raw['built_at']) ? { builtAt: text(raw['built_at'])! } : {}),
+      ...(isObject(build) && buildStates.includes(String(build['state'])) && text(build['execution_id'])
+        ? { build: { state: build['state'] as 'building' | 'failed', executionId: text(build['execution_id'])!, ...(error ? { error } : {}) } }
+        : {}),
+    },
   };
 }
 

@@ -133,16 +133,31 @@ export interface Inquiry {
   parent?: string;
 }
 
-/** An installed pack (st2's PackAPI), with Packrun's `source`. */
+/** An installed pack (st2's PackAPI), with Packrun's `source` and `environment`. */
 export interface Pack {
   ref: string;
   name: string;
   version: string;
   description?: string;
   source?: string;
+  /** What pack.yaml declares it supports; `environment.python` is what its env was built with. */
   python_versions?: string[];
   path?: string;
+  /** Absent from a server that does not report it. */
+  environment?: PackEnvironment;
   raw: Record<string, unknown>;
+}
+
+/** The env the pack's active version runs with, as the server's installs built it. */
+export interface PackEnvironment {
+  kind: 'python' | 'node' | 'none';
+  /** `missing`: the install record names an env that is not ready on the server's disk. */
+  state: 'ready' | 'missing' | 'none';
+  /** The interpreter a Python env was built from, as it named itself: "CPython 3.11.7". */
+  python?: string;
+  builtAt?: string;
+  /** A later install's env build: under way, or failed (the active version stayed). */
+  build?: { state: 'building' | 'failed'; executionId: string; error?: { code: string; message: string } };
 }
 
 /** A rule (st2's RuleAPI): when its trigger fires and its criteria match, it runs its action. */

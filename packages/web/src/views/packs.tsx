@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { Pack } from '../api/types.ts';
-import { ErrorNote, Link, LoadStatus } from '../components/common.tsx';
+import type { Pack, PackEnvironment } from '../api/types.ts';
+import { ErrorNote, Link, LoadStatus, StatusBadge } from '../components/common.tsx';
 import { ListTable } from '../components/list-table.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate } from '../router.ts';
@@ -10,7 +10,9 @@ import { useSession } from '../session.ts';
  * The installed packs, with install (from a folder on the server, a git URL, a tarball or an index
  * name), upgrade (install again from its recorded source) and remove for a role that may. Each
  * starts an execution (packs.install, packs.uninstall)
- * whose page shows its progress live.
+ * whose page shows its progress live. Each pack's environment is the one its active version runs
+ * with, as the server's install built it, with the interpreter that built it (not pack.yaml's
+ * python_versions, which only say what the pack accepts).
  */
 export function PacksView() {
   const { api, mayAdminister } = useSession();
@@ -69,7 +71,17 @@ export function PacksView() {
             { label: 'Pack', rowHeader: true, cell: (pack) => <Link href={`/actions?pack=${encodeURIComponent(pack.ref)}`}>{pack.ref}</Link> },
             { label: 'Version', cell: (pack) => pack.version },
             { label: 'Source', class: 'mono', cell: (pack) => pack.source ?? <span class="muted">—</span> },
-            { label: 'Python', cell: (pack) => pack.python_versions?.join(', ') ?? <span class="muted">—</span> },
+            { label: 'Environment', cell: (pack) => <EnvironmentCell environment={pack.environment} /> },
+            {
+              label: 'Python',
+              class: 'nowrap',
+              cell: (pack) =>
+                pack.environment?.python ?? (
+                  <span class="muted" title={pack.python_versions ? `pack.yaml supports ${pack.python_versions.join(', ')}` : undefined}>
+                    —
+                  </span>
+                ),
+            },
             { label: 'Description', cell: (pack) => pack.description ?? '' },
             { label: 'Config', hideLabel: true, cell: (pack) => <Link href={`/packs/${encodeURIComponent(pack.ref)}/config`}>Config</Link> },
             mayAdminister && {
@@ -94,5 +106,25 @@ export function PacksView() {
         />
       ) : null}
     </main>
+  );
+}
+
+const envKinds: Record<PackEnvironment['kind'], string> = { python: 'Python virtualenv', node: 'node_modules', none: 'None needed' };
+
+/** The env's kind and state, and a later install's build of another under way or failed. */
+function EnvironmentCell({ environment }: { environment: PackEnvironment | undefined }) {
+  if (!environment) return <span class="muted">Not reported</span>;
+  const { kind, state, build } = environment;
+  return (
+    <>
+      {kind === 'none' ? <span class="muted">{envKinds.none}</span> : <>{envKinds[kind]} <StatusBadge status={state} /></>}
+      {build ? (
+        <p class="small env-build">
+          <StatusBadge status={build.state} />{' '}
+          <Link href={`/executions/${encodeURIComponent(build.executionId)}`}>{build.state === 'building' ? 'a new version is being installed' : 'the last install failed'}</Link>
+          {build.error ? <>: {build.error.message}</> : null}
+        </p>
+      ) : null}
+    </>
   );
 }
