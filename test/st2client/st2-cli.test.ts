@@ -162,7 +162,8 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI runs and follows executio
     // The context st2client sends (`context: {trace_context: {trace_tag}}`) is the caller's to give.
     const traced = await asAdmin(admin(), ['run', 'core.local', 'cmd=echo traced', '--trace-tag', 'deploy-7', '--json']);
     expect(traced.code, out(traced)).toBe(0);
-    expect(JSON.parse(traced.stdout)).toMatchObject({ status: 'succeeded', context: { trace_context: { trace_tag: 'deploy-7' } } });
+    const tracedId = (JSON.parse(traced.stdout) as { id: string }).id;
+    expect((await callApi<{ context: Record<string, unknown> }>('GET', `/api/v1/executions/${tracedId}`)).body.context).toMatchObject({ trace_context: { trace_tag: 'deploy-7' } });
   });
 
   it('queues an action (`st2 run --async`), then gets, lists and tails it', async () => {

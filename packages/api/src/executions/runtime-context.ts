@@ -9,7 +9,7 @@ import { PackrunError } from '@packrun/core';
  * re-run it is not. StackStorm takes any context a caller gives; its clients send none of these
  * (`st2 run` sends `trace_context` at most, `st2 execution re-run` no context at all).
  */
-export const runtimeContextKeys = ['parent', 'orquesta', 'chain', 'st2', 'policies', 're-run'] as const;
+const runtimeContextKeys = ['parent', 'orquesta', 'chain', 'st2', 'policies', 're-run'] as const;
 
 /**
  * Refuses a caller's context that sets a key the runtime owns, naming it: refused, not dropped, so
