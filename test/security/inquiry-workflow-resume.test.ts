@@ -8,7 +8,8 @@ import { childrenOf, runThroughApi, waitFor } from '../workflows/workflow-stack.
  * An answered (or timed-out) inquiry resumes the root of the workflow it belongs to, as st2 does.
  * The attack: a caller starts an inquiry of their own that claims to belong to someone else's
  * paused workflow (a `parent` in the request, or the parent's id in its context) and answers it,
- * to resume that workflow without the right to. Only the engine sets an execution's `parent`.
+ * to resume that workflow without the right to. Only the engine sets an execution's `parent`; a
+ * context naming one is refused, and one stored anyway is not read.
  */
 let stack: ServiceStack;
 
@@ -34,9 +35,14 @@ describe('an inquiry claiming a workflow it does not belong to', () => {
       parameters: { schema },
       context: { parent: { execution_id: victim.id }, orquesta: { task_name: 'get_approval' } },
     });
-    expect(viaContext.statusCode, viaContext.body).toBe(201);
-    const forged = viaContext.json<St2Execution>();
-    expect(forged.parent).toBeUndefined();
+    expect(viaContext.statusCode, viaContext.body).toBe(400);
+    expect(viaContext.json()).toMatchObject({ code: 'EXECUTION_CONTEXT_RESERVED', details: { field: 'context.parent' } });
+    // A record that names the workflow in its context anyway (stored before the API refused it).
+    const created = await stack.call('POST', '/api/v1/executions', { action: 'core.ask', parameters: { schema } });
+    expect(created.statusCode, created.body).toBe(201);
+    const forged = created.json<St2Execution>();
+    const stored = (await stack.store.executions.get(forged.id))!;
+    await stack.store.executions.update({ id: forged.id }, { set: { context: { ...stored.context, parent: { execution_id: victim.id } } } });
     await retryUntil(async () => (await stack.store.executions.get(forged.id))?.status === 'pending', { what: 'the forged inquiry pending' });
     expect((await stack.call('PUT', `/api/v1/inquiries/${forged.id}`, { response: { approved: true } })).statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -57,15 +57,18 @@ describe.runIf(process.getuid?.() === 0)("a pack-code token and the executions i
 
   it("pack code cannot forge its child's lineage either (started_by_execution and parent given in the context)", async (context) => {
     if (skipReason) return context.skip(skipReason);
+    const request = (given: Record<string, unknown>) => ['POST', '/v1/executions', {
+      action: 'apiprobe.probe',
+      parameters: { case: 'calls', calls: [['GET', `/v1/executions/${unrelated}`]] },
+      context: given,
+    }];
     const starter = await fixture!.execute('apiprobe.probe', {
       case: 'calls',
-      calls: [['POST', '/v1/executions', {
-        action: 'apiprobe.probe',
-        parameters: { case: 'calls', calls: [['GET', `/v1/executions/${unrelated}`]] },
-        context: { started_by_execution: unrelated, parent: { execution_id: unrelated } },
-      }]],
+      calls: [request({ parent: { execution_id: unrelated } }), request({ started_by_execution: unrelated })],
     });
-    const [started] = resultOf<Call[]>(starter);
+    const [refused, started] = resultOf<Call[]>(starter);
+    // A parent is the runtime's to record: refused, naming it (forged-parent-context.test.ts).
+    expect(refused, JSON.stringify(refused)).toMatchObject({ status: 400, body: { code: 'EXECUTION_CONTEXT_RESERVED', details: { field: 'context.parent' } } });
     expect(started?.status, JSON.stringify(started)).toBe(201);
     const child = await fixture!.waitFor((started!.body as ExecutionRecord).id);
     expect(child.context['started_by_execution']).toBe(starter.id);

@@ -167,7 +167,9 @@ describe('workflows and re-runs', () => {
     await finished(victimId);
     const forged = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, rerunOf: victimId, rerunTasks: [] });
     expect(forged.statusCode).toBe(400);
-    const viaContext = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, context: { rerunOf: victimId, rerunTasks: [], 're-run': { ref: victimId, tasks: [] } } });
+    const asRerun = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, context: { 're-run': { ref: victimId, tasks: [] } } });
+    expect(asRerun.json()).toMatchObject({ code: 'EXECUTION_CONTEXT_RESERVED', details: { field: 'context.re-run' } });
+    const viaContext = await deployment.call('POST', '/api/v1/executions', { action: 'mallory.relay', parameters: { text: 'mine' }, context: { rerunOf: victimId, rerunTasks: [] } });
     const done = await finished(viaContext.json<St2Execution>().id);
     expect(done.rerunOf).toBeUndefined();
     expect(done.rerunTasks).toBeUndefined();

@@ -159,6 +159,11 @@ describe.skipIf(st2Missing !== undefined)('the st2 CLI runs and follows executio
     expect(shown.code, out(shown)).toBe(0);
     expect(shown.stdout).toContain('status: succeeded');
     expect(shown.stdout).toContain('table');
+    // The context st2client sends (`context: {trace_context: {trace_tag}}`) is the caller's to give.
+    const traced = await asAdmin(admin(), ['run', 'core.local', 'cmd=echo traced', '--trace-tag', 'deploy-7', '--json']);
+    expect(traced.code, out(traced)).toBe(0);
+    const tracedId = (JSON.parse(traced.stdout) as { id: string }).id;
+    expect((await callApi<{ context: Record<string, unknown> }>('GET', `/api/v1/executions/${tracedId}`)).body.context).toMatchObject({ trace_context: { trace_tag: 'deploy-7' } });
   });
 
   it('queues an action (`st2 run --async`), then gets, lists and tails it', async () => {

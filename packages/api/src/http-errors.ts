@@ -6,6 +6,7 @@ import { urlForLog } from './request-log.ts';
 const statusByCode: Record<string, number> = {
   REQUEST_INVALID: 400,
   PARAMETER_INVALID: 400,
+  EXECUTION_CONTEXT_RESERVED: 400,
   API_KEY_MISSING: 401,
   API_KEY_INVALID: 401,
   TOKEN_INVALID: 401,

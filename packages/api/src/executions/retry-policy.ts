@@ -6,7 +6,8 @@ import type { ExecutionService } from './execution-service.ts';
  * `failed` (retry_on: failure) or `timeout` (retry_on: timeout) is asked for again, after `delay`
  * seconds, until it has been retried `max_retry_count` times. The new execution's context is the
  * old one's with `policies.retry = {applied_policy, retry_count, retried_liveaction_id}`, as st2
- * records it. Executions under a workflow are left to the workflow's own retry, as in st2.
+ * records it. Executions under a workflow are left to the workflow's own retry, as in st2: those
+ * the engine recorded a `parent` for, never what a context says (a caller's context is its own).
  *
  * The retry is requested at once, held `delayed` for the policy's delay (st2 sleeps in the
  * process instead): the delay is kept in the store, so a restart during it does not lose it.
@@ -15,7 +16,7 @@ export function createRetryPolicy(options: { store: Store; executions: Execution
   const { store, executions, logger } = options;
   return async (record) => {
     if (record.status !== 'failed' && record.status !== 'timeout') return;
-    if (record.context['parent'] !== undefined && record.context['parent'] !== null) return;
+    if (record.parent !== undefined) return;
     const policies = await store.policies.find({ resourceRef: record.action, enabled: true, policyType: 'action.retry' }, { sort: { id: 1 } });
     const retryCount = retryCountOf(record);
     for (const policy of policies) {

@@ -21,7 +21,7 @@ export interface Inquiry {
   users: string[];
   roles: string[];
   schema: Record<string, unknown>;
-  /** The workflow execution it belongs to, when it has one. */
+  /** The workflow execution it belongs to, when it has one: the `parent` the engine recorded. */
   parent?: string;
 }
 
@@ -81,7 +81,6 @@ export function createInquiryService(deps: {
 
   async function viewOf(record: ExecutionRecord): Promise<Inquiry> {
     const result = await resultOf(record);
-    const parent = record.context['parent'];
     return {
       id: record.id,
       route: typeof result['route'] === 'string' ? result['route'] : '',
@@ -89,7 +88,7 @@ export function createInquiryService(deps: {
       users: strings(result['users']),
       roles: strings(result['roles']),
       schema: typeof result['schema'] === 'object' && result['schema'] !== null ? (result['schema'] as Record<string, unknown>) : {},
-      ...(typeof parent === 'string' ? { parent } : {}),
+      ...(record.parent === undefined ? {} : { parent: record.parent }),
     };
   }
 

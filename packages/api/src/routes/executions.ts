@@ -27,6 +27,7 @@ import { callerOfRequest } from '../auth/authorize.ts';
 import { atLeast } from '../auth/roles.ts';
 import { assertMaySeeExecution } from '../auth/runner-binding.ts';
 import { hiddenExecution, packCodeMayRead, startedByField } from '../auth/pack-code-access.ts';
+import { assertCallerContext } from '../executions/runtime-context.ts';
 import { errorSchema, executionSchema, idParams, looseObject } from '../schemas.ts';
 
 /** st2's include_attributes / exclude_attributes: comma-separated field names (dotted reaches in). */
@@ -205,6 +206,8 @@ export function executionRoutes(
     // The link is the route's to set: one a caller gave would let that execution's pack code read
     // the execution it names (packCodeMayRead).
     const packCode = callerOfRequest(request).packCode;
+    // What the runtime records of an execution (its workflow, its task, its retry) is not the caller's to say.
+    if (body.context) assertCallerContext(body.context);
     const { [startedByField]: _givenLink, ...givenContext } = body.context ?? {};
     const context = packCode ? { ...givenContext, [startedByField]: packCode.id } : body.context && givenContext;
     const { record, created } = await executions.createOrGet({
