@@ -5,7 +5,7 @@ import { openExecutionOutput } from './execution-data.ts';
 import type { ExecutionBlobs, ExecutionRecord } from './types.ts';
 
 /** Text of one stream, as a completed execution's output is replayed. */
-export interface OutputPiece {
+interface OutputPiece {
   stream: OutputStream;
   text: string;
 }
@@ -17,7 +17,8 @@ export interface OutputPiece {
  * is stdout, then stderr. The run list is the runner's word, so it is fitted to the stored sizes
  * first, and a cut never falls inside a character even if a run says so: output is only ever
  * reordered, never invented. Both streams are opened before this returns, so a lost blob fails
- * here rather than part way through; reading the pieces to their end (or leaving early) closes them.
+ * here rather than part way through; reading the pieces to their end, or leaving a loop over them
+ * early, closes them.
  */
 export async function openExecutionOutputPieces(blobs: ExecutionBlobs, record: ExecutionRecord): Promise<AsyncGenerator<OutputPiece>> {
   const runs = fitOutputRuns(record.outputRuns, record.outputSize ?? { stdout: Number.MAX_SAFE_INTEGER, stderr: Number.MAX_SAFE_INTEGER }) ?? [];
