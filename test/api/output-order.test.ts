@@ -41,6 +41,30 @@ async function output(id: string, type?: 'all' | 'stdout' | 'stderr'): Promise<s
   return response.body;
 }
 
+type Tagged = ['stdout' | 'stderr', string];
+
+/**
+ * The output stream of an execution (st2stream, what `packrun execution tail` and the web UI
+ * read), to its end: each event's stream and text, neighbours of one stream joined, as the
+ * chunks of the catch-up may split a turn anywhere.
+ */
+async function streamed(id: string, type: 'all' | 'stdout' | 'stderr' = 'all'): Promise<Tagged[]> {
+  const response = await fetch(new URL(`/stream/v1/executions/${id}/output?output_type=${type}`, stack.api.url), { headers: { 'st2-api-key': stack.apiKey } });
+  expect(response.status).toBe(200);
+  const events = (await response.text()).split('\n\n').filter((block) => block.startsWith('event: '));
+  expect(events.at(-1)).toBe("event: EOF\ndata: ''");
+  const tagged: Tagged[] = [];
+  for (const block of events.slice(0, -1)) {
+    const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { execution_id: string; output_type: Tagged[0]; data: string };
+    expect(block.startsWith('event: st2.execution.output__create\n')).toBe(true);
+    expect(data.execution_id).toBe(id);
+    const last = tagged.at(-1);
+    if (last?.[0] === data.output_type) last[1] += data.data;
+    else tagged.push([data.output_type, data.data]);
+  }
+  return tagged;
+}
+
 const turns = (texts: string[], repeat = 1): Part[] => texts.map((text, index) => ({ stream: index % 2 === 0 ? 'stdout' : 'stderr', text, repeat }));
 
 // Python actions forked from a warm zygote (job-supervisor.ts) and started cold (launcher.ts) capture output apart.
@@ -67,6 +91,16 @@ describe.each([
     expect(await output(record.id, 'all')).toBe('out-1\nerr-1\nout-2\nerr-2\n');
     expect(await output(record.id, 'stdout')).toBe('out-1\nout-2\n');
     expect(await output(record.id, 'stderr')).toBe('err-1\nerr-2\n');
+  });
+
+  it('sends a completed execution on its output stream in that order, each chunk tagged with its stream', async () => {
+    const small = await takeTurns(turns(['out-1\n', 'err-1\n', 'out-2\n', 'err-2\n']));
+    expect(await streamed(small.id)).toEqual([['stdout', 'out-1\n'], ['stderr', 'err-1\n'], ['stdout', 'out-2\n'], ['stderr', 'err-2\n']]);
+    const big = await takeTurns(turns(['<o1>', '<e1>', '<o2>', '<e2>'], 750));
+    expect(big.output_size).toEqual({ stdout: 6000, stderr: 6000 });
+    const [o1, e1, o2, e2] = ['<o1>', '<e1>', '<o2>', '<e2>'].map((text) => text.repeat(750));
+    expect(await streamed(big.id)).toEqual([['stdout', o1], ['stderr', e1], ['stdout', o2], ['stderr', e2]]);
+    expect(await streamed(big.id, 'stderr')).toEqual([['stderr', `${e1}${e2}`]]);
   });
 
   it('interleaves output stored in blobs above the inline limit', async () => {
@@ -109,6 +143,7 @@ describe.each([
     const stdout = `éü${'語'.repeat(kept)}\uFFFD`;
     expect(await output(record.id, 'stdout')).toBe(stdout);
     expect(await output(record.id)).toBe(`é日本\nü${'語'.repeat(kept)}\uFFFD…`);
+    expect(await streamed(record.id)).toEqual([['stdout', 'é'], ['stderr', '日本\n'], ['stdout', `ü${'語'.repeat(kept)}\uFFFD`], ['stderr', '…']]);
   });
 
   it.skipIf(st2Missing !== undefined || warmSpawn === 'off')('shows them interleaved in `st2 execution tail` of a completed execution', async () => {

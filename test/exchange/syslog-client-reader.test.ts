@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { repoRoot } from '../runner/fixtures.ts';
 import { apiProbePackDir, packCodeApiFixture, resultOf, type PackCodeApiFixture } from '../st2client/pack-code-api-fixture.ts';
@@ -87,17 +87,17 @@ describe.runIf(process.getuid?.() === 0)('syslog_client reading another executio
   it("the pack's own rule (write_log, on a notify route) logs an execution once the user rules run as may read it", async (context) => {
     if (skipReason) return context.skip(skipReason);
     /** The log_via_syslog the rule started for a probe run with a `syslog` notify route, once it ended. */
-    async function loggedBy(): Promise<{ probe: string; log: ExecutionRecord }> {
-      const probe = await fixture!.api.call<ExecutionRecord>('POST', '/api/v1/executions', {
+    async function loggedBy(): Promise<{ probe: string; log: St2Execution }> {
+      const probe = await fixture!.api.call<St2Execution>('POST', '/api/v1/executions', {
         action: 'apiprobe.probe',
         parameters: { case: 'hold', seconds: 0 },
         notify: { 'on-complete': { routes: ['syslog'] } },
       });
       expect(probe.status, JSON.stringify(probe.body)).toBe(201);
-      let log: ExecutionRecord | undefined;
+      let log: St2Execution | undefined;
       await retryUntil(
         async () => {
-          const listed = await fixture!.api.call<ExecutionRecord[]>('GET', '/api/v1/executions?action=syslog_client.log_via_syslog&limit=20');
+          const listed = await fixture!.api.call<St2Execution[]>('GET', '/api/v1/executions?action=syslog_client.log_via_syslog&limit=20');
           log = listed.body.find((item) => item.parameters['execution_id'] === probe.body.id);
           return log !== undefined;
         },

@@ -6,8 +6,9 @@ import { insertExecution } from './authz-fixture.ts';
 
 // The order of a completed execution's output (outputRuns) is what a runner says: a remote
 // runner reports it over the API. Runs that point past the output stored, at a stream that does
-// not exist, or inside a character must neither crash the output route nor make it serve bytes
-// that are not the execution's stored output: it only ever reorders stdout and stderr.
+// not exist, or inside a character must neither crash the output route (nor the output stream's
+// catch-up, which replays the same runs) nor make it serve bytes that are not the execution's
+// stored output: it only ever reorders stdout and stderr, and never tags one as the other.
 
 let stack: ServiceStack;
 let runnerKey: string;
@@ -45,6 +46,24 @@ async function servedAll(id: string): Promise<string> {
   // Whatever the runs say, the answer is the stored bytes and no others.
   expect([...response.rawPayload].sort()).toEqual(storedBytes);
   return response.body;
+}
+
+/**
+ * The output stream (st2stream) of the completed execution, to its `EOF`: each stream's text as
+ * its events tag it, and the whole in the order sent.
+ */
+async function streamedTagged(id: string): Promise<{ stdout: string; stderr: string; all: string }> {
+  const response = await stack.api.app.inject({ method: 'GET', url: `/stream/v1/executions/${id}/output`, headers: { 'st2-api-key': stack.apiKey } });
+  expect(response.statusCode, response.body).toBe(200);
+  const events = response.body.split('\n\n').filter((block) => block.startsWith('event: '));
+  expect(events.at(-1)).toBe("event: EOF\ndata: ''");
+  const tagged = { stdout: '', stderr: '', all: '' };
+  for (const block of events.slice(0, -1)) {
+    const { output_type: stream, data } = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { output_type: 'stdout' | 'stderr'; data: string };
+    tagged[stream] += data;
+    tagged.all += data;
+  }
+  return tagged;
 }
 
 describe('a run list a runner reports', () => {
@@ -92,9 +111,13 @@ describe('a run list stored in the record, crafted', () => {
       await stack.store.executions.update({ id }, { set: { outputRuns: outputRuns as ExecutionRecord['outputRuns'] } });
       const body = await servedAll(id);
       expect(body).not.toContain('\uFFFD');
+      // The output stream replays the same runs: each stream's text whole under its own tag, and
+      // the whole as the output route serves it.
+      expect(await streamedTagged(id)).toEqual({ ...result, all: body });
     }
     // Sizes stored larger than the output (a damaged record) do not make runs read past it either.
     await stack.store.executions.update({ id }, { set: { outputSize: { stdout: 1e9, stderr: 1e9 }, outputRuns: [[1, 1e6], [0, 1e6]] } });
     expect(await servedAll(id)).toBe(`${result.stderr}${result.stdout}`);
+    expect(await streamedTagged(id)).toEqual({ ...result, all: `${result.stderr}${result.stdout}` });
   });
 });

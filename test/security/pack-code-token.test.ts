@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionRecord } from '@packrun/core';
+import type { St2Execution } from '@packrun/core';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { apiProbePackDir, packCodeApiFixture, resultOf, type PackCodeApiFixture } from '../st2client/pack-code-api-fixture.ts';
 
@@ -146,12 +146,21 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
   it('starts executions as its own user, linked to it, and reads those but no other execution', async (context) => {
     if (skipReason) return context.skip(skipReason);
     const other = await fixture!.execute('apiprobe.probe', { case: 'hold', seconds: 0 });
-    const [started] = await calls([['POST', '/v1/executions', { action: 'apiprobe.probe', parameters: { case: 'hold', seconds: 0 } }]]);
+    // The API shows an execution's user in its context, as st2 does: here the CLI key's user.
+    const user = other.context['user'];
+    expect(user).toEqual(expect.any(String));
+    const hold = { action: 'apiprobe.probe', parameters: { case: 'hold', seconds: 0 } };
+    const [started, asAnother] = await calls([
+      ['POST', '/v1/executions', hold],
+      ['POST', '/v1/executions', { ...hold, user: 'victim' }],
+    ]);
     expect(started?.status, JSON.stringify(started)).toBe(201);
-    const child = (started!.body as ExecutionRecord).id;
-    const record = await fixture!.waitFor(child);
-    expect(record.user).toBe(other.user);
-    expect(record.context['started_by_execution']).toEqual(expect.any(String));
+    const record = await fixture!.waitFor((started!.body as St2Execution).id);
+    expect(record.context['user']).toBe(user);
+    const starter = await fixture!.waitFor(String(record.context['started_by_execution']));
+    expect(starter.context['user']).toBe(user);
+    // Naming the user to run as is an admin's, which a pack-code token never is.
+    expect(asAnother?.status, JSON.stringify(asAnother)).toBe(403);
     const spawned = resultOf<{ started: number; child: string; read_child: number; read_self: number }>(await fixture!.execute('apiprobe.probe', { case: 'spawn' }));
     expect(spawned).toMatchObject({ started: 201, read_child: 200, read_self: 200 });
     await fixture!.waitFor(spawned.child);
@@ -171,7 +180,7 @@ describe.runIf(process.getuid?.() === 0)('the token and way out StackStorm\'s AP
   it('is invisible to other jobs, of its pack\'s zygote or not', async (context) => {
     if (skipReason) return context.skip(skipReason);
     const holder = await fixture!.start('apiprobe.probe', { case: 'hold', seconds: 15 });
-    await retryUntil(async () => (await fixture!.api.call<ExecutionRecord>('GET', `/api/v1/executions/${holder}`)).body.status === 'running', {
+    await retryUntil(async () => (await fixture!.api.call<St2Execution>('GET', `/api/v1/executions/${holder}`)).body.status === 'running', {
       what: 'the holder to run',
       withinMs: 60_000,
       everyMs: 50,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, queueNames, type ExecutionRecord } from '@packrun/core';
+import { loadConfig, queueNames, type St2Execution } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { realPython } from '../runner/fixtures.ts';
@@ -25,13 +25,13 @@ let env: Record<string, string>;
 let api: Awaited<ReturnType<typeof apiAt>>;
 let apiPort: number;
 
-async function execute(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
-  const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+async function execute(action: string, parameters: Record<string, unknown>): Promise<St2Execution> {
+  const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  let done: ExecutionRecord | undefined;
+  let done: St2Execution | undefined;
   await retryUntil(
     async () => {
-      done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${created.body.id}`)).body;
+      done = (await api.call<St2Execution>('GET', `/api/v1/executions/${created.body.id}`)).body;
       return ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'].includes(done.status);
     },
     { what: `${action} to end`, withinMs: 120_000, everyMs: 50 },

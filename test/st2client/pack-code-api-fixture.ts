@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { detectSandbox, loadConfig, type ExecutionRecord } from '@packrun/core';
+import { detectSandbox, loadConfig, type St2Execution } from '@packrun/core';
 import { installPack } from '@packrun/pack-installer';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { realPython } from '../runner/fixtures.ts';
@@ -22,9 +22,9 @@ export interface PackCodeApiFixture {
   apiPort: number;
   server: PackrunProcess;
   api: Awaited<ReturnType<typeof apiAt>>;
-  execute(action: string, parameters: Record<string, unknown>): Promise<ExecutionRecord>;
+  execute(action: string, parameters: Record<string, unknown>): Promise<St2Execution>;
   start(action: string, parameters: Record<string, unknown>): Promise<string>;
-  waitFor(id: string): Promise<ExecutionRecord>;
+  waitFor(id: string): Promise<St2Execution>;
   close(): Promise<void>;
 }
 
@@ -61,15 +61,15 @@ export async function packCodeApiFixture(options: { warm: boolean; packs: string
   const api = await apiAt(env['PACKRUN_API_URL']!, home);
 
   async function start(action: string, parameters: Record<string, unknown>): Promise<string> {
-    const created = await api.call<ExecutionRecord>('POST', '/api/v1/executions', { action, parameters });
+    const created = await api.call<St2Execution>('POST', '/api/v1/executions', { action, parameters });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id;
   }
-  async function waitFor(id: string): Promise<ExecutionRecord> {
-    let done: ExecutionRecord | undefined;
+  async function waitFor(id: string): Promise<St2Execution> {
+    let done: St2Execution | undefined;
     await retryUntil(
       async () => {
-        done = (await api.call<ExecutionRecord>('GET', `/api/v1/executions/${id}`)).body;
+        done = (await api.call<St2Execution>('GET', `/api/v1/executions/${id}`)).body;
         return ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'].includes(done.status);
       },
       { what: `execution ${id} to end`, withinMs: 120_000, everyMs: 50 },
@@ -95,7 +95,7 @@ export async function packCodeApiFixture(options: { warm: boolean; packs: string
 }
 
 /** The result an action returned, once it succeeded. */
-export function resultOf<T>(record: ExecutionRecord): T {
+export function resultOf<T>(record: St2Execution): T {
   expect(record.status, JSON.stringify(record.result)).toBe('succeeded');
   return (record.result as { result: T }).result;
 }

@@ -13,7 +13,7 @@ export { nowIso, newId, keyValueId, hashApiKey, canonicalJson } from './store/re
 export { jsonFitsIn } from './store/json-value.ts';
 export { isStoreWriteFault } from './store/store-write-faults.ts';
 export { prepareResult, readExecutionResult, openExecutionResult, openExecutionOutput, type CompletionData } from './store/execution-data.ts';
-export { openExecutionOutputInOrder } from './store/output-replay.ts';
+export { openExecutionOutputInOrder, openExecutionOutputPieces } from './store/output-replay.ts';
 export { maxRecordDepth } from './store/document-codec.ts';
 export { applyRetention, purgeExecutions, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 export { queueNames, announcementRoute, type Bus, type QueueName, type QueueMessages, type TopicName, type TopicEvents, type ExecutionRequestMessage, type TriggerInstanceMessage, type ExecutionUpdateEvent, type OutputChunkEvent, type CancelRequestEvent, type AnnouncementEvent, type SensorUpdateEvent, type TriggerInstanceUpdateEvent, type DeliveryInfo, type QueueHandler, type TopicHandler, type ConsumeOptions, type Consumer, type CancelOptions, type Subscription } from './bus/types.ts';

@@ -1,4 +1,4 @@
-import { isCompleted, openExecutionOutput, type ExecutionRecord, type ExecutionStatus, type OutputChunkEvent, type Store } from '@packrun/core';
+import { isCompleted, openExecutionOutputPieces, type ExecutionRecord, type ExecutionStatus, type OutputChunkEvent, type Store } from '@packrun/core';
 import type { ExecutionHubEvent } from '../event-hub.ts';
 
 type Stream = OutputChunkEvent['stream'];
@@ -82,25 +82,34 @@ export class ExecutionFollower {
     this.done = true;
   }
 
+  /**
+   * Sends the stored output not sent yet, in the order it was written (store/output-replay.ts:
+   * streamed, interleaved by the record's run list, stdout then stderr without one), each stream
+   * past the text that went out live. Nothing is read when every stream was sent whole or has a gap.
+   */
   private async catchUp(record: ExecutionRecord): Promise<void> {
-    for (const stream of streams) {
-      if (this.gap[stream]) continue;
-      const stored = record.outputSize?.[stream];
-      if (stored !== undefined && stored <= this.sentBytes[stream]) continue;
-      const chunks: Buffer[] = [];
-      try {
-        for await (const chunk of await openExecutionOutput(this.store.executionBlobs, record, stream)) chunks.push(chunk as Buffer);
-      } catch {
-        // The stored output cannot be read (a blob lost): the reader keeps what it got live.
-        continue;
+    const missing = (stream: Stream): boolean => !this.gap[stream] && (record.outputSize?.[stream] ?? Number.POSITIVE_INFINITY) > this.sentBytes[stream];
+    if (!streams.some(missing)) return;
+    // Characters of each stream's stored text replayed so far; the first sentChars went out live.
+    const replayed: Record<Stream, number> = { stdout: 0, stderr: 0 };
+    try {
+      for await (const { stream, text } of await openExecutionOutputPieces(this.store.executionBlobs, record)) {
+        const from = Math.max(0, this.sentChars[stream] - replayed[stream]);
+        replayed[stream] += text.length;
+        if (this.gap[stream] || from >= text.length) continue;
+        this.sendStored(record.id, stream, text.slice(from));
       }
-      const missing = Buffer.concat(chunks).toString('utf8').slice(this.sentChars[stream]);
-      for (let start = 0; start < missing.length; start += catchUpChunkChars) {
-        const data = missing.slice(start, start + catchUpChunkChars);
-        this.send({ executionId: record.id, stream, seq: this.nextSeq[stream], data });
-        this.nextSeq[stream] += 1;
-        this.sentChars[stream] += data.length;
-      }
+    } catch {
+      // The stored output cannot be read (a blob lost): the reader keeps what it got.
+    }
+  }
+
+  private sendStored(executionId: string, stream: Stream, text: string): void {
+    for (let start = 0; start < text.length; start += catchUpChunkChars) {
+      const data = text.slice(start, start + catchUpChunkChars);
+      this.send({ executionId, stream, seq: this.nextSeq[stream], data });
+      this.nextSeq[stream] += 1;
+      this.sentChars[stream] += data.length;
     }
   }
 }

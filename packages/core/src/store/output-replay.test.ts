@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fitOutputRuns, OutputRunRecorder, type OutputRun } from '../process/output-runs.ts';
 import { prepareResult } from './execution-data.ts';
 import { createFileBlobs } from './file-blobs.ts';
-import { openExecutionOutputInOrder } from './output-replay.ts';
+import { openExecutionOutputInOrder, openExecutionOutputPieces } from './output-replay.ts';
 import type { ExecutionRecord } from './types.ts';
 
 const blobs = createFileBlobs({ dir: mkdtempSync(path.join(os.tmpdir(), 'packrun-output-replay-')), durable: false });
@@ -66,6 +66,20 @@ describe('replaying a completed execution in the order it wrote', () => {
     const big = { stdout: `${'a'.repeat(100_000)}${'b'.repeat(100_000)}`, stderr: '<1><2>' };
     const record = await stored(big, [[0, 100_000], [1, 3], [0, 100_000], [1, 3]], 0);
     expect(await replay(record)).toBe(`${'a'.repeat(100_000)}<1>${'b'.repeat(100_000)}<2>`);
+  });
+
+  it('tags each piece with its stream, a character a read chunk splits whole in one piece', async () => {
+    // 90,000 bytes: the first 64 KiB read of the blob ends inside a character.
+    const wide = { stdout: '日'.repeat(30_000), stderr: 'é'.repeat(3) };
+    const record = await stored(wide, [[0, 45_000], [1, 2], [0, 45_000], [1, 4]], 0);
+    const tagged: Array<[string, string]> = [];
+    for await (const { stream, text } of await openExecutionOutputPieces(blobs, record)) {
+      expect(text).not.toContain('\uFFFD');
+      const last = tagged.at(-1);
+      if (last !== undefined && last[0] === stream) last[1] += text;
+      else tagged.push([stream, text]);
+    }
+    expect(tagged).toEqual([['stdout', '日'.repeat(15_000)], ['stderr', 'é'], ['stdout', '日'.repeat(15_000)], ['stderr', 'éé']]);
   });
 
   it('never cuts inside a character, even where a crafted run says to', async () => {
