@@ -10,6 +10,7 @@ import { descendantsFromStore, getFromStore, listFromStore, printStoredOutput } 
 import type { LocalStore } from '../local-store/local-store.ts';
 import { registerExecutionPurge } from './execution-purge.ts';
 import { printJson, printJsonLine } from '../output/json.ts';
+import { OutputEcho } from '../output/output-echo.ts';
 import { printList, statusCell, type Cell } from '../output/table.ts';
 
 /** One execution as a row of `execution list`. */
@@ -61,12 +62,15 @@ async function onDataPath<T>(viaApi: (client: ApiClient) => Promise<T>, inStore:
  * own on stdout: st2's output event (`execution_id`, `output_type`, `data`), as the API streams it.
  */
 async function follow(client: ApiClient, id: string, json: boolean): Promise<St2Execution> {
-  return waitForExecution(client, id, {
+  const echo = new OutputEcho();
+  const final = await waitForExecution(client, id, {
     onOutput: (chunk) => {
       if (json) printJsonLine({ execution_id: chunk.executionId, output_type: chunk.stream, data: chunk.data });
-      else (chunk.stream === 'stdout' ? process.stdout : process.stderr).write(chunk.data);
+      else echo.write(chunk.stream, chunk.data);
     },
   });
+  echo.endOpenLine('stderr');
+  return final;
 }
 
 /** After a follow: the final execution (the last --json line), or its status on stderr; exit code 1 unless it succeeded. */

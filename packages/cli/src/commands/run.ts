@@ -5,8 +5,9 @@ import { findAction } from '@packrun/action-runner';
 import { CliExit, exitCodes } from '../exit.ts';
 import { runParameters } from './cli-parameters.ts';
 import { installBuiltinPacks } from './builtin-packs.ts';
-import { describeAction, executeAction, recordedExecution, submitAction, type OnOutput } from './run-execution.ts';
+import { describeAction, executeAction, recordedExecution, submitAction } from './run-execution.ts';
 import { printJson } from '../output/json.ts';
+import { OutputEcho } from '../output/output-echo.ts';
 
 interface RunOptions {
   paramsJson?: string;
@@ -28,9 +29,9 @@ function timeoutSeconds(raw: string): number {
  * The result after the run. Output already shown live is not repeated: only a note when it was
  * cut at the output cap. The result starts on a line of its own after output that did not end one.
  */
-function printOutcome(ref: string, executionId: string, outcome: ActionOutcome, live: LiveOutput): void {
+function printOutcome(ref: string, executionId: string, outcome: ActionOutcome, live: OutputEcho): void {
   const { stdout, stderr, ...rest } = outcome.result;
-  if (live.stdoutOpenLine) process.stdout.write('\n');
+  live.endOpenLine('stdout');
   const lines = [
     `id: ${executionId}`,
     `action: ${ref}`,
@@ -48,27 +49,6 @@ function printOutcome(ref: string, executionId: string, outcome: ActionOutcome, 
     lines.push(`${name}${cut}:`, text.replace(/\n$/, ''));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** What `packrun run` showed as the action wrote it: which streams, and whether stdout ended mid-line. */
-interface LiveOutput {
-  shown: Record<'stdout' | 'stderr', boolean>;
-  stdoutOpenLine: boolean;
-}
-
-/** Writes the action's output to this process's stdout and stderr as it arrives, and keeps track of it. */
-function liveOutput(): LiveOutput & { onOutput: OnOutput } {
-  const live = {
-    shown: { stdout: false, stderr: false },
-    stdoutOpenLine: false,
-    onOutput: (stream: 'stdout' | 'stderr', data: string | Uint8Array) => {
-      if (data.length === 0) return;
-      live.shown[stream] = true;
-      (stream === 'stdout' ? process.stdout : process.stderr).write(data);
-      if (stream === 'stdout') live.stdoutOpenLine = (typeof data === 'string' ? data.at(-1) : String.fromCharCode(data[data.length - 1]!)) !== '\n';
-    },
-  };
-  return live;
 }
 
 export function register(program: Command): void {
@@ -109,10 +89,10 @@ export function register(program: Command): void {
       process.once('SIGINT', cancel);
       process.once('SIGTERM', cancel);
       // Live output as st2 run shows it; --json keeps stdout one document (the output is in its result).
-      const live = options.json ? undefined : liveOutput();
+      const live = options.json ? undefined : new OutputEcho();
       let outcome: ActionOutcome;
       try {
-        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal, ...(live ? { onOutput: live.onOutput } : {}) });
+        outcome = await executeAction(config, { ref, action, parameters, executionId, signal: controller.signal, ...(live ? { onOutput: (stream, data) => live.write(stream, data) } : {}) });
       } finally {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);

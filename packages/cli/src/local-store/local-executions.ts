@@ -1,12 +1,11 @@
 import os from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import {
   createInProcessBus,
   dataPaths,
   isPackrunError,
   maskSecrets,
   nowIso,
-  openExecutionOutput,
+  openExecutionOutputPieces,
   readExecutionResult,
   st2Execution,
   st2Executions,
@@ -24,6 +23,7 @@ import {
 } from '@packrun/core';
 import { createStoreLedger, runAction } from '@packrun/action-runner';
 import type { LocalStore } from './local-store.ts';
+import { OutputEcho } from '../output/output-echo.ts';
 
 /**
  * Executions in the store of PACKRUN_HOME while no server runs: `packrun run` records its
@@ -170,27 +170,20 @@ export async function listFromStore(local: LocalStore, query: LocalListQuery): P
 
 /**
  * Writes an execution's stored stdout and stderr (from its blobs when they are big) to this
- * process's own, or hands each chunk to `onChunk` (`execution tail --json`); returns the record.
+ * process's own in the order the action wrote them, or hands each piece to `onChunk`
+ * (`execution tail --json`); returns the record.
  * Nothing runs while no server does, so what is stored is all.
  */
 export async function printStoredOutput(local: LocalStore, id: string, onChunk?: (chunk: { stream: 'stdout' | 'stderr'; data: string }) => void): Promise<St2Execution> {
   const record = await local.store.executions.get(id);
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
-  for (const [field, sink] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
-    let last: Buffer | undefined;
-    // A chunk may end inside a UTF-8 character: the decoder carries it over to the next.
-    const decoder = new StringDecoder('utf8');
-    for await (const chunk of await openExecutionOutput(local.store.executionBlobs, record, field)) {
-      if ((chunk as Buffer).length === 0) continue;
-      last = chunk as Buffer;
-      if (onChunk) onChunk({ stream: field, data: decoder.write(last) });
-      else sink.write(last);
-    }
-    const rest = decoder.end();
-    if (onChunk && rest !== '') onChunk({ stream: field, data: rest });
-    // Stored output loses its final newline (as StackStorm's results do): the lines after it start on their own.
-    if (!onChunk && last !== undefined && last[last.length - 1] !== 0x0a) sink.write('\n');
+  // In the order the action wrote it, as the server's stream replays it.
+  const echo = new OutputEcho();
+  for await (const piece of await openExecutionOutputPieces(local.store.executionBlobs, record)) {
+    if (onChunk) onChunk({ stream: piece.stream, data: piece.text });
+    else echo.write(piece.stream, piece.text);
   }
+  echo.endOpenLine('stderr');
   const action = await local.store.actions.get(record.action);
   return st2Execution(record, action ? { action } : {});
 }
