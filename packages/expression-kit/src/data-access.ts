@@ -29,3 +29,26 @@ export function dictEntries(object: Record<string, unknown>): [string, unknown][
 export function defineKey(object: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
+
+/**
+ * True for a value an expression may hold: JSON-like data (strings, numbers, booleans, null, arrays,
+ * plain objects, whose prototype is Object.prototype or null) or an object `isEngineValue` accepts,
+ * the language's own values (Jinja's loop state and functions, YAQL's sets and lazy sequences).
+ */
+export function isJsonLikeOr(value: unknown, isEngineValue: (value: object) => boolean): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'object':
+      return value === null || Array.isArray(value) || hasPlainPrototype(value) || isEngineValue(value);
+    default:
+      return false;
+  }
+}
+
+function hasPlainPrototype(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}

@@ -1,30 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { SourceCache } from './source-cache.ts';
 
+/** The sources a cache of these bounds still holds after `sources` were put in it, in order. */
+function kept(maxEntries: number, maxCharacters: number, sources: string[]): string[] {
+  const cache = new SourceCache<string>(maxEntries, maxCharacters);
+  for (const source of sources) cache.set(source, source.toUpperCase());
+  return sources.filter((source) => cache.get(source) === source.toUpperCase());
+}
+
 describe('SourceCache', () => {
   it('drops the oldest entries beyond its count', () => {
-    const cache = new SourceCache<number>(2, 1000);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    cache.set('c', 3);
-    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 2, 3]);
+    expect(kept(2, 1000, ['a', 'b', 'c'])).toEqual(['b', 'c']);
   });
 
   it('drops the oldest entries beyond its characters, and keeps no source longer than them all', () => {
-    const cache = new SourceCache<number>(100, 10);
-    cache.set('aaaa', 1);
-    cache.set('bbbb', 2);
-    cache.set('cccc', 3);
-    expect([cache.get('aaaa'), cache.get('bbbb'), cache.get('cccc')]).toEqual([undefined, 2, 3]);
-    cache.set('x'.repeat(11), 4);
-    expect(cache.get('x'.repeat(11))).toBeUndefined();
-    expect(cache.get('cccc')).toBe(3);
+    expect(kept(100, 10, ['aaaa', 'bbbb', 'cccc'])).toEqual(['bbbb', 'cccc']);
+    expect(kept(100, 10, ['aaaa', 'x'.repeat(11)])).toEqual(['aaaa']);
+    expect(kept(100, 10, ['0123456789'])).toEqual(['0123456789']);
   });
 
   it('keeps nothing when its count is zero, and nothing after clear', () => {
-    const none = new SourceCache<number>(0, 10);
-    none.set('a', 1);
-    expect(none.get('a')).toBeUndefined();
+    expect(kept(0, 10, ['a'])).toEqual([]);
     const cache = new SourceCache<number>(2, 10);
     cache.set('a', 1);
     cache.clear();

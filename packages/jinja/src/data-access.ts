@@ -1,4 +1,4 @@
-import { ownValue } from '@packrun/expression-kit';
+import { isJsonLikeOr, ownValue } from '@packrun/expression-kit';
 import { TemplateError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { aTypeName, isPlainObject, LoopState, StringWithAttributes, TemplateFunction, typeName, Undefined } from './template-values.ts';
@@ -114,24 +114,11 @@ function optionalInteger(value: unknown, what: string): number | undefined {
 
 /** True for a value templates may hold: JSON-like data or one of the engine's own values. */
 export function isTemplateValue(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return true;
-    case 'object':
-      return (
-        value === null ||
-        Array.isArray(value) ||
-        isPlainObject(value) ||
-        value instanceof StringWithAttributes ||
-        value instanceof LoopState ||
-        value instanceof TemplateFunction ||
-        value instanceof Undefined
-      );
-    default:
-      return false;
-  }
+  return isJsonLikeOr(value, isEngineValue);
+}
+
+function isEngineValue(value: object): boolean {
+  return value instanceof StringWithAttributes || value instanceof LoopState || value instanceof TemplateFunction || value instanceof Undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { defineKey } from '@packrun/expression-kit';
+import { defineKey, isJsonLikeOr } from '@packrun/expression-kit';
 import { YaqlError } from './errors.ts';
-import { isPlainObject, LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
+import { LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
 
 /**
  * How expressions read data. This file is the boundary between expressions and the host language:
@@ -24,24 +24,11 @@ export function plainObject(entries: Iterable<[string, unknown]>): Record<string
 
 /** True for a value expressions may hold: JSON-like data or one of the engine's own values. */
 export function isData(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return true;
-    case 'object':
-      return (
-        value === null ||
-        Array.isArray(value) ||
-        isPlainObject(value) ||
-        value instanceof YaqlDict ||
-        value instanceof PyFloat ||
-        value instanceof YaqlSet ||
-        value instanceof LazySequence
-      );
-    default:
-      return false;
-  }
+  return isJsonLikeOr(value, isEngineValue);
+}
+
+function isEngineValue(value: object): boolean {
+  return value instanceof YaqlDict || value instanceof PyFloat || value instanceof YaqlSet || value instanceof LazySequence;
 }
 
 /**
