@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { St2Execution } from '@packrun/core';
+import { eventBlocks, parseEventBlock, type StreamEvent } from '../helpers/event-stream.ts';
 import { retryUntil } from '../helpers/retry-until.ts';
 import { startStack, type ServiceStack } from './harness.ts';
 
@@ -19,34 +20,23 @@ async function readEvents(route: string, until: (event: string, data: Record<str
   const response = await fetch(new URL(route, stack.api.url), { headers: { 'st2-api-key': stack.apiKey }, signal: controller.signal });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const events: StreamEvent[] = [];
   let kicked = false;
   const timeout = setTimeout(() => controller.abort(), 30_000);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return events;
-      buffer += decoder.decode(value, { stream: true });
+    for await (const blocks of eventBlocks(response.body!)) {
       if (!kicked) {
         kicked = true;
         await started();
       }
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (!event || !data) continue;
-        // st2's EOF event carries `''`, no JSON.
-        const parsed = { event, data: (event === 'EOF' ? {} : JSON.parse(data)) as Record<string, unknown> };
+      for (const block of blocks) {
+        const parsed = parseEventBlock(block);
+        if (!parsed) continue;
         events.push(parsed);
         if (until(parsed.event, parsed.data)) return events;
       }
     }
+    return events;
   } finally {
     clearTimeout(timeout);
     controller.abort();

@@ -20,21 +20,12 @@ export async function openEventStream(url: URL, headers: Record<string, string>)
   const response = await fetch(url, { headers, signal: controller.signal });
   const events: StreamEvent[] = [];
   if (response.ok && response.body) {
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
+    const body = response.body;
     void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+      for await (const blocks of eventBlocks(body)) {
+        for (const block of blocks) {
+          const event = parseEventBlock(block);
+          if (event) events.push(event);
         }
       }
     })().catch(() => undefined);
@@ -52,4 +43,38 @@ export async function openEventStream(url: URL, headers: Record<string, string>)
     },
     close: () => controller.abort(),
   };
+}
+
+/**
+ * The complete event blocks (each ended by a blank line) of a Server-Sent Events body, one list per
+ * chunk read as it arrives: an empty list when a chunk completes no block, so a reader can act on
+ * the stream's first bytes.
+ */
+export async function* eventBlocks(body: ReadableStream<Uint8Array>): AsyncGenerator<string[]> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    const blocks: string[] = [];
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      blocks.push(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+    }
+    yield blocks;
+  }
+}
+
+/**
+ * An event block as the API writes it: an `event:` line and one `data:` line of JSON, except st2's
+ * `EOF`, whose data is `''` and reads as `{}`. Undefined for a block without both (a comment).
+ */
+export function parseEventBlock(block: string): StreamEvent | undefined {
+  const event = /^event: (.*)$/m.exec(block)?.[1];
+  const data = /^data: (.*)$/m.exec(block)?.[1];
+  if (!event || !data) return undefined;
+  return { event, data: (event === 'EOF' ? {} : JSON.parse(data)) as Record<string, unknown> };
 }

@@ -25,6 +25,7 @@ export { inputLimits, inputSubject, reportBounds, resultFrameBounds, payloadFram
 export { parseChildMessage } from './protocol/validate.ts';
 export { serveDatastoreRequest } from './protocol/datastore.ts';
 export { launchJob, signalGroup, type LaunchSpec, type JobExit } from './process/launcher.ts';
+export { JobStopper } from './process/job-stopper.ts';
 export { encodeJobFrames, streamClosed } from './process/job-streams.ts';
 export { buildChildEnv, withGivenEnv, type ChildEnvOptions } from './process/child-env.ts';
 export { execShimArgs, execShimScript, fitsExecShim } from './process/exec-shim.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { callTraps, hostObjects } from '@packrun/expression-kit/testing';
 import { Environment } from './environment.ts';
 import { TemplateError } from './errors.ts';
 import { StringWithAttributes } from './template-values.ts';
@@ -31,30 +32,16 @@ describe('what templates can read', () => {
   });
 
   it('never calls a getter or a function found in the context', () => {
-    let called = 0;
-    const withGetter = {
-      get secret() {
-        called += 1;
-        return 'leak';
-      },
-    };
+    const { withGetter, fn, calls } = callTraps();
     expect(outcome('{{ obj.secret }}', { obj: withGetter })).toBe('ok: ');
-    const fn = () => {
-      called += 1;
-      return 'ran';
-    };
     expect(outcome('{{ f() }}', { f: fn })).toMatch(/^unsafe: "f" is a function, which templates cannot use/);
     expect(outcome('{{ holder.f }}', { holder: { f: fn } })).toMatch(/^unsafe: "holder.f" is a function/);
     expect(outcome('{% for x in list %}{{ x }}{% endfor %}', { list: [fn] })).toMatch(/^unsafe: an item of "list" is not plain data/);
-    expect(called).toBe(0);
+    expect(calls()).toBe(0);
   });
 
   it('refuses host objects: Map, Date, Buffer, class instances, Promise', () => {
-    class Account {
-      password = 'p';
-    }
-    const hosts: [string, unknown][] = [['map', new Map([['a', 1]])], ['date', new Date(0)], ['buffer', Buffer.from('x')], ['account', new Account()], ['promise', Promise.resolve(1)]];
-    for (const [name, value] of hosts) {
+    for (const [name, value] of hostObjects()) {
       expect(outcome(`{{ ${name} }}`, { [name]: value })).toMatch(/^unsafe: .* is not plain data, which templates cannot use/);
       expect(outcome(`{{ holder.${name}.password }}`, { holder: { [name]: value } })).toMatch(/^unsafe: /);
     }

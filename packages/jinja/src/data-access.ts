@@ -1,3 +1,4 @@
+import { isJsonLikeOr, ownValue } from '@packrun/expression-kit';
 import { TemplateError } from './errors.ts';
 import type { WorkMeter } from './limits.ts';
 import { aTypeName, isPlainObject, LoopState, StringWithAttributes, TemplateFunction, typeName, Undefined } from './template-values.ts';
@@ -10,25 +11,11 @@ import { aTypeName, isPlainObject, LoopState, StringWithAttributes, TemplateFunc
  * - the engine's own values (loop state, the attributes of a StringWithAttributes).
  * So `constructor`, `__proto__`, prototypes, getters, functions and host objects (Map, Buffer,
  * Date, class instances) are out of reach whatever name or key a template computes, and a value
- * read is admitted only when it is data (`admit`).
+ * read is admitted only when it is data (`admit`). The reads and writes of plain data are the ones
+ * YAQL uses too, from @packrun/expression-kit.
  */
 
-/** The own data property `key` of a plain object, or undefined; never a getter or an inherited value. */
-export function ownValue(object: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(object, key);
-  if (descriptor === undefined || !descriptor.enumerable || !('value' in descriptor)) return undefined;
-  return descriptor.value;
-}
-
-/** The own enumerable data properties of a plain object, skipping those whose value is undefined. */
-export function dictEntries(object: Record<string, unknown>): [string, unknown][] {
-  const entries: [string, unknown][] = [];
-  for (const key of Object.keys(object)) {
-    const value = ownValue(object, key);
-    if (value !== undefined) entries.push([key, value]);
-  }
-  return entries;
-}
+export { defineKey, dictEntries, ownValue } from '@packrun/expression-kit';
 
 /**
  * The property name a dict key becomes. Dicts are JavaScript objects, so keys are strings: `1`
@@ -41,14 +28,6 @@ export function dictKey(key: unknown): string {
   if (key === null) return 'None';
   if (key instanceof StringWithAttributes) return key.text;
   throw new TemplateError('type', `${aTypeName(key)} cannot be a dict key`);
-}
-
-/**
- * Sets a key of a dict the template itself created. A data property is defined, never assigned,
- * so a key named `__proto__` is only a key and no prototype changes.
- */
-export function defineKey(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** A list index as Python takes it: an int (or bool), negative counting from the end. */
@@ -135,24 +114,11 @@ function optionalInteger(value: unknown, what: string): number | undefined {
 
 /** True for a value templates may hold: JSON-like data or one of the engine's own values. */
 export function isTemplateValue(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return true;
-    case 'object':
-      return (
-        value === null ||
-        Array.isArray(value) ||
-        isPlainObject(value) ||
-        value instanceof StringWithAttributes ||
-        value instanceof LoopState ||
-        value instanceof TemplateFunction ||
-        value instanceof Undefined
-      );
-    default:
-      return false;
-  }
+  return isJsonLikeOr(value, isEngineValue);
+}
+
+function isEngineValue(value: object): boolean {
+  return value instanceof StringWithAttributes || value instanceof LoopState || value instanceof TemplateFunction || value instanceof Undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SourceCache } from '@packrun/expression-kit';
 import type { Expression, Statement } from './ast.ts';
 import { builtinFunctions } from './builtin-globals.ts';
 import { builtinTests } from './builtin-tests.ts';
@@ -9,7 +10,6 @@ import { defaultLimits, WorkMeter, type Limits } from './limits.ts';
 import { parseExpression, parseTemplate } from './parser.ts';
 import type { FilterDefinition, FilterImpl, Registry, TestImpl } from './registry.ts';
 import { TemplateFunction, type TemplateFunctionImpl } from './template-values.ts';
-import { TemplateCache } from './template-cache.ts';
 import { textFilters } from './text-filters.ts';
 
 /**
@@ -46,8 +46,8 @@ export type TemplateContext = Record<string, unknown>;
 export class Environment {
   private readonly registry: Registry = { filters: new Map(), tests: new Map(), globals: new Map() };
   private readonly lexerOptions: LexerOptions;
-  private readonly templates: TemplateCache<Template>;
-  private readonly expressions: TemplateCache<CompiledExpression>;
+  private readonly templates: SourceCache<Template>;
+  private readonly expressions: SourceCache<CompiledExpression>;
   readonly limits: Readonly<Limits>;
   readonly lenient: boolean;
 
@@ -59,8 +59,8 @@ export class Environment {
     };
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
     this.lenient = options.undefined === 'lenient';
-    this.templates = new TemplateCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
-    this.expressions = new TemplateCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
+    this.templates = new SourceCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
+    this.expressions = new SourceCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
     for (const [name, definition] of [...textFilters, ...collectionFilters]) this.registry.filters.set(name, definition);
     for (const [name, test] of builtinTests) this.registry.tests.set(name, test);
     for (const [name, impl] of builtinFunctions) this.registry.globals.set(name, new TemplateFunction(name, impl));

@@ -1,3 +1,4 @@
+import { BudgetMeter } from '@packrun/expression-kit';
 import { TemplateError } from './errors.ts';
 
 /**
@@ -39,57 +40,13 @@ export function limitError(limit: keyof Limits, what: string, value: number): Te
   return new TemplateError('limit', `${what} exceeds the template limit ${limit} (${value})`, { limit });
 }
 
-const clockCheckInterval = 4096;
-
 /**
  * The meter one render charges its work to. Filters and functions receive it too, so work they do
  * on the template's behalf (walking a list, building a string) counts against the same limits.
  */
-export class WorkMeter {
-  readonly limits: Readonly<Limits>;
-  private steps = 0;
-  private nextClockCheck = clockCheckInterval;
-  private readonly deadline: number;
-
+export class WorkMeter extends BudgetMeter<Limits, TemplateError> {
   constructor(limits: Readonly<Limits>) {
-    this.limits = limits;
-    this.deadline = performance.now() + limits.maxMilliseconds;
-  }
-
-  /** Charges `count` steps; every few thousand steps, also checks the clock. */
-  step(count = 1): void {
-    this.steps += count;
-    if (this.steps > this.limits.maxSteps) throw limitError('maxSteps', 'the work of this render', this.limits.maxSteps);
-    if (this.steps >= this.nextClockCheck) {
-      this.nextClockCheck = this.steps + clockCheckInterval;
-      if (this.remainingMilliseconds() <= 0) throw this.timeLimitError();
-    }
-  }
-
-  /** Milliseconds left before the render's time limit. */
-  remainingMilliseconds(): number {
-    return this.deadline - performance.now();
-  }
-
-  timeLimitError(): TemplateError {
-    return limitError('maxMilliseconds', 'the time this render took', this.limits.maxMilliseconds);
-  }
-
-  /** Refuses a string the template is about to create when it would be too long. */
-  checkString(length: number): void {
-    if (length > this.limits.maxStringLength) throw limitError('maxStringLength', `a string of ${length} characters`, this.limits.maxStringLength);
-  }
-
-  /** Refuses a list or dict the template is about to create when it would have too many items. */
-  checkCollection(length: number): void {
-    if (length > this.limits.maxCollectionLength) {
-      throw limitError('maxCollectionLength', `a collection of ${length} items`, this.limits.maxCollectionLength);
-    }
-  }
-
-  /** Refuses to walk deeper into nested data. */
-  checkDataDepth(depth: number): void {
-    if (depth > this.limits.maxDataDepth) throw limitError('maxDataDepth', 'the nesting of the data', this.limits.maxDataDepth);
+    super(limits, { run: 'render', limitError, chargeStringLength: false });
   }
 }
 

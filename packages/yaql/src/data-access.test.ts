@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { callTraps, hostObjects } from '@packrun/expression-kit/testing';
 import { YaqlEngine } from './engine.ts';
 import { YaqlError } from './errors.ts';
 
@@ -56,33 +57,19 @@ describe('what expressions can read', () => {
   });
 
   it('never calls a getter or a function found in the data', () => {
-    let called = 0;
-    const withGetter = {
-      get secret() {
-        called += 1;
-        return 'leak';
-      },
-    };
+    const { withGetter, fn, calls } = callTraps();
     expect(outcome('$.obj.get(secret)', { obj: withGetter })).toBe('ok: null');
     expect(outcome('$.obj.keys()', { obj: withGetter })).toBe('ok: []');
-    const fn = () => {
-      called += 1;
-      return 'ran';
-    };
     expect(outcome('$.holder.f', { holder: { f: fn } })).toMatch(/^unsafe: the value of key 'f' is a function/);
     expect(outcome('$f', null, { f: fn })).toMatch(/^unsafe: the variable \$f is a function/);
     expect(outcome('$.list[0]', { list: [fn] })).toMatch(/^unsafe: an item of a list is a function/);
     expect(outcome('$.list', { list: [fn] })).toMatch(/^unsafe: the result holds a function/);
     expect(outcome('$.holder', { holder: { f: fn } })).toMatch(/^unsafe: the result holds a function/);
-    expect(called).toBe(0);
+    expect(calls()).toBe(0);
   });
 
   it('refuses host objects: Map, Date, Buffer, class instances, Promise', () => {
-    class Account {
-      password = 'p';
-    }
-    const hosts: [string, unknown][] = [['map', new Map([['a', 1]])], ['date', new Date(0)], ['buffer', Buffer.from('x')], ['account', new Account()], ['promise', Promise.resolve(1)]];
-    for (const [name, value] of hosts) {
+    for (const [name, value] of hostObjects()) {
       expect(outcome(`$.holder.${name}`, { holder: { [name]: value } })).toMatch(/^unsafe: .* is not plain data, which expressions cannot use/);
       expect(outcome(`$.holder.${name}.password`, { holder: { [name]: value } })).toMatch(/^unsafe: /);
       expect(outcome(`$.holder.values().select($.password)`, { holder: { [name]: value } })).toMatch(/^type: |^unsafe: /);

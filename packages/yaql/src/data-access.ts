@@ -1,5 +1,6 @@
+import { defineKey, isJsonLikeOr } from '@packrun/expression-kit';
 import { YaqlError } from './errors.ts';
-import { isPlainObject, LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
+import { LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } from './values.ts';
 
 /**
  * How expressions read data. This file is the boundary between expressions and the host language:
@@ -8,53 +9,26 @@ import { isPlainObject, LazySequence, PyFloat, typeName, YaqlDict, YaqlSet } fro
  * - indexes of arrays,
  * so `constructor`, `__proto__`, prototypes, getters, functions and host objects (Map, Buffer,
  * Date, class instances) are out of reach whatever key an expression computes, and a value read is
- * admitted only when it is data (`admit`).
+ * admitted only when it is data (`admit`). The reads and writes of plain data are the ones Jinja
+ * uses too, from @packrun/expression-kit.
  */
 
-/** The own data property `key` of a plain object, or undefined; never a getter or an inherited value. */
-export function ownValue(object: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(object, key);
-  if (descriptor === undefined || !descriptor.enumerable || !('value' in descriptor)) return undefined;
-  return descriptor.value;
-}
-
-/** The own enumerable data properties of a plain object, skipping those whose value is undefined. */
-export function dictEntries(object: Record<string, unknown>): [string, unknown][] {
-  const entries: [string, unknown][] = [];
-  for (const key of Object.keys(object)) {
-    const value = ownValue(object, key);
-    if (value !== undefined) entries.push([key, value]);
-  }
-  return entries;
-}
+export { dictEntries, ownValue } from '@packrun/expression-kit';
 
 /** A new plain object; keys are defined, never assigned, so a key named `__proto__` is only a key. */
 export function plainObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
   const object: Record<string, unknown> = {};
-  for (const [key, value] of entries) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  for (const [key, value] of entries) defineKey(object, key, value);
   return object;
 }
 
 /** True for a value expressions may hold: JSON-like data or one of the engine's own values. */
 export function isData(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return true;
-    case 'object':
-      return (
-        value === null ||
-        Array.isArray(value) ||
-        isPlainObject(value) ||
-        value instanceof YaqlDict ||
-        value instanceof PyFloat ||
-        value instanceof YaqlSet ||
-        value instanceof LazySequence
-      );
-    default:
-      return false;
-  }
+  return isJsonLikeOr(value, isEngineValue);
+}
+
+function isEngineValue(value: object): boolean {
+  return value instanceof YaqlDict || value instanceof PyFloat || value instanceof YaqlSet || value instanceof LazySequence;
 }
 
 /**

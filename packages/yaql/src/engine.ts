@@ -1,8 +1,8 @@
+import { SourceCache } from '@packrun/expression-kit';
 import type { Expression } from './ast.ts';
 import { admit } from './data-access.ts';
 import { define, parameter } from './define.ts';
 import { YaqlError } from './errors.ts';
-import { ExpressionCache } from './expression-cache.ts';
 import { types, type FunctionDefinition } from './functions.ts';
 import { namedReads, references, rootReads, type NamedRead, type References } from './inspection.ts';
 import { Evaluation } from './interpreter.ts';
@@ -66,11 +66,11 @@ const keepsRoot = new Set(['coalesce', 'switch', 'selectCase', 'selectAllCases',
 export class YaqlEngine {
   readonly limits: Readonly<Limits>;
   private readonly registry = new FunctionRegistry(2);
-  private readonly cache: ExpressionCache<CompiledExpression>;
+  private readonly cache: SourceCache<CompiledExpression>;
 
   constructor(options: EngineOptions = {}) {
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
-    this.cache = new ExpressionCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
+    this.cache = new SourceCache(options.cacheSize ?? 2000, options.cacheCharacters ?? 8 * 1024 * 1024);
     for (const definition of standardLibrary) this.registry.add(libraryLayer, definition);
   }
 

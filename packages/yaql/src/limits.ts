@@ -1,3 +1,4 @@
+import { BudgetMeter } from '@packrun/expression-kit';
 import { YaqlError } from './errors.ts';
 
 /**
@@ -36,56 +37,12 @@ export function limitError(limit: keyof Limits, what: string, value: number): Ya
   return new YaqlError('limit', `${what} exceeds the expression limit ${limit} (${value})`, { limit });
 }
 
-const clockCheckInterval = 4096;
-
 /**
  * The meter one evaluation charges its work to. Functions receive it too, so work they do on the
  * expression's behalf (walking a list, building a string) counts against the same limits.
  */
-export class WorkMeter {
-  readonly limits: Readonly<Limits>;
-  private steps = 0;
-  private nextClockCheck = clockCheckInterval;
-  private readonly deadline: number;
-
+export class WorkMeter extends BudgetMeter<Limits, YaqlError> {
   constructor(limits: Readonly<Limits>) {
-    this.limits = limits;
-    this.deadline = performance.now() + limits.maxMilliseconds;
-  }
-
-  /** Charges `count` steps; every few thousand steps, also checks the clock. */
-  step(count = 1): void {
-    this.steps += count;
-    if (this.steps > this.limits.maxSteps) throw limitError('maxSteps', 'the work of this evaluation', this.limits.maxSteps);
-    if (this.steps >= this.nextClockCheck) {
-      this.nextClockCheck = this.steps + clockCheckInterval;
-      if (this.remainingMilliseconds() <= 0) throw this.timeLimitError();
-    }
-  }
-
-  remainingMilliseconds(): number {
-    return this.deadline - performance.now();
-  }
-
-  timeLimitError(): YaqlError {
-    return limitError('maxMilliseconds', 'the time this evaluation took', this.limits.maxMilliseconds);
-  }
-
-  /** Refuses a string about to be created when it would be too long; charges its length. */
-  checkString(length: number): void {
-    if (length > this.limits.maxStringLength) throw limitError('maxStringLength', `a string of ${length} characters`, this.limits.maxStringLength);
-    if (length > 1024) this.step(length >> 8);
-  }
-
-  /** Refuses a list, dict or set about to be created when it would have too many items. */
-  checkCollection(length: number): void {
-    if (length > this.limits.maxCollectionLength) {
-      throw limitError('maxCollectionLength', `a collection of ${length} items`, this.limits.maxCollectionLength);
-    }
-  }
-
-  /** Refuses to walk deeper into nested data. */
-  checkDataDepth(depth: number): void {
-    if (depth > this.limits.maxDataDepth) throw limitError('maxDataDepth', 'the nesting of the data', this.limits.maxDataDepth);
+    super(limits, { run: 'evaluation', limitError, chargeStringLength: true });
   }
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import {
   encodeFrame,
   FrameDecoder,
+  JobStopper,
   MessageType,
   OutputCapture,
   parseChildMessage,
@@ -11,7 +12,6 @@ import {
   type JobExit,
   type LaunchSpec,
   type ParentMessage,
-  type StopReason,
 } from '@packrun/core';
 import type { ChildExit } from './zygote-process.ts';
 
@@ -43,24 +43,17 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   const pid = job.pid;
   const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId, warm: true });
   const output = new OutputCapture(spec.outputCapBytes);
-  let stopReason: StopReason | undefined;
   let protocolError: string | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  let exited = false;
-  const stop = (reason: StopReason | undefined): void => {
-    if (exited || killTimer) return;
-    stopReason ??= reason;
-    log?.debug({ reason }, 'stopping job');
-    job.signal('SIGTERM');
-    killTimer = setTimeout(() => {
+  const stopper = new JobStopper({
+    spec,
+    log,
+    terminate: () => job.signal('SIGTERM'),
+    kill: () => {
       job.signal('SIGKILL');
       job.killAll?.().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));
-    }, spec.killGraceMs);
-  };
-  const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
-  const onAbort = (): void => stop('canceled');
-  if (spec.signal?.aborted) onAbort();
-  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+    },
+  });
+  stopper.arm();
 
   // A zygote child says when it is done and with which code (its `exiting` frame), then ends its
   // side of the control channel: from there nothing of it runs but its exit, which the kernel may
@@ -73,13 +66,10 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   });
 
   const sockets = await job.streams;
-  const checkOutputLimit = (): void => {
-    if (spec.outputLimitBytes !== undefined && output.totalBytes > spec.outputLimitBytes) stop('output_limit');
-  };
   const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
     output.push(stream, chunk);
     spec.onOutput?.(stream, chunk);
-    checkOutputLimit();
+    stopper.checkOutput(output.totalBytes);
   };
 
   let channelSend: ((frame: Buffer) => boolean) | undefined;
@@ -104,7 +94,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
         protocolError ??= error instanceof Error ? error.message : String(error);
         log?.warn({ reason: protocolError }, 'job broke the control protocol');
         control.destroy();
-        stop(undefined);
+        stopper.stop(undefined);
         return;
       }
       for (const message of messages) {
@@ -115,7 +105,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
     control.on('end', () => {
       if (open && decoder.pending > 0) {
         protocolError ??= 'control channel closed in the middle of a frame';
-        stop(undefined);
+        stopper.stop(undefined);
       }
       open = false;
       if (exitingCode !== undefined && protocolError === undefined) reportExiting({ code: exitingCode, signal: null });
@@ -135,10 +125,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
 
   const { code, signal } = await Promise.race([job.exited, exiting]);
   job.ended?.();
-  exited = true;
-  clearTimeout(timeout);
-  clearTimeout(killTimer);
-  spec.signal?.removeEventListener('abort', onAbort);
+  stopper.finish();
   // The main child is gone or going; anything it left behind in its group goes too.
   job.signal('SIGKILL');
   if (sockets) {
@@ -148,7 +135,7 @@ export async function superviseJob(spec: LaunchSpec, job: StartedJob, frames: Bu
   return {
     exitCode: code,
     exitSignal: signal,
-    ...(stopReason ? { stopReason } : {}),
+    ...(stopper.reason ? { stopReason: stopper.reason } : {}),
     ...output.finish(),
     ...(protocolError ? { protocolError } : {}),
     durationMs: Date.now() - startedAt,

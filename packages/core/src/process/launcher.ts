@@ -10,6 +10,7 @@ import { withGivenEnv } from './child-env.ts';
 import { execShimArgs, execShimScript } from './exec-shim.ts';
 import { encodeJobFrames, streamClosed } from './job-streams.ts';
 import { ControlChannel } from './control-channel.ts';
+import { JobStopper } from './job-stopper.ts';
 import { OutputCapture } from './output-capture.ts';
 import type { OutputRun } from './output-runs.ts';
 import type { FrameBounds } from '../protocol/framing.ts';
@@ -150,34 +151,28 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   const log = spec.logger?.child({ pid, pack: spec.context.pack, execution: spec.context.executionId });
 
   const output = new OutputCapture(spec.outputCapBytes);
-  let stopReason: StopReason | undefined;
   let protocolError: string | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  let exited = false;
-  const stop = (reason: StopReason | undefined): void => {
-    if (exited || killTimer) return;
-    stopReason ??= reason;
-    log?.debug({ reason }, 'stopping job');
-    if (wrapped.terminate) wrapped.terminate().catch((error: unknown) => log?.warn({ err: error }, 'sandbox could not signal the job'));
-    else signalGroup(pid, 'SIGTERM');
-    killTimer = setTimeout(() => {
+  const stopper = new JobStopper({
+    spec,
+    log,
+    terminate: () => {
+      if (wrapped.terminate) wrapped.terminate().catch((error: unknown) => log?.warn({ err: error }, 'sandbox could not signal the job'));
+      else signalGroup(pid, 'SIGTERM');
+    },
+    kill: () => {
       signalGroup(pid, 'SIGKILL');
       wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill the job'));
-    }, spec.killGraceMs);
-  };
-
-  const checkOutputLimit = (): void => {
-    if (spec.outputLimitBytes !== undefined && output.totalBytes > spec.outputLimitBytes) stop('output_limit');
-  };
+    },
+  });
   child.stdout!.on('data', (chunk: Buffer) => {
     output.push('stdout', chunk);
     spec.onOutput?.('stdout', chunk);
-    checkOutputLimit();
+    stopper.checkOutput(output.totalBytes);
   });
   child.stderr!.on('data', (chunk: Buffer) => {
     output.push('stderr', chunk);
     spec.onOutput?.('stderr', chunk);
-    checkOutputLimit();
+    stopper.checkOutput(output.totalBytes);
   });
 
   const socket = spec.controlChannel ? (child.stdio[3] as Socket) : undefined;
@@ -188,7 +183,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
         onProtocolError: (reason) => {
           protocolError ??= reason;
           log?.warn({ reason }, 'job broke the control protocol');
-          stop(undefined);
+          stopper.stop(undefined);
         },
       }, spec.frameBounds)
     : undefined;
@@ -200,7 +195,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   try {
     await wrapped.started?.(pid);
   } catch (error) {
-    stop(undefined);
+    stopper.stop(undefined);
     await exit;
     throw error;
   }
@@ -214,16 +209,10 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   }
   spec.onStarted?.((message) => channel?.send(message) ?? false, pid);
 
-  const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), spec.timeoutMs);
-  const onAbort = (): void => stop('canceled');
-  if (spec.signal?.aborted) onAbort();
-  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+  stopper.arm();
 
   const { code, signal } = await exit;
-  exited = true;
-  clearTimeout(timeout);
-  clearTimeout(killTimer);
-  spec.signal?.removeEventListener('abort', onAbort);
+  stopper.finish();
   // The main child is gone; anything it left behind in its group goes too.
   signalGroup(pid, 'SIGKILL');
   await wrapped.killAll().catch((error: unknown) => log?.error({ err: error }, 'sandbox could not kill what the job left behind'));
@@ -235,8 +224,7 @@ export async function launchJob(spec: LaunchSpec): Promise<JobExit> {
   channel?.close();
   shimInput?.destroy();
   const report = await wrapped.afterExit();
-  if (report.oomKilled) stopReason = 'out_of_memory';
-  else if (report.pidsLimitHit) stopReason ??= 'pids_limit';
+  const stopReason: StopReason | undefined = report.oomKilled ? 'out_of_memory' : (stopper.reason ?? (report.pidsLimitHit ? 'pids_limit' : undefined));
 
   return {
     exitCode: code,

@@ -1,9 +1,9 @@
 /**
- * Parsed expressions by source, bounded both in count and in the total length of the sources kept:
- * expressions come from workflow authors, and many large distinct ones must not make the runtime
- * keep them all. The oldest entries go first.
+ * Parsed sources (templates, expressions) by their text, bounded both in count and in the total
+ * length of the sources kept: sources come from API callers and workflow authors, and a caller
+ * sending many large distinct ones must not make the runtime keep them all. The oldest go first.
  */
-export class ExpressionCache<T> {
+export class SourceCache<T> {
   private readonly entries = new Map<string, T>();
   private characters = 0;
 
@@ -25,5 +25,10 @@ export class ExpressionCache<T> {
     }
     this.entries.set(source, value);
     this.characters += source.length;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.characters = 0;
   }
 }
