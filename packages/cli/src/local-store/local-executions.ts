@@ -179,9 +179,17 @@ export async function printStoredOutput(local: LocalStore, id: string, onChunk?:
   if (!record) throw new PackrunError('EXECUTION_NOT_FOUND', `execution "${id}" does not exist`, { details: { execution: id } });
   // In the order the action wrote it, as the server's stream replays it.
   const echo = new OutputEcho();
+  const written = { stdout: 0, stderr: 0 };
   for await (const piece of await openExecutionOutputPieces(local.store.executionBlobs, record)) {
-    if (onChunk) onChunk({ stream: piece.stream, data: piece.text });
-    else echo.write(piece.stream, piece.text);
+    if (onChunk) {
+      onChunk({ stream: piece.stream, data: piece.text });
+      continue;
+    }
+    echo.write(piece.stream, piece.text);
+    written[piece.stream] += Buffer.byteLength(piece.text);
+    // Stored output lost its final newline (as StackStorm's results do): given back where that
+    // stream ended, so each stream's last line ends where it was written.
+    if (record.outputSize !== undefined && written[piece.stream] >= record.outputSize[piece.stream]) echo.endOpenLine(piece.stream);
   }
   echo.endOpenLine('stderr');
   const action = await local.store.actions.get(record.action);
