@@ -168,6 +168,64 @@ describe.skipIf(!haveChromium || !builtWebUi)('the web UI in a real browser (ski
     expect(new Set(await page.locator('tbody .status').allTextContents())).toEqual(new Set(['succeeded']));
   });
 
+  it('applies a burst of 800 stream events in a few renders, each execution in its newest state', async () => {
+    // The stream is answered by the test: 200 executions as the API serves them (made from a real
+    // one), each a create and three updates, interleaved as a busy server sends them, in one chunk.
+    const template = (await stack.api<Record<string, unknown>>('GET', `/api/v1/executions/${encodeURIComponent(firstExecution)}`)).body;
+    const steps = ['requested', 'scheduled', 'running', 'succeeded'];
+    const at = new Date().toISOString();
+    const event = (id: string, step: number): string =>
+      `event: ${step === 0 ? 'st2.execution__create' : 'st2.execution__update'}\ndata: ${JSON.stringify({
+        ...template,
+        id,
+        status: steps[step],
+        start_timestamp: at,
+        log: steps.slice(0, step + 1).map((status) => ({ status, timestamp: at })),
+      })}\n\n`;
+    const ids = Array.from({ length: 200 }, (_, index) => `burst${String(index).padStart(4, '0')}`);
+    const events: string[] = [];
+    const flight: { id: string; step: number }[] = [];
+    for (let created = 0; created < ids.length || flight.length > 0; ) {
+      if (created < ids.length && flight.length < 5) {
+        flight.push({ id: ids[created]!, step: 0 });
+        events.push(event(ids[created]!, 0));
+        created += 1;
+        continue;
+      }
+      const next = flight.shift()!;
+      next.step += 1;
+      events.push(event(next.id, next.step));
+      if (next.step < 3) flight.push(next);
+    }
+    // A late, older state of one execution shown, before the newest execution's last update.
+    events.splice(events.length - 1, 0, event('burst0180', 2));
+    // The retry keeps EventSource from reading the same burst again when the response ends.
+    const body = `retry: 3600000\n\n${events.join('')}`;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const burst = await newWatchedPage(stack.browser);
+    watches.push(burst.watch);
+    await burst.page.route(/\/api\/v1\/stream\?/, async (route) => {
+      await released;
+      await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+    });
+    await signIn(burst.page, stack.url, stack.key);
+    await burst.page.locator(`tr[data-execution="${firstExecution}"]`).waitFor();
+    await burst.page.evaluate(`(() => {
+      window.rowRenders = 0;
+      new MutationObserver(() => { window.rowRenders += 1; }).observe(document.querySelector('table.executions tbody'), { childList: true, subtree: true, characterData: true });
+    })()`);
+    release();
+    // The newest execution's final state is the burst's last event: once drawn, every event was applied.
+    await burst.page.locator(`tr[data-execution="burst0199"] .status`, { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+    const rows = burst.page.locator('table.executions tbody tr');
+    expect(await rows.evaluateAll((found) => found.map((row) => row.getAttribute('data-execution')))).toEqual(ids.slice(-50).reverse());
+    expect(new Set(await burst.page.locator('table.executions tbody .status').allTextContents())).toEqual(new Set(['succeeded']));
+    // One render per flush (every 100 ms), not one per event: a slow machine may split the burst.
+    expect(await burst.page.evaluate<number>('window.rowRenders')).toBeLessThanOrEqual(5);
+    await burst.context.close();
+  });
+
   it('opens a deep link to an execution in a new tab after signing in there (the key is kept per tab)', async () => {
     const fresh = await page.context().newPage();
     const freshWatch = (await import('./browser-stack.ts')).watchPage(fresh);

@@ -12,6 +12,10 @@ export function Link(props: { href: string; class?: string; children: ComponentC
   );
 }
 
+// One formatter for every time shown: toLocaleString with options builds a new one each call, the
+// costliest part of a live list redrawing its rows (a profile at 1000 updates a second).
+const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 /** A time in the browser's zone, the ISO form (UTC) in its title and datetime. */
 export function Time({ value }: { value: string | undefined }) {
   if (!value) return <span class="muted">—</span>;
@@ -19,7 +23,7 @@ export function Time({ value }: { value: string | undefined }) {
   if (Number.isNaN(date.getTime())) return <span>{value}</span>;
   return (
     <time dateTime={date.toISOString()} title={date.toISOString()}>
-      {date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })}
+      {localTime.format(date)}
     </time>
   );
 }

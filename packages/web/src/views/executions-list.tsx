@@ -6,7 +6,8 @@ import { ListTable, type Column } from '../components/list-table.tsx';
 import { useApiLoad } from '../hooks/use-api-load.ts';
 import { navigate, withQuery, type Location } from '../router.ts';
 import { useSession } from '../session.ts';
-import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, matchesFilters, type ExecutionFilters } from './execution-filters.ts';
+import { anyFilter, filterNames, filtersOf, isoFromLocalInput, localInputValue, type ExecutionFilters } from './execution-filters.ts';
+import { applyArrivals, keepArrival } from './live-executions.ts';
 
 const pageSize = 50;
 const flushMs = 100;
@@ -48,37 +49,24 @@ export function ExecutionsListView({ location }: { location: Location }) {
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
-  const itemsRef = useRef(items);
-  itemsRef.current = items;
   const { setData } = load;
 
   useEffect(() => {
     // Stream events are applied together, at most every `flushMs`: a hundred updates a second
-    // become ten renders, so typing in the filters is never queued behind them.
+    // become ten renders, so typing in the filters is never queued behind them. The merge runs on
+    // the page as it is when drawn (not as last rendered), so two flushes before a render still
+    // add an execution once.
     const pending = new Map<string, Execution>();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = (): void => {
       timer = undefined;
       const arrived = [...pending.values()];
       pending.clear();
-      const current = itemsRef.current;
-      if (current === undefined) return;
-      const shown = new Set(current.map((item) => item.id));
-      const changed = new Map(arrived.filter((execution) => shown.has(execution.id)).map((execution) => [execution.id, execution]));
-      // Newest first, as the server lists them.
-      const added = pageRef.current === 1 ? arrived.filter((execution) => !shown.has(execution.id) && matchesFilters(execution, filtersRef.current)).reverse() : [];
-      if (changed.size === 0 && added.length === 0) return;
-      setData(
-        (latest) =>
-          latest && {
-            items: [...added, ...latest.items.map((item) => changed.get(item.id) ?? item)].slice(0, pageSize),
-            total: latest.total + added.length,
-          },
-      );
+      const view = { filters: filtersRef.current, firstPage: pageRef.current === 1, pageSize };
+      setData((latest) => latest && applyArrivals(latest, arrived, view));
     };
     const arrive = (execution: Execution): void => {
-      // Map order is first arrival: a later state of the same execution keeps its place.
-      pending.set(execution.id, execution);
+      keepArrival(pending, execution);
       timer ??= setTimeout(flush, flushMs);
     };
     const stream = openStream(
