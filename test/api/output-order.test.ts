@@ -146,7 +146,8 @@ describe.each([
     expect(await streamed(record.id)).toEqual([['stdout', 'é'], ['stderr', '日本\n'], ['stdout', `ü${'語'.repeat(kept)}\uFFFD`], ['stderr', '…']]);
   });
 
-  it.skipIf(st2Missing !== undefined || warmSpawn === 'off')('shows them interleaved in `st2 execution tail` of a completed execution', async () => {
+  // The st2 CLI reads the same route as the cases above: once, with warm actions, is enough.
+  it.skipIf(st2Missing !== undefined || warmSpawn === 'off')(`shows them interleaved in \`st2 execution tail\` of a completed execution${warmSpawn === 'off' ? ' (skipped here: checked with warm actions)' : st2Missing !== undefined ? ` (skipped: ${st2Missing})` : ''}`, async () => {
     const record = await takeTurns(turns(['out-1\n', 'err-1\n', 'out-2\n', 'err-2\n']));
     const user = st2User(users, { api: `${stack.api.url!}/api` });
     const tail = await user.run(['execution', 'tail', record.id], { ST2_API_KEY: stack.apiKey });
