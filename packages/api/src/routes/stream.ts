@@ -83,11 +83,17 @@ export function streamRoutes(
     const mayRead = (event: St2StreamEvent): boolean => event.readAccess === undefined || (caller.packCode === undefined && roleHolds(caller.role, event.readAccess));
     const channel = openSse(request, reply);
     let ended = false;
-    // The executions this subscriber was sent an update of, so the catch-up below sends none of them again.
-    const sentUpdates = new Set<string>();
+    // The status each execution was last sent in, so that the catch-up below repeats none and no
+    // update made before it (events are made in turn, after the subscription) takes one back from
+    // a completed status.
+    const sentStatus = new Map<string, NonNullable<St2StreamEvent['status']>>();
     const deliver = (event: St2StreamEvent): void => {
       if (ended) return;
-      if (event.executionId !== undefined && event.event === 'st2.execution__update') sentUpdates.add(event.executionId);
+      if (event.executionId !== undefined && event.event === 'st2.execution__update' && event.status !== undefined) {
+        const sent = sentStatus.get(event.executionId);
+        if (sent !== undefined && isCompleted(sent)) return;
+        sentStatus.set(event.executionId, event.status);
+      }
       const last = query.end_event !== undefined && event.event === query.end_event && event.executionId === query.end_execution_id && event.status !== undefined && isCompleted(event.status);
       if (passes(event) && mayRead(event)) channel.send(event.event, event.data);
       if (!last) return;
@@ -103,8 +109,9 @@ export function streamRoutes(
       if (record !== undefined) {
         const children = await store.executions.find({ parent: record.id }, { sort: { createdAt: 1, id: 1 }, limit: 1000 });
         for (const current of [...children, ...(isCompleted(record.status) ? [record] : [])]) {
-          // One sent live meanwhile is newer than what was read.
-          if (sentUpdates.has(current.id)) continue;
+          // Sent live meanwhile in this status or a final one: nothing newer to say.
+          const sent = sentStatus.get(current.id);
+          if (sent !== undefined && (sent === current.status || isCompleted(sent))) continue;
           const webUiBase = deps.webUiBase();
           const view = await executionView(store, current, webUiBase === undefined ? {} : { webUiBase });
           deliver({ event: 'st2.execution__update', data: view, executionId: current.id, actionRef: view.action.ref, status: current.status });
