@@ -135,6 +135,18 @@ async function mainThread(cdp: CDPSession): Promise<{ busy: number; cpu: number 
   return { busy: value('TaskDuration'), cpu: value('ThreadTime') };
 }
 
+/**
+ * Readies a burst's measurement: the filter field focused for the typed keys, the longest task
+ * reset, and the main thread's counters read before (compared by mainThread after).
+ */
+async function watchMainThread(page: Page): Promise<{ cdp: CDPSession; before: { busy: number; cpu: number } }> {
+  await page.locator('input[name="action"]').focus();
+  await page.evaluate('window.benchLongest.ms = 0');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  return { cdp, before: await mainThread(cdp) };
+}
+
 /** (a): navigation to rows drawn and a key shown in the filter field, `runs` times; the list requests counted. */
 async function listInteractive(browser: Browser, server: Server, runs: number): Promise<{ ms: number[]; limits: string[] }> {
   const page = await openPage(browser, server);
@@ -177,11 +189,7 @@ async function underUpdates(browser: Browser, server: Server, rate: number): Pro
     const source = new EventSource('/api/v1/stream?events=st2.execution__create,st2.execution__update&st2-api-key=' + encodeURIComponent(${JSON.stringify(server.key)}));
     for (const name of ['st2.execution__create', 'st2.execution__update']) source.addEventListener(name, () => { window.benchEvents += 1; });
   })()`);
-  await page.locator('input[name="action"]').focus();
-  await page.evaluate('window.benchLongest.ms = 0');
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const before = await mainThread(cdp);
+  const { cdp, before } = await watchMainThread(page);
   const started: Promise<unknown>[] = [];
   let newest = '';
   const timer = rate === 0 ? undefined : setInterval(() => {
@@ -236,11 +244,7 @@ async function pageCapacity(browser: Browser, server: Server, replay: ReplayedSt
     window.benchRenders = 0;
     new MutationObserver(() => { window.benchRenders += 1; }).observe(document.querySelector('table.executions tbody'), { childList: true, subtree: true, characterData: true });
   })()`);
-  await page.locator('input[name="action"]').focus();
-  await page.evaluate('window.benchLongest.ms = 0');
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const before = await mainThread(cdp);
+  const { cdp, before } = await watchMainThread(page);
   const from = performance.now();
   const offer = replay.offer(rate, burstSeconds);
   const keyMs: number[] = [];
